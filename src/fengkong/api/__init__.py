@@ -1,0 +1,1 @@
+"""HTTP shell: FastAPI routers, problem+json errors, metrics."""

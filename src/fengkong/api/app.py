@@ -1,0 +1,39 @@
+"""The FastAPI application: routers, problem+json errors, health and metrics."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Response
+
+from fengkong import __version__
+from fengkong.api import errors
+from fengkong.api import metrics as api_metrics
+from fengkong.api.deps import ContextDep
+from fengkong.api.routes import applications
+from fengkong.bootstrap import Context
+
+
+def create_app(context: Context) -> FastAPI:
+    app = FastAPI(
+        title="Fengkong",
+        version=__version__,
+        description="Risk control for online lenders: applications, decisions, models.",
+    )
+    app.state.context = context
+    app.state.metrics = api_metrics.ApiMetrics()
+    errors.install(app)
+    api_metrics.install(app, app.state.metrics)
+    app.include_router(applications.router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(ctx: ContextDep) -> dict[str, str]:
+        """Liveness and readiness: the database answers."""
+        ctx.db.ping()
+        return {"status": "ok", "database": ctx.db.dialect, "version": __version__}
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=True)
+    def metrics() -> Response:
+        """Prometheus exposition format."""
+        rendered: Response = app.state.metrics.render()
+        return rendered
+
+    return app

@@ -1,0 +1,74 @@
+"""The one place where errors become HTTP responses: problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from fengkong.core.errors import (
+    Conflict,
+    FengkongError,
+    IntegrityBroken,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
+
+PROBLEM_JSON = "application/problem+json"
+STATUS: dict[type[FengkongError], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Unavailable: 503,
+    IntegrityBroken: 500,
+}
+log = structlog.get_logger(__name__)
+
+
+def problem(
+    status: int, title: str, detail: str, slug: str, instance: str, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": f"https://fengkong.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def status_of(exc: FengkongError) -> int:
+    return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(FengkongError)
+    async def domain_error(request: Request, exc: FengkongError) -> JSONResponse:
+        status = status_of(exc)
+        extra = {"errors": [e.as_dict() for e in exc.errors]} if isinstance(exc, Invalid) else {}
+        if status >= 500:
+            log.error("request failed", error=exc.detail, kind=type(exc).__name__)
+        return problem(status, exc.title, exc.detail, exc.type_slug, request.url.path, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem(
+                400,
+                "Malformed JSON",
+                "the request body is not valid JSON",
+                "malformed-json",
+                request.url.path,
+                errors=errors,
+            )
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+        return problem(
+            422, "Invalid input", detail, "invalid-input", request.url.path, errors=errors
+        )

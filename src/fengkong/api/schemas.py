@@ -1,0 +1,151 @@
+"""Request and response bodies of the HTTP API (and of `fengkong apply FILE.json`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from fengkong.core.money import fen_to_yuan, yuan_to_fen
+from fengkong.decision.record import DecisionRecord
+from fengkong.onboarding.application import Applicant, ApplicationRequest
+from fengkong.onboarding.service import validate_applicant
+
+Yuan = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=12, decimal_places=2, description="Yuan, at most two decimals"),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    id_number: Annotated[str, StringConstraints(min_length=1, max_length=32)] = Field(
+        description="18-digit PRC resident identity card number"
+    )
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=24)] = Field(
+        description="Mainland mobile number"
+    )
+
+
+class ProfileIn(BaseModel):
+    """Attributes the applicant declares or a bureau supplies. Any may be missing: the model
+    scores a missing value in its missing bin."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status_of_existing_checking_account: Text | None = None
+    credit_history: Text | None = None
+    savings_account_and_bonds: Text | None = None
+    present_employment_since: Text | None = None
+    installment_rate_in_percentage_of_disposable_income: int | None = Field(None, ge=1, le=4)
+    personal_status_and_sex: Text | None = None
+    other_debtors_or_guarantors: Text | None = None
+    present_residence_since: int | None = Field(None, ge=1, le=4)
+    property: Text | None = None
+    other_installment_plans: Text | None = None
+    housing: Text | None = None
+    number_of_existing_credits_at_this_bank: int | None = Field(None, ge=0, le=20)
+    job: Text | None = None
+    number_of_people_being_liable_to_provide_maintenance_for: int | None = Field(None, ge=0, le=20)
+    telephone: Text | None = None
+    foreign_worker: Text | None = None
+
+
+class ApplicationIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "product": "cash_loan",
+                "amount": "5000.00",
+                "term_months": 12,
+                "purpose": "radio/television",
+                "monthly_income": "8000.00",
+                "applicant": {
+                    "name": "张三",
+                    "id_number": "11010519491231002X",
+                    "phone": "13800138000",
+                },
+                "profile": {"status_of_existing_checking_account": "no checking account"},
+            }
+        },
+    )
+
+    product: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "cash_loan"
+    amount: Yuan
+    term_months: int = Field(ge=1, le=360)
+    purpose: Text
+    monthly_income: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+    applicant: ApplicantIn
+    profile: ProfileIn = Field(default_factory=lambda: ProfileIn())
+
+    def to_request(self, as_of: Any) -> ApplicationRequest:
+        applicant: Applicant = validate_applicant(
+            self.applicant.name, self.applicant.id_number, self.applicant.phone, as_of
+        )
+        return ApplicationRequest(
+            product=self.product,
+            amount=yuan_to_fen(self.amount),
+            term_months=self.term_months,
+            purpose=self.purpose,
+            monthly_income=yuan_to_fen(self.monthly_income),
+            applicant=applicant,
+            profile=self.profile.model_dump(),
+        )
+
+
+class ReasonOut(BaseModel):
+    code: str
+    text_en: str
+    text_zh: str
+
+
+class DecisionOut(BaseModel):
+    application_id: str
+    decision_id: str
+    decided_at: datetime
+    outcome: str
+    score: int | None
+    probability_of_default: str | None
+    requested_amount: str
+    approved_amount: str | None
+    reasons: list[ReasonOut]
+    policy_version: str
+    model_version: str | None
+
+    @classmethod
+    def of(cls, d: DecisionRecord, requested_fen: int) -> DecisionOut:
+        return cls(
+            application_id=d.application_id,
+            decision_id=d.id,
+            decided_at=d.decided_at,
+            outcome=d.outcome.value,
+            score=d.score,
+            probability_of_default=d.pd,
+            requested_amount=str(fen_to_yuan(requested_fen)),
+            approved_amount=None
+            if d.approved_amount is None
+            else str(fen_to_yuan(d.approved_amount)),
+            reasons=[ReasonOut(**r.as_dict()) for r in d.reasons],
+            policy_version=d.policy_version,
+            model_version=d.model_version,
+        )
+
+
+class ApplicationOut(BaseModel):
+    id: str
+    received_at: datetime
+    product: str
+    amount: str
+    term_months: int
+    purpose: str
+    monthly_income: str
+    applicant_name: str = Field(description="Masked")
+    applicant_id_number: str = Field(description="Masked")
+    applicant_phone: str = Field(description="Masked")
+    decision: DecisionOut

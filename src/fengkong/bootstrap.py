@@ -1,0 +1,83 @@
+"""Wiring, done once: settings → database, clock, vault, policy, models. The API, the CLI and the
+demo all start here and then call the same services."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fengkong.core.clock import Clock, SystemClock
+from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.settings import Settings, load_settings
+from fengkong.db.database import Database
+from fengkong.db.migrate import upgrade
+from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.policy import Policy, load_policy
+from fengkong.decision.service import ChampionCache, DecisionServices
+from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
+
+
+@dataclass
+class Context:
+    settings: Settings
+    db: Database
+    clock: Clock
+    vault: Vault
+    policy: Policy
+    champion: ChampionCache
+    decisions: DecisionServices = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.decisions = DecisionServices(
+            uow=self.uow,
+            clock=self.clock,
+            policy=self.policy,
+            vault=self.vault,
+            champion=self.champion,
+        )
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.db)
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.settings.artifacts_dir
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def load_vault(settings: Settings) -> Vault:
+    """The vault over the key file. Development creates one on first use; production refuses to
+    start without it, since data encrypted under a lost key is lost."""
+    path = settings.resolved_vault_key_file
+    if not path.exists():
+        if settings.env == "production":
+            raise Invalid((FieldError(("vault_key_file",), f"no key file at {path}"),))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ring = generate_keyring()
+        path.write_text(json.dumps(ring.to_mapping(), indent=2), encoding="utf-8")
+        path.chmod(0o600)
+    return Vault(KeyRing.load(path))
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    policy_path: Path | None = None,
+) -> Context:
+    settings = settings or load_settings()
+    db = Database(settings.resolved_database_url)
+    if migrate:
+        upgrade(db)
+    return Context(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        vault=load_vault(settings),
+        policy=load_policy(policy_path or settings.policy_file),
+        champion=ChampionCache(settings.artifacts_dir),
+    )

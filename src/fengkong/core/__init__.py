@@ -1,0 +1,1 @@
+"""Shared kernel: money, clock, ids, errors and settings. No I/O beyond reading settings."""

@@ -1,0 +1,75 @@
+"""Settings from `FENGKONG_*` environment variables, then an optional `fengkong.toml`, then defaults.
+
+The toml file is looked up at `FENGKONG_CONFIG` or `./fengkong.toml`; environment variables win.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("FENGKONG_CONFIG", "fengkong.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FENGKONG_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    home: Path = Field(default=Path("var"), description="Where the SQLite file and artifacts live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file under `home`."
+    )
+    redis_url: str | None = None
+    vault_key_file: Path | None = Field(
+        default=None,
+        description="JSON key ring for personal data; default `home`/keys.json, created in "
+        "development, required in production.",
+    )
+    policy_file: Path | None = Field(default=None, description="Policy YAML; default: starter.")
+    log_format: Literal["console", "json"] = "console"
+    log_level: str = "INFO"
+
+    # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction.
+    apr_cap: Decimal = Decimal("0.24")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'fengkong.db').as_posix()}"
+
+    @property
+    def resolved_vault_key_file(self) -> Path:
+        return self.vault_key_file or self.home / "keys.json"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.home / "artifacts"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

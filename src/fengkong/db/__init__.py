@@ -1,0 +1,1 @@
+"""Database edge: SQLAlchemy metadata, engine and session, unit of work, Alembic migrations."""

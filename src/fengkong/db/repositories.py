@@ -1,0 +1,190 @@
+"""Repositories: translate between domain records and table rows. They never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fengkong.core.money import Fen
+from fengkong.db.tables import applications, decisions, model_versions
+from fengkong.decision.outcome import Outcome, Reason
+from fengkong.decision.record import DecisionRecord
+from fengkong.onboarding.application import StoredApplication
+from fengkong.scoring.registry import ModelStatus, ModelVersion
+
+
+class SqlModelRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, model: ModelVersion) -> None:
+        self.session.execute(
+            model_versions.insert().values(
+                version=model.version,
+                name=model.name,
+                kind=model.kind,
+                status=model.status.value,
+                sha256=model.sha256,
+                path=model.path,
+                created_at=model.created_at,
+                data_fingerprint=model.data_fingerprint,
+                features=list(model.features),
+                params=dict(model.params),
+                metrics=dict(model.metrics),
+            )
+        )
+
+    def get(self, version: str) -> ModelVersion | None:
+        row = self.session.execute(
+            sa.select(model_versions).where(model_versions.c.version == version)
+        ).first()
+        return _model(row._mapping) if row else None
+
+    def list(self, name: str | None = None) -> list[ModelVersion]:
+        query = sa.select(model_versions).order_by(model_versions.c.created_at)
+        if name is not None:
+            query = query.where(model_versions.c.name == name)
+        return [_model(r._mapping) for r in self.session.execute(query)]
+
+    def champion(self, name: str) -> ModelVersion | None:
+        row = self.session.execute(
+            sa.select(model_versions).where(
+                model_versions.c.name == name,
+                model_versions.c.status == ModelStatus.CHAMPION.value,
+            )
+        ).first()
+        return _model(row._mapping) if row else None
+
+    def set_status(self, version: str, status: ModelStatus) -> None:
+        self.session.execute(
+            model_versions.update()
+            .where(model_versions.c.version == version)
+            .values(status=status.value)
+        )
+
+
+def _model(row: Any) -> ModelVersion:
+    return ModelVersion(
+        version=row["version"],
+        name=row["name"],
+        kind=row["kind"],
+        status=ModelStatus(row["status"]),
+        sha256=row["sha256"],
+        path=row["path"],
+        created_at=row["created_at"],
+        data_fingerprint=row["data_fingerprint"],
+        features=tuple(row["features"]),
+        params=row["params"],
+        metrics=row["metrics"],
+    )
+
+
+class SqlApplicationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, app: StoredApplication) -> None:
+        self.session.execute(
+            applications.insert().values(
+                id=app.id,
+                received_at=app.received_at,
+                product=app.product,
+                amount_fen=int(app.amount),
+                term_months=app.term_months,
+                purpose=app.purpose,
+                monthly_income_fen=int(app.monthly_income),
+                name_enc=app.name_enc,
+                id_number_enc=app.id_number_enc,
+                id_number_bidx=app.id_number_bidx,
+                phone_enc=app.phone_enc,
+                phone_bidx=app.phone_bidx,
+                profile=dict(app.profile),
+            )
+        )
+
+    def get(self, application_id: str) -> StoredApplication | None:
+        row = self.session.execute(
+            sa.select(applications).where(applications.c.id == application_id)
+        ).first()
+        if row is None:
+            return None
+        r = row._mapping
+        return StoredApplication(
+            id=r["id"],
+            received_at=r["received_at"],
+            product=r["product"],
+            amount=Fen(r["amount_fen"]),
+            term_months=r["term_months"],
+            purpose=r["purpose"],
+            monthly_income=Fen(r["monthly_income_fen"]),
+            name_enc=r["name_enc"],
+            id_number_enc=r["id_number_enc"],
+            id_number_bidx=r["id_number_bidx"],
+            phone_enc=r["phone_enc"],
+            phone_bidx=r["phone_bidx"],
+            profile=r["profile"],
+        )
+
+    def count(self) -> int:
+        return int(
+            self.session.execute(sa.select(sa.func.count()).select_from(applications)).scalar_one()
+        )
+
+
+class SqlDecisionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, d: DecisionRecord) -> None:
+        self.session.execute(
+            decisions.insert().values(
+                id=d.id,
+                application_id=d.application_id,
+                decided_at=d.decided_at,
+                outcome=d.outcome.value,
+                score=d.score,
+                pd=d.pd,
+                approved_amount_fen=None if d.approved_amount is None else int(d.approved_amount),
+                reasons=[r.as_dict() for r in d.reasons],
+                policy_version=d.policy_version,
+                model_version=d.model_version,
+                model_sha256=d.model_sha256,
+                inputs=dict(d.inputs),
+                features=dict(d.features),
+                input_hash=d.input_hash,
+            )
+        )
+
+    def for_application(self, application_id: str) -> DecisionRecord | None:
+        row = self.session.execute(
+            sa.select(decisions).where(decisions.c.application_id == application_id)
+        ).first()
+        if row is None:
+            return None
+        r = row._mapping
+        return DecisionRecord(
+            id=r["id"],
+            application_id=r["application_id"],
+            decided_at=r["decided_at"],
+            outcome=Outcome(r["outcome"]),
+            score=r["score"],
+            pd=r["pd"],
+            approved_amount=None
+            if r["approved_amount_fen"] is None
+            else Fen(r["approved_amount_fen"]),
+            reasons=tuple(Reason(x["code"], x["text_en"], x["text_zh"]) for x in r["reasons"]),
+            policy_version=r["policy_version"],
+            model_version=r["model_version"],
+            model_sha256=r["model_sha256"],
+            inputs=r["inputs"],
+            features=r["features"],
+            input_hash=r["input_hash"],
+        )
+
+    def count_by_outcome(self) -> dict[str, int]:
+        rows = self.session.execute(
+            sa.select(decisions.c.outcome, sa.func.count()).group_by(decisions.c.outcome)
+        )
+        return {outcome: int(n) for outcome, n in rows}

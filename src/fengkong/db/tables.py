@@ -1,0 +1,110 @@
+"""Table definitions (SQLAlchemy Core). Rows only: the domain never imports this module."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, also on SQLite (which keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: pass an aware UTC datetime")
+        converted = value.astimezone(UTC)
+        return converted.replace(tzinfo=None) if dialect.name == "sqlite" else converted
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("version", sa.String(80), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("path", sa.String(400), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("data_fingerprint", sa.String(64), nullable=False),
+    sa.Column("features", JSONType, nullable=False),
+    sa.Column("params", JSONType, nullable=False),
+    sa.Column("metrics", JSONType, nullable=False),
+    sa.CheckConstraint(
+        "status in ('candidate', 'champion', 'challenger', 'retired')", name="status"
+    ),
+)
+
+applications = sa.Table(
+    "applications",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("received_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("product", sa.String(40), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+    sa.Column("term_months", sa.Integer(), nullable=False),
+    sa.Column("purpose", sa.String(80), nullable=False),
+    sa.Column("monthly_income_fen", sa.BigInteger(), nullable=False),
+    # Personal data lives only as ciphertext plus a keyed blind index for equality look-ups.
+    sa.Column("name_enc", sa.Text(), nullable=False),
+    sa.Column("id_number_enc", sa.Text(), nullable=False),
+    sa.Column("id_number_bidx", sa.String(64), nullable=False, index=True),
+    sa.Column("phone_enc", sa.Text(), nullable=False),
+    sa.Column("phone_bidx", sa.String(64), nullable=False, index=True),
+    sa.Column("profile", JSONType, nullable=False),
+    sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+    sa.CheckConstraint("term_months > 0", name="term_positive"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column(
+        "application_id",
+        sa.String(40),
+        sa.ForeignKey("applications.id"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column("decided_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("outcome", sa.String(16), nullable=False, index=True),
+    sa.Column("score", sa.Integer(), nullable=True),
+    sa.Column("pd", sa.String(24), nullable=True),
+    sa.Column("approved_amount_fen", sa.BigInteger(), nullable=True),
+    sa.Column("reasons", JSONType, nullable=False),
+    sa.Column("policy_version", sa.String(80), nullable=False),
+    sa.Column("model_version", sa.String(80), sa.ForeignKey("model_versions.version")),
+    sa.Column("model_sha256", sa.String(64), nullable=True),
+    sa.Column("inputs", JSONType, nullable=False),
+    sa.Column("features", JSONType, nullable=False),
+    sa.Column("input_hash", sa.String(64), nullable=False),
+    sa.CheckConstraint("outcome in ('approve', 'decline', 'refer')", name="outcome"),
+)

@@ -1,0 +1,49 @@
+"""Unit of work: one transaction per use case. Leaving the block without `commit` rolls back."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session
+
+from fengkong.db.database import Database
+from fengkong.db.repositories import (
+    SqlApplicationRepository,
+    SqlDecisionRepository,
+    SqlModelRepository,
+)
+
+
+class SqlUnitOfWork:
+    applications: SqlApplicationRepository
+    decisions: SqlDecisionRepository
+    models: SqlModelRepository
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        self._session = self.db.session()
+        self.applications = SqlApplicationRepository(self._session)
+        self.decisions = SqlDecisionRepository(self._session)
+        self.models = SqlModelRepository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        assert self._session is not None, "commit outside a `with uow:` block"
+        self._session.commit()

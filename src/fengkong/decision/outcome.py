@@ -1,0 +1,15 @@
+"""What a decision says: the outcome and the reasons behind it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from fengkong.core.reason import Reason
+
+__all__ = ["Outcome", "Reason"]
+
+
+class Outcome(StrEnum):
+    APPROVE = "approve"
+    DECLINE = "decline"
+    REFER = "refer"

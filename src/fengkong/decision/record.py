@@ -1,0 +1,29 @@
+"""A decision as stored: outcome, reasons, and everything needed to replay it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fengkong.core.money import Fen
+from fengkong.decision.outcome import Outcome, Reason
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    id: str
+    application_id: str
+    decided_at: datetime
+    outcome: Outcome
+    score: int | None
+    pd: str | None  # probability of default as a decimal string, e.g. "0.0831"
+    approved_amount: Fen | None
+    reasons: tuple[Reason, ...]
+    policy_version: str
+    model_version: str | None
+    model_sha256: str | None
+    inputs: Mapping[str, Any]
+    features: Mapping[str, Any]
+    input_hash: str

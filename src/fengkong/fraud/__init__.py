@@ -1,0 +1,1 @@
+"""Real-time fraud signals: velocity, lists, identity links, anomaly scores."""

@@ -1,0 +1,1 @@
+"""Chart of accounts, balanced double-entry journal, hash-chained audit log."""

@@ -1,0 +1,1 @@
+"""Products, schedules, accrual, repayments, delinquency, credit lines, collateral."""

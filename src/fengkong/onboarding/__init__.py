@@ -1,0 +1,1 @@
+"""Applicants and applications: validation, normalization, the personal-data vault, consent."""

@@ -1,0 +1,77 @@
+"""An application as the lender receives it, and as it is stored: personal data only as ciphertext
+plus a blind index, never in clear."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from fengkong.core.money import Fen
+
+
+class PersonalDataVault(Protocol):
+    def encrypt(self, field: str, clear: str) -> str: ...
+    def decrypt(self, field: str, token: str) -> str: ...
+    def blind_index(self, field: str, clear: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """Validated and normalized personal data, held in memory only for the request."""
+
+    name: str = field(repr=False)
+    id_number: str = field(repr=False)
+    phone: str = field(repr=False)
+    birth_date: date = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRequest:
+    product: str
+    amount: Fen
+    term_months: int
+    purpose: str
+    monthly_income: Fen
+    applicant: Applicant
+    profile: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredApplication:
+    id: str
+    received_at: datetime
+    product: str
+    amount: Fen
+    term_months: int
+    purpose: str
+    monthly_income: Fen
+    name_enc: str = field(repr=False)
+    id_number_enc: str = field(repr=False)
+    id_number_bidx: str = field(repr=False)
+    phone_enc: str = field(repr=False)
+    phone_bidx: str = field(repr=False)
+    profile: Mapping[str, Any] = field(default_factory=dict)
+
+
+def seal(
+    application_id: str, received_at: datetime, req: ApplicationRequest, vault: PersonalDataVault
+) -> StoredApplication:
+    """Encrypt the personal fields of a request for storage."""
+    a = req.applicant
+    return StoredApplication(
+        id=application_id,
+        received_at=received_at,
+        product=req.product,
+        amount=req.amount,
+        term_months=req.term_months,
+        purpose=req.purpose,
+        monthly_income=req.monthly_income,
+        name_enc=vault.encrypt("name", a.name),
+        id_number_enc=vault.encrypt("id_number", a.id_number),
+        id_number_bidx=vault.blind_index("id_number", a.id_number),
+        phone_enc=vault.encrypt("phone", a.phone),
+        phone_bidx=vault.blind_index("phone", a.phone),
+        profile=dict(req.profile),
+    )

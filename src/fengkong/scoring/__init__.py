@@ -1,0 +1,1 @@
+"""Credit models: binning and scorecards, gradient boosting, evaluation, reason codes, the registry."""

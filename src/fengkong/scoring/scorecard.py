@@ -1,0 +1,410 @@
+"""WOE scorecards: optimal binning (optbinning), logistic regression, points scaling.
+
+`ScorecardModel` is the scikit-learn estimator a modeler fits; its product is a `Scorecard`, plain
+data (bins and integer points) that scores a row with a few look-ups and serializes to JSON. The
+score shown to an officer is exactly the sum of the points in the table an auditor reads.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+
+from fengkong.core.errors import FieldError, Invalid
+
+MonotonicTrend = Literal["auto", "auto_asc_desc", "ascending", "descending", "peak", "valley"]
+MISSING = "missing"
+SPECIAL = "special"
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    """One row of the points table. Numeric bins are `[lower, upper)`; categorical bins list their
+    categories; the missing bin also takes categories never seen in training."""
+
+    label: str
+    points: int
+    woe: float
+    count: int
+    event_rate: float
+    lower: float | None = None
+    upper: float | None = None
+    categories: tuple[str, ...] = ()
+    kind: Literal["range", "categories", "missing", "special"] = "range"
+
+
+@dataclass(frozen=True, slots=True)
+class Characteristic:
+    name: str
+    dtype: Literal["numerical", "categorical"]
+    bins: tuple[Bin, ...]
+    coefficient: float
+    iv: float
+    splits: tuple[float, ...] = ()
+    special_codes: tuple[float, ...] = ()
+    _category_index: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {c: i for i, b in enumerate(self.bins) for c in b.categories}
+        object.__setattr__(self, "_category_index", index)
+
+    @property
+    def missing_index(self) -> int:
+        return next(i for i, b in enumerate(self.bins) if b.kind == MISSING)
+
+    @property
+    def special_index(self) -> int:
+        return next(i for i, b in enumerate(self.bins) if b.kind == SPECIAL)
+
+    @property
+    def max_points(self) -> int:
+        return max(b.points for b in self.bins if b.count > 0 or b.kind == "range")
+
+    def bin_index(self, value: object) -> int:
+        """Which bin a raw value falls in. Missing, NaN and unseen categories → the missing bin."""
+        if value is None:
+            return self.missing_index
+        if self.dtype == "categorical":
+            return self._category_index.get(str(value), self.missing_index)
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise Invalid((FieldError((self.name,), f"expected a number, got {value!r}"),))
+        number = float(value)
+        if math.isnan(number):
+            return self.missing_index
+        if math.isinf(number):
+            raise Invalid((FieldError((self.name,), "must be finite"),))
+        if number in self.special_codes:
+            return self.special_index
+        return bisect_right(self.splits, number)
+
+
+@dataclass(frozen=True, slots=True)
+class Scaling:
+    """Points scaling: `base_score` points at good:bad odds of `base_odds`, `pdo` points to double."""
+
+    base_score: float = 600.0
+    base_odds: float = 50.0
+    pdo: float = 20.0
+
+    @property
+    def factor(self) -> float:
+        return self.pdo / math.log(2)
+
+    @property
+    def offset(self) -> float:
+        return self.base_score - self.factor * math.log(self.base_odds)
+
+    def probability_of_default(self, score: float) -> float:
+        log_odds_good = (score - self.offset) / self.factor
+        return 1.0 / (1.0 + math.exp(log_odds_good))
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    feature: str
+    bin_label: str
+    points: int
+    points_lost: int  # below the best bin of the same characteristic: what the reasons rank by
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    score: int
+    pd: float
+    contributions: tuple[Contribution, ...]
+
+    def top_adverse(self, n: int = 4) -> tuple[Contribution, ...]:
+        ranked = sorted(
+            (c for c in self.contributions if c.points_lost > 0),
+            key=lambda c: (-c.points_lost, c.feature),
+        )
+        return tuple(ranked[:n])
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    characteristics: tuple[Characteristic, ...]
+    scaling: Scaling
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.characteristics)
+
+    def score(self, row: Mapping[str, object]) -> ScoreResult:
+        contributions = []
+        total = 0
+        for ch in self.characteristics:
+            b = ch.bins[ch.bin_index(row.get(ch.name))]
+            total += b.points
+            contributions.append(Contribution(ch.name, b.label, b.points, ch.max_points - b.points))
+        pd_ = self.scaling.probability_of_default(total)
+        return ScoreResult(total, pd_, tuple(contributions))
+
+    def score_batch(self, columns: Mapping[str, Sequence[Any] | np.ndarray]) -> np.ndarray:
+        """Vectorized scores for many rows; equal, row for row, to `score`."""
+        n = len(next(iter(columns.values())))
+        total = np.zeros(n, dtype=np.int64)
+        for ch in self.characteristics:
+            total += np.asarray([b.points for b in ch.bins], dtype=np.int64)[
+                _bin_indices(ch, columns[ch.name])
+            ]
+        return total
+
+
+def _bin_indices(ch: Characteristic, values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    if ch.dtype == "categorical":
+        series = pd.Series(values, dtype=object)
+        keys = series.where(series.isna(), series.astype(str))
+        position = pd.Index(list(ch._category_index)).get_indexer(keys)
+        # position -1 (missing or never seen in training) picks the last slot: the missing bin
+        lookup = np.asarray([*ch._category_index.values(), ch.missing_index], dtype=np.int64)
+        categorical: np.ndarray = lookup[position]
+        return categorical
+    x = np.asarray(values, dtype=np.float64)
+    if np.isinf(x).any():
+        raise Invalid((FieldError((ch.name,), "must be finite"),))
+    idx = np.searchsorted(np.asarray(ch.splits, dtype=np.float64), x, side="right")
+    if ch.special_codes:
+        idx = np.where(np.isin(x, ch.special_codes), ch.special_index, idx)
+    numeric: np.ndarray = np.where(np.isnan(x), ch.missing_index, idx).astype(np.int64)
+    return numeric
+
+
+def scale_points(
+    woe: float, coefficient: float, intercept: float, n_features: int, scaling: Scaling
+) -> int:
+    """Points of one bin: its share of `offset - factor * logit(bad)`, rounded half-up."""
+    raw = -scaling.factor * (coefficient * woe) + (scaling.offset - scaling.factor * intercept) / (
+        n_features
+    )
+    return int(Decimal(repr(raw)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+class ScorecardModel(BaseEstimator):  # type: ignore[misc]
+    """Fit a WOE scorecard: bin every feature, keep the informative and uncorrelated ones, fit a
+    logistic regression on their WOE, and scale to points."""
+
+    def __init__(
+        self,
+        *,
+        categorical: Sequence[str] = (),
+        monotonic_trend: MonotonicTrend | Mapping[str, MonotonicTrend] = "auto_asc_desc",
+        min_iv: float = 0.02,
+        max_correlation: float = 0.7,
+        max_n_bins: int | None = None,
+        min_bin_size: float = 0.05,
+        special_codes: Sequence[float] = (),
+        C: float = 1.0,
+        base_score: float = 600.0,
+        base_odds: float = 50.0,
+        pdo: float = 20.0,
+    ) -> None:
+        self.categorical = categorical
+        self.monotonic_trend = monotonic_trend
+        self.min_iv = min_iv
+        self.max_correlation = max_correlation
+        self.max_n_bins = max_n_bins
+        self.min_bin_size = min_bin_size
+        self.special_codes = special_codes
+        self.C = C
+        self.base_score = base_score
+        self.base_odds = base_odds
+        self.pdo = pdo
+
+    def _check_parameters(self) -> None:
+        errors = []
+        if not 0 <= self.min_iv < 1:
+            errors.append(FieldError(("min_iv",), "must be in [0, 1)"))
+        if not 0 < self.max_correlation <= 1:
+            errors.append(FieldError(("max_correlation",), "must be in (0, 1]"))
+        if not 0 < self.min_bin_size < 0.5:
+            errors.append(FieldError(("min_bin_size",), "must be in (0, 0.5)"))
+        if self.pdo <= 0 or self.base_odds <= 0:
+            errors.append(FieldError(("pdo",), "pdo and base_odds must be positive"))
+        if self.C <= 0:
+            errors.append(FieldError(("C",), "must be positive"))
+        if errors:
+            raise Invalid(tuple(errors))
+
+    def _trend_for(self, name: str, dtype: str) -> str:
+        if dtype == "categorical":
+            return "auto"  # categories are ordered by event rate, so any trend is monotonic
+        if isinstance(self.monotonic_trend, str):
+            return self.monotonic_trend
+        return self.monotonic_trend.get(name, "auto_asc_desc")
+
+    def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> ScorecardModel:
+        from optbinning import OptimalBinning
+
+        self._check_parameters()
+        target = _check_target(y, len(X))
+        scaling = Scaling(self.base_score, self.base_odds, self.pdo)
+        binned: dict[str, tuple[Any, np.ndarray, str]] = {}
+        ivs: dict[str, float] = {}
+        for name in X.columns:
+            dtype = "categorical" if name in set(self.categorical) else "numerical"
+            column = X[name]
+            if column.isna().all() or column.nunique(dropna=True) < 2:
+                continue  # constant or empty: carries no information
+            values = (
+                column.astype(str).to_numpy()
+                if dtype == "categorical"
+                else column.to_numpy(dtype=float)
+            )
+            if dtype == "categorical":
+                values = np.where(column.isna().to_numpy(), np.nan, values).astype(object)
+            ob = OptimalBinning(
+                name=name,
+                dtype=dtype,
+                monotonic_trend=self._trend_for(name, dtype),
+                max_n_bins=self.max_n_bins,
+                min_bin_size=self.min_bin_size,
+                special_codes=list(self.special_codes) or None,
+            )
+            ob.fit(values, target)
+            table = ob.binning_table.build()
+            iv = float(table.loc["Totals", "IV"])
+            if iv < self.min_iv:
+                continue
+            binned[name] = (ob, ob.transform(values, metric="woe"), dtype)
+            ivs[name] = iv
+        if not binned:
+            raise Invalid((FieldError(("X",), f"no feature reaches IV {self.min_iv}"),))
+        kept = _decorrelate({n: w for n, (_, w, _) in binned.items()}, ivs, self.max_correlation)
+        # A coefficient with the wrong sign would make points contradict the bins' bad-rate order:
+        # drop the weakest such feature and refit until every sign agrees.
+        while True:
+            matrix = np.column_stack([binned[n][1] for n in kept])
+            lr = LogisticRegression(C=self.C, max_iter=1000)
+            lr.fit(matrix, target)
+            wrong = [n for n, c in zip(kept, lr.coef_[0], strict=True) if c >= 0]
+            if not wrong or len(kept) == 1:
+                break
+            kept.remove(min(wrong, key=lambda n: ivs[n]))
+        intercept = float(lr.intercept_[0])
+        characteristics = tuple(
+            _characteristic(
+                name,
+                binned[name][0],
+                binned[name][2],
+                float(coef),
+                intercept,
+                len(kept),
+                ivs[name],
+                scaling,
+                tuple(self.special_codes),
+            )
+            for name, coef in zip(kept, lr.coef_[0], strict=True)
+        )
+        self.scorecard_ = Scorecard(characteristics, scaling)
+        self.features_in_ = tuple(X.columns)
+        self.selected_ = tuple(kept)
+        self.iv_ = ivs
+        return self
+
+    def _fitted(self) -> Scorecard:
+        if not hasattr(self, "scorecard_"):
+            raise NotFittedError("ScorecardModel is not fitted yet; call fit first")
+        sc: Scorecard = self.scorecard_
+        return sc
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        sc = self._fitted()
+        return sc.score_batch({n: X[n].to_numpy() for n in sc.features})
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        sc = self._fitted()
+        points = self.score(X).astype(float)
+        pd_bad = 1.0 / (1.0 + np.exp((points - sc.scaling.offset) / sc.scaling.factor))
+        return np.column_stack([1.0 - pd_bad, pd_bad])
+
+
+def _check_target(y: Sequence[int] | np.ndarray, n_rows: int) -> np.ndarray:
+    target = np.asarray(y)
+    if len(target) != n_rows:
+        raise Invalid((FieldError(("y",), f"{len(target)} targets for {n_rows} rows"),))
+    if pd.isna(target).any():
+        raise Invalid((FieldError(("y",), "target has missing values"),))
+    values = set(np.unique(target).tolist())
+    if not values <= {0, 1}:
+        raise Invalid(
+            (FieldError(("y",), f"target must be 0/1 (1 = bad), found {sorted(values)}"),)
+        )
+    if len(values) < 2:
+        raise Invalid((FieldError(("y",), "target has a single class"),))
+    return target.astype(int)
+
+
+def _decorrelate(
+    woe: Mapping[str, np.ndarray], ivs: Mapping[str, float], limit: float
+) -> list[str]:
+    """Walk features by IV, strongest first, keeping one only if no kept feature correlates past
+    `limit` with it."""
+    kept: list[str] = []
+    for name in sorted(woe, key=lambda n: -ivs[n]):
+        column = woe[name]
+        if all(abs(_corr(column, woe[k])) <= limit for k in kept):
+            kept.append(name)
+    return kept
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    if np.std(a) == 0 or np.std(b) == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _characteristic(
+    name: str,
+    ob: Any,
+    dtype: str,
+    coefficient: float,
+    intercept: float,
+    n_features: int,
+    iv: float,
+    scaling: Scaling,
+    special_codes: tuple[float, ...],
+) -> Characteristic:
+    table = ob.binning_table.build()
+    rows = table.drop(index="Totals")
+    splits = tuple(float(s) for s in ob.splits) if dtype == "numerical" else ()
+    bins = []
+    for i, (_, row) in enumerate(rows.iterrows()):
+        woe = float(row["WoE"])
+        common = {
+            "points": scale_points(woe, coefficient, intercept, n_features, scaling),
+            "woe": woe,
+            "count": int(row["Count"]),
+            "event_rate": float(row["Event rate"]),
+        }
+        label = str(row["Bin"])
+        if label == "Special":
+            bins.append(Bin(label="special", kind=SPECIAL, **common))  # type: ignore[arg-type]
+        elif label == "Missing":
+            bins.append(Bin(label="missing", kind=MISSING, **common))  # type: ignore[arg-type]
+        elif dtype == "categorical":
+            cats = tuple(str(c) for c in ob.splits[i])
+            bins.append(Bin(label=", ".join(cats), categories=cats, kind="categories", **common))  # type: ignore[arg-type]
+        else:
+            lower = splits[i - 1] if i > 0 else None
+            upper = splits[i] if i < len(splits) else None
+            bins.append(Bin(label=label, lower=lower, upper=upper, **common))  # type: ignore[arg-type]
+    return Characteristic(
+        name=name,
+        dtype=dtype,  # type: ignore[arg-type]
+        bins=tuple(bins),
+        coefficient=coefficient,
+        iv=iv,
+        splits=splits,
+        special_codes=special_codes,
+    )

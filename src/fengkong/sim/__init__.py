@@ -1,0 +1,1 @@
+"""Synthetic borrowers and traffic that drive the real services through the clock."""

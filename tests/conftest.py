@@ -1,0 +1,112 @@
+"""Shared fixtures: databases (SQLite always; PostgreSQL when reachable, and required under CI),
+a scorecard trained once per session, and a wired context with a fake clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from fengkong.bootstrap import Context, bootstrap
+from fengkong.core.clock import FakeClock
+from fengkong.core.settings import Settings
+from fengkong.demo import german_credit
+from fengkong.scoring.registry import promote, register_scorecard
+from fengkong.scoring.train import TrainedScorecard, train_scorecard
+
+PG_URL = os.environ.get(
+    "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: not available here
+        return str(exc).splitlines()[0]
+
+
+def require_postgres() -> None:
+    problem = _postgres_reachable()
+    if problem is None:
+        return
+    message = f"PostgreSQL at {PG_URL} is unreachable ({problem})"
+    if IN_CI:
+        pytest.fail(message + ": CI=true requires it", pytrace=False)
+    pytest.skip(message + ": start it, or set FENGKONG_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'fengkong.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture(scope="session")
+def german() -> pd.DataFrame:
+    return german_credit()
+
+
+@pytest.fixture(scope="session")
+def trained(german: pd.DataFrame) -> TrainedScorecard:
+    return train_scorecard(german, "creditability", seed=0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(env="test", home=tmp_path / "home", database_url=database_url)
+
+
+@pytest.fixture
+def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> Iterator[Context]:
+    ctx = bootstrap(settings, clock=clock)
+    with ctx.uow() as uow:
+        model = register_scorecard(
+            uow.models,
+            ctx.artifacts_dir,
+            name="application",
+            scorecard=trained.model.scorecard_,
+            data_fingerprint=trained.data_fingerprint,
+            params=trained.params,
+            metrics=trained.metrics,
+            clock=clock,
+        )
+        promote(uow.models, model.version)
+        uow.commit()
+    yield ctx
+    ctx.close()

@@ -1,0 +1,100 @@
+"""The command line: exit codes, --json documents on stdout, messages on stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from factories import body
+from fengkong.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FENGKONG_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
+    return tmp_path
+
+
+def _data(env: Path, german) -> Path:  # type: ignore[no-untyped-def]
+    path = env / "german.csv"
+    german.to_csv(path, index=False)
+    return path
+
+
+def test_train_then_apply(env: Path, german) -> None:  # type: ignore[no-untyped-def]
+    trained = runner.invoke(
+        app,
+        [
+            "model",
+            "train",
+            "--data",
+            str(_data(env, german)),
+            "--target",
+            "creditability",
+            "--json",
+        ],
+    )
+    assert trained.exit_code == 0, trained.output
+    doc = json.loads(trained.stdout)
+    assert doc["version"] == "application-v1" and doc["status"] == "champion"
+    assert 0.7 < doc["metrics"]["test"]["auc"] < 0.9
+
+    application = env / "app.json"
+    application.write_text(json.dumps(body()))
+    decided = runner.invoke(app, ["apply", str(application), "--json"])
+    assert decided.exit_code == 0, decided.output
+    assert json.loads(decided.stdout)["outcome"] in ("approve", "decline", "refer")
+
+    listed = runner.invoke(app, ["model", "list", "--json"])
+    assert [m["status"] for m in json.loads(listed.stdout)] == ["champion"]
+
+
+def test_bad_application_file_exits_2(env: Path) -> None:
+    bad = env / "bad.json"
+    bad.write_text(json.dumps(body(amount="-1")))
+    result = runner.invoke(app, ["apply", str(bad)])
+    assert result.exit_code == 2
+    assert "amount" in result.stderr and result.stdout == ""
+    malformed = env / "malformed.json"
+    malformed.write_text("{")
+    assert runner.invoke(app, ["apply", str(malformed)]).exit_code == 2
+    assert runner.invoke(app, ["apply", str(env / "missing.json")]).exit_code == 2
+
+
+def test_train_on_a_bad_target_exits_2(env: Path, german) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(
+        app, ["model", "train", "--data", str(_data(env, german)), "--target", "purpose"]
+    )
+    assert result.exit_code == 2
+    assert "binary" in result.stderr
+
+
+def test_apply_without_a_model_exits_1(env: Path) -> None:
+    application = env / "app.json"
+    application.write_text(json.dumps(body()))
+    result = runner.invoke(app, ["apply", str(application)])
+    assert result.exit_code == 1
+    assert "model train" in result.stderr
+
+
+def test_db_upgrade_json(env: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["revision"]
+
+
+def test_demo_reports_real_figures(env: Path) -> None:
+    result = runner.invoke(app, ["demo", "--holdout", "100", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["decided"] == 100 and sum(report["outcomes"].values()) == 100
+    assert 0.65 < report["holdout_auc"] < 0.95
+    rates = report["bad_rate_by_outcome"]
+    assert rates["approve"] < rates["decline"]
