@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
@@ -19,6 +21,12 @@ from fengkong.core.settings import Settings
 from fengkong.demo import german_credit
 from fengkong.scoring.registry import promote, register_scorecard
 from fengkong.scoring.train import TrainedScorecard, train_scorecard
+
+# Timing is never a test verdict here: shared machines are noisy, so no deadlines and no "too slow".
+hypothesis_settings.register_profile(
+    "fengkong", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("fengkong")
 
 PG_URL = os.environ.get(
     "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -12,7 +12,7 @@ from factories import body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.errors import IntegrityBroken, Unavailable
-from fengkong.db.migrate import current_revision, head_revision, upgrade
+from fengkong.db.migrate import current_revisions, head_revisions, upgrade
 from fengkong.decision.service import get_application, submit_application
 from fengkong.onboarding.service import masked_applicant
 
@@ -25,9 +25,9 @@ def _submit(context: Context, **changes: object):  # type: ignore[no-untyped-def
 
 
 def test_migrations_reach_head_and_are_idempotent(context: Context) -> None:
-    assert current_revision(context.db) == head_revision(context.db)
+    assert current_revisions(context.db) == head_revisions(context.db)
     upgrade(context.db)
-    assert current_revision(context.db) == head_revision(context.db)
+    assert current_revisions(context.db) == head_revisions(context.db)
 
 
 def test_application_and_decision_round_trip(context: Context) -> None:

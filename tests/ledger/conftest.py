@@ -4,14 +4,16 @@ directory is not a package, so they cannot be imported)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from fengkong.core.money import Fen
 from fengkong.ledger.audit import AuditRecord, append
 from fengkong.ledger.journal import (
     JournalEntry,
@@ -42,7 +44,11 @@ loan_ids = st.sampled_from(("loan_A", "loan_B", "loan_C"))
 @st.composite
 def _entry(draw: st.DrawFn, n: int) -> JournalEntry:
     """One entry from a randomly chosen builder; ids and keys are made unique by `n`."""
-    ids = {"entry_id": f"je_{n}", "business_date": DAY, "idempotency_key": f"key_{n}"}
+    ids: dict[str, Any] = {
+        "entry_id": f"je_{n}",
+        "business_date": DAY,
+        "idempotency_key": f"key_{n}",
+    }
     loan = draw(loan_ids)
     kind = draw(st.sampled_from(("disb", "accr", "repay", "prov", "resv", "wo", "refund")))
     if kind == "disb":
@@ -53,18 +59,18 @@ def _entry(draw: st.DrawFn, n: int) -> JournalEntry:
         parts = draw(st.tuples(fen, fen, fen).filter(any))
         return accrual(**ids, loan_id=loan, interest=parts[0], fee=parts[1], penalty=parts[2])
     if kind == "repay":
-        parts = draw(st.tuples(fen, fen, fen, fen, fen).filter(any))
-        return repayment(**ids, loan_id=loan, allocation=RepaymentAllocation(*parts))
+        split = draw(st.tuples(fen, fen, fen, fen, fen).filter(any))
+        return repayment(**ids, loan_id=loan, allocation=RepaymentAllocation(*map(Fen, split)))
     if kind == "prov":
         return provision(**ids, change=draw(signed_fen), loan_id=draw(st.none() | loan_ids))
     if kind == "resv":
         return reserve(**ids, change=draw(signed_fen))
     if kind == "wo":
-        parts = draw(st.tuples(fen, fen, fen, fen).filter(any))
+        owed = draw(st.tuples(fen, fen, fen, fen).filter(any))
         return write_off(
             **ids,
             loan_id=loan,
-            written_off=Receivables(*parts),
+            written_off=Receivables(*map(Fen, owed)),
             allowance_available=draw(fen),
         )
     return refund(**ids, loan_id=loan, amount=draw(positive_fen), paid_out=draw(st.booleans()))
@@ -101,7 +107,7 @@ _events = st.tuples(
 
 
 def build_chain(
-    events: Sequence[tuple[str, str, str, dict[str, object], int]],
+    events: Sequence[tuple[str, str, str, Mapping[str, object], int]],
 ) -> tuple[AuditRecord, ...]:
     records: list[AuditRecord] = []
     at = START

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
+import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -13,6 +14,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+
+log = structlog.get_logger("fengkong.api")
 
 
 class ApiMetrics:
@@ -65,5 +69,13 @@ def install(app: FastAPI, metrics: ApiMetrics) -> None:
             return response
         finally:
             route = route_of(request)
+            elapsed = time.perf_counter() - started
             metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            metrics.latency.labels(request.method, route).observe(elapsed)
+            log.info(
+                "request",
+                method=request.method,
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
+            )

@@ -21,17 +21,18 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "heads") -> None:
     config = alembic_config(db)
     with db.engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 
 
-def current_revision(db: Database) -> str | None:
+def current_revisions(db: Database) -> tuple[str, ...]:
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
 
 
-def head_revision(db: Database) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+def head_revisions(db: Database) -> tuple[str, ...]:
+    """Every head: each area's tables may grow on a branch of its own from the initial revision."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config(db)).get_heads()))

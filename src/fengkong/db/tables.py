@@ -108,3 +108,17 @@ decisions = sa.Table(
     sa.Column("input_hash", sa.String(64), nullable=False),
     sa.CheckConstraint("outcome in ('approve', 'decline', 'refer')", name="outcome"),
 )
+
+
+def load_all_tables() -> sa.MetaData:
+    """The metadata with every area's tables registered (each `db/*_tables.py` module adds its
+    tables to `metadata` on import)."""
+    import importlib
+    import pkgutil
+
+    import fengkong.db as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name.endswith("_tables"):
+            importlib.import_module(f"fengkong.db.{module.name}")
+    return metadata

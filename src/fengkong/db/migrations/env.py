@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from fengkong.db.tables import metadata
+from fengkong.db.tables import load_all_tables
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -11,7 +11,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=load_all_tables(),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

@@ -1,0 +1,23 @@
+"""`fengkong`: the command line. Each command parses, calls a service, and prints: a table for
+people, or one JSON document on stdout with `--json`. Progress and logs go to stderr."""
+
+from __future__ import annotations
+
+import typer
+
+from fengkong.cli import applications, db, model, ops
+
+app = typer.Typer(
+    name="fengkong",
+    help="Fengkong (风控): risk control for online lenders.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(model.app, name="model")
+app.command("apply")(applications.apply)
+app.command("serve")(ops.serve)
+app.command("demo")(ops.demo)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,39 @@
+"""`fengkong apply`: decide one application from a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
+from fengkong.core.errors import FieldError, Invalid
+
+
+@cli_errors
+def apply(
+    file: Annotated[Path, typer.Argument(help="Application JSON, as POST /v1/applications takes.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Submit one application from a JSON file and print the decision."""
+    from fengkong.api.schemas import ApplicationIn, DecisionOut
+    from fengkong.decision.service import submit_application
+
+    try:
+        body = ApplicationIn.model_validate_json(file.read_bytes())
+    except FileNotFoundError:
+        raise Invalid((FieldError(("file",), f"no such file: {file}"),)) from None
+    ctx = context()
+    request = body.to_request(ctx.clock.business_date())
+    decision = submit_application(request, ctx.decisions)
+    result = DecisionOut.of(decision, request.amount)
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+        return
+    out.print(f"application {result.application_id}: [bold]{result.outcome}[/]")
+    out.print(f"score {result.score}, probability of default {result.probability_of_default}")
+    if result.approved_amount:
+        out.print(f"approved amount ¥{result.approved_amount}")
+    for r in result.reasons:
+        out.print(f"  {r.code}: {r.text_en} / {r.text_zh}", markup=False)
