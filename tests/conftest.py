@@ -19,14 +19,18 @@ from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
 from fengkong.demo import german_credit
-from fengkong.scoring.registry import promote, register_scorecard
+from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard, train_scorecard
 
 # Timing is never a test verdict here: shared machines are noisy, so no deadlines and no "too slow".
 hypothesis_settings.register_profile(
     "fengkong", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-hypothesis_settings.load_profile("fengkong")
+# HYPOTHESIS_PROFILE=thorough runs many more cases, for a deeper look by hand.
+hypothesis_settings.register_profile(
+    "thorough", parent=hypothesis_settings.get_profile("fengkong"), max_examples=3000
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fengkong"))
 
 PG_URL = os.environ.get(
     "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -104,17 +108,18 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> Iterator[Context]:
     ctx = bootstrap(settings, clock=clock)
     with ctx.uow() as uow:
-        model = register_scorecard(
-            uow.models,
+        model = register_audited(
+            uow,
             ctx.artifacts_dir,
             name="application",
             scorecard=trained.model.scorecard_,
             data_fingerprint=trained.data_fingerprint,
             params=trained.params,
             metrics=trained.metrics,
+            actor="test",
             clock=clock,
         )
-        promote(uow.models, model.version)
+        promote_audited(uow, model.version, actor="test", clock=clock)
         uow.commit()
     yield ctx
     ctx.close()

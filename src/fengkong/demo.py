@@ -28,7 +28,7 @@ from fengkong.decision.outcome import Outcome
 from fengkong.decision.service import submit_application
 from fengkong.features.application import PROFILE_FIELDS
 from fengkong.scoring.metrics import auc
-from fengkong.scoring.registry import promote, register_scorecard
+from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import binary_target, train_scorecard
 from fengkong.sim.identity import identity
 
@@ -124,17 +124,18 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
     with console.status(f"training a scorecard on {len(train)} applications…"):
         trained = train_scorecard(train, TARGET, seed=seed)
     with ctx.uow() as uow:
-        model = register_scorecard(
-            uow.models,
+        model = register_audited(
+            uow,
             ctx.artifacts_dir,
             name="application",
             scorecard=trained.model.scorecard_,
             data_fingerprint=trained.data_fingerprint,
             params=trained.params,
             metrics=trained.metrics,
+            actor="cli:demo",
             clock=ctx.clock,
         )
-        promote(uow.models, model.version)
+        promote_audited(uow, model.version, actor="cli:demo", clock=ctx.clock)
         uow.commit()
 
     rng = random.Random(seed)

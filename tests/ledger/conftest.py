@@ -3,14 +3,12 @@ directory is not a package, so they cannot be imported)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 
 from fengkong.core.money import Fen
@@ -27,10 +25,6 @@ from fengkong.ledger.journal import (
     reserve,
     write_off,
 )
-
-# HYPOTHESIS_PROFILE=thorough runs many more cases than the default, for a deeper look by hand.
-settings.register_profile("thorough", max_examples=3000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 START = datetime(2025, 3, 31, 1, 0, tzinfo=UTC)
 DAY = date(2025, 3, 31)

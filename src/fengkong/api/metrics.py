@@ -15,7 +15,6 @@ from prometheus_client import (
     generate_latest,
 )
 
-
 log = structlog.get_logger("fengkong.api")
 
 

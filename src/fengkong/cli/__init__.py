@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from fengkong.cli import applications, db, model, ops
+from fengkong.cli import applications, audit, db, model, ops
 
 app = typer.Typer(
     name="fengkong",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(model.app, name="model")
+app.add_typer(audit.app, name="audit")
 app.command("apply")(applications.apply)
 app.command("serve")(ops.serve)
 app.command("demo")(ops.demo)

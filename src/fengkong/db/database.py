@@ -30,6 +30,7 @@ class Database:
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -54,8 +55,17 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event open transactions itself (see `_sqlite_begin_immediate`).
+    dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    """Take SQLite's write lock when a transaction starts, not at its first write: two writers
+    that both read first (an idempotency check, the audit head) would otherwise deadlock, and one
+    would fail instead of waiting its turn."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from fengkong.db.database import Database
+from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
@@ -19,6 +20,8 @@ class SqlUnitOfWork:
     applications: SqlApplicationRepository
     decisions: SqlDecisionRepository
     models: SqlModelRepository
+    audit: SqlAuditLog
+    journal: SqlJournal
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -29,6 +32,8 @@ class SqlUnitOfWork:
         self.applications = SqlApplicationRepository(self._session)
         self.decisions = SqlDecisionRepository(self._session)
         self.models = SqlModelRepository(self._session)
+        self.audit = SqlAuditLog(self._session)
+        self.journal = SqlJournal(self._session)
         return self
 
     def __exit__(

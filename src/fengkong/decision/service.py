@@ -24,6 +24,7 @@ from fengkong.onboarding.application import (
     seal,
 )
 from fengkong.scoring.artifact import canonical_json, sha256_hex
+from fengkong.scoring.promotion import AuditAppender
 from fengkong.scoring.reasons import scorecard_reasons
 from fengkong.scoring.registry import LoadedScorecard, ModelRepository, load_champion
 
@@ -47,6 +48,8 @@ class DecisionUnitOfWork(Protocol):
     def decisions(self) -> DecisionRepository: ...
     @property
     def models(self) -> ModelRepository: ...
+    @property
+    def audit(self) -> AuditAppender: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -119,6 +122,23 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         )
         uow.applications.add(seal(application_id, now, req, svc.vault))
         uow.decisions.add(decision)
+        uow.audit.append(
+            at=now,
+            actor="system:decision",
+            action="decision.made",
+            subject_type="application",
+            subject_id=application_id,
+            payload={
+                "decision_id": decision.id,
+                "outcome": decision.outcome.value,
+                "score": decision.score,
+                "approved_amount_fen": decision.approved_amount,
+                "policy_version": decision.policy_version,
+                "model_version": decision.model_version,
+                "model_sha256": decision.model_sha256,
+                "input_hash": decision.input_hash,
+            },
+        )
         uow.commit()
     return decision
 

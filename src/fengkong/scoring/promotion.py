@@ -1,0 +1,86 @@
+"""Registering and promoting models are audited actions: the registry row and the audit record
+commit together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from fengkong.core.clock import Clock
+from fengkong.ledger.audit import AuditRecord
+from fengkong.scoring.registry import ModelRepository, ModelVersion, promote, register_scorecard
+from fengkong.scoring.scorecard import Scorecard
+
+
+class AuditAppender(Protocol):
+    def append(
+        self,
+        *,
+        at: Any,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        payload: Mapping[str, object] | None = None,
+    ) -> AuditRecord: ...
+
+
+class RegistryUnitOfWork(Protocol):
+    @property
+    def models(self) -> ModelRepository: ...
+    @property
+    def audit(self) -> AuditAppender: ...
+    def commit(self) -> None: ...
+
+
+def register_audited(
+    uow: RegistryUnitOfWork,
+    artifacts_dir: Path,
+    *,
+    name: str,
+    scorecard: Scorecard,
+    data_fingerprint: str,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    actor: str,
+    clock: Clock,
+) -> ModelVersion:
+    model = register_scorecard(
+        uow.models,
+        artifacts_dir,
+        name=name,
+        scorecard=scorecard,
+        data_fingerprint=data_fingerprint,
+        params=params,
+        metrics=metrics,
+        clock=clock,
+    )
+    uow.audit.append(
+        at=clock.now(),
+        actor=actor,
+        action="model.registered",
+        subject_type="model",
+        subject_id=model.version,
+        payload={"sha256": model.sha256, "data_fingerprint": model.data_fingerprint},
+    )
+    return model
+
+
+def promote_audited(
+    uow: RegistryUnitOfWork, version: str, *, actor: str, clock: Clock
+) -> tuple[ModelVersion, ModelVersion | None]:
+    model, previous = promote(uow.models, version)
+    uow.audit.append(
+        at=clock.now(),
+        actor=actor,
+        action="model.promoted",
+        subject_type="model",
+        subject_id=model.version,
+        payload={
+            "sha256": model.sha256,
+            "status": "champion",
+            "retired": previous.version if previous else None,
+        },
+    )
+    return model, previous
