@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -98,3 +99,91 @@ def test_demo_reports_real_figures(env: Path) -> None:
     assert 0.65 < report["holdout_auc"] < 0.95
     rates = report["bad_rate_by_outcome"]
     assert rates["approve"] < rates["decline"]
+
+
+def test_train_gbm_out_of_time_then_score_a_file(env: Path, german) -> None:  # type: ignore[no-untyped-def]
+    data = env / "dated.csv"
+    days = pd.date_range("2024-01-01", periods=len(german), freq="8h").strftime("%Y-%m-%d")
+    german.assign(applied_at=days).to_csv(data, index=False)
+    trained = runner.invoke(
+        app,
+        [
+            "model",
+            "train",
+            "--data",
+            str(data),
+            "--target",
+            "creditability",
+            "--kind",
+            "gbm",
+            "--time-col",
+            "applied_at",
+            "--no-promote",
+            "--json",
+        ],
+    )
+    assert trained.exit_code == 0, trained.output
+    doc = json.loads(trained.stdout)
+    assert doc["kind"] == "gbm" and doc["status"] == "candidate"
+    assert {"train", "validation", "test", "stability"} <= set(doc["metrics"])
+    assert len(doc["metrics"]["stability"]["psi_by_period"]) == 11
+    assert Path(doc["report"]).exists()
+
+    out = env / "scored.parquet"
+    scored = runner.invoke(
+        app, ["score", "--model", doc["version"], "--data", str(data), "--out", str(out), "--json"]
+    )
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["rows"] == len(german)
+    frame = pd.read_parquet(out)
+    assert {"score", "pd", "reason_1"} <= set(frame.columns) and frame["pd"].between(0, 1).all()
+
+
+def test_score_refuses_missing_columns_and_a_tampered_model(env: Path, german) -> None:  # type: ignore[no-untyped-def]
+    trained = runner.invoke(
+        app,
+        [
+            "model",
+            "train",
+            "--data",
+            str(_data(env, german)),
+            "--target",
+            "creditability",
+            "--json",
+        ],
+    )
+    doc = json.loads(trained.stdout)
+    assert Path(doc["artifact"]).with_name(f"{doc['version']}.sql").exists()
+    thin = env / "thin.csv"
+    german.drop(columns=["duration_in_month"]).to_csv(thin, index=False)
+    out = env / "out.csv"
+    missing = runner.invoke(
+        app, ["score", "--model", doc["version"], "--data", str(thin), "--out", str(out)]
+    )
+    assert missing.exit_code == 2 and "duration_in_month" in missing.stderr
+    artifact = Path(doc["artifact"])
+    artifact.write_bytes(artifact.read_bytes().replace(b'"points":', b'"points": ', 1))
+    tampered = runner.invoke(
+        app,
+        ["score", "--model", doc["version"], "--data", str(_data(env, german)), "--out", str(out)],
+    )
+    assert tampered.exit_code == 1 and "sha256" in tampered.stderr
+
+
+def test_train_with_a_bad_config_key_exits_2(env: Path, german) -> None:  # type: ignore[no-untyped-def]
+    config = env / "model.yaml"
+    config.write_text("scorecard:\n  min_ivv: 0.1\n")
+    result = runner.invoke(
+        app,
+        [
+            "model",
+            "train",
+            "--data",
+            str(_data(env, german)),
+            "--target",
+            "creditability",
+            "--config",
+            str(config),
+        ],
+    )
+    assert result.exit_code == 2 and "scorecard.min_ivv" in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from fengkong.cli import applications, audit, db, model, ops
+from fengkong.cli import applications, audit, db, model, ops, score
 
 app = typer.Typer(
     name="fengkong",
@@ -19,6 +19,7 @@ app.add_typer(audit.app, name="audit")
 app.command("apply")(applications.apply)
 app.command("serve")(ops.serve)
 app.command("demo")(ops.demo)
+app.command("score")(score.score)
 
 if __name__ == "__main__":
     app()

@@ -50,7 +50,9 @@ def verify(as_json: JsonOpt = False) -> None:
         out.print(f"[bold red]broken[/]: first at seq {first.seq}: {first.message}")
         table = Table("check", "problem", "seq", "message")
         for f in findings:
-            table.add_row(f["check"], f["problem"], str(f["seq"] or ""), f["message"])
+            table.add_row(
+                str(f["check"]), str(f["problem"]), str(f["seq"] or ""), str(f["message"])
+            )
         out.print(table)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)

@@ -69,3 +69,13 @@ def context() -> Any:
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)
     return bootstrap(settings)
+
+
+def actor_of_cli() -> str:
+    """Who the audit log names for a command run by hand: the operating-system user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, err, out
 
 app = typer.Typer(help="Credit models: train, list, promote.", no_args_is_help=True)
 
@@ -18,53 +18,84 @@ app = typer.Typer(help="Credit models: train, list, promote.", no_args_is_help=T
 def model_train(
     data: Annotated[Path, typer.Option(help="CSV or Parquet file, one row per application.")],
     target: Annotated[str, typer.Option(help="Target column: 1/bad = defaulted.")],
+    kind: Annotated[
+        str | None, typer.Option(help="scorecard or gbm (default: the config's, else scorecard).")
+    ] = None,
+    time_col: Annotated[
+        str | None,
+        typer.Option(help="Split out of time on this column: oldest train, newest test."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML file of model, split and calibration parameters.")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Declined applications without outcome, for reject inference."),
+    ] = None,
     name: Annotated[
         str, typer.Option(help="Registry name the model serves under.")
     ] = "application",
     promote: Annotated[bool, typer.Option(help="Make the new model the champion.")] = True,
-    test_size: Annotated[float, typer.Option(min=0.05, max=0.5)] = 0.3,
-    seed: int = 0,
+    seed: Annotated[int | None, typer.Option(help="Split seed (overrides the config).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train a WOE scorecard, evaluate it on a held-out split, and register it."""
-    from fengkong.scoring.registry import promote as promote_model
-    from fengkong.scoring.registry import register_scorecard
-    from fengkong.scoring.train import read_table, train_scorecard
+    """Split, fit, calibrate, evaluate and register a scorecard or a GBM; writes the points
+    table, SQL and an HTML report beside the artifact."""
+    import dataclasses
 
-    ctx = context()
+    from fengkong.scoring.lab import load_config, register_result, train_model
+    from fengkong.scoring.promotion import promote_audited, record_registration
+    from fengkong.scoring.train import read_table
+
+    settings = load_config(config) if config is not None else None
+    if settings is not None and seed is not None:
+        settings = dataclasses.replace(settings, seed=seed)
+    elif seed is not None:
+        from fengkong.scoring.lab import TrainingConfig
+
+        settings = TrainingConfig(seed=seed)
+    if kind is not None and kind not in ("scorecard", "gbm"):
+        from fengkong.core.errors import FieldError, Invalid
+
+        raise Invalid((FieldError(("kind",), f"must be scorecard or gbm, got {kind!r}"),))
     frame = read_table(data)
-    with err.status(f"training a scorecard on {len(frame):,} rows…"):
-        trained = train_scorecard(frame, target, test_size=test_size, seed=seed)
-    with ctx.uow() as uow:
-        model = register_scorecard(
-            uow.models,
-            ctx.artifacts_dir,
-            name=name,
-            scorecard=trained.model.scorecard_,
-            data_fingerprint=trained.data_fingerprint,
-            params=trained.params,
-            metrics=trained.metrics,
-            clock=ctx.clock,
+    declined = read_table(rejects) if rejects is not None else None
+    ctx = context()
+    with err.status(f"training on {len(frame):,} rows…"):
+        result = train_model(
+            frame,
+            target,
+            kind=kind,  # type: ignore[arg-type]
+            time_col=time_col,
+            config=settings,
+            rejects=declined,
         )
+    with ctx.uow() as uow:
+        model = register_result(result, uow.models, ctx.artifacts_dir, name=name, clock=ctx.clock)
+        record_registration(uow.audit, model, actor=actor_of_cli(), clock=ctx.clock)
         if promote:
-            promote_model(uow.models, model.version)
+            promote_audited(uow, model.version, actor=actor_of_cli(), clock=ctx.clock)
         uow.commit()
-    result = {
+    artifact = ctx.artifacts_dir / model.path
+    doc = {
         "version": model.version,
+        "kind": model.kind,
         "sha256": model.sha256,
         "status": "champion" if promote else model.status.value,
         "features": list(model.features),
-        "metrics": trained.metrics,
-        "artifact": str(ctx.artifacts_dir / model.path),
+        "metrics": model.metrics,
+        "artifact": str(artifact),
+        "report": str(artifact.with_name(f"{model.version}.report.html")),
     }
     if as_json:
-        emit_json(result)
+        emit_json(doc)
         return
-    table = Table(title=f"model {model.version}")
+    table = Table(title=f"model {model.version} ({model.kind})")
     table.add_column("split")
-    for metric in ("n", "bad_rate", "auc", "gini", "ks"):
+    for metric in ("n", "bad_rate", "auc", "gini", "ks", "brier"):
         table.add_column(metric, justify="right")
-    for split, m in trained.metrics.items():
+    for split in ("train", "validation", "test"):
+        m = model.metrics[split]
         table.add_row(
             split,
             f"{m['n']:.0f}",
@@ -72,9 +103,18 @@ def model_train(
             f"{m['auc']:.3f}",
             f"{m['gini']:.3f}",
             f"{m['ks']:.3f}",
+            f"{m['brier']:.3f}",
         )
     out.print(table)
-    out.print(f"status: {result['status']}; artifact: {result['artifact']}")
+    out.print(f"PSI train→test: {model.metrics['stability']['psi_train_test']:.4f}")
+    if "reject_inference" in model.metrics:
+        ri = model.metrics["reject_inference"]
+        out.print(
+            f"reject inference ({ri['method']}): test AUC {ri['auc_before']:.3f} → "
+            f"{ri['auc_after']:.3f}, approval {ri['approval_rate_before']:.1%} → "
+            f"{ri['approval_rate_after']:.1%}"
+        )
+    out.print(f"status: {doc['status']}; artifact: {doc['artifact']}; report: {doc['report']}")
 
 
 @app.command("list")
@@ -108,11 +148,11 @@ def model_list(as_json: JsonOpt = False) -> None:
 @cli_errors
 def model_promote(version: str, as_json: JsonOpt = False) -> None:
     """Make VERSION the champion that scores new applications."""
-    from fengkong.scoring.registry import promote
+    from fengkong.scoring.promotion import promote_audited
 
     ctx = context()
     with ctx.uow() as uow:
-        model, previous = promote(uow.models, version)
+        model, previous = promote_audited(uow, version, actor=actor_of_cli(), clock=ctx.clock)
         uow.commit()
     doc = {"champion": model.version, "retired": previous.version if previous else None}
     if as_json:

@@ -102,7 +102,7 @@ class SqlAuditLog:
         return [_audit_record(r._mapping) for r in rows]
 
 
-def _audit_record(r: Mapping[str, Any]) -> AuditRecord:
+def _audit_record(r: Any) -> AuditRecord:
     return AuditRecord(
         seq=r["seq"],
         at=r["at"],
@@ -189,7 +189,7 @@ class SqlJournal:
         ).first()
         return None if row is None else self._entry(row._mapping)
 
-    def _entry(self, r: Mapping[str, Any]) -> JournalEntry:
+    def _entry(self, r: Any) -> JournalEntry:
         postings = self.session.execute(
             sa.select(journal_postings)
             .where(journal_postings.c.entry_id == r["entry_id"])

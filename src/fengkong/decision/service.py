@@ -26,7 +26,12 @@ from fengkong.onboarding.application import (
 from fengkong.scoring.artifact import canonical_json, sha256_hex
 from fengkong.scoring.promotion import AuditAppender
 from fengkong.scoring.reasons import scorecard_reasons
-from fengkong.scoring.registry import LoadedScorecard, ModelRepository, load_champion
+from fengkong.scoring.registry import (
+    LoadedGBM,
+    LoadedScorecard,
+    ModelRepository,
+    load_champion_model,
+)
 
 MODEL_NAME = "application"
 
@@ -62,21 +67,22 @@ class DecisionUnitOfWork(Protocol):
 
 
 class ChampionCache:
-    """Holds the loaded champion scorecard; reloads only when the registry names another one."""
+    """Holds the loaded champion (scorecard or GBM); reloads only when the registry names another
+    one."""
 
     def __init__(self, artifacts_dir: Path, name: str = MODEL_NAME) -> None:
         self.artifacts_dir = artifacts_dir
         self.name = name
-        self._loaded: LoadedScorecard | None = None
+        self._loaded: LoadedScorecard | LoadedGBM | None = None
 
-    def get(self, models: ModelRepository) -> LoadedScorecard:
+    def get(self, models: ModelRepository) -> LoadedScorecard | LoadedGBM:
         champion = models.champion(self.name)
         if (
             self._loaded is None
             or champion is None
             or (champion.version, champion.sha256) != (self._loaded.version, self._loaded.sha256)
         ):
-            self._loaded = load_champion(models, self.artifacts_dir, self.name)
+            self._loaded = load_champion_model(models, self.artifacts_dir, self.name)
         return self._loaded
 
 
@@ -96,7 +102,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     features = APPLICATION_FEATURES.compute_online(inputs)
     with svc.uow() as uow:
         model = svc.champion.get(uow.models)
-        result = model.scorecard.score(features)
+        result = model.score(features)
         verdict = evaluate(svc.policy, result.score, req.amount)
         reasons: tuple[Reason, ...] = verdict.reasons + scorecard_reasons(
             result.top_adverse(4), APPLICATION_FEATURES

@@ -242,6 +242,11 @@ def _level_parts(total: Fen, terms: int) -> list[Fen]:
     return parts
 
 
+def round_fen(amount_in_fen: Fraction | int) -> Fen:
+    """HALF_UP to whole fen from an exact amount in fen, without a double rounding."""
+    return _round_fen(amount_in_fen)
+
+
 def _round_fen(amount_in_fen: Fraction | int) -> Fen:
     """HALF_UP to whole fen from an exact value. The division below is carried at a precision
     wide enough that its own rounding can never move the value across a half-fen boundary."""

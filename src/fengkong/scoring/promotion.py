@@ -34,6 +34,24 @@ class RegistryUnitOfWork(Protocol):
     def commit(self) -> None: ...
 
 
+def record_registration(
+    audit: AuditAppender, model: ModelVersion, *, actor: str, clock: Clock
+) -> None:
+    """Append the audit record of a registration, in the caller's transaction."""
+    audit.append(
+        at=clock.now(),
+        actor=actor,
+        action="model.registered",
+        subject_type="model",
+        subject_id=model.version,
+        payload={
+            "kind": model.kind,
+            "sha256": model.sha256,
+            "data_fingerprint": model.data_fingerprint,
+        },
+    )
+
+
 def register_audited(
     uow: RegistryUnitOfWork,
     artifacts_dir: Path,
@@ -56,14 +74,7 @@ def register_audited(
         metrics=metrics,
         clock=clock,
     )
-    uow.audit.append(
-        at=clock.now(),
-        actor=actor,
-        action="model.registered",
-        subject_type="model",
-        subject_id=model.version,
-        payload={"sha256": model.sha256, "data_fingerprint": model.data_fingerprint},
-    )
+    record_registration(uow.audit, model, actor=actor, clock=clock)
     return model
 
 

@@ -4,18 +4,38 @@ loads the champion; a file that fails its hash is refused."""
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
 from fengkong.core.clock import Clock
-from fengkong.core.errors import Conflict, NotFound, Unavailable
+from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound, Unavailable
 from fengkong.scoring.artifact import read_artifact, write_artifact
-from fengkong.scoring.scorecard import Scorecard
+from fengkong.scoring.reasons import reason_code
+from fengkong.scoring.scorecard import (
+    Contribution,
+    Scaling,
+    Scorecard,
+    ScoreResult,
+    _bin_indices,
+)
 from fengkong.scoring.serialize import scorecard_from_dict, scorecard_to_dict
+
+if TYPE_CHECKING:
+    from fengkong.scoring.calibration import Calibrator
+    from fengkong.scoring.gbm import GBMModel
+
+ModelKind = Literal["scorecard", "gbm"]
+MAX_REASONS = 4
 
 
 class ModelStatus(StrEnum):
@@ -49,10 +69,228 @@ class ModelRepository(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class BatchScores:
+    """Scores of many rows: integer score, PD, and up to `MAX_REASONS` adverse reason codes per
+    row (empty string where fewer factors cost points), as `LoadedModel.score` ranks them."""
+
+    score: npt.NDArray[np.int64]
+    pd: npt.NDArray[np.float64]
+    reasons: tuple[npt.NDArray[np.str_], ...]
+
+
+class LoadedModel(Protocol):
+    """What a scoring service needs from a registered model, whatever its kind: one row (the
+    online path) and a frame (the batch path) give the same scores, PDs and reasons."""
+
+    @property
+    def version(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def features(self) -> tuple[str, ...]: ...
+    def score(self, row: Mapping[str, object]) -> ScoreResult: ...
+    def score_frame(self, frame: pd.DataFrame) -> BatchScores: ...
+
+
+def _scaling_pd(scaling: Scaling, points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return np.asarray(
+        1.0 / (1.0 + np.exp((points - scaling.offset) / scaling.factor)), dtype=np.float64
+    )
+
+
+def _top_codes(
+    features: tuple[str, ...], lost: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.str_], ...]:
+    """Rank each row's features by points lost, most first, ties by feature name, as
+    `ScoreResult.top_adverse` does; features that cost nothing give ''."""
+    by_name = np.argsort(np.asarray(features, dtype=object), kind="stable")
+    lost_by_name = lost[:, by_name]
+    order = np.argsort(-lost_by_name, axis=1, kind="stable")
+    codes = np.asarray([reason_code(features[i]) for i in by_name] + [""], dtype=np.str_)
+    columns = []
+    for k in range(min(MAX_REASONS, len(features))):
+        pick = order[:, k]
+        cost = np.take_along_axis(lost_by_name, pick[:, None], axis=1)[:, 0]
+        columns.append(codes[np.where(cost > 0, pick, len(features))])
+    empty = np.full(lost.shape[0], "", dtype=np.str_)
+    columns += [empty] * (MAX_REASONS - len(columns))
+    return tuple(columns)
+
+
+@dataclass(frozen=True, slots=True)
 class LoadedScorecard:
     version: str
     sha256: str
     scorecard: Scorecard
+    calibrator: Calibrator | None = None
+    kind: str = "scorecard"
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.scorecard.features
+
+    def _pd(self, points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        if self.calibrator is None:
+            return _scaling_pd(self.scorecard.scaling, points)
+        return self.calibrator.predict_pd(points)
+
+    def score(self, row: Mapping[str, object]) -> ScoreResult:
+        """The scorecard's points and reasons; the PD from the calibrator when there is one."""
+        result = self.scorecard.score(row)
+        pd_ = float(self._pd(np.asarray([result.score], dtype=np.float64))[0])
+        return ScoreResult(result.score, pd_, result.contributions)
+
+    def score_frame(self, frame: pd.DataFrame) -> BatchScores:
+        sc = self.scorecard
+        columns = {n: frame[n].to_numpy() for n in sc.features}
+        total = np.zeros(len(frame), dtype=np.int64)
+        lost = np.zeros((len(frame), len(sc.characteristics)), dtype=np.int64)
+        for j, ch in enumerate(sc.characteristics):
+            points = np.asarray([b.points for b in ch.bins], dtype=np.int64)[
+                _bin_indices(ch, columns[ch.name])
+            ]
+            total += points
+            lost[:, j] = ch.max_points - points
+        return BatchScores(total, self._pd(total.astype(np.float64)), _top_codes(sc.features, lost))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedGBM:
+    """A LightGBM challenger behind the same interface as a scorecard. Its score is the
+    calibrated PD on the scorecard's points scale (same base score, odds and PDO), so policy
+    cut-offs read the same; a feature's adverse impact is its contribution to the log-odds in
+    points."""
+
+    version: str
+    sha256: str
+    model: GBMModel
+    calibrator: Calibrator
+    scaling: Scaling
+    kind: str = "gbm"
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(str(n) for n in self.model.feature_names_in_)
+
+    def _points(self, pd_: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        odds_good = (1.0 - pd_) / pd_
+        raw = self.scaling.offset + self.scaling.factor * np.log(odds_good)
+        return np.floor(raw + 0.5).astype(np.int64)  # half-up, as scorecard points
+
+    def _frame(self, frame: pd.DataFrame) -> tuple[BatchScores, npt.NDArray[np.int64]]:
+        for name in self.features:
+            if name not in self.model.categories_ and name in frame.columns:
+                values = pd.to_numeric(frame[name], errors="coerce").to_numpy(
+                    dtype=np.float64, na_value=np.nan
+                )
+                if np.isinf(values).any():
+                    raise Invalid((FieldError((name,), "must be finite"),))
+        contributions = self.model.contributions(frame)
+        log_odds = contributions.to_numpy().sum(axis=1)
+        pd_ = self.calibrator.predict_pd(log_odds)
+        impact = contributions[list(self.features)].to_numpy()
+        lost = np.floor(np.maximum(impact, 0.0) * self.scaling.factor + 0.5).astype(np.int64)
+        return BatchScores(self._points(pd_), pd_, _top_codes(self.features, lost)), lost
+
+    def score(self, row: Mapping[str, object]) -> ScoreResult:
+        """One application; a missing key is a missing value, as in the batch path."""
+        frame = pd.DataFrame({n: pd.Series([row.get(n)], dtype=object) for n in self.features})
+        scores, lost = self._frame(frame)
+        contributions = tuple(
+            Contribution(n, str(row.get(n)), 0, int(lost[0, j]))
+            for j, n in enumerate(self.features)
+        )
+        return ScoreResult(int(scores.score[0]), float(scores.pd[0]), contributions)
+
+    def score_frame(self, frame: pd.DataFrame) -> BatchScores:
+        return self._frame(frame)[0]
+
+
+def _sidecar_files(directory: Path, version: str, scorecard: Scorecard | None) -> None:
+    """The human- and database-readable forms written beside a scorecard artifact."""
+    if scorecard is None:
+        return
+    from fengkong.scoring.export import points_table_csv, points_table_json, to_sql
+
+    (directory / f"{version}.points.csv").write_text(points_table_csv(scorecard), "utf-8")
+    (directory / f"{version}.points.json").write_text(
+        json.dumps(points_table_json(scorecard), ensure_ascii=False, indent=2), "utf-8"
+    )
+    (directory / f"{version}.sql").write_text(to_sql(scorecard) + "\n", "utf-8")
+
+
+def plain_json(value: Any) -> Any:
+    """Metrics as the registry stores them: numpy scalars unwrapped, non-finite floats None."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def register_model(
+    repo: ModelRepository,
+    artifacts_dir: Path,
+    *,
+    name: str,
+    kind: ModelKind,
+    scorecard: Scorecard | None = None,
+    gbm: GBMModel | None = None,
+    calibrator: Calibrator | None = None,
+    data_fingerprint: str,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, Any],
+    clock: Clock,
+) -> ModelVersion:
+    """Store a scorecard (with an optional calibrator) or a GBM (with its calibrator, which it
+    needs for a PD) as a hashed artifact, and add a candidate row to the registry. A scorecard
+    gets its points table (CSV, JSON) and SQL expression written beside the artifact."""
+    number = 1 + max((_number(m.version) for m in repo.list(name)), default=0)
+    version = f"{name}-v{number}"
+    relative = f"models/{name}/{version}.json"
+    payload: dict[str, Any] = {"kind": kind, "version": version}
+    if kind == "scorecard":
+        if scorecard is None:
+            raise Invalid((FieldError(("scorecard",), "a scorecard model needs its scorecard"),))
+        payload["scorecard"] = scorecard_to_dict(scorecard)
+        features = scorecard.features
+    elif kind == "gbm":
+        if gbm is None or calibrator is None:
+            raise Invalid((FieldError(("gbm",), "a GBM model needs the model and a calibrator"),))
+        payload["gbm"] = gbm.to_artifact()
+        payload["scaling"] = _scaling_dict(Scaling(**dict(params.get("scaling", {}))))
+        features = tuple(str(n) for n in gbm.feature_names_in_)
+    else:
+        raise Invalid((FieldError(("kind",), f"must be scorecard or gbm, got {kind!r}"),))
+    if calibrator is not None:
+        payload["calibrator"] = calibrator.to_artifact()
+    sha = write_artifact(artifacts_dir / relative, payload)
+    _sidecar_files((artifacts_dir / relative).parent, version, scorecard)
+    model = ModelVersion(
+        version=version,
+        name=name,
+        kind=kind,
+        status=ModelStatus.CANDIDATE,
+        sha256=sha,
+        path=relative,
+        created_at=clock.now(),
+        data_fingerprint=data_fingerprint,
+        features=features,
+        params=plain_json(dict(params)),
+        metrics=plain_json(dict(metrics)),
+    )
+    repo.add(model)
+    return model
+
+
+def _scaling_dict(scaling: Scaling) -> dict[str, float]:
+    return {"base_score": scaling.base_score, "base_odds": scaling.base_odds, "pdo": scaling.pdo}
 
 
 def register_scorecard(
@@ -66,26 +304,17 @@ def register_scorecard(
     metrics: Mapping[str, Any],
     clock: Clock,
 ) -> ModelVersion:
-    number = 1 + max((_number(m.version) for m in repo.list(name)), default=0)
-    version = f"{name}-v{number}"
-    relative = f"models/{name}/{version}.json"
-    payload = {"kind": "scorecard", "version": version, "scorecard": scorecard_to_dict(scorecard)}
-    sha = write_artifact(artifacts_dir / relative, payload)
-    model = ModelVersion(
-        version=version,
+    return register_model(
+        repo,
+        artifacts_dir,
         name=name,
         kind="scorecard",
-        status=ModelStatus.CANDIDATE,
-        sha256=sha,
-        path=relative,
-        created_at=clock.now(),
+        scorecard=scorecard,
         data_fingerprint=data_fingerprint,
-        features=scorecard.features,
-        params=dict(params),
-        metrics=dict(metrics),
+        params=params,
+        metrics=metrics,
+        clock=clock,
     )
-    repo.add(model)
-    return model
 
 
 def promote(repo: ModelRepository, version: str) -> tuple[ModelVersion, ModelVersion | None]:
@@ -104,18 +333,54 @@ def promote(repo: ModelRepository, version: str) -> tuple[ModelVersion, ModelVer
     return model, previous
 
 
-def load_scorecard(model: ModelVersion, artifacts_dir: Path) -> LoadedScorecard:
+def load_model(model: ModelVersion, artifacts_dir: Path) -> LoadedScorecard | LoadedGBM:
+    """Read and verify the artifact (sha256), then rebuild the model of its kind."""
+    from fengkong.scoring.calibration import Calibrator
+
     payload = read_artifact(artifacts_dir / model.path, model.sha256)
-    return LoadedScorecard(model.version, model.sha256, scorecard_from_dict(payload["scorecard"]))
+    calibrator = (
+        Calibrator.from_artifact(payload["calibrator"]) if "calibrator" in payload else None
+    )
+    kind = payload.get("kind", "scorecard")
+    if kind == "scorecard":
+        sc = scorecard_from_dict(payload["scorecard"])
+        return LoadedScorecard(model.version, model.sha256, sc, calibrator)
+    if kind == "gbm" and calibrator is not None:
+        from fengkong.scoring.gbm import GBMModel
+
+        gbm = GBMModel.from_artifact(payload["gbm"])
+        return LoadedGBM(
+            model.version, model.sha256, gbm, calibrator, Scaling(**payload["scaling"])
+        )
+    raise Invalid((FieldError(("kind",), f"artifact {model.path} holds an unknown kind {kind!r}"),))
 
 
-def load_champion(repo: ModelRepository, artifacts_dir: Path, name: str) -> LoadedScorecard:
+def load_scorecard(model: ModelVersion, artifacts_dir: Path) -> LoadedScorecard:
+    loaded = load_model(model, artifacts_dir)
+    if not isinstance(loaded, LoadedScorecard):
+        raise Conflict(f"model {model.version} is a {loaded.kind}, not a scorecard")
+    return loaded
+
+
+def load_champion_model(
+    repo: ModelRepository, artifacts_dir: Path, name: str
+) -> LoadedScorecard | LoadedGBM:
+    """The champion of `name`, whatever its kind."""
     model = repo.champion(name)
     if model is None:
         raise Unavailable(
             f"no champion model named {name!r}: train one with `fengkong model train` first"
         )
-    return load_scorecard(model, artifacts_dir)
+    return load_model(model, artifacts_dir)
+
+
+def load_champion(repo: ModelRepository, artifacts_dir: Path, name: str) -> LoadedScorecard:
+    """The champion of `name` when it is a scorecard (what the decision service serves today);
+    a GBM champion raises `Conflict`: serve it through `load_champion_model`."""
+    loaded = load_champion_model(repo, artifacts_dir, name)
+    if not isinstance(loaded, LoadedScorecard):
+        raise Conflict(f"the champion {loaded.version} is a {loaded.kind}, not a scorecard")
+    return loaded
 
 
 def _number(version: str) -> int:

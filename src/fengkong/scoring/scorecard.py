@@ -23,6 +23,14 @@ from sklearn.linear_model import LogisticRegression
 from fengkong.core.errors import FieldError, Invalid
 
 MonotonicTrend = Literal["auto", "auto_asc_desc", "ascending", "descending", "peak", "valley"]
+MONOTONIC_TRENDS: tuple[str, ...] = (
+    "auto",
+    "auto_asc_desc",
+    "ascending",
+    "descending",
+    "peak",
+    "valley",
+)
 MISSING = "missing"
 SPECIAL = "special"
 
@@ -163,12 +171,13 @@ class Scorecard:
 
 def _bin_indices(ch: Characteristic, values: Sequence[Any] | np.ndarray) -> np.ndarray:
     if ch.dtype == "categorical":
-        series = pd.Series(values, dtype=object)
-        keys = series.where(series.isna(), series.astype(str))
-        position = pd.Index(list(ch._category_index)).get_indexer(keys)
-        # position -1 (missing or never seen in training) picks the last slot: the missing bin
-        lookup = np.asarray([*ch._category_index.values(), ch.missing_index], dtype=np.int64)
-        categorical: np.ndarray = lookup[position]
+        # Factorize once (hashing, vectorized), then look up only the distinct values.
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+        missing = ch.missing_index
+        lookup = np.asarray(
+            [ch._category_index.get(str(u), missing) for u in uniques] + [missing], dtype=np.int64
+        )
+        categorical: np.ndarray = lookup[codes]  # code -1 (missing) picks the last slot
         return categorical
     x = np.asarray(values, dtype=np.float64)
     if np.isinf(x).any():
@@ -198,12 +207,12 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self,
         *,
         categorical: Sequence[str] = (),
-        monotonic_trend: MonotonicTrend | Mapping[str, MonotonicTrend] = "auto_asc_desc",
+        monotonic_trend: MonotonicTrend | Mapping[str, MonotonicTrend] = "auto",
         min_iv: float = 0.02,
         max_correlation: float = 0.7,
         max_n_bins: int | None = None,
         min_bin_size: float = 0.05,
-        special_codes: Sequence[float] = (),
+        special_codes: Sequence[float] | Mapping[str, Sequence[float]] = (),
         C: float = 1.0,
         base_score: float = 600.0,
         base_odds: float = 50.0,
@@ -222,17 +231,58 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self.pdo = pdo
 
     def _check_parameters(self) -> None:
-        errors = []
-        if not 0 <= self.min_iv < 1:
-            errors.append(FieldError(("min_iv",), "must be in [0, 1)"))
-        if not 0 < self.max_correlation <= 1:
-            errors.append(FieldError(("max_correlation",), "must be in (0, 1]"))
-        if not 0 < self.min_bin_size < 0.5:
-            errors.append(FieldError(("min_bin_size",), "must be in (0, 0.5)"))
-        if self.pdo <= 0 or self.base_odds <= 0:
-            errors.append(FieldError(("pdo",), "pdo and base_odds must be positive"))
-        if self.C <= 0:
-            errors.append(FieldError(("C",), "must be positive"))
+        errors: list[FieldError] = []
+
+        def need(name: str, ok: bool, msg: str) -> None:
+            if not ok:
+                errors.append(FieldError((name,), f"{msg}, got {getattr(self, name)!r}"))
+
+        need("min_iv", _is_number(self.min_iv) and 0 <= self.min_iv < 1, "must be in [0, 1)")
+        need(
+            "max_correlation",
+            _is_number(self.max_correlation) and 0 < self.max_correlation <= 1,
+            "must be in (0, 1]",
+        )
+        need(
+            "min_bin_size",
+            _is_number(self.min_bin_size) and 0 < self.min_bin_size < 0.5,
+            "must be in (0, 0.5)",
+        )
+        need(
+            "max_n_bins",
+            self.max_n_bins is None
+            or (
+                (isinstance(self.max_n_bins, int) and not isinstance(self.max_n_bins, bool))
+                and self.max_n_bins >= 2
+            ),
+            "must be None or an int >= 2",
+        )
+        for name in ("pdo", "base_odds", "base_score", "C"):
+            value = getattr(self, name)
+            need(name, _is_number(value) and (name == "base_score" or value > 0), "must be > 0")
+        need(
+            "categorical",
+            not isinstance(self.categorical, str)
+            and all(isinstance(c, str) for c in self.categorical),
+            "must be a list of column names",
+        )
+        trend = self.monotonic_trend
+        need(
+            "monotonic_trend",
+            trend in MONOTONIC_TRENDS
+            if isinstance(trend, str)
+            else isinstance(trend, Mapping)
+            and all(isinstance(k, str) and v in MONOTONIC_TRENDS for k, v in trend.items()),
+            f"must be one of {MONOTONIC_TRENDS} or a mapping of feature to one of them",
+        )
+        codes = self.special_codes
+        need(
+            "special_codes",
+            _numbers(codes)
+            if not isinstance(codes, Mapping)
+            else all(isinstance(k, str) and _numbers(v) for k, v in codes.items()),
+            "must be a list of numbers or a mapping of feature to a list of numbers",
+        )
         if errors:
             raise Invalid(tuple(errors))
 
@@ -241,37 +291,77 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
             return "auto"  # categories are ordered by event rate, so any trend is monotonic
         if isinstance(self.monotonic_trend, str):
             return self.monotonic_trend
-        return self.monotonic_trend.get(name, "auto_asc_desc")
+        return self.monotonic_trend.get(name, "auto")
 
-    def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> ScorecardModel:
+    def _special_codes_for(self, name: str) -> tuple[float, ...]:
+        codes = self.special_codes
+        chosen = codes.get(name, ()) if isinstance(codes, Mapping) else codes
+        return tuple(float(c) for c in chosen)
+
+    def _check_names(self, X: pd.DataFrame) -> None:
+        columns = set(X.columns)
+        named = {
+            "categorical": list(self.categorical),
+            "monotonic_trend": list(self.monotonic_trend)
+            if isinstance(self.monotonic_trend, Mapping)
+            else [],
+            "special_codes": list(self.special_codes)
+            if isinstance(self.special_codes, Mapping)
+            else [],
+        }
+        errors = [
+            FieldError((param,), f"not columns of X: {sorted(set(names) - columns)}")
+            for param, names in named.items()
+            if set(names) - columns
+        ]
+        categorical = set(self.categorical)
+        if isinstance(self.special_codes, Mapping):
+            on_categorical = sorted(n for n in self.special_codes if n in categorical)
+            if on_categorical:
+                errors.append(
+                    FieldError(
+                        ("special_codes",),
+                        f"special codes apply to numeric features, not {on_categorical}",
+                    )
+                )
+        if errors:
+            raise Invalid(tuple(errors))
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Sequence[int] | np.ndarray,
+        sample_weight: Sequence[float] | np.ndarray | None = None,
+    ) -> ScorecardModel:
+        """Bin, select and fit. `sample_weight` (one non-negative weight per row) lets reject
+        inference enter a declined application twice, as good and as bad, with fractional
+        weights; binning, WOE and the regression all honour it."""
         from optbinning import OptimalBinning
 
         self._check_parameters()
+        self._check_names(X)
         target = _check_target(y, len(X))
+        weights = _check_weights(sample_weight, len(X))
         scaling = Scaling(self.base_score, self.base_odds, self.pdo)
         binned: dict[str, tuple[Any, np.ndarray, str]] = {}
         ivs: dict[str, float] = {}
+        categorical = set(self.categorical)
         for name in X.columns:
-            dtype = "categorical" if name in set(self.categorical) else "numerical"
+            dtype = "categorical" if name in categorical else "numerical"
             column = X[name]
             if column.isna().all() or column.nunique(dropna=True) < 2:
                 continue  # constant or empty: carries no information
-            values = (
-                column.astype(str).to_numpy()
-                if dtype == "categorical"
-                else column.to_numpy(dtype=float)
-            )
-            if dtype == "categorical":
-                values = np.where(column.isna().to_numpy(), np.nan, values).astype(object)
+            values = _binning_values(column, dtype, name)
+            specials = self._special_codes_for(name) if dtype == "numerical" else ()
             ob = OptimalBinning(
                 name=name,
                 dtype=dtype,
                 monotonic_trend=self._trend_for(name, dtype),
                 max_n_bins=self.max_n_bins,
                 min_bin_size=self.min_bin_size,
-                special_codes=list(self.special_codes) or None,
+                special_codes=list(specials) or None,
             )
-            ob.fit(values, target)
+            ob.fit(values, target, sample_weight=weights)
             table = ob.binning_table.build()
             iv = float(table.loc["Totals", "IV"])
             if iv < self.min_iv:
@@ -286,7 +376,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         while True:
             matrix = np.column_stack([binned[n][1] for n in kept])
             lr = LogisticRegression(C=self.C, max_iter=1000)
-            lr.fit(matrix, target)
+            lr.fit(matrix, target, sample_weight=weights)
             wrong = [n for n, c in zip(kept, lr.coef_[0], strict=True) if c >= 0]
             if not wrong or len(kept) == 1:
                 break
@@ -302,7 +392,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
                 len(kept),
                 ivs[name],
                 scaling,
-                tuple(self.special_codes),
+                self._special_codes_for(name) if binned[name][2] == "numerical" else (),
             )
             for name, coef in zip(kept, lr.coef_[0], strict=True)
         )
@@ -310,6 +400,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self.features_in_ = tuple(X.columns)
         self.selected_ = tuple(kept)
         self.iv_ = ivs
+        self.intercept_ = intercept
         return self
 
     def _fitted(self) -> Scorecard:
@@ -323,10 +414,69 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         return sc.score_batch({n: X[n].to_numpy() for n in sc.features})
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Columns P(good), P(bad), from the points through the scaling (uncalibrated)."""
         sc = self._fitted()
         points = self.score(X).astype(float)
         pd_bad = 1.0 / (1.0 + np.exp((points - sc.scaling.offset) / sc.scaling.factor))
         return np.column_stack([1.0 - pd_bad, pd_bad])
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The WOE of each row's bin, one column per selected feature: what the regression saw
+        (missing and unseen categories take the missing bin's WOE)."""
+        sc = self._fitted()
+        return pd.DataFrame(
+            {
+                ch.name: np.asarray([b.woe for b in ch.bins], dtype=np.float64)[
+                    _bin_indices(ch, X[ch.name].to_numpy())
+                ]
+                for ch in sc.characteristics
+            },
+            index=X.index,
+        )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+def _numbers(values: object) -> bool:
+    return (
+        isinstance(values, Sequence | np.ndarray)
+        and not isinstance(values, str)
+        and all(_is_number(v) and math.isfinite(float(v)) for v in values)
+    )
+
+
+def _binning_values(column: pd.Series, dtype: str, name: str) -> np.ndarray:
+    if dtype == "categorical":
+        text = column.astype(str).to_numpy()
+        return np.where(column.isna().to_numpy(), np.nan, text).astype(object)
+    try:
+        values: np.ndarray = pd.to_numeric(column, errors="raise").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+    except (TypeError, ValueError) as exc:
+        raise Invalid(
+            (FieldError((name,), f"not numeric; declare it categorical ({exc})"),)
+        ) from exc
+    if np.isinf(values).any():
+        raise Invalid((FieldError((name,), "has infinite values"),))
+    return values
+
+
+def _check_weights(
+    sample_weight: Sequence[float] | np.ndarray | None, n_rows: int
+) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape != (n_rows,):
+        raise Invalid(
+            (FieldError(("sample_weight",), f"needs one weight for each of {n_rows} rows"),)
+        )
+    if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+        raise Invalid((FieldError(("sample_weight",), "weights must be finite, >= 0, not all 0"),))
+    return weights
 
 
 def _check_target(y: Sequence[int] | np.ndarray, n_rows: int) -> np.ndarray:

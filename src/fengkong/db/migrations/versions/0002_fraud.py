@@ -26,9 +26,7 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(length=64), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
-        sa.CheckConstraint(
-            "amount_fen >= 0", name=op.f("ck_velocity_events_amount_not_negative")
-        ),
+        sa.CheckConstraint("amount_fen >= 0", name=op.f("ck_velocity_events_amount_not_negative")),
         sa.PrimaryKeyConstraint(
             "key_type", "key_hash", "event_id", name=op.f("pk_velocity_events")
         ),
@@ -106,9 +104,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_link_edges_flagged", "link_edges", ["key_type", "key_hash", "flagged"], unique=False
     )
-    op.create_index(
-        "ix_link_edges_application_id", "link_edges", ["application_id"], unique=False
-    )
+    op.create_index("ix_link_edges_application_id", "link_edges", ["application_id"], unique=False)
     op.create_table(
         "link_key_ids",
         sa.Column("key_type", sa.String(length=16), nullable=False),

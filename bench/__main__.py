@@ -1,0 +1,68 @@
+"""Run the benchmarks and rewrite docs/performance.md.
+
+`python -m bench` runs all; `python -m bench scoring decision` runs some and keeps the other
+sections as they were."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.harness import Section, machine
+
+BENCHMARKS = ("model_quality", "scoring", "decision", "policy_eval")
+REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+MARK = "<!-- bench:{} -->"
+
+
+def main(names: list[str]) -> int:
+    chosen = names or list(BENCHMARKS)
+    unknown = [n for n in chosen if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {unknown}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    sections = _existing_sections()
+    for name in chosen:
+        print(f"running bench.{name} …", file=sys.stderr, flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        section: Section = module.run()
+        sections[name] = section.markdown()
+        print(section.markdown(), file=sys.stderr)
+    _write(sections)
+    print(f"wrote {REPORT}", file=sys.stderr)
+    return 0
+
+
+def _existing_sections() -> dict[str, str]:
+    if not REPORT.exists():
+        return {}
+    text = REPORT.read_text(encoding="utf-8")
+    found = {}
+    for name in BENCHMARKS:
+        match = re.search(
+            re.escape(MARK.format(name)) + r"\n(.*?)(?=\n<!-- bench:|\Z)", text, flags=re.S
+        )
+        if match:
+            found[name] = match.group(1).rstrip() + "\n"
+    return found
+
+
+def _write(sections: dict[str, str]) -> None:
+    head = [
+        "# Performance",
+        "",
+        "Written by `make bench` (`python -m bench`); each section names the command that measured it.",
+        f"Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        "Shared machines are noisy: quote medians and percentiles, and re-run before comparing.",
+        "",
+    ]
+    body = [f"{MARK.format(n)}\n{sections[n]}" for n in BENCHMARKS if n in sections]
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text("\n".join(head) + "\n".join(body), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

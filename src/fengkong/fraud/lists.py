@@ -1,0 +1,332 @@
+"""Black, grey and white lists per key type, with reason, source, expiry and who added (and who
+removed) each entry. Values are stored only as blind indexes plus a masked display form.
+
+Removal is a soft delete that records who removed the entry, when and why: the list keeps its own
+audit trail. A CSV import validates every row first and writes the accepted rows in one
+transaction, returning a report of each rejected row and why it was rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from fengkong.core.clock import BUSINESS_TZ, Clock
+from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
+from fengkong.core.ids import new_id
+from fengkong.db.database import Database
+from fengkong.db.fraud_tables import fraud_list_entries
+from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, hash_keys, key_hash
+
+__all__ = [
+    "CSV_COLUMNS",
+    "ImportReport",
+    "ListEntry",
+    "ListHit",
+    "ListKind",
+    "NewListEntry",
+    "RejectedRow",
+    "SqlFraudLists",
+    "parse_expiry",
+    "parse_list_csv",
+]
+
+
+class ListKind(StrEnum):
+    BLACK = "black"  # 黑名单: decline
+    GREY = "grey"  # 灰名单: refer for review
+    WHITE = "white"  # 白名单: known good, e.g. staff test devices
+
+
+CSV_COLUMNS = ("list", "key_type", "value", "reason", "source", "expires_at")
+_TEXT_MAX = {"reason": 2000, "source": 80, "added_by": 80}
+
+
+@dataclass(frozen=True, slots=True)
+class NewListEntry:
+    list: ListKind
+    key_type: KeyType
+    value: str = field(repr=False)  # canonical, in clear: hashed before it is stored
+    reason: str
+    source: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    id: str
+    list: ListKind
+    key_type: KeyType
+    display: str | None
+    reason: str
+    source: str
+    added_by: str
+    added_at: datetime
+    expires_at: datetime | None
+    removed_by: str | None = None
+    removed_at: datetime | None = None
+    removal_reason: str | None = None
+
+    def active_at(self, at: datetime) -> bool:
+        return self.removed_at is None and (self.expires_at is None or self.expires_at > at)
+
+
+@dataclass(frozen=True, slots=True)
+class ListHit:
+    """An active entry that matched one of an application's keys."""
+
+    list: ListKind
+    key_type: KeyType
+    entry_id: str
+    reason: str
+    source: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    line: int  # 1-based line in the file, the header being line 1
+    errors: tuple[FieldError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    accepted: tuple[ListEntry, ...]
+    rejected: tuple[RejectedRow, ...]
+
+
+def parse_expiry(text: str) -> datetime:
+    """`2026-12-31` (valid through that day in Beijing time) or an ISO instant; a naive instant is
+    read as Beijing time."""
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1), time(), BUSINESS_TZ).astimezone(UTC)
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not a date (YYYY-MM-DD) or an ISO 8601 date-time") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=BUSINESS_TZ)
+    return instant.astimezone(UTC)
+
+
+def _row_entry(row: Mapping[str, str | None], now: datetime) -> NewListEntry:
+    errors: list[FieldError] = []
+
+    def cell(name: str) -> str:
+        return (row.get(name) or "").strip()
+
+    kind: ListKind | None = None
+    try:
+        kind = ListKind(cell("list").lower())
+    except ValueError:
+        allowed = ", ".join(k.value for k in ListKind)
+        errors.append(FieldError(("list",), f"unknown list; use one of {allowed}", "enum"))
+    key_type: KeyType | None = None
+    try:
+        key_type = KeyType(cell("key_type").lower())
+    except ValueError:
+        allowed = ", ".join(k.value for k in KeyType)
+        errors.append(FieldError(("key_type",), f"unknown key type; use one of {allowed}", "enum"))
+    value = ""
+    if key_type is not None:
+        if not cell("value"):
+            errors.append(FieldError(("value",), "is required", "missing"))
+        else:
+            try:
+                value = canonical_key(key_type, cell("value"), now.astimezone(BUSINESS_TZ).date())
+            except Invalid as exc:
+                errors.extend(FieldError(("value", *e.loc), e.msg, e.type) for e in exc.errors)
+    for name in ("reason", "source"):
+        if not cell(name):
+            errors.append(FieldError((name,), "is required", "missing"))
+        elif len(cell(name)) > _TEXT_MAX[name]:
+            errors.append(FieldError((name,), f"at most {_TEXT_MAX[name]} characters", "length"))
+    expires_at: datetime | None = None
+    if cell("expires_at"):
+        try:
+            expires_at = parse_expiry(cell("expires_at"))
+        except ValueError as exc:
+            errors.append(FieldError(("expires_at",), str(exc), "date"))
+        else:
+            if expires_at <= now:
+                errors.append(FieldError(("expires_at",), "is already past", "date"))
+    if errors or kind is None or key_type is None:
+        raise Invalid(tuple(errors))
+    return NewListEntry(kind, key_type, value, cell("reason"), cell("source"), expires_at)
+
+
+def parse_list_csv(
+    text: str, now: datetime
+) -> tuple[tuple[tuple[int, NewListEntry], ...], tuple[RejectedRow, ...]]:
+    """Validate a list CSV: `(line, entry)` for each good row and a `RejectedRow` for each bad one.
+
+    A header without the required columns is fatal: `Invalid`, and nothing is imported.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = tuple((name or "").strip().lower() for name in (reader.fieldnames or ()))
+    missing = [c for c in CSV_COLUMNS if c not in header and c != "expires_at"]
+    if missing:
+        raise Invalid(
+            (FieldError(("header",), f"missing column(s): {', '.join(missing)}", "missing"),),
+            f"not a list file: the header needs {', '.join(CSV_COLUMNS)}",
+        )
+    reader.fieldnames = list(header)
+    good: list[tuple[int, NewListEntry]] = []
+    bad: list[RejectedRow] = []
+    for row in reader:
+        line = reader.line_num
+        if not any((v or "").strip() for k, v in row.items() if k is not None):
+            continue  # blank line
+        try:
+            good.append((line, _row_entry(row, now)))
+        except Invalid as exc:
+            bad.append(RejectedRow(line, exc.errors))
+    return tuple(good), tuple(bad)
+
+
+def _entry(row: Any) -> ListEntry:
+    return ListEntry(
+        id=row.id,
+        list=ListKind(row.list),
+        key_type=KeyType(row.key_type),
+        display=row.display,
+        reason=row.reason,
+        source=row.source,
+        added_by=row.added_by,
+        added_at=row.added_at,
+        expires_at=row.expires_at,
+        removed_by=row.removed_by,
+        removed_at=row.removed_at,
+        removal_reason=row.removal_reason,
+    )
+
+
+class SqlFraudLists:
+    def __init__(self, db: Database, hasher: Hasher, clock: Clock) -> None:
+        self.db = db
+        self.hasher = hasher
+        self.clock = clock
+
+    def _row(self, entry: NewListEntry, added_by: str, now: datetime) -> dict[str, Any]:
+        return {
+            "id": new_id("lst", self.clock),
+            "list": entry.list.value,
+            "key_type": entry.key_type.value,
+            "key_hash": key_hash(entry.key_type, entry.value, self.hasher),
+            "display": display_key(entry.key_type, entry.value),
+            "reason": entry.reason,
+            "source": entry.source,
+            "added_by": added_by,
+            "added_at": now,
+            "expires_at": entry.expires_at,
+        }
+
+    @staticmethod
+    def _check_actor(actor: str, field_name: str) -> None:
+        if not actor.strip() or len(actor) > _TEXT_MAX["added_by"]:
+            raise Invalid((FieldError((field_name,), "names who acts, 1 to 80 characters"),))
+
+    def add(self, entry: NewListEntry, added_by: str) -> ListEntry:
+        """Add one entry; its value must already be canonical (see `keys.canonical_key`)."""
+        self._check_actor(added_by, "added_by")
+        row = self._row(entry, added_by, self.clock.now())
+        with self.db.engine.begin() as conn:
+            conn.execute(sa.insert(fraud_list_entries).values(row))
+        return self._get(row["id"])
+
+    def _get(self, entry_id: str) -> ListEntry:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(fraud_list_entries).where(fraud_list_entries.c.id == entry_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no list entry {entry_id!r}")
+        return _entry(row)
+
+    def get(self, entry_id: str) -> ListEntry:
+        return self._get(entry_id)
+
+    def remove(self, entry_id: str, removed_by: str, reason: str) -> ListEntry:
+        """Take an entry off its list; the row stays, with who removed it, when and why."""
+        self._check_actor(removed_by, "removed_by")
+        t = fraud_list_entries
+        with self.db.engine.begin() as conn:
+            done = conn.execute(
+                sa.update(t)
+                .where(t.c.id == entry_id, t.c.removed_at.is_(None))
+                .values(removed_by=removed_by, removed_at=self.clock.now(), removal_reason=reason)
+            )
+            if done.rowcount == 0:
+                exists = conn.execute(sa.select(t.c.id).where(t.c.id == entry_id)).first()
+                if exists is None:
+                    raise NotFound(f"no list entry {entry_id!r}")
+                raise Conflict(f"list entry {entry_id!r} was already removed")
+        return self._get(entry_id)
+
+    def lookup(
+        self, keys: Mapping[KeyType, str | None], at: datetime | None = None
+    ) -> tuple[ListHit, ...]:
+        """Active entries (not removed, not expired at `at`) matching any of the canonical keys."""
+        return self.lookup_hashed(hash_keys(keys, self.hasher), at)
+
+    def lookup_hashed(
+        self, hashed: tuple[tuple[KeyType, str | None], ...], at: datetime | None = None
+    ) -> tuple[ListHit, ...]:
+        known = [(kt, h) for kt, h in hashed if h is not None]
+        if not known:
+            return ()
+        at = at or self.clock.now()
+        t = fraud_list_entries
+        stmt = (
+            sa.select(t.c.id, t.c.list, t.c.key_type, t.c.reason, t.c.source, t.c.expires_at)
+            .where(
+                sa.or_(*(sa.and_(t.c.key_type == kt.value, t.c.key_hash == h) for kt, h in known)),
+                t.c.removed_at.is_(None),
+                sa.or_(t.c.expires_at.is_(None), t.c.expires_at > at),
+            )
+            .order_by(t.c.list, t.c.key_type, t.c.id)
+        )
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return tuple(
+            ListHit(ListKind(r.list), KeyType(r.key_type), r.id, r.reason, r.source, r.expires_at)
+            for r in rows
+        )
+
+    def import_csv(self, text: str, added_by: str) -> ImportReport:
+        """Import a CSV with columns `list,key_type,value,reason,source,expires_at`.
+
+        Bad rows are rejected with their reasons and the rest imported, all in one transaction: a
+        fatal error (bad header, database failure) leaves nothing behind.
+        """
+        self._check_actor(added_by, "added_by")
+        now = self.clock.now()
+        good, bad = parse_list_csv(text, now)
+        rows = [self._row(entry, added_by, now) for _, entry in good]
+        if rows:
+            with self.db.engine.begin() as conn:
+                conn.execute(sa.insert(fraud_list_entries), rows)
+        accepted = tuple(
+            ListEntry(
+                id=r["id"],
+                list=ListKind(r["list"]),
+                key_type=KeyType(r["key_type"]),
+                display=r["display"],
+                reason=r["reason"],
+                source=r["source"],
+                added_by=added_by,
+                added_at=now,
+                expires_at=r["expires_at"],
+            )
+            for r in rows
+        )
+        return ImportReport(accepted, bad)

@@ -1,0 +1,540 @@
+"""The credit scoring lab: from a table to an evaluated, calibrated, registrable model, for the
+CLI (`fengkong model train`) and for notebooks alike.
+
+    result = train_model(frame, "creditability", kind="scorecard", time_col=None, config=None)
+    result.metrics["test"]["auc"], result.model.transform(frame), result.scorecard
+
+Steps: split (stratified 60/20/20 by default, or out of time with `time_col`), fit on train
+(the GBM stops early on validation), calibrate the PD on validation (Platt by default),
+optionally infer the declined applications' outcomes and refit, then evaluate every sample and
+the score's stability (PSI train vs test, PSI by period, CSI per feature).
+
+The YAML configuration (every key optional; an unknown key or a bad value is an error naming
+it):
+
+    kind: scorecard            # or gbm
+    features: [a, b]           # default: every column but the target and the time column
+    exclude: [id]
+    split: {validation_size: 0.2, test_size: 0.2, seed: 0}
+    calibration: {method: platt}          # or isotonic
+    scorecard: {monotonic_trend: {age: ascending}, special_codes: {income: [-1]},
+                categorical: [zip], min_iv: 0.02, max_correlation: 0.7,
+                pdo: 20, base_score: 600, base_odds: 50}
+    gbm: {monotone_constraints: {age: -1}, learning_rate: 0.02}
+    reject_inference: {method: fuzzy, factor: 1.5, bands: 10}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from fengkong.core.clock import Clock
+from fengkong.core.errors import FieldError, Invalid
+from fengkong.scoring.calibration import Calibrator
+from fengkong.scoring.gbm import GBMModel
+from fengkong.scoring.metrics import (
+    auc,
+    brier,
+    calibration_table,
+    csi,
+    evaluate,
+    gains_table,
+    psi,
+)
+from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
+from fengkong.scoring.reject import (
+    REJECT_METHODS,
+    Augmented,
+    RejectEffect,
+    fuzzy_augmentation,
+    parcelling,
+    reject_effect,
+)
+from fengkong.scoring.scorecard import Scorecard, ScorecardModel
+from fengkong.scoring.split import Split, out_of_time_split, stratified_split, time_periods
+from fengkong.scoring.train import binary_target, categorical_columns, fingerprint
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+KINDS: tuple[str, ...] = ("scorecard", "gbm")
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingConfig:
+    kind: ModelKind = "scorecard"
+    features: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    validation_size: float = 0.2
+    test_size: float = 0.2
+    seed: int = 0
+    calibration: str = "platt"
+    scorecard: Mapping[str, Any] = field(default_factory=dict)
+    gbm: Mapping[str, Any] = field(default_factory=dict)
+    reject_method: str = "fuzzy"
+    reject_factor: float = 1.5
+    reject_bands: int = 10
+
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "split": ("validation_size", "test_size", "seed"),
+    "calibration": ("method",),
+    "reject_inference": ("method", "factor", "bands"),
+}
+_TOP = ("kind", "features", "exclude", "split", "calibration", "scorecard", "gbm")
+_TOP_KEYS = (*_TOP, "reject_inference")
+
+
+def _unknown(loc: tuple[str, ...], key: object, allowed: tuple[str, ...]) -> FieldError:
+    return FieldError((*loc, str(key)), f"unknown key; expected one of {', '.join(allowed)}")
+
+
+def _mapping(doc: object, loc: tuple[str, ...]) -> Mapping[str, Any]:
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        raise Invalid((FieldError(loc or ("config",), "must be a mapping of keys to values"),))
+    return doc
+
+
+def _names(value: object, loc: tuple[str, ...], errors: list[FieldError]) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        errors.append(FieldError(loc, "must be a list of column names"))
+        return ()
+    return tuple(value)
+
+
+def _estimator_errors(section: str, estimator: Any, params: Mapping[str, Any]) -> list[FieldError]:
+    allowed = tuple(sorted(estimator.get_params()))
+    errors = [_unknown((section,), k, allowed) for k in params if k not in allowed]
+    if errors:
+        return errors
+    try:
+        estimator.set_params(**params)._check_parameters()
+    except Invalid as exc:
+        return [dataclasses.replace(e, loc=(section, *e.loc)) for e in exc.errors]
+    return []
+
+
+def parse_config(doc: object) -> TrainingConfig:
+    """Validate a configuration document (as read from YAML); every error names its key."""
+    top = _mapping(doc, ())
+    errors = [_unknown((), k, _TOP_KEYS) for k in top if k not in _TOP_KEYS]
+    sections = {}
+    for name, allowed in _SECTIONS.items():
+        section = _mapping(top.get(name), (name,))
+        errors += [_unknown((name,), k, allowed) for k in section if k not in allowed]
+        sections[name] = section
+    kind = top.get("kind", "scorecard")
+    if kind not in KINDS:
+        errors.append(FieldError(("kind",), f"must be one of {', '.join(KINDS)}, got {kind!r}"))
+    features = _names(top["features"], ("features",), errors) if "features" in top else None
+    exclude = _names(top.get("exclude", []), ("exclude",), errors)
+    split = sections["split"]
+    for key in ("validation_size", "test_size"):
+        value = split.get(key, 0.2)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value < 0.5:
+            errors.append(FieldError(("split", key), f"must be in (0, 0.5), got {value!r}"))
+    seed = split.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        errors.append(FieldError(("split", "seed"), f"must be an integer, got {seed!r}"))
+    method = sections["calibration"].get("method", "platt")
+    if method not in Calibrator.METHODS:
+        errors.append(FieldError(("calibration", "method"), f"must be one of {Calibrator.METHODS}"))
+    reject = sections["reject_inference"]
+    reject_method = reject.get("method", "fuzzy")
+    if reject_method not in REJECT_METHODS:
+        errors.append(
+            FieldError(("reject_inference", "method"), f"must be one of {REJECT_METHODS}")
+        )
+    factor = reject.get("factor", 1.5)
+    if not isinstance(factor, int | float) or isinstance(factor, bool) or not factor > 0:
+        errors.append(FieldError(("reject_inference", "factor"), "must be a number > 0"))
+    bands = reject.get("bands", 10)
+    if not isinstance(bands, int) or isinstance(bands, bool) or not 2 <= bands <= 100:
+        errors.append(FieldError(("reject_inference", "bands"), "must be an integer in 2..100"))
+    scorecard = dict(_mapping(top.get("scorecard"), ("scorecard",)))
+    gbm = dict(_mapping(top.get("gbm"), ("gbm",)))
+    errors += _estimator_errors("scorecard", ScorecardModel(), scorecard)
+    errors += _estimator_errors("gbm", GBMModel(), gbm)
+    if errors:
+        raise Invalid(tuple(errors))
+    return TrainingConfig(
+        kind=kind,
+        features=features,
+        exclude=exclude,
+        validation_size=float(split.get("validation_size", 0.2)),
+        test_size=float(split.get("test_size", 0.2)),
+        seed=int(seed),
+        calibration=str(method),
+        scorecard=scorecard,
+        gbm=gbm,
+        reject_method=str(reject_method),
+        reject_factor=float(factor),
+        reject_bands=int(bands),
+    )
+
+
+def load_config(path: Path) -> TrainingConfig:
+    """Read and validate a YAML configuration file."""
+    import yaml
+
+    if not path.exists():
+        raise Invalid((FieldError(("config",), f"no configuration file at {path}"),))
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise Invalid((FieldError(("config",), f"{path.name} is not valid YAML: {exc}"),)) from exc
+    return parse_config(doc)
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True, slots=True)
+class SampleScores:
+    """One sample's outcomes, raw model scores (points for a scorecard, higher safer; log-odds
+    of default for a GBM) and calibrated PDs."""
+
+    name: str
+    y: IntArray
+    score: FloatArray
+    pd: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class Stability:
+    psi_train_test: float
+    psi_by_period: tuple[tuple[str, int, float], ...]  # (period, rows, PSI against train)
+    csi: tuple[tuple[str, float], ...]  # (feature, CSI train vs test), largest first
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingResult:
+    kind: ModelKind
+    model: ScorecardModel | GBMModel
+    calibrator: Calibrator
+    split: Split
+    features: tuple[str, ...]
+    samples: tuple[SampleScores, ...]
+    stability: Stability
+    reject: RejectEffect | None
+    metrics: dict[str, Any]
+    data_fingerprint: str
+    params: dict[str, Any]
+
+    @property
+    def higher_is_riskier(self) -> bool:
+        return self.kind == "gbm"
+
+    @property
+    def scorecard(self) -> Scorecard | None:
+        return self.model.scorecard_ if isinstance(self.model, ScorecardModel) else None
+
+    def sample(self, name: str) -> SampleScores:
+        return next(s for s in self.samples if s.name == name)
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+
+
+def _as_config(config: TrainingConfig | Mapping[str, Any] | Path | None) -> TrainingConfig:
+    if config is None:
+        return TrainingConfig()
+    if isinstance(config, TrainingConfig):
+        return config
+    if isinstance(config, Path):
+        return load_config(config)
+    return parse_config(config)
+
+
+def _feature_names(
+    frame: pd.DataFrame, target: str, time_col: str | None, config: TrainingConfig
+) -> list[str]:
+    skip = {target, *config.exclude, *([time_col] if time_col else [])}
+    names = (
+        list(config.features)
+        if config.features is not None
+        else [c for c in frame.columns if c not in skip]
+    )
+    missing = [n for n in [*names, *config.exclude] if n not in frame.columns]
+    if missing:
+        raise Invalid((FieldError(("features",), f"not columns of the data: {missing}"),))
+    if not names:
+        raise Invalid((FieldError(("features",), "no feature columns left to train on"),))
+    return names
+
+
+def _raw_score(model: ScorecardModel | GBMModel, X: pd.DataFrame) -> FloatArray:
+    if isinstance(model, ScorecardModel):
+        return np.asarray(model.score(X), dtype=np.float64)
+    return model.decision_function(X)
+
+
+def _fit(
+    kind: str,
+    config: TrainingConfig,
+    categorical: list[str],
+    X_train: pd.DataFrame,
+    y_train: IntArray,
+    X_valid: pd.DataFrame,
+    y_valid: IntArray,
+    weight: FloatArray | None = None,
+) -> ScorecardModel | GBMModel:
+    if kind == "scorecard":
+        params = dict(config.scorecard)
+        params["categorical"] = sorted({*categorical, *params.get("categorical", ())})
+        return ScorecardModel(**params).fit(X_train, y_train, sample_weight=weight)
+    gbm_params = {"random_state": config.seed, **config.gbm}
+    return GBMModel(**gbm_params).fit(X_train, y_train, X_valid, y_valid)
+
+
+def train_model(
+    frame: pd.DataFrame,
+    target: str,
+    *,
+    kind: ModelKind | None = None,
+    time_col: str | None = None,
+    config: TrainingConfig | Mapping[str, Any] | Path | None = None,
+    rejects: pd.DataFrame | None = None,
+) -> TrainingResult:
+    """Split, fit, calibrate, (optionally) infer rejects and refit, and evaluate."""
+    cfg = _as_config(config)
+    kind = kind or cfg.kind
+    if kind not in KINDS:
+        raise Invalid((FieldError(("kind",), f"must be one of {', '.join(KINDS)}"),))
+    if target not in frame.columns:
+        raise Invalid((FieldError(("target",), f"no column {target!r} in the data"),))
+    if time_col is not None and time_col not in frame.columns:
+        raise Invalid((FieldError(("time_col",), f"no column {time_col!r} in the data"),))
+    frame = frame.reset_index(drop=True)
+    y = binary_target(frame[target])
+    names = _feature_names(frame, target, time_col, cfg)
+    X = frame[names]
+    categorical = categorical_columns(X)
+    sizes = {"validation_size": cfg.validation_size, "test_size": cfg.test_size}
+    split = (
+        out_of_time_split(frame[time_col], y, **sizes)
+        if time_col
+        else stratified_split(y, seed=cfg.seed, **sizes)
+    )
+    X_train, y_train = X.iloc[split.train], y[split.train]
+    X_valid, y_valid = X.iloc[split.validation], y[split.validation]
+    model = _fit(kind, cfg, categorical, X_train, y_train, X_valid, y_valid)
+
+    effect = None
+    if rejects is not None:
+        missing = [n for n in names if n not in rejects.columns]
+        if missing:
+            raise Invalid((FieldError(("rejects",), f"missing feature columns: {missing}"),))
+        model, effect = _infer_rejects(kind, cfg, categorical, model, split, X, y, rejects[names])
+
+    calibrator = Calibrator(cfg.calibration, higher_is_riskier=kind == "gbm").fit(
+        _raw_score(model, X_valid), y_valid
+    )
+    samples = tuple(
+        SampleScores(name, y[rows], score, calibrator.predict_pd(score))
+        for name, rows in split.parts()
+        for score in (_raw_score(model, X.iloc[rows]),)
+    )
+    used = _model_features(model)
+    stability = _stability(model, split, X, used, frame[time_col] if time_col else None)
+    metrics = _metrics(kind, samples, stability, effect)
+    params: dict[str, Any] = {
+        "kind": kind,
+        "target": target,
+        "time_col": time_col,
+        "split": {"method": split.method, **sizes, "seed": cfg.seed},
+        "split_windows": [list(w) for w in split.windows],
+        "calibration": cfg.calibration,
+        "features_offered": names,
+        "model": _plain_params(model),
+        "reject_inference": None
+        if effect is None
+        else {"method": cfg.reject_method, "factor": cfg.reject_factor, "bands": cfg.reject_bands},
+    }
+    if kind == "gbm":
+        params["scaling"] = {"base_score": 600.0, "base_odds": 50.0, "pdo": 20.0}
+    return TrainingResult(
+        kind=kind,
+        model=model,
+        calibrator=calibrator,
+        split=split,
+        features=used,
+        samples=samples,
+        stability=stability,
+        reject=effect,
+        metrics=metrics,
+        data_fingerprint=fingerprint(frame),
+        params=params,
+    )
+
+
+def _model_features(model: ScorecardModel | GBMModel) -> tuple[str, ...]:
+    if isinstance(model, ScorecardModel):
+        return tuple(model.scorecard_.features)
+    return tuple(str(n) for n in model.feature_names_in_)
+
+
+def _plain_params(model: ScorecardModel | GBMModel) -> dict[str, Any]:
+    def plain(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return {str(k): plain(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        return v
+
+    return {k: plain(v) for k, v in model.get_params().items()}
+
+
+def _infer_rejects(
+    kind: str,
+    cfg: TrainingConfig,
+    categorical: list[str],
+    base: ScorecardModel | GBMModel,
+    split: Split,
+    X: pd.DataFrame,
+    y: IntArray,
+    rejects: pd.DataFrame,
+) -> tuple[ScorecardModel | GBMModel, RejectEffect]:
+    X_train, y_train = X.iloc[split.train], y[split.train]
+    X_valid, y_valid = X.iloc[split.validation], y[split.validation]
+    X_test, y_test = X.iloc[split.test], y[split.test]
+    X_rejects = rejects.reset_index(drop=True)
+    p_rejects = base.predict_proba(X_rejects)[:, 1]
+    augmented: Augmented
+    if cfg.reject_method == "fuzzy":
+        if kind == "gbm":
+            raise Invalid(
+                (
+                    FieldError(
+                        ("reject_inference", "method"),
+                        "the GBM takes no sample weights: use parcelling for its reject inference",
+                    ),
+                )
+            )
+        augmented = fuzzy_augmentation(X_train, y_train, X_rejects, p_rejects)
+    else:
+        augmented = parcelling(
+            X_train,
+            y_train,
+            base.predict_proba(X_train)[:, 1],
+            X_rejects,
+            p_rejects,
+            factor=cfg.reject_factor,
+            bands=cfg.reject_bands,
+            seed=cfg.seed,
+        )
+    weight = augmented.weight if kind == "scorecard" else None
+    refit = _fit(kind, cfg, categorical, augmented.X, augmented.y, X_valid, y_valid, weight)
+    effect = reject_effect(
+        cfg.reject_method,
+        augmented=augmented,
+        n_accepted=len(X_train),
+        auc_before=auc(y_test, base.predict_proba(X_test)[:, 1]),
+        auc_after=auc(y_test, refit.predict_proba(X_test)[:, 1]),
+        pd_before_accepted=base.predict_proba(X)[:, 1],
+        pd_before_rejects=p_rejects,
+        pd_after_accepted=refit.predict_proba(X)[:, 1],
+        pd_after_rejects=refit.predict_proba(X_rejects)[:, 1],
+    )
+    return refit, effect
+
+
+def _stability(
+    model: ScorecardModel | GBMModel,
+    split: Split,
+    X: pd.DataFrame,
+    features: tuple[str, ...],
+    times: pd.Series | None,
+) -> Stability:
+    train_score = _raw_score(model, X.iloc[split.train])
+    test_score = _raw_score(model, X.iloc[split.test])
+    by_period: list[tuple[str, int, float]] = []
+    if times is not None:
+        everyone = _raw_score(model, X)
+        periods = time_periods(times.reset_index(drop=True))
+        for period in sorted(set(periods.tolist())):
+            in_period = periods == period
+            by_period.append((period, int(in_period.sum()), psi(train_score, everyone[in_period])))
+    drift = sorted(
+        (
+            (f, csi(X.iloc[split.train][f].to_numpy(), X.iloc[split.test][f].to_numpy()))
+            for f in features
+        ),
+        key=lambda item: -item[1],
+    )
+    return Stability(psi(train_score, test_score), tuple(by_period), tuple(drift))
+
+
+def _metrics(
+    kind: str,
+    samples: tuple[SampleScores, ...],
+    stability: Stability,
+    effect: RejectEffect | None,
+) -> dict[str, Any]:
+    riskier = kind == "gbm"
+    metrics: dict[str, Any] = {}
+    for s in samples:
+        summary: dict[str, Any] = dict(evaluate(s.y, s.score, higher_is_riskier=riskier))
+        summary["brier"] = brier(s.y, s.pd)
+        summary["gains"] = [
+            dataclasses.asdict(r) for r in gains_table(s.y, s.score, higher_is_riskier=riskier)
+        ]
+        summary["calibration"] = [dataclasses.asdict(r) for r in calibration_table(s.y, s.pd)]
+        metrics[s.name] = summary
+    metrics["stability"] = {
+        "psi_train_test": stability.psi_train_test,
+        "psi_by_period": [{"period": p, "n": n, "psi": v} for p, n, v in stability.psi_by_period],
+        "csi": {f: v for f, v in stability.csi},
+    }
+    if effect is not None:
+        metrics["reject_inference"] = effect.as_dict()
+    return metrics
+
+
+# --------------------------------------------------------------------------------------------
+# Registration
+
+
+def register_result(
+    result: TrainingResult,
+    repo: ModelRepository,
+    artifacts_dir: Path,
+    *,
+    name: str,
+    clock: Clock,
+) -> ModelVersion:
+    """Register the model (artifact, points table and SQL for a scorecard) and write the HTML
+    model report beside the artifact."""
+    from fengkong.scoring.report import write_html
+
+    model = register_model(
+        repo,
+        artifacts_dir,
+        name=name,
+        kind=result.kind,
+        scorecard=result.scorecard,
+        gbm=result.model if isinstance(result.model, GBMModel) else None,
+        calibrator=result.calibrator,
+        data_fingerprint=result.data_fingerprint,
+        params=result.params,
+        metrics=result.metrics,
+        clock=clock,
+    )
+    artifact = artifacts_dir / model.path
+    write_html(artifact.with_name(f"{model.version}.report.html"), result, title=model.version)
+    return model

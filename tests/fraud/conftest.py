@@ -1,0 +1,180 @@
+"""Fixtures for fraud signals: a migrated database (SQLite and PostgreSQL), a keyed hasher, the
+machine's Redis (skipped when absent, required under CI) and a private Redis the test may stop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+from fengkong.core.clock import Clock
+from fengkong.db.database import Database
+from fengkong.db.migrate import upgrade
+from fengkong.fraud.keys import Hasher
+from fengkong.fraud.velocity import VelocityStore
+from fengkong.fraud.velocity_redis import RedisVelocityStore, redis_client
+from fengkong.fraud.velocity_sql import SqlVelocityStore
+from fengkong.onboarding.vault import Vault, generate_keyring
+
+REDIS_URL = os.environ.get("FENGKONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_redis() -> None:
+    try:
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+        client.close()
+        return
+    except redis.RedisError as exc:
+        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    message = f"Redis at {REDIS_URL} is unreachable ({problem})"
+    if IN_CI:
+        pytest.fail(message + ": CI=true requires it", pytrace=False)
+    pytest.skip(message + ": start it, or set FENGKONG_TEST_REDIS_URL")
+
+
+@pytest.fixture
+def fraud_db(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def vault() -> Vault:
+    return Vault(generate_keyring())
+
+
+@pytest.fixture(scope="session")
+def hasher(vault: Vault) -> Hasher:
+    return vault.blind_index
+
+
+@pytest.fixture
+def redis_url() -> str:
+    require_redis()
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"fktest:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of the test's own, which it may stop to simulate an outage."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed: the outage test starts one of its own"
+        if IN_CI:
+            pytest.fail(message + " (CI=true requires it)", pytrace=False)
+        pytest.skip(message)
+    port = _free_port()
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--daemonize", "no"]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = PrivateRedis(port, process)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the private redis-server on port {port} did not start")
+                time.sleep(0.05)
+        yield server
+    finally:
+        client.close()
+        server.stop()
+
+
+VelocityStoreMaker = Callable[[Clock], VelocityStore]
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
+def velocity_backend(
+    request: pytest.FixtureRequest, tmp_path: Path, hasher: Hasher
+) -> Iterator[tuple[str, VelocityStoreMaker]]:
+    """`(name, make_store)` for each velocity backend; `name` is "sqlite", "postgresql" or
+    "redis". The database ones share one migrated database per test."""
+    if request.param == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        prefix: str = request.getfixturevalue("redis_prefix")
+
+        def make(clock: Clock) -> VelocityStore:
+            return RedisVelocityStore(redis_client(url, timeout=5.0), hasher, clock, prefix=prefix)
+
+        yield request.param, make
+        return
+    if request.param == "sqlite":
+        db_url = f"sqlite:///{tmp_path / 'velocity.db'}"
+    else:
+        db_url = request.getfixturevalue("postgres_url")
+    first = Database(db_url)
+    upgrade(first)
+    first.dispose()
+    databases: list[Database] = []
+
+    def make_sql(clock: Clock) -> VelocityStore:
+        # An engine per store: a forked writer must not share its parent's pooled connections.
+        db = Database(db_url)
+        databases.append(db)
+        return SqlVelocityStore(db, hasher, clock)
+
+    yield request.param, make_sql
+    for db in databases:
+        db.dispose()
