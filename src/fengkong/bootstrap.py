@@ -13,8 +13,12 @@ from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.fraud_stage import FraudServices
 from fengkong.decision.policy import Policy, load_policy
 from fengkong.decision.service import ChampionCache, DecisionServices
+from fengkong.fraud.links import SqlIdentityLinks
+from fengkong.fraud.lists import SqlFraudLists
+from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
 
@@ -26,6 +30,7 @@ class Context:
     vault: Vault
     policy: Policy
     champion: ChampionCache
+    fraud: FraudServices | None = None
     decisions: DecisionServices = field(init=False)
 
     def __post_init__(self) -> None:
@@ -35,6 +40,7 @@ class Context:
             policy=self.policy,
             vault=self.vault,
             champion=self.champion,
+            fraud=self.fraud,
         )
 
     def uow(self) -> SqlUnitOfWork:
@@ -73,11 +79,29 @@ def bootstrap(
     db = Database(settings.resolved_database_url)
     if migrate:
         upgrade(db)
+    clock = clock or SystemClock()
+    vault = load_vault(settings)
     return Context(
         settings=settings,
         db=db,
-        clock=clock or SystemClock(),
-        vault=load_vault(settings),
+        clock=clock,
+        vault=vault,
         policy=load_policy(policy_path or settings.policy_file),
         champion=ChampionCache(settings.artifacts_dir),
+        fraud=fraud_services(settings, db, vault, clock),
+    )
+
+
+def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock) -> FraudServices:
+    return FraudServices(
+        velocity=velocity_store(
+            redis_url=settings.redis_url,
+            db=db,
+            hasher=vault.blind_index,
+            clock=clock,
+            on_redis_error=settings.velocity_on_redis_error,
+        ),
+        lists=SqlFraudLists(db, vault.blind_index, clock),
+        links=SqlIdentityLinks(db),
+        hasher=vault.blind_index,
     )

@@ -6,11 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints
 
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.record import DecisionRecord
-from fengkong.onboarding.application import Applicant, ApplicationRequest
+from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel
 from fengkong.onboarding.service import validate_applicant
 
 Yuan = Annotated[
@@ -30,6 +30,24 @@ class ApplicantIn(BaseModel):
     phone: Annotated[str, StringConstraints(min_length=1, max_length=24)] = Field(
         description="Mainland mobile number"
     )
+    bank_card: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        None, description="Debit card for disbursement and auto-debit (Luhn-checked)"
+    )
+    employer_uscc: Annotated[str, StringConstraints(max_length=24)] | None = Field(
+        None, description="Employer's unified social credit code (GB 32100)"
+    )
+
+
+class ChannelIn(BaseModel):
+    """Where the application came from. Missing values make the related fraud signals
+    `unknown`, which the policy can act on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = (
+        None
+    )
+    ip: IPvAnyAddress | None = None
 
 
 class ProfileIn(BaseModel):
@@ -83,10 +101,16 @@ class ApplicationIn(BaseModel):
     monthly_income: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
     applicant: ApplicantIn
     profile: ProfileIn = Field(default_factory=lambda: ProfileIn())
+    channel: ChannelIn = Field(default_factory=lambda: ChannelIn())
 
     def to_request(self, as_of: Any) -> ApplicationRequest:
         applicant: Applicant = validate_applicant(
-            self.applicant.name, self.applicant.id_number, self.applicant.phone, as_of
+            self.applicant.name,
+            self.applicant.id_number,
+            self.applicant.phone,
+            as_of,
+            bank_card=self.applicant.bank_card,
+            employer_uscc=self.applicant.employer_uscc,
         )
         return ApplicationRequest(
             product=self.product,
@@ -96,6 +120,10 @@ class ApplicationIn(BaseModel):
             monthly_income=yuan_to_fen(self.monthly_income),
             applicant=applicant,
             profile=self.profile.model_dump(),
+            channel=Channel(
+                device_id=self.channel.device_id or None,
+                ip=None if self.channel.ip is None else str(self.channel.ip),
+            ),
         )
 
 

@@ -31,7 +31,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: a SQLite file under `home`."
     )
-    redis_url: str | None = None
+    redis_url: str | None = Field(
+        default=None, description="Redis for velocity counters; default: the database."
+    )
+    velocity_on_redis_error: Literal["fail_closed", "fallback_db"] = Field(
+        default="fail_closed",
+        description="On a Redis outage: refer applications to review, or count in the database.",
+    )
     vault_key_file: Path | None = Field(
         default=None,
         description="JSON key ring for personal data; default `home`/keys.json, created in "

@@ -100,6 +100,8 @@ class SqlApplicationRepository:
                 id_number_bidx=app.id_number_bidx,
                 phone_enc=app.phone_enc,
                 phone_bidx=app.phone_bidx,
+                bank_card_enc=app.bank_card_enc,
+                bank_card_bidx=app.bank_card_bidx,
                 profile=dict(app.profile),
             )
         )
@@ -125,6 +127,8 @@ class SqlApplicationRepository:
             phone_enc=r["phone_enc"],
             phone_bidx=r["phone_bidx"],
             profile=r["profile"],
+            bank_card_enc=r["bank_card_enc"],
+            bank_card_bidx=r["bank_card_bidx"],
         )
 
     def count(self) -> int:

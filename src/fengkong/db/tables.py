@@ -78,6 +78,8 @@ applications = sa.Table(
     sa.Column("id_number_bidx", sa.String(64), nullable=False, index=True),
     sa.Column("phone_enc", sa.Text(), nullable=False),
     sa.Column("phone_bidx", sa.String(64), nullable=False, index=True),
+    sa.Column("bank_card_enc", sa.Text(), nullable=True),
+    sa.Column("bank_card_bidx", sa.String(64), nullable=True, index=True),
     sa.Column("profile", JSONType, nullable=False),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.CheckConstraint("term_months > 0", name="term_positive"),

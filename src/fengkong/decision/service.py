@@ -13,10 +13,12 @@ from typing import Any, Protocol, Self
 from fengkong.core.clock import Clock
 from fengkong.core.errors import NotFound
 from fengkong.core.ids import new_id
+from fengkong.decision.fraud_stage import FraudServices, fraud_signals, fraud_verdict
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.policy import Policy, check_request, evaluate
 from fengkong.decision.record import DecisionRecord
 from fengkong.features.application import APPLICATION_FEATURES
+from fengkong.fraud.signals import Signals
 from fengkong.onboarding.application import (
     ApplicationRequest,
     PersonalDataVault,
@@ -93,38 +95,51 @@ class DecisionServices:
     policy: Policy
     vault: PersonalDataVault
     champion: ChampionCache
+    fraud: FraudServices | None = None
 
 
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
     check_request(svc.policy, req.product, req.amount, req.term_months)
     now = svc.clock.now()
+    application_id = new_id("app", svc.clock)
     inputs = model_inputs(req, svc.clock)
     features = APPLICATION_FEATURES.compute_online(inputs)
+    signals = (
+        fraud_signals(svc.fraud, application_id, req, now, svc.clock.business_date())
+        if svc.fraud is not None
+        else Signals({}, ())
+    )
+    fraud_outcome, fraud_reasons = fraud_verdict(signals)
     with svc.uow() as uow:
         model = svc.champion.get(uow.models)
         result = model.score(features)
         verdict = evaluate(svc.policy, result.score, req.amount)
-        reasons: tuple[Reason, ...] = verdict.reasons + scorecard_reasons(
-            result.top_adverse(4), APPLICATION_FEATURES
+        outcome = _combine(fraud_outcome, verdict.outcome)
+        reasons: tuple[Reason, ...] = (
+            fraud_reasons
+            + verdict.reasons
+            + scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES)
         )
-        application_id = new_id("app", svc.clock)
         snapshot = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in inputs.items()}
         snapshot.pop("birth_date")  # personal data: the age feature carries what the model used
+        stored_features = {**features, **signals.features}
         decision = DecisionRecord(
             id=new_id("dec", svc.clock),
             application_id=application_id,
             decided_at=now,
-            outcome=verdict.outcome,
+            outcome=outcome,
             score=result.score,
             pd=str(Decimal(repr(result.pd)).quantize(Decimal("0.000001"))),
-            approved_amount=verdict.approved_amount,
+            approved_amount=verdict.approved_amount if outcome == Outcome.APPROVE else None,
             reasons=reasons,
             policy_version=svc.policy.version,
             model_version=model.version,
             model_sha256=model.sha256,
             inputs=snapshot,
-            features=features,
-            input_hash=sha256_hex(canonical_json({"inputs": snapshot, "features": features})),
+            features=stored_features,
+            input_hash=sha256_hex(
+                canonical_json({"inputs": snapshot, "features": stored_features})
+            ),
         )
         uow.applications.add(seal(application_id, now, req, svc.vault))
         uow.decisions.add(decision)
@@ -146,7 +161,15 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             },
         )
         uow.commit()
+    if svc.fraud is not None and outcome == Outcome.DECLINE:
+        svc.fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
     return decision
+
+
+def _combine(fraud: Outcome | None, credit: Outcome) -> Outcome:
+    """The stricter of the fraud stage and the credit policy: decline over refer over approve."""
+    order = (Outcome.DECLINE, Outcome.REFER, Outcome.APPROVE)
+    return min((o for o in (fraud, credit) if o is not None), key=order.index)
 
 
 def model_inputs(req: ApplicationRequest, clock: Clock) -> dict[str, Any]:

@@ -25,6 +25,16 @@ class Applicant:
     id_number: str = field(repr=False)
     phone: str = field(repr=False)
     birth_date: date = field(repr=False)
+    bank_card: str | None = field(default=None, repr=False)
+    employer: str | None = field(default=None, repr=False)  # unified social credit code
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """Where the application came from; either may be unknown."""
+
+    device_id: str | None = None
+    ip: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,7 @@ class ApplicationRequest:
     monthly_income: Fen
     applicant: Applicant
     profile: Mapping[str, Any]
+    channel: Channel = field(default_factory=Channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,8 @@ class StoredApplication:
     phone_enc: str = field(repr=False)
     phone_bidx: str = field(repr=False)
     profile: Mapping[str, Any] = field(default_factory=dict)
+    bank_card_enc: str | None = field(default=None, repr=False)
+    bank_card_bidx: str | None = field(default=None, repr=False)
 
 
 def seal(
@@ -74,4 +87,6 @@ def seal(
         phone_enc=vault.encrypt("phone", a.phone),
         phone_bidx=vault.blind_index("phone", a.phone),
         profile=dict(req.profile),
+        bank_card_enc=None if a.bank_card is None else vault.encrypt("bank_card", a.bank_card),
+        bank_card_bidx=None if a.bank_card is None else vault.blind_index("bank_card", a.bank_card),
     )

@@ -16,16 +16,28 @@ from fengkong.onboarding.validators import ResidentId, applicant_rules, check_fi
 MIN_AGE = 18
 
 # API field name → validator field kind
-_FIELDS = {"name": FieldKind.NAME, "id_number": FieldKind.RESIDENT_ID, "phone": FieldKind.MOBILE}
+_FIELDS = {
+    "name": FieldKind.NAME,
+    "id_number": FieldKind.RESIDENT_ID,
+    "phone": FieldKind.MOBILE,
+    "bank_card": FieldKind.BANK_CARD,
+    "employer_uscc": FieldKind.USCC,
+}
 
 
-def validate_applicant(name: str, id_number: str, phone: str, as_of: date) -> Applicant:
+def validate_applicant(
+    name: str,
+    id_number: str,
+    phone: str,
+    as_of: date,
+    *,
+    bank_card: str | None = None,
+    employer_uscc: str | None = None,
+) -> Applicant:
     """Validated, normalized applicant; `Invalid` lists every field that is wrong, located under
     `applicant`."""
-    raw = {
-        kind.value: value
-        for kind, value in zip(_FIELDS.values(), (name, id_number, phone), strict=False)
-    }
+    given = (name, id_number, phone, bank_card, employer_uscc)
+    raw = {kind.value: value for kind, value in zip(_FIELDS.values(), given, strict=True)}
     check = check_fields(raw, applicant_rules(as_of, min_age=MIN_AGE))
     if not check.ok:
         api_name = {kind.value: field for field, kind in _FIELDS.items()}
@@ -45,7 +57,13 @@ def validate_applicant(name: str, id_number: str, phone: str, as_of: date) -> Ap
         id_number=resident.number,
         phone=str(values[FieldKind.MOBILE.value]),
         birth_date=resident.birth_date,
+        bank_card=_optional(values.get(FieldKind.BANK_CARD.value)),
+        employer=_optional(values.get(FieldKind.USCC.value)),
     )
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def masked_applicant(app: StoredApplication, vault: PersonalDataVault) -> tuple[str, str, str]:
