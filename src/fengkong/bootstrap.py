@@ -15,6 +15,7 @@ from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.fraud_stage import FraudServices
 from fengkong.decision.policy import Policy, load_policy
+from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.service import ChampionCache, DecisionServices
 from fengkong.fraud.links import SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
@@ -41,6 +42,10 @@ class Context:
             vault=self.vault,
             champion=self.champion,
             fraud=self.fraud,
+            model_challenge=ChallengerConfig(
+                share=self.settings.model_challenger_share,
+                mode=Mode(self.settings.model_challenger_mode),
+            ),
         )
 
     def uow(self) -> SqlUnitOfWork:

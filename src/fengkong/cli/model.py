@@ -146,19 +146,31 @@ def model_list(as_json: JsonOpt = False) -> None:
 
 @app.command("promote")
 @cli_errors
-def model_promote(version: str, as_json: JsonOpt = False) -> None:
-    """Make VERSION the champion that scores new applications."""
-    from fengkong.scoring.promotion import promote_audited
+def model_promote(
+    version: str,
+    challenger: Annotated[
+        bool,
+        typer.Option(
+            "--challenger",
+            help="Make VERSION the challenger instead (traffic share and mode from settings).",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make VERSION the champion that scores new applications (audited)."""
+    from fengkong.scoring.promotion import challenge_audited, promote_audited
 
     ctx = context()
+    action = challenge_audited if challenger else promote_audited
     with ctx.uow() as uow:
-        model, previous = promote_audited(uow, version, actor=actor_of_cli(), clock=ctx.clock)
+        model, previous = action(uow, version, actor=actor_of_cli(), clock=ctx.clock)
         uow.commit()
-    doc = {"champion": model.version, "retired": previous.version if previous else None}
+    role = "challenger" if challenger else "champion"
+    doc = {role: model.version, "previous": previous.version if previous else None}
     if as_json:
         emit_json(doc)
     else:
+        then = "returned to candidate" if challenger else "retired"
         out.print(
-            f"{model.version} is the champion"
-            + (f"; {previous.version} retired" if previous else "")
+            f"{model.version} is the {role}" + (f"; {previous.version} {then}" if previous else "")
         )

@@ -47,6 +47,17 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
+    model_challenger_share: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        le=1,
+        description="Share of applications the challenger model sees (routed by application id).",
+    )
+    model_challenger_mode: Literal["split", "shadow"] = Field(
+        default="shadow",
+        description="split: the challenger decides its share; shadow: it only scores beside.",
+    )
+
     # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction.
     apr_cap: Decimal = Decimal("0.24")
 

@@ -57,6 +57,15 @@ class SqlModelRepository:
         ).first()
         return _model(row._mapping) if row else None
 
+    def challenger(self, name: str) -> ModelVersion | None:
+        row = self.session.execute(
+            sa.select(model_versions).where(
+                model_versions.c.name == name,
+                model_versions.c.status == ModelStatus.CHALLENGER.value,
+            )
+        ).first()
+        return _model(row._mapping) if row else None
+
     def set_status(self, version: str, status: ModelStatus) -> None:
         self.session.execute(
             model_versions.update()

@@ -3,8 +3,8 @@ application and decision in one transaction, with the exact inputs and versions 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -17,6 +17,7 @@ from fengkong.decision.fraud_stage import FraudServices, fraud_signals, fraud_ve
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.policy import Policy, check_request, evaluate
 from fengkong.decision.record import DecisionRecord
+from fengkong.decision.routing import ChallengerConfig, route
 from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.fraud.signals import Signals
 from fengkong.onboarding.application import (
@@ -32,7 +33,9 @@ from fengkong.scoring.registry import (
     LoadedGBM,
     LoadedScorecard,
     ModelRepository,
+    ModelVersion,
     load_champion_model,
+    load_model,
 )
 
 MODEL_NAME = "application"
@@ -69,23 +72,32 @@ class DecisionUnitOfWork(Protocol):
 
 
 class ChampionCache:
-    """Holds the loaded champion (scorecard or GBM); reloads only when the registry names another
-    one."""
+    """Holds the loaded champion and challenger models (scorecard or GBM) by version and hash;
+    loads a file only when the registry names another one."""
 
     def __init__(self, artifacts_dir: Path, name: str = MODEL_NAME) -> None:
         self.artifacts_dir = artifacts_dir
         self.name = name
-        self._loaded: LoadedScorecard | LoadedGBM | None = None
+        self._loaded: dict[tuple[str, str], LoadedScorecard | LoadedGBM] = {}
+
+    def _load(self, model: ModelVersion) -> LoadedScorecard | LoadedGBM:
+        key = (model.version, model.sha256)
+        if key not in self._loaded:
+            self._loaded = {
+                key: load_model(model, self.artifacts_dir),
+                **{k: v for k, v in self._loaded.items() if len(self._loaded) < 4},
+            }
+        return self._loaded[key]
 
     def get(self, models: ModelRepository) -> LoadedScorecard | LoadedGBM:
         champion = models.champion(self.name)
-        if (
-            self._loaded is None
-            or champion is None
-            or (champion.version, champion.sha256) != (self._loaded.version, self._loaded.sha256)
-        ):
-            self._loaded = load_champion_model(models, self.artifacts_dir, self.name)
-        return self._loaded
+        if champion is None:
+            return load_champion_model(models, self.artifacts_dir, self.name)  # raises Unavailable
+        return self._load(champion)
+
+    def challenger(self, models: ModelRepository) -> LoadedScorecard | LoadedGBM | None:
+        model = models.challenger(self.name)
+        return None if model is None else self._load(model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +108,8 @@ class DecisionServices:
     vault: PersonalDataVault
     champion: ChampionCache
     fraud: FraudServices | None = None
+    # share and mode of the model challenge; the challenger itself is the registry's
+    model_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
 
 
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
@@ -111,7 +125,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     )
     fraud_outcome, fraud_reasons = fraud_verdict(signals)
     with svc.uow() as uow:
-        model = svc.champion.get(uow.models)
+        model, shadow = _models_for(application_id, uow.models, svc)
         result = model.score(features)
         verdict = evaluate(svc.policy, result.score, req.amount)
         outcome = _combine(fraud_outcome, verdict.outcome)
@@ -122,7 +136,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         )
         snapshot = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in inputs.items()}
         snapshot.pop("birth_date")  # personal data: the age feature carries what the model used
-        stored_features = {**features, **signals.features}
+        stored_features = {**features, **signals.features, **_shadow_features(shadow, features)}
         decision = DecisionRecord(
             id=new_id("dec", svc.clock),
             application_id=application_id,
@@ -164,6 +178,35 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     if svc.fraud is not None and outcome == Outcome.DECLINE:
         svc.fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
     return decision
+
+
+def _models_for(
+    application_id: str, models: ModelRepository, svc: DecisionServices
+) -> tuple[LoadedScorecard | LoadedGBM, LoadedScorecard | LoadedGBM | None]:
+    """The model that decides this application, and one to run beside it in shadow (if any)."""
+    champion = svc.champion.get(models)
+    if svc.model_challenge.share == 0:
+        return champion, None
+    challenger = svc.champion.challenger(models)
+    if challenger is None:
+        return champion, None
+    config = replace(svc.model_challenge, version=challenger.version)
+    chosen = route(champion.version, config, application_id)
+    deciding = challenger if chosen.deciding == challenger.version else champion
+    return deciding, (challenger if chosen.shadow == challenger.version else None)
+
+
+def _shadow_features(
+    shadow: LoadedScorecard | LoadedGBM | None, features: Mapping[str, Any]
+) -> dict[str, Any]:
+    if shadow is None:
+        return {}
+    result = shadow.score(features)
+    return {
+        "shadow.model_version": shadow.version,
+        "shadow.score": result.score,
+        "shadow.pd": round(result.pd, 6),
+    }
 
 
 def _combine(fraud: Outcome | None, credit: Outcome) -> Outcome:

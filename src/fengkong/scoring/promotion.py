@@ -9,7 +9,13 @@ from typing import Any, Protocol
 
 from fengkong.core.clock import Clock
 from fengkong.ledger.audit import AuditRecord
-from fengkong.scoring.registry import ModelRepository, ModelVersion, promote, register_scorecard
+from fengkong.scoring.registry import (
+    ModelRepository,
+    ModelVersion,
+    make_challenger,
+    promote,
+    register_scorecard,
+)
 from fengkong.scoring.scorecard import Scorecard
 
 
@@ -92,6 +98,25 @@ def promote_audited(
             "sha256": model.sha256,
             "status": "champion",
             "retired": previous.version if previous else None,
+        },
+    )
+    return model, previous
+
+
+def challenge_audited(
+    uow: RegistryUnitOfWork, version: str, *, actor: str, clock: Clock
+) -> tuple[ModelVersion, ModelVersion | None]:
+    model, previous = make_challenger(uow.models, version)
+    uow.audit.append(
+        at=clock.now(),
+        actor=actor,
+        action="model.challenger_set",
+        subject_type="model",
+        subject_id=model.version,
+        payload={
+            "sha256": model.sha256,
+            "status": "challenger",
+            "previous_challenger": previous.version if previous else None,
         },
     )
     return model, previous

@@ -65,6 +65,7 @@ class ModelRepository(Protocol):
     def get(self, version: str) -> ModelVersion | None: ...
     def list(self, name: str | None = None) -> list[ModelVersion]: ...
     def champion(self, name: str) -> ModelVersion | None: ...
+    def challenger(self, name: str) -> ModelVersion | None: ...
     def set_status(self, version: str, status: ModelStatus) -> None: ...
 
 
@@ -330,6 +331,25 @@ def promote(repo: ModelRepository, version: str) -> tuple[ModelVersion, ModelVer
     if previous is not None:
         repo.set_status(previous.version, ModelStatus.RETIRED)
     repo.set_status(version, ModelStatus.CHAMPION)
+    return model, previous
+
+
+def make_challenger(
+    repo: ModelRepository, version: str
+) -> tuple[ModelVersion, ModelVersion | None]:
+    """Make `version` the challenger of its name (one at a time); a previous challenger returns
+    to candidate. Returns both."""
+    model = repo.get(version)
+    if model is None:
+        raise NotFound(f"no model version {version!r}")
+    if model.status in (ModelStatus.RETIRED, ModelStatus.CHAMPION):
+        raise Conflict(f"model {version} is {model.status.value} and cannot become the challenger")
+    previous = repo.challenger(model.name)
+    if previous is not None and previous.version == version:
+        raise Conflict(f"model {version} is already the challenger")
+    if previous is not None:
+        repo.set_status(previous.version, ModelStatus.CANDIDATE)
+    repo.set_status(version, ModelStatus.CHALLENGER)
     return model, previous
 
 
