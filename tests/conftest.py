@@ -18,6 +18,7 @@ from hypothesis import settings as hypothesis_settings
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
+from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.demo import german_credit
 from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard, train_scorecard
@@ -106,7 +107,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> Iterator[Context]:
-    ctx = bootstrap(settings, clock=clock)
+    # The demo's policy: its cut-offs fit the score scale of a scorecard trained on German credit.
+    ctx = bootstrap(settings, clock=clock, policy=read_shipped_bundle("demo-german.yaml"))
     with ctx.uow() as uow:
         model = register_audited(
             uow,

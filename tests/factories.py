@@ -11,7 +11,7 @@ VALID_BODY: dict[str, Any] = {
     "term_months": 12,
     "purpose": "radio/television",
     "monthly_income": "8000.00",
-    "applicant": {"name": "张三", "id_number": "11010519491231002X", "phone": "13800138000"},
+    "applicant": {"name": "张三", "id_number": "110105199003071239", "phone": "13800138000"},
     "profile": {
         "status_of_existing_checking_account": "no checking account",
         "credit_history": "critical account/ other credits existing (not at this bank)",
@@ -20,6 +20,14 @@ VALID_BODY: dict[str, Any] = {
         "installment_rate_in_percentage_of_disposable_income": 2,
         "housing": "own",
     },
+    "existing_monthly_debt": "300.00",
+    "consents": [
+        {
+            "purpose": "credit_bureau",
+            "scope": "PBOC credit report for this application",
+            "text_version": "cb-2026-01",
+        }
+    ],
 }
 
 

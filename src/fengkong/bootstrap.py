@@ -14,9 +14,9 @@ from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.fraud_stage import FraudServices
-from fengkong.decision.policy import Policy, load_policy
+from fengkong.decision.bundle import PolicyBundle, read_bundle
 from fengkong.decision.routing import ChallengerConfig, Mode
-from fengkong.decision.service import ChampionCache, DecisionServices
+from fengkong.decision.service import ActivePolicy, ChampionCache, DecisionServices
 from fengkong.fraud.links import SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.velocity_factory import velocity_store
@@ -29,7 +29,7 @@ class Context:
     db: Database
     clock: Clock
     vault: Vault
-    policy: Policy
+    policy: ActivePolicy
     champion: ChampionCache
     fraud: FraudServices | None = None
     decisions: DecisionServices = field(init=False)
@@ -78,7 +78,7 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     migrate: bool = True,
-    policy_path: Path | None = None,
+    policy: PolicyBundle | None = None,
 ) -> Context:
     settings = settings or load_settings()
     db = Database(settings.resolved_database_url)
@@ -91,7 +91,7 @@ def bootstrap(
         db=db,
         clock=clock,
         vault=vault,
-        policy=load_policy(policy_path or settings.policy_file),
+        policy=ActivePolicy.of(policy or read_bundle(settings.policy_file, settings.price_cap)),
         champion=ChampionCache(settings.artifacts_dir),
         fraud=fraud_services(settings, db, vault, clock),
     )

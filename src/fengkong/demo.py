@@ -24,6 +24,7 @@ from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.money import Fen
 from fengkong.core.settings import Settings
+from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.service import submit_application
 from fengkong.features.application import PROFILE_FIELDS
@@ -88,6 +89,15 @@ def application_body(row: pd.Series, as_of: date, rng: random.Random) -> dict[st
         "monthly_income": str(Decimal(rng.randrange(3_000, 30_000))),
         "applicant": {"name": person.name, "id_number": person.id_number, "phone": person.phone},
         "profile": profile,
+        # The public data has no other debts: the demo declares none, and consents as asked.
+        "existing_monthly_debt": "0.00",
+        "consents": [
+            {
+                "purpose": "credit_bureau",
+                "scope": "credit report for this application",
+                "text_version": "demo-1",
+            }
+        ],
     }
 
 
@@ -110,7 +120,8 @@ def run_demo(
     demo_settings = settings.model_copy(
         update={"home": home, "database_url": None, "vault_key_file": None}
     )
-    ctx = bootstrap(demo_settings, clock=clock or SystemClock())
+    policy = read_shipped_bundle("demo-german.yaml", demo_settings.price_cap)
+    ctx = bootstrap(demo_settings, clock=clock or SystemClock(), policy=policy)
     try:
         return _run(ctx, holdout, seed, console)
     finally:

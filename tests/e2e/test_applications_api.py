@@ -35,7 +35,7 @@ def test_submit_then_read_back(client: TestClient, context: Context) -> None:
     assert isinstance(decision["score"], int)
     assert 0 < float(decision["probability_of_default"]) < 1
     assert decision["model_version"] == "application-v1"
-    assert decision["policy_version"] == "starter-v1"
+    assert decision["policy_version"] == "demo-german-v1"
     assert all(r["code"] and r["text_en"] and r["text_zh"] for r in decision["reasons"])
 
     read = client.get(f"/v1/applications/{decision['application_id']}")
@@ -44,7 +44,7 @@ def test_submit_then_read_back(client: TestClient, context: Context) -> None:
     assert stored["decision"] == decision
     assert stored["amount"] == "5000.00"
     assert stored["applicant_id_number"].startswith("110") and "*" in stored["applicant_id_number"]
-    assert "19491231" not in stored["applicant_id_number"]
+    assert "19900307" not in stored["applicant_id_number"]
     assert stored["applicant_phone"] != "13800138000"
 
 
@@ -91,7 +91,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("unknown product", body(product="payday"), "product"),
     ("term outside the product", body(term_months=120), "term_months"),
     ("amount over the product", body(amount="90000.00"), "amount"),
-    ("bad check digit", body(applicant__id_number="110105194912310021"), "id_number"),
+    ("bad check digit", body(applicant__id_number="110105199003071230"), "id_number"),
     ("bad phone", body(applicant__phone="12345"), "phone"),
     ("under age", body(applicant__id_number="110105201501010017"), "id_number"),
     ("unknown field", body(colour="blue"), "colour"),
@@ -126,8 +126,8 @@ def test_malformed_json_is_400(client: TestClient, context: Context) -> None:
 
 
 def test_error_bodies_never_echo_personal_data(client: TestClient) -> None:
-    response = client.post("/v1/applications", json=body(applicant__id_number="110105194912310021"))
-    assert "110105194912310021" not in response.text
+    response = client.post("/v1/applications", json=body(applicant__id_number="110105199003071230"))
+    assert "110105199003071230" not in response.text
 
 
 def test_unknown_application_is_404(client: TestClient) -> None:

@@ -38,9 +38,13 @@ def test_decisions_and_promotions_are_chained(context: Context) -> None:
     _decide(context, 3)
     with context.uow() as uow:
         actions = [r.action for r in uow.audit.stream()]
-    assert actions == ["model.registered", "model.promoted", *["decision.made"] * 3]
+    assert actions == [
+        "model.registered",
+        "model.promoted",
+        *["consent.recorded", "decision.made"] * 3,
+    ]
     report = _verify(context)
-    assert report.ok and report.records == 5 and report.head.seq == 5
+    assert report.ok and report.records == 8 and report.head.seq == 8
 
 
 def test_an_edited_payload_is_found(context: Context) -> None:
@@ -75,7 +79,7 @@ def test_a_reorder_is_found(context: Context) -> None:
 
 def test_a_cut_tail_is_found_against_the_stored_head(context: Context) -> None:
     _decide(context, 3)
-    _sql(context, "delete from audit_log where seq = 5")
+    _sql(context, "delete from audit_log where seq = 8")  # the newest record
     report = _verify(context)
     assert not report.ok
 

@@ -62,15 +62,15 @@ def test_personal_data_is_not_stored_in_clear(context: Context) -> None:
             for row in conn.execute(sa.text(f"select * from {table}")):
                 dump.append(json.dumps([str(v) for v in row], ensure_ascii=False))
     text = "\n".join(dump)
-    for clear in ("11010519491231002X", "13800138000", "张三", "19491231"):
+    for clear in ("110105199003071239", "13800138000", "张三", "19900307"):
         assert clear not in text
     assert "v1:" in text  # ciphertext tokens are there instead
 
 
 def test_blind_index_finds_the_same_person(context: Context) -> None:
     _submit(context)
-    _submit(context, applicant__id_number=" 110105194912310 02x ")
-    bidx = context.vault.blind_index("id_number", "11010519491231002X")
+    _submit(context, applicant__id_number=" 110105199003071 239 ")
+    bidx = context.vault.blind_index("id_number", "110105199003071239")
     with context.db.engine.connect() as conn:
         n = conn.execute(
             sa.text("select count(*) from applications where id_number_bidx = :b"), {"b": bidx}

@@ -8,7 +8,10 @@ from fengkong import __version__
 from fengkong.api import errors
 from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
-from fengkong.api.routes import applications
+from fengkong.api.routes import applications, loans
+from fengkong.api.routes import consents as consent_routes
+from fengkong.api.routes import policies as policy_routes
+from fengkong.api.routes import review as review_routes
 from fengkong.bootstrap import Context
 
 
@@ -23,6 +26,10 @@ def create_app(context: Context) -> FastAPI:
     errors.install(app)
     api_metrics.install(app, app.state.metrics)
     app.include_router(applications.router)
+    app.include_router(loans.router)
+    app.include_router(consent_routes.router)
+    app.include_router(review_routes.router)
+    app.include_router(policy_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:

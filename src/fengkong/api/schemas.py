@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstrai
 
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.record import DecisionRecord
-from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel
+from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel, ConsentGiven
+from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.service import validate_applicant
 
 Yuan = Annotated[
@@ -74,6 +75,18 @@ class ProfileIn(BaseModel):
     foreign_worker: Text | None = None
 
 
+class ConsentIn(BaseModel):
+    """A consent given with the application; recorded with the text version the applicant saw."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose
+    scope: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    text_version: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    ]
+
+
 class ApplicationIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -90,6 +103,14 @@ class ApplicationIn(BaseModel):
                     "phone": "13800138000",
                 },
                 "profile": {"status_of_existing_checking_account": "no checking account"},
+                "existing_monthly_debt": "500.00",
+                "consents": [
+                    {
+                        "purpose": "credit_bureau",
+                        "scope": "PBOC credit report for this application",
+                        "text_version": "cb-2026-01",
+                    }
+                ],
             }
         },
     )
@@ -102,6 +123,10 @@ class ApplicationIn(BaseModel):
     applicant: ApplicantIn
     profile: ProfileIn = Field(default_factory=lambda: ProfileIn())
     channel: ChannelIn = Field(default_factory=lambda: ChannelIn())
+    existing_monthly_debt: (
+        Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None
+    ) = Field(None, description="Monthly repayments on other debts, yuan; unknown if left out")
+    consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
 
     def to_request(self, as_of: Any) -> ApplicationRequest:
         applicant: Applicant = validate_applicant(
@@ -120,6 +145,10 @@ class ApplicationIn(BaseModel):
             monthly_income=yuan_to_fen(self.monthly_income),
             applicant=applicant,
             profile=self.profile.model_dump(),
+            existing_monthly_debt=None
+            if self.existing_monthly_debt is None
+            else yuan_to_fen(self.existing_monthly_debt),
+            consents=tuple(ConsentGiven(c.purpose, c.scope, c.text_version) for c in self.consents),
             channel=Channel(
                 device_id=self.channel.device_id or None,
                 ip=None if self.channel.ip is None else str(self.channel.ip),

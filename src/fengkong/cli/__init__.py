@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import typer
 
-from fengkong.cli import applications, audit, db, model, ops, score
+from fengkong.cli import applications, audit, db, lending, model, ops, score
+from fengkong.cli import fraud as fraud_cli
+from fengkong.cli import keys as keys_cli
+from fengkong.cli import policy as policy_cli
+from fengkong.cli import review as review_cli
 
 app = typer.Typer(
     name="fengkong",
@@ -16,10 +20,16 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(model.app, name="model")
 app.add_typer(audit.app, name="audit")
+app.add_typer(policy_cli.app, name="policy")
+app.add_typer(review_cli.app, name="review")
+app.add_typer(keys_cli.app, name="keys")
+app.add_typer(fraud_cli.app, name="fraud")
 app.command("apply")(applications.apply)
 app.command("serve")(ops.serve)
 app.command("demo")(ops.demo)
 app.command("score")(score.score)
+app.add_typer(lending.app, name="loan")
+app.command("eod")(lending.eod)
 
 if __name__ == "__main__":
     app()

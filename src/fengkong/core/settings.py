@@ -6,6 +6,7 @@ The toml file is looked up at `FENGKONG_CONFIG` or `./fengkong.toml`; environmen
 from __future__ import annotations
 
 import os
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -58,8 +59,12 @@ class Settings(BaseSettings):
         description="split: the challenger decides its share; shadow: it only scores beside.",
     )
 
-    # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction.
-    apr_cap: Decimal = Decimal("0.24")
+    # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction; with
+    # `lpr` and `lpr_date` set, the cap is 4 × that one-year LPR instead.
+    apr_cap: Decimal = Field(default=Decimal("0.24"), gt=0, le=1)
+    lpr: Decimal | None = Field(default=None, gt=0, lt=Decimal("0.25"))
+    lpr_date: date | None = None
+    review_sla_hours: int = Field(default=24, ge=1, description="Due time of a referral.")
 
     @property
     def resolved_database_url(self) -> str:
@@ -70,6 +75,14 @@ class Settings(BaseSettings):
     @property
     def resolved_vault_key_file(self) -> Path:
         return self.vault_key_file or self.home / "keys.json"
+
+    @property
+    def price_cap(self) -> dict[str, str]:
+        if self.lpr is not None:
+            if self.lpr_date is None:
+                raise ValueError("FENGKONG_LPR needs FENGKONG_LPR_DATE, the day it was published")
+            return {"lpr": str(self.lpr), "lpr_date": self.lpr_date.isoformat()}
+        return {"annual": str(self.apr_cap)}
 
     @property
     def artifacts_dir(self) -> Path:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fengkong.core.money import Fen
-from fengkong.db.tables import applications, decisions, model_versions
+from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.onboarding.application import StoredApplication
@@ -167,37 +169,122 @@ class SqlDecisionRepository:
                 inputs=dict(d.inputs),
                 features=dict(d.features),
                 input_hash=d.input_hash,
+                policy_sha256=d.policy_sha256,
+                annual_rate=d.annual_rate,
+                term_months=d.term_months,
+                offer=None if d.offer is None else dict(d.offer),
+                trace=[dict(t) for t in d.trace],
+                facts=dict(d.facts),
             )
         )
+
+    def replace(self, d: DecisionRecord) -> None:
+        """Store a resumed decision (after a step-up check) over the one it completes."""
+        self.session.execute(
+            decisions.update()
+            .where(decisions.c.id == d.id)
+            .values(
+                decided_at=d.decided_at,
+                outcome=d.outcome.value,
+                approved_amount_fen=None if d.approved_amount is None else int(d.approved_amount),
+                reasons=[r.as_dict() for r in d.reasons],
+                annual_rate=d.annual_rate,
+                term_months=d.term_months,
+                offer=None if d.offer is None else dict(d.offer),
+                trace=[dict(t) for t in d.trace],
+                facts=dict(d.facts),
+                input_hash=d.input_hash,
+            )
+        )
+
+    def get(self, decision_id: str) -> DecisionRecord | None:
+        row = self.session.execute(
+            sa.select(decisions).where(decisions.c.id == decision_id)
+        ).first()
+        return None if row is None else _decision(row._mapping)
+
+    def ids(self, limit: int | None = None) -> list[str]:
+        query = sa.select(decisions.c.id).order_by(decisions.c.decided_at, decisions.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [r[0] for r in self.session.execute(query)]
+
+    def history(self, id_number_bidx: str) -> tuple[int, int]:
+        """Approved decisions for this person before now, and their approved amounts summed."""
+        row = self.session.execute(
+            sa.select(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0)
+            )
+            .select_from(
+                decisions.join(applications, decisions.c.application_id == applications.c.id)
+            )
+            .where(
+                applications.c.id_number_bidx == id_number_bidx,
+                decisions.c.outcome == Outcome.APPROVE.value,
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
     def for_application(self, application_id: str) -> DecisionRecord | None:
         row = self.session.execute(
             sa.select(decisions).where(decisions.c.application_id == application_id)
         ).first()
-        if row is None:
-            return None
-        r = row._mapping
-        return DecisionRecord(
-            id=r["id"],
-            application_id=r["application_id"],
-            decided_at=r["decided_at"],
-            outcome=Outcome(r["outcome"]),
-            score=r["score"],
-            pd=r["pd"],
-            approved_amount=None
-            if r["approved_amount_fen"] is None
-            else Fen(r["approved_amount_fen"]),
-            reasons=tuple(Reason(x["code"], x["text_en"], x["text_zh"]) for x in r["reasons"]),
-            policy_version=r["policy_version"],
-            model_version=r["model_version"],
-            model_sha256=r["model_sha256"],
-            inputs=r["inputs"],
-            features=r["features"],
-            input_hash=r["input_hash"],
-        )
+        return None if row is None else _decision(row._mapping)
 
     def count_by_outcome(self) -> dict[str, int]:
         rows = self.session.execute(
             sa.select(decisions.c.outcome, sa.func.count()).group_by(decisions.c.outcome)
         )
         return {outcome: int(n) for outcome, n in rows}
+
+
+def _decision(r: Any) -> DecisionRecord:
+    return DecisionRecord(
+        id=r["id"],
+        application_id=r["application_id"],
+        decided_at=r["decided_at"],
+        outcome=Outcome(r["outcome"]),
+        score=r["score"],
+        pd=r["pd"],
+        approved_amount=None if r["approved_amount_fen"] is None else Fen(r["approved_amount_fen"]),
+        reasons=tuple(Reason(x["code"], x["text_en"], x["text_zh"]) for x in r["reasons"]),
+        policy_version=r["policy_version"],
+        model_version=r["model_version"],
+        model_sha256=r["model_sha256"],
+        inputs=r["inputs"],
+        features=r["features"],
+        input_hash=r["input_hash"],
+        policy_sha256=r["policy_sha256"],
+        annual_rate=r["annual_rate"],
+        term_months=r["term_months"],
+        offer=r["offer"],
+        trace=tuple(r["trace"] or ()),
+        facts=r["facts"] or {},
+    )
+
+
+class SqlPolicyBundles:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def remember(self, sha256: str, label: str, bundle: dict[str, Any], at: datetime) -> None:
+        """Store a bundle the first time it decides; later calls find it there."""
+        exists = self.session.execute(
+            sa.select(policy_bundles.c.sha256).where(policy_bundles.c.sha256 == sha256)
+        ).first()
+        if exists is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(
+                        policy_bundles.insert().values(
+                            sha256=sha256, label=label, bundle=bundle, first_used_at=at
+                        )
+                    )
+            except IntegrityError:
+                pass  # a concurrent decision stored the same bundle first
+
+    def get(self, sha256: str) -> dict[str, Any] | None:
+        row = self.session.execute(
+            sa.select(policy_bundles.c.bundle).where(policy_bundles.c.sha256 == sha256)
+        ).first()
+        return None if row is None else dict(row[0])

@@ -108,7 +108,23 @@ decisions = sa.Table(
     sa.Column("inputs", JSONType, nullable=False),
     sa.Column("features", JSONType, nullable=False),
     sa.Column("input_hash", sa.String(64), nullable=False),
-    sa.CheckConstraint("outcome in ('approve', 'decline', 'refer')", name="outcome"),
+    sa.Column("policy_sha256", sa.String(64), nullable=True),
+    sa.Column("annual_rate", sa.String(24), nullable=True),
+    sa.Column("term_months", sa.Integer(), nullable=True),
+    sa.Column("offer", JSONType, nullable=True),
+    sa.Column("trace", JSONType, nullable=True),
+    sa.Column("facts", JSONType, nullable=True),
+    sa.CheckConstraint("outcome in ('approve', 'decline', 'refer', 'verify')", name="outcome"),
+)
+
+# Every policy that has decided, content-addressed: its document and JDM tables, for replay.
+policy_bundles = sa.Table(
+    "policy_bundles",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("label", sa.String(80), nullable=False),
+    sa.Column("bundle", JSONType, nullable=False),
+    sa.Column("first_used_at", UTCDateTime(), nullable=False),
 )
 
 

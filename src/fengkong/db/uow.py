@@ -8,12 +8,16 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from fengkong.db.database import Database
+from fengkong.db.decision_repository import SqlPolicyRepository, SqlReviewRepository
 from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
+from fengkong.db.lending_repository import SqlLendingRepository
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
     SqlModelRepository,
+    SqlPolicyBundles,
 )
+from fengkong.onboarding.consent import SqlConsentRepository
 
 
 class SqlUnitOfWork:
@@ -22,6 +26,11 @@ class SqlUnitOfWork:
     models: SqlModelRepository
     audit: SqlAuditLog
     journal: SqlJournal
+    policy_bundles: SqlPolicyBundles
+    lending: SqlLendingRepository
+    reviews: SqlReviewRepository
+    policies: SqlPolicyRepository
+    consents: SqlConsentRepository
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -34,6 +43,11 @@ class SqlUnitOfWork:
         self.models = SqlModelRepository(self._session)
         self.audit = SqlAuditLog(self._session)
         self.journal = SqlJournal(self._session)
+        self.policy_bundles = SqlPolicyBundles(self._session)
+        self.lending = SqlLendingRepository(self._session)
+        self.reviews = SqlReviewRepository(self._session)
+        self.policies = SqlPolicyRepository(self._session)
+        self.consents = SqlConsentRepository(self._session)
         return self
 
     def __exit__(

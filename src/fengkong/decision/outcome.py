@@ -13,3 +13,4 @@ class Outcome(StrEnum):
     APPROVE = "approve"
     DECLINE = "decline"
     REFER = "refer"
+    VERIFY = "verify"  # step-up: an extra identity check before the decision completes

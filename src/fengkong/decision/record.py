@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,3 +27,9 @@ class DecisionRecord:
     inputs: Mapping[str, Any]
     features: Mapping[str, Any]
     input_hash: str
+    policy_sha256: str | None = None
+    annual_rate: str | None = None  # nominal annual rate of the offer, a decimal string
+    term_months: int | None = None
+    offer: Mapping[str, Any] | None = None  # APR, total cost and schedule disclosed
+    trace: tuple[Mapping[str, Any], ...] = ()  # what each policy stage saw and did
+    facts: Mapping[str, Any] = field(default_factory=dict)  # exactly what the policy read

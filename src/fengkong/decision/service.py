@@ -5,18 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from fengkong.core.clock import Clock
-from fengkong.core.errors import NotFound
+from fengkong.core.clock import BUSINESS_TZ, Clock
+from fengkong.core.errors import Conflict, FieldError, IntegrityBroken, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.decision.fraud_stage import FraudServices, fraud_signals, fraud_verdict
+from fengkong.core.money import Fen
+from fengkong.decision.bundle import PolicyBundle
+from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
+from fengkong.decision.facts import CustomerHistory, facts_from_json, facts_to_json, policy_facts
+from fengkong.decision.fraud_stage import FraudServices, fraud_signals
 from fengkong.decision.outcome import Outcome, Reason
-from fengkong.decision.policy import Policy, check_request, evaluate
-from fengkong.decision.record import DecisionRecord
+from fengkong.decision.pricing import Offer
+from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-exported
 from fengkong.decision.routing import ChallengerConfig, route
 from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.fraud.signals import Signals
@@ -26,6 +31,7 @@ from fengkong.onboarding.application import (
     StoredApplication,
     seal,
 )
+from fengkong.onboarding.consent import ConsentRecord, ConsentRepository, consent_facts
 from fengkong.scoring.artifact import canonical_json, sha256_hex
 from fengkong.scoring.promotion import AuditAppender
 from fengkong.scoring.reasons import scorecard_reasons
@@ -48,7 +54,15 @@ class ApplicationRepository(Protocol):
 
 class DecisionRepository(Protocol):
     def add(self, d: DecisionRecord) -> None: ...
+    def replace(self, d: DecisionRecord) -> None: ...
+    def get(self, decision_id: str) -> DecisionRecord | None: ...
     def for_application(self, application_id: str) -> DecisionRecord | None: ...
+    def history(self, id_number_bidx: str) -> tuple[int, int]: ...
+
+
+class PolicyBundleStore(Protocol):
+    def remember(self, sha256: str, label: str, bundle: dict[str, Any], at: datetime) -> None: ...
+    def get(self, sha256: str) -> dict[str, Any] | None: ...
 
 
 class DecisionUnitOfWork(Protocol):
@@ -60,6 +74,10 @@ class DecisionUnitOfWork(Protocol):
     def models(self) -> ModelRepository: ...
     @property
     def audit(self) -> AuditAppender: ...
+    @property
+    def consents(self) -> ConsentRepository: ...
+    @property
+    def policy_bundles(self) -> PolicyBundleStore: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -101,83 +119,249 @@ class ChampionCache:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivePolicy:
+    """The policy deciding now: the stored bundle and its compiled form."""
+
+    bundle: PolicyBundle
+    compiled: CompiledPolicy
+
+    @classmethod
+    def of(cls, bundle: PolicyBundle) -> ActivePolicy:
+        return cls(bundle, bundle.compile())
+
+    @property
+    def version(self) -> str:
+        return self.compiled.label
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionServices:
     uow: Callable[[], DecisionUnitOfWork]
     clock: Clock
-    policy: Policy
+    policy: ActivePolicy
     vault: PersonalDataVault
     champion: ChampionCache
     fraud: FraudServices | None = None
     # share and mode of the model challenge; the challenger itself is the registry's
     model_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
+    on_refer: Callable[[Any, DecisionRecord, int | None], None] | None = None
+
+
+def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months: int) -> None:
+    """Refuse what the product cannot offer at all: that is bad input (422), not a decline."""
+    terms = policy.product
+    errors = []
+    if product != terms.code:
+        errors.append(
+            FieldError(("product",), f"unknown product {product!r}; offered: {terms.code}")
+        )
+    errors += [
+        e
+        for e in terms.request_errors(amount, term_months, terms.min_annual_rate)
+        if e.loc and e.loc[0] in ("amount", "terms", "term_months")
+    ]
+    if errors:
+        raise Invalid(
+            tuple(replace(e, loc=("term_months",)) if e.loc[0] == "terms" else e for e in errors)
+        )
 
 
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
-    check_request(svc.policy, req.product, req.amount, req.term_months)
+    policy = svc.policy.compiled
+    check_product(policy, req.product, req.amount, req.term_months)
     now = svc.clock.now()
+    as_of = svc.clock.business_date()
     application_id = new_id("app", svc.clock)
     inputs = model_inputs(req, svc.clock)
     features = APPLICATION_FEATURES.compute_online(inputs)
     signals = (
-        fraud_signals(svc.fraud, application_id, req, now, svc.clock.business_date())
+        fraud_signals(svc.fraud, application_id, req, now, as_of)
         if svc.fraud is not None
         else Signals({}, ())
     )
-    fraud_outcome, fraud_reasons = fraud_verdict(signals)
+    sealed = seal(application_id, now, req, svc.vault)
     with svc.uow() as uow:
         model, shadow = _models_for(application_id, uow.models, svc)
         result = model.score(features)
-        verdict = evaluate(svc.policy, result.score, req.amount)
-        outcome = _combine(fraud_outcome, verdict.outcome)
-        reasons: tuple[Reason, ...] = (
-            fraud_reasons
-            + verdict.reasons
-            + scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES)
-        )
-        snapshot = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in inputs.items()}
-        snapshot.pop("birth_date")  # personal data: the age feature carries what the model used
-        stored_features = {**features, **signals.features, **_shadow_features(shadow, features)}
-        decision = DecisionRecord(
-            id=new_id("dec", svc.clock),
-            application_id=application_id,
-            decided_at=now,
-            outcome=outcome,
+        pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
+        consents = _consents(uow, sealed.id_number_bidx, req, svc.clock)
+        approved_before, exposure = uow.decisions.history(sealed.id_number_bidx)
+        facts = policy_facts(
+            features=features,
+            signals=signals.features,
             score=result.score,
-            pd=str(Decimal(repr(result.pd)).quantize(Decimal("0.000001"))),
-            approved_amount=verdict.approved_amount if outcome == Outcome.APPROVE else None,
-            reasons=reasons,
-            policy_version=svc.policy.version,
-            model_version=model.version,
-            model_sha256=model.sha256,
-            inputs=snapshot,
-            features=stored_features,
-            input_hash=sha256_hex(
-                canonical_json({"inputs": snapshot, "features": stored_features})
-            ),
+            pd=pd_,
+            amount=req.amount,
+            term_months=req.term_months,
+            monthly_income=req.monthly_income,
+            existing_monthly_debt=req.existing_monthly_debt,
+            history=CustomerHistory(approved_before, Fen(exposure)),
+            consents=consents,
         )
-        uow.applications.add(seal(application_id, now, req, svc.vault))
+        verdict = evaluate(policy, facts, as_of=as_of)
+        decision = _record(
+            decision_id=new_id("dec", svc.clock),
+            application_id=application_id,
+            now=now,
+            verdict=verdict,
+            adverse=scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES),
+            score=result.score,
+            pd_=pd_,
+            model=model,
+            inputs=inputs,
+            stored_features={**features, **signals.features, **_shadow_features(shadow, features)},
+            facts=facts,
+            signal_reasons=signals.reasons,
+            policy_sha256=svc.policy.bundle.sha256,
+        )
+        uow.policy_bundles.remember(
+            svc.policy.bundle.sha256, policy.label, svc.policy.bundle.as_dict(), now
+        )
+        uow.applications.add(sealed)
         uow.decisions.add(decision)
-        uow.audit.append(
-            at=now,
-            actor="system:decision",
-            action="decision.made",
-            subject_type="application",
-            subject_id=application_id,
-            payload={
-                "decision_id": decision.id,
-                "outcome": decision.outcome.value,
-                "score": decision.score,
-                "approved_amount_fen": decision.approved_amount,
-                "policy_version": decision.policy_version,
-                "model_version": decision.model_version,
-                "model_sha256": decision.model_sha256,
-                "input_hash": decision.input_hash,
-            },
-        )
+        _audit(uow, decision, "decision.made")
+        if decision.outcome == Outcome.REFER and svc.on_refer is not None:
+            svc.on_refer(uow, decision, verdict.review_due_hours)
         uow.commit()
-    if svc.fraud is not None and outcome == Outcome.DECLINE:
+    if svc.fraud is not None and decision.outcome == Outcome.DECLINE:
         svc.fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
     return decision
+
+
+def complete_step_up(
+    application_id: str, check: str, passed: bool, svc: DecisionServices
+) -> DecisionRecord:
+    """Record the result of the step-up check a `verify` decision asked for, and let the same
+    policy finish the decision with it."""
+    with svc.uow() as uow:
+        current = uow.decisions.for_application(application_id)
+        if current is None:
+            raise NotFound(f"no application {application_id!r}")
+        if current.outcome != Outcome.VERIFY:
+            raise Conflict(f"application {application_id} is not waiting for a step-up check")
+        asked = next((t.get("check") for t in current.trace if t.get("check")), None)
+        if asked is not None and asked != check:
+            raise Invalid((FieldError(("check",), f"this decision asked for {asked!r}"),))
+        bundle = _bundle(uow, current)
+        same = bundle.sha256 == svc.policy.bundle.sha256
+        policy = svc.policy.compiled if same else bundle.compile()
+        facts = {**facts_from_json(current.facts), f"step_up.{check}": passed}
+        as_of = current.decided_at.astimezone(BUSINESS_TZ).date()
+        verdict = evaluate(policy, facts, as_of=as_of)
+        adverse = tuple(r for r in current.reasons if r.code.startswith("SC_"))
+        now = svc.clock.now()
+        decision = _record(
+            decision_id=current.id,
+            application_id=application_id,
+            now=now,
+            verdict=verdict,
+            adverse=adverse,
+            score=current.score,
+            pd_=Decimal(current.pd) if current.pd is not None else None,
+            model=None,
+            inputs=current.inputs,
+            stored_features=current.features,
+            facts=facts,
+            signal_reasons=(),
+            policy_sha256=bundle.sha256,
+            previous=current,
+        )
+        uow.decisions.replace(decision)
+        _audit(uow, decision, "decision.resumed", step_up={check: passed})
+        if decision.outcome == Outcome.REFER and svc.on_refer is not None:
+            svc.on_refer(uow, decision, verdict.review_due_hours)
+        uow.commit()
+    return decision
+
+
+def _bundle(uow: DecisionUnitOfWork, decision: DecisionRecord) -> PolicyBundle:
+    if decision.policy_sha256 is None:
+        raise Conflict(f"decision {decision.id} predates stored policies and cannot be re-run")
+    stored = uow.policy_bundles.get(decision.policy_sha256)
+    if stored is None:
+        raise IntegrityBroken(f"policy {decision.policy_sha256} of decision {decision.id} is gone")
+    return PolicyBundle.from_dict(stored, decision.policy_sha256)
+
+
+def _consents(
+    uow: DecisionUnitOfWork, subject_bidx: str, req: ApplicationRequest, clock: Clock
+) -> dict[str, bool]:
+    """Record the consents given with the application, then the facts over all on record."""
+    now = clock.now()
+    for given in req.consents:
+        record = ConsentRecord(
+            id=new_id("cns", clock),
+            subject_bidx=subject_bidx,
+            purpose=given.purpose,
+            scope=given.scope,
+            text_version=given.text_version,
+            granted_at=now,
+            recorded_at=now,
+            recorded_by="applicant",
+        )
+        uow.consents.add(record)
+        uow.audit.append(
+            at=now,
+            actor="applicant",
+            action="consent.recorded",
+            subject_type="consent",
+            subject_id=record.id,
+            payload={
+                "purpose": record.purpose.value,
+                "scope": record.scope,
+                "text_version": record.text_version,
+            },
+        )
+    return consent_facts(uow.consents.for_subject(subject_bidx), now)
+
+
+def _record(
+    *,
+    decision_id: str,
+    application_id: str,
+    now: datetime,
+    verdict: PolicyDecision,
+    adverse: tuple[Reason, ...],
+    score: int | None,
+    pd_: Decimal | None,
+    model: LoadedScorecard | LoadedGBM | None,
+    inputs: Mapping[str, Any],
+    stored_features: Mapping[str, Any],
+    facts: Mapping[str, object],
+    signal_reasons: tuple[Reason, ...],
+    policy_sha256: str,
+    previous: DecisionRecord | None = None,
+) -> DecisionRecord:
+    outcome = Outcome(verdict.outcome.value)
+    snapshot = {k: _json_value(v) for k, v in inputs.items() if k != "birth_date"}
+    trace = tuple(_trace(t) for t in verdict.trace)
+    if signal_reasons:
+        trace = ({"stage": "signals", "fired": [r.code for r in signal_reasons]}, *trace)
+    if verdict.step_up:
+        trace = (*trace, {"stage": "step_up", "check": verdict.step_up})
+    stored_facts = facts_to_json(facts)
+    return DecisionRecord(
+        id=decision_id,
+        application_id=application_id,
+        decided_at=now,
+        outcome=outcome,
+        score=score,
+        pd=None if pd_ is None else str(pd_),
+        approved_amount=verdict.limit if outcome == Outcome.APPROVE else None,
+        reasons=verdict.reasons + adverse,
+        policy_version=verdict.policy,
+        model_version=model.version if model else (previous.model_version if previous else None),
+        model_sha256=model.sha256 if model else (previous.model_sha256 if previous else None),
+        inputs=snapshot,
+        features=stored_features,
+        input_hash=sha256_hex(canonical_json({"facts": stored_facts, "inputs": snapshot})),
+        policy_sha256=policy_sha256,
+        annual_rate=None if verdict.annual_rate is None else str(verdict.annual_rate),
+        term_months=verdict.term,
+        offer=None if verdict.offer is None else offer_document(verdict.offer),
+        trace=trace,
+        facts=stored_facts,
+    )
 
 
 def _models_for(
@@ -209,10 +393,74 @@ def _shadow_features(
     }
 
 
-def _combine(fraud: Outcome | None, credit: Outcome) -> Outcome:
-    """The stricter of the fraud stage and the credit policy: decline over refer over approve."""
-    order = (Outcome.DECLINE, Outcome.REFER, Outcome.APPROVE)
-    return min((o for o in (fraud, credit) if o is not None), key=order.index)
+def _audit(uow: DecisionUnitOfWork, d: DecisionRecord, action: str, **extra: object) -> None:
+    uow.audit.append(
+        at=d.decided_at,
+        actor="system:decision",
+        action=action,
+        subject_type="application",
+        subject_id=d.application_id,
+        payload={
+            "decision_id": d.id,
+            "outcome": d.outcome.value,
+            "score": d.score,
+            "approved_amount_fen": d.approved_amount,
+            "annual_rate": d.annual_rate,
+            "policy_version": d.policy_version,
+            "policy_sha256": d.policy_sha256,
+            "model_version": d.model_version,
+            "model_sha256": d.model_sha256,
+            "input_hash": d.input_hash,
+            **extra,
+        },
+    )
+
+
+def _trace(t: StageTrace) -> dict[str, Any]:
+    return {
+        "stage": t.stage,
+        "did": t.did,
+        "fired": list(t.fired),
+        "saw": {name: _json_value(value) for name, value in t.saw},
+        "detail": dict(t.detail),
+    }
+
+
+def _json_value(value: object) -> Any:
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value
+
+
+def offer_document(offer: Offer) -> dict[str, Any]:
+    """What the applicant is shown before accepting: price, all costs, APR and the schedule."""
+    return {
+        "product": offer.product_code,
+        "product_version": offer.product_version,
+        "amount_fen": int(offer.amount),
+        "term_months": offer.term_months,
+        "annual_rate": str(offer.annual_rate),
+        "apr": str(offer.apr.quantize(Decimal("0.000001"))),
+        "apr_cap": str(offer.cap),
+        "apr_cap_basis": offer.cap_basis,
+        "disbursed_fen": int(offer.disbursed),
+        "total_interest_fen": int(offer.total_interest),
+        "total_fees_fen": int(offer.total_fees),
+        "total_repayable_fen": int(offer.total_repayable),
+        "disclosure_en": offer.disclosure_en(),
+        "disclosure_zh": offer.disclosure_zh(),
+        "schedule": [
+            {
+                "number": i.number,
+                "due": i.due.isoformat(),
+                "principal_fen": int(i.principal),
+                "interest_fen": int(i.interest),
+                "fee_fen": int(i.fee),
+                "total_fen": int(i.total),
+            }
+            for i in offer.schedule
+        ],
+    }
 
 
 def model_inputs(req: ApplicationRequest, clock: Clock) -> dict[str, Any]:

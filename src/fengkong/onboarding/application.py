@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from fengkong.core.money import Fen
+from fengkong.onboarding.consent import Purpose
 
 
 class PersonalDataVault(Protocol):
@@ -38,6 +39,15 @@ class Channel:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentGiven:
+    """A consent the applicant gives with the application (purpose as `consent.Purpose`)."""
+
+    purpose: Purpose
+    scope: str
+    text_version: str
+
+
+@dataclass(frozen=True, slots=True)
 class ApplicationRequest:
     product: str
     amount: Fen
@@ -47,6 +57,8 @@ class ApplicationRequest:
     applicant: Applicant
     profile: Mapping[str, Any]
     channel: Channel = field(default_factory=Channel)
+    existing_monthly_debt: Fen | None = None  # declared, or from the bureau when it is wired
+    consents: tuple[ConsentGiven, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,182 @@
+"""/v1/loans and /v1/lines: offers, booking, payout, repayments, settlement, restructuring and
+credit lines. Every money-moving POST takes an `Idempotency-Key` header."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, status
+
+from fengkong.api.deps import ContextDep
+from fengkong.api.loan_schemas import (
+    DisbursementOut,
+    DrawIn,
+    DrawOut,
+    LineActionIn,
+    LineOpenIn,
+    LineOut,
+    LoanOut,
+    OfferOut,
+    PaymentIn,
+    RepaymentOut,
+    RestructureIn,
+    ReversalIn,
+    SettlementQuoteOut,
+)
+from fengkong.core.money import yuan_to_fen
+from fengkong.lending import service as lending
+from fengkong.lending.payment import SimulatedGateway
+from fengkong.lending.service import LendingConfig, LendingServices
+
+loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
+lines_router = APIRouter(prefix="/v1/lines", tags=["credit lines"])
+
+PROBLEMS = {
+    404: {"description": "Unknown application, loan or line (problem+json)"},
+    409: {"description": "Wrong status, or the key was used for another request (problem+json)"},
+    422: {"description": "Invalid input, with field-level errors (problem+json)"},
+}
+
+
+def get_lending(request: Request, ctx: ContextDep) -> LendingServices:
+    """The lending services of the app: the context's own when bootstrap wires them, else built
+    once over the context with the default configuration and the simulated gateway."""
+    wired = getattr(ctx, "lending", None)
+    if isinstance(wired, LendingServices):
+        return wired
+    cached = getattr(request.app.state, "lending", None)
+    if not isinstance(cached, LendingServices):
+        cached = LendingServices(
+            uow=ctx.uow,
+            clock=ctx.clock,
+            channel=SimulatedGateway(),
+            config=LendingConfig(),
+        )
+        request.app.state.lending = cached
+    return cached
+
+
+LendingDep = Annotated[LendingServices, Depends(get_lending)]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        description="Unique per request: a retry with the same key and body is applied once",
+    ),
+]
+
+
+@loans_router.get("/offers/{application_id}", responses=PROBLEMS)  # type: ignore[arg-type]
+def read_offer(application_id: str, svc: LendingDep) -> OfferOut:
+    """The loan an approved application may accept: schedule, APR and total cost."""
+    return OfferOut.of(lending.quote_offer(application_id, svc))
+
+
+@loans_router.post(
+    "/offers/{application_id}/accept",
+    status_code=status.HTTP_201_CREATED,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
+def accept(application_id: str, key: IdempotencyKey, svc: LendingDep) -> LoanOut:
+    """Accept the offer: the loan is booked and its contract rendered (sha256 audited)."""
+    view = lending.accept_offer(application_id, key, svc)
+    return LoanOut.of(view, svc.clock.business_date())
+
+
+@loans_router.get("/{loan_id}", responses=PROBLEMS)  # type: ignore[arg-type]
+def read_loan(loan_id: str, svc: LendingDep) -> LoanOut:
+    return LoanOut.of(lending.get_loan(loan_id, svc), svc.clock.business_date())
+
+
+@loans_router.post("/{loan_id}/disburse", responses=PROBLEMS)  # type: ignore[arg-type]
+def disburse(loan_id: str, key: IdempotencyKey, svc: LendingDep) -> DisbursementOut:
+    return DisbursementOut.of(lending.disburse(loan_id, key, svc))
+
+
+@loans_router.post(
+    "/{loan_id}/repayments",
+    status_code=status.HTTP_201_CREATED,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
+def repay(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) -> RepaymentOut:
+    posted = lending.post_repayment(loan_id, body.fen(), key, svc, currency=body.currency)
+    return RepaymentOut.of(posted)
+
+
+@loans_router.post("/{loan_id}/repayments/{repayment_id}/reversal", responses=PROBLEMS)  # type: ignore[arg-type]
+def reverse(
+    loan_id: str, repayment_id: str, body: ReversalIn, key: IdempotencyKey, svc: LendingDep
+) -> RepaymentOut:
+    return RepaymentOut.of(lending.reverse_repayment(loan_id, repayment_id, key, body.reason, svc))
+
+
+@loans_router.get("/{loan_id}/settlement-quote", responses=PROBLEMS)  # type: ignore[arg-type]
+def settlement_quote(loan_id: str, svc: LendingDep) -> SettlementQuoteOut:
+    return SettlementQuoteOut.of(lending.quote_settlement(loan_id, svc))
+
+
+@loans_router.post("/{loan_id}/settle", responses=PROBLEMS)  # type: ignore[arg-type]
+def settle(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) -> RepaymentOut:
+    return RepaymentOut.of(
+        lending.settle_loan(loan_id, body.fen(), key, svc, currency=body.currency)
+    )
+
+
+@loans_router.post("/{loan_id}/restructure", responses=PROBLEMS)  # type: ignore[arg-type]
+def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
+    view = lending.restructure(
+        loan_id,
+        body.reason,
+        svc,
+        extra_terms=body.extra_terms,
+        new_terms=body.new_terms,
+        annual_rate=body.annual_rate,
+    )
+    return LoanOut.of(view, svc.clock.business_date())
+
+
+@lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
+def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut:
+    line = lending.open_line(
+        int(yuan_to_fen(body.limit)), body.annual_rate, key, svc, product_code=body.product
+    )
+    return LineOut.of(line)
+
+
+@lines_router.get("/{line_id}", responses=PROBLEMS)  # type: ignore[arg-type]
+def read_line(line_id: str, svc: LendingDep) -> LineOut:
+    return LineOut.of(lending.get_line(line_id, svc))
+
+
+@lines_router.post(
+    "/{line_id}/draws",
+    status_code=status.HTTP_201_CREATED,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
+def draw(line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep) -> DrawOut:
+    result = lending.draw(
+        line_id, int(yuan_to_fen(body.amount)), body.terms, key, svc, currency=body.currency
+    )
+    return DrawOut(
+        line=LineOut.of(result.line),
+        loan=LoanOut.of(result.loan, svc.clock.business_date()),
+        disbursement=DisbursementOut.of(result.disbursement),
+    )
+
+
+@lines_router.post("/{line_id}/{action}", responses=PROBLEMS)  # type: ignore[arg-type]
+def change_line(line_id: str, action: str, body: LineActionIn, svc: LendingDep) -> LineOut:
+    """freeze, unfreeze (an officer's appeal path), reduce (with new_limit) or close."""
+    new_limit = None if body.new_limit is None else int(yuan_to_fen(body.new_limit))
+    line = lending.change_line(
+        line_id, action, body.reason, svc, officer=body.officer, new_limit=new_limit
+    )
+    return LineOut.of(line)
+
+
+# What `api/app.py` includes: both areas under one router.
+router = APIRouter()
+router.include_router(loans_router)
+router.include_router(lines_router)

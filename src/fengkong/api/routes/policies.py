@@ -1,0 +1,121 @@
+"""Policy versions over HTTP: submit, list, read, and activate under maker-checker.
+
+The acting officer is named by the `X-Officer` header until authentication lands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response, status
+
+from fengkong.api.deps import ContextDep
+from fengkong.api.review_schemas import (
+    ActivationOut,
+    ActivationRejectIn,
+    ActivationRequestIn,
+    PolicyDetailOut,
+    PolicyOut,
+    PolicySubmitIn,
+)
+from fengkong.api.routes.review import OfficerDep
+from fengkong.decision import policy_registry as registry
+from fengkong.decision.policy_registry import Role, Validate
+
+router = APIRouter(prefix="/v1/policies", tags=["policies"])
+
+NOT_FOUND = {404: {"description": "Unknown policy version (problem+json)"}}
+ACTION_PROBLEMS = {
+    **NOT_FOUND,
+    409: {
+        "description": "Wrong status for this step, or the approver wrote or requested the "
+        "version (maker-checker) (problem+json)"
+    },
+    422: {"description": "Missing officer (problem+json)"},
+}
+
+
+def policy_validator(ctx: ContextDep) -> Validate:
+    """The loader that checks a submitted document: the context's, when it offers one."""
+    hook = getattr(ctx, "policy_validator", None)
+    return hook if callable(hook) else registry.validate_starter
+
+
+ValidatorDep = Annotated[Validate, Depends(policy_validator)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "The same document was already stored under its version"},
+        409: {"description": "Another document is stored under that version (problem+json)"},
+        422: {"description": "The document does not load: line and reason (problem+json)"},
+    },
+)
+def submit_policy(
+    body: PolicySubmitIn,
+    ctx: ContextDep,
+    who: OfficerDep,
+    validate: ValidatorDep,
+    response: Response,
+) -> PolicyDetailOut:
+    """Submit a document; it is checked now and stored as a draft under the version it names."""
+    with ctx.uow() as uow:
+        policy, created = registry.submit(
+            uow, body.document, author=who, clock=ctx.clock, validate=validate
+        )
+        uow.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return PolicyDetailOut.of(policy)
+
+
+@router.get("")
+def list_policies(ctx: ContextDep) -> list[PolicyOut]:
+    """Every stored version, oldest first, without the documents."""
+    with ctx.uow() as uow:
+        return [PolicyOut.of(p) for p in registry.list_versions(uow)]
+
+
+@router.get("/{version}", responses=NOT_FOUND)  # type: ignore[arg-type]
+def read_policy(version: str, ctx: ContextDep) -> PolicyDetailOut:
+    with ctx.uow() as uow:
+        return PolicyDetailOut.of(registry.get(uow, version))
+
+
+@router.post("/{version}/activation", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
+def request_policy_activation(
+    version: str, ctx: ContextDep, who: OfficerDep, body: ActivationRequestIn | None = None
+) -> PolicyOut:
+    """Ask for VERSION to become the champion (or the challenger); another officer approves."""
+    role = Role((body or ActivationRequestIn()).role)
+    with ctx.uow() as uow:
+        policy = registry.request_activation(
+            uow, version, requested_by=who, clock=ctx.clock, role=role
+        )
+        uow.commit()
+    return PolicyOut.of(policy)
+
+
+@router.post("/{version}/activation/approve", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
+def approve_policy_activation(version: str, ctx: ContextDep, who: OfficerDep) -> ActivationOut:
+    """Approve a pending activation: the approver must be neither its author nor its requester."""
+    with ctx.uow() as uow:
+        policy, previous = registry.approve_activation(uow, version, approver=who, clock=ctx.clock)
+        uow.commit()
+    return ActivationOut(
+        policy=PolicyOut.of(policy), retired=None if previous is None else previous.version
+    )
+
+
+@router.post("/{version}/activation/reject", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
+def reject_policy_activation(
+    version: str, body: ActivationRejectIn, ctx: ContextDep, who: OfficerDep
+) -> PolicyOut:
+    """Send a pending version back to draft with the reason."""
+    with ctx.uow() as uow:
+        policy = registry.reject_activation(
+            uow, version, checker=who, reason=body.reason, clock=ctx.clock
+        )
+        uow.commit()
+    return PolicyOut.of(policy)

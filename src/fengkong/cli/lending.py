@@ -1,0 +1,276 @@
+"""`fengkong loan …` and `fengkong eod`: the lending use cases from the command line."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, out
+from fengkong.core.money import fen_to_yuan, format_fen, yuan_to_fen
+
+app = typer.Typer(
+    help="Loans: offers, booking, payout, repayments, settlement.", no_args_is_help=True
+)
+
+KeyOpt = Annotated[
+    str, typer.Option("--key", help="Idempotency key: a retry with it applies once.")
+]
+
+
+def services() -> Any:
+    from fengkong.lending.payment import SimulatedGateway
+    from fengkong.lending.service import LendingConfig, LendingServices
+
+    ctx = context()
+    wired = getattr(ctx, "lending", None)
+    if isinstance(wired, LendingServices):
+        return wired
+    return LendingServices(
+        uow=ctx.uow, clock=ctx.clock, channel=SimulatedGateway(), config=LendingConfig()
+    )
+
+
+def _loan_doc(view: Any, on: date) -> dict[str, Any]:
+    from fengkong.api.loan_schemas import LoanOut
+
+    return LoanOut.of(view, on).model_dump(mode="json")
+
+
+def _print_loan(doc: dict[str, Any]) -> None:
+    out.print(
+        f"loan {doc['loan_id']} [{doc['status']}] {doc['product']} principal ¥{doc['principal']} "
+        f"at {doc['annual_rate']}; outstanding ¥{doc['outstanding']}; DPD {doc['days_past_due']} "
+        f"{doc['dpd_bucket']} {doc['loan_class']}"
+    )
+    table = Table("no.", "due", "scheduled", "outstanding", "DPD")
+    for p in doc["positions"]:
+        table.add_row(
+            str(p["number"]),
+            p["due"],
+            p["scheduled_total"],
+            p["outstanding"],
+            str(p["days_past_due"]),
+        )
+    out.print(table)
+
+
+@app.command("offer")
+@cli_errors
+def offer(application_id: str, as_json: JsonOpt = False) -> None:
+    """The schedule, APR and total cost offered to an approved application."""
+    from fengkong.api.loan_schemas import OfferOut
+    from fengkong.lending.service import quote_offer
+
+    doc = OfferOut.of(quote_offer(application_id, services())).model_dump(mode="json")
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(
+        f"{doc['product']}: ¥{doc['amount']} at {doc['annual_rate']}, APR {doc['apr']}, "
+        f"total cost ¥{doc['total_cost']}"
+    )
+    table = Table("no.", "due", "principal", "interest", "fee", "total")
+    for i in doc["schedule"]:
+        table.add_row(
+            str(i["number"]), i["due"], i["principal"], i["interest"], i["fee"], i["total"]
+        )
+    out.print(table)
+
+
+@app.command("accept")
+@cli_errors
+def accept(application_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
+    """Book the offered loan and render its contract."""
+    from fengkong.lending.service import accept_offer
+
+    svc = services()
+    doc = _loan_doc(
+        accept_offer(application_id, key, svc, actor_of_cli()), svc.clock.business_date()
+    )
+    emit_json(doc) if as_json else _print_loan(doc)
+
+
+@app.command("disburse")
+@cli_errors
+def disburse(loan_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
+    """Pay a booked loan out through the payment channel."""
+    from fengkong.api.loan_schemas import DisbursementOut
+    from fengkong.lending.service import disburse as run
+
+    doc = DisbursementOut.of(run(loan_id, key, services(), actor_of_cli())).model_dump(mode="json")
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"loan {loan_id}: {doc['loan_status']}; payout {doc['payout']['status']}")
+
+
+@app.command("show")
+@cli_errors
+def show(loan_id: str, as_json: JsonOpt = False) -> None:
+    """A loan with its schedule, DPD, bucket and class."""
+    from fengkong.lending.service import get_loan
+
+    svc = services()
+    doc = _loan_doc(get_loan(loan_id, svc), svc.clock.business_date())
+    emit_json(doc) if as_json else _print_loan(doc)
+
+
+def _print_payment(doc: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(doc)
+        return
+    parts = ", ".join(f"{k} ¥{v}" for k, v in doc["allocated"].items())
+    out.print(
+        f"{doc['kind']} {doc['repayment_id']} of ¥{doc['amount']} {doc['status']}: {parts}; "
+        f"credit ¥{doc['to_credit']}; loan {doc['loan_status']}"
+    )
+
+
+@app.command("repay")
+@cli_errors
+def repay(
+    loan_id: str,
+    amount: Annotated[str, typer.Option(help="Yuan, e.g. 888.49")],
+    key: KeyOpt,
+    currency: Annotated[str, typer.Option()] = "CNY",
+    as_json: JsonOpt = False,
+) -> None:
+    """Post a repayment; the waterfall pays penalty, fees, interest, principal, oldest first."""
+    from fengkong.api.loan_schemas import RepaymentOut
+    from fengkong.lending.service import post_repayment
+
+    posted = post_repayment(
+        loan_id, int(yuan_to_fen(amount)), key, services(), currency=currency, actor=actor_of_cli()
+    )
+    _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
+
+
+@app.command("reverse")
+@cli_errors
+def reverse(
+    loan_id: str,
+    repayment_id: str,
+    key: KeyOpt,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Reverse (冲正) the latest repayment of a loan."""
+    from fengkong.api.loan_schemas import RepaymentOut
+    from fengkong.lending.service import reverse_repayment
+
+    posted = reverse_repayment(loan_id, repayment_id, key, reason, services(), actor=actor_of_cli())
+    _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
+
+
+@app.command("settlement-quote")
+@cli_errors
+def settlement_quote(loan_id: str, as_json: JsonOpt = False) -> None:
+    """What it takes to settle the loan today."""
+    from fengkong.lending.service import quote_settlement
+
+    q = quote_settlement(loan_id, services())
+    doc = {
+        "on": q.on.isoformat(),
+        "principal": str(fen_to_yuan(q.principal)),
+        "interest": str(fen_to_yuan(q.interest)),
+        "fee": str(fen_to_yuan(q.fee)),
+        "penalty": str(fen_to_yuan(q.penalty)),
+        "prepayment_fee": str(fen_to_yuan(q.prepayment_fee)),
+        "credit": str(fen_to_yuan(q.credit)),
+        "payable": str(fen_to_yuan(q.payable)),
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"settle {loan_id} on {q.on}: pay {format_fen(q.payable)}")
+
+
+@app.command("settle")
+@cli_errors
+def settle(
+    loan_id: str,
+    amount: Annotated[str, typer.Option(help="Yuan: at least the settlement quote's payable")],
+    key: KeyOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Settle the loan early (提前结清)."""
+    from fengkong.api.loan_schemas import RepaymentOut
+    from fengkong.lending.service import settle_loan
+
+    posted = settle_loan(loan_id, int(yuan_to_fen(amount)), key, services(), actor=actor_of_cli())
+    _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
+
+
+@app.command("restructure")
+@cli_errors
+def restructure(
+    loan_id: str,
+    reason: Annotated[str, typer.Option(help="Why (recorded on the loan and in the audit log).")],
+    extra_terms: Annotated[int | None, typer.Option(help="展期: months added.")] = None,
+    new_terms: Annotated[int | None, typer.Option(help="Re-amortise over this many.")] = None,
+    annual_rate: Annotated[str | None, typer.Option(help="New rate, e.g. 0.10")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Extend the term or re-amortise the outstanding principal."""
+    from fengkong.lending.service import restructure as run
+
+    svc = services()
+    view = run(
+        loan_id,
+        reason,
+        svc,
+        extra_terms=extra_terms,
+        new_terms=new_terms,
+        annual_rate=None if annual_rate is None else Decimal(annual_rate),
+        actor=actor_of_cli(),
+    )
+    doc = _loan_doc(view, svc.clock.business_date())
+    emit_json(doc) if as_json else _print_loan(doc)
+
+
+@cli_errors
+def eod(
+    business_date: Annotated[
+        str | None, typer.Option("--date", help="Business date YYYY-MM-DD (default: today).")
+    ] = None,
+    partitions: Annotated[int, typer.Option(help="Loan partitions, processed in turn.")] = 1,
+    chunk: Annotated[int | None, typer.Option(help="Loans per committed chunk.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """End of day: accrue, age, classify, provision, fire line triggers, write off. Idempotent
+    for a date, resumable after a crash, and catches up missed dates in order."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.lending.eod import run_end_of_day
+
+    svc = services()
+    try:
+        day = date.fromisoformat(business_date) if business_date else svc.clock.business_date()
+    except ValueError as exc:
+        raise Invalid((FieldError(("date",), f"not a date: {business_date!r}"),)) from exc
+    report = run_end_of_day(day, svc, partitions=partitions, chunk=chunk)
+    doc = report.as_dict()
+    if as_json:
+        emit_json(doc)
+        return
+    if report.already_done:
+        out.print(f"end of day {day} was already done; nothing to do")
+        return
+    table = Table(
+        "date", "loans", "entries", "interest", "penalty", "fees", "provision Δ", "written off"
+    )
+    for d, t in doc["totals"].items():
+        table.add_row(
+            d,
+            str(t["loans"]),
+            str(t["entries"]),
+            format_fen(t["interest_fen"]),
+            format_fen(t["penalty_fen"]),
+            format_fen(t["fee_fen"]),
+            format_fen(t["provision_change_fen"]),
+            str(t["written_off"]),
+        )
+    out.print(table)

@@ -1,0 +1,252 @@
+"""Review items and policy versions in the database. Repositories never commit."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fengkong.core.errors import Conflict
+from fengkong.core.money import Fen
+from fengkong.core.reason import Reason
+from fengkong.db.decision_tables import policy_versions, review_events, review_items
+from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion, Role
+from fengkong.decision.review import (
+    ACTIVE,
+    ReviewAction,
+    ReviewEvent,
+    ReviewItem,
+    ReviewStatus,
+)
+
+_ACTIVE = [s.value for s in ACTIVE]
+
+
+def _status_filter(status: ReviewStatus, now: datetime) -> sa.ColumnElement[bool]:
+    """The rows whose standing at `now` is `status` (see `review.as_of`): claims and items lapse
+    by their stored instants, not by a job rewriting the rows."""
+    c = review_items.c
+    live = c.expires_at > now
+    claim_live = sa.and_(c.claimed_by.is_not(None), c.claim_expires_at > now)
+    match status:
+        case ReviewStatus.OPEN:
+            return sa.and_(c.status.in_(("open", "claimed")), live, sa.not_(claim_live))
+        case ReviewStatus.CLAIMED:
+            return sa.and_(c.status == "claimed", live, claim_live)
+        case ReviewStatus.AWAITING_SECOND:
+            return sa.and_(c.status == "awaiting_second", live)
+        case ReviewStatus.EXPIRED:
+            return sa.or_(c.status == "expired", sa.and_(c.status.in_(_ACTIVE), sa.not_(live)))
+        case _:
+            return c.status == status.value
+
+
+class SqlReviewRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, item: ReviewItem) -> None:
+        self.session.execute(review_items.insert().values(**_item_row(item)))
+
+    def get(self, item_id: str, *, for_update: bool = False) -> ReviewItem | None:
+        query = sa.select(review_items).where(review_items.c.id == item_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return None if row is None else _item(row._mapping)
+
+    def for_decision(self, decision_id: str) -> ReviewItem | None:
+        row = self.session.execute(
+            sa.select(review_items).where(review_items.c.decision_id == decision_id)
+        ).first()
+        return None if row is None else _item(row._mapping)
+
+    def save(self, item: ReviewItem, *, expected_version: int) -> ReviewItem:
+        """Write `item` over the row still at `expected_version`; a row that moved meanwhile (a
+        concurrent claim) is a `Conflict`, never a silent overwrite."""
+        saved = dataclasses.replace(item, version=expected_version + 1)
+        row = _item_row(saved)
+        del row["id"]
+        moved = self.session.execute(
+            review_items.update()
+            .where(review_items.c.id == item.id, review_items.c.version == expected_version)
+            .values(**row)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"review item {item.id} changed meanwhile; reload and retry")
+        return saved
+
+    def list(
+        self, *, now: datetime, status: ReviewStatus | None = None, limit: int = 100
+    ) -> Sequence[ReviewItem]:
+        query = sa.select(review_items).order_by(review_items.c.due_at, review_items.c.id)
+        if status is not None:
+            query = query.where(_status_filter(status, now))
+        return [_item(r._mapping) for r in self.session.execute(query.limit(limit))]
+
+    def lapsed(self, now: datetime) -> Sequence[ReviewItem]:
+        query = (
+            sa.select(review_items)
+            .where(review_items.c.status.in_(_ACTIVE), review_items.c.expires_at <= now)
+            .order_by(review_items.c.expires_at, review_items.c.id)
+            .with_for_update()
+        )
+        return [_item(r._mapping) for r in self.session.execute(query)]
+
+    def add_event(self, event: ReviewEvent) -> None:
+        seq = self.session.execute(
+            sa.select(sa.func.coalesce(sa.func.max(review_events.c.seq), 0)).where(
+                review_events.c.item_id == event.item_id
+            )
+        ).scalar_one()
+        self.session.execute(
+            review_events.insert().values(
+                item_id=event.item_id,
+                seq=int(seq) + 1,
+                at=event.at,
+                officer=event.officer,
+                action=event.action.value,
+                comment=event.comment,
+            )
+        )
+
+    def events(self, item_id: str) -> Sequence[ReviewEvent]:
+        rows = self.session.execute(
+            sa.select(review_events)
+            .where(review_events.c.item_id == item_id)
+            .order_by(review_events.c.seq)
+        )
+        return [
+            ReviewEvent(r.item_id, r.at, r.officer, ReviewAction(r.action), r.comment) for r in rows
+        ]
+
+
+def _item_row(item: ReviewItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "application_id": item.application_id,
+        "decision_id": item.decision_id,
+        "reasons": [r.as_dict() for r in item.reasons],
+        "amount_fen": int(item.amount),
+        "four_eyes": item.four_eyes,
+        "created_at": item.created_at,
+        "due_at": item.due_at,
+        "expires_at": item.expires_at,
+        "status": item.status.value,
+        "claimed_by": item.claimed_by,
+        "claimed_at": item.claimed_at,
+        "claim_expires_at": item.claim_expires_at,
+        "first_approved_by": item.first_approved_by,
+        "first_approved_at": item.first_approved_at,
+        "decided_by": item.decided_by,
+        "decided_at": item.decided_at,
+        "version": item.version,
+    }
+
+
+def _item(r: Any) -> ReviewItem:
+    return ReviewItem(
+        id=r["id"],
+        application_id=r["application_id"],
+        decision_id=r["decision_id"],
+        reasons=tuple(Reason(x["code"], x["text_en"], x["text_zh"]) for x in r["reasons"]),
+        amount=Fen(r["amount_fen"]),
+        four_eyes=bool(r["four_eyes"]),
+        created_at=r["created_at"],
+        due_at=r["due_at"],
+        expires_at=r["expires_at"],
+        status=ReviewStatus(r["status"]),
+        claimed_by=r["claimed_by"],
+        claimed_at=r["claimed_at"],
+        claim_expires_at=r["claim_expires_at"],
+        first_approved_by=r["first_approved_by"],
+        first_approved_at=r["first_approved_at"],
+        decided_by=r["decided_by"],
+        decided_at=r["decided_at"],
+        version=r["version"],
+    )
+
+
+class SqlPolicyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, policy: PolicyVersion) -> None:
+        self.session.execute(policy_versions.insert().values(**_policy_row(policy)))
+
+    def get(self, version: str, *, for_update: bool = False) -> PolicyVersion | None:
+        query = sa.select(policy_versions).where(policy_versions.c.version == version)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return None if row is None else _policy(row._mapping)
+
+    def list(self) -> Sequence[PolicyVersion]:
+        rows = self.session.execute(
+            sa.select(policy_versions).order_by(policy_versions.c.created_at, policy_versions.c.id)
+        )
+        return [_policy(r._mapping) for r in rows]
+
+    def with_status(self, status: PolicyStatus) -> PolicyVersion | None:
+        row = self.session.execute(
+            sa.select(policy_versions).where(policy_versions.c.status == status.value)
+        ).first()
+        return None if row is None else _policy(row._mapping)
+
+    def save(self, policy: PolicyVersion) -> None:
+        row = _policy_row(policy)
+        for fixed in ("id", "version", "document", "sha256", "author", "created_at"):
+            del row[fixed]  # a stored document never changes: only its standing does
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    policy_versions.update()
+                    .where(policy_versions.c.version == policy.version)
+                    .values(**row)
+                )
+        except IntegrityError as exc:
+            # A concurrent activation took the role first (the one-per-role index).
+            raise Conflict(
+                f"another policy took the {policy.status.value} role meanwhile; retry"
+            ) from exc
+
+
+def _policy_row(p: PolicyVersion) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "version": p.version,
+        "document": p.document,
+        "sha256": p.sha256,
+        "author": p.author,
+        "created_at": p.created_at,
+        "status": p.status.value,
+        "requested_role": None if p.requested_role is None else p.requested_role.value,
+        "requested_by": p.requested_by,
+        "requested_at": p.requested_at,
+        "approved_by": p.approved_by,
+        "activated_at": p.activated_at,
+        "retired_at": p.retired_at,
+    }
+
+
+def _policy(r: Any) -> PolicyVersion:
+    return PolicyVersion(
+        id=r["id"],
+        version=r["version"],
+        document=r["document"],
+        sha256=r["sha256"],
+        author=r["author"],
+        created_at=r["created_at"],
+        status=PolicyStatus(r["status"]),
+        requested_role=None if r["requested_role"] is None else Role(r["requested_role"]),
+        requested_by=r["requested_by"],
+        requested_at=r["requested_at"],
+        approved_by=r["approved_by"],
+        activated_at=r["activated_at"],
+        retired_at=r["retired_at"],
+    )

@@ -1,0 +1,83 @@
+"""Decision tables beyond the decision itself: the review queue and the policy versions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from fengkong.db.tables import JSONType, UTCDateTime, metadata
+
+REVIEW_STATUSES = "('open', 'claimed', 'awaiting_second', 'approved', 'declined', 'expired')"
+REVIEW_ACTIONS = "('enqueued', 'claimed', 'first_approval', 'approved', 'declined', 'expired')"
+POLICY_STATUSES = "('draft', 'pending_approval', 'active', 'challenger', 'retired')"
+
+review_items = sa.Table(
+    "review_items",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("application_id", sa.String(40), sa.ForeignKey("applications.id"), nullable=False),
+    sa.Column(
+        "decision_id", sa.String(40), sa.ForeignKey("decisions.id"), nullable=False, unique=True
+    ),
+    sa.Column("reasons", JSONType, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+    sa.Column("four_eyes", sa.Boolean(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("due_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("claimed_by", sa.String(80), nullable=True),
+    sa.Column("claimed_at", UTCDateTime(), nullable=True),
+    sa.Column("claim_expires_at", UTCDateTime(), nullable=True),
+    sa.Column("first_approved_by", sa.String(80), nullable=True),
+    sa.Column("first_approved_at", UTCDateTime(), nullable=True),
+    sa.Column("decided_by", sa.String(80), nullable=True),
+    sa.Column("decided_at", UTCDateTime(), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.CheckConstraint(f"status in {REVIEW_STATUSES}", name="status"),
+    sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
+)
+# The officers' list: the active items by status, soonest due first.
+sa.Index("ix_review_items_status_due", review_items.c.status, review_items.c.due_at)
+
+review_events = sa.Table(
+    "review_events",
+    metadata,
+    sa.Column("item_id", sa.String(40), sa.ForeignKey("review_items.id"), primary_key=True),
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("officer", sa.String(80), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("comment", sa.Text(), nullable=False),
+    sa.CheckConstraint(f"action in {REVIEW_ACTIONS}", name="action"),
+)
+
+policy_versions = sa.Table(
+    "policy_versions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("version", sa.String(80), nullable=False, unique=True),
+    sa.Column("document", sa.Text(), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("requested_role", sa.String(16), nullable=True),
+    sa.Column("requested_by", sa.String(80), nullable=True),
+    sa.Column("requested_at", UTCDateTime(), nullable=True),
+    sa.Column("approved_by", sa.String(80), nullable=True),
+    sa.Column("activated_at", UTCDateTime(), nullable=True),
+    sa.Column("retired_at", UTCDateTime(), nullable=True),
+    sa.CheckConstraint(f"status in {POLICY_STATUSES}", name="status"),
+    sa.CheckConstraint(
+        "requested_role is null or requested_role in ('champion', 'challenger')",
+        name="requested_role",
+    ),
+)
+# One champion and one challenger at most, whatever the code above does.
+sa.Index(
+    "uq_policy_versions_one_per_role",
+    policy_versions.c.status,
+    unique=True,
+    sqlite_where=policy_versions.c.status.in_(("active", "challenger")),
+    postgresql_where=policy_versions.c.status.in_(("active", "challenger")),
+)

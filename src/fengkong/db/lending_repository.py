@@ -1,0 +1,908 @@
+"""Lending in the database: loans (state as JSON), schedules, contracts, payouts, repayments,
+credit lines, draws and end-of-day progress. Repositories never commit.
+
+The loan state codec is here: a `LoanState` becomes one JSON document, dates as ISO strings,
+rates as decimal strings, `penalty_base` (a `Fraction`) as [numerator, denominator], and each
+instalment position as a flat list so an end-of-day pass decodes it quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fengkong.core.money import Fen
+from fengkong.db.ledger_tables import journal_entries, journal_postings
+from fengkong.db.lending_tables import (
+    credit_lines,
+    eod_progress,
+    eod_runs,
+    line_draws,
+    loan_contracts,
+    loan_instalments,
+    loans,
+    payouts,
+    repayments,
+)
+from fengkong.ledger.journal import JournalEntry
+from fengkong.lending.contract import Contract
+from fengkong.lending.daycount import DayCount
+from fengkong.lending.delinquency import LoanClass
+from fengkong.lending.line import (
+    CreditLine,
+    DrawBalance,
+    LineChange,
+    LineChangeKind,
+    LineStatus,
+)
+from fengkong.lending.loan import (
+    Allocation,
+    AllocationLine,
+    AppliedRepayment,
+    Component,
+    Components,
+    CreditApplied,
+    Disbursed,
+    FeeCharged,
+    FeeKind,
+    InstalmentPosition,
+    InterestAccrued,
+    LoanState,
+    LoanStatus,
+    LoanTerms,
+    MoneyEvent,
+    PenaltyAccrued,
+    RepaymentApplied,
+    RepaymentReversed,
+    Restructured,
+    RestructureKind,
+    Restructuring,
+    WrittenOff,
+)
+from fengkong.lending.payment import PayoutStatus
+from fengkong.lending.product import LateFee, product_from_dict
+from fengkong.lending.schedule import Instalment, InterestBasis, RepaymentMethod
+from fengkong.lending.service import (
+    DrawRecord,
+    DuplicateKey,
+    LineRecord,
+    LoanRecord,
+    LoanStage,
+    PayoutRecord,
+    RepaymentKind,
+    RepaymentRecord,
+    StaleLoan,
+)
+
+PARTITION_KEYS = 1024
+
+
+def partition_key(loan_id: str) -> int:
+    """A stable bucket of the loan id; partition p of n takes the loans with key % n == p."""
+    return zlib.crc32(loan_id.encode()) % PARTITION_KEYS
+
+
+# ---- codec ------------------------------------------------------------------------------------
+
+
+def _d(value: date) -> str:
+    return value.isoformat()
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _components(c: Components) -> list[int]:
+    return [int(c.principal), int(c.interest), int(c.fee), int(c.penalty)]
+
+
+def _components_from(v: Sequence[int]) -> Components:
+    return Components(Fen(v[0]), Fen(v[1]), Fen(v[2]), Fen(v[3]))
+
+
+def _position(p: InstalmentPosition) -> list[Any]:
+    i = p.instalment
+    return [
+        i.number,
+        _d(i.due),
+        int(i.principal),
+        int(i.interest),
+        int(i.fee),
+        int(i.opening_principal),
+        int(i.closing_principal),
+        _d(p.period_start),
+        _components(p.charged),
+        _components(p.paid),
+        int(p.interest_waived),
+        [p.penalty_base.numerator, p.penalty_base.denominator],
+        p.late_fee_charged,
+    ]
+
+
+def _position_from(v: Sequence[Any]) -> InstalmentPosition:
+    return InstalmentPosition(
+        instalment=Instalment(
+            number=v[0],
+            due=_date(v[1]),
+            principal=Fen(v[2]),
+            interest=Fen(v[3]),
+            fee=Fen(v[4]),
+            opening_principal=Fen(v[5]),
+            closing_principal=Fen(v[6]),
+        ),
+        period_start=_date(v[7]),
+        charged=_components_from(v[8]),
+        paid=_components_from(v[9]),
+        interest_waived=Fen(v[10]),
+        penalty_base=Fraction(v[11][0], v[11][1]),
+        late_fee_charged=bool(v[12]),
+    )
+
+
+def _allocation(a: Allocation) -> dict[str, Any]:
+    return {
+        "lines": [[x.instalment, x.component.value, int(x.amount)] for x in a.lines],
+        "to_credit": int(a.to_credit),
+    }
+
+
+def _allocation_from(v: Mapping[str, Any]) -> Allocation:
+    return Allocation(
+        tuple(AllocationLine(n, Component(c), Fen(a)) for n, c, a in v["lines"]),
+        Fen(v["to_credit"]),
+    )
+
+
+def _restructuring(r: Restructuring) -> dict[str, Any]:
+    return {
+        "on": _d(r.on),
+        "kind": r.kind.value,
+        "reason": r.reason,
+        "outstanding_principal": int(r.outstanding_principal),
+        "old_terms": r.old_terms,
+        "new_terms": r.new_terms,
+        "annual_rate": str(r.annual_rate),
+        "method": r.method.value,
+        "first_new_instalment": r.first_new_instalment,
+    }
+
+
+def _restructuring_from(v: Mapping[str, Any]) -> Restructuring:
+    return Restructuring(
+        on=_date(v["on"]),
+        kind=RestructureKind(v["kind"]),
+        reason=v["reason"],
+        outstanding_principal=Fen(v["outstanding_principal"]),
+        old_terms=v["old_terms"],
+        new_terms=v["new_terms"],
+        annual_rate=Decimal(v["annual_rate"]),
+        method=RepaymentMethod(v["method"]),
+        first_new_instalment=v["first_new_instalment"],
+    )
+
+
+def event_to_json(e: MoneyEvent) -> dict[str, Any]:
+    base: dict[str, Any] = {"type": type(e).__name__, "on": _d(e.on)}
+    if isinstance(e, Disbursed):
+        base.update(
+            principal=int(e.principal),
+            paid_out=int(e.paid_out),
+            fee_receivable=int(e.fee_receivable),
+        )
+    elif isinstance(e, InterestAccrued | PenaltyAccrued):
+        base.update(instalment=e.instalment, amount=int(e.amount))
+    elif isinstance(e, FeeCharged):
+        base.update(instalment=e.instalment, kind=e.kind.value, amount=int(e.amount))
+    elif isinstance(e, RepaymentApplied):
+        base.update(
+            repayment_id=e.repayment_id,
+            amount=int(e.amount),
+            allocation=_allocation(e.allocation),
+            settlement=e.settlement,
+        )
+    elif isinstance(e, CreditApplied):
+        base.update(allocation=_allocation(e.allocation))
+    elif isinstance(e, RepaymentReversed):
+        base.update(repayment_id=e.repayment_id, undone=[event_to_json(u) for u in e.undone])
+    elif isinstance(e, WrittenOff):
+        base.update(written_off=_components(e.written_off), reason=e.reason)
+    elif isinstance(e, Restructured):
+        base.update(record=_restructuring(e.record))
+    return base
+
+
+def event_from_json(v: Mapping[str, Any]) -> MoneyEvent:
+    on = _date(v["on"])
+    kind = v["type"]
+    if kind == "Disbursed":
+        return Disbursed(on, Fen(v["principal"]), Fen(v["paid_out"]), Fen(v["fee_receivable"]))
+    if kind == "InterestAccrued":
+        return InterestAccrued(on, v["instalment"], Fen(v["amount"]))
+    if kind == "PenaltyAccrued":
+        return PenaltyAccrued(on, v["instalment"], Fen(v["amount"]))
+    if kind == "FeeCharged":
+        return FeeCharged(on, v["instalment"], FeeKind(v["kind"]), Fen(v["amount"]))
+    if kind == "RepaymentApplied":
+        return RepaymentApplied(
+            on,
+            v["repayment_id"],
+            Fen(v["amount"]),
+            _allocation_from(v["allocation"]),
+            bool(v["settlement"]),
+        )
+    if kind == "CreditApplied":
+        return CreditApplied(on, _allocation_from(v["allocation"]))
+    if kind == "RepaymentReversed":
+        return RepaymentReversed(
+            on, v["repayment_id"], tuple(event_from_json(u) for u in v["undone"])
+        )
+    if kind == "WrittenOff":
+        return WrittenOff(on, _components_from(v["written_off"]), v["reason"])
+    if kind == "Restructured":
+        return Restructured(on, _restructuring_from(v["record"]))
+    raise ValueError(f"unknown event type {kind!r}")
+
+
+def state_to_json(s: LoanState) -> dict[str, Any]:
+    t = s.terms
+    return {
+        "loan_id": s.loan_id,
+        "terms": {
+            "principal": int(t.principal),
+            "annual_rate": str(t.annual_rate),
+            "penalty_annual_rate": str(t.penalty_annual_rate),
+            "day_count": t.day_count.value,
+            "interest_basis": t.interest_basis.value,
+            "repayment_method": t.repayment_method.value,
+            "grace_days": t.grace_days,
+            "late_fee": [int(t.late_fee.fixed), str(t.late_fee.rate)],
+            "disbursed_on": _d(t.disbursed_on),
+            "product_code": t.product_code,
+            "product_version": t.product_version,
+        },
+        "positions": [_position(p) for p in s.positions],
+        "accrued_through": _d(s.accrued_through),
+        "status": s.status.value,
+        "unapplied_credit": int(s.unapplied_credit),
+        "revision": s.revision,
+        "repayments": [
+            {
+                "repayment_id": r.repayment_id,
+                "on": _d(r.on),
+                "amount": int(r.amount),
+                "events": [event_to_json(e) for e in r.events],
+                "revision_after": r.revision_after,
+                "prior_positions": [_position(p) for p in r.prior_positions],
+                "prior_credit": int(r.prior_credit),
+            }
+            for r in s.repayments
+        ],
+        "restructurings": [_restructuring(r) for r in s.restructurings],
+        "closed_on": None if s.closed_on is None else _d(s.closed_on),
+    }
+
+
+def state_from_json(v: Mapping[str, Any]) -> LoanState:
+    t = v["terms"]
+    return LoanState(
+        loan_id=v["loan_id"],
+        terms=LoanTerms(
+            principal=Fen(t["principal"]),
+            annual_rate=Decimal(t["annual_rate"]),
+            penalty_annual_rate=Decimal(t["penalty_annual_rate"]),
+            day_count=DayCount(t["day_count"]),
+            interest_basis=InterestBasis(t["interest_basis"]),
+            repayment_method=RepaymentMethod(t["repayment_method"]),
+            grace_days=t["grace_days"],
+            late_fee=LateFee(Fen(t["late_fee"][0]), Decimal(t["late_fee"][1])),
+            disbursed_on=_date(t["disbursed_on"]),
+            product_code=t["product_code"],
+            product_version=t["product_version"],
+        ),
+        positions=tuple(_position_from(p) for p in v["positions"]),
+        accrued_through=_date(v["accrued_through"]),
+        status=LoanStatus(v["status"]),
+        unapplied_credit=Fen(v["unapplied_credit"]),
+        revision=v["revision"],
+        repayments=tuple(
+            AppliedRepayment(
+                repayment_id=r["repayment_id"],
+                on=_date(r["on"]),
+                amount=Fen(r["amount"]),
+                events=tuple(event_from_json(e) for e in r["events"]),
+                revision_after=r["revision_after"],
+                prior_positions=tuple(_position_from(p) for p in r["prior_positions"]),
+                prior_credit=Fen(r["prior_credit"]),
+            )
+            for r in v["repayments"]
+        ),
+        restructurings=tuple(_restructuring_from(r) for r in v["restructurings"]),
+        closed_on=None if v["closed_on"] is None else _date(v["closed_on"]),
+    )
+
+
+def line_to_json(line: CreditLine) -> dict[str, Any]:
+    return {
+        "product": line.product.to_dict(),
+        "draws": [[d.draw_id, int(d.principal_outstanding)] for d in line.draws],
+        "history": [
+            {
+                "on": _d(h.on),
+                "kind": h.kind.value,
+                "reason": h.reason,
+                "limit_before": int(h.limit_before),
+                "limit_after": int(h.limit_after),
+                "officer": h.officer,
+            }
+            for h in line.history
+        ],
+    }
+
+
+# ---- the repository ---------------------------------------------------------------------------
+
+
+class SqlLendingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- loans
+
+    def _loan_values(self, r: LoanRecord, now: datetime) -> dict[str, Any]:
+        s = r.state
+        return {
+            "id": r.loan_id,
+            "application_id": r.application_id,
+            "line_id": r.line_id,
+            "acceptance_key": r.acceptance_key,
+            "product_code": s.terms.product_code,
+            "product_version": s.terms.product_version,
+            "status": r.stage.value,
+            "amount_fen": int(r.amount),
+            "principal_fen": int(s.terms.principal),
+            "annual_rate": str(s.terms.annual_rate),
+            "booked_on": r.booked_on,
+            "accrued_through": s.accrued_through,
+            "eod_date": r.eod_date,
+            "principal_outstanding_fen": int(s.principal_outstanding),
+            "days_past_due": r.days_past_due,
+            "dpd_bucket": r.bucket,
+            "loan_class": r.loan_class.value,
+            "allowance_fen": int(r.allowance),
+            "reserve_fen": int(r.reserve),
+            "partition_key": partition_key(r.loan_id),
+            "state": state_to_json(s),
+            "revision": r.revision,
+            "updated_at": now,
+        }
+
+    def add_loan(self, record: LoanRecord, now: datetime) -> None:
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    loans.insert().values(**self._loan_values(record, now), created_at=now)
+                )
+        except IntegrityError as exc:
+            raise DuplicateKey(f"loan {record.loan_id} clashes with a stored one") from exc
+
+    def add_loans(self, records: Sequence[LoanRecord], now: datetime) -> None:
+        """Bulk insert (benchmarks, migrations from another system)."""
+        self.session.execute(
+            loans.insert(), [{**self._loan_values(r, now), "created_at": now} for r in records]
+        )
+
+    @staticmethod
+    def _record(row: Any) -> LoanRecord:
+        state = row["state"]
+        if isinstance(state, str):  # SQLite JSON read through a text() query
+            state = json.loads(state)
+        return LoanRecord(
+            loan_id=row["id"],
+            state=state_from_json(state),
+            stage=LoanStage(row["status"]),
+            booked_on=row["booked_on"],
+            amount=Fen(row["amount_fen"]),
+            application_id=row["application_id"],
+            line_id=row["line_id"],
+            acceptance_key=row["acceptance_key"],
+            allowance=Fen(row["allowance_fen"]),
+            reserve=Fen(row["reserve_fen"]),
+            eod_date=row["eod_date"],
+            days_past_due=row["days_past_due"],
+            bucket=row["dpd_bucket"],
+            loan_class=LoanClass(row["loan_class"]),
+            revision=row["revision"],
+        )
+
+    def get_loan(self, loan_id: str) -> LoanRecord | None:
+        row = self.session.execute(sa.select(loans).where(loans.c.id == loan_id)).first()
+        return None if row is None else self._record(row._mapping)
+
+    def loan_for_application(self, application_id: str) -> LoanRecord | None:
+        row = self.session.execute(
+            sa.select(loans).where(loans.c.application_id == application_id)
+        ).first()
+        return None if row is None else self._record(row._mapping)
+
+    def save_loan(self, record: LoanRecord, now: datetime) -> LoanRecord:
+        """Write the record if the row is still at `record.revision`; else `StaleLoan`."""
+        values = self._loan_values(record, now)
+        values["revision"] = record.revision + 1
+        for fixed in ("id", "application_id", "acceptance_key", "partition_key"):
+            values.pop(fixed)
+        moved = self.session.execute(
+            loans.update()
+            .where(loans.c.id == record.loan_id, loans.c.revision == record.revision)
+            .values(**values)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleLoan(f"loan {record.loan_id} changed since it was read; retry")
+        return replace(record, revision=record.revision + 1)
+
+    def save_loans(self, records: Sequence[LoanRecord], now: datetime) -> None:
+        """Save many loans at once, each checked against its revision."""
+        if not records:
+            return
+        rows = []
+        for r in records:
+            values = self._loan_values(r, now)
+            rows.append(
+                {
+                    "b_id": r.loan_id,
+                    "b_revision": r.revision,
+                    "status": values["status"],
+                    "booked_on": values["booked_on"],
+                    "accrued_through": values["accrued_through"],
+                    "eod_date": values["eod_date"],
+                    "principal_outstanding_fen": values["principal_outstanding_fen"],
+                    "days_past_due": values["days_past_due"],
+                    "dpd_bucket": values["dpd_bucket"],
+                    "loan_class": values["loan_class"],
+                    "allowance_fen": values["allowance_fen"],
+                    "reserve_fen": values["reserve_fen"],
+                    "state": values["state"],
+                    "revision": r.revision + 1,
+                    "updated_at": now,
+                }
+            )
+        statement = (
+            loans.update()
+            .where(
+                loans.c.id == sa.bindparam("b_id"), loans.c.revision == sa.bindparam("b_revision")
+            )
+            .values({k: sa.bindparam(k) for k in rows[0] if not k.startswith("b_")})
+        )
+        result = self.session.execute(statement, rows)
+        if result.rowcount != len(rows):  # type: ignore[attr-defined]
+            raise StaleLoan("a loan changed while end of day was processing it; retry the chunk")
+
+    def loans_for_eod(
+        self, business_date: date, partition: int, partitions: int, after: str, limit: int
+    ) -> list[LoanRecord]:
+        """Active loans of one partition, by id after `after`, not yet processed for the date."""
+        query = (
+            sa.select(loans)
+            .where(
+                loans.c.status == LoanStage.ACTIVE.value,
+                loans.c.id > after,
+                loans.c.booked_on <= business_date,
+                sa.or_(loans.c.eod_date.is_(None), loans.c.eod_date < business_date),
+            )
+            .order_by(loans.c.id)
+            .limit(limit)
+        )
+        if partitions > 1:
+            query = query.where(loans.c.partition_key % partitions == partition)
+        return [self._record(r._mapping) for r in self.session.execute(query)]
+
+    def worst_dpd_on_line(self, line_id: str) -> int:
+        value = self.session.execute(
+            sa.select(sa.func.max(loans.c.days_past_due)).where(
+                loans.c.line_id == line_id, loans.c.status == LoanStage.ACTIVE.value
+            )
+        ).scalar_one()
+        return int(value or 0)
+
+    # -- schedules and contracts
+
+    def set_instalments(self, loan_id: str, instalments: Sequence[Instalment]) -> None:
+        self.session.execute(loan_instalments.delete().where(loan_instalments.c.loan_id == loan_id))
+        self.session.execute(
+            loan_instalments.insert(),
+            [
+                {
+                    "loan_id": loan_id,
+                    "number": i.number,
+                    "due": i.due,
+                    "principal_fen": int(i.principal),
+                    "interest_fen": int(i.interest),
+                    "fee_fen": int(i.fee),
+                    "opening_principal_fen": int(i.opening_principal),
+                    "closing_principal_fen": int(i.closing_principal),
+                }
+                for i in instalments
+            ],
+        )
+
+    def instalments(self, loan_id: str) -> tuple[Instalment, ...]:
+        rows = self.session.execute(
+            sa.select(loan_instalments)
+            .where(loan_instalments.c.loan_id == loan_id)
+            .order_by(loan_instalments.c.number)
+        )
+        return tuple(
+            Instalment(
+                number=r.number,
+                due=r.due,
+                principal=Fen(r.principal_fen),
+                interest=Fen(r.interest_fen),
+                fee=Fen(r.fee_fen),
+                opening_principal=Fen(r.opening_principal_fen),
+                closing_principal=Fen(r.closing_principal_fen),
+            )
+            for r in rows
+        )
+
+    def add_contract(self, contract: Contract, now: datetime) -> None:
+        self.session.execute(
+            loan_contracts.insert().values(
+                loan_id=contract.loan_id,
+                template_version=contract.template_version,
+                sha256=contract.sha256,
+                text=contract.text,
+                created_at=now,
+            )
+        )
+
+    def contract(self, loan_id: str) -> Contract | None:
+        row = self.session.execute(
+            sa.select(loan_contracts).where(loan_contracts.c.loan_id == loan_id)
+        ).first()
+        if row is None:
+            return None
+        return Contract(row.loan_id, row.template_version, row.text, row.sha256)
+
+    # -- payouts
+
+    @staticmethod
+    def _payout(row: Any) -> PayoutRecord:
+        return PayoutRecord(
+            payout_id=row.id,
+            loan_id=row.loan_id,
+            idempotency_key=row.idempotency_key,
+            amount=Fen(row.amount_fen),
+            status=PayoutStatus(row.status),
+            attempts=row.attempts,
+            reference=row.reference,
+            last_error=row.last_error,
+        )
+
+    def payout_by_key(self, key: str) -> PayoutRecord | None:
+        row = self.session.execute(
+            sa.select(payouts).where(payouts.c.idempotency_key == key)
+        ).first()
+        return None if row is None else self._payout(row)
+
+    def payouts_for_loan(self, loan_id: str) -> tuple[PayoutRecord, ...]:
+        rows = self.session.execute(
+            sa.select(payouts).where(payouts.c.loan_id == loan_id).order_by(payouts.c.created_at)
+        )
+        return tuple(self._payout(r) for r in rows)
+
+    def save_payout(self, payout: PayoutRecord, now: datetime) -> None:
+        values = {
+            "status": payout.status.value,
+            "attempts": payout.attempts,
+            "reference": payout.reference,
+            "last_error": payout.last_error,
+            "updated_at": now,
+        }
+        moved = self.session.execute(
+            payouts.update().where(payouts.c.id == payout.payout_id).values(**values)
+        )
+        if moved.rowcount == 0:  # type: ignore[attr-defined]
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(
+                        payouts.insert().values(
+                            id=payout.payout_id,
+                            loan_id=payout.loan_id,
+                            idempotency_key=payout.idempotency_key,
+                            amount_fen=int(payout.amount),
+                            created_at=now,
+                            **values,
+                        )
+                    )
+            except IntegrityError as exc:
+                raise DuplicateKey(f"payout key {payout.idempotency_key!r} is taken") from exc
+
+    # -- repayments
+
+    @staticmethod
+    def _repayment(row: Any) -> RepaymentRecord:
+        return RepaymentRecord(
+            repayment_id=row.id,
+            loan_id=row.loan_id,
+            idempotency_key=row.idempotency_key,
+            request_hash=row.request_hash,
+            kind=RepaymentKind(row.kind),
+            amount=Fen(row.amount_fen),
+            business_date=row.business_date,
+            status=row.status,
+            entry_ids=tuple(row.entry_ids),
+            result=row.result,
+            reversal_key=row.reversal_key,
+            reversal_request_hash=row.reversal_request_hash,
+        )
+
+    def repayment_by_key(self, key: str) -> RepaymentRecord | None:
+        row = self.session.execute(
+            sa.select(repayments).where(repayments.c.idempotency_key == key)
+        ).first()
+        return None if row is None else self._repayment(row)
+
+    def get_repayment(self, repayment_id: str) -> RepaymentRecord | None:
+        row = self.session.execute(
+            sa.select(repayments).where(repayments.c.id == repayment_id)
+        ).first()
+        return None if row is None else self._repayment(row)
+
+    def add_repayment(self, record: RepaymentRecord, now: datetime) -> None:
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    repayments.insert().values(
+                        id=record.repayment_id,
+                        loan_id=record.loan_id,
+                        idempotency_key=record.idempotency_key,
+                        request_hash=record.request_hash,
+                        kind=record.kind.value,
+                        amount_fen=int(record.amount),
+                        business_date=record.business_date,
+                        status=record.status,
+                        entry_ids=list(record.entry_ids),
+                        result=dict(record.result),
+                        reversal_key=record.reversal_key,
+                        reversal_request_hash=record.reversal_request_hash,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            raise DuplicateKey(f"idempotency key {record.idempotency_key!r} is taken") from exc
+
+    def save_repayment(self, record: RepaymentRecord) -> None:
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    repayments.update()
+                    .where(repayments.c.id == record.repayment_id)
+                    .values(
+                        status=record.status,
+                        result=dict(record.result),
+                        reversal_key=record.reversal_key,
+                        reversal_request_hash=record.reversal_request_hash,
+                    )
+                )
+        except IntegrityError as exc:
+            raise DuplicateKey(f"reversal key {record.reversal_key!r} is taken") from exc
+
+    # -- credit lines
+
+    def _line_record(self, row: Any) -> LineRecord:
+        state = row.state
+        if isinstance(state, str):
+            state = json.loads(state)
+        line = CreditLine(
+            line_id=row.id,
+            product=product_from_dict(state["product"]),
+            annual_rate=Decimal(row.annual_rate),
+            limit=Fen(row.limit_fen),
+            status=LineStatus(row.status),
+            draws=tuple(DrawBalance(d, Fen(a)) for d, a in state["draws"]),
+            history=tuple(
+                LineChange(
+                    on=_date(h["on"]),
+                    kind=LineChangeKind(h["kind"]),
+                    reason=h["reason"],
+                    limit_before=Fen(h["limit_before"]),
+                    limit_after=Fen(h["limit_after"]),
+                    officer=h["officer"],
+                )
+                for h in state["history"]
+            ),
+        )
+        return LineRecord(line, row.idempotency_key, row.request_hash, row.revision)
+
+    def add_line(self, record: LineRecord, now: datetime) -> None:
+        line = record.line
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    credit_lines.insert().values(
+                        id=line.line_id,
+                        idempotency_key=record.idempotency_key,
+                        request_hash=record.request_hash,
+                        product_code=line.product.code,
+                        product_version=line.product.version,
+                        status=line.status.value,
+                        limit_fen=int(line.limit),
+                        annual_rate=str(line.annual_rate),
+                        state=line_to_json(line),
+                        revision=record.revision,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            raise DuplicateKey(f"idempotency key {record.idempotency_key!r} is taken") from exc
+
+    def get_line(self, line_id: str) -> LineRecord | None:
+        row = self.session.execute(
+            sa.select(credit_lines).where(credit_lines.c.id == line_id)
+        ).first()
+        return None if row is None else self._line_record(row)
+
+    def line_by_key(self, key: str) -> LineRecord | None:
+        row = self.session.execute(
+            sa.select(credit_lines).where(credit_lines.c.idempotency_key == key)
+        ).first()
+        return None if row is None else self._line_record(row)
+
+    def save_line(self, record: LineRecord, now: datetime) -> LineRecord:
+        line = record.line
+        moved = self.session.execute(
+            credit_lines.update()
+            .where(credit_lines.c.id == line.line_id, credit_lines.c.revision == record.revision)
+            .values(
+                status=line.status.value,
+                limit_fen=int(line.limit),
+                state=line_to_json(line),
+                revision=record.revision + 1,
+                updated_at=now,
+            )
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleLoan(f"credit line {line.line_id} changed since it was read; retry")
+        return LineRecord(line, record.idempotency_key, record.request_hash, record.revision + 1)
+
+    def add_draw(self, record: DrawRecord, now: datetime) -> None:
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    line_draws.insert().values(
+                        loan_id=record.loan_id,
+                        line_id=record.line_id,
+                        idempotency_key=record.idempotency_key,
+                        request_hash=record.request_hash,
+                        amount_fen=int(record.amount),
+                        terms=record.terms,
+                        drawn_on=record.drawn_on,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError as exc:
+            raise DuplicateKey(f"idempotency key {record.idempotency_key!r} is taken") from exc
+
+    def draw_by_key(self, key: str) -> DrawRecord | None:
+        row = self.session.execute(
+            sa.select(line_draws).where(line_draws.c.idempotency_key == key)
+        ).first()
+        if row is None:
+            return None
+        return DrawRecord(
+            row.loan_id,
+            row.line_id,
+            row.idempotency_key,
+            row.request_hash,
+            Fen(row.amount_fen),
+            row.terms,
+            row.drawn_on,
+        )
+
+    # -- journal, in bulk
+
+    def post_entries(
+        self, entries: Sequence[JournalEntry], request_hash: str, posted_at: datetime
+    ) -> None:
+        """Insert many new entries in two statements. Unlike `SqlJournal.post` this does not
+        answer a retry: a repeated idempotency key fails the whole transaction, which is what
+        end of day wants (it never posts a key twice, and a clash means a bug, not a retry)."""
+        if not entries:
+            return
+        self.session.execute(
+            journal_entries.insert(),
+            [
+                {
+                    "entry_id": e.entry_id,
+                    "business_date": e.business_date,
+                    "kind": e.kind.value,
+                    "idempotency_key": e.idempotency_key,
+                    "request_hash": request_hash,
+                    "memo": e.memo,
+                    "reverses": e.reverses,
+                    "posted_at": posted_at,
+                }
+                for e in entries
+            ],
+        )
+        self.session.execute(
+            journal_postings.insert(),
+            [
+                {
+                    "entry_id": e.entry_id,
+                    "line": line,
+                    "account_code": p.account.code,
+                    "loan_id": p.loan_id,
+                    "side": p.side.value,
+                    "amount_fen": int(p.amount),
+                }
+                for e in entries
+                for line, p in enumerate(e.postings)
+            ],
+        )
+
+    # -- end of day
+
+    def eod_run(self, business_date: date) -> Mapping[str, Any] | None:
+        row = self.session.execute(
+            sa.select(eod_runs).where(eod_runs.c.business_date == business_date)
+        ).first()
+        return None if row is None else dict(row._mapping)
+
+    def last_completed_eod(self) -> date | None:
+        value = self.session.execute(
+            sa.select(sa.func.max(eod_runs.c.business_date)).where(eod_runs.c.status == "done")
+        ).scalar_one()
+        return value  # type: ignore[no-any-return]
+
+    def start_eod(self, business_date: date, now: datetime) -> None:
+        if self.eod_run(business_date) is None:
+            self.session.execute(
+                eod_runs.insert().values(
+                    business_date=business_date, status="running", started_at=now, summary={}
+                )
+            )
+
+    def finish_eod(self, business_date: date, now: datetime, summary: Mapping[str, Any]) -> None:
+        self.session.execute(
+            eod_runs.update()
+            .where(eod_runs.c.business_date == business_date)
+            .values(status="done", finished_at=now, summary=dict(summary))
+        )
+
+    def eod_progress(self, business_date: date, partition: int) -> Mapping[str, Any] | None:
+        row = self.session.execute(
+            sa.select(eod_progress).where(
+                eod_progress.c.business_date == business_date,
+                eod_progress.c.partition == partition,
+            )
+        ).first()
+        return None if row is None else dict(row._mapping)
+
+    def all_eod_progress(self, business_date: date) -> list[Mapping[str, Any]]:
+        rows = self.session.execute(
+            sa.select(eod_progress).where(eod_progress.c.business_date == business_date)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    def save_eod_progress(self, progress: Mapping[str, Any]) -> None:
+        key = (progress["business_date"], progress["partition"])
+        values = {k: v for k, v in progress.items() if k not in ("business_date", "partition")}
+        moved = self.session.execute(
+            eod_progress.update()
+            .where(eod_progress.c.business_date == key[0], eod_progress.c.partition == key[1])
+            .values(**values)
+        )
+        if moved.rowcount == 0:  # type: ignore[attr-defined]
+            self.session.execute(eod_progress.insert().values(**progress))

@@ -1,0 +1,100 @@
+"""The feature catalogue a policy is loaded against: every fact a rule may read, with its kind.
+
+A policy naming a fact the catalogue lacks, or comparing a fact with a value of another kind, is
+refused at load. A key ending in `.*` declares a family (`velocity.*`): any name under it is known.
+
+The default catalogue holds the application features (`fengkong.features.application`) and the
+facts the decision service supplies:
+
+| fact | kind | meaning |
+| --- | --- | --- |
+| `score`, `pd` | number | scorecard points and probability of default |
+| `age` | number | applicant's age in whole years |
+| `amount`, `term_months` | number | requested amount (fen) and term (months) |
+| `monthly_income`, `existing_monthly_debt`, `existing_exposure` | number | fen |
+| `customer.returning` | flag | has borrowed from us before |
+| `customer.months_on_book` | number | months since the first loan with us |
+| `id.valid` | flag | the resident ID passed validation and is not expired |
+| `consent.*` | flag | consents given, e.g. `consent.credit_bureau`, `consent.data_processing` |
+| `lists.*` | flag | list hits, e.g. `lists.black_hit`, `lists.grey_hit` |
+| `velocity.*` | number | counts, e.g. `velocity.id.24h.count`, `velocity.device.1h.count` |
+| `links.*` | number | identity-graph signals, e.g. `links.component_size` |
+| `step_up.*` | flag | result of a step-up check, e.g. `step_up.liveness` (absent until done) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from fengkong.features.application import APPLICATION_FEATURES
+
+
+class FeatureKind(StrEnum):
+    NUMBER = "number"  # int or Decimal (a float is compared by its shortest decimal text)
+    TEXT = "text"
+    FLAG = "flag"  # bool
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    name: str
+    kind: FeatureKind
+    label_en: str = ""
+    label_zh: str = ""
+
+
+FeatureCatalogue = Mapping[str, FeatureSpec]
+
+
+def resolve(catalogue: FeatureCatalogue, name: str) -> FeatureSpec | None:
+    """The spec for `name`: an exact entry, else the longest `family.*` it falls under."""
+    spec = catalogue.get(name)
+    if spec is not None:
+        return spec
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        family = catalogue.get(".".join(parts[:cut]) + ".*")
+        if family is not None:
+            return FeatureSpec(name, family.kind, family.label_en, family.label_zh)
+    return None
+
+
+def _spec(name: str, kind: FeatureKind, en: str, zh: str) -> tuple[str, FeatureSpec]:
+    return name, FeatureSpec(name, kind, en, zh)
+
+
+N, T, F = FeatureKind.NUMBER, FeatureKind.TEXT, FeatureKind.FLAG
+
+SERVICE_FACTS: Mapping[str, FeatureSpec] = dict(
+    (
+        _spec("score", N, "Credit score", "信用评分"),
+        _spec("pd", N, "Probability of default", "违约概率"),
+        _spec("age", N, "Age", "年龄"),
+        _spec("amount", N, "Requested amount (fen)", "申请金额（分）"),
+        _spec("term_months", N, "Requested term (months)", "申请期限（月）"),
+        _spec("monthly_income", N, "Monthly income (fen)", "月收入（分）"),
+        _spec("existing_monthly_debt", N, "Existing monthly debt (fen)", "现有月还款额（分）"),
+        _spec("existing_exposure", N, "Existing exposure with us (fen)", "本机构现有敞口（分）"),
+        _spec("customer.returning", F, "Returning customer", "老客户"),
+        _spec("customer.months_on_book", N, "Months on book", "在贷月数"),
+        _spec("id.valid", F, "ID valid", "身份证件有效"),
+        _spec("consent.*", F, "Consent given", "已授权"),
+        _spec("lists.*", F, "List hit", "名单命中"),
+        _spec("velocity.*", N, "Application velocity", "申请频次"),
+        _spec("links.*", N, "Identity links", "关联关系"),
+        _spec("step_up.*", F, "Step-up check passed", "加强验证通过"),
+    )
+)
+
+
+def _application_features() -> dict[str, FeatureSpec]:
+    return {
+        f.name: FeatureSpec(f.name, N if f.kind == "numerical" else T, f.label_en, f.label_zh)
+        for f in APPLICATION_FEATURES.features
+    }
+
+
+DEFAULT_CATALOGUE: FeatureCatalogue = MappingProxyType({**_application_features(), **SERVICE_FACTS})

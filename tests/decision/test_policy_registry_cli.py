@@ -1,0 +1,60 @@
+"""`fengkong policy`: submit, request, approve (maker-checker), list and show from the command
+line, with `--json` documents on stdout and exit codes for refusals (1 conflict, 2 bad input)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fengkong.cli import app
+
+runner = CliRunner()
+STARTER = resources.files("fengkong.decision").joinpath("policies/starter.yaml").read_text("utf-8")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FENGKONG_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
+    return tmp_path / "home"
+
+
+def test_policy_submit_request_approve(home: Path, tmp_path: Path) -> None:
+    document = tmp_path / "retail-v2.yaml"
+    document.write_text(STARTER.replace("version: starter-v1", "version: retail-v2"))
+    submitted = runner.invoke(
+        app, ["policy", "submit", str(document), "--author", "zhang", "--json"]
+    )
+    assert submitted.exit_code == 0, submitted.output
+    assert json.loads(submitted.stdout)["status"] == "draft"
+
+    requested = runner.invoke(app, ["policy", "request", "retail-v2", "--by", "zhang"])
+    assert requested.exit_code == 0, requested.output
+
+    self_approved = runner.invoke(app, ["policy", "approve", "retail-v2", "--approver", "zhang"])
+    assert self_approved.exit_code == 1 and "another officer" in self_approved.stderr
+
+    approved = runner.invoke(
+        app, ["policy", "approve", "retail-v2", "--approver", "chen", "--json"]
+    )
+    assert approved.exit_code == 0, approved.output
+    assert json.loads(approved.stdout)["status"] == "active"
+
+    listed = runner.invoke(app, ["policy", "list", "--json"])
+    assert [(p["version"], p["status"]) for p in json.loads(listed.stdout)] == [
+        ("retail-v2", "active")
+    ]
+    shown = runner.invoke(app, ["policy", "show", "retail-v2", "--json"])
+    assert json.loads(shown.stdout)["document"] == document.read_text()
+
+
+def test_policy_submit_refuses_a_broken_document(home: Path, tmp_path: Path) -> None:
+    document = tmp_path / "broken.yaml"
+    document.write_text("version: [")
+    refused = runner.invoke(app, ["policy", "submit", str(document), "--author", "zhang"])
+    assert refused.exit_code == 2 and "YAML" in refused.stderr

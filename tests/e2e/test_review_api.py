@@ -1,0 +1,172 @@
+"""The review queue over HTTP, on SQLite and PostgreSQL: list, claim, approve and decline, with the
+officer named by `X-Officer`, and problem+json for every refusal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fengkong.api.app import create_app
+from fengkong.bootstrap import Context
+from fengkong.core.clock import FakeClock
+from fengkong.core.ids import new_id
+from fengkong.core.money import Fen
+from fengkong.decision.outcome import Outcome, Reason
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.review import ReviewConfig, enqueue_referral
+from fengkong.onboarding.application import StoredApplication
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def client(context: Context) -> Iterator[TestClient]:
+    with TestClient(create_app(context)) as c:
+        yield c
+
+
+def refer(context: Context, amount_fen: int = 500_000) -> str:
+    clock = context.clock
+    application_id = new_id("app", clock)
+    decision = DecisionRecord(
+        id=new_id("dec", clock),
+        application_id=application_id,
+        decided_at=clock.now(),
+        outcome=Outcome.REFER,
+        score=520,
+        pd="0.120000",
+        approved_amount=None,
+        reasons=(Reason("POL_SCORE_IN_REVIEW_BAND", "Score in the review band", "人工审核区间"),),
+        policy_version="starter-v1",
+        model_version=None,
+        model_sha256=None,
+        inputs={"amount_fen": amount_fen},
+        features={},
+        input_hash="0" * 64,
+    )
+    with context.uow() as uow:
+        uow.applications.add(
+            StoredApplication(
+                id=application_id,
+                received_at=clock.now(),
+                product="cash_loan",
+                amount=Fen(amount_fen),
+                term_months=12,
+                purpose="car",
+                monthly_income=Fen(800_000),
+                name_enc="x",
+                id_number_enc="x",
+                id_number_bidx="x",
+                phone_enc="x",
+                phone_bidx="x",
+            )
+        )
+        uow.decisions.add(decision)
+        item = enqueue_referral(uow, decision, clock, ReviewConfig.from_settings(context.settings))
+        uow.commit()
+    return item.id
+
+
+def _as(officer: str) -> dict[str, str]:
+    return {"X-Officer": officer}
+
+
+def test_list_claim_approve(client: TestClient, context: Context) -> None:
+    first = refer(context)
+    assert isinstance(context.clock, FakeClock)
+    context.clock.advance(timedelta(minutes=5))
+    second = refer(context)
+    listed = client.get("/v1/review/items", params={"status": "open"})
+    assert listed.status_code == 200
+    assert [i["id"] for i in listed.json()] == [first, second]
+    assert listed.json()[0]["amount"] == "5000.00"
+    assert listed.json()[0]["reasons"][0]["code"] == "POL_SCORE_IN_REVIEW_BAND"
+
+    claimed = client.post(f"/v1/review/items/{second}/claim", headers=_as("wang"))
+    assert claimed.status_code == 200, claimed.text
+    assert claimed.json()["status"] == "claimed" and claimed.json()["claimed_by"] == "wang"
+
+    approved = client.post(
+        f"/v1/review/items/{second}/approve",
+        headers=_as("wang"),
+        json={"comment": "payslips check out"},
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved" and approved.json()["decided_by"] == "wang"
+
+    detail = client.get(f"/v1/review/items/{second}").json()
+    assert [(e["action"], e["comment"]) for e in detail["events"]] == [
+        ("enqueued", ""),
+        ("claimed", ""),
+        ("approved", "payslips check out"),
+    ]
+    assert [i["id"] for i in client.get("/v1/review/items?status=open").json()] == [first]
+
+
+def test_claiming_a_claimed_item_is_409(client: TestClient, context: Context) -> None:
+    item = refer(context)
+    assert client.post(f"/v1/review/items/{item}/claim", headers=_as("wang")).status_code == 200
+    taken = client.post(f"/v1/review/items/{item}/claim", headers=_as("li"))
+    assert taken.status_code == 409
+    assert taken.headers["content-type"] == PROBLEM
+    assert "claimed by wang" in taken.json()["detail"]
+
+
+def test_acting_without_holding_the_claim_is_409(client: TestClient, context: Context) -> None:
+    item = refer(context)
+    unclaimed = client.post(
+        f"/v1/review/items/{item}/decline", headers=_as("li"), json={"comment": "no"}
+    )
+    assert unclaimed.status_code == 409 and unclaimed.headers["content-type"] == PROBLEM
+    client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
+    other = client.post(
+        f"/v1/review/items/{item}/approve", headers=_as("li"), json={"comment": "fine"}
+    )
+    assert other.status_code == 409
+
+
+def test_unknown_item_is_404(client: TestClient) -> None:
+    missing = client.post("/v1/review/items/rev_nope/claim", headers=_as("wang"))
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+    assert client.get("/v1/review/items/rev_nope").status_code == 404
+
+
+def test_officer_and_comment_are_required(client: TestClient, context: Context) -> None:
+    item = refer(context)
+    for headers in ({}, _as("   "), _as("system:review")):
+        refused = client.post(f"/v1/review/items/{item}/claim", headers=headers)
+        assert refused.status_code == 422, headers
+        assert refused.headers["content-type"] == PROBLEM
+    client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
+    for body in ({}, {"comment": "  "}):
+        refused = client.post(f"/v1/review/items/{item}/approve", headers=_as("wang"), json=body)
+        assert refused.status_code == 422, body
+
+
+def test_four_eyes_over_http(client: TestClient, context: Context) -> None:
+    item = refer(context, amount_fen=5_000_000)
+    client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
+    first = client.post(
+        f"/v1/review/items/{item}/approve", headers=_as("wang"), json={"comment": "ok"}
+    )
+    assert first.json()["status"] == "awaiting_second" and first.json()["four_eyes"]
+    again = client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
+    assert again.status_code == 409 and "different officer" in again.json()["detail"]
+    assert client.post(f"/v1/review/items/{item}/claim", headers=_as("li")).status_code == 200
+    second = client.post(
+        f"/v1/review/items/{item}/approve", headers=_as("li"), json={"comment": "agreed"}
+    )
+    assert second.json()["status"] == "approved"
+    assert second.json()["first_approved_by"] == "wang" and second.json()["decided_by"] == "li"
+
+
+def test_a_lapsed_claim_can_be_taken_over(client: TestClient, context: Context) -> None:
+    item = refer(context)
+    client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
+    assert isinstance(context.clock, FakeClock)
+    context.clock.advance(ReviewConfig.from_settings(context.settings).claim_timeout)
+    assert client.get(f"/v1/review/items/{item}").json()["status"] == "open"
+    assert client.post(f"/v1/review/items/{item}/claim", headers=_as("li")).status_code == 200

@@ -1,0 +1,95 @@
+"""Policy versions over HTTP, on SQLite and PostgreSQL: submit, read, and activation under
+maker-checker with problem+json refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fengkong.api.app import create_app
+from fengkong.bootstrap import Context
+
+STARTER = resources.files("fengkong.decision").joinpath("policies/starter.yaml").read_text("utf-8")
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def client(context: Context) -> Iterator[TestClient]:
+    with TestClient(create_app(context)) as c:
+        yield c
+
+
+def _doc(version: str) -> dict[str, str]:
+    return {"document": STARTER.replace("version: starter-v1", f"version: {version}")}
+
+
+def test_submit_request_approve(client: TestClient) -> None:
+    created = client.post("/v1/policies", json=_doc("retail-v2"), headers={"X-Officer": "zhang"})
+    assert created.status_code == 201, created.text
+    assert created.json()["status"] == "draft" and created.json()["author"] == "zhang"
+    again = client.post("/v1/policies", json=_doc("retail-v2"), headers={"X-Officer": "zhang"})
+    assert again.status_code == 200
+
+    requested = client.post(
+        "/v1/policies/retail-v2/activation", headers={"X-Officer": "zhang"}, json={}
+    )
+    assert requested.status_code == 200 and requested.json()["status"] == "pending_approval"
+
+    self_approved = client.post(
+        "/v1/policies/retail-v2/activation/approve", headers={"X-Officer": "zhang"}
+    )
+    assert self_approved.status_code == 409
+    assert self_approved.headers["content-type"] == PROBLEM
+
+    approved = client.post(
+        "/v1/policies/retail-v2/activation/approve", headers={"X-Officer": "chen"}
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["policy"]["status"] == "active"
+    assert approved.json()["retired"] is None
+
+    listed = client.get("/v1/policies").json()
+    assert [(p["version"], p["status"]) for p in listed] == [("retail-v2", "active")]
+    assert "document" not in listed[0]
+    one = client.get("/v1/policies/retail-v2").json()
+    assert one["document"] == _doc("retail-v2")["document"]
+    assert one["approved_by"] == "chen"
+
+
+def test_challenger_role(client: TestClient) -> None:
+    client.post("/v1/policies", json=_doc("retail-v3"), headers={"X-Officer": "zhang"})
+    client.post(
+        "/v1/policies/retail-v3/activation",
+        headers={"X-Officer": "zhang"},
+        json={"role": "challenger"},
+    )
+    done = client.post("/v1/policies/retail-v3/activation/approve", headers={"X-Officer": "chen"})
+    assert done.json()["policy"]["status"] == "challenger"
+
+
+def test_refusals(client: TestClient) -> None:
+    bad = client.post(
+        "/v1/policies",
+        json={"document": "version: x\ncutoff: {}\n"},
+        headers={"X-Officer": "zhang"},
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
+    anonymous = client.post("/v1/policies", json=_doc("retail-v4"))
+    assert anonymous.status_code == 422
+    missing = client.get("/v1/policies/nope")
+    assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+    client.post("/v1/policies", json=_doc("retail-v4"), headers={"X-Officer": "zhang"})
+    not_pending = client.post(
+        "/v1/policies/retail-v4/activation/approve", headers={"X-Officer": "chen"}
+    )
+    assert not_pending.status_code == 409
+    client.post("/v1/policies/retail-v4/activation", headers={"X-Officer": "zhang"})
+    rejected = client.post(
+        "/v1/policies/retail-v4/activation/reject",
+        headers={"X-Officer": "chen"},
+        json={"reason": "cut-off too low"},
+    )
+    assert rejected.status_code == 200 and rejected.json()["status"] == "draft"

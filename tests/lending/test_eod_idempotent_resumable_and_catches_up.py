@@ -1,0 +1,135 @@
+"""End of day: a date runs once; a crash mid-run (raised inside a chunk) loses only that chunk
+and a rerun finishes to the same books as an uninterrupted run; missed dates run in order;
+a loan past the write-off DPD is written off against its allowance and its line is frozen."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from fengkong.core.clock import FakeClock
+from fengkong.db.database import Database
+from fengkong.db.uow import SqlUnitOfWork
+from fengkong.lending import service as lending
+from fengkong.lending.eod import dates_to_run, run_end_of_day
+from lending.test_service_support import (
+    assert_books_balance,
+    ledger_snapshot,
+    lending_services,
+    migrated,
+    new_clock,
+    seed_approved,
+)
+
+
+class Crash(RuntimeError):
+    pass
+
+
+def _portfolio(db: Database, clock: FakeClock, n: int = 7) -> list[str]:
+    svc = lending_services(db, clock)
+    ids = []
+    for k in range(n):
+        app = seed_approved(db, clock, amount=200_000 + 10_000 * k, terms=3 + k % 4)
+        loan_id = lending.accept_offer(app, f"a{k}", svc).record.loan_id
+        lending.disburse(loan_id, f"d{k}", svc)
+        ids.append(loan_id)
+    return ids
+
+
+def _books(db: Database) -> dict[str, object]:
+    with SqlUnitOfWork(db) as uow:
+        # loan ids differ between databases: compare per-loan balances as a sorted multiset
+        balances = sorted((k.code, v) for k, v in uow.journal.balances().items() if v)
+        ids = [r.id for r in uow.lending.session.execute(sa.text("select id from loans"))]
+        states = {i: uow.lending.get_loan(i).state for i in ids}  # type: ignore[union-attr]
+    return {"balances": balances, "states": states}
+
+
+def test_a_crash_mid_run_resumes_to_the_same_books(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clean_db = migrated(f"sqlite:///{tmp_path / 'clean.db'}")
+    crash_db = migrated(f"sqlite:///{tmp_path / 'crash.db'}")
+    day = date(2026, 4, 20)
+    for db in (clean_db, crash_db):
+        _portfolio(db, new_clock())
+    clean_clock, crash_clock = new_clock(day), new_clock(day)
+    run_end_of_day(day, lending_services(clean_db, clean_clock), chunk=2)
+
+    def crash_on_third_chunk(on: date, partition: int, chunk: int) -> None:
+        if chunk == 3:
+            raise Crash("power cut")
+
+    crashing = lending_services(crash_db, crash_clock)
+    with pytest.raises(Crash):
+        run_end_of_day(day, crashing, chunk=2, before_commit=crash_on_third_chunk)
+    with SqlUnitOfWork(crash_db) as uow:
+        progress = uow.lending.eod_progress(day, 0)
+        assert progress is not None and progress["chunks"] == 2 and not progress["done"]
+        assert uow.lending.eod_run(day)["status"] == "running"  # type: ignore[index]
+    resumed = run_end_of_day(day, crashing, chunk=2)
+    assert resumed.ran == (day,)
+    assert_books_balance(crash_db)
+
+    clean, crashed = _books(clean_db), _books(crash_db)
+    assert crashed["balances"] == clean["balances"]
+    by_id = lambda states: sorted(  # noqa: E731
+        (s.accrued_through, s.outstanding.total, s.terms.principal) for s in states.values()
+    )
+    assert by_id(crashed["states"]) == by_id(clean["states"])  # type: ignore[arg-type]
+
+    before = ledger_snapshot(crash_db)
+    again = run_end_of_day(day, crashing, chunk=2)
+    assert again.already_done and again.ran == ()
+    assert ledger_snapshot(crash_db) == before
+
+
+def test_missed_dates_are_caught_up_in_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+    _portfolio(db, new_clock(), n=2)
+    first = date(2026, 3, 10)
+    svc = lending_services(db, new_clock(first))
+    assert run_end_of_day(first, svc).ran == (first,)
+    later = first + timedelta(days=3)
+    report = run_end_of_day(later, svc)
+    assert report.ran == (first + timedelta(days=1), first + timedelta(days=2), later)
+    with SqlUnitOfWork(db) as uow:
+        runs = uow.lending.session.execute(
+            sa.text("select business_date from eod_runs where status = 'done' order by 1")
+        ).all()
+    assert len(runs) == 4
+    assert_books_balance(db)
+
+
+def test_dates_to_run() -> None:
+    d = date(2026, 5, 10)
+    assert dates_to_run(d, None) == (d,)
+    assert dates_to_run(d, d) == (d,)
+    assert dates_to_run(d, d - timedelta(days=3)) == tuple(d - timedelta(days=k) for k in (2, 1, 0))
+
+
+def test_write_off_and_line_freeze_past_due(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+    clock = new_clock()
+    svc = lending_services(db, clock)
+    loan_id = lending.accept_offer(seed_approved(db, clock, terms=3), "a", svc).record.loan_id
+    lending.disburse(loan_id, "d", svc)
+    line = lending.open_line(500_000, Decimal("0.12"), "line", svc)
+    draw = lending.draw(line.line_id, 100_000, 1, "draw", svc)
+
+    clock.advance(timedelta(days=35))
+    run_end_of_day(clock.business_date(), svc)
+    assert lending.get_line(line.line_id, svc).status.value == "frozen"
+    assert lending.get_loan(draw.loan.record.loan_id, svc).record.days_past_due > 0
+
+    clock.advance(timedelta(days=240))
+    run_end_of_day(clock.business_date(), svc)  # catches up 240 days, one date at a time
+    record = lending.get_loan(loan_id, svc).record
+    assert record.stage is lending.LoanStage.WRITTEN_OFF
+    assert record.loan_class.value == "loss"
+    assert_books_balance(db)
+    with SqlUnitOfWork(db) as uow:
+        actions = [r.action for r in uow.audit.for_subject("loan", loan_id)]
+    assert "loan.written_off" in actions and "loan.reclassified" in actions

@@ -1,0 +1,49 @@
+"""A failed payout is retried up to the configured attempts; when every attempt fails the booking
+is reversed (loan cancelled), the payout kept as failed, and no money moves in the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fengkong.lending import service as lending
+from fengkong.lending.payment import PayoutStatus, SimulatedGateway
+from lending.test_service_support import (
+    assert_books_balance,
+    ledger_snapshot,
+    lending_services,
+    migrated,
+    new_clock,
+    seed_approved,
+)
+
+
+def test_a_failing_attempt_is_retried(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+    clock = new_clock()
+    svc = lending_services(db, clock, channel=SimulatedGateway(fail_first=2))
+    loan_id = lending.accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    paid = lending.disburse(loan_id, "d", svc)
+    assert paid.payout.status is PayoutStatus.SUCCEEDED and paid.payout.attempts == 3
+    assert paid.stage is lending.LoanStage.ACTIVE
+    assert lending.disburse(loan_id, "d", svc).payout.payout_id == paid.payout.payout_id
+    assert_books_balance(db)
+
+
+def test_every_attempt_failing_reverses_the_booking(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+    clock = new_clock()
+    svc = lending_services(db, clock, channel=SimulatedGateway(failure_rate=1.0, seed=7))
+    svc = replace(svc, config=replace(svc.config, payout_attempts=2))
+    loan_id = lending.accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    failed = lending.disburse(loan_id, "d", svc)
+    assert failed.payout.status is PayoutStatus.FAILED and failed.payout.attempts == 2
+    view = lending.get_loan(loan_id, svc)
+    assert view.record.stage is lending.LoanStage.CANCELLED
+    assert view.payouts[0].status is PayoutStatus.FAILED
+    assert ledger_snapshot(db) == (0, 0)
+
+
+def test_the_simulated_gateway_is_reproducible() -> None:
+    a, b = SimulatedGateway(0.5, seed=3), SimulatedGateway(0.5, seed=3)
+    runs = [[g.payout(f"p{i}", "l", 1).succeeded for i in range(50)] for g in (a, b)]
+    assert runs[0] == runs[1] and any(runs[0]) and not all(runs[0])

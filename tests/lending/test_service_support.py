@@ -1,0 +1,152 @@
+"""Builders for the lending service tests (no tests here): a migrated database, an approved
+application seeded without a model, the wired services, and the ledger checks every step runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from fengkong.core.clock import FakeClock
+from fengkong.core.ids import new_id
+from fengkong.core.money import Fen
+from fengkong.db.database import Database
+from fengkong.db.migrate import upgrade
+from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.outcome import Outcome
+from fengkong.decision.record import DecisionRecord
+from fengkong.ledger.accounts import AccountKey
+from fengkong.ledger.journal import balances, check_ledger, trial_balance
+from fengkong.lending.payment import PaymentChannel, SimulatedGateway
+from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.onboarding.application import StoredApplication
+
+START = date(2026, 3, 2)
+
+
+def new_clock(day: date = START) -> FakeClock:
+    return FakeClock(datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC))
+
+
+def migrated(url: str) -> Database:
+    db = Database(url)
+    upgrade(db)
+    return db
+
+
+def lending_services(
+    db: Database,
+    clock: FakeClock,
+    channel: PaymentChannel | None = None,
+    config: LendingConfig | None = None,
+) -> LendingServices:
+    return LendingServices(
+        uow=lambda: SqlUnitOfWork(db),
+        clock=clock,
+        channel=channel or SimulatedGateway(),
+        config=config or LendingConfig(),
+    )
+
+
+def seed_approved(
+    db: Database,
+    clock: FakeClock,
+    *,
+    amount: int = 1_000_000,
+    terms: int = 12,
+    score: int = 600,
+    outcome: Outcome = Outcome.APPROVE,
+) -> str:
+    """An application and its decision, stored as the decision service would store them."""
+    application_id = new_id("app", clock)
+    with SqlUnitOfWork(db) as uow:
+        uow.applications.add(
+            StoredApplication(
+                id=application_id,
+                received_at=clock.now(),
+                product="cash_loan",
+                amount=Fen(amount),
+                term_months=terms,
+                purpose="test",
+                monthly_income=Fen(1_000_000),
+                name_enc="x",
+                id_number_enc="x",
+                id_number_bidx=new_id("b", clock),
+                phone_enc="x",
+                phone_bidx=new_id("b", clock),
+            )
+        )
+        uow.decisions.add(
+            DecisionRecord(
+                id=new_id("dec", clock),
+                application_id=application_id,
+                decided_at=clock.now(),
+                outcome=outcome,
+                score=score,
+                pd="0.05",
+                approved_amount=Fen(amount) if outcome is Outcome.APPROVE else None,
+                reasons=(),
+                policy_version="test",
+                model_version=None,
+                model_sha256=None,
+                inputs={},
+                features={},
+                input_hash="0" * 64,
+            )
+        )
+        uow.commit()
+    return application_id
+
+
+def ledger_snapshot(db: Database) -> tuple[int, int]:
+    """(journal entries, postings): what must not move when a request is refused."""
+    with db.engine.connect() as conn:
+        entries = conn.execute(sa.text("select count(*) from journal_entries")).scalar_one()
+        postings = conn.execute(sa.text("select count(*) from journal_postings")).scalar_one()
+    return int(entries), int(postings)
+
+
+def assert_books_balance(db: Database) -> None:
+    """Trial balance agrees, stored balances equal the postings, every check passes, and each
+    loan's receivables in the ledger equal what its state says is outstanding."""
+    with SqlUnitOfWork(db) as uow:
+        entries = list(uow.journal.entries())
+        stored = uow.journal.balances()
+        loans = _loans(uow)
+    assert trial_balance(entries).is_balanced
+    assert check_ledger(entries) == ()
+    derived = balances(entries)
+    assert {k: v for k, v in stored.items() if v} == {k: v for k, v in derived.items() if v}
+    for record in loans:
+        left = record.state.outstanding
+        expected = {
+            "1303": left.principal,
+            "113201": left.interest,
+            "122101": left.fee,
+            "113202": left.penalty,
+        }
+        if record.stage.value in ("active", "settled"):
+            for code, amount in expected.items():
+                assert stored.get(AccountKey(code, record.loan_id), 0) == amount, (code, record)
+            assert (
+                stored.get(AccountKey("224101", record.loan_id), 0) == record.state.unapplied_credit
+            )
+            assert stored.get(AccountKey("1304", record.loan_id), 0) == record.allowance
+        elif record.stage.value == "written_off":
+            for code in expected:
+                assert stored.get(AccountKey(code, record.loan_id), 0) == 0
+            assert stored.get(AccountKey("1304", record.loan_id), 0) == 0
+    reserve = sum(r.reserve for r in loans)
+    assert stored.get(AccountKey("4102", None), 0) == reserve
+
+
+def _loans(uow: SqlUnitOfWork) -> Iterator:  # type: ignore[type-arg]
+    from fengkong.db.lending_tables import loans
+
+    ids = [r.id for r in uow.lending.session.execute(sa.select(loans.c.id))]
+    return [uow.lending.get_loan(i) for i in ids]  # type: ignore[return-value]
+
+
+RATE = Decimal("0.10")
