@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
 
 from bench.harness import Section, summary_us, time_calls
 from fengkong.demo import german_credit
 from fengkong.scoring.gbm import GBMModel
-from fengkong.scoring.train import binary_target, categorical_columns, train_scorecard
+from fengkong.scoring.train import binary_target, train_scorecard
 
 BATCH_ROWS = 1_000_000
 
@@ -38,21 +37,29 @@ def run() -> Section:
     i = iter(range(10**9))
     online = time_calls(lambda: scorecard.score(rows[next(i) % len(rows)]), 5000)
     batch = _rows_per_second(lambda: scorecard.score_batch(columns), len(big))
-    section.rows.append(("scorecard (`Scorecard.score` / `score_batch`)", *summary_us(online), batch))
+    section.rows.append(
+        ("scorecard (`Scorecard.score` / `score_batch`)", *summary_us(online), batch)
+    )
 
     frames = [X.iloc[[k]] for k in range(len(X))]
     j = iter(range(10**9))
     gbm_online = time_calls(lambda: gbm.predict_proba(frames[next(j) % len(frames)]), 1000)
     gbm_batch = _rows_per_second(lambda: gbm.predict_proba(big), len(big))
-    section.rows.append(("LightGBM via `GBMModel.predict_proba`", *summary_us(gbm_online), gbm_batch))
+    section.rows.append(
+        ("LightGBM via `GBMModel.predict_proba`", *summary_us(gbm_online), gbm_batch)
+    )
 
     encoded = gbm._check_scoring_frame(big)  # the same encoded matrix LightGBM itself sees
     if encoded is not None:
         raw_rows = [encoded[k : k + 1] for k in range(len(X))]
         m = iter(range(10**9))
-        raw_online = time_calls(lambda: gbm.booster_.predict(raw_rows[next(m) % len(raw_rows)]), 1000)
+        raw_online = time_calls(
+            lambda: gbm.booster_.predict(raw_rows[next(m) % len(raw_rows)]), 1000
+        )
         raw_batch = _rows_per_second(lambda: gbm.booster_.predict(encoded), len(big))
-        section.rows.append(("LightGBM raw `Booster.predict` (floor)", *summary_us(raw_online), raw_batch))
+        section.rows.append(
+            ("LightGBM raw `Booster.predict` (floor)", *summary_us(raw_online), raw_batch)
+        )
     section.notes.append(
         "Online = one application per call, after warm-up; batch = one vectorized call, best of 3."
     )

@@ -4,8 +4,10 @@ demo all start here and then call the same services."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
@@ -13,8 +15,12 @@ from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.decision.fraud_stage import FraudServices
 from fengkong.decision.bundle import PolicyBundle, read_bundle
+from fengkong.decision.engine import compile_policy
+from fengkong.decision.fraud_stage import FraudServices
+from fengkong.decision.pricing import price_cap_from_config
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.review import ReviewConfig, enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.service import ActivePolicy, ChampionCache, DecisionServices
 from fengkong.fraud.links import SqlIdentityLinks
@@ -42,11 +48,28 @@ class Context:
             vault=self.vault,
             champion=self.champion,
             fraud=self.fraud,
+            on_refer=self.queue_referral,
             model_challenge=ChallengerConfig(
                 share=self.settings.model_challenger_share,
                 mode=Mode(self.settings.model_challenger_mode),
             ),
         )
+
+    def queue_referral(self, uow: Any, decision: DecisionRecord, due_hours: int | None) -> None:
+        """Put a referred decision in the officers' queue, in the decision's own transaction;
+        the policy's review window wins over the configured one."""
+        config = ReviewConfig.from_settings(self.settings)
+        if due_hours is not None:
+            config = replace(
+                config,
+                sla=timedelta(hours=due_hours),
+                expire_after=max(config.expire_after, timedelta(hours=due_hours)),
+            )
+        enqueue_referral(uow, decision, self.clock, config)
+
+    def policy_validator(self, text: str) -> str:
+        """How a submitted policy is checked: compiled under this deployment's price cap."""
+        return compile_policy(text, cap=price_cap_from_config(self.settings.price_cap)).label
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)

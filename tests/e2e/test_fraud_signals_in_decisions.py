@@ -9,9 +9,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from factories import body
 from fastapi.testclient import TestClient
 
+from factories import body
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 from fengkong.fraud.keys import KeyType

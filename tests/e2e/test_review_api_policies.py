@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 
-STARTER = resources.files("fengkong.decision").joinpath("policies/starter.yaml").read_text("utf-8")
+STARTER = resources.files("fengkong.decision").joinpath("policies/retail-v1.yaml").read_text("utf-8")
 PROBLEM = "application/problem+json"
 
 
@@ -23,7 +23,8 @@ def client(context: Context) -> Iterator[TestClient]:
 
 
 def _doc(version: str) -> dict[str, str]:
-    return {"document": STARTER.replace("version: starter-v1", f"version: {version}")}
+    number = version.rsplit("-v", 1)[1]
+    return {"document": STARTER.replace("version: 1\n", f"version: {number}\n", 1)}
 
 
 def test_submit_request_approve(client: TestClient) -> None:

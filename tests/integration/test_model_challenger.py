@@ -7,8 +7,8 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from factories import body
 
+from factories import body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.core.errors import Conflict

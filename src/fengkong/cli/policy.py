@@ -39,10 +39,10 @@ def _doc(p: PolicyVersion, *, document: bool = False) -> dict[str, Any]:
 
 
 def _validator(ctx: object) -> Validate:
-    from fengkong.decision.policy_registry import validate_starter
+    from fengkong.decision.policy_registry import validate_policy
 
     hook = getattr(ctx, "policy_validator", None)
-    return hook if callable(hook) else validate_starter
+    return hook if callable(hook) else validate_policy
 
 
 @app.command("submit")

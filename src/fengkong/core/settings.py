@@ -44,7 +44,9 @@ class Settings(BaseSettings):
         description="JSON key ring for personal data; default `home`/keys.json, created in "
         "development, required in production.",
     )
-    policy_file: Path | None = Field(default=None, description="Policy YAML; default: starter.")
+    policy_file: Path | None = Field(
+        default=None, description="Policy document (YAML or JSON); default: the shipped retail-v1."
+    )
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
@@ -64,7 +66,14 @@ class Settings(BaseSettings):
     apr_cap: Decimal = Field(default=Decimal("0.24"), gt=0, le=1)
     lpr: Decimal | None = Field(default=None, gt=0, lt=Decimal("0.25"))
     lpr_date: date | None = None
-    review_sla_hours: int = Field(default=24, ge=1, description="Due time of a referral.")
+    review_sla_hours: int = Field(
+        default=24, ge=1, description="Due time of a referral when the policy names none."
+    )
+    review_claim_timeout_minutes: int = Field(default=30, ge=1)
+    review_four_eyes_above_fen: int = Field(
+        default=2_000_000, ge=0, description="Referred amounts above this need two officers."
+    )
+    review_expire_after_days: int = Field(default=14, ge=1)
 
     @property
     def resolved_database_url(self) -> str:

@@ -24,12 +24,15 @@ _KEY_SHORT = {
 }
 
 
+NOTHING_OWED = Fen(0)
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerHistory:
     """What we already know of this person (by resident-ID blind index)."""
 
     approved_before: int = 0
-    exposure: Fen = Fen(0)  # approved and not yet repaid, in fen
+    exposure: Fen = NOTHING_OWED  # approved and not yet repaid, in fen
 
     @property
     def returning(self) -> bool:

@@ -1,5 +1,5 @@
-"""Fraud signals into the decision: compute them for an application (velocity, lists, identity
-links), and the starter policy's fraud stage over their reasons."""
+"""Fraud signals of one application: velocity, lists and identity links, computed before it is
+scored; the policy's fraud stage reads them as facts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from fengkong.core.reason import Reason
-from fengkong.decision.outcome import Outcome
 from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.signals import (
@@ -70,17 +69,3 @@ def fraud_signals(
         fraud.links.link(LinkApplication(application_id, now, hashed)), fraud.thresholds
     )
     return velocity + lists + links
-
-
-def fraud_verdict(signals: Signals) -> tuple[Outcome | None, tuple[Reason, ...]]:
-    """The starter fraud stage: a black-list hit declines; any other fraud finding (velocity,
-    shared identities, grey list, counters unavailable) refers to an officer, unless the
-    applicant is white-listed; a missing device or IP is recorded but decides nothing."""
-    codes = [r for r in signals.reasons if not r.code.endswith("_UNKNOWN")]
-    black = tuple(r for r in codes if r.code.startswith("FRAUD_LIST_BLACK_"))
-    if black:
-        return Outcome.DECLINE, black
-    if any(r.code.startswith("FRAUD_LIST_WHITE_") for r in codes):
-        return None, ()
-    suspicious = tuple(r for r in codes if not r.code.startswith("FRAUD_LIST_WHITE_"))
-    return (Outcome.REFER, suspicious) if suspicious else (None, ())

@@ -25,14 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
-
-import yaml
+from typing import Protocol
 
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.decision.policy import parse_policy
+from fengkong.decision.engine import compile_policy
 from fengkong.decision.review import check_officer
 from fengkong.scoring.promotion import AuditAppender
 
@@ -93,15 +91,10 @@ def document_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def validate_starter(text: str) -> str:
-    """The default hook: the starter policy format of `fengkong.decision.policy`."""
-    try:
-        doc: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise Invalid((FieldError(("policy",), f"not valid YAML: {exc}"),)) from exc
-    if not isinstance(doc, dict):
-        raise Invalid((FieldError(("policy",), "a policy document is a mapping"),))
-    return parse_policy(doc).version
+def validate_policy(text: str) -> str:
+    """The default hook: compile the document as the decision engine would (JDM tables it names
+    resolve among the shipped ones) and return its label, e.g. `retail-v2`."""
+    return compile_policy(text).label
 
 
 class PolicyRepository(Protocol):
@@ -150,7 +143,7 @@ def submit(
     *,
     author: str,
     clock: Clock,
-    validate: Validate = validate_starter,
+    validate: Validate = validate_policy,
 ) -> tuple[PolicyVersion, bool]:
     """Store a document as a draft version. Submitting the same text again returns the stored
     version (and False); another text under a stored version is a `Conflict`: bump the version."""

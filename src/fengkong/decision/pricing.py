@@ -15,6 +15,7 @@ Newton's method in `Decimal` from the exact bracket, a few hundred µs, and agre
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_FLOOR, Decimal, localcontext
@@ -59,7 +60,7 @@ class PriceCap:
         )
 
 
-def price_cap_from_config(config: dict[str, object] | None) -> PriceCap:
+def price_cap_from_config(config: Mapping[str, object] | None) -> PriceCap:
     """`{"lpr": "0.031", "lpr_date": "2025-05-20"}` → 4 × LPR; `{"annual": "0.24"}`; None → 24 %."""
     if not config:
         return PriceCap.default()

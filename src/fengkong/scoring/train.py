@@ -59,9 +59,9 @@ def binary_target(column: pd.Series) -> np.ndarray:
         raise Invalid(
             (FieldError(("target",), f"not a binary target: unknown values {sorted(unknown)[:5]}"),)
         )
-    y: np.ndarray = column.map(
-        lambda v: 1 if str(v).strip().lower() in BAD_LABELS else 0
-    ).to_numpy(dtype=int)
+    y: np.ndarray = column.map(lambda v: 1 if str(v).strip().lower() in BAD_LABELS else 0).to_numpy(
+        dtype=int
+    )
     if y.min() == y.max():
         raise Invalid((FieldError(("target",), "the target has a single class"),))
     return y

@@ -37,7 +37,7 @@ ACTION_PROBLEMS = {
 def policy_validator(ctx: ContextDep) -> Validate:
     """The loader that checks a submitted document: the context's, when it offers one."""
     hook = getattr(ctx, "policy_validator", None)
-    return hook if callable(hook) else registry.validate_starter
+    return hook if callable(hook) else registry.validate_policy
 
 
 ValidatorDep = Annotated[Validate, Depends(policy_validator)]
