@@ -156,6 +156,15 @@ class ApplicationIn(BaseModel):
         )
 
 
+class StepUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    check: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description="The check the decision asked for, e.g. `liveness`"
+    )
+    passed: bool
+
+
 class ReasonOut(BaseModel):
     code: str
     text_en: str
@@ -171,6 +180,11 @@ class DecisionOut(BaseModel):
     probability_of_default: str | None
     requested_amount: str
     approved_amount: str | None
+    annual_rate: str | None = Field(None, description="Nominal annual rate offered")
+    term_months: int | None = None
+    offer: dict[str, Any] | None = Field(
+        None, description="APR (all-in), total interest and fees, and the schedule"
+    )
     reasons: list[ReasonOut]
     policy_version: str
     model_version: str | None
@@ -188,6 +202,9 @@ class DecisionOut(BaseModel):
             approved_amount=None
             if d.approved_amount is None
             else str(fen_to_yuan(d.approved_amount)),
+            annual_rate=d.annual_rate,
+            term_months=d.term_months,
+            offer=None if d.offer is None else dict(d.offer),
             reasons=[ReasonOut(**r.as_dict()) for r in d.reasons],
             policy_version=d.policy_version,
             model_version=d.model_version,

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import typer
 
-from fengkong.cli import applications, audit, db, lending, model, ops, score
-from fengkong.cli import fraud as fraud_cli
-from fengkong.cli import keys as keys_cli
-from fengkong.cli import policy as policy_cli
-from fengkong.cli import review as review_cli
+from fengkong.cli import (
+    applications,
+    audit,
+    db,
+    decision,
+    fraud,
+    keys,
+    lending,
+    model,
+    ops,
+    policy,
+    review,
+    score,
+)
 
 app = typer.Typer(
     name="fengkong",
@@ -17,19 +26,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command("demo")(ops.demo)
+app.command("serve")(ops.serve)
+app.command("apply")(applications.apply)
+app.command("score")(score.score)
+app.command("eod")(lending.eod)
 app.add_typer(db.app, name="db")
 app.add_typer(model.app, name="model")
-app.add_typer(audit.app, name="audit")
-app.add_typer(policy_cli.app, name="policy")
-app.add_typer(review_cli.app, name="review")
-app.add_typer(keys_cli.app, name="keys")
-app.add_typer(fraud_cli.app, name="fraud")
-app.command("apply")(applications.apply)
-app.command("serve")(ops.serve)
-app.command("demo")(ops.demo)
-app.command("score")(score.score)
+app.add_typer(decision.app, name="decision")
+app.add_typer(policy.app, name="policy")
+app.add_typer(review.app, name="review")
+app.add_typer(fraud.app, name="fraud")
+app.add_typer(keys.app, name="keys")
 app.add_typer(lending.app, name="loan")
-app.command("eod")(lending.eod)
+app.add_typer(audit.app, name="audit")
 
 if __name__ == "__main__":
     app()

@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from fengkong.api.deps import ContextDep, MetricsDep
-from fengkong.api.schemas import ApplicationIn, ApplicationOut, DecisionOut
+from fengkong.api.schemas import ApplicationIn, ApplicationOut, DecisionOut, StepUpIn
 from fengkong.core.money import fen_to_yuan
-from fengkong.decision.service import get_application, submit_application
+from fengkong.decision.service import complete_step_up, get_application, submit_application
 from fengkong.onboarding.service import masked_applicant
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -24,6 +24,26 @@ def create_application(body: ApplicationIn, ctx: ContextDep, metrics: MetricsDep
     decision = submit_application(request, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
     return DecisionOut.of(decision, request.amount)
+
+
+@router.post(
+    "/{application_id}/step-up",
+    responses={
+        404: {"description": "Unknown application"},
+        409: {"description": "The decision is not waiting for a step-up check"},
+    },
+)
+def step_up(
+    application_id: str, body: StepUpIn, ctx: ContextDep, metrics: MetricsDep
+) -> DecisionOut:
+    """Record the result of the identity check a `verify` decision asked for (e.g. a live face
+    check); the same policy then completes the decision."""
+    decision = complete_step_up(application_id, body.check, body.passed, ctx.decisions)
+    metrics.decisions.labels(decision.outcome.value).inc()
+    with ctx.uow() as uow:
+        app = uow.applications.get(application_id)
+    assert app is not None
+    return DecisionOut.of(decision, app.amount)
 
 
 @router.get("/{application_id}", responses={404: {"description": "Unknown application"}})

@@ -1,0 +1,56 @@
+"""`fengkong decision replay`: re-run stored decisions and check they come out the same."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.core.errors import FieldError, Invalid
+
+app = typer.Typer(help="Stored decisions: replay.", no_args_is_help=True)
+
+
+@app.command("replay")
+@cli_errors
+def replay(
+    decision_id: Annotated[str | None, typer.Argument(help="A decision id (dec_…).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every stored decision.")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="With --all: at most this many.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-run DECISION_ID (or --all) from its stored features, facts, model and policy bundle;
+    exit 1 if any outcome, limit, price, score or reason differs."""
+    from fengkong.decision.replay import replay_all
+
+    if (decision_id is None) == (not all_):
+        raise Invalid((FieldError(("decision_id",), "give one decision id, or --all"),))
+    ctx = context()
+    with ctx.uow() as uow:
+        ids = [decision_id] if decision_id else uow.decisions.ids(limit)
+        results = []
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("replaying decisions", total=len(ids))
+            for result in replay_all(uow, ctx.artifacts_dir, ids):
+                results.append(result)
+                progress.advance(task)
+    mismatched = [r for r in results if not r.matches]
+    if as_json:
+        emit_json(
+            {
+                "replayed": len(results),
+                "matched": len(results) - len(mismatched),
+                "mismatches": [
+                    {"decision_id": r.decision_id, "differences": list(r.differences)}
+                    for r in mismatched
+                ],
+            }
+        )
+    else:
+        out.print(f"replayed {len(results)} decisions: {len(results) - len(mismatched)} identical")
+        for r in mismatched:
+            out.print(f"  {r.decision_id}: " + "; ".join(r.differences), markup=False)
+    if mismatched:
+        raise typer.Exit(EXIT_FAILED)

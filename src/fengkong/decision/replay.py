@@ -1,0 +1,97 @@
+"""Replay: re-run a stored decision from what it stored — the model that scored it, over the
+stored features, and the policy bundle that decided it, over the stored facts — and say whether
+the same outcome, limit, price and reasons come out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from fengkong.core.clock import BUSINESS_TZ
+from fengkong.core.errors import IntegrityBroken, NotFound
+from fengkong.decision.bundle import PolicyBundle
+from fengkong.decision.engine import CompiledPolicy, evaluate
+from fengkong.decision.facts import facts_from_json
+from fengkong.decision.outcome import Outcome
+from fengkong.decision.record import DecisionRecord
+from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    decision_id: str
+    differences: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def matches(self) -> bool:
+        return not self.differences
+
+
+class Replayer:
+    """Replays decisions, loading each model and policy bundle once."""
+
+    def __init__(self, uow: object, artifacts_dir: Path) -> None:
+        self.uow = uow
+        self.artifacts_dir = artifacts_dir
+        self._models: dict[str, LoadedScorecard | LoadedGBM] = {}
+        self._policies: dict[str, CompiledPolicy] = {}
+
+    def replay(self, d: DecisionRecord) -> ReplayResult:
+        found: list[str] = []
+        if d.model_version is not None:
+            model = self._model(d.model_version, d.model_sha256)
+            result = model.score(d.features)
+            if result.score != d.score:
+                found.append(f"score {result.score} != stored {d.score}")
+            pd_ = str(Decimal(repr(result.pd)).quantize(Decimal("0.000001")))
+            if pd_ != d.pd:
+                found.append(f"pd {pd_} != stored {d.pd}")
+        policy = self._policy(d)
+        as_of = d.decided_at.astimezone(BUSINESS_TZ).date()
+        verdict = evaluate(policy, facts_from_json(d.facts), as_of=as_of)
+        outcome = Outcome(verdict.outcome.value)
+        if outcome != d.outcome:
+            found.append(f"outcome {outcome.value} != stored {d.outcome.value}")
+        approved = verdict.limit if outcome == Outcome.APPROVE else None
+        if approved != d.approved_amount:
+            found.append(f"approved amount {approved} != stored {d.approved_amount}")
+        rate = None if verdict.annual_rate is None else str(verdict.annual_rate)
+        if rate != d.annual_rate:
+            found.append(f"annual rate {rate} != stored {d.annual_rate}")
+        codes = [r.code for r in verdict.reasons]
+        stored = [r.code for r in d.reasons if not r.code.startswith("SC_")]
+        if codes != stored:
+            found.append(f"reasons {codes} != stored {stored}")
+        return ReplayResult(d.id, tuple(found))
+
+    def _model(self, version: str, sha256: str | None) -> LoadedScorecard | LoadedGBM:
+        if version not in self._models:
+            row = self.uow.models.get(version)  # type: ignore[attr-defined]
+            if row is None:
+                raise NotFound(f"model {version} is not in the registry")
+            if sha256 is not None and row.sha256 != sha256:
+                raise IntegrityBroken(f"model {version} changed since it decided")
+            self._models[version] = load_model(row, self.artifacts_dir)
+        return self._models[version]
+
+    def _policy(self, d: DecisionRecord) -> CompiledPolicy:
+        sha = d.policy_sha256
+        if sha is None:
+            raise NotFound(f"decision {d.id} has no stored policy to replay")
+        if sha not in self._policies:
+            stored = self.uow.policy_bundles.get(sha)  # type: ignore[attr-defined]
+            if stored is None:
+                raise IntegrityBroken(f"policy bundle {sha} of decision {d.id} is gone")
+            self._policies[sha] = PolicyBundle.from_dict(stored, sha).compile()
+        return self._policies[sha]
+
+
+def replay_all(uow: object, artifacts_dir: Path, ids: list[str]) -> Iterator[ReplayResult]:
+    replayer = Replayer(uow, artifacts_dir)
+    for decision_id in ids:
+        record = uow.decisions.get(decision_id)  # type: ignore[attr-defined]
+        if record is None:
+            raise NotFound(f"no decision {decision_id!r}")
+        yield replayer.replay(record)
