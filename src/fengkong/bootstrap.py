@@ -15,14 +15,14 @@ from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.decision.bundle import PolicyBundle, read_bundle
+from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.engine import compile_policy
 from fengkong.decision.fraud_stage import FraudServices
 from fengkong.decision.pricing import price_cap_from_config
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
-from fengkong.decision.service import ActivePolicy, ChampionCache, DecisionServices
+from fengkong.decision.service import ChampionCache, DecisionServices
 from fengkong.fraud.links import SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.velocity_factory import velocity_store
@@ -49,6 +49,11 @@ class Context:
             champion=self.champion,
             fraud=self.fraud,
             on_refer=self.queue_referral,
+            policies=PolicyCache(self.policy, self.settings.price_cap),
+            policy_challenge=ChallengerConfig(
+                share=self.settings.policy_challenger_share,
+                mode=Mode(self.settings.policy_challenger_mode),
+            ),
             model_challenge=ChallengerConfig(
                 share=self.settings.model_challenger_share,
                 mode=Mode(self.settings.model_challenger_mode),

@@ -61,6 +61,17 @@ class Settings(BaseSettings):
         description="split: the challenger decides its share; shadow: it only scores beside.",
     )
 
+    policy_challenger_share: Decimal = Field(
+        default=Decimal(0),
+        ge=0,
+        le=1,
+        description="Share of applications the registry's challenger policy sees.",
+    )
+    policy_challenger_mode: Literal["split", "shadow"] = Field(
+        default="shadow",
+        description="split: the challenger policy decides its share; shadow: recorded only.",
+    )
+
     # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction; with
     # `lpr` and `lpr_date` set, the cap is 4 × that one-year LPR instead.
     apr_cap: Decimal = Field(default=Decimal("0.24"), gt=0, le=1)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fengkong.core.errors import IntegrityBroken
 from fengkong.decision.document import parse_document
@@ -88,3 +88,55 @@ def _table_names(text: str, source: str) -> list[str]:
     fraud = data.get("fraud") if isinstance(data, dict) else None
     tables = fraud.get("tables") if isinstance(fraud, dict) else None
     return [t for t in tables if isinstance(t, str)] if isinstance(tables, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class ActivePolicy:
+    """A policy ready to decide: the stored bundle and its compiled form."""
+
+    bundle: PolicyBundle
+    compiled: CompiledPolicy
+
+    @classmethod
+    def of(cls, bundle: PolicyBundle) -> ActivePolicy:
+        return cls(bundle, bundle.compile())
+
+    @property
+    def version(self) -> str:
+        return self.compiled.label
+
+
+class RegistryReader(Protocol):
+    def with_status(self, status: Any) -> Any: ...
+
+
+class PolicyCache:
+    """The policies the registry has activated (champion and challenger), compiled once per
+    document; until the registry activates one, the configured policy decides."""
+
+    def __init__(self, fallback: ActivePolicy, cap: Mapping[str, str]) -> None:
+        self.fallback = fallback
+        self.cap = dict(cap)
+        self._compiled: dict[str, ActivePolicy] = {}
+
+    def current(self, policies: RegistryReader) -> tuple[ActivePolicy, ActivePolicy | None]:
+        from fengkong.decision.policy_registry import PolicyStatus
+
+        active = policies.with_status(PolicyStatus.ACTIVE)
+        challenger = policies.with_status(PolicyStatus.CHALLENGER)
+        champion = self.fallback if active is None else self._of(active.version, active.document)
+        return champion, None if challenger is None else self._of(
+            challenger.version, challenger.document
+        )
+
+    def _of(self, version: str, document: str) -> ActivePolicy:
+        key = hashlib.sha256(document.encode()).hexdigest()
+        if key not in self._compiled:
+            folder = resources.files("fengkong.decision").joinpath("policies")
+            tables = {
+                n: folder.joinpath(n).read_text(encoding="utf-8")
+                for n in _table_names(document, version)
+                if folder.joinpath(n).is_file()
+            }
+            self._compiled[key] = ActivePolicy.of(PolicyBundle(version, document, tables, self.cap))
+        return self._compiled[key]

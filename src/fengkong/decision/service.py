@@ -15,7 +15,7 @@ from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, IntegrityBroken, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
-from fengkong.decision.bundle import PolicyBundle
+from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, RegistryReader
 from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
 from fengkong.decision.facts import CustomerHistory, facts_from_json, facts_to_json, policy_facts
 from fengkong.decision.fraud_stage import FraudServices, fraud_signals
@@ -78,6 +78,8 @@ class DecisionUnitOfWork(Protocol):
     def consents(self) -> ConsentRepository: ...
     @property
     def policy_bundles(self) -> PolicyBundleStore: ...
+    @property
+    def policies(self) -> RegistryReader: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -119,32 +121,18 @@ class ChampionCache:
 
 
 @dataclass(frozen=True, slots=True)
-class ActivePolicy:
-    """The policy deciding now: the stored bundle and its compiled form."""
-
-    bundle: PolicyBundle
-    compiled: CompiledPolicy
-
-    @classmethod
-    def of(cls, bundle: PolicyBundle) -> ActivePolicy:
-        return cls(bundle, bundle.compile())
-
-    @property
-    def version(self) -> str:
-        return self.compiled.label
-
-
-@dataclass(frozen=True, slots=True)
 class DecisionServices:
     uow: Callable[[], DecisionUnitOfWork]
     clock: Clock
-    policy: ActivePolicy
+    policy: ActivePolicy  # the configured policy, deciding until the registry activates one
     vault: PersonalDataVault
     champion: ChampionCache
     fraud: FraudServices | None = None
     # share and mode of the model challenge; the challenger itself is the registry's
     model_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
     on_refer: Callable[[Any, DecisionRecord, int | None], None] | None = None
+    policies: PolicyCache | None = None  # the registry's active and challenger policies
+    policy_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
 
 
 def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months: int) -> None:
@@ -167,11 +155,12 @@ def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months
 
 
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
-    policy = svc.policy.compiled
+    application_id = new_id("app", svc.clock)
+    deciding, shadow_policy = _policies_for(application_id, svc)
+    policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
     now = svc.clock.now()
     as_of = svc.clock.business_date()
-    application_id = new_id("app", svc.clock)
     inputs = model_inputs(req, svc.clock)
     features = APPLICATION_FEATURES.compute_online(inputs)
     signals = (
@@ -212,10 +201,12 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             stored_features={**features, **signals.features, **_shadow_features(shadow, features)},
             facts=facts,
             signal_reasons=signals.reasons,
-            policy_sha256=svc.policy.bundle.sha256,
+            policy_sha256=deciding.bundle.sha256,
         )
+        if shadow_policy is not None:
+            decision = _with_shadow_policy(decision, shadow_policy, facts, as_of)
         uow.policy_bundles.remember(
-            svc.policy.bundle.sha256, policy.label, svc.policy.bundle.as_dict(), now
+            deciding.bundle.sha256, policy.label, deciding.bundle.as_dict(), now
         )
         uow.applications.add(sealed)
         uow.decisions.add(decision)
@@ -243,8 +234,7 @@ def complete_step_up(
         if asked is not None and asked != check:
             raise Invalid((FieldError(("check",), f"this decision asked for {asked!r}"),))
         bundle = _bundle(uow, current)
-        same = bundle.sha256 == svc.policy.bundle.sha256
-        policy = svc.policy.compiled if same else bundle.compile()
+        policy = bundle.compile()
         facts = {**facts_from_json(current.facts), f"step_up.{check}": passed}
         as_of = current.decided_at.astimezone(BUSINESS_TZ).date()
         verdict = evaluate(policy, facts, as_of=as_of)
@@ -272,6 +262,38 @@ def complete_step_up(
             svc.on_refer(uow, decision, verdict.review_due_hours)
         uow.commit()
     return decision
+
+
+def _policies_for(
+    application_id: str, svc: DecisionServices
+) -> tuple[ActivePolicy, ActivePolicy | None]:
+    """The policy that decides this application, and a challenger to run beside it in shadow."""
+    if svc.policies is None:
+        return svc.policy, None
+    with svc.uow() as uow:
+        champion, challenger = svc.policies.current(uow.policies)
+    if challenger is None or svc.policy_challenge.share == 0:
+        return champion, None
+    config = replace(svc.policy_challenge, version=challenger.version)
+    chosen = route(champion.version, config, application_id)
+    deciding = challenger if chosen.deciding == challenger.version else champion
+    return deciding, (challenger if chosen.shadow == challenger.version else None)
+
+
+def _with_shadow_policy(
+    decision: DecisionRecord, shadow: ActivePolicy, facts: Mapping[str, object], as_of: date
+) -> DecisionRecord:
+    """Record what the challenger would have decided; it is never acted upon."""
+    verdict = evaluate(shadow.compiled, facts, as_of=as_of, offer=False)
+    entry = {
+        "stage": "shadow_policy",
+        "policy": shadow.version,
+        "outcome": verdict.outcome.value,
+        "limit_fen": verdict.limit,
+        "annual_rate": None if verdict.annual_rate is None else str(verdict.annual_rate),
+        "fired": [r.code for r in verdict.reasons],
+    }
+    return replace(decision, trace=(*decision.trace, entry))
 
 
 def _bundle(uow: DecisionUnitOfWork, decision: DecisionRecord) -> PolicyBundle:
