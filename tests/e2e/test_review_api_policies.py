@@ -12,7 +12,9 @@ from fastapi.testclient import TestClient
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 
-STARTER = resources.files("fengkong.decision").joinpath("policies/retail-v1.yaml").read_text("utf-8")
+STARTER = (
+    resources.files("fengkong.decision").joinpath("policies/retail-v1.yaml").read_text("utf-8")
+)
 PROBLEM = "application/problem+json"
 
 

@@ -3,6 +3,8 @@ maker-checker (request, approve, reject)."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +14,7 @@ from rich.table import Table
 from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
 
 if TYPE_CHECKING:
+    from fengkong.decision.backtest import BacktestReport
     from fengkong.decision.policy_registry import PolicyVersion, Validate
 
 app = typer.Typer(
@@ -181,3 +184,166 @@ def policy_show(version: str, as_json: JsonOpt = False) -> None:
     else:
         out.print(f"# {policy.version} ({policy.status.value}, sha256 {policy.sha256})")
         out.print(policy.document, markup=False, highlight=False)
+
+
+def _day(text: str | None, option: str) -> date | None:
+    from fengkong.core.errors import FieldError, Invalid
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid((FieldError((option,), f"not a date (YYYY-MM-DD): {text!r}"),)) from None
+
+
+def _candidate_bundle(reference: str, uow: Any, like: Any) -> Any:
+    """A policy file when REFERENCE names one (or looks like one), else a registry version."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.decision.backtest import stored_candidate
+    from fengkong.decision.bundle import read_bundle
+
+    path = Path(reference)
+    if path.exists() or path.suffix.lower() in (".yaml", ".yml", ".json"):
+        try:
+            return read_bundle(path, dict(like.cap))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Invalid((FieldError(("candidate",), f"cannot read {path}: {exc}"),)) from None
+    return stored_candidate(uow, reference, like)
+
+
+def _percent(rate: Decimal | None) -> str:
+    return "-" if rate is None else f"{rate * 100:.2f} %"
+
+
+@app.command("backtest")
+@cli_errors
+def policy_backtest(
+    candidate: Annotated[
+        str, typer.Argument(help="A policy file (YAML or JSON) or a stored policy version.")
+    ],
+    since: Annotated[str, typer.Option(help="First business date decided, YYYY-MM-DD.")],
+    until: Annotated[
+        str | None, typer.Option(help="Last business date decided (default: up to now).")
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare with this policy (file or version) re-run on the same facts, instead "
+            "of the stored decisions: champion against challenger."
+        ),
+    ] = None,
+    lgd: Annotated[str, typer.Option(help="Loss given default for expected loss.")] = "0.45",
+    as_json: JsonOpt = False,
+) -> None:
+    """Run CANDIDATE over the decisions stored since a date and compare it with them: approval,
+    expected and observed bad rates, expected loss, the swap set and price changes."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.decision.backtest import run_backtest
+
+    first = _day(since, "since")
+    assert first is not None
+    last = _day(until, "until")
+    try:
+        loss_given_default = Decimal(lgd)
+    except ArithmeticError:
+        raise Invalid((FieldError(("lgd",), f"not a number: {lgd!r}"),)) from None
+    ctx = context()
+    with ctx.uow() as uow:
+        policy = _candidate_bundle(candidate, uow, ctx.policy.bundle).compile()
+        champion = (
+            None
+            if baseline is None
+            else _candidate_bundle(baseline, uow, ctx.policy.bundle).compile()
+        )
+    report = run_backtest(ctx.uow(), policy, first, last, lgd=loss_given_default, baseline=champion)
+    document = {
+        "since": first.isoformat(),
+        "until": None if last is None else last.isoformat(),
+        "baseline": "stored decisions" if champion is None else champion.label,
+        **report.as_dict(),
+    }
+    if as_json:
+        emit_json(document)
+        return
+    _print_backtest(report, "stored" if champion is None else champion.label)
+
+
+def _print_backtest(report: BacktestReport, current: str) -> None:
+    from fengkong.core.money import format_fen
+
+    window = f"{report.first_decided_on} to {report.last_decided_on}"
+    out.print(
+        f"[bold]{report.policy}[/] over {report.decisions} decisions, {window}"
+        + (f" ({report.skipped} without facts skipped)" if report.skipped else ""),
+        highlight=False,
+    )
+    now, then = report.current, report.candidate
+    sides = Table("", current, report.policy, title="Current against candidate")
+    for outcome in ("approve", "decline", "refer", "verify"):
+        sides.add_row(
+            f"{outcome} (rate)",
+            f"{now.count(outcome)} ({_percent(now.rate(outcome))})",
+            f"{then.count(outcome)} ({_percent(then.rate(outcome))})",
+        )
+    sides.add_row(
+        "approved amount", format_fen(now.approved.amount), format_fen(then.approved.amount)
+    )
+    sides.add_row(
+        "expected bad rate (mean PD)",
+        _percent(now.approved.expected_bad_rate),
+        _percent(then.approved.expected_bad_rate),
+    )
+    sides.add_row(
+        "observed bad rate (known)",
+        f"{_percent(now.approved.observed_bad_rate)} ({now.approved.observed_known})",
+        f"{_percent(then.approved.observed_bad_rate)} ({then.approved.observed_known})",
+    )
+    sides.add_row(
+        f"expected loss (LGD {report.lgd})",
+        format_fen(now.approved.expected_loss),
+        format_fen(then.approved.expected_loss),
+    )
+    out.print(sides)
+    swaps = Table(
+        "swap",
+        "count",
+        "amount",
+        "expected bad rate",
+        "observed bad rate (known)",
+        "expected loss",
+        title="Swap set",
+    )
+    for name, group in (("in", report.swap_in), ("out", report.swap_out)):
+        swaps.add_row(
+            name,
+            str(group.count),
+            format_fen(group.amount),
+            _percent(group.expected_bad_rate),
+            f"{_percent(group.observed_bad_rate)} ({group.observed_known})",
+            format_fen(group.expected_loss),
+        )
+    out.print(swaps)
+    prices = report.price_changes
+    moves = Table("approved by both", "up", "down", "same", "mean change", title="Price changes")
+    mean = prices.mean_rate_change
+    moves.add_row(
+        f"rate ({prices.priced})",
+        str(prices.up),
+        str(prices.down),
+        str(prices.same),
+        "-" if mean is None else f"{mean * 100:+.4f} pp",
+    )
+    moves.add_row(
+        f"amount ({prices.both_approved})",
+        str(prices.amount_up),
+        str(prices.amount_down),
+        str(prices.amount_same),
+        "",
+    )
+    out.print(moves)
+    if report.decline_reasons:
+        reasons = Table("code", "declines", title="Candidate's decline reasons")
+        for code, n in report.decline_reasons:
+            reasons.add_row(code, str(n))
+        out.print(reasons)

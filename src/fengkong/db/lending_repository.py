@@ -435,6 +435,15 @@ class SqlLendingRepository:
         ).first()
         return None if row is None else self._record(row._mapping)
 
+    def loans_for_applications(self, application_ids: Sequence[str]) -> dict[str, LoanRecord]:
+        """The loans booked from these applications, by application id (read only)."""
+        if not application_ids:
+            return {}
+        rows = self.session.execute(
+            sa.select(loans).where(loans.c.application_id.in_(sorted(set(application_ids))))
+        )
+        return {r._mapping["application_id"]: self._record(r._mapping) for r in rows}
+
     def save_loan(self, record: LoanRecord, now: datetime) -> LoanRecord:
         """Write the record if the row is still at `record.revision`; else `StaleLoan`."""
         values = self._loan_values(record, now)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.decision.outcome import Outcome, Reason
@@ -230,6 +232,38 @@ class SqlDecisionRepository:
             sa.select(decisions).where(decisions.c.application_id == application_id)
         ).first()
         return None if row is None else _decision(row._mapping)
+
+    def since(
+        self, start: date, until: date | None = None, *, page_size: int = 500
+    ) -> Iterator[DecisionRecord]:
+        """Decisions made on business dates [start, until] (open-ended without `until`), oldest
+        first, read a page at a time by keyset on (decided_at, id), so a long history streams."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        begin = datetime.combine(start, time(0), BUSINESS_TZ)
+        window = [decisions.c.decided_at >= begin]
+        if until is not None:
+            end = datetime.combine(until + timedelta(days=1), time(0), BUSINESS_TZ)
+            window.append(decisions.c.decided_at < end)
+        after: tuple[datetime, str] | None = None
+        while True:
+            query = sa.select(decisions).where(*window)
+            if after is not None:
+                query = query.where(
+                    sa.or_(
+                        decisions.c.decided_at > after[0],
+                        sa.and_(decisions.c.decided_at == after[0], decisions.c.id > after[1]),
+                    )
+                )
+            rows = self.session.execute(
+                query.order_by(decisions.c.decided_at, decisions.c.id).limit(page_size)
+            ).all()
+            for row in rows:
+                yield _decision(row._mapping)
+            if len(rows) < page_size:
+                return
+            last = rows[-1]._mapping
+            after = (last["decided_at"], last["id"])
 
     def count_by_outcome(self) -> dict[str, int]:
         rows = self.session.execute(

@@ -4,9 +4,12 @@ The acting officer is named by the `X-Officer` header until authentication lands
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from fengkong.api.deps import ContextDep
 from fengkong.api.review_schemas import (
@@ -18,6 +21,7 @@ from fengkong.api.review_schemas import (
     PolicySubmitIn,
 )
 from fengkong.api.routes.review import OfficerDep
+from fengkong.decision import backtest as backtests
 from fengkong.decision import policy_registry as registry
 from fengkong.decision.policy_registry import Role, Validate
 
@@ -119,3 +123,49 @@ def reject_policy_activation(
         )
         uow.commit()
     return PolicyOut.of(policy)
+
+
+class BacktestIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"since": "2026-01-01", "until": "2026-03-31"}},
+    )
+
+    since: date = Field(description="First business date decided")
+    until: date | None = Field(None, description="Last business date decided (default: all)")
+    baseline: str | None = Field(
+        None,
+        description="A stored version re-run on the same facts in place of the stored decisions "
+        "(champion against challenger)",
+    )
+    lgd: Decimal = Field(backtests.DEFAULT_LGD, ge=0, le=1, description="Loss given default")
+
+
+@router.post(
+    "/{version}/backtest",
+    responses={
+        404: {"description": "Unknown version, or no stored decisions in the window"},
+        422: {"description": "Bad dates, or the document does not compile: line and reason"},
+    },
+)
+def backtest_policy(version: str, body: BacktestIn, ctx: ContextDep) -> dict[str, Any]:
+    """Run VERSION over the decisions stored in the window and compare it with them (or with
+    the baseline): approval, expected and observed bad rates, expected loss, the swap set, price
+    changes and the candidate's decline reasons. Reads only."""
+    like = ctx.policy.bundle
+    with ctx.uow() as uow:
+        candidate = backtests.stored_candidate(uow, version, like).compile()
+        baseline = (
+            None
+            if body.baseline is None
+            else backtests.stored_candidate(uow, body.baseline, like).compile()
+        )
+    report = backtests.run_backtest(
+        ctx.uow(), candidate, body.since, body.until, lgd=body.lgd, baseline=baseline
+    )
+    return {
+        "since": body.since.isoformat(),
+        "until": None if body.until is None else body.until.isoformat(),
+        "baseline": "stored decisions" if baseline is None else baseline.label,
+        **report.as_dict(),
+    }
