@@ -26,6 +26,9 @@ from fengkong.decision.service import ChampionCache, DecisionServices
 from fengkong.fraud.links import SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.velocity_factory import velocity_store
+from fengkong.lending.delinquency import WriteOffPolicy
+from fengkong.lending.payment import SimulatedGateway
+from fengkong.lending.service import LendingConfig, LendingServices
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
 
@@ -39,6 +42,7 @@ class Context:
     champion: ChampionCache
     fraud: FraudServices | None = None
     decisions: DecisionServices = field(init=False)
+    lending: LendingServices = field(init=False)
 
     def __post_init__(self) -> None:
         self.decisions = DecisionServices(
@@ -59,6 +63,19 @@ class Context:
                 mode=Mode(self.settings.model_challenger_mode),
             ),
         )
+        self.lending = self._lending()
+
+    def _lending(self) -> LendingServices:
+        s = self.settings
+        config = LendingConfig(
+            apr_cap=price_cap_from_config(s.price_cap).annual,
+            write_off=WriteOffPolicy(min_days_past_due=s.lending_write_off_dpd),
+            reserve_rate=s.lending_reserve_rate,
+            payout_attempts=s.lending_payout_attempts,
+            eod_chunk=s.eod_chunk,
+        )
+        channel = SimulatedGateway(failure_rate=s.simulated_failure_rate)
+        return LendingServices(uow=self.uow, clock=self.clock, channel=channel, config=config)
 
     def queue_referral(self, uow: Any, decision: DecisionRecord, due_hours: int | None) -> None:
         """Put a referred decision in the officers' queue, in the decision's own transaction;

@@ -72,6 +72,23 @@ class Settings(BaseSettings):
         description="split: the challenger policy decides its share; shadow: recorded only.",
     )
 
+    lending_write_off_dpd: int = Field(default=180, ge=1, description="Days past due to write off.")
+    lending_reserve_rate: Decimal = Field(
+        default=Decimal("0.015"),
+        ge=0,
+        le=1,
+        description="General risk reserve, share of principal.",
+    )
+    lending_payout_attempts: int = Field(default=3, ge=1)
+    eod_chunk: int = Field(default=500, ge=1, description="Loans per end-of-day transaction.")
+    payment_channel: Literal["simulated"] = Field(
+        default="simulated",
+        description="Payout and auto-debit channel; `simulated` is the built-in test gateway.",
+    )
+    simulated_failure_rate: float = Field(
+        default=0.0, ge=0, le=1, description="Share of simulated payouts that fail (tests, drills)."
+    )
+
     # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction; with
     # `lpr` and `lpr_date` set, the cap is 4 × that one-year LPR instead.
     apr_cap: Decimal = Field(default=Decimal("0.24"), gt=0, le=1)

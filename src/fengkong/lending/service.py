@@ -384,6 +384,10 @@ class DecisionReader(Protocol):
     def for_application(self, application_id: str) -> Any: ...
 
 
+class PolicyBundleReader(Protocol):
+    def get(self, sha256: str) -> dict[str, Any] | None: ...
+
+
 class LendingUnitOfWork(Protocol):
     @property
     def lending(self) -> LendingRepository: ...
@@ -395,6 +399,8 @@ class LendingUnitOfWork(Protocol):
     def applications(self) -> ApplicationReader: ...
     @property
     def decisions(self) -> DecisionReader: ...
+    @property
+    def policy_bundles(self) -> PolicyBundleReader: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -550,12 +556,11 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
         raise NotApproved(
             f"application {application_id} was not approved ({decision.outcome.value})"
         )
-    product = svc.config.product(svc.config.offer_product)
-    rate = svc.config.rate_for(decision.score)
+    product, rate, term = _priced_by(uow, decision, svc)
     offer = quote(
         product,
         Fen(decision.approved_amount),
-        application.term_months,
+        term or application.term_months,
         rate,
         svc.clock.business_date(),
     )
@@ -564,6 +569,22 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
             f"the offer's APR {offer.apr} is over the cap {svc.config.apr_cap}; not offered"
         )
     return Offer(application_id, product, offer, decision.score)
+
+
+def _priced_by(
+    uow: LendingUnitOfWork, decision: Any, svc: LendingServices
+) -> tuple[Product, Decimal, int | None]:
+    """The product, rate and term the decision's policy priced; decisions made without a price
+    fall back to the configured rate card."""
+    if decision.annual_rate is not None and decision.policy_sha256 is not None:
+        stored = uow.policy_bundles.get(decision.policy_sha256)
+        if stored is not None:
+            from fengkong.decision.bundle import PolicyBundle
+
+            policy = PolicyBundle.from_dict(stored, decision.policy_sha256).compile()
+            return policy.product, Decimal(decision.annual_rate), decision.term_months
+    product = svc.config.product(svc.config.offer_product)
+    return product, svc.config.rate_for(decision.score), None
 
 
 def quote_offer(application_id: str, svc: LendingServices) -> Offer:
