@@ -32,3 +32,30 @@ def test_offer_matches_the_decision(client: TestClient) -> None:
     disclosed = Decimal(decision["offer"]["apr"])
     assert abs(Decimal(o["apr"]) - disclosed) < Decimal("0.000001")
     assert Decimal(o["apr"]) <= Decimal("0.24")
+
+
+def test_a_booked_loan_makes_a_returning_customer_with_exposure(
+    client: TestClient, context: Context
+) -> None:
+    first = client.post("/v1/applications", json=body()).json()
+    assert first["outcome"] == "approve"
+    facts = _facts(context, first["application_id"])
+    assert facts["customer.returning"] is False
+    assert facts["existing_exposure"] == 0
+    app_id = first["application_id"]
+    booked = client.post(f"/v1/loans/offers/{app_id}/accept", headers={"Idempotency-Key": "acc-1"})
+    assert booked.status_code in (200, 201), booked.text
+    loan_id = booked.json()["loan_id"]
+    paid = client.post(f"/v1/loans/{loan_id}/disburse", headers={"Idempotency-Key": "pay-1"})
+    assert paid.status_code == 200, paid.text
+    second = client.post("/v1/applications", json=body(amount="2000.00")).json()
+    facts = _facts(context, second["application_id"])
+    assert facts["customer.returning"] is True
+    assert facts["existing_exposure"] == 500_000  # the first loan's principal, still owed
+
+
+def _facts(context: Context, application_id: str) -> dict[str, object]:
+    with context.uow() as uow:
+        record = uow.decisions.for_application(application_id)
+    assert record is not None
+    return dict(record.facts)

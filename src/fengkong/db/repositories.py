@@ -212,20 +212,38 @@ class SqlDecisionRepository:
         return [r[0] for r in self.session.execute(query)]
 
     def history(self, id_number_bidx: str) -> tuple[int, int]:
-        """Approved decisions for this person before now, and their approved amounts summed."""
-        row = self.session.execute(
+        """This person's loans with us (booked and not cancelled), and their exposure: the
+        principal still outstanding on live loans plus approvals not yet booked."""
+        from fengkong.db.lending_tables import loans
+
+        mine = sa.select(applications.c.id).where(applications.c.id_number_bidx == id_number_bidx)
+        booked = self.session.execute(
             sa.select(
-                sa.func.count(), sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0)
-            )
-            .select_from(
-                decisions.join(applications, decisions.c.application_id == applications.c.id)
-            )
-            .where(
-                applications.c.id_number_bidx == id_number_bidx,
-                decisions.c.outcome == Outcome.APPROVE.value,
-            )
+                sa.func.count(),
+                sa.func.coalesce(
+                    sa.func.sum(
+                        sa.case(
+                            (
+                                loans.c.status.in_(("active", "pending_disbursement")),
+                                loans.c.principal_outstanding_fen,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                    0,
+                ),
+            ).where(loans.c.application_id.in_(mine), loans.c.status != "cancelled")
         ).one()
-        return int(row[0]), int(row[1])
+        unbooked = self.session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0)).where(
+                decisions.c.application_id.in_(mine),
+                decisions.c.outcome == Outcome.APPROVE.value,
+                ~decisions.c.application_id.in_(
+                    sa.select(loans.c.application_id).where(loans.c.application_id.is_not(None))
+                ),
+            )
+        ).scalar_one()
+        return int(booked[0]), int(booked[1]) + int(unbooked)
 
     def for_application(self, application_id: str) -> DecisionRecord | None:
         row = self.session.execute(

@@ -31,12 +31,12 @@ NOTHING_OWED = Fen(0)
 class CustomerHistory:
     """What we already know of this person (by resident-ID blind index)."""
 
-    approved_before: int = 0
-    exposure: Fen = NOTHING_OWED  # approved and not yet repaid, in fen
+    loans_before: int = 0  # booked with us, not cancelled
+    exposure: Fen = NOTHING_OWED  # outstanding principal plus approvals not yet booked, fen
 
     @property
     def returning(self) -> bool:
-        return self.approved_before > 0
+        return self.loans_before > 0
 
 
 def policy_facts(

@@ -174,7 +174,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         result = model.score(features)
         pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
         consents = _consents(uow, sealed.id_number_bidx, req, svc.clock)
-        approved_before, exposure = uow.decisions.history(sealed.id_number_bidx)
+        loans_before, exposure = uow.decisions.history(sealed.id_number_bidx)
         facts = policy_facts(
             features=features,
             signals=signals.features,
@@ -184,7 +184,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             term_months=req.term_months,
             monthly_income=req.monthly_income,
             existing_monthly_debt=req.existing_monthly_debt,
-            history=CustomerHistory(approved_before, Fen(exposure)),
+            history=CustomerHistory(loans_before, Fen(exposure)),
             consents=consents,
         )
         verdict = evaluate(policy, facts, as_of=as_of)
