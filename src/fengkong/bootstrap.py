@@ -17,7 +17,7 @@ from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.engine import compile_policy
-from fengkong.decision.fraud_stage import FraudServices
+from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.pricing import price_cap_from_config
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, enqueue_referral
@@ -154,4 +154,5 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
         lists=SqlFraudLists(db, vault.blind_index, clock),
         links=SqlIdentityLinks(db),
         hasher=vault.blind_index,
+        anomaly=AnomalyCache(settings.artifacts_dir),
     )

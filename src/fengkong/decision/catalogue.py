@@ -20,6 +20,7 @@ facts the decision service supplies:
 | `velocity.*` | number | counts, e.g. `velocity.id.24h.count`, `velocity.device.1h.count` |
 | `links.*` | number | identity-graph signals, e.g. `links.component_size` |
 | `step_up.*` | flag | result of a step-up check, e.g. `step_up.liveness` (absent until done) |
+| `anomaly.score_permille`, `anomaly.outlier` | number, flag | the promoted anomaly model's score and verdict (absent without one) |
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ SERVICE_FACTS: Mapping[str, FeatureSpec] = dict(
         _spec("velocity.*", N, "Application velocity", "申请频次"),
         _spec("links.*", N, "Identity links", "关联关系"),
         _spec("step_up.*", F, "Step-up check passed", "加强验证通过"),
+        _spec("anomaly.score_permille", N, "Anomaly score (‰)", "异常分（千分）"),
+        _spec("anomaly.outlier", F, "Anomalous application", "异常申请"),
     )
 )
 

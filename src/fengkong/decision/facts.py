@@ -85,6 +85,9 @@ def policy_facts(
     for fact, signal in links.items():
         if signal in signals:
             facts[fact] = signals[signal]
+    for name in ("anomaly.score_permille", "anomaly.outlier"):
+        if name in signals:
+            facts[name] = signals[name]
     return facts
 
 

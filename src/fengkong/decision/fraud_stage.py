@@ -3,11 +3,14 @@ scored; the policy's fraud stage reads them as facts."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
 from fengkong.core.reason import Reason
+from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME, LoadedAnomaly, load_anomaly_champion
 from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.signals import (
@@ -35,6 +38,7 @@ class FraudServices:
     links: SqlIdentityLinks
     hasher: Callable[[str, str], str]
     thresholds: FraudThresholds = DEFAULT_THRESHOLDS
+    anomaly: AnomalyCache | None = None
 
 
 def fraud_signals(
@@ -69,3 +73,22 @@ def fraud_signals(
         fraud.links.link(LinkApplication(application_id, now, hashed)), fraud.thresholds
     )
     return velocity + lists + links
+
+
+class AnomalyCache:
+    """The promoted anomaly model, loaded once per version; none promoted means no signal."""
+
+    def __init__(self, artifacts_dir: Path) -> None:
+        self.artifacts_dir = artifacts_dir
+        self._loaded: LoadedAnomaly | None = None
+
+    def signals(self, models: Any, row: Mapping[str, object]) -> Signals:
+        champion = models.champion(ANOMALY_MODEL_NAME)
+        if champion is None:
+            return Signals({}, ())
+        if self._loaded is None or (self._loaded.version, self._loaded.sha256) != (
+            champion.version,
+            champion.sha256,
+        ):
+            self._loaded = load_anomaly_champion(models, self.artifacts_dir)
+        return self._loaded.signal(row)

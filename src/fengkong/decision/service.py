@@ -172,6 +172,9 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     with svc.uow() as uow:
         model, shadow = _models_for(application_id, uow.models, svc)
         result = model.score(features)
+        if svc.fraud is not None and svc.fraud.anomaly is not None:
+            row = {**inputs, "age": features.get("age_in_years"), **signals.features}
+            signals = signals + svc.fraud.anomaly.signals(uow.models, row)
         pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
         consents = _consents(uow, sealed.id_number_bidx, req, svc.clock)
         loans_before, exposure = uow.decisions.history(sealed.id_number_bidx)
