@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bench.harness import Section, machine
 
-BENCHMARKS = ("model_quality", "scoring", "decision", "policy_eval")
+BENCHMARKS = ("model_quality", "scoring", "decision", "policy_eval", "fraud_signals", "eod")
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 MARK = "<!-- bench:{} -->"
 
@@ -28,7 +28,7 @@ def main(names: list[str]) -> int:
     for name in chosen:
         print(f"running bench.{name} …", file=sys.stderr, flush=True)
         module = importlib.import_module(f"bench.{name}")
-        section: Section = module.run()
+        section: Section = module.section() if hasattr(module, "section") else module.run()
         sections[name] = section.markdown()
         print(section.markdown(), file=sys.stderr)
     _write(sections)

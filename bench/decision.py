@@ -1,0 +1,96 @@
+"""A whole decision in process — validation, features, fraud signals, score, policy, and the
+transaction that stores application, decision and audit record — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from bench.harness import Section, summary_us, time_calls
+from fengkong.api.schemas import ApplicationIn
+from fengkong.bootstrap import bootstrap
+from fengkong.core.settings import Settings
+from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.decision.service import submit_application
+from fengkong.demo import application_body, german_credit
+from fengkong.scoring.promotion import promote_audited, register_audited
+from fengkong.scoring.train import train_scorecard
+
+PG_URL = os.environ.get(
+    "FENGKONG_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+CALLS = int(os.environ.get("FENGKONG_BENCH_DECISIONS", "1000"))
+
+
+def _measure(url: str, home: Path) -> list[float]:
+    data = german_credit()
+    trained = train_scorecard(data, "creditability")
+    ctx = bootstrap(
+        Settings(env="test", home=home, database_url=url),
+        policy=read_shipped_bundle("demo-german.yaml"),
+    )
+    with ctx.uow() as uow:
+        model = register_audited(
+            uow, ctx.artifacts_dir, name="application", scorecard=trained.model.scorecard_,
+            data_fingerprint=trained.data_fingerprint, params=trained.params,
+            metrics=trained.metrics, actor="bench", clock=ctx.clock,
+        )  # fmt: skip
+        promote_audited(uow, model.version, actor="bench", clock=ctx.clock)
+        uow.commit()
+    rng = random.Random(0)
+    as_of = ctx.clock.business_date()
+    rows = [r for _, r in data.iterrows()]
+    bodies = []
+    for i in range(CALLS + 50):
+        payload = application_body(rows[i % len(rows)], as_of, rng)
+        payload["term_months"] = 12
+        bodies.append(payload)
+    it = iter(bodies)
+
+    def decide() -> None:
+        request = ApplicationIn.model_validate(next(it)).to_request(as_of)
+        submit_application(request, ctx.decisions)
+
+    try:
+        return time_calls(decide, CALLS, warmup=50)
+    finally:
+        ctx.close()
+
+
+def run() -> Section:
+    section = Section(
+        title="A whole decision, in process",
+        command="python -m bench decision",
+        lines=[
+            f"{CALLS} applications after 50 warm-up, each its own transaction: validation, "
+            "features, velocity/lists/links, scorecard, compiled policy with offer, and the "
+            "writes (application, decision, audit record, policy bundle). Goal: p99 ≤ 10 ms.",
+        ],
+        table_header=("database", "p50 µs", "p99 µs", "mean µs"),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = _measure(f"sqlite:///{tmp}/bench.db", Path(tmp))
+        section.rows.append(("SQLite (file, WAL)", *summary_us(sqlite)))
+        schema = f"bench_{uuid.uuid4().hex[:8]}"
+        admin = sa.create_engine(PG_URL)
+        try:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'create schema "{schema}"'))
+            pg = _measure(f"{PG_URL}?options=-csearch_path%3D{schema}", Path(tmp) / "pg")
+            section.rows.append(("PostgreSQL (local, TCP)", *summary_us(pg)))
+        except sa.exc.OperationalError as exc:
+            section.notes.append(f"PostgreSQL not measured: {exc.orig}")
+        finally:
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
+            admin.dispose()
+    return section
+
+
+if __name__ == "__main__":
+    print(run().markdown())
