@@ -28,7 +28,9 @@ from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
+from fengkong.lending.reminders import LogChannel, WebhookChannel
 from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.servicing import ReminderChannel, ServicingServices
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
 
@@ -43,6 +45,7 @@ class Context:
     fraud: FraudServices | None = None
     decisions: DecisionServices = field(init=False)
     lending: LendingServices = field(init=False)
+    servicing: ServicingServices = field(init=False)
 
     def __post_init__(self) -> None:
         self.decisions = DecisionServices(
@@ -64,6 +67,18 @@ class Context:
             ),
         )
         self.lending = self._lending()
+        self.servicing = ServicingServices(
+            lending=self.lending, vault=self.vault, channel=self._reminder_channel()
+        )
+
+    def _reminder_channel(self) -> ReminderChannel:
+        if self.settings.reminder_channel == "webhook":
+            if not self.settings.reminder_webhook_url:
+                raise Invalid(
+                    (FieldError(("reminder_webhook_url",), "the webhook channel needs a URL"),)
+                )
+            return WebhookChannel(self.settings.reminder_webhook_url)
+        return LogChannel()
 
     def _lending(self) -> LendingServices:
         s = self.settings

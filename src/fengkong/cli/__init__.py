@@ -18,6 +18,7 @@ from fengkong.cli import (
     policy,
     review,
     score,
+    servicing,
 )
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.add_typer(fraud.app, name="fraud")
 app.add_typer(keys.app, name="keys")
 app.add_typer(lending.app, name="loan")
 app.add_typer(audit.app, name="audit")
+app.add_typer(servicing.app, name="servicing")
 
 if __name__ == "__main__":
     app()

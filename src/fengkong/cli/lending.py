@@ -22,16 +22,7 @@ KeyOpt = Annotated[
 
 
 def services() -> Any:
-    from fengkong.lending.payment import SimulatedGateway
-    from fengkong.lending.service import LendingConfig, LendingServices
-
-    ctx = context()
-    wired = getattr(ctx, "lending", None)
-    if isinstance(wired, LendingServices):
-        return wired
-    return LendingServices(
-        uow=ctx.uow, clock=ctx.clock, channel=SimulatedGateway(), config=LendingConfig()
-    )
+    return context().lending
 
 
 def _loan_doc(view: Any, on: date) -> dict[str, Any]:
@@ -245,13 +236,18 @@ def eod(
     for a date, resumable after a crash, and catches up missed dates in order."""
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.lending.eod import run_end_of_day
+    from fengkong.lending.servicing import servicing_steps
 
-    svc = services()
+    ctx = context()
+    svc = ctx.lending
     try:
         day = date.fromisoformat(business_date) if business_date else svc.clock.business_date()
     except ValueError as exc:
         raise Invalid((FieldError(("date",), f"not a date: {business_date!r}"),)) from exc
-    report = run_end_of_day(day, svc, partitions=partitions, chunk=chunk)
+    # Auto-debit, reminders, guarantor calls, collateral, collections and the black-list check
+    # run after the loans of each date.
+    steps = servicing_steps(ctx.servicing)
+    report = run_end_of_day(day, svc, partitions=partitions, chunk=chunk, steps=steps)
     doc = report.as_dict()
     if as_json:
         emit_json(doc)

@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         default=0.0, ge=0, le=1, description="Share of simulated payouts that fail (tests, drills)."
     )
 
+    reminder_channel: Literal["log", "webhook"] = Field(
+        default="log", description="Where borrower reminders go: the log, or a webhook."
+    )
+    reminder_webhook_url: str | None = Field(
+        default=None, description="With reminder_channel=webhook: the URL that receives them."
+    )
+
     # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction; with
     # `lpr` and `lpr_date` set, the cap is 4 × that one-year LPR instead.
     apr_cap: Decimal = Field(default=Decimal("0.24"), gt=0, le=1)

@@ -17,6 +17,7 @@ from fengkong.db.repositories import (
     SqlModelRepository,
     SqlPolicyBundles,
 )
+from fengkong.db.servicing_repository import SqlServicingRepository
 from fengkong.onboarding.consent import SqlConsentRepository
 
 
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     reviews: SqlReviewRepository
     policies: SqlPolicyRepository
     consents: SqlConsentRepository
+    servicing: SqlServicingRepository
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(self._session)
         self.policies = SqlPolicyRepository(self._session)
         self.consents = SqlConsentRepository(self._session)
+        self.servicing = SqlServicingRepository(self._session)
         return self
 
     def __exit__(

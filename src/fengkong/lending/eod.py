@@ -11,11 +11,14 @@
   twice for a date even if progress were lost. Partitions are independent: separate processes
   (or a Spark/Dask map over partition numbers) can run them side by side.
 - `close_loan_day` is the pure per-loan step; everything else is storage around it.
+- `steps` are further per-date jobs (auto-debit, reminders, guarantor calls, margin calls,
+  collections) run after every partition is done and before the date is marked done; each must
+  be idempotent for its date, since a rerun after a crash runs them again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -42,6 +45,7 @@ ONE_DAY = timedelta(days=1)
 SYSTEM = "system:eod"
 NewEntryId = Callable[[], str]
 ChunkHook = Callable[[date, int, int], None]  # (business date, partition, chunk number)
+DateStep = Callable[[date], Mapping[str, int]]  # one date's extra job → counts for the summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +322,7 @@ def run_end_of_day(
     partitions: int = 1,
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
+    steps: Sequence[DateStep] = (),
 ) -> EodReport:
     """`fengkong eod --date D`: run (or finish) D and any missed date before it, in order."""
     with svc.uow() as uow:
@@ -329,7 +334,7 @@ def run_end_of_day(
     totals: dict[str, Mapping[str, int]] = {}
     for day in dates_to_run(business_date, last):
         totals[day.isoformat()] = run_business_date(
-            day, svc, partitions=partitions, chunk=chunk, before_commit=before_commit
+            day, svc, partitions=partitions, chunk=chunk, before_commit=before_commit, steps=steps
         )
         ran.append(day)
     return EodReport(business_date, tuple(ran), False, totals)
@@ -342,6 +347,7 @@ def run_business_date(
     partitions: int = 1,
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
+    steps: Sequence[DateStep] = (),
 ) -> Mapping[str, int]:
     """One date: every partition, then the run record. Safe to call again after a crash."""
     with svc.uow() as uow:
@@ -359,19 +365,24 @@ def run_business_date(
             chunk=chunk,
             before_commit=before_commit,
         )
+    extra: dict[str, int] = {}
+    for step in steps:
+        for name, count in step(business_date).items():
+            extra[name] = extra.get(name, 0) + int(count)
     with svc.uow() as uow:
         summary = Totals()
         for progress in uow.lending.all_eod_progress(business_date):
             summary.add(progress["totals"])
+        done = {**summary.as_dict(), **extra}
         now = svc.clock.now()
-        uow.lending.finish_eod(business_date, now, summary.as_dict())
+        uow.lending.finish_eod(business_date, now, done)
         uow.audit.append(
             at=now,
             actor=SYSTEM,
             action="eod.completed",
             subject_type="eod",
             subject_id=business_date.isoformat(),
-            payload={"partitions": partitions, **summary.as_dict()},
+            payload={"partitions": partitions, **done},
         )
         uow.commit()
-    return summary.as_dict()
+    return done

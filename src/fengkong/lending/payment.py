@@ -31,20 +31,42 @@ class PayoutResult:
 class PaymentChannel(Protocol):
     def payout(self, payout_id: str, loan_id: str, amount: Fen) -> PayoutResult: ...
 
+    def debit(self, debit_id: str, loan_id: str, card: str, amount: Fen) -> PayoutResult:
+        """代扣: take `amount` from the bound `card`; `debit_id` is the channel's idempotency key,
+        so asking again for the same id never debits twice, it answers with what happened."""
+        ...
+
 
 class SimulatedGateway:
     """Pays out in memory. Failures are configurable and reproducible: each attempt fails with
     probability `failure_rate` drawn from a generator seeded by (`seed`, payout id, attempt), and
-    the first `fail_first` attempts of every payout fail outright."""
+    the first `fail_first` attempts of every payout fail outright.
 
-    def __init__(self, failure_rate: float = 0.0, seed: int = 0, fail_first: int = 0) -> None:
-        if not 0.0 <= failure_rate <= 1.0:
-            raise ValueError("failure_rate must be in [0, 1]")
+    Debits (代扣) fail alike with `debit_failure_rate`, and the first `debit_fail_first` debit ids
+    of each loan are declined (say, insufficient funds); a debit id answers the same every time.
+    """
+
+    def __init__(
+        self,
+        failure_rate: float = 0.0,
+        seed: int = 0,
+        fail_first: int = 0,
+        *,
+        debit_failure_rate: float = 0.0,
+        debit_fail_first: int = 0,
+    ) -> None:
+        if not 0.0 <= failure_rate <= 1.0 or not 0.0 <= debit_failure_rate <= 1.0:
+            raise ValueError("failure rates must be in [0, 1]")
         self.failure_rate = failure_rate
         self.seed = seed
         self.fail_first = fail_first
+        self.debit_failure_rate = debit_failure_rate
+        self.debit_fail_first = debit_fail_first
         self.paid: dict[str, Fen] = {}
         self.attempts: dict[str, int] = {}
+        self.debited: dict[str, Fen] = {}  # debit id → amount taken
+        self.debit_results: dict[str, PayoutResult] = {}
+        self.debits_per_loan: dict[str, int] = {}
 
     def payout(self, payout_id: str, loan_id: str, amount: Fen) -> PayoutResult:
         if payout_id in self.paid:
@@ -57,6 +79,22 @@ class SimulatedGateway:
             return PayoutResult(False, error=f"simulated failure on attempt {attempt}")
         self.paid[payout_id] = amount
         return PayoutResult(True, _reference(payout_id))
+
+    def debit(self, debit_id: str, loan_id: str, card: str, amount: Fen) -> PayoutResult:
+        known = self.debit_results.get(debit_id)
+        if known is not None:
+            return known
+        seen = self.debits_per_loan.get(loan_id, 0) + 1
+        self.debits_per_loan[loan_id] = seen
+        digest = hashlib.sha256(f"{self.seed}:debit:{debit_id}".encode()).digest()
+        draw = random.Random(int.from_bytes(digest[:8], "big")).random()
+        if seen <= self.debit_fail_first or draw < self.debit_failure_rate:
+            result = PayoutResult(False, error="simulated decline: insufficient funds")
+        else:
+            self.debited[debit_id] = amount
+            result = PayoutResult(True, _reference(debit_id))
+        self.debit_results[debit_id] = result
+        return result
 
 
 def _reference(payout_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Header, status
 
 from fengkong.api.deps import ContextDep
 from fengkong.api.loan_schemas import (
@@ -25,8 +25,7 @@ from fengkong.api.loan_schemas import (
 )
 from fengkong.core.money import yuan_to_fen
 from fengkong.lending import service as lending
-from fengkong.lending.payment import SimulatedGateway
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.service import LendingServices
 
 loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
 lines_router = APIRouter(prefix="/v1/lines", tags=["credit lines"])
@@ -38,22 +37,9 @@ PROBLEMS = {
 }
 
 
-def get_lending(request: Request, ctx: ContextDep) -> LendingServices:
-    """The lending services of the app: the context's own when bootstrap wires them, else built
-    once over the context with the default configuration and the simulated gateway."""
-    wired = getattr(ctx, "lending", None)
-    if isinstance(wired, LendingServices):
-        return wired
-    cached = getattr(request.app.state, "lending", None)
-    if not isinstance(cached, LendingServices):
-        cached = LendingServices(
-            uow=ctx.uow,
-            clock=ctx.clock,
-            channel=SimulatedGateway(),
-            config=LendingConfig(),
-        )
-        request.app.state.lending = cached
-    return cached
+def get_lending(ctx: ContextDep) -> LendingServices:
+    lending: LendingServices = ctx.lending
+    return lending
 
 
 LendingDep = Annotated[LendingServices, Depends(get_lending)]

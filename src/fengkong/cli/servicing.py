@@ -1,0 +1,379 @@
+"""`fengkong servicing …`: guarantors, guarantees, cards, collateral, collections and line
+borrowers from the command line. Every reporting command takes `--json`."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, out
+from fengkong.core.money import fen_to_yuan, yuan_to_fen
+
+app = typer.Typer(
+    help="Servicing: guarantees, auto-debit cards, collateral, collections.", no_args_is_help=True
+)
+
+
+def services() -> Any:
+    from fengkong.lending.servicing import ServicingServices
+
+    ctx = context()
+    servicing: ServicingServices = ctx.servicing
+    return servicing
+
+
+def _y(fen: int) -> str:
+    return str(fen_to_yuan(fen))
+
+
+@app.command("guarantor-add")
+@cli_errors
+def guarantor_add(
+    name: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    id_number: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    phone: Annotated[str | None, typer.Option()] = None,
+    company: Annotated[bool, typer.Option(help="A company: the ID is its USCC.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a guarantor (sealed by the vault; the same identity gives the same guarantor)."""
+    from fengkong.lending.guarantee import GuarantorIdentity, GuarantorKind, register_guarantor
+
+    kind = GuarantorKind.COMPANY if company else GuarantorKind.INDIVIDUAL
+    g = register_guarantor(
+        GuarantorIdentity(kind, name, id_number, phone), services(), actor=actor_of_cli()
+    )
+    doc = {"guarantor_id": g.guarantor_id, "kind": g.kind.value}
+    emit_json(doc) if as_json else out.print(f"guarantor {g.guarantor_id} ({g.kind.value})")
+
+
+@app.command("guarantee-add")
+@cli_errors
+def guarantee_add(
+    loan_id: str,
+    share: Annotated[str, typer.Option(help="Share of what is owed, e.g. 0.5")],
+    guarantor: Annotated[str | None, typer.Option(help="Guarantor id")] = None,
+    group: Annotated[str | None, typer.Option(help="联保 group id")] = None,
+    borrower_member: Annotated[
+        str | None, typer.Option(help="The group member who borrows")
+    ] = None,
+    cap: Annotated[str | None, typer.Option(help="Cap in yuan")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Attach a guarantor, or a joint-guarantee group, to a loan."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.lending.guarantee import add_group_guarantee, add_guarantee
+
+    svc = services()
+    if (guarantor is None) == (group is None):
+        raise Invalid((FieldError(("guarantor",), "give --guarantor or --group"),))
+    if guarantor is not None:
+        made: tuple[Any, ...] = (
+            add_guarantee(
+                loan_id,
+                guarantor,
+                Decimal(share),
+                svc,
+                cap=None if cap is None else int(yuan_to_fen(cap)),
+                actor=actor_of_cli(),
+            ),
+        )
+    else:
+        assert group is not None
+        made = add_group_guarantee(
+            loan_id,
+            group,
+            Decimal(share),
+            svc,
+            borrower_member=borrower_member,
+            actor=actor_of_cli(),
+        )
+    docs = [{"guarantee_id": g.guarantee_id, "guarantor_id": g.guarantor_id} for g in made]
+    emit_json(docs) if as_json else out.print(f"{len(docs)} guarantee(s) on {loan_id}")
+
+
+@app.command("group-add")
+@cli_errors
+def group_add(
+    name: str,
+    member: Annotated[list[str], typer.Option(help="Guarantor id; repeat for each member")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a 联保 group whose members guarantee each other's loans."""
+    from fengkong.lending.guarantee import create_group
+
+    g = create_group(name, member, services(), actor=actor_of_cli())
+    doc = {"group_id": g.group_id, "members": list(g.members)}
+    emit_json(doc) if as_json else out.print(f"group {g.group_id}: {', '.join(g.members)}")
+
+
+@app.command("exposure")
+@cli_errors
+def exposure(guarantor_id: str, as_json: JsonOpt = False) -> None:
+    """A guarantor's exposure: its share of what is outstanding on each loan it guarantees."""
+    from fengkong.lending.guarantee import guarantor_exposure
+
+    e = guarantor_exposure(guarantor_id, services())
+    doc = {
+        "guarantor_id": guarantor_id,
+        "total": _y(e.total),
+        "loans": [{"loan_id": x.loan_id, "exposure": _y(x.amount)} for x in e.lines],
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"exposure of {guarantor_id}: ¥{doc['total']}")
+
+
+@app.command("card-bind")
+@cli_errors
+def card_bind(
+    loan_id: str,
+    card_number: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Bind the card a loan is auto-debited from on its due dates."""
+    from fengkong.lending.autodebit import bind_card
+
+    card = bind_card(loan_id, card_number, services(), actor=actor_of_cli())
+    doc = {"loan_id": loan_id, "card": card.display, "status": card.status.value}
+    emit_json(doc) if as_json else out.print(f"{loan_id}: card {card.display} bound")
+
+
+@app.command("debits")
+@cli_errors
+def debits(loan_id: str, as_json: JsonOpt = False) -> None:
+    """Every auto-debit attempt of a loan."""
+    from fengkong.lending.autodebit import debit_attempts
+
+    docs: list[dict[str, Any]] = [
+        {
+            "due_date": a.due_date.isoformat(),
+            "attempt": a.attempt,
+            "on": a.business_date.isoformat(),
+            "amount": _y(a.amount),
+            "status": a.status.value,
+            "error": a.error,
+        }
+        for a in debit_attempts(loan_id, services())
+    ]
+    if as_json:
+        emit_json(docs)
+        return
+    table = Table("due", "attempt", "on", "amount", "status", "error")
+    for d in docs:
+        table.add_row(
+            d["due_date"], str(d["attempt"]), d["on"], d["amount"], d["status"], d["error"] or ""
+        )
+    out.print(table)
+
+
+@app.command("collateral-add")
+@cli_errors
+def collateral_add(
+    loan_id: str,
+    type: Annotated[str, typer.Option(help="deposit, property, vehicle, …")],
+    value: Annotated[str, typer.Option(help="Yuan")],
+    source: Annotated[str, typer.Option()] = "appraisal",
+    description: Annotated[str, typer.Option()] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Pledge collateral (or top up) with its first valuation; the LTV is reviewed at once."""
+    from fengkong.lending.collateral_service import add_collateral
+
+    view = add_collateral(
+        loan_id,
+        type,
+        int(yuan_to_fen(value)),
+        services(),
+        source=source,
+        description=description,
+        actor=actor_of_cli(),
+    )
+    _print_collateral(view, as_json)
+
+
+@app.command("collateral-value")
+@cli_errors
+def collateral_value(
+    item_id: str,
+    value: Annotated[str, typer.Option(help="Yuan")],
+    source: Annotated[str, typer.Option()] = "appraisal",
+    as_json: JsonOpt = False,
+) -> None:
+    """A new valuation of a collateral item."""
+    from fengkong.lending.collateral_service import revalue_collateral
+
+    view = revalue_collateral(
+        item_id, int(yuan_to_fen(value)), services(), source=source, actor=actor_of_cli()
+    )
+    _print_collateral(view, as_json)
+
+
+@app.command("collateral")
+@cli_errors
+def collateral_show(loan_id: str, as_json: JsonOpt = False) -> None:
+    """A loan's collateral, LTV and margin calls."""
+    from fengkong.lending.collateral_service import collateral_of
+
+    _print_collateral(collateral_of(loan_id, services()), as_json)
+
+
+def _print_collateral(view: Any, as_json: bool) -> None:
+    doc = {
+        "loan_id": view.loan_id,
+        "ltv": str(view.ltv),
+        "items": [
+            {"item_id": i.item_id, "type": i.type.value, "haircut": str(i.haircut)}
+            for i in view.items
+        ],
+        "margin_calls": [
+            {
+                "opened_on": c.opened_on.isoformat(),
+                "deadline": c.deadline.isoformat(),
+                "status": c.status.value,
+            }
+            for c in view.calls
+        ],
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"{view.loan_id}: LTV {doc['ltv']}, {len(view.items)} item(s)")
+    for c in doc["margin_calls"]:
+        out.print(f"  margin call {c['opened_on']} → {c['deadline']}: {c['status']}")
+
+
+@app.command("queue")
+@cli_errors
+def queue(
+    limit: Annotated[int, typer.Option()] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """The collections queue, riskiest first."""
+    from fengkong.lending.collections import collection_queue
+
+    cases = collection_queue(services(), limit=limit)
+    docs: list[dict[str, Any]] = [
+        {
+            "loan_id": c.loan_id,
+            "bucket": c.bucket,
+            "days_past_due": c.days_past_due,
+            "pd": None if c.pd is None else str(c.pd),
+            "score": c.score,
+            "overdue": _y(c.overdue),
+            "flags": list(c.flags),
+        }
+        for c in cases
+    ]
+    if as_json:
+        emit_json(docs)
+        return
+    table = Table("loan", "bucket", "DPD", "PD", "score", "overdue", "flags")
+    for d in docs:
+        table.add_row(
+            d["loan_id"],
+            d["bucket"],
+            str(d["days_past_due"]),
+            d["pd"] or "",
+            "" if d["score"] is None else str(d["score"]),
+            d["overdue"],
+            ",".join(d["flags"]),
+        )
+    out.print(table)
+
+
+@app.command("act")
+@cli_errors
+def act(
+    loan_id: str,
+    kind: Annotated[str, typer.Option(help="call, sms, visit or legal")],
+    note: Annotated[str, typer.Option()],
+    officer: Annotated[str, typer.Option()],
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a collections action."""
+    from fengkong.lending.collections import record_action
+
+    done = record_action(loan_id, kind, note, officer, services())
+    doc = {"action_id": done.action_id, "kind": done.kind.value}
+    emit_json(doc) if as_json else out.print(f"{loan_id}: {done.kind.value} recorded")
+
+
+@app.command("promise")
+@cli_errors
+def promise(
+    loan_id: str,
+    amount: Annotated[str, typer.Option(help="Yuan")],
+    on: Annotated[str, typer.Option("--on", help="Promised date YYYY-MM-DD")],
+    officer: Annotated[str, typer.Option()],
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a promise to pay."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.lending.collections import record_promise
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError as exc:
+        raise Invalid((FieldError(("on",), f"not a date: {on!r}"),)) from exc
+    made = record_promise(loan_id, int(yuan_to_fen(amount)), day, officer, services())
+    doc = {"promise_id": made.promise_id, "status": made.status.value}
+    emit_json(doc) if as_json else out.print(f"{loan_id}: promise {made.promise_id} recorded")
+
+
+@app.command("line-borrower")
+@cli_errors
+def line_borrower(
+    line_id: str,
+    application_id: Annotated[str | None, typer.Option()] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    id_number: Annotated[str | None, typer.Option()] = None,
+    language: Annotated[str | None, typer.Option(help="zh-CN or en")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record whose line it is (by blind index), for the end-of-day black-list check."""
+    from fengkong.lending.servicing import bind_line_borrower
+
+    bound = bind_line_borrower(
+        line_id,
+        services(),
+        application_id=application_id,
+        id_number=id_number,
+        phone=phone,
+        language=language,
+        actor=actor_of_cli(),
+    )
+    doc = {"line_id": line_id, "language": bound.language}
+    emit_json(doc) if as_json else out.print(f"line {line_id}: borrower bound")
+
+
+@cli_errors
+def eod(
+    business_date: Annotated[
+        str | None, typer.Option("--date", help="Business date YYYY-MM-DD (default: today).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """End of day with every servicing step (auto-debit, reminders, guarantor calls, margin
+    calls, collections, black-list check) after the loan chunks."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.lending.eod import run_end_of_day
+    from fengkong.lending.servicing import servicing_steps
+
+    svc = services()
+    try:
+        day = date.fromisoformat(business_date) if business_date else svc.clock.business_date()
+    except ValueError as exc:
+        raise Invalid((FieldError(("date",), f"not a date: {business_date!r}"),)) from exc
+    report = run_end_of_day(day, svc.lending, steps=servicing_steps(svc))
+    doc = report.as_dict()
+    emit_json(doc) if as_json else out.print(
+        f"end of day: ran {', '.join(doc['ran']) or 'nothing'}"
+    )
+
+
+app.command("eod")(eod)

@@ -1,0 +1,402 @@
+"""Servicing around a booked loan: what guarantees, auto-debit, reminders, collections, collateral
+and the black-list trigger share — their configuration, the services they run on, the reminder
+channel port, and the end-of-day steps (`servicing_steps`) that `eod.run_end_of_day` runs after
+the loan chunks of each date.
+
+Every step is idempotent for its date: what it does is recorded under a unique key (a debit per
+loan, due date and attempt; a reminder per subject, kind and date; a call per guarantee; a margin
+call per loan and opening date; a black-list action per line and list entry), so a rerun of the
+date after a crash does nothing twice. State changes are audited in the transaction making them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from fengkong.core.clock import Clock
+from fengkong.core.errors import FieldError, Invalid, NotFound
+from fengkong.core.money import Fen
+from fengkong.lending.collateral import (
+    DEFAULT_COLLATERAL_POLICY,
+    DEFAULT_HAIRCUTS,
+    CollateralPolicy,
+    CollateralType,
+)
+from fengkong.lending.eod import DateStep
+from fengkong.lending.loan import LoanState
+from fengkong.lending.service import LendingServices, LoanRecord
+
+SYSTEM = "system:servicing"
+LANGUAGES = ("zh-CN", "en")
+
+
+class BlacklistAction(StrEnum):
+    CLOSE = "close"
+    FREEZE = "freeze"
+
+
+@dataclass(frozen=True, slots=True)
+class ServicingConfig:
+    """Everything servicing is configured by; the integrator maps settings onto it."""
+
+    guarantee_call_dpd: int = 30  # call the guarantors once a loan is this many days past due
+    debit_retry_days: tuple[int, ...] = (1, 3)  # days after the due date a failed debit retries
+    remind_before_days: tuple[int, ...] = (3, 1)  # days before a due date
+    remind_after_days: tuple[int, ...] = (1, 3, 7)  # days past due
+    language: str = "zh-CN"  # of reminders, unless the borrower chose another
+    collateral: CollateralPolicy = DEFAULT_COLLATERAL_POLICY
+    haircuts: Mapping[CollateralType, Decimal] = field(
+        default_factory=lambda: dict(DEFAULT_HAIRCUTS)
+    )
+    blacklist_action: BlacklistAction = BlacklistAction.CLOSE
+    collections_min_dpd: int = 1  # a loan this far past due joins the collections queue
+
+    def __post_init__(self) -> None:
+        errors: list[FieldError] = []
+        if self.guarantee_call_dpd < 1:
+            errors.append(FieldError(("guarantee_call_dpd",), "must be ≥ 1"))
+        for name in ("debit_retry_days", "remind_before_days", "remind_after_days"):
+            days = getattr(self, name)
+            if any(d < 1 for d in days) or len(set(days)) != len(days):
+                errors.append(FieldError((name,), "distinct whole days ≥ 1"))
+        if self.language not in LANGUAGES:
+            errors.append(FieldError(("language",), f"one of {', '.join(LANGUAGES)}"))
+        if set(self.haircuts) != set(CollateralType):
+            errors.append(FieldError(("haircuts",), "need a haircut for every collateral type"))
+        if self.collections_min_dpd < 1:
+            errors.append(FieldError(("collections_min_dpd",), "must be ≥ 1"))
+        if errors:
+            raise Invalid(tuple(errors))
+
+
+# ---- the reminder channel port ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderMessage:
+    """One notification. `phone_masked` is all a log may show; `phone` (clear) travels only to a
+    channel that must deliver it (an SMS gateway) and is never part of the repr."""
+
+    reminder_id: str
+    subject_type: str  # loan | credit_line | guarantee
+    subject_id: str
+    kind: str
+    language: str
+    text: str
+    phone_masked: str | None = None
+    phone: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    delivered: bool
+    error: str = ""
+
+
+class ReminderChannel(Protocol):
+    name: str
+
+    def send(self, message: ReminderMessage) -> Delivery: ...
+
+
+class PersonalDataVault(Protocol):
+    def encrypt(self, field: str, clear: str) -> str: ...
+    def decrypt(self, field: str, token: str) -> str: ...
+    def blind_index(self, field: str, clear: str) -> str: ...
+
+
+# ---- services -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServicingServices:
+    lending: LendingServices
+    vault: PersonalDataVault
+    channel: ReminderChannel
+    config: ServicingConfig = field(default_factory=ServicingConfig)
+
+    @property
+    def clock(self) -> Clock:
+        return self.lending.clock
+
+    def uow(self) -> Any:
+        """The lending unit of work; it also carries `servicing` (see `db.uow`)."""
+        return self.lending.uow()
+
+
+@dataclass(frozen=True, slots=True)
+class PinnedDate:
+    """A clock whose business date is the end-of-day date being run: a repayment taken by an
+    end-of-day step (a catch-up run included) is dated the day it belongs to."""
+
+    clock: Clock
+    day: date
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def business_date(self) -> date:
+        return self.day
+
+
+def lending_on(svc: ServicingServices, day: date) -> LendingServices:
+    return replace(svc.lending, clock=PinnedDate(svc.lending.clock, day))
+
+
+def require_text(value: str, loc: str, max_length: int = 400) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > max_length:
+        raise Invalid((FieldError((loc,), f"required, 1-{max_length} characters"),))
+    return value.strip()
+
+
+def require_language(language: str | None, config: ServicingConfig) -> str:
+    chosen = language or config.language
+    if chosen not in LANGUAGES:
+        raise Invalid((FieldError(("language",), f"one of {', '.join(LANGUAGES)}"),))
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How to reach a borrower: the phone as vault ciphertext, and the language they read."""
+
+    phone_enc: str | None
+    language: str
+
+
+def contact_for_loan(uow: Any, record: LoanRecord, config: ServicingConfig) -> Contact:
+    """The borrower of a loan: its application's phone, or the line's bound borrower."""
+    if record.application_id is not None:
+        application = uow.applications.get(record.application_id)
+        if application is not None:
+            return Contact(application.phone_enc, config.language)
+    if record.line_id is not None:
+        keys = uow.servicing.line_borrower(record.line_id)
+        if keys is not None:
+            return Contact(keys.phone_enc, keys.language)
+    return Contact(None, config.language)
+
+
+def amount_due(state: LoanState, on: date, *, today_included: bool = True) -> Fen:
+    """What the borrower owes on `on` by the schedule: principal, scheduled interest (accrued or
+    not) and fees of every instalment due by then (today's too unless excluded), plus penalty."""
+    return Fen(
+        sum(
+            p.scheduled_unpaid + p.outstanding.penalty
+            for p in state.positions
+            if p.due < on or (today_included and p.due == on)
+        )
+    )
+
+
+def overdue_amount(state: LoanState, on: date) -> Fen:
+    """What fell due before `on` and is still unpaid."""
+    return amount_due(state, on, today_included=False)
+
+
+def servicing_steps(svc: ServicingServices) -> tuple[DateStep, ...]:
+    """The per-date steps, in the order they must run: the black-list check first (it may close
+    lines), then auto-debit (a successful debit cures what later steps would chase), guarantor
+    calls, collateral, collections, and the reminders last (they report the day's outcome)."""
+    from fengkong.lending.autodebit import autodebit_step
+    from fengkong.lending.collateral_service import collateral_step
+    from fengkong.lending.collections import collections_step
+    from fengkong.lending.guarantee import guarantee_step
+    from fengkong.lending.reminders import reminder_step
+
+    def bind(step: Callable[[date, ServicingServices], Mapping[str, int]]) -> DateStep:
+        return lambda day: step(day, svc)
+
+    return tuple(
+        bind(step)
+        for step in (
+            blacklist_step,
+            autodebit_step,
+            guarantee_step,
+            collateral_step,
+            collections_step,
+            reminder_step,
+        )
+    )
+
+
+# ---- the black-list trigger ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineBorrower:
+    """Who borrows on a line, as the black list knows people: blind indexes (and ciphertext)."""
+
+    line_id: str
+    application_id: str | None = None
+    id_number_enc: str | None = field(default=None, repr=False)
+    id_number_bidx: str | None = field(default=None, repr=False)
+    phone_enc: str | None = field(default=None, repr=False)
+    phone_bidx: str | None = field(default=None, repr=False)
+    bank_card_enc: str | None = field(default=None, repr=False)
+    bank_card_bidx: str | None = field(default=None, repr=False)
+    language: str = "zh-CN"
+
+
+def bind_line_borrower(
+    line_id: str,
+    svc: ServicingServices,
+    *,
+    application_id: str | None = None,
+    id_number: str | None = None,
+    phone: str | None = None,
+    bank_card: str | None = None,
+    language: str | None = None,
+    actor: str = SYSTEM,
+) -> LineBorrower:
+    """Record whose line it is: from an application's sealed keys, or from keys given in clear
+    (validated, then sealed). The black-list step checks lines by these."""
+    from fengkong.fraud.keys import KeyType, canonical_key
+
+    chosen = require_language(language, svc.config)
+    vault = svc.vault
+    today = svc.clock.business_date()
+    with svc.uow() as uow:
+        if uow.lending.get_line(line_id) is None:
+            raise NotFound(f"no credit line {line_id!r}")
+        if application_id is not None:
+            app = uow.applications.get(application_id)
+            if app is None:
+                raise NotFound(f"no application {application_id!r}")
+            borrower = LineBorrower(
+                line_id,
+                application_id,
+                app.id_number_enc,
+                app.id_number_bidx,
+                app.phone_enc,
+                app.phone_bidx,
+                app.bank_card_enc,
+                app.bank_card_bidx,
+                chosen,
+            )
+        else:
+            if not (id_number or phone or bank_card):
+                raise Invalid((FieldError(("id_number",), "give an ID number, phone or card"),))
+            ident = None if not id_number else canonical_key(KeyType.RESIDENT_ID, id_number, today)
+            mobile = None if not phone else canonical_key(KeyType.MOBILE, phone, today)
+            card = None if not bank_card else canonical_key(KeyType.BANK_CARD, bank_card, today)
+            borrower = LineBorrower(
+                line_id,
+                None,
+                None if ident is None else vault.encrypt("id_number", ident),
+                None if ident is None else vault.blind_index("id_number", ident),
+                None if mobile is None else vault.encrypt("phone", mobile),
+                None if mobile is None else vault.blind_index("phone", mobile),
+                None if card is None else vault.encrypt("bank_card", card),
+                None if card is None else vault.blind_index("bank_card", card),
+                chosen,
+            )
+        now = svc.clock.now()
+        uow.servicing.bind_line_borrower(borrower, now)
+        uow.audit.append(
+            at=now,
+            actor=actor,
+            action="line.borrower_bound",
+            subject_type="credit_line",
+            subject_id=line_id,
+            payload={
+                "application_id": application_id,
+                "keys": [
+                    name
+                    for name, value in (
+                        ("id_number", borrower.id_number_bidx),
+                        ("phone", borrower.phone_bidx),
+                        ("bank_card", borrower.bank_card_bidx),
+                    )
+                    if value
+                ],
+            },
+        )
+        uow.commit()
+        return borrower
+
+
+@dataclass(frozen=True, slots=True)
+class BlacklistHit:
+    line_id: str
+    entry_id: str
+    key_type: str
+
+
+def blacklist_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
+    """Close (or freeze, as configured) every line whose borrower's ID, phone or card is on the
+    black list by an entry that has not acted on that line yet; record why; notify the borrower."""
+    from fengkong.lending.line import (
+        ActionKind,
+        LineSignals,
+        LineStatus,
+        apply_actions,
+        line_actions,
+    )
+    from fengkong.lending.line import freeze as freeze_line
+    from fengkong.lending.reminders import notify
+
+    with svc.uow() as uow:
+        hits: list[BlacklistHit] = list(uow.servicing.new_blacklist_hits(svc.clock.now()))
+    by_line: dict[str, list[BlacklistHit]] = {}
+    for hit in hits:
+        by_line.setdefault(hit.line_id, []).append(hit)
+    acted = 0
+    for line_id, found in sorted(by_line.items()):
+        kinds = tuple(sorted({h.key_type for h in found}))
+        reason = f"BLACKLIST_HIT: {', '.join(kinds)} on the black list"
+        with svc.uow() as uow:
+            stored = uow.lending.get_line(line_id)
+            if stored is None:
+                continue
+            line = stored.line
+            action = ""
+            if svc.config.blacklist_action is BlacklistAction.CLOSE:
+                rules = replace(svc.lending.config.line_rules, close_on_blacklist=True)
+                actions = line_actions(line, LineSignals(new_blacklist_hits=kinds), rules)
+                actions = tuple(a for a in actions if a.kind is ActionKind.CLOSE)
+                if actions:
+                    line, action = apply_actions(line, actions, day), "close"
+            elif line.status is LineStatus.ACTIVE:
+                line, action = freeze_line(line, reason, day), "freeze"
+            now = svc.clock.now()
+            if action:
+                uow.lending.save_line(replace(stored, line=line), now)
+                uow.audit.append(
+                    at=now,
+                    actor=SYSTEM,
+                    action=f"line.{action}",
+                    subject_type="credit_line",
+                    subject_id=line_id,
+                    payload={
+                        "reason": "BLACKLIST_HIT",
+                        "detail": reason,
+                        "entries": [h.entry_id for h in found],
+                        "business_date": day.isoformat(),
+                        "notify": "borrower",
+                    },
+                )
+                acted += 1
+            for hit in found:
+                uow.servicing.add_blacklist_action(hit, action or "none", day, now)
+            keys = uow.servicing.line_borrower(line_id)
+            uow.commit()
+        if action:
+            notify(
+                svc,
+                subject_type="credit_line",
+                subject_id=line_id,
+                kind="line_closed" if action == "close" else "line_frozen",
+                on=day,
+                contact=Contact(
+                    None if keys is None else keys.phone_enc,
+                    svc.config.language if keys is None else keys.language,
+                ),
+                params={"line_id": line_id},
+            )
+    return {"blacklist_lines_acted": acted}
