@@ -42,6 +42,8 @@ ARTIFACT_FORMAT = 1
 
 CategoryValue = str | int | float | bool
 
+_EXACT_INT = 2**53  # integers up to this size are exact as float64
+
 
 def _invalid(loc: tuple[str | int, ...], msg: str) -> Invalid:
     return Invalid((FieldError(loc, msg),))
@@ -320,14 +322,79 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise _invalid(("X",), f"missing feature columns: {absent}")
         matrix = np.empty((len(X), len(names)), dtype=np.float64)
         for j, name in enumerate(names):
-            column = X[name]
-            if name in self.categories_:
-                index = pd.Index(list(self.categories_[name]), dtype=object)
-                codes = index.get_indexer(np.asarray(column, dtype=object))
-                matrix[:, j] = np.where(codes < 0, np.nan, codes)
-            else:
-                matrix[:, j] = _numeric_values(column, name)
+            matrix[:, j] = self._encode_column(name, X[name])
         return matrix
+
+    def _encode_column(self, name: str, column: pd.Series) -> FloatArray:
+        if name in self.categories_:
+            index = pd.Index(list(self.categories_[name]), dtype=object)
+            codes = index.get_indexer(np.asarray(column, dtype=object))
+            return np.asarray(np.where(codes < 0, np.nan, codes), dtype=np.float64)
+        return _numeric_values(column, name)
+
+    def _row_plan(self) -> tuple[tuple[str, Mapping[Any, int] | None], ...]:
+        """Per feature, in model order: its name and, for a categorical, category -> code.
+        Built once per fitted model and kept (a private cache, rebuilt after a refit)."""
+        cached: tuple[Any, tuple[tuple[str, Mapping[Any, int] | None], ...]] | None
+        cached = getattr(self, "_row_plan_cache", None)
+        if cached is not None and cached[0] is self.booster_:
+            known: tuple[tuple[str, Mapping[Any, int] | None], ...] = cached[1]
+            return known
+        plan = tuple(
+            (
+                str(name),
+                {c: i for i, c in enumerate(self.categories_[str(name)])}
+                if str(name) in self.categories_
+                else None,
+            )
+            for name in self.feature_names_in_
+        )
+        self._row_plan_cache = (self.booster_, plan)
+        return plan
+
+    def encode_row(self, row: Mapping[str, object]) -> FloatArray:
+        """One application as the 1×n matrix LightGBM sees, without building a DataFrame: equal,
+        value for value, to `_encode` of a one-row object frame of it (a missing key is a
+        missing value). Strings, Python ints and floats and None take a dictionary look-up;
+        any other value goes through the batch path's own column encoding, so the two
+        cannot disagree."""
+        if not hasattr(self, "booster_"):
+            check_is_fitted(self)  # raises NotFittedError
+        plan = self._row_plan()
+        matrix = np.empty((1, len(plan)), dtype=np.float64)
+        out = matrix[0]
+        for j, (name, codes) in enumerate(plan):
+            value = row.get(name)
+            if value is None or (isinstance(value, float) and value != value):
+                out[j] = np.nan  # NaN: missing, for a categorical as for a number
+            elif codes is not None:
+                if isinstance(value, str):
+                    code = codes.get(value)
+                    out[j] = np.nan if code is None else code
+                else:
+                    out[j] = self._encode_column(name, pd.Series([value], dtype=object))[0]
+            elif isinstance(value, float) or (
+                isinstance(value, int)
+                and not isinstance(value, bool)
+                and -_EXACT_INT <= value <= _EXACT_INT
+            ):
+                out[j] = value
+            else:
+                out[j] = _numeric_values(pd.Series([value], dtype=object), name)[0]
+        return matrix
+
+    @property
+    def row_features(self) -> tuple[str, ...]:
+        """The feature names in model order, as `encode_row` lays them out."""
+        return tuple(name for name, _ in self._row_plan())
+
+    def row_contributions(self, row: Mapping[str, object]) -> FloatArray:
+        """`contributions` of one application as a 1×(n+1) array (features, then the bias),
+        computed on `encode_row` on one thread: a single row gains nothing from more."""
+        matrix = self.encode_row(row)
+        return np.asarray(
+            self.booster_.predict(matrix, pred_contrib=True, num_threads=1), dtype=np.float64
+        )
 
     def _check_scoring_frame(self, X: pd.DataFrame) -> FloatArray:
         check_is_fitted(self)
@@ -350,12 +417,16 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """1 (bad) where the PD is at least one half. Policies set their own cut-offs."""
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
+    def contributions_array(self, X: pd.DataFrame) -> FloatArray:
+        """`contributions` as a plain array: features in model order, then the bias."""
+        matrix = self._check_scoring_frame(X)
+        return np.asarray(self.booster_.predict(matrix, pred_contrib=True), dtype=np.float64)
+
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per-feature contributions to the log-odds (LightGBM's TreeSHAP, `pred_contrib`):
         one column per feature plus `BIAS_COLUMN`; each row sums to `decision_function`.
         Positive values push towards default."""
-        matrix = self._check_scoring_frame(X)
-        raw = np.asarray(self.booster_.predict(matrix, pred_contrib=True), dtype=np.float64)
+        raw = self.contributions_array(X)
         columns = [*(str(n) for n in self.feature_names_in_), BIAS_COLUMN]
         return pd.DataFrame(raw, columns=columns, index=X.index)
 

@@ -180,6 +180,16 @@ class LoadedGBM:
         raw = self.scaling.offset + self.scaling.factor * np.log(odds_good)
         return np.floor(raw + 0.5).astype(np.int64)  # half-up, as scorecard points
 
+    def _from_contributions(
+        self, raw: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+        """Score, PD and points lost per feature from LightGBM's contributions (features, then
+        the bias). The online and batch paths both end here, so they cannot drift apart."""
+        pd_ = self.calibrator.predict_pd(raw.sum(axis=1))
+        impact = raw[:, :-1]
+        lost = np.floor(np.maximum(impact, 0.0) * self.scaling.factor + 0.5).astype(np.int64)
+        return self._points(pd_), pd_, lost
+
     def _frame(self, frame: pd.DataFrame) -> tuple[BatchScores, npt.NDArray[np.int64]]:
         for name in self.features:
             if name not in self.model.categories_ and name in frame.columns:
@@ -188,22 +198,40 @@ class LoadedGBM:
                 )
                 if np.isinf(values).any():
                     raise Invalid((FieldError((name,), "must be finite"),))
-        contributions = self.model.contributions(frame)
-        log_odds = contributions.to_numpy().sum(axis=1)
-        pd_ = self.calibrator.predict_pd(log_odds)
-        impact = contributions[list(self.features)].to_numpy()
-        lost = np.floor(np.maximum(impact, 0.0) * self.scaling.factor + 0.5).astype(np.int64)
-        return BatchScores(self._points(pd_), pd_, _top_codes(self.features, lost)), lost
+        raw = np.ascontiguousarray(self.model.contributions_array(frame))
+        points, pd_, lost = self._from_contributions(raw)
+        return BatchScores(points, pd_, _top_codes(self.features, lost)), lost
 
     def score(self, row: Mapping[str, object]) -> ScoreResult:
-        """One application; a missing key is a missing value, as in the batch path."""
-        frame = pd.DataFrame({n: pd.Series([row.get(n)], dtype=object) for n in self.features})
-        scores, lost = self._frame(frame)
+        """One application; a missing key is a missing value, as in the batch path. The fast
+        path: the row is encoded straight to LightGBM's float matrix (no DataFrame), and the
+        contributions go through the same arithmetic as `score_frame`."""
+        features = self.model.row_features
+        self._check_finite(row, features)
+        raw = np.ascontiguousarray(self.model.row_contributions(row))
+        points, pd_, lost = self._from_contributions(raw)
         contributions = tuple(
-            Contribution(n, str(row.get(n)), 0, int(lost[0, j]))
-            for j, n in enumerate(self.features)
+            Contribution(n, str(row.get(n)), 0, points_lost)
+            for n, points_lost in zip(features, lost[0].tolist(), strict=True)
         )
-        return ScoreResult(int(scores.score[0]), float(scores.pd[0]), contributions)
+        return ScoreResult(int(points[0]), float(pd_[0]), contributions)
+
+    def _check_finite(self, row: Mapping[str, object], features: tuple[str, ...]) -> None:
+        """The batch path's infinity check, value by value, in the same feature order."""
+        categories = self.model.categories_
+        for name in features:
+            if name in categories:
+                continue
+            value = row.get(name)
+            if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+                continue  # missing, or an int: never infinite
+            if isinstance(value, float):
+                infinite = math.isinf(value)
+            else:
+                number = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce")
+                infinite = bool(np.isinf(number.to_numpy(dtype=np.float64, na_value=np.nan)).any())
+            if infinite:
+                raise Invalid((FieldError((name,), "must be finite"),))
 
     def score_frame(self, frame: pd.DataFrame) -> BatchScores:
         return self._frame(frame)[0]

@@ -1,0 +1,129 @@
+"""Features of a revolving card account from six months of statements, named as in the public
+Taiwan credit-card default data (UCI, Yeh & Lien 2009): the raw statement fields plus derived
+behaviour features (utilization, payment ratio, delinquency counts) that a scorecard cannot
+build for itself from one column at a time.
+
+Month 1 is the latest statement. `PAY_0`, `PAY_2` … `PAY_6` are repayment statuses (−2 no
+use, −1 paid in full, 0 revolving, k ≥ 1 months late); `BILL_AMT1..6` statement balances;
+`PAY_AMT1..6` amounts paid in that month, which settle the previous month's statement. These
+are model inputs (statistics in the dataset's currency unit), not booked money amounts."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from fengkong.features.definition import Feature, FeatureSet
+
+STATUS = ("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5", "PAY_6")
+BILL = tuple(f"BILL_AMT{k}" for k in range(1, 7))
+PAID = tuple(f"PAY_AMT{k}" for k in range(1, 7))
+PROFILE = ("LIMIT_BAL", "SEX", "EDUCATION", "MARRIAGE", "AGE")
+
+INPUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    name: pl.Float64 for name in (*PROFILE, *STATUS, *BILL, *PAID)
+}
+
+_RAW_LABELS: dict[str, tuple[str, str]] = {
+    "LIMIT_BAL": ("Credit limit", "授信额度"),
+    "SEX": ("Sex", "性别"),
+    "EDUCATION": ("Education", "教育程度"),
+    "MARRIAGE": ("Marital status", "婚姻状况"),
+    "AGE": ("Age", "年龄"),
+    **{s: (f"Repayment status, month {k}", f"第{k}月还款状态") for k, s in enumerate(STATUS, 1)},
+    **{b: (f"Statement balance, month {k}", f"第{k}月账单金额") for k, b in enumerate(BILL, 1)},
+    **{p: (f"Amount paid, month {k}", f"第{k}月还款金额") for k, p in enumerate(PAID, 1)},
+}
+
+
+def _per_limit(expr: pl.Expr) -> pl.Expr:
+    limit = pl.col("LIMIT_BAL")
+    return pl.when(limit > 0).then(expr / limit).otherwise(None)
+
+
+def _paid_share(paid: pl.Expr, billed: pl.Expr) -> pl.Expr:
+    """What was paid against what was billed; none when nothing was billed."""
+    return pl.when(billed > 0).then(paid / billed).otherwise(None)
+
+
+DERIVED: tuple[Feature, ...] = (
+    Feature(
+        "worst_status",
+        "numerical",
+        pl.max_horizontal(*STATUS),
+        "Worst repayment status in six months",
+        "六个月内最差还款状态",
+    ),
+    Feature(
+        "months_late",
+        "numerical",
+        pl.sum_horizontal(*(pl.col(s) > 0 for s in STATUS)).cast(pl.Float64),
+        "Months paid late out of six",
+        "六个月内逾期月数",
+    ),
+    Feature(
+        "months_paid_in_full",
+        "numerical",
+        pl.sum_horizontal(*(pl.col(s) == -1 for s in STATUS)).cast(pl.Float64),
+        "Months paid in full out of six",
+        "六个月内全额还款月数",
+    ),
+    Feature(
+        "months_unused",
+        "numerical",
+        pl.sum_horizontal(*(pl.col(s) == -2 for s in STATUS)).cast(pl.Float64),
+        "Months without use out of six",
+        "六个月内未用卡月数",
+    ),
+    Feature(
+        "utilization",
+        "numerical",
+        _per_limit(pl.col("BILL_AMT1")),
+        "Latest balance over the limit",
+        "最近账单额度使用率",
+    ),
+    Feature(
+        "utilization_mean",
+        "numerical",
+        _per_limit(pl.mean_horizontal(*BILL)),
+        "Mean balance over the limit, six months",
+        "六个月平均额度使用率",
+    ),
+    Feature(
+        "utilization_max",
+        "numerical",
+        _per_limit(pl.max_horizontal(*BILL)),
+        "Highest balance over the limit, six months",
+        "六个月最高额度使用率",
+    ),
+    Feature(
+        "balance_trend",
+        "numerical",
+        _per_limit(pl.col("BILL_AMT1") - pl.col("BILL_AMT6")),
+        "Balance change over six months, over the limit",
+        "六个月余额变化占额度比例",
+    ),
+    Feature(
+        "paid_share_latest",
+        "numerical",
+        _paid_share(pl.col("PAY_AMT1"), pl.col("BILL_AMT2")),
+        "Latest payment over the statement it settles",
+        "最近还款占上期账单比例",
+    ),
+    Feature(
+        "paid_share_total",
+        "numerical",
+        _paid_share(pl.sum_horizontal(*PAID[:5]), pl.sum_horizontal(*BILL[1:])),
+        "Payments over the statements they settle, five months",
+        "五个月还款占账单比例",
+    ),
+)
+
+CARD_ACCOUNT_FEATURES = FeatureSet(
+    name="card_account",
+    version="1",
+    input_schema=INPUT_SCHEMA,
+    features=(
+        *(Feature(n, "numerical", pl.col(n), *_RAW_LABELS[n]) for n in INPUT_SCHEMA),
+        *DERIVED,
+    ),
+)
