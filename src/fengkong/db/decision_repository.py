@@ -198,6 +198,17 @@ class SqlPolicyRepository:
         ).first()
         return None if row is None else _policy(row._mapping)
 
+    def live(self) -> dict[PolicyStatus, PolicyVersion]:
+        """The active and challenger versions, in one query (the decision path reads both)."""
+        rows = self.session.execute(
+            sa.select(policy_versions).where(
+                policy_versions.c.status.in_(
+                    (PolicyStatus.ACTIVE.value, PolicyStatus.CHALLENGER.value)
+                )
+            )
+        )
+        return {PolicyStatus(r.status): _policy(r._mapping) for r in rows}
+
     def save(self, policy: PolicyVersion) -> None:
         row = _policy_row(policy)
         for fixed in ("id", "version", "document", "sha256", "author", "created_at"):

@@ -107,7 +107,7 @@ class ActivePolicy:
 
 
 class RegistryReader(Protocol):
-    def with_status(self, status: Any) -> Any: ...
+    def live(self) -> Mapping[Any, Any]: ...
 
 
 class PolicyCache:
@@ -118,12 +118,14 @@ class PolicyCache:
         self.fallback = fallback
         self.cap = dict(cap)
         self._compiled: dict[str, ActivePolicy] = {}
+        self.stored: set[str] = set()  # bundles known to be in policy_bundles already
 
     def current(self, policies: RegistryReader) -> tuple[ActivePolicy, ActivePolicy | None]:
         from fengkong.decision.policy_registry import PolicyStatus
 
-        active = policies.with_status(PolicyStatus.ACTIVE)
-        challenger = policies.with_status(PolicyStatus.CHALLENGER)
+        live = policies.live()
+        active = live.get(PolicyStatus.ACTIVE)
+        challenger = live.get(PolicyStatus.CHALLENGER)
         champion = self.fallback if active is None else self._of(active.version, active.document)
         return champion, None if challenger is None else self._of(
             challenger.version, challenger.document

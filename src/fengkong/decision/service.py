@@ -208,15 +208,18 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         )
         if shadow_policy is not None:
             decision = _with_shadow_policy(decision, shadow_policy, facts, as_of)
-        uow.policy_bundles.remember(
-            deciding.bundle.sha256, policy.label, deciding.bundle.as_dict(), now
-        )
+        if svc.policies is None or deciding.bundle.sha256 not in svc.policies.stored:
+            uow.policy_bundles.remember(
+                deciding.bundle.sha256, policy.label, deciding.bundle.as_dict(), now
+            )
         uow.applications.add(sealed)
         uow.decisions.add(decision)
         _audit(uow, decision, "decision.made")
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
         uow.commit()
+    if svc.policies is not None:
+        svc.policies.stored.add(deciding.bundle.sha256)
     if svc.fraud is not None and decision.outcome == Outcome.DECLINE:
         svc.fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
     return decision
