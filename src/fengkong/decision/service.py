@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, IntegrityBroken, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
+from fengkong.core.uow import UnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, RegistryReader
 from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
 from fengkong.decision.facts import CustomerHistory, facts_from_json, facts_to_json, policy_facts
@@ -65,7 +65,7 @@ class PolicyBundleStore(Protocol):
     def get(self, sha256: str) -> dict[str, Any] | None: ...
 
 
-class DecisionUnitOfWork(Protocol):
+class DecisionUnitOfWork(UnitOfWork, Protocol):
     @property
     def applications(self) -> ApplicationRepository: ...
     @property
@@ -80,15 +80,6 @@ class DecisionUnitOfWork(Protocol):
     def policy_bundles(self) -> PolicyBundleStore: ...
     @property
     def policies(self) -> RegistryReader: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
 
 
 class ChampionCache:

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import CURRENCY, Fen
+from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.contract import Contract, render_contract
@@ -388,7 +388,7 @@ class PolicyBundleReader(Protocol):
     def get(self, sha256: str) -> dict[str, Any] | None: ...
 
 
-class LendingUnitOfWork(Protocol):
+class LendingUnitOfWork(UnitOfWork, Protocol):
     @property
     def lending(self) -> LendingRepository: ...
     @property
@@ -401,15 +401,6 @@ class LendingUnitOfWork(Protocol):
     def decisions(self) -> DecisionReader: ...
     @property
     def policy_bundles(self) -> PolicyBundleReader: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

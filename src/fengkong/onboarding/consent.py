@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
+from fengkong.core.uow import UnitOfWork
 from fengkong.db.onboarding_tables import consents
 from fengkong.scoring.promotion import AuditAppender
 
@@ -117,20 +117,11 @@ class ConsentRepository(Protocol):
     def has_consent(self, subject_bidx: str, purpose: Purpose, at: datetime) -> bool: ...
 
 
-class ConsentUnitOfWork(Protocol):
+class ConsentUnitOfWork(UnitOfWork, Protocol):
     @property
     def consents(self) -> ConsentRepository: ...
     @property
     def audit(self) -> AuditAppender: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
 
 
 def _check_actor(actor: str, name: str) -> None:
