@@ -7,17 +7,28 @@ largest (union by size, so each row is relabelled O(log n) times over its life).
 computes the same features over a list of past applications in memory, for back-tests; a test
 holds the two to identical results.
 
-Writers are serialized (one advisory lock on PostgreSQL, the single writer on SQLite): a merge
-touches rows of components other writers may be reading.
+Writers lock what they touch, not the whole graph. On PostgreSQL a writer takes an advisory lock
+per key of its own (in key order; two writers introducing one new key, or adding ID numbers and
+edges to it, take turns), reads its keys, then locks the rows of the components those keys belong
+to (`for update`, in id order). A component merged away meanwhile has lost its row, so the lock
+does not return it: the writer re-reads where its keys went and locks those too. With everything
+it touches locked, one statement writes the application, the merge, the new keys, edges and ID
+numbers. psycopg's pipeline sends the key locks with the read, and the write with the commit: three
+round trips in all (two when every key is new); the commit is asynchronous, as the velocity
+store's (see `velocity_sql`). Writers on disjoint components never wait for each other; a
+deadlock (possible only when a re-read finds a component ordered before one already held) is
+retried. SQLite has a single writer, which serializes `link` whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,7 +59,12 @@ LINK_KEY_TYPES: tuple[KeyType, ...] = (
     KeyType.MOBILE,
     KeyType.RESIDENT_ID,
 )
-_LOCK = (0x4C494E4B, 0)  # "LINK"
+# The first int4 of the two-key advisory lock space: "LKEY", apart from the velocity store's.
+_KEY_LOCK_NAMESPACE = 0x4C4B4559
+_DEADLOCK, _UNIQUE_VIOLATION = "40P01", "23505"
+_ATTEMPTS = 5
+# Either may report a second `link` of one application first: both keys hold its id.
+_ALREADY_LINKED = frozenset({"pk_link_applications", "pk_link_edges"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +119,106 @@ def _ages(
     return tuple(out)
 
 
+def _features(
+    app: LinkApplication,
+    keys: tuple[tuple[KeyType, str], ...],
+    total: int,
+    shared_ids: Mapping[KeyType, int],
+    bad: int,
+    first_seen: Mapping[tuple[KeyType, str], datetime],
+) -> LinkFeatures:
+    present = dict(keys)
+    return LinkFeatures(
+        application_id=app.application_id,
+        component_size=total,
+        ids_sharing_device=shared_ids.get(KeyType.DEVICE, 0) if KeyType.DEVICE in present else None,
+        ids_sharing_phone=shared_ids.get(KeyType.MOBILE, 0) if KeyType.MOBILE in present else None,
+        bad_neighbours=bad,
+        first_seen_age=_ages(app, first_seen),
+    )
+
+
+def _key_lock(key_type: KeyType, digest: str) -> int:
+    raw = hashlib.sha256(f"{key_type.value}:{digest}".encode()).digest()[:4]
+    return int.from_bytes(raw, "big", signed=True)
+
+
+# After the key locks: each key's first sighting and component, the distinct ID numbers on a
+# device or phone (and whether this application's is among them), and the flagged neighbours.
+_READ_KEYS = """
+with mine as (
+  select * from unnest(%(types)s::text[], %(hashes)s::text[]) as m(key_type, key_hash)
+), bad as (
+  select count(distinct e.application_id) as n from mine m cross join lateral (
+    select application_id from link_edges e
+    where e.key_type = m.key_type and e.key_hash = m.key_hash and e.flagged
+  ) e
+)
+select m.key_type, m.key_hash, k.first_seen_at, k.component_id,
+  case when m.key_type in ('device', 'mobile') then (
+    select count(*) from link_key_ids i where i.key_type = m.key_type and i.key_hash = m.key_hash
+  ) end,
+  case when m.key_type in ('device', 'mobile') and %(id)s::text is not null then (
+    select count(*) from link_key_ids i
+    where i.key_type = m.key_type and i.key_hash = m.key_hash and i.id_hash = %(id)s::text
+  ) end,
+  bad.n
+from mine m cross join bad
+left join link_keys k on k.key_type = m.key_type and k.key_hash = m.key_hash"""
+
+_LOCK_COMPONENTS = """
+select component_id, size from link_components where component_id = any(%(ids)s::text[])
+order by component_id for update"""
+
+_WHERE_KEYS_ARE = """
+select k.key_type, k.key_hash, k.component_id
+from unnest(%(types)s::text[], %(hashes)s::text[]) as m(key_type, key_hash)
+join link_keys k on k.key_type = m.key_type and k.key_hash = m.key_hash"""
+
+# Everything the application changes, in one statement: the CTEs touch disjoint rows, all of them
+# locked by this writer.
+_WRITE = """
+with application as (
+  insert into link_applications
+    (application_id, received_at, component_id, id_hash, declined, defaulted)
+  values (%(me)s, %(at)s, %(survivor)s, %(id)s, %(declined)s, %(defaulted)s)
+), relabel_applications as (
+  update link_applications set component_id = %(survivor)s
+  where component_id = any(%(others)s::text[])
+), relabel_keys as (
+  update link_keys set component_id = %(survivor)s where component_id = any(%(others)s::text[])
+), merged as (
+  delete from link_components where component_id = any(%(others)s::text[])
+), component as (
+  insert into link_components (component_id, size) values (%(survivor)s, %(total)s)
+  on conflict (component_id) do update set size = excluded.size
+), new_keys as (
+  insert into link_keys (key_type, key_hash, first_seen_at, component_id)
+  select key_type, key_hash, %(at)s, %(survivor)s
+  from unnest(%(new_types)s::text[], %(new_hashes)s::text[]) as n(key_type, key_hash)
+), edges as (
+  insert into link_edges (key_type, key_hash, application_id, flagged)
+  select key_type, key_hash, %(me)s, %(flagged)s
+  from unnest(%(types)s::text[], %(hashes)s::text[]) as m(key_type, key_hash)
+)
+insert into link_key_ids (key_type, key_hash, id_hash)
+select key_type, key_hash, %(id)s::text
+from unnest(%(types)s::text[], %(hashes)s::text[]) as m(key_type, key_hash)
+where %(id)s::text is not null
+on conflict do nothing"""
+
+
 class SqlIdentityLinks:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, durable_commit: bool = False) -> None:
         self.db = db
+        self.durable_commit = durable_commit
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
 
     def link(self, app: LinkApplication) -> LinkFeatures:
         """Add the application to the graph and return its features; idempotent per id."""
+        if self.db.dialect == "postgresql":
+            return self._link_postgres(app)
         with self.db.engine.connect() as conn:
-            if self.db.dialect == "postgresql":
-                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(*_LOCK)))
             # The first statement writes, so SQLite takes its write lock before anything is read.
             done = conn.execute(
                 self._insert(link_applications)
@@ -133,6 +239,107 @@ class SqlIdentityLinks:
             features = self._link(conn, app)
             conn.commit()
         return features
+
+    def _link_postgres(self, app: LinkApplication) -> LinkFeatures:
+        for attempt in range(_ATTEMPTS):
+            raw = self.db.engine.raw_connection()
+            try:
+                return self._link_postgres_once(raw.driver_connection, app)
+            except psycopg.Error as exc:
+                if (
+                    exc.sqlstate == _UNIQUE_VIOLATION
+                    and exc.diag.constraint_name in _ALREADY_LINKED
+                ):
+                    raise ValueError(
+                        f"application {app.application_id!r} is already linked"
+                    ) from None
+                if exc.sqlstate != _DEADLOCK or attempt == _ATTEMPTS - 1:
+                    raise
+            finally:
+                raw.close()  # back to the pool, rolled back if anything failed
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _link_postgres_once(self, pg: Any, app: LinkApplication) -> LinkFeatures:
+        """`pg` is psycopg 3's connection: its pipeline sends the key locks and the read together,
+        and the write and the commit together."""
+        keys = app.link_keys()
+        me = app.application_id
+        types, hashes = [kt.value for kt, _ in keys], [h for _, h in keys]
+        calls = [
+            f"pg_advisory_xact_lock({_KEY_LOCK_NAMESPACE}, {i})"
+            for i in sorted({_key_lock(kt, h) for kt, h in keys})
+        ]
+        if not self.durable_commit:
+            calls.insert(0, "set_config('synchronous_commit', 'off', true)")
+        read = None
+        with pg.pipeline():
+            if calls:
+                pg.execute("select " + ", ".join(calls))
+            if keys:
+                read = pg.execute(_READ_KEYS, {"types": types, "hashes": hashes, "id": app.id_hash})
+        first_seen: dict[tuple[KeyType, str], datetime] = {}
+        component_of: dict[tuple[KeyType, str], str] = {}
+        shared_ids: dict[KeyType, int] = {}
+        bad = 0
+        for kt_value, digest, seen, component, ids, mine, flagged in (
+            read.fetchall() if read is not None else ()
+        ):
+            key = (KeyType(kt_value), digest)
+            if component is not None:
+                first_seen[key] = seen.astimezone(UTC)
+                component_of[key] = component
+            if ids is not None:
+                shared_ids[key[0]] = int(ids) + (1 if app.id_hash is not None and not mine else 0)
+            bad = int(flagged)
+        sizes = self._lock_components(pg, component_of, types, hashes)
+        components = sorted(set(component_of.values()))
+        survivor = min(components, key=lambda cid: (-sizes[cid], cid)) if components else me
+        total = sum(sizes[cid] for cid in components) + 1
+        new = [key for key in keys if key not in component_of]
+        with pg.pipeline():
+            pg.execute(
+                _WRITE,
+                {
+                    "me": me,
+                    "at": app.at,
+                    "survivor": survivor,
+                    "id": app.id_hash,
+                    "declined": app.declined,
+                    "defaulted": app.defaulted,
+                    "flagged": app.flagged,
+                    "others": [cid for cid in components if cid != survivor],
+                    "total": total,
+                    "new_types": [kt.value for kt, _ in new],
+                    "new_hashes": [h for _, h in new],
+                    "types": types,
+                    "hashes": hashes,
+                },
+            )
+            pg.commit()
+        return _features(app, keys, total, shared_ids, bad, first_seen)
+
+    @staticmethod
+    def _lock_components(
+        pg: Any,
+        component_of: dict[tuple[KeyType, str], str],
+        types: list[str],
+        hashes: list[str],
+    ) -> dict[str, int]:
+        """Lock the components the keys belong to and return their sizes; `component_of` is
+        brought up to date with merges that happened before the locks were granted."""
+        held: dict[str, int] = {}
+        wanted = set(component_of.values())
+        while wanted - held.keys():
+            asked = sorted(wanted - held.keys())
+            rows = pg.execute(_LOCK_COMPONENTS, {"ids": asked}).fetchall()
+            held.update({cid: int(size) for cid, size in rows})
+            if len(rows) == len(asked):
+                break
+            # A component was merged away while we waited: follow the keys to where they went.
+            where = pg.execute(_WHERE_KEYS_ARE, {"types": types, "hashes": hashes}).fetchall()
+            component_of.update({(KeyType(kt), h): cid for kt, h, cid in where})
+            wanted = set(component_of.values())
+        return held
 
     def _link(self, conn: sa.Connection, app: LinkApplication) -> LinkFeatures:
         keys = app.link_keys()
@@ -215,17 +422,8 @@ class SqlIdentityLinks:
                     .on_conflict_do_nothing()
                 )
         shared_ids, bad = self._neighbourhood(conn, app, keys)
-        present = dict(keys)
-        return LinkFeatures(
-            application_id=me,
-            component_size=total,
-            ids_sharing_device=shared_ids.get(KeyType.DEVICE)
-            if KeyType.DEVICE in present
-            else None,
-            ids_sharing_phone=shared_ids.get(KeyType.MOBILE) if KeyType.MOBILE in present else None,
-            bad_neighbours=bad,
-            first_seen_age=_ages(app, {key: seen for key, (seen, _) in existing.items()}),
-        )
+        first_seen = {key: seen for key, (seen, _) in existing.items()}
+        return _features(app, keys, total, shared_ids, bad, first_seen)
 
     def _neighbourhood(
         self, conn: sa.Connection, app: LinkApplication, keys: tuple[tuple[KeyType, str], ...]

@@ -3,10 +3,23 @@
 `record_and_count` serializes writers per key — PostgreSQL transaction-scoped advisory locks taken
 in key order, SQLite's single writer lock taken by the insert — then inserts and counts in the same
 transaction, so two concurrent events on one key never see the same count.
+
+On PostgreSQL that is one round trip, psycopg's pipeline sending three statements together: the
+locks, one statement that inserts the event under every key and counts every window (a data-modifying CTE whose `RETURNING` rows are added to the
+rows already stored, which the statement's snapshot cannot see), and the commit. The lock must be
+its own statement: a statement's snapshot is taken when it starts, before a lock inside it would
+be granted, and it would miss the writer it waited for.
+
+The commit is asynchronous (`synchronous_commit = off`, for this transaction only): it is visible
+to other writers at once, and WAL is flushed in order, so it is durable as soon as anything
+committed after it is — the decision that follows the signals, at the latest. A server crash can
+lose only events whose application got no durable decision. `durable_commit=True` waits for the
+flush instead (about one fsync more per application).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from datetime import datetime
@@ -48,10 +61,13 @@ Known = tuple[tuple[KeyType, str], ...]
 class SqlVelocityStore:
     backend = "sql"
 
-    def __init__(self, db: Database, hasher: Hasher, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, hasher: Hasher, clock: Clock, *, durable_commit: bool = False
+    ) -> None:
         self.db = db
         self.hasher = hasher
         self.clock = clock
+        self.durable_commit = durable_commit
         self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
 
     def record_and_count(
@@ -61,9 +77,10 @@ class SqlVelocityStore:
         hashed = event.hashed(self.hasher)
         known: Known = tuple((kt, h) for kt, h in hashed if h is not None)
         totals: dict[KeyType, tuple[tuple[int, int], ...]] = {}
-        if known:
+        if known and self.db.dialect == "postgresql":
+            totals = self._record_postgres(known, windows, event)
+        elif known:
             with self.db.engine.connect() as conn:
-                self._lock(conn, known)
                 rows = [
                     {
                         "key_type": kt.value,
@@ -97,14 +114,34 @@ class SqlVelocityStore:
                 totals = _totals(conn, known, windows, at, until=at)
         return snapshot_from_rows(at, windows, hashed, totals, self.backend)
 
-    def _lock(self, conn: sa.Connection, known: Known) -> None:
-        if self.db.dialect == "postgresql":
-            lock_ids = sorted({advisory_lock_key(kt, h) for kt, h in known})
-            calls = ", ".join(f"pg_advisory_xact_lock({_LOCK_NAMESPACE}, {i})" for i in lock_ids)
-            conn.exec_driver_sql(f"select {calls}")
-        # SQLite has one writer: the insert below, the transaction's first statement, takes the
-        # write lock (waiting out the busy timeout) before anything is read, so the count that
-        # follows sees every earlier writer and no later one.
+    def _record_postgres(
+        self, known: Known, windows: tuple[Window, ...], event: VelocityEvent
+    ) -> dict[KeyType, tuple[tuple[int, int], ...]]:
+        # Only PostgreSQL locks: SQLite has one writer, and the insert, the transaction's first
+        # statement, takes the write lock (waiting out the busy timeout) before anything is read,
+        # so the count that follows sees every earlier writer and no later one.
+        lock_ids = sorted({advisory_lock_key(kt, h) for kt, h in known})
+        calls = ", ".join(f"pg_advisory_xact_lock({_LOCK_NAMESPACE}, {i})" for i in lock_ids)
+        sync = "" if self.durable_commit else "set_config('synchronous_commit', 'off', true), "
+        raw = self.db.engine.raw_connection()
+        try:
+            pg: Any = raw.driver_connection  # psycopg 3: its pipeline sends all three at once
+            with pg.pipeline():
+                pg.execute(f"select {sync}{calls}")
+                counted = pg.execute(
+                    _record_sql(len(windows)), _record_params(windows, event, known)
+                )
+                pg.commit()
+            rows = counted.fetchall()
+        finally:
+            raw.close()  # back to the pool, rolled back if anything failed
+        out: dict[KeyType, tuple[tuple[int, int], ...]] = {}
+        for row in rows:
+            values = tuple(row)[1:]
+            out[KeyType(row[0])] = tuple(
+                (int(values[2 * i]), int(values[2 * i + 1])) for i in range(len(windows))
+            )
+        return out
 
 
 def _totals(
@@ -135,3 +172,49 @@ def _totals(
             (int(values[2 * i] or 0), int(values[2 * i + 1] or 0)) for i in range(len(windows))
         )
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def _record_sql(n_windows: int) -> str:
+    """Insert the event under every key and count every window, in one statement."""
+    columns = ", ".join(
+        f"count(*) filter (where at > %(b{i})s), "
+        f"coalesce(sum(amount_fen) filter (where at > %(b{i})s), 0)"
+        for i in range(n_windows)
+    )
+    # `lateral` keeps the plan a nested loop: one index range per key, whatever the planner
+    # guesses about the table.
+    return f"""
+with mine as (
+  select * from unnest(%(types)s::text[], %(hashes)s::text[]) as m(key_type, key_hash)
+), added as (
+  insert into velocity_events (key_type, key_hash, event_id, at, amount_fen)
+  select key_type, key_hash, %(event_id)s, %(at)s, %(amount)s from mine
+  on conflict do nothing
+  returning key_type, at, amount_fen
+), seen as (
+  select key_type, at, amount_fen from added
+  union all
+  select m.key_type, e.at, e.amount_fen from mine m cross join lateral (
+    select v.at, v.amount_fen from velocity_events v
+    where v.key_type = m.key_type and v.key_hash = m.key_hash and v.at > %(since)s
+  ) e
+)
+select key_type, {columns} from seen group by key_type"""
+
+
+def _record_params(
+    windows: tuple[Window, ...], event: VelocityEvent, known: Known
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "types": [kt.value for kt, _ in known],
+        "hashes": [h for _, h in known],
+        "event_id": event.event_id,
+        "at": event.at,
+        "amount": int(event.amount),
+        # No upper bound: an event a concurrent writer stamped a moment later but recorded
+        # first is already in the past of this one.
+        "since": event.at - max(w.duration for w in windows),
+    }
+    params.update({f"b{i}": event.at - w.duration for i, w in enumerate(windows)})
+    return params

@@ -1,0 +1,121 @@
+"""Four processes link interleaved shares of one stream whose applications keep joining each
+other's components: the stored graph ends exactly as the batch union-find partitions the stream —
+every application counted once, sizes right, keys and applications labelled alike — although
+writers lock only the keys and components they touch."""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from fengkong.db.database import Database
+from fengkong.db.fraud_tables import link_applications, link_components, link_edges, link_keys
+from fengkong.fraud.keys import KeyType
+from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PROCESSES = 4
+APPLICATIONS = 480
+
+
+def stream() -> list[LinkApplication]:
+    """Small pools of devices, phones and cards: components grow and merge all the time."""
+    rng = random.Random(20260302)
+    apps = []
+    for i in range(APPLICATIONS):
+        keys = {
+            KeyType.RESIDENT_ID: f"id-{rng.randrange(300)}",
+            KeyType.DEVICE: f"dev-{rng.randrange(220)}",
+            KeyType.MOBILE: f"tel-{rng.randrange(260)}" if rng.random() < 0.8 else None,
+            KeyType.BANK_CARD: f"card-{rng.randrange(400)}" if rng.random() < 0.5 else None,
+        }
+        apps.append(
+            LinkApplication(
+                f"app-{i:04d}",
+                T0 + timedelta(seconds=i),
+                tuple(sorted(keys.items())),
+                declined=rng.random() < 0.1,
+            )
+        )
+    return apps
+
+
+def _writer(url: str, worker: int, out) -> None:  # type: ignore[no-untyped-def]
+    db = Database(url)
+    links = SqlIdentityLinks(db)
+    try:
+        for app in stream()[worker::PROCESSES]:
+            links.link(app)
+    except Exception as exc:  # reported to the test, which fails at once instead of timing out
+        out.put(f"worker {worker}: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        db.dispose()
+    out.put(worker)
+
+
+def _batch_partition(apps: list[LinkApplication]) -> set[frozenset[str]]:
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for app in apps:
+        for key in app.link_keys():
+            parent[find(f"key:{key}")] = find(app.application_id)
+        find(app.application_id)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for app in apps:
+        groups[find(app.application_id)].add(app.application_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_concurrent_writers_keep_the_graph_whole(fraud_db) -> None:  # type: ignore[no-untyped-def]
+    url = fraud_db.url.render_as_string(hide_password=False)
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    workers = [
+        ctx.Process(target=_writer, args=(url, w, out), daemon=True) for w in range(PROCESSES)
+    ]
+    for p in workers:
+        p.start()
+    assert sorted(out.get(timeout=60) for _ in workers) == list(range(PROCESSES))
+    for p in workers:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+
+    apps = stream()
+    with fraud_db.engine.connect() as conn:
+        labels = dict(
+            conn.execute(
+                sa.select(link_applications.c.application_id, link_applications.c.component_id)
+            ).all()
+        )
+        sizes = dict(
+            conn.execute(sa.select(link_components.c.component_id, link_components.c.size)).all()
+        )
+        key_labels = {
+            (kt, h): cid
+            for kt, h, cid in conn.execute(
+                sa.select(link_keys.c.key_type, link_keys.c.key_hash, link_keys.c.component_id)
+            )
+        }
+        edges = conn.execute(
+            sa.select(link_edges.c.key_type, link_edges.c.key_hash, link_edges.c.application_id)
+        ).all()
+
+    stored: dict[str, set[str]] = defaultdict(set)
+    for app_id, cid in labels.items():
+        stored[cid].add(app_id)
+    assert {frozenset(g) for g in stored.values()} == _batch_partition(apps)
+    assert sizes == {cid: len(members) for cid, members in stored.items()}
+    assert len(edges) == sum(len(app.link_keys()) for app in apps)
+    for kt, h, app_id in edges:
+        assert key_labels[(kt, h)] == labels[app_id]
+    assert max(sizes.values()) > 100  # the stream did merge large components concurrently
