@@ -21,6 +21,9 @@ from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
 class SqlAuditLog:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # Once this transaction holds the head's lock, the head is known: later appends in the
+        # same unit of work need not read it again.
+        self._locked_head: ChainPoint | None = None
 
     def append(
         self,
@@ -35,13 +38,16 @@ class SqlAuditLog:
         """Chain a record onto the head, in the caller's transaction. The head row is locked (on
         PostgreSQL; SQLite transactions take the write lock when they begin), so appends are
         serialised and the chain never forks."""
-        head = self.session.execute(
-            sa.select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == 1)
-            .with_for_update()
-        ).one()
+        head = self._locked_head
+        if head is None:
+            row = self.session.execute(
+                sa.select(audit_head.c.seq, audit_head.c.hash)
+                .where(audit_head.c.id == 1)
+                .with_for_update()
+            ).one()
+            head = ChainPoint(row.seq, row.hash)
         record = append(
-            ChainPoint(head.seq, head.hash),
+            head,
             at=at,
             actor=actor,
             action=action,
@@ -69,7 +75,12 @@ class SqlAuditLog:
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("the audit head moved during the append; retry")
+        self._locked_head = ChainPoint(record.seq, record.hash)
         return record
+
+    def release(self) -> None:
+        """The transaction ended: the head's lock is gone, so is what we knew of it."""
+        self._locked_head = None
 
     def head(self) -> ChainPoint:
         row = self.session.execute(

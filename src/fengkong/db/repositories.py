@@ -217,33 +217,30 @@ class SqlDecisionRepository:
         from fengkong.db.lending_tables import loans
 
         mine = sa.select(applications.c.id).where(applications.c.id_number_bidx == id_number_bidx)
-        booked = self.session.execute(
+        live = loans.c.status.in_(("active", "pending_disbursement"))
+        booked = (
             sa.select(
                 sa.func.count(),
                 sa.func.coalesce(
-                    sa.func.sum(
-                        sa.case(
-                            (
-                                loans.c.status.in_(("active", "pending_disbursement")),
-                                loans.c.principal_outstanding_fen,
-                            ),
-                            else_=0,
-                        )
-                    ),
-                    0,
+                    sa.func.sum(sa.case((live, loans.c.principal_outstanding_fen), else_=0)), 0
                 ),
-            ).where(loans.c.application_id.in_(mine), loans.c.status != "cancelled")
-        ).one()
-        unbooked = self.session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0)).where(
+            )
+            .where(loans.c.application_id.in_(mine), loans.c.status != "cancelled")
+            .subquery()
+        )
+        unbooked = (
+            sa.select(sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0))
+            .where(
                 decisions.c.application_id.in_(mine),
                 decisions.c.outcome == Outcome.APPROVE.value,
                 ~decisions.c.application_id.in_(
                     sa.select(loans.c.application_id).where(loans.c.application_id.is_not(None))
                 ),
             )
-        ).scalar_one()
-        return int(booked[0]), int(booked[1]) + int(unbooked)
+            .scalar_subquery()
+        )
+        row = self.session.execute(sa.select(*booked.c, unbooked)).one()  # one round trip
+        return int(row[0]), int(row[1]) + int(row[2])
 
     def for_application(self, application_id: str) -> DecisionRecord | None:
         row = self.session.execute(

@@ -69,3 +69,4 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._session is not None, "commit outside a `with uow:` block"
         self._session.commit()
+        self.audit.release()
