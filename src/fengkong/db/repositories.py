@@ -144,11 +144,6 @@ class SqlApplicationRepository:
             bank_card_bidx=r["bank_card_bidx"],
         )
 
-    def count(self) -> int:
-        return int(
-            self.session.execute(sa.select(sa.func.count()).select_from(applications)).scalar_one()
-        )
-
 
 class SqlDecisionRepository:
     def __init__(self, session: Session) -> None:
@@ -279,12 +274,6 @@ class SqlDecisionRepository:
                 return
             last = rows[-1]._mapping
             after = (last["decided_at"], last["id"])
-
-    def count_by_outcome(self) -> dict[str, int]:
-        rows = self.session.execute(
-            sa.select(decisions.c.outcome, sa.func.count()).group_by(decisions.c.outcome)
-        )
-        return {outcome: int(n) for outcome, n in rows}
 
 
 def _decision(r: Any) -> DecisionRecord:

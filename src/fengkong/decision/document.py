@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -80,10 +79,6 @@ def parse_document(text: str, source: str = "<policy>") -> Document:
     if findings:
         raise doc.error(findings)
     return doc
-
-
-def load_document(path: Path) -> Document:
-    return parse_document(path.read_text(encoding="utf-8"), str(path))
 
 
 def _plain(

@@ -32,7 +32,7 @@ from fengkong.core.money import HALF_UP, Fen, format_fen, to_fen, yuan_to_fen
 from fengkong.core.reason import Reason
 from fengkong.decision.catalogue import DEFAULT_CATALOGUE, FeatureCatalogue, resolve
 from fengkong.decision.conditions import Condition, ConditionError, MissingFact, compile_condition
-from fengkong.decision.document import Document, Finding, Path_, load_document, parse_document
+from fengkong.decision.document import Document, Finding, Path_, parse_document
 from fengkong.decision.jdm import JdmTable, load_jdm, parse_jdm
 from fengkong.decision.pricing import (
     Offer,
@@ -148,20 +148,6 @@ class CompiledPolicy:
 # ---------------------------------------------------------------------------- loading
 
 
-def load_policy_file(
-    path: Path,
-    catalogue: FeatureCatalogue = DEFAULT_CATALOGUE,
-    cap: PriceCap | None = None,
-    *,
-    check_prices: bool = True,
-) -> CompiledPolicy:
-    """Load, validate and compile a YAML or JSON policy; JDM tables resolve beside it."""
-    text = path.read_text(encoding="utf-8")
-    return compile_policy(
-        text, catalogue, cap, source=str(path), base_dir=path.parent, check_prices=check_prices
-    )
-
-
 def load_shipped_policy(
     name: str = "retail-v1.yaml",
     catalogue: FeatureCatalogue = DEFAULT_CATALOGUE,
@@ -200,10 +186,6 @@ def compile_policy(
     if compiler.findings or policy is None:
         raise doc.error(compiler.findings)
     return policy
-
-
-def load_document_file(path: Path) -> Document:
-    return load_document(path)
 
 
 class _Compiler:

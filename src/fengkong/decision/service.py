@@ -507,7 +507,3 @@ def get_application(application_id: str, svc: DecisionServices) -> ApplicationVi
     if app is None or decision is None:
         raise NotFound(f"no application {application_id!r}")
     return ApplicationView(app, decision)
-
-
-def is_approved(decision: DecisionRecord) -> bool:
-    return decision.outcome == Outcome.APPROVE

@@ -403,13 +403,6 @@ def load_model(model: ModelVersion, artifacts_dir: Path) -> LoadedScorecard | Lo
     raise Invalid((FieldError(("kind",), f"artifact {model.path} holds an unknown kind {kind!r}"),))
 
 
-def load_scorecard(model: ModelVersion, artifacts_dir: Path) -> LoadedScorecard:
-    loaded = load_model(model, artifacts_dir)
-    if not isinstance(loaded, LoadedScorecard):
-        raise Conflict(f"model {model.version} is a {loaded.kind}, not a scorecard")
-    return loaded
-
-
 def load_champion_model(
     repo: ModelRepository, artifacts_dir: Path, name: str
 ) -> LoadedScorecard | LoadedGBM:
