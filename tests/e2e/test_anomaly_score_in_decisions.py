@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from factories import body
 
+from factories import body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.decision.service import submit_application

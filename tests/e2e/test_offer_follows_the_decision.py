@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from factories import body
 from fastapi.testclient import TestClient
 
+from factories import body
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from importlib import resources
 
 from factories import body
-
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.decision import policy_registry as registry
