@@ -1,9 +1,18 @@
-"""Application bodies for tests: a valid one, and ways to break it."""
+"""Test data: application bodies (a valid one, and ways to break it) and a queued referral."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+from fengkong.core.clock import Clock
+from fengkong.core.ids import new_id
+from fengkong.core.money import Fen
+from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.outcome import Outcome, Reason
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.review import ReviewConfig, ReviewItem, enqueue_referral
+from fengkong.onboarding.application import StoredApplication
 
 VALID_BODY: dict[str, Any] = {
     "product": "cash_loan",
@@ -41,3 +50,44 @@ def body(**changes: Any) -> dict[str, Any]:
         else:
             result[key] = value
     return result
+
+
+def queue_referral(
+    uow: SqlUnitOfWork, clock: Clock, config: ReviewConfig, amount_fen: int = 500_000
+) -> ReviewItem:
+    """A referred decision as the decision service stores it, queued in `uow` (not committed)."""
+    application_id = new_id("app", clock)
+    decision = DecisionRecord(
+        id=new_id("dec", clock),
+        application_id=application_id,
+        decided_at=clock.now(),
+        outcome=Outcome.REFER,
+        score=520,
+        pd="0.120000",
+        approved_amount=None,
+        reasons=(Reason("POL_SCORE_IN_REVIEW_BAND", "Score in the review band", "人工审核区间"),),
+        policy_version="starter-v1",
+        model_version=None,
+        model_sha256=None,
+        inputs={"amount_fen": amount_fen},
+        features={},
+        input_hash="0" * 64,
+    )
+    uow.applications.add(
+        StoredApplication(
+            id=application_id,
+            received_at=clock.now(),
+            product="cash_loan",
+            amount=Fen(amount_fen),
+            term_months=12,
+            purpose="car",
+            monthly_income=Fen(800_000),
+            name_enc="x",
+            id_number_enc="x",
+            id_number_bidx="x",
+            phone_enc="x",
+            phone_bidx="x",
+        )
+    )
+    uow.decisions.add(decision)
+    return enqueue_referral(uow, decision, clock, config)

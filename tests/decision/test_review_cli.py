@@ -9,17 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from factories import queue_referral
 from fengkong.cli import app
 from fengkong.core.clock import SystemClock
-from fengkong.core.ids import new_id
-from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.decision.outcome import Outcome, Reason
-from fengkong.decision.record import DecisionRecord
-from fengkong.decision.review import ReviewConfig, enqueue_referral
-from fengkong.onboarding.application import StoredApplication
+from fengkong.decision.review import ReviewConfig
 
 runner = CliRunner()
 
@@ -35,45 +31,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def refer(home: Path, amount_fen: int = 500_000) -> str:
     # The CLI runs on the system clock, so the item is queued on it too.
-    clock = SystemClock()
     db = Database(f"sqlite:///{home / 'fengkong.db'}")
     upgrade(db)
-    application_id = new_id("app", clock)
-    decision = DecisionRecord(
-        id=new_id("dec", clock),
-        application_id=application_id,
-        decided_at=clock.now(),
-        outcome=Outcome.REFER,
-        score=520,
-        pd="0.120000",
-        approved_amount=None,
-        reasons=(Reason("POL_SCORE_IN_REVIEW_BAND", "in the review band", "人工审核区间"),),
-        policy_version="starter-v1",
-        model_version=None,
-        model_sha256=None,
-        inputs={"amount_fen": amount_fen},
-        features={},
-        input_hash="0" * 64,
-    )
     with SqlUnitOfWork(db) as uow:
-        uow.applications.add(
-            StoredApplication(
-                id=application_id,
-                received_at=clock.now(),
-                product="cash_loan",
-                amount=Fen(amount_fen),
-                term_months=12,
-                purpose="car",
-                monthly_income=Fen(800_000),
-                name_enc="x",
-                id_number_enc="x",
-                id_number_bidx="x",
-                phone_enc="x",
-                phone_bidx="x",
-            )
-        )
-        uow.decisions.add(decision)
-        item = enqueue_referral(uow, decision, clock, ReviewConfig())
+        item = queue_referral(uow, SystemClock(), ReviewConfig(), amount_fen)
         uow.commit()
     db.dispose()
     return item.id

@@ -10,15 +10,13 @@ from datetime import timedelta
 
 import pytest
 
+from factories import queue_referral
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, Invalid
-from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.decision.outcome import Outcome, Reason
-from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import (
     ReviewConfig,
     ReviewItem,
@@ -33,7 +31,6 @@ from fengkong.decision.review import (
     list_items,
 )
 from fengkong.ledger.verify import verify_books
-from fengkong.onboarding.application import StoredApplication
 
 CONFIG = ReviewConfig(
     sla=timedelta(hours=4),
@@ -53,42 +50,10 @@ def db(database_url: str) -> Iterator[Database]:
 
 def refer(db: Database, clock: FakeClock, amount_fen: int = 500_000) -> ReviewItem:
     """A referred decision as the decision service stores it, queued in the same transaction."""
-    application_id = new_id("app", clock)
-    decision = DecisionRecord(
-        id=new_id("dec", clock),
-        application_id=application_id,
-        decided_at=clock.now(),
-        outcome=Outcome.REFER,
-        score=520,
-        pd="0.120000",
-        approved_amount=None,
-        reasons=(Reason("POL_SCORE_IN_REVIEW_BAND", "Score in the review band", "人工审核区间"),),
-        policy_version="starter-v1",
-        model_version=None,
-        model_sha256=None,
-        inputs={"amount_fen": amount_fen},
-        features={},
-        input_hash="0" * 64,
-    )
     with SqlUnitOfWork(db) as uow:
-        uow.applications.add(
-            StoredApplication(
-                id=application_id,
-                received_at=clock.now(),
-                product="cash_loan",
-                amount=Fen(amount_fen),
-                term_months=12,
-                purpose="car",
-                monthly_income=Fen(800_000),
-                name_enc="x",
-                id_number_enc="x",
-                id_number_bidx="x",
-                phone_enc="x",
-                phone_bidx="x",
-            )
-        )
-        uow.decisions.add(decision)
-        item = enqueue_referral(uow, decision, clock, CONFIG)
+        item = queue_referral(uow, clock, CONFIG, amount_fen)
+        decision = uow.decisions.get(item.decision_id)
+        assert decision is not None
         assert enqueue_referral(uow, decision, clock, CONFIG) == item  # once per decision
         uow.commit()
     return item

@@ -9,15 +9,11 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from factories import queue_referral
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
-from fengkong.core.ids import new_id
-from fengkong.core.money import Fen
-from fengkong.decision.outcome import Outcome, Reason
-from fengkong.decision.record import DecisionRecord
-from fengkong.decision.review import ReviewConfig, enqueue_referral
-from fengkong.onboarding.application import StoredApplication
+from fengkong.decision.review import ReviewConfig
 
 PROBLEM = "application/problem+json"
 
@@ -29,43 +25,9 @@ def client(context: Context) -> Iterator[TestClient]:
 
 
 def refer(context: Context, amount_fen: int = 500_000) -> str:
-    clock = context.clock
-    application_id = new_id("app", clock)
-    decision = DecisionRecord(
-        id=new_id("dec", clock),
-        application_id=application_id,
-        decided_at=clock.now(),
-        outcome=Outcome.REFER,
-        score=520,
-        pd="0.120000",
-        approved_amount=None,
-        reasons=(Reason("POL_SCORE_IN_REVIEW_BAND", "Score in the review band", "人工审核区间"),),
-        policy_version="starter-v1",
-        model_version=None,
-        model_sha256=None,
-        inputs={"amount_fen": amount_fen},
-        features={},
-        input_hash="0" * 64,
-    )
     with context.uow() as uow:
-        uow.applications.add(
-            StoredApplication(
-                id=application_id,
-                received_at=clock.now(),
-                product="cash_loan",
-                amount=Fen(amount_fen),
-                term_months=12,
-                purpose="car",
-                monthly_income=Fen(800_000),
-                name_enc="x",
-                id_number_enc="x",
-                id_number_bidx="x",
-                phone_enc="x",
-                phone_bidx="x",
-            )
-        )
-        uow.decisions.add(decision)
-        item = enqueue_referral(uow, decision, clock, ReviewConfig.from_settings(context.settings))
+        config = ReviewConfig.from_settings(context.settings)
+        item = queue_referral(uow, context.clock, config, amount_fen)
         uow.commit()
     return item.id
 
