@@ -72,7 +72,7 @@ from fengkong.lending.loan import (
 )
 from fengkong.lending.payment import PayoutStatus
 from fengkong.lending.product import LateFee, product_from_dict
-from fengkong.lending.quiet import QuietDay, quiet_accrual, with_quiet_charge
+from fengkong.lending.quiet import QuietJournal, quiet_accrual, with_quiet_charge
 from fengkong.lending.schedule import Instalment, InterestBasis, RepaymentMethod
 from fengkong.lending.service import (
     DrawRecord,
@@ -600,19 +600,23 @@ class SqlLendingRepository:
         rows = self.session.execute(query).all()
         return pl.DataFrame([tuple(r) for r in rows], schema=_QUIET_SCHEMA, orient="row")
 
-    def save_quiet_day(
-        self, day: QuietDay, on: date, now: datetime, request_hash: str
-    ) -> pl.DataFrame:
-        """Store a quiet day: the loans still at the revision read (the others are left for the
-        full step) and the journal rows of those. Returns the loans saved, as `day.loans`."""
-        if day.loans.is_empty():
-            return day.loans
+    def save_quiet_loans(self, moved: pl.DataFrame, on: date, now: datetime) -> pl.DataFrame:
+        """Store quiet-day figures (`lending.quiet.quiet_day`) of the loans still at the revision
+        read, closing them for `on`; returns those rows (the others are left for the full step
+        on PostgreSQL; on SQLite, where nothing can interleave, a changed loan is `StaleLoan`)."""
+        if moved.is_empty():
+            return moved
         if self._copies:
-            saved = _update_quiet_copy(self.session, day.loans, on, now)
-        else:
-            saved = self._update_quiet_rows(day.loans, on, now)
-        keep = day.entries.join(saved.select("loan_id"), on="loan_id", how="semi")
-        entries = keep.select(
+            return _update_quiet_copy(self.session, moved, on, now)
+        return self._update_quiet_rows(moved, on, now)
+
+    def post_quiet_journal(
+        self, journal: QuietJournal, request_hash: str, posted_at: datetime
+    ) -> None:
+        """Insert a quiet batch's entries and postings (COPY on PostgreSQL)."""
+        if journal.entries.is_empty():
+            return
+        entries = journal.entries.select(
             "entry_id",
             "business_date",
             "kind",
@@ -620,19 +624,17 @@ class SqlLendingRepository:
             pl.lit(request_hash).alias("request_hash"),
             "memo",
             pl.lit(None, dtype=pl.String).alias("reverses"),
-            pl.lit(now.isoformat()).alias("posted_at"),
+            pl.lit(posted_at.isoformat()).alias("posted_at"),
         )
-        postings = day.postings.join(entries.select("entry_id"), on="entry_id", how="semi")
         if self._copies:
             _copy_in(self.session, "journal_entries", entries)
-            _copy_in(self.session, "journal_postings", postings)
-        else:
-            self.session.execute(
-                journal_entries.insert(),
-                [{**e, "posted_at": now} for e in entries.to_dicts()],
-            )
-            self.session.execute(journal_postings.insert(), postings.to_dicts())
-        return saved
+            _copy_in(self.session, "journal_postings", journal.postings)
+            return
+        self.session.execute(
+            journal_entries.insert(),
+            [{**e, "posted_at": posted_at} for e in entries.to_dicts()],
+        )
+        self.session.execute(journal_postings.insert(), journal.postings.to_dicts())
 
     def _update_quiet_rows(self, moved: pl.DataFrame, on: date, now: datetime) -> pl.DataFrame:
         statement = (

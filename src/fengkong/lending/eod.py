@@ -15,8 +15,8 @@
   nothing else (`lending.quiet`). A partition first closes its quiet loans a large batch at a
   time with column arithmetic (`quiet_day`) and set-based writes, each batch one transaction
   marking its loans' `eod_date`, then runs the rest through `close_loan_day` as above. A quiet
-  loan changed by a concurrent request after it was read is left to the full step. The journal
-  entries are the same either way: one per loan and movement, with the same idempotency keys.
+  loan changed by a concurrent request after it was read is left to the full step. A quiet batch
+  books the same amounts per loan, in a few entries per batch (see `lending.quiet` for why).
 - `steps` are further per-date jobs (auto-debit, reminders, guarantor calls, margin calls,
   collections) run after every partition is done and before the date is marked done; each must
   be idempotent for its date, since a rerun after a crash runs them again.
@@ -36,7 +36,7 @@ from fengkong.lending.accrual import accrue
 from fengkong.lending.delinquency import write_off, write_off_eligible
 from fengkong.lending.line import LineSignals, apply_actions, line_actions, sync_draw
 from fengkong.lending.posting import entries_for, provision_entry, reserve_entry
-from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day
+from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day, quiet_journal
 from fengkong.lending.service import (
     LendingConfig,
     LendingServices,
@@ -296,22 +296,24 @@ def quiet_partition(
                 return done
             first, after = batch["loan_id"][0], batch["loan_id"][-1]
             now = svc.clock.now()
-            day = quiet_day(batch, business_date, svc.config, new_id("je", svc.clock))
-            saved = store.save_quiet_day(
-                day,
-                business_date,
-                now,
-                request_hash(
-                    {"eod": business_date.isoformat(), "partition": partition, "quiet": first}
-                ),
+            saved = store.save_quiet_loans(
+                quiet_day(batch, business_date, svc.config), business_date, now
             )
             if saved.is_empty():
                 continue
+            journal = quiet_journal(saved, business_date, svc.config, new_id("je", svc.clock))
+            store.post_quiet_journal(
+                journal,
+                request_hash(
+                    {"eod": business_date.isoformat(), "partition": partition, "quiet": first}
+                ),
+                now,
+            )
             totals = Totals(
                 loans=saved.height,
                 quiet_loans=saved.height,
                 chunks=1,
-                entries=int(saved["entries"].sum()),
+                entries=journal.entries.height,
                 interest_fen=int(saved["accrued"].sum()),
                 provision_change_fen=int(saved["provision_change"].sum()),
             )
