@@ -1,4 +1,5 @@
-"""end of day, quiet loans: the running instalment's accrual figures beside the loan state
+"""end of day, quiet loans: the running instalment's accrual figures beside the loan state, and
+no (account, loan) index on postings (no query used it; every posting paid for it)
 
 Revision ID: 0011_eod_positions
 Revises: 0009
@@ -13,7 +14,7 @@ from alembic import op
 revision = "0011_eod_positions"
 down_revision = "0009"
 branch_labels = None
-depends_on = None
+depends_on = "0003"  # journal_postings
 
 _COLUMNS = (
     ("quiet_instalment", sa.Integer()),
@@ -27,6 +28,7 @@ _COLUMNS = (
 
 
 def upgrade() -> None:
+    op.drop_index("ix_journal_postings_account", table_name="journal_postings")
     # Existing rows start with NULLs: they take the full end-of-day step once, which fills them.
     with op.batch_alter_table("loans") as batch:
         for name, type_ in _COLUMNS:
@@ -46,3 +48,4 @@ def downgrade() -> None:
     with op.batch_alter_table("loans") as batch:
         for name, _ in reversed(_COLUMNS):
             batch.drop_column(name)
+    op.create_index("ix_journal_postings_account", "journal_postings", ["account_code", "loan_id"])
