@@ -317,7 +317,7 @@ def run(
             "Read = selecting the batch, compute = the arithmetic and the journal rows, write = "
             "the loans' UPDATE and the journal COPY; rest = process start-up, the scan for loans "
             "needing the full step, commits and audit records. Most of the write is PostgreSQL "
-            "maintaining the postings' indexes (by loan, and by account and loan).",
+            "inserting the postings and keeping their indexes (primary key, and by loan).",
             f"Loans that need the full step (a due date or grace end that day, arrears, unapplied "
             f"credit, a restructuring, a credit-line draw) run `close_loan_day` one at a time at "
             f"{full_rate:,.0f} loans/s: a day on which 3 % of a million loans fall due adds about "
