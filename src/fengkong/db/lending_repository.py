@@ -12,11 +12,12 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -71,6 +72,7 @@ from fengkong.lending.loan import (
 )
 from fengkong.lending.payment import PayoutStatus
 from fengkong.lending.product import LateFee, product_from_dict
+from fengkong.lending.quiet import QuietJournal, quiet_accrual, with_quiet_charge
 from fengkong.lending.schedule import Instalment, InterestBasis, RepaymentMethod
 from fengkong.lending.service import (
     DrawRecord,
@@ -85,6 +87,20 @@ from fengkong.lending.service import (
 )
 
 PARTITION_KEYS = 1024
+_QUIET_SCHEMA = {
+    "loan_id": pl.String,
+    "revision": pl.Int64,
+    "period_start": pl.Date,
+    "due": pl.Date,
+    "interest": pl.Int64,
+    "ceiling": pl.Int64,
+    "charged": pl.Int64,
+    "outstanding": pl.Int64,
+    "allowance": pl.Int64,
+    "reserve": pl.Int64,
+    "principal": pl.Int64,
+}
+_NULL = "\\N"
 
 
 def partition_key(loan_id: str) -> int:
@@ -356,11 +372,14 @@ def line_to_json(line: CreditLine) -> dict[str, Any]:
 class SqlLendingRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        # PostgreSQL moves quiet days in and out with COPY; SQLite uses plain statements.
+        self._copies = session.get_bind().dialect.name == "postgresql"
 
     # -- loans
 
     def _loan_values(self, r: LoanRecord, now: datetime) -> dict[str, Any]:
         s = r.state
+        quiet = quiet_accrual(s)
         return {
             "id": r.loan_id,
             "application_id": r.application_id,
@@ -382,6 +401,13 @@ class SqlLendingRepository:
             "allowance_fen": int(r.allowance),
             "reserve_fen": int(r.reserve),
             "partition_key": partition_key(r.loan_id),
+            "quiet_instalment": None if quiet is None else quiet.instalment,
+            "quiet_period_start": None if quiet is None else quiet.period_start,
+            "quiet_due": None if quiet is None else quiet.due,
+            "quiet_interest_fen": None if quiet is None else int(quiet.interest),
+            "quiet_ceiling_fen": None if quiet is None else int(quiet.ceiling),
+            "quiet_charged_fen": None if quiet is None else int(quiet.charged),
+            "outstanding_fen": int(s.outstanding.total),
             "state": state_to_json(s),
             "revision": r.revision,
             "updated_at": now,
@@ -404,12 +430,17 @@ class SqlLendingRepository:
 
     @staticmethod
     def _record(row: Any) -> LoanRecord:
-        state = row["state"]
-        if isinstance(state, str):  # SQLite JSON read through a text() query
-            state = json.loads(state)
+        document = row["state"]
+        if isinstance(document, str):  # SQLite JSON read through a text() query
+            document = json.loads(document)
+        state = state_from_json(document)
+        if row["quiet_instalment"] is not None:
+            state = with_quiet_charge(
+                state, row["quiet_instalment"], row["quiet_charged_fen"], row["accrued_through"]
+            )
         return LoanRecord(
             loan_id=row["id"],
-            state=state_from_json(state),
+            state=state,
             stage=LoanStage(row["status"]),
             booked_on=row["booked_on"],
             amount=Fen(row["amount_fen"]),
@@ -480,6 +511,8 @@ class SqlLendingRepository:
                     "loan_class": values["loan_class"],
                     "allowance_fen": values["allowance_fen"],
                     "reserve_fen": values["reserve_fen"],
+                    **{k: v for k, v in values.items() if k.startswith("quiet_")},
+                    "outstanding_fen": values["outstanding_fen"],
                     "state": values["state"],
                     "revision": r.revision + 1,
                     "updated_at": now,
@@ -514,6 +547,125 @@ class SqlLendingRepository:
         if partitions > 1:
             query = query.where(loans.c.partition_key % partitions == partition)
         return [self._record(r._mapping) for r in self.session.execute(query)]
+
+    def quiet_loans_for_eod(
+        self,
+        business_date: date,
+        partition: int,
+        partitions: int,
+        after: str,
+        limit: int,
+        loan_class: LoanClass,
+        bucket: str,
+    ) -> pl.DataFrame:
+        """Quiet loans of one partition for the date (`lending.quiet`), by id after `after`, as
+        columns `QUIET_COLUMNS`: active, not on a line, accrued through the day before, the date
+        strictly inside the running period, 0 days past due in that bucket and class."""
+        c = loans.c
+        query = (
+            sa.select(
+                c.id.label("loan_id"),
+                c.revision,
+                c.quiet_period_start.label("period_start"),
+                c.quiet_due.label("due"),
+                c.quiet_interest_fen.label("interest"),
+                c.quiet_ceiling_fen.label("ceiling"),
+                c.quiet_charged_fen.label("charged"),
+                c.outstanding_fen.label("outstanding"),
+                c.allowance_fen.label("allowance"),
+                c.reserve_fen.label("reserve"),
+                c.principal_fen.label("principal"),
+            )
+            .where(
+                c.status == LoanStage.ACTIVE.value,
+                c.quiet_instalment.is_not(None),
+                c.line_id.is_(None),
+                c.id > after,
+                c.booked_on <= business_date,
+                c.accrued_through == business_date - timedelta(days=1),
+                sa.or_(c.eod_date.is_(None), c.eod_date < business_date),
+                c.quiet_period_start < business_date,
+                c.quiet_due > business_date,
+                c.days_past_due == 0,
+                c.dpd_bucket == bucket,
+                c.loan_class == loan_class.value,
+            )
+            .order_by(c.id)
+            .limit(limit)
+        )
+        if partitions > 1:
+            query = query.where(c.partition_key % partitions == partition)
+        if self._copies:
+            return _copy_out(self.session, query, _QUIET_SCHEMA)
+        rows = self.session.execute(query).all()
+        return pl.DataFrame([tuple(r) for r in rows], schema=_QUIET_SCHEMA, orient="row")
+
+    def save_quiet_loans(self, moved: pl.DataFrame, on: date, now: datetime) -> pl.DataFrame:
+        """Store quiet-day figures (`lending.quiet.quiet_day`) of the loans still at the revision
+        read, closing them for `on`; returns those rows (the others are left for the full step
+        on PostgreSQL; on SQLite, where nothing can interleave, a changed loan is `StaleLoan`)."""
+        if moved.is_empty():
+            return moved
+        if self._copies:
+            return _update_quiet_copy(self.session, moved, on, now)
+        return self._update_quiet_rows(moved, on, now)
+
+    def post_quiet_journal(
+        self, journal: QuietJournal, request_hash: str, posted_at: datetime
+    ) -> None:
+        """Insert a quiet batch's entries and postings (COPY on PostgreSQL)."""
+        if journal.entries.is_empty():
+            return
+        entries = journal.entries.select(
+            "entry_id",
+            "business_date",
+            "kind",
+            "idempotency_key",
+            pl.lit(request_hash).alias("request_hash"),
+            "memo",
+            pl.lit(None, dtype=pl.String).alias("reverses"),
+            pl.lit(posted_at.isoformat()).alias("posted_at"),
+        )
+        if self._copies:
+            _copy_in(self.session, "journal_entries", entries)
+            _copy_in(self.session, "journal_postings", journal.postings)
+            return
+        self.session.execute(
+            journal_entries.insert(),
+            [{**e, "posted_at": posted_at} for e in entries.to_dicts()],
+        )
+        self.session.execute(journal_postings.insert(), journal.postings.to_dicts())
+
+    def _update_quiet_rows(self, moved: pl.DataFrame, on: date, now: datetime) -> pl.DataFrame:
+        statement = (
+            loans.update()
+            .where(
+                loans.c.id == sa.bindparam("b_id"),
+                loans.c.revision == sa.bindparam("b_revision"),
+            )
+            .values(
+                accrued_through=on,
+                eod_date=on,
+                quiet_charged_fen=sa.bindparam("b_charged"),
+                outstanding_fen=sa.bindparam("b_outstanding"),
+                allowance_fen=sa.bindparam("b_allowance"),
+                reserve_fen=sa.bindparam("b_reserve"),
+                revision=loans.c.revision + 1,
+                updated_at=now,
+            )
+        )
+        rows = moved.select(
+            pl.col("loan_id").alias("b_id"),
+            pl.col("revision").alias("b_revision"),
+            pl.col("charged").alias("b_charged"),
+            pl.col("outstanding").alias("b_outstanding"),
+            pl.col("allowance").alias("b_allowance"),
+            pl.col("reserve").alias("b_reserve"),
+        ).to_dicts()
+        result = self.session.execute(statement, rows)
+        if result.rowcount != len(rows):  # type: ignore[attr-defined]
+            raise StaleLoan("a loan changed while end of day was processing it; retry the chunk")
+        return moved
 
     def worst_dpd_on_line(self, line_id: str) -> int:
         value = self.session.execute(
@@ -915,3 +1067,69 @@ class SqlLendingRepository:
         )
         if moved.rowcount == 0:  # type: ignore[attr-defined]
             self.session.execute(eod_progress.insert().values(**progress))
+
+
+# ---- COPY on PostgreSQL -----------------------------------------------------------------------
+
+
+def _driver(session: Session) -> Any:
+    """The psycopg connection under the session's transaction."""
+    return session.connection().connection.driver_connection
+
+
+def _copy_out(session: Session, query: sa.Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
+    compiled = query.compile(session.get_bind())
+    buffer = bytearray()
+    statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+    with _driver(session).cursor() as cursor, cursor.copy(statement, compiled.params) as copy:
+        for block in copy:
+            buffer += block
+    return pl.read_csv(bytes(buffer), schema=dict(schema))
+
+
+def _copy_in(session: Session, table: str, frame: pl.DataFrame) -> None:
+    if frame.is_empty():
+        return
+    columns = ", ".join(f'"{name}"' for name in frame.columns)
+    text = frame.write_csv(include_header=False, null_value=_NULL)
+    with (
+        _driver(session).cursor() as cursor,
+        cursor.copy(
+            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')"
+        ) as copy,
+    ):
+        copy.write(text)
+
+
+def _update_quiet_copy(
+    session: Session, moved: pl.DataFrame, on: date, now: datetime
+) -> pl.DataFrame:
+    """One COPY into a temporary table and one UPDATE … FROM; returns the loans it updated."""
+    connection = _driver(session)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS quiet_day (loan_id text PRIMARY KEY, "
+            "revision integer, charged bigint, outstanding bigint, allowance bigint, "
+            "reserve bigint) ON COMMIT DELETE ROWS"
+        )
+    _copy_in(
+        session,
+        "quiet_day",
+        moved.select("loan_id", "revision", "charged", "outstanding", "allowance", "reserve"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE loans SET accrued_through = %(on)s, eod_date = %(on)s, "
+            "quiet_charged_fen = q.charged, outstanding_fen = q.outstanding, "
+            "allowance_fen = q.allowance, reserve_fen = q.reserve, "
+            "revision = loans.revision + 1, updated_at = %(now)s "
+            "FROM quiet_day q WHERE loans.id = q.loan_id AND loans.revision = q.revision "
+            "RETURNING loans.id",
+            {"on": on, "now": now},
+        )
+        updated = [row[0] for row in cursor.fetchall()]
+    if len(updated) == moved.height:
+        return moved
+    return moved.join(
+        pl.DataFrame({"loan_id": updated}, schema={"loan_id": pl.String}), on="loan_id", how="semi"
+    )

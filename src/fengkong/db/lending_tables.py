@@ -3,7 +3,9 @@ schedules, contracts, payouts, repayments, credit lines and draws, and end-of-da
 
 Money is BigInteger fen. A loan's whole `LoanState` is one JSON document (`state`), written with
 the loan row in one statement, so a loan can never be half-updated; the columns beside it are
-copies kept for queries. `revision` is the row's optimistic-concurrency counter.
+copies kept for queries, except the quiet-day figures, which a quiet end of day updates without
+rewriting the document (see `lending.quiet`). `revision` is the row's optimistic-concurrency
+counter.
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ loans = sa.Table(
     sa.Column("allowance_fen", sa.BigInteger(), nullable=False),
     sa.Column("reserve_fen", sa.BigInteger(), nullable=False),
     sa.Column("partition_key", sa.Integer(), nullable=False),
+    # A quiet loan's running instalment (`lending.quiet`): NULL when its next day needs the full
+    # step. `quiet_charged_fen` and `accrued_through` are newer than `state` after a quiet day,
+    # which writes only them; reading a loan puts them back into its state.
+    sa.Column("quiet_instalment", sa.Integer(), nullable=True),
+    sa.Column("quiet_period_start", sa.Date(), nullable=True),
+    sa.Column("quiet_due", sa.Date(), nullable=True),
+    sa.Column("quiet_interest_fen", sa.BigInteger(), nullable=True),
+    sa.Column("quiet_ceiling_fen", sa.BigInteger(), nullable=True),
+    sa.Column("quiet_charged_fen", sa.BigInteger(), nullable=True),
+    sa.Column("outstanding_fen", sa.BigInteger(), nullable=True),
     sa.Column("state", JSONType, nullable=False),
     sa.Column("revision", sa.Integer(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),

@@ -11,6 +11,12 @@
   twice for a date even if progress were lost. Partitions are independent: separate processes
   (or a Spark/Dask map over partition numbers) can run them side by side.
 - `close_loan_day` is the pure per-loan step; everything else is storage around it.
+- Most loans on most days are quiet: one day of contract interest on the running instalment and
+  nothing else (`lending.quiet`). A partition first closes its quiet loans a large batch at a
+  time with column arithmetic (`quiet_day`) and set-based writes, each batch one transaction
+  marking its loans' `eod_date`, then runs the rest through `close_loan_day` as above. A quiet
+  loan changed by a concurrent request after it was read is left to the full step. A quiet batch
+  books the same amounts per loan, in a few entries per batch (see `lending.quiet` for why).
 - `steps` are further per-date jobs (auto-debit, reminders, guarantor calls, margin calls,
   collections) run after every partition is done and before the date is marked done; each must
   be idempotent for its date, since a rerun after a crash runs them again.
@@ -30,6 +36,7 @@ from fengkong.lending.accrual import accrue
 from fengkong.lending.delinquency import write_off, write_off_eligible
 from fengkong.lending.line import LineSignals, apply_actions, line_actions, sync_draw
 from fengkong.lending.posting import entries_for, provision_entry, reserve_entry
+from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day, quiet_journal
 from fengkong.lending.service import (
     LendingConfig,
     LendingServices,
@@ -63,7 +70,7 @@ def close_loan_day(
     """Accrue through `on` (using any unapplied credit on what fell due), age and classify, then
     write off past the configured DPD or bring the allowance to its class's rate."""
     loan_id = record.loan_id
-    key = f"eod:{on.isoformat()}:{loan_id}"
+    key = eod_key(on, loan_id)
     state = record.state
     moved = (
         apply_credit(state, on, config.waterfall) if state.unapplied_credit else accrue(state, on)
@@ -119,6 +126,7 @@ class Totals:
     written_off: int = 0
     reclassified: int = 0
     line_actions: int = 0
+    quiet_loans: int = 0  # of `loans`, those closed as quiet
 
     def add(self, other: Mapping[str, int]) -> None:
         for name, value in other.items():
@@ -153,6 +161,33 @@ def _chunk_totals(days: list[LoanDay], before: list[LoanRecord]) -> Totals:
     return totals
 
 
+def _progress(store: Any, business_date: date, partition: int, partitions: int) -> dict[str, Any]:
+    return dict(
+        store.eod_progress(business_date, partition)
+        or {
+            "business_date": business_date,
+            "partition": partition,
+            "partitions": partitions,
+            "cursor": "",
+            "done": False,
+            "loans": 0,
+            "chunks": 0,
+            "totals": Totals().as_dict(),
+        }
+    )
+
+
+def _advance(progress: dict[str, Any], totals: Totals, cursor: str | None = None) -> None:
+    running = Totals(**progress["totals"])
+    running.add(totals.as_dict())
+    progress.update(
+        cursor=progress["cursor"] if cursor is None else cursor,
+        loans=progress["loans"] + totals.loans,
+        chunks=progress["chunks"] + 1,
+        totals=running.as_dict(),
+    )
+
+
 def eod_partition(
     business_date: date,
     svc: LendingServices,
@@ -162,26 +197,19 @@ def eod_partition(
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
 ) -> Totals:
-    """Process one partition's active loans for `business_date`, a committed chunk at a time."""
-    size = chunk or svc.config.eod_chunk
+    """Process one partition's active loans for `business_date`, a committed chunk at a time:
+    the quiet loans first, in large batches, then the rest one loan at a time."""
     done = Totals()
+    if svc.config.eod_quiet:
+        done.add(
+            quiet_partition(business_date, svc, partition, partitions, before_commit).as_dict()
+        )
+    size = chunk or svc.config.eod_chunk
     ids = lambda: new_id("je", svc.clock)  # noqa: E731
     while True:
         with svc.uow() as uow:
             store = uow.lending
-            progress: dict[str, Any] = dict(
-                store.eod_progress(business_date, partition)
-                or {
-                    "business_date": business_date,
-                    "partition": partition,
-                    "partitions": partitions,
-                    "cursor": "",
-                    "done": False,
-                    "loans": 0,
-                    "chunks": 0,
-                    "totals": Totals().as_dict(),
-                }
-            )
+            progress = _progress(store, business_date, partition, partitions)
             if progress["done"]:
                 return done
             records = store.loans_for_eod(
@@ -226,31 +254,95 @@ def eod_partition(
                             "bucket": day.record.bucket,
                         },
                     )
-            uow.audit.append(
-                at=now,
-                actor=SYSTEM,
-                action="eod.chunk",
-                subject_type="eod",
-                subject_id=f"{business_date.isoformat()}/{partition}",
-                payload={
-                    "first_loan": records[0].loan_id,
-                    "last_loan": records[-1].loan_id,
-                    **totals.as_dict(),
-                },
+            _audit_chunk(
+                uow, now, business_date, partition, records[0].loan_id, records[-1].loan_id, totals
             )
-            running = Totals(**progress["totals"])
-            running.add(totals.as_dict())
-            progress.update(
-                cursor=records[-1].loan_id,
-                loans=progress["loans"] + len(records),
-                chunks=progress["chunks"] + 1,
-                totals=running.as_dict(),
-            )
+            _advance(progress, totals, cursor=records[-1].loan_id)
             store.save_eod_progress(progress)
             if before_commit is not None:
                 before_commit(business_date, partition, progress["chunks"])
             uow.commit()
             done.add(totals.as_dict())
+
+
+def quiet_partition(
+    business_date: date,
+    svc: LendingServices,
+    partition: int = 0,
+    partitions: int = 1,
+    before_commit: ChunkHook | None = None,
+) -> Totals:
+    """Close one partition's quiet loans for the date, `eod_quiet_chunk` loans per transaction.
+    Safe to rerun: a loan closed for the date is no longer selected."""
+    done = Totals()
+    loan_class, bucket = quiet_class(svc.config), quiet_bucket(svc.config)
+    after = ""
+    while True:
+        with svc.uow() as uow:
+            store = uow.lending
+            progress = _progress(store, business_date, partition, partitions)
+            if progress["done"]:
+                return done
+            batch = store.quiet_loans_for_eod(
+                business_date,
+                partition,
+                partitions,
+                after,
+                svc.config.eod_quiet_chunk,
+                loan_class,
+                bucket,
+            )
+            if batch.is_empty():
+                return done
+            first, after = batch["loan_id"][0], batch["loan_id"][-1]
+            now = svc.clock.now()
+            saved = store.save_quiet_loans(
+                quiet_day(batch, business_date, svc.config), business_date, now
+            )
+            if saved.is_empty():
+                continue
+            journal = quiet_journal(saved, business_date, svc.config, new_id("je", svc.clock))
+            store.post_quiet_journal(
+                journal,
+                request_hash(
+                    {"eod": business_date.isoformat(), "partition": partition, "quiet": first}
+                ),
+                now,
+            )
+            totals = Totals(
+                loans=saved.height,
+                quiet_loans=saved.height,
+                chunks=1,
+                entries=journal.entries.height,
+                interest_fen=int(saved["accrued"].sum()),
+                provision_change_fen=int(saved["provision_change"].sum()),
+            )
+            _audit_chunk(uow, now, business_date, partition, first, after, totals)
+            _advance(progress, totals)
+            store.save_eod_progress(progress)
+            if before_commit is not None:
+                before_commit(business_date, partition, progress["chunks"])
+            uow.commit()
+            done.add(totals.as_dict())
+
+
+def _audit_chunk(
+    uow: Any,
+    now: Any,
+    business_date: date,
+    partition: int,
+    first: str,
+    last: str,
+    totals: Totals,
+) -> None:
+    uow.audit.append(
+        at=now,
+        actor=SYSTEM,
+        action="eod.chunk",
+        subject_type="eod",
+        subject_id=f"{business_date.isoformat()}/{partition}",
+        payload={"first_loan": first, "last_loan": last, **totals.as_dict()},
+    )
 
 
 def _line_triggers(uow: Any, days: list[LoanDay], on: date, svc: LendingServices, now: Any) -> int:

@@ -167,6 +167,9 @@ class LendingConfig:
     payout_attempts: int = 3
     retries: int = 5
     eod_chunk: int = 500
+    # Quiet loans (`lending.quiet`) are closed a batch at a time, this many per transaction.
+    eod_quiet: bool = True
+    eod_quiet_chunk: int = 50_000
     lender_name: str = "Fengkong Lending"
 
     def __post_init__(self) -> None:
@@ -175,6 +178,8 @@ class LendingConfig:
             errors.append(FieldError(("payout_attempts",), "must be ≥ 1"))
         if self.eod_chunk < 1:
             errors.append(FieldError(("eod_chunk",), "must be ≥ 1"))
+        if self.eod_quiet_chunk < 1:
+            errors.append(FieldError(("eod_quiet_chunk",), "must be ≥ 1"))
         if set(self.provision_rates) != set(LoanClass):
             errors.append(FieldError(("provision_rates",), "need a rate for every loan class"))
         if not self.rate_card:
@@ -342,6 +347,18 @@ class LendingRepository(Protocol):
     def loans_for_eod(
         self, business_date: date, partition: int, partitions: int, after: str, limit: int
     ) -> list[LoanRecord]: ...
+    def quiet_loans_for_eod(
+        self,
+        business_date: date,
+        partition: int,
+        partitions: int,
+        after: str,
+        limit: int,
+        loan_class: LoanClass,
+        bucket: str,
+    ) -> Any: ...
+    def save_quiet_loans(self, moved: Any, on: date, now: datetime) -> Any: ...
+    def post_quiet_journal(self, journal: Any, request_hash: str, posted_at: datetime) -> None: ...
     def worst_dpd_on_line(self, line_id: str) -> int: ...
     def eod_run(self, business_date: date) -> Mapping[str, Any] | None: ...
     def last_completed_eod(self) -> date | None: ...
