@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
+from fengkong.core.errors import NotFound, Unavailable
 from fengkong.core.reason import Reason
-from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME, LoadedAnomaly, load_anomaly_champion
+from fengkong.fraud.anomaly import LoadedAnomaly, load_anomaly
 from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.signals import (
@@ -23,6 +23,7 @@ from fengkong.fraud.signals import (
 )
 from fengkong.fraud.velocity import VelocityStore, VelocityUnavailable, velocity_event
 from fengkong.onboarding.application import ApplicationRequest
+from fengkong.scoring.registry import ModelVersion
 
 VELOCITY_UNAVAILABLE = Reason(
     "FRAUD_VELOCITY_UNAVAILABLE",
@@ -82,13 +83,17 @@ class AnomalyCache:
         self.artifacts_dir = artifacts_dir
         self._loaded: LoadedAnomaly | None = None
 
-    def signals(self, models: Any, row: Mapping[str, object]) -> Signals:
-        champion = models.champion(ANOMALY_MODEL_NAME)
+    def signals(self, champion: ModelVersion | None, row: Mapping[str, object]) -> Signals:
         if champion is None:
             return Signals({}, ())
-        if self._loaded is None or (self._loaded.version, self._loaded.sha256) != (
+        loaded = self._loaded
+        if loaded is None or (loaded.version, loaded.sha256) != (
             champion.version,
             champion.sha256,
         ):
-            self._loaded = load_anomaly_champion(models, self.artifacts_dir)
-        return self._loaded.signal(row)
+            try:
+                loaded = load_anomaly(champion, self.artifacts_dir)
+            except NotFound:
+                raise Unavailable(f"the artifact of {champion.version} is missing") from None
+            self._loaded = loaded
+        return loaded.signal(row)
