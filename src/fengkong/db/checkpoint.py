@@ -52,6 +52,10 @@ class Checkpointer:
         finally:
             conn.close()
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()

@@ -44,6 +44,11 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
+    def checkpointing(self) -> bool:
+        """Whether a background thread checkpoints this (SQLite file) database."""
+        return self._checkpointer is not None and self._checkpointer.running
+
+    @property
     def dialect(self) -> str:
         return self.url.get_backend_name()
 
