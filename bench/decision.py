@@ -78,6 +78,7 @@ def run() -> Section:
         ],
         table_header=("database", "p50 µs", "p99 µs", "mean µs"),
     )
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = _measure(f"sqlite:///{tmp}/bench.db", Path(tmp))
         section.rows.append(("SQLite (file, WAL)", *summary_us(sqlite)))
@@ -94,6 +95,10 @@ def run() -> Section:
             with admin.begin() as conn:
                 conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
             admin.dispose()
+    section.notes.append(
+        f"1-minute load average {load_before:.1f} before the run and {os.getloadavg()[0]:.1f} "
+        f"after, on {os.cpu_count()} cores: other work on the machine is in these figures."
+    )
     return section
 
 

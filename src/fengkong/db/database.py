@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,11 +69,22 @@ class Database:
         on PostgreSQL each is one round trip (no BEGIN, no ROLLBACK), on SQLite none takes the
         write lock that every transaction here starts with."""
         with self.engine.connect() as conn:
-            if self.dialect == "postgresql":
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-            else:
-                conn.execution_options(**{_READ_ONLY: True})
+            conn.execution_options(**self._read_only_options())
             yield conn
+
+    def read_only_view(self) -> Database:
+        """This database (same pool) for look-ups that each stand alone, as `reading()` runs
+        them. Writes through it would commit statement by statement: it is for reads only, and
+        is never disposed of on its own."""
+        view = copy.copy(self)
+        view.engine = self.engine.execution_options(**self._read_only_options())
+        view._checkpointer = None
+        return view
+
+    def _read_only_options(self) -> dict[str, Any]:
+        if self.dialect == "postgresql":
+            return {"isolation_level": "AUTOCOMMIT"}
+        return {_READ_ONLY: True}
 
     def session(self) -> Session:
         return self.sessions()

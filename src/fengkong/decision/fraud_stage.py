@@ -40,6 +40,9 @@ class FraudServices:
     hasher: Callable[[str, str], str]
     thresholds: FraudThresholds = DEFAULT_THRESHOLDS
     anomaly: AnomalyCache | None = None
+    # The lists again, over a read-only view of the database: a decision's look-up needs no
+    # transaction of its own (one round trip on PostgreSQL, no write lock on SQLite).
+    list_lookups: SqlFraudLists | None = None
 
 
 def fraud_signals(
@@ -69,7 +72,7 @@ def fraud_signals(
     except VelocityUnavailable:
         velocity = Signals({}, (VELOCITY_UNAVAILABLE,))
     hashed = event.hashed(fraud.hasher)
-    lists = list_signals(fraud.lists.lookup_hashed(hashed, now))
+    lists = list_signals((fraud.list_lookups or fraud.lists).lookup_hashed(hashed, now))
     links = link_signals(
         fraud.links.link(LinkApplication(application_id, now, hashed)), fraud.thresholds
     )
