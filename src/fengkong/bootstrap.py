@@ -4,6 +4,7 @@ demo all start here and then call the same services."""
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -13,11 +14,13 @@ from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
+from fengkong.db.live_registry import SqlLiveRegistry
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.engine import compile_policy
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
+from fengkong.decision.live import LiveCache
 from fengkong.decision.pricing import price_cap_from_config
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, enqueue_referral
@@ -51,12 +54,12 @@ class Context:
         self.decisions = DecisionServices(
             uow=self.uow,
             clock=self.clock,
-            policy=self.policy,
             vault=self.vault,
             champion=self.champion,
+            registry=self.live_registry,
+            live=LiveCache(PolicyCache(self.policy, self.settings.price_cap)),
             fraud=self.fraud,
             on_refer=self.queue_referral,
-            policies=PolicyCache(self.policy, self.settings.price_cap),
             policy_challenge=ChallengerConfig(
                 share=self.settings.policy_challenger_share,
                 mode=Mode(self.settings.policy_challenger_mode),
@@ -110,6 +113,9 @@ class Context:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)
+
+    def live_registry(self) -> AbstractContextManager[SqlLiveRegistry]:
+        return SqlLiveRegistry.reading(self.db)
 
     @property
     def artifacts_dir(self) -> Path:
@@ -167,6 +173,7 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
             on_redis_error=settings.velocity_on_redis_error,
         ),
         lists=SqlFraudLists(db, vault.blind_index, clock),
+        list_lookups=SqlFraudLists(db.read_only_view(), vault.blind_index, clock),
         links=SqlIdentityLinks(db),
         hasher=vault.blind_index,
         anomaly=AnomalyCache(settings.artifacts_dir),

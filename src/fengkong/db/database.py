@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +14,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from fengkong.core.errors import Unavailable
+from fengkong.db.checkpoint import Checkpointer
 
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = make_url(url)
-        if self.url.get_backend_name() == "sqlite" and self.url.database not in (
+        sqlite_file = self.url.get_backend_name() == "sqlite" and self.url.database not in (
             None,
             "",
             ":memory:",
-        ):
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        )
+        if sqlite_file:
+            Path(str(self.url.database)).parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if self.url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -34,7 +39,15 @@ class Database:
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
+        self._checkpointer = (
+            Checkpointer(self.engine, str(self.url.database)) if sqlite_file else None
+        )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def checkpointing(self) -> bool:
+        """Whether a background thread checkpoints this (SQLite file) database."""
+        return self._checkpointer is not None and self._checkpointer.running
 
     @property
     def dialect(self) -> str:
@@ -50,11 +63,39 @@ class Database:
         except sa.exc.OperationalError as exc:
             raise Unavailable(f"database {self.describe()} is unreachable: {exc.orig}") from exc
 
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A connection for a few reads that need no common snapshot, outside any transaction:
+        on PostgreSQL each is one round trip (no BEGIN, no ROLLBACK), on SQLite none takes the
+        write lock that every transaction here starts with."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**self._read_only_options())
+            yield conn
+
+    def read_only_view(self) -> Database:
+        """This database (same pool) for look-ups that each stand alone, as `reading()` runs
+        them. Writes through it would commit statement by statement: it is for reads only, and
+        is never disposed of on its own."""
+        view = copy.copy(self)
+        view.engine = self.engine.execution_options(**self._read_only_options())
+        view._checkpointer = None
+        return view
+
+    def _read_only_options(self) -> dict[str, Any]:
+        if self.dialect == "postgresql":
+            return {"isolation_level": "AUTOCOMMIT"}
+        return {_READ_ONLY: True}
+
     def session(self) -> Session:
         return self.sessions()
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
+
+
+_READ_ONLY = "fengkong_read_only"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -70,5 +111,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Any) -> None:
     """Take SQLite's write lock when a transaction starts, not at its first write: two writers
     that both read first (an idempotency check, the audit head) would otherwise deadlock, and one
-    would fail instead of waiting its turn."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    would fail instead of waiting its turn. A `reading()` connection begins nothing: each of its
+    statements runs on its own, as SQLite does without a transaction."""
+    if not conn.get_execution_options().get(_READ_ONLY):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -46,12 +46,27 @@ def _status_filter(status: ReviewStatus, now: datetime) -> sa.ColumnElement[bool
             return c.status == status.value
 
 
+_INSERT_ITEM = review_items.insert()
+_e = review_events.c
+_INSERT_EVENT = review_events.insert().from_select(
+    ["item_id", "seq", "at", "officer", "action", "comment"],
+    sa.select(
+        sa.bindparam("item_id", type_=_e.item_id.type),
+        sa.func.coalesce(sa.func.max(_e.seq), 0) + 1,
+        sa.bindparam("at", type_=_e.at.type),
+        sa.bindparam("officer", type_=_e.officer.type),
+        sa.bindparam("action", type_=_e.action.type),
+        sa.bindparam("comment", type_=_e.comment.type),
+    ).where(_e.item_id == sa.bindparam("item_id", type_=_e.item_id.type)),
+)
+
+
 class SqlReviewRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, item: ReviewItem) -> None:
-        self.session.execute(review_items.insert().values(**_item_row(item)))
+        self.session.execute(_INSERT_ITEM, _item_row(item))
 
     def get(self, item_id: str, *, for_update: bool = False) -> ReviewItem | None:
         query = sa.select(review_items).where(review_items.c.id == item_id)
@@ -99,20 +114,16 @@ class SqlReviewRepository:
         return [_item(r._mapping) for r in self.session.execute(query)]
 
     def add_event(self, event: ReviewEvent) -> None:
-        seq = self.session.execute(
-            sa.select(sa.func.coalesce(sa.func.max(review_events.c.seq), 0)).where(
-                review_events.c.item_id == event.item_id
-            )
-        ).scalar_one()
+        """Append the item's next event; its number is worked out in the same statement."""
         self.session.execute(
-            review_events.insert().values(
-                item_id=event.item_id,
-                seq=int(seq) + 1,
-                at=event.at,
-                officer=event.officer,
-                action=event.action.value,
-                comment=event.comment,
-            )
+            _INSERT_EVENT,
+            {
+                "item_id": event.item_id,
+                "at": event.at,
+                "officer": event.officer,
+                "action": event.action.value,
+                "comment": event.comment,
+            },
         )
 
     def events(self, item_id: str) -> Sequence[ReviewEvent]:
@@ -184,19 +195,19 @@ class SqlPolicyRepository:
         if for_update:
             query = query.with_for_update()
         row = self.session.execute(query).first()
-        return None if row is None else _policy(row._mapping)
+        return None if row is None else policy_from_row(row._mapping)
 
     def list(self) -> Sequence[PolicyVersion]:
         rows = self.session.execute(
             sa.select(policy_versions).order_by(policy_versions.c.created_at, policy_versions.c.id)
         )
-        return [_policy(r._mapping) for r in rows]
+        return [policy_from_row(r._mapping) for r in rows]
 
     def with_status(self, status: PolicyStatus) -> PolicyVersion | None:
         row = self.session.execute(
             sa.select(policy_versions).where(policy_versions.c.status == status.value)
         ).first()
-        return None if row is None else _policy(row._mapping)
+        return None if row is None else policy_from_row(row._mapping)
 
     def live(self) -> dict[PolicyStatus, PolicyVersion]:
         """The active and challenger versions, in one query (the decision path reads both)."""
@@ -207,7 +218,7 @@ class SqlPolicyRepository:
                 )
             )
         )
-        return {PolicyStatus(r.status): _policy(r._mapping) for r in rows}
+        return {PolicyStatus(r.status): policy_from_row(r._mapping) for r in rows}
 
     def save(self, policy: PolicyVersion) -> None:
         row = _policy_row(policy)
@@ -245,7 +256,7 @@ def _policy_row(p: PolicyVersion) -> dict[str, Any]:
     }
 
 
-def _policy(r: Any) -> PolicyVersion:
+def policy_from_row(r: Any) -> PolicyVersion:
     return PolicyVersion(
         id=r["id"],
         version=r["version"],

@@ -17,13 +17,31 @@ from fengkong.ledger.accounts import AccountKey, Side, account_by_code
 from fengkong.ledger.audit import AuditRecord, ChainPoint, append
 from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
 
+_HEAD_FOR_UPDATE = (
+    sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+)
+_HEAD = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+_INSERT_RECORD = audit_log.insert()
+_MOVE_HEAD = (
+    audit_head.update()
+    .where(audit_head.c.id == 1, audit_head.c.seq == sa.bindparam("was"))
+    .values(seq=sa.bindparam("seq"), hash=sa.bindparam("hash"))
+)
+
 
 class SqlAuditLog:
-    def __init__(self, session: Session) -> None:
+    """The chain in the caller's transaction. With `batched`, appended records are written when
+    the unit of work commits (or before anything reads the chain): all of them in one insert and
+    one move of the head, however many the transaction appends."""
+
+    def __init__(self, session: Session, *, batched: bool = False) -> None:
         self.session = session
+        self.batched = batched
         # Once this transaction holds the head's lock, the head is known: later appends in the
         # same unit of work need not read it again.
         self._locked_head: ChainPoint | None = None
+        self._stored_head: ChainPoint | None = None  # the head as the table holds it
+        self._pending: list[AuditRecord] = []
 
     def append(
         self,
@@ -40,12 +58,8 @@ class SqlAuditLog:
         serialised and the chain never forks."""
         head = self._locked_head
         if head is None:
-            row = self.session.execute(
-                sa.select(audit_head.c.seq, audit_head.c.hash)
-                .where(audit_head.c.id == 1)
-                .with_for_update()
-            ).one()
-            head = ChainPoint(row.seq, row.hash)
+            row = self.session.execute(_HEAD_FOR_UPDATE).one()
+            head = self._stored_head = ChainPoint(row.seq, row.hash)
         record = append(
             head,
             at=at,
@@ -55,41 +69,40 @@ class SqlAuditLog:
             subject_id=subject_id,
             payload=payload,
         )
-        self.session.execute(
-            audit_log.insert().values(
-                seq=record.seq,
-                at=record.at,
-                actor=record.actor,
-                action=record.action,
-                subject_type=record.subject_type,
-                subject_id=record.subject_id,
-                payload=dict(record.payload),
-                prev_hash=record.prev_hash,
-                hash=record.hash,
-            )
-        )
+        self._locked_head = ChainPoint(record.seq, record.hash)
+        self._pending.append(record)
+        if not self.batched:
+            self.flush()
+        return record
+
+    def flush(self) -> None:
+        """Write the records appended since the last flush, and move the head past them."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self.session.execute(_INSERT_RECORD, [_audit_row(r) for r in pending])
+        assert self._stored_head is not None
+        last = pending[-1]
         moved = self.session.execute(
-            audit_head.update()
-            .where(audit_head.c.id == 1, audit_head.c.seq == head.seq)
-            .values(seq=record.seq, hash=record.hash)
+            _MOVE_HEAD, {"was": self._stored_head.seq, "seq": last.seq, "hash": last.hash}
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("the audit head moved during the append; retry")
-        self._locked_head = ChainPoint(record.seq, record.hash)
-        return record
+        self._stored_head = ChainPoint(last.seq, last.hash)
 
     def release(self) -> None:
         """The transaction ended: the head's lock is gone, so is what we knew of it."""
-        self._locked_head = None
+        self._locked_head = self._stored_head = None
+        self._pending = []
 
     def head(self) -> ChainPoint:
-        row = self.session.execute(
-            sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        ).one()
+        self.flush()
+        row = self.session.execute(_HEAD).one()
         return ChainPoint(row.seq, row.hash)
 
     def stream(self, batch: int = 2000) -> Iterator[AuditRecord]:
         """Every record in seq order, read in pages so a long chain never sits in memory."""
+        self.flush()
         after = -1
         while True:
             rows = self.session.execute(
@@ -105,12 +118,27 @@ class SqlAuditLog:
             after = rows[-1].seq
 
     def for_subject(self, subject_type: str, subject_id: str) -> list[AuditRecord]:
+        self.flush()
         rows = self.session.execute(
             sa.select(audit_log)
             .where(audit_log.c.subject_type == subject_type, audit_log.c.subject_id == subject_id)
             .order_by(audit_log.c.seq)
         )
         return [_audit_record(r._mapping) for r in rows]
+
+
+def _audit_row(record: AuditRecord) -> dict[str, Any]:
+    return {
+        "seq": record.seq,
+        "at": record.at,
+        "actor": record.actor,
+        "action": record.action,
+        "subject_type": record.subject_type,
+        "subject_id": record.subject_id,
+        "payload": dict(record.payload),
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
+    }
 
 
 def _audit_record(r: Any) -> AuditRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -44,13 +45,13 @@ class SqlModelRepository:
         row = self.session.execute(
             sa.select(model_versions).where(model_versions.c.version == version)
         ).first()
-        return _model(row._mapping) if row else None
+        return model_from_row(row._mapping) if row else None
 
     def list(self, name: str | None = None) -> list[ModelVersion]:
         query = sa.select(model_versions).order_by(model_versions.c.created_at)
         if name is not None:
             query = query.where(model_versions.c.name == name)
-        return [_model(r._mapping) for r in self.session.execute(query)]
+        return [model_from_row(r._mapping) for r in self.session.execute(query)]
 
     def champion(self, name: str) -> ModelVersion | None:
         row = self.session.execute(
@@ -59,7 +60,7 @@ class SqlModelRepository:
                 model_versions.c.status == ModelStatus.CHAMPION.value,
             )
         ).first()
-        return _model(row._mapping) if row else None
+        return model_from_row(row._mapping) if row else None
 
     def challenger(self, name: str) -> ModelVersion | None:
         row = self.session.execute(
@@ -68,7 +69,7 @@ class SqlModelRepository:
                 model_versions.c.status == ModelStatus.CHALLENGER.value,
             )
         ).first()
-        return _model(row._mapping) if row else None
+        return model_from_row(row._mapping) if row else None
 
     def set_status(self, version: str, status: ModelStatus) -> None:
         self.session.execute(
@@ -78,7 +79,7 @@ class SqlModelRepository:
         )
 
 
-def _model(row: Any) -> ModelVersion:
+def model_from_row(row: Any) -> ModelVersion:
     return ModelVersion(
         version=row["version"],
         name=row["name"],
@@ -94,29 +95,33 @@ def _model(row: Any) -> ModelVersion:
     )
 
 
+_INSERT_APPLICATION = applications.insert()
+
+
 class SqlApplicationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, app: StoredApplication) -> None:
         self.session.execute(
-            applications.insert().values(
-                id=app.id,
-                received_at=app.received_at,
-                product=app.product,
-                amount_fen=int(app.amount),
-                term_months=app.term_months,
-                purpose=app.purpose,
-                monthly_income_fen=int(app.monthly_income),
-                name_enc=app.name_enc,
-                id_number_enc=app.id_number_enc,
-                id_number_bidx=app.id_number_bidx,
-                phone_enc=app.phone_enc,
-                phone_bidx=app.phone_bidx,
-                bank_card_enc=app.bank_card_enc,
-                bank_card_bidx=app.bank_card_bidx,
-                profile=dict(app.profile),
-            )
+            _INSERT_APPLICATION,
+            {
+                "id": app.id,
+                "received_at": app.received_at,
+                "product": app.product,
+                "amount_fen": int(app.amount),
+                "term_months": app.term_months,
+                "purpose": app.purpose,
+                "monthly_income_fen": int(app.monthly_income),
+                "name_enc": app.name_enc,
+                "id_number_enc": app.id_number_enc,
+                "id_number_bidx": app.id_number_bidx,
+                "phone_enc": app.phone_enc,
+                "phone_bidx": app.phone_bidx,
+                "bank_card_enc": app.bank_card_enc,
+                "bank_card_bidx": app.bank_card_bidx,
+                "profile": dict(app.profile),
+            },
         )
 
     def get(self, application_id: str) -> StoredApplication | None:
@@ -145,34 +150,40 @@ class SqlApplicationRepository:
         )
 
 
+_INSERT_DECISION = decisions.insert()
+
+
 class SqlDecisionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, d: DecisionRecord) -> None:
         self.session.execute(
-            decisions.insert().values(
-                id=d.id,
-                application_id=d.application_id,
-                decided_at=d.decided_at,
-                outcome=d.outcome.value,
-                score=d.score,
-                pd=d.pd,
-                approved_amount_fen=None if d.approved_amount is None else int(d.approved_amount),
-                reasons=[r.as_dict() for r in d.reasons],
-                policy_version=d.policy_version,
-                model_version=d.model_version,
-                model_sha256=d.model_sha256,
-                inputs=dict(d.inputs),
-                features=dict(d.features),
-                input_hash=d.input_hash,
-                policy_sha256=d.policy_sha256,
-                annual_rate=d.annual_rate,
-                term_months=d.term_months,
-                offer=None if d.offer is None else dict(d.offer),
-                trace=[dict(t) for t in d.trace],
-                facts=dict(d.facts),
-            )
+            _INSERT_DECISION,
+            {
+                "id": d.id,
+                "application_id": d.application_id,
+                "decided_at": d.decided_at,
+                "outcome": d.outcome.value,
+                "score": d.score,
+                "pd": d.pd,
+                "approved_amount_fen": None
+                if d.approved_amount is None
+                else int(d.approved_amount),
+                "reasons": [r.as_dict() for r in d.reasons],
+                "policy_version": d.policy_version,
+                "model_version": d.model_version,
+                "model_sha256": d.model_sha256,
+                "inputs": dict(d.inputs),
+                "features": dict(d.features),
+                "input_hash": d.input_hash,
+                "policy_sha256": d.policy_sha256,
+                "annual_rate": d.annual_rate,
+                "term_months": d.term_months,
+                "offer": None if d.offer is None else dict(d.offer),
+                "trace": [dict(t) for t in d.trace],
+                "facts": dict(d.facts),
+            },
         )
 
     def replace(self, d: DecisionRecord) -> None:
@@ -209,32 +220,7 @@ class SqlDecisionRepository:
     def history(self, id_number_bidx: str) -> tuple[int, int]:
         """This person's loans with us (booked and not cancelled), and their exposure: the
         principal still outstanding on live loans plus approvals not yet booked."""
-        from fengkong.db.lending_tables import loans
-
-        mine = sa.select(applications.c.id).where(applications.c.id_number_bidx == id_number_bidx)
-        live = loans.c.status.in_(("active", "pending_disbursement"))
-        booked = (
-            sa.select(
-                sa.func.count(),
-                sa.func.coalesce(
-                    sa.func.sum(sa.case((live, loans.c.principal_outstanding_fen), else_=0)), 0
-                ),
-            )
-            .where(loans.c.application_id.in_(mine), loans.c.status != "cancelled")
-            .subquery()
-        )
-        unbooked = (
-            sa.select(sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0))
-            .where(
-                decisions.c.application_id.in_(mine),
-                decisions.c.outcome == Outcome.APPROVE.value,
-                ~decisions.c.application_id.in_(
-                    sa.select(loans.c.application_id).where(loans.c.application_id.is_not(None))
-                ),
-            )
-            .scalar_subquery()
-        )
-        row = self.session.execute(sa.select(*booked.c, unbooked)).one()  # one round trip
+        row = self.session.execute(_history(), {"bidx": id_number_bidx}).one()
         return int(row[0]), int(row[1]) + int(row[2])
 
     def for_application(self, application_id: str) -> DecisionRecord | None:
@@ -274,6 +260,36 @@ class SqlDecisionRepository:
                 return
             last = rows[-1]._mapping
             after = (last["decided_at"], last["id"])
+
+
+@functools.cache
+def _history() -> sa.Select[Any]:
+    """One statement, one round trip, built once: a decision runs it every time."""
+    from fengkong.db.lending_tables import loans
+
+    mine = sa.select(applications.c.id).where(applications.c.id_number_bidx == sa.bindparam("bidx"))
+    live = loans.c.status.in_(("active", "pending_disbursement"))
+    booked = (
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((live, loans.c.principal_outstanding_fen), else_=0)), 0
+            ),
+        )
+        .where(loans.c.application_id.in_(mine), loans.c.status != "cancelled")
+        .subquery()
+    )
+    unbooked = (
+        sa.select(sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0))
+        .where(
+            decisions.c.application_id.in_(mine),
+            decisions.c.outcome == Outcome.APPROVE.value,
+            # Not yet booked: a probe of the loans' unique index, not a read of all of them.
+            ~sa.exists().where(loans.c.application_id == decisions.c.application_id),
+        )
+        .scalar_subquery()
+    )
+    return sa.select(*booked.c, unbooked)
 
 
 def _decision(r: Any) -> DecisionRecord:

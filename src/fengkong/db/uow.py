@@ -43,7 +43,7 @@ class SqlUnitOfWork:
         self.applications = SqlApplicationRepository(self._session)
         self.decisions = SqlDecisionRepository(self._session)
         self.models = SqlModelRepository(self._session)
-        self.audit = SqlAuditLog(self._session)
+        self.audit = SqlAuditLog(self._session, batched=True)
         self.journal = SqlJournal(self._session)
         self.policy_bundles = SqlPolicyBundles(self._session)
         self.lending = SqlLendingRepository(self._session)
@@ -62,11 +62,13 @@ class SqlUnitOfWork:
         assert self._session is not None
         try:
             self._session.rollback()
+            self.audit.release()
         finally:
             self._session.close()
             self._session = None
 
     def commit(self) -> None:
         assert self._session is not None, "commit outside a `with uow:` block"
+        self.audit.flush()
         self._session.commit()
         self.audit.release()

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from fengkong.core.errors import IntegrityBroken
 from fengkong.decision.document import parse_document
@@ -92,27 +92,25 @@ def _table_names(text: str, source: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class ActivePolicy:
-    """A policy ready to decide: the stored bundle and its compiled form."""
+    """A policy ready to decide: the stored bundle, its compiled form and its hash (worked out
+    once: every decision records it)."""
 
     bundle: PolicyBundle
     compiled: CompiledPolicy
+    sha256: str
 
     @classmethod
     def of(cls, bundle: PolicyBundle) -> ActivePolicy:
-        return cls(bundle, bundle.compile())
+        return cls(bundle, bundle.compile(), bundle.sha256)
 
     @property
     def version(self) -> str:
         return self.compiled.label
 
 
-class RegistryReader(Protocol):
-    def live(self) -> Mapping[Any, Any]: ...
-
-
 class PolicyCache:
-    """The policies the registry has activated (champion and challenger), compiled once per
-    document; until the registry activates one, the configured policy decides."""
+    """Registry policies compiled once per document; until the registry activates one, the
+    configured policy (`fallback`) decides."""
 
     def __init__(self, fallback: ActivePolicy, cap: Mapping[str, str]) -> None:
         self.fallback = fallback
@@ -120,18 +118,8 @@ class PolicyCache:
         self._compiled: dict[str, ActivePolicy] = {}
         self.stored: set[str] = set()  # bundles known to be in policy_bundles already
 
-    def current(self, policies: RegistryReader) -> tuple[ActivePolicy, ActivePolicy | None]:
-        from fengkong.decision.policy_registry import PolicyStatus
-
-        live = policies.live()
-        active = live.get(PolicyStatus.ACTIVE)
-        challenger = live.get(PolicyStatus.CHALLENGER)
-        champion = self.fallback if active is None else self._of(active.version, active.document)
-        return champion, None if challenger is None else self._of(
-            challenger.version, challenger.document
-        )
-
-    def _of(self, version: str, document: str) -> ActivePolicy:
+    def of(self, version: str, document: str) -> ActivePolicy:
+        """The stored policy `version`, compiled the first time its document is seen."""
         key = hashlib.sha256(document.encode()).hexdigest()
         if key not in self._compiled:
             folder = resources.files("fengkong.decision").joinpath("policies")

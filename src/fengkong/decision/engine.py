@@ -41,6 +41,7 @@ from fengkong.decision.pricing import (
     highest_rate_within_cap,
     largest_amount_within_cap,
     make_offer,
+    offer_within_cap,
     within_cap,
 )
 from fengkong.lending.product import FeeCollection, Product, RepaymentMethod, product_from_dict
@@ -1194,8 +1195,8 @@ def _caps_stage(
         ("cap", str(cap.annual)),
         ("cap_basis", cap.basis),
     )
-    if within_cap(product, limit, term, rate, as_of, cap.annual):
-        offer = make_offer(product, limit, term, rate, as_of, cap)
+    offer = offer_within_cap(product, limit, term, rate, as_of, cap)
+    if offer is not None:
         run.trace.append(StageTrace("caps", saw, "pass", (), (("apr", str(offer.apr)),)))
         return run.decision(outcome, term=term, offer=offer)
     codes: list[str] = []

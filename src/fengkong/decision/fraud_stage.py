@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
+from fengkong.core.errors import NotFound, Unavailable
 from fengkong.core.reason import Reason
-from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME, LoadedAnomaly, load_anomaly_champion
+from fengkong.fraud.anomaly import LoadedAnomaly, load_anomaly
 from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.signals import (
@@ -23,6 +23,7 @@ from fengkong.fraud.signals import (
 )
 from fengkong.fraud.velocity import VelocityStore, VelocityUnavailable, velocity_event
 from fengkong.onboarding.application import ApplicationRequest
+from fengkong.scoring.registry import ModelVersion
 
 VELOCITY_UNAVAILABLE = Reason(
     "FRAUD_VELOCITY_UNAVAILABLE",
@@ -39,6 +40,9 @@ class FraudServices:
     hasher: Callable[[str, str], str]
     thresholds: FraudThresholds = DEFAULT_THRESHOLDS
     anomaly: AnomalyCache | None = None
+    # The lists again, over a read-only view of the database: a decision's look-up needs no
+    # transaction of its own (one round trip on PostgreSQL, no write lock on SQLite).
+    list_lookups: SqlFraudLists | None = None
 
 
 def fraud_signals(
@@ -68,7 +72,7 @@ def fraud_signals(
     except VelocityUnavailable:
         velocity = Signals({}, (VELOCITY_UNAVAILABLE,))
     hashed = event.hashed(fraud.hasher)
-    lists = list_signals(fraud.lists.lookup_hashed(hashed, now))
+    lists = list_signals((fraud.list_lookups or fraud.lists).lookup_hashed(hashed, now))
     links = link_signals(
         fraud.links.link(LinkApplication(application_id, now, hashed)), fraud.thresholds
     )
@@ -82,13 +86,17 @@ class AnomalyCache:
         self.artifacts_dir = artifacts_dir
         self._loaded: LoadedAnomaly | None = None
 
-    def signals(self, models: Any, row: Mapping[str, object]) -> Signals:
-        champion = models.champion(ANOMALY_MODEL_NAME)
+    def signals(self, champion: ModelVersion | None, row: Mapping[str, object]) -> Signals:
         if champion is None:
             return Signals({}, ())
-        if self._loaded is None or (self._loaded.version, self._loaded.sha256) != (
+        loaded = self._loaded
+        if loaded is None or (loaded.version, loaded.sha256) != (
             champion.version,
             champion.sha256,
         ):
-            self._loaded = load_anomaly_champion(models, self.artifacts_dir)
-        return self._loaded.signal(row)
+            try:
+                loaded = load_anomaly(champion, self.artifacts_dir)
+            except NotFound:
+                raise Unavailable(f"the artifact of {champion.version} is missing") from None
+            self._loaded = loaded
+        return loaded.signal(row)

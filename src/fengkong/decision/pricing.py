@@ -184,7 +184,21 @@ def make_offer(
     product: Product, amount: Fen, term: int, rate: Decimal, start: date, cap: PriceCap
 ) -> Offer:
     """The full disclosure for a loan of `amount` over `term` months at `rate`, paid out `start`."""
+    return _offer(product, amount, term, rate, _price(product, amount, term, rate, start), cap)
+
+
+def offer_within_cap(
+    product: Product, amount: Fen, term: int, rate: Decimal, start: date, cap: PriceCap
+) -> Offer | None:
+    """`make_offer`, when the all-in APR of that loan is (exactly) within the cap; else None.
+    The schedule is built once for both."""
     priced = _price(product, amount, term, rate, start)
+    return _offer(product, amount, term, rate, priced, cap) if _within(priced, cap.annual) else None
+
+
+def _offer(
+    product: Product, amount: Fen, term: int, rate: Decimal, priced: _Priced, cap: PriceCap
+) -> Offer:
     interest = Fen(sum(i.interest for i in priced.schedule))
     apr = _apr(priced)
     if apr > cap.annual and _within(priced, cap.annual):

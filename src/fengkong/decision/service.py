@@ -4,6 +4,7 @@ application and decision in one transaction, with the exact inputs and versions 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,19 +12,28 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fengkong.core.clock import BUSINESS_TZ, Clock
-from fengkong.core.errors import Conflict, FieldError, IntegrityBroken, Invalid, NotFound
+from fengkong.core.errors import (
+    Conflict,
+    FieldError,
+    IntegrityBroken,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.core.uow import UnitOfWork
-from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, RegistryReader
+from fengkong.decision.bundle import ActivePolicy, PolicyBundle
 from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
 from fengkong.decision.facts import CustomerHistory, facts_from_json, facts_to_json, policy_facts
 from fengkong.decision.fraud_stage import FraudServices, fraud_signals
+from fengkong.decision.live import Live, LiveCache, LiveRegistry
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.pricing import Offer
 from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-exported
 from fengkong.decision.routing import ChallengerConfig, route
 from fengkong.features.application import APPLICATION_FEATURES
+from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME
 from fengkong.fraud.signals import Signals
 from fengkong.onboarding.application import (
     ApplicationRequest,
@@ -39,8 +49,8 @@ from fengkong.scoring.registry import (
     LoadedGBM,
     LoadedScorecard,
     ModelRepository,
+    ModelStatus,
     ModelVersion,
-    load_champion_model,
     load_model,
 )
 
@@ -78,8 +88,6 @@ class DecisionUnitOfWork(UnitOfWork, Protocol):
     def consents(self) -> ConsentRepository: ...
     @property
     def policy_bundles(self) -> PolicyBundleStore: ...
-    @property
-    def policies(self) -> RegistryReader: ...
 
 
 class ChampionCache:
@@ -100,14 +108,16 @@ class ChampionCache:
             }
         return self._loaded[key]
 
-    def get(self, models: ModelRepository) -> LoadedScorecard | LoadedGBM:
-        champion = models.champion(self.name)
+    def get(self, live: Live) -> LoadedScorecard | LoadedGBM:
+        champion = live.model(self.name, ModelStatus.CHAMPION)
         if champion is None:
-            return load_champion_model(models, self.artifacts_dir, self.name)  # raises Unavailable
+            raise Unavailable(
+                f"no champion model named {self.name!r}: train one with `fengkong model train` first"
+            )
         return self._load(champion)
 
-    def challenger(self, models: ModelRepository) -> LoadedScorecard | LoadedGBM | None:
-        model = models.challenger(self.name)
+    def challenger(self, live: Live) -> LoadedScorecard | LoadedGBM | None:
+        model = live.model(self.name, ModelStatus.CHALLENGER)
         return None if model is None else self._load(model)
 
 
@@ -115,14 +125,14 @@ class ChampionCache:
 class DecisionServices:
     uow: Callable[[], DecisionUnitOfWork]
     clock: Clock
-    policy: ActivePolicy  # the configured policy, deciding until the registry activates one
     vault: PersonalDataVault
     champion: ChampionCache
+    registry: Callable[[], AbstractContextManager[LiveRegistry]]  # read before the transaction
+    live: LiveCache  # the registries' last answer; the configured policy decides until one
     fraud: FraudServices | None = None
     # share and mode of the model challenge; the challenger itself is the registry's
     model_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
     on_refer: Callable[[Any, DecisionRecord, int | None], None] | None = None
-    policies: PolicyCache | None = None  # the registry's active and challenger policies
     policy_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
 
 
@@ -147,9 +157,12 @@ def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months
 
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
     application_id = new_id("app", svc.clock)
-    deciding, shadow_policy = _policies_for(application_id, svc)
+    with svc.registry() as registry:
+        live = svc.live.current(registry)
+    deciding, shadow_policy = _policies_for(application_id, live, svc)
     policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
+    model, shadow = _models_for(application_id, live, svc)
     now = svc.clock.now()
     as_of = svc.clock.business_date()
     inputs = model_inputs(req, svc.clock)
@@ -160,14 +173,17 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         else Signals({}, ())
     )
     sealed = seal(application_id, now, req, svc.vault)
+    result = model.score(features)
+    if svc.fraud is not None and svc.fraud.anomaly is not None:
+        row = {**inputs, "age": features.get("age_in_years"), **signals.features}
+        anomaly = live.model(ANOMALY_MODEL_NAME, ModelStatus.CHAMPION)
+        signals = signals + svc.fraud.anomaly.signals(anomaly, row)
+    pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
+    adverse = scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES)
+    stored_features = {**features, **signals.features, **_shadow_features(shadow, features)}
     with svc.uow() as uow:
-        model, shadow = _models_for(application_id, uow.models, svc)
-        result = model.score(features)
-        if svc.fraud is not None and svc.fraud.anomaly is not None:
-            row = {**inputs, "age": features.get("age_in_years"), **signals.features}
-            signals = signals + svc.fraud.anomaly.signals(uow.models, row)
-        pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
-        consents = _consents(uow, sealed.id_number_bidx, req, svc.clock)
+        given = _record_consents(uow, sealed.id_number_bidx, req, now, svc.clock)
+        consents = consent_facts(uow.consents.for_subject(sealed.id_number_bidx), now)
         loans_before, exposure = uow.decisions.history(sealed.id_number_bidx)
         facts = policy_facts(
             features=features,
@@ -187,30 +203,31 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             application_id=application_id,
             now=now,
             verdict=verdict,
-            adverse=scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES),
+            adverse=adverse,
             score=result.score,
             pd_=pd_,
             model=model,
             inputs=inputs,
-            stored_features={**features, **signals.features, **_shadow_features(shadow, features)},
+            stored_features=stored_features,
             facts=facts,
             signal_reasons=signals.reasons,
-            policy_sha256=deciding.bundle.sha256,
+            policy_sha256=deciding.sha256,
         )
         if shadow_policy is not None:
             decision = _with_shadow_policy(decision, shadow_policy, facts, as_of)
-        if svc.policies is None or deciding.bundle.sha256 not in svc.policies.stored:
+        if deciding.sha256 not in svc.live.policies.stored:
             uow.policy_bundles.remember(
-                deciding.bundle.sha256, policy.label, deciding.bundle.as_dict(), now
+                deciding.sha256, policy.label, deciding.bundle.as_dict(), now
             )
         uow.applications.add(sealed)
         uow.decisions.add(decision)
+        # Appended last, so the chain's head is locked (on PostgreSQL) only for the final writes.
+        _audit_consents(uow, given)
         _audit(uow, decision, "decision.made")
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
         uow.commit()
-    if svc.policies is not None:
-        svc.policies.stored.add(deciding.bundle.sha256)
+    svc.live.policies.stored.add(deciding.sha256)
     if svc.fraud is not None and decision.outcome == Outcome.DECLINE:
         svc.fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
     return decision
@@ -262,13 +279,10 @@ def complete_step_up(
 
 
 def _policies_for(
-    application_id: str, svc: DecisionServices
+    application_id: str, live: Live, svc: DecisionServices
 ) -> tuple[ActivePolicy, ActivePolicy | None]:
     """The policy that decides this application, and a challenger to run beside it in shadow."""
-    if svc.policies is None:
-        return svc.policy, None
-    with svc.uow() as uow:
-        champion, challenger = svc.policies.current(uow.policies)
+    champion, challenger = live.policy, live.policy_challenger
     if challenger is None or svc.policy_challenge.share == 0:
         return champion, None
     config = replace(svc.policy_challenge, version=challenger.version)
@@ -302,25 +316,37 @@ def _bundle(uow: DecisionUnitOfWork, decision: DecisionRecord) -> PolicyBundle:
     return PolicyBundle.from_dict(stored, decision.policy_sha256)
 
 
-def _consents(
-    uow: DecisionUnitOfWork, subject_bidx: str, req: ApplicationRequest, clock: Clock
-) -> dict[str, bool]:
-    """Record the consents given with the application, then the facts over all on record."""
-    now = clock.now()
-    for given in req.consents:
-        record = ConsentRecord(
+def _record_consents(
+    uow: DecisionUnitOfWork,
+    subject_bidx: str,
+    req: ApplicationRequest,
+    now: datetime,
+    clock: Clock,
+) -> tuple[ConsentRecord, ...]:
+    """Store the consents given with the application, as of its receipt; their audit records
+    are appended with the decision's."""
+    given = tuple(
+        ConsentRecord(
             id=new_id("cns", clock),
             subject_bidx=subject_bidx,
-            purpose=given.purpose,
-            scope=given.scope,
-            text_version=given.text_version,
+            purpose=c.purpose,
+            scope=c.scope,
+            text_version=c.text_version,
             granted_at=now,
             recorded_at=now,
             recorded_by="applicant",
         )
+        for c in req.consents
+    )
+    for record in given:
         uow.consents.add(record)
+    return given
+
+
+def _audit_consents(uow: DecisionUnitOfWork, given: tuple[ConsentRecord, ...]) -> None:
+    for record in given:
         uow.audit.append(
-            at=now,
+            at=record.recorded_at,
             actor="applicant",
             action="consent.recorded",
             subject_type="consent",
@@ -331,7 +357,6 @@ def _consents(
                 "text_version": record.text_version,
             },
         )
-    return consent_facts(uow.consents.for_subject(subject_bidx), now)
 
 
 def _record(
@@ -384,13 +409,13 @@ def _record(
 
 
 def _models_for(
-    application_id: str, models: ModelRepository, svc: DecisionServices
+    application_id: str, live: Live, svc: DecisionServices
 ) -> tuple[LoadedScorecard | LoadedGBM, LoadedScorecard | LoadedGBM | None]:
     """The model that decides this application, and one to run beside it in shadow (if any)."""
-    champion = svc.champion.get(models)
+    champion = svc.champion.get(live)
     if svc.model_challenge.share == 0:
         return champion, None
-    challenger = svc.champion.challenger(models)
+    challenger = svc.champion.challenger(live)
     if challenger is None:
         return champion, None
     config = replace(svc.model_challenge, version=challenger.version)

@@ -26,7 +26,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fengkong.core.clock import Clock
@@ -68,7 +67,6 @@ class SqlVelocityStore:
         self.hasher = hasher
         self.clock = clock
         self.durable_commit = durable_commit
-        self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
 
     def record_and_count(
         self, event: VelocityEvent, windows: tuple[Window, ...] = DEFAULT_WINDOWS
@@ -80,18 +78,18 @@ class SqlVelocityStore:
         if known and self.db.dialect == "postgresql":
             totals = self._record_postgres(known, windows, event)
         elif known:
+            rows = [
+                {
+                    "key_type": kt.value,
+                    "key_hash": h,
+                    "event_id": event.event_id,
+                    "at": event.at,
+                    "amount_fen": int(event.amount),
+                }
+                for kt, h in known
+            ]
             with self.db.engine.connect() as conn:
-                rows = [
-                    {
-                        "key_type": kt.value,
-                        "key_hash": h,
-                        "event_id": event.event_id,
-                        "at": event.at,
-                        "amount_fen": int(event.amount),
-                    }
-                    for kt, h in known
-                ]
-                conn.execute(self._insert(velocity_events).values(rows).on_conflict_do_nothing())
+                conn.execute(_insert_events(), rows)
                 # No upper bound: an event a concurrent writer stamped a moment later but recorded
                 # first is already in the past of this one.
                 totals = _totals(conn, known, windows, event.at, until=None)
@@ -151,27 +149,44 @@ def _totals(
     at: datetime,
     until: datetime | None,
 ) -> dict[KeyType, tuple[tuple[int, int], ...]]:
-    t = velocity_events
-    columns: list[Any] = [t.c.key_type]
-    for w in windows:
-        inside = t.c.at > at - w.duration
-        columns.append(sa.func.sum(sa.case((inside, 1), else_=0)))
-        columns.append(sa.func.sum(sa.case((inside, t.c.amount_fen), else_=0)))
-    longest = max(w.duration for w in windows)
-    where = [
-        sa.or_(*(sa.and_(t.c.key_type == kt.value, t.c.key_hash == h) for kt, h in known)),
-        t.c.at > at - longest,
-    ]
+    params: dict[str, Any] = {"since": at - max(w.duration for w in windows)}
+    params.update({f"b{i}": at - w.duration for i, w in enumerate(windows)})
+    for i, (kt, h) in enumerate(known):
+        params[f"t{i}"], params[f"h{i}"] = kt.value, h
     if until is not None:
-        where.append(t.c.at <= until)
-    stmt = sa.select(*columns).where(*where).group_by(t.c.key_type)
+        params["until"] = until
     out: dict[KeyType, tuple[tuple[int, int], ...]] = {}
-    for row in conn.execute(stmt):
+    for row in conn.execute(_totals_sql(len(known), len(windows), until is not None), params):
         values = tuple(row)[1:]
         out[KeyType(row[0])] = tuple(
             (int(values[2 * i] or 0), int(values[2 * i + 1] or 0)) for i in range(len(windows))
         )
     return out
+
+
+@functools.cache
+def _insert_events() -> Any:
+    return sqlite_insert(velocity_events).on_conflict_do_nothing()
+
+
+@functools.lru_cache(maxsize=64)
+def _totals_sql(n_keys: int, n_windows: int, bounded: bool) -> sa.Select[Any]:
+    """Every window's count and sum for `n_keys` keys, built once per shape: its parameters are
+    the keys (`t0`, `h0`, ...), the windows' starts (`b0`, ...), `since` and `until`."""
+    t = velocity_events
+    columns: list[Any] = [t.c.key_type]
+    for i in range(n_windows):
+        inside = t.c.at > sa.bindparam(f"b{i}", type_=t.c.at.type)
+        columns.append(sa.func.sum(sa.case((inside, 1), else_=0)))
+        columns.append(sa.func.sum(sa.case((inside, t.c.amount_fen), else_=0)))
+    keys = (
+        sa.and_(t.c.key_type == sa.bindparam(f"t{i}"), t.c.key_hash == sa.bindparam(f"h{i}"))
+        for i in range(n_keys)
+    )
+    where = [sa.or_(*keys), t.c.at > sa.bindparam("since", type_=t.c.at.type)]
+    if bounded:
+        where.append(t.c.at <= sa.bindparam("until", type_=t.c.at.type))
+    return sa.select(*columns).where(*where).group_by(t.c.key_type)
 
 
 @functools.lru_cache(maxsize=16)

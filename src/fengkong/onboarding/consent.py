@@ -215,6 +215,14 @@ def _record(row: Any) -> ConsentRecord:
     )
 
 
+_INSERT_CONSENT = consents.insert()
+_FOR_SUBJECT = (
+    sa.select(consents)
+    .where(consents.c.subject_bidx == sa.bindparam("subject"))
+    .order_by(consents.c.granted_at, consents.c.id)
+)
+
+
 class SqlConsentRepository:
     """Consents in the caller's session; never commits."""
 
@@ -223,18 +231,19 @@ class SqlConsentRepository:
 
     def add(self, record: ConsentRecord) -> None:
         self.session.execute(
-            consents.insert().values(
-                id=record.id,
-                subject_bidx=record.subject_bidx,
-                purpose=record.purpose.value,
-                scope=record.scope,
-                text_version=record.text_version,
-                granted_at=record.granted_at,
-                recorded_at=record.recorded_at,
-                recorded_by=record.recorded_by,
-                revoked_at=record.revoked_at,
-                revoked_by=record.revoked_by,
-            )
+            _INSERT_CONSENT,
+            {
+                "id": record.id,
+                "subject_bidx": record.subject_bidx,
+                "purpose": record.purpose.value,
+                "scope": record.scope,
+                "text_version": record.text_version,
+                "granted_at": record.granted_at,
+                "recorded_at": record.recorded_at,
+                "recorded_by": record.recorded_by,
+                "revoked_at": record.revoked_at,
+                "revoked_by": record.revoked_by,
+            },
         )
 
     def get(self, consent_id: str) -> ConsentRecord | None:
@@ -242,11 +251,7 @@ class SqlConsentRepository:
         return None if row is None else _record(row._mapping)
 
     def for_subject(self, subject_bidx: str) -> tuple[ConsentRecord, ...]:
-        rows = self.session.execute(
-            sa.select(consents)
-            .where(consents.c.subject_bidx == subject_bidx)
-            .order_by(consents.c.granted_at, consents.c.id)
-        )
+        rows = self.session.execute(_FOR_SUBJECT, {"subject": subject_bidx})
         return tuple(_record(r._mapping) for r in rows)
 
     def mark_revoked(self, consent_id: str, at: datetime, by: str) -> bool:

@@ -1,0 +1,110 @@
+"""The decision path keeps what the registries last named (policy, models) and asks them one short
+question per application: an activation or a promotion made anywhere — here by another process on
+the same database — decides from the next application on, while an application that finds nothing
+changed reads no document and no model row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+
+import pytest
+import sqlalchemy as sa
+
+from factories import body
+from fengkong.api.schemas import ApplicationIn
+from fengkong.bootstrap import Context, bootstrap
+from fengkong.core.clock import FakeClock
+from fengkong.core.settings import Settings
+from fengkong.decision import policy_registry as registry
+from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.service import submit_application
+from fengkong.scoring.promotion import promote_audited, register_audited
+from fengkong.scoring.train import TrainedScorecard
+
+DEMO = resources.files("fengkong.decision").joinpath("policies/demo-german.yaml").read_text("utf-8")
+
+
+@pytest.fixture
+def other(settings: Settings, clock: FakeClock) -> Iterator[Context]:
+    """A second process's wiring over the same database, with caches of its own."""
+    ctx = bootstrap(settings, clock=clock, policy=read_shipped_bundle("demo-german.yaml"))
+    yield ctx
+    ctx.close()
+
+
+def _decide(context: Context) -> DecisionRecord:
+    request = ApplicationIn.model_validate(body()).to_request(context.clock.business_date())
+    return submit_application(request, context.decisions)
+
+
+def _activate(context: Context, n: int) -> str:
+    text = DEMO.replace("version: 1\n", f"version: {n}\n", 1)
+    with context.uow() as uow:
+        policy, _ = registry.submit(uow, text, author="zhang", clock=context.clock)
+        registry.request_activation(uow, policy.version, requested_by="zhang", clock=context.clock)
+        registry.approve_activation(uow, policy.version, approver="li", clock=context.clock)
+        uow.commit()
+    return policy.version
+
+
+def _promote(context: Context, trained: TrainedScorecard) -> str:
+    with context.uow() as uow:
+        model = register_audited(
+            uow,
+            context.artifacts_dir,
+            name="application",
+            scorecard=trained.model.scorecard_,
+            data_fingerprint=trained.data_fingerprint,
+            params=trained.params,
+            metrics=trained.metrics,
+            actor="test",
+            clock=context.clock,
+        )
+        promote_audited(uow, model.version, actor="test", clock=context.clock)
+        uow.commit()
+    return model.version
+
+
+def test_an_activation_elsewhere_decides_the_next_application(
+    context: Context, other: Context
+) -> None:
+    first = _decide(context)
+    assert first.policy_version == "demo-german-v1"
+    assert _decide(context).policy_version == "demo-german-v1"  # from the cache
+    version = _activate(other, 2)
+    decided = _decide(context)
+    assert decided.policy_version == version == "demo-german-v2"
+    assert decided.policy_sha256 != first.policy_sha256
+    assert _decide(other).policy_version == version
+    _activate(other, 3)
+    assert _decide(context).policy_version == "demo-german-v3"
+
+
+def test_a_promotion_elsewhere_scores_the_next_application(
+    context: Context, other: Context, trained: TrainedScorecard
+) -> None:
+    assert _decide(context).model_version == "application-v1"
+    version = _promote(other, trained)
+    assert version != "application-v1"
+    assert _decide(context).model_version == version
+
+
+def test_an_unchanged_registry_costs_one_statement(context: Context) -> None:
+    _activate(context, 2)
+    _decide(context)  # learns what is live
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "policy_versions" in statement or "model_versions" in statement:
+            seen.append(statement)
+
+    sa.event.listen(context.db.engine, "before_cursor_execute", record)
+    try:
+        decided = _decide(context)
+    finally:
+        sa.event.remove(context.db.engine, "before_cursor_execute", record)
+    assert decided.policy_version == "demo-german-v2"
+    assert len(seen) == 1
+    assert "document" not in seen[0]
