@@ -3,13 +3,9 @@ scorecard learns from, so a model trained on that table scores live applications
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date
-from typing import Any
-
 import polars as pl
 
-from fengkong.features.definition import Feature, FeatureSet
+from fengkong.features.definition import Feature, FeatureSet, category, number, whole_years
 
 # Profile attributes the applicant declares or a bureau supplies, with their labels.
 PROFILE_FIELDS: dict[str, tuple[str, str]] = {
@@ -56,54 +52,11 @@ INPUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 }
 
 
-def _age_in_years() -> pl.Expr:
-    birth, as_of = pl.col("birth_date"), pl.col("as_of")
-    not_yet = (as_of.dt.month() < birth.dt.month()) | (
-        (as_of.dt.month() == birth.dt.month()) & (as_of.dt.day() < birth.dt.day())
-    )
-    return (as_of.dt.year() - birth.dt.year() - not_yet.cast(pl.Int32)).cast(pl.Float64)
-
-
-def _age_online(record: Mapping[str, Any]) -> float | None:
-    birth: date | None = record.get("birth_date")
-    as_of: date | None = record.get("as_of")
-    if birth is None or as_of is None:
-        return None
-    not_yet = (as_of.month, as_of.day) < (birth.month, birth.day)
-    return float(as_of.year - birth.year - not_yet)
-
-
-def _number(name: str, scale: int = 1) -> Callable[[Mapping[str, Any]], float | None]:
-    """The column as a Float64, as Polars casts an integer or float cell, divided by `scale` as
-    Polars divides one row by a literal (correctly rounded; over several rows it multiplies by
-    the reciprocal instead, and 47 / 100 comes out 0.47000000000000003)."""
-
-    def value(record: Mapping[str, Any]) -> float | None:
-        v = record.get(name)
-        if v is None:
-            return None
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise TypeError(f"{name} is a number, not {type(v).__name__}")
-        return float(v / scale)
-
-    return value
-
-
-def _text(name: str) -> Callable[[Mapping[str, Any]], str | None]:
-    """The column as a String, as Polars casts a cell to it."""
-
-    def value(record: Mapping[str, Any]) -> str | None:
-        v = record.get(name)
-        return v if v is None or isinstance(v, str) else str(v)
-
-    return value
-
-
 def _profile(name: str) -> Feature:
     en, zh = PROFILE_FIELDS[name]
     if name in NUMERIC_PROFILE_FIELDS:
-        return Feature(name, "numerical", pl.col(name), en, zh, _number(name))
-    return Feature(name, "categorical", pl.col(name), en, zh, _text(name))
+        return number(name, name, en, zh)
+    return category(name, name, en, zh)
 
 
 APPLICATION_FEATURES = FeatureSet(
@@ -112,24 +65,10 @@ APPLICATION_FEATURES = FeatureSet(
     input_schema=INPUT_SCHEMA,
     features=(
         # Requested amount in yuan: a model input (a statistic), not a money amount.
-        Feature(
-            "credit_amount",
-            "numerical",
-            (pl.col("amount_fen") / 100).cast(pl.Float64),
-            "Requested amount",
-            "申请金额",
-            _number("amount_fen", 100),
-        ),
-        Feature(
-            "duration_in_month",
-            "numerical",
-            pl.col("term_months").cast(pl.Float64),
-            "Term in months",
-            "期限（月）",
-            _number("term_months"),
-        ),
-        Feature("purpose", "categorical", pl.col("purpose"), "Purpose", "用途", _text("purpose")),
-        Feature("age_in_years", "numerical", _age_in_years(), "Age", "年龄", _age_online),
+        number("credit_amount", "amount_fen", "Requested amount", "申请金额", scale=100),
+        number("duration_in_month", "term_months", "Term in months", "期限（月）"),
+        category("purpose", "purpose", "Purpose", "用途"),
+        whole_years("age_in_years", "birth_date", "as_of", "Age", "年龄"),
         *(_profile(name) for name in PROFILE_FIELDS),
     ),
 )
