@@ -40,10 +40,43 @@ def test_derived_features_on_a_hand_made_account() -> None:
     assert got["paid_share_total"] == 4400 / 8000
 
 
+def test_behaviour_features_on_a_hand_made_account() -> None:
+    # statuses 2, 1, 0, -1, -2, -1; statements 5000, 4000, 0, 2000, 1000, 1000;
+    # payments 400, 0, 2000, 1000, 1000, 0 (each settles the statement after it in the list)
+    got = CARD_ACCOUNT_FEATURES.compute_online(ACCOUNT)
+    assert got["recent_worst_status"] == 2 and got["months_since_late"] == 1
+    assert got["months_revolving"] == 1
+    # shares: 400/4000, none (nothing billed), 2000/2000, 1000/1000, 1000/1000
+    assert got["paid_share_min"] == 0.1
+    assert math.isclose(got["paid_share_mean"], (0.1 + 1 + 1 + 1) / 4)
+    assert got["months_statement_paid"] == 4  # 0 paid against 0 billed counts as settled
+    assert got["months_nothing_paid"] == 0
+    assert math.isclose(got["utilization_change"], (5000 - 13000 / 6) / 10000)
+    assert got["unpaid_latest"] == 0.36
+    assert math.isclose(got["paid_per_limit"], 4400 / 6 / 10000)
+    assert got["headroom"] == 5000
+
+
+def test_months_since_late_when_never_late_or_only_long_ago() -> None:
+    never = {**ACCOUNT, **{s: -1.0 for s in ("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5")}}
+    never["PAY_6"] = 0.0
+    assert CARD_ACCOUNT_FEATURES.compute_online(never)["months_since_late"] == 7
+    long_ago = {**never, "PAY_5": 3.0}
+    got = CARD_ACCOUNT_FEATURES.compute_online(long_ago)
+    assert got["months_since_late"] == 5 and got["recent_worst_status"] == -1
+
+
+def test_statement_with_nothing_paid_is_counted() -> None:
+    skipped = {**ACCOUNT, "PAY_AMT1": 0.0}
+    got = CARD_ACCOUNT_FEATURES.compute_online(skipped)
+    assert got["months_nothing_paid"] == 1 and got["paid_share_min"] == 0.0
+
+
 def test_nothing_billed_gives_no_payment_share() -> None:
     quiet = {**ACCOUNT, **{f"BILL_AMT{k}": 0.0 for k in range(1, 7)}}
     got = CARD_ACCOUNT_FEATURES.compute_online(quiet)
     assert got["paid_share_latest"] is None and got["paid_share_total"] is None
+    assert got["paid_share_min"] is None and got["paid_share_mean"] is None
 
 
 accounts = st.fixed_dictionaries(

@@ -45,6 +45,23 @@ def _paid_share(paid: pl.Expr, billed: pl.Expr) -> pl.Expr:
     return pl.when(billed > 0).then(paid / billed).otherwise(None)
 
 
+def _count(conditions: list[pl.Expr]) -> pl.Expr:
+    return pl.sum_horizontal(*conditions).cast(pl.Float64)
+
+
+# `PAY_AMT{k}` settles the statement of the month before, `BILL_AMT{k+1}`.
+_MONTHLY_PAID_SHARES = [_paid_share(pl.col(PAID[k]), pl.col(BILL[k + 1])) for k in range(5)]
+_SETTLED = [(pl.col(PAID[k]), pl.col(BILL[k + 1])) for k in range(5)]
+
+
+def _months_since_late() -> pl.Expr:
+    """1 when the latest month was late, … 6 for the oldest; 7 when no month was late."""
+    since: pl.Expr = pl.lit(7.0)
+    for k in reversed(range(len(STATUS))):
+        since = pl.when(pl.col(STATUS[k]) > 0).then(pl.lit(float(k + 1))).otherwise(since)
+    return since
+
+
 DERIVED: tuple[Feature, ...] = (
     Feature(
         "worst_status",
@@ -116,11 +133,88 @@ DERIVED: tuple[Feature, ...] = (
         "Payments over the statements they settle, five months",
         "五个月还款占账单比例",
     ),
+    Feature(
+        "recent_worst_status",
+        "numerical",
+        pl.max_horizontal(*STATUS[:3]),
+        "Worst repayment status in the latest three months",
+        "最近三个月最差还款状态",
+    ),
+    Feature(
+        "months_since_late",
+        "numerical",
+        _months_since_late(),
+        "Months since the latest late month (7: never late in six)",
+        "距最近一次逾期的月数（7 表示六个月内未逾期）",
+    ),
+    Feature(
+        "months_revolving",
+        "numerical",
+        _count([pl.col(s) == 0 for s in STATUS]),
+        "Months revolving a balance out of six",
+        "六个月内循环还款月数",
+    ),
+    Feature(
+        "paid_share_min",
+        "numerical",
+        pl.min_horizontal(*_MONTHLY_PAID_SHARES),
+        "Lowest monthly payment over the statement it settles",
+        "单月还款占上期账单的最低比例",
+    ),
+    Feature(
+        "paid_share_mean",
+        "numerical",
+        pl.mean_horizontal(*_MONTHLY_PAID_SHARES),
+        "Mean monthly payment over the statement it settles",
+        "单月还款占上期账单的平均比例",
+    ),
+    Feature(
+        "months_statement_paid",
+        "numerical",
+        _count([paid >= billed for paid, billed in _SETTLED]),
+        "Months the whole previous statement was paid, out of five",
+        "五个月内还清上期账单的月数",
+    ),
+    Feature(
+        "months_nothing_paid",
+        "numerical",
+        _count([(paid == 0) & (billed > 0) for paid, billed in _SETTLED]),
+        "Months with a statement to settle and nothing paid, out of five",
+        "五个月内有账单而未还款的月数",
+    ),
+    Feature(
+        "utilization_change",
+        "numerical",
+        _per_limit(pl.col("BILL_AMT1") - pl.mean_horizontal(*BILL)),
+        "Latest balance above the six-month mean, over the limit",
+        "最近余额高于六个月均值的部分占额度比例",
+    ),
+    Feature(
+        "unpaid_latest",
+        "numerical",
+        _per_limit(pl.col("BILL_AMT2") - pl.col("PAY_AMT1")),
+        "Previous statement left unpaid, over the limit",
+        "上期账单未还部分占额度比例",
+    ),
+    Feature(
+        "paid_per_limit",
+        "numerical",
+        _per_limit(pl.mean_horizontal(*PAID)),
+        "Mean monthly payment over the limit",
+        "月均还款占额度比例",
+    ),
+    Feature(
+        "headroom",
+        "numerical",
+        pl.col("LIMIT_BAL") - pl.col("BILL_AMT1"),
+        "Limit left above the latest balance",
+        "最近账单后剩余额度",
+    ),
 )
 
 CARD_ACCOUNT_FEATURES = FeatureSet(
     name="card_account",
-    version="1",
+    version="2",
     input_schema=INPUT_SCHEMA,
     features=(
         *(Feature(n, "numerical", pl.col(n), *_RAW_LABELS[n]) for n in INPUT_SCHEMA),

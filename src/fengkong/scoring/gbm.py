@@ -14,13 +14,21 @@ which the model is refitted on all of it. Only the training data passed to `fit`
 an outer evaluation stays honest. An integer `n_estimators` without a validation set trains
 exactly that many rounds; with a validation set it is the cap for early stopping.
 
+Hyperparameter search. With `param_grid` (a mapping of parameter name to candidate values, or
+`"standard"` for `STANDARD_GRID`) `fit` tries every combination and keeps the one with the best
+AUC: by the same inner cross-validation of the training data (with early stopping on the inner
+folds), or on the validation set when one is given. The winner is then refitted on all of the
+training data. The held-out data of an outer evaluation is never seen. `search_results_` lists
+every candidate with its AUC and tree count; `best_params_` holds the winner.
+
 The artifact is plain data (LightGBM's text model plus feature list, categories and params):
 no pickle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import lightgbm as lgb
@@ -43,6 +51,32 @@ ARTIFACT_FORMAT = 1
 CategoryValue = str | int | float | bool
 
 _EXACT_INT = 2**53  # integers up to this size are exact as float64
+
+SEARCHABLE: tuple[str, ...] = (
+    "learning_rate",
+    "num_leaves",
+    "max_depth",
+    "min_child_samples",
+    "subsample",
+    "colsample_bytree",
+    "reg_lambda",
+    "reg_alpha",
+    "min_split_gain",
+    "cat_smooth",
+    "min_data_per_group",
+    "max_cat_to_onehot",
+)
+"""Parameters `param_grid` may search over."""
+
+STANDARD_GRID: Mapping[str, tuple[float, ...]] = {
+    "min_child_samples": (5, 10, 20, 40),
+    "reg_lambda": (1.0, 20.0),
+}
+"""The grid `param_grid="standard"` searches: how many applicants a leaf needs and how strongly
+leaf values are shrunk, the two settings that decide how closely the trees follow small data.
+Eight candidates, the same for every data set; the tree count is chosen for each of them."""
+
+GridSpec = Mapping[str, Sequence[float]] | str
 
 
 def _invalid(loc: tuple[str | int, ...], msg: str) -> Invalid:
@@ -88,6 +122,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         early_stopping_rounds: int = 100,
         max_estimators: int = 3000,
         inner_folds: int = 5,
+        param_grid: GridSpec | None = None,
         random_state: int = 0,
         num_threads: int = 1,
         deterministic: bool = True,
@@ -111,6 +146,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.early_stopping_rounds = early_stopping_rounds
         self.max_estimators = max_estimators
         self.inner_folds = inner_folds
+        self.param_grid = param_grid
         self.random_state = random_state
         self.num_threads = num_threads
         self.deterministic = deterministic
@@ -172,8 +208,46 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             ),
             "must be None or a mapping of column name to -1, 0 or 1",
         )
+        errors += self._grid_errors()
         if errors:
             raise Invalid(tuple(errors))
+
+    def _grid_errors(self) -> list[FieldError]:
+        grid = self.param_grid
+        if grid is None or grid == "standard":
+            return []
+        if not isinstance(grid, Mapping) or not grid:
+            return [
+                FieldError(
+                    ("param_grid",),
+                    f'must be None, "standard" or a mapping of parameter to values, got {grid!r}',
+                )
+            ]
+        errors: list[FieldError] = []
+        for name, values in grid.items():
+            loc: tuple[str | int, ...] = ("param_grid", str(name))
+            if name not in SEARCHABLE:
+                errors.append(FieldError(loc, f"not searchable; expected one of {SEARCHABLE}"))
+            elif isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+                errors.append(FieldError(loc, f"must be a non-empty list, got {values!r}"))
+            else:
+                for value in values:
+                    try:
+                        self._candidate({name: value})._check_parameters()
+                    except Invalid as exc:
+                        errors += [FieldError(loc, e.msg) for e in exc.errors]
+        return errors
+
+    def _grid(self) -> Mapping[str, Sequence[float]]:
+        if self.param_grid == "standard":
+            return STANDARD_GRID
+        grid = self.param_grid
+        return grid if isinstance(grid, Mapping) else {}
+
+    def _candidate(self, values: Mapping[str, Any]) -> GBMModel:
+        """A copy of this model's settings with `values` in place, without a search of its own."""
+        params = {**self.get_params(), **values, "param_grid": None}
+        return type(self)(**params)
 
     def _lgb_params(self) -> dict[str, Any]:
         return {
@@ -227,8 +301,6 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.monotone_constraints_ = constraints
         self.classes_ = np.array([0, 1])
 
-        params = self._lgb_params()
-        params["monotone_constraints"] = list(constraints)
         cat_index = [i for i, name in enumerate(features) if name in categories]
         train_set = lgb.Dataset(
             self._encode(X),
@@ -238,47 +310,80 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             params={"verbosity": -1},
             free_raw_data=False,
         )
-
+        valid_set: lgb.Dataset | None = None
         if X_valid is not None:
             _check_frame(X_valid, "X_valid")
             valid_target = _check_target(y_valid, len(X_valid), "y_valid")
             valid_set = train_set.create_valid(self._encode(X_valid), label=valid_target)
-            cap = self.n_estimators if self.n_estimators is not None else self.max_estimators
-            booster = lgb.train(
-                {**params, "metric": "auc"},
-                train_set,
-                num_boost_round=cap,
-                valid_sets=[valid_set],
-                valid_names=["valid"],
-                callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
-            )
-            rounds = booster.best_iteration if booster.best_iteration > 0 else cap
-        else:
-            if self.n_estimators is None:
-                rounds = self._rounds_by_inner_cv(params, train_set)
-            else:
-                rounds = self.n_estimators
+
+        grid = self._grid()
+        names = sorted(grid)
+        results: list[dict[str, Any]] = []
+        best: tuple[float, int, dict[str, Any], lgb.Booster | None] | None = None
+        for values in itertools.product(*(grid[name] for name in names)):
+            chosen = dict(zip(names, values, strict=True))
+            params = {
+                **self._candidate(chosen)._lgb_params(),
+                "monotone_constraints": list(constraints),
+            }
+            score, rounds, booster = self._trial(params, train_set, valid_set)
+            results.append({"params": chosen, "auc": score, "n_estimators": rounds})
+            if best is None or score > best[0]:  # ties keep the earlier candidate
+                best = (score, rounds, chosen, booster)
+        assert best is not None  # the empty product still yields one candidate
+        _, rounds, chosen, booster = best
+        params = {
+            **self._candidate(chosen)._lgb_params(),
+            "monotone_constraints": list(constraints),
+        }
+        if booster is None:
             booster = lgb.train(params, train_set, num_boost_round=rounds)
 
         # Keep only the chosen trees so the in-memory model is the artifact's model.
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=rounds))
         self.n_estimators_ = int(self.booster_.num_trees())
         self.lgb_params_ = params
+        self.best_params_ = chosen
+        self.search_results_ = results if grid else []
         return self
 
-    def _rounds_by_inner_cv(self, params: dict[str, Any], train_set: lgb.Dataset) -> int:
+    def _trial(
+        self, params: dict[str, Any], train_set: lgb.Dataset, valid_set: lgb.Dataset | None
+    ) -> tuple[float, int, lgb.Booster | None]:
+        """The AUC and tree count of one setting, and its booster when it was trained on all of
+        the training data (with a validation set), else None (it is refitted if it wins)."""
+        stop: list[Callable[..., Any]] = [
+            lgb.early_stopping(self.early_stopping_rounds, verbose=False)
+        ]
+        if valid_set is not None:
+            cap = self.n_estimators if self.n_estimators is not None else self.max_estimators
+            evals: dict[str, Any] = {}
+            booster = lgb.train(
+                {**params, "metric": "auc"},
+                train_set,
+                num_boost_round=cap,
+                valid_sets=[valid_set],
+                valid_names=["valid"],
+                callbacks=[*stop, lgb.record_evaluation(evals)],
+            )
+            rounds = booster.best_iteration if booster.best_iteration > 0 else cap
+            return float(evals["valid"]["auc"][rounds - 1]), rounds, booster
+        if self.n_estimators is not None and not self._grid():
+            return float("nan"), self.n_estimators, None  # nothing to choose
         result = lgb.cv(
             {**params, "metric": "auc"},
             train_set,
-            num_boost_round=self.max_estimators,
+            num_boost_round=self.n_estimators or self.max_estimators,
             nfold=self.inner_folds,
             stratified=True,
             shuffle=True,
             seed=self.random_state,
-            callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
+            callbacks=stop if self.n_estimators is None else [],
         )
         scores: list[float] = list(result["valid auc-mean"])  # type: ignore[arg-type]
-        return len(scores)
+        if self.n_estimators is None:  # early stopping cut the scores at the best round
+            return scores[-1], len(scores), None
+        return scores[-1], self.n_estimators, None
 
     def _categorical_names(self, X: pd.DataFrame, features: tuple[str, ...]) -> tuple[str, ...]:
         if self.categorical_features is None:
@@ -445,6 +550,10 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if self.monotone_constraints is None
             else {k: int(v) for k, v in self.monotone_constraints.items()}
         )
+        grid = self.param_grid
+        params["param_grid"] = (
+            {str(k): list(v) for k, v in grid.items()} if isinstance(grid, Mapping) else grid
+        )
         return {
             "kind": ARTIFACT_KIND,
             "format": ARTIFACT_FORMAT,
@@ -454,6 +563,8 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "categories": {name: list(cats) for name, cats in self.categories_.items()},
             "monotone_constraints": list(self.monotone_constraints_),
             "n_estimators": self.n_estimators_,
+            "best_params": dict(self.best_params_),
+            "search_results": list(self.search_results_),
             "model": self.booster_.model_to_string(),
         }
 
@@ -473,6 +584,8 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 str(name): tuple(cats) for name, cats in dict(artifact["categories"]).items()
             }
             constraints = tuple(int(c) for c in artifact["monotone_constraints"])
+            best_params = dict(artifact.get("best_params", {}))
+            search_results = list(artifact.get("search_results", []))
             booster = lgb.Booster(model_str=str(artifact["model"]))
         except (KeyError, TypeError, ValueError, lgb.basic.LightGBMError) as exc:
             raise _invalid(("artifact",), f"malformed GBM artifact: {exc}") from exc
@@ -488,7 +601,15 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         model.classes_ = np.array([0, 1])
         model.booster_ = booster
         model.n_estimators_ = int(booster.num_trees())
-        model.lgb_params_ = {**model._lgb_params(), "monotone_constraints": list(constraints)}
+        bad_keys = sorted(str(k) for k in best_params if k not in SEARCHABLE)
+        if bad_keys:
+            raise _invalid(("best_params",), f"not searchable parameters: {bad_keys}")
+        model.best_params_ = best_params
+        model.search_results_ = search_results
+        model.lgb_params_ = {
+            **model._candidate(best_params)._lgb_params(),
+            "monotone_constraints": list(constraints),
+        }
         return model
 
 

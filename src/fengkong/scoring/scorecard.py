@@ -7,6 +7,7 @@ score shown to an officer is exactly the sum of the points in the table an audit
 
 from __future__ import annotations
 
+import itertools
 import math
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from fengkong.core.errors import FieldError, Invalid
 
@@ -33,6 +35,21 @@ MONOTONIC_TRENDS: tuple[str, ...] = (
 )
 MISSING = "missing"
 SPECIAL = "special"
+
+SEARCHABLE: tuple[str, ...] = ("min_iv", "max_correlation", "C")
+"""Parameters `ScorecardModel.param_grid` may search over: the ones applied after binning, so
+each inner fold bins once and tries every candidate on the same bins."""
+
+STANDARD_GRID: Mapping[str, tuple[float, ...]] = {
+    "min_iv": (0.0, 0.02),
+    "max_correlation": (0.7, 1.0),
+    "C": (0.1, 1.0),
+}
+"""The grid `param_grid="standard"` searches: keep weak features or drop them below the usual
+IV 0.02; drop a feature whose WOE correlates past 0.7 with a stronger one, or keep all; the
+usual or a ten times stronger L2 penalty. Eight candidates, the same for every data set."""
+
+GridSpec = Mapping[str, Sequence[float]] | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +327,13 @@ def scale_points(
 
 class ScorecardModel(BaseEstimator):  # type: ignore[misc]
     """Fit a WOE scorecard: bin every feature, keep the informative and uncorrelated ones, fit a
-    logistic regression on their WOE, and scale to points."""
+    logistic regression on their WOE, and scale to points.
+
+    With `param_grid` (a mapping of `SEARCHABLE` parameter to candidate values, or `"standard"`
+    for `STANDARD_GRID`), `fit` first chooses those parameters by stratified `inner_folds`-fold
+    cross-validation of the training data it is given (bins fitted on each inner training part,
+    AUC measured on the inner held-out part), then fits on all of it with the winner.
+    `best_params_` holds the winner and `search_results_` every candidate's mean AUC."""
 
     def __init__(
         self,
@@ -326,6 +349,8 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         base_score: float = 600.0,
         base_odds: float = 50.0,
         pdo: float = 20.0,
+        param_grid: GridSpec | None = None,
+        inner_folds: int = 3,
     ) -> None:
         self.categorical = categorical
         self.monotonic_trend = monotonic_trend
@@ -338,6 +363,8 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self.base_score = base_score
         self.base_odds = base_odds
         self.pdo = pdo
+        self.param_grid = param_grid
+        self.inner_folds = inner_folds
 
     def _check_parameters(self) -> None:
         errors: list[FieldError] = []
@@ -392,8 +419,51 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
             else all(isinstance(k, str) and _numbers(v) for k, v in codes.items()),
             "must be a list of numbers or a mapping of feature to a list of numbers",
         )
+        folds = self.inner_folds
+        need(
+            "inner_folds",
+            isinstance(folds, int) and not isinstance(folds, bool) and folds >= 2,
+            "must be an int >= 2",
+        )
+        errors += self._grid_errors()
         if errors:
             raise Invalid(tuple(errors))
+
+    def _grid_errors(self) -> list[FieldError]:
+        grid = self.param_grid
+        if grid is None or grid == "standard":
+            return []
+        if not isinstance(grid, Mapping) or not grid:
+            return [
+                FieldError(
+                    ("param_grid",),
+                    f'must be None, "standard" or a mapping of parameter to values, got {grid!r}',
+                )
+            ]
+        errors: list[FieldError] = []
+        for name, values in grid.items():
+            loc: tuple[str | int, ...] = ("param_grid", str(name))
+            if name not in SEARCHABLE:
+                errors.append(FieldError(loc, f"not searchable; expected one of {SEARCHABLE}"))
+            elif isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+                errors.append(FieldError(loc, f"must be a non-empty list, got {values!r}"))
+            else:
+                for value in values:
+                    try:
+                        self._candidate({name: value})._check_parameters()
+                    except Invalid as exc:
+                        errors += [FieldError(loc, e.msg) for e in exc.errors if e.loc == (name,)]
+        return errors
+
+    def _grid(self) -> Mapping[str, Sequence[float]]:
+        if self.param_grid == "standard":
+            return STANDARD_GRID
+        grid = self.param_grid
+        return grid if isinstance(grid, Mapping) else {}
+
+    def _candidate(self, values: Mapping[str, Any]) -> ScorecardModel:
+        """A copy of these settings with `values` in place, without a search of its own."""
+        return type(self)(**{**self.get_params(), **values, "param_grid": None})
 
     def _trend_for(self, name: str, dtype: str) -> str:
         if dtype == "categorical":
@@ -445,51 +515,27 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         """Bin, select and fit. `sample_weight` (one non-negative weight per row) lets reject
         inference enter a declined application twice, as good and as bad, with fractional
         weights; binning, WOE and the regression all honour it."""
-        from optbinning import OptimalBinning
-
         self._check_parameters()
         self._check_names(X)
         target = _check_target(y, len(X))
         weights = _check_weights(sample_weight, len(X))
+        # The regressions are small: BLAS threads only contend (six times slower on a busy
+        # two-core machine than one thread).
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(X, target, weights)
+
+    def _fit(
+        self, X: pd.DataFrame, target: np.ndarray, weights: np.ndarray | None
+    ) -> ScorecardModel:
         scaling = Scaling(self.base_score, self.base_odds, self.pdo)
-        binned: dict[str, tuple[Any, np.ndarray, str]] = {}
-        ivs: dict[str, float] = {}
-        categorical = set(self.categorical)
-        for name in X.columns:
-            dtype = "categorical" if name in categorical else "numerical"
-            column = X[name]
-            if column.isna().all() or column.nunique(dropna=True) < 2:
-                continue  # constant or empty: carries no information
-            values = _binning_values(column, dtype, name)
-            specials = self._special_codes_for(name) if dtype == "numerical" else ()
-            ob = OptimalBinning(
-                name=name,
-                dtype=dtype,
-                monotonic_trend=self._trend_for(name, dtype),
-                max_n_bins=self.max_n_bins,
-                min_bin_size=self.min_bin_size,
-                special_codes=list(specials) or None,
-            )
-            ob.fit(values, target, sample_weight=weights)
-            table = ob.binning_table.build()
-            iv = float(table.loc["Totals", "IV"])
-            if iv < self.min_iv:
-                continue
-            binned[name] = (ob, ob.transform(values, metric="woe"), dtype)
-            ivs[name] = iv
-        if not binned:
-            raise Invalid((FieldError(("X",), f"no feature reaches IV {self.min_iv}"),))
-        kept = _decorrelate({n: w for n, (_, w, _) in binned.items()}, ivs, self.max_correlation)
-        # A coefficient with the wrong sign would make points contradict the bins' bad-rate order:
-        # drop the weakest such feature and refit until every sign agrees.
-        while True:
-            matrix = np.column_stack([binned[n][1] for n in kept])
-            lr = LogisticRegression(C=self.C, max_iter=1000)
-            lr.fit(matrix, target, sample_weight=weights)
-            wrong = [n for n, c in zip(kept, lr.coef_[0], strict=True) if c >= 0]
-            if not wrong or len(kept) == 1:
-                break
-            kept.remove(min(wrong, key=lambda n: ivs[n]))
+        chosen, results = self._search(X, target, weights)
+        settings = self._candidate(chosen)
+        binned, ivs = self._bin(X, target, weights)
+        selected = settings._select_and_fit(binned, ivs, target, weights)
+        if selected is None:
+            raise Invalid((FieldError(("X",), f"no feature reaches IV {settings.min_iv}"),))
+        kept, lr = selected
+        ivs = {n: iv for n, iv in ivs.items() if iv >= settings.min_iv}
         intercept = float(lr.intercept_[0])
         characteristics = tuple(
             _characteristic(
@@ -510,7 +556,109 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self.selected_ = tuple(kept)
         self.iv_ = ivs
         self.intercept_ = intercept
+        self.best_params_ = chosen
+        self.search_results_ = results
         return self
+
+    def _bin(
+        self, X: pd.DataFrame, target: np.ndarray, weights: np.ndarray | None
+    ) -> tuple[dict[str, tuple[Any, np.ndarray, str]], dict[str, float]]:
+        """Optimal bins of every informative column: name -> (binning, WOE of each row, dtype),
+        and name -> information value."""
+        from optbinning import OptimalBinning
+
+        binned: dict[str, tuple[Any, np.ndarray, str]] = {}
+        ivs: dict[str, float] = {}
+        categorical = set(self.categorical)
+        for name in X.columns:
+            dtype = "categorical" if name in categorical else "numerical"
+            column = X[name]
+            if column.isna().all() or column.nunique(dropna=True) < 2:
+                continue  # constant or empty: carries no information
+            values = _binning_values(column, dtype, name)
+            specials = self._special_codes_for(name) if dtype == "numerical" else ()
+            ob = OptimalBinning(
+                name=name,
+                dtype=dtype,
+                monotonic_trend=self._trend_for(name, dtype),
+                max_n_bins=self.max_n_bins,
+                min_bin_size=self.min_bin_size,
+                special_codes=list(specials) or None,
+            )
+            ob.fit(values, target, sample_weight=weights)
+            table = ob.binning_table.build()
+            binned[name] = (ob, ob.transform(values, metric="woe"), dtype)
+            ivs[name] = float(table.loc["Totals", "IV"])
+        return binned, ivs
+
+    def _select_and_fit(
+        self,
+        binned: Mapping[str, tuple[Any, np.ndarray, str]],
+        ivs: Mapping[str, float],
+        target: np.ndarray,
+        weights: np.ndarray | None,
+    ) -> tuple[list[str], LogisticRegression] | None:
+        """Keep features by IV and correlation and fit the regression; None if none is kept."""
+        strong = {n: b[1] for n, b in binned.items() if ivs[n] >= self.min_iv}
+        if not strong:
+            return None
+        kept = _decorrelate(strong, ivs, self.max_correlation)
+        # A coefficient with the wrong sign would make points contradict the bins' bad-rate order:
+        # drop the weakest such feature and refit until every sign agrees.
+        while True:
+            matrix = np.column_stack([strong[n] for n in kept])
+            lr = LogisticRegression(C=self.C, max_iter=1000)
+            lr.fit(matrix, target, sample_weight=weights)
+            wrong = [n for n, c in zip(kept, lr.coef_[0], strict=True) if c >= 0]
+            if not wrong or len(kept) == 1:
+                return kept, lr
+            kept.remove(min(wrong, key=lambda n: ivs[n]))
+
+    def _search(
+        self, X: pd.DataFrame, target: np.ndarray, weights: np.ndarray | None
+    ) -> tuple[dict[str, float], list[dict[str, Any]]]:
+        """The grid candidate with the best mean AUC over the inner folds of the training data
+        (ties: the earlier candidate), and every candidate's result. No grid: nothing to do."""
+        from sklearn.metrics import roc_auc_score
+        from sklearn.model_selection import StratifiedKFold
+
+        grid = self._grid()
+        if not grid:
+            return {}, []
+        names = sorted(grid)
+        candidates = [
+            dict(zip(names, values, strict=True))
+            for values in itertools.product(*(grid[n] for n in names))
+        ]
+        aucs: list[list[float]] = [[] for _ in candidates]
+        folds = StratifiedKFold(self.inner_folds, shuffle=True, random_state=0)
+        for inner_train, inner_valid in folds.split(np.zeros(len(target)), target):
+            part_weights = None if weights is None else weights[inner_train]
+            binned, ivs = self._bin(X.iloc[inner_train], target[inner_train], part_weights)
+            valid_x = X.iloc[inner_valid]
+            valid_woe = {
+                n: ob.transform(_binning_values(valid_x[n], dtype, n), metric="woe")
+                for n, (ob, _, dtype) in binned.items()
+            }
+            valid_weights = None if weights is None else weights[inner_valid]
+            for i, values in enumerate(candidates):
+                selected = self._candidate(values)._select_and_fit(
+                    binned, ivs, target[inner_train], part_weights
+                )
+                if selected is None:
+                    aucs[i].append(0.5)  # no feature: no better than chance
+                    continue
+                kept, lr = selected
+                risk = lr.decision_function(np.column_stack([valid_woe[n] for n in kept]))
+                aucs[i].append(
+                    float(roc_auc_score(target[inner_valid], risk, sample_weight=valid_weights))
+                )
+        results = [
+            {"params": values, "auc": float(np.mean(scores))}
+            for values, scores in zip(candidates, aucs, strict=True)
+        ]
+        best = max(range(len(results)), key=lambda i: (results[i]["auc"], -i))
+        return candidates[best], results
 
     def _fitted(self) -> Scorecard:
         if not hasattr(self, "scorecard_"):
