@@ -1,20 +1,23 @@
 """Fraud-signal latency: one application's signals — velocity counts and sums over every window,
 list look-ups and identity-link features — with N prior applications stored, on SQLite,
-PostgreSQL, and with Redis holding the velocity counters (lists and links stay in PostgreSQL).
+PostgreSQL, and with Redis holding the velocity counters and the identity-link graph (lists stay
+in PostgreSQL).
 
 Prior applications are bulk-loaded, spread over the 30 days before the measured ones: 5 in every
 100 share a device (components of 5), IP networks and employers come from pools (about 20 and 50
 events per key in 30 days at N = 1,000,000), the rest is unique. Loading is what a restore would
 do, not what the service does: SQLite takes `executemany` in one transaction with the journal off
 and its secondary indexes built afterwards; PostgreSQL takes COPY into tables whose indexes and
-keys are dropped first and rebuilt after, then `vacuum analyze`; Redis takes pipelined ZADDs into
-a private `redis-server` the benchmark starts on a free port (or the server at
-`FENGKONG_BENCH_REDIS_URL`, under a private prefix). Each measured application is new; half reuse
+keys are dropped first and rebuilt after, then `vacuum analyze`; Redis takes pipelined ZADDs and
+the link graph's strings, hashes and sets into a private `redis-server` the benchmark starts on a
+free port (or the server at `FENGKONG_BENCH_REDIS_URL`, under a private prefix). Each measured application is new; half reuse
 a prior device, all draw network and employer from the pools, so look-ups hit populated index
 ranges and links merge into existing components.
 
 `N` is `FENGKONG_BENCH_FRAUD_N` (default 1,000,000, as issue 4 asks), the measured applications
-`FENGKONG_BENCH_FRAUD_SAMPLES` (default 500, after 50 of warm-up); everything is cleaned up.
+`FENGKONG_BENCH_FRAUD_SAMPLES` (default 500, after 50 of warm-up), the backends measured
+`FENGKONG_BENCH_FRAUD_BACKENDS` (default `sqlite,postgresql,redis`; Redis needs PostgreSQL for the
+lists); everything is cleaned up.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LINK_KEY_TYPES, LinkApplication, SqlIdentityLinks
+from fengkong.fraud.links import LINK_KEY_TYPES, IdentityLinks, LinkApplication, SqlIdentityLinks
+from fengkong.fraud.links_redis import RedisIdentityLinks
 from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
 from fengkong.fraud.signals import link_signals, list_signals, velocity_signals
 from fengkong.fraud.velocity import VelocityEvent, VelocityStore
@@ -55,6 +59,9 @@ from fengkong.fraud.velocity_sql import SqlVelocityStore
 N_PRIOR = int(os.environ.get("FENGKONG_BENCH_FRAUD_N", "1000000"))
 SAMPLES = int(os.environ.get("FENGKONG_BENCH_FRAUD_SAMPLES", "500"))
 WARMUP = 50
+BACKENDS = frozenset(
+    os.environ.get("FENGKONG_BENCH_FRAUD_BACKENDS", "sqlite,postgresql,redis").split(",")
+)
 PG_URL = os.environ.get(
     "FENGKONG_BENCH_POSTGRES_URL",
     os.environ.get(
@@ -240,15 +247,54 @@ def load_postgres(db: Database, n: int) -> None:
         raw.close()
 
 
-def load_redis(store: RedisVelocityStore, n: int) -> None:
+def load_redis(store: RedisVelocityStore, links: RedisIdentityLinks, n: int) -> None:
+    """The velocity events, and the graph `build_rows` gives the database in the layout
+    `RedisIdentityLinks` keeps, in one pass."""
+    p = links.prefix
     pipe = store.client.pipeline(transaction=False)
+    nodes: dict[str, str] = {}
+    apps: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    sizes: dict[str, int] = {}
     for i, app_id, at, amount, keys in prior_rows(n):
         member, score = f"{app_id}:{amount}", _micros(at)
         for kt, h in keys.items():
             pipe.zadd(f"{store.prefix}vel:{kt.value}:{h}", {member: score})
-        if i % 5000 == 4999:
-            pipe.execute()
+        component, size = _component(i)
+        if component == app_id:
+            sizes[app_id] = size
+        else:
+            parents[app_id] = component
+        names = []
+        for kt in LINK_KEY_TYPES:
+            name = f"{kt.value}:{keys[kt]}"
+            names.append(name)
+            if kt is not KeyType.DEVICE or i % 100 == 0 or i % 100 >= 5:
+                nodes[f"{p}lk:k:{name}"] = f"{app_id}|{score}"
+            if kt in (KeyType.DEVICE, KeyType.MOBILE):
+                pipe.sadd(f"{p}lk:ids:{name}", keys[KeyType.RESIDENT_ID])
+        apps[app_id] = "00|" + ",".join(names)
+        if len(apps) >= 2000:
+            _flush_links(pipe, p, nodes, apps, parents, sizes)
+    _flush_links(pipe, p, nodes, apps, parents, sizes)
+
+
+def _flush_links(
+    pipe: Any,
+    p: str,
+    nodes: dict[str, str],
+    apps: dict[str, str],
+    parents: dict[str, str],
+    sizes: dict[str, int],
+) -> None:
+    if nodes:
+        pipe.mset(nodes)
+    for name, mapping in (("apps", apps), ("parent", parents), ("size", sizes)):
+        if mapping:
+            pipe.hset(f"{p}lk:{name}", mapping=mapping)
     pipe.execute()
+    for mapping in (nodes, apps, parents, sizes):
+        mapping.clear()
 
 
 def new_application(k: int, n: int) -> tuple[str, datetime, Fen, dict[KeyType, str]]:
@@ -275,7 +321,7 @@ Timings = dict[str, list[float]]
 
 
 def measure(
-    velocity: VelocityStore, lists: SqlFraudLists, links: SqlIdentityLinks, n: int, offset: int
+    velocity: VelocityStore, lists: SqlFraudLists, links: IdentityLinks, n: int, offset: int
 ) -> Timings:
     """Microseconds per application: the whole computation and each of its three parts."""
     out: Timings = {"total": [], "velocity": [], "lists": [], "links": []}
@@ -355,20 +401,7 @@ def _private_redis() -> tuple[str, subprocess.Popen[bytes] | None]:
     return url, process
 
 
-def run(n: int = N_PRIOR) -> Section:
-    section = Section(
-        title="Fraud signals: one application with N prior applications stored",
-        command="python -m bench fraud_signals",
-        lines=[
-            f"N = {n:,} prior applications (7 velocity keys each, 5 link keys), {SAMPLES:,} "
-            f"measured applications after {WARMUP} of warm-up, one at a time; one call = velocity "
-            "record-and-count over 1 h, 24 h, 7 d and 30 d for all keys, black/grey/white list "
-            "look-up, incremental identity-link update and features, and the signal features with "
-            "their reasons. Each cell is p50 / p99 in milliseconds.",
-        ],
-        table_header=("backend", "total", "velocity", "lists", "links"),
-    )
-    clock = FakeClock(T0)
+def _run_sqlite(section: Section, n: int, clock: FakeClock) -> None:
     with tempfile.TemporaryDirectory(prefix="fengkong-bench-") as tmp:
         path = Path(tmp) / "fraud.db"
         db = Database(f"sqlite:///{path}")
@@ -390,6 +423,25 @@ def run(n: int = N_PRIOR) -> Section:
         )
         db.dispose()
 
+
+def run(n: int = N_PRIOR) -> Section:
+    section = Section(
+        title="Fraud signals: one application with N prior applications stored",
+        command="python -m bench fraud_signals",
+        lines=[
+            f"N = {n:,} prior applications (7 velocity keys each, 5 link keys), {SAMPLES:,} "
+            f"measured applications after {WARMUP} of warm-up, one at a time; one call = velocity "
+            "record-and-count over 1 h, 24 h, 7 d and 30 d for all keys, black/grey/white list "
+            "look-up, incremental identity-link update and features, and the signal features with "
+            "their reasons. Each cell is p50 / p99 in milliseconds.",
+        ],
+        table_header=("backend", "total", "velocity", "lists", "links"),
+    )
+    clock = FakeClock(T0)
+    if "sqlite" in BACKENDS:
+        _run_sqlite(section, n, clock)
+    if not BACKENDS & {"postgresql", "redis"}:
+        return section
     schema = f"bench_fraud_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(PG_URL)
     try:
@@ -408,40 +460,18 @@ def run(n: int = N_PRIOR) -> Section:
         loaded = time.perf_counter() - started
         lists = SqlFraudLists(db, hasher, clock)
         _seed_lists(lists)
-        links = SqlIdentityLinks(db)
-        load = _load()
-        timings = measure(SqlVelocityStore(db, hasher, clock), lists, links, n, 0)
-        section.rows.append(_row("PostgreSQL", timings))
         section.notes.append(
-            f"PostgreSQL: COPY of {n:,} applications and index builds {loaded:.0f} s; load "
-            f"average while measuring {load}."
+            f"PostgreSQL: COPY of {n:,} applications and index builds {loaded:.0f} s."
         )
-        process: subprocess.Popen[bytes] | None = None
-        try:
-            url, process = _private_redis()
-            prefix = f"fkbench:{uuid.uuid4().hex[:8]}:"
-            redis_store = RedisVelocityStore(
-                redis_client(url, timeout=5.0), hasher, clock, prefix=prefix
-            )
-            started = time.perf_counter()
-            load_redis(redis_store, n)
-            loaded = time.perf_counter() - started
+        if "postgresql" in BACKENDS:
             load = _load()
-            timings = measure(redis_store, lists, links, n, 1_000_000)
-            section.rows.append(_row("Redis velocity + PostgreSQL lists and links", timings))
-            where = "a private redis-server" if process is not None else url
-            section.notes.append(
-                f"Redis ({where}): pipelined load of {n:,} applications {loaded:.0f} s; load "
-                f"average while measuring {load}."
+            timings = measure(
+                SqlVelocityStore(db, hasher, clock), lists, SqlIdentityLinks(db), n, 0
             )
-            if process is None:
-                _drop_redis(redis_store)
-        except Exception as exc:
-            section.notes.append(f"Redis skipped: {type(exc).__name__}: {exc}")
-        finally:
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
+            section.rows.append(_row("PostgreSQL", timings))
+            section.notes[-1] += f" Load average while measuring {load}."
+        if "redis" in BACKENDS:
+            _run_redis(section, n, clock, lists)
     finally:
         db.dispose()
         with admin.begin() as conn:
@@ -453,6 +483,36 @@ def run(n: int = N_PRIOR) -> Section:
         "follows; see `fraud/velocity_sql.py`); `durable_commit=True` adds about one fsync each."
     )
     return section
+
+
+def _run_redis(section: Section, n: int, clock: FakeClock, lists: SqlFraudLists) -> None:
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        url, process = _private_redis()
+        prefix = f"fkbench:{uuid.uuid4().hex[:8]}:"
+        redis_store = RedisVelocityStore(
+            redis_client(url, timeout=5.0), hasher, clock, prefix=prefix
+        )
+        redis_links = RedisIdentityLinks(redis_store.client, clock, prefix=prefix)
+        started = time.perf_counter()
+        load_redis(redis_store, redis_links, n)
+        loaded = time.perf_counter() - started
+        load = _load()
+        timings = measure(redis_store, lists, redis_links, n, 1_000_000)
+        section.rows.append(_row("Redis velocity and links + PostgreSQL lists", timings))
+        where = "a private redis-server" if process is not None else url
+        section.notes.append(
+            f"Redis ({where}): pipelined load of {n:,} applications (velocity and links) "
+            f"{loaded:.0f} s; load average while measuring {load}."
+        )
+        if process is None:
+            _drop_redis(redis_store)
+    except Exception as exc:
+        section.notes.append(f"Redis skipped: {type(exc).__name__}: {exc}")
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def _drop_redis(store: RedisVelocityStore) -> None:

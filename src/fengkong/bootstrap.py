@@ -26,7 +26,7 @@ from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.service import ChampionCache, DecisionServices
-from fengkong.fraud.links import SqlIdentityLinks
+from fengkong.fraud.links_factory import identity_links
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.lending.delinquency import WriteOffPolicy
@@ -174,7 +174,12 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
         ),
         lists=SqlFraudLists(db, vault.blind_index, clock),
         list_lookups=SqlFraudLists(db.read_only_view(), vault.blind_index, clock),
-        links=SqlIdentityLinks(db),
+        links=identity_links(
+            redis_url=settings.redis_url,
+            db=db,
+            clock=clock,
+            on_redis_error=settings.links_on_redis_error,
+        ),
         hasher=vault.blind_index,
         anomaly=AnomalyCache(settings.artifacts_dir),
     )

@@ -11,15 +11,18 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import redis
 
-from fengkong.core.clock import Clock
+from fengkong.core.clock import Clock, FakeClock
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.fraud.keys import Hasher
+from fengkong.fraud.links import IdentityLinks, SqlIdentityLinks
+from fengkong.fraud.links_redis import RedisIdentityLinks
 from fengkong.fraud.velocity import VelocityStore
 from fengkong.fraud.velocity_redis import RedisVelocityStore, redis_client
 from fengkong.fraud.velocity_sql import SqlVelocityStore
@@ -178,3 +181,33 @@ def velocity_backend(
     yield request.param, make_sql
     for db in databases:
         db.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
+def identity_links(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IdentityLinks]:
+    """A fresh identity-link graph in each backend: SQLite, PostgreSQL, Redis (a private prefix
+    on the machine's Redis)."""
+    if request.param == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        prefix: str = request.getfixturevalue("redis_prefix")
+        yield RedisIdentityLinks(
+            redis_client(url, timeout=5.0),
+            FakeClock(datetime(2026, 1, 1, tzinfo=UTC)),
+            prefix=prefix,
+        )
+        return
+    db_url = (
+        f"sqlite:///{tmp_path / 'links.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    db = Database(db_url)
+    upgrade(db)
+    yield SqlIdentityLinks(db)
+    db.dispose()

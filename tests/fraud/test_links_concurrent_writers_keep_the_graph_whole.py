@@ -1,7 +1,8 @@
 """Four processes link interleaved shares of one stream whose applications keep joining each
 other's components: the stored graph ends exactly as the batch union-find partitions the stream —
 every application counted once, sizes right, keys and applications labelled alike — although
-writers lock only the keys and components they touch."""
+writers lock only the keys and components they touch (in the database; in Redis each link is one
+script, which Redis runs alone)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import pytest
+import redis
 import sqlalchemy as sa
 
+from fengkong.core.clock import FakeClock
 from fengkong.db.database import Database
 from fengkong.db.fraud_tables import link_applications, link_components, link_edges, link_keys
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
+from fengkong.fraud.links import IdentityLinks, LinkApplication, SqlIdentityLinks
+from fengkong.fraud.links_redis import RedisIdentityLinks
+from fengkong.fraud.velocity_redis import redis_client
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PROCESSES = 4
@@ -44,9 +50,14 @@ def stream() -> list[LinkApplication]:
     return apps
 
 
-def _writer(url: str, worker: int, out) -> None:  # type: ignore[no-untyped-def]
-    db = Database(url)
-    links = SqlIdentityLinks(db)
+def _writer(url: str, worker: int, out, prefix: str = "") -> None:  # type: ignore[no-untyped-def]
+    db: Database | None = None
+    links: IdentityLinks
+    if url.startswith("redis://"):
+        links = RedisIdentityLinks(redis_client(url, timeout=5.0), FakeClock(T0), prefix=prefix)
+    else:
+        db = Database(url)
+        links = SqlIdentityLinks(db)
     try:
         for app in stream()[worker::PROCESSES]:
             links.link(app)
@@ -54,8 +65,24 @@ def _writer(url: str, worker: int, out) -> None:  # type: ignore[no-untyped-def]
         out.put(f"worker {worker}: {type(exc).__name__}: {exc}")
         raise
     finally:
-        db.dispose()
+        if db is not None:
+            db.dispose()
     out.put(worker)
+
+
+def _run_writers(url: str, prefix: str = "") -> None:
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    workers = [
+        ctx.Process(target=_writer, args=(url, w, out, prefix), daemon=True)
+        for w in range(PROCESSES)
+    ]
+    for p in workers:
+        p.start()
+    assert sorted(out.get(timeout=60) for _ in workers) == list(range(PROCESSES))
+    for p in workers:
+        p.join(timeout=60)
+        assert p.exitcode == 0
 
 
 def _batch_partition(apps: list[LinkApplication]) -> set[frozenset[str]]:
@@ -77,18 +104,7 @@ def _batch_partition(apps: list[LinkApplication]) -> set[frozenset[str]]:
 
 
 def test_concurrent_writers_keep_the_graph_whole(fraud_db) -> None:  # type: ignore[no-untyped-def]
-    url = fraud_db.url.render_as_string(hide_password=False)
-    ctx = multiprocessing.get_context("fork")
-    out = ctx.Queue()
-    workers = [
-        ctx.Process(target=_writer, args=(url, w, out), daemon=True) for w in range(PROCESSES)
-    ]
-    for p in workers:
-        p.start()
-    assert sorted(out.get(timeout=60) for _ in workers) == list(range(PROCESSES))
-    for p in workers:
-        p.join(timeout=60)
-        assert p.exitcode == 0
+    _run_writers(fraud_db.url.render_as_string(hide_password=False))
 
     apps = stream()
     with fraud_db.engine.connect() as conn:
@@ -119,3 +135,30 @@ def test_concurrent_writers_keep_the_graph_whole(fraud_db) -> None:  # type: ign
     for kt, h, app_id in edges:
         assert key_labels[(kt, h)] == labels[app_id]
     assert max(sizes.values()) > 100  # the stream did merge large components concurrently
+
+
+@pytest.mark.redis
+def test_concurrent_writers_keep_the_graph_whole_in_redis(redis_url, redis_prefix) -> None:  # type: ignore[no-untyped-def]
+    _run_writers(redis_url, redis_prefix)
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        parent = {
+            k.decode(): v.decode() for k, v in client.hgetall(f"{redis_prefix}lk:parent").items()
+        }
+        sizes = {k.decode(): int(v) for k, v in client.hgetall(f"{redis_prefix}lk:size").items()}
+    finally:
+        client.close()
+
+    def root(app_id: str) -> str:
+        while app_id in parent:
+            app_id = parent[app_id]
+        return app_id
+
+    apps = stream()
+    stored: dict[str, set[str]] = defaultdict(set)
+    for app in apps:
+        stored[root(app.application_id)].add(app.application_id)
+    assert {frozenset(g) for g in stored.values()} == _batch_partition(apps)
+    assert sizes == {cid: len(members) for cid, members in stored.items()}
+    assert max(sizes.values()) > 100

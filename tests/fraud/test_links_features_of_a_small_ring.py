@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
+from fengkong.fraud.links import IdentityLinks, LinkApplication
 
 T = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -18,8 +18,8 @@ def _app(name: str, minutes: int, declined: bool = False, **keys: str) -> LinkAp
     return LinkApplication(name, T + timedelta(minutes=minutes), typed, declined=declined)
 
 
-def test_small_ring(fraud_db) -> None:  # type: ignore[no-untyped-def]
-    links = SqlIdentityLinks(fraud_db)
+def test_small_ring(identity_links: IdentityLinks) -> None:
+    links = identity_links
     a = links.link(_app("A", 0, declined=True, resident_id="id1", device="d1", mobile="p1"))
     b = links.link(_app("B", 10, resident_id="id2", mobile="p2"))
     c = links.link(_app("C", 70, resident_id="id3", device="d1", mobile="p2"))
@@ -39,3 +39,6 @@ def test_small_ring(fraud_db) -> None:  # type: ignore[no-untyped-def]
     assert (d.component_size, d.bad_neighbours) == (4, 1)  # B defaulted; C is clean
     with pytest.raises(ValueError):
         links.link(_app("D", 90, resident_id="id4"))
+    with pytest.raises(ValueError):
+        links.mark_outcome("E", declined=True, defaulted=False)
+    assert sum(links.component_sizes().values()) == 4

@@ -1,5 +1,6 @@
-"""The incrementally kept graph gives exactly the features the batch replay computes, on a seeded
-synthetic stream of honest applicants mixed with rings sharing devices, phones and cards."""
+"""The incrementally kept graph — in SQLite, PostgreSQL or Redis — gives exactly the features the
+batch replay computes, on a seeded synthetic stream of honest applicants mixed with rings sharing
+devices, phones and cards."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LinkApplication, SqlIdentityLinks, batch_link_features
+from fengkong.fraud.links import IdentityLinks, LinkApplication, batch_link_features
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -58,9 +59,9 @@ def synthetic_stream(n: int, seed: int) -> list[LinkApplication]:
     return apps
 
 
-def test_incremental_equals_batch(fraud_db) -> None:  # type: ignore[no-untyped-def]
+def test_incremental_equals_batch(identity_links: IdentityLinks) -> None:
     apps = synthetic_stream(1500, seed=20260301)
-    links = SqlIdentityLinks(fraud_db)
+    links = identity_links
     incremental = tuple(links.link(app) for app in apps)
     batch = batch_link_features(apps)
 

@@ -33,11 +33,18 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: a SQLite file under `home`."
     )
     redis_url: str | None = Field(
-        default=None, description="Redis for velocity counters; default: the database."
+        default=None,
+        description="Redis for velocity counters and the identity-link graph; default: the "
+        "database.",
     )
     velocity_on_redis_error: Literal["fail_closed", "fallback_db"] = Field(
         default="fail_closed",
         description="On a Redis outage: refer applications to review, or count in the database.",
+    )
+    links_on_redis_error: Literal["fail_closed", "fallback_db"] = Field(
+        default="fail_closed",
+        description="On a Redis outage: refer applications to review, or link them in the "
+        "database.",
     )
     vault_key_file: Path | None = Field(
         default=None,

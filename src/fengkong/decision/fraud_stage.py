@@ -11,7 +11,8 @@ from pathlib import Path
 from fengkong.core.errors import NotFound, Unavailable
 from fengkong.core.reason import Reason
 from fengkong.fraud.anomaly import LoadedAnomaly, load_anomaly
-from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
+from fengkong.fraud.links import IdentityLinks, LinkApplication
+from fengkong.fraud.links_redis import LinksUnavailable
 from fengkong.fraud.lists import SqlFraudLists
 from fengkong.fraud.signals import (
     DEFAULT_THRESHOLDS,
@@ -30,13 +31,18 @@ VELOCITY_UNAVAILABLE = Reason(
     "application velocity could not be computed (counter store unavailable)",
     "申请频次无法计算（计数服务不可用）",
 )
+LINKS_UNAVAILABLE = Reason(
+    "FRAUD_LINKS_UNAVAILABLE",
+    "identity links could not be computed (link store unavailable)",
+    "关联关系无法计算（关联服务不可用）",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class FraudServices:
     velocity: VelocityStore
     lists: SqlFraudLists
-    links: SqlIdentityLinks
+    links: IdentityLinks
     hasher: Callable[[str, str], str]
     thresholds: FraudThresholds = DEFAULT_THRESHOLDS
     anomaly: AnomalyCache | None = None
@@ -73,9 +79,12 @@ def fraud_signals(
         velocity = Signals({}, (VELOCITY_UNAVAILABLE,))
     hashed = event.hashed(fraud.hasher)
     lists = list_signals((fraud.list_lookups or fraud.lists).lookup_hashed(hashed, now))
-    links = link_signals(
-        fraud.links.link(LinkApplication(application_id, now, hashed)), fraud.thresholds
-    )
+    try:
+        links = link_signals(
+            fraud.links.link(LinkApplication(application_id, now, hashed)), fraud.thresholds
+        )
+    except LinksUnavailable:
+        links = Signals({}, (LINKS_UNAVAILABLE,))
     return velocity + lists + links
 
 

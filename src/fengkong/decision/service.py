@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+import structlog
+
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import (
     Conflict,
@@ -55,6 +57,9 @@ from fengkong.scoring.registry import (
 )
 
 MODEL_NAME = "application"
+
+
+_log = structlog.get_logger("fengkong.decision")
 
 
 class ApplicationRepository(Protocol):
@@ -229,8 +234,18 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         uow.commit()
     svc.live.policies.stored.add(deciding.sha256)
     if svc.fraud is not None and decision.outcome == Outcome.DECLINE:
-        svc.fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
+        _mark_declined(svc.fraud, application_id)
     return decision
+
+
+def _mark_declined(fraud: FraudServices, application_id: str) -> None:
+    """Flag the declined application in the link graph. The decision is already stored and
+    answered, so a link store that is down must not turn it into an error: the graph then lacks
+    one flag (its neighbours count one declined neighbour fewer), which the log records."""
+    try:
+        fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
+    except Unavailable as exc:
+        _log.warning("links.mark_outcome_failed", application_id=application_id, error=str(exc))
 
 
 def complete_step_up(

@@ -1,0 +1,58 @@
+"""A decline is stored and answered before the link graph is told of it: a link store that is
+down at that moment costs the graph one flag, not the applicant their answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from factories import body
+from fengkong.api.schemas import ApplicationIn
+from fengkong.bootstrap import Context
+from fengkong.decision.outcome import Outcome
+from fengkong.decision.service import submit_application
+from fengkong.fraud.links_redis import LinksUnavailable
+
+RISKY = body(
+    amount="15000.00",
+    term_months=60,
+    profile={
+        "status_of_existing_checking_account": "... < 0 DM",
+        "credit_history": "no credits taken/ all credits paid back duly",
+        "savings_account_and_bonds": "... < 100 DM",
+    },
+)
+
+
+class MarksFail:
+    """The real link store, but down when asked to flag an outcome."""
+
+    def __init__(self, links: Any) -> None:
+        self.links = links
+        self.asked: list[str] = []
+
+    def link(self, app: Any) -> Any:
+        return self.links.link(app)
+
+    def mark_outcome(self, application_id: str, *, declined: bool, defaulted: bool) -> None:
+        self.asked.append(application_id)
+        raise LinksUnavailable("link store is down")
+
+
+def test_a_decline_is_answered_when_the_link_store_fails_to_flag_it(context: Context) -> None:
+    assert context.fraud is not None
+    links = MarksFail(context.fraud.links)
+    svc = replace(context.decisions, fraud=replace(context.fraud, links=links))
+    req = ApplicationIn.model_validate(RISKY).to_request(context.clock.business_date())
+
+    decision = submit_application(req, svc)
+
+    assert decision.outcome is Outcome.DECLINE
+    assert links.asked == [decision.application_id]
+    with context.db.engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("select outcome from decisions where id = :i"), {"i": decision.id}
+        ).scalar_one()
+    assert stored == "decline"
