@@ -39,6 +39,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.scoring.param_grid import grid_errors
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -213,30 +214,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise Invalid(tuple(errors))
 
     def _grid_errors(self) -> list[FieldError]:
-        grid = self.param_grid
-        if grid is None or grid == "standard":
-            return []
-        if not isinstance(grid, Mapping) or not grid:
-            return [
-                FieldError(
-                    ("param_grid",),
-                    f'must be None, "standard" or a mapping of parameter to values, got {grid!r}',
-                )
-            ]
-        errors: list[FieldError] = []
-        for name, values in grid.items():
-            loc: tuple[str | int, ...] = ("param_grid", str(name))
-            if name not in SEARCHABLE:
-                errors.append(FieldError(loc, f"not searchable; expected one of {SEARCHABLE}"))
-            elif isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
-                errors.append(FieldError(loc, f"must be a non-empty list, got {values!r}"))
-            else:
-                for value in values:
-                    try:
-                        self._candidate({name: value})._check_parameters()
-                    except Invalid as exc:
-                        errors += [FieldError(loc, e.msg) for e in exc.errors]
-        return errors
+        return grid_errors(self.param_grid, SEARCHABLE, self._value_errors)
+
+    def _value_errors(self, name: str, value: Any) -> list[FieldError]:
+        try:
+            self._candidate({name: value})._check_parameters()
+        except Invalid as exc:
+            return [e for e in exc.errors]
+        return []
 
     def _grid(self) -> Mapping[str, Sequence[float]]:
         if self.param_grid == "standard":
