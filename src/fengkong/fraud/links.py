@@ -28,6 +28,7 @@ With Redis configured, `links_redis.RedisIdentityLinks` keeps the same graph in 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,16 +36,11 @@ from typing import Any, Protocol
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
 from fengkong.db.fraud_tables import (
-    link_applications,
     link_components,
-    link_edges,
-    link_key_ids,
-    link_keys,
 )
 from fengkong.fraud.keys import KeyType
 
@@ -171,33 +167,13 @@ class SqlIdentityLinks:
     def __init__(self, db: Database, *, durable_commit: bool = False) -> None:
         self.db = db
         self.durable_commit = durable_commit
-        self._insert = pg_insert if db.dialect == "postgresql" else sqlite_insert
 
     def link(self, app: LinkApplication) -> LinkFeatures:
         """Add the application to the graph and return its features; idempotent per id."""
         if self.db.dialect == "postgresql":
             return self._link_postgres(app)
-        with self.db.engine.connect() as conn:
-            # The first statement writes, so SQLite takes its write lock before anything is read.
-            done = conn.execute(
-                self._insert(link_applications)
-                .values(
-                    application_id=app.application_id,
-                    received_at=app.at,
-                    component_id=app.application_id,
-                    id_hash=app.id_hash,
-                    declined=app.declined,
-                    defaulted=app.defaulted,
-                )
-                .on_conflict_do_nothing()
-                .returning(link_applications.c.application_id)
-            ).first()
-            if done is None:
-                conn.rollback()
-                raise ValueError(f"application {app.application_id!r} is already linked")
-            features = self._link(conn, app)
-            conn.commit()
-        return features
+        with sqlite_driver.writing(self.db.engine) as conn:
+            return _link_sqlite(conn, app)
 
     def _link_postgres(self, app: LinkApplication) -> LinkFeatures:
         for attempt in range(_ATTEMPTS):
@@ -246,142 +222,45 @@ class SqlIdentityLinks:
         }
         return link_features(app, keys, int(total), shared_ids, int(bad), first_seen)
 
-    def _link(self, conn: sa.Connection, app: LinkApplication) -> LinkFeatures:
-        keys = app.link_keys()
-        me = app.application_id
-        k = link_keys
-        existing: dict[tuple[KeyType, str], tuple[datetime, str]] = {}
-        if keys:
-            rows = conn.execute(
-                sa.select(k.c.key_type, k.c.key_hash, k.c.first_seen_at, k.c.component_id).where(
-                    sa.or_(
-                        *(sa.and_(k.c.key_type == kt.value, k.c.key_hash == h) for kt, h in keys)
-                    )
-                )
-            ).all()
-            existing = {(KeyType(r[0]), r[1]): (r[2], r[3]) for r in rows}
-        components = sorted({comp for _, comp in existing.values()})
-        sizes: dict[str, int] = {}
-        if components:
-            c = link_components
-            sizes = dict(
-                conn.execute(
-                    sa.select(c.c.component_id, c.c.size).where(c.c.component_id.in_(components))
-                ).all()
-            )
-        survivor = min(components, key=lambda cid: (-sizes[cid], cid)) if components else me
-        others = [cid for cid in components if cid != survivor]
-        total = sum(sizes.values()) + 1
-        if others:
-            for table in (link_applications, link_keys):
-                conn.execute(
-                    sa.update(table)
-                    .where(table.c.component_id.in_(others))
-                    .values(component_id=survivor)
-                )
-            conn.execute(
-                sa.delete(link_components).where(link_components.c.component_id.in_(others))
-            )
-        if survivor != me:
-            conn.execute(
-                sa.update(link_applications)
-                .where(link_applications.c.application_id == me)
-                .values(component_id=survivor)
-            )
-            conn.execute(
-                sa.update(link_components)
-                .where(link_components.c.component_id == survivor)
-                .values(size=total)
-            )
-        else:
-            conn.execute(sa.insert(link_components).values(component_id=me, size=total))
-        new_keys = [
-            {"key_type": kt.value, "key_hash": h, "first_seen_at": app.at, "component_id": survivor}
-            for kt, h in keys
-            if (kt, h) not in existing
-        ]
-        if new_keys:
-            conn.execute(sa.insert(link_keys), new_keys)
-        if keys:
-            conn.execute(
-                sa.insert(link_edges),
-                [
-                    {
-                        "key_type": kt.value,
-                        "key_hash": h,
-                        "application_id": me,
-                        "flagged": app.flagged,
-                    }
-                    for kt, h in keys
-                ],
-            )
-            if app.id_hash is not None:
-                conn.execute(
-                    self._insert(link_key_ids)
-                    .values(
-                        [
-                            {"key_type": kt.value, "key_hash": h, "id_hash": app.id_hash}
-                            for kt, h in keys
-                        ]
-                    )
-                    .on_conflict_do_nothing()
-                )
-        shared_ids, bad = self._neighbourhood(conn, app, keys)
-        first_seen = {key: seen for key, (seen, _) in existing.items()}
-        return link_features(app, keys, total, shared_ids, bad, first_seen)
-
-    def _neighbourhood(
-        self, conn: sa.Connection, app: LinkApplication, keys: tuple[tuple[KeyType, str], ...]
-    ) -> tuple[dict[KeyType, int], int]:
-        if not keys:
-            return {}, 0
-        ids = link_key_ids
-        shared = [(kt, h) for kt, h in keys if kt in (KeyType.DEVICE, KeyType.MOBILE)]
-        counts: dict[KeyType, int] = {kt: 0 for kt, _ in shared}
-        if shared:
-            rows = conn.execute(
-                sa.select(ids.c.key_type, sa.func.count())
-                .where(
-                    sa.or_(
-                        *(
-                            sa.and_(ids.c.key_type == kt.value, ids.c.key_hash == h)
-                            for kt, h in shared
-                        )
-                    )
-                )
-                .group_by(ids.c.key_type)
-            ).all()
-            counts.update({KeyType(r[0]): int(r[1]) for r in rows})
-        e = link_edges
-        bad = conn.execute(
-            sa.select(sa.func.count(sa.distinct(e.c.application_id))).where(
-                sa.or_(*(sa.and_(e.c.key_type == kt.value, e.c.key_hash == h) for kt, h in keys)),
-                e.c.flagged.is_(True),
-                e.c.application_id != app.application_id,
-            )
-        ).scalar_one()
-        return counts, int(bad)
-
     def mark_outcome(self, application_id: str, *, declined: bool, defaulted: bool) -> None:
         """Record that an application was declined or has defaulted, for its future neighbours.
         On PostgreSQL the commit is asynchronous like the link update's: the decision that
         declined is already durable, and waiting for this flag's own WAL flush would double the
         wait of every declined application."""
-        with self.db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql" and not self.durable_commit:
-                conn.exec_driver_sql("set local synchronous_commit = off")
-            done = conn.execute(
-                sa.update(link_applications)
-                .where(link_applications.c.application_id == application_id)
-                .values(declined=declined, defaulted=defaulted)
-            )
-            if done.rowcount == 0:
-                raise ValueError(f"application {application_id!r} is not linked")
-            conn.execute(
-                sa.update(link_edges)
-                .where(link_edges.c.application_id == application_id)
-                .values(flagged=declined or defaulted)
-            )
+        if self.db.dialect != "postgresql":
+            with sqlite_driver.writing(self.db.engine) as conn:
+                flagged = conn.execute(
+                    "update link_applications set declined = ?, defaulted = ?"
+                    " where application_id = ?",
+                    (declined, defaulted, application_id),
+                )
+                if flagged.rowcount == 0:
+                    raise ValueError(f"application {application_id!r} is not linked")
+                conn.execute(
+                    "update link_edges set flagged = ? where application_id = ?",
+                    (declined or defaulted, application_id),
+                )
+            return
+        raw = self.db.engine.raw_connection()
+        try:
+            pg: Any = raw.driver_connection  # psycopg 3: one round trip with the commit
+            with pg.pipeline():
+                if not self.durable_commit:
+                    pg.execute("set local synchronous_commit = off")
+                done = pg.execute(
+                    "update link_applications set declined = %s, defaulted = %s"
+                    " where application_id = %s",
+                    (declined, defaulted, application_id),
+                )
+                pg.execute(
+                    "update link_edges set flagged = %s where application_id = %s",
+                    (declined or defaulted, application_id),
+                )
+                pg.commit()
+        finally:
+            raw.close()
+        if done.rowcount == 0:  # nothing was written: the edges have none of it either
+            raise ValueError(f"application {application_id!r} is not linked")
 
     def component_sizes(self) -> dict[str, int]:
         with self.db.engine.connect() as conn:
@@ -389,6 +268,108 @@ class SqlIdentityLinks:
                 sa.select(link_components.c.component_id, link_components.c.size)
             )
             return {r[0]: int(r[1]) for r in rows}
+
+
+def _link_sqlite(conn: sqlite3.Connection, app: LinkApplication) -> LinkFeatures:
+    """The update on SQLite, whose single writer (held since the transaction began) serializes
+    it whole: read the keys and their components, merge smaller into larger, add the rest."""
+    me, at = app.application_id, sqlite_driver.utc_text(app.at)
+    # The first statement writes, so SQLite takes its write lock before anything is read.
+    added = conn.execute(
+        "insert into link_applications"
+        " (application_id, received_at, component_id, id_hash, declined, defaulted)"
+        " values (?, ?, ?, ?, ?, ?) on conflict do nothing",
+        (me, at, me, app.id_hash, app.declined, app.defaulted),
+    )
+    if added.rowcount == 0:
+        raise ValueError(f"application {me!r} is already linked")
+    keys = app.link_keys()
+    pairs = [v for kt, h in keys for v in (kt.value, h)]
+    existing: dict[tuple[KeyType, str], tuple[datetime, str]] = {}
+    if keys:
+        rows = conn.execute(
+            "select key_type, key_hash, first_seen_at, component_id from link_keys"
+            f" where {sqlite_driver.any_key(len(keys))}",
+            pairs,
+        ).fetchall()
+        existing = {
+            (KeyType(kt), h): (sqlite_driver.from_utc_text(seen), comp)
+            for kt, h, seen, comp in rows
+        }
+    components = sorted({comp for _, comp in existing.values()})
+    sizes: dict[str, int] = {}
+    if components:
+        sizes = dict(
+            conn.execute(
+                "select component_id, size from link_components"
+                f" where component_id in ({sqlite_driver.placeholders(len(components))})",
+                components,
+            ).fetchall()
+        )
+    survivor = min(components, key=lambda cid: (-sizes[cid], cid)) if components else me
+    others = [cid for cid in components if cid != survivor]
+    total = sum(sizes.values()) + 1
+    if others:
+        among = sqlite_driver.placeholders(len(others))
+        for table in ("link_applications", "link_keys"):
+            conn.execute(
+                f"update {table} set component_id = ? where component_id in ({among})",
+                [survivor, *others],
+            )
+        conn.execute(f"delete from link_components where component_id in ({among})", others)
+    if survivor != me:
+        conn.execute(
+            "update link_applications set component_id = ? where application_id = ?",
+            (survivor, me),
+        )
+        conn.execute(
+            "update link_components set size = ? where component_id = ?", (total, survivor)
+        )
+    else:
+        conn.execute("insert into link_components (component_id, size) values (?, ?)", (me, total))
+    conn.executemany(
+        "insert into link_keys (key_type, key_hash, first_seen_at, component_id)"
+        " values (?, ?, ?, ?)",
+        [(kt.value, h, at, survivor) for kt, h in keys if (kt, h) not in existing],
+    )
+    conn.executemany(
+        "insert into link_edges (key_type, key_hash, application_id, flagged) values (?, ?, ?, ?)",
+        [(kt.value, h, me, app.flagged) for kt, h in keys],
+    )
+    if app.id_hash is not None:
+        conn.executemany(
+            "insert into link_key_ids (key_type, key_hash, id_hash) values (?, ?, ?)"
+            " on conflict do nothing",
+            [(kt.value, h, app.id_hash) for kt, h in keys],
+        )
+    shared_ids, bad = _neighbourhood_sqlite(conn, me, keys)
+    first_seen = {key: seen for key, (seen, _) in existing.items()}
+    return link_features(app, keys, total, shared_ids, bad, first_seen)
+
+
+def _neighbourhood_sqlite(
+    conn: sqlite3.Connection, me: str, keys: tuple[tuple[KeyType, str], ...]
+) -> tuple[dict[KeyType, int], int]:
+    if not keys:
+        return {}, 0
+    shared = [(kt, h) for kt, h in keys if kt in (KeyType.DEVICE, KeyType.MOBILE)]
+    counts: dict[KeyType, int] = {kt: 0 for kt, _ in shared}
+    if shared:
+        rows = conn.execute(
+            "select key_type, count(*) from link_key_ids"
+            f" where {sqlite_driver.any_key(len(shared))}"
+            " group by key_type",
+            [v for kt, h in shared for v in (kt.value, h)],
+        ).fetchall()
+        counts.update({KeyType(kt): int(n) for kt, n in rows})
+    # `flagged` spelled as the partial index's condition, so the planner can use the index.
+    (bad,) = conn.execute(
+        "select count(distinct application_id) from link_edges"
+        f" where {sqlite_driver.any_key(len(keys))}"
+        " and flagged and application_id != ?",
+        [*(v for kt, h in keys for v in (kt.value, h)), me],
+    ).fetchone()
+    return counts, int(bad)
 
 
 def batch_link_features(apps: Iterable[LinkApplication]) -> tuple[LinkFeatures, ...]:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
+from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, hash_keys, key_hash
@@ -295,21 +296,23 @@ class SqlFraudLists:
         at = at or self.clock.now()
         if self.db.dialect == "postgresql":
             return self._lookup_postgres(known, at)
-        t = fraud_list_entries
-        stmt = (
-            sa.select(t.c.id, t.c.list, t.c.key_type, t.c.reason, t.c.source, t.c.expires_at)
-            .where(
-                sa.or_(*(sa.and_(t.c.key_type == kt.value, t.c.key_hash == h) for kt, h in known)),
-                t.c.removed_at.is_(None),
-                sa.or_(t.c.expires_at.is_(None), t.c.expires_at > at),
-            )
-            .order_by(t.c.list, t.c.key_type, t.c.id)
-        )
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(stmt).all()
+        with sqlite_driver.reading(self.db.engine) as conn:
+            rows = conn.execute(
+                "select id, list, key_type, reason, source, expires_at from fraud_list_entries"
+                f" where {sqlite_driver.any_key(len(known))} and removed_at is null"
+                " and (expires_at is null or expires_at > ?) order by list, key_type, id",
+                [*(v for kt, h in known for v in (kt.value, h)), sqlite_driver.utc_text(at)],
+            ).fetchall()
         return tuple(
-            ListHit(ListKind(r.list), KeyType(r.key_type), r.id, r.reason, r.source, r.expires_at)
-            for r in rows
+            ListHit(
+                ListKind(kind),
+                KeyType(key_type),
+                entry_id,
+                reason,
+                source,
+                None if expires is None else sqlite_driver.from_utc_text(expires),
+            )
+            for entry_id, kind, key_type, reason, source, expires in rows
         )
 
     def _lookup_postgres(

@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from fengkong.core.clock import Clock
+from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
 from fengkong.db.fraud_tables import velocity_events
+from fengkong.db.sqlite_driver import utc_text
 from fengkong.fraud.keys import Hasher, KeyType, hash_keys
 from fengkong.fraud.velocity import (
     DEFAULT_WINDOWS,
@@ -79,21 +81,14 @@ class SqlVelocityStore:
             totals = self._record_postgres(known, windows, event)
         elif known:
             rows = [
-                {
-                    "key_type": kt.value,
-                    "key_hash": h,
-                    "event_id": event.event_id,
-                    "at": event.at,
-                    "amount_fen": int(event.amount),
-                }
+                (kt.value, h, event.event_id, utc_text(event.at), int(event.amount))
                 for kt, h in known
             ]
-            with self.db.engine.connect() as conn:
-                conn.execute(_insert_events(), rows)
+            with sqlite_driver.writing(self.db.engine) as conn:
+                conn.executemany(_INSERT_EVENTS_SQLITE, rows)
                 # No upper bound: an event a concurrent writer stamped a moment later but recorded
                 # first is already in the past of this one.
-                totals = _totals(conn, known, windows, event.at, until=None)
-                conn.commit()
+                totals = _totals_sqlite(conn, known, windows, event.at, until=None)
         return snapshot_from_rows(event.at, windows, hashed, totals, self.backend)
 
     def count(
@@ -107,9 +102,12 @@ class SqlVelocityStore:
         hashed = hash_keys(keys, self.hasher)
         known: Known = tuple((kt, h) for kt, h in hashed if h is not None)
         totals: dict[KeyType, tuple[tuple[int, int], ...]] = {}
-        if known:
+        if known and self.db.dialect == "postgresql":
             with self.db.engine.connect() as conn:
                 totals = _totals(conn, known, windows, at, until=at)
+        elif known:
+            with sqlite_driver.reading(self.db.engine) as raw:
+                totals = _totals_sqlite(raw, known, windows, at, until=at)
         return snapshot_from_rows(at, windows, hashed, totals, self.backend)
 
     def _record_postgres(
@@ -164,9 +162,48 @@ def _totals(
     return out
 
 
-@functools.cache
-def _insert_events() -> Any:
-    return sqlite_insert(velocity_events).on_conflict_do_nothing()
+_INSERT_EVENTS_SQLITE = (
+    "insert into velocity_events (key_type, key_hash, event_id, at, amount_fen)"
+    " values (?, ?, ?, ?, ?) on conflict do nothing"
+)
+
+
+def _totals_sqlite(
+    conn: sqlite3.Connection,
+    known: Known,
+    windows: tuple[Window, ...],
+    at: datetime,
+    until: datetime | None,
+) -> dict[KeyType, tuple[tuple[int, int], ...]]:
+    """`_totals` on SQLite, sent to the driver as text (see `db.sqlite_driver`)."""
+    starts = [utc_text(at - w.duration) for w in windows]
+    params: list[Any] = [b for b in starts for _ in (0, 1)]
+    params += [v for kt, h in known for v in (kt.value, h)]
+    params.append(utc_text(at - max(w.duration for w in windows)))
+    if until is not None:
+        params.append(utc_text(until))
+    out: dict[KeyType, tuple[tuple[int, int], ...]] = {}
+    for row in conn.execute(
+        _totals_sqlite_sql(len(known), len(windows), until is not None), params
+    ):
+        values = row[1:]
+        out[KeyType(row[0])] = tuple(
+            (int(values[2 * i] or 0), int(values[2 * i + 1] or 0)) for i in range(len(windows))
+        )
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _totals_sqlite_sql(n_keys: int, n_windows: int, bounded: bool) -> str:
+    columns = ", ".join(
+        "sum(case when at > ? then 1 else 0 end), sum(case when at > ? then amount_fen else 0 end)"
+        for _ in range(n_windows)
+    )
+    upper = " and at <= ?" if bounded else ""
+    return (
+        f"select key_type, {columns} from velocity_events"
+        f" where {sqlite_driver.any_key(n_keys)} and at > ?{upper} group by key_type"
+    )
 
 
 @functools.lru_cache(maxsize=64)
