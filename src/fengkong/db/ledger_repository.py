@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from fengkong.core.errors import Conflict
 from fengkong.core.money import Fen
 from fengkong.db.ledger_tables import audit_head, audit_log, journal_entries, journal_postings
+from fengkong.db.write_behind import WriteBehind
 from fengkong.ledger.accounts import AccountKey, Side, account_by_code
 from fengkong.ledger.audit import AuditRecord, ChainPoint, append
 from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
@@ -34,9 +35,12 @@ class SqlAuditLog:
     the unit of work commits (or before anything reads the chain): all of them in one insert and
     one move of the head, however many the transaction appends."""
 
-    def __init__(self, session: Session, *, batched: bool = False) -> None:
+    def __init__(
+        self, session: Session, *, batched: bool = False, writes: WriteBehind | None = None
+    ) -> None:
         self.session = session
         self.batched = batched
+        self.writes = writes  # where the records wait for the commit, when the caller has one
         # Once this transaction holds the head's lock, the head is known: later appends in the
         # same unit of work need not read it again.
         self._locked_head: ChainPoint | None = None
@@ -80,14 +84,17 @@ class SqlAuditLog:
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        self.session.execute(_INSERT_RECORD, [_audit_row(r) for r in pending])
         assert self._stored_head is not None
         last = pending[-1]
-        moved = self.session.execute(
-            _MOVE_HEAD, {"was": self._stored_head.seq, "seq": last.seq, "hash": last.hash}
-        )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("the audit head moved during the append; retry")
+        move = {"was": self._stored_head.seq, "seq": last.seq, "hash": last.hash}
+        if self.writes is not None:
+            self.writes.insert(audit_log, [_audit_row(r) for r in pending])
+            self.writes.update_one(_MOVE_HEAD, move)
+        else:
+            self.session.execute(_INSERT_RECORD, [_audit_row(r) for r in pending])
+            moved = self.session.execute(_MOVE_HEAD, move)
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict("the audit head moved during the append; retry")
         self._stored_head = ChainPoint(last.seq, last.hash)
 
     def release(self) -> None:

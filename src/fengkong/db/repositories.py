@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
+from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.onboarding.application import StoredApplication
@@ -95,16 +96,26 @@ def model_from_row(row: Any) -> ModelVersion:
     )
 
 
-_INSERT_APPLICATION = applications.insert()
+def _insert(
+    session: Session, writes: WriteBehind | None, table: sa.Table, row: dict[str, Any]
+) -> None:
+    """Held for the commit when the unit of work has a `WriteBehind`, else written now."""
+    if writes is not None:
+        writes.insert(table, [row])
+    else:
+        session.execute(table.insert(), row)
 
 
 class SqlApplicationRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, writes: WriteBehind | None = None) -> None:
         self.session = session
+        self.writes = writes
 
     def add(self, app: StoredApplication) -> None:
-        self.session.execute(
-            _INSERT_APPLICATION,
+        _insert(
+            self.session,
+            self.writes,
+            applications,
             {
                 "id": app.id,
                 "received_at": app.received_at,
@@ -150,16 +161,16 @@ class SqlApplicationRepository:
         )
 
 
-_INSERT_DECISION = decisions.insert()
-
-
 class SqlDecisionRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, writes: WriteBehind | None = None) -> None:
         self.session = session
+        self.writes = writes
 
     def add(self, d: DecisionRecord) -> None:
-        self.session.execute(
-            _INSERT_DECISION,
+        _insert(
+            self.session,
+            self.writes,
+            decisions,
             {
                 "id": d.id,
                 "application_id": d.application_id,

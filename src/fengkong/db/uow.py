@@ -18,6 +18,7 @@ from fengkong.db.repositories import (
     SqlPolicyBundles,
 )
 from fengkong.db.servicing_repository import SqlServicingRepository
+from fengkong.db.write_behind import WriteBehind
 from fengkong.onboarding.consent import SqlConsentRepository
 
 
@@ -40,16 +41,17 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         self._session = self.db.session()
-        self.applications = SqlApplicationRepository(self._session)
-        self.decisions = SqlDecisionRepository(self._session)
+        self._writes = WriteBehind(self._session)
+        self.applications = SqlApplicationRepository(self._session, self._writes)
+        self.decisions = SqlDecisionRepository(self._session, self._writes)
         self.models = SqlModelRepository(self._session)
-        self.audit = SqlAuditLog(self._session, batched=True)
+        self.audit = SqlAuditLog(self._session, batched=True, writes=self._writes)
         self.journal = SqlJournal(self._session)
         self.policy_bundles = SqlPolicyBundles(self._session)
         self.lending = SqlLendingRepository(self._session)
         self.reviews = SqlReviewRepository(self._session)
         self.policies = SqlPolicyRepository(self._session)
-        self.consents = SqlConsentRepository(self._session)
+        self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)
         return self
 
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
     ) -> None:
         assert self._session is not None
         try:
+            self._writes.close()
             self._session.rollback()
             self.audit.release()
         finally:
@@ -70,5 +73,6 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         assert self._session is not None, "commit outside a `with uow:` block"
         self.audit.flush()
+        self._writes.flush(commit=True)
         self._session.commit()
         self.audit.release()

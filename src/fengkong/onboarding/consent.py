@@ -23,6 +23,7 @@ from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
 from fengkong.db.onboarding_tables import consents
+from fengkong.db.write_behind import WriteBehind
 from fengkong.scoring.promotion import AuditAppender
 
 __all__ = [
@@ -226,25 +227,27 @@ _FOR_SUBJECT = (
 class SqlConsentRepository:
     """Consents in the caller's session; never commits."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, writes: WriteBehind | None = None) -> None:
         self.session = session
+        self.writes = writes  # where inserts wait for the commit, when the caller has one
 
     def add(self, record: ConsentRecord) -> None:
-        self.session.execute(
-            _INSERT_CONSENT,
-            {
-                "id": record.id,
-                "subject_bidx": record.subject_bidx,
-                "purpose": record.purpose.value,
-                "scope": record.scope,
-                "text_version": record.text_version,
-                "granted_at": record.granted_at,
-                "recorded_at": record.recorded_at,
-                "recorded_by": record.recorded_by,
-                "revoked_at": record.revoked_at,
-                "revoked_by": record.revoked_by,
-            },
-        )
+        row = {
+            "id": record.id,
+            "subject_bidx": record.subject_bidx,
+            "purpose": record.purpose.value,
+            "scope": record.scope,
+            "text_version": record.text_version,
+            "granted_at": record.granted_at,
+            "recorded_at": record.recorded_at,
+            "recorded_by": record.recorded_by,
+            "revoked_at": record.revoked_at,
+            "revoked_by": record.revoked_by,
+        }
+        if self.writes is not None:
+            self.writes.insert(consents, [row])
+        else:
+            self.session.execute(_INSERT_CONSENT, row)
 
     def get(self, consent_id: str) -> ConsentRecord | None:
         row = self.session.execute(sa.select(consents).where(consents.c.id == consent_id)).first()
