@@ -106,13 +106,17 @@ class WriteBehind:
         connection = self.session.connection()
         driver: Any = connection.connection.driver_connection
         dialect = connection.dialect
-        if dialect.name == "postgresql":
-            _flush_pipelined(driver, dialect, pending, commit)
-            return
-        for item in pending:
-            compiled = _compiled(item.statement, dialect)
-            cursor = driver.executemany(compiled.sql, [compiled.parameters(r) for r in item.rows])
-            _check(item, cursor.rowcount)
+        error = dialect.loaded_dbapi.Error
+        try:
+            if dialect.name == "postgresql":
+                _flush_pipelined(driver, dialect, pending, commit)
+                return
+            for item in pending:
+                compiled = _compiled(item.statement, dialect)
+                rows = [compiled.parameters(r) for r in item.rows]
+                _check(item, driver.executemany(compiled.sql, rows).rowcount)
+        except error as exc:  # raised as SQLAlchemy raises it, so callers catch it alike
+            raise sa.exc.DBAPIError.instance(None, None, exc, error) from exc
 
     def close(self) -> None:
         self._pending = []
