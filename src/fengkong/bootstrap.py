@@ -4,6 +4,7 @@ demo all start here and then call the same services."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -122,6 +123,8 @@ class Context:
         return self.settings.artifacts_dir
 
     def close(self) -> None:
+        if self.fraud is not None and self.fraud.concurrent is not None:
+            self.fraud.concurrent.shutdown()
         self.db.dispose()
 
 
@@ -182,4 +185,9 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
         ),
         hasher=vault.blind_index,
         anomaly=AnomalyCache(settings.artifacts_dir),
+        concurrent=(
+            ThreadPoolExecutor(max_workers=4, thread_name_prefix="fraud-signals")
+            if settings.redis_url or db.dialect == "postgresql"
+            else None
+        ),
     )

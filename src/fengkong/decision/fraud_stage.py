@@ -4,6 +4,7 @@ scored; the policy's fraud stage reads them as facts."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from fengkong.core.errors import NotFound, Unavailable
 from fengkong.core.reason import Reason
 from fengkong.fraud.anomaly import LoadedAnomaly, load_anomaly
+from fengkong.fraud.keys import KeyType
 from fengkong.fraud.links import IdentityLinks, LinkApplication
 from fengkong.fraud.links_redis import LinksUnavailable
 from fengkong.fraud.lists import SqlFraudLists
@@ -22,7 +24,12 @@ from fengkong.fraud.signals import (
     list_signals,
     velocity_signals,
 )
-from fengkong.fraud.velocity import VelocityStore, VelocityUnavailable, velocity_event
+from fengkong.fraud.velocity import (
+    VelocityEvent,
+    VelocityStore,
+    VelocityUnavailable,
+    velocity_event,
+)
 from fengkong.onboarding.application import ApplicationRequest
 from fengkong.scoring.registry import ModelVersion
 
@@ -49,6 +56,10 @@ class FraudServices:
     # The lists again, over a read-only view of the database: a decision's look-up needs no
     # transaction of its own (one round trip on PostgreSQL, no write lock on SQLite).
     list_lookups: SqlFraudLists | None = None
+    # Where the stores are servers (PostgreSQL, Redis), the three are asked at once: each waits
+    # on its own connection and the waits overlap. SQLite's stores share one file and one
+    # writer, and their work is Python's, so there they are asked in turn (`None`).
+    concurrent: Executor | None = None
 
 
 def fraud_signals(
@@ -73,19 +84,34 @@ def fraud_signals(
         bank_card=a.bank_card,
         employer=a.employer,
     )
-    try:
-        velocity = velocity_signals(fraud.velocity.record_and_count(event), fraud.thresholds)
-    except VelocityUnavailable:
-        velocity = Signals({}, (VELOCITY_UNAVAILABLE,))
     hashed = event.hashed(fraud.hasher)
-    lists = list_signals((fraud.list_lookups or fraud.lists).lookup_hashed(hashed, now))
+    link = LinkApplication(application_id, now, hashed)
+    if fraud.concurrent is None:
+        return _velocity(fraud, event) + _lists(fraud, hashed, now) + _links(fraud, link)
+    velocity = fraud.concurrent.submit(_velocity, fraud, event)
+    lists = fraud.concurrent.submit(_lists, fraud, hashed, now)
+    links = _links(fraud, link)
+    return velocity.result() + lists.result() + links
+
+
+def _velocity(fraud: FraudServices, event: VelocityEvent) -> Signals:
     try:
-        links = link_signals(
-            fraud.links.link(LinkApplication(application_id, now, hashed)), fraud.thresholds
-        )
+        return velocity_signals(fraud.velocity.record_and_count(event), fraud.thresholds)
+    except VelocityUnavailable:
+        return Signals({}, (VELOCITY_UNAVAILABLE,))
+
+
+def _lists(
+    fraud: FraudServices, hashed: tuple[tuple[KeyType, str | None], ...], now: datetime
+) -> Signals:
+    return list_signals((fraud.list_lookups or fraud.lists).lookup_hashed(hashed, now))
+
+
+def _links(fraud: FraudServices, link: LinkApplication) -> Signals:
+    try:
+        return link_signals(fraud.links.link(link), fraud.thresholds)
     except LinksUnavailable:
-        links = Signals({}, (LINKS_UNAVAILABLE,))
-    return velocity + lists + links
+        return Signals({}, (LINKS_UNAVAILABLE,))
 
 
 class AnomalyCache:

@@ -1,0 +1,62 @@
+"""With networked stores the decision asks velocity, lists and links at once (`concurrent`); the
+signals must be those it gets asking them in turn, application after application."""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from factories import body
+from fengkong.api.schemas import ApplicationIn
+from fengkong.core.clock import FakeClock
+from fengkong.db.database import Database
+from fengkong.decision.fraud_stage import FraudServices, fraud_signals
+from fengkong.fraud.keys import Hasher, KeyType
+from fengkong.fraud.links import SqlIdentityLinks
+from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
+from fengkong.fraud.signals import Signals
+from fengkong.fraud.velocity_sql import SqlVelocityStore
+
+T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+PHONES = ("13800138000", "13900139000")
+
+
+def _hasher(space: str) -> Hasher:
+    """Each way hashes keys into its own space, so the two share the tables but not a key."""
+    return lambda field, clear: hashlib.sha256(
+        f"{space}\x00{field}\x00{clear}".encode()
+    ).hexdigest()
+
+
+def _run(db: Database, space: str, pool: ThreadPoolExecutor | None) -> list[Signals]:
+    clock = FakeClock(T)
+    hasher = _hasher(space)
+    lists = SqlFraudLists(db, hasher, clock)
+    lists.add(NewListEntry(ListKind.GREY, KeyType.MOBILE, PHONES[1], "reported", "test"), "t")
+    fraud = FraudServices(
+        velocity=SqlVelocityStore(db, hasher, clock),
+        lists=lists,
+        links=SqlIdentityLinks(db),
+        hasher=hasher,
+        concurrent=pool,
+    )
+    out = []
+    for i in range(12):
+        channel = {"device_id": f"dev-{i % 3}", "ip": "10.0.0.7"}
+        changes = {"applicant__phone": PHONES[i % 2], "channel": channel}
+        req = ApplicationIn.model_validate(body(**changes)).to_request(T.date())
+        now = T + timedelta(minutes=i)
+        out.append(fraud_signals(fraud, f"{space}-{i}", req, now, now.date()))
+    return out
+
+
+def test_signals_asked_at_once_equal_signals_asked_in_turn(fraud_db: Database) -> None:
+    in_turn = _run(fraud_db, "turn", None)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        at_once = _run(fraud_db, "once", pool)
+    assert at_once == in_turn
+    last = in_turn[-1].features
+    assert last["velocity.mobile.24h.count"] == 6  # the history each way saw was its own
+    assert last["link.component_size"] == 12
+    assert in_turn[1].features["list.grey"] is True
