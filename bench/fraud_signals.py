@@ -35,6 +35,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,11 +48,11 @@ from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
+from fengkong.decision.fraud_stage import FraudServices, signals_of
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LINK_KEY_TYPES, IdentityLinks, LinkApplication, SqlIdentityLinks
+from fengkong.fraud.links import LINK_KEY_TYPES, IdentityLinks, SqlIdentityLinks
 from fengkong.fraud.links_redis import RedisIdentityLinks
 from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
-from fengkong.fraud.signals import link_signals, list_signals, velocity_signals
 from fengkong.fraud.velocity import VelocityEvent, VelocityStore
 from fengkong.fraud.velocity_redis import RedisVelocityStore, _micros, redis_client
 from fengkong.fraud.velocity_sql import SqlVelocityStore
@@ -321,29 +322,47 @@ Timings = dict[str, list[float]]
 
 
 def measure(
-    velocity: VelocityStore, lists: SqlFraudLists, links: IdentityLinks, n: int, offset: int
+    velocity: VelocityStore,
+    lists: SqlFraudLists,
+    links: IdentityLinks,
+    n: int,
+    offset: int,
+    concurrent: Executor | None = None,
 ) -> Timings:
-    """Microseconds per application: the whole computation and each of its three parts."""
+    """Microseconds per application: the whole computation as a decision runs it
+    (`fraud_stage.signals_of`; with `concurrent`, the three stores asked at once) and each of its
+    three parts, timed where it runs."""
     out: Timings = {"total": [], "velocity": [], "lists": [], "links": []}
+    fraud = FraudServices(
+        velocity=_Timed(velocity, "record_and_count", out["velocity"]),  # type: ignore[arg-type]
+        lists=_Timed(lists, "lookup_hashed", out["lists"]),  # type: ignore[arg-type]
+        links=_Timed(links, "link", out["links"]),  # type: ignore[arg-type]
+        hasher=hasher,
+        concurrent=concurrent,
+    )
     for k in range(offset, offset + SAMPLES + WARMUP):
         app_id, at, amount, keys = new_application(k, n)
         event = VelocityEvent(app_id, at, amount, keys)
         t0 = time.perf_counter_ns()
-        hashed = event.hashed(hasher)
-        snap = velocity.record_and_count(event)
-        t1 = time.perf_counter_ns()
-        hits = lists.lookup_hashed(hashed, at)
-        t2 = time.perf_counter_ns()
-        features = links.link(LinkApplication(app_id, at, hashed))
-        t3 = time.perf_counter_ns()
-        velocity_signals(snap) + list_signals(hits) + link_signals(features)
-        t4 = time.perf_counter_ns()
-        if k >= offset + WARMUP:
-            out["total"].append((t4 - t0) / 1000)
-            out["velocity"].append((t1 - t0) / 1000)
-            out["lists"].append((t2 - t1) / 1000)
-            out["links"].append((t3 - t2) / 1000)
-    return out
+        signals_of(fraud, event, at)
+        out["total"].append((time.perf_counter_ns() - t0) / 1000)
+    return {name: samples[WARMUP:] for name, samples in out.items()}
+
+
+class _Timed:
+    """A store whose one method records its wall time, in microseconds."""
+
+    def __init__(self, store: object, method: str, samples: list[float]) -> None:
+        self._store, self._samples = store, samples
+        self._call = getattr(store, method)
+        setattr(self, method, self._timed)
+
+    def _timed(self, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter_ns()
+        try:
+            return self._call(*args, **kwargs)
+        finally:
+            self._samples.append((time.perf_counter_ns() - t0) / 1000)
 
 
 def _seed_lists(lists: SqlFraudLists) -> None:
@@ -433,7 +452,10 @@ def run(n: int = N_PRIOR) -> Section:
             f"measured applications after {WARMUP} of warm-up, one at a time; one call = velocity "
             "record-and-count over 1 h, 24 h, 7 d and 30 d for all keys, black/grey/white list "
             "look-up, incremental identity-link update and features, and the signal features with "
-            "their reasons. Each cell is p50 / p99 in milliseconds.",
+            "their reasons, through `fraud_stage.signals_of` as a decision calls it: the three "
+            "stores asked in turn on SQLite, at once on PostgreSQL and with Redis (where each "
+            "waits on its own connection). Each part is that store's own wall time. Each cell is "
+            "p50 / p99 in milliseconds.",
         ],
         table_header=("backend", "total", "velocity", "lists", "links"),
     )
@@ -465,9 +487,10 @@ def run(n: int = N_PRIOR) -> Section:
         )
         if "postgresql" in BACKENDS:
             load = _load()
-            timings = measure(
-                SqlVelocityStore(db, hasher, clock), lists, SqlIdentityLinks(db), n, 0
-            )
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                timings = measure(
+                    SqlVelocityStore(db, hasher, clock), lists, SqlIdentityLinks(db), n, 0, pool
+                )
             section.rows.append(_row("PostgreSQL", timings))
             section.notes[-1] += f" Load average while measuring {load}."
         if "redis" in BACKENDS:
@@ -498,7 +521,8 @@ def _run_redis(section: Section, n: int, clock: FakeClock, lists: SqlFraudLists)
         load_redis(redis_store, redis_links, n)
         loaded = time.perf_counter() - started
         load = _load()
-        timings = measure(redis_store, lists, redis_links, n, 1_000_000)
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            timings = measure(redis_store, lists, redis_links, n, 1_000_000, pool)
         section.rows.append(_row("Redis velocity and links + PostgreSQL lists", timings))
         where = "a private redis-server" if process is not None else url
         section.notes.append(

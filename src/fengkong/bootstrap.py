@@ -17,6 +17,7 @@ from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
 from fengkong.db.live_registry import SqlLiveRegistry
 from fengkong.db.migrate import upgrade
+from fengkong.db.repositories import SqlApplicantRecord
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.engine import compile_policy
@@ -59,7 +60,9 @@ class Context:
             champion=self.champion,
             registry=self.live_registry,
             live=LiveCache(PolicyCache(self.policy, self.settings.price_cap)),
+            applicant=SqlApplicantRecord(self.db),
             fraud=self.fraud,
+            concurrent=None if self.fraud is None else self.fraud.concurrent,
             on_refer=self.queue_referral,
             policy_challenge=ChallengerConfig(
                 share=self.settings.policy_challenger_share,

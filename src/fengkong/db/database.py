@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fengkong.core.errors import Unavailable
 from fengkong.db.checkpoint import Checkpointer
+from fengkong.db.write_behind import WriteBehind
 
 
 class Database:
@@ -43,6 +44,7 @@ class Database:
             Checkpointer(self.engine, str(self.url.database)) if sqlite_file else None
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        WriteBehind.install(self.sessions)
 
     @property
     def checkpointing(self) -> bool:

@@ -62,8 +62,11 @@ class SqlAuditLog:
         serialised and the chain never forks."""
         head = self._locked_head
         if head is None:
-            row = self.session.execute(_HEAD_FOR_UPDATE).one()
-            head = self._stored_head = ChainPoint(row.seq, row.hash)
+            if self.writes is not None:  # with the writes held so far, in one exchange
+                seq, digest = self.writes.fetch_one(_HEAD_FOR_UPDATE, {})
+            else:
+                seq, digest = self.session.execute(_HEAD_FOR_UPDATE).one()
+            head = self._stored_head = ChainPoint(seq, digest)
         record = append(
             head,
             at=at,

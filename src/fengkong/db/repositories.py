@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
+from fengkong.db.database import Database
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
+from fengkong.decision.facts import ApplicantOnRecord, CustomerHistory
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.onboarding.application import StoredApplication
@@ -228,12 +230,6 @@ class SqlDecisionRepository:
             query = query.limit(limit)
         return [r[0] for r in self.session.execute(query)]
 
-    def history(self, id_number_bidx: str) -> tuple[int, int]:
-        """This person's loans with us (booked and not cancelled), and their exposure: the
-        principal still outstanding on live loans plus approvals not yet booked."""
-        row = self.session.execute(_history(), {"bidx": id_number_bidx}).one()
-        return int(row[0]), int(row[1]) + int(row[2])
-
     def for_application(self, application_id: str) -> DecisionRecord | None:
         row = self.session.execute(
             sa.select(decisions).where(decisions.c.application_id == application_id)
@@ -353,3 +349,21 @@ class SqlPolicyBundles:
             sa.select(policy_bundles.c.bundle).where(policy_bundles.c.sha256 == sha256)
         ).first()
         return None if row is None else dict(row[0])
+
+
+class SqlApplicantRecord:
+    """What the books hold of an applicant before a decision: consents on record and history,
+    read outside any transaction (two statements, no BEGIN, no write lock)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def __call__(self, id_number_bidx: str) -> ApplicantOnRecord:
+        from fengkong.onboarding.consent import consents_for_subject
+
+        with self.db.reading() as conn:
+            consents = consents_for_subject(conn, id_number_bidx)
+            row = conn.execute(_history(), {"bidx": id_number_bidx}).one()
+        return ApplicantOnRecord(
+            consents, CustomerHistory(int(row[0]), Fen(int(row[1]) + int(row[2])))
+        )

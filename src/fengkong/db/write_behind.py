@@ -16,12 +16,13 @@ is then rolled back whole, as before.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from fengkong.core.errors import Conflict
 
@@ -48,7 +49,7 @@ class _Statement:
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(statement: sa.Insert | sa.Update, dialect: sa.Dialect) -> _Statement:
+def _compiled(statement: sa.Insert | sa.Update | sa.Select[Any], dialect: sa.Dialect) -> _Statement:
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup or compiled.binds)
     bind_types = {name: compiled.binds[name].type for name in names}
@@ -81,7 +82,14 @@ class WriteBehind:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._pending: list[_Pending] = []
-        sa.event.listen(session, "do_orm_execute", self._before_execute)
+        session.info[_INFO_KEY] = self
+
+    @staticmethod
+    def install(sessions: sessionmaker[Session]) -> None:
+        """Make every session of `sessions` flush its held writes before it runs a statement of
+        its own, so a unit of work always reads what it wrote. One listener for all sessions:
+        one per session would cost more than the writes it saves."""
+        sa.event.listen(sessions, "do_orm_execute", _before_execute)
 
     def insert(self, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
         """Rows with the same keys; held until the next flush."""
@@ -90,12 +98,28 @@ class WriteBehind:
             self._pending.append(_Pending(statement, tuple(rows), None))
 
     def update_one(self, statement: sa.Update, values: Mapping[str, Any]) -> None:
-        """An update whose bound parameters are `values`; the flush fails with `Conflict`
-        unless it touches exactly one row."""
+        """An update whose bound parameters are `values`; the flush fails with `Conflict`, and
+        nothing commits, unless it touches exactly one row."""
         self._pending.append(_Pending(statement, (values,), 1))
 
-    def discard(self) -> None:
-        self._pending = []
+    def fetch_one(self, statement: sa.Select[Any], values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Send what is pending and then this query, in one exchange on PostgreSQL; its one row,
+        as the driver gives it (for plain integers and text: no result types are applied)."""
+        pending, self._pending = self._pending, []
+        with self._driver() as (driver, dialect):
+            query = _compiled(statement, dialect)
+            if dialect.name == "postgresql":
+                with driver.pipeline():
+                    _send(driver, dialect, pending)
+                    cursor = driver.cursor()
+                    cursor.execute(query.sql, query.parameters(values))
+            else:
+                _run(driver, dialect, pending)
+                cursor = driver.execute(query.sql, query.parameters(values))
+            rows = cursor.fetchall()
+        if len(rows) != 1:
+            raise LookupError(f"expected one row, got {len(rows)}")
+        return tuple(rows[0])
 
     def flush(self, *, commit: bool = False) -> None:
         """Send what is pending. With `commit`, PostgreSQL also commits in the same exchange;
@@ -103,49 +127,70 @@ class WriteBehind:
         pending, self._pending = self._pending, []
         if not pending and not commit:
             return
-        connection = self.session.connection()
-        driver: Any = connection.connection.driver_connection
-        dialect = connection.dialect
-        error = dialect.loaded_dbapi.Error
-        try:
-            if dialect.name == "postgresql":
-                _flush_pipelined(driver, dialect, pending, commit)
+        with self._driver() as (driver, dialect):
+            if dialect.name != "postgresql":
+                _run(driver, dialect, pending)
                 return
-            for item in pending:
-                compiled = _compiled(item.statement, dialect)
-                rows = [compiled.parameters(r) for r in item.rows]
-                _check(item, driver.executemany(compiled.sql, rows).rowcount)
-        except error as exc:  # raised as SQLAlchemy raises it, so callers catch it alike
-            raise sa.exc.DBAPIError.instance(None, None, exc, error) from exc
+            with driver.pipeline():
+                _send(driver, dialect, pending)
+                if commit:
+                    # The session's own commit that follows finds the transaction ended.
+                    driver.commit()
 
     def close(self) -> None:
         self._pending = []
-        sa.event.remove(self.session, "do_orm_execute", self._before_execute)
+        self.session.info.pop(_INFO_KEY, None)
 
-    def _before_execute(self, _state: ORMExecuteState) -> None:
-        if self._pending:
-            self.flush()
+    @contextmanager
+    def _driver(self) -> Iterator[tuple[Any, sa.Dialect]]:
+        """The driver's connection under the session's transaction; its errors raised as
+        SQLAlchemy raises them, so callers catch them alike."""
+        connection = self.session.connection()
+        dialect = connection.dialect
+        error = dialect.loaded_dbapi.Error
+        try:
+            yield connection.connection.driver_connection, dialect
+        except error as exc:
+            if getattr(exc, "sqlstate", None) == _MISSED_ROW:
+                raise Conflict("a row changed under this unit of work; retry") from None
+            raise sa.exc.DBAPIError.instance(None, None, exc, error) from exc
 
 
-def _flush_pipelined(
-    driver: Any, dialect: sa.Dialect, pending: list[_Pending], commit: bool
-) -> None:
-    cursors = []
-    with driver.pipeline() as pipeline:
-        for item in pending:
+_INFO_KEY = "fengkong.write_behind"
+
+
+def _before_execute(state: ORMExecuteState) -> None:
+    held: WriteBehind | None = state.session.info.get(_INFO_KEY)
+    if held is not None and held._pending:
+        held.flush()
+
+
+# `update_one` on PostgreSQL: the update and its check in one statement, which fails (division
+# by zero, caught as `Conflict`) when no row moved, so a pipeline that commits after it aborts.
+_MISSED_ROW = "22012"
+
+
+@functools.lru_cache(maxsize=64)
+def _asserted(statement: sa.Update, dialect: sa.Dialect) -> _Statement:
+    inner = _compiled(statement.returning(sa.literal_column("1")), dialect)
+    return replace(inner, sql=f"with moved as ({inner.sql}) select 1 / count(*) from moved")
+
+
+def _send(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
+    """Queue the pending writes in the driver's pipeline (PostgreSQL)."""
+    for item in pending:
+        if item.expect_rows is not None:
+            compiled = _asserted(item.statement, dialect)
+        else:
             compiled = _compiled(item.statement, dialect)
-            cursor = driver.cursor()
-            cursor.executemany(compiled.sql, [compiled.parameters(r) for r in item.rows])
-            cursors.append((item, cursor))
-        if any(item.expect_rows is not None for item in pending):
-            pipeline.sync()  # the counts must be seen before anything commits
-            for item, cursor in cursors:
-                _check(item, cursor.rowcount)
-        if commit:
-            # The session's own commit that follows finds the transaction ended: a no-op.
-            driver.commit()
+        driver.cursor().executemany(compiled.sql, [compiled.parameters(r) for r in item.rows])
 
 
-def _check(item: _Pending, rowcount: int) -> None:
-    if item.expect_rows is not None and rowcount != item.expect_rows:
-        raise Conflict("a row changed under this unit of work; retry")
+def _run(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
+    """Run the pending writes one statement after another (SQLite, in process)."""
+    for item in pending:
+        compiled = _compiled(item.statement, dialect)
+        rows = [compiled.parameters(r) for r in item.rows]
+        done = driver.executemany(compiled.sql, rows).rowcount
+        if item.expect_rows is not None and done != item.expect_rows:
+            raise Conflict("a row changed under this unit of work; retry")

@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fengkong.core.money import Fen
+
+if TYPE_CHECKING:
+    from fengkong.onboarding.consent import ConsentRecord
 
 # The fraud key types as policies name them.
 _KEY_SHORT = {
@@ -37,6 +40,14 @@ class CustomerHistory:
     @property
     def returning(self) -> bool:
         return self.loans_before > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicantOnRecord:
+    """What the books hold of an applicant when an application arrives."""
+
+    consents: tuple[ConsentRecord, ...]
+    history: CustomerHistory
 
 
 def policy_facts(

@@ -84,8 +84,14 @@ def fraud_signals(
         bank_card=a.bank_card,
         employer=a.employer,
     )
+    return signals_of(fraud, event, now)
+
+
+def signals_of(fraud: FraudServices, event: VelocityEvent, now: datetime) -> Signals:
+    """The signals of one velocity event (the application under its id): velocity, lists and
+    links, asked in turn or at once as `fraud.concurrent` says."""
     hashed = event.hashed(fraud.hasher)
-    link = LinkApplication(application_id, now, hashed)
+    link = LinkApplication(event.event_id, now, hashed)
     if fraud.concurrent is None:
         return _velocity(fraud, event) + _lists(fraud, hashed, now) + _links(fraud, link)
     velocity = fraud.concurrent.submit(_velocity, fraud, event)

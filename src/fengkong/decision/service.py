@@ -4,6 +4,7 @@ application and decision in one transaction, with the exact inputs and versions 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -27,7 +28,12 @@ from fengkong.core.money import Fen
 from fengkong.core.uow import UnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle
 from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
-from fengkong.decision.facts import CustomerHistory, facts_from_json, facts_to_json, policy_facts
+from fengkong.decision.facts import (
+    ApplicantOnRecord,
+    facts_from_json,
+    facts_to_json,
+    policy_facts,
+)
 from fengkong.decision.fraud_stage import FraudServices, fraud_signals
 from fengkong.decision.live import Live, LiveCache, LiveRegistry
 from fengkong.decision.outcome import Outcome, Reason
@@ -72,7 +78,6 @@ class DecisionRepository(Protocol):
     def replace(self, d: DecisionRecord) -> None: ...
     def get(self, decision_id: str) -> DecisionRecord | None: ...
     def for_application(self, application_id: str) -> DecisionRecord | None: ...
-    def history(self, id_number_bidx: str) -> tuple[int, int]: ...
 
 
 class PolicyBundleStore(Protocol):
@@ -134,11 +139,17 @@ class DecisionServices:
     champion: ChampionCache
     registry: Callable[[], AbstractContextManager[LiveRegistry]]  # read before the transaction
     live: LiveCache  # the registries' last answer; the configured policy decides until one
+    # The applicant's consents and history on record, read before the decision's transaction:
+    # the exposure counts what is committed when the application arrives (two applications of
+    # one person decided at the same instant do not see each other, as under PostgreSQL's read
+    # committed they never did).
+    applicant: Callable[[str], ApplicantOnRecord]
     fraud: FraudServices | None = None
     # share and mode of the model challenge; the challenger itself is the registry's
     model_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
     on_refer: Callable[[Any, DecisionRecord, int | None], None] | None = None
     policy_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
+    concurrent: Executor | None = None  # where reads run beside the fraud signals
 
 
 def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months: int) -> None:
@@ -172,12 +183,21 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     as_of = svc.clock.business_date()
     inputs = model_inputs(req, svc.clock)
     features = APPLICATION_FEATURES.compute_online(inputs)
+    sealed = seal(application_id, now, req, svc.vault)
+    # Read before the transaction, beside the fraud signals where the stores are servers: the
+    # decision's own transaction then only writes.
+    on_record = (
+        svc.concurrent.submit(svc.applicant, sealed.id_number_bidx)
+        if svc.concurrent is not None
+        else None
+    )
     signals = (
         fraud_signals(svc.fraud, application_id, req, now, as_of)
         if svc.fraud is not None
         else Signals({}, ())
     )
-    sealed = seal(application_id, now, req, svc.vault)
+    applicant = svc.applicant(sealed.id_number_bidx) if on_record is None else on_record.result()
+    given = _consents_given(sealed.id_number_bidx, req, now, svc.clock)
     result = model.score(features)
     if svc.fraud is not None and svc.fraud.anomaly is not None:
         row = {**inputs, "age": features.get("age_in_years"), **signals.features}
@@ -187,9 +207,9 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     adverse = scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES)
     stored_features = {**features, **signals.features, **_shadow_features(shadow, features)}
     with svc.uow() as uow:
-        given = _record_consents(uow, sealed.id_number_bidx, req, now, svc.clock)
-        consents = consent_facts(uow.consents.for_subject(sealed.id_number_bidx), now)
-        loans_before, exposure = uow.decisions.history(sealed.id_number_bidx)
+        for record in given:
+            uow.consents.add(record)
+        consents = consent_facts((*applicant.consents, *given), now)
         facts = policy_facts(
             features=features,
             signals=signals.features,
@@ -199,7 +219,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             term_months=req.term_months,
             monthly_income=req.monthly_income,
             existing_monthly_debt=req.existing_monthly_debt,
-            history=CustomerHistory(loans_before, Fen(exposure)),
+            history=applicant.history,
             consents=consents,
         )
         verdict = evaluate(policy, facts, as_of=as_of)
@@ -331,16 +351,12 @@ def _bundle(uow: DecisionUnitOfWork, decision: DecisionRecord) -> PolicyBundle:
     return PolicyBundle.from_dict(stored, decision.policy_sha256)
 
 
-def _record_consents(
-    uow: DecisionUnitOfWork,
-    subject_bidx: str,
-    req: ApplicationRequest,
-    now: datetime,
-    clock: Clock,
+def _consents_given(
+    subject_bidx: str, req: ApplicationRequest, now: datetime, clock: Clock
 ) -> tuple[ConsentRecord, ...]:
-    """Store the consents given with the application, as of its receipt; their audit records
-    are appended with the decision's."""
-    given = tuple(
+    """The consents given with the application, as of its receipt; stored and audited with the
+    decision."""
+    return tuple(
         ConsentRecord(
             id=new_id("cns", clock),
             subject_bidx=subject_bidx,
@@ -353,9 +369,6 @@ def _record_consents(
         )
         for c in req.consents
     )
-    for record in given:
-        uow.consents.add(record)
-    return given
 
 
 def _audit_consents(uow: DecisionUnitOfWork, given: tuple[ConsentRecord, ...]) -> None:

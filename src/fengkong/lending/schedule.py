@@ -19,12 +19,12 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.core.money import HALF_UP, Fen, to_fen
+from fengkong.core.money import Fen
 from fengkong.lending.daycount import DayCount, year_fraction_exact
 
 MONTHS_PER_YEAR = 12
@@ -248,12 +248,13 @@ def round_fen(amount_in_fen: Fraction | int) -> Fen:
 
 
 def _round_fen(amount_in_fen: Fraction | int) -> Fen:
-    """HALF_UP to whole fen from an exact value. The division below is carried at a precision
-    wide enough that its own rounding can never move the value across a half-fen boundary."""
+    """HALF_UP (ties away from zero) to whole fen from an exact value, in integer arithmetic:
+    no intermediate rounding at all."""
     value = Fraction(amount_in_fen)
-    with localcontext() as ctx:
-        ctx.prec = len(str(value.numerator)) + len(str(value.denominator)) + 8
-        return to_fen(Decimal(value.numerator) / Decimal(value.denominator), HALF_UP)
+    whole, rest = divmod(abs(value.numerator), value.denominator)
+    if 2 * rest >= value.denominator:
+        whole += 1
+    return Fen(whole if value.numerator >= 0 else -whole)
 
 
 def _check_inputs(principal: Fen, annual_rate: Decimal, terms: int, fee: Fen) -> Fraction:

@@ -216,6 +216,13 @@ def _record(row: Any) -> ConsentRecord:
     )
 
 
+def consents_for_subject(
+    executor: Session | sa.Connection, subject_bidx: str
+) -> tuple[ConsentRecord, ...]:
+    rows = executor.execute(_FOR_SUBJECT, {"subject": subject_bidx})
+    return tuple(_record(r._mapping) for r in rows)
+
+
 _INSERT_CONSENT = consents.insert()
 _FOR_SUBJECT = (
     sa.select(consents)
@@ -254,8 +261,7 @@ class SqlConsentRepository:
         return None if row is None else _record(row._mapping)
 
     def for_subject(self, subject_bidx: str) -> tuple[ConsentRecord, ...]:
-        rows = self.session.execute(_FOR_SUBJECT, {"subject": subject_bidx})
-        return tuple(_record(r._mapping) for r in rows)
+        return consents_for_subject(self.session, subject_bidx)
 
     def mark_revoked(self, consent_id: str, at: datetime, by: str) -> bool:
         done = self.session.execute(
