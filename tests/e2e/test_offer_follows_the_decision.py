@@ -59,3 +59,16 @@ def _facts(context: Context, application_id: str) -> dict[str, object]:
         record = uow.decisions.for_application(application_id)
     assert record is not None
     return dict(record.facts)
+
+
+def test_an_approval_not_yet_booked_counts_as_exposure(
+    client: TestClient, context: Context
+) -> None:
+    first = client.post("/v1/applications", json=body()).json()
+    assert first["outcome"] == "approve", first
+    declined = client.post("/v1/applications", json=body(amount="2000.00", term_months=99))
+    assert declined.status_code == 422  # refused as bad input: nothing decided, nothing counted
+    second = client.post("/v1/applications", json=body(amount="2000.00")).json()
+    facts = _facts(context, second["application_id"])
+    assert facts["customer.returning"] is False  # nothing booked yet
+    assert facts["existing_exposure"] == 500_000  # the first approval, in fen

@@ -286,11 +286,16 @@ def _history() -> sa.Select[Any]:
         .where(loans.c.application_id.in_(mine), loans.c.status != "cancelled")
         .subquery()
     )
+    # The outcome is tested inside the sum, not in the WHERE: there SQLite's planner (no
+    # statistics) would walk the outcome index over every approval ever made instead of this
+    # person's few decisions.
+    approved = sa.case(
+        (decisions.c.outcome == Outcome.APPROVE.value, decisions.c.approved_amount_fen), else_=0
+    )
     unbooked = (
-        sa.select(sa.func.coalesce(sa.func.sum(decisions.c.approved_amount_fen), 0))
+        sa.select(sa.func.coalesce(sa.func.sum(approved), 0))
         .where(
             decisions.c.application_id.in_(mine),
-            decisions.c.outcome == Outcome.APPROVE.value,
             # Not yet booked: a probe of the loans' unique index, not a read of all of them.
             ~sa.exists().where(loans.c.application_id == decisions.c.application_id),
         )
