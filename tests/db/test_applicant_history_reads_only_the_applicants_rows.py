@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.repositories import _history
