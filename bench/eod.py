@@ -349,7 +349,11 @@ def run(
             + " Partitions are independent, so more cores or machines divide the time.",
             "Repayment: TestClient against the ASGI app in process, on PostgreSQL; each post is "
             "one unit of work (idempotency check, loan read, waterfall, 1-2 journal entries, loan "
-            "update with its revision check, repayment row, audit append).",
+            "update with its revision check, repayment row, audit append) in five round trips: "
+            "the idempotency check and the loan read pipelined, the journal entries, loan update "
+            "and repayment row pipelined, the audit head's lock, the audit record with the head's "
+            "move, and the commit, which waits for the WAL to reach the disk. "
+            "`python -m bench.eod repayment [RUNS]` measures this part alone.",
         ],
     )
 
