@@ -15,10 +15,13 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
+import psycopg
 import sqlalchemy as sa
+from psycopg.rows import dict_row, namedtuple_row
+from psycopg.types.json import Jsonb
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,6 +104,48 @@ _QUIET_SCHEMA = {
     "principal": pl.Int64,
 }
 _NULL = "\\N"
+
+# A repayment's statements on PostgreSQL, as driver SQL: built once, sent pipelined (one round
+# trip for the reads, one for the writes) and prepared by psycopg after a few runs. Building the
+# same statements with SQLAlchemy costs more Python per call than PostgreSQL spends running them.
+_LOAN_COLUMNS = (
+    "id, application_id, line_id, acceptance_key, status, amount_fen, booked_on, "
+    "accrued_through, eod_date, days_past_due, dpd_bucket, loan_class, allowance_fen, "
+    "reserve_fen, quiet_instalment, quiet_charged_fen, state, revision"
+)
+_PG_LOAN = f"SELECT {_LOAN_COLUMNS} FROM loans WHERE id = %(loan_id)s"
+_PG_REPAYMENT_BY_KEY = (
+    "SELECT id, loan_id, idempotency_key, request_hash, kind, amount_fen, business_date, status, "
+    "entry_ids, result, reversal_key, reversal_request_hash FROM repayments "
+    "WHERE idempotency_key = %(key)s"
+)
+# What `save_loan` writes: every column but the loan's fixed ones and its creation time.
+_SAVED_COLUMNS = tuple(
+    c.name
+    for c in loans.columns
+    if c.name not in ("id", "application_id", "acceptance_key", "partition_key", "created_at")
+)
+_PG_SAVE_LOAN = (
+    "UPDATE loans SET "
+    + ", ".join(f"{name} = %({name})s" for name in _SAVED_COLUMNS)
+    + " WHERE id = %(b_id)s AND revision = %(b_revision)s"
+)
+_PG_INSERT_ENTRY = (
+    "INSERT INTO journal_entries (entry_id, business_date, kind, idempotency_key, request_hash, "
+    "memo, reverses, posted_at) VALUES (%(entry_id)s, %(business_date)s, %(kind)s, "
+    "%(idempotency_key)s, %(request_hash)s, %(memo)s, %(reverses)s, %(posted_at)s)"
+)
+_PG_INSERT_POSTING = (
+    "INSERT INTO journal_postings (entry_id, line, account_code, loan_id, side, amount_fen) "
+    "VALUES (%(entry_id)s, %(line)s, %(account_code)s, %(loan_id)s, %(side)s, %(amount_fen)s)"
+)
+_PG_INSERT_REPAYMENT = (
+    "INSERT INTO repayments (id, loan_id, idempotency_key, request_hash, kind, amount_fen, "
+    "business_date, status, entry_ids, result, reversal_key, reversal_request_hash, created_at) "
+    "VALUES (%(id)s, %(loan_id)s, %(idempotency_key)s, %(request_hash)s, %(kind)s, "
+    "%(amount_fen)s, %(business_date)s, %(status)s, %(entry_ids)s, %(result)s, "
+    "%(reversal_key)s, %(reversal_request_hash)s, %(created_at)s)"
+)
 
 
 def partition_key(loan_id: str) -> int:
@@ -489,6 +534,76 @@ class SqlLendingRepository:
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleLoan(f"loan {record.loan_id} changed since it was read; retry")
         return replace(record, revision=record.revision + 1)
+
+    # -- a repayment in two round trips (PostgreSQL)
+
+    def repayment_and_loan(
+        self, key: str, loan_id: str
+    ) -> tuple[RepaymentRecord | None, LoanRecord | None]:
+        """The repayment stored under idempotency key `key`, if any, and the loan: on
+        PostgreSQL both statements go in one round trip (with the transaction's BEGIN)."""
+        if not self._copies:
+            return self.repayment_by_key(key), self.get_loan(loan_id)
+        connection = _driver(self.session)
+        with (
+            connection.cursor(row_factory=namedtuple_row) as by_key,
+            connection.cursor(row_factory=dict_row) as loan,
+        ):
+            with connection.pipeline():
+                by_key.execute(_PG_REPAYMENT_BY_KEY, {"key": key})
+                loan.execute(_PG_LOAN, {"loan_id": loan_id})
+            stored, row = by_key.fetchone(), loan.fetchone()
+        return (
+            None if stored is None else self._repayment(stored),
+            None if row is None else self._record(row),
+        )
+
+    def record_repayment(
+        self,
+        entries: Sequence[JournalEntry],
+        request_hash: str,
+        loan: LoanRecord,
+        repayment: RepaymentRecord,
+        now: datetime,
+    ) -> LoanRecord:
+        """A repayment's writes: its new journal entries (fresh keys, as `post_entries`), the
+        loan saved if the row is still at `loan.revision` (else `StaleLoan`) and the repayment
+        row (`DuplicateKey` if a concurrent retry took its idempotency key first). On
+        PostgreSQL all of it is one round trip; either error leaves the transaction to be
+        rolled back, which the unit of work does."""
+        if not self._copies:
+            self.post_entries(entries, request_hash, now)
+            saved = self.save_loan(loan, now)
+            self.add_repayment(repayment, now)
+            return saved
+        values = self._loan_values(loan, now)
+        update = {name: values[name] for name in _SAVED_COLUMNS if name != "updated_at"}
+        update.update(
+            state=Jsonb(values["state"]),
+            revision=loan.revision + 1,
+            updated_at=now,
+            b_id=loan.loan_id,
+            b_revision=loan.revision,
+        )
+        connection = _driver(self.session)
+        try:
+            with connection.cursor() as writes, connection.cursor() as moved:
+                with connection.pipeline():
+                    if entries:
+                        writes.executemany(
+                            _PG_INSERT_ENTRY, _entry_rows(entries, request_hash, now)
+                        )
+                        writes.executemany(_PG_INSERT_POSTING, _posting_rows(entries))
+                    moved.execute(_PG_SAVE_LOAN, update)
+                    writes.execute(_PG_INSERT_REPAYMENT, _repayment_row(repayment, now))
+                updated = moved.rowcount
+        except psycopg.errors.UniqueViolation as exc:
+            raise DuplicateKey(
+                f"idempotency key {repayment.idempotency_key!r} is taken ({exc.diag.constraint_name})"
+            ) from exc
+        if updated != 1:
+            raise StaleLoan(f"loan {loan.loan_id} changed since it was read; retry")
+        return replace(loan, revision=loan.revision + 1)
 
     def save_loans(self, records: Sequence[LoanRecord], now: datetime) -> None:
         """Save many loans at once, each checked against its revision."""
@@ -982,36 +1097,9 @@ class SqlLendingRepository:
         if not entries:
             return
         self.session.execute(
-            journal_entries.insert(),
-            [
-                {
-                    "entry_id": e.entry_id,
-                    "business_date": e.business_date,
-                    "kind": e.kind.value,
-                    "idempotency_key": e.idempotency_key,
-                    "request_hash": request_hash,
-                    "memo": e.memo,
-                    "reverses": e.reverses,
-                    "posted_at": posted_at,
-                }
-                for e in entries
-            ],
+            journal_entries.insert(), _entry_rows(entries, request_hash, posted_at)
         )
-        self.session.execute(
-            journal_postings.insert(),
-            [
-                {
-                    "entry_id": e.entry_id,
-                    "line": line,
-                    "account_code": p.account.code,
-                    "loan_id": p.loan_id,
-                    "side": p.side.value,
-                    "amount_fen": int(p.amount),
-                }
-                for e in entries
-                for line, p in enumerate(e.postings)
-            ],
-        )
+        self.session.execute(journal_postings.insert(), _posting_rows(entries))
 
     # -- end of day
 
@@ -1069,12 +1157,65 @@ class SqlLendingRepository:
             self.session.execute(eod_progress.insert().values(**progress))
 
 
+def _entry_rows(
+    entries: Sequence[JournalEntry], request_hash: str, posted_at: datetime
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "entry_id": e.entry_id,
+            "business_date": e.business_date,
+            "kind": e.kind.value,
+            "idempotency_key": e.idempotency_key,
+            "request_hash": request_hash,
+            "memo": e.memo,
+            "reverses": e.reverses,
+            "posted_at": posted_at,
+        }
+        for e in entries
+    ]
+
+
+def _posting_rows(entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "entry_id": e.entry_id,
+            "line": line,
+            "account_code": p.account.code,
+            "loan_id": p.loan_id,
+            "side": p.side.value,
+            "amount_fen": int(p.amount),
+        }
+        for e in entries
+        for line, p in enumerate(e.postings)
+    ]
+
+
+def _repayment_row(record: RepaymentRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "id": record.repayment_id,
+        "loan_id": record.loan_id,
+        "idempotency_key": record.idempotency_key,
+        "request_hash": record.request_hash,
+        "kind": record.kind.value,
+        "amount_fen": int(record.amount),
+        "business_date": record.business_date,
+        "status": record.status,
+        "entry_ids": Jsonb(list(record.entry_ids)),
+        "result": Jsonb(dict(record.result)),
+        "reversal_key": record.reversal_key,
+        "reversal_request_hash": record.reversal_request_hash,
+        "created_at": now,
+    }
+
+
 # ---- COPY on PostgreSQL -----------------------------------------------------------------------
 
 
-def _driver(session: Session) -> Any:
+def _driver(session: Session) -> psycopg.Connection[Any]:
     """The psycopg connection under the session's transaction."""
-    return session.connection().connection.driver_connection
+    connection = session.connection().connection.driver_connection
+    assert connection is not None, "no driver connection under the session"
+    return cast("psycopg.Connection[Any]", connection)
 
 
 def _copy_out(session: Session, query: sa.Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:

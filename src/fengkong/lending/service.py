@@ -334,6 +334,17 @@ class LendingRepository(Protocol):
     def get_repayment(self, repayment_id: str) -> RepaymentRecord | None: ...
     def add_repayment(self, record: RepaymentRecord, now: datetime) -> None: ...
     def save_repayment(self, record: RepaymentRecord) -> None: ...
+    def repayment_and_loan(
+        self, key: str, loan_id: str
+    ) -> tuple[RepaymentRecord | None, LoanRecord | None]: ...
+    def record_repayment(
+        self,
+        entries: Sequence[JournalEntry],
+        request_hash: str,
+        loan: LoanRecord,
+        repayment: RepaymentRecord,
+        now: datetime,
+    ) -> LoanRecord: ...
     def add_line(self, record: LineRecord, now: datetime) -> None: ...
     def get_line(self, line_id: str) -> LineRecord | None: ...
     def line_by_key(self, key: str) -> LineRecord | None: ...
@@ -900,10 +911,7 @@ class RepaymentPosted:
         )
 
 
-def _replay(uow: LendingUnitOfWork, key: str, hashed: str) -> RepaymentPosted | None:
-    existing = uow.lending.repayment_by_key(key)
-    if existing is None:
-        return None
+def _replayed(existing: RepaymentRecord, key: str, hashed: str) -> RepaymentPosted:
     if existing.request_hash != hashed:
         raise Conflict(f"idempotency key {key!r} was already used for a different request")
     return RepaymentPosted.of(existing, replayed=True)
@@ -960,10 +968,14 @@ def _take_payment(
 
     def attempt() -> RepaymentPosted:
         with svc.uow() as uow:
-            replayed = _replay(uow, key, hashed)
-            if replayed is not None:
-                return replayed
-            record = _load(uow, loan_id)
+            # Reads in one round trip and writes in another (see `record_repayment`): the
+            # journal entries' keys derive from the new repayment id, so they are fresh, and the
+            # request's idempotency is the repayment row's unique key, checked here first.
+            existing, record = uow.lending.repayment_and_loan(key, loan_id)
+            if existing is not None:
+                return _replayed(existing, key, hashed)
+            if record is None:
+                raise LoanNotFound(f"no loan {loan_id!r}")
             _require_stage(record, LoanStage.ACTIVE, f"take a {kind.value}")
             today = svc.clock.business_date()
             repayment_id = new_id("rp", svc.clock)
@@ -992,18 +1004,26 @@ def _take_payment(
                 provisioned = provision_to_target(updated, today, prefix, ids, svc.config)
                 updated, extra = provisioned.record, provisioned.entries
             now = svc.clock.now()
-            _post(uow, (*accrued, *paid, *extra), hashed, now)
-            saved = uow.lending.save_loan(updated, now)
-            if record.line_id is not None:
-                _sync_line(uow, record.line_id, saved.state, now)
-            allocation = [e for e in own if isinstance(e, RepaymentApplied)]
             allocated: dict[str, int] = {}
             to_credit = 0
-            for event in allocation:
+            for event in own:
+                if not isinstance(event, RepaymentApplied):
+                    continue
                 parts = event.allocation.by_component()
                 for name in ("penalty", "fee", "interest", "principal"):
                     allocated[name] = allocated.get(name, 0) + int(getattr(parts, name))
                 to_credit += int(event.allocation.to_credit)
+            result = RepaymentPosted(
+                repayment_id,
+                loan_id,
+                Fen(amount),
+                kind,
+                today,
+                "applied",
+                allocated,
+                Fen(to_credit),
+                updated.stage,
+            )
             stored = RepaymentRecord(
                 repayment_id=repayment_id,
                 loan_id=loan_id,
@@ -1014,27 +1034,20 @@ def _take_payment(
                 business_date=today,
                 status="applied",
                 entry_ids=tuple(e.entry_id for e in (*paid, *extra)),
-                result={},
+                result=result.as_dict(),
             )
-            result = RepaymentPosted(
-                repayment_id,
-                loan_id,
-                Fen(amount),
-                kind,
-                today,
-                "applied",
-                allocated,
-                Fen(to_credit),
-                saved.stage,
+            saved = uow.lending.record_repayment(
+                (*accrued, *paid, *extra), hashed, updated, stored, now
             )
-            uow.lending.add_repayment(replace(stored, result=result.as_dict()), now)
+            if record.line_id is not None:
+                _sync_line(uow, record.line_id, saved.state, now)
             uow.audit.append(
                 at=now,
                 actor=actor,
                 action=f"loan.{kind.value}_posted",
                 subject_type="loan",
                 subject_id=loan_id,
-                payload={**result.as_dict(), "idempotency_key": key},
+                payload={**stored.result, "idempotency_key": key},
             )
             uow.commit()
             return result

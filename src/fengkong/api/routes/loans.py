@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, status
+from fastapi import APIRouter, Depends, Header, Request, status
 
-from fengkong.api.deps import ContextDep
 from fengkong.api.loan_schemas import (
     DisbursementOut,
     DrawIn,
@@ -37,8 +36,10 @@ PROBLEMS = {
 }
 
 
-def get_lending(ctx: ContextDep) -> LendingServices:
-    lending: LendingServices = ctx.lending
+async def get_lending(request: Request) -> LendingServices:
+    """The app's lending services. Async, as it only reads the app's state: FastAPI runs a sync
+    dependency in the thread pool, a hop per dependency on every request."""
+    lending: LendingServices = request.app.state.context.lending
     return lending
 
 
