@@ -18,6 +18,8 @@ from hypothesis import settings as hypothesis_settings
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
+from fengkong.db.database import Database
+from fengkong.db.migrate import upgrade
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.demo import german_credit
 from fengkong.scoring.promotion import promote_audited, register_audited
@@ -83,6 +85,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'fengkong.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The test database, migrated."""
+    database = Database(database_url)
+    upgrade(database)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ its own pending writes, and a failed write must leave nothing behind."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +12,6 @@ import sqlalchemy as sa
 from fengkong.core.errors import Conflict
 from fengkong.db.database import Database
 from fengkong.db.ledger_tables import audit_head
-from fengkong.db.migrate import upgrade
 from fengkong.db.onboarding_tables import consents
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.db.write_behind import WriteBehind
@@ -37,14 +35,6 @@ def _consent(i: int, *, revoked: bool = False) -> ConsentRecord:
         revoked_at=AT + timedelta(days=1) if revoked else None,
         revoked_by="applicant" if revoked else None,
     )
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def _rows(db: Database) -> list[tuple[object, ...]]:

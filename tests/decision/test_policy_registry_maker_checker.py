@@ -4,7 +4,6 @@ the version that held the role; every step is audited."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib import resources
 
 import pytest
@@ -14,7 +13,6 @@ from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, Invalid, NotFound
 from fengkong.db.database import Database
 from fengkong.db.decision_tables import policy_versions
-from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision import policy_registry as registry
 from fengkong.decision.policy_registry import MakerChecker, PolicyStatus, Role, WrongPolicyStatus
@@ -27,14 +25,6 @@ STARTER = (
 def starter(version: str) -> str:
     """retail-v1's text under another version number: `starter("retail-v2")`."""
     return STARTER.replace("version: 1\n", f"version: {version.rsplit('-v', 1)[1]}\n", 1)
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def _submit(db: Database, clock: FakeClock, text: str, author: str = "analyst") -> str:

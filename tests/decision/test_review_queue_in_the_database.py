@@ -5,7 +5,6 @@ action leaves neither."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,6 @@ from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, Invalid
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
-from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.review import (
     ReviewConfig,
@@ -38,14 +36,6 @@ CONFIG = ReviewConfig(
     four_eyes_above=Fen(2_000_000),
     expire_after=timedelta(days=2),
 )
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def refer(db: Database, clock: FakeClock, amount_fen: int = 500_000) -> ReviewItem:

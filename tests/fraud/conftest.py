@@ -47,11 +47,8 @@ def require_redis() -> None:
 
 
 @pytest.fixture
-def fraud_db(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    upgrade(db)
-    yield db
-    db.dispose()
+def fraud_db(db: Database) -> Database:
+    return db
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 candidate row and an audited registration, an audited promotion, and a champion that loads and
 scores as the fitted model did; its signal carries a bilingual reason above the threshold."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,6 @@ import pytest
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import IntegrityBroken, Unavailable
 from fengkong.db.database import Database
-from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.fraud.anomaly import (
     AnomalyModel,
@@ -21,14 +19,6 @@ from fengkong.fraud.anomaly import (
     register_anomaly,
 )
 from fengkong.scoring.promotion import promote_audited
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def test_register_promote_load(db: Database, clock: FakeClock, tmp_path: Path) -> None:

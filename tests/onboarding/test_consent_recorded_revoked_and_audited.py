@@ -1,7 +1,6 @@
 """Recording and revoking consents in the database (SQLite and PostgreSQL): each change is
 audited in its own transaction, and `has_consent` answers as of a given instant."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -9,21 +8,12 @@ import pytest
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, Invalid, NotFound
 from fengkong.db.database import Database
-from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.ledger.audit import verify
 from fengkong.onboarding.consent import NewConsent, Purpose, record_consent, revoke
 from fengkong.onboarding.vault import Vault, generate_keyring
 
 ID_NUMBER = "11010519491231002X"
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    upgrade(database)
-    yield database
-    database.dispose()
 
 
 def test_record_revoke_and_ask(db: Database, clock: FakeClock) -> None:

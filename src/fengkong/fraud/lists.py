@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -303,17 +303,7 @@ class SqlFraudLists:
                 " and (expires_at is null or expires_at > ?) order by list, key_type, id",
                 [*(v for kt, h in known for v in (kt.value, h)), sqlite_driver.utc_text(at)],
             ).fetchall()
-        return tuple(
-            ListHit(
-                ListKind(kind),
-                KeyType(key_type),
-                entry_id,
-                reason,
-                source,
-                None if expires is None else sqlite_driver.from_utc_text(expires),
-            )
-            for entry_id, kind, key_type, reason, source, expires in rows
-        )
+        return _hits(rows, sqlite_driver.from_utc_text)
 
     def _lookup_postgres(
         self, known: list[tuple[KeyType, str]], at: datetime
@@ -328,17 +318,7 @@ class SqlFraudLists:
                 _LOOKUP_POSTGRES,
                 {"types": [kt.value for kt, _ in known], "hashes": [h for _, h in known], "at": at},
             ).all()
-        return tuple(
-            ListHit(
-                ListKind(kind),
-                KeyType(key_type),
-                entry_id,
-                reason,
-                source,
-                None if expires is None else expires.astimezone(UTC),
-            )
-            for entry_id, kind, key_type, reason, source, expires in rows
-        )
+        return _hits(rows, lambda expires: expires.astimezone(UTC))
 
     def import_csv(self, text: str, added_by: str) -> ImportReport:
         """Import a CSV with columns `list,key_type,value,reason,source,expires_at`.
@@ -368,3 +348,19 @@ class SqlFraudLists:
             for r in rows
         )
         return ImportReport(accepted, bad)
+
+
+def _hits(rows: Iterable[Sequence[Any]], expiry: Callable[[Any], datetime]) -> tuple[ListHit, ...]:
+    """Hits from `(id, list, key_type, reason, source, expires_at)` rows; `expiry` reads the
+    driver's form of `expires_at`."""
+    return tuple(
+        ListHit(
+            ListKind(kind),
+            KeyType(key_type),
+            entry_id,
+            reason,
+            source,
+            None if expires is None else expiry(expires),
+        )
+        for entry_id, kind, key_type, reason, source, expires in rows
+    )
