@@ -79,6 +79,47 @@ def test_nothing_billed_gives_no_payment_share() -> None:
     assert got["paid_share_min"] is None and got["paid_share_mean"] is None
 
 
+def test_crossed_statuses_on_a_hand_made_account() -> None:
+    # statuses 2, 1, 0 …; utilization 5000/10000; 400 paid against the 4,000 statement before
+    got = CARD_ACCOUNT_FEATURES.compute_online(ACCOUNT)
+    assert got["status_pair"] == "2 / 1"
+    assert got["status_trio"] == "2 / 1 / 0"
+    assert got["status_by_utilization"] == "2 / 50-90%"
+    assert got["status_by_paid_share"] == "2 / 5-20%"
+    assert got["status_pair_by_paid_share"] == "2 / 1 / 5-20%"
+
+
+def test_crossed_statuses_group_the_latest_and_the_unbilled() -> None:
+    very_late = {**ACCOUNT, "PAY_0": 8.0, "PAY_2": 7.0, "PAY_3": 6.0, "BILL_AMT2": 0.0}
+    got = CARD_ACCOUNT_FEATURES.compute_online(very_late)
+    assert got["status_pair"] == "3 / 3" and got["status_trio"] == "2 / 2 / 2"
+    assert got["status_by_paid_share"] == "3 / nothing billed"
+    in_credit = {**ACCOUNT, "PAY_0": -1.0, "BILL_AMT1": -50.0, "PAY_AMT1": 4000.0}
+    got = CARD_ACCOUNT_FEATURES.compute_online(in_credit)
+    assert got["status_by_utilization"] == "-1 / credit"
+    assert got["status_by_paid_share"] == "-1 / in full"
+
+
+def test_crossed_status_is_missing_when_a_status_is() -> None:
+    got = CARD_ACCOUNT_FEATURES.compute_online({**ACCOUNT, "PAY_2": None})
+    assert got["status_pair"] is None and got["status_trio"] is None
+    assert got["status_by_utilization"] == "2 / 50-90%"
+    no_limit = CARD_ACCOUNT_FEATURES.compute_online({**ACCOUNT, "LIMIT_BAL": 0.0})
+    assert no_limit["status_by_utilization"] is None
+    unknown_payment = CARD_ACCOUNT_FEATURES.compute_online({**ACCOUNT, "PAY_AMT1": None})
+    assert unknown_payment["status_by_paid_share"] is None
+
+
+def test_crossed_features_are_the_categorical_ones() -> None:
+    assert CARD_ACCOUNT_FEATURES.categorical == (
+        "status_pair",
+        "status_trio",
+        "status_by_utilization",
+        "status_by_paid_share",
+        "status_pair_by_paid_share",
+    )
+
+
 accounts = st.fixed_dictionaries(
     {name: st.one_of(st.none(), st.floats(-1e6, 1e7, allow_nan=False)) for name in INPUT_SCHEMA}
 )

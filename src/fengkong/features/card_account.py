@@ -212,12 +212,106 @@ DERIVED: tuple[Feature, ...] = (
     ),
 )
 
+
+def _status(name: str, worst: int) -> pl.Expr:
+    """A repayment status as text, every status from `worst` months late on grouped with it."""
+    return pl.col(name).clip(-2, worst).cast(pl.Int64).cast(pl.String)
+
+
+_NO_BAND = pl.lit(
+    None, dtype=pl.String
+)  # an unknown amount has no band: the combination is missing
+
+
+def _utilization_band() -> pl.Expr:
+    utilization = _per_limit(pl.col("BILL_AMT1"))
+    return (
+        pl.when(utilization.is_null())
+        .then(_NO_BAND)
+        .when(utilization < 0)
+        .then(pl.lit("credit"))
+        .when(utilization < 0.1)
+        .then(pl.lit("<10%"))
+        .when(utilization < 0.5)
+        .then(pl.lit("10-50%"))
+        .when(utilization < 0.9)
+        .then(pl.lit("50-90%"))
+        .otherwise(pl.lit("90%+"))
+    )
+
+
+def _paid_share_band() -> pl.Expr:
+    share = _paid_share(pl.col("PAY_AMT1"), pl.col("BILL_AMT2"))
+    return (
+        pl.when(pl.col("PAY_AMT1").is_null() | pl.col("BILL_AMT2").is_null())
+        .then(_NO_BAND)
+        .when(pl.col("BILL_AMT2") <= 0)
+        .then(pl.lit("nothing billed"))
+        .when(share < 0.02)
+        .then(pl.lit("<2%"))
+        .when(share < 0.05)
+        .then(pl.lit("2-5%"))
+        .when(share < 0.2)
+        .then(pl.lit("5-20%"))
+        .when(share < 1)
+        .then(pl.lit("20-100%"))
+        .otherwise(pl.lit("in full"))
+    )
+
+
+def _crossed(*parts: pl.Expr) -> pl.Expr:
+    """One category per combination; missing when any part is."""
+    return pl.concat_str(list(parts), separator=" / ")
+
+
+# A scorecard adds one characteristic's points to another's, so it cannot see that utilization
+# or a small payment means more for an account that is already late. These crossings give it
+# those combinations as categories of their own; binning merges the rare ones.
+CROSSED: tuple[Feature, ...] = (
+    Feature(
+        "status_pair",
+        "categorical",
+        _crossed(_status("PAY_0", 3), _status("PAY_2", 3)),
+        "Repayment status, latest and previous month",
+        "最近两个月还款状态组合",
+    ),
+    Feature(
+        "status_trio",
+        "categorical",
+        _crossed(*(_status(s, 2) for s in STATUS[:3])),
+        "Repayment status, latest three months",
+        "最近三个月还款状态组合",
+    ),
+    Feature(
+        "status_by_utilization",
+        "categorical",
+        _crossed(_status("PAY_0", 3), _utilization_band()),
+        "Latest repayment status with latest utilization band",
+        "最近还款状态与额度使用率区间组合",
+    ),
+    Feature(
+        "status_by_paid_share",
+        "categorical",
+        _crossed(_status("PAY_0", 3), _paid_share_band()),
+        "Latest repayment status with the share of the last statement paid",
+        "最近还款状态与上期账单还款比例区间组合",
+    ),
+    Feature(
+        "status_pair_by_paid_share",
+        "categorical",
+        _crossed(_status("PAY_0", 2), _status("PAY_2", 2), _paid_share_band()),
+        "Latest two repayment statuses with the share of the last statement paid",
+        "最近两个月还款状态与上期账单还款比例区间组合",
+    ),
+)
+
 CARD_ACCOUNT_FEATURES = FeatureSet(
     name="card_account",
-    version="2",
+    version="3",
     input_schema=INPUT_SCHEMA,
     features=(
         *(Feature(n, "numerical", pl.col(n), *_RAW_LABELS[n]) for n in INPUT_SCHEMA),
         *DERIVED,
+        *CROSSED,
     ),
 )
