@@ -16,7 +16,6 @@ no report.
 
 from __future__ import annotations
 
-import gc
 import json
 import multiprocessing
 import os
@@ -31,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.harness import Section, percentile
+from bench.served import served
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
@@ -214,24 +214,22 @@ def run_eod(
 
 
 def repayment_latency(url: str, loans: int = 200) -> list[float]:
-    """Milliseconds per repayment POSTed through the ASGI app (TestClient), on PostgreSQL."""
-    from fastapi.testclient import TestClient
-
-    from fengkong.api.app import create_app
+    """Milliseconds per repayment POSTed over HTTP to the API served as in production
+    (`bench.served`), on PostgreSQL."""
     from fengkong.bootstrap import bootstrap
     from fengkong.core.settings import Settings
 
     with tempfile.TemporaryDirectory() as home:
         day = DISBURSED + timedelta(days=1)
-        settings = Settings(env="test", home=Path(home), database_url=url)
-        ctx = bootstrap(settings, clock=_clock(day))
+        clock = _clock(day)
+        ctx = bootstrap(Settings(env="test", home=Path(home), database_url=url), clock=clock)
         load_loans(ctx.db, loans, prefix="loan_api_")
         with ctx.db.engine.connect() as conn:
             # Write back what earlier work left dirty now, not during the measured posts.
             conn.exec_driver_sql("CHECKPOINT")
+        ctx.close()
         samples: list[float] = []
-        with TestClient(create_app(ctx)) as client:
-            gc.freeze()  # as the server does once it has started (fengkong.api.main)
+        with served(url, Path(home), clock.now()) as client:
             for k in range(REPAYMENTS + 50):
                 loan_id = f"loan_api_{k % loans:08d}"
                 start = time.perf_counter()
@@ -245,7 +243,6 @@ def repayment_latency(url: str, loans: int = 200) -> list[float]:
                     raise RuntimeError(response.text)
                 if k >= 50:  # warm-up
                     samples.append(elapsed)
-        ctx.close()
     return samples
 
 
@@ -354,17 +351,20 @@ def run(
             "The 1-million goal "
             + ("is met." if met else "is NOT met on this machine.")
             + " Partitions are independent, so more cores or machines divide the time.",
-            "Repayment: TestClient against the ASGI app in process, on PostgreSQL; each post is "
-            "one unit of work (idempotency check, loan read, waterfall, 1-2 journal entries, loan "
-            "update with its revision check, repayment row, audit append) in five round trips: "
-            "the idempotency check and the loan read pipelined, the journal entries, loan update "
-            "and repayment row pipelined, the audit head's lock, the audit record with the head's "
+            "Repayment: POSTed over HTTP on loopback to the API served as `fengkong serve` "
+            "serves it (uvicorn, one worker, JSON request logs, `gc.freeze()` after start-up; "
+            "`bench.served`), from the bench process, on PostgreSQL. Each post is one unit of "
+            "work (idempotency check, loan read, waterfall, 1-2 journal entries, loan update with "
+            "its revision check, repayment row, audit append) in five round trips: the "
+            "idempotency check and the loan read pipelined, the journal entries, loan update and "
+            "repayment row pipelined, the audit head's lock, the audit record with the head's "
             "move, and the commit, which waits for the WAL to reach the disk. Measured before the "
-            "end of day, with `gc.freeze()` after start-up as the server does (`fengkong.api.main`); "
-            "a CHECKPOINT first writes back what the load left dirty. Measured just after the "
-            "million-loan end of day instead, while PostgreSQL writes back what it changed, the "
-            "same posts took 17.4 / 33.1 ms; six runs of this part alone on 2026-12-03 gave p99s "
-            "from 14.0 to 20.8 ms, so the goal is met on most runs, not on every one. "
+            "end of day, after a CHECKPOINT writes back what the load left dirty; measured just "
+            "after the million-loan end of day instead, while PostgreSQL writes back what it "
+            "changed, the same posts took 17.4 / 33.1 ms (in-process client). Until 2026-12-03 "
+            "this part posted through the in-process TestClient, whose thread hand-offs between "
+            "client, event loop and worker added 1 to 2 ms a post and gave p99s from 14.0 to "
+            "20.8 ms over six runs. "
             "`python -m bench.eod repayment [RUNS]` measures this part alone.",
         ],
     )

@@ -1,0 +1,85 @@
+"""The HTTP API served as `fengkong serve` serves it, in a child process, for benches that time a
+request end to end: uvicorn with one worker on loopback, JSON request logs (to a file here),
+`gc.freeze()` once the app is built, as `fengkong.api.main.build` does. Only the clock differs:
+a fixed instant, so the bench's loans are on the business day they were loaded for.
+
+The client is another process, as a lender's gateway would be, so it shares neither the server's
+interpreter lock nor its event loop."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+STARTUP_SECONDS = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _serve(database_url: str, home: str, at: datetime, port: int, log: str) -> None:
+    import uvicorn
+
+    from fengkong.api.app import create_app
+    from fengkong.bootstrap import bootstrap
+    from fengkong.core.clock import FakeClock
+    from fengkong.core.settings import Settings
+    from fengkong.logs import configure_logging
+
+    out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    configure_logging("json", "INFO")
+    settings = Settings(env="test", home=Path(home), database_url=database_url)
+    app = create_app(bootstrap(settings, clock=FakeClock(at), migrate=False))
+    gc.freeze()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+@contextmanager
+def served(database_url: str, home: Path, at: datetime) -> Iterator[httpx.Client]:
+    """A client of the API served from `database_url` (already migrated) with its clock at `at`;
+    the server stops when the block ends."""
+    port = _free_port()
+    log = home / "server.log"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(database_url, str(home), at, port, str(log)), daemon=True
+    )
+    child.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            _wait_until_up(client, child, log)
+            yield client
+    finally:
+        child.terminate()
+        child.join(10)
+
+
+def _wait_until_up(
+    client: httpx.Client, child: multiprocessing.process.BaseProcess, log: Path
+) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if not child.is_alive():
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"the API server exited during start-up:\n{tail}")
+        try:
+            if client.get("/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the API server did not answer /healthz within {STARTUP_SECONDS} s")
