@@ -27,8 +27,6 @@ import hmac
 import io
 import os
 import random
-import shutil
-import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -40,10 +38,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import redis
 import sqlalchemy as sa
 
-from bench.harness import Section, percentile
+from bench.harness import Section, percentile, private_redis
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
@@ -387,39 +384,6 @@ def _load() -> str:
     return f"{one:.1f} (1 min), {five:.1f} (5 min)"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _private_redis() -> tuple[str, subprocess.Popen[bytes] | None]:
-    if REDIS_URL:
-        return REDIS_URL, None
-    binary = shutil.which("redis-server")
-    if binary is None:
-        return "redis://127.0.0.1:6379/0", None
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.RedisError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    client.close()
-    return url, process
-
-
 def _run_sqlite(section: Section, n: int, clock: FakeClock) -> None:
     with tempfile.TemporaryDirectory(prefix="fengkong-bench-") as tmp:
         path = Path(tmp) / "fraud.db"
@@ -511,7 +475,7 @@ def run(n: int = N_PRIOR) -> Section:
 def _run_redis(section: Section, n: int, clock: FakeClock, lists: SqlFraudLists) -> None:
     process: subprocess.Popen[bytes] | None = None
     try:
-        url, process = _private_redis()
+        url, process = private_redis(REDIS_URL)
         prefix = f"fkbench:{uuid.uuid4().hex[:8]}:"
         redis_store = RedisVelocityStore(
             redis_client(url, timeout=5.0), hasher, clock, prefix=prefix

@@ -1,14 +1,20 @@
-"""Shared bits: a section of the report, percentiles, and the machine's description."""
+"""Shared bits: a section of the report, percentiles, CPU accounting, free ports, a private Redis
+server, and the machine's description."""
 
 from __future__ import annotations
 
 import os
 import platform
+import shutil
+import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import redis
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -75,3 +81,85 @@ def machine() -> str:
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
     )
+
+
+def server_cpu_seconds(name: str = "postgres") -> float | None:
+    """CPU seconds used so far by every local process called `name` (a database server on this
+    machine), from /proc; None where /proc is not there to read."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        command, _, rest = text.partition(") ")
+        if command.rsplit("(", 1)[-1] != name:
+            continue
+        fields = rest.split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
+
+
+@dataclass
+class CpuSplit:
+    """CPU per call of the bench process itself and of the database server beside it."""
+
+    process_ms: float
+    server_ms: float | None
+
+
+def time_calls_with_cpu(
+    fn: Callable[[], object], n: int, warmup: int = 50
+) -> tuple[list[float], CpuSplit]:
+    """`time_calls`, and the CPU the calls used in this process and in the local server."""
+    for _ in range(warmup):
+        fn()
+    server_before, process_before = server_cpu_seconds(), time.process_time()
+    samples = time_calls(fn, n, warmup=0)
+    process = (time.process_time() - process_before) / n * 1000
+    server_after = server_cpu_seconds()
+    server = (
+        None
+        if server_before is None or server_after is None
+        else (server_after - server_before) / n * 1000
+    )
+    return samples, CpuSplit(process, server)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def private_redis(url: str | None = None) -> tuple[str, subprocess.Popen[bytes] | None]:
+    """`url` when given; else a private `redis-server` (no persistence) on a free port, and its
+    process to stop; else the machine's own server."""
+    if url:
+        return url, None
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return "redis://127.0.0.1:6379/0", None
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.RedisError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    client.close()
+    return url, process

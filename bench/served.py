@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,14 +19,9 @@ from pathlib import Path
 
 import httpx
 
+from bench.harness import free_port
+
 STARTUP_SECONDS = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _serve(database_url: str, home: str, at: datetime, port: int, log: str) -> None:
@@ -53,7 +47,7 @@ def _serve(database_url: str, home: str, at: datetime, port: int, log: str) -> N
 def served(database_url: str, home: Path, at: datetime) -> Iterator[httpx.Client]:
     """A client of the API served from `database_url` (already migrated) with its clock at `at`;
     the server stops when the block ends."""
-    port = _free_port()
+    port = free_port()
     log = home / "server.log"
     child = multiprocessing.get_context("spawn").Process(
         target=_serve, args=(database_url, str(home), at, port, str(log)), daemon=True
