@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from importlib import resources
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
+from fengkong.db.driver_reads import DriverReader
 from fengkong.decision import policy_registry as registry
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.record import DecisionRecord
@@ -91,7 +93,9 @@ def test_a_promotion_elsewhere_scores_the_next_application(
     assert _decide(context).model_version == version
 
 
-def test_an_unchanged_registry_costs_one_statement(context: Context) -> None:
+def test_an_unchanged_registry_costs_one_statement(
+    context: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _activate(context, 2)
     _decide(context)  # learns what is live
     seen: list[str] = []
@@ -100,6 +104,14 @@ def test_an_unchanged_registry_costs_one_statement(context: Context) -> None:
         if "policy_versions" in statement or "model_versions" in statement:
             seen.append(statement)
 
+    # The registries are read through SQLAlchemy or straight through the driver: count both.
+    sent_by_driver = DriverReader.rows
+
+    def rows(reader: DriverReader, statement: Any, values: Any = None) -> list[tuple[Any, ...]]:
+        record(None, None, str(statement.compile(dialect=reader.dialect)))
+        return sent_by_driver(reader, statement, values)
+
+    monkeypatch.setattr(DriverReader, "rows", rows)
     sa.event.listen(context.db.engine, "before_cursor_execute", record)
     try:
         decided = _decide(context)

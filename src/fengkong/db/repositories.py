@@ -275,7 +275,7 @@ def _history() -> sa.Select[Any]:
     from fengkong.db.lending_tables import loans
 
     mine = sa.select(applications.c.id).where(applications.c.id_number_bidx == sa.bindparam("bidx"))
-    live = loans.c.status.in_(("active", "pending_disbursement"))
+    live = loans.c.status.in_([sa.literal("active"), sa.literal("pending_disbursement")])
     booked = (
         sa.select(
             sa.func.count(),
@@ -358,17 +358,19 @@ class SqlPolicyBundles:
 
 class SqlApplicantRecord:
     """What the books hold of an applicant before a decision: consents on record and history,
-    read outside any transaction (two statements, no BEGIN, no write lock)."""
+    read outside any transaction through the driver (two statements, no BEGIN, no write lock)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def __call__(self, id_number_bidx: str) -> ApplicantOnRecord:
-        from fengkong.onboarding.consent import consents_for_subject
+        from fengkong.db.driver_reads import standalone_reads
+        from fengkong.onboarding.consent import FOR_SUBJECT, consent_from_row
 
-        with self.db.reading() as conn:
-            consents = consents_for_subject(conn, id_number_bidx)
-            row = conn.execute(_history(), {"bidx": id_number_bidx}).one()
+        with standalone_reads(self.db) as reads:
+            found = reads.mappings(FOR_SUBJECT, {"subject": id_number_bidx})
+            (row,) = reads.rows(_history(), {"bidx": id_number_bidx})
+        consents = tuple(consent_from_row(r) for r in found)
         return ApplicantOnRecord(
             consents, CustomerHistory(int(row[0]), Fen(int(row[1]) + int(row[2])))
         )

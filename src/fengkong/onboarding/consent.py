@@ -201,7 +201,7 @@ def revoke(uow: ConsentUnitOfWork, consent_id: str, *, actor: str, clock: Clock)
     return record
 
 
-def _record(row: Any) -> ConsentRecord:
+def consent_from_row(row: Any) -> ConsentRecord:
     return ConsentRecord(
         id=row["id"],
         subject_bidx=row["subject_bidx"],
@@ -219,12 +219,12 @@ def _record(row: Any) -> ConsentRecord:
 def consents_for_subject(
     executor: Session | sa.Connection, subject_bidx: str
 ) -> tuple[ConsentRecord, ...]:
-    rows = executor.execute(_FOR_SUBJECT, {"subject": subject_bidx})
-    return tuple(_record(r._mapping) for r in rows)
+    rows = executor.execute(FOR_SUBJECT, {"subject": subject_bidx})
+    return tuple(consent_from_row(r._mapping) for r in rows)
 
 
 _INSERT_CONSENT = consents.insert()
-_FOR_SUBJECT = (
+FOR_SUBJECT = (
     sa.select(consents)
     .where(consents.c.subject_bidx == sa.bindparam("subject"))
     .order_by(consents.c.granted_at, consents.c.id)
@@ -258,7 +258,7 @@ class SqlConsentRepository:
 
     def get(self, consent_id: str) -> ConsentRecord | None:
         row = self.session.execute(sa.select(consents).where(consents.c.id == consent_id)).first()
-        return None if row is None else _record(row._mapping)
+        return None if row is None else consent_from_row(row._mapping)
 
     def for_subject(self, subject_bidx: str) -> tuple[ConsentRecord, ...]:
         return consents_for_subject(self.session, subject_bidx)
