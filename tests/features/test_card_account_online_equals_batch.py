@@ -57,6 +57,26 @@ def test_behaviour_features_on_a_hand_made_account() -> None:
     assert got["headroom"] == 5000
 
 
+def test_new_charges_on_a_hand_made_account() -> None:
+    # statement k = statement k+1 - payment k + new charges k, over the 10,000 limit
+    got = CARD_ACCOUNT_FEATURES.compute_online(ACCOUNT)
+    assert math.isclose(got["spend1"], (5000 - 4000 + 400) / 10000)
+    assert got["spend2"] == 0.4  # 4,000 charged on an empty card, nothing paid
+    assert got["spend3"] == 0  # the 2,000 statement paid off, nothing new
+    assert math.isclose(got["spend4"], (2000 - 1000 + 1000) / 10000)
+    assert math.isclose(got["spend5"], (1000 - 1000 + 1000) / 10000)
+    assert math.isclose(got["spend_mean"], (1400 + 4000 + 0 + 2000 + 1000) / 5 / 10000)
+
+
+def test_new_charges_are_missing_without_a_limit_or_a_payment() -> None:
+    no_limit = CARD_ACCOUNT_FEATURES.compute_online({**ACCOUNT, "LIMIT_BAL": 0.0})
+    assert all(no_limit[f"spend{k}"] is None for k in range(1, 6))
+    assert no_limit["spend_mean"] is None
+    got = CARD_ACCOUNT_FEATURES.compute_online({**ACCOUNT, "PAY_AMT1": None})
+    assert got["spend1"] is None and got["spend2"] == 0.4
+    assert math.isclose(got["spend_mean"], (4000 + 0 + 2000 + 1000) / 4 / 10000)
+
+
 def test_months_since_late_when_never_late_or_only_long_ago() -> None:
     never = {**ACCOUNT, **{s: -1.0 for s in ("PAY_0", "PAY_2", "PAY_3", "PAY_4", "PAY_5")}}
     never["PAY_6"] = 0.0
@@ -130,3 +150,10 @@ def test_online_equals_batch(records: list[dict[str, float | None]]) -> None:
     batch = CARD_ACCOUNT_FEATURES.compute_batch(CARD_ACCOUNT_FEATURES.frame(records))
     for i, record in enumerate(records):
         assert CARD_ACCOUNT_FEATURES.compute_online(record) == batch.row(i, named=True)
+
+
+def test_online_equals_batch_covers_every_feature() -> None:
+    online = CARD_ACCOUNT_FEATURES.compute_online(ACCOUNT)
+    assert tuple(online) == CARD_ACCOUNT_FEATURES.names
+    assert {"spend1", "spend5", "spend_mean"} <= set(online)
+    assert CARD_ACCOUNT_FEATURES.version == "4"
