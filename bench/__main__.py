@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import Section, machine
+from bench.harness import Section, cpu_reference_seconds, machine
 
 BENCHMARKS = ("model_quality", "scoring", "decision", "policy_eval", "fraud_signals", "eod")
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
@@ -55,7 +55,8 @@ def _write(sections: dict[str, str]) -> None:
         "# Performance",
         "",
         "Written by `make bench` (`python -m bench`); each section names the command that measured it.",
-        f"Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+        f"Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; CPU reference "
+        f"{cpu_reference_seconds():.2f} s (see `bench.harness.cpu_reference_seconds`).",
         "Shared machines are noisy: quote medians and percentiles, and re-run before comparing.",
         "",
     ]

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.harness import CpuSplit, Section, private_redis, summary_us, time_calls_with_cpu
+from bench.harness import (
+    CpuSplit,
+    Section,
+    cpu_reference_note,
+    private_redis,
+    summary_us,
+    time_calls_with_cpu,
+)
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import bootstrap
 from fengkong.core.settings import Settings
@@ -146,6 +153,7 @@ def run() -> Section:
         f"1-minute load average {load_before:.1f} before the run and {os.getloadavg()[0]:.1f} "
         f"after, on {os.cpu_count()} cores: other work on the machine is in these figures."
     )
+    section.notes.append(cpu_reference_note())
     return section
 
 

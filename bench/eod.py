@@ -29,7 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bench.harness import Section, percentile
+from bench.harness import Section, cpu_reference_note, cpu_reference_seconds, percentile
 from bench.served import served
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
@@ -255,7 +255,7 @@ def repayment_runs(runs: int = 3) -> list[str]:
         lines.append(
             f"run {run}: repayment via the API, p50 / p99 ({len(latencies)} posts) "
             f"{percentile(latencies, 0.5):.1f} / {percentile(latencies, 0.99):.1f} ms "
-            f"(load average {load})"
+            f"(load average {load}; CPU reference {cpu_reference_seconds():.2f} s)"
         )
         print(lines[-1], file=sys.stderr, flush=True)
     return lines
@@ -366,6 +366,7 @@ def run(
             "client, event loop and worker added 1 to 2 ms a post and gave p99s from 14.0 to "
             "20.8 ms over six runs. "
             "`python -m bench.eod repayment [RUNS]` measures this part alone.",
+            cpu_reference_note(),
         ],
     )
 

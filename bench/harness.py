@@ -163,3 +163,28 @@ def private_redis(url: str | None = None) -> tuple[str, subprocess.Popen[bytes] 
             time.sleep(0.05)
     client.close()
     return url, process
+
+
+CPU_REFERENCE_STEPS = 5_000_000
+
+
+def cpu_reference_seconds() -> float:
+    """Seconds this interpreter takes, best of three, for a fixed pure-Python loop: the same
+    shared machine runs it at different speeds on different days, and latencies measured on
+    different days compare only beside this figure."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(CPU_REFERENCE_STEPS):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def cpu_reference_note() -> str:
+    return (
+        f"CPU reference at this run: {cpu_reference_seconds():.2f} s for a "
+        f"{CPU_REFERENCE_STEPS:,}-step Python loop (`bench.harness.cpu_reference_seconds`); "
+        "a slower machine day shows here first."
+    )
