@@ -1,8 +1,10 @@
-"""Test data: application bodies (a valid one, and ways to break it) and a queued referral."""
+"""Test data: application bodies (a valid one, and ways to break it), a queued referral and
+consent records."""
 
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta
 from typing import Any
 
 from fengkong.core.clock import Clock
@@ -13,6 +15,7 @@ from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, ReviewItem, enqueue_referral
 from fengkong.onboarding.application import StoredApplication
+from fengkong.onboarding.consent import ConsentRecord, Purpose
 
 VALID_BODY: dict[str, Any] = {
     "product": "cash_loan",
@@ -91,3 +94,19 @@ def queue_referral(
     )
     uow.decisions.add(decision)
     return enqueue_referral(uow, decision, clock, config)
+
+
+def consent(i: int, subject: str, at: datetime, *, revoked: bool = False) -> ConsentRecord:
+    """The `i`-th consent of `subject`, granted `i` seconds after `at` (purposes in turn)."""
+    return ConsentRecord(
+        id=f"cns_{i:04d}",
+        subject_bidx=subject,
+        purpose=list(Purpose)[i % len(Purpose)],
+        scope="credit decision 授信",
+        text_version="v1",
+        granted_at=at + timedelta(seconds=i),
+        recorded_at=at,
+        recorded_by="applicant",
+        revoked_at=at + timedelta(days=1) if revoked else None,
+        revoked_by="applicant" if revoked else None,
+    )

@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from factories import consent
 from fengkong.db.database import Database
 from fengkong.db.driver_reads import standalone_reads
 from fengkong.db.onboarding_tables import consents
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.onboarding.consent import FOR_SUBJECT, ConsentRecord, Purpose
+from fengkong.onboarding.consent import FOR_SUBJECT
 
 AT = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
 SUBJECT = "cd" * 32
@@ -23,20 +24,7 @@ SUBJECT = "cd" * 32
 def _store(db: Database, n: int) -> None:
     with SqlUnitOfWork(db) as uow:
         for i in range(n):
-            uow.consents.add(
-                ConsentRecord(
-                    id=f"cns_{i:04d}",
-                    subject_bidx=SUBJECT,
-                    purpose=list(Purpose)[i % len(Purpose)],
-                    scope="credit decision 授信",
-                    text_version="v1",
-                    granted_at=AT + timedelta(seconds=i),
-                    recorded_at=AT,
-                    recorded_by="applicant",
-                    revoked_at=AT + timedelta(days=1) if i == 0 else None,
-                    revoked_by="applicant" if i == 0 else None,
-                )
-            )
+            uow.consents.add(consent(i, SUBJECT, AT, revoked=i == 0))
         uow.commit()
 
 

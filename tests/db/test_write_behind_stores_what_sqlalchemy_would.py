@@ -4,11 +4,12 @@ its own pending writes, and a failed write must leave nothing behind."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
+from factories import consent
 from fengkong.core.errors import Conflict
 from fengkong.db.database import Database
 from fengkong.db.ledger_tables import audit_head
@@ -16,25 +17,14 @@ from fengkong.db.onboarding_tables import consents
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.db.write_behind import WriteBehind
 from fengkong.ledger.audit import verify
-from fengkong.onboarding.consent import ConsentRecord, Purpose, SqlConsentRepository
+from fengkong.onboarding.consent import ConsentRecord, SqlConsentRepository
 
 AT = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
 SUBJECT = "ab" * 32
 
 
 def _consent(i: int, *, revoked: bool = False) -> ConsentRecord:
-    return ConsentRecord(
-        id=f"cns_{i:04d}",
-        subject_bidx=SUBJECT,
-        purpose=list(Purpose)[i % len(Purpose)],
-        scope="credit decision 授信",
-        text_version="v1",
-        granted_at=AT + timedelta(seconds=i),
-        recorded_at=AT,
-        recorded_by="applicant",
-        revoked_at=AT + timedelta(days=1) if revoked else None,
-        revoked_by="applicant" if revoked else None,
-    )
+    return consent(i, SUBJECT, AT, revoked=revoked)
 
 
 def _rows(db: Database) -> list[tuple[object, ...]]:
