@@ -3,69 +3,23 @@
 A SQLAlchemy `Connection.execute` costs about 0.2 ms of Python per statement before the driver
 sees it (execution context, result object, pool events); a decision reads the registries' live
 roles and the applicant's consents and history before it writes anything. Here each statement is
-compiled by SQLAlchemy once per dialect and its text sent to the driver as it is; every result
-column goes through its type's result processor, so rows read back as SQLAlchemy would read them.
-Parameters go to the driver as given: pass values it takes as they are (text, integers). Each statement stands alone
+compiled once per dialect (`compiled`, as `write_behind` does for writes) and its text sent to
+the driver, so rows read back as SQLAlchemy would read them. Each statement stands alone
 (autocommit): no BEGIN, no ROLLBACK, no write lock.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
+from fengkong.db.compiled import compiled
 from fengkong.db.database import Database
 
 __all__ = ["DriverReader", "standalone_reads"]
-
-Processor = Callable[[Any], Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    sql: str
-    names: tuple[str, ...]  # bound parameters, in the order a positional driver wants them
-    fixed: Mapping[str, Any]  # values the statement carries itself (`status in (...)`)
-    positional: bool
-    columns: tuple[str, ...]
-    results: tuple[Processor, ...]
-
-    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        given = {**self.fixed, **values}
-        if self.positional:
-            return [given[n] for n in self.names]
-        return {n: given[n] for n in self.names}
-
-    def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            v if p is None or v is None else p(v) for v, p in zip(raw, self.results, strict=True)
-        )
-
-
-@functools.lru_cache(maxsize=64)
-def _query(statement: sa.Select[Any] | sa.CompoundSelect[Any], dialect: sa.Dialect) -> _Query:
-    compiled = statement.compile(dialect=dialect)
-    if compiled.post_compile_params:
-        # Expanded when executed, which the driver does not do: spell a fixed list as
-        # `col.in_([sa.literal(v), ...])`, one parameter per value.
-        raise ValueError(f"an expanding IN cannot be sent as it is: {statement}")
-    values = compiled.construct_params(_check=False)
-    selected = statement.selected_columns
-    return _Query(
-        sql=str(compiled),
-        names=tuple(compiled.positiontup or values),
-        fixed={n: v for n, v in values.items() if v is not None},
-        positional=bool(compiled.positional),
-        columns=tuple(selected.keys()),
-        results=tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected
-        ),
-    )
 
 
 class DriverReader:
@@ -80,7 +34,7 @@ class DriverReader:
         statement: sa.Select[Any] | sa.CompoundSelect[Any],
         values: Mapping[str, Any] | None = None,
     ) -> list[tuple[Any, ...]]:
-        query = _query(statement, self.dialect)
+        query = compiled(statement, self.dialect)
         parameters = query.parameters(values or {})
         if self.dialect.name == "postgresql":
             with self.driver.cursor() as cursor:
@@ -95,7 +49,7 @@ class DriverReader:
         statement: sa.Select[Any] | sa.CompoundSelect[Any],
         values: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        columns = _query(statement, self.dialect).columns
+        columns = compiled(statement, self.dialect).columns
         return [dict(zip(columns, r, strict=True)) for r in self.rows(statement, values)]
 
 

@@ -16,7 +16,7 @@ is then rolled back whole, as before.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,43 +25,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from fengkong.core.errors import Conflict
+from fengkong.db.compiled import CompiledStatement, compiled
 
 __all__ = ["WriteBehind"]
-
-Processor = Callable[[Any], Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Statement:
-    sql: str
-    names: tuple[str, ...]  # the parameters in the order a positional driver wants them
-    processors: tuple[Processor, ...]
-    fixed: Mapping[str, Any]  # values the statement carries itself (`id == 1`)
-    positional: bool
-
-    def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        given = {**self.fixed, **values}
-        bound = [
-            given[n] if p is None else p(given[n])
-            for n, p in zip(self.names, self.processors, strict=True)
-        ]
-        return bound if self.positional else dict(zip(self.names, bound, strict=True))
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(statement: sa.Insert | sa.Update | sa.Select[Any], dialect: sa.Dialect) -> _Statement:
-    compiled = statement.compile(dialect=dialect)
-    names = tuple(compiled.positiontup or compiled.binds)
-    bind_types = {name: compiled.binds[name].type for name in names}
-    return _Statement(
-        sql=str(compiled),
-        names=names,
-        processors=tuple(
-            bind_types[n].dialect_impl(dialect).bind_processor(dialect) for n in names
-        ),
-        fixed={n: compiled.binds[n].value for n in names if compiled.binds[n].value is not None},
-        positional=bool(compiled.positional),
-    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -107,7 +73,7 @@ class WriteBehind:
         as the driver gives it (for plain integers and text: no result types are applied)."""
         pending, self._pending = self._pending, []
         with self._driver() as (driver, dialect):
-            query = _compiled(statement, dialect)
+            query = compiled(statement, dialect)
             if dialect.name == "postgresql":
                 with driver.pipeline():
                     _send(driver, dialect, pending)
@@ -171,8 +137,8 @@ _MISSED_ROW = "22012"
 
 
 @functools.lru_cache(maxsize=64)
-def _asserted(statement: sa.Update, dialect: sa.Dialect) -> _Statement:
-    inner = _compiled(statement.returning(sa.literal_column("1")), dialect)
+def _asserted(statement: sa.Update, dialect: sa.Dialect) -> CompiledStatement:
+    inner = compiled(statement.returning(sa.literal_column("1")), dialect)
     return replace(inner, sql=f"with moved as ({inner.sql}) select 1 / count(*) from moved")
 
 
@@ -180,17 +146,17 @@ def _send(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
     """Queue the pending writes in the driver's pipeline (PostgreSQL)."""
     for item in pending:
         if item.expect_rows is not None:
-            compiled = _asserted(item.statement, dialect)
+            statement = _asserted(item.statement, dialect)
         else:
-            compiled = _compiled(item.statement, dialect)
-        driver.cursor().executemany(compiled.sql, [compiled.parameters(r) for r in item.rows])
+            statement = compiled(item.statement, dialect)
+        driver.cursor().executemany(statement.sql, [statement.parameters(r) for r in item.rows])
 
 
 def _run(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
     """Run the pending writes one statement after another (SQLite, in process)."""
     for item in pending:
-        compiled = _compiled(item.statement, dialect)
-        rows = [compiled.parameters(r) for r in item.rows]
-        done = driver.executemany(compiled.sql, rows).rowcount
+        statement = compiled(item.statement, dialect)
+        rows = [statement.parameters(r) for r in item.rows]
+        done = driver.executemany(statement.sql, rows).rowcount
         if item.expect_rows is not None and done != item.expect_rows:
             raise Conflict("a row changed under this unit of work; retry")
