@@ -1,14 +1,13 @@
 """The HTTP API served as `fengkong serve` serves it, in a child process, for benches that time a
-request end to end: uvicorn with one worker on loopback, JSON request logs (to a file here),
-`gc.freeze()` once the app is built, as `fengkong.api.main.build` does. Only the clock differs:
-a fixed instant, so the bench's loans are on the business day they were loaded for.
+request end to end: uvicorn with one worker on loopback and the app `fengkong.api.main.build`
+makes (JSON request logs, to a file here; `gc.freeze()` once it is built). Only the clock
+differs: a fixed instant, so the bench's loans are on the business day they were loaded for.
 
 The client is another process, as a lender's gateway would be, so it shares neither the server's
 interpreter lock nor its event loop."""
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import time
@@ -27,19 +26,15 @@ STARTUP_SECONDS = 60
 def _serve(database_url: str, home: str, at: datetime, port: int, log: str) -> None:
     import uvicorn
 
-    from fengkong.api.app import create_app
-    from fengkong.bootstrap import bootstrap
+    from fengkong.api.main import build
     from fengkong.core.clock import FakeClock
     from fengkong.core.settings import Settings
-    from fengkong.logs import configure_logging
 
     out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(out, 1)
     os.dup2(out, 2)
-    configure_logging("json", "INFO")
     settings = Settings(env="test", home=Path(home), database_url=database_url)
-    app = create_app(bootstrap(settings, clock=FakeClock(at), migrate=False))
-    gc.freeze()
+    app = build(settings, clock=FakeClock(at))
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
 
 

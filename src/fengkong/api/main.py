@@ -8,14 +8,17 @@ from fastapi import FastAPI
 
 from fengkong.api.app import create_app
 from fengkong.bootstrap import bootstrap
-from fengkong.core.settings import load_settings
+from fengkong.core.clock import Clock
+from fengkong.core.settings import Settings, load_settings
 from fengkong.logs import configure_logging
 
 
-def build() -> FastAPI:
-    settings = load_settings()
+def build(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app a worker serves; `settings` and `clock` default to the environment's and the
+    system's (benchmarks pass a fixed clock, to serve loans on the day they were loaded for)."""
+    settings = settings or load_settings()
     configure_logging("json", settings.log_level)
-    app = create_app(bootstrap(settings, migrate=False))
+    app = create_app(bootstrap(settings, clock=clock, migrate=False))
     # What start-up loaded (libraries, policy, models) lives as long as the worker: moved out of
     # the collector's reach, a full collection during a request no longer walks all of it.
     gc.freeze()
