@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,15 @@ from fengkong.core.money import Fen
 from fengkong.db.ledger_tables import audit_head, audit_log, journal_entries, journal_postings
 from fengkong.db.write_behind import WriteBehind
 from fengkong.ledger.accounts import AccountKey, Side, account_by_code
-from fengkong.ledger.audit import AuditRecord, ChainPoint, append
+from fengkong.ledger.audit import (
+    AuditEntry,
+    AuditRecord,
+    ChainPoint,
+    body_around_seq,
+    canonical_json,
+    chained,
+    entry,
+)
 from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
 
 _HEAD_FOR_UPDATE = (
@@ -28,12 +37,28 @@ _MOVE_HEAD = (
     .where(audit_head.c.id == 1, audit_head.c.seq == sa.bindparam("was"))
     .values(seq=sa.bindparam("seq"), hash=sa.bindparam("hash"))
 )
+_TEXTS = ARRAY(sa.Text())
+# PostgreSQL's `audit_append` (migration 0014): locks the head, numbers and hashes the records.
+_APPEND_ON_SERVER = sa.select(
+    sa.func.audit_append(
+        sa.bindparam("at", type_=ARRAY(sa.DateTime(timezone=True))),
+        *(
+            sa.bindparam(name, type_=_TEXTS)
+            for name in ("actor", "action", "subject_type", "subject_id")
+        ),
+        sa.cast(sa.bindparam("payload", type_=_TEXTS), ARRAY(JSONB())),
+        sa.bindparam("body_head", type_=_TEXTS),
+        sa.bindparam("body_tail", type_=_TEXTS),
+    )
+)
 
 
 class SqlAuditLog:
     """The chain in the caller's transaction. With `batched`, appended records are written when
     the unit of work commits (or before anything reads the chain): all of them in one insert and
-    one move of the head, however many the transaction appends."""
+    one move of the head, however many the transaction appends. With `writes` on PostgreSQL, the
+    server chains them (`audit_append`), in the same exchange as the commit: the head's lock is
+    then held for the commit alone, and no exchange waits to read the head."""
 
     def __init__(
         self, session: Session, *, batched: bool = False, writes: WriteBehind | None = None
@@ -41,11 +66,13 @@ class SqlAuditLog:
         self.session = session
         self.batched = batched
         self.writes = writes  # where the records wait for the commit, when the caller has one
+        self._on_server = writes is not None and session.get_bind().dialect.name == "postgresql"
         # Once this transaction holds the head's lock, the head is known: later appends in the
         # same unit of work need not read it again.
         self._locked_head: ChainPoint | None = None
         self._stored_head: ChainPoint | None = None  # the head as the table holds it
         self._pending: list[AuditRecord] = []
+        self._unchained: list[AuditEntry] = []  # for the server to chain
 
     def append(
         self,
@@ -56,19 +83,11 @@ class SqlAuditLog:
         subject_type: str,
         subject_id: str,
         payload: Mapping[str, object] | None = None,
-    ) -> AuditRecord:
+    ) -> None:
         """Chain a record onto the head, in the caller's transaction. The head row is locked (on
         PostgreSQL; SQLite transactions take the write lock when they begin), so appends are
         serialised and the chain never forks."""
-        head = self._locked_head
-        if head is None:
-            if self.writes is not None:  # with the writes held so far, in one exchange
-                seq, digest = self.writes.fetch_one(_HEAD_FOR_UPDATE, {})
-            else:
-                seq, digest = self.session.execute(_HEAD_FOR_UPDATE).one()
-            head = self._stored_head = ChainPoint(seq, digest)
-        record = append(
-            head,
+        new = entry(
             at=at,
             actor=actor,
             action=action,
@@ -76,14 +95,28 @@ class SqlAuditLog:
             subject_id=subject_id,
             payload=payload,
         )
+        if self._on_server:
+            self._unchained.append(new)
+            return
+        head = self._locked_head
+        if head is None:
+            if self.writes is not None:  # with the writes held so far, in one exchange
+                seq, digest = self.writes.fetch_one(_HEAD_FOR_UPDATE, {})
+            else:
+                seq, digest = self.session.execute(_HEAD_FOR_UPDATE).one()
+            head = self._stored_head = ChainPoint(seq, digest)
+        record = chained(head, new)
         self._locked_head = ChainPoint(record.seq, record.hash)
         self._pending.append(record)
         if not self.batched:
             self.flush()
-        return record
 
     def flush(self) -> None:
         """Write the records appended since the last flush, and move the head past them."""
+        if self._unchained:
+            assert self.writes is not None
+            unchained, self._unchained = self._unchained, []
+            self.writes.call(_APPEND_ON_SERVER, _server_arguments(unchained))
         if not self._pending:
             return
         pending, self._pending = self._pending, []
@@ -104,6 +137,7 @@ class SqlAuditLog:
         """The transaction ended: the head's lock is gone, so is what we knew of it."""
         self._locked_head = self._stored_head = None
         self._pending = []
+        self._unchained = []
 
     def head(self) -> ChainPoint:
         self.flush()
@@ -135,6 +169,20 @@ class SqlAuditLog:
             .order_by(audit_log.c.seq)
         )
         return [_audit_record(r._mapping) for r in rows]
+
+
+def _server_arguments(entries: list[AuditEntry]) -> dict[str, list[Any]]:
+    cuts = [body_around_seq(e) for e in entries]
+    return {
+        "at": [e.at for e in entries],
+        "actor": [e.actor for e in entries],
+        "action": [e.action for e in entries],
+        "subject_type": [e.subject_type for e in entries],
+        "subject_id": [e.subject_id for e in entries],
+        "payload": [canonical_json(e.payload) for e in entries],
+        "body_head": [head for head, _ in cuts],
+        "body_tail": [tail for _, tail in cuts],
+    }
 
 
 def _audit_row(record: AuditRecord) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def _insert(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    statement: sa.Insert | sa.Update
+    statement: sa.Insert | sa.Update | sa.Select[Any]
     rows: tuple[Mapping[str, Any], ...]
     expect_rows: int | None  # an update that must touch exactly this many rows
 
@@ -67,6 +67,11 @@ class WriteBehind:
         """An update whose bound parameters are `values`; the flush fails with `Conflict`, and
         nothing commits, unless it touches exactly one row."""
         self._pending.append(_Pending(statement, (values,), 1))
+
+    def call(self, statement: sa.Select[Any], values: Mapping[str, Any]) -> None:
+        """A statement run for what it does (a server function's writes), its result unread;
+        held until the next flush like the rest."""
+        self._pending.append(_Pending(statement, (values,), None))
 
     def fetch_one(self, statement: sa.Select[Any], values: Mapping[str, Any]) -> tuple[Any, ...]:
         """Send what is pending and then this query, in one exchange on PostgreSQL; its one row,

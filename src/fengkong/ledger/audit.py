@@ -119,17 +119,28 @@ def canonical_json(value: object) -> str:
 
 def canonical_body(record: AuditRecord) -> str:
     """Everything the hash covers besides `prev_hash`, which is hashed in front of it."""
-    return canonical_json(
-        {
-            "seq": record.seq,
-            "at": utc_iso(record.at),
-            "actor": record.actor,
-            "action": record.action,
-            "subject_type": record.subject_type,
-            "subject_id": record.subject_id,
-            "payload": record.payload,
-        }
-    )
+    head, tail = body_around_seq(record)
+    return f"{head}{record.seq}{tail}"
+
+
+def body_around_seq(entry: AuditEntry | AuditRecord) -> tuple[str, str]:
+    """The canonical body cut where the sequence number goes: `head + str(seq) + tail`. A store
+    that numbers records itself (PostgreSQL's `audit_append`) completes and hashes it there."""
+    members = {
+        "at": utc_iso(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject_type": entry.subject_type,
+        "subject_id": entry.subject_id,
+        "payload": entry.payload,
+    }
+    before = [_member(k, members[k]) for k in sorted(members) if k < "seq"]
+    after = [_member(k, members[k]) for k in sorted(members) if k > "seq"]
+    return "{" + "".join(m + "," for m in before) + '"seq":', "".join("," + m for m in after) + "}"
+
+
+def _member(key: str, value: object) -> str:
+    return canonical_json(key) + ":" + canonical_json(value)
 
 
 def record_hash(record: AuditRecord) -> str:
@@ -137,8 +148,19 @@ def record_hash(record: AuditRecord) -> str:
     return hashlib.sha256((record.prev_hash + canonical_body(record)).encode("utf-8")).hexdigest()
 
 
-def append(
-    prev: AuditRecord | ChainPoint | None,
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """A record before it joins the chain: what happened, without its place and hashes."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+    payload: Mapping[str, JsonValue]
+
+
+def entry(
     *,
     at: datetime,
     actor: str,
@@ -146,12 +168,8 @@ def append(
     subject_type: str,
     subject_id: str,
     payload: Mapping[str, object] | None = None,
-) -> AuditRecord:
-    """The record that follows `prev` (None: the first record, after the genesis hash).
-
-    Appends must be serialised by the store (a unique `seq` makes a racing append fail and retry).
-    """
-    after = GENESIS if prev is None else ChainPoint(prev.seq, prev.hash)
+) -> AuditEntry:
+    """A checked entry: every name given, the instant aware (kept in UTC), the payload JSON-native."""
     errors = [
         FieldError((name,), "required")
         for name, text in (
@@ -168,18 +186,58 @@ def append(
         raise Invalid(tuple(errors))
     body = to_json_value(payload or {})
     assert isinstance(body, dict)
-    draft = AuditRecord(
-        seq=after.seq + 1,
+    return AuditEntry(
         at=at.astimezone(UTC),
         actor=actor,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,
         payload=MappingProxyType(body),
+    )
+
+
+def chained(prev: AuditRecord | ChainPoint | None, new: AuditEntry) -> AuditRecord:
+    """`new` as the record that follows `prev` (None: the first record, after the genesis hash).
+
+    Appends must be serialised by the store (a unique `seq` makes a racing append fail and retry).
+    """
+    after = GENESIS if prev is None else ChainPoint(prev.seq, prev.hash)
+    draft = AuditRecord(
+        seq=after.seq + 1,
+        at=new.at,
+        actor=new.actor,
+        action=new.action,
+        subject_type=new.subject_type,
+        subject_id=new.subject_id,
+        payload=new.payload,
         prev_hash=after.hash,
         hash="",
     )
     return replace(draft, hash=record_hash(draft))
+
+
+def append(
+    prev: AuditRecord | ChainPoint | None,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    payload: Mapping[str, object] | None = None,
+) -> AuditRecord:
+    """The record that follows `prev`: `chained(prev, entry(...))`."""
+    return chained(
+        prev,
+        entry(
+            at=at,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            payload=payload,
+        ),
+    )
 
 
 # ---- verification ---------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fengkong.core.clock import Clock
-from fengkong.ledger.audit import AuditRecord
 from fengkong.scoring.registry import (
     ModelRepository,
     ModelVersion,
@@ -29,7 +28,7 @@ class AuditAppender(Protocol):
         subject_type: str,
         subject_id: str,
         payload: Mapping[str, object] | None = None,
-    ) -> AuditRecord: ...
+    ) -> None: ...
 
 
 class RegistryUnitOfWork(Protocol):
