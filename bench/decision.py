@@ -96,7 +96,7 @@ def _cpu_note(samples: list[float], cpu: CpuSplit) -> str:
     mean_ms = statistics.fmean(samples) / 1000
     return (
         f"PostgreSQL: each decision cost {cpu.process_ms:.1f} ms of CPU in the bench process "
-        f"(Python, psycopg and SQLAlchemy, the fraud stores' threads) and {cpu.server_ms:.1f} "
+        f"(Python, psycopg and SQLAlchemy) and {cpu.server_ms:.1f} "
         f"ms in the server, {total:.1f} ms in all against a mean wall time of {mean_ms:.1f} ms "
         f"on {cores} cores: the decision is bound by CPU, not by waiting on the server, so "
         "overlapping more round trips cannot bring it under the goal; fewer statements and "

@@ -416,10 +416,10 @@ def run(n: int = N_PRIOR) -> Section:
             f"measured applications after {WARMUP} of warm-up, one at a time; one call = velocity "
             "record-and-count over 1 h, 24 h, 7 d and 30 d for all keys, black/grey/white list "
             "look-up, incremental identity-link update and features, and the signal features with "
-            "their reasons, through `fraud_stage.signals_of` as a decision calls it: the three "
-            "stores asked in turn on SQLite, at once on PostgreSQL and with Redis (where each "
-            "waits on its own connection). Each part is that store's own wall time. Each cell is "
-            "p50 / p99 in milliseconds.",
+            "their reasons, through `fraud_stage.signals_of`: the three stores asked in turn on "
+            "SQLite, at once on PostgreSQL and with Redis (each waiting on its own connection, "
+            "as a decision asks them with `FENGKONG_FRAUD_LOOKUPS_AT_ONCE`). Each part is that "
+            "store's own wall time. Each cell is p50 / p99 in milliseconds.",
         ],
         table_header=("backend", "total", "velocity", "lists", "links"),
     )

@@ -190,7 +190,7 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
         anomaly=AnomalyCache(settings.artifacts_dir),
         concurrent=(
             ThreadPoolExecutor(max_workers=4, thread_name_prefix="fraud-signals")
-            if settings.redis_url or db.dialect == "postgresql"
+            if settings.fraud_lookups_at_once and (settings.redis_url or db.dialect == "postgresql")
             else None
         ),
     )

@@ -46,6 +46,13 @@ class Settings(BaseSettings):
         description="On a Redis outage: refer applications to review, or link them in the "
         "database.",
     )
+    fraud_lookups_at_once: bool = Field(
+        default=False,
+        description="Ask velocity, lists, links and the applicant's record at once, each on its "
+        "own connection and thread, when they are servers (PostgreSQL, Redis): worth it when "
+        "they sit across a network; with the database on the same few cores the threads cost "
+        "more CPU than the overlap saves (docs/performance.md).",
+    )
     vault_key_file: Path | None = Field(
         default=None,
         description="JSON key ring for personal data; default `home`/keys.json, created in "

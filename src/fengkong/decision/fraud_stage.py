@@ -56,9 +56,10 @@ class FraudServices:
     # The lists again, over a read-only view of the database: a decision's look-up needs no
     # transaction of its own (one round trip on PostgreSQL, no write lock on SQLite).
     list_lookups: SqlFraudLists | None = None
-    # Where the stores are servers (PostgreSQL, Redis), the three are asked at once: each waits
-    # on its own connection and the waits overlap. SQLite's stores share one file and one
-    # writer, and their work is Python's, so there they are asked in turn (`None`).
+    # With `fraud_lookups_at_once` and stores that are servers (PostgreSQL, Redis), the three are
+    # asked at once: each waits on its own connection and the waits overlap, which pays where a
+    # network lies between. Otherwise (`None`) they are asked in turn: on a database sharing the
+    # machine's few cores the waits are the server's own CPU, and the threads only add handoffs.
     concurrent: Executor | None = None
 
 
