@@ -101,7 +101,9 @@ class Context:
 
     def queue_referral(self, uow: Any, decision: DecisionRecord, due_hours: int | None) -> None:
         """Put a referred decision in the officers' queue, in the decision's own transaction;
-        the policy's review window wins over the configured one."""
+        the policy's review window wins over the configured one. A decision is referred when it
+        is made or when its step-up check completes, never twice (a referred decision is not
+        resumed), so the queue is not searched for it first."""
         config = ReviewConfig.from_settings(self.settings)
         if due_hours is not None:
             config = replace(
@@ -109,7 +111,7 @@ class Context:
                 sla=timedelta(hours=due_hours),
                 expire_after=max(config.expire_after, timedelta(hours=due_hours)),
             )
-        enqueue_referral(uow, decision, self.clock, config)
+        enqueue_referral(uow, decision, self.clock, config, never_queued=True)
 
     def policy_validator(self, text: str) -> str:
         """How a submitted policy is checked: compiled under this deployment's price cap."""

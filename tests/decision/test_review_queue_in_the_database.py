@@ -8,6 +8,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from factories import queue_referral
 from fengkong.core.clock import FakeClock
@@ -199,3 +200,22 @@ def test_two_officers_claiming_at_once_one_wins(db: Database, clock: FakeClock) 
     with SqlUnitOfWork(db) as uow:
         assert get_item(uow, item.id, clock)[0].claimed_by == winner
     assert _actions(db).count("review.claimed") == 1
+
+
+def test_a_new_decision_is_queued_without_a_look_up_and_only_once(
+    db: Database, clock: FakeClock
+) -> None:
+    """`never_queued` (the decision service's case) skips the look-up and holds the item and its
+    first event for the commit; a second item for the same decision is still refused, by the
+    queue's unique decision id, and nothing of that transaction is stored."""
+    item = refer(db, clock)
+    with SqlUnitOfWork(db) as uow:
+        decision = uow.decisions.get(item.decision_id)
+        assert decision is not None
+        with pytest.raises(sa.exc.IntegrityError):  # at the commit, or at an earlier flush
+            enqueue_referral(uow, decision, clock, CONFIG, never_queued=True)
+            uow.commit()
+    with SqlUnitOfWork(db) as uow:
+        assert list_items(uow, clock) == (item,)
+        assert [e.action.value for e in get_item(uow, item.id, clock)[1]] == ["enqueued"]
+    assert _actions(db) == ["review.enqueued"]

@@ -15,6 +15,7 @@ from fengkong.core.errors import Conflict
 from fengkong.core.money import Fen
 from fengkong.core.reason import Reason
 from fengkong.db.decision_tables import policy_versions, review_events, review_items
+from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion, Role
 from fengkong.decision.review import (
     ACTIVE,
@@ -62,11 +63,15 @@ _INSERT_EVENT = review_events.insert().from_select(
 
 
 class SqlReviewRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, writes: WriteBehind | None = None) -> None:
         self.session = session
+        self.writes = writes  # where new items and their first events wait for the commit
 
     def add(self, item: ReviewItem) -> None:
-        self.session.execute(_INSERT_ITEM, _item_row(item))
+        if self.writes is not None:
+            self.writes.insert(review_items, [_item_row(item)])
+        else:
+            self.session.execute(_INSERT_ITEM, _item_row(item))
 
     def get(self, item_id: str, *, for_update: bool = False) -> ReviewItem | None:
         query = sa.select(review_items).where(review_items.c.id == item_id)
@@ -115,16 +120,15 @@ class SqlReviewRepository:
 
     def add_event(self, event: ReviewEvent) -> None:
         """Append the item's next event; its number is worked out in the same statement."""
-        self.session.execute(
-            _INSERT_EVENT,
-            {
-                "item_id": event.item_id,
-                "at": event.at,
-                "officer": event.officer,
-                "action": event.action.value,
-                "comment": event.comment,
-            },
-        )
+        self.session.execute(_INSERT_EVENT, _event_row(event))
+
+    def add_first_event(self, event: ReviewEvent) -> None:
+        """The first event of an item added in this transaction: number 1, no look-up."""
+        row = {**_event_row(event), "seq": 1}
+        if self.writes is not None:
+            self.writes.insert(review_events, [row])
+        else:
+            self.session.execute(review_events.insert(), row)
 
     def events(self, item_id: str) -> Sequence[ReviewEvent]:
         rows = self.session.execute(
@@ -135,6 +139,16 @@ class SqlReviewRepository:
         return [
             ReviewEvent(r.item_id, r.at, r.officer, ReviewAction(r.action), r.comment) for r in rows
         ]
+
+
+def _event_row(event: ReviewEvent) -> dict[str, Any]:
+    return {
+        "item_id": event.item_id,
+        "at": event.at,
+        "officer": event.officer,
+        "action": event.action.value,
+        "comment": event.comment,
+    }
 
 
 def _item_row(item: ReviewItem) -> dict[str, Any]:

@@ -49,7 +49,7 @@ class SqlUnitOfWork:
         self.journal = SqlJournal(self._session)
         self.policy_bundles = SqlPolicyBundles(self._session)
         self.lending = SqlLendingRepository(self._session)
-        self.reviews = SqlReviewRepository(self._session)
+        self.reviews = SqlReviewRepository(self._session, self._writes)
         self.policies = SqlPolicyRepository(self._session)
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)

@@ -317,6 +317,7 @@ class ReviewRepository(Protocol):
     ) -> Sequence[ReviewItem]: ...
     def lapsed(self, now: datetime) -> Sequence[ReviewItem]: ...
     def add_event(self, event: ReviewEvent) -> None: ...
+    def add_first_event(self, event: ReviewEvent) -> None: ...
     def events(self, item_id: str) -> Sequence[ReviewEvent]: ...
 
 
@@ -337,6 +338,18 @@ def _record(
     **extra: object,
 ) -> None:
     uow.reviews.add_event(ReviewEvent(item.id, at, officer, action, comment))
+    _audit_event(uow, item, action, officer, at, comment, **extra)
+
+
+def _audit_event(
+    uow: ReviewUnitOfWork,
+    item: ReviewItem,
+    action: ReviewAction,
+    officer: str,
+    at: datetime,
+    comment: str = "",
+    **extra: object,
+) -> None:
     payload: dict[str, object] = {
         "application_id": item.application_id,
         "decision_id": item.decision_id,
@@ -375,12 +388,17 @@ def enqueue_referral(
     config: ReviewConfig,
     *,
     amount: Fen | None = None,
+    never_queued: bool = False,
 ) -> ReviewItem:
     """Queue a referred decision, in the caller's transaction (after `uow.decisions.add`). Once per
-    decision: a second call returns the item already queued."""
-    existing = uow.reviews.for_decision(decision.id)
-    if existing is not None:
-        return existing
+    decision: a second call returns the item already queued. With `never_queued` the caller
+    knows there is none (the decision has just been made; the unique decision id of the queue
+    would refuse a second item at the commit): the look-up is skipped, and the item waits for
+    the commit with the decision's other writes."""
+    if not never_queued:
+        existing = uow.reviews.for_decision(decision.id)
+        if existing is not None:
+            return existing
     now = clock.now()
     item = new_item(
         new_id("rev", clock),
@@ -390,7 +408,10 @@ def enqueue_referral(
         config,
     )
     uow.reviews.add(item)
-    _record(
+    uow.reviews.add_first_event(
+        ReviewEvent(item.id, now, "system:review", ReviewAction.ENQUEUED, "")
+    )
+    _audit_event(
         uow,
         item,
         ReviewAction.ENQUEUED,
