@@ -44,6 +44,14 @@ class DriverReader:
             fetched = self.driver.execute(query.sql, parameters).fetchall()
         return [query.row(r) for r in fetched]
 
+    def driver_rows(self, sql: str, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows of SQL text written for this driver, as the driver returns them."""
+        if self.dialect.name == "postgresql":
+            with self.driver.cursor() as cursor:
+                cursor.execute(sql, parameters)
+                return [tuple(r) for r in cursor.fetchall()]
+        return [tuple(r) for r in self.driver.execute(sql, parameters).fetchall()]
+
     def mappings(
         self,
         statement: sa.Select[Any] | sa.CompoundSelect[Any],

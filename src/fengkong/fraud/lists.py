@@ -23,6 +23,7 @@ from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
+from fengkong.db.driver_reads import standalone_reads
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, hash_keys, key_hash
 
@@ -308,16 +309,17 @@ class SqlFraudLists:
     def _lookup_postgres(
         self, known: list[tuple[KeyType, str]], at: datetime
     ) -> tuple[ListHit, ...]:
-        # One index probe per key on (key_type, key_hash), the statement sent as it is: the list
-        # look-up runs for every application. One statement sees one snapshot, so it runs in
-        # autocommit: no BEGIN before it and no ROLLBACK after, one round trip instead of three.
-        # The lists stay here even with Redis: a copy there could miss a new black-list entry
-        # unless each look-up asked the database whether it is current, a round trip as well.
-        with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            rows = conn.exec_driver_sql(
+        # One index probe per key on (key_type, key_hash), the statement sent as it is, on the
+        # driver: the list look-up runs for every application. One statement sees one snapshot,
+        # so it runs in autocommit: no BEGIN before it and no ROLLBACK after, one round trip
+        # instead of three. The lists stay here even with Redis: a copy there could miss a new
+        # black-list entry unless each look-up asked the database whether it is current, a round
+        # trip as well.
+        with standalone_reads(self.db) as reads:
+            rows = reads.driver_rows(
                 _LOOKUP_POSTGRES,
                 {"types": [kt.value for kt, _ in known], "hashes": [h for _, h in known], "at": at},
-            ).all()
+            )
         return _hits(rows, lambda expires: expires.astimezone(UTC))
 
     def import_csv(self, text: str, added_by: str) -> ImportReport:
