@@ -1,6 +1,6 @@
 """Reads sent straight through the driver (db/driver_reads.py) return the rows SQLAlchemy returns
 for the same statement, typed the same way (aware UTC datetimes, not the driver's text or naive
-values), leave no transaction open on the pooled connection, and refuse a statement whose `IN`
+values), read alike when several are sent together, leave no transaction open on the pooled connection, and refuse a statement whose `IN`
 list the driver could not expand."""
 
 from __future__ import annotations
@@ -40,6 +40,22 @@ def test_rows_match_sqlalchemy_and_datetimes_are_aware_utc(db: Database) -> None
     assert got[0]["revoked_at"] == AT + timedelta(days=1)
     assert all(r["granted_at"].tzinfo is not None for r in got)
     assert got[1]["revoked_at"] is None
+
+
+def test_statements_read_together_read_what_each_reads_alone(db: Database) -> None:
+    _store(db, 2)
+    counted = sa.select(sa.func.count()).select_from(consents)
+    with standalone_reads(db) as reads:
+        together = reads.rows_of(
+            (FOR_SUBJECT, {"subject": SUBJECT}), (counted, {}), (FOR_SUBJECT, {"subject": "x"})
+        )
+        alone = [
+            reads.rows(FOR_SUBJECT, {"subject": SUBJECT}),
+            reads.rows(counted),
+            reads.rows(FOR_SUBJECT, {"subject": "x"}),
+        ]
+    assert together == alone
+    assert [len(rows) for rows in together] == [2, 1, 0] and together[1] == [(2,)]
 
 
 def test_the_connection_goes_back_to_the_pool_without_a_transaction(db: Database) -> None:

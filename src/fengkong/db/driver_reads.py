@@ -19,7 +19,9 @@ import sqlalchemy as sa
 from fengkong.db.compiled import compiled
 from fengkong.db.database import Database
 
-__all__ = ["DriverReader", "standalone_reads"]
+__all__ = ["DriverReader", "Query", "standalone_reads"]
+
+Query = tuple[sa.Select[Any] | sa.CompoundSelect[Any], Mapping[str, Any]]
 
 
 class DriverReader:
@@ -34,15 +36,28 @@ class DriverReader:
         statement: sa.Select[Any] | sa.CompoundSelect[Any],
         values: Mapping[str, Any] | None = None,
     ) -> list[tuple[Any, ...]]:
-        query = compiled(statement, self.dialect)
-        parameters = query.parameters(values or {})
+        return self.rows_of((statement, values or {}))[0]
+
+    def rows_of(self, *queries: Query) -> list[list[tuple[Any, ...]]]:
+        """The rows of each statement in turn; on PostgreSQL all are sent in one pipeline, one
+        exchange with the server."""
+        prepared = [(compiled(statement, self.dialect), values) for statement, values in queries]
         if self.dialect.name == "postgresql":
-            with self.driver.cursor() as cursor:
-                cursor.execute(query.sql, parameters)
-                fetched = cursor.fetchall()
+            cursors = []
+            with self.driver.pipeline():
+                for query, values in prepared:
+                    cursor = self.driver.cursor()
+                    cursor.execute(query.sql, query.parameters(values))
+                    cursors.append(cursor)
+            fetched = [cursor.fetchall() for cursor in cursors]
         else:
-            fetched = self.driver.execute(query.sql, parameters).fetchall()
-        return [query.row(r) for r in fetched]
+            fetched = [
+                self.driver.execute(query.sql, query.parameters(values)).fetchall()
+                for query, values in prepared
+            ]
+        return [
+            [query.row(r) for r in rows] for (query, _), rows in zip(prepared, fetched, strict=True)
+        ]
 
     def driver_rows(self, sql: str, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Rows of SQL text written for this driver, as the driver returns them."""

@@ -358,7 +358,8 @@ class SqlPolicyBundles:
 
 class SqlApplicantRecord:
     """What the books hold of an applicant before a decision: consents on record and history,
-    read outside any transaction through the driver (two statements, no BEGIN, no write lock)."""
+    read outside any transaction through the driver (two statements in one exchange, no BEGIN,
+    no write lock)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -368,9 +369,11 @@ class SqlApplicantRecord:
         from fengkong.onboarding.consent import FOR_SUBJECT, consent_from_row
 
         with standalone_reads(self.db) as reads:
-            found = reads.mappings(FOR_SUBJECT, {"subject": id_number_bidx})
-            (row,) = reads.rows(_history(), {"bidx": id_number_bidx})
-        consents = tuple(consent_from_row(r) for r in found)
+            found, (row,) = reads.rows_of(
+                (FOR_SUBJECT, {"subject": id_number_bidx}), (_history(), {"bidx": id_number_bidx})
+            )
+        columns = FOR_SUBJECT.selected_columns.keys()
+        consents = tuple(consent_from_row(dict(zip(columns, r, strict=True))) for r in found)
         return ApplicantOnRecord(
             consents, CustomerHistory(int(row[0]), Fen(int(row[1]) + int(row[2])))
         )
