@@ -50,6 +50,20 @@ __all__ = ["SqlVelocityStore", "advisory_lock_key"]
 _LOCK_NAMESPACE = 0x56454C4F
 
 
+# The keys' locks, taken in the order given (sorted, so two writers never wait on each other in
+# a cycle). The ids are a parameter, so the text is the same every time and the server keeps
+# it prepared.
+_LOCK_KEYS = (
+    "select count(pg_advisory_xact_lock(%(namespace)s, k))"
+    " from unnest(%(locks)s::integer[]) as k"
+)
+_LOCK_KEYS_COMMIT_LATER = (
+    "select set_config('synchronous_commit', 'off', true),"
+    " count(pg_advisory_xact_lock(%(namespace)s, k))"
+    " from unnest(%(locks)s::integer[]) as k"
+)
+
+
 def advisory_lock_key(key_type: KeyType, digest: str) -> int:
     """A signed 32-bit lock id for one key; a collision only serializes two keys, never merges."""
     raw = hashlib.sha256(f"{key_type.value}:{digest}".encode()).digest()[:4]
@@ -117,13 +131,14 @@ class SqlVelocityStore:
         # statement, takes the write lock (waiting out the busy timeout) before anything is read,
         # so the count that follows sees every earlier writer and no later one.
         lock_ids = sorted({advisory_lock_key(kt, h) for kt, h in known})
-        calls = ", ".join(f"pg_advisory_xact_lock({_LOCK_NAMESPACE}, {i})" for i in lock_ids)
-        sync = "" if self.durable_commit else "set_config('synchronous_commit', 'off', true), "
         raw = self.db.engine.raw_connection()
         try:
             pg: Any = raw.driver_connection  # psycopg 3: its pipeline sends all three at once
             with pg.pipeline():
-                pg.execute(f"select {sync}{calls}")
+                pg.execute(
+                    _LOCK_KEYS if self.durable_commit else _LOCK_KEYS_COMMIT_LATER,
+                    {"namespace": _LOCK_NAMESPACE, "locks": lock_ids},
+                )
                 counted = pg.execute(
                     _record_sql(len(windows)), _record_params(windows, event, known)
                 )
