@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -163,6 +164,31 @@ select total, bad, first_seen, shared_ids from link_application(
   %(types)s::text[], %(hashes)s::text[], %(locks)s::integer[], %(durable)s)"""
 
 
+# An application's outcome on its row and its edges, in one statement; the second form commits
+# without waiting for the WAL flush (set for this statement's own transaction only).
+_MARKING = """
+with marked as (
+  update link_applications set declined = %(declined)s, defaulted = %(defaulted)s
+  where application_id = %(me)s returning 1
+), edges as (
+  update link_edges set flagged = %(flagged)s where application_id = %(me)s
+)"""
+_MARK = _MARKING + " select count(*) from marked"
+_MARK_COMMIT_LATER = (
+    _MARKING + " select count(*), set_config('synchronous_commit', 'off', true) from marked"
+)
+
+
+@contextmanager
+def _autocommit(pg: Any) -> Iterator[None]:
+    """Statements on the idle psycopg connection `pg` each commit on their own."""
+    pg.autocommit = True
+    try:
+        yield
+    finally:
+        pg.autocommit = False
+
+
 class SqlIdentityLinks:
     def __init__(self, db: Database, *, durable_commit: bool = False) -> None:
         self.db = db
@@ -195,10 +221,11 @@ class SqlIdentityLinks:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _link_postgres_once(self, pg: Any, app: LinkApplication) -> LinkFeatures:
-        """`pg` is psycopg 3's connection: its pipeline sends the call and the commit together."""
+        """`pg` is psycopg 3's connection, idle: the call is one statement in autocommit, its
+        own transaction, so no BEGIN or COMMIT travels with it."""
         keys = app.link_keys()
-        with pg.pipeline():
-            call = pg.execute(
+        with _autocommit(pg):
+            total, bad, seen, shared = pg.execute(
                 _LINK,
                 {
                     "me": app.application_id,
@@ -211,9 +238,7 @@ class SqlIdentityLinks:
                     "locks": sorted({_key_lock(kt, h) for kt, h in keys}),
                     "durable": self.durable_commit,
                 },
-            )
-            pg.commit()
-        total, bad, seen, shared = call.fetchone()
+            ).fetchone()
         first_seen = {
             key: at.astimezone(UTC) for key, at in zip(keys, seen or (), strict=True) if at
         }
@@ -243,23 +268,20 @@ class SqlIdentityLinks:
             return
         raw = self.db.engine.raw_connection()
         try:
-            pg: Any = raw.driver_connection  # psycopg 3: one round trip with the commit
-            with pg.pipeline():
-                if not self.durable_commit:
-                    pg.execute("set local synchronous_commit = off")
-                done = pg.execute(
-                    "update link_applications set declined = %s, defaulted = %s"
-                    " where application_id = %s",
-                    (declined, defaulted, application_id),
-                )
-                pg.execute(
-                    "update link_edges set flagged = %s where application_id = %s",
-                    (declined or defaulted, application_id),
-                )
-                pg.commit()
+            pg: Any = raw.driver_connection  # psycopg 3: one statement, its own transaction
+            with _autocommit(pg):
+                marked, *_ = pg.execute(
+                    _MARK if self.durable_commit else _MARK_COMMIT_LATER,
+                    {
+                        "declined": declined,
+                        "defaulted": defaulted,
+                        "flagged": declined or defaulted,
+                        "me": application_id,
+                    },
+                ).fetchone()
         finally:
             raw.close()
-        if done.rowcount == 0:  # nothing was written: the edges have none of it either
+        if marked == 0:  # nothing was written: the edges have none of it either
             raise ValueError(f"application {application_id!r} is not linked")
 
     def component_sizes(self) -> dict[str, int]:

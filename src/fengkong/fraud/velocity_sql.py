@@ -54,8 +54,7 @@ _LOCK_NAMESPACE = 0x56454C4F
 # a cycle). The ids are a parameter, so the text is the same every time and the server keeps
 # it prepared.
 _LOCK_KEYS = (
-    "select count(pg_advisory_xact_lock(%(namespace)s, k))"
-    " from unnest(%(locks)s::integer[]) as k"
+    "select count(pg_advisory_xact_lock(%(namespace)s, k)) from unnest(%(locks)s::integer[]) as k"
 )
 _LOCK_KEYS_COMMIT_LATER = (
     "select set_config('synchronous_commit', 'off', true),"
