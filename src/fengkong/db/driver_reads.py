@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from fengkong.db.compiled import compiled
 from fengkong.db.database import Database
 
-__all__ = ["DriverReader", "Query", "standalone_reads"]
+__all__ = ["DriverReader", "Query", "autocommit", "standalone_reads"]
 
 Query = tuple[sa.Select[Any] | sa.CompoundSelect[Any], Mapping[str, Any]]
 
@@ -77,6 +77,17 @@ class DriverReader:
 
 
 @contextmanager
+def autocommit(pg: Any) -> Iterator[None]:
+    """Statements on `pg`, an idle psycopg connection from the pool, each commit on their own;
+    it goes back to the pool in its usual mode."""
+    pg.autocommit = True
+    try:
+        yield
+    finally:
+        pg.autocommit = False
+
+
+@contextmanager
 def standalone_reads(db: Database) -> Iterator[DriverReader]:
     """A driver connection from the pool for statements that need no common snapshot."""
     pooled = db.engine.raw_connection()
@@ -86,11 +97,8 @@ def standalone_reads(db: Database) -> Iterator[DriverReader]:
         if dialect.name == "postgresql":
             # The connection is idle in the pool; in autocommit psycopg sends no BEGIN, and the
             # pool's reset on return finds no transaction to roll back.
-            driver.autocommit = True
-            try:
+            with autocommit(driver):
                 yield DriverReader(driver, dialect)
-            finally:
-                driver.autocommit = False
         else:
             # SQLite's driver connection runs with `isolation_level = None` here (see
             # `database._sqlite_pragmas`): a statement outside BEGIN commits on its own.

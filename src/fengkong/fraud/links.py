@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -40,6 +39,7 @@ import sqlalchemy as sa
 
 from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
+from fengkong.db.driver_reads import autocommit
 from fengkong.db.fraud_tables import (
     link_components,
 )
@@ -179,16 +179,6 @@ _MARK_COMMIT_LATER = (
 )
 
 
-@contextmanager
-def _autocommit(pg: Any) -> Iterator[None]:
-    """Statements on the idle psycopg connection `pg` each commit on their own."""
-    pg.autocommit = True
-    try:
-        yield
-    finally:
-        pg.autocommit = False
-
-
 class SqlIdentityLinks:
     def __init__(self, db: Database, *, durable_commit: bool = False) -> None:
         self.db = db
@@ -224,7 +214,7 @@ class SqlIdentityLinks:
         """`pg` is psycopg 3's connection, idle: the call is one statement in autocommit, its
         own transaction, so no BEGIN or COMMIT travels with it."""
         keys = app.link_keys()
-        with _autocommit(pg):
+        with autocommit(pg):
             total, bad, seen, shared = pg.execute(
                 _LINK,
                 {
@@ -269,7 +259,7 @@ class SqlIdentityLinks:
         raw = self.db.engine.raw_connection()
         try:
             pg: Any = raw.driver_connection  # psycopg 3: one statement, its own transaction
-            with _autocommit(pg):
+            with autocommit(pg):
                 marked, *_ = pg.execute(
                     _MARK if self.durable_commit else _MARK_COMMIT_LATER,
                     {

@@ -4,11 +4,12 @@
 in key order, SQLite's single writer lock taken by the insert — then inserts and counts in the same
 transaction, so two concurrent events on one key never see the same count.
 
-On PostgreSQL that is one round trip, psycopg's pipeline sending three statements together: the
-locks, one statement that inserts the event under every key and counts every window (a data-modifying CTE whose `RETURNING` rows are added to the
-rows already stored, which the statement's snapshot cannot see), and the commit. The lock must be
-its own statement: a statement's snapshot is taken when it starts, before a lock inside it would
-be granted, and it would miss the writer it waited for.
+On PostgreSQL that is one round trip: one call, in autocommit, of the server's
+`velocity_record` (migration 0015), which takes the locks and then, as a statement of its own,
+inserts the event under every key and counts every window (a data-modifying CTE whose `RETURNING`
+rows are added to the rows already stored, which the statement's snapshot cannot see). The lock
+must come before the counting statement: a statement's snapshot is taken when it starts, before a
+lock inside it would be granted, and it would miss the writer it waited for.
 
 The commit is asynchronous (`synchronous_commit = off`, for this transaction only): it is visible
 to other writers at once, and WAL is flushed in order, so it is durable as soon as anything
@@ -31,6 +32,7 @@ import sqlalchemy as sa
 from fengkong.core.clock import Clock
 from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
+from fengkong.db.driver_reads import autocommit
 from fengkong.db.fraud_tables import velocity_events
 from fengkong.db.sqlite_driver import utc_text
 from fengkong.fraud.keys import Hasher, KeyType, hash_keys
@@ -45,22 +47,15 @@ from fengkong.fraud.velocity import (
 
 __all__ = ["SqlVelocityStore", "advisory_lock_key"]
 
-# The first int4 of PostgreSQL's two-key advisory lock space: "VELO", so other users of advisory
-# locks in the same database cannot collide with ours.
-_LOCK_NAMESPACE = 0x56454C4F
 
-
-# The keys' locks, taken in the order given (sorted, so two writers never wait on each other in
-# a cycle). The ids are a parameter, so the text is the same every time and the server keeps
-# it prepared.
-_LOCK_KEYS = (
-    "select count(pg_advisory_xact_lock(%(namespace)s, k)) from unnest(%(locks)s::integer[]) as k"
-)
-_LOCK_KEYS_COMMIT_LATER = (
-    "select set_config('synchronous_commit', 'off', true),"
-    " count(pg_advisory_xact_lock(%(namespace)s, k))"
-    " from unnest(%(locks)s::integer[]) as k"
-)
+# Record and count in one call of the server's `velocity_record` (migration 0015), which takes
+# the keys' advisory locks in the order given (sorted, so two writers never wait on each other in
+# a cycle) in the first int4 space "VELO" (0x56454C4F), so other users of advisory locks in the
+# same database cannot collide with ours, before it counts.
+_RECORD = """
+select kind, counts, sums from velocity_record(
+  %(types)s::text[], %(hashes)s::text[], %(event_id)s, %(at)s, %(amount)s, %(since)s,
+  %(starts)s::timestamptz[], %(locks)s::integer[], %(durable)s)"""
 
 
 def advisory_lock_key(key_type: KeyType, digest: str) -> int:
@@ -129,29 +124,32 @@ class SqlVelocityStore:
         # Only PostgreSQL locks: SQLite has one writer, and the insert, the transaction's first
         # statement, takes the write lock (waiting out the busy timeout) before anything is read,
         # so the count that follows sees every earlier writer and no later one.
-        lock_ids = sorted({advisory_lock_key(kt, h) for kt, h in known})
         raw = self.db.engine.raw_connection()
         try:
-            pg: Any = raw.driver_connection  # psycopg 3: its pipeline sends all three at once
-            with pg.pipeline():
-                pg.execute(
-                    _LOCK_KEYS if self.durable_commit else _LOCK_KEYS_COMMIT_LATER,
-                    {"namespace": _LOCK_NAMESPACE, "locks": lock_ids},
-                )
-                counted = pg.execute(
-                    _record_sql(len(windows)), _record_params(windows, event, known)
-                )
-                pg.commit()
-            rows = counted.fetchall()
+            pg: Any = raw.driver_connection  # psycopg 3: one statement, its own transaction
+            with autocommit(pg):
+                rows = pg.execute(
+                    _RECORD,
+                    {
+                        "types": [kt.value for kt, _ in known],
+                        "hashes": [h for _, h in known],
+                        "event_id": event.event_id,
+                        "at": event.at,
+                        "amount": int(event.amount),
+                        # No upper bound: an event a concurrent writer stamped a moment later
+                        # but recorded first is already in the past of this one.
+                        "since": event.at - max(w.duration for w in windows),
+                        "starts": [event.at - w.duration for w in windows],
+                        "locks": sorted({advisory_lock_key(kt, h) for kt, h in known}),
+                        "durable": self.durable_commit,
+                    },
+                ).fetchall()
         finally:
-            raw.close()  # back to the pool, rolled back if anything failed
-        out: dict[KeyType, tuple[tuple[int, int], ...]] = {}
-        for row in rows:
-            values = tuple(row)[1:]
-            out[KeyType(row[0])] = tuple(
-                (int(values[2 * i]), int(values[2 * i + 1])) for i in range(len(windows))
-            )
-        return out
+            raw.close()  # back to the pool
+        return {
+            KeyType(kind): tuple(zip(map(int, counts), map(int, sums), strict=True))
+            for kind, counts, sums in rows
+        }
 
 
 def _totals(
@@ -238,49 +236,3 @@ def _totals_sql(n_keys: int, n_windows: int, bounded: bool) -> sa.Select[Any]:
     if bounded:
         where.append(t.c.at <= sa.bindparam("until", type_=t.c.at.type))
     return sa.select(*columns).where(*where).group_by(t.c.key_type)
-
-
-@functools.lru_cache(maxsize=16)
-def _record_sql(n_windows: int) -> str:
-    """Insert the event under every key and count every window, in one statement."""
-    columns = ", ".join(
-        f"count(*) filter (where at > %(b{i})s), "
-        f"coalesce(sum(amount_fen) filter (where at > %(b{i})s), 0)"
-        for i in range(n_windows)
-    )
-    # `lateral` keeps the plan a nested loop: one index range per key, whatever the planner
-    # guesses about the table.
-    return f"""
-with mine as (
-  select * from unnest(%(types)s::text[], %(hashes)s::text[]) as m(key_type, key_hash)
-), added as (
-  insert into velocity_events (key_type, key_hash, event_id, at, amount_fen)
-  select key_type, key_hash, %(event_id)s, %(at)s, %(amount)s from mine
-  on conflict do nothing
-  returning key_type, at, amount_fen
-), seen as (
-  select key_type, at, amount_fen from added
-  union all
-  select m.key_type, e.at, e.amount_fen from mine m cross join lateral (
-    select v.at, v.amount_fen from velocity_events v
-    where v.key_type = m.key_type and v.key_hash = m.key_hash and v.at > %(since)s
-  ) e
-)
-select key_type, {columns} from seen group by key_type"""
-
-
-def _record_params(
-    windows: tuple[Window, ...], event: VelocityEvent, known: Known
-) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "types": [kt.value for kt, _ in known],
-        "hashes": [h for _, h in known],
-        "event_id": event.event_id,
-        "at": event.at,
-        "amount": int(event.amount),
-        # No upper bound: an event a concurrent writer stamped a moment later but recorded
-        # first is already in the past of this one.
-        "since": event.at - max(w.duration for w in windows),
-    }
-    params.update({f"b{i}": event.at - w.duration for i, w in enumerate(windows)})
-    return params
