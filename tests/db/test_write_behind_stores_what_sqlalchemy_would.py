@@ -5,7 +5,9 @@ its own pending writes, and a failed write must leave nothing behind."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -84,6 +86,14 @@ def test_a_failed_held_write_rolls_back_the_whole_transaction(db: Database) -> N
         head = uow.audit.head()
         assert head.seq == 0
         assert verify(uow.audit.stream(), head=head) == ()
+    if db.dialect == "postgresql":  # the commit's own BEGIN left the pooled connection as it was
+        raw = db.engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            assert driver.autocommit is False
+            assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        finally:
+            raw.close()
 
 
 def test_an_update_that_misses_its_row_fails_before_anything_commits(db: Database) -> None:

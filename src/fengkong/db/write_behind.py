@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
@@ -102,11 +103,11 @@ class WriteBehind:
             if dialect.name != "postgresql":
                 _run(driver, dialect, pending)
                 return
+            if commit:
+                _send_and_commit(driver, dialect, pending)
+                return
             with driver.pipeline():
                 _send(driver, dialect, pending)
-                if commit:
-                    # The session's own commit that follows finds the transaction ended.
-                    driver.commit()
 
     def close(self) -> None:
         self._pending = []
@@ -155,6 +156,31 @@ def _send(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
         else:
             statement = compiled(item.statement, dialect)
         driver.cursor().executemany(statement.sql, [statement.parameters(r) for r in item.rows])
+
+
+def _send_and_commit(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
+    """The pending writes and the commit in one exchange (PostgreSQL). psycopg's own BEGIN and
+    `commit()` each wait for a sync of their own inside a pipeline, so here both are statements
+    queued with the writes: a transaction not yet begun is begun in autocommit by an explicit
+    BEGIN. The session's own commit that follows finds the transaction ended."""
+    fresh = driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    if fresh:
+        driver.autocommit = True
+    try:
+        with driver.pipeline():
+            if fresh:
+                driver.execute(_begin(driver.isolation_level))
+            _send(driver, dialect, pending)
+            driver.execute("COMMIT")
+    finally:
+        if fresh:
+            if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                driver.execute("ROLLBACK")  # a write failed: end the transaction it aborted
+            driver.autocommit = False
+
+
+def _begin(level: psycopg.IsolationLevel | None) -> str:
+    return "BEGIN" if level is None else f"BEGIN ISOLATION LEVEL {level.name.replace('_', ' ')}"
 
 
 def _run(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
