@@ -335,21 +335,17 @@ def _record(
     officer: str,
     at: datetime,
     comment: str = "",
+    *,
+    first: bool = False,
     **extra: object,
 ) -> None:
-    uow.reviews.add_event(ReviewEvent(item.id, at, officer, action, comment))
-    _audit_event(uow, item, action, officer, at, comment, **extra)
-
-
-def _audit_event(
-    uow: ReviewUnitOfWork,
-    item: ReviewItem,
-    action: ReviewAction,
-    officer: str,
-    at: datetime,
-    comment: str = "",
-    **extra: object,
-) -> None:
+    """The event on the item and its audit record; `first`: the item's first event, of an item
+    added in this transaction, so its number needs no look-up."""
+    event = ReviewEvent(item.id, at, officer, action, comment)
+    if first:
+        uow.reviews.add_first_event(event)
+    else:
+        uow.reviews.add_event(event)
     payload: dict[str, object] = {
         "application_id": item.application_id,
         "decision_id": item.decision_id,
@@ -408,15 +404,13 @@ def enqueue_referral(
         config,
     )
     uow.reviews.add(item)
-    uow.reviews.add_first_event(
-        ReviewEvent(item.id, now, "system:review", ReviewAction.ENQUEUED, "")
-    )
-    _audit_event(
+    _record(
         uow,
         item,
         ReviewAction.ENQUEUED,
         "system:review",
         now,
+        first=True,
         due_at=item.due_at.isoformat(),
         four_eyes=item.four_eyes,
         reasons=[r.code for r in item.reasons],
@@ -482,7 +476,7 @@ def approve_item(
         if approved.status == ReviewStatus.AWAITING_SECOND
         else ReviewAction.APPROVED
     )
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if approved.first_approved_by is not None:
         extra["first_approved_by"] = approved.first_approved_by
     _record(uow, approved, action, officer, now, comment, **extra)
