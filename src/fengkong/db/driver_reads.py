@@ -84,7 +84,8 @@ def autocommit(pg: Any) -> Iterator[None]:
     try:
         yield
     finally:
-        pg.autocommit = False
+        if not pg.closed and not pg.broken:  # a lost connection is discarded by the pool anyway
+            pg.autocommit = False
 
 
 @contextmanager

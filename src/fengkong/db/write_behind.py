@@ -173,7 +173,7 @@ def _send_and_commit(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) 
             _send(driver, dialect, pending)
             driver.execute("COMMIT")
     finally:
-        if fresh:
+        if fresh and not driver.closed and not driver.broken:  # a lost one leaves the pool
             if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                 driver.execute("ROLLBACK")  # a write failed: end the transaction it aborted
             driver.autocommit = False
