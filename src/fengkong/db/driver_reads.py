@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from fengkong.db.compiled import compiled
 from fengkong.db.database import Database
 
-__all__ = ["DriverReader", "Query", "autocommit", "standalone_reads"]
+__all__ = ["DriverReader", "Query", "standalone_reads"]
 
 Query = tuple[sa.Select[Any] | sa.CompoundSelect[Any], Mapping[str, Any]]
 
@@ -72,12 +72,18 @@ class DriverReader:
         statement: sa.Select[Any] | sa.CompoundSelect[Any],
         values: Mapping[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
+        return self.mapped(statement, self.rows(statement, values))
+
+    def mapped(
+        self, statement: sa.Select[Any] | sa.CompoundSelect[Any], rows: list[tuple[Any, ...]]
+    ) -> list[dict[str, Any]]:
+        """`rows` of `statement`, as `rows` or `rows_of` return them, by column name."""
         columns = compiled(statement, self.dialect).columns
-        return [dict(zip(columns, r, strict=True)) for r in self.rows(statement, values)]
+        return [dict(zip(columns, r, strict=True)) for r in rows]
 
 
 @contextmanager
-def autocommit(pg: Any) -> Iterator[None]:
+def _autocommit(pg: Any) -> Iterator[None]:
     """Statements on `pg`, an idle psycopg connection from the pool, each commit on their own;
     it goes back to the pool in its usual mode."""
     pg.autocommit = True
@@ -90,7 +96,8 @@ def autocommit(pg: Any) -> Iterator[None]:
 
 @contextmanager
 def standalone_reads(db: Database) -> Iterator[DriverReader]:
-    """A driver connection from the pool for statements that need no common snapshot."""
+    """A driver connection from the pool for statements that each stand alone: reads that need
+    no common snapshot, or a server function's call that is its own transaction."""
     pooled = db.engine.raw_connection()
     try:
         driver: Any = pooled.driver_connection
@@ -98,7 +105,7 @@ def standalone_reads(db: Database) -> Iterator[DriverReader]:
         if dialect.name == "postgresql":
             # The connection is idle in the pool; in autocommit psycopg sends no BEGIN, and the
             # pool's reset on return finds no transaction to roll back.
-            with autocommit(driver):
+            with _autocommit(driver):
                 yield DriverReader(driver, dialect)
         else:
             # SQLite's driver connection runs with `isolation_level = None` here (see

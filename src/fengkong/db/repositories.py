@@ -372,8 +372,7 @@ class SqlApplicantRecord:
             found, (row,) = reads.rows_of(
                 (FOR_SUBJECT, {"subject": id_number_bidx}), (_history(), {"bidx": id_number_bidx})
             )
-        columns = FOR_SUBJECT.selected_columns.keys()
-        consents = tuple(consent_from_row(dict(zip(columns, r, strict=True))) for r in found)
+            consents = tuple(consent_from_row(r) for r in reads.mapped(FOR_SUBJECT, found))
         return ApplicantOnRecord(
             consents, CustomerHistory(int(row[0]), Fen(int(row[1]) + int(row[2])))
         )

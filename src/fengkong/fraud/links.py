@@ -39,7 +39,7 @@ import sqlalchemy as sa
 
 from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
-from fengkong.db.driver_reads import autocommit
+from fengkong.db.driver_reads import DriverReader, standalone_reads
 from fengkong.db.fraud_tables import (
     link_components,
 )
@@ -193,9 +193,9 @@ class SqlIdentityLinks:
 
     def _link_postgres(self, app: LinkApplication) -> LinkFeatures:
         for attempt in range(_ATTEMPTS):
-            raw = self.db.engine.raw_connection()
             try:
-                return self._link_postgres_once(raw.driver_connection, app)
+                with standalone_reads(self.db) as statements:
+                    return self._link_postgres_once(statements, app)
             except psycopg.Error as exc:
                 if (
                     exc.sqlstate == _UNIQUE_VIOLATION
@@ -206,29 +206,26 @@ class SqlIdentityLinks:
                     ) from None
                 if exc.sqlstate != _DEADLOCK or attempt == _ATTEMPTS - 1:
                     raise
-            finally:
-                raw.close()  # back to the pool, rolled back if anything failed
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _link_postgres_once(self, pg: Any, app: LinkApplication) -> LinkFeatures:
-        """`pg` is psycopg 3's connection, idle: the call is one statement in autocommit, its
-        own transaction, so no BEGIN or COMMIT travels with it."""
+    def _link_postgres_once(self, statements: DriverReader, app: LinkApplication) -> LinkFeatures:
+        """The call is one statement in autocommit, its own transaction, so no BEGIN or COMMIT
+        travels with it."""
         keys = app.link_keys()
-        with autocommit(pg):
-            total, bad, seen, shared = pg.execute(
-                _LINK,
-                {
-                    "me": app.application_id,
-                    "at": app.at,
-                    "id": app.id_hash,
-                    "declined": app.declined,
-                    "defaulted": app.defaulted,
-                    "types": [kt.value for kt, _ in keys],
-                    "hashes": [h for _, h in keys],
-                    "locks": sorted({_key_lock(kt, h) for kt, h in keys}),
-                    "durable": self.durable_commit,
-                },
-            ).fetchone()
+        ((total, bad, seen, shared),) = statements.driver_rows(
+            _LINK,
+            {
+                "me": app.application_id,
+                "at": app.at,
+                "id": app.id_hash,
+                "declined": app.declined,
+                "defaulted": app.defaulted,
+                "types": [kt.value for kt, _ in keys],
+                "hashes": [h for _, h in keys],
+                "locks": sorted({_key_lock(kt, h) for kt, h in keys}),
+                "durable": self.durable_commit,
+            },
+        )
         first_seen = {
             key: at.astimezone(UTC) for key, at in zip(keys, seen or (), strict=True) if at
         }
@@ -256,21 +253,16 @@ class SqlIdentityLinks:
                     (declined or defaulted, application_id),
                 )
             return
-        raw = self.db.engine.raw_connection()
-        try:
-            pg: Any = raw.driver_connection  # psycopg 3: one statement, its own transaction
-            with autocommit(pg):
-                marked, *_ = pg.execute(
-                    _MARK if self.durable_commit else _MARK_COMMIT_LATER,
-                    {
-                        "declined": declined,
-                        "defaulted": defaulted,
-                        "flagged": declined or defaulted,
-                        "me": application_id,
-                    },
-                ).fetchone()
-        finally:
-            raw.close()
+        with standalone_reads(self.db) as statements:  # one statement, its own transaction
+            ((marked, *_),) = statements.driver_rows(
+                _MARK if self.durable_commit else _MARK_COMMIT_LATER,
+                {
+                    "declined": declined,
+                    "defaulted": defaulted,
+                    "flagged": declined or defaulted,
+                    "me": application_id,
+                },
+            )
         if marked == 0:  # nothing was written: the edges have none of it either
             raise ValueError(f"application {application_id!r} is not linked")
 

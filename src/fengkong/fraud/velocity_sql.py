@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from fengkong.core.clock import Clock
 from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
-from fengkong.db.driver_reads import autocommit
+from fengkong.db.driver_reads import standalone_reads
 from fengkong.db.fraud_tables import velocity_events
 from fengkong.db.sqlite_driver import utc_text
 from fengkong.fraud.keys import Hasher, KeyType, hash_keys
@@ -124,28 +124,23 @@ class SqlVelocityStore:
         # Only PostgreSQL locks: SQLite has one writer, and the insert, the transaction's first
         # statement, takes the write lock (waiting out the busy timeout) before anything is read,
         # so the count that follows sees every earlier writer and no later one.
-        raw = self.db.engine.raw_connection()
-        try:
-            pg: Any = raw.driver_connection  # psycopg 3: one statement, its own transaction
-            with autocommit(pg):
-                rows = pg.execute(
-                    _RECORD,
-                    {
-                        "types": [kt.value for kt, _ in known],
-                        "hashes": [h for _, h in known],
-                        "event_id": event.event_id,
-                        "at": event.at,
-                        "amount": int(event.amount),
-                        # No upper bound: an event a concurrent writer stamped a moment later
-                        # but recorded first is already in the past of this one.
-                        "since": event.at - max(w.duration for w in windows),
-                        "starts": [event.at - w.duration for w in windows],
-                        "locks": sorted({advisory_lock_key(kt, h) for kt, h in known}),
-                        "durable": self.durable_commit,
-                    },
-                ).fetchall()
-        finally:
-            raw.close()  # back to the pool
+        with standalone_reads(self.db) as statements:  # one statement, its own transaction
+            rows = statements.driver_rows(
+                _RECORD,
+                {
+                    "types": [kt.value for kt, _ in known],
+                    "hashes": [h for _, h in known],
+                    "event_id": event.event_id,
+                    "at": event.at,
+                    "amount": int(event.amount),
+                    # No upper bound: an event a concurrent writer stamped a moment later but
+                    # recorded first is already in the past of this one.
+                    "since": event.at - max(w.duration for w in windows),
+                    "starts": [event.at - w.duration for w in windows],
+                    "locks": sorted({advisory_lock_key(kt, h) for kt, h in known}),
+                    "durable": self.durable_commit,
+                },
+            )
         return {
             KeyType(kind): tuple(zip(map(int, counts), map(int, sums), strict=True))
             for kind, counts, sums in rows
