@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,19 +63,11 @@ class Database:
         except sa.exc.OperationalError as exc:
             raise Unavailable(f"database {self.describe()} is unreachable: {exc.orig}") from exc
 
-    @contextmanager
-    def reading(self) -> Iterator[sa.Connection]:
-        """A connection for a few reads that need no common snapshot, outside any transaction:
-        on PostgreSQL each is one round trip (no BEGIN, no ROLLBACK), on SQLite none takes the
-        write lock that every transaction here starts with."""
-        with self.engine.connect() as conn:
-            conn.execution_options(**self._read_only_options())
-            yield conn
-
     def read_only_view(self) -> Database:
-        """This database (same pool) for look-ups that each stand alone, as `reading()` runs
-        them. Writes through it would commit statement by statement: it is for reads only, and
-        is never disposed of on its own."""
+        """This database (same pool) for look-ups that each stand alone, outside any transaction:
+        on PostgreSQL each is one round trip (no BEGIN, no ROLLBACK), on SQLite none takes the
+        write lock that every transaction here starts with. Writes through it would commit
+        statement by statement: it is for reads only, and is never disposed of on its own."""
         view = copy.copy(self)
         view.engine = self.engine.execution_options(**self._read_only_options())
         view._checkpointer = None
@@ -113,7 +103,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Any) -> None:
     """Take SQLite's write lock when a transaction starts, not at its first write: two writers
     that both read first (an idempotency check, the audit head) would otherwise deadlock, and one
-    would fail instead of waiting its turn. A `reading()` connection begins nothing: each of its
+    would fail instead of waiting its turn. A read-only view's connection begins nothing: each of its
     statements runs on its own, as SQLite does without a transaction."""
     if not conn.get_execution_options().get(_READ_ONLY):
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -75,20 +75,16 @@ class WriteBehind:
         self._pending.append(_Pending(statement, (values,), None))
 
     def fetch_one(self, statement: sa.Select[Any], values: Mapping[str, Any]) -> tuple[Any, ...]:
-        """Send what is pending and then this query, in one exchange on PostgreSQL; its one row,
-        as the driver gives it (for plain integers and text: no result types are applied)."""
+        """Run what is pending and then this query, on SQLite's driver; its one row, as the
+        driver gives it (for plain integers and text: no result types are applied). On
+        PostgreSQL a unit of work reads nothing between its held writes: the server chains its
+        audit records (`SqlAuditLog`)."""
         pending, self._pending = self._pending, []
         with self._driver() as (driver, dialect):
+            assert dialect.name != "postgresql", "held writes go out with the commit there"
             query = compiled(statement, dialect)
-            if dialect.name == "postgresql":
-                with driver.pipeline():
-                    _send(driver, dialect, pending)
-                    cursor = driver.cursor()
-                    cursor.execute(query.sql, query.parameters(values))
-            else:
-                _run(driver, dialect, pending)
-                cursor = driver.execute(query.sql, query.parameters(values))
-            rows = cursor.fetchall()
+            _run(driver, dialect, pending)
+            rows = driver.execute(query.sql, query.parameters(values)).fetchall()
         if len(rows) != 1:
             raise LookupError(f"expected one row, got {len(rows)}")
         return tuple(rows[0])
