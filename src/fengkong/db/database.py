@@ -38,6 +38,8 @@ class Database:
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
+        else:
+            event.listen(self.engine, "connect", _postgres_binary_arrays)
         self._checkpointer = (
             Checkpointer(self.engine, str(self.url.database)) if sqlite_file else None
         )
@@ -98,6 +100,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _postgres_binary_arrays(dbapi_conn: Any, _record: Any) -> None:
+    """Send Python lists as binary arrays. psycopg's text form escapes every element with a
+    regular expression, about five times the CPU of the binary form: a decision sends some
+    seventeen arrays (velocity and link keys, the audit records' columns), a repayment several."""
+    from psycopg.types.array import ListBinaryDumper
+
+    dbapi_conn.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:
