@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSON, JSONB
 
 metadata = sa.MetaData(
     naming_convention={
@@ -19,6 +19,11 @@ metadata = sa.MetaData(
 )
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+# A document stored whole and read whole, never queried inside: PostgreSQL keeps it as the text
+# sent (`json`), where `jsonb` parses and re-encodes every one on insert (about 0.13 ms of the
+# server's time for a decision's six).
+DocumentJSON = sa.JSON().with_variant(JSON(), "postgresql")
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -101,19 +106,19 @@ decisions = sa.Table(
     sa.Column("score", sa.Integer(), nullable=True),
     sa.Column("pd", sa.String(24), nullable=True),
     sa.Column("approved_amount_fen", sa.BigInteger(), nullable=True),
-    sa.Column("reasons", JSONType, nullable=False),
+    sa.Column("reasons", DocumentJSON, nullable=False),
     sa.Column("policy_version", sa.String(80), nullable=False),
     sa.Column("model_version", sa.String(80), sa.ForeignKey("model_versions.version")),
     sa.Column("model_sha256", sa.String(64), nullable=True),
-    sa.Column("inputs", JSONType, nullable=False),
-    sa.Column("features", JSONType, nullable=False),
+    sa.Column("inputs", DocumentJSON, nullable=False),
+    sa.Column("features", DocumentJSON, nullable=False),
     sa.Column("input_hash", sa.String(64), nullable=False),
     sa.Column("policy_sha256", sa.String(64), nullable=True),
     sa.Column("annual_rate", sa.String(24), nullable=True),
     sa.Column("term_months", sa.Integer(), nullable=True),
-    sa.Column("offer", JSONType, nullable=True),
-    sa.Column("trace", JSONType, nullable=True),
-    sa.Column("facts", JSONType, nullable=True),
+    sa.Column("offer", DocumentJSON, nullable=True),
+    sa.Column("trace", DocumentJSON, nullable=True),
+    sa.Column("facts", DocumentJSON, nullable=True),
     sa.CheckConstraint("outcome in ('approve', 'decline', 'refer', 'verify')", name="outcome"),
 )
 
