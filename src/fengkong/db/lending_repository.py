@@ -21,7 +21,7 @@ import polars as pl
 import psycopg
 import sqlalchemy as sa
 from psycopg.rows import dict_row, namedtuple_row
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -579,7 +579,7 @@ class SqlLendingRepository:
         values = self._loan_values(loan, now)
         update = {name: values[name] for name in _SAVED_COLUMNS if name != "updated_at"}
         update.update(
-            state=Jsonb(values["state"]),
+            state=Json(values["state"]),
             revision=loan.revision + 1,
             updated_at=now,
             b_id=loan.loan_id,
@@ -1200,8 +1200,8 @@ def _repayment_row(record: RepaymentRecord, now: datetime) -> dict[str, Any]:
         "amount_fen": int(record.amount),
         "business_date": record.business_date,
         "status": record.status,
-        "entry_ids": Jsonb(list(record.entry_ids)),
-        "result": Jsonb(dict(record.result)),
+        "entry_ids": Json(list(record.entry_ids)),
+        "result": Json(dict(record.result)),
         "reversal_key": record.reversal_key,
         "reversal_request_hash": record.reversal_request_hash,
         "created_at": now,

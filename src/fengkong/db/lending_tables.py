@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fengkong.db.tables import JSONType, UTCDateTime, metadata
+from fengkong.db.tables import DocumentJSON, JSONType, UTCDateTime, metadata
 
 loans = sa.Table(
     "loans",
@@ -47,7 +47,7 @@ loans = sa.Table(
     sa.Column("quiet_ceiling_fen", sa.BigInteger(), nullable=True),
     sa.Column("quiet_charged_fen", sa.BigInteger(), nullable=True),
     sa.Column("outstanding_fen", sa.BigInteger(), nullable=True),
-    sa.Column("state", JSONType, nullable=False),
+    sa.Column("state", DocumentJSON, nullable=False),
     sa.Column("revision", sa.Integer(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
@@ -106,8 +106,8 @@ repayments = sa.Table(
     sa.Column("amount_fen", sa.BigInteger(), nullable=False),
     sa.Column("business_date", sa.Date(), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("entry_ids", JSONType, nullable=False),
-    sa.Column("result", JSONType, nullable=False),
+    sa.Column("entry_ids", DocumentJSON, nullable=False),
+    sa.Column("result", DocumentJSON, nullable=False),
     sa.Column("reversal_key", sa.String(200), nullable=True, unique=True),
     sa.Column("reversal_request_hash", sa.String(64), nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -125,7 +125,7 @@ credit_lines = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("limit_fen", sa.BigInteger(), nullable=False),
     sa.Column("annual_rate", sa.String(24), nullable=False),
-    sa.Column("state", JSONType, nullable=False),
+    sa.Column("state", DocumentJSON, nullable=False),
     sa.Column("revision", sa.Integer(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
