@@ -190,6 +190,7 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
         ),
         hasher=vault.blind_index,
         anomaly=AnomalyCache(settings.artifacts_dir),
+        links_in_books=not settings.redis_url,
         concurrent=(
             ThreadPoolExecutor(max_workers=4, thread_name_prefix="fraud-signals")
             if settings.fraud_lookups_at_once and (settings.redis_url or db.dialect == "postgresql")

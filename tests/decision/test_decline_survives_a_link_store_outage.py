@@ -1,5 +1,6 @@
-"""A decline is stored and answered before the link graph is told of it: a link store that is
-down at that moment costs the graph one flag, not the applicant their answer."""
+"""A decline is stored and answered before a link store of its own (Redis) is told of it: a
+link store that is down at that moment costs the graph one flag, not the applicant their
+answer."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ class MarksFail:
 def test_a_decline_is_answered_when_the_link_store_fails_to_flag_it(context: Context) -> None:
     assert context.fraud is not None
     links = MarksFail(context.fraud.links)
-    svc = replace(context.decisions, fraud=replace(context.fraud, links=links))
+    fraud = replace(context.fraud, links=links, links_in_books=False)
+    svc = replace(context.decisions, fraud=fraud)
     req = ApplicationIn.model_validate(RISKY).to_request(context.clock.business_date())
 
     decision = submit_application(req, svc)

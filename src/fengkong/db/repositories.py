@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
+from fengkong.db.fraud_tables import link_applications, link_edges
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.facts import ApplicantOnRecord, CustomerHistory
@@ -376,3 +377,30 @@ class SqlApplicantRecord:
         return ApplicantOnRecord(
             consents, CustomerHistory(int(row[0]), Fen(int(row[1]) + int(row[2])))
         )
+
+
+_FLAG_APPLICATION = (
+    link_applications.update()
+    .where(link_applications.c.application_id == sa.bindparam("me"))
+    .values(declined=sa.bindparam("declined"), defaulted=sa.bindparam("defaulted"))
+)
+_FLAG_EDGES = (
+    link_edges.update()
+    .where(link_edges.c.application_id == sa.bindparam("me"))
+    .values(flagged=sa.bindparam("flagged"))
+)
+
+
+class SqlLinkOutcomes:
+    """An application's outcome on the identity-link graph kept in this database, written with
+    the unit of work (`SqlIdentityLinks.mark_outcome` is the same update in a transaction of its
+    own). An application the graph never took (its link store was down) has no row to flag."""
+
+    def __init__(self, writes: WriteBehind) -> None:
+        self.writes = writes
+
+    def mark(self, application_id: str, *, declined: bool, defaulted: bool) -> None:
+        self.writes.update(
+            _FLAG_APPLICATION, {"me": application_id, "declined": declined, "defaulted": defaulted}
+        )
+        self.writes.update(_FLAG_EDGES, {"me": application_id, "flagged": declined or defaulted})

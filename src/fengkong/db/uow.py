@@ -14,6 +14,7 @@ from fengkong.db.lending_repository import SqlLendingRepository
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
+    SqlLinkOutcomes,
     SqlModelRepository,
     SqlPolicyBundles,
 )
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     policies: SqlPolicyRepository
     consents: SqlConsentRepository
     servicing: SqlServicingRepository
+    link_outcomes: SqlLinkOutcomes
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         self.policies = SqlPolicyRepository(self._session)
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)
+        self.link_outcomes = SqlLinkOutcomes(self._writes)
         return self
 
     def __exit__(

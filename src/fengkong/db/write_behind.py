@@ -69,6 +69,10 @@ class WriteBehind:
         nothing commits, unless it touches exactly one row."""
         self._pending.append(_Pending(statement, (values,), 1))
 
+    def update(self, statement: sa.Update, values: Mapping[str, Any]) -> None:
+        """An update of however many rows it finds, none included; held until the next flush."""
+        self._pending.append(_Pending(statement, (values,), None))
+
     def call(self, statement: sa.Select[Any], values: Mapping[str, Any]) -> None:
         """A statement run for what it does (a server function's writes), its result unread;
         held until the next flush like the rest."""

@@ -61,6 +61,10 @@ class FraudServices:
     # network lies between. Otherwise (`None`) they are asked in turn: on a database sharing the
     # machine's few cores the waits are the server's own CPU, and the threads only add handoffs.
     concurrent: Executor | None = None
+    # The link graph lives in the database that keeps the decisions (`SqlIdentityLinks` on the
+    # books' own database): a decline's flag is then written in the decision's transaction,
+    # not in one of its own after it.
+    links_in_books: bool = False
 
 
 def fraud_signals(

@@ -85,6 +85,10 @@ class PolicyBundleStore(Protocol):
     def get(self, sha256: str) -> dict[str, Any] | None: ...
 
 
+class LinkOutcomes(Protocol):
+    def mark(self, application_id: str, *, declined: bool, defaulted: bool) -> None: ...
+
+
 class DecisionUnitOfWork(UnitOfWork, Protocol):
     @property
     def applications(self) -> ApplicationRepository: ...
@@ -98,6 +102,8 @@ class DecisionUnitOfWork(UnitOfWork, Protocol):
     def consents(self) -> ConsentRepository: ...
     @property
     def policy_bundles(self) -> PolicyBundleStore: ...
+    @property
+    def link_outcomes(self) -> LinkOutcomes: ...
 
 
 class ChampionCache:
@@ -251,10 +257,16 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         _audit(uow, decision, "decision.made")
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
+        flag_after: FraudServices | None = None  # a link store of its own, told after commit
+        if svc.fraud is not None and decision.outcome == Outcome.DECLINE:
+            if svc.fraud.links_in_books:
+                uow.link_outcomes.mark(application_id, declined=True, defaulted=False)
+            else:
+                flag_after = svc.fraud
         uow.commit()
     svc.live.policies.stored.add(deciding.sha256)
-    if svc.fraud is not None and decision.outcome == Outcome.DECLINE:
-        _mark_declined(svc.fraud, application_id)
+    if flag_after is not None:
+        _mark_declined(flag_after, application_id)
     return decision
 
 
