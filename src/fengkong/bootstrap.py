@@ -15,9 +15,8 @@ from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
-from fengkong.db.live_registry import SqlLiveRegistry
+from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import upgrade
-from fengkong.db.repositories import SqlApplicantRecord
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.engine import compile_policy
@@ -58,11 +57,9 @@ class Context:
             clock=self.clock,
             vault=self.vault,
             champion=self.champion,
-            registry=self.live_registry,
+            reads=self.decision_reads,
             live=LiveCache(PolicyCache(self.policy, self.settings.price_cap)),
-            applicant=SqlApplicantRecord(self.db),
             fraud=self.fraud,
-            concurrent=None if self.fraud is None else self.fraud.concurrent,
             on_refer=self.queue_referral,
             policy_challenge=ChallengerConfig(
                 share=self.settings.policy_challenger_share,
@@ -120,8 +117,8 @@ class Context:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)
 
-    def live_registry(self) -> AbstractContextManager[SqlLiveRegistry]:
-        return SqlLiveRegistry.reading(self.db)
+    def decision_reads(self, id_number_bidx: str) -> AbstractContextManager[SqlDecisionReads]:
+        return SqlDecisionReads.of_applicant(self.db, id_number_bidx)
 
     @property
     def artifacts_dir(self) -> Path:

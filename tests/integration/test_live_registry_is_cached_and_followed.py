@@ -105,13 +105,14 @@ def test_an_unchanged_registry_costs_one_statement(
             seen.append(statement)
 
     # The registries are read through SQLAlchemy or straight through the driver: count both.
-    sent_by_driver = DriverReader.rows
+    sent_by_driver = DriverReader.rows_of
 
-    def rows(reader: DriverReader, statement: Any, values: Any = None) -> list[tuple[Any, ...]]:
-        record(None, None, str(statement.compile(dialect=reader.dialect)))
-        return sent_by_driver(reader, statement, values)
+    def rows_of(reader: DriverReader, *queries: Any) -> list[list[tuple[Any, ...]]]:
+        for statement, _ in queries:
+            record(None, None, str(statement.compile(dialect=reader.dialect)))
+        return sent_by_driver(reader, *queries)
 
-    monkeypatch.setattr(DriverReader, "rows", rows)
+    monkeypatch.setattr(DriverReader, "rows_of", rows_of)
     sa.event.listen(context.db.engine, "before_cursor_execute", record)
     try:
         decided = _decide(context)
@@ -120,3 +121,23 @@ def test_an_unchanged_registry_costs_one_statement(
     assert decided.policy_version == "demo-german-v2"
     assert len(seen) == 1
     assert "document" not in seen[0]
+
+
+def test_the_live_roles_and_the_applicant_are_read_in_one_exchange(
+    context: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _decide(context)
+    exchanges: list[str] = []
+    sent_by_driver = DriverReader.rows_of
+
+    def rows_of(reader: DriverReader, *queries: Any) -> list[list[tuple[Any, ...]]]:
+        exchanges.append(" ".join(str(q.compile(dialect=reader.dialect)) for q, _ in queries))
+        return sent_by_driver(reader, *queries)
+
+    monkeypatch.setattr(DriverReader, "rows_of", rows_of)
+    _decide(context)
+    reading_the_registry = [e for e in exchanges if "policy_versions" in e]
+    assert len(reading_the_registry) == 1
+    assert "FROM consents" in reading_the_registry[0]  # the applicant's consents
+    assert "FROM decisions" in reading_the_registry[0]  # and history, in the same exchange
+    assert len(exchanges) == 1

@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     )
     fraud_lookups_at_once: bool = Field(
         default=False,
-        description="Ask velocity, lists, links and the applicant's record at once, each on its "
-        "own connection and thread, when they are servers (PostgreSQL, Redis): worth it when "
+        description="Ask velocity, lists and links at once, each on its own connection and "
+        "thread, when they are servers (PostgreSQL, Redis): worth it when "
         "they sit across a network; with the database on the same few cores the threads cost "
         "more CPU than the overlap saves (docs/performance.md).",
     )

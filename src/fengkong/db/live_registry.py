@@ -1,11 +1,12 @@
 """The registries' live roles, read before a decision's own transaction: one statement names them
-all, sent through the driver (`driver_reads`), and documents or model rows are read only for what
-the caller has not seen yet."""
+all, sent through the driver (`driver_reads`) in one exchange with the applicant's record, and
+documents or model rows are read only for what the caller has not seen yet."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -13,8 +14,9 @@ from fengkong.db.database import Database
 from fengkong.db.decision_repository import policy_from_row
 from fengkong.db.decision_tables import policy_versions
 from fengkong.db.driver_reads import DriverReader, standalone_reads
-from fengkong.db.repositories import model_from_row
+from fengkong.db.repositories import applicant_from, applicant_queries, model_from_row
 from fengkong.db.tables import model_versions
+from fengkong.decision.facts import ApplicantOnRecord
 from fengkong.decision.live import MODEL, POLICY, LiveEntry
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
 from fengkong.scoring.registry import ModelStatus, ModelVersion
@@ -38,14 +40,8 @@ class SqlLiveRegistry:
     def __init__(self, reads: DriverReader) -> None:
         self.reads = reads
 
-    @classmethod
-    @contextmanager
-    def reading(cls, db: Database) -> Iterator[SqlLiveRegistry]:
-        with standalone_reads(db) as reads:
-            yield cls(reads)
-
     def live(self) -> frozenset[LiveEntry]:
-        return frozenset(LiveEntry(*row) for row in self.reads.rows(_LIVE))
+        return _entries(self.reads.rows(_LIVE))
 
     def policy(self, version: str) -> PolicyVersion | None:
         rows = self.reads.mappings(_POLICY, {"version": version})
@@ -54,3 +50,29 @@ class SqlLiveRegistry:
     def model(self, version: str) -> ModelVersion | None:
         rows = self.reads.mappings(_MODEL, {"version": version})
         return model_from_row(rows[0]) if rows else None
+
+
+class SqlDecisionReads(SqlLiveRegistry):
+    """What a decision reads before it writes: the live roles and the applicant on record, in
+    one exchange (one pipeline on PostgreSQL)."""
+
+    def __init__(
+        self, reads: DriverReader, entries: frozenset[LiveEntry], applicant: ApplicantOnRecord
+    ) -> None:
+        super().__init__(reads)
+        self._entries = entries
+        self.applicant = applicant
+
+    @classmethod
+    @contextmanager
+    def of_applicant(cls, db: Database, id_number_bidx: str) -> Iterator[SqlDecisionReads]:
+        with standalone_reads(db) as reads:
+            live, consents, history = reads.rows_of((_LIVE, {}), *applicant_queries(id_number_bidx))
+            yield cls(reads, _entries(live), applicant_from(reads, consents, history))
+
+    def live(self) -> frozenset[LiveEntry]:
+        return self._entries
+
+
+def _entries(rows: list[tuple[Any, ...]]) -> frozenset[LiveEntry]:
+    return frozenset(LiveEntry(*row) for row in rows)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
-from fengkong.db.database import Database
+from fengkong.db.driver_reads import DriverReader, Query
 from fengkong.db.fraud_tables import link_applications, link_edges
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
@@ -357,26 +357,25 @@ class SqlPolicyBundles:
         return None if row is None else dict(row[0])
 
 
-class SqlApplicantRecord:
-    """What the books hold of an applicant before a decision: consents on record and history,
-    read outside any transaction through the driver (two statements in one exchange, no BEGIN,
-    no write lock)."""
+def applicant_queries(id_number_bidx: str) -> tuple[Query, Query]:
+    """What the books hold of an applicant before a decision: consents on record and history.
+    Two statements a driver reader sends in one exchange (`applicant_from` reads their rows)."""
+    from fengkong.onboarding.consent import FOR_SUBJECT
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    return (FOR_SUBJECT, {"subject": id_number_bidx}), (_history(), {"bidx": id_number_bidx})
 
-    def __call__(self, id_number_bidx: str) -> ApplicantOnRecord:
-        from fengkong.db.driver_reads import standalone_reads
-        from fengkong.onboarding.consent import FOR_SUBJECT, consent_from_row
 
-        with standalone_reads(self.db) as reads:
-            found, (row,) = reads.rows_of(
-                (FOR_SUBJECT, {"subject": id_number_bidx}), (_history(), {"bidx": id_number_bidx})
-            )
-            consents = tuple(consent_from_row(r) for r in reads.mapped(FOR_SUBJECT, found))
-        return ApplicantOnRecord(
-            consents, CustomerHistory(int(row[0]), Fen(int(row[1]) + int(row[2])))
-        )
+def applicant_from(
+    reads: DriverReader, consents: list[tuple[Any, ...]], history: list[tuple[Any, ...]]
+) -> ApplicantOnRecord:
+    """The applicant on record from the rows of `applicant_queries`, in order."""
+    from fengkong.onboarding.consent import FOR_SUBJECT, consent_from_row
+
+    ((count, booked, unbooked),) = history
+    return ApplicantOnRecord(
+        tuple(consent_from_row(r) for r in reads.mapped(FOR_SUBJECT, consents)),
+        CustomerHistory(int(count), Fen(int(booked) + int(unbooked))),
+    )
 
 
 _FLAG_APPLICATION = (

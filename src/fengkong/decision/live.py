@@ -11,6 +11,7 @@ from typing import Protocol
 
 from fengkong.core.errors import IntegrityBroken
 from fengkong.decision.bundle import ActivePolicy, PolicyCache
+from fengkong.decision.facts import ApplicantOnRecord
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
@@ -34,6 +35,14 @@ class LiveRegistry(Protocol):
     def live(self) -> frozenset[LiveEntry]: ...
     def policy(self, version: str) -> PolicyVersion | None: ...
     def model(self, version: str) -> ModelVersion | None: ...
+
+
+class DecisionReads(LiveRegistry, Protocol):
+    """The registries as a decision reads them, with the applicant on record read in the same
+    exchange: the decision's own transaction then only writes."""
+
+    @property
+    def applicant(self) -> ApplicantOnRecord: ...
 
 
 @dataclass(frozen=True, slots=True)

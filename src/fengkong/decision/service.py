@@ -4,7 +4,6 @@ application and decision in one transaction, with the exact inputs and versions 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -29,13 +28,12 @@ from fengkong.core.uow import UnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle
 from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
 from fengkong.decision.facts import (
-    ApplicantOnRecord,
     facts_from_json,
     facts_to_json,
     policy_facts,
 )
 from fengkong.decision.fraud_stage import FraudServices, fraud_signals
-from fengkong.decision.live import Live, LiveCache, LiveRegistry
+from fengkong.decision.live import DecisionReads, Live, LiveCache
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.pricing import Offer
 from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-exported
@@ -143,19 +141,18 @@ class DecisionServices:
     clock: Clock
     vault: PersonalDataVault
     champion: ChampionCache
-    registry: Callable[[], AbstractContextManager[LiveRegistry]]  # read before the transaction
-    live: LiveCache  # the registries' last answer; the configured policy decides until one
-    # The applicant's consents and history on record, read before the decision's transaction:
-    # the exposure counts what is committed when the application arrives (two applications of
-    # one person decided at the same instant do not see each other, as under PostgreSQL's read
+    # The registries' live roles and the applicant's consents and history on record (by the ID
+    # number's blind index), read in one exchange before the decision's transaction: the
+    # exposure counts what is committed when the application arrives (two applications of one
+    # person decided at the same instant do not see each other, as under PostgreSQL's read
     # committed they never did).
-    applicant: Callable[[str], ApplicantOnRecord]
+    reads: Callable[[str], AbstractContextManager[DecisionReads]]
+    live: LiveCache  # the registries' last answer; the configured policy decides until one
     fraud: FraudServices | None = None
     # share and mode of the model challenge; the challenger itself is the registry's
     model_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
     on_refer: Callable[[Any, DecisionRecord, int | None], None] | None = None
     policy_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
-    concurrent: Executor | None = None  # where reads run beside the fraud signals
 
 
 def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months: int) -> None:
@@ -179,30 +176,23 @@ def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months
 
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
     application_id = new_id("app", svc.clock)
-    with svc.registry() as registry:
-        live = svc.live.current(registry)
+    now = svc.clock.now()
+    sealed = seal(application_id, now, req, svc.vault)
+    with svc.reads(sealed.id_number_bidx) as reads:
+        live = svc.live.current(reads)
+        applicant = reads.applicant
     deciding, shadow_policy = _policies_for(application_id, live, svc)
     policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
     model, shadow = _models_for(application_id, live, svc)
-    now = svc.clock.now()
     as_of = svc.clock.business_date()
     inputs = model_inputs(req, svc.clock)
     features = APPLICATION_FEATURES.compute_online(inputs)
-    sealed = seal(application_id, now, req, svc.vault)
-    # Read before the transaction, beside the fraud signals where the stores are servers: the
-    # decision's own transaction then only writes.
-    on_record = (
-        svc.concurrent.submit(svc.applicant, sealed.id_number_bidx)
-        if svc.concurrent is not None
-        else None
-    )
     signals = (
         fraud_signals(svc.fraud, application_id, req, now, as_of)
         if svc.fraud is not None
         else Signals({}, ())
     )
-    applicant = svc.applicant(sealed.id_number_bidx) if on_record is None else on_record.result()
     given = _consents_given(sealed.id_number_bidx, req, now, svc.clock)
     result = model.score(features)
     if svc.fraud is not None and svc.fraud.anomaly is not None:
