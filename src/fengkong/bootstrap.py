@@ -15,6 +15,7 @@ from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
+from fengkong.db.driver_reads import Query
 from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
@@ -117,8 +118,10 @@ class Context:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)
 
-    def decision_reads(self, id_number_bidx: str) -> AbstractContextManager[SqlDecisionReads]:
-        return SqlDecisionReads.of_applicant(self.db, id_number_bidx)
+    def decision_reads(
+        self, id_number_bidx: str, list_lookup: Query | None
+    ) -> AbstractContextManager[SqlDecisionReads]:
+        return SqlDecisionReads.of_application(self.db, id_number_bidx, list_lookup)
 
     @property
     def artifacts_dir(self) -> Path:

@@ -123,7 +123,7 @@ def test_an_unchanged_registry_costs_one_statement(
     assert "document" not in seen[0]
 
 
-def test_the_live_roles_and_the_applicant_are_read_in_one_exchange(
+def test_the_live_roles_applicant_and_lists_are_read_in_one_exchange(
     context: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _decide(context)
@@ -140,4 +140,5 @@ def test_the_live_roles_and_the_applicant_are_read_in_one_exchange(
     assert len(reading_the_registry) == 1
     assert "FROM consents" in reading_the_registry[0]  # the applicant's consents
     assert "FROM decisions" in reading_the_registry[0]  # and history, in the same exchange
+    assert "FROM fraud_list_entries" in reading_the_registry[0]  # and the list look-up
     assert len(exchanges) == 1

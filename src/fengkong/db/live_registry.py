@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import policy_from_row
 from fengkong.db.decision_tables import policy_versions
-from fengkong.db.driver_reads import DriverReader, standalone_reads
+from fengkong.db.driver_reads import DriverReader, Query, standalone_reads
 from fengkong.db.repositories import applicant_from, applicant_queries, model_from_row
 from fengkong.db.tables import model_versions
 from fengkong.decision.facts import ApplicantOnRecord
 from fengkong.decision.live import MODEL, POLICY, LiveEntry
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
+from fengkong.fraud.lists import ListHit, hits_of
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
 _p, _m = policy_versions.c, model_versions.c
@@ -53,22 +54,34 @@ class SqlLiveRegistry:
 
 
 class SqlDecisionReads(SqlLiveRegistry):
-    """What a decision reads before it writes: the live roles and the applicant on record, in
-    one exchange (one pipeline on PostgreSQL)."""
+    """What a decision reads before it writes: the live roles, the applicant on record and the
+    list entries on the application's keys, in one exchange (one pipeline on PostgreSQL)."""
 
     def __init__(
-        self, reads: DriverReader, entries: frozenset[LiveEntry], applicant: ApplicantOnRecord
+        self,
+        reads: DriverReader,
+        entries: frozenset[LiveEntry],
+        applicant: ApplicantOnRecord,
+        list_hits: tuple[ListHit, ...],
     ) -> None:
         super().__init__(reads)
         self._entries = entries
         self.applicant = applicant
+        self.list_hits = list_hits
 
     @classmethod
     @contextmanager
-    def of_applicant(cls, db: Database, id_number_bidx: str) -> Iterator[SqlDecisionReads]:
+    def of_application(
+        cls, db: Database, id_number_bidx: str, list_lookup: Query | None
+    ) -> Iterator[SqlDecisionReads]:
+        """`list_lookup` (`fraud.lists.lookup_query`): None when the application has no key."""
+        queries = [(_LIVE, {}), *applicant_queries(id_number_bidx)]
         with standalone_reads(db) as reads:
-            live, consents, history = reads.rows_of((_LIVE, {}), *applicant_queries(id_number_bidx))
-            yield cls(reads, _entries(live), applicant_from(reads, consents, history))
+            live, consents, history, *listed = reads.rows_of(
+                *queries, *([] if list_lookup is None else [list_lookup])
+            )
+            applicant = applicant_from(reads, consents, history)
+            yield cls(reads, _entries(live), applicant, hits_of(listed[0]) if listed else ())
 
     def live(self) -> frozenset[LiveEntry]:
         return self._entries

@@ -15,7 +15,7 @@ from fengkong.fraud.anomaly import LoadedAnomaly, load_anomaly
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.links import IdentityLinks, LinkApplication
 from fengkong.fraud.links_redis import LinksUnavailable
-from fengkong.fraud.lists import SqlFraudLists
+from fengkong.fraud.lists import ListHit, SqlFraudLists
 from fengkong.fraud.signals import (
     DEFAULT_THRESHOLDS,
     FraudThresholds,
@@ -76,8 +76,16 @@ def fraud_signals(
 ) -> Signals:
     """Every fraud signal of one application. Each store commits on its own: the counts must
     include this application even if the decision that follows fails."""
+    return signals_of(fraud, fraud_event(application_id, req, now, as_of), now)
+
+
+def fraud_event(
+    application_id: str, req: ApplicationRequest, now: datetime, as_of: date
+) -> VelocityEvent:
+    """The application as the fraud stores see it: its keys, canonical (an invalid one is a
+    field error)."""
     a = req.applicant
-    event = velocity_event(
+    return velocity_event(
         application_id,
         now,
         req.amount,
@@ -89,20 +97,30 @@ def fraud_signals(
         bank_card=a.bank_card,
         employer=a.employer,
     )
-    return signals_of(fraud, event, now)
 
 
-def signals_of(fraud: FraudServices, event: VelocityEvent, now: datetime) -> Signals:
+def signals_of(
+    fraud: FraudServices,
+    event: VelocityEvent,
+    now: datetime,
+    list_hits: tuple[ListHit, ...] | None = None,
+) -> Signals:
     """The signals of one velocity event (the application under its id): velocity, lists and
-    links, asked in turn or at once as `fraud.concurrent` says."""
+    links, asked in turn or at once as `fraud.concurrent` says. `list_hits`, when the caller
+    has looked the keys up already (a decision does, with its other reads), are not asked for
+    again."""
     hashed = event.hashed(fraud.hasher)
     link = LinkApplication(event.event_id, now, hashed)
+
+    def lists() -> Signals:
+        return _lists(fraud, hashed, now) if list_hits is None else list_signals(list_hits)
+
     if fraud.concurrent is None:
-        return _velocity(fraud, event) + _lists(fraud, hashed, now) + _links(fraud, link)
+        return _velocity(fraud, event) + lists() + _links(fraud, link)
     velocity = fraud.concurrent.submit(_velocity, fraud, event)
-    lists = fraud.concurrent.submit(_lists, fraud, hashed, now)
+    listed = fraud.concurrent.submit(lists)
     links = _links(fraud, link)
-    return velocity.result() + lists.result() + links
+    return velocity.result() + listed.result() + links
 
 
 def _velocity(fraud: FraudServices, event: VelocityEvent) -> Signals:

@@ -13,6 +13,7 @@ from fengkong.core.errors import IntegrityBroken
 from fengkong.decision.bundle import ActivePolicy, PolicyCache
 from fengkong.decision.facts import ApplicantOnRecord
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
+from fengkong.fraud.lists import ListHit
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
 POLICY = "policy"
@@ -38,11 +39,14 @@ class LiveRegistry(Protocol):
 
 
 class DecisionReads(LiveRegistry, Protocol):
-    """The registries as a decision reads them, with the applicant on record read in the same
-    exchange: the decision's own transaction then only writes."""
+    """The registries as a decision reads them, with the applicant on record and the list
+    entries on the application's keys read in the same exchange: the decision's own
+    transaction then only writes."""
 
     @property
     def applicant(self) -> ApplicantOnRecord: ...
+    @property
+    def list_hits(self) -> tuple[ListHit, ...]: ...
 
 
 @dataclass(frozen=True, slots=True)

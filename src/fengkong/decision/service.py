@@ -32,7 +32,7 @@ from fengkong.decision.facts import (
     facts_to_json,
     policy_facts,
 )
-from fengkong.decision.fraud_stage import FraudServices, fraud_signals
+from fengkong.decision.fraud_stage import FraudServices, fraud_event, signals_of
 from fengkong.decision.live import DecisionReads, Live, LiveCache
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.pricing import Offer
@@ -40,6 +40,7 @@ from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-expo
 from fengkong.decision.routing import ChallengerConfig, route
 from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME
+from fengkong.fraud.lists import ListLookup, lookup_query
 from fengkong.fraud.signals import Signals
 from fengkong.onboarding.application import (
     ApplicationRequest,
@@ -141,12 +142,13 @@ class DecisionServices:
     clock: Clock
     vault: PersonalDataVault
     champion: ChampionCache
-    # The registries' live roles and the applicant's consents and history on record (by the ID
-    # number's blind index), read in one exchange before the decision's transaction: the
+    # The registries' live roles, the applicant's consents and history on record (by the ID
+    # number's blind index) and the list entries on the application's keys (the look-up of
+    # `fraud.lists.lookup_query`), read in one exchange before the decision's transaction: the
     # exposure counts what is committed when the application arrives (two applications of one
     # person decided at the same instant do not see each other, as under PostgreSQL's read
     # committed they never did).
-    reads: Callable[[str], AbstractContextManager[DecisionReads]]
+    reads: Callable[[str, ListLookup | None], AbstractContextManager[DecisionReads]]
     live: LiveCache  # the registries' last answer; the configured policy decides until one
     fraud: FraudServices | None = None
     # share and mode of the model challenge; the challenger itself is the registry's
@@ -177,21 +179,26 @@ def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
     application_id = new_id("app", svc.clock)
     now = svc.clock.now()
+    as_of = svc.clock.business_date()
     sealed = seal(application_id, now, req, svc.vault)
-    with svc.reads(sealed.id_number_bidx) as reads:
+    fraud = svc.fraud
+    event = None if fraud is None else fraud_event(application_id, req, now, as_of)
+    list_lookup = None
+    if fraud is not None and event is not None:
+        list_lookup = lookup_query(event.hashed(fraud.hasher), now)
+    with svc.reads(sealed.id_number_bidx, list_lookup) as reads:
         live = svc.live.current(reads)
-        applicant = reads.applicant
+        applicant, list_hits = reads.applicant, reads.list_hits
     deciding, shadow_policy = _policies_for(application_id, live, svc)
     policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
     model, shadow = _models_for(application_id, live, svc)
-    as_of = svc.clock.business_date()
     inputs = model_inputs(req, svc.clock)
     features = APPLICATION_FEATURES.compute_online(inputs)
     signals = (
-        fraud_signals(svc.fraud, application_id, req, now, as_of)
-        if svc.fraud is not None
-        else Signals({}, ())
+        Signals({}, ())
+        if fraud is None or event is None
+        else signals_of(fraud, event, now, list_hits)
     )
     given = _consents_given(sealed.id_number_bidx, req, now, svc.clock)
     result = model.score(features)

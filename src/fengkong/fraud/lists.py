@@ -9,6 +9,7 @@ transaction, returning a report of each rejected row and why it was rejected.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,9 +22,8 @@ import sqlalchemy as sa
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
-from fengkong.db.driver_reads import standalone_reads
+from fengkong.db.driver_reads import Query, standalone_reads
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, hash_keys, key_hash
 
@@ -195,12 +195,44 @@ def parse_list_csv(
     return tuple(good), tuple(bad)
 
 
-_LOOKUP_POSTGRES = """
-select e.id, e.list, e.key_type, e.reason, e.source, e.expires_at
-from unnest(%(types)s::text[], %(hashes)s::text[]) as m(key_type, key_hash)
-join fraud_list_entries e on e.key_type = m.key_type and e.key_hash = m.key_hash
-where e.removed_at is null and (e.expires_at is null or e.expires_at > %(at)s)
-order by e.list, e.key_type, e.id"""
+@functools.lru_cache(maxsize=16)
+def _lookup(keys: int) -> sa.Select[Any]:
+    """Active entries on any of `keys` (key type, hash) pairs: one index probe per pair."""
+    e = fraud_list_entries.c
+    on_a_key = sa.or_(
+        *(
+            sa.and_(e.key_type == sa.bindparam(f"t{i}"), e.key_hash == sa.bindparam(f"h{i}"))
+            for i in range(keys)
+        )
+    )
+    return (
+        sa.select(e.id, e.list, e.key_type, e.reason, e.source, e.expires_at)
+        .where(on_a_key, e.removed_at.is_(None))
+        .where(sa.or_(e.expires_at.is_(None), e.expires_at > sa.bindparam("at")))
+        .order_by(e.list, e.key_type, e.id)
+    )
+
+
+ListLookup = Query
+"""A list look-up as a driver reader sends it (`lookup_query`)."""
+
+
+def lookup_query(hashed: tuple[tuple[KeyType, str | None], ...], at: datetime) -> ListLookup | None:
+    """The look-up of the active entries on any of the hashed keys at `at`, for a driver reader
+    (`hits_of` reads its rows); None when no key is known. A decision sends it in the exchange
+    that reads the registries and the applicant (`db.live_registry.SqlDecisionReads`)."""
+    known = [(kt, h) for kt, h in hashed if h is not None]
+    if not known:
+        return None
+    values: dict[str, Any] = {"at": at}
+    for i, (kt, h) in enumerate(known):
+        values[f"t{i}"], values[f"h{i}"] = kt.value, h
+    return _lookup(len(known)), values
+
+
+def hits_of(rows: Iterable[Sequence[Any]]) -> tuple[ListHit, ...]:
+    """The hits in the rows of a `lookup_query`, as a driver reader types them."""
+    return _hits(rows, lambda expires: expires)
 
 
 def _entry(row: Any) -> ListEntry:
@@ -291,36 +323,16 @@ class SqlFraudLists:
     def lookup_hashed(
         self, hashed: tuple[tuple[KeyType, str | None], ...], at: datetime | None = None
     ) -> tuple[ListHit, ...]:
-        known = [(kt, h) for kt, h in hashed if h is not None]
-        if not known:
+        # Through the driver, outside any transaction: one round trip on PostgreSQL, no write
+        # lock on SQLite. The lists stay in the database even with Redis: a copy there could miss
+        # a new black-list entry unless each look-up asked the database whether it is current,
+        # a round trip as well.
+        query = lookup_query(hashed, at or self.clock.now())
+        if query is None:
             return ()
-        at = at or self.clock.now()
-        if self.db.dialect == "postgresql":
-            return self._lookup_postgres(known, at)
-        with sqlite_driver.reading(self.db.engine) as conn:
-            rows = conn.execute(
-                "select id, list, key_type, reason, source, expires_at from fraud_list_entries"
-                f" where {sqlite_driver.any_key(len(known))} and removed_at is null"
-                " and (expires_at is null or expires_at > ?) order by list, key_type, id",
-                [*(v for kt, h in known for v in (kt.value, h)), sqlite_driver.utc_text(at)],
-            ).fetchall()
-        return _hits(rows, sqlite_driver.from_utc_text)
-
-    def _lookup_postgres(
-        self, known: list[tuple[KeyType, str]], at: datetime
-    ) -> tuple[ListHit, ...]:
-        # One index probe per key on (key_type, key_hash), the statement sent as it is, on the
-        # driver: the list look-up runs for every application. One statement sees one snapshot,
-        # so it runs in autocommit: no BEGIN before it and no ROLLBACK after, one round trip
-        # instead of three. The lists stay here even with Redis: a copy there could miss a new
-        # black-list entry unless each look-up asked the database whether it is current, a round
-        # trip as well.
         with standalone_reads(self.db) as reads:
-            rows = reads.driver_rows(
-                _LOOKUP_POSTGRES,
-                {"types": [kt.value for kt, _ in known], "hashes": [h for _, h in known], "at": at},
-            )
-        return _hits(rows, lambda expires: expires.astimezone(UTC))
+            (rows,) = reads.rows_of(query)
+        return hits_of(rows)
 
     def import_csv(self, text: str, added_by: str) -> ImportReport:
         """Import a CSV with columns `list,key_type,value,reason,source,expires_at`.
