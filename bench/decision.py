@@ -114,10 +114,11 @@ def run() -> Section:
         title="A whole decision, in process",
         command="python -m bench decision",
         lines=[
-            f"{CALLS} applications after 50 warm-up: validation, the registry check (one "
-            "statement), vault encryption, features, velocity/lists/links, scorecard, compiled "
-            "policy with offer and price-cap check, and the decision's transaction (consent, "
-            "application, decision, audit records; the policy bundle once per version). On "
+            f"{CALLS} applications after 50 warm-up: validation, vault encryption, one read "
+            "exchange (the registries' live roles, the applicant's record, the list look-up), "
+            "features, velocity and links, scorecard, compiled policy with offer and price-cap "
+            "check, and the decision's transaction (consent, application, decision, audit "
+            "records, a decline's flag on the link graph; the policy bundle once per version). On "
             "PostgreSQL that commit waits for its WAL flush; SQLite runs WAL with "
             "synchronous=NORMAL. The third row keeps the books on PostgreSQL and the velocity "
             "counters and identity links on Redis (`FENGKONG_REDIS_URL`, a private "
