@@ -99,8 +99,8 @@ def _cpu_note(samples: list[float], cpu: CpuSplit) -> str:
         f"(Python, psycopg and SQLAlchemy) and {cpu.server_ms:.1f} "
         f"ms in the server, {total:.1f} ms in all against a mean wall time of {mean_ms:.1f} ms "
         f"on {cores} cores: the decision is bound by CPU, not by waiting on the server, so "
-        "overlapping more round trips cannot bring it under the goal; fewer statements and "
-        "less Python per statement can."
+        "fewer exchanges and less Python per statement shorten it, where overlapping round "
+        "trips would not."
     )
 
 

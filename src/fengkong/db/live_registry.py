@@ -1,6 +1,6 @@
 """The registries' live roles, read before a decision's own transaction: one statement names them
-all, sent through the driver (`driver_reads`) in one exchange with the applicant's record, and
-documents or model rows are read only for what the caller has not seen yet."""
+all, sent through the driver (`driver_reads`) in one exchange with the applicant's record and the
+list look-up, and documents or model rows are read only for what the caller has not seen yet."""
 
 from __future__ import annotations
 

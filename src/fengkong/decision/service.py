@@ -42,6 +42,7 @@ from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME
 from fengkong.fraud.lists import ListLookup, lookup_query
 from fengkong.fraud.signals import Signals
+from fengkong.fraud.velocity import VelocityEvent
 from fengkong.onboarding.application import (
     ApplicationRequest,
     PersonalDataVault,
@@ -182,9 +183,10 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     as_of = svc.clock.business_date()
     sealed = seal(application_id, now, req, svc.vault)
     fraud = svc.fraud
-    event = None if fraud is None else fraud_event(application_id, req, now, as_of)
-    list_lookup = None
-    if fraud is not None and event is not None:
+    event: VelocityEvent | None = None
+    list_lookup: ListLookup | None = None
+    if fraud is not None:
+        event = fraud_event(application_id, req, now, as_of)
         list_lookup = lookup_query(event.hashed(fraud.hasher), now)
     with svc.reads(sealed.id_number_bidx, list_lookup) as reads:
         live = svc.live.current(reads)

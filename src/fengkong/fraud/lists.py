@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -232,7 +232,10 @@ def lookup_query(hashed: tuple[tuple[KeyType, str | None], ...], at: datetime) -
 
 def hits_of(rows: Iterable[Sequence[Any]]) -> tuple[ListHit, ...]:
     """The hits in the rows of a `lookup_query`, as a driver reader types them."""
-    return _hits(rows, lambda expires: expires)
+    return tuple(
+        ListHit(ListKind(kind), KeyType(key_type), entry_id, reason, source, expires)
+        for entry_id, kind, key_type, reason, source, expires in rows
+    )
 
 
 def _entry(row: Any) -> ListEntry:
@@ -362,19 +365,3 @@ class SqlFraudLists:
             for r in rows
         )
         return ImportReport(accepted, bad)
-
-
-def _hits(rows: Iterable[Sequence[Any]], expiry: Callable[[Any], datetime]) -> tuple[ListHit, ...]:
-    """Hits from `(id, list, key_type, reason, source, expires_at)` rows; `expiry` reads the
-    driver's form of `expires_at`."""
-    return tuple(
-        ListHit(
-            ListKind(kind),
-            KeyType(key_type),
-            entry_id,
-            reason,
-            source,
-            None if expires is None else expiry(expires),
-        )
-        for entry_id, kind, key_type, reason, source, expires in rows
-    )
