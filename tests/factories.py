@@ -55,6 +55,19 @@ def body(**changes: Any) -> dict[str, Any]:
     return result
 
 
+def risky_body() -> dict[str, Any]:
+    """An application the demo policy declines: a large, long loan on a weak profile."""
+    return body(
+        amount="15000.00",
+        term_months=60,
+        profile={
+            "status_of_existing_checking_account": "... < 0 DM",
+            "credit_history": "no credits taken/ all credits paid back duly",
+            "savings_account_and_bonds": "... < 100 DM",
+        },
+    )
+
+
 def queue_referral(
     uow: SqlUnitOfWork, clock: Clock, config: ReviewConfig, amount_fen: int = 500_000
 ) -> ReviewItem:

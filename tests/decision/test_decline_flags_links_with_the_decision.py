@@ -8,22 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from factories import body
+from factories import risky_body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.service import submit_application
 from fengkong.fraud.links_redis import LinksUnavailable
 
-RISKY = body(
-    amount="15000.00",
-    term_months=60,
-    profile={
-        "status_of_existing_checking_account": "... < 0 DM",
-        "credit_history": "no credits taken/ all credits paid back duly",
-        "savings_account_and_bonds": "... < 100 DM",
-    },
-)
+RISKY = risky_body()
 
 
 class Watched:

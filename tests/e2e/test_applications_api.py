@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from factories import body
+from factories import body, risky_body
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 
@@ -50,18 +50,7 @@ def test_submit_then_read_back(client: TestClient, context: Context) -> None:
 
 def test_a_risky_profile_scores_lower(client: TestClient) -> None:
     safe = client.post("/v1/applications", json=body()).json()
-    risky = client.post(
-        "/v1/applications",
-        json=body(
-            amount="15000.00",
-            term_months=60,
-            profile={
-                "status_of_existing_checking_account": "... < 0 DM",
-                "credit_history": "no credits taken/ all credits paid back duly",
-                "savings_account_and_bonds": "... < 100 DM",
-            },
-        ),
-    ).json()
+    risky = client.post("/v1/applications", json=risky_body()).json()
     assert risky["score"] < safe["score"]
     assert risky["outcome"] == "decline"
     assert risky["reasons"][0]["code"] == "POL_SCORE_BELOW_CUTOFF"
