@@ -11,6 +11,7 @@ to ordinary ideographs, and the many look-alikes of the name separator `·`.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Mapping
 from enum import StrEnum
@@ -151,8 +152,20 @@ def normalize_address(raw: str) -> str:
 
 
 def _ascii_compact(raw: str, drop: frozenset[str] = _DASHES) -> str:
+    if raw.isascii():  # as most input is: NFKC leaves it as it is, and one table does the rest
+        return raw.translate(_ascii_removed(drop))
     text = unicodedata.normalize("NFKC", raw)
     return "".join(ch for ch in text if not ch.isspace() and ch not in drop and ch.isprintable())
+
+
+@functools.cache
+def _ascii_removed(drop: frozenset[str]) -> dict[int, None]:
+    """The ASCII characters `_ascii_compact` removes, as a `str.translate` table."""
+    return {
+        c: None
+        for c in range(128)
+        if chr(c).isspace() or chr(c) in drop or not chr(c).isprintable()
+    }
 
 
 def normalize_resident_id(raw: str) -> str:
