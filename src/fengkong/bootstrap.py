@@ -15,7 +15,6 @@ from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
-from fengkong.db.driver_reads import Query
 from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
@@ -29,7 +28,7 @@ from fengkong.decision.review import ReviewConfig, enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.service import ChampionCache, DecisionServices
 from fengkong.fraud.links_factory import identity_links
-from fengkong.fraud.lists import SqlFraudLists
+from fengkong.fraud.lists import ListLookup, SqlFraudLists
 from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
@@ -119,7 +118,7 @@ class Context:
         return SqlUnitOfWork(self.db)
 
     def decision_reads(
-        self, id_number_bidx: str, list_lookup: Query | None
+        self, id_number_bidx: str, list_lookup: ListLookup | None
     ) -> AbstractContextManager[SqlDecisionReads]:
         return SqlDecisionReads.of_application(self.db, id_number_bidx, list_lookup)
 
