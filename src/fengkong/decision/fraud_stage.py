@@ -104,12 +104,14 @@ def signals_of(
     event: VelocityEvent,
     now: datetime,
     list_hits: tuple[ListHit, ...] | None = None,
+    hashed: tuple[tuple[KeyType, str | None], ...] | None = None,
 ) -> Signals:
     """The signals of one velocity event (the application under its id): velocity, lists and
     links, asked in turn or at once as `fraud.concurrent` says. `list_hits`, when the caller
     has looked the keys up already (a decision does, with its other reads), are not asked for
-    again."""
-    hashed = event.hashed(fraud.hasher)
+    again; nor are the keys hashed again when the caller passes their `hashed` form."""
+    if hashed is None:
+        hashed = event.hashed(fraud.hasher)
     link = LinkApplication(event.event_id, now, hashed)
 
     def lists() -> Signals:

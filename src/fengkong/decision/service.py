@@ -40,6 +40,7 @@ from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-expo
 from fengkong.decision.routing import ChallengerConfig, route
 from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME
+from fengkong.fraud.keys import KeyType
 from fengkong.fraud.lists import ListLookup, lookup_query
 from fengkong.fraud.signals import Signals
 from fengkong.fraud.velocity import VelocityEvent
@@ -184,10 +185,12 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     sealed = seal(application_id, now, req, svc.vault)
     fraud = svc.fraud
     event: VelocityEvent | None = None
+    hashed: tuple[tuple[KeyType, str | None], ...] = ()
     list_lookup: ListLookup | None = None
     if fraud is not None:
         event = fraud_event(application_id, req, now, as_of)
-        list_lookup = lookup_query(event.hashed(fraud.hasher), now)
+        hashed = event.hashed(fraud.hasher)
+        list_lookup = lookup_query(hashed, now)
     with svc.reads(sealed.id_number_bidx, list_lookup) as reads:
         live = svc.live.current(reads)
         applicant, list_hits = reads.applicant, reads.list_hits
@@ -200,7 +203,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     signals = (
         Signals({}, ())
         if fraud is None or event is None
-        else signals_of(fraud, event, now, list_hits)
+        else signals_of(fraud, event, now, list_hits, hashed)
     )
     given = _consents_given(sealed.id_number_bidx, req, now, svc.clock)
     result = model.score(features)
