@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
 from fengkong.db.driver_reads import DriverReader, Query
-from fengkong.db.fraud_tables import link_applications, link_edges
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.facts import ApplicantOnRecord, CustomerHistory
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
+from fengkong.fraud.links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
 from fengkong.onboarding.application import StoredApplication
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
@@ -378,18 +378,6 @@ def applicant_from(
     )
 
 
-_FLAG_APPLICATION = (
-    link_applications.update()
-    .where(link_applications.c.application_id == sa.bindparam("me"))
-    .values(declined=sa.bindparam("declined"), defaulted=sa.bindparam("defaulted"))
-)
-_FLAG_EDGES = (
-    link_edges.update()
-    .where(link_edges.c.application_id == sa.bindparam("me"))
-    .values(flagged=sa.bindparam("flagged"))
-)
-
-
 class SqlLinkOutcomes:
     """An application's outcome on the identity-link graph kept in this database, written with
     the unit of work (`SqlIdentityLinks.mark_outcome` is the same update in a transaction of its
@@ -399,7 +387,6 @@ class SqlLinkOutcomes:
         self.writes = writes
 
     def mark(self, application_id: str, *, declined: bool, defaulted: bool) -> None:
-        self.writes.update(
-            _FLAG_APPLICATION, {"me": application_id, "declined": declined, "defaulted": defaulted}
-        )
-        self.writes.update(_FLAG_EDGES, {"me": application_id, "flagged": declined or defaulted})
+        values = outcome_values(application_id, declined=declined, defaulted=defaulted)
+        self.writes.update(FLAG_APPLICATION, values)
+        self.writes.update(FLAG_EDGES, values)

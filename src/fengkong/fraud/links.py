@@ -38,11 +38,10 @@ import psycopg
 import sqlalchemy as sa
 
 from fengkong.db import sqlite_driver
+from fengkong.db.compiled import compiled
 from fengkong.db.database import Database
 from fengkong.db.driver_reads import DriverReader, standalone_reads
-from fengkong.db.fraud_tables import (
-    link_components,
-)
+from fengkong.db.fraud_tables import link_applications, link_components, link_edges
 from fengkong.fraud.keys import KeyType
 
 __all__ = [
@@ -174,6 +173,31 @@ with marked as (
   update link_edges set flagged = %(flagged)s where application_id = %(me)s
 )"""
 _MARK = _MARKING + " select count(*) from marked"
+
+# The same outcome as two plain updates: SQLite's form, and a unit of work's on either database
+# (`db.repositories.SqlLinkOutcomes`), where they are held with the decision's other writes.
+FLAG_APPLICATION = (
+    link_applications.update()
+    .where(link_applications.c.application_id == sa.bindparam("me"))
+    .values(declined=sa.bindparam("declined"), defaulted=sa.bindparam("defaulted"))
+)
+FLAG_EDGES = (
+    link_edges.update()
+    .where(link_edges.c.application_id == sa.bindparam("me"))
+    .values(flagged=sa.bindparam("flagged"))
+)
+
+
+def outcome_values(application_id: str, *, declined: bool, defaulted: bool) -> dict[str, Any]:
+    """The parameters of `FLAG_APPLICATION` and `FLAG_EDGES` (and of the PostgreSQL mark)."""
+    return {
+        "me": application_id,
+        "declined": declined,
+        "defaulted": defaulted,
+        "flagged": declined or defaulted,
+    }
+
+
 _MARK_COMMIT_LATER = (
     _MARKING + " select count(*), set_config('synchronous_commit', 'off', true) from marked"
 )
@@ -239,29 +263,20 @@ class SqlIdentityLinks:
         On PostgreSQL the commit is asynchronous like the link update's: the decision that
         declined is already durable, and waiting for this flag's own WAL flush would double the
         wait of every declined application."""
+        values = outcome_values(application_id, declined=declined, defaulted=defaulted)
         if self.db.dialect != "postgresql":
+            flag_application, flag_edges = (
+                compiled(s, self.db.engine.dialect) for s in (FLAG_APPLICATION, FLAG_EDGES)
+            )
             with sqlite_driver.writing(self.db.engine) as conn:
-                flagged = conn.execute(
-                    "update link_applications set declined = ?, defaulted = ?"
-                    " where application_id = ?",
-                    (declined, defaulted, application_id),
-                )
+                flagged = conn.execute(flag_application.sql, flag_application.parameters(values))
                 if flagged.rowcount == 0:
                     raise ValueError(f"application {application_id!r} is not linked")
-                conn.execute(
-                    "update link_edges set flagged = ? where application_id = ?",
-                    (declined or defaulted, application_id),
-                )
+                conn.execute(flag_edges.sql, flag_edges.parameters(values))
             return
         with standalone_reads(self.db) as statements:  # one statement, its own transaction
             ((marked, *_),) = statements.driver_rows(
-                _MARK if self.durable_commit else _MARK_COMMIT_LATER,
-                {
-                    "declined": declined,
-                    "defaulted": defaulted,
-                    "flagged": declined or defaulted,
-                    "me": application_id,
-                },
+                _MARK if self.durable_commit else _MARK_COMMIT_LATER, values
             )
         if marked == 0:  # nothing was written: the edges have none of it either
             raise ValueError(f"application {application_id!r} is not linked")
