@@ -6,9 +6,10 @@ script, which Redis runs alone)."""
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,12 +17,16 @@ import redis
 import sqlalchemy as sa
 
 from fengkong.core.clock import FakeClock
+from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.fraud_tables import link_applications, link_components, link_edges, link_keys
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.links import IdentityLinks, LinkApplication, SqlIdentityLinks
 from fengkong.fraud.links_redis import RedisIdentityLinks
+from fengkong.fraud.sql_signal_stores import SqlSignalStores
+from fengkong.fraud.velocity import velocity_event
 from fengkong.fraud.velocity_redis import redis_client
+from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PROCESSES = 4
@@ -70,19 +75,47 @@ def _writer(url: str, worker: int, out, prefix: str = "") -> None:  # type: igno
     out.put(worker)
 
 
-def _run_writers(url: str, prefix: str = "") -> None:
+def _hasher(field: str, clear: str) -> str:
+    return hashlib.sha256(f"{field}\x00{clear}".encode()).hexdigest()
+
+
+def _writer_together(url: str, worker: int, out, prefix: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Each application's velocity record (its device) and link update, sent together."""
+    db = Database(url)
+    stores = SqlSignalStores(SqlVelocityStore(db, _hasher, FakeClock(T0)), SqlIdentityLinks(db))
+    seen: list[tuple[str, int]] = []
+    try:
+        for app in stream()[worker::PROCESSES]:
+            device = dict(app.keys)[KeyType.DEVICE]
+            assert device is not None
+            event = velocity_event(app.application_id, app.at, Fen(100), T0.date(), device=device)
+            recorded, _ = stores.record_and_link(event, app)
+            seen.append((device, recorded.count(KeyType.DEVICE, "30d") or 0))
+    except Exception as exc:
+        out.put(f"worker {worker}: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        db.dispose()
+    out.put(seen)
+
+
+def _run_writers(url: str, prefix: str = "", writer=_writer) -> list:  # type: ignore[no-untyped-def]
+    """What each writer reported, in the order they finished."""
     ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
     workers = [
-        ctx.Process(target=_writer, args=(url, w, out, prefix), daemon=True)
+        ctx.Process(target=writer, args=(url, w, out, prefix), daemon=True)
         for w in range(PROCESSES)
     ]
     for p in workers:
         p.start()
-    assert sorted(out.get(timeout=60) for _ in workers) == list(range(PROCESSES))
+    reports = [out.get(timeout=60) for _ in workers]
+    failures = [r for r in reports if isinstance(r, str)]
+    assert not failures, failures
     for p in workers:
         p.join(timeout=60)
         assert p.exitcode == 0
+    return reports
 
 
 def _batch_partition(apps: list[LinkApplication]) -> set[frozenset[str]]:
@@ -105,7 +138,10 @@ def _batch_partition(apps: list[LinkApplication]) -> set[frozenset[str]]:
 
 def test_concurrent_writers_keep_the_graph_whole(fraud_db) -> None:  # type: ignore[no-untyped-def]
     _run_writers(fraud_db.url.render_as_string(hide_password=False))
+    _assert_whole(fraud_db)
 
+
+def _assert_whole(fraud_db: Database) -> None:
     apps = stream()
     with fraud_db.engine.connect() as conn:
         labels = dict(
@@ -135,6 +171,26 @@ def test_concurrent_writers_keep_the_graph_whole(fraud_db) -> None:  # type: ign
     for kt, h, app_id in edges:
         assert key_labels[(kt, h)] == labels[app_id]
     assert max(sizes.values()) > 100  # the stream did merge large components concurrently
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_velocity_and_links_sent_together_lose_nothing(fraud_db: Database) -> None:
+    """The same stream, each application's velocity record and link update in one transaction
+    (`SqlSignalStores`): the graph ends whole, and each device's counts, as its writers saw
+    them, are exactly 1..n — no two applications counted alike, none lost."""
+    reports = _run_writers(
+        fraud_db.url.render_as_string(hide_password=False), writer=_writer_together
+    )
+    _assert_whole(fraud_db)
+    counts: dict[str, list[int]] = defaultdict(list)
+    for seen in reports:
+        for device, count in seen:
+            counts[device].append(count)
+    uses = Counter(dict(app.keys)[KeyType.DEVICE] for app in stream())
+    assert {d: sorted(c) for d, c in counts.items()} == {
+        d: list(range(1, n + 1)) for d, n in uses.items()
+    }
 
 
 @pytest.mark.redis

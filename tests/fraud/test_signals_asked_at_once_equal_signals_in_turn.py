@@ -1,5 +1,6 @@
-"""With networked stores the decision asks velocity, lists and links at once (`concurrent`); the
-signals must be those it gets asking them in turn, application after application."""
+"""With networked stores the decision asks velocity, lists and links at once (`concurrent`); with
+both stores in one PostgreSQL database it sends velocity and links together (`together`). The
+signals must be those it gets asking each store apart, application after application."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from fengkong.core.clock import FakeClock
 from fengkong.db.database import Database
 from fengkong.decision.fraud_stage import FraudServices, fraud_signals
 from fengkong.fraud.keys import Hasher, KeyType
-from fengkong.fraud.links import SqlIdentityLinks
+from fengkong.fraud.links import IdentityLinks, LinkApplication, LinkFeatures, SqlIdentityLinks
 from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
 from fengkong.fraud.signals import Signals
 from fengkong.fraud.velocity_sql import SqlVelocityStore
@@ -29,18 +30,38 @@ def _hasher(space: str) -> Hasher:
     ).hexdigest()
 
 
-def _run(db: Database, space: str, pool: ThreadPoolExecutor | None) -> list[Signals]:
+class _Apart:
+    """The link store as itself, but not one `SqlSignalStores.of` pairs with the counters."""
+
+    def __init__(self, links: IdentityLinks) -> None:
+        self.links = links
+
+    def link(self, app: LinkApplication) -> LinkFeatures:
+        return self.links.link(app)
+
+    def mark_outcome(self, application_id: str, *, declined: bool, defaulted: bool) -> None:
+        self.links.mark_outcome(application_id, declined=declined, defaulted=defaulted)
+
+    def component_sizes(self) -> dict[str, int]:
+        return self.links.component_sizes()
+
+
+def _run(
+    db: Database, space: str, pool: ThreadPoolExecutor | None, *, apart: bool = False
+) -> list[Signals]:
     clock = FakeClock(T)
     hasher = _hasher(space)
     lists = SqlFraudLists(db, hasher, clock)
     lists.add(NewListEntry(ListKind.GREY, KeyType.MOBILE, PHONES[1], "reported", "test"), "t")
+    links: IdentityLinks = SqlIdentityLinks(db)
     fraud = FraudServices(
         velocity=SqlVelocityStore(db, hasher, clock),
         lists=lists,
-        links=SqlIdentityLinks(db),
+        links=_Apart(links) if apart else links,
         hasher=hasher,
         concurrent=pool,
     )
+    assert (fraud.together is not None) == (not apart and db.dialect == "postgresql")
     out = []
     for i in range(12):
         channel = {"device_id": f"dev-{i % 3}", "ip": "10.0.0.7"}
@@ -52,10 +73,11 @@ def _run(db: Database, space: str, pool: ThreadPoolExecutor | None) -> list[Sign
 
 
 def test_signals_asked_at_once_equal_signals_asked_in_turn(fraud_db: Database) -> None:
-    in_turn = _run(fraud_db, "turn", None)
+    in_turn = _run(fraud_db, "turn", None, apart=True)
     with ThreadPoolExecutor(max_workers=4) as pool:
         at_once = _run(fraud_db, "once", pool)
     assert at_once == in_turn
+    assert _run(fraud_db, "together", None) == in_turn
     last = in_turn[-1].features
     assert last["velocity.mobile.24h.count"] == 6  # the history each way saw was its own
     assert last["link.component_size"] == 12

@@ -10,18 +10,31 @@ the driver, so rows read back as SQLAlchemy would read them. Each statement stan
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
 from fengkong.db.compiled import compiled
 from fengkong.db.database import Database
 
-__all__ = ["DriverReader", "Query", "standalone_reads"]
+__all__ = ["DriverReader", "Query", "ServerCall", "standalone_reads"]
 
 Query = tuple[sa.Select[Any] | sa.CompoundSelect[Any], Mapping[str, Any]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCall(Generic[T]):
+    """One call of a server function (PostgreSQL), as SQL text for the driver with its
+    parameters, and what its rows mean: built by the store that owns the function, sent by
+    whoever holds the connection, alone or beside other calls."""
+
+    sql: str
+    parameters: Mapping[str, Any]
+    read: Callable[[list[tuple[Any, ...]]], T]
 
 
 class DriverReader:
@@ -66,6 +79,21 @@ class DriverReader:
                 cursor.execute(sql, parameters)
                 return [tuple(r) for r in cursor.fetchall()]
         return [tuple(r) for r in self.driver.execute(sql, parameters).fetchall()]
+
+    def call(self, call: ServerCall[T]) -> T:
+        return call.read(self.driver_rows(call.sql, call.parameters))
+
+    def pipelined_rows(self, *calls: ServerCall[Any]) -> list[list[tuple[Any, ...]]]:
+        """The rows of each call in turn, sent in one pipeline (PostgreSQL): one exchange, and
+        one implicit transaction, committed after the last call or rolled back whole."""
+        assert self.dialect.name == "postgresql", "server functions are PostgreSQL's"
+        cursors = []
+        with self.driver.pipeline():
+            for call in calls:
+                cursor = self.driver.cursor()
+                cursor.execute(call.sql, call.parameters)
+                cursors.append(cursor)
+        return [[tuple(r) for r in cursor.fetchall()] for cursor in cursors]
 
     def mappings(
         self,

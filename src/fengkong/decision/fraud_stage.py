@@ -24,6 +24,7 @@ from fengkong.fraud.signals import (
     list_signals,
     velocity_signals,
 )
+from fengkong.fraud.sql_signal_stores import SqlSignalStores
 from fengkong.fraud.velocity import (
     VelocityEvent,
     VelocityStore,
@@ -66,6 +67,12 @@ class FraudServices:
     # not in one of its own after it.
     links_in_books: bool = False
 
+    @property
+    def together(self) -> SqlSignalStores | None:
+        """Velocity and links, when both are tables of the same PostgreSQL database: asked in
+        turn, they are then sent in one exchange and one transaction."""
+        return SqlSignalStores.of(self.velocity, self.links)
+
 
 def fraud_signals(
     fraud: FraudServices,
@@ -107,7 +114,8 @@ def signals_of(
     hashed: tuple[tuple[KeyType, str | None], ...] | None = None,
 ) -> Signals:
     """The signals of one velocity event (the application under its id): velocity, lists and
-    links, asked in turn or at once as `fraud.concurrent` says. `list_hits`, when the caller
+    links, asked in turn or at once as `fraud.concurrent` says; in turn, velocity and links kept
+    in one PostgreSQL database go in one exchange (`FraudServices.together`). `list_hits`, when the caller
     has looked the keys up already (a decision does, with its other reads), are not asked for
     again; nor are the keys hashed again when the caller passes their `hashed` form."""
     if hashed is None:
@@ -118,7 +126,15 @@ def signals_of(
         return _lists(fraud, hashed, now) if list_hits is None else list_signals(list_hits)
 
     if fraud.concurrent is None:
-        return _velocity(fraud, event) + lists() + _links(fraud, link)
+        together = fraud.together
+        if together is None:
+            return _velocity(fraud, event) + lists() + _links(fraud, link)
+        recorded, linked = together.record_and_link(event, link)
+        return (
+            velocity_signals(recorded, fraud.thresholds)
+            + lists()
+            + link_signals(linked, fraud.thresholds)
+        )
     velocity = fraud.concurrent.submit(_velocity, fraud, event)
     listed = fraud.concurrent.submit(lists)
     links = _links(fraud, link)

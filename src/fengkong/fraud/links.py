@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 import sqlalchemy as sa
@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from fengkong.db import sqlite_driver
 from fengkong.db.compiled import compiled
 from fengkong.db.database import Database
-from fengkong.db.driver_reads import DriverReader, standalone_reads
+from fengkong.db.driver_reads import ServerCall, standalone_reads
 from fengkong.db.fraud_tables import link_applications, link_components, link_edges
 from fengkong.fraud.keys import KeyType
 
@@ -52,6 +52,7 @@ __all__ = [
     "SqlIdentityLinks",
     "batch_link_features",
     "link_features",
+    "retrying_deadlocks",
 ]
 
 # Employer and the IP's /24 join whole companies and carrier NATs: they are velocity keys only.
@@ -66,6 +67,7 @@ LINK_KEY_TYPES: tuple[KeyType, ...] = (
 _KEY_LOCK_NAMESPACE = 0x4C4B4559
 _DEADLOCK, _UNIQUE_VIOLATION = "40P01", "23505"
 _ATTEMPTS = 5
+T = TypeVar("T")
 # Either may report a second `link` of one application first: both keys hold its id.
 _ALREADY_LINKED = frozenset({"pk_link_applications", "pk_link_edges"})
 
@@ -156,6 +158,20 @@ def _key_lock(key_type: KeyType, digest: str) -> int:
     return int.from_bytes(raw, "big", signed=True)
 
 
+def retrying_deadlocks(app: LinkApplication, attempt: Callable[[], T]) -> T:
+    """`attempt` (a transaction that links `app` on PostgreSQL), tried again after a deadlock;
+    a second link of the same application is a `ValueError`."""
+    for n in range(_ATTEMPTS):
+        try:
+            return attempt()
+        except psycopg.Error as exc:
+            if exc.sqlstate == _UNIQUE_VIOLATION and exc.diag.constraint_name in _ALREADY_LINKED:
+                raise ValueError(f"application {app.application_id!r} is already linked") from None
+            if exc.sqlstate != _DEADLOCK or n == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 # The whole update, server-side (migration 0013): one round trip with the commit.
 _LINK = """
 select total, bad, first_seen, shared_ids from link_application(
@@ -216,47 +232,43 @@ class SqlIdentityLinks:
             return _link_sqlite(conn, app)
 
     def _link_postgres(self, app: LinkApplication) -> LinkFeatures:
-        for attempt in range(_ATTEMPTS):
-            try:
-                with standalone_reads(self.db) as statements:
-                    return self._link_postgres_once(statements, app)
-            except psycopg.Error as exc:
-                if (
-                    exc.sqlstate == _UNIQUE_VIOLATION
-                    and exc.diag.constraint_name in _ALREADY_LINKED
-                ):
-                    raise ValueError(
-                        f"application {app.application_id!r} is already linked"
-                    ) from None
-                if exc.sqlstate != _DEADLOCK or attempt == _ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        call = self.linking(app)
 
-    def _link_postgres_once(self, statements: DriverReader, app: LinkApplication) -> LinkFeatures:
-        """The call is one statement in autocommit, its own transaction, so no BEGIN or COMMIT
-        travels with it."""
+        def once() -> LinkFeatures:
+            with standalone_reads(self.db) as statements:  # one statement, its own transaction
+                return statements.call(call)
+
+        return retrying_deadlocks(app, once)
+
+    def linking(self, app: LinkApplication) -> ServerCall[LinkFeatures]:
+        """`link` on PostgreSQL, as one call of the server's `link_application`: sent alone, it
+        is its own transaction, so no BEGIN or COMMIT travels with it; beside another call
+        (`SqlSignalStores`), it commits with it. Its sender retries a deadlock
+        (`retrying_deadlocks`)."""
         keys = app.link_keys()
-        ((total, bad, seen, shared),) = statements.driver_rows(
-            _LINK,
-            {
-                "me": app.application_id,
-                "at": app.at,
-                "id": app.id_hash,
-                "declined": app.declined,
-                "defaulted": app.defaulted,
-                "types": [kt.value for kt, _ in keys],
-                "hashes": [h for _, h in keys],
-                "locks": sorted({_key_lock(kt, h) for kt, h in keys}),
-                "durable": self.durable_commit,
-            },
-        )
-        first_seen = {
-            key: at.astimezone(UTC) for key, at in zip(keys, seen or (), strict=True) if at
+        parameters = {
+            "me": app.application_id,
+            "at": app.at,
+            "id": app.id_hash,
+            "declined": app.declined,
+            "defaulted": app.defaulted,
+            "types": [kt.value for kt, _ in keys],
+            "hashes": [h for _, h in keys],
+            "locks": sorted({_key_lock(kt, h) for kt, h in keys}),
+            "durable": self.durable_commit,
         }
-        shared_ids = {
-            kt: int(n) for (kt, _), n in zip(keys, shared or (), strict=True) if n is not None
-        }
-        return link_features(app, keys, int(total), shared_ids, int(bad), first_seen)
+
+        def features(rows: list[tuple[Any, ...]]) -> LinkFeatures:
+            ((total, bad, seen, shared),) = rows
+            first_seen = {
+                key: at.astimezone(UTC) for key, at in zip(keys, seen or (), strict=True) if at
+            }
+            shared_ids = {
+                kt: int(n) for (kt, _), n in zip(keys, shared or (), strict=True) if n is not None
+            }
+            return link_features(app, keys, int(total), shared_ids, int(bad), first_seen)
+
+        return ServerCall(_LINK, parameters, features)
 
     def mark_outcome(self, application_id: str, *, declined: bool, defaulted: bool) -> None:
         """Record that an application was declined or has defaulted, for its future neighbours.

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from fengkong.core.clock import Clock
 from fengkong.db import sqlite_driver
 from fengkong.db.database import Database
-from fengkong.db.driver_reads import standalone_reads
+from fengkong.db.driver_reads import ServerCall, standalone_reads
 from fengkong.db.fraud_tables import velocity_events
 from fengkong.db.sqlite_driver import utc_text
 from fengkong.fraud.keys import Hasher, KeyType, hash_keys
@@ -67,6 +67,10 @@ def advisory_lock_key(key_type: KeyType, digest: str) -> int:
 Known = tuple[tuple[KeyType, str], ...]
 
 
+def _known(hashed: tuple[tuple[KeyType, str | None], ...]) -> Known:
+    return tuple((kt, h) for kt, h in hashed if h is not None)
+
+
 class SqlVelocityStore:
     backend = "sql"
 
@@ -81,23 +85,59 @@ class SqlVelocityStore:
     def record_and_count(
         self, event: VelocityEvent, windows: tuple[Window, ...] = DEFAULT_WINDOWS
     ) -> VelocitySnapshot:
+        if self.db.dialect == "postgresql":
+            with standalone_reads(self.db) as statements:  # one statement, its own transaction
+                return statements.call(self.recording(event, windows))
         windows = check_windows(windows)
         hashed = event.hashed(self.hasher)
-        known: Known = tuple((kt, h) for kt, h in hashed if h is not None)
+        known = _known(hashed)
         totals: dict[KeyType, tuple[tuple[int, int], ...]] = {}
-        if known and self.db.dialect == "postgresql":
-            totals = self._record_postgres(known, windows, event)
-        elif known:
+        if known:
             rows = [
                 (kt.value, h, event.event_id, utc_text(event.at), int(event.amount))
                 for kt, h in known
             ]
+            # No locks: SQLite has one writer, and the insert, the transaction's first statement,
+            # takes the write lock (waiting out the busy timeout) before anything is read, so the
+            # count that follows sees every earlier writer and no later one.
             with sqlite_driver.writing(self.db.engine) as conn:
                 conn.executemany(_INSERT_EVENTS_SQLITE, rows)
                 # No upper bound: an event a concurrent writer stamped a moment later but recorded
                 # first is already in the past of this one.
                 totals = _totals_sqlite(conn, known, windows, event.at, until=None)
         return snapshot_from_rows(event.at, windows, hashed, totals, self.backend)
+
+    def recording(
+        self, event: VelocityEvent, windows: tuple[Window, ...] = DEFAULT_WINDOWS
+    ) -> ServerCall[VelocitySnapshot]:
+        """`record_and_count` on PostgreSQL, as one call of the server's `velocity_record`: sent
+        alone, it is its own transaction; beside another call (`SqlSignalStores`), it commits
+        with it."""
+        windows = check_windows(windows)
+        hashed = event.hashed(self.hasher)
+        known = _known(hashed)
+        parameters = {
+            "types": [kt.value for kt, _ in known],
+            "hashes": [h for _, h in known],
+            "event_id": event.event_id,
+            "at": event.at,
+            "amount": int(event.amount),
+            # No upper bound: an event a concurrent writer stamped a moment later but recorded
+            # first is already in the past of this one.
+            "since": event.at - max(w.duration for w in windows),
+            "starts": [event.at - w.duration for w in windows],
+            "locks": sorted({advisory_lock_key(kt, h) for kt, h in known}),
+            "durable": self.durable_commit,
+        }
+
+        def snapshot(rows: list[tuple[Any, ...]]) -> VelocitySnapshot:
+            totals = {
+                KeyType(kind): tuple(zip(map(int, counts), map(int, sums), strict=True))
+                for kind, counts, sums in rows
+            }
+            return snapshot_from_rows(event.at, windows, hashed, totals, self.backend)
+
+        return ServerCall(_RECORD, parameters, snapshot)
 
     def count(
         self,
@@ -108,7 +148,7 @@ class SqlVelocityStore:
         windows = check_windows(windows)
         at = at or self.clock.now()
         hashed = hash_keys(keys, self.hasher)
-        known: Known = tuple((kt, h) for kt, h in hashed if h is not None)
+        known = _known(hashed)
         totals: dict[KeyType, tuple[tuple[int, int], ...]] = {}
         if known and self.db.dialect == "postgresql":
             with self.db.engine.connect() as conn:
@@ -117,34 +157,6 @@ class SqlVelocityStore:
             with sqlite_driver.reading(self.db.engine) as raw:
                 totals = _totals_sqlite(raw, known, windows, at, until=at)
         return snapshot_from_rows(at, windows, hashed, totals, self.backend)
-
-    def _record_postgres(
-        self, known: Known, windows: tuple[Window, ...], event: VelocityEvent
-    ) -> dict[KeyType, tuple[tuple[int, int], ...]]:
-        # Only PostgreSQL locks: SQLite has one writer, and the insert, the transaction's first
-        # statement, takes the write lock (waiting out the busy timeout) before anything is read,
-        # so the count that follows sees every earlier writer and no later one.
-        with standalone_reads(self.db) as statements:  # one statement, its own transaction
-            rows = statements.driver_rows(
-                _RECORD,
-                {
-                    "types": [kt.value for kt, _ in known],
-                    "hashes": [h for _, h in known],
-                    "event_id": event.event_id,
-                    "at": event.at,
-                    "amount": int(event.amount),
-                    # No upper bound: an event a concurrent writer stamped a moment later but
-                    # recorded first is already in the past of this one.
-                    "since": event.at - max(w.duration for w in windows),
-                    "starts": [event.at - w.duration for w in windows],
-                    "locks": sorted({advisory_lock_key(kt, h) for kt, h in known}),
-                    "durable": self.durable_commit,
-                },
-            )
-        return {
-            KeyType(kind): tuple(zip(map(int, counts), map(int, sums), strict=True))
-            for kind, counts, sums in rows
-        }
 
 
 def _totals(

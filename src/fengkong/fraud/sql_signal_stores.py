@@ -1,0 +1,60 @@
+"""Velocity counters and the link graph kept in one PostgreSQL database: an application's velocity
+record and its link update go to the server together.
+
+Asked one after the other, the two stores each take a pooled connection and an exchange with the
+server, and each commits on its own. Here both server functions (`velocity_record`,
+`link_application`) are sent in one pipeline on one connection: one exchange, and one implicit
+transaction that commits both or neither. Each function still takes its own advisory locks, the
+velocity locks first, in every writer alike, so writers never wait on each other in a cycle; the
+velocity locks are now held until the link update commits too. A deadlock in the link update (see
+`links`) rolls both back, and both are sent again. Both commit without waiting for the WAL flush
+unless the stores were made durable, as they do apart.
+"""
+
+from __future__ import annotations
+
+from fengkong.db.driver_reads import standalone_reads
+from fengkong.fraud.links import (
+    IdentityLinks,
+    LinkApplication,
+    LinkFeatures,
+    SqlIdentityLinks,
+    retrying_deadlocks,
+)
+from fengkong.fraud.velocity import VelocityEvent, VelocitySnapshot, VelocityStore
+from fengkong.fraud.velocity_sql import SqlVelocityStore
+
+__all__ = ["SqlSignalStores"]
+
+
+class SqlSignalStores:
+    def __init__(self, velocity: SqlVelocityStore, links: SqlIdentityLinks) -> None:
+        if velocity.db is not links.db or velocity.db.dialect != "postgresql":
+            raise ValueError("both stores must be over the same PostgreSQL database")
+        self.velocity = velocity
+        self.links = links
+
+    @classmethod
+    def of(cls, velocity: VelocityStore, links: IdentityLinks) -> SqlSignalStores | None:
+        """The two stores together, when both are tables of the same PostgreSQL database."""
+        if (
+            isinstance(velocity, SqlVelocityStore)
+            and isinstance(links, SqlIdentityLinks)
+            and velocity.db is links.db
+            and velocity.db.dialect == "postgresql"
+        ):
+            return cls(velocity, links)
+        return None
+
+    def record_and_link(
+        self, event: VelocityEvent, app: LinkApplication
+    ) -> tuple[VelocitySnapshot, LinkFeatures]:
+        """`velocity.record_and_count(event)` and `links.link(app)`, in one exchange."""
+        recording, linking = self.velocity.recording(event), self.links.linking(app)
+
+        def once() -> tuple[VelocitySnapshot, LinkFeatures]:
+            with standalone_reads(self.velocity.db) as statements:
+                recorded, linked = statements.pipelined_rows(recording, linking)
+            return recording.read(recorded), linking.read(linked)
+
+        return retrying_deadlocks(app, once)

@@ -1,0 +1,63 @@
+"""With the velocity counters and the link graph in one PostgreSQL database, an application's
+velocity record and link update are one transaction (`SqlSignalStores`): both commit or neither.
+Stores anywhere else are asked apart."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+
+from fengkong.core.clock import FakeClock
+from fengkong.core.money import Fen
+from fengkong.db.database import Database
+from fengkong.fraud.keys import KeyType
+from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
+from fengkong.fraud.sql_signal_stores import SqlSignalStores
+from fengkong.fraud.velocity import VelocityEvent, velocity_event
+from fengkong.fraud.velocity_sql import SqlVelocityStore
+
+T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def _hasher(field: str, clear: str) -> str:
+    return hashlib.sha256(f"{field}\x00{clear}".encode()).hexdigest()
+
+
+def _stores(db: Database) -> SqlSignalStores | None:
+    return SqlSignalStores.of(SqlVelocityStore(db, _hasher, FakeClock(T)), SqlIdentityLinks(db))
+
+
+def test_only_stores_in_one_postgresql_database_go_together(
+    fraud_db: Database, database_url: str
+) -> None:
+    stores = _stores(fraud_db)
+    assert (stores is not None) == (fraud_db.dialect == "postgresql")
+    other = Database(database_url)
+    try:
+        velocity = SqlVelocityStore(fraud_db, _hasher, FakeClock(T))
+        assert SqlSignalStores.of(velocity, SqlIdentityLinks(other)) is None
+    finally:
+        other.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_failed_link_takes_the_velocity_record_back_with_it(fraud_db: Database) -> None:
+    stores = _stores(fraud_db)
+    assert stores is not None
+    app = LinkApplication("app-1", T, ((KeyType.DEVICE, _hasher("device", "dev-1")),))
+
+    def event(event_id: str) -> VelocityEvent:
+        return velocity_event(event_id, T, Fen(100), T.date(), device="dev-1")
+
+    recorded, linked = stores.record_and_link(event("e-1"), app)
+    assert recorded.count(KeyType.DEVICE, "1h") == 1
+    assert linked.component_size == 1
+
+    with pytest.raises(ValueError, match="already linked"):
+        stores.record_and_link(event("e-2"), app)
+
+    after = stores.velocity.count({KeyType.DEVICE: "dev-1"}, at=T)
+    assert after.count(KeyType.DEVICE, "1h") == 1  # e-2 was rolled back with the link
