@@ -115,9 +115,9 @@ def run() -> Section:
         command="python -m bench decision",
         lines=[
             f"{CALLS} applications after 50 warm-up: validation, vault encryption, one read "
-            "exchange (the registries' live roles, the applicant's record, the list look-up), "
-            "features, velocity and links (one exchange on PostgreSQL), scorecard, compiled "
-            "policy with offer and price-cap "
+            "exchange (the registries' live roles, the applicant's record, the list look-up; on "
+            "PostgreSQL also the velocity record and link update), features, velocity and "
+            "links, scorecard, compiled policy with offer and price-cap "
             "check, and the decision's transaction (consent, application, decision, audit "
             "records, a decline's flag on the link graph; the policy bundle once per version). On "
             "PostgreSQL that commit waits for its WAL flush; SQLite runs WAL with "

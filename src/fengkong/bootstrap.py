@@ -29,6 +29,7 @@ from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.service import ChampionCache, DecisionServices
 from fengkong.fraud.links_factory import identity_links
 from fengkong.fraud.lists import ListLookup, SqlFraudLists
+from fengkong.fraud.sql_signal_stores import RecordAndLink
 from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
@@ -118,9 +119,14 @@ class Context:
         return SqlUnitOfWork(self.db)
 
     def decision_reads(
-        self, id_number_bidx: str, list_lookup: ListLookup | None
+        self,
+        id_number_bidx: str,
+        list_lookup: ListLookup | None,
+        record_and_link: RecordAndLink | None,
     ) -> AbstractContextManager[SqlDecisionReads]:
-        return SqlDecisionReads.of_application(self.db, id_number_bidx, list_lookup)
+        return SqlDecisionReads.of_application(
+            self.db, id_number_bidx, list_lookup, record_and_link
+        )
 
     @property
     def artifacts_dir(self) -> Path:

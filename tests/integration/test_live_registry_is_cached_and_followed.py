@@ -107,10 +107,12 @@ def test_an_unchanged_registry_costs_one_statement(
     # The registries are read through SQLAlchemy or straight through the driver: count both.
     sent_by_driver = DriverReader.rows_of
 
-    def rows_of(reader: DriverReader, *queries: Any) -> list[list[tuple[Any, ...]]]:
+    def rows_of(
+        reader: DriverReader, *queries: Any, calls: Any = ()
+    ) -> list[list[tuple[Any, ...]]]:
         for statement, _ in queries:
             record(None, None, str(statement.compile(dialect=reader.dialect)))
-        return sent_by_driver(reader, *queries)
+        return sent_by_driver(reader, *queries, calls=calls)
 
     monkeypatch.setattr(DriverReader, "rows_of", rows_of)
     sa.event.listen(context.db.engine, "before_cursor_execute", record)
@@ -130,9 +132,11 @@ def test_the_live_roles_applicant_and_lists_are_read_in_one_exchange(
     exchanges: list[str] = []
     sent_by_driver = DriverReader.rows_of
 
-    def rows_of(reader: DriverReader, *queries: Any) -> list[list[tuple[Any, ...]]]:
+    def rows_of(
+        reader: DriverReader, *queries: Any, calls: Any = ()
+    ) -> list[list[tuple[Any, ...]]]:
         exchanges.append(" ".join(str(q.compile(dialect=reader.dialect)) for q, _ in queries))
-        return sent_by_driver(reader, *queries)
+        return sent_by_driver(reader, *queries, calls=calls)
 
     monkeypatch.setattr(DriverReader, "rows_of", rows_of)
     _decide(context)

@@ -10,7 +10,7 @@ the driver, so rows read back as SQLAlchemy would read them. Each statement stan
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -51,26 +51,34 @@ class DriverReader:
     ) -> list[tuple[Any, ...]]:
         return self.rows_of((statement, values or {}))[0]
 
-    def rows_of(self, *queries: Query) -> list[list[tuple[Any, ...]]]:
-        """The rows of each statement in turn; on PostgreSQL all are sent in one pipeline, one
-        exchange with the server."""
+    def rows_of(
+        self, *queries: Query, calls: Sequence[ServerCall[Any]] = ()
+    ) -> list[list[tuple[Any, ...]]]:
+        """The rows of each statement in turn, then those of each server call (PostgreSQL) as
+        the driver returns them. On PostgreSQL all are sent in one pipeline, one exchange with
+        the server: with calls, one implicit transaction, committed after the last call or
+        rolled back whole."""
         prepared = [(compiled(statement, self.dialect), values) for statement, values in queries]
         if self.dialect.name == "postgresql":
             cursors = []
             with self.driver.pipeline():
-                for query, values in prepared:
+                texts = [(q.sql, q.parameters(v)) for q, v in prepared]
+                for sql, parameters in [*texts, *((c.sql, c.parameters) for c in calls)]:
                     cursor = self.driver.cursor()
-                    cursor.execute(query.sql, query.parameters(values))
+                    cursor.execute(sql, parameters)
                     cursors.append(cursor)
             fetched = [cursor.fetchall() for cursor in cursors]
         else:
+            assert not calls, "server functions are PostgreSQL's"
             fetched = [
                 self.driver.execute(query.sql, query.parameters(values)).fetchall()
                 for query, values in prepared
             ]
-        return [
-            [query.row(r) for r in rows] for (query, _), rows in zip(prepared, fetched, strict=True)
+        read = [
+            [query.row(r) for r in rows]
+            for (query, _), rows in zip(prepared, fetched[: len(prepared)], strict=True)
         ]
+        return read + [[tuple(r) for r in rows] for rows in fetched[len(prepared) :]]
 
     def driver_rows(self, sql: str, parameters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Rows of SQL text written for this driver, as the driver returns them."""
@@ -82,18 +90,6 @@ class DriverReader:
 
     def call(self, call: ServerCall[T]) -> T:
         return call.read(self.driver_rows(call.sql, call.parameters))
-
-    def pipelined_rows(self, *calls: ServerCall[Any]) -> list[list[tuple[Any, ...]]]:
-        """The rows of each call in turn, sent in one pipeline (PostgreSQL): one exchange, and
-        one implicit transaction, committed after the last call or rolled back whole."""
-        assert self.dialect.name == "postgresql", "server functions are PostgreSQL's"
-        cursors = []
-        with self.driver.pipeline():
-            for call in calls:
-                cursor = self.driver.cursor()
-                cursor.execute(call.sql, call.parameters)
-                cursors.append(cursor)
-        return [[tuple(r) for r in cursor.fetchall()] for cursor in cursors]
 
     def mappings(
         self,

@@ -19,7 +19,10 @@ from fengkong.db.tables import model_versions
 from fengkong.decision.facts import ApplicantOnRecord
 from fengkong.decision.live import MODEL, POLICY, LiveEntry
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
+from fengkong.fraud.links import LinkFeatures
 from fengkong.fraud.lists import ListHit, hits_of
+from fengkong.fraud.sql_signal_stores import RecordAndLink
+from fengkong.fraud.velocity import VelocitySnapshot
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
 _p, _m = policy_versions.c, model_versions.c
@@ -55,7 +58,8 @@ class SqlLiveRegistry:
 
 class SqlDecisionReads(SqlLiveRegistry):
     """What a decision reads before it writes: the live roles, the applicant on record and the
-    list entries on the application's keys, in one exchange (one pipeline on PostgreSQL)."""
+    list entries on the application's keys, in one exchange (one pipeline on PostgreSQL), with
+    its velocity record and link update when they are sent beside them."""
 
     def __init__(
         self,
@@ -63,25 +67,44 @@ class SqlDecisionReads(SqlLiveRegistry):
         entries: frozenset[LiveEntry],
         applicant: ApplicantOnRecord,
         list_hits: tuple[ListHit, ...],
+        recorded: tuple[VelocitySnapshot, LinkFeatures] | None = None,
     ) -> None:
         super().__init__(reads)
         self._entries = entries
         self.applicant = applicant
         self.list_hits = list_hits
+        self.recorded = recorded
 
     @classmethod
     @contextmanager
     def of_application(
-        cls, db: Database, id_number_bidx: str, list_lookup: Query | None
+        cls,
+        db: Database,
+        id_number_bidx: str,
+        list_lookup: Query | None,
+        record_and_link: RecordAndLink | None = None,
     ) -> Iterator[SqlDecisionReads]:
-        """`list_lookup` (`fraud.lists.lookup_query`): None when the application has no key."""
+        """`list_lookup` (`fraud.lists.lookup_query`): None when the application has no key.
+        `record_and_link` (PostgreSQL) commits after the reads, in the same exchange."""
         queries = [(_LIVE, {}), *applicant_queries(id_number_bidx)]
+        if list_lookup is not None:
+            queries.append(list_lookup)
+        sent = record_and_link
         with standalone_reads(db) as reads:
-            live, consents, history, *listed = reads.rows_of(
-                *queries, *([] if list_lookup is None else [list_lookup])
-            )
+
+            def exchange() -> list[list[tuple[Any, ...]]]:
+                return reads.rows_of(*queries, calls=() if sent is None else sent.calls)
+
+            rows = exchange() if sent is None else sent.retrying(exchange)
+            live, consents, history, *listed = rows[: len(queries)]
             applicant = applicant_from(reads, consents, history)
-            yield cls(reads, _entries(live), applicant, hits_of(listed[0]) if listed else ())
+            yield cls(
+                reads,
+                _entries(live),
+                applicant,
+                hits_of(listed[0]) if listed else (),
+                None if sent is None else sent.read(rows[len(queries) :]),
+            )
 
     def live(self) -> frozenset[LiveEntry]:
         return self._entries

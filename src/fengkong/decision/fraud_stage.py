@@ -13,7 +13,7 @@ from fengkong.core.errors import NotFound, Unavailable
 from fengkong.core.reason import Reason
 from fengkong.fraud.anomaly import LoadedAnomaly, load_anomaly
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import IdentityLinks, LinkApplication
+from fengkong.fraud.links import IdentityLinks, LinkApplication, LinkFeatures
 from fengkong.fraud.links_redis import LinksUnavailable
 from fengkong.fraud.lists import ListHit, SqlFraudLists
 from fengkong.fraud.signals import (
@@ -24,9 +24,10 @@ from fengkong.fraud.signals import (
     list_signals,
     velocity_signals,
 )
-from fengkong.fraud.sql_signal_stores import SqlSignalStores
+from fengkong.fraud.sql_signal_stores import RecordAndLink, SqlSignalStores
 from fengkong.fraud.velocity import (
     VelocityEvent,
+    VelocitySnapshot,
     VelocityStore,
     VelocityUnavailable,
     velocity_event,
@@ -112,33 +113,55 @@ def signals_of(
     now: datetime,
     list_hits: tuple[ListHit, ...] | None = None,
     hashed: tuple[tuple[KeyType, str | None], ...] | None = None,
+    recorded: tuple[VelocitySnapshot, LinkFeatures] | None = None,
 ) -> Signals:
     """The signals of one velocity event (the application under its id): velocity, lists and
     links, asked in turn or at once as `fraud.concurrent` says; in turn, velocity and links kept
-    in one PostgreSQL database go in one exchange (`FraudServices.together`). `list_hits`, when the caller
-    has looked the keys up already (a decision does, with its other reads), are not asked for
-    again; nor are the keys hashed again when the caller passes their `hashed` form."""
+    in one PostgreSQL database go in one exchange (`FraudServices.together`). What the caller
+    has already — `list_hits` and the velocity and links `recorded` (a decision sends them with
+    its other reads), the keys in their `hashed` form — is not asked for again."""
     if hashed is None:
         hashed = event.hashed(fraud.hasher)
-    link = LinkApplication(event.event_id, now, hashed)
+    link = _link_application(event, now, hashed)
 
     def lists() -> Signals:
         return _lists(fraud, hashed, now) if list_hits is None else list_signals(list_hits)
 
-    if fraud.concurrent is None:
-        together = fraud.together
-        if together is None:
-            return _velocity(fraud, event) + lists() + _links(fraud, link)
-        recorded, linked = together.record_and_link(event, link)
+    if recorded is None and fraud.concurrent is None and (together := fraud.together):
+        recorded = together.record_and_link(event, link)
+    if recorded is not None:
+        snapshot, features = recorded
         return (
-            velocity_signals(recorded, fraud.thresholds)
+            velocity_signals(snapshot, fraud.thresholds)
             + lists()
-            + link_signals(linked, fraud.thresholds)
+            + link_signals(features, fraud.thresholds)
         )
+    if fraud.concurrent is None:
+        return _velocity(fraud, event) + lists() + _links(fraud, link)
     velocity = fraud.concurrent.submit(_velocity, fraud, event)
     listed = fraud.concurrent.submit(lists)
     links = _links(fraud, link)
     return velocity.result() + listed.result() + links
+
+
+def sent_with_reads(
+    fraud: FraudServices,
+    event: VelocityEvent,
+    now: datetime,
+    hashed: tuple[tuple[KeyType, str | None], ...],
+) -> RecordAndLink | None:
+    """The velocity record and link update as calls a decision sends with its reads: when they
+    are asked in turn and kept in one PostgreSQL database (`FraudServices.together`)."""
+    together = fraud.together if fraud.concurrent is None else None
+    return (
+        None if together is None else together.calls(event, _link_application(event, now, hashed))
+    )
+
+
+def _link_application(
+    event: VelocityEvent, now: datetime, hashed: tuple[tuple[KeyType, str | None], ...]
+) -> LinkApplication:
+    return LinkApplication(event.event_id, now, hashed)
 
 
 def _velocity(fraud: FraudServices, event: VelocityEvent) -> Signals:

@@ -13,7 +13,9 @@ from fengkong.core.errors import IntegrityBroken
 from fengkong.decision.bundle import ActivePolicy, PolicyCache
 from fengkong.decision.facts import ApplicantOnRecord
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
+from fengkong.fraud.links import LinkFeatures
 from fengkong.fraud.lists import ListHit
+from fengkong.fraud.velocity import VelocitySnapshot
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
 POLICY = "policy"
@@ -47,6 +49,10 @@ class DecisionReads(LiveRegistry, Protocol):
     def applicant(self) -> ApplicantOnRecord: ...
     @property
     def list_hits(self) -> tuple[ListHit, ...]: ...
+    @property
+    def recorded(self) -> tuple[VelocitySnapshot, LinkFeatures] | None:
+        """The velocity record and link update sent with the reads, when they were."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,12 @@ class LiveCache:
     def __init__(self, policies: PolicyCache) -> None:
         self.policies = policies
         self._last: tuple[frozenset[LiveEntry], Live] | None = None
+
+    @property
+    def last(self) -> Live | None:
+        """What the registries named when last asked (None: never asked yet)."""
+        last = self._last
+        return None if last is None else last[1]
 
     def current(self, registry: LiveRegistry) -> Live:
         entries = registry.live()

@@ -32,7 +32,7 @@ from fengkong.decision.facts import (
     facts_to_json,
     policy_facts,
 )
-from fengkong.decision.fraud_stage import FraudServices, fraud_event, signals_of
+from fengkong.decision.fraud_stage import FraudServices, fraud_event, sent_with_reads, signals_of
 from fengkong.decision.live import DecisionReads, Live, LiveCache
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.pricing import Offer
@@ -43,6 +43,7 @@ from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.lists import ListLookup, lookup_query
 from fengkong.fraud.signals import Signals
+from fengkong.fraud.sql_signal_stores import RecordAndLink
 from fengkong.fraud.velocity import VelocityEvent
 from fengkong.onboarding.application import (
     ApplicationRequest,
@@ -150,7 +151,11 @@ class DecisionServices:
     # exposure counts what is committed when the application arrives (two applications of one
     # person decided at the same instant do not see each other, as under PostgreSQL's read
     # committed they never did).
-    reads: Callable[[str, ListLookup | None], AbstractContextManager[DecisionReads]]
+    # On PostgreSQL the application's velocity record and link update may go with them
+    # (`fraud_stage.sent_with_reads`), committed in the same exchange.
+    reads: Callable[
+        [str, ListLookup | None, RecordAndLink | None], AbstractContextManager[DecisionReads]
+    ]
     live: LiveCache  # the registries' last answer; the configured policy decides until one
     fraud: FraudServices | None = None
     # share and mode of the model challenge; the challenger itself is the registry's
@@ -187,13 +192,16 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     event: VelocityEvent | None = None
     hashed: tuple[tuple[KeyType, str | None], ...] = ()
     list_lookup: ListLookup | None = None
+    sent: RecordAndLink | None = None
     if fraud is not None:
         event = fraud_event(application_id, req, now, as_of)
         hashed = event.hashed(fraud.hasher)
         list_lookup = lookup_query(hashed, now)
-    with svc.reads(sealed.id_number_bidx, list_lookup) as reads:
+        if _product_accepted_beforehand(application_id, req, svc):
+            sent = sent_with_reads(fraud, event, now, hashed)
+    with svc.reads(sealed.id_number_bidx, list_lookup, sent) as reads:
         live = svc.live.current(reads)
-        applicant, list_hits = reads.applicant, reads.list_hits
+        applicant, list_hits, recorded = reads.applicant, reads.list_hits, reads.recorded
     deciding, shadow_policy = _policies_for(application_id, live, svc)
     policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
@@ -203,7 +211,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     signals = (
         Signals({}, ())
         if fraud is None or event is None
-        else signals_of(fraud, event, now, list_hits, hashed)
+        else signals_of(fraud, event, now, list_hits, hashed, recorded)
     )
     given = _consents_given(sealed.id_number_bidx, req, now, svc.clock)
     result = model.score(features)
@@ -270,6 +278,25 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     if flag_after is not None:
         _mark_declined(flag_after, application_id)
     return decision
+
+
+def _product_accepted_beforehand(
+    application_id: str, req: ApplicationRequest, svc: DecisionServices
+) -> bool:
+    """Whether the policy the registries named last (if asked yet) would decide this request
+    and offers its product, amount and term. Only then are the velocity record and link update
+    sent with the decision's reads: nothing is recorded for a request refused as bad input. The
+    reads may name another policy that refuses it after all, in the moment of an activation;
+    what was sent then stands, as for any application that fails after its signals (ADR 0003)."""
+    last = svc.live.last
+    if last is None:
+        return False
+    terms = _policies_for(application_id, last, svc)[0].compiled
+    try:
+        check_product(terms, req.product, req.amount, req.term_months)
+    except Invalid:
+        return False  # refused, unless the reads name another policy: they will tell
+    return True
 
 
 def _mark_declined(fraud: FraudServices, application_id: str) -> None:

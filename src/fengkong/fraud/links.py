@@ -158,15 +158,15 @@ def _key_lock(key_type: KeyType, digest: str) -> int:
     return int.from_bytes(raw, "big", signed=True)
 
 
-def retrying_deadlocks(app: LinkApplication, attempt: Callable[[], T]) -> T:
-    """`attempt` (a transaction that links `app` on PostgreSQL), tried again after a deadlock;
-    a second link of the same application is a `ValueError`."""
+def retrying_deadlocks(application_id: str, attempt: Callable[[], T]) -> T:
+    """`attempt` (a transaction that links the application on PostgreSQL), tried again after a
+    deadlock; a second link of the same application is a `ValueError`."""
     for n in range(_ATTEMPTS):
         try:
             return attempt()
         except psycopg.Error as exc:
             if exc.sqlstate == _UNIQUE_VIOLATION and exc.diag.constraint_name in _ALREADY_LINKED:
-                raise ValueError(f"application {app.application_id!r} is already linked") from None
+                raise ValueError(f"application {application_id!r} is already linked") from None
             if exc.sqlstate != _DEADLOCK or n == _ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -238,7 +238,7 @@ class SqlIdentityLinks:
             with standalone_reads(self.db) as statements:  # one statement, its own transaction
                 return statements.call(call)
 
-        return retrying_deadlocks(app, once)
+        return retrying_deadlocks(app.application_id, once)
 
     def linking(self, app: LinkApplication) -> ServerCall[LinkFeatures]:
         """`link` on PostgreSQL, as one call of the server's `link_application`: sent alone, it

@@ -13,7 +13,11 @@ unless the stores were made durable, as they do apart.
 
 from __future__ import annotations
 
-from fengkong.db.driver_reads import standalone_reads
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fengkong.db.driver_reads import ServerCall, standalone_reads
 from fengkong.fraud.links import (
     IdentityLinks,
     LinkApplication,
@@ -24,7 +28,32 @@ from fengkong.fraud.links import (
 from fengkong.fraud.velocity import VelocityEvent, VelocitySnapshot, VelocityStore
 from fengkong.fraud.velocity_sql import SqlVelocityStore
 
-__all__ = ["SqlSignalStores"]
+__all__ = ["RecordAndLink", "SqlSignalStores"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAndLink:
+    """One application's velocity record and link update as server calls, for a sender that
+    has other statements to send beside them (a decision's reads): both commit or neither, and a
+    deadlock must send them again (`retrying`)."""
+
+    application_id: str
+    recording: ServerCall[VelocitySnapshot]
+    linking: ServerCall[LinkFeatures]
+
+    @property
+    def calls(self) -> tuple[ServerCall[Any], ...]:
+        return (self.recording, self.linking)
+
+    def read(self, rows: Sequence[list[tuple[Any, ...]]]) -> tuple[VelocitySnapshot, LinkFeatures]:
+        """The snapshot and the features, from the calls' rows in the order of `calls`."""
+        recorded, linked = rows
+        return self.recording.read(recorded), self.linking.read(linked)
+
+    def retrying(self, attempt: Callable[[], T]) -> T:
+        return retrying_deadlocks(self.application_id, attempt)
 
 
 class SqlSignalStores:
@@ -50,11 +79,15 @@ class SqlSignalStores:
         self, event: VelocityEvent, app: LinkApplication
     ) -> tuple[VelocitySnapshot, LinkFeatures]:
         """`velocity.record_and_count(event)` and `links.link(app)`, in one exchange."""
-        recording, linking = self.velocity.recording(event), self.links.linking(app)
+        sent = self.calls(event, app)
 
         def once() -> tuple[VelocitySnapshot, LinkFeatures]:
             with standalone_reads(self.velocity.db) as statements:
-                recorded, linked = statements.pipelined_rows(recording, linking)
-            return recording.read(recorded), linking.read(linked)
+                return sent.read(statements.rows_of(calls=sent.calls))
 
-        return retrying_deadlocks(app, once)
+        return sent.retrying(once)
+
+    def calls(self, event: VelocityEvent, app: LinkApplication) -> RecordAndLink:
+        return RecordAndLink(
+            app.application_id, self.velocity.recording(event), self.links.linking(app)
+        )
