@@ -156,6 +156,15 @@ def run() -> Section:
         f"after, on {os.cpu_count()} cores: other work on the machine is in these figures."
     )
     section.notes.append(cpu_reference_note())
+    section.notes.append(
+        "The machine's speed swings within minutes. On 2026-12-04, after the velocity record "
+        "and link update joined the reads' exchange, fourteen PostgreSQL-only runs from 09:17 "
+        "to 09:19 gave p99 7.2 to 11.7 ms, three of them above 10 ms, in minutes when the bench "
+        "process used 4.1 to 4.7 ms of CPU per decision against 3.2 to 3.8 ms in the others. "
+        "Alternating runs at 09:15 gave p50 5.0 to 6.0 ms and p99 8.1 to 9.5 ms against 6.5 to "
+        "7.2 ms and 10.2 to 13.2 ms for the code of that morning (four exchanges a decision), "
+        "with server CPU 2.2 to 2.6 ms against 2.9 to 3.1 ms."
+    )
     return section
 
 
