@@ -186,7 +186,6 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
             on_redis_error=settings.velocity_on_redis_error,
         ),
         lists=SqlFraudLists(db, vault.blind_index, clock),
-        list_lookups=SqlFraudLists(db.read_only_view(), vault.blind_index, clock),
         links=identity_links(
             redis_url=settings.redis_url,
             db=db,

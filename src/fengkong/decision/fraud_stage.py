@@ -55,9 +55,6 @@ class FraudServices:
     hasher: Callable[[str, str], str]
     thresholds: FraudThresholds = DEFAULT_THRESHOLDS
     anomaly: AnomalyCache | None = None
-    # The lists again, over a read-only view of the database: a decision's look-up needs no
-    # transaction of its own (one round trip on PostgreSQL, no write lock on SQLite).
-    list_lookups: SqlFraudLists | None = None
     # With `fraud_lookups_at_once` and stores that are servers (PostgreSQL, Redis), the three are
     # asked at once: each waits on its own connection and the waits overlap, which pays where a
     # network lies between. Otherwise (`None`) they are asked in turn: on a database sharing the
@@ -174,7 +171,7 @@ def _velocity(fraud: FraudServices, event: VelocityEvent) -> Signals:
 def _lists(
     fraud: FraudServices, hashed: tuple[tuple[KeyType, str | None], ...], now: datetime
 ) -> Signals:
-    return list_signals((fraud.list_lookups or fraud.lists).lookup_hashed(hashed, now))
+    return list_signals(fraud.lists.lookup_hashed(hashed, now))
 
 
 def _links(fraud: FraudServices, link: LinkApplication) -> Signals:
