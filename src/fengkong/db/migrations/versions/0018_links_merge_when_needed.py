@@ -20,12 +20,9 @@ _PREVIOUS = "0013_links_speed"
 # statement that writes the application. Most applications join at most one component and merge
 # nothing, yet each part still opened its table and indexes and searched them: about a fifth of
 # the function's time (0.69 against 0.54 ms a call, back to back, on new keys). They now run only
-# when the application's keys reach more than one component; the rest is unchanged.
-_ALWAYS_MERGED = """  with application as (
-    insert into link_applications
-      (application_id, received_at, component_id, id_hash, declined, defaulted)
-    values (p_me, p_at, survivor, p_id, p_declined, p_defaulted)
-  ), relabel_applications as (
+# when the application's keys reach more than one component, as statements of their own before
+# the statement (`_STATEMENT`) that no longer carries them (`_MERGE_PARTS`); the rest is unchanged.
+_MERGE_PARTS = """  ), relabel_applications as (
     update link_applications set component_id = survivor
     where component_id = any(held) and component_id <> survivor
   ), relabel_keys as (
@@ -33,19 +30,16 @@ _ALWAYS_MERGED = """  with application as (
     where component_id = any(held) and component_id <> survivor
   ), merged as (
     delete from link_components where component_id = any(held) and component_id <> survivor
-  ), component as ("""
-_MERGED_WHEN_NEEDED = """  if cardinality(held) > 1 then
+"""
+_STATEMENT = "  with application as (\n"
+_MERGE_WHEN_NEEDED = """  if cardinality(held) > 1 then
     update link_applications set component_id = survivor
     where component_id = any(held) and component_id <> survivor;
     update link_keys set component_id = survivor
     where component_id = any(held) and component_id <> survivor;
     delete from link_components where component_id = any(held) and component_id <> survivor;
   end if;
-  with application as (
-    insert into link_applications
-      (application_id, received_at, component_id, id_hash, declined, defaulted)
-    values (p_me, p_at, survivor, p_id, p_declined, p_defaulted)
-  ), component as ("""
+"""
 
 
 def _previous_definition() -> str:
@@ -58,8 +52,9 @@ def _previous_definition() -> str:
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         previous = _previous_definition()
-        assert _ALWAYS_MERGED in previous, "0013's function is not the one this edits"
-        op.execute(previous.replace(_ALWAYS_MERGED, _MERGED_WHEN_NEEDED, 1))
+        assert _MERGE_PARTS in previous and _STATEMENT in previous, "not 0013's function"
+        merged_when_needed = previous.replace(_MERGE_PARTS, "", 1)
+        op.execute(merged_when_needed.replace(_STATEMENT, _MERGE_WHEN_NEEDED + _STATEMENT, 1))
 
 
 def downgrade() -> None:
