@@ -4,6 +4,7 @@ demo all start here and then call the same services."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -123,7 +124,7 @@ class Context:
         id_number_bidx: str,
         list_lookup: ListLookup | None,
         record_and_link: RecordAndLink | None,
-    ) -> AbstractContextManager[SqlDecisionReads]:
+    ) -> AbstractContextManager[Callable[[], SqlDecisionReads]]:
         return SqlDecisionReads.of_application(
             self.db, id_number_bidx, list_lookup, record_and_link
         )

@@ -104,17 +104,16 @@ def test_an_unchanged_registry_costs_one_statement(
         if "policy_versions" in statement or "model_versions" in statement:
             seen.append(statement)
 
-    # The registries are read through SQLAlchemy or straight through the driver: count both.
-    sent_by_driver = DriverReader.rows_of
+    # The registries are read through SQLAlchemy or straight through the driver (`sending`,
+    # which `rows_of` uses too): count both.
+    sent_by_driver = DriverReader.sending
 
-    def rows_of(
-        reader: DriverReader, *queries: Any, calls: Any = ()
-    ) -> list[list[tuple[Any, ...]]]:
+    def sending(reader: DriverReader, *queries: Any, calls: Any = ()) -> Any:
         for statement, _ in queries:
             record(None, None, str(statement.compile(dialect=reader.dialect)))
         return sent_by_driver(reader, *queries, calls=calls)
 
-    monkeypatch.setattr(DriverReader, "rows_of", rows_of)
+    monkeypatch.setattr(DriverReader, "sending", sending)
     sa.event.listen(context.db.engine, "before_cursor_execute", record)
     try:
         decided = _decide(context)
@@ -130,15 +129,13 @@ def test_the_live_roles_applicant_and_lists_are_read_in_one_exchange(
 ) -> None:
     _decide(context)
     exchanges: list[str] = []
-    sent_by_driver = DriverReader.rows_of
+    sent_by_driver = DriverReader.sending
 
-    def rows_of(
-        reader: DriverReader, *queries: Any, calls: Any = ()
-    ) -> list[list[tuple[Any, ...]]]:
+    def sending(reader: DriverReader, *queries: Any, calls: Any = ()) -> Any:
         exchanges.append(" ".join(str(q.compile(dialect=reader.dialect)) for q, _ in queries))
         return sent_by_driver(reader, *queries, calls=calls)
 
-    monkeypatch.setattr(DriverReader, "rows_of", rows_of)
+    monkeypatch.setattr(DriverReader, "sending", sending)
     _decide(context)
     reading_the_registry = [e for e in exchanges if "policy_versions" in e]
     assert len(reading_the_registry) == 1

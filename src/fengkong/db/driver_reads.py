@@ -11,13 +11,13 @@ the driver, so rows read back as SQLAlchemy would read them. Each statement stan
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
-from fengkong.db.compiled import compiled
+from fengkong.db.compiled import CompiledStatement, compiled
 from fengkong.db.database import Database
 
 __all__ = ["DriverReader", "Query", "ServerCall", "standalone_reads"]
@@ -58,22 +58,50 @@ class DriverReader:
         the driver returns them. On PostgreSQL all are sent in one pipeline, one exchange with
         the server: with calls, one implicit transaction, committed after the last call or
         rolled back whole."""
+        with self.sending(*queries, calls=calls) as answer:
+            return answer()
+
+    @contextmanager
+    def sending(
+        self, *queries: Query, calls: Sequence[ServerCall[Any]] = ()
+    ) -> Iterator[Callable[[], list[list[tuple[Any, ...]]]]]:
+        """`rows_of`, sent on entering and answered when the yielded function is first called:
+        on PostgreSQL the server runs the statements while the caller works on what needs none
+        of their rows. Their implicit transaction commits when the answer is asked for, or when
+        the block ends without asking (an error in the caller's work leaves what was sent
+        committed, as after `rows_of`). SQLite runs them on entering."""
         prepared = [(compiled(statement, self.dialect), values) for statement, values in queries]
-        if self.dialect.name == "postgresql":
-            cursors = []
-            with self.driver.pipeline():
-                texts = [(q.sql, q.parameters(v)) for q, v in prepared]
-                for sql, parameters in [*texts, *((c.sql, c.parameters) for c in calls)]:
-                    cursor = self.driver.cursor()
-                    cursor.execute(sql, parameters)
-                    cursors.append(cursor)
-            fetched = [cursor.fetchall() for cursor in cursors]
-        else:
+        if self.dialect.name != "postgresql":
             assert not calls, "server functions are PostgreSQL's"
             fetched = [
                 self.driver.execute(query.sql, query.parameters(values)).fetchall()
                 for query, values in prepared
             ]
+            rows = self._read(prepared, fetched)
+            yield lambda: rows
+            return
+        with ExitStack() as pipeline:
+            pipeline.enter_context(self.driver.pipeline())
+            cursors = []
+            texts = [(q.sql, q.parameters(v)) for q, v in prepared]
+            for sql, parameters in [*texts, *((c.sql, c.parameters) for c in calls)]:
+                cursor = self.driver.cursor()
+                cursor.execute(sql, parameters)  # on its way to the server now
+                cursors.append(cursor)
+            answered: list[list[list[tuple[Any, ...]]]] = []
+
+            def answer() -> list[list[tuple[Any, ...]]]:
+                if not answered:
+                    pipeline.close()  # sync: the commit, then every result
+                    answered.append(self._read(prepared, [c.fetchall() for c in cursors]))
+                return answered[0]
+
+            yield answer
+
+    @staticmethod
+    def _read(
+        prepared: list[tuple[CompiledStatement, Mapping[str, Any]]], fetched: list[list[Any]]
+    ) -> list[list[tuple[Any, ...]]]:
         read = [
             [query.row(r) for r in rows]
             for (query, _), rows in zip(prepared, fetched[: len(prepared)], strict=True)

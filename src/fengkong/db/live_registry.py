@@ -4,7 +4,7 @@ list look-up, and documents or model rows are read only for what the caller has 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -83,28 +83,41 @@ class SqlDecisionReads(SqlLiveRegistry):
         id_number_bidx: str,
         list_lookup: Query | None,
         record_and_link: RecordAndLink | None = None,
-    ) -> Iterator[SqlDecisionReads]:
-        """`list_lookup` (`fraud.lists.lookup_query`): None when the application has no key.
-        `record_and_link` (PostgreSQL) commits after the reads, in the same exchange."""
+    ) -> Iterator[Callable[[], SqlDecisionReads]]:
+        """The reads, sent on entering and answered by the yielded function (see
+        `DriverReader.sending`). `list_lookup` (`fraud.lists.lookup_query`): None when the
+        application has no key. `record_and_link` (PostgreSQL) commits after the reads, in the
+        same exchange; a deadlock sends everything again."""
         queries = [(_LIVE, {}), *applicant_queries(id_number_bidx)]
         if list_lookup is not None:
             queries.append(list_lookup)
         sent = record_and_link
-        with standalone_reads(db) as reads:
+        calls = () if sent is None else sent.calls
+        with standalone_reads(db) as reads, reads.sending(*queries, calls=calls) as first:
+            answered: list[SqlDecisionReads] = []
 
-            def exchange() -> list[list[tuple[Any, ...]]]:
-                return reads.rows_of(*queries, calls=() if sent is None else sent.calls)
+            untried = [first]
 
-            rows = exchange() if sent is None else sent.retrying(exchange)
-            live, consents, history, *listed = rows[: len(queries)]
-            applicant = applicant_from(reads, consents, history)
-            yield cls(
-                reads,
-                _entries(live),
-                applicant,
-                hits_of(listed[0]) if listed else (),
-                None if sent is None else sent.read(rows[len(queries) :]),
-            )
+            def attempt() -> list[list[tuple[Any, ...]]]:
+                """What was sent on entering; after a deadlock, everything sent again."""
+                return untried.pop()() if untried else reads.rows_of(*queries, calls=calls)
+
+            def answer() -> SqlDecisionReads:
+                if not answered:
+                    rows = attempt() if sent is None else sent.retrying(attempt)
+                    live, consents, history, *listed = rows[: len(queries)]
+                    answered.append(
+                        cls(
+                            reads,
+                            _entries(live),
+                            applicant_from(reads, consents, history),
+                            hits_of(listed[0]) if listed else (),
+                            None if sent is None else sent.read(rows[len(queries) :]),
+                        )
+                    )
+                return answered[0]
+
+            yield answer
 
     def live(self) -> frozenset[LiveEntry]:
         return self._entries

@@ -63,6 +63,7 @@ from fengkong.scoring.registry import (
     ModelVersion,
     load_model,
 )
+from fengkong.scoring.scorecard import ScoreResult
 
 MODEL_NAME = "application"
 
@@ -154,7 +155,8 @@ class DecisionServices:
     # On PostgreSQL the application's velocity record and link update may go with them
     # (`fraud_stage.sent_with_reads`), committed in the same exchange.
     reads: Callable[
-        [str, ListLookup | None, RecordAndLink | None], AbstractContextManager[DecisionReads]
+        [str, ListLookup | None, RecordAndLink | None],
+        AbstractContextManager[Callable[[], DecisionReads]],
     ]
     live: LiveCache  # the registries' last answer; the configured policy decides until one
     fraud: FraudServices | None = None
@@ -187,7 +189,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     application_id = new_id("app", svc.clock)
     now = svc.clock.now()
     as_of = svc.clock.business_date()
-    sealed = seal(application_id, now, req, svc.vault)
+    id_number_bidx = svc.vault.blind_index("id_number", req.applicant.id_number)
     fraud = svc.fraud
     event: VelocityEvent | None = None
     hashed: tuple[tuple[KeyType, str | None], ...] = ()
@@ -199,22 +201,30 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         list_lookup = lookup_query(hashed, now)
         if _product_accepted_beforehand(application_id, req, svc):
             sent = sent_with_reads(fraud, event, now, hashed)
-    with svc.reads(sealed.id_number_bidx, list_lookup, sent) as reads:
+    with svc.reads(id_number_bidx, list_lookup, sent) as answer:
+        # What needs nothing read is done while the server answers: on PostgreSQL it is
+        # running the reads, and the velocity record and link update when they were sent.
+        sealed = seal(application_id, now, req, svc.vault)
+        inputs = model_inputs(req, svc.clock)
+        features = APPLICATION_FEATURES.compute_online(inputs)
+        given = _consents_given(id_number_bidx, req, now, svc.clock)
+        scored_beforehand = _scored_with_last(application_id, features, svc)
+        reads = answer()
         live = svc.live.current(reads)
         applicant, list_hits, recorded = reads.applicant, reads.list_hits, reads.recorded
     deciding, shadow_policy = _policies_for(application_id, live, svc)
     policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
-    model, shadow = _models_for(application_id, live, svc)
-    inputs = model_inputs(req, svc.clock)
-    features = APPLICATION_FEATURES.compute_online(inputs)
+    if scored_beforehand is not None and scored_beforehand.live is live:
+        model, shadow, result = scored_beforehand.chosen
+    else:
+        model, shadow = _models_for(application_id, live, svc)
+        result = model.score(features)
     signals = (
         Signals({}, ())
         if fraud is None or event is None
         else signals_of(fraud, event, now, list_hits, hashed, recorded)
     )
-    given = _consents_given(sealed.id_number_bidx, req, now, svc.clock)
-    result = model.score(features)
     if svc.fraud is not None and svc.fraud.anomaly is not None:
         row = {**inputs, "age": features.get("age_in_years"), **signals.features}
         anomaly = live.model(ANOMALY_MODEL_NAME, ModelStatus.CHAMPION)
@@ -475,6 +485,25 @@ def _record(
         trace=trace,
         facts=stored_facts,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    live: Live  # what the registries named when the models were chosen
+    chosen: tuple[LoadedScorecard | LoadedGBM, LoadedScorecard | LoadedGBM | None, ScoreResult]
+
+
+def _scored_with_last(
+    application_id: str, features: Mapping[str, Any], svc: DecisionServices
+) -> _Scored | None:
+    """The application scored by the models the registries named last, while its reads are on
+    their way: kept when the reads name the same (`LiveCache.current` then returns the very
+    `Live` it returned last), else the models the reads name score it again."""
+    last = svc.live.last
+    if last is None:
+        return None
+    model, shadow = _models_for(application_id, last, svc)
+    return _Scored(last, (model, shadow, model.score(features)))
 
 
 def _models_for(
