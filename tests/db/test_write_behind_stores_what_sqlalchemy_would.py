@@ -86,7 +86,7 @@ def test_a_failed_held_write_rolls_back_the_whole_transaction(db: Database) -> N
         head = uow.audit.head()
         assert head.seq == 0
         assert verify(uow.audit.stream(), head=head) == ()
-    if db.dialect == "postgresql":  # the commit's own BEGIN left the pooled connection as it was
+    if db.dialect == "postgresql":  # the failed commit left the pooled connection as it was
         raw = db.engine.raw_connection()
         try:
             driver: Any = raw.driver_connection

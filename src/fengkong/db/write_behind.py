@@ -160,18 +160,21 @@ def _send(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
 
 def _send_and_commit(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
     """The pending writes and the commit in one exchange (PostgreSQL). psycopg's own BEGIN and
-    `commit()` each wait for a sync of their own inside a pipeline, so here both are statements
-    queued with the writes: a transaction not yet begun is begun in autocommit by an explicit
-    BEGIN. The session's own commit that follows finds the transaction ended."""
+    `commit()` each wait for a sync of their own inside a pipeline. A transaction not yet begun
+    is instead run in autocommit as the pipeline's implicit transaction: the writes commit
+    together at its sync, or an error rolls them all back there, with no BEGIN or COMMIT to
+    send (an isolation level other than the server's default still needs its BEGIN). The
+    session's own commit that follows finds the transaction ended."""
     fresh = driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     if fresh:
         driver.autocommit = True
     try:
         with driver.pipeline():
-            if fresh:
+            if fresh and driver.isolation_level is not None:
                 driver.execute(_begin(driver.isolation_level))
             _send(driver, dialect, pending)
-            driver.execute("COMMIT")
+            if not fresh or driver.isolation_level is not None:
+                driver.execute("COMMIT")
     finally:
         if fresh and not driver.closed and not driver.broken:  # a lost one leaves the pool
             if driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -179,8 +182,8 @@ def _send_and_commit(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) 
             driver.autocommit = False
 
 
-def _begin(level: psycopg.IsolationLevel | None) -> str:
-    return "BEGIN" if level is None else f"BEGIN ISOLATION LEVEL {level.name.replace('_', ' ')}"
+def _begin(level: psycopg.IsolationLevel) -> str:
+    return f"BEGIN ISOLATION LEVEL {level.name.replace('_', ' ')}"
 
 
 def _run(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) -> None:
