@@ -172,14 +172,15 @@ class SqlAuditLog:
 
 
 def _server_arguments(entries: list[AuditEntry]) -> dict[str, list[Any]]:
-    cuts = [body_around_seq(e) for e in entries]
+    payloads = [canonical_json(e.payload) for e in entries]
+    cuts = [body_around_seq(e, p) for e, p in zip(entries, payloads, strict=True)]
     return {
         "at": [e.at for e in entries],
         "actor": [e.actor for e in entries],
         "action": [e.action for e in entries],
         "subject_type": [e.subject_type for e in entries],
         "subject_id": [e.subject_id for e in entries],
-        "payload": [canonical_json(e.payload) for e in entries],
+        "payload": payloads,
         "body_head": [head for head, _ in cuts],
         "body_tail": [tail for _, tail in cuts],
     }

@@ -123,24 +123,27 @@ def canonical_body(record: AuditRecord) -> str:
     return f"{head}{record.seq}{tail}"
 
 
-def body_around_seq(entry: AuditEntry | AuditRecord) -> tuple[str, str]:
+def body_around_seq(
+    entry: AuditEntry | AuditRecord, payload_json: str | None = None
+) -> tuple[str, str]:
     """The canonical body cut where the sequence number goes: `head + str(seq) + tail`. A store
-    that numbers records itself (PostgreSQL's `audit_append`) completes and hashes it there."""
+    that numbers records itself (PostgreSQL's `audit_append`) completes and hashes it there;
+    it sends the payload's `canonical_json` too, and passes it here to write it once."""
     members = {
-        "at": utc_iso(entry.at),
-        "actor": entry.actor,
-        "action": entry.action,
-        "subject_type": entry.subject_type,
-        "subject_id": entry.subject_id,
-        "payload": entry.payload,
+        "at": canonical_json(utc_iso(entry.at)),
+        "actor": canonical_json(entry.actor),
+        "action": canonical_json(entry.action),
+        "subject_type": canonical_json(entry.subject_type),
+        "subject_id": canonical_json(entry.subject_id),
+        "payload": canonical_json(entry.payload) if payload_json is None else payload_json,
     }
     before = [_member(k, members[k]) for k in sorted(members) if k < "seq"]
     after = [_member(k, members[k]) for k in sorted(members) if k > "seq"]
     return "{" + "".join(m + "," for m in before) + '"seq":', "".join("," + m for m in after) + "}"
 
 
-def _member(key: str, value: object) -> str:
-    return canonical_json(key) + ":" + canonical_json(value)
+def _member(key: str, value_json: str) -> str:
+    return canonical_json(key) + ":" + value_json
 
 
 def record_hash(record: AuditRecord) -> str:
