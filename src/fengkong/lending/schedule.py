@@ -106,13 +106,14 @@ def equal_instalment(
     else:
         growth = (1 + monthly) ** terms
         payment = _round_fen(principal * monthly * growth / (growth - 1))
+    p, q = monthly.numerator, monthly.denominator
     principal_parts: list[Fen] = []
     balance = principal
     for number in range(1, terms + 1):
         if number == terms:
             part = balance
         else:
-            part = min(Fen(payment - _round_fen(balance * monthly)), balance)
+            part = min(Fen(payment - _round_ratio(balance * p, q)), balance)
         principal_parts.append(part)
         balance = Fen(balance - part)
     return _assemble(principal, rate, start, dues, principal_parts, basis, day_count, fee)
@@ -202,23 +203,21 @@ def _assemble(
     instalments: list[Instalment] = []
     balance = principal
     period_start = start
+    monthly = rate / MONTHS_PER_YEAR
     for index, (due, part, fee_part) in enumerate(
         zip(dues, principal_parts, fee_parts, strict=True)
     ):
         daily = basis is InterestBasis.DAILY or (
             basis is InterestBasis.FIRST_PERIOD_DAILY and index == 0
         )
-        if daily:
-            factor = rate * year_fraction_exact(period_start, due, day_count)
-        else:
-            factor = rate / MONTHS_PER_YEAR
+        factor = rate * year_fraction_exact(period_start, due, day_count) if daily else monthly
         closing = Fen(balance - part)
         instalments.append(
             Instalment(
                 number=index + 1,
                 due=due,
                 principal=part,
-                interest=_round_fen(balance * factor),
+                interest=_round_ratio(balance * factor.numerator, factor.denominator),
                 fee=fee_part,
                 opening_principal=balance,
                 closing_principal=closing,
@@ -251,10 +250,16 @@ def _round_fen(amount_in_fen: Fraction | int) -> Fen:
     """HALF_UP (ties away from zero) to whole fen from an exact value, in integer arithmetic:
     no intermediate rounding at all."""
     value = Fraction(amount_in_fen)
-    whole, rest = divmod(abs(value.numerator), value.denominator)
-    if 2 * rest >= value.denominator:
+    return _round_ratio(value.numerator, value.denominator)
+
+
+def _round_ratio(numerator: int, denominator: int) -> Fen:
+    """`_round_fen(Fraction(numerator, denominator))` for a positive denominator, without
+    building the fraction: a schedule rounds one such product per instalment."""
+    whole, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
         whole += 1
-    return Fen(whole if value.numerator >= 0 else -whole)
+    return Fen(whole if numerator >= 0 else -whole)
 
 
 def _check_inputs(principal: Fen, annual_rate: Decimal, terms: int, fee: Fen) -> Fraction:
