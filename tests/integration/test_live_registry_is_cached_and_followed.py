@@ -16,6 +16,7 @@ from factories import body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
+from fengkong.core.errors import Unavailable
 from fengkong.core.settings import Settings
 from fengkong.db.driver_reads import DriverReader
 from fengkong.decision import policy_registry as registry
@@ -91,6 +92,21 @@ def test_a_promotion_elsewhere_scores_the_next_application(
     version = _promote(other, trained)
     assert version != "application-v1"
     assert _decide(context).model_version == version
+
+
+def test_a_first_promotion_elsewhere_scores_the_next_application(
+    settings: Settings, clock: FakeClock, other: Context, trained: TrainedScorecard
+) -> None:
+    """A process that last found no champion scores with the one the reads name: what it
+    remembered cannot score, and must not refuse the application."""
+    ctx = bootstrap(settings, clock=clock, policy=read_shipped_bundle("demo-german.yaml"))
+    try:
+        with pytest.raises(Unavailable, match="no champion"):
+            _decide(ctx)
+        version = _promote(other, trained)
+        assert _decide(ctx).model_version == version
+    finally:
+        ctx.close()
 
 
 def test_an_unchanged_registry_costs_one_statement(

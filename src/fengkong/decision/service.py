@@ -16,6 +16,7 @@ import structlog
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import (
     Conflict,
+    FengkongError,
     FieldError,
     IntegrityBroken,
     Invalid,
@@ -498,11 +499,16 @@ def _scored_with_last(
 ) -> _Scored | None:
     """The application scored by the models the registries named last, while its reads are on
     their way: kept when the reads name the same (`LiveCache.current` then returns the very
-    `Live` it returned last), else the models the reads name score it again."""
+    `Live` it returned last), else the models the reads name score it again. Models named last
+    that cannot score (none was named, a file is gone) leave it to those the reads name, which
+    raise what is wrong with them, if anything still is."""
     last = svc.live.last
     if last is None:
         return None
-    model, shadow = _models_for(application_id, last, svc)
+    try:
+        model, shadow = _models_for(application_id, last, svc)
+    except FengkongError:
+        return None
     return _Scored(last, (model, shadow, model.score(features)))
 
 
