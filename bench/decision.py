@@ -41,7 +41,7 @@ PG_URL = os.environ.get(
 )
 CALLS = int(os.environ.get("FENGKONG_BENCH_DECISIONS", "1000"))
 REDIS_URL = os.environ.get("FENGKONG_BENCH_REDIS_URL")  # None: a private redis-server
-ROUNDS = int(os.environ.get("FENGKONG_BENCH_DECISION_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("FENGKONG_BENCH_DECISION_ROUNDS", "5"))
 SQLITE = "SQLite (file, WAL)"
 POSTGRES = "PostgreSQL (local, TCP)"
 POSTGRES_REDIS = "PostgreSQL, counters and links on Redis"

@@ -94,9 +94,8 @@ class SqlDecisionReads(SqlLiveRegistry):
         sent = record_and_link
         calls = () if sent is None else sent.calls
         with standalone_reads(db) as reads, reads.sending(*queries, calls=calls) as first:
-            answered: list[SqlDecisionReads] = []
-
             untried = [first]
+            answered: list[SqlDecisionReads] = []
 
             def attempt() -> list[list[tuple[Any, ...]]]:
                 """What was sent on entering; after a deadlock, everything sent again."""
