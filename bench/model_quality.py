@@ -410,7 +410,10 @@ def run() -> Section:
         "and 0.7901) and categories as plain bad rates: +0.0004, half of the gain measured "
         "earlier, and fold 1 lost every time. The booster was 14.6 MB of text, and per-feature "
         "contributions over its 868 trees took 109 ms for one application (the GBM alone "
-        "0.28 ms), so it was not taken further and was not measured on the goal's folds."
+        "0.28 ms), so it was not taken further and was not measured on the goal's folds. "
+        "Leaving raw columns out of the GBM at its defaults on the same folds lowered it: the "
+        "statements of months 2 to 6 0.7894, their payments 0.7898, both 0.7897, the "
+        "repayment statuses of months 4 to 6 0.7892."
     )
     return section
 
