@@ -214,7 +214,8 @@ def run() -> Section:
             continue
         middle = _median_round(rounds)
         each = " / ".join(f"{r.p99 / 1000:.1f} ({r.reference_s:.2f})" for r in rounds)
-        section.rows.append((label, *summary_us(middle.samples), _cpu_cell(middle.cpu), each))
+        cpu = f"{middle.cpu.process_ms:.1f} / -" if label == SQLITE else _cpu_cell(middle.cpu)
+        section.rows.append((label, *summary_us(middle.samples), cpu, each))
         if label == POSTGRES:
             section.notes.append(_cpu_note(middle.samples, middle.cpu))
     section.notes.append(
