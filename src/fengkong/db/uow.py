@@ -77,5 +77,7 @@ class SqlUnitOfWork:
         assert self._session is not None, "commit outside a `with uow:` block"
         self.audit.flush()
         self._writes.flush(commit=True)
-        self._session.commit()
+        session = self._session
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            session.commit()  # else the held writes were all there was, and are committed
         self.audit.release()

@@ -95,9 +95,15 @@ class WriteBehind:
 
     def flush(self, *, commit: bool = False) -> None:
         """Send what is pending. With `commit`, PostgreSQL also commits in the same exchange;
-        the caller commits the session after it either way."""
+        the caller commits the session after it either way (when the session never began a
+        transaction, as when a unit of work only wrote, that commit has nothing to do)."""
         pending, self._pending = self._pending, []
         if not pending and not commit:
+            return
+        if commit and self._alone():
+            if pending:
+                with self._pooled() as (driver, dialect):
+                    _send_and_commit(driver, dialect, pending)
             return
         with self._driver() as (driver, dialect):
             if dialect.name != "postgresql":
@@ -113,19 +119,49 @@ class WriteBehind:
         self._pending = []
         self.session.info.pop(_INFO_KEY, None)
 
+    def _alone(self) -> bool:
+        """Whether these writes are all the transaction holds, on PostgreSQL: the session never
+        began one (nothing was read or run through it), so a pooled connection of its own can
+        carry them and their commit without the session's bookkeeping (about 0.15 ms of
+        Python a decision). SQLite keeps the session's transaction, which takes the write lock
+        as it begins."""
+        bind = self.session.get_bind()
+        return (
+            isinstance(bind, sa.Engine)
+            and bind.dialect.name == "postgresql"
+            and not self.session.in_transaction()
+        )
+
+    @contextmanager
+    def _pooled(self) -> Iterator[tuple[Any, sa.Dialect]]:
+        """A driver connection from the session's pool, outside the session."""
+        engine = self.session.get_bind()
+        assert isinstance(engine, sa.Engine), "a session bound to an engine (`_alone`)"
+        pooled = engine.raw_connection()
+        try:
+            with _as_sqlalchemy_errors(engine.dialect):
+                yield pooled.driver_connection, engine.dialect
+        finally:
+            pooled.close()
+
     @contextmanager
     def _driver(self) -> Iterator[tuple[Any, sa.Dialect]]:
-        """The driver's connection under the session's transaction; its errors raised as
-        SQLAlchemy raises them, so callers catch them alike."""
+        """The driver's connection under the session's transaction."""
         connection = self.session.connection()
-        dialect = connection.dialect
-        error = dialect.loaded_dbapi.Error
-        try:
-            yield connection.connection.driver_connection, dialect
-        except error as exc:
-            if getattr(exc, "sqlstate", None) == _MISSED_ROW:
-                raise Conflict("a row changed under this unit of work; retry") from None
-            raise sa.exc.DBAPIError.instance(None, None, exc, error) from exc
+        with _as_sqlalchemy_errors(connection.dialect):
+            yield connection.connection.driver_connection, connection.dialect
+
+
+@contextmanager
+def _as_sqlalchemy_errors(dialect: sa.Dialect) -> Iterator[None]:
+    """The driver's errors raised as SQLAlchemy raises them, so callers catch them alike."""
+    error = dialect.loaded_dbapi.Error
+    try:
+        yield
+    except error as exc:
+        if getattr(exc, "sqlstate", None) == _MISSED_ROW:
+            raise Conflict("a row changed under this unit of work; retry") from None
+        raise sa.exc.DBAPIError.instance(None, None, exc, error) from exc
 
 
 _INFO_KEY = "fengkong.write_behind"
