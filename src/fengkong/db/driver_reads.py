@@ -10,6 +10,7 @@ the driver, so rows read back as SQLAlchemy would read them. Each statement stan
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -88,13 +89,11 @@ class DriverReader:
                 cursor = self.driver.cursor()
                 cursor.execute(sql, parameters)  # on its way to the server now
                 cursors.append(cursor)
-            answered: list[list[list[tuple[Any, ...]]]] = []
 
+            @functools.cache
             def answer() -> list[list[tuple[Any, ...]]]:
-                if not answered:
-                    pipeline.close()  # sync: the commit, then every result
-                    answered.append(self._read(prepared, [c.fetchall() for c in cursors]))
-                return answered[0]
+                pipeline.close()  # sync: the commit, then every result
+                return self._read(prepared, [c.fetchall() for c in cursors])
 
             yield answer
 

@@ -4,6 +4,7 @@ list look-up, and documents or model rows are read only for what the caller has 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -95,26 +96,22 @@ class SqlDecisionReads(SqlLiveRegistry):
         calls = () if sent is None else sent.calls
         with standalone_reads(db) as reads, reads.sending(*queries, calls=calls) as first:
             untried = [first]
-            answered: list[SqlDecisionReads] = []
 
             def attempt() -> list[list[tuple[Any, ...]]]:
                 """What was sent on entering; after a deadlock, everything sent again."""
                 return untried.pop()() if untried else reads.rows_of(*queries, calls=calls)
 
+            @functools.cache
             def answer() -> SqlDecisionReads:
-                if not answered:
-                    rows = attempt() if sent is None else sent.retrying(attempt)
-                    live, consents, history, *listed = rows[: len(queries)]
-                    answered.append(
-                        cls(
-                            reads,
-                            _entries(live),
-                            applicant_from(reads, consents, history),
-                            hits_of(listed[0]) if listed else (),
-                            None if sent is None else sent.read(rows[len(queries) :]),
-                        )
-                    )
-                return answered[0]
+                rows = attempt() if sent is None else sent.retrying(attempt)
+                live, consents, history, *listed = rows[: len(queries)]
+                return cls(
+                    reads,
+                    _entries(live),
+                    applicant_from(reads, consents, history),
+                    hits_of(listed[0]) if listed else (),
+                    None if sent is None else sent.read(rows[len(queries) :]),
+                )
 
             yield answer
 
