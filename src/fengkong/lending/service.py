@@ -50,6 +50,7 @@ from fengkong.lending.line import draw as draw_line
 from fengkong.lending.line import freeze as freeze_line_state
 from fengkong.lending.line import open_line as open_line_state
 from fengkong.lending.line import reduce as reduce_line_state
+from fengkong.lending.line import relimit as relimit_line_state
 from fengkong.lending.line import unfreeze as unfreeze_line_state
 from fengkong.lending.loan import (
     Disbursed,
@@ -1340,7 +1341,8 @@ def change_line(
     new_limit: int | None = None,
     actor: str = SYSTEM,
 ) -> CreditLine:
-    """freeze, unfreeze (officers only: the appeal path), reduce or close a line."""
+    """freeze, unfreeze (officers only: the appeal path), reduce, limit (lower or, by an officer,
+    raise) or close a line."""
     today = svc.clock.business_date()
 
     def apply(line: CreditLine) -> CreditLine:
@@ -1352,9 +1354,13 @@ def change_line(
             if new_limit is None:
                 raise Invalid((FieldError(("new_limit",), "required to reduce a line"),))
             return reduce_line_state(line, new_limit, reason, today, officer)
+        if action == "limit":
+            if new_limit is None:
+                raise Invalid((FieldError(("new_limit",), "required to change a limit"),))
+            return relimit_line_state(line, new_limit, reason, today, officer)
         if action == "close":
             return close_line_state(line, reason, today, officer)
-        raise Invalid((FieldError(("action",), "one of freeze, unfreeze, reduce, close"),))
+        raise Invalid((FieldError(("action",), "one of freeze, unfreeze, reduce, limit, close"),))
 
     def attempt() -> CreditLine:
         with svc.uow() as uow:
