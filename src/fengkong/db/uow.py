@@ -11,6 +11,7 @@ from fengkong.db.database import Database
 from fengkong.db.decision_repository import SqlPolicyRepository, SqlReviewRepository
 from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.lending_repository import SqlLendingRepository
+from fengkong.db.list_entries import SqlListEntries
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     consents: SqlConsentRepository
     servicing: SqlServicingRepository
     link_outcomes: SqlLinkOutcomes
+    list_entries: SqlListEntries
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)
         self.link_outcomes = SqlLinkOutcomes(self._writes)
+        self.list_entries = SqlListEntries(self._session)
         return self
 
     def __exit__(
