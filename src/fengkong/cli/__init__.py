@@ -14,6 +14,7 @@ from fengkong.cli import (
     keys,
     lending,
     lines,
+    lists,
     model,
     ops,
     policy,
@@ -42,6 +43,7 @@ app.add_typer(fraud.app, name="fraud")
 app.add_typer(keys.app, name="keys")
 app.add_typer(lending.app, name="loan")
 app.add_typer(lines.app, name="line")
+app.add_typer(lists.app, name="lists")
 app.add_typer(audit.app, name="audit")
 app.add_typer(servicing.app, name="servicing")
 

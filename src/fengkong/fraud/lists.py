@@ -37,6 +37,7 @@ from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, has
 __all__ = [
     "CSV_COLUMNS",
     "EXPORT_COLUMNS",
+    "KEY_TYPE_ALIASES",
     "ImportReport",
     "ListEntry",
     "ListHit",
@@ -44,8 +45,11 @@ __all__ = [
     "NewListEntry",
     "RejectedRow",
     "SqlFraudLists",
+    "check_actor",
+    "entry_of",
     "entry_row",
     "export_csv",
+    "parse_entry",
     "parse_expiry",
     "parse_key_type",
     "parse_list_csv",
@@ -226,6 +230,13 @@ def _row_entry(row: Mapping[str, str | None], now: datetime) -> NewListEntry:
     return NewListEntry(
         kind, key_type, value, cell("reason"), cell("source"), expires_at, hashed, display
     )
+
+
+def parse_entry(fields: Mapping[str, str | None], now: datetime) -> NewListEntry:
+    """One entry from its fields as text (`list`, `key_type`, `value`, `reason`, `source`,
+    `expires_at`), checked exactly as a row of an imported file is; `Invalid` says which fields
+    are wrong and why."""
+    return _row_entry({k: fields.get(k) for k in CSV_COLUMNS}, now)
 
 
 def _exported_key(
