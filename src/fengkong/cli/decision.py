@@ -70,7 +70,9 @@ def replay(
             out.print(f"  {r.decision_id}: " + "; ".join(r.differences), markup=False)
         for decision_id, o in overridden:
             out.print(
-                f"  {decision_id}: referred; manual override by officer {o.decided_by}: "
+                f"  {decision_id}: referred; manual override by officer {o.decided_by}"
+                + (f" (first approval {o.first_approved_by})" if o.first_approved_by else "")
+                + ": "
                 f"{o.outcome.value} ({o.id}, {o.decided_at.isoformat()[:16]}), not replayed",
                 markup=False,
             )
