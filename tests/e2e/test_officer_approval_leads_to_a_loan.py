@@ -223,3 +223,25 @@ def test_four_eyes_approve_the_same_terms(client: TestClient) -> None:
     assert (officer["approved_amount"], officer["term_months"]) == ("20000.00", 24)
     offer = client.get(f"/v1/loans/offers/{app_id}").json()
     assert offer["amount"] == "20000.00" and len(offer["schedule"]) == 24
+
+
+def test_an_officers_approval_not_yet_booked_counts_as_exposure(
+    client: TestClient, context: Context
+) -> None:
+    """As an automatic approval does: the exposure cap of the next application sees it."""
+    _, item = referred(client)
+    client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
+    client.post(
+        f"/v1/review/items/{item}/approve",
+        headers=_as("wang"),
+        json={"comment": "ok", "limit": "3000.00"},
+    )
+    declined_referral, other = referred(client)
+    client.post(f"/v1/review/items/{other}/claim", headers=_as("wang"))
+    client.post(f"/v1/review/items/{other}/decline", headers=_as("wang"), json={"comment": "no"})
+    assert declined_referral["outcome"] == "refer"
+    later = client.post("/v1/applications", json=body(amount="2000.00")).json()
+    with context.uow() as uow:
+        record = uow.decisions.for_application(later["application_id"])
+    assert record is not None
+    assert record.facts["existing_exposure"] == 300_000  # the officer's limit; a decline counts 0
