@@ -8,7 +8,11 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from fengkong.db.database import Database
-from fengkong.db.decision_repository import SqlPolicyRepository, SqlReviewRepository
+from fengkong.db.decision_repository import (
+    SqlOfficerDecisionRepository,
+    SqlPolicyRepository,
+    SqlReviewRepository,
+)
 from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.lending_repository import SqlLendingRepository
 from fengkong.db.list_entries import SqlListEntries
@@ -33,6 +37,7 @@ class SqlUnitOfWork:
     policy_bundles: SqlPolicyBundles
     lending: SqlLendingRepository
     reviews: SqlReviewRepository
+    officer_decisions: SqlOfficerDecisionRepository
     policies: SqlPolicyRepository
     consents: SqlConsentRepository
     servicing: SqlServicingRepository
@@ -54,6 +59,7 @@ class SqlUnitOfWork:
         self.policy_bundles = SqlPolicyBundles(self._session)
         self.lending = SqlLendingRepository(self._session)
         self.reviews = SqlReviewRepository(self._session, self._writes)
+        self.officer_decisions = SqlOfficerDecisionRepository(self._session)
         self.policies = SqlPolicyRepository(self._session)
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)

@@ -25,6 +25,7 @@ from fengkong.core.money import CURRENCY, Fen
 from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
+from fengkong.lending.approval import OfficerDecisionReader, settled
 from fengkong.lending.contract import Contract, render_contract
 from fengkong.lending.delinquency import (
     DEFAULT_BUCKETS,
@@ -430,6 +431,8 @@ class LendingUnitOfWork(UnitOfWork, Protocol):
     def decisions(self) -> DecisionReader: ...
     @property
     def policy_bundles(self) -> PolicyBundleReader: ...
+    @property
+    def officer_decisions(self) -> OfficerDecisionReader: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -565,6 +568,8 @@ class Offer:
     product: Product
     quote: Quote
     score: int | None
+    approved_by: str = "system:decision"  # or "officer:<name>" after a referral
+    decision_id: str | None = None  # the decision offered: automatic, or the officer's
 
 
 def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) -> Offer:
@@ -572,10 +577,11 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
     decision = uow.decisions.for_application(application_id)
     if application is None or decision is None:
         raise NotFound(f"no application {application_id!r}")
-    if decision.outcome.value != "approve" or decision.approved_amount is None:
-        raise NotApproved(
-            f"application {application_id} was not approved ({decision.outcome.value})"
-        )
+    decision = settled(decision, uow.officer_decisions)
+    if decision.outcome == "refer":
+        raise NotApproved(f"application {application_id} is referred and awaits an officer")
+    if decision.outcome != "approve" or decision.approved_amount is None:
+        raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
     product, rate, term = _priced_by(uow, decision, svc)
     offer = quote(
         product,
@@ -588,7 +594,9 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
         raise OfferOverCap(
             f"the offer's APR {offer.apr} is over the cap {svc.config.apr_cap}; not offered"
         )
-    return Offer(application_id, product, offer, decision.score)
+    return Offer(
+        application_id, product, offer, decision.score, decision.decided_by, decision.decision_id
+    )
 
 
 def _priced_by(
@@ -687,6 +695,8 @@ def accept_offer(
                 subject_id=loan_id,
                 payload={
                     "application_id": application_id,
+                    "decision_id": offer.decision_id,
+                    "approved_by": offer.approved_by,
                     "product": f"{offer.product.code}@{offer.product.version}",
                     "amount_fen": int(offer.quote.amount),
                     "principal_fen": int(offer.quote.principal),
