@@ -10,6 +10,8 @@ from fengkong.cli import (
     audit,
     db,
     decision,
+    finding,
+    finding_lending,
     fraud,
     keys,
     lending,
@@ -42,6 +44,13 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(lending.app, name="loan")
 app.add_typer(audit.app, name="audit")
 app.add_typer(servicing.app, name="servicing")
+# Finding things: lists and views of applications, decisions, loans, lines and customers.
+app.add_typer(finding.application_app, name="application")
+app.add_typer(finding_lending.line_app, name="line")
+app.add_typer(finding_lending.customer_app, name="customer")
+decision.app.command("list")(finding.decision_list)
+decision.app.command("show")(finding.decision_show)
+lending.app.command("list")(finding_lending.loan_list)
 
 if __name__ == "__main__":
     app()
