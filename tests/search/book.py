@@ -50,7 +50,7 @@ class Book:
     lines: dict[str, str] = field(default_factory=dict)
 
 
-def _apply(ctx: Context, who: str, document: dict[str, Any], phone: str | None = None) -> Any:
+def apply_as(ctx: Context, who: str, document: dict[str, Any], phone: str | None = None) -> Any:
     name, id_number, first_phone = PEOPLE[who]
     document["applicant"] = {"name": name, "id_number": id_number, "phone": phone or first_phone}
     request = ApplicationIn.model_validate(document).to_request(ctx.clock.business_date())
@@ -68,7 +68,7 @@ def seed_book(ctx: Context) -> Book:
     clock: Any = ctx.clock
 
     def decided(label: str, who: str, document: dict[str, Any], phone: str | None = None) -> str:
-        decision = _apply(ctx, who, document, phone)
+        decision = apply_as(ctx, who, document, phone)
         book.applications[label] = decision.application_id
         book.outcomes[label] = decision.outcome.value
         clock.advance(timedelta(minutes=1))
