@@ -20,7 +20,9 @@ def client(context: Context) -> Iterator[TestClient]:
 
 
 def _active_loan(client: TestClient, context: Context) -> str:
-    application = seed_approved(context.db, context.clock, amount=600_000, terms=6)  # type: ignore[arg-type]
+    application = seed_approved(
+        context.db, context.clock, amount=600_000, terms=6, vault=context.vault
+    )  # type: ignore[arg-type]
     offer = client.get(f"/v1/loans/offers/{application}")
     assert offer.status_code == 200, offer.text
     body = offer.json()

@@ -266,6 +266,9 @@ class LineOpenIn(BaseModel):
     limit: YuanIn
     annual_rate: Decimal = Field(ge=0, le=1)
     product: str | None = None
+    application_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
+        None, description="The approved application it is opened on: its applicant is the borrower"
+    )
 
 
 class DrawIn(BaseModel):

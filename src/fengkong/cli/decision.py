@@ -10,7 +10,7 @@ from rich.progress import Progress
 from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, err, out
 from fengkong.core.errors import FieldError, Invalid
 
-app = typer.Typer(help="Stored decisions: replay.", no_args_is_help=True)
+app = typer.Typer(help="Stored decisions: replay, list, show.", no_args_is_help=True)
 
 
 @app.command("replay")

@@ -111,9 +111,16 @@ def open_line(
     annual_rate: Annotated[str, typer.Option("--annual-rate", help="A fraction, e.g. 0.18")],
     key: KeyOpt,
     product: Annotated[str | None, typer.Option(help="A revolving-line product code.")] = None,
+    application: Annotated[
+        str | None,
+        typer.Option(
+            "--application",
+            help="An approved application: its applicant borrows, up to the approved amount.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Open a line with a limit at an annual rate."""
+    """Open a line with a limit at an annual rate, on an approved application."""
     from decimal import Decimal, InvalidOperation
 
     from fengkong.core.errors import FieldError, Invalid
@@ -126,19 +133,15 @@ def open_line(
     if not rate.is_finite() or not 0 <= rate <= 1:
         raise Invalid((FieldError(("annual_rate",), "a fraction between 0 and 1"),))
     line = run(
-        _fen(limit, "limit"), rate, key, _services(), product_code=product, actor=actor_of_cli()
+        _fen(limit, "limit"),
+        rate,
+        key,
+        _services(),
+        product_code=product,
+        application_id=application,
+        actor=actor_of_cli(),
     )
     doc = _line_doc(line)
-    emit_json(doc) if as_json else _print_line(doc)
-
-
-@app.command("show")
-@cli_errors
-def show(line_id: str, as_json: JsonOpt = False) -> None:
-    """A line: status, limit, what is drawn and available, each draw, and its history."""
-    from fengkong.lending.service import get_line
-
-    doc = _line_doc(get_line(line_id, _services()))
     emit_json(doc) if as_json else _print_line(doc)
 
 

@@ -21,12 +21,12 @@ from typing import Any, Protocol, TypeVar
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.core.money import CURRENCY, Fen
+from fengkong.core.money import CURRENCY, Fen, format_fen
 from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.approval import OfficerDecisionReader, settled
-from fengkong.lending.contract import Contract, render_contract
+from fengkong.lending.contract import Contract, ContractParty, render_contract
 from fengkong.lending.delinquency import (
     DEFAULT_BUCKETS,
     DEFAULT_CLASSIFICATION,
@@ -93,6 +93,8 @@ from fengkong.lending.waterfall import (
     settlement_quote,
 )
 from fengkong.lending.waterfall import reverse_repayment as reverse_repayment_state
+from fengkong.onboarding.application import PersonalDataVault
+from fengkong.onboarding.party import PartyTokens, masked_party
 from fengkong.scoring.artifact import canonical_json, sha256_hex
 
 SYSTEM = "system:lending"
@@ -279,6 +281,7 @@ class LineRecord:
     idempotency_key: str
     request_hash: str
     revision: int = 0
+    application_id: str | None = None  # the application it was opened on: its borrower
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +444,9 @@ class LendingServices:
     clock: Clock
     channel: PaymentChannel
     config: LendingConfig = field(default_factory=LendingConfig)
+    # Masks the borrower's name and ID number into the contract; without one (tests that seed
+    # applications with no real ciphertext) the contract names the application only.
+    vault: PersonalDataVault | None = None
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -615,6 +621,25 @@ def _priced_by(
     return product, svc.config.rate_for(decision.score), None
 
 
+def _contract_party(
+    uow: LendingUnitOfWork, application_id: str, svc: LendingServices
+) -> ContractParty | None:
+    """The borrower as the contract names them: masked name and resident ID number."""
+    if svc.vault is None:
+        return None
+    application = uow.applications.get(application_id)
+    masked = masked_party(
+        PartyTokens(
+            application.id_number_bidx,
+            application.name_enc,
+            application.id_number_enc,
+            application.phone_enc,
+        ),
+        svc.vault,
+    )
+    return ContractParty(name=masked.name, id_number=masked.id_number)
+
+
 def quote_offer(application_id: str, svc: LendingServices) -> Offer:
     """The schedule, APR and total cost of the loan an approved application can accept."""
     with svc.uow() as uow:
@@ -666,6 +691,7 @@ def accept_offer(
                 offer.quote,
                 today,
                 borrower_ref=application_id,
+                borrower=_contract_party(uow, application_id, svc),
                 lender=svc.config.lender_name,
             )
             record = with_state(
@@ -1237,16 +1263,25 @@ def open_line(
     svc: LendingServices,
     *,
     product_code: str | None = None,
+    application_id: str | None = None,
     actor: str = SYSTEM,
 ) -> CreditLine:
+    """Open a line; with `application_id`, on that approved application, whose applicant is then
+    the line's borrower, for a limit up to the approved amount."""
     key = check_key(idempotency_key)
     code = product_code or next(
         (p.code for p in svc.config.products if p.kind is ProductKind.REVOLVING_LINE), ""
     )
     product = svc.config.product(code)
-    hashed = request_hash(
-        {"op": "open_line", "limit": limit, "rate": str(annual_rate), "product": code}
-    )
+    document: dict[str, object] = {
+        "op": "open_line",
+        "limit": limit,
+        "rate": str(annual_rate),
+        "product": code,
+    }
+    if application_id is not None:
+        document["application_id"] = application_id
+    hashed = request_hash(document)
 
     def attempt() -> CreditLine:
         with svc.uow() as uow:
@@ -1255,23 +1290,51 @@ def open_line(
                 if existing.request_hash != hashed:
                     raise Conflict(f"idempotency key {key!r} was already used differently")
                 return existing.line
+            if application_id is not None:
+                _check_line_application(uow, application_id, limit)
             line = open_line_state(
                 new_id("line", svc.clock), product, limit, annual_rate, svc.clock.business_date()
             )
             now = svc.clock.now()
-            uow.lending.add_line(LineRecord(line, key, hashed), now)
+            uow.lending.add_line(LineRecord(line, key, hashed, application_id=application_id), now)
+            payload: dict[str, object] = {
+                "limit_fen": int(line.limit),
+                "annual_rate": str(annual_rate),
+            }
+            if application_id is not None:
+                payload["application_id"] = application_id
             uow.audit.append(
                 at=now,
                 actor=actor,
                 action="line.opened",
                 subject_type="credit_line",
                 subject_id=line.line_id,
-                payload={"limit_fen": int(line.limit), "annual_rate": str(annual_rate)},
+                payload=payload,
             )
             uow.commit()
             return line
 
     return _retrying(svc, attempt)
+
+
+def _check_line_application(uow: LendingUnitOfWork, application_id: str, limit: int) -> None:
+    application = uow.applications.get(application_id)
+    decision = uow.decisions.for_application(application_id)
+    if application is None or decision is None:
+        raise NotFound(f"no application {application_id!r}")
+    decision = settled(decision, uow.officer_decisions)
+    if decision.outcome != "approve" or decision.approved_amount is None:
+        raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
+    if limit > decision.approved_amount:
+        raise Invalid(
+            (
+                FieldError(
+                    ("limit",),
+                    f"above the approved amount {format_fen(Fen(decision.approved_amount))} "
+                    f"of application {application_id}",
+                ),
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,7 +130,12 @@ def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
 def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut:
     line = lending.open_line(
-        int(yuan_to_fen(body.limit)), body.annual_rate, key, svc, product_code=body.product
+        int(yuan_to_fen(body.limit)),
+        body.annual_rate,
+        key,
+        svc,
+        product_code=body.product,
+        application_id=body.application_id,
     )
     return LineOut.of(line)
 
