@@ -6,10 +6,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.record import DecisionRecord
+from fengkong.features.codebook import PROFILE_CODED_FIELDS, check_value
 from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel, ConsentGiven
 from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.service import validate_applicant
@@ -19,6 +29,17 @@ Yuan = Annotated[
     Field(gt=0, max_digits=12, decimal_places=2, description="Yuan, at most two decimals"),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+def _coded(value: str | None, info: ValidationInfo) -> str | None:
+    """An enumerated field's value, or a field error that names the allowed values."""
+    assert info.field_name is not None
+    error = check_value(info.field_name, value, (info.field_name,))
+    if error is not None:
+        raise PydanticCustomError(
+            "enum", "{message}", {"message": error.msg, "allowed": list(error.allowed or ())}
+        )
+    return value
 
 
 class ApplicantIn(BaseModel):
@@ -74,6 +95,8 @@ class ProfileIn(BaseModel):
     telephone: Text | None = None
     foreign_worker: Text | None = None
 
+    _known_codes = field_validator(*PROFILE_CODED_FIELDS)(_coded)
+
 
 class ConsentIn(BaseModel):
     """A consent given with the application; recorded with the text version the applicant saw."""
@@ -127,6 +150,8 @@ class ApplicationIn(BaseModel):
         Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None
     ) = Field(None, description="Monthly repayments on other debts, yuan; unknown if left out")
     consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
+
+    _known_purpose = field_validator("purpose")(_coded)
 
     def to_request(self, as_of: Any) -> ApplicationRequest:
         applicant: Applicant = validate_applicant(

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.cli.common import (
+    EXIT_FAILED,
+    JsonOpt,
+    cli_errors,
+    context,
+    emit_json,
+    err,
+    failure,
+    out,
+)
 from fengkong.core.errors import FieldError, Invalid
 
 app = typer.Typer(help="Stored decisions: replay.", no_args_is_help=True)
@@ -38,16 +47,21 @@ def replay(
                 progress.advance(task)
     mismatched = [r for r in results if not r.matches]
     if as_json:
-        emit_json(
-            {
-                "replayed": len(results),
-                "matched": len(results) - len(mismatched),
-                "mismatches": [
-                    {"decision_id": r.decision_id, "differences": list(r.differences)}
-                    for r in mismatched
-                ],
-            }
-        )
+        doc = {
+            "replayed": len(results),
+            "matched": len(results) - len(mismatched),
+            "mismatches": [
+                {"decision_id": r.decision_id, "differences": list(r.differences)}
+                for r in mismatched
+            ],
+        }
+        if mismatched:
+            doc |= failure(
+                "replay_mismatch",
+                "Replay differs",
+                f"{len(mismatched)} of {len(results)} decisions came out differently",
+            )
+        emit_json(doc)
     else:
         out.print(f"replayed {len(results)} decisions: {len(results) - len(mismatched)} identical")
         for r in mismatched:

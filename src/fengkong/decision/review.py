@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.core.money import Fen, format_fen
+from fengkong.core.money import Fen, fen_to_yuan
 from fengkong.core.reason import Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.scoring.promotion import AuditAppender
@@ -513,7 +513,7 @@ def describe(item: ReviewItem) -> Mapping[str, object]:
         "decision_id": item.decision_id,
         "status": item.status.value,
         "amount_fen": int(item.amount),
-        "amount": format_fen(item.amount, symbol=False),
+        "amount": str(fen_to_yuan(item.amount)),  # plain yuan, "3939.00": a machine reads it
         "four_eyes": item.four_eyes,
         "reasons": [r.as_dict() for r in item.reasons],
         "created_at": item.created_at.isoformat(),
