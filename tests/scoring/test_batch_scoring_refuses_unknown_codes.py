@@ -66,9 +66,7 @@ def test_every_row_refused_writes_no_output(
     loaded: LoadedScorecard, german: pd.DataFrame, tmp_path: Path
 ) -> None:
     data = tmp_path / "in.csv"
-    german.drop(columns="creditability").head(5).assign(housing="castle").to_csv(
-        data, index=False
-    )
+    german.drop(columns="creditability").head(5).assign(housing="castle").to_csv(data, index=False)
     with pytest.raises(Invalid) as refused:
         score_file(loaded, data, tmp_path / "out.csv")
     assert [e.loc for e in refused.value.errors] == [("data", r, "housing") for r in range(1, 6)]

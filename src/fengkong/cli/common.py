@@ -162,13 +162,14 @@ def _allowed(ctx: Mapping[str, Any] | None) -> tuple[str, ...] | None:
 
 
 def _report(exc: FengkongError) -> None:
+    # soft_wrap: one message, one line, whatever the terminal's width, so it can be grepped
     err.print(f"[bold red]error[/]: {exc.title.lower()}", highlight=False)
     if isinstance(exc, Invalid):
         for e in exc.errors:
             where = ".".join(map(str, e.loc)) or "(input)"
-            err.print(f"  {where}: {e.msg}", highlight=False, markup=False)
+            err.print(f"  {where}: {e.msg}", highlight=False, markup=False, soft_wrap=True)
     else:
-        err.print(f"  {exc.detail}", highlight=False, markup=False)
+        err.print(f"  {exc.detail}", highlight=False, markup=False, soft_wrap=True)
 
 
 def emit_json(document: Any) -> None:
