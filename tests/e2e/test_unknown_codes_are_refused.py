@@ -129,3 +129,9 @@ def test_the_schema_accepts_every_allowed_value() -> None:
             ProfileIn.model_validate({field: value})
     for value in allowed("purpose"):
         ApplicationIn.model_validate(body(purpose=value))
+
+
+def test_openapi_lists_the_allowed_values(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schemas["ProfileIn"]["properties"]["housing"]["enum"] == [*HOUSING, None]
+    assert schemas["ApplicationIn"]["properties"]["purpose"]["enum"] == list(allowed("purpose"))

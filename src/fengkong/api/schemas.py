@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.record import DecisionRecord
-from fengkong.features.codebook import PROFILE_CODED_FIELDS, check_value
+from fengkong.features.codebook import ALLOWED_VALUES, PROFILE_CODED_FIELDS, allowed, check_value
 from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel, ConsentGiven
 from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.service import validate_applicant
@@ -40,6 +40,13 @@ def _coded(value: str | None, info: ValidationInfo) -> str | None:
             "enum", "{message}", {"message": error.msg, "allowed": list(error.allowed or ())}
         )
     return value
+
+
+def _list_allowed_values(schema: dict[str, Any]) -> None:
+    """OpenAPI: each enumerated field lists its allowed values (the codebook's) as an `enum`."""
+    for name, prop in schema.get("properties", {}).items():
+        if name in ALLOWED_VALUES:
+            prop["enum"] = [*allowed(name), *([None] if "anyOf" in prop else [])]
 
 
 class ApplicantIn(BaseModel):
@@ -74,9 +81,10 @@ class ChannelIn(BaseModel):
 
 class ProfileIn(BaseModel):
     """Attributes the applicant declares or a bureau supplies. Any may be missing: the model
-    scores a missing value in its missing bin."""
+    scores a missing value in its missing bin. A text attribute takes one of its allowed values
+    (`enum`); any other is refused (422)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_list_allowed_values)
 
     status_of_existing_checking_account: Text | None = None
     credit_history: Text | None = None
@@ -141,7 +149,7 @@ class ApplicationIn(BaseModel):
     product: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "cash_loan"
     amount: Yuan
     term_months: int = Field(ge=1, le=360)
-    purpose: Text
+    purpose: Text = Field(json_schema_extra={"enum": list(allowed("purpose"))})
     monthly_income: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
     applicant: ApplicantIn
     profile: ProfileIn = Field(default_factory=lambda: ProfileIn())
