@@ -32,7 +32,7 @@ def _failed(args: list[str], exit_code: int) -> dict[str, Any]:
     assert result.exit_code == exit_code, (args, result.output, result.exception)
     doc = json.loads(result.stdout)  # exactly one document: json.loads refuses trailing text
     assert isinstance(doc, dict), args
-    assert {"code", "kind", "message", "detail"} <= set(doc), (args, doc)
+    assert {"code", "category", "message", "detail"} <= set(doc), (args, doc)
     assert doc["exit_code"] == exit_code
     return doc
 
@@ -58,7 +58,7 @@ def test_every_json_command_is_seen() -> None:
 @pytest.mark.parametrize("command", JSON_COMMANDS, ids=" ".join)
 def test_an_unknown_option_is_a_usage_error_document(command: tuple[str, ...]) -> None:
     doc = _failed([*command, "--no-such-option"], 2)
-    assert (doc["code"], doc["kind"]) == ("no_such_option", "usage")
+    assert (doc["code"], doc["category"]) == ("no_such_option", "usage")
     assert "--no-such-option" in doc["detail"]
 
 
@@ -137,7 +137,7 @@ def test_domain_failures_are_one_document_with_their_code(home: Path) -> None:
     for args, exit_code, code in FAILURES:
         doc = _failed([a.format(tmp=home) for a in args], exit_code)
         assert doc["code"] == code, (args, doc)
-        assert doc["kind"] == ("invalid" if exit_code == 2 else "not_found"), (args, doc)
+        assert doc["category"] == ("invalid" if exit_code == 2 else "not_found"), (args, doc)
         if exit_code == 2:
             assert doc["errors"] and all({"loc", "msg", "type"} <= set(e) for e in doc["errors"])
 
@@ -147,7 +147,7 @@ def test_an_unreachable_database_is_unavailable(
 ) -> None:
     monkeypatch.setenv("FENGKONG_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
     doc = _failed(["db", "upgrade"], 1)
-    assert (doc["code"], doc["kind"]) == ("unavailable", "unavailable")
+    assert (doc["code"], doc["category"]) == ("unavailable", "unavailable")
     assert "unreachable" in doc["detail"]
 
 
@@ -178,7 +178,7 @@ def test_a_declined_payout_is_a_refusal(home: Path, monkeypatch: pytest.MonkeyPa
     assert accepted.exit_code == 0, accepted.output
     loan_id = json.loads(accepted.stdout)["loan_id"]
     doc = _failed(["loan", "disburse", loan_id, "--key", "pay"], 1)
-    assert (doc["code"], doc["kind"]) == ("payout_failed", "refused")
+    assert (doc["code"], doc["category"]) == ("payout_failed", "refused")
     assert doc["payout"]["status"] == "failed" and doc["payout"]["amount"] == "3000.00"
     text = runner.invoke(app, ["loan", "disburse", loan_id, "--key", "pay"])
     assert text.exit_code == 1 and "payout failed" in text.stdout

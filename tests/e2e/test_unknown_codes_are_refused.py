@@ -84,7 +84,7 @@ def test_apply_refuses_castle_with_exit_2(cli_env: Context, tmp_path: Path) -> N
     as_json = runner.invoke(app, ["apply", str(application), "--json"])
     assert as_json.exit_code == 2
     doc = json.loads(as_json.stdout)
-    assert (doc["code"], doc["kind"]) == ("invalid", "invalid")
+    assert (doc["code"], doc["category"]) == ("invalid", "invalid")
     (error,) = doc["errors"]
     assert error["loc"] == ["profile", "housing"] and error["allowed"] == HOUSING
     assert _stored(cli_env) == before
@@ -105,6 +105,7 @@ def test_score_reports_the_bad_row_and_scores_the_rest(
     assert result.exit_code == 2, result.output
     doc = json.loads(result.stdout)
     assert (doc["code"], doc["rows"], doc["rejected"]) == ("rows_rejected", 29, 1)
+    assert (doc["kind"], doc["category"]) == ("scorecard", "invalid")  # the model's kind kept
     assert doc["errors"][0]["loc"] == ["data", 5, "housing"]
     assert doc["errors"][0]["allowed"] == HOUSING
     report = pd.read_csv(doc["errors_file"])

@@ -64,14 +64,14 @@ class JsonErrorsGroup(TyperGroup):
         except typer.TyperException as exc:  # Click's usage errors (Typer vendors Click)
             usage = exc.exit_code == EXIT_INVALID or type(exc).__name__ == "FileError"
             code = EXIT_INVALID if usage else exc.exit_code
-            kind = "usage" if code == EXIT_INVALID else "refused"
+            category = "usage" if code == EXIT_INVALID else "refused"
             sys.stderr.write(f"error: {exc.format_message()}\n")
             doc = failure(
                 snake_case(type(exc).__name__),
                 "Bad usage" if code == EXIT_INVALID else "Failed",
                 exc.format_message(),
                 code,
-                kind=kind,
+                category=category,
             )
             param = getattr(exc, "param", None)
             if param is not None and param.name:
@@ -84,7 +84,9 @@ class JsonErrorsGroup(TyperGroup):
         except Exception as exc:  # anything a command did not expect: still one document
             traceback.print_exc(file=sys.stderr)
             detail = f"{type(exc).__name__}: {exc}"
-            emit_json(failure("internal_error", "Internal error", detail, kind="internal_error"))
+            emit_json(
+                failure("internal_error", "Internal error", detail, category="internal_error")
+            )
             sys.exit(EXIT_FAILED)
         # Without standalone mode Click returns the exit code a command raised with `Exit`, and
         # a command's own return value (always None here) on success.

@@ -43,7 +43,7 @@ def verify(as_json: JsonOpt = False) -> None:
                 "audit_broken",
                 "Integrity check failed",
                 f"first broken link at seq {broken.seq}: {broken.message}",
-                kind="integrity_broken",
+                category="integrity_broken",
             )
         emit_json(doc)
     elif report.ok:

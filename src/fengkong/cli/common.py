@@ -13,8 +13,8 @@ Exit codes, the same for every command:
   rows refused while the rest of the file was scored.
 
 With `--json` every outcome is one JSON document on stdout. When the exit code is not 0 the
-document has `code` (stable, snake_case: the specific error, e.g. `loan_not_found`), `kind`
-(`invalid`, `not_found`, `conflict`, `unavailable`, `integrity_broken`, `usage`, `refused` or
+document has `code` (stable, snake_case: the specific error, e.g. `loan_not_found`),
+`category` (`invalid`, `not_found`, `conflict`, `unavailable`, `integrity_broken`, `usage`, `refused` or
 `internal_error`), `message` (a short title), `detail` (what went wrong) and, for invalid input,
 `errors`: one `{loc, msg, type}` per field, with `allowed` when the field has an allowed set.
 Amounts in every document are plain decimal strings of yuan ("3939.00"), or integers in fields
@@ -63,13 +63,13 @@ EXIT_CODES_HELP = (
     "found, payout declined, replay differs, audit chain broken); 2 bad usage or bad input "
     "(unknown option, malformed value, value outside its allowed set, missing file). With "
     "--json, every outcome is one JSON document on stdout; on a non-zero exit it carries `code`, "
-    "`kind`, `message` and `detail`."
+    "`category`, `message` and `detail`."
 )
 
-# The few kinds of domain error, most specific first; each is also the `code` of an error raised
-# as the kind itself. A subclass's `code` is its class name in snake_case (`LoanNotFound` →
+# The few categories of domain error, most specific first; each is also the `code` of an error
+# raised as the base class itself. A subclass's `code` is its class name in snake_case (`LoanNotFound` →
 # `loan_not_found`): renaming an error class changes its code, so don't, or keep the old code.
-KINDS: tuple[tuple[type[FengkongError], str], ...] = (
+CATEGORIES: tuple[tuple[type[FengkongError], str], ...] = (
     (Invalid, "invalid"),
     (NotFound, "not_found"),
     (Conflict, "conflict"),
@@ -84,14 +84,15 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
-def error_kind(exc: FengkongError) -> str:
-    return next(kind for cls, kind in KINDS if isinstance(exc, cls))
+def error_category(exc: FengkongError) -> str:
+    return next(category for cls, category in CATEGORIES if isinstance(exc, cls))
 
 
 def error_code(exc: FengkongError) -> str:
-    """The stable code of a domain error: its kind for the base classes, else its class name."""
-    if any(type(exc) is cls for cls, _ in KINDS):
-        return error_kind(exc)
+    """The stable code of a domain error: its category for the base classes, else its class
+    name in snake_case."""
+    if any(type(exc) is cls for cls, _ in CATEGORIES):
+        return error_category(exc)
     return snake_case(type(exc).__name__)
 
 
@@ -103,7 +104,7 @@ def error_document(exc: FengkongError) -> dict[str, Any]:
     """The one JSON document a failed command prints with `--json`."""
     doc: dict[str, Any] = {
         "code": error_code(exc),
-        "kind": error_kind(exc),
+        "category": error_category(exc),
         "message": exc.title,
         "detail": exc.detail,
         "exit_code": exit_code_of(exc),
@@ -114,13 +115,18 @@ def error_document(exc: FengkongError) -> dict[str, Any]:
 
 
 def failure(
-    code: str, message: str, detail: str, exit_code: int = EXIT_FAILED, *, kind: str = "refused"
+    code: str,
+    message: str,
+    detail: str,
+    exit_code: int = EXIT_FAILED,
+    *,
+    category: str = "refused",
 ) -> dict[str, Any]:
     """The error fields of a report that ends with a non-zero exit (a replay that differs, a
     payout declined): merge them into the report so the one document says both."""
     return {
         "code": code,
-        "kind": kind,
+        "category": category,
         "message": message,
         "detail": detail,
         "exit_code": exit_code,

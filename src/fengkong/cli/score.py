@@ -85,7 +85,7 @@ def score(
             f"{result.rejected} row(s) refused for values outside their allowed sets, listed in "
             f"{result.errors}; the other {result.scored} scored into {out_path}",
             EXIT_INVALID,
-            kind="invalid",
+            category="invalid",
         )
         doc["errors"] = [e.as_field_error().as_dict() for e in result.first_errors]
     if as_json:
@@ -96,8 +96,9 @@ def score(
             err.print(
                 f"[bold red]refused[/] {result.rejected:,} rows: see {result.errors}",
                 highlight=False,
+                soft_wrap=True,
             )
             for e in result.first_errors[:5]:
-                err.print(f"  row {e.row}, {e.column}: {e.message}", markup=False)
+                err.print(f"  row {e.row}, {e.column}: {e.message}", markup=False, soft_wrap=True)
     if result.rejected:
         raise typer.Exit(EXIT_INVALID)
