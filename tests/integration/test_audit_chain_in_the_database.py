@@ -97,3 +97,4 @@ def test_cli_verify_exit_codes(context: Context, monkeypatch: pytest.MonkeyPatch
     assert broken.exit_code == 1
     doc = json.loads(broken.stdout)
     assert doc["ok"] is False and doc["findings"][0]["seq"] == 2
+    assert (doc["code"], doc["category"]) == ("audit_broken", "integrity_broken")

@@ -77,4 +77,23 @@ def test_cli_replay(
     assert json.loads(one.stdout)["matched"] == 1
     every = runner.invoke(app, ["decision", "replay", "--all", "--json"])
     assert json.loads(every.stdout)["replayed"] == 5
+    assert "code" not in json.loads(every.stdout)
     assert runner.invoke(app, ["decision", "replay"]).exit_code == 2
+    with context.db.engine.begin() as conn:
+        stored = conn.execute(
+            sa.text("select facts from decisions where id = :i"), {"i": ids[0]}
+        ).scalar_one()
+        facts = stored if isinstance(stored, dict) else json.loads(stored)
+        facts["score"] = 300 if facts["score"] > 520 else 700
+        conn.execute(
+            sa.text("update decisions set facts = :f where id = :i"),
+            {"f": json.dumps(facts), "i": ids[0]},
+        )
+    differs = runner.invoke(app, ["decision", "replay", "--all", "--json"])
+    assert differs.exit_code == 1
+    doc = json.loads(differs.stdout)
+    assert (doc["code"], doc["matched"], doc["mismatches"][0]["decision_id"]) == (
+        "replay_mismatch",
+        4,
+        ids[0],
+    )

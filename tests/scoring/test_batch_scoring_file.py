@@ -23,7 +23,7 @@ def test_file_scores_equal_online_scores(
     loaded: LoadedScorecard, german: pd.DataFrame, tmp_path: Path, suffix: str
 ) -> None:
     rows = german.drop(columns="creditability").copy()
-    rows.loc[::9, "purpose"] = "never seen"  # unseen category → the missing bin
+    rows.loc[::9, "purpose"] = None  # missing: the missing bin (an unknown value is refused)
     rows.loc[::11, "duration_in_month"] = np.nan  # missing → the missing bin
     data = tmp_path / f"in{suffix}"
     out = tmp_path / f"out{suffix}"
@@ -32,7 +32,8 @@ def test_file_scores_equal_online_scores(
     else:
         rows.to_parquet(data, index=False)
     chunks: list[int] = []
-    assert score_file(loaded, data, out, chunk_rows=300, on_chunk=chunks.append) == len(rows)
+    result = score_file(loaded, data, out, chunk_rows=300, on_chunk=chunks.append)
+    assert (result.scored, result.rejected, result.errors) == (len(rows), 0, None)
     assert chunks == [300, 300, 300, 100]
     scored = pd.read_csv(out, keep_default_na=False) if suffix == ".csv" else pd.read_parquet(out)
     assert tuple(scored.columns[-len(OUTPUT_COLUMNS) :]) == OUTPUT_COLUMNS

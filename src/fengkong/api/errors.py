@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -47,6 +48,15 @@ def status_of(exc: FengkongError) -> int:
     return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
 
 
+def _field_error(e: Mapping[str, Any]) -> dict[str, Any]:
+    """A Pydantic error as a field error; `allowed` when the field has a fixed set of values."""
+    doc = {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+    allowed = (e.get("ctx") or {}).get("allowed")
+    if allowed is not None:
+        doc["allowed"] = list(allowed)
+    return doc
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(FengkongError)
     async def domain_error(request: Request, exc: FengkongError) -> JSONResponse:
@@ -58,7 +68,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        errors = [_field_error(e) for e in exc.errors()]
         if any(e["type"] == "json_invalid" for e in errors):
             return problem(
                 400,

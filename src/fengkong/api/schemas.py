@@ -6,11 +6,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyAddress,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.record import DecisionRecord
+from fengkong.features.codebook import ALLOWED_VALUES, PROFILE_CODED_FIELDS, allowed, check_value
 from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel, ConsentGiven
 from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.service import validate_applicant
@@ -20,6 +30,24 @@ Yuan = Annotated[
     Field(gt=0, max_digits=12, decimal_places=2, description="Yuan, at most two decimals"),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+def _coded(value: str | None, info: ValidationInfo) -> str | None:
+    """An enumerated field's value, or a field error that names the allowed values."""
+    assert info.field_name is not None
+    error = check_value(info.field_name, value, (info.field_name,))
+    if error is not None:
+        raise PydanticCustomError(
+            "enum", "{message}", {"message": error.msg, "allowed": list(error.allowed or ())}
+        )
+    return value
+
+
+def _list_allowed_values(schema: dict[str, Any]) -> None:
+    """OpenAPI: each enumerated field lists its allowed values (the codebook's) as an `enum`."""
+    for name, prop in schema.get("properties", {}).items():
+        if name in ALLOWED_VALUES:
+            prop["enum"] = [*allowed(name), *([None] if "anyOf" in prop else [])]
 
 
 class ApplicantIn(BaseModel):
@@ -54,9 +82,10 @@ class ChannelIn(BaseModel):
 
 class ProfileIn(BaseModel):
     """Attributes the applicant declares or a bureau supplies. Any may be missing: the model
-    scores a missing value in its missing bin."""
+    scores a missing value in its missing bin. A text attribute takes one of its allowed values
+    (`enum`); any other is refused (422)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_list_allowed_values)
 
     status_of_existing_checking_account: Text | None = None
     credit_history: Text | None = None
@@ -74,6 +103,8 @@ class ProfileIn(BaseModel):
     number_of_people_being_liable_to_provide_maintenance_for: int | None = Field(None, ge=0, le=20)
     telephone: Text | None = None
     foreign_worker: Text | None = None
+
+    _known_codes = field_validator(*PROFILE_CODED_FIELDS)(_coded)
 
 
 class ConsentIn(BaseModel):
@@ -119,7 +150,7 @@ class ApplicationIn(BaseModel):
     product: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "cash_loan"
     amount: Yuan
     term_months: int = Field(ge=1, le=360)
-    purpose: Text
+    purpose: Text = Field(json_schema_extra={"enum": list(allowed("purpose"))})
     monthly_income: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
     applicant: ApplicantIn
     profile: ProfileIn = Field(default_factory=lambda: ProfileIn())
@@ -128,6 +159,8 @@ class ApplicationIn(BaseModel):
         Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None
     ) = Field(None, description="Monthly repayments on other debts, yuan; unknown if left out")
     consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
+
+    _known_purpose = field_validator("purpose")(_coded)
 
     def to_request(self, as_of: Any) -> ApplicationRequest:
         applicant: Applicant = validate_applicant(

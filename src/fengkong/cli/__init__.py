@@ -1,9 +1,16 @@
 """`fengkong`: the command line. Each command parses, calls a service, and prints: a table for
-people, or one JSON document on stdout with `--json`. Progress and logs go to stderr."""
+people, or one JSON document on stdout with `--json`. Progress and logs go to stderr. Exit codes
+and the JSON error document are described in `fengkong.cli.common`."""
 
 from __future__ import annotations
 
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from fengkong.cli import (
     applications,
@@ -24,18 +31,85 @@ from fengkong.cli import (
     score,
     servicing,
 )
+from fengkong.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    emit_json,
+    failure,
+    snake_case,
+)
+
+
+class JsonErrorsGroup(TyperGroup):
+    """The top-level group. When `--json` is among the arguments, what Click would print as text
+    — an unknown option, a missing argument, a value of the wrong type — and any unexpected
+    exception also come out as the one JSON error document on stdout."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or "--json" not in argv:
+            return super().main(
+                argv, prog_name, complete_var, standalone_mode, windows_expand_args, **extra
+            )
+        try:
+            result = super().main(
+                argv, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except typer.TyperException as exc:  # Click's usage errors (Typer vendors Click)
+            usage = exc.exit_code == EXIT_INVALID or type(exc).__name__ == "FileError"
+            code = EXIT_INVALID if usage else exc.exit_code
+            category = "usage" if code == EXIT_INVALID else "refused"
+            sys.stderr.write(f"error: {exc.format_message()}\n")
+            doc = failure(
+                snake_case(type(exc).__name__),
+                "Bad usage" if code == EXIT_INVALID else "Failed",
+                exc.format_message(),
+                code,
+                category=category,
+            )
+            param = getattr(exc, "param", None)
+            if param is not None and param.name:
+                doc["errors"] = [{"loc": [param.name], "msg": exc.message, "type": doc["code"]}]
+            emit_json(doc)
+            sys.exit(code)
+        except typer.Abort:
+            emit_json(failure("aborted", "Aborted", "aborted", EXIT_FAILED))
+            sys.exit(EXIT_FAILED)
+        except Exception as exc:  # anything a command did not expect: still one document
+            traceback.print_exc(file=sys.stderr)
+            detail = f"{type(exc).__name__}: {exc}"
+            emit_json(
+                failure("internal_error", "Internal error", detail, category="internal_error")
+            )
+            sys.exit(EXIT_FAILED)
+        # Without standalone mode Click returns the exit code a command raised with `Exit`, and
+        # a command's own return value (always None here) on success.
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
 
 app = typer.Typer(
     name="fengkong",
+    cls=JsonErrorsGroup,
     help="Fengkong (风控): risk control for online lenders.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
 )
-app.command("demo")(ops.demo)
+app.command("demo", epilog=EXIT_CODES_HELP)(ops.demo)
 app.command("serve")(ops.serve)
-app.command("apply")(applications.apply)
-app.command("score")(score.score)
-app.command("eod")(lending.eod)
+app.command("apply", epilog=EXIT_CODES_HELP)(applications.apply)
+app.command("score", epilog=EXIT_CODES_HELP)(score.score)
+app.command("eod", epilog=EXIT_CODES_HELP)(lending.eod)
 app.add_typer(db.app, name="db")
 app.add_typer(model.app, name="model")
 app.add_typer(decision.app, name="decision")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, out
+from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, failure, out
 from fengkong.ledger.verify import verify_books
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -30,15 +30,22 @@ def verify(as_json: JsonOpt = False) -> None:
         for f in report.findings
     ]
     if as_json:
-        emit_json(
-            {
-                "ok": report.ok,
-                "records": report.records,
-                "entries": report.entries,
-                "head": {"seq": report.head.seq, "hash": report.head.hash},
-                "findings": findings,
-            }
-        )
+        doc = {
+            "ok": report.ok,
+            "records": report.records,
+            "entries": report.entries,
+            "head": {"seq": report.head.seq, "hash": report.head.hash},
+            "findings": findings,
+        }
+        broken = report.first_broken
+        if broken is not None:
+            doc |= failure(
+                "audit_broken",
+                "Integrity check failed",
+                f"first broken link at seq {broken.seq}: {broken.message}",
+                category="integrity_broken",
+            )
+        emit_json(doc)
     elif report.ok:
         out.print(
             f"audit chain intact: {report.records} records, head seq {report.head.seq} "

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.cli.common import (
+    EXIT_FAILED,
+    JsonOpt,
+    cli_errors,
+    context,
+    emit_json,
+    err,
+    failure,
+    out,
+)
 from fengkong.core.errors import FieldError, Invalid
 
 app = typer.Typer(help="Stored decisions: replay, list, show.", no_args_is_help=True)
@@ -43,27 +52,32 @@ def replay(
     mismatched = [r for r in results if not r.matches]
     overridden = [(r.decision_id, r.override) for r in results if r.override is not None]
     if as_json:
-        emit_json(
-            {
-                "replayed": len(results),
-                "matched": len(results) - len(mismatched),
-                "mismatches": [
-                    {"decision_id": r.decision_id, "differences": list(r.differences)}
-                    for r in mismatched
-                ],
-                "manual_overrides": [
-                    {
-                        "decision_id": decision_id,
-                        "officer_decision_id": o.id,
-                        "outcome": o.outcome.value,
-                        "decided_by": o.decided_by,
-                        "first_approved_by": o.first_approved_by,
-                        "decided_at": o.decided_at.isoformat(),
-                    }
-                    for decision_id, o in overridden
-                ],
-            }
-        )
+        doc = {
+            "replayed": len(results),
+            "matched": len(results) - len(mismatched),
+            "mismatches": [
+                {"decision_id": r.decision_id, "differences": list(r.differences)}
+                for r in mismatched
+            ],
+            "manual_overrides": [
+                {
+                    "decision_id": decision_id,
+                    "officer_decision_id": o.id,
+                    "outcome": o.outcome.value,
+                    "decided_by": o.decided_by,
+                    "first_approved_by": o.first_approved_by,
+                    "decided_at": o.decided_at.isoformat(),
+                }
+                for decision_id, o in overridden
+            ],
+        }
+        if mismatched:
+            doc |= failure(
+                "replay_mismatch",
+                "Replay differs",
+                f"{len(mismatched)} of {len(results)} decisions came out differently",
+            )
+        emit_json(doc)
     else:
         out.print(f"replayed {len(results)} decisions: {len(results) - len(mismatched)} identical")
         for r in mismatched:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, out
+from fengkong.cli.common import (
+    EXIT_FAILED,
+    JsonOpt,
+    actor_of_cli,
+    cli_errors,
+    context,
+    decimal_option,
+    emit_json,
+    failure,
+    out,
+)
 from fengkong.core.money import fen_to_yuan, format_fen, yuan_to_fen
 
 app = typer.Typer(
@@ -88,15 +97,26 @@ def accept(application_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
 @app.command("disburse")
 @cli_errors
 def disburse(loan_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
-    """Pay a booked loan out through the payment channel."""
+    """Pay a booked loan out through the payment channel. Exit 1 if the channel declined every
+    attempt (the booking is then reversed)."""
     from fengkong.api.loan_schemas import DisbursementOut
+    from fengkong.lending.payment import PayoutStatus
     from fengkong.lending.service import disburse as run
 
     doc = DisbursementOut.of(run(loan_id, key, services(), actor_of_cli())).model_dump(mode="json")
+    declined = doc["payout"]["status"] == PayoutStatus.FAILED.value
+    if declined:
+        doc |= failure(
+            "payout_failed",
+            "Payout declined",
+            f"the channel declined the payout of {loan_id}: {doc['payout']['last_error']}",
+        )
     if as_json:
         emit_json(doc)
-        return
-    out.print(f"loan {loan_id}: {doc['loan_status']}; payout {doc['payout']['status']}")
+    else:
+        out.print(f"loan {loan_id}: {doc['loan_status']}; payout {doc['payout']['status']}")
+    if declined:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("show")
@@ -216,7 +236,7 @@ def restructure(
         svc,
         extra_terms=extra_terms,
         new_terms=new_terms,
-        annual_rate=None if annual_rate is None else Decimal(annual_rate),
+        annual_rate=None if annual_rate is None else decimal_option(annual_rate, "annual_rate"),
         actor=actor_of_cli(),
     )
     doc = _loan_doc(view, svc.clock.business_date())

@@ -59,7 +59,7 @@ def model_train(
 
         raise Invalid((FieldError(("kind",), f"must be scorecard or gbm, got {kind!r}"),))
     frame = read_table(data)
-    declined = read_table(rejects) if rejects is not None else None
+    declined = read_table(rejects, "rejects") if rejects is not None else None
     ctx = context()
     with err.status(f"training on {len(frame):,} rows…"):
         result = train_model(

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
-from fengkong.core.money import fen_to_yuan
+from fengkong.core.money import fen_to_yuan, format_fen
 
 app = typer.Typer(
     help="Review queue: referred applications awaiting an officer.", no_args_is_help=True
@@ -55,7 +55,7 @@ def review_list(
         table.add_row(
             i.id,
             i.status.value,
-            str(describe(i)["amount"]),
+            format_fen(i.amount),
             due,
             i.claimed_by or "-",
             ", ".join(r.code for r in i.reasons),

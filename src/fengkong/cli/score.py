@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.cli.common import (
+    EXIT_INVALID,
+    JsonOpt,
+    cli_errors,
+    context,
+    emit_json,
+    err,
+    failure,
+    out,
+)
 from fengkong.core.errors import NotFound
 
 
@@ -19,10 +28,21 @@ def score(
     out_path: Annotated[
         Path, typer.Option("--out", help="Output file (CSV or Parquet, by suffix).")
     ],
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            help="Error report (CSV: row, column, value, message) of the rows refused for a "
+            "value outside its allowed set; default: beside OUT, as OUT-STEM.errors.csv."
+        ),
+    ] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per chunk.")] = 200_000,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add score, PD and adverse reason codes to every row of DATA and write them to OUT."""
+    """Add score, PD and adverse reason codes to every row of DATA and write them to OUT.
+
+    A row with a value outside its field's allowed set (housing "castle") is not scored: it is
+    listed in the error report, the other rows are scored, and the exit code is 2. Exit 0 when
+    every row was scored."""
     from fengkong.scoring.batch import count_rows, score_file
     from fengkong.scoring.registry import load_model
 
@@ -32,7 +52,7 @@ def score(
     if registered is None:
         raise NotFound(f"no model version {model!r}: see `fengkong model list`")
     loaded = load_model(registered, ctx.artifacts_dir)
-    total = count_rows(data) if data.exists() else None
+    total = count_rows(data) if data.is_file() else None
     with Progress(
         TextColumn("scoring"),
         BarColumn(),
@@ -42,15 +62,43 @@ def score(
         transient=True,
     ) as progress:
         task = progress.add_task("scoring", total=total)
-        rows = score_file(
+        result = score_file(
             loaded,
             data,
             out_path,
+            errors=errors,
             chunk_rows=chunk_rows,
             on_chunk=lambda n: progress.advance(task, n),
         )
-    doc = {"model": loaded.version, "kind": loaded.kind, "rows": rows, "out": str(out_path)}
+    doc: dict[str, Any] = {
+        "model": loaded.version,
+        "kind": loaded.kind,
+        "rows": result.scored,
+        "rejected": result.rejected,
+        "out": str(out_path),
+        "errors_file": None if result.errors is None else str(result.errors),
+    }
+    if result.rejected:
+        doc |= failure(
+            "rows_rejected",
+            "Rows refused",
+            f"{result.rejected} row(s) refused for values outside their allowed sets, listed in "
+            f"{result.errors}; the other {result.scored} scored into {out_path}",
+            EXIT_INVALID,
+            category="invalid",
+        )
+        doc["errors"] = [e.as_field_error().as_dict() for e in result.first_errors]
     if as_json:
         emit_json(doc)
     else:
-        out.print(f"scored {rows:,} rows with {loaded.version} into {out_path}")
+        out.print(f"scored {result.scored:,} rows with {loaded.version} into {out_path}")
+        if result.rejected:
+            err.print(
+                f"[bold red]refused[/] {result.rejected:,} rows: see {result.errors}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            for e in result.first_errors[:5]:
+                err.print(f"  row {e.row}, {e.column}: {e.message}", markup=False, soft_wrap=True)
+    if result.rejected:
+        raise typer.Exit(EXIT_INVALID)

@@ -4,13 +4,20 @@ borrowers from the command line. Every reporting command takes `--json`."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, out
+from fengkong.cli.common import (
+    JsonOpt,
+    actor_of_cli,
+    cli_errors,
+    context,
+    decimal_option,
+    emit_json,
+    out,
+)
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 
 app = typer.Typer(
@@ -75,7 +82,7 @@ def guarantee_add(
             add_guarantee(
                 loan_id,
                 guarantor,
-                Decimal(share),
+                decimal_option(share, "share"),
                 svc,
                 cap=None if cap is None else int(yuan_to_fen(cap)),
                 actor=actor_of_cli(),
@@ -86,7 +93,7 @@ def guarantee_add(
         made = add_group_guarantee(
             loan_id,
             group,
-            Decimal(share),
+            decimal_option(share, "share"),
             svc,
             borrower_member=borrower_member,
             actor=actor_of_cli(),

@@ -1,5 +1,5 @@
 """Typed domain errors. A few kinds, each mapped once: to problem+json in `api/errors.py` and to a
-message with a non-zero exit in `cli.py`."""
+message with a non-zero exit in `cli/common.py`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One thing wrong with one input field; `loc` is the path to it, as in Pydantic."""
+    """One thing wrong with one input field; `loc` is the path to it, as in Pydantic. `allowed`
+    lists the values the field takes, when it has a fixed set and the value was outside it."""
 
     loc: tuple[str | int, ...]
     msg: str
     type: str = "value_error"
+    allowed: tuple[str, ...] | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"loc": list(self.loc), "msg": self.msg, "type": self.type}
+        doc: dict[str, object] = {"loc": list(self.loc), "msg": self.msg, "type": self.type}
+        if self.allowed is not None:
+            doc["allowed"] = list(self.allowed)
+        return doc
 
 
 class FengkongError(Exception):

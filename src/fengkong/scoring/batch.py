@@ -5,24 +5,60 @@ reason codes, most points lost first; empty where fewer factors cost points). Th
 exactly those of the online path (`LoadedModel.score`, one row at a time).
 
 Bad input, as documented for the online path: a missing value (empty cell, NaN) takes the
-missing bin, and so does a category never seen in training; an infinite number or a text in a
-numeric feature is refused (`Invalid`, naming the column); a feature column absent from the
-file is refused before any row is scored.
+missing bin; a value outside an enumerated field's allowed set (`features.codebook`, the same
+sets the application schema checks) refuses its row: the row is left out of OUT and listed in
+the error report (`row`, 1 = the first data row; `column`; `value`; `message`), and the other
+rows are scored. An infinite number or a text in a numeric feature is refused (`Invalid`,
+naming the column); a feature column absent from the file is refused before any row is scored.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from fengkong.core.errors import FieldError, Invalid, NotFound
+from fengkong.core.errors import FieldError, Invalid
+from fengkong.features.codebook import ALLOWED_VALUES, check_value
 from fengkong.scoring.registry import MAX_REASONS, LoadedModel
 
 REASON_COLUMNS: tuple[str, ...] = tuple(f"reason_{i + 1}" for i in range(MAX_REASONS))
 OUTPUT_COLUMNS: tuple[str, ...] = ("score", "pd", *REASON_COLUMNS)
 CHUNK_ROWS = 200_000
+ERROR_COLUMNS: tuple[str, ...] = ("row", "column", "value", "message")
+FIRST_ERRORS = 20  # row errors kept in the result, for a summary; the report has them all
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One refused value of one row of a scoring file; `row` 1 is the first data row."""
+
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def as_field_error(self) -> FieldError:
+        error = check_value(self.column, self.value, ("data", self.row, self.column))
+        return error or FieldError(("data", self.row, self.column), self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchScored:
+    """What `score_file` did: rows scored into OUT, rows refused (listed in `errors`)."""
+
+    scored: int
+    rejected: int
+    errors: Path | None  # the error report, written only when rows were refused
+    first_errors: tuple[RowError, ...] = ()
+
+
+def errors_path_for(out: Path) -> Path:
+    """Where the error report goes by default: beside OUT, `scored.parquet` → `scored.errors.csv`."""
+    return out.with_name(f"{out.stem}.errors.csv")
 
 
 def _kind(path: Path, loc: str) -> str:
@@ -35,8 +71,8 @@ def _kind(path: Path, loc: str) -> str:
 
 
 def columns_of(path: Path) -> tuple[str, ...]:
-    if not path.exists():
-        raise NotFound(f"no data file at {path}")
+    if not path.is_file():
+        raise Invalid((FieldError(("data",), f"no such file: {path}"),))
     if _kind(path, "data") == "parquet":
         import pyarrow.parquet as pq
 
@@ -85,52 +121,123 @@ def score_frame(model: LoadedModel, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def coded_columns(model: LoadedModel) -> tuple[str, ...]:
+    """The model's features that are enumerated fields, checked row by row."""
+    return tuple(f for f in model.features if f in ALLOWED_VALUES)
+
+
+def unknown_codes(
+    frame: pd.DataFrame, columns: tuple[str, ...], first_row: int = 1
+) -> tuple[pd.Series, list[RowError]]:
+    """Which rows of `frame` hold a value outside its column's allowed set (a boolean mask), and
+    one `RowError` per refused value; `first_row` numbers the frame's first row."""
+    refused = pd.Series(False, index=frame.index)
+    errors: list[RowError] = []
+    for column in columns:
+        values = frame[column]
+        bad = values.notna() & ~values.isin(list(ALLOWED_VALUES[column]))
+        if not bad.any():
+            continue
+        refused |= bad
+        positions = bad.to_numpy().nonzero()[0]
+        for position, value in zip(positions, values[bad], strict=True):
+            error = check_value(column, str(value), (column,))
+            assert error is not None
+            errors.append(RowError(first_row + int(position), column, str(value), error.msg))
+    errors.sort(key=lambda e: (e.row, columns.index(e.column)))
+    return refused, errors
+
+
 def score_file(
     model: LoadedModel,
     data: Path,
     out: Path,
     *,
+    errors: Path | None = None,
     chunk_rows: int = CHUNK_ROWS,
     on_chunk: Callable[[int], None] | None = None,
-) -> int:
-    """Score `data` into `out` (CSV or Parquet, by suffix); returns the number of rows.
-    `on_chunk(rows)` is called after each chunk, for a progress bar."""
+) -> BatchScored:
+    """Score `data` into `out` (CSV or Parquet, by suffix); rows with a value outside its allowed
+    set are left out and listed in the error report `errors` (CSV; by default beside `out`).
+    `on_chunk(rows)` is called after each chunk, for a progress bar. If every row is refused,
+    `out` is not written and `Invalid` lists the first refused values."""
     out_kind = _kind(out, "out")
-    check_columns(columns_of(data), model)
-    clashing = [c for c in OUTPUT_COLUMNS if c in columns_of(data)]
+    available = columns_of(data)
+    check_columns(available, model)
+    clashing = [c for c in OUTPUT_COLUMNS if c in available]
     if clashing:
         raise Invalid((FieldError(("data",), f"columns would be overwritten: {clashing}"),))
+    report = errors or errors_path_for(out)
+    if report.resolve() in (out.resolve(), data.resolve()):
+        raise Invalid((FieldError(("errors",), "the error report would overwrite a file"),))
+    coded = coded_columns(model)
     out.parent.mkdir(parents=True, exist_ok=True)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.unlink(missing_ok=True)  # a report from an earlier run would describe other rows
     tmp = out.with_name(out.name + ".partial")
-    total = 0
+    tmp_report = report.with_name(report.name + ".partial")
+    scored_rows = 0
+    read_rows = 0
+    refused_rows = 0
+    first_errors: list[RowError] = []
     writer = None
     schema = None
+    report_file = None
     try:
-        for i, chunk in enumerate(chunks(data, chunk_rows)):
-            scored = score_frame(model, chunk)
-            if out_kind == "csv":
-                scored.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False)
-            else:
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-
-                if writer is None:
-                    schema = pa.Schema.from_pandas(scored, preserve_index=False)
-                    writer = pq.ParquetWriter(tmp, schema)
-                writer.write_table(
-                    pa.Table.from_pandas(scored, schema=schema, preserve_index=False)
+        for chunk in chunks(data, chunk_rows):
+            read_len = len(chunk)
+            refused, row_errors = unknown_codes(chunk, coded, first_row=read_rows + 1)
+            read_rows += read_len
+            if row_errors:
+                if report_file is None:
+                    report_file = tmp_report.open("w", newline="", encoding="utf-8")
+                    csv.writer(report_file).writerow(ERROR_COLUMNS)
+                csv.writer(report_file).writerows(
+                    (e.row, e.column, e.value, e.message) for e in row_errors
                 )
-            total += len(scored)
+                refused_rows += int(refused.sum())
+                first_errors.extend(row_errors[: FIRST_ERRORS - len(first_errors)])
+                chunk = chunk[~refused]
+            if len(chunk):
+                scored = score_frame(model, chunk)
+                if out_kind == "csv":
+                    first = scored_rows == 0
+                    scored.to_csv(tmp, mode="w" if first else "a", header=first, index=False)
+                else:
+                    import pyarrow as pa
+                    import pyarrow.parquet as pq
+
+                    if writer is None:
+                        schema = pa.Schema.from_pandas(scored, preserve_index=False)
+                        writer = pq.ParquetWriter(tmp, schema)
+                    writer.write_table(
+                        pa.Table.from_pandas(scored, schema=schema, preserve_index=False)
+                    )
+                scored_rows += len(scored)
             if on_chunk is not None:
-                on_chunk(len(scored))
+                on_chunk(read_len)
         if writer is not None:
             writer.close()
             writer = None
-        if total == 0:
+        if report_file is not None:
+            report_file.close()
+            report_file = None
+            tmp_report.replace(report)
+        if read_rows == 0:
             raise Invalid((FieldError(("data",), "the file has no rows"),))
+        if scored_rows == 0:
+            raise Invalid(
+                tuple(e.as_field_error() for e in first_errors),
+                f"every row was refused ({refused_rows}); see {report}",
+            )
         tmp.replace(out)
     finally:
         if writer is not None:
             writer.close()
+        if report_file is not None:
+            report_file.close()
         tmp.unlink(missing_ok=True)
-    return total
+        tmp_report.unlink(missing_ok=True)
+    return BatchScored(
+        scored_rows, refused_rows, report if refused_rows else None, tuple(first_errors)
+    )

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from fengkong.core.errors import FieldError, Invalid, NotFound
+from fengkong.core.errors import FieldError, Invalid
 from fengkong.scoring.metrics import evaluate
 from fengkong.scoring.scorecard import ScorecardModel
 
@@ -28,9 +28,10 @@ class TrainedScorecard:
     params: dict[str, Any]
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise NotFound(f"no data file at {path}")
+def read_table(path: Path, loc: str = "data") -> pd.DataFrame:
+    """A CSV or Parquet file as a frame; a missing or unreadable file is bad input, named `loc`."""
+    if not path.is_file():
+        raise Invalid((FieldError((loc,), f"no such file: {path}"),))
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -38,8 +39,8 @@ def read_table(path: Path) -> pd.DataFrame:
         if suffix in (".csv", ".txt"):
             return pd.read_csv(path)
     except (ValueError, OSError) as exc:
-        raise Invalid((FieldError(("data",), f"cannot read {path.name}: {exc}"),)) from exc
-    raise Invalid((FieldError(("data",), f"unsupported file type {suffix!r}: use CSV or Parquet"),))
+        raise Invalid((FieldError((loc,), f"cannot read {path.name}: {exc}"),)) from exc
+    raise Invalid((FieldError((loc,), f"unsupported file type {suffix!r}: use CSV or Parquet"),))
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
