@@ -30,7 +30,7 @@ def create_app(context: Context) -> FastAPI:
     app.state.context = context
     app.state.metrics = api_metrics.ApiMetrics()
     errors.install(app)
-    api_metrics.install(app, app.state.metrics)
+    api_metrics.install(app, app.state.metrics, context.clock)
     app.include_router(applications.router)
     app.include_router(loans.router)
     app.include_router(consent_routes.router)
