@@ -11,16 +11,19 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import structlog
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from factories import body
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
+from fengkong.cli import app as cli
 from fengkong.ledger.findings import Problem
 from fengkong.ledger.verify import VerifyReport, verify_books
 from fengkong.logs import configure_logging
@@ -213,3 +216,20 @@ def test_audit_verify_finds_an_edited_request_id(client: TestClient, context: Co
         conn.execute(sa.text("update audit_log set request_id = 'added' where seq = 2"))
     report = _verify(context)
     assert [(f.seq, f.problem) for f in report.findings] == [(2, Problem.EDITED)]
+
+
+def test_a_decision_from_the_cli_has_no_request_id(
+    context: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
+    monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
+    application = tmp_path / "app.json"
+    application.write_text(json.dumps(body()))
+    decided = CliRunner().invoke(cli, ["apply", str(application), "--json"])
+    assert decided.exit_code == 0, decided.output
+    assert json.loads(decided.stdout)["request_id"] is None
+    assert _rows(context, "select request_id from decisions") == [(None,)]
+    records = _rows(context, "select action, request_id from audit_log where seq > 2")
+    assert ("decision.made", None) in [tuple(r) for r in records]
+    assert {r[1] for r in records} == {None}
+    assert _verify(context).ok

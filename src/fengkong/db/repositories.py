@@ -242,9 +242,13 @@ class SqlDecisionRepository:
         return None if row is None else _decision(row._mapping)
 
     def by_request_id(self, request_id: str) -> DecisionRecord | None:
-        """The decision made for the API request with this id (its partial index)."""
+        """The decision made for the API request with this id (its partial index); the latest,
+        should a caller have sent one id twice."""
         row = self.session.execute(
-            sa.select(decisions).where(decisions.c.request_id == request_id).limit(1)
+            sa.select(decisions)
+            .where(decisions.c.request_id == request_id)
+            .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc())
+            .limit(1)
         ).first()
         return None if row is None else _decision(row._mapping)
 
