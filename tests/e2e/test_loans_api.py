@@ -102,7 +102,7 @@ def test_bad_input_is_a_4xx_and_the_ledger_is_unchanged(
         json={"amount": amount, "terms": 3},
         headers={"Idempotency-Key": key},
     )
-    _problem(draw("1000.01", "d1"), 422)
+    _problem(draw("1000.01", "d1"), 409)  # the line refuses it: over what is available
     frozen = client.post(f"/v1/lines/{line['line_id']}/freeze", json={"reason": "review"})
     assert frozen.status_code == 200 and frozen.json()["status"] == "frozen"
     _problem(draw("100.00", "d2"), 409)

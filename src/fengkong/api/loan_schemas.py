@@ -278,8 +278,13 @@ class DrawIn(BaseModel):
 class LineActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
-    officer: str = ""
-    new_limit: YuanIn | None = None
+    officer: str = Field("", description="Who acts; the X-Officer header may name them instead")
+    new_limit: YuanIn | None = Field(None, description="For reduce and limit: the new limit")
+
+
+class DrawBalanceOut(BaseModel):
+    draw_id: str
+    principal_outstanding: str
 
 
 class LineOut(BaseModel):
@@ -291,6 +296,7 @@ class LineOut(BaseModel):
     drawn_outstanding: str
     annual_rate: str
     draws: list[str]
+    draw_balances: list[DrawBalanceOut]
     history: list[dict[str, str]]
 
     @classmethod
@@ -304,6 +310,12 @@ class LineOut(BaseModel):
             drawn_outstanding=yuan(line.drawn_outstanding),
             annual_rate=str(line.annual_rate),
             draws=[d.draw_id for d in line.draws],
+            draw_balances=[
+                DrawBalanceOut(
+                    draw_id=d.draw_id, principal_outstanding=yuan(d.principal_outstanding)
+                )
+                for d in line.draws
+            ],
             history=[
                 {
                     "on": h.on.isoformat(),

@@ -13,6 +13,8 @@ from fengkong.cli import (
     fraud,
     keys,
     lending,
+    lines,
+    lists,
     model,
     ops,
     policy,
@@ -40,6 +42,8 @@ app.add_typer(review.app, name="review")
 app.add_typer(fraud.app, name="fraud")
 app.add_typer(keys.app, name="keys")
 app.add_typer(lending.app, name="loan")
+app.add_typer(lines.app, name="line")
+app.add_typer(lists.app, name="lists")
 app.add_typer(audit.app, name="audit")
 app.add_typer(servicing.app, name="servicing")
 

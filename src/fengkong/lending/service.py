@@ -25,6 +25,7 @@ from fengkong.core.money import CURRENCY, Fen
 from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
+from fengkong.lending.approval import OfficerDecisionReader, settled
 from fengkong.lending.contract import Contract, render_contract
 from fengkong.lending.delinquency import (
     DEFAULT_BUCKETS,
@@ -50,6 +51,7 @@ from fengkong.lending.line import draw as draw_line
 from fengkong.lending.line import freeze as freeze_line_state
 from fengkong.lending.line import open_line as open_line_state
 from fengkong.lending.line import reduce as reduce_line_state
+from fengkong.lending.line import relimit as relimit_line_state
 from fengkong.lending.line import unfreeze as unfreeze_line_state
 from fengkong.lending.loan import (
     Disbursed,
@@ -429,6 +431,8 @@ class LendingUnitOfWork(UnitOfWork, Protocol):
     def decisions(self) -> DecisionReader: ...
     @property
     def policy_bundles(self) -> PolicyBundleReader: ...
+    @property
+    def officer_decisions(self) -> OfficerDecisionReader: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,6 +568,8 @@ class Offer:
     product: Product
     quote: Quote
     score: int | None
+    approved_by: str = "system:decision"  # or "officer:<name>" after a referral
+    decision_id: str | None = None  # the decision offered: automatic, or the officer's
 
 
 def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) -> Offer:
@@ -571,10 +577,11 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
     decision = uow.decisions.for_application(application_id)
     if application is None or decision is None:
         raise NotFound(f"no application {application_id!r}")
-    if decision.outcome.value != "approve" or decision.approved_amount is None:
-        raise NotApproved(
-            f"application {application_id} was not approved ({decision.outcome.value})"
-        )
+    decision = settled(decision, uow.officer_decisions)
+    if decision.outcome == "refer":
+        raise NotApproved(f"application {application_id} is referred and awaits an officer")
+    if decision.outcome != "approve" or decision.approved_amount is None:
+        raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
     product, rate, term = _priced_by(uow, decision, svc)
     offer = quote(
         product,
@@ -587,7 +594,9 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
         raise OfferOverCap(
             f"the offer's APR {offer.apr} is over the cap {svc.config.apr_cap}; not offered"
         )
-    return Offer(application_id, product, offer, decision.score)
+    return Offer(
+        application_id, product, offer, decision.score, decision.decided_by, decision.decision_id
+    )
 
 
 def _priced_by(
@@ -686,6 +695,8 @@ def accept_offer(
                 subject_id=loan_id,
                 payload={
                     "application_id": application_id,
+                    "decision_id": offer.decision_id,
+                    "approved_by": offer.approved_by,
                     "product": f"{offer.product.code}@{offer.product.version}",
                     "amount_fen": int(offer.quote.amount),
                     "principal_fen": int(offer.quote.principal),
@@ -1340,7 +1351,8 @@ def change_line(
     new_limit: int | None = None,
     actor: str = SYSTEM,
 ) -> CreditLine:
-    """freeze, unfreeze (officers only: the appeal path), reduce or close a line."""
+    """freeze, unfreeze (officers only: the appeal path), reduce, limit (lower or, by an officer,
+    raise) or close a line."""
     today = svc.clock.business_date()
 
     def apply(line: CreditLine) -> CreditLine:
@@ -1352,9 +1364,13 @@ def change_line(
             if new_limit is None:
                 raise Invalid((FieldError(("new_limit",), "required to reduce a line"),))
             return reduce_line_state(line, new_limit, reason, today, officer)
+        if action == "limit":
+            if new_limit is None:
+                raise Invalid((FieldError(("new_limit",), "required to change a limit"),))
+            return relimit_line_state(line, new_limit, reason, today, officer)
         if action == "close":
             return close_line_state(line, reason, today, officer)
-        raise Invalid((FieldError(("action",), "one of freeze, unfreeze, reduce, close"),))
+        raise Invalid((FieldError(("action",), "one of freeze, unfreeze, reduce, limit, close"),))
 
     def attempt() -> CreditLine:
         with svc.uow() as uow:

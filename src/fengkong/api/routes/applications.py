@@ -6,7 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from fengkong.api.deps import ContextDep, MetricsDep
-from fengkong.api.schemas import ApplicationIn, ApplicationOut, DecisionOut, StepUpIn
+from fengkong.api.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    DecisionOut,
+    OfficerDecisionOut,
+    StepUpIn,
+)
 from fengkong.bootstrap import Context
 from fengkong.core import request_id as request_ids
 from fengkong.core.money import fen_to_yuan
@@ -83,6 +89,8 @@ def read_application_by_request(
 
 @router.get("/{application_id}", responses={404: {"description": "Unknown application"}})
 def read_application(application_id: str, ctx: ContextDep) -> ApplicationOut:
+    """The application (personal data masked), where it stands, the automatic decision and, on
+    referral, the officer's decision that settled it."""
     return _application_out(get_application(application_id, ctx.decisions), ctx)
 
 
@@ -100,5 +108,7 @@ def _application_out(view: ApplicationView, ctx: Context) -> ApplicationOut:
         applicant_name=name,
         applicant_id_number=id_number,
         applicant_phone=phone,
+        outcome=view.outcome.value,
         decision=DecisionOut.of(view.decision, a.amount),
+        officer_decision=None if view.officer is None else OfficerDecisionOut.of(view.officer),
     )
