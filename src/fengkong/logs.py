@@ -1,5 +1,6 @@
 """Structured logs (structlog) on stderr: readable on a console, JSON lines under `serve`. Records
-from the standard library (uvicorn, alembic) go through the same renderer."""
+from the standard library (uvicorn, alembic) go through the same renderer, but for uvicorn's
+access lines: the app logs each request once itself."""
 
 from __future__ import annotations
 
@@ -36,9 +37,16 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # The app writes one access line per request itself (`api.metrics.MeasureRequests`), with the
+    # route template and the request id; uvicorn's own line would repeat it without them. This
+    # runs again in each worker after uvicorn set its loggers up (`api.main.build`), so it must
+    # keep the access logger silent itself, whatever uvicorn was told.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = [logging.NullHandler()]
+    access.propagate = False
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

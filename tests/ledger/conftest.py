@@ -97,15 +97,16 @@ _events = st.tuples(
     st.sampled_from(("L1", "L2", "P9")),
     _payloads,
     st.integers(min_value=0, max_value=3600),
+    st.none() | st.sampled_from(("req_01KJPY44E05VGSZ79JXK9XXWVF", "cmpl-42")),  # request id
 )
 
 
 def build_chain(
-    events: Sequence[tuple[str, str, str, Mapping[str, object], int]],
+    events: Sequence[tuple[str, str, str, Mapping[str, object], int, str | None]],
 ) -> tuple[AuditRecord, ...]:
     records: list[AuditRecord] = []
     at = START
-    for actor, action, subject_id, payload, gap_seconds in events:
+    for actor, action, subject_id, payload, gap_seconds, request_id in events:
         at += timedelta(seconds=gap_seconds)
         records.append(
             append(
@@ -116,6 +117,7 @@ def build_chain(
                 subject_type="loan",
                 subject_id=subject_id,
                 payload=payload,
+                request_id=request_id,
             )
         )
     return tuple(records)

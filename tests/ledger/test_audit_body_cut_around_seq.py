@@ -1,6 +1,7 @@
 """The canonical body cut where the sequence number goes (what PostgreSQL's `audit_append` is
 sent) completes to the very body `record_hash` covers, for any record: here against the plain
-formula, one JSON document with sorted keys."""
+formula, one JSON document with sorted keys. A record's request id is a member of that document
+when it has one; a record without one hashes as records did before request ids were kept."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ payloads = st.dictionaries(
     max_size=5,
 )
 names = st.text(min_size=1, max_size=12)
+request_ids = st.none() | st.from_regex(r"[A-Za-z0-9._:-]{1,64}", fullmatch=True)
 
 
 @given(
@@ -33,6 +35,7 @@ names = st.text(min_size=1, max_size=12)
     subject_type=names,
     subject_id=names,
     payload=payloads,
+    request_id=request_ids,
 )
 def test_cut_body_completes_to_the_canonical_body(
     seq: int,
@@ -42,6 +45,7 @@ def test_cut_body_completes_to_the_canonical_body(
     subject_type: str,
     subject_id: str,
     payload: dict[str, object],
+    request_id: str | None,
 ) -> None:
     new = entry(
         at=at,
@@ -50,6 +54,7 @@ def test_cut_body_completes_to_the_canonical_body(
         subject_type=subject_type,
         subject_id=subject_id,
         payload=payload,
+        request_id=request_id,
     )
     head, tail = body_around_seq(new)
     plain = json.dumps(
@@ -61,6 +66,7 @@ def test_cut_body_completes_to_the_canonical_body(
             "subject_type": subject_type,
             "subject_id": subject_id,
             "payload": payload,
+            **({} if request_id is None else {"request_id": request_id}),
         },
         sort_keys=True,
         separators=(",", ":"),

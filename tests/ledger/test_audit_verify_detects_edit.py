@@ -29,9 +29,21 @@ EDITS: dict[str, Callable[[AuditRecord], AuditRecord]] = {
     "seq": lambda r: replace(r, seq=r.seq + 7),
     "prev_hash": lambda r: replace(r, prev_hash=_flip(r.prev_hash)),
     "hash": lambda r: replace(r, hash=_flip(r.hash)),
+    # given to a record that had none, taken from one that had one
+    "request_id": lambda r: replace(r, request_id=None if r.request_id else "forged"),
+    "request_id_changed": lambda r: replace(r, request_id=(r.request_id or "") + "x"),
 }
 # Fields an intruder can change and then re-hash the record (renumbering is a reorder).
-REHASHABLE = ("actor", "action", "subject_id", "payload", "at", "prev_hash")
+REHASHABLE = (
+    "actor",
+    "action",
+    "subject_id",
+    "payload",
+    "at",
+    "prev_hash",
+    "request_id",
+    "request_id_changed",
+)
 
 
 def _only_edited_at(findings: tuple[object, ...], position: int) -> bool:

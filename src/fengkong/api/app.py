@@ -1,8 +1,11 @@
-"""The FastAPI application: routers, problem+json errors, health and metrics."""
+"""The FastAPI application: routers, problem+json errors, health and metrics, and the API's
+documentation pages (`/docs`, `/redoc`) served with their scripts and styles from the installed
+`fastapi-offline` package, so they work on a machine with no internet."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Response
+from fastapi_offline import FastAPIOffline
 
 from fengkong import __version__
 from fengkong.api import errors
@@ -19,15 +22,17 @@ from fengkong.bootstrap import Context
 
 
 def create_app(context: Context) -> FastAPI:
-    app = FastAPI(
+    app = FastAPIOffline(
         title="Fengkong",
         version=__version__,
         description="Risk control for online lenders: applications, decisions, models.",
+        # Swagger UI's validator badge is an image from the validator's site: none offline.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.context = context
     app.state.metrics = api_metrics.ApiMetrics()
     errors.install(app)
-    api_metrics.install(app, app.state.metrics)
+    api_metrics.install(app, app.state.metrics, context.clock)
     app.include_router(applications.router)
     app.include_router(loans.router)
     app.include_router(consent_routes.router)

@@ -1,4 +1,5 @@
-"""Prometheus metrics: request counts and latency by route, decisions by outcome."""
+"""Prometheus metrics (request counts and latency by route, decisions by outcome), the access log
+line and the request id of each request."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from fengkong.api.errors import problem
+from fengkong.core import request_id as request_ids
+from fengkong.core.clock import Clock
 
 log = structlog.get_logger("fengkong.api")
 
@@ -61,13 +66,18 @@ def _route(scope: Mapping[str, Any]) -> str:
 
 
 class MeasureRequests:
-    """Counts, times and logs every HTTP request. A plain ASGI middleware: Starlette's
-    `BaseHTTPMiddleware` (what `@app.middleware("http")` builds) runs each request through an
-    extra task and memory streams, which cost more than the rest of a small request's shell."""
+    """Counts, times and logs every HTTP request, in one access line (method, route template,
+    status, duration, request id), and carries its request id: the caller's `X-Request-ID` when
+    sane (`core.request_id`), else a new one, set for the stores that write decisions and audit
+    records, bound to every log line of the request, and echoed on the response, errors
+    included. A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` (what
+    `@app.middleware("http")` builds) runs each request through an extra task and memory
+    streams, which cost more than the rest of a small request's shell."""
 
-    def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: ApiMetrics, clock: Clock) -> None:
         self.app = app
         self.metrics = metrics
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,15 +85,26 @@ class MeasureRequests:
             return
         started = time.perf_counter()
         status = 500
+        responded = False
+        rid = request_ids.accepted(_header(scope, _REQUEST_ID_KEY), self.clock)
+        echoed = (_REQUEST_ID_KEY, rid.encode("ascii"))
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
                 status = message["status"]
+                responded = True
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
             await send(message)
 
+        token = request_ids.serving(rid)
+        bound = structlog.contextvars.bind_contextvars(request_id=rid)
         try:
             await self.app(scope, receive, sending)
+        except Exception:
+            if not responded:  # what Starlette would send, as problem+json with the request id
+                await _internal_error(scope)(scope, receive, sending)
+            raise
         finally:
             route = _route(scope)  # the router records the matched route in the shared scope
             method = scope["method"]
@@ -96,8 +117,32 @@ class MeasureRequests:
                 route=route,
                 status=status,
                 duration_ms=round(elapsed * 1000, 2),
+                request_id=rid,
             )
+            structlog.contextvars.reset_contextvars(**bound)
+            request_ids.done(token)
 
 
-def install(app: FastAPI, metrics: ApiMetrics) -> None:
-    app.add_middleware(MeasureRequests, metrics=metrics)
+_REQUEST_ID_KEY = request_ids.HEADER.lower().encode("ascii")
+
+
+def _header(scope: Scope, key: bytes) -> str | None:
+    """The first value of header `key` (lower case), as text; None when absent."""
+    for name, value in scope["headers"]:
+        if name == key:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _internal_error(scope: Scope) -> Response:
+    return problem(
+        500,
+        "Internal error",
+        f"the server failed; quote the {request_ids.HEADER} response header when reporting it",
+        "internal-error",
+        str(scope.get("path", "")),
+    )
+
+
+def install(app: FastAPI, metrics: ApiMetrics, clock: Clock) -> None:
+    app.add_middleware(MeasureRequests, metrics=metrics, clock=clock)

@@ -222,6 +222,11 @@ class DecisionOut(BaseModel):
     reasons: list[ReasonOut]
     policy_version: str
     model_version: str | None
+    request_id: str | None = Field(
+        None,
+        description="The X-Request-ID of the request that asked for the decision (null when it"
+        " was made from the command line)",
+    )
 
     @classmethod
     def of(cls, d: DecisionRecord, requested_fen: int) -> DecisionOut:
@@ -242,6 +247,7 @@ class DecisionOut(BaseModel):
             reasons=[ReasonOut(**r.as_dict()) for r in d.reasons],
             policy_version=d.policy_version,
             model_version=d.model_version,
+            request_id=d.request_id,
         )
 
 

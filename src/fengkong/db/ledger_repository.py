@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fengkong.core import request_id as request_ids
 from fengkong.core.errors import Conflict
 from fengkong.core.money import Fen
 from fengkong.db.ledger_tables import audit_head, audit_log, journal_entries, journal_postings
@@ -38,7 +39,8 @@ _MOVE_HEAD = (
     .values(seq=sa.bindparam("seq"), hash=sa.bindparam("hash"))
 )
 _TEXTS = ARRAY(sa.Text())
-# PostgreSQL's `audit_append` (migration 0014): locks the head, numbers and hashes the records.
+# PostgreSQL's `audit_append` (migrations 0014, 0023): locks the head, numbers and hashes the
+# records.
 _APPEND_ON_SERVER = sa.select(
     sa.func.audit_append(
         sa.bindparam("at", type_=ARRAY(sa.DateTime(timezone=True))),
@@ -49,6 +51,7 @@ _APPEND_ON_SERVER = sa.select(
         sa.cast(sa.bindparam("payload", type_=_TEXTS), ARRAY(JSONB())),
         sa.bindparam("body_head", type_=_TEXTS),
         sa.bindparam("body_tail", type_=_TEXTS),
+        sa.bindparam("request_id", type_=_TEXTS),
     )
 )
 
@@ -58,7 +61,8 @@ class SqlAuditLog:
     the unit of work commits (or before anything reads the chain): all of them in one insert and
     one move of the head, however many the transaction appends. With `writes` on PostgreSQL, the
     server chains them (`audit_append`), in the same exchange as the commit: the head's lock is
-    then held for the commit alone, and no exchange waits to read the head."""
+    then held for the commit alone, and no exchange waits to read the head. Each record carries
+    the id of the request being served (`core.request_id`), None outside one."""
 
     def __init__(
         self, session: Session, *, batched: bool = False, writes: WriteBehind | None = None
@@ -94,6 +98,7 @@ class SqlAuditLog:
             subject_type=subject_type,
             subject_id=subject_id,
             payload=payload,
+            request_id=request_ids.current(),
         )
         if self._on_server:
             self._unchained.append(new)
@@ -183,6 +188,7 @@ def _server_arguments(entries: list[AuditEntry]) -> dict[str, list[Any]]:
         "payload": payloads,
         "body_head": [head for head, _ in cuts],
         "body_tail": [tail for _, tail in cuts],
+        "request_id": [e.request_id for e in entries],
     }
 
 
@@ -197,6 +203,7 @@ def _audit_row(record: AuditRecord) -> dict[str, Any]:
         "payload": dict(record.payload),
         "prev_hash": record.prev_hash,
         "hash": record.hash,
+        "request_id": record.request_id,
     }
 
 
@@ -211,6 +218,7 @@ def _audit_record(r: Any) -> AuditRecord:
         payload=r["payload"],
         prev_hash=r["prev_hash"],
         hash=r["hash"],
+        request_id=r["request_id"],
     )
 
 

@@ -19,6 +19,8 @@ audit_log = sa.Table(
     sa.Column("payload", JSONType, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # The API request the record was written for (`core.request_id`); hashed with the record.
+    sa.Column("request_id", sa.String(64), nullable=True),
 )
 
 # One row: the newest record's seq and hash, updated in the same transaction as each append.

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fengkong.core import request_id as request_ids
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
 from fengkong.db.driver_reads import DriverReader, Query
@@ -170,6 +171,8 @@ class SqlDecisionRepository:
         self.writes = writes
 
     def add(self, d: DecisionRecord) -> None:
+        """Store `d`, with the id of the request being served (`core.request_id`), in the same
+        insert."""
         _insert(
             self.session,
             self.writes,
@@ -197,6 +200,7 @@ class SqlDecisionRepository:
                 "offer": None if d.offer is None else dict(d.offer),
                 "trace": [dict(t) for t in d.trace],
                 "facts": dict(d.facts),
+                "request_id": request_ids.current(),
             },
         )
 
@@ -234,6 +238,17 @@ class SqlDecisionRepository:
     def for_application(self, application_id: str) -> DecisionRecord | None:
         row = self.session.execute(
             sa.select(decisions).where(decisions.c.application_id == application_id)
+        ).first()
+        return None if row is None else _decision(row._mapping)
+
+    def by_request_id(self, request_id: str) -> DecisionRecord | None:
+        """The decision made for the API request with this id (its partial index); the latest,
+        should a caller have sent one id twice."""
+        row = self.session.execute(
+            sa.select(decisions)
+            .where(decisions.c.request_id == request_id)
+            .order_by(decisions.c.decided_at.desc(), decisions.c.id.desc())
+            .limit(1)
         ).first()
         return None if row is None else _decision(row._mapping)
 
@@ -341,6 +356,7 @@ def _decision(r: Any) -> DecisionRecord:
         offer=r["offer"],
         trace=tuple(r["trace"] or ()),
         facts=r["facts"] or {},
+        request_id=r["request_id"],
     )
 
 

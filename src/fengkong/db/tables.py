@@ -120,7 +120,17 @@ decisions = sa.Table(
     sa.Column("offer", DocumentJSON, nullable=True),
     sa.Column("trace", DocumentJSON, nullable=True),
     sa.Column("facts", DocumentJSON, nullable=True),
+    # The API request that asked for the decision (`core.request_id`); null from the CLI.
+    sa.Column("request_id", sa.String(64), nullable=True),
     sa.CheckConstraint("outcome in ('approve', 'decline', 'refer', 'verify')", name="outcome"),
+)
+# An officer tracing a complaint finds the decision by the request id the caller was answered
+# with. Only decisions that have one are indexed (not those made from the CLI).
+sa.Index(
+    "ix_decisions_request_id",
+    decisions.c.request_id,
+    sqlite_where=decisions.c.request_id.is_not(None),
+    postgresql_where=decisions.c.request_id.is_not(None),
 )
 
 # Every policy that has decided, content-addressed: its document and JDM tables, for replay.

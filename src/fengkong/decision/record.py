@@ -33,3 +33,7 @@ class DecisionRecord:
     offer: Mapping[str, Any] | None = None  # APR, total cost and schedule disclosed
     trace: tuple[Mapping[str, Any], ...] = ()  # what each policy stage saw and did
     facts: Mapping[str, Any] = field(default_factory=dict)  # exactly what the policy read
+    # The id of the API request that asked for it, as the store recorded it (`core.request_id`);
+    # None before it is stored, and for decisions made from the CLI. Not an input: replay
+    # ignores it.
+    request_id: str | None = None

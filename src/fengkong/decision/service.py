@@ -83,6 +83,7 @@ class DecisionRepository(Protocol):
     def replace(self, d: DecisionRecord) -> None: ...
     def get(self, decision_id: str) -> DecisionRecord | None: ...
     def for_application(self, application_id: str) -> DecisionRecord | None: ...
+    def by_request_id(self, request_id: str) -> DecisionRecord | None: ...
 
 
 class PolicyBundleStore(Protocol):
@@ -492,6 +493,7 @@ def _record(
         offer=None if verdict.offer is None else offer_document(verdict.offer),
         trace=trace,
         facts=stored_facts,
+        request_id=previous.request_id if previous else None,  # a step-up keeps the asker's
     )
 
 

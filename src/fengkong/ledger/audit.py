@@ -1,7 +1,9 @@
 """Hash-chained audit log (审计日志) and its verifier.
 
 Each record carries the hash of the one before it, `hash = sha256(prev_hash + canonical body)`, so
-editing, deleting, reordering or inserting a record breaks the chain somewhere after it. The
+editing, deleting, reordering or inserting a record breaks the chain somewhere after it. A
+record written while serving a request carries that request's id, inside the hashed body (a
+record without one hashes as records did before request ids were kept). The
 verifier reads the chain once, front to back, holding one record of look-ahead and a bounded
 amount of state, because a chain may hold millions of records. Deleting or rewriting the newest
 records leaves no successor to notice: pass the last anchored head (`head=`) to catch that.
@@ -47,7 +49,8 @@ class AuditRecord:
     """One audit log entry; a row of the `audit_record` table.
 
     `payload` holds JSON-native values only (`append` converts Decimals, dates and enums), so a
-    record read back from a JSON column hashes exactly as it did when written.
+    record read back from a JSON column hashes exactly as it did when written. `request_id` is
+    the id of the API request it was written for (None from the CLI or a batch job).
     """
 
     seq: int
@@ -59,6 +62,7 @@ class AuditRecord:
     payload: Mapping[str, Any]
     prev_hash: str
     hash: str
+    request_id: str | None = None
 
     @property
     def point(self) -> ChainPoint:
@@ -128,7 +132,11 @@ def body_around_seq(
 ) -> tuple[str, str]:
     """The canonical body cut where the sequence number goes: `head + str(seq) + tail`. A store
     that numbers records itself (PostgreSQL's `audit_append`) completes and hashes it there;
-    it sends the payload's `canonical_json` too, and passes it here to write it once."""
+    it sends the payload's `canonical_json` too, and passes it here to write it once.
+
+    A request id is a member of the body only when there is one: a record without it has the
+    body records had before request ids were kept, so those verify unchanged, and adding,
+    removing or changing a record's request id changes its hash all the same."""
     members = {
         "at": canonical_json(utc_iso(entry.at)),
         "actor": canonical_json(entry.actor),
@@ -137,6 +145,8 @@ def body_around_seq(
         "subject_id": canonical_json(entry.subject_id),
         "payload": canonical_json(entry.payload) if payload_json is None else payload_json,
     }
+    if entry.request_id is not None:
+        members["request_id"] = canonical_json(entry.request_id)
     before = [_member(k, members[k]) for k in sorted(members) if k < "seq"]
     after = [_member(k, members[k]) for k in sorted(members) if k > "seq"]
     return "{" + "".join(m + "," for m in before) + '"seq":', "".join("," + m for m in after) + "}"
@@ -161,6 +171,7 @@ class AuditEntry:
     subject_type: str
     subject_id: str
     payload: Mapping[str, JsonValue]
+    request_id: str | None = None
 
 
 def entry(
@@ -171,8 +182,10 @@ def entry(
     subject_type: str,
     subject_id: str,
     payload: Mapping[str, object] | None = None,
+    request_id: str | None = None,
 ) -> AuditEntry:
-    """A checked entry: every name given, the instant aware (kept in UTC), the payload JSON-native."""
+    """A checked entry: every name given, the instant aware (kept in UTC), the payload
+    JSON-native, the request id None or text."""
     errors = [
         FieldError((name,), "required")
         for name, text in (
@@ -185,6 +198,8 @@ def entry(
     ]
     if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
         errors.append(FieldError(("at",), "must be a timezone-aware datetime"))
+    if request_id is not None and (not isinstance(request_id, str) or not request_id):
+        errors.append(FieldError(("request_id",), "must be None or non-empty text"))
     if errors:
         raise Invalid(tuple(errors))
     body = to_json_value(payload or {})
@@ -196,6 +211,7 @@ def entry(
         subject_type=subject_type,
         subject_id=subject_id,
         payload=MappingProxyType(body),
+        request_id=request_id,
     )
 
 
@@ -215,6 +231,7 @@ def chained(prev: AuditRecord | ChainPoint | None, new: AuditEntry) -> AuditReco
         payload=new.payload,
         prev_hash=after.hash,
         hash="",
+        request_id=new.request_id,
     )
     return replace(draft, hash=record_hash(draft))
 
@@ -228,6 +245,7 @@ def append(
     subject_type: str,
     subject_id: str,
     payload: Mapping[str, object] | None = None,
+    request_id: str | None = None,
 ) -> AuditRecord:
     """The record that follows `prev`: `chained(prev, entry(...))`."""
     return chained(
@@ -239,6 +257,7 @@ def append(
             subject_type=subject_type,
             subject_id=subject_id,
             payload=payload,
+            request_id=request_id,
         ),
     )
 

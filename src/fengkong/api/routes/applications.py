@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from fengkong.api.deps import ContextDep, MetricsDep
 from fengkong.api.schemas import (
@@ -10,8 +13,16 @@ from fengkong.api.schemas import (
     OfficerDecisionOut,
     StepUpIn,
 )
+from fengkong.bootstrap import Context
+from fengkong.core import request_id as request_ids
 from fengkong.core.money import fen_to_yuan
-from fengkong.decision.service import complete_step_up, get_application, submit_application
+from fengkong.decision.service import (
+    ApplicationView,
+    complete_step_up,
+    get_application,
+    submit_application,
+)
+from fengkong.decision.tracing import application_for_request
 from fengkong.onboarding.service import masked_applicant
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -29,7 +40,8 @@ def create_application(body: ApplicationIn, ctx: ContextDep, metrics: MetricsDep
     request = body.to_request(ctx.clock.business_date())
     decision = submit_application(request, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
-    return DecisionOut.of(decision, request.amount)
+    # As stored: with the id of this request (`core.request_id`), which the store wrote.
+    return DecisionOut.of(replace(decision, request_id=request_ids.current()), request.amount)
 
 
 @router.post(
@@ -52,11 +64,37 @@ def step_up(
     return DecisionOut.of(decision, app.amount)
 
 
+@router.get(
+    "/by-request/{request_id}",
+    responses={
+        404: {"description": "No decision was made for that request"},
+        422: {"description": "Not a request id (problem+json)"},
+    },
+)
+def read_application_by_request(
+    request_id: Annotated[
+        str,
+        Path(
+            pattern=r"^[A-Za-z0-9._:-]+$",
+            max_length=request_ids.MAX_LENGTH,
+            description="The X-Request-ID the decision's request was answered with",
+        ),
+    ],
+    ctx: ContextDep,
+) -> ApplicationOut:
+    """The application and decision a request made, found by its request id (to trace a
+    complaint); personal data masked."""
+    return _application_out(application_for_request(request_id, ctx.decisions), ctx)
+
+
 @router.get("/{application_id}", responses={404: {"description": "Unknown application"}})
 def read_application(application_id: str, ctx: ContextDep) -> ApplicationOut:
     """The application (personal data masked), where it stands, the automatic decision and, on
     referral, the officer's decision that settled it."""
-    view = get_application(application_id, ctx.decisions)
+    return _application_out(get_application(application_id, ctx.decisions), ctx)
+
+
+def _application_out(view: ApplicationView, ctx: Context) -> ApplicationOut:
     a = view.application
     name, id_number, phone = masked_applicant(a, ctx.vault)
     return ApplicationOut(
