@@ -38,6 +38,7 @@ from fengkong.lending.delinquency import (
     days_past_due,
     dpd_bucket,
 )
+from fengkong.lending.disbursement import booked_schedule, disburse_booked
 from fengkong.lending.line import (
     DEFAULT_LINE_RULES,
     CreditLine,
@@ -785,20 +786,13 @@ def _complete_payout(payout: PayoutRecord, svc: LendingServices, actor: str) -> 
                 stored = uow.lending.payout_by_key(payout.idempotency_key) or payout
                 return Disbursement(record.loan_id, stored, record.stage)
             today = svc.clock.business_date()
-            state = record.state
-            product = svc.config.product(state.terms.product_code, state.terms.product_version)
-            # The schedule runs from the day the money leaves: rebuilt when that is not the
-            # booking day (same amount, rate and number of instalments as the contract).
-            offer = quote(
-                product,
-                record.amount,
-                len(state.positions),
-                state.terms.annual_rate,
-                today,
-            )
-            booked = book_loan(record.loan_id, product, offer, today)
+            # The loan as booked, never a product looked up again by its code: the schedule
+            # runs from the day the money leaves, rebuilt from the booked terms and fee when
+            # that is not the booking day. The whole amount is paid out: a fee deducted from
+            # the payout is refused at booking (`refuse_deducted_fee`).
+            booked = disburse_booked(record.state, today, record.amount)
             if today != record.booked_on:
-                uow.lending.set_instalments(record.loan_id, offer.schedule)
+                uow.lending.set_instalments(record.loan_id, booked_schedule(booked.state))
             disbursed = next(e for e in booked.events if isinstance(e, Disbursed))
             key = f"loan:{record.loan_id}:disburse"
             ids = lambda: new_id("je", svc.clock)  # noqa: E731
