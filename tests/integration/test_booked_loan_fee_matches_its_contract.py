@@ -146,7 +146,7 @@ def book_and_check(
     assert state.terms.principal == offer.principal
     assert state.terms.grace_days == product.grace_days
     assert state.terms.late_fee == product.late_fee
-    shown = LoanOut.of(view, clock.business_date())
+    shown = LoanOut.of(view)
     assert [p.fee_outstanding for p in shown.positions] == [
         format_fen(f, symbol=False).replace(",", "") for f in fees
     ]

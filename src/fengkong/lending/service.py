@@ -31,12 +31,11 @@ from fengkong.lending.delinquency import (
     DEFAULT_CLASSIFICATION,
     DEFAULT_WRITE_OFF,
     ClassificationRules,
+    Delinquency,
     LoanClass,
     Tier,
     WriteOffPolicy,
-    classify_loan,
-    days_past_due,
-    dpd_bucket,
+    delinquency,
 )
 from fengkong.lending.disbursement import booked_schedule, disburse_booked
 from fengkong.lending.line import (
@@ -492,16 +491,22 @@ def stage_of(state: LoanState) -> LoanStage:
     }[state.status]
 
 
-def with_state(record: LoanRecord, state: LoanState, on: date, config: LendingConfig) -> LoanRecord:
-    """The record holding `state`, its stage and delinquency columns as of `on`."""
-    dpd = days_past_due(state, on)
+def aged(state: LoanState, config: LendingConfig) -> Delinquency:
+    """The loan's DPD, bucket and class as of the date its state is accrued through, under the
+    configured buckets and classification: what is stored, shown and acted on."""
+    return delinquency(state, config.buckets, config.classification)
+
+
+def with_state(record: LoanRecord, state: LoanState, config: LendingConfig) -> LoanRecord:
+    """The record holding `state`, its stage and its delinquency columns (`aged`)."""
+    now = aged(state, config)
     return replace(
         record,
         state=state,
         stage=stage_of(state),
-        days_past_due=dpd,
-        bucket=dpd_bucket(dpd, config.buckets),
-        loan_class=classify_loan(state, on, config.classification),
+        days_past_due=now.days_past_due,
+        bucket=now.bucket,
+        loan_class=now.loan_class,
     )
 
 
@@ -618,21 +623,23 @@ class LoanView:
     record: LoanRecord
     schedule: tuple[Instalment, ...]
     contract: Contract | None
+    delinquency: Delinquency  # the same answer the record's stored columns hold
     payouts: tuple[PayoutRecord, ...] = ()
 
 
-def _view(uow: LendingUnitOfWork, record: LoanRecord) -> LoanView:
+def _view(uow: LendingUnitOfWork, record: LoanRecord, config: LendingConfig) -> LoanView:
     return LoanView(
         record,
         uow.lending.instalments(record.loan_id),
         uow.lending.contract(record.loan_id),
+        aged(record.state, config),
         uow.lending.payouts_for_loan(record.loan_id),
     )
 
 
 def get_loan(loan_id: str, svc: LendingServices) -> LoanView:
     with svc.uow() as uow:
-        return _view(uow, _load(uow, loan_id))
+        return _view(uow, _load(uow, loan_id), svc.config)
 
 
 def accept_offer(
@@ -647,7 +654,7 @@ def accept_offer(
             if existing is not None:
                 if existing.acceptance_key != key:
                     raise Conflict(f"application {application_id} is already accepted")
-                return _view(uow, existing)
+                return _view(uow, existing, svc.config)
             offer = _offer(uow, application_id, svc)
             refuse_deducted_fee(offer.product)
             today = svc.clock.business_date()
@@ -671,7 +678,6 @@ def accept_offer(
                     acceptance_key=key,
                 ),
                 booked.state,
-                today,
                 svc.config,
             )
             record = replace(record, stage=LoanStage.PENDING_DISBURSEMENT)
@@ -699,7 +705,7 @@ def accept_offer(
                 },
             )
             uow.commit()
-            return _view(uow, record)
+            return _view(uow, record, svc.config)
 
     return _retrying(svc, attempt)
 
@@ -797,7 +803,7 @@ def _complete_payout(payout: PayoutRecord, svc: LendingServices, actor: str) -> 
             key = f"loan:{record.loan_id}:disburse"
             ids = lambda: new_id("je", svc.clock)  # noqa: E731
             entries = list(entries_for(record.loan_id, booked.events, key=key, new_entry_id=ids))
-            updated = with_state(record, booked.state, today, svc.config)
+            updated = with_state(record, booked.state, svc.config)
             provisioned = provision_to_target(updated, today, key, ids, svc.config)
             entries += provisioned.entries
             now = svc.clock.now()
@@ -992,7 +998,7 @@ def _take_payment(
             prefix = f"loan:{loan_id}:rp:{repayment_id}"
             accrued = entries_for(loan_id, before, key=f"{prefix}:pre", new_entry_id=ids)
             paid = entries_for(loan_id, own, key=prefix, new_entry_id=ids)
-            updated = with_state(record, moved.state, today, svc.config)
+            updated = with_state(record, moved.state, svc.config)
             extra: tuple[JournalEntry, ...] = ()
             if updated.stage is not LoanStage.ACTIVE:
                 provisioned = provision_to_target(updated, today, prefix, ids, svc.config)
@@ -1087,7 +1093,7 @@ def reverse_repayment(
                     loan_id, moved.events, key=prefix, new_entry_id=ids, reversed_entries=money
                 )
             )
-            updated = with_state(record, moved.state, today, svc.config)
+            updated = with_state(record, moved.state, svc.config)
             if record.stage is not LoanStage.ACTIVE:  # the repayment had closed the loan
                 provisioned = provision_to_target(updated, today, prefix, ids, svc.config)
                 updated = provisioned.record
@@ -1162,7 +1168,7 @@ def restructure(
             entries = entries_for(loan_id, moved.events, key=key, new_entry_id=ids)
             now = svc.clock.now()
             _post(uow, entries, request_hash({"op": "restructure", "key": key}), now)
-            saved = uow.lending.save_loan(with_state(record, moved.state, today, svc.config), now)
+            saved = uow.lending.save_loan(with_state(record, moved.state, svc.config), now)
             uow.lending.set_instalments(loan_id, [p.instalment for p in moved.state.positions])
             done = moved.state.restructurings[-1]
             uow.audit.append(
@@ -1181,7 +1187,7 @@ def restructure(
                 },
             )
             uow.commit()
-            return _view(uow, saved)
+            return _view(uow, saved, svc.config)
 
     return _retrying(svc, attempt)
 
@@ -1297,7 +1303,6 @@ def draw(
                 with_state(
                     LoanRecord(loan_id, state, LoanStage.ACTIVE, today, cash, line_id=line_id),
                     state,
-                    today,
                     svc.config,
                 ),
                 stage=LoanStage.PENDING_DISBURSEMENT,
@@ -1321,7 +1326,9 @@ def draw(
     loan_id = _retrying(svc, attempt)
     paid = disburse(loan_id, f"draw:{key}", svc, actor)
     with svc.uow() as uow:
-        return DrawResult(_load_line(uow, line_id).line, _view(uow, _load(uow, loan_id)), paid)
+        return DrawResult(
+            _load_line(uow, line_id).line, _view(uow, _load(uow, loan_id), svc.config), paid
+        )
 
 
 def change_line(

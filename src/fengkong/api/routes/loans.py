@@ -24,6 +24,7 @@ from fengkong.api.loan_schemas import (
 )
 from fengkong.core.money import yuan_to_fen
 from fengkong.lending import service as lending
+from fengkong.lending.line_aging import line_aging
 from fengkong.lending.service import LendingServices
 
 loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
@@ -69,12 +70,12 @@ def read_offer(application_id: str, svc: LendingDep) -> OfferOut:
 def accept(application_id: str, key: IdempotencyKey, svc: LendingDep) -> LoanOut:
     """Accept the offer: the loan is booked and its contract rendered (sha256 audited)."""
     view = lending.accept_offer(application_id, key, svc)
-    return LoanOut.of(view, svc.clock.business_date())
+    return LoanOut.of(view)
 
 
 @loans_router.get("/{loan_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_loan(loan_id: str, svc: LendingDep) -> LoanOut:
-    return LoanOut.of(lending.get_loan(loan_id, svc), svc.clock.business_date())
+    return LoanOut.of(lending.get_loan(loan_id, svc))
 
 
 @loans_router.post("/{loan_id}/disburse", responses=PROBLEMS)  # type: ignore[arg-type]
@@ -121,7 +122,7 @@ def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
         new_terms=body.new_terms,
         annual_rate=body.annual_rate,
     )
-    return LoanOut.of(view, svc.clock.business_date())
+    return LoanOut.of(view)
 
 
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
@@ -129,12 +130,12 @@ def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut
     line = lending.open_line(
         int(yuan_to_fen(body.limit)), body.annual_rate, key, svc, product_code=body.product
     )
-    return LineOut.of(line)
+    return LineOut.of(line, line_aging(line.line_id, svc))
 
 
 @lines_router.get("/{line_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_line(line_id: str, svc: LendingDep) -> LineOut:
-    return LineOut.of(lending.get_line(line_id, svc))
+    return LineOut.of(lending.get_line(line_id, svc), line_aging(line_id, svc))
 
 
 @lines_router.post(
@@ -147,8 +148,8 @@ def draw(line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep) -> Dr
         line_id, int(yuan_to_fen(body.amount)), body.terms, key, svc, currency=body.currency
     )
     return DrawOut(
-        line=LineOut.of(result.line),
-        loan=LoanOut.of(result.loan, svc.clock.business_date()),
+        line=LineOut.of(result.line, line_aging(line_id, svc)),
+        loan=LoanOut.of(result.loan),
         disbursement=DisbursementOut.of(result.disbursement),
     )
 
@@ -160,7 +161,7 @@ def change_line(line_id: str, action: str, body: LineActionIn, svc: LendingDep) 
     line = lending.change_line(
         line_id, action, body.reason, svc, officer=body.officer, new_limit=new_limit
     )
-    return LineOut.of(line)
+    return LineOut.of(line, line_aging(line_id, svc))
 
 
 # What `api/app.py` includes: both areas under one router.
