@@ -11,6 +11,7 @@ from fengkong.core.clock import Clock
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, ReviewItem, enqueue_referral
@@ -68,11 +69,18 @@ def risky_body() -> dict[str, Any]:
     )
 
 
+_REFERRING = read_shipped_bundle("demo-german.yaml")  # the policy of the `context` fixture
+
+
 def queue_referral(
     uow: SqlUnitOfWork, clock: Clock, config: ReviewConfig, amount_fen: int = 500_000
 ) -> ReviewItem:
-    """A referred decision as the decision service stores it, queued in `uow` (not committed)."""
+    """A referred decision as the decision service stores it, queued in `uow` (not committed):
+    the demo policy referred it, priced in score band A (10.8 %), the applicant owing us nothing."""
     application_id = new_id("app", clock)
+    uow.policy_bundles.remember(
+        _REFERRING.sha256, "demo-german-v1", _REFERRING.as_dict(), clock.now()
+    )
     decision = DecisionRecord(
         id=new_id("dec", clock),
         application_id=application_id,
@@ -82,12 +90,17 @@ def queue_referral(
         pd="0.120000",
         approved_amount=None,
         reasons=(Reason("POL_SCORE_IN_REVIEW_BAND", "Score in the review band", "人工审核区间"),),
-        policy_version="starter-v1",
+        policy_version="demo-german-v1",
         model_version=None,
         model_sha256=None,
-        inputs={"amount_fen": amount_fen},
+        inputs={"amount_fen": amount_fen, "term_months": 12},
         features={},
         input_hash="0" * 64,
+        policy_sha256=_REFERRING.sha256,
+        annual_rate="0.108",
+        term_months=12,
+        trace=({"stage": "pricing", "did": "assign", "detail": {"band": "A"}},),
+        facts={"existing_exposure": 0},
     )
     uow.applications.add(
         StoredApplication(

@@ -18,6 +18,8 @@ from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
 from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import upgrade
+from fengkong.db.search_decisions import SqlApplicationSearch
+from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.engine import compile_policy
@@ -32,6 +34,7 @@ from fengkong.fraud.links_factory import identity_links
 from fengkong.fraud.lists import ListLookup, SqlFraudLists
 from fengkong.fraud.sql_signal_stores import RecordAndLink
 from fengkong.fraud.velocity_factory import velocity_store
+from fengkong.lending.customers import Finders
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.reminders import LogChannel, WebhookChannel
@@ -52,6 +55,7 @@ class Context:
     decisions: DecisionServices = field(init=False)
     lending: LendingServices = field(init=False)
     servicing: ServicingServices = field(init=False)
+    finders: Finders = field(init=False)
 
     def __post_init__(self) -> None:
         self.decisions = DecisionServices(
@@ -76,6 +80,20 @@ class Context:
         self.servicing = ServicingServices(
             lending=self.lending, vault=self.vault, channel=self._reminder_channel()
         )
+        self.finders = self._finders()
+
+    def _finders(self) -> Finders:
+        books = SqlApplicationSearch(self.db)
+        lending = SqlLendingSearch(self.db)
+        return Finders(
+            applications=books,
+            decisions=books,
+            loans=lending,
+            lines=lending,
+            customers=books,
+            vault=self.vault,
+            clock=self.clock,
+        )
 
     def _reminder_channel(self) -> ReminderChannel:
         if self.settings.reminder_channel == "webhook":
@@ -96,7 +114,9 @@ class Context:
             eod_chunk=s.eod_chunk,
         )
         channel = SimulatedGateway(failure_rate=s.simulated_failure_rate)
-        return LendingServices(uow=self.uow, clock=self.clock, channel=channel, config=config)
+        return LendingServices(
+            uow=self.uow, clock=self.clock, channel=channel, config=config, vault=self.vault
+        )
 
     def queue_referral(self, uow: Any, decision: DecisionRecord, due_hours: int | None) -> None:
         """Put a referred decision in the officers' queue, in the decision's own transaction;

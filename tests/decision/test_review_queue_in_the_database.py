@@ -16,14 +16,13 @@ from fengkong.core.errors import Conflict, Invalid
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.officer import approve_referral, decline_referral
 from fengkong.decision.review import (
     ReviewConfig,
     ReviewItem,
     ReviewItemNotFound,
     ReviewStatus,
-    approve_item,
     claim_item,
-    decline_item,
     enqueue_referral,
     expire_lapsed,
     get_item,
@@ -101,9 +100,11 @@ def test_claim_approve_decline_are_audited_with_the_comment(db: Database, clock:
     small, other = refer(db, clock), refer(db, clock)
     with SqlUnitOfWork(db) as uow:
         claim_item(uow, small.id, "wang", clock, CONFIG)
-        approved = approve_item(uow, small.id, "wang", "income verified by phone", clock)
+        approved = approve_referral(uow, small.id, "wang", "income verified by phone", clock).item
         claim_item(uow, other.id, "li", clock, CONFIG)
-        declined = decline_item(uow, other.id, "li", "  stated income not credible ", clock)
+        declined = decline_referral(
+            uow, other.id, "li", "  stated income not credible ", clock
+        ).item
         uow.commit()
     assert approved.status == ReviewStatus.APPROVED and approved.decided_by == "wang"
     assert declined.status == ReviewStatus.DECLINED
@@ -123,7 +124,7 @@ def test_four_eyes_in_the_database(db: Database, clock: FakeClock) -> None:
     assert item.four_eyes
     with SqlUnitOfWork(db) as uow:
         claim_item(uow, item.id, "wang", clock, CONFIG)
-        first = approve_item(uow, item.id, "wang", "looks fine", clock)
+        first = approve_referral(uow, item.id, "wang", "looks fine", clock).item
         uow.commit()
     assert first.status == ReviewStatus.AWAITING_SECOND
     with SqlUnitOfWork(db) as uow, pytest.raises(Conflict):
@@ -133,14 +134,14 @@ def test_four_eyes_in_the_database(db: Database, clock: FakeClock) -> None:
             item.id
         ]
         claim_item(uow, item.id, "li", clock, CONFIG)
-        done = approve_item(uow, item.id, "li", "agree", clock)
+        done = approve_referral(uow, item.id, "li", "agree", clock).item
         uow.commit()
     assert (done.status, done.first_approved_by, done.decided_by) == (
         ReviewStatus.APPROVED,
         "wang",
         "li",
     )
-    assert _actions(db)[-2:] == ["review.claimed", "review.approved"]
+    assert _actions(db)[-3:] == ["review.claimed", "review.approved", "decision.officer"]
     assert "review.first_approval" in _actions(db)
 
 
@@ -148,10 +149,10 @@ def test_a_refused_action_changes_nothing(db: Database, clock: FakeClock) -> Non
     item = refer(db, clock)
     before = _actions(db)
     with SqlUnitOfWork(db) as uow, pytest.raises(Conflict):
-        approve_item(uow, item.id, "wang", "no claim", clock)
+        approve_referral(uow, item.id, "wang", "no claim", clock)
     with SqlUnitOfWork(db) as uow, pytest.raises(Invalid, match="comment"):
         claim_item(uow, item.id, "wang", clock, CONFIG)
-        decline_item(uow, item.id, "wang", "   ", clock)
+        decline_referral(uow, item.id, "wang", "   ", clock)
     with SqlUnitOfWork(db) as uow, pytest.raises(ReviewItemNotFound):
         claim_item(uow, "rev_missing", "wang", clock, CONFIG)
     assert _actions(db) == before

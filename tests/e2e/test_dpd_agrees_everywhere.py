@@ -44,7 +44,13 @@ def _cli(*args: str) -> dict[str, Any]:
 def _book(context: Context) -> tuple[str, str, str]:
     """(a cash loan, a credit line, the draw on that line), all paid out today."""
     svc = context.lending
-    application = seed_approved(context.db, context.clock, amount=600_000, terms=6)  # type: ignore[arg-type]
+    application = seed_approved(
+        context.db,
+        context.clock,  # type: ignore[arg-type]
+        amount=600_000,
+        terms=6,
+        vault=svc.vault,
+    )
     loan_id = lending.accept_offer(application, "acc", svc).record.loan_id
     lending.disburse(loan_id, "pay", svc)
     line = lending.open_line(500_000, lending.CREDIT_LINE.min_annual_rate, "line", svc)

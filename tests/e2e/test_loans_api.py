@@ -20,7 +20,9 @@ def client(context: Context) -> Iterator[TestClient]:
 
 
 def _active_loan(client: TestClient, context: Context) -> str:
-    application = seed_approved(context.db, context.clock, amount=600_000, terms=6)  # type: ignore[arg-type]
+    application = seed_approved(
+        context.db, context.clock, amount=600_000, terms=6, vault=context.vault
+    )  # type: ignore[arg-type]
     offer = client.get(f"/v1/loans/offers/{application}")
     assert offer.status_code == 200, offer.text
     body = offer.json()
@@ -102,7 +104,7 @@ def test_bad_input_is_a_4xx_and_the_ledger_is_unchanged(
         json={"amount": amount, "terms": 3},
         headers={"Idempotency-Key": key},
     )
-    _problem(draw("1000.01", "d1"), 422)
+    _problem(draw("1000.01", "d1"), 409)  # the line refuses it: over what is available
     frozen = client.post(f"/v1/lines/{line['line_id']}/freeze", json={"reason": "review"})
     assert frozen.status_code == 200 and frozen.json()["status"] == "frozen"
     _problem(draw("100.00", "d2"), 409)

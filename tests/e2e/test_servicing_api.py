@@ -27,7 +27,9 @@ def client(context: Context) -> Iterator[TestClient]:
 
 
 def _loan(client: TestClient, context: Context) -> str:
-    application = seed_approved(context.db, context.clock, amount=600_000, terms=6)  # type: ignore[arg-type]
+    application = seed_approved(
+        context.db, context.clock, amount=600_000, terms=6, vault=context.vault
+    )  # type: ignore[arg-type]
     accepted = client.post(
         f"/v1/loans/offers/{application}/accept", headers={"Idempotency-Key": "acc-1"}
     )

@@ -1,5 +1,5 @@
 """A CSV import accepts the good rows, reports each bad row with why, and on a fatal error
-(a bad header) imports nothing."""
+(a bad header, a database failure) imports nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import sqlalchemy as sa
 
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Invalid
+from fengkong.db import list_entries
 from fengkong.db.fraud_tables import fraud_list_entries
+from fengkong.db.uow import SqlUnitOfWork
 from fengkong.fraud.keys import KeyType
+from fengkong.fraud.list_admin import ListAdmin, import_entries
 from fengkong.fraud.lists import ListKind, SqlFraudLists
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -30,9 +33,13 @@ black,mobile,13912345678,,ops,
 """
 
 
+def _admin(db, hasher) -> ListAdmin:  # type: ignore[no-untyped-def]
+    return ListAdmin(lambda: SqlUnitOfWork(db), hasher, FakeClock(T))
+
+
 def test_good_rows_imported_bad_rows_reported(fraud_db, hasher) -> None:  # type: ignore[no-untyped-def]
     lists = SqlFraudLists(fraud_db, hasher, FakeClock(T))
-    report = lists.import_csv(CSV, added_by="import:batch-9")
+    report = import_entries(CSV, "import:batch-9", _admin(fraud_db, hasher))
 
     assert [(e.list, e.key_type) for e in report.accepted] == [
         (ListKind.BLACK, KeyType.RESIDENT_ID),
@@ -55,9 +62,10 @@ def test_good_rows_imported_bad_rows_reported(fraud_db, hasher) -> None:  # type
 
 
 def test_a_bad_header_imports_nothing(fraud_db, hasher) -> None:  # type: ignore[no-untyped-def]
-    lists = SqlFraudLists(fraud_db, hasher, FakeClock(T))
     with pytest.raises(Invalid) as caught:
-        lists.import_csv("list,kind,value\nblack,mobile,13812345678\n", added_by="ops")
+        import_entries(
+            "list,kind,value\nblack,mobile,13812345678\n", "ops", _admin(fraud_db, hasher)
+        )
     assert "key_type" in caught.value.errors[0].msg
     with fraud_db.engine.connect() as conn:
         assert (
@@ -65,22 +73,25 @@ def test_a_bad_header_imports_nothing(fraud_db, hasher) -> None:  # type: ignore
         )
 
 
-def test_a_database_failure_mid_import_leaves_nothing(fraud_db, hasher) -> None:  # type: ignore[no-untyped-def]
-    lists = SqlFraudLists(fraud_db, hasher, FakeClock(T))
+def test_a_database_failure_mid_import_leaves_nothing(  # type: ignore[no-untyped-def]
+    fraud_db, hasher, monkeypatch
+) -> None:
     text = CSV.splitlines()[0] + "\nblack,mobile,13812345678,r,s,\nblack,device,dev-9,r,s,\n"
-    # The second row passes the parser; make the database refuse it, after the first was sent.
-    original = lists._row
+    # Both rows pass the parser; make the database refuse the second, in the same insert.
+    original = list_entries.entry_row
 
-    def failing_row(entry, added_by, now):  # type: ignore[no-untyped-def]
-        row = original(entry, added_by, now)
+    def failing_row(entry):  # type: ignore[no-untyped-def]
+        row = original(entry)
         if entry.key_type is KeyType.DEVICE:
             row["list"] = "purple"  # breaks the check constraint on insert
         return row
 
-    lists._row = failing_row  # type: ignore[method-assign]
+    monkeypatch.setattr(list_entries, "entry_row", failing_row)
     with pytest.raises(sa.exc.IntegrityError):
-        lists.import_csv(text, added_by="ops")
+        import_entries(text, "ops", _admin(fraud_db, hasher))
     with fraud_db.engine.connect() as conn:
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(fraud_list_entries)).scalar() == 0
         )
+    with SqlUnitOfWork(fraud_db) as uow:
+        assert list(uow.audit.stream()) == []  # nor any audit record of it

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, NotFound
 from fengkong.db.fraud_tables import fraud_list_entries
+from fengkong.db.uow import SqlUnitOfWork
 from fengkong.fraud.keys import KeyType
+from fengkong.fraud.list_admin import ListAdmin, remove_entry
 from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -40,13 +42,15 @@ def test_lookup_expiry_and_removal(fraud_db, hasher) -> None:  # type: ignore[no
     clock.advance(timedelta(days=7))  # the grey entry expires exactly now
     assert [h.entry_id for h in lists.lookup(keys)] == [black.id]
 
-    removed = lists.remove(black.id, removed_by="officer.wang", reason="cleared by review")
+    admin = ListAdmin(lambda: SqlUnitOfWork(fraud_db), hasher, clock)
+    removed = remove_entry(black.id, "officer.wang", "cleared by review", admin)
     assert (removed.removed_by, removed.removed_at) == ("officer.wang", clock.now())
+    assert lists.get(black.id) == removed
     assert lists.lookup(keys) == ()
     with pytest.raises(Conflict):
-        lists.remove(black.id, removed_by="officer.wang", reason="again")
+        remove_entry(black.id, "officer.wang", "again", admin)
     with pytest.raises(NotFound):
-        lists.remove("lst_missing", removed_by="officer.wang", reason="x")
+        remove_entry("lst_missing", "officer.wang", "x", admin)
 
     with fraud_db.engine.connect() as conn:
         dump = repr(conn.execute(sa.select(fraud_list_entries)).all())

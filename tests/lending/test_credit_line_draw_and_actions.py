@@ -65,7 +65,8 @@ def test_refusals() -> None:
     line = new_line()
     with pytest.raises(OverAvailable):
         draw(line, 2_000_001, 3, ON, "D1")
-    assert isinstance(OverAvailable(()), Invalid)
+    # A refusal by the line's state, not bad input: 409 over HTTP, exit 1 from the CLI.
+    assert isinstance(OverAvailable("x"), Conflict) and not isinstance(OverAvailable("x"), Invalid)
     with pytest.raises(Invalid):
         draw(line, 0, 3, ON, "D1")
     frozen = freeze(line, "DPD 31", ON)

@@ -21,7 +21,7 @@ from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import balances, check_ledger, trial_balance
 from fengkong.lending.payment import PaymentChannel, SimulatedGateway
 from fengkong.lending.service import LendingConfig, LendingServices
-from fengkong.onboarding.application import StoredApplication
+from fengkong.onboarding.application import PersonalDataVault, StoredApplication
 
 START = date(2026, 3, 2)
 
@@ -58,9 +58,15 @@ def seed_approved(
     terms: int = 12,
     score: int = 600,
     outcome: Outcome = Outcome.APPROVE,
+    vault: PersonalDataVault | None = None,
 ) -> str:
-    """An application and its decision, stored as the decision service would store them."""
+    """An application and its decision, stored as the decision service would store them. With
+    the services' `vault`, the applicant's data are real tokens (the contract masks them)."""
     application_id = new_id("app", clock)
+
+    def token(field: str, clear: str) -> str:
+        return "x" if vault is None else vault.encrypt(field, clear)
+
     with SqlUnitOfWork(db) as uow:
         uow.applications.add(
             StoredApplication(
@@ -71,10 +77,10 @@ def seed_approved(
                 term_months=terms,
                 purpose="test",
                 monthly_income=Fen(1_000_000),
-                name_enc="x",
-                id_number_enc="x",
+                name_enc=token("name", "张三"),
+                id_number_enc=token("id_number", "110105199003071239"),
                 id_number_bidx=new_id("b", clock),
-                phone_enc="x",
+                phone_enc=token("phone", "13800138000"),
                 phone_bidx=new_id("b", clock),
             )
         )

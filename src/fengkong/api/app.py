@@ -10,8 +10,10 @@ from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
 from fengkong.api.routes import applications, loans
 from fengkong.api.routes import consents as consent_routes
+from fengkong.api.routes import lists as list_routes
 from fengkong.api.routes import policies as policy_routes
 from fengkong.api.routes import review as review_routes
+from fengkong.api.routes import search as search_routes
 from fengkong.api.routes import servicing as servicing_routes
 from fengkong.bootstrap import Context
 
@@ -32,6 +34,8 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(review_routes.router)
     app.include_router(policy_routes.router)
     app.include_router(servicing_routes.router)
+    app.include_router(list_routes.router)
+    app.include_router(search_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:

@@ -269,6 +269,9 @@ class LineOpenIn(BaseModel):
     limit: YuanIn
     annual_rate: Decimal = Field(ge=0, le=1)
     product: str | None = None
+    application_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
+        None, description="The approved application it is opened on: its applicant is the borrower"
+    )
 
 
 class DrawIn(BaseModel):
@@ -281,8 +284,13 @@ class DrawIn(BaseModel):
 class LineActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
-    officer: str = ""
-    new_limit: YuanIn | None = None
+    officer: str = Field("", description="Who acts; the X-Officer header may name them instead")
+    new_limit: YuanIn | None = Field(None, description="For reduce and limit: the new limit")
+
+
+class DrawBalanceOut(BaseModel):
+    draw_id: str
+    principal_outstanding: str
 
 
 class LineOut(BaseModel):
@@ -294,6 +302,7 @@ class LineOut(BaseModel):
     drawn_outstanding: str
     annual_rate: str
     draws: list[str]
+    draw_balances: list[DrawBalanceOut]
     history: list[dict[str, str]]
     days_past_due: int = Field(description="The worst over the line's active draws")
     dpd_bucket: str
@@ -310,6 +319,12 @@ class LineOut(BaseModel):
             drawn_outstanding=yuan(line.drawn_outstanding),
             annual_rate=str(line.annual_rate),
             draws=[d.draw_id for d in line.draws],
+            draw_balances=[
+                DrawBalanceOut(
+                    draw_id=d.draw_id, principal_outstanding=yuan(d.principal_outstanding)
+                )
+                for d in line.draws
+            ],
             history=[
                 {
                     "on": h.on.isoformat(),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from fengkong.api.schemas import ReasonOut
-from fengkong.core.money import fen_to_yuan
+from fengkong.api.schemas import OfficerDecisionOut, ReasonOut, Yuan
+from fengkong.core.money import fen_to_yuan, yuan_to_fen
+from fengkong.decision.officer import DECLINE_REASONS, Reviewed
+from fengkong.decision.officer_terms import AskedTerms, OfficerTerms, TermsBounds
 from fengkong.decision.policy_registry import PolicyVersion
 from fengkong.decision.review import COMMENT_MAX_LEN, ReviewEvent, ReviewItem
 
@@ -20,12 +23,99 @@ OFFICER_DOC = (
 )
 
 
-class CommentIn(BaseModel):
+Comment = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=COMMENT_MAX_LEN)
+]
+
+
+class ApproveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    comment: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=COMMENT_MAX_LEN)
-    ] = Field(description="Why: required for every approval and decline, kept in the audit log")
+    comment: Comment = Field(description="Why: required, kept in the audit log")
+    limit: Yuan | None = Field(
+        None,
+        description="The limit granted, yuan, within the referring policy's bounds (see the "
+        "item's `bounds`); default: the policy's own limit, else the amount applied for",
+    )
+    annual_rate: Annotated[Decimal, Field(gt=0, lt=1)] | None = Field(
+        None,
+        description="Nominal annual rate as a fraction (0.15 is 15 %), within the product's "
+        "range and the legal APR cap; default: the policy's price",
+    )
+    term_months: Annotated[int, Field(gt=0, le=600)] | None = Field(
+        None, description="A term the product offers; default: the term applied for"
+    )
+
+    def asked(self) -> AskedTerms:
+        return AskedTerms(
+            amount=None if self.limit is None else yuan_to_fen(self.limit),
+            annual_rate=self.annual_rate,
+            term_months=self.term_months,
+        )
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: Comment = Field(description="Why: required, kept in the audit log")
+    reason_code: str | None = Field(
+        None,
+        description="The reason the applicant is told, one of: "
+        + ", ".join(DECLINE_REASONS)
+        + "; default REV_DECLINED",
+    )
+
+
+class TermsOut(BaseModel):
+    limit: str = Field(description="Yuan")
+    annual_rate: str
+    term_months: int
+
+    @classmethod
+    def of(cls, t: OfficerTerms) -> TermsOut:
+        return cls(
+            limit=str(fen_to_yuan(t.amount)),
+            annual_rate=str(t.annual_rate),
+            term_months=t.term_months,
+        )
+
+
+class BoundsOut(BaseModel):
+    """What an officer may grant on the item, by the policy that referred it."""
+
+    policy: str
+    min_limit: str = Field(description="Yuan")
+    max_limit: str = Field(description="Yuan")
+    max_limit_basis: str = Field(description="Which bound is the tightest")
+    min_annual_rate: str
+    max_annual_rate: str
+    terms: list[int]
+    apr_cap: str
+    apr_cap_basis: str
+    suggested_limit: str | None
+    suggested_annual_rate: str | None
+    suggested_term_months: int | None
+
+    @classmethod
+    def of(cls, b: TermsBounds) -> BoundsOut:
+        return cls(
+            policy=b.policy,
+            min_limit=str(fen_to_yuan(b.min_amount)),
+            max_limit=str(fen_to_yuan(b.max_amount)),
+            max_limit_basis=b.max_amount_basis,
+            min_annual_rate=str(b.min_annual_rate),
+            max_annual_rate=str(b.max_annual_rate),
+            terms=list(b.terms),
+            apr_cap=str(b.apr_cap),
+            apr_cap_basis=b.apr_cap_basis,
+            suggested_limit=None
+            if b.suggested_amount is None
+            else str(fen_to_yuan(b.suggested_amount)),
+            suggested_annual_rate=None
+            if b.suggested_annual_rate is None
+            else str(b.suggested_annual_rate),
+            suggested_term_months=b.suggested_term_months,
+        )
 
 
 class ReviewEventOut(BaseModel):
@@ -59,6 +149,9 @@ class ReviewItemOut(BaseModel):
     first_approved_by: str | None
     decided_by: str | None
     decided_at: datetime | None
+    proposed: TermsOut | None = Field(
+        None, description="The approved terms (four eyes: the first approval's, to confirm)"
+    )
 
     @classmethod
     def of(cls, item: ReviewItem, now: datetime) -> ReviewItemOut:
@@ -80,11 +173,28 @@ class ReviewItemOut(BaseModel):
             first_approved_by=item.first_approved_by,
             decided_by=item.decided_by,
             decided_at=item.decided_at,
+            proposed=None if item.proposed is None else TermsOut.of(item.proposed),
         )
 
 
 class ReviewItemDetailOut(ReviewItemOut):
     events: list[ReviewEventOut]
+    bounds: BoundsOut | None = Field(
+        None, description="What an officer may grant, while the item awaits a decision"
+    )
+
+
+class ReviewedOut(ReviewItemOut):
+    officer_decision: OfficerDecisionOut | None = Field(
+        description="The decision made; none after the first of two approvals"
+    )
+
+    @classmethod
+    def of_reviewed(cls, r: Reviewed, now: datetime) -> ReviewedOut:
+        return cls(
+            **ReviewItemOut.of(r.item, now).model_dump(),
+            officer_decision=None if r.decision is None else OfficerDecisionOut.of(r.decision),
+        )
 
 
 class PolicySubmitIn(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints
 
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
+from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.record import DecisionRecord
 from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel, ConsentGiven
 from fengkong.onboarding.consent import Purpose
@@ -211,6 +212,48 @@ class DecisionOut(BaseModel):
         )
 
 
+class OfficerDecisionOut(BaseModel):
+    """An officer's decision on a referral, linked to the automatic decision it settles."""
+
+    id: str
+    application_id: str
+    automatic_decision_id: str = Field(description="The policy's decision (refer) it settles")
+    review_item_id: str
+    outcome: str = Field(description="approve or decline")
+    decided_by: str
+    first_approved_by: str | None = Field(description="Four eyes: who approved first")
+    decided_at: datetime
+    reasons: list[ReasonOut]
+    comment: str
+    approved_amount: str | None = Field(description="The limit granted, yuan")
+    annual_rate: str | None
+    term_months: int | None
+    offer: dict[str, Any] | None = Field(description="APR (all-in), total cost and schedule")
+    policy_version: str
+
+    @classmethod
+    def of(cls, d: OfficerDecision) -> OfficerDecisionOut:
+        return cls(
+            id=d.id,
+            application_id=d.application_id,
+            automatic_decision_id=d.decision_id,
+            review_item_id=d.review_item_id,
+            outcome=d.outcome.value,
+            decided_by=d.decided_by,
+            first_approved_by=d.first_approved_by,
+            decided_at=d.decided_at,
+            reasons=[ReasonOut(**r.as_dict()) for r in d.reasons],
+            comment=d.comment,
+            approved_amount=None
+            if d.approved_amount is None
+            else str(fen_to_yuan(d.approved_amount)),
+            annual_rate=d.annual_rate,
+            term_months=d.term_months,
+            offer=None if d.offer is None else dict(d.offer),
+            policy_version=d.policy_version,
+        )
+
+
 class ApplicationOut(BaseModel):
     id: str
     received_at: datetime
@@ -222,4 +265,13 @@ class ApplicationOut(BaseModel):
     applicant_name: str = Field(description="Masked")
     applicant_id_number: str = Field(description="Masked")
     applicant_phone: str = Field(description="Masked")
-    decision: DecisionOut
+    outcome: str = Field(
+        description="Where the application stands: an officer's decision on a referral, else "
+        "the automatic decision's outcome"
+    )
+    decision: DecisionOut = Field(description="The automatic decision, as the policy made it")
+    officer_decision: OfficerDecisionOut | None = Field(
+        None,
+        description="On referral, the officer's decision that settles it, linked to `decision` "
+        "by its automatic_decision_id",
+    )

@@ -10,9 +10,13 @@ from fengkong.cli import (
     audit,
     db,
     decision,
+    finding,
+    finding_lending,
     fraud,
     keys,
     lending,
+    lines,
+    lists,
     model,
     ops,
     policy,
@@ -40,8 +44,18 @@ app.add_typer(review.app, name="review")
 app.add_typer(fraud.app, name="fraud")
 app.add_typer(keys.app, name="keys")
 app.add_typer(lending.app, name="loan")
+app.add_typer(lines.app, name="line")
+app.add_typer(lists.app, name="lists")
 app.add_typer(audit.app, name="audit")
 app.add_typer(servicing.app, name="servicing")
+# Finding things: lists and views of applications, decisions, loans, lines and customers.
+app.add_typer(finding.application_app, name="application")
+app.add_typer(finding_lending.customer_app, name="customer")
+decision.app.command("list")(finding.decision_list)
+decision.app.command("show")(finding.decision_show)
+lending.app.command("list")(finding_lending.loan_list)
+lines.app.command("list")(finding_lending.line_list)
+lines.app.command("show")(finding_lending.line_show)
 
 if __name__ == "__main__":
     app()

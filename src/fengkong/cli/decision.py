@@ -10,19 +10,23 @@ from rich.progress import Progress
 from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, err, out
 from fengkong.core.errors import FieldError, Invalid
 
-app = typer.Typer(help="Stored decisions: replay.", no_args_is_help=True)
+app = typer.Typer(help="Stored decisions: replay, list, show.", no_args_is_help=True)
 
 
 @app.command("replay")
 @cli_errors
 def replay(
-    decision_id: Annotated[str | None, typer.Argument(help="A decision id (dec_…).")] = None,
+    decision_id: Annotated[
+        str | None,
+        typer.Argument(help="A decision id (dec_…), or an officer's (odc_…): its automatic one."),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Replay every stored decision.")] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="With --all: at most this many.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run DECISION_ID (or --all) from its stored features, facts, model and policy bundle;
-    exit 1 if any outcome, limit, price, score or reason differs."""
+    exit 1 if any outcome, limit, price, score or reason differs. An officer's decision on a
+    referral is not re-run: it is listed as a manual override of the automatic one."""
     from fengkong.decision.replay import replay_all
 
     if (decision_id is None) == (not all_):
@@ -37,6 +41,7 @@ def replay(
                 results.append(result)
                 progress.advance(task)
     mismatched = [r for r in results if not r.matches]
+    overridden = [(r.decision_id, r.override) for r in results if r.override is not None]
     if as_json:
         emit_json(
             {
@@ -46,11 +51,30 @@ def replay(
                     {"decision_id": r.decision_id, "differences": list(r.differences)}
                     for r in mismatched
                 ],
+                "manual_overrides": [
+                    {
+                        "decision_id": decision_id,
+                        "officer_decision_id": o.id,
+                        "outcome": o.outcome.value,
+                        "decided_by": o.decided_by,
+                        "first_approved_by": o.first_approved_by,
+                        "decided_at": o.decided_at.isoformat(),
+                    }
+                    for decision_id, o in overridden
+                ],
             }
         )
     else:
         out.print(f"replayed {len(results)} decisions: {len(results) - len(mismatched)} identical")
         for r in mismatched:
             out.print(f"  {r.decision_id}: " + "; ".join(r.differences), markup=False)
+        for decision_id, o in overridden:
+            out.print(
+                f"  {decision_id}: referred; manual override by officer {o.decided_by}"
+                + (f" (first approval {o.first_approved_by})" if o.first_approved_by else "")
+                + ": "
+                f"{o.outcome.value} ({o.id}, {o.decided_at.isoformat()[:16]}), not replayed",
+                markup=False,
+            )
     if mismatched:
         raise typer.Exit(EXIT_FAILED)

@@ -1,15 +1,17 @@
-"""`fengkong review`: the review queue from the command line (list, claim, approve, decline).
+"""`fengkong review`: the review queue from the command line (list, show, claim, approve,
+decline).
 
 The officer is `--officer`, or `FENGKONG_OFFICER` in the environment."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
+from fengkong.core.money import fen_to_yuan
 
 app = typer.Typer(
     help="Review queue: referred applications awaiting an officer.", no_args_is_help=True
@@ -84,31 +86,151 @@ def review_claim(item_id: str, officer: OfficerOpt, as_json: JsonOpt = False) ->
     _print(dict(describe(item)), as_json)
 
 
-@app.command("approve")
+LimitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--limit",
+        help="Limit granted, yuan (e.g. 5000.00), within the policy's bounds; "
+        "default: the policy's own limit, else the amount applied for.",
+    ),
+]
+RateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--annual-rate", help="Nominal annual rate, a fraction (0.15); default: the policy's."
+    ),
+]
+TermOpt = Annotated[
+    int | None, typer.Option("--term-months", help="A term the product offers; default: asked.")
+]
+ReasonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reason",
+        help="Decline reason code: REV_DECLINED (default), REV_INCOME_NOT_VERIFIED, "
+        "REV_NOT_AFFORDABLE, REV_IDENTITY_NOT_CONFIRMED, REV_FRAUD_SUSPECTED, "
+        "REV_DOCUMENTS_MISSING.",
+    ),
+]
+
+
+def _reviewed_doc(reviewed: Any) -> dict[str, object]:
+    from fengkong.decision.review import describe
+
+    decision = reviewed.decision
+    return {
+        **describe(reviewed.item),
+        "officer_decision": None if decision is None else decision.as_dict(),
+    }
+
+
+def _print_reviewed(doc: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(doc)
+        return
+    decision = doc["officer_decision"]
+    if decision is None:
+        out.print(f"{doc['id']}: {doc['status']} (first approval by {doc['first_approved_by']})")
+    elif decision["outcome"] == "approve":
+        out.print(
+            f"{doc['id']}: approved by {decision['decided_by']}: ¥{decision['approved_amount']} "
+            f"at {decision['annual_rate']} over {decision['term_months']} months, "
+            f"APR {decision['apr']} ({decision['id']})"
+        )
+    else:
+        reason = decision["reasons"][0]
+        out.print(
+            f"{doc['id']}: declined by {decision['decided_by']}: {reason['code']} "
+            f"({decision['id']})"
+        )
+
+
+@app.command("show")
 @cli_errors
-def review_approve(
-    item_id: str, officer: OfficerOpt, comment: CommentOpt, as_json: JsonOpt = False
-) -> None:
-    """Approve ITEM_ID, which you hold; above the four-eyes amount a second officer finishes it."""
-    from fengkong.decision.review import approve_item, describe
+def review_show(item_id: str, as_json: JsonOpt = False) -> None:
+    """ITEM_ID with its history and, while it awaits a decision, what an officer may grant."""
+    from fengkong.decision.officer import bounds_of_item
+    from fengkong.decision.review import describe, get_item
 
     ctx = context()
     with ctx.uow() as uow:
-        item = approve_item(uow, item_id, officer, comment, ctx.clock)
+        item, events = get_item(uow, item_id, ctx.clock)
+        bounds = bounds_of_item(uow, item_id, ctx.clock)
+    doc = {
+        **describe(item),
+        "events": [
+            {
+                "at": e.at.isoformat(),
+                "officer": e.officer,
+                "action": e.action.value,
+                "comment": e.comment,
+            }
+            for e in events
+        ],
+        "bounds": None if bounds is None else bounds.as_dict(),
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"{item.id}: {item.status.value}, ¥{doc['amount']} asked", markup=False)
+    if bounds is not None:
+        out.print(
+            f"  limit ¥{fen_to_yuan(bounds.min_amount)}..¥{fen_to_yuan(bounds.max_amount)} "
+            f"({bounds.max_amount_basis}); rate {bounds.min_annual_rate}..{bounds.max_annual_rate};"
+            f" terms {', '.join(map(str, bounds.terms))}; APR cap {bounds.apr_cap}",
+            markup=False,
+        )
+    for e in events:
+        out.print(
+            f"  {e.at.isoformat()[:16]} {e.officer}: {e.action.value} {e.comment}", markup=False
+        )
+
+
+@app.command("approve")
+@cli_errors
+def review_approve(
+    item_id: str,
+    officer: OfficerOpt,
+    comment: CommentOpt,
+    limit: LimitOpt = None,
+    annual_rate: RateOpt = None,
+    term_months: TermOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Approve ITEM_ID, which you hold, on terms within the referring policy's bounds; above the
+    four-eyes amount a second officer confirms the same terms. The final approval can then be
+    offered and booked (`fengkong loan offer` / `accept`)."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.core.money import yuan_to_fen
+    from fengkong.decision.officer import approve_referral
+    from fengkong.decision.officer_terms import AskedTerms, parse_rate
+
+    try:
+        amount = None if limit is None else yuan_to_fen(limit)
+    except Invalid as exc:
+        raise Invalid(tuple(FieldError(("limit",), e.msg) for e in exc.errors)) from None
+    asked = AskedTerms(amount, parse_rate(annual_rate), term_months)
+    ctx = context()
+    with ctx.uow() as uow:
+        reviewed = approve_referral(uow, item_id, officer, comment, ctx.clock, asked)
         uow.commit()
-    _print(dict(describe(item)), as_json)
+    _print_reviewed(_reviewed_doc(reviewed), as_json)
 
 
 @app.command("decline")
 @cli_errors
 def review_decline(
-    item_id: str, officer: OfficerOpt, comment: CommentOpt, as_json: JsonOpt = False
+    item_id: str,
+    officer: OfficerOpt,
+    comment: CommentOpt,
+    reason: ReasonOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Decline ITEM_ID, which you hold."""
-    from fengkong.decision.review import decline_item, describe
+    """Decline ITEM_ID, which you hold, for a reason the applicant is told."""
+    from fengkong.decision.officer import decline_referral
 
     ctx = context()
     with ctx.uow() as uow:
-        item = decline_item(uow, item_id, officer, comment, ctx.clock)
+        reviewed = decline_referral(uow, item_id, officer, comment, ctx.clock, reason_code=reason)
         uow.commit()
-    _print(dict(describe(item)), as_json)
+    _print_reviewed(_reviewed_doc(reviewed), as_json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +15,16 @@ from sqlalchemy.orm import Session
 from fengkong.core.errors import Conflict
 from fengkong.core.money import Fen
 from fengkong.core.reason import Reason
-from fengkong.db.decision_tables import policy_versions, review_events, review_items
+from fengkong.db.decision_tables import (
+    officer_decisions,
+    policy_versions,
+    review_events,
+    review_items,
+)
 from fengkong.db.write_behind import WriteBehind
+from fengkong.decision.officer import OfficerDecision
+from fengkong.decision.officer_terms import OfficerTerms
+from fengkong.decision.outcome import Outcome
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion, Role
 from fengkong.decision.review import (
     ACTIVE,
@@ -171,6 +180,9 @@ def _item_row(item: ReviewItem) -> dict[str, Any]:
         "decided_by": item.decided_by,
         "decided_at": item.decided_at,
         "version": item.version,
+        "proposed_amount_fen": None if item.proposed is None else int(item.proposed.amount),
+        "proposed_annual_rate": None if item.proposed is None else str(item.proposed.annual_rate),
+        "proposed_term_months": None if item.proposed is None else item.proposed.term_months,
     }
 
 
@@ -194,6 +206,79 @@ def _item(r: Any) -> ReviewItem:
         decided_by=r["decided_by"],
         decided_at=r["decided_at"],
         version=r["version"],
+        proposed=None
+        if r["proposed_amount_fen"] is None
+        else OfficerTerms(
+            Fen(r["proposed_amount_fen"]),
+            Decimal(r["proposed_annual_rate"]),
+            r["proposed_term_months"],
+        ),
+    )
+
+
+def _reasons(rows: Any) -> tuple[Reason, ...]:
+    return tuple(Reason(x["code"], x["text_en"], x["text_zh"]) for x in rows)
+
+
+class SqlOfficerDecisionRepository:
+    """Officers' decisions on referrals; one per application, never rewritten."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, d: OfficerDecision) -> None:
+        self.session.execute(
+            officer_decisions.insert().values(
+                id=d.id,
+                application_id=d.application_id,
+                decision_id=d.decision_id,
+                review_item_id=d.review_item_id,
+                outcome=d.outcome.value,
+                decided_by=d.decided_by,
+                first_approved_by=d.first_approved_by,
+                decided_at=d.decided_at,
+                reasons=[r.as_dict() for r in d.reasons],
+                comment=d.comment,
+                policy_version=d.policy_version,
+                policy_sha256=d.policy_sha256,
+                approved_amount_fen=None if d.approved_amount is None else int(d.approved_amount),
+                annual_rate=d.annual_rate,
+                term_months=d.term_months,
+                offer=None if d.offer is None else dict(d.offer),
+            )
+        )
+
+    def for_application(self, application_id: str) -> OfficerDecision | None:
+        row = self.session.execute(
+            sa.select(officer_decisions).where(officer_decisions.c.application_id == application_id)
+        ).first()
+        return None if row is None else _officer_decision(row._mapping)
+
+    def get(self, officer_decision_id: str) -> OfficerDecision | None:
+        row = self.session.execute(
+            sa.select(officer_decisions).where(officer_decisions.c.id == officer_decision_id)
+        ).first()
+        return None if row is None else _officer_decision(row._mapping)
+
+
+def _officer_decision(r: Any) -> OfficerDecision:
+    return OfficerDecision(
+        id=r["id"],
+        application_id=r["application_id"],
+        decision_id=r["decision_id"],
+        review_item_id=r["review_item_id"],
+        outcome=Outcome(r["outcome"]),
+        decided_by=r["decided_by"],
+        decided_at=r["decided_at"],
+        reasons=_reasons(r["reasons"]),
+        comment=r["comment"],
+        policy_version=r["policy_version"],
+        policy_sha256=r["policy_sha256"],
+        first_approved_by=r["first_approved_by"],
+        approved_amount=None if r["approved_amount_fen"] is None else Fen(r["approved_amount_fen"]),
+        annual_rate=r["annual_rate"],
+        term_months=r["term_months"],
+        offer=r["offer"],
     )
 
 

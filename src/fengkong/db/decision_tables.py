@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fengkong.db.tables import JSONType, UTCDateTime, metadata
+from fengkong.db.tables import DocumentJSON, JSONType, UTCDateTime, metadata
 
 REVIEW_STATUSES = "('open', 'claimed', 'awaiting_second', 'approved', 'declined', 'expired')"
 REVIEW_ACTIONS = "('enqueued', 'claimed', 'first_approval', 'approved', 'declined', 'expired')"
@@ -33,6 +33,10 @@ review_items = sa.Table(
     sa.Column("decided_by", sa.String(80), nullable=True),
     sa.Column("decided_at", UTCDateTime(), nullable=True),
     sa.Column("version", sa.Integer(), nullable=False),
+    # the terms of the approval (four eyes: of the first, which the second confirms)
+    sa.Column("proposed_amount_fen", sa.BigInteger(), nullable=True),
+    sa.Column("proposed_annual_rate", sa.String(24), nullable=True),
+    sa.Column("proposed_term_months", sa.Integer(), nullable=True),
     sa.CheckConstraint(f"status in {REVIEW_STATUSES}", name="status"),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
 )
@@ -49,6 +53,48 @@ review_events = sa.Table(
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("comment", sa.Text(), nullable=False),
     sa.CheckConstraint(f"action in {REVIEW_ACTIONS}", name="action"),
+)
+
+# An officer's decision on a referral, beside the automatic decision it settles (never rewritten).
+officer_decisions = sa.Table(
+    "officer_decisions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column(
+        "application_id",
+        sa.String(40),
+        sa.ForeignKey("applications.id"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column(
+        "decision_id", sa.String(40), sa.ForeignKey("decisions.id"), nullable=False, unique=True
+    ),
+    sa.Column(
+        "review_item_id",
+        sa.String(40),
+        sa.ForeignKey("review_items.id"),
+        nullable=False,
+        unique=True,
+    ),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("decided_by", sa.String(80), nullable=False),
+    sa.Column("first_approved_by", sa.String(80), nullable=True),
+    sa.Column("decided_at", UTCDateTime(), nullable=False),
+    sa.Column("reasons", DocumentJSON, nullable=False),
+    sa.Column("comment", sa.Text(), nullable=False),
+    sa.Column("policy_version", sa.String(80), nullable=False),
+    sa.Column("policy_sha256", sa.String(64), nullable=True),
+    sa.Column("approved_amount_fen", sa.BigInteger(), nullable=True),
+    sa.Column("annual_rate", sa.String(24), nullable=True),
+    sa.Column("term_months", sa.Integer(), nullable=True),
+    sa.Column("offer", DocumentJSON, nullable=True),
+    sa.CheckConstraint("outcome in ('approve', 'decline')", name="outcome"),
+    sa.CheckConstraint(
+        "outcome = 'decline' or (approved_amount_fen > 0 and annual_rate is not null "
+        "and term_months > 0)",
+        name="approval_has_terms",
+    ),
 )
 
 policy_versions = sa.Table(

@@ -998,7 +998,9 @@ class SqlLendingRepository:
                 for h in state["history"]
             ),
         )
-        return LineRecord(line, row.idempotency_key, row.request_hash, row.revision)
+        return LineRecord(
+            line, row.idempotency_key, row.request_hash, row.revision, row.application_id
+        )
 
     def add_line(self, record: LineRecord, now: datetime) -> None:
         line = record.line
@@ -1018,6 +1020,7 @@ class SqlLendingRepository:
                         revision=record.revision,
                         created_at=now,
                         updated_at=now,
+                        application_id=record.application_id,
                     )
                 )
         except IntegrityError as exc:
@@ -1050,7 +1053,7 @@ class SqlLendingRepository:
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleLoan(f"credit line {line.line_id} changed since it was read; retry")
-        return LineRecord(line, record.idempotency_key, record.request_hash, record.revision + 1)
+        return replace(record, revision=record.revision + 1)
 
     def add_draw(self, record: DrawRecord, now: datetime) -> None:
         try:

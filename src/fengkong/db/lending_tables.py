@@ -55,6 +55,8 @@ loans = sa.Table(
     sa.CheckConstraint("allowance_fen >= 0", name="allowance_not_negative"),
 )
 sa.Index("ix_loans_status_id", loans.c.status, loans.c.id)
+# The loans list's default order (`fengkong loan list`, newest booked first).
+sa.Index("ix_loans_booked_on_id", loans.c.booked_on, loans.c.id)
 
 loan_instalments = sa.Table(
     "loan_instalments",
@@ -129,6 +131,8 @@ credit_lines = sa.Table(
     sa.Column("revision", sa.Integer(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
+    # The application the line was opened on: its applicant is the line's borrower.
+    sa.Column("application_id", sa.String(40), nullable=True, index=True),
 )
 
 line_draws = sa.Table(

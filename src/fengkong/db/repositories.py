@@ -273,6 +273,7 @@ class SqlDecisionRepository:
 @functools.cache
 def _history() -> sa.Select[Any]:
     """One statement, one round trip, built once: a decision runs it every time."""
+    from fengkong.db.decision_tables import officer_decisions
     from fengkong.db.lending_tables import loans
 
     mine = sa.select(applications.c.id).where(applications.c.id_number_bidx == sa.bindparam("bidx"))
@@ -290,8 +291,21 @@ def _history() -> sa.Select[Any]:
     # The outcome is tested inside the sum, not in the WHERE: there SQLite's planner (no
     # statistics) would walk the outcome index over every approval ever made instead of this
     # person's few decisions.
+    # A referral an officer approved counts as the limit the officer granted. The look-up sits
+    # in its own branch of the CASE, run only for this person's referred decisions (rare), by
+    # the unique index on the decision id: an automatic approval costs nothing more.
+    by_officer = (
+        sa.select(officer_decisions.c.approved_amount_fen)
+        .where(
+            officer_decisions.c.decision_id == decisions.c.id,
+            officer_decisions.c.outcome == Outcome.APPROVE.value,
+        )
+        .scalar_subquery()
+    )
     approved = sa.case(
-        (decisions.c.outcome == Outcome.APPROVE.value, decisions.c.approved_amount_fen), else_=0
+        (decisions.c.outcome == Outcome.APPROVE.value, decisions.c.approved_amount_fen),
+        (decisions.c.outcome == Outcome.REFER.value, sa.func.coalesce(by_officer, 0)),
+        else_=0,
     )
     unbooked = (
         sa.select(sa.func.coalesce(sa.func.sum(approved), 0))

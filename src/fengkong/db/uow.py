@@ -8,9 +8,14 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from fengkong.db.database import Database
-from fengkong.db.decision_repository import SqlPolicyRepository, SqlReviewRepository
+from fengkong.db.decision_repository import (
+    SqlOfficerDecisionRepository,
+    SqlPolicyRepository,
+    SqlReviewRepository,
+)
 from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.lending_repository import SqlLendingRepository
+from fengkong.db.list_entries import SqlListEntries
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
@@ -32,10 +37,12 @@ class SqlUnitOfWork:
     policy_bundles: SqlPolicyBundles
     lending: SqlLendingRepository
     reviews: SqlReviewRepository
+    officer_decisions: SqlOfficerDecisionRepository
     policies: SqlPolicyRepository
     consents: SqlConsentRepository
     servicing: SqlServicingRepository
     link_outcomes: SqlLinkOutcomes
+    list_entries: SqlListEntries
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -52,10 +59,12 @@ class SqlUnitOfWork:
         self.policy_bundles = SqlPolicyBundles(self._session)
         self.lending = SqlLendingRepository(self._session)
         self.reviews = SqlReviewRepository(self._session, self._writes)
+        self.officer_decisions = SqlOfficerDecisionRepository(self._session)
         self.policies = SqlPolicyRepository(self._session)
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)
         self.link_outcomes = SqlLinkOutcomes(self._writes)
+        self.list_entries = SqlListEntries(self._session)
         return self
 
     def __exit__(

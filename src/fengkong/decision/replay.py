@@ -1,11 +1,16 @@
 """Replay: re-run a stored decision from what it stored — the model that scored it, over the
 stored features, and the policy bundle that decided it, over the stored facts — and say whether
-the same outcome, limit, price and reasons come out."""
+the same outcome, limit, price and reasons come out.
+
+An officer's decision on a referral is no model's decision and is not re-run: the automatic
+decision it settles is replayed (it must still refer), and the officer's is reported beside it as
+a manual override. Asked for an officer's decision by its id, replay checks the automatic one it
+is linked to."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from fengkong.core.errors import IntegrityBroken, NotFound
 from fengkong.decision.bundle import PolicyBundle
 from fengkong.decision.engine import CompiledPolicy, evaluate
 from fengkong.decision.facts import facts_from_json
+from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.record import DecisionRecord
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
@@ -23,6 +29,7 @@ from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
 class ReplayResult:
     decision_id: str
     differences: tuple[str, ...] = field(default_factory=tuple)
+    override: OfficerDecision | None = None  # the officer's decision settling this referral
 
     @property
     def matches(self) -> bool:
@@ -89,9 +96,20 @@ class Replayer:
 
 
 def replay_all(uow: object, artifacts_dir: Path, ids: list[str]) -> Iterator[ReplayResult]:
+    """Replay each decision of `ids` (an officer's decision id stands for the automatic decision
+    it settles), with the officer's decision on a referral as its override."""
     replayer = Replayer(uow, artifacts_dir)
+    officers = uow.officer_decisions  # type: ignore[attr-defined]
     for decision_id in ids:
+        override: OfficerDecision | None = None
+        if decision_id.startswith("odc_"):
+            override = officers.get(decision_id)
+            if override is None:
+                raise NotFound(f"no officer decision {decision_id!r}")
+            decision_id = override.decision_id
         record = uow.decisions.get(decision_id)  # type: ignore[attr-defined]
         if record is None:
             raise NotFound(f"no decision {decision_id!r}")
-        yield replayer.replay(record)
+        if override is None and record.outcome == Outcome.REFER:
+            override = officers.for_application(record.application_id)
+        yield replace(replayer.replay(record), override=override)

@@ -26,8 +26,9 @@ from typing import Any, Protocol
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.core.money import Fen, format_fen
+from fengkong.core.money import Fen, fen_to_yuan, format_fen
 from fengkong.core.reason import Reason
+from fengkong.decision.officer_terms import OfficerTerms
 from fengkong.decision.record import DecisionRecord
 from fengkong.scoring.promotion import AuditAppender
 
@@ -76,6 +77,11 @@ class NotClaimedByYou(Conflict):
 
 class FourEyesViolation(Conflict):
     """The officer who gave the first approval tried to give the second as well."""
+
+
+class TermsDiffer(Conflict):
+    """The second approval of a four-eyes item named other terms than the first: the two
+    officers must agree on the same limit, rate and term."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +148,7 @@ class ReviewItem:
     decided_by: str | None = None
     decided_at: datetime | None = None
     version: int = 0  # bumped on every save: the optimistic lock
+    proposed: OfficerTerms | None = None  # four eyes: the terms of the first approval
 
     def overdue(self, now: datetime) -> bool:
         return self.status in ACTIVE and now >= self.due_at
@@ -254,12 +261,21 @@ def _held_by(item: ReviewItem, officer: str, now: datetime) -> ReviewItem:
     return item
 
 
-def approve(item: ReviewItem, officer: str, now: datetime) -> ReviewItem:
-    """Approve: final, or the first of two approvals when the item needs four eyes."""
+def approve(
+    item: ReviewItem, officer: str, now: datetime, terms: OfficerTerms | None = None
+) -> ReviewItem:
+    """Approve on `terms`: final, or the first of two approvals when the item needs four eyes,
+    whose terms the second must repeat."""
     item = _held_by(item, officer, now)
     if item.status == ReviewStatus.AWAITING_SECOND:
         if item.first_approved_by == officer:  # claim() already refuses this; kept as a backstop
             raise FourEyesViolation(f"{officer} already approved review item {item.id}")
+        if terms is not None and item.proposed is not None and terms != item.proposed:
+            raise TermsDiffer(
+                f"{item.first_approved_by} approved review item {item.id} for "
+                f"{_terms_text(item.proposed)}; the second approval must confirm the same "
+                f"terms, not {_terms_text(terms)} (decline it to refuse them)"
+            )
         return dataclasses.replace(
             _unclaimed(item), status=ReviewStatus.APPROVED, decided_by=officer, decided_at=now
         )
@@ -269,10 +285,24 @@ def approve(item: ReviewItem, officer: str, now: datetime) -> ReviewItem:
             status=ReviewStatus.AWAITING_SECOND,
             first_approved_by=officer,
             first_approved_at=now,
+            proposed=terms,
         )
     return dataclasses.replace(
-        _unclaimed(item), status=ReviewStatus.APPROVED, decided_by=officer, decided_at=now
+        _unclaimed(item),
+        status=ReviewStatus.APPROVED,
+        decided_by=officer,
+        decided_at=now,
+        proposed=terms,
     )
+
+
+def _terms_text(terms: OfficerTerms) -> str:
+    return f"{format_fen(terms.amount)} at {terms.annual_rate} over {terms.term_months} months"
+
+
+def check_may_act(item: ReviewItem, officer: str, now: datetime) -> ReviewItem:
+    """The item as of `now`, if `officer` holds its claim; else the `Conflict` that says why."""
+    return _held_by(item, officer, now)
 
 
 def decline(item: ReviewItem, officer: str, now: datetime) -> ReviewItem:
@@ -328,7 +358,7 @@ class ReviewUnitOfWork(Protocol):
     def audit(self) -> AuditAppender: ...
 
 
-def _record(
+def record_action(
     uow: ReviewUnitOfWork,
     item: ReviewItem,
     action: ReviewAction,
@@ -404,7 +434,7 @@ def enqueue_referral(
         config,
     )
     uow.reviews.add(item)
-    _record(
+    record_action(
         uow,
         item,
         ReviewAction.ENQUEUED,
@@ -438,7 +468,7 @@ def get_item(
     return as_of(item, clock.now()), tuple(uow.reviews.events(item_id))
 
 
-def _load(uow: ReviewUnitOfWork, item_id: str) -> ReviewItem:
+def load_item(uow: ReviewUnitOfWork, item_id: str) -> ReviewItem:
     item = uow.reviews.get(item_id, for_update=True)
     if item is None:
         raise ReviewItemNotFound(f"no review item {item_id!r}")
@@ -449,11 +479,11 @@ def claim_item(
     uow: ReviewUnitOfWork, item_id: str, officer: str, clock: Clock, config: ReviewConfig
 ) -> ReviewItem:
     officer = check_officer(officer)
-    stored = _load(uow, item_id)
+    stored = load_item(uow, item_id)
     now = clock.now()
     claimed = uow.reviews.save(claim(stored, officer, now, config), expected_version=stored.version)
     assert claimed.claim_expires_at is not None
-    _record(
+    record_action(
         uow,
         claimed,
         ReviewAction.CLAIMED,
@@ -464,43 +494,13 @@ def claim_item(
     return claimed
 
 
-def approve_item(
-    uow: ReviewUnitOfWork, item_id: str, officer: str, comment: str, clock: Clock
-) -> ReviewItem:
-    officer, comment = check_officer(officer), check_comment(comment)
-    stored = _load(uow, item_id)
-    now = clock.now()
-    approved = uow.reviews.save(approve(stored, officer, now), expected_version=stored.version)
-    action = (
-        ReviewAction.FIRST_APPROVAL
-        if approved.status == ReviewStatus.AWAITING_SECOND
-        else ReviewAction.APPROVED
-    )
-    extra: dict[str, Any] = {}
-    if approved.first_approved_by is not None:
-        extra["first_approved_by"] = approved.first_approved_by
-    _record(uow, approved, action, officer, now, comment, **extra)
-    return approved
-
-
-def decline_item(
-    uow: ReviewUnitOfWork, item_id: str, officer: str, comment: str, clock: Clock
-) -> ReviewItem:
-    officer, comment = check_officer(officer), check_comment(comment)
-    stored = _load(uow, item_id)
-    now = clock.now()
-    declined = uow.reviews.save(decline(stored, officer, now), expected_version=stored.version)
-    _record(uow, declined, ReviewAction.DECLINED, officer, now, comment)
-    return declined
-
-
 def expire_lapsed(uow: ReviewUnitOfWork, clock: Clock) -> tuple[ReviewItem, ...]:
     """Write down, audited, the expiry of every active item past its `expires_at`."""
     now = clock.now()
     done = []
     for stored in uow.reviews.lapsed(now):
         expired = uow.reviews.save(as_of(stored, now), expected_version=stored.version)
-        _record(uow, expired, ReviewAction.EXPIRED, "system:review", now)
+        record_action(uow, expired, ReviewAction.EXPIRED, "system:review", now)
         done.append(expired)
     return tuple(done)
 
@@ -513,7 +513,7 @@ def describe(item: ReviewItem) -> Mapping[str, object]:
         "decision_id": item.decision_id,
         "status": item.status.value,
         "amount_fen": int(item.amount),
-        "amount": format_fen(item.amount, symbol=False),
+        "amount": str(fen_to_yuan(item.amount)),  # a plain decimal string, no separators
         "four_eyes": item.four_eyes,
         "reasons": [r.as_dict() for r in item.reasons],
         "created_at": item.created_at.isoformat(),
@@ -527,4 +527,5 @@ def describe(item: ReviewItem) -> Mapping[str, object]:
         "first_approved_by": item.first_approved_by,
         "decided_by": item.decided_by,
         "decided_at": None if item.decided_at is None else item.decided_at.isoformat(),
+        "proposed": None if item.proposed is None else item.proposed.as_dict(),
     }

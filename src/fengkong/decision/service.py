@@ -35,6 +35,7 @@ from fengkong.decision.facts import (
 )
 from fengkong.decision.fraud_stage import FraudServices, fraud_event, sent_with_reads, signals_of
 from fengkong.decision.live import DecisionReads, Live, LiveCache
+from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.pricing import Offer
 from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-exported
@@ -93,6 +94,10 @@ class LinkOutcomes(Protocol):
     def mark(self, application_id: str, *, declined: bool, defaulted: bool) -> None: ...
 
 
+class OfficerDecisions(Protocol):
+    def for_application(self, application_id: str) -> OfficerDecision | None: ...
+
+
 class DecisionUnitOfWork(UnitOfWork, Protocol):
     @property
     def applications(self) -> ApplicationRepository: ...
@@ -108,6 +113,8 @@ class DecisionUnitOfWork(UnitOfWork, Protocol):
     def policy_bundles(self) -> PolicyBundleStore: ...
     @property
     def link_outcomes(self) -> LinkOutcomes: ...
+    @property
+    def officer_decisions(self) -> OfficerDecisions: ...
 
 
 class ChampionCache:
@@ -626,13 +633,24 @@ def model_inputs(req: ApplicationRequest, clock: Clock) -> dict[str, Any]:
 @dataclass(frozen=True, slots=True)
 class ApplicationView:
     application: StoredApplication
-    decision: DecisionRecord
+    decision: DecisionRecord  # the automatic decision, as the policy made it
+    officer: OfficerDecision | None = None  # on referral: the officer's, which settles it
+
+    @property
+    def outcome(self) -> Outcome:
+        """Where the application stands: the officer's word on a referral, else the policy's."""
+        return self.decision.outcome if self.officer is None else self.officer.outcome
 
 
 def get_application(application_id: str, svc: DecisionServices) -> ApplicationView:
     with svc.uow() as uow:
         app = uow.applications.get(application_id)
         decision = uow.decisions.for_application(application_id)
+        officer = (
+            uow.officer_decisions.for_application(application_id)
+            if decision is not None and decision.outcome == Outcome.REFER
+            else None
+        )
     if app is None or decision is None:
         raise NotFound(f"no application {application_id!r}")
-    return ApplicationView(app, decision)
+    return ApplicationView(app, decision, officer)

@@ -2,8 +2,13 @@
 removed) each entry. Values are stored only as blind indexes plus a masked display form.
 
 Removal is a soft delete that records who removed the entry, when and why: the list keeps its own
-audit trail. A CSV import validates every row first and writes the accepted rows in one
-transaction, returning a report of each rejected row and why it was rejected.
+audit trail. People add, remove, import and export entries through `fraud.list_admin`, which
+audits each change; this module holds the entry types, the one CSV format (`parse_list_csv`
+validates every row and reports each rejected one, `export_csv` writes what it reads back) and
+the look-ups a decision makes.
+
+An exported file holds no value in clear: each row carries the entry's blind index (`key_hash`)
+and masked display, and imports back as it is into a deployment with the same index key.
 """
 
 from __future__ import annotations
@@ -11,16 +16,18 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
 
 from fengkong.core.clock import BUSINESS_TZ, Clock
-from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
+from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.db.database import Database
 from fengkong.db.driver_reads import Query, standalone_reads
@@ -29,6 +36,8 @@ from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, has
 
 __all__ = [
     "CSV_COLUMNS",
+    "EXPORT_COLUMNS",
+    "KEY_TYPE_ALIASES",
     "ImportReport",
     "ListEntry",
     "ListHit",
@@ -36,8 +45,15 @@ __all__ = [
     "NewListEntry",
     "RejectedRow",
     "SqlFraudLists",
+    "check_actor",
+    "entry_of",
+    "entry_row",
+    "export_csv",
+    "parse_entry",
     "parse_expiry",
+    "parse_key_type",
     "parse_list_csv",
+    "stored_entry",
 ]
 
 
@@ -48,17 +64,61 @@ class ListKind(StrEnum):
 
 
 CSV_COLUMNS = ("list", "key_type", "value", "reason", "source", "expires_at")
-_TEXT_MAX = {"reason": 2000, "source": 80, "added_by": 80}
+# What an export writes: no `value`, the blind index instead; `id`, `added_by` and `added_at` say
+# where a row came from and are not read back (an import is added by whoever imports it).
+EXPORT_COLUMNS = (
+    "list",
+    "key_type",
+    "key_hash",
+    "display",
+    "reason",
+    "source",
+    "expires_at",
+    "id",
+    "added_by",
+    "added_at",
+)
+_TEXT_MAX = {"reason": 2000, "source": 80, "added_by": 80, "display": 64}
+_KEY_HASH = re.compile(r"[0-9a-f]{64}")
+
+# The names people use for key types, beside the domain's own.
+KEY_TYPE_ALIASES: Mapping[str, KeyType] = MappingProxyType(
+    {
+        "id": KeyType.RESIDENT_ID,
+        "id_number": KeyType.RESIDENT_ID,
+        "phone": KeyType.MOBILE,
+        "card": KeyType.BANK_CARD,
+        "company": KeyType.EMPLOYER,
+    }
+)
+
+
+def parse_key_type(text: str) -> KeyType:
+    """A key type by its name (`mobile`) or an alias (`phone`); `ValueError` naming the choices."""
+    name = text.strip().lower()
+    alias = KEY_TYPE_ALIASES.get(name)
+    if alias is not None:
+        return alias
+    try:
+        return KeyType(name)
+    except ValueError:
+        allowed = ", ".join([*(k.value for k in KeyType), *KEY_TYPE_ALIASES])
+        raise ValueError(f"unknown key type; use one of {allowed}") from None
 
 
 @dataclass(frozen=True, slots=True)
 class NewListEntry:
+    """An entry to add. Its key is `value` (canonical, in clear: hashed before it is stored), or,
+    for a row of an exported file, `key_hash` with the masked `display` that came with it."""
+
     list: ListKind
     key_type: KeyType
-    value: str = field(repr=False)  # canonical, in clear: hashed before it is stored
+    value: str = field(repr=False)
     reason: str
     source: str
     expires_at: datetime | None = None
+    key_hash: str | None = None
+    display: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +135,7 @@ class ListEntry:
     removed_by: str | None = None
     removed_at: datetime | None = None
     removal_reason: str | None = None
+    key_hash: str = field(default="", repr=False)  # the blind index: never the value
 
     def active_at(self, at: datetime) -> bool:
         return self.removed_at is None and (self.expires_at is None or self.expires_at > at)
@@ -134,13 +195,16 @@ def _row_entry(row: Mapping[str, str | None], now: datetime) -> NewListEntry:
         errors.append(FieldError(("list",), f"unknown list; use one of {allowed}", "enum"))
     key_type: KeyType | None = None
     try:
-        key_type = KeyType(cell("key_type").lower())
-    except ValueError:
-        allowed = ", ".join(k.value for k in KeyType)
-        errors.append(FieldError(("key_type",), f"unknown key type; use one of {allowed}", "enum"))
+        key_type = parse_key_type(cell("key_type"))
+    except ValueError as exc:
+        errors.append(FieldError(("key_type",), str(exc), "enum"))
     value = ""
+    hashed: str | None = None
+    display: str | None = None
     if key_type is not None:
-        if not cell("value"):
+        if not cell("value") and cell("key_hash"):
+            hashed, display = _exported_key(cell("key_hash"), cell("display"), errors)
+        elif not cell("value"):
             errors.append(FieldError(("value",), "is required", "missing"))
         else:
             try:
@@ -163,7 +227,32 @@ def _row_entry(row: Mapping[str, str | None], now: datetime) -> NewListEntry:
                 errors.append(FieldError(("expires_at",), "is already past", "date"))
     if errors or kind is None or key_type is None:
         raise Invalid(tuple(errors))
-    return NewListEntry(kind, key_type, value, cell("reason"), cell("source"), expires_at)
+    return NewListEntry(
+        kind, key_type, value, cell("reason"), cell("source"), expires_at, hashed, display
+    )
+
+
+def parse_entry(fields: Mapping[str, str | None], now: datetime) -> NewListEntry:
+    """One entry from its fields as text (`list`, `key_type`, `value`, `reason`, `source`,
+    `expires_at`), checked exactly as a row of an imported file is; `Invalid` says which fields
+    are wrong and why."""
+    return _row_entry({k: fields.get(k) for k in CSV_COLUMNS}, now)
+
+
+def _exported_key(
+    key_hash: str, display: str, errors: list[FieldError]
+) -> tuple[str | None, str | None]:
+    """The blind index and masked display of an exported row, checked: the display is shown to
+    people, so it must be a masked form, never a value in clear."""
+    if not _KEY_HASH.fullmatch(key_hash):
+        errors.append(FieldError(("key_hash",), "a blind index is 64 lowercase hex digits"))
+        return None, None
+    if display and ("*" not in display or len(display) > _TEXT_MAX["display"]):
+        errors.append(
+            FieldError(("display",), "must be a masked form (with '*'), at most 64 characters")
+        )
+        return None, None
+    return key_hash, display or None
 
 
 def parse_list_csv(
@@ -175,7 +264,9 @@ def parse_list_csv(
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = tuple((name or "").strip().lower() for name in (reader.fieldnames or ()))
-    missing = [c for c in CSV_COLUMNS if c not in header and c != "expires_at"]
+    missing = [c for c in ("list", "key_type", "reason", "source") if c not in header]
+    if "value" not in header and "key_hash" not in header:
+        missing.insert(2, "value")
     if missing:
         raise Invalid(
             (FieldError(("header",), f"missing column(s): {', '.join(missing)}", "missing"),),
@@ -238,6 +329,73 @@ def hits_of(rows: Iterable[Sequence[Any]]) -> tuple[ListHit, ...]:
     )
 
 
+def export_csv(entries: Iterable[ListEntry]) -> str:
+    """The entries as a CSV `parse_list_csv` reads back: blind indexes and masked displays only."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for e in entries:
+        writer.writerow(
+            (
+                e.list.value,
+                e.key_type.value,
+                e.key_hash,
+                e.display or "",
+                e.reason,
+                e.source,
+                "" if e.expires_at is None else e.expires_at.astimezone(UTC).isoformat(),
+                e.id,
+                e.added_by,
+                e.added_at.astimezone(UTC).isoformat(),
+            )
+        )
+    return buffer.getvalue()
+
+
+def stored_entry(
+    entry: NewListEntry, entry_id: str, hasher: Hasher, added_by: str, now: datetime
+) -> ListEntry:
+    """The entry as it is stored: its key reduced to the blind index and a masked display."""
+    if entry.key_hash is not None:
+        hashed, display = entry.key_hash, entry.display
+    else:
+        hashed = key_hash(entry.key_type, entry.value, hasher)
+        display = display_key(entry.key_type, entry.value)
+    return ListEntry(
+        id=entry_id,
+        list=entry.list,
+        key_type=entry.key_type,
+        display=display,
+        reason=entry.reason,
+        source=entry.source,
+        added_by=added_by,
+        added_at=now,
+        expires_at=entry.expires_at,
+        key_hash=hashed,
+    )
+
+
+def entry_row(e: ListEntry) -> dict[str, Any]:
+    """The `fraud_list_entries` row of a new entry."""
+    return {
+        "id": e.id,
+        "list": e.list.value,
+        "key_type": e.key_type.value,
+        "key_hash": e.key_hash,
+        "display": e.display,
+        "reason": e.reason,
+        "source": e.source,
+        "added_by": e.added_by,
+        "added_at": e.added_at,
+        "expires_at": e.expires_at,
+    }
+
+
+def entry_of(row: Any) -> ListEntry:
+    """A `fraud_list_entries` row as an entry."""
+    return _entry(row)
+
+
 def _entry(row: Any) -> ListEntry:
     return ListEntry(
         id=row.id,
@@ -252,7 +410,14 @@ def _entry(row: Any) -> ListEntry:
         removed_by=row.removed_by,
         removed_at=row.removed_at,
         removal_reason=row.removal_reason,
+        key_hash=row.key_hash,
     )
+
+
+def check_actor(actor: str, field_name: str) -> None:
+    """Who adds or removes an entry: named, in at most 80 characters."""
+    if not isinstance(actor, str) or not actor.strip() or len(actor) > _TEXT_MAX["added_by"]:
+        raise Invalid((FieldError((field_name,), "names who acts, 1 to 80 characters"),))
 
 
 class SqlFraudLists:
@@ -261,32 +426,20 @@ class SqlFraudLists:
         self.hasher = hasher
         self.clock = clock
 
-    def _row(self, entry: NewListEntry, added_by: str, now: datetime) -> dict[str, Any]:
-        return {
-            "id": new_id("lst", self.clock),
-            "list": entry.list.value,
-            "key_type": entry.key_type.value,
-            "key_hash": key_hash(entry.key_type, entry.value, self.hasher),
-            "display": display_key(entry.key_type, entry.value),
-            "reason": entry.reason,
-            "source": entry.source,
-            "added_by": added_by,
-            "added_at": now,
-            "expires_at": entry.expires_at,
-        }
-
     @staticmethod
     def _check_actor(actor: str, field_name: str) -> None:
-        if not actor.strip() or len(actor) > _TEXT_MAX["added_by"]:
-            raise Invalid((FieldError((field_name,), "names who acts, 1 to 80 characters"),))
+        check_actor(actor, field_name)
 
     def add(self, entry: NewListEntry, added_by: str) -> ListEntry:
-        """Add one entry; its value must already be canonical (see `keys.canonical_key`)."""
+        """Add one entry, unaudited: for the synthetic traffic of `fraud.evaluate` and tests.
+        People add entries through `fraud.list_admin.add_entry`, which audits them."""
         self._check_actor(added_by, "added_by")
-        row = self._row(entry, added_by, self.clock.now())
+        stored = stored_entry(
+            entry, new_id("lst", self.clock), self.hasher, added_by, self.clock.now()
+        )
         with self.db.engine.begin() as conn:
-            conn.execute(sa.insert(fraud_list_entries).values(row))
-        return self._get(row["id"])
+            conn.execute(sa.insert(fraud_list_entries).values(entry_row(stored)))
+        return self._get(stored.id)
 
     def _get(self, entry_id: str) -> ListEntry:
         with self.db.engine.connect() as conn:
@@ -298,23 +451,6 @@ class SqlFraudLists:
         return _entry(row)
 
     def get(self, entry_id: str) -> ListEntry:
-        return self._get(entry_id)
-
-    def remove(self, entry_id: str, removed_by: str, reason: str) -> ListEntry:
-        """Take an entry off its list; the row stays, with who removed it, when and why."""
-        self._check_actor(removed_by, "removed_by")
-        t = fraud_list_entries
-        with self.db.engine.begin() as conn:
-            done = conn.execute(
-                sa.update(t)
-                .where(t.c.id == entry_id, t.c.removed_at.is_(None))
-                .values(removed_by=removed_by, removed_at=self.clock.now(), removal_reason=reason)
-            )
-            if done.rowcount == 0:
-                exists = conn.execute(sa.select(t.c.id).where(t.c.id == entry_id)).first()
-                if exists is None:
-                    raise NotFound(f"no list entry {entry_id!r}")
-                raise Conflict(f"list entry {entry_id!r} was already removed")
         return self._get(entry_id)
 
     def lookup(
@@ -336,32 +472,3 @@ class SqlFraudLists:
         with standalone_reads(self.db) as reads:
             (rows,) = reads.rows_of(query)
         return hits_of(rows)
-
-    def import_csv(self, text: str, added_by: str) -> ImportReport:
-        """Import a CSV with columns `list,key_type,value,reason,source,expires_at`.
-
-        Bad rows are rejected with their reasons and the rest imported, all in one transaction: a
-        fatal error (bad header, database failure) leaves nothing behind.
-        """
-        self._check_actor(added_by, "added_by")
-        now = self.clock.now()
-        good, bad = parse_list_csv(text, now)
-        rows = [self._row(entry, added_by, now) for _, entry in good]
-        if rows:
-            with self.db.engine.begin() as conn:
-                conn.execute(sa.insert(fraud_list_entries), rows)
-        accepted = tuple(
-            ListEntry(
-                id=r["id"],
-                list=ListKind(r["list"]),
-                key_type=KeyType(r["key_type"]),
-                display=r["display"],
-                reason=r["reason"],
-                source=r["source"],
-                added_by=added_by,
-                added_at=now,
-                expires_at=r["expires_at"],
-            )
-            for r in rows
-        )
-        return ImportReport(accepted, bad)

@@ -15,7 +15,18 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from fengkong.core.money import format_fen
 from fengkong.lending.quote import Quote
 
-TEMPLATE_VERSION = "loan-agreement-v1"
+# v2 names the borrower by masked name and resident ID number beside the application; v1 named
+# the application only. Stored contracts keep the text (and sha256) they were signed with.
+TEMPLATE_VERSION = "loan-agreement-v2"
+UNNAMED = "—"
+
+
+@dataclass(frozen=True, slots=True)
+class ContractParty:
+    """The borrower as the contract names them: masks only (`张*`, `110***********1239`)."""
+
+    name: str
+    id_number: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +57,19 @@ def render_contract(
     signed_on: date,
     *,
     borrower_ref: str,
+    borrower: ContractParty | None = None,
     lender: str = "Fengkong Lending",
     template_version: str = TEMPLATE_VERSION,
 ) -> Contract:
-    """Render the agreement; `borrower_ref` is an id, never personal data in clear."""
+    """Render the agreement; `borrower_ref` is an id and `borrower` holds masks, never personal
+    data in clear."""
     template = _environment().get_template(f"{template_version}.txt.j2")
     text = template.render(
         loan_id=loan_id,
         lender=lender,
         borrower_ref=borrower_ref,
+        borrower_name=UNNAMED if borrower is None else borrower.name,
+        borrower_id_number=UNNAMED if borrower is None else borrower.id_number,
         signed_on=signed_on.isoformat(),
         product=f"{offer.product_code} v{offer.product_version}",
         amount=format_fen(offer.amount),

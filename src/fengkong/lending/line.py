@@ -37,6 +37,7 @@ class LineChangeKind(StrEnum):
     FROZEN = "frozen"
     UNFROZEN = "unfrozen"
     REDUCED = "reduced"  # 降额
+    RAISED = "raised"  # 提额
     CLOSED = "closed"
 
 
@@ -93,8 +94,8 @@ class LineClosed(Conflict):
     pass
 
 
-class OverAvailable(Invalid):
-    pass
+class OverAvailable(Conflict):
+    """A draw above what the line has available: the request is well formed, the line refuses."""
 
 
 def _reason(reason: str) -> str:
@@ -156,7 +157,7 @@ def draw(
     cash = positive_amount(amount)
     if cash > line.available:
         raise OverAvailable(
-            (FieldError(("amount",), f"{cash} fen is over the {line.available} fen available"),)
+            f"{cash} fen is over the {line.available} fen available on line {line.line_id}"
         )
     if any(d.draw_id == draw_id for d in line.draws):
         raise Conflict(f"draw {draw_id} is already on line {line.line_id}")
@@ -220,6 +221,43 @@ def reduce(
         )
     return _record(
         line, on, LineChangeKind.REDUCED, _reason(reason), limit=Fen(new_limit), officer=officer
+    )
+
+
+def relimit(line: CreditLine, new_limit: int, reason: str, on: date, officer: str) -> CreditLine:
+    """调额: set the limit; lower is a reduction (as `reduce`), higher a raise (提额).
+
+    A raise is a credit decision: only an officer makes it, on an active line, within the
+    product's largest amount.
+    """
+    if isinstance(new_limit, bool) or not isinstance(new_limit, int) or new_limit < 0:
+        raise Invalid((FieldError(("new_limit",), f"must be fen ≥ 0: {new_limit!r}"),))
+    if line.status is LineStatus.CLOSED:
+        raise LineClosed(f"line {line.line_id} is closed")
+    if new_limit < line.limit:
+        return reduce(line, new_limit, reason, on, officer)
+    if new_limit == line.limit:
+        raise Invalid((FieldError(("new_limit",), f"{new_limit} fen is already the limit"),))
+    if not isinstance(officer, str) or not officer.strip():
+        raise Invalid((FieldError(("officer",), "only an officer can raise a limit"),))
+    if new_limit > line.product.max_amount:
+        raise Invalid(
+            (
+                FieldError(
+                    ("new_limit",),
+                    f"{new_limit} fen is over the product's {line.product.max_amount} fen",
+                ),
+            )
+        )
+    if line.status is LineStatus.FROZEN:
+        raise LineFrozen(f"line {line.line_id} is frozen: unfreeze it before raising its limit")
+    return _record(
+        line,
+        on,
+        LineChangeKind.RAISED,
+        _reason(reason),
+        limit=Fen(new_limit),
+        officer=officer.strip(),
     )
 
 

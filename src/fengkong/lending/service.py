@@ -21,11 +21,12 @@ from typing import Any, Protocol, TypeVar
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.core.money import CURRENCY, Fen
+from fengkong.core.money import CURRENCY, Fen, format_fen
 from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
-from fengkong.lending.contract import Contract, render_contract
+from fengkong.lending.approval import OfficerDecisionReader, settled
+from fengkong.lending.contract import Contract, ContractParty, render_contract
 from fengkong.lending.delinquency import (
     DEFAULT_BUCKETS,
     DEFAULT_CLASSIFICATION,
@@ -50,6 +51,7 @@ from fengkong.lending.line import draw as draw_line
 from fengkong.lending.line import freeze as freeze_line_state
 from fengkong.lending.line import open_line as open_line_state
 from fengkong.lending.line import reduce as reduce_line_state
+from fengkong.lending.line import relimit as relimit_line_state
 from fengkong.lending.line import unfreeze as unfreeze_line_state
 from fengkong.lending.loan import (
     Disbursed,
@@ -91,6 +93,8 @@ from fengkong.lending.waterfall import (
     settlement_quote,
 )
 from fengkong.lending.waterfall import reverse_repayment as reverse_repayment_state
+from fengkong.onboarding.application import PersonalDataVault
+from fengkong.onboarding.party import PartyTokens, masked_party
 from fengkong.scoring.artifact import canonical_json, sha256_hex
 
 SYSTEM = "system:lending"
@@ -277,6 +281,7 @@ class LineRecord:
     idempotency_key: str
     request_hash: str
     revision: int = 0
+    application_id: str | None = None  # the application it was opened on: its borrower
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +434,8 @@ class LendingUnitOfWork(UnitOfWork, Protocol):
     def decisions(self) -> DecisionReader: ...
     @property
     def policy_bundles(self) -> PolicyBundleReader: ...
+    @property
+    def officer_decisions(self) -> OfficerDecisionReader: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,6 +444,9 @@ class LendingServices:
     clock: Clock
     channel: PaymentChannel
     config: LendingConfig = field(default_factory=LendingConfig)
+    # Masks the borrower's name and ID number into the contract; without one (tests that seed
+    # applications with no real ciphertext) the contract names the application only.
+    vault: PersonalDataVault | None = None
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -570,6 +580,8 @@ class Offer:
     product: Product
     quote: Quote
     score: int | None
+    approved_by: str = "system:decision"  # or "officer:<name>" after a referral
+    decision_id: str | None = None  # the decision offered: automatic, or the officer's
 
 
 def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) -> Offer:
@@ -577,10 +589,11 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
     decision = uow.decisions.for_application(application_id)
     if application is None or decision is None:
         raise NotFound(f"no application {application_id!r}")
-    if decision.outcome.value != "approve" or decision.approved_amount is None:
-        raise NotApproved(
-            f"application {application_id} was not approved ({decision.outcome.value})"
-        )
+    decision = settled(decision, uow.officer_decisions)
+    if decision.outcome == "refer":
+        raise NotApproved(f"application {application_id} is referred and awaits an officer")
+    if decision.outcome != "approve" or decision.approved_amount is None:
+        raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
     product, rate, term = _priced_by(uow, decision, svc)
     offer = quote(
         product,
@@ -593,7 +606,9 @@ def _offer(uow: LendingUnitOfWork, application_id: str, svc: LendingServices) ->
         raise OfferOverCap(
             f"the offer's APR {offer.apr} is over the cap {svc.config.apr_cap}; not offered"
         )
-    return Offer(application_id, product, offer, decision.score)
+    return Offer(
+        application_id, product, offer, decision.score, decision.decided_by, decision.decision_id
+    )
 
 
 def _priced_by(
@@ -610,6 +625,25 @@ def _priced_by(
             return policy.product, Decimal(decision.annual_rate), decision.term_months
     product = svc.config.product(svc.config.offer_product)
     return product, svc.config.rate_for(decision.score), None
+
+
+def _contract_party(
+    uow: LendingUnitOfWork, application_id: str, svc: LendingServices
+) -> ContractParty | None:
+    """The borrower as the contract names them: masked name and resident ID number."""
+    if svc.vault is None:
+        return None
+    application = uow.applications.get(application_id)
+    masked = masked_party(
+        PartyTokens(
+            application.id_number_bidx,
+            application.name_enc,
+            application.id_number_enc,
+            application.phone_enc,
+        ),
+        svc.vault,
+    )
+    return ContractParty(name=masked.name, id_number=masked.id_number)
 
 
 def quote_offer(application_id: str, svc: LendingServices) -> Offer:
@@ -665,6 +699,7 @@ def accept_offer(
                 offer.quote,
                 today,
                 borrower_ref=application_id,
+                borrower=_contract_party(uow, application_id, svc),
                 lender=svc.config.lender_name,
             )
             record = with_state(
@@ -693,6 +728,8 @@ def accept_offer(
                 subject_id=loan_id,
                 payload={
                     "application_id": application_id,
+                    "decision_id": offer.decision_id,
+                    "approved_by": offer.approved_by,
                     "product": f"{offer.product.code}@{offer.product.version}",
                     "amount_fen": int(offer.quote.amount),
                     "principal_fen": int(offer.quote.principal),
@@ -1226,16 +1263,25 @@ def open_line(
     svc: LendingServices,
     *,
     product_code: str | None = None,
+    application_id: str | None = None,
     actor: str = SYSTEM,
 ) -> CreditLine:
+    """Open a line; with `application_id`, on that approved application, whose applicant is then
+    the line's borrower, for a limit up to the approved amount."""
     key = check_key(idempotency_key)
     code = product_code or next(
         (p.code for p in svc.config.products if p.kind is ProductKind.REVOLVING_LINE), ""
     )
     product = svc.config.product(code)
-    hashed = request_hash(
-        {"op": "open_line", "limit": limit, "rate": str(annual_rate), "product": code}
-    )
+    document: dict[str, object] = {
+        "op": "open_line",
+        "limit": limit,
+        "rate": str(annual_rate),
+        "product": code,
+    }
+    if application_id is not None:
+        document["application_id"] = application_id
+    hashed = request_hash(document)
 
     def attempt() -> CreditLine:
         with svc.uow() as uow:
@@ -1244,23 +1290,51 @@ def open_line(
                 if existing.request_hash != hashed:
                     raise Conflict(f"idempotency key {key!r} was already used differently")
                 return existing.line
+            if application_id is not None:
+                _check_line_application(uow, application_id, limit)
             line = open_line_state(
                 new_id("line", svc.clock), product, limit, annual_rate, svc.clock.business_date()
             )
             now = svc.clock.now()
-            uow.lending.add_line(LineRecord(line, key, hashed), now)
+            uow.lending.add_line(LineRecord(line, key, hashed, application_id=application_id), now)
+            payload: dict[str, object] = {
+                "limit_fen": int(line.limit),
+                "annual_rate": str(annual_rate),
+            }
+            if application_id is not None:
+                payload["application_id"] = application_id
             uow.audit.append(
                 at=now,
                 actor=actor,
                 action="line.opened",
                 subject_type="credit_line",
                 subject_id=line.line_id,
-                payload={"limit_fen": int(line.limit), "annual_rate": str(annual_rate)},
+                payload=payload,
             )
             uow.commit()
             return line
 
     return _retrying(svc, attempt)
+
+
+def _check_line_application(uow: LendingUnitOfWork, application_id: str, limit: int) -> None:
+    application = uow.applications.get(application_id)
+    decision = uow.decisions.for_application(application_id)
+    if application is None or decision is None:
+        raise NotFound(f"no application {application_id!r}")
+    decision = settled(decision, uow.officer_decisions)
+    if decision.outcome != "approve" or decision.approved_amount is None:
+        raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
+    if limit > decision.approved_amount:
+        raise Invalid(
+            (
+                FieldError(
+                    ("limit",),
+                    f"above the approved amount {format_fen(Fen(decision.approved_amount))} "
+                    f"of application {application_id}",
+                ),
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1341,7 +1415,8 @@ def change_line(
     new_limit: int | None = None,
     actor: str = SYSTEM,
 ) -> CreditLine:
-    """freeze, unfreeze (officers only: the appeal path), reduce or close a line."""
+    """freeze, unfreeze (officers only: the appeal path), reduce, limit (lower or, by an officer,
+    raise) or close a line."""
     today = svc.clock.business_date()
 
     def apply(line: CreditLine) -> CreditLine:
@@ -1353,9 +1428,13 @@ def change_line(
             if new_limit is None:
                 raise Invalid((FieldError(("new_limit",), "required to reduce a line"),))
             return reduce_line_state(line, new_limit, reason, today, officer)
+        if action == "limit":
+            if new_limit is None:
+                raise Invalid((FieldError(("new_limit",), "required to change a limit"),))
+            return relimit_line_state(line, new_limit, reason, today, officer)
         if action == "close":
             return close_line_state(line, reason, today, officer)
-        raise Invalid((FieldError(("action",), "one of freeze, unfreeze, reduce, close"),))
+        raise Invalid((FieldError(("action",), "one of freeze, unfreeze, reduce, limit, close"),))
 
     def attempt() -> CreditLine:
         with svc.uow() as uow:

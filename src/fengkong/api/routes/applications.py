@@ -3,7 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from fengkong.api.deps import ContextDep, MetricsDep
-from fengkong.api.schemas import ApplicationIn, ApplicationOut, DecisionOut, StepUpIn
+from fengkong.api.schemas import (
+    ApplicationIn,
+    ApplicationOut,
+    DecisionOut,
+    OfficerDecisionOut,
+    StepUpIn,
+)
 from fengkong.core.money import fen_to_yuan
 from fengkong.decision.service import complete_step_up, get_application, submit_application
 from fengkong.onboarding.service import masked_applicant
@@ -48,6 +54,8 @@ def step_up(
 
 @router.get("/{application_id}", responses={404: {"description": "Unknown application"}})
 def read_application(application_id: str, ctx: ContextDep) -> ApplicationOut:
+    """The application (personal data masked), where it stands, the automatic decision and, on
+    referral, the officer's decision that settled it."""
     view = get_application(application_id, ctx.decisions)
     a = view.application
     name, id_number, phone = masked_applicant(a, ctx.vault)
@@ -62,5 +70,7 @@ def read_application(application_id: str, ctx: ContextDep) -> ApplicationOut:
         applicant_name=name,
         applicant_id_number=id_number,
         applicant_phone=phone,
+        outcome=view.outcome.value,
         decision=DecisionOut.of(view.decision, a.amount),
+        officer_decision=None if view.officer is None else OfficerDecisionOut.of(view.officer),
     )

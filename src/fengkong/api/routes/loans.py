@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, status
 
+from fengkong.api.line_schemas import LineRepaymentIn, LineRepaymentOut
 from fengkong.api.loan_schemas import (
     DisbursementOut,
     DrawIn,
@@ -22,9 +23,11 @@ from fengkong.api.loan_schemas import (
     ReversalIn,
     SettlementQuoteOut,
 )
+from fengkong.api.review_schemas import OFFICER_DOC, OFFICER_HEADER
 from fengkong.core.money import yuan_to_fen
 from fengkong.lending import service as lending
 from fengkong.lending.line_aging import line_aging
+from fengkong.lending.line_repayment import repay_draw
 from fengkong.lending.service import LendingServices
 
 loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
@@ -128,7 +131,12 @@ def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
 def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut:
     line = lending.open_line(
-        int(yuan_to_fen(body.limit)), body.annual_rate, key, svc, product_code=body.product
+        int(yuan_to_fen(body.limit)),
+        body.annual_rate,
+        key,
+        svc,
+        product_code=body.product,
+        application_id=body.application_id,
     )
     return LineOut.of(line, line_aging(line.line_id, svc))
 
@@ -154,12 +162,33 @@ def draw(line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep) -> Dr
     )
 
 
+@lines_router.post(
+    "/{line_id}/repayments",
+    status_code=status.HTTP_201_CREATED,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
+def repay_line(
+    line_id: str, body: LineRepaymentIn, key: IdempotencyKey, svc: LendingDep
+) -> LineRepaymentOut:
+    """Repay one of the line's draws; the answer holds the line with what it frees again."""
+    result = repay_draw(line_id, body.draw_id, body.fen(), key, svc, currency=body.currency)
+    return LineRepaymentOut.of(result, line_aging(line_id, svc))
+
+
 @lines_router.post("/{line_id}/{action}", responses=PROBLEMS)  # type: ignore[arg-type]
-def change_line(line_id: str, action: str, body: LineActionIn, svc: LendingDep) -> LineOut:
-    """freeze, unfreeze (an officer's appeal path), reduce (with new_limit) or close."""
+def change_line(
+    line_id: str,
+    action: str,
+    body: LineActionIn,
+    svc: LendingDep,
+    x_officer: Annotated[str | None, Header(alias=OFFICER_HEADER, description=OFFICER_DOC)] = None,
+) -> LineOut:
+    """freeze, unfreeze (an officer's appeal path), reduce (with new_limit), limit (new_limit
+    lower, or higher by an officer: 提额) or close; the reason is recorded and audited."""
     new_limit = None if body.new_limit is None else int(yuan_to_fen(body.new_limit))
+    officer = body.officer.strip() or (x_officer or "").strip()
     line = lending.change_line(
-        line_id, action, body.reason, svc, officer=body.officer, new_limit=new_limit
+        line_id, action, body.reason, svc, officer=officer, new_limit=new_limit
     )
     return LineOut.of(line, line_aging(line_id, svc))
 

@@ -13,18 +13,20 @@ from fengkong.api.deps import ContextDep
 from fengkong.api.review_schemas import (
     OFFICER_DOC,
     OFFICER_HEADER,
-    CommentIn,
+    ApproveIn,
+    BoundsOut,
+    DeclineIn,
+    ReviewedOut,
     ReviewEventOut,
     ReviewItemDetailOut,
     ReviewItemOut,
 )
+from fengkong.decision.officer import approve_referral, bounds_of_item, decline_referral
 from fengkong.decision.review import (
     ReviewConfig,
     ReviewStatus,
-    approve_item,
     check_officer,
     claim_item,
-    decline_item,
     get_item,
     list_items,
 )
@@ -38,7 +40,10 @@ ACTION_PROBLEMS = {
         "description": "Claimed by another officer, not claimed by you, already closed, or the "
         "same officer twice on a four-eyes item (problem+json)"
     },
-    422: {"description": "Missing officer or comment (problem+json)"},
+    422: {
+        "description": "Missing officer or comment, unknown decline reason, or terms outside the "
+        "referring policy's bounds, each error naming the bound (problem+json)"
+    },
 }
 
 
@@ -72,12 +77,16 @@ def list_review_items(
 
 @router.get("/items/{item_id}", responses=NOT_FOUND)  # type: ignore[arg-type]
 def read_review_item(item_id: str, ctx: ContextDep) -> ReviewItemDetailOut:
-    """One item with the history of actions on it and their comments."""
+    """One item with the history of actions on it and their comments, and, while it awaits a
+    decision, the bounds of what an officer may grant."""
     with ctx.uow() as uow:
         item, events = get_item(uow, item_id, ctx.clock)
+        bounds = bounds_of_item(uow, item_id, ctx.clock)
     summary = ReviewItemOut.of(item, ctx.clock.now())
     return ReviewItemDetailOut(
-        **summary.model_dump(), events=[ReviewEventOut.of(e) for e in events]
+        **summary.model_dump(),
+        events=[ReviewEventOut.of(e) for e in events],
+        bounds=None if bounds is None else BoundsOut.of(bounds),
     )
 
 
@@ -94,22 +103,27 @@ def claim_review_item(
 
 @router.post("/items/{item_id}/approve", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
 def approve_review_item(
-    item_id: str, body: CommentIn, ctx: ContextDep, who: OfficerDep
-) -> ReviewItemOut:
-    """Approve an item you hold. Above the four-eyes amount the first approval leaves it
-    `awaiting_second` for a different officer."""
+    item_id: str, body: ApproveIn, ctx: ContextDep, who: OfficerDep
+) -> ReviewedOut:
+    """Approve an item you hold, on a limit, rate and term within the referring policy's bounds
+    (left out: the policy's own). The final approval is an officer's decision of its own, linked
+    to the automatic one; the application can then be offered and booked as any approval. Above
+    the four-eyes amount the first approval leaves the item `awaiting_second` for a different
+    officer, who confirms the same terms."""
     with ctx.uow() as uow:
-        item = approve_item(uow, item_id, who, body.comment, ctx.clock)
+        reviewed = approve_referral(uow, item_id, who, body.comment, ctx.clock, body.asked())
         uow.commit()
-    return ReviewItemOut.of(item, ctx.clock.now())
+    return ReviewedOut.of_reviewed(reviewed, ctx.clock.now())
 
 
 @router.post("/items/{item_id}/decline", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
 def decline_review_item(
-    item_id: str, body: CommentIn, ctx: ContextDep, who: OfficerDep
-) -> ReviewItemOut:
-    """Decline an item you hold."""
+    item_id: str, body: DeclineIn, ctx: ContextDep, who: OfficerDep
+) -> ReviewedOut:
+    """Decline an item you hold, for a reason code the applicant is told (zh/en)."""
     with ctx.uow() as uow:
-        item = decline_item(uow, item_id, who, body.comment, ctx.clock)
+        reviewed = decline_referral(
+            uow, item_id, who, body.comment, ctx.clock, reason_code=body.reason_code
+        )
         uow.commit()
-    return ReviewItemOut.of(item, ctx.clock.now())
+    return ReviewedOut.of_reviewed(reviewed, ctx.clock.now())

@@ -1,0 +1,31 @@
+"""Bodies of the credit-line endpoints added beside `loan_schemas`: a repayment of a draw."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from fengkong.api.loan_schemas import LineOut, RepaymentOut, YuanIn
+from fengkong.core.money import CURRENCY, Fen, yuan_to_fen
+from fengkong.lending.line_aging import LineAging
+from fengkong.lending.line_repayment import LineRepayment
+
+
+class LineRepaymentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    draw_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    amount: YuanIn
+    currency: Annotated[str, StringConstraints(min_length=1, max_length=8)] = CURRENCY
+
+    def fen(self) -> Fen:
+        return yuan_to_fen(self.amount)
+
+
+class LineRepaymentOut(BaseModel):
+    line: LineOut
+    repayment: RepaymentOut = Field(description="The draw's repayment, as /v1/loans answers it")
+
+    @classmethod
+    def of(cls, result: LineRepayment, aging: LineAging) -> LineRepaymentOut:
+        return cls(line=LineOut.of(result.line, aging), repayment=RepaymentOut.of(result.repayment))

@@ -1,0 +1,261 @@
+"""`fengkong line …`: credit lines (循环额度) from the command line, as `/v1/lines…` serves them:
+open, show, draw, repay, freeze, unfreeze, close and change the limit.
+
+Money-moving commands (open, draw, repay) take `--key`, an idempotency key: a retry with the same
+key applies once. Changes of status or limit take `--reason`, recorded on the line and in the
+audit log, and `--by`, the officer who acts (or `FENGKONG_OFFICER`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, out
+
+app = typer.Typer(
+    help="Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit.",
+    no_args_is_help=True,
+)
+
+KeyOpt = Annotated[
+    str, typer.Option("--key", help="Idempotency key: a retry with it applies once.")
+]
+ReasonOpt = Annotated[
+    str, typer.Option("--reason", help="Why: required, recorded on the line and audited.")
+]
+ByOpt = Annotated[
+    str,
+    typer.Option(
+        "--by", "--officer", envvar="FENGKONG_OFFICER", help="The officer who acts (audited)."
+    ),
+]
+AmountOpt = Annotated[str, typer.Option("--amount", help="Yuan, e.g. 3939.00")]
+
+
+def _services() -> Any:
+    return context().lending
+
+
+def _line_doc(line: Any, svc: Any) -> dict[str, Any]:
+    from fengkong.api.loan_schemas import LineOut
+    from fengkong.lending.line_aging import line_aging
+
+    return LineOut.of(line, line_aging(line.line_id, svc)).model_dump(mode="json")
+
+
+def _print_line(doc: dict[str, Any]) -> None:
+    out.print(
+        f"line {doc['line_id']} [{doc['status']}] {doc['product']} at {doc['annual_rate']}: "
+        f"limit ¥{doc['limit']}, drawn ¥{doc['drawn_outstanding']}, "
+        f"available ¥{doc['available']}",
+        highlight=False,
+        markup=False,
+    )
+    if doc["draw_balances"]:
+        draws = Table("draw", "principal outstanding")
+        for d in doc["draw_balances"]:
+            draws.add_row(d["draw_id"], d["principal_outstanding"])
+        out.print(draws)
+    history = Table("on", "change", "limit", "officer", "reason")
+    for h in doc["history"]:
+        limit = h["limit_after"]
+        if h["limit_before"] != h["limit_after"] and h["kind"] != "opened":
+            limit = f"{h['limit_before']} → {h['limit_after']}"
+        history.add_row(h["on"], h["kind"], limit, h["officer"] or "-", h["reason"])
+    out.print(history)
+
+
+def _fen(amount: str, field: str) -> int:
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.core.money import yuan_to_fen
+
+    try:
+        return int(yuan_to_fen(amount.strip()))
+    except Invalid:
+        raise Invalid(
+            (FieldError((field,), f"not an amount in yuan with at most two decimals: {amount!r}"),)
+        ) from None
+
+
+def _officer(by: str) -> str:
+    from fengkong.decision.review import check_officer
+
+    return check_officer(by)
+
+
+def _change(
+    line_id: str, action: str, reason: str, by: str, as_json: bool, new_limit: int | None = None
+) -> None:
+    from fengkong.lending.service import change_line
+
+    officer = _officer(by)
+    svc = _services()
+    line = change_line(
+        line_id,
+        action,
+        reason,
+        svc,
+        officer=officer,
+        new_limit=new_limit,
+        actor=actor_of_cli(),
+    )
+    doc = _line_doc(line, svc)
+    emit_json(doc) if as_json else _print_line(doc)
+
+
+@app.command("open")
+@cli_errors
+def open_line(
+    limit: Annotated[str, typer.Option("--limit", help="Yuan, e.g. 20000.00")],
+    annual_rate: Annotated[str, typer.Option("--annual-rate", help="A fraction, e.g. 0.18")],
+    key: KeyOpt,
+    product: Annotated[str | None, typer.Option(help="A revolving-line product code.")] = None,
+    application: Annotated[
+        str | None,
+        typer.Option(
+            "--application",
+            help="An approved application: its applicant borrows, up to the approved amount.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open a line with a limit at an annual rate, on an approved application."""
+    from decimal import Decimal, InvalidOperation
+
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.lending.service import open_line as run
+
+    try:
+        rate = Decimal(annual_rate.strip())
+    except InvalidOperation:
+        raise Invalid((FieldError(("annual_rate",), f"not a number: {annual_rate!r}"),)) from None
+    if not rate.is_finite() or not 0 <= rate <= 1:
+        raise Invalid((FieldError(("annual_rate",), "a fraction between 0 and 1"),))
+    svc = _services()
+    line = run(
+        _fen(limit, "limit"),
+        rate,
+        key,
+        svc,
+        product_code=product,
+        application_id=application,
+        actor=actor_of_cli(),
+    )
+    doc = _line_doc(line, svc)
+    emit_json(doc) if as_json else _print_line(doc)
+
+
+@app.command("draw")
+@cli_errors
+def draw(
+    line_id: str,
+    amount: AmountOpt,
+    terms: Annotated[int, typer.Option("--terms", help="Months, as the product allows.")],
+    key: KeyOpt,
+    currency: Annotated[str, typer.Option()] = "CNY",
+    as_json: JsonOpt = False,
+) -> None:
+    """支用: book a draw as its own loan and pay it out.
+
+    Refused (exit 1) above what is available, or on a frozen or closed line.
+    """
+    from fengkong.api.loan_schemas import DisbursementOut, LoanOut
+    from fengkong.lending.service import draw as run
+
+    svc = _services()
+    result = run(
+        line_id, _fen(amount, "amount"), terms, key, svc, currency=currency, actor=actor_of_cli()
+    )
+    doc = {
+        "line": _line_doc(result.line, svc),
+        "loan": LoanOut.of(result.loan).model_dump(mode="json"),
+        "disbursement": DisbursementOut.of(result.disbursement).model_dump(mode="json"),
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    loan = doc["loan"]
+    out.print(
+        f"draw {loan['loan_id']} of ¥{loan['principal']} over {len(loan['positions'])} months; "
+        f"payout {doc['disbursement']['payout']['status']}",
+        highlight=False,
+        markup=False,
+    )
+    _print_line(doc["line"])
+
+
+@app.command("repay")
+@cli_errors
+def repay(
+    line_id: str,
+    draw_id: Annotated[str, typer.Option("--draw", help="The draw (its loan id) to repay.")],
+    amount: AmountOpt,
+    key: KeyOpt,
+    currency: Annotated[str, typer.Option()] = "CNY",
+    as_json: JsonOpt = False,
+) -> None:
+    """Repay a draw of the line by the waterfall; what it repays is available again."""
+    from fengkong.api.line_schemas import LineRepaymentOut
+    from fengkong.lending.line_aging import line_aging
+    from fengkong.lending.line_repayment import repay_draw
+
+    svc = _services()
+    result = repay_draw(
+        line_id,
+        draw_id,
+        _fen(amount, "amount"),
+        key,
+        svc,
+        currency=currency,
+        actor=actor_of_cli(),
+    )
+    doc = LineRepaymentOut.of(result, line_aging(line_id, svc)).model_dump(mode="json")
+    if as_json:
+        emit_json(doc)
+        return
+    r = doc["repayment"]
+    parts = ", ".join(f"{k} ¥{v}" for k, v in r["allocated"].items())
+    out.print(
+        f"{r['kind']} {r['repayment_id']} of ¥{r['amount']} on {r['loan_id']} {r['status']}: "
+        f"{parts}; credit ¥{r['to_credit']}",
+        highlight=False,
+        markup=False,
+    )
+    _print_line(doc["line"])
+
+
+@app.command("freeze")
+@cli_errors
+def freeze(line_id: str, reason: ReasonOpt, by: ByOpt, as_json: JsonOpt = False) -> None:
+    """冻结: no more draws until an officer unfreezes the line; repayments go on."""
+    _change(line_id, "freeze", reason, by, as_json)
+
+
+@app.command("unfreeze")
+@cli_errors
+def unfreeze(line_id: str, reason: ReasonOpt, by: ByOpt, as_json: JsonOpt = False) -> None:
+    """解冻: an officer lifts a freeze (the appeal path)."""
+    _change(line_id, "unfreeze", reason, by, as_json)
+
+
+@app.command("close")
+@cli_errors
+def close(line_id: str, reason: ReasonOpt, by: ByOpt, as_json: JsonOpt = False) -> None:
+    """关闭: no more draws, ever; the draws already made are repaid as scheduled."""
+    _change(line_id, "close", reason, by, as_json)
+
+
+@app.command("limit")
+@cli_errors
+def limit(
+    line_id: str,
+    to: Annotated[str, typer.Option("--to", help="The new limit in yuan, e.g. 5000.00")],
+    reason: ReasonOpt,
+    by: ByOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """调额: lower the limit (降额), or raise it (提额) on an active line within the product."""
+    _change(line_id, "limit", reason, by, as_json, new_limit=_fen(to, "new_limit"))

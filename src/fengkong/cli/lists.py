@@ -1,0 +1,251 @@
+"""`fengkong lists …`: black, grey and white list entries managed by people, as `/v1/lists` serves
+them: show, add, remove, import and export. Every change is audited under `--by` (or
+`FENGKONG_OFFICER`); values are taken in clear only to be hashed, and shown masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
+
+app = typer.Typer(
+    help="Black, grey and white lists: show, add, remove, import, export.", no_args_is_help=True
+)
+
+ByOpt = Annotated[
+    str,
+    typer.Option(
+        "--by", "--officer", envvar="FENGKONG_OFFICER", help="The officer who acts (audited)."
+    ),
+]
+ListOpt = Annotated[str | None, typer.Option("--list", help="black, grey or white.")]
+KeyTypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--key-type",
+        help="resident_id (id), mobile (phone), device, ip, ip_prefix, bank_card (card), "
+        "employer (company).",
+    ),
+]
+
+
+def _admin() -> Any:
+    from fengkong.fraud.list_admin import ListAdmin
+
+    ctx = context()
+    return ListAdmin(uow=ctx.uow, hasher=ctx.vault.blind_index, clock=ctx.clock)
+
+
+def _list_kind(text: str | None) -> Any:
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.fraud.lists import ListKind
+
+    if text is None:
+        return None
+    try:
+        return ListKind(text.strip().lower())
+    except ValueError:
+        allowed = ", ".join(k.value for k in ListKind)
+        raise Invalid((FieldError(("list",), f"must be one of {allowed}"),)) from None
+
+
+def _key_type(text: str | None) -> Any:
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.fraud.lists import parse_key_type
+
+    if text is None:
+        return None
+    try:
+        return parse_key_type(text)
+    except ValueError as exc:
+        raise Invalid((FieldError(("key_type",), str(exc)),)) from None
+
+
+def _doc(entry: Any, now: Any) -> dict[str, Any]:
+    from fengkong.api.list_schemas import ListEntryOut
+
+    return ListEntryOut.of(entry, now).model_dump(mode="json")
+
+
+def _table(docs: list[dict[str, Any]]) -> Table:
+    table = Table("list", "key type", "value (masked)", "reason", "source", "by", "expires")
+    table.add_column("id", no_wrap=True)  # whole: it is what `lists remove` takes
+    for d in docs:
+        expires = (d["expires_at"] or "-")[:16]
+        state = "" if d["active"] else (" (removed)" if d["removed_at"] else " (expired)")
+        table.add_row(
+            d["list"] + state,
+            d["key_type"],
+            d["display"] or "-",
+            d["reason"],
+            d["source"],
+            d["added_by"],
+            expires,
+            d["id"],
+        )
+    return table
+
+
+def _officer(by: str) -> str:
+    from fengkong.decision.review import check_officer
+
+    return check_officer(by)
+
+
+@app.command("show")
+@cli_errors
+def show(
+    list_: ListOpt = None,
+    key_type: KeyTypeOpt = None,
+    value: Annotated[
+        str | None, typer.Option("--value", help="Only this key's entries (needs --key-type).")
+    ] = None,
+    entry_id: Annotated[str | None, typer.Option("--id", help="One entry by its id.")] = None,
+    include_inactive: Annotated[
+        bool, typer.Option("--all", help="Removed and expired entries too.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """Entries with their values masked: active ones, newest first."""
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.fraud.list_admin import ListEntryQuery, find_entries, get_entry, key_of
+
+    admin = _admin()
+    if entry_id is not None:
+        entries: tuple[Any, ...] = (get_entry(entry_id, admin),)
+    else:
+        kind = _key_type(key_type)
+        hashed = None
+        if value is not None:
+            if kind is None:
+                raise Invalid((FieldError(("key_type",), "is needed to look up a value"),))
+            hashed = key_of(kind, value, admin)
+        query = ListEntryQuery(_list_kind(list_), kind, hashed, include_inactive, limit)
+        entries = find_entries(query, admin)
+    now = admin.clock.now()
+    docs = [_doc(e, now) for e in entries]
+    if as_json:
+        emit_json(docs)
+        return
+    out.print(_table(docs))
+
+
+@app.command("add")
+@cli_errors
+def add(
+    list_: Annotated[str, typer.Option("--list", help="black, grey or white.")],
+    key_type: Annotated[str, typer.Option("--key-type", help="mobile (phone), resident_id …")],
+    value: Annotated[str, typer.Option("--value", help="The key in clear: hashed, never kept.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded and audited).")],
+    source: Annotated[str, typer.Option("--source", help="Where it comes from: a case, a rule.")],
+    by: ByOpt,
+    expires: Annotated[
+        str | None,
+        typer.Option("--expires", help="YYYY-MM-DD (through that day, Beijing time) or ISO."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Put a key on a list; applications with it hit the list from now on."""
+    from fengkong.fraud.list_admin import add_entry
+    from fengkong.fraud.lists import parse_entry
+
+    admin = _admin()
+    officer = _officer(by)
+    fields = {
+        "list": list_,
+        "key_type": key_type,
+        "value": value,
+        "reason": reason,
+        "source": source,
+        "expires_at": expires,
+    }
+    entry = add_entry(parse_entry(fields, admin.clock.now()), officer, admin)
+    doc = _doc(entry, admin.clock.now())
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"added {doc['id']}: {doc['display']} on the {doc['list']} list", highlight=False)
+
+
+@app.command("remove")
+@cli_errors
+def remove(
+    entry_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded and audited).")],
+    by: ByOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take an entry off its list; it stays on record with who removed it, when and why."""
+    from fengkong.fraud.list_admin import remove_entry
+
+    admin = _admin()
+    doc = _doc(remove_entry(entry_id, _officer(by), reason, admin), admin.clock.now())
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"removed {doc['id']} from the {doc['list']} list", highlight=False)
+
+
+@app.command("import")
+@cli_errors
+def import_file(
+    file: Annotated[Path, typer.Argument(help="CSV: list,key_type,value,reason,source,expires_at")],
+    by: ByOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a CSV (or an export): good rows are added, each bad row reported with its line
+    number, field and why. Exit 2 when any row was rejected (the good ones are imported all
+    the same); a bad header imports nothing."""
+    from fengkong.api.list_schemas import ImportOut
+    from fengkong.core.errors import FieldError, Invalid
+    from fengkong.fraud.list_admin import import_entries
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Invalid((FieldError(("file",), f"cannot read {file}: {exc}"),)) from None
+    admin = _admin()
+    report = import_entries(text, _officer(by), admin)
+    doc = ImportOut.of(report, admin.clock.now()).model_dump(mode="json")
+    if as_json:
+        emit_json(doc)
+    else:
+        out.print(f"imported {doc['accepted']} entries; rejected {doc['rejected']} rows")
+    for r in doc["rejects"]:
+        for e in r["errors"]:
+            err.print(
+                f"  line {r['line']}: {e['field']}: {e['msg']}", highlight=False, markup=False
+            )
+    if doc["rejected"]:
+        raise typer.Exit(2)
+
+
+@app.command("export")
+@cli_errors
+def export(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write here (default: stdout).")
+    ] = None,
+    list_: ListOpt = None,
+    key_type: KeyTypeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The active entries as a CSV that imports back: blind indexes and masked displays only,
+    never a value in clear. With --json, one document: the count and the file (or the CSV)."""
+    from fengkong.fraud.list_admin import ListEntryQuery, export_entries
+
+    query = ListEntryQuery(_list_kind(list_), _key_type(key_type), limit=None)
+    text, count = export_entries(query, _admin())
+    if out_file is None:
+        emit_json({"exported": count, "csv": text}) if as_json else typer.echo(text, nl=False)
+        return
+    out_file.write_text(text, encoding="utf-8")
+    if as_json:
+        emit_json({"exported": count, "out": str(out_file)})
+        return
+    out.print(f"exported {count} entries to {out_file}", highlight=False)

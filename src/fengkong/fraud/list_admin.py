@@ -1,0 +1,248 @@
+"""Black, grey and white lists managed by people: add, remove, import, export and look at entries.
+
+Each change is one unit of work that writes the entry and its audit record together, so the audit
+log holds every entry added or removed, by whom and why. Values arrive in clear only to be
+canonicalized and hashed (`lists.stored_entry`); what is stored, audited, shown and exported is
+the blind index and a masked display.
+
+An active entry is unique per list and key: adding the same key to the same list again is a
+`Conflict`, and an import rejects such a row (and a key repeated within the file) with the entry
+it duplicates, so importing a file twice, or an export back, adds nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from fengkong.core.clock import BUSINESS_TZ, Clock
+from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
+from fengkong.core.ids import new_id
+from fengkong.core.uow import UnitOfWork
+from fengkong.fraud.keys import Hasher, KeyType, canonical_key, key_hash
+from fengkong.fraud.lists import (
+    ImportReport,
+    ListEntry,
+    ListKind,
+    NewListEntry,
+    RejectedRow,
+    check_actor,
+    export_csv,
+    parse_list_csv,
+    stored_entry,
+)
+
+__all__ = [
+    "ListAdmin",
+    "ListEntryQuery",
+    "ListEntryStore",
+    "add_entry",
+    "export_entries",
+    "find_entries",
+    "get_entry",
+    "import_entries",
+    "remove_entry",
+]
+
+SUBJECT = "list_entry"
+REMOVAL_REASON_MAX = 2000
+
+
+class ListEntryStore(Protocol):
+    def add(self, entries: Sequence[ListEntry]) -> None: ...
+    def get(self, entry_id: str) -> ListEntry | None: ...
+    def mark_removed(self, entry_id: str, removed_by: str, at: datetime, reason: str) -> bool: ...
+    def active_on(
+        self, keys: Sequence[tuple[KeyType, str]], at: datetime
+    ) -> Sequence[ListEntry]: ...
+    def find(self, query: ListEntryQuery, at: datetime) -> Sequence[ListEntry]: ...
+
+
+class AuditAppender(Protocol):
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        payload: Mapping[str, object] | None = None,
+    ) -> None: ...
+
+
+class ListAdminUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def list_entries(self) -> ListEntryStore: ...
+    @property
+    def audit(self) -> AuditAppender: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ListAdmin:
+    """What the use cases need: a unit of work per change, the blind-index hasher, the clock."""
+
+    uow: Callable[[], ListAdminUnitOfWork]
+    hasher: Hasher
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntryQuery:
+    """Which entries to show or export; `key_hash` picks one key's entries. Without
+    `include_inactive`, only entries active now (not removed, not expired)."""
+
+    list: ListKind | None = None
+    key_type: KeyType | None = None
+    key_hash: str | None = None
+    include_inactive: bool = False
+    limit: int | None = 100
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and not 1 <= self.limit <= 100_000:
+            raise Invalid((FieldError(("limit",), "between 1 and 100000"),))
+
+
+def _actor(officer: str) -> str:
+    return f"officer:{officer}"
+
+
+def _audit_added(uow: ListAdminUnitOfWork, e: ListEntry, via: str, **extra: object) -> None:
+    uow.audit.append(
+        at=e.added_at,
+        actor=_actor(e.added_by),
+        action="list.entry_added",
+        subject_type=SUBJECT,
+        subject_id=e.id,
+        payload={
+            "list": e.list.value,
+            "key_type": e.key_type.value,
+            "display": e.display,
+            "reason": e.reason,
+            "source": e.source,
+            "expires_at": e.expires_at,
+            "via": via,
+            **extra,
+        },
+    )
+
+
+def _duplicate(e: ListEntry) -> str:
+    return f"already on the {e.list.value} list as {e.id}"
+
+
+def add_entry(entry: NewListEntry, added_by: str, admin: ListAdmin) -> ListEntry:
+    """Add one entry (its value canonical: see `keys.canonical_key`), audited."""
+    check_actor(added_by, "added_by")
+    now = admin.clock.now()
+    if entry.expires_at is not None and entry.expires_at <= now:
+        raise Invalid((FieldError(("expires_at",), "is already past", "date"),))
+    stored = stored_entry(entry, new_id("lst", admin.clock), admin.hasher, added_by.strip(), now)
+    with admin.uow() as uow:
+        for existing in uow.list_entries.active_on(((stored.key_type, stored.key_hash),), now):
+            if existing.list is stored.list:
+                raise Conflict(_duplicate(existing))
+        uow.list_entries.add((stored,))
+        _audit_added(uow, stored, "add")
+        uow.commit()
+    return stored
+
+
+def remove_entry(entry_id: str, removed_by: str, reason: str, admin: ListAdmin) -> ListEntry:
+    """Take an entry off its list; the row stays, with who removed it, when and why (audited)."""
+    check_actor(removed_by, "removed_by")
+    cleaned = reason.strip() if isinstance(reason, str) else ""
+    if not cleaned or len(cleaned) > REMOVAL_REASON_MAX:
+        raise Invalid((FieldError(("reason",), "a reason is required, at most 2000 characters"),))
+    now = admin.clock.now()
+    with admin.uow() as uow:
+        entry = uow.list_entries.get(entry_id)
+        if entry is None:
+            raise NotFound(f"no list entry {entry_id!r}")
+        if not uow.list_entries.mark_removed(entry_id, removed_by.strip(), now, cleaned):
+            raise Conflict(f"list entry {entry_id!r} was already removed")
+        uow.audit.append(
+            at=now,
+            actor=_actor(removed_by.strip()),
+            action="list.entry_removed",
+            subject_type=SUBJECT,
+            subject_id=entry_id,
+            payload={
+                "list": entry.list.value,
+                "key_type": entry.key_type.value,
+                "display": entry.display,
+                "reason": cleaned,
+            },
+        )
+        uow.commit()
+    return replace(entry, removed_by=removed_by.strip(), removed_at=now, removal_reason=cleaned)
+
+
+def import_entries(text: str, added_by: str, admin: ListAdmin) -> ImportReport:
+    """Import a list CSV (`lists.parse_list_csv`): every row is checked, the good ones added and
+    audited in one unit of work, each bad one reported with its line and why. A fatal error (a
+    bad header, a database failure) adds nothing."""
+    check_actor(added_by, "added_by")
+    now = admin.clock.now()
+    good, bad = parse_list_csv(text, now)
+    stored = [
+        (line, stored_entry(e, new_id("lst", admin.clock), admin.hasher, added_by.strip(), now))
+        for line, e in good
+    ]
+    rejected = list(bad)
+    with admin.uow() as uow:
+        keys = sorted({(e.key_type, e.key_hash) for _, e in stored})
+        on_list = {
+            (e.list, e.key_type, e.key_hash): e for e in uow.list_entries.active_on(keys, now)
+        }
+        in_file: dict[tuple[ListKind, KeyType, str], int] = {}
+        accepted: list[tuple[int, ListEntry]] = []
+        for line, e in stored:
+            key = (e.list, e.key_type, e.key_hash)
+            twin = on_list.get(key)
+            if twin is not None or key in in_file:
+                why = _duplicate(twin) if twin is not None else f"repeats line {in_file[key]}"
+                rejected.append(RejectedRow(line, (FieldError(("value",), why, "duplicate"),)))
+                continue
+            in_file[key] = line
+            accepted.append((line, e))
+        if accepted:
+            uow.list_entries.add([e for _, e in accepted])
+            for line, e in accepted:
+                _audit_added(uow, e, "import", line=line)
+            uow.commit()
+    rejected.sort(key=lambda r: r.line)
+    return ImportReport(tuple(e for _, e in accepted), tuple(rejected))
+
+
+def get_entry(entry_id: str, admin: ListAdmin) -> ListEntry:
+    with admin.uow() as uow:
+        entry = uow.list_entries.get(entry_id)
+    if entry is None:
+        raise NotFound(f"no list entry {entry_id!r}")
+    return entry
+
+
+def key_of(key_type: KeyType, value: str, admin: ListAdmin) -> str:
+    """The blind index of a value typed by a person, to find its entries (`Invalid` if the value
+    is not a valid key of that type)."""
+    today = admin.clock.now().astimezone(BUSINESS_TZ).date()
+    try:
+        canonical = canonical_key(key_type, value, today)
+    except Invalid as exc:
+        raise Invalid(tuple(FieldError(("value",), e.msg, e.type) for e in exc.errors)) from None
+    return key_hash(key_type, canonical, admin.hasher)
+
+
+def find_entries(query: ListEntryQuery, admin: ListAdmin) -> tuple[ListEntry, ...]:
+    with admin.uow() as uow:
+        return tuple(uow.list_entries.find(query, admin.clock.now()))
+
+
+def export_entries(query: ListEntryQuery, admin: ListAdmin) -> tuple[str, int]:
+    """The entries `query` picks as an importable CSV (`lists.export_csv`), and how many."""
+    entries: Iterable[ListEntry] = find_entries(query, admin)
+    rows = tuple(entries)
+    return export_csv(rows), len(rows)
