@@ -132,7 +132,7 @@ def _portfolio(seed: int, n: int = 70) -> list[LoanRecord]:
             eod_date=before if booked <= before else None,
         )
         on = max(before, booked)
-        record = with_state(record, state, on, CONFIG)
+        record = with_state(record, state, CONFIG)
         record = provision_to_target(record, on, f"seed:{loan_id}", new_entry_id, CONFIG).record
         records.append(record)
     return records

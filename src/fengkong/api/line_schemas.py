@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fengkong.api.loan_schemas import LineOut, RepaymentOut, YuanIn
 from fengkong.core.money import CURRENCY, Fen, yuan_to_fen
+from fengkong.lending.line_aging import LineAging
 from fengkong.lending.line_repayment import LineRepayment
 
 
@@ -26,5 +27,5 @@ class LineRepaymentOut(BaseModel):
     repayment: RepaymentOut = Field(description="The draw's repayment, as /v1/loans answers it")
 
     @classmethod
-    def of(cls, result: LineRepayment) -> LineRepaymentOut:
-        return cls(line=LineOut.of(result.line), repayment=RepaymentOut.of(result.repayment))
+    def of(cls, result: LineRepayment, aging: LineAging) -> LineRepaymentOut:
+        return cls(line=LineOut.of(result.line, aging), repayment=RepaymentOut.of(result.repayment))

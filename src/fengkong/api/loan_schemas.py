@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fengkong.core.money import CURRENCY, fen_to_yuan, yuan_to_fen
 from fengkong.lending.line import CreditLine
+from fengkong.lending.line_aging import LineAging
 from fengkong.lending.schedule import Instalment
 from fengkong.lending.service import Disbursement, LoanView, Offer, RepaymentPosted
 from fengkong.lending.waterfall import SettlementQuote
@@ -85,7 +86,7 @@ class PositionOut(BaseModel):
     interest_outstanding: str
     fee_outstanding: str
     penalty_outstanding: str
-    days_past_due: int
+    days_past_due: int = Field(description="As of the loan's accrued_through date")
 
 
 class LoanOut(BaseModel):
@@ -98,11 +99,14 @@ class LoanOut(BaseModel):
     principal: str
     annual_rate: str
     booked_on: date
-    accrued_through: date
+    accrued_through: date = Field(
+        description="The last date the loan was aged through (end of day, a repayment or its "
+        "booking): DPD, bucket and class are as of this date"
+    )
     principal_outstanding: str
     outstanding: str
     unapplied_credit: str
-    days_past_due: int
+    days_past_due: int = Field(description="Of the oldest unpaid instalment, as of accrued_through")
     dpd_bucket: str
     loan_class: str
     contract_sha256: str | None
@@ -111,11 +115,10 @@ class LoanOut(BaseModel):
     positions: list[PositionOut]
 
     @classmethod
-    def of(cls, view: LoanView, on: date) -> LoanOut:
-        from fengkong.lending.delinquency import instalment_days_past_due
-
+    def of(cls, view: LoanView) -> LoanOut:
         r = view.record
         s = r.state
+        aged = view.delinquency
         return cls(
             loan_id=r.loan_id,
             application_id=r.application_id,
@@ -126,13 +129,13 @@ class LoanOut(BaseModel):
             principal=yuan(s.terms.principal),
             annual_rate=str(s.terms.annual_rate),
             booked_on=r.booked_on,
-            accrued_through=s.accrued_through,
+            accrued_through=aged.as_of,
             principal_outstanding=yuan(s.principal_outstanding),
             outstanding=yuan(s.outstanding.total),
             unapplied_credit=yuan(s.unapplied_credit),
-            days_past_due=r.days_past_due,
-            dpd_bucket=r.bucket,
-            loan_class=r.loan_class.value,
+            days_past_due=aged.days_past_due,
+            dpd_bucket=aged.bucket,
+            loan_class=aged.loan_class.value,
             contract_sha256=view.contract.sha256 if view.contract else None,
             contract_template=view.contract.template_version if view.contract else None,
             schedule=[InstalmentOut.of(i) for i in view.schedule],
@@ -146,9 +149,9 @@ class LoanOut(BaseModel):
                     interest_outstanding=yuan(p.outstanding.interest),
                     fee_outstanding=yuan(p.outstanding.fee),
                     penalty_outstanding=yuan(p.outstanding.penalty),
-                    days_past_due=instalment_days_past_due(p, on),
+                    days_past_due=dpd,
                 )
-                for p in s.positions
+                for p, dpd in zip(s.positions, aged.instalments, strict=True)
             ],
         )
 
@@ -301,9 +304,12 @@ class LineOut(BaseModel):
     draws: list[str]
     draw_balances: list[DrawBalanceOut]
     history: list[dict[str, str]]
+    days_past_due: int = Field(description="The worst over the line's active draws")
+    dpd_bucket: str
+    loan_class: str = Field(description="The worst class over the line's active draws")
 
     @classmethod
-    def of(cls, line: CreditLine) -> LineOut:
+    def of(cls, line: CreditLine, aging: LineAging) -> LineOut:
         return cls(
             line_id=line.line_id,
             product=f"{line.product.code}@{line.product.version}",
@@ -330,6 +336,9 @@ class LineOut(BaseModel):
                 }
                 for h in line.history
             ],
+            days_past_due=aging.days_past_due,
+            dpd_bucket=aging.bucket,
+            loan_class=aging.loan_class.value,
         )
 
 

@@ -138,13 +138,16 @@ def line_show(line_id: str, as_json: JsonOpt = False) -> None:
     """A credit line: limit, drawn, available, its draws and history, and its borrower."""
     from fengkong.api.loan_schemas import LineOut
     from fengkong.api.search_schemas import LineSummaryOut
+    from fengkong.lending.line_aging import line_aging
     from fengkong.lending.search import show_line
     from fengkong.lending.service import get_line
 
     ctx = context()
     summary = LineSummaryOut.of(show_line(line_id, ctx.finders.lines, ctx.finders.vault))
     doc: dict[str, Any] = {
-        **LineOut.of(get_line(line_id, ctx.lending)).model_dump(mode="json"),
+        **LineOut.of(get_line(line_id, ctx.lending), line_aging(line_id, ctx.lending)).model_dump(
+            mode="json"
+        ),
         "application_id": summary.application_id,
         "opened_at": summary.opened_at.isoformat(),
         "borrower": None if summary.borrower is None else summary.borrower.model_dump(),

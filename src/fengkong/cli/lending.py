@@ -34,17 +34,17 @@ def services() -> Any:
     return context().lending
 
 
-def _loan_doc(view: Any, on: date) -> dict[str, Any]:
+def _loan_doc(view: Any) -> dict[str, Any]:
     from fengkong.api.loan_schemas import LoanOut
 
-    return LoanOut.of(view, on).model_dump(mode="json")
+    return LoanOut.of(view).model_dump(mode="json")
 
 
 def _print_loan(doc: dict[str, Any]) -> None:
     out.print(
         f"loan {doc['loan_id']} [{doc['status']}] {doc['product']} principal ¥{doc['principal']} "
         f"at {doc['annual_rate']}; outstanding ¥{doc['outstanding']}; DPD {doc['days_past_due']} "
-        f"{doc['dpd_bucket']} {doc['loan_class']}"
+        f"{doc['dpd_bucket']} {doc['loan_class']} as of {doc['accrued_through']}"
     )
     table = Table("no.", "due", "scheduled", "outstanding", "DPD")
     for p in doc["positions"]:
@@ -87,10 +87,7 @@ def accept(application_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
     """Book the offered loan and render its contract."""
     from fengkong.lending.service import accept_offer
 
-    svc = services()
-    doc = _loan_doc(
-        accept_offer(application_id, key, svc, actor_of_cli()), svc.clock.business_date()
-    )
+    doc = _loan_doc(accept_offer(application_id, key, services(), actor_of_cli()))
     emit_json(doc) if as_json else _print_loan(doc)
 
 
@@ -125,8 +122,7 @@ def show(loan_id: str, as_json: JsonOpt = False) -> None:
     """A loan with its schedule, DPD, bucket and class."""
     from fengkong.lending.service import get_loan
 
-    svc = services()
-    doc = _loan_doc(get_loan(loan_id, svc), svc.clock.business_date())
+    doc = _loan_doc(get_loan(loan_id, services()))
     emit_json(doc) if as_json else _print_loan(doc)
 
 
@@ -239,7 +235,7 @@ def restructure(
         annual_rate=None if annual_rate is None else decimal_option(annual_rate, "annual_rate"),
         actor=actor_of_cli(),
     )
-    doc = _loan_doc(view, svc.clock.business_date())
+    doc = _loan_doc(view)
     emit_json(doc) if as_json else _print_loan(doc)
 
 

@@ -39,10 +39,11 @@ def _services() -> Any:
     return context().lending
 
 
-def _line_doc(line: Any) -> dict[str, Any]:
+def _line_doc(line: Any, svc: Any) -> dict[str, Any]:
     from fengkong.api.loan_schemas import LineOut
+    from fengkong.lending.line_aging import line_aging
 
-    return LineOut.of(line).model_dump(mode="json")
+    return LineOut.of(line, line_aging(line.line_id, svc)).model_dump(mode="json")
 
 
 def _print_line(doc: dict[str, Any]) -> None:
@@ -91,16 +92,17 @@ def _change(
     from fengkong.lending.service import change_line
 
     officer = _officer(by)
+    svc = _services()
     line = change_line(
         line_id,
         action,
         reason,
-        _services(),
+        svc,
         officer=officer,
         new_limit=new_limit,
         actor=actor_of_cli(),
     )
-    doc = _line_doc(line)
+    doc = _line_doc(line, svc)
     emit_json(doc) if as_json else _print_line(doc)
 
 
@@ -132,16 +134,17 @@ def open_line(
         raise Invalid((FieldError(("annual_rate",), f"not a number: {annual_rate!r}"),)) from None
     if not rate.is_finite() or not 0 <= rate <= 1:
         raise Invalid((FieldError(("annual_rate",), "a fraction between 0 and 1"),))
+    svc = _services()
     line = run(
         _fen(limit, "limit"),
         rate,
         key,
-        _services(),
+        svc,
         product_code=product,
         application_id=application,
         actor=actor_of_cli(),
     )
-    doc = _line_doc(line)
+    doc = _line_doc(line, svc)
     emit_json(doc) if as_json else _print_line(doc)
 
 
@@ -167,8 +170,8 @@ def draw(
         line_id, _fen(amount, "amount"), terms, key, svc, currency=currency, actor=actor_of_cli()
     )
     doc = {
-        "line": _line_doc(result.line),
-        "loan": LoanOut.of(result.loan, svc.clock.business_date()).model_dump(mode="json"),
+        "line": _line_doc(result.line, svc),
+        "loan": LoanOut.of(result.loan).model_dump(mode="json"),
         "disbursement": DisbursementOut.of(result.disbursement).model_dump(mode="json"),
     }
     if as_json:
@@ -196,18 +199,20 @@ def repay(
 ) -> None:
     """Repay a draw of the line by the waterfall; what it repays is available again."""
     from fengkong.api.line_schemas import LineRepaymentOut
+    from fengkong.lending.line_aging import line_aging
     from fengkong.lending.line_repayment import repay_draw
 
+    svc = _services()
     result = repay_draw(
         line_id,
         draw_id,
         _fen(amount, "amount"),
         key,
-        _services(),
+        svc,
         currency=currency,
         actor=actor_of_cli(),
     )
-    doc = LineRepaymentOut.of(result).model_dump(mode="json")
+    doc = LineRepaymentOut.of(result, line_aging(line_id, svc)).model_dump(mode="json")
     if as_json:
         emit_json(doc)
         return

@@ -23,8 +23,9 @@ from fractions import Fraction
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import Fen, format_fen
-from fengkong.lending.product import FeeCollection, Product
-from fengkong.lending.schedule import NO_FEE, Instalment, build_schedule
+from fengkong.lending.product import Product
+from fengkong.lending.quote import financing
+from fengkong.lending.schedule import Instalment
 
 DEFAULT_CAP = Decimal("0.24")
 LPR_MULTIPLE = 4
@@ -125,23 +126,11 @@ class _Priced:
 
 
 def _price(product: Product, amount: Fen, term: int, rate: Decimal, start: date) -> _Priced:
-    """Fee handling and schedule exactly as `lending.quote.quote` builds them."""
-    fee = product.origination_fee.amount(amount)
-    collection = product.origination_fee.collection
-    principal = Fen(amount + fee) if collection is FeeCollection.FINANCED else amount
-    disbursed = Fen(amount - fee) if collection is FeeCollection.DEDUCTED else amount
-    schedule = build_schedule(
-        product.repayment_method,
-        principal,
-        rate,
-        term,
-        start,
-        None,
-        basis=product.interest_basis,
-        day_count=product.day_count,
-        fee=fee if collection is FeeCollection.SPREAD else NO_FEE,
+    """Fee handling and schedule exactly as `lending.quote.quote` builds them: the same function."""
+    financed = financing(product, amount, term, rate, start)
+    return _Priced(
+        financed.principal, financed.disbursed, financed.origination_fee, financed.schedule
     )
-    return _Priced(principal, disbursed, fee, schedule)
 
 
 def _within(priced: _Priced, cap: Decimal) -> bool:

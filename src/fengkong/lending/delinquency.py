@@ -3,7 +3,12 @@
 - An instalment is past due from the day after its due date while any of its principal,
   scheduled interest or fees is unpaid (penalty interest alone does not count); an amount at or
   below `tolerance` fen is ignored, so a stray fen does not keep a loan delinquent.
-- A loan's days past due (DPD, 逾期天数) are those of its oldest unpaid instalment.
+- A loan's days past due (DPD, 逾期天数) are those of its oldest unpaid instalment; a loan no longer
+  active (settled, written off) and its instalments are 0 days past due.
+- A loan is aged as of the date its state is accrued through (`LoanState.accrued_through`: the
+  last end of day, repayment or booking), never as of whatever day a reader looks:
+  `delinquency` gives that one answer (per instalment, the loan's DPD, bucket and class), and
+  the stored columns, the loan views, end of day and the line triggers all take it from there.
 - Buckets and classes are data: a tuple of (name, lowest DPD), increasing, starting at 0.
 - Classification (五级分类) follows the DPD tiers, then any event floors: a loan restructured
   within the observation period (a year, per the 2023 rules on financial asset risk
@@ -168,6 +173,44 @@ def classify_loan(
         restructured=restructured,
         written_off=state.status is LoanStatus.WRITTEN_OFF,
         rules=rules,
+    )
+
+
+# ---- one answer per loan ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Delinquency:
+    """Where a loan stands as of `as_of`: each instalment's DPD (in schedule order), the loan's
+    DPD (the largest of them), its bucket and its five-tier class."""
+
+    as_of: date
+    instalments: tuple[int, ...]
+    days_past_due: int
+    bucket: str
+    loan_class: LoanClass
+
+
+def delinquency(
+    state: LoanState,
+    buckets: tuple[Tier, ...] = DEFAULT_BUCKETS,
+    rules: ClassificationRules = DEFAULT_CLASSIFICATION,
+    tolerance: Fen = NO_TOLERANCE,
+) -> Delinquency:
+    """The loan aged as of the date its state is accrued through: the one definition every view,
+    end of day and the stored columns use."""
+    on = state.accrued_through
+    active = state.status is LoanStatus.ACTIVE
+    each = tuple(
+        instalment_days_past_due(p, on, tolerance) if active else 0 for p in state.positions
+    )
+    dpd = max(each, default=0)
+    return Delinquency(
+        as_of=on,
+        instalments=each,
+        days_past_due=dpd,
+        bucket=dpd_bucket(dpd, buckets),
+        loan_class=classify_loan(state, on, rules, tolerance),
     )
 
 

@@ -76,7 +76,7 @@ def close_loan_day(
         apply_credit(state, on, config.waterfall) if state.unapplied_credit else accrue(state, on)
     )
     entries = list(entries_for(loan_id, moved.events, key=key, new_entry_id=new_entry_id))
-    updated = with_state(record, moved.state, on, config)
+    updated = with_state(record, moved.state, config)
     written_off = False
     if updated.stage is LoanStage.ACTIVE and write_off_eligible(
         updated.state, on, config.write_off
@@ -103,9 +103,7 @@ def close_loan_day(
             on, -record.reserve, f"{key}:wo:reserve", new_entry_id(), f"drawn on {loan_id}"
         )
         entries += [e for e in (released, drawn) if e is not None]
-        updated = replace(
-            with_state(updated, gone.state, on, config), allowance=Fen(0), reserve=Fen(0)
-        )
+        updated = replace(with_state(updated, gone.state, config), allowance=Fen(0), reserve=Fen(0))
         written_off = True
     else:
         provisioned = provision_to_target(updated, on, key, new_entry_id, config)

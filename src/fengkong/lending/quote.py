@@ -37,18 +37,28 @@ class Quote:
     effective_apr: Decimal  # XIRR, ACT/365
 
 
-def quote(
+@dataclass(frozen=True, slots=True)
+class Financing:
+    """How a product collects its origination fee on one loan, and the schedule that results:
+    the one definition `quote` and the decision's offer (`decision.pricing`) both price."""
+
+    principal: Fen  # amount, plus the fee when it is financed
+    disbursed: Fen  # amount, less the fee when it is deducted
+    origination_fee: Fen
+    outside_schedule: Fen  # the fee not in the instalments (deducted or financed), else 0
+    schedule: tuple[Instalment, ...]
+
+
+def financing(
     product: Product,
     amount: Fen,
     terms: int,
     annual_rate: Decimal,
     start: date,
     first_due: date | None = None,
-) -> Quote:
-    """Price a loan of `amount` over `terms` months at `annual_rate`, paid out on `start`."""
-    errors = product.request_errors(amount, terms, annual_rate)
-    if errors:
-        raise Invalid(errors)
+) -> Financing:
+    """Apply the product's origination fee to `amount` as the product collects it and build the
+    schedule; the request is not checked against the product here (`quote` does that)."""
     fee = product.origination_fee.amount(amount)
     collection = product.origination_fee.collection
     principal = Fen(amount + fee) if collection is FeeCollection.FINANCED else amount
@@ -65,17 +75,33 @@ def quote(
         fee=fee if collection is FeeCollection.SPREAD else NO_FEE,
     )
     outside_schedule = NO_FEE if collection is FeeCollection.SPREAD else fee
-    flows = borrower_cash_flows(schedule, disbursed, start)
+    return Financing(principal, disbursed, fee, outside_schedule, schedule)
+
+
+def quote(
+    product: Product,
+    amount: Fen,
+    terms: int,
+    annual_rate: Decimal,
+    start: date,
+    first_due: date | None = None,
+) -> Quote:
+    """Price a loan of `amount` over `terms` months at `annual_rate`, paid out on `start`."""
+    errors = product.request_errors(amount, terms, annual_rate)
+    if errors:
+        raise Invalid(errors)
+    financed = financing(product, amount, terms, annual_rate, start, first_due)
+    flows = borrower_cash_flows(financed.schedule, financed.disbursed, start)
     return Quote(
         product_code=product.code,
         product_version=product.version,
         amount=amount,
-        principal=principal,
-        disbursed=disbursed,
-        origination_fee=fee,
+        principal=financed.principal,
+        disbursed=financed.disbursed,
+        origination_fee=financed.origination_fee,
         annual_rate=annual_rate,
-        schedule=schedule,
-        total_cost=total_cost(schedule, outside_schedule),
+        schedule=financed.schedule,
+        total_cost=total_cost(financed.schedule, financed.outside_schedule),
         apr=annual_percentage_rate(flows, RateConvention.NOMINAL_MONTHLY),
         effective_apr=annual_percentage_rate(flows, RateConvention.EFFECTIVE_ANNUAL),
     )

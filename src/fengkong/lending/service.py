@@ -32,13 +32,13 @@ from fengkong.lending.delinquency import (
     DEFAULT_CLASSIFICATION,
     DEFAULT_WRITE_OFF,
     ClassificationRules,
+    Delinquency,
     LoanClass,
     Tier,
     WriteOffPolicy,
-    classify_loan,
-    days_past_due,
-    dpd_bucket,
+    delinquency,
 )
+from fengkong.lending.disbursement import booked_schedule, disburse_booked
 from fengkong.lending.line import (
     DEFAULT_LINE_RULES,
     CreditLine,
@@ -501,16 +501,22 @@ def stage_of(state: LoanState) -> LoanStage:
     }[state.status]
 
 
-def with_state(record: LoanRecord, state: LoanState, on: date, config: LendingConfig) -> LoanRecord:
-    """The record holding `state`, its stage and delinquency columns as of `on`."""
-    dpd = days_past_due(state, on)
+def aged(state: LoanState, config: LendingConfig) -> Delinquency:
+    """The loan's DPD, bucket and class as of the date its state is accrued through, under the
+    configured buckets and classification: what is stored, shown and acted on."""
+    return delinquency(state, config.buckets, config.classification)
+
+
+def with_state(record: LoanRecord, state: LoanState, config: LendingConfig) -> LoanRecord:
+    """The record holding `state`, its stage and its delinquency columns (`aged`)."""
+    now = aged(state, config)
     return replace(
         record,
         state=state,
         stage=stage_of(state),
-        days_past_due=dpd,
-        bucket=dpd_bucket(dpd, config.buckets),
-        loan_class=classify_loan(state, on, config.classification),
+        days_past_due=now.days_past_due,
+        bucket=now.bucket,
+        loan_class=now.loan_class,
     )
 
 
@@ -651,21 +657,23 @@ class LoanView:
     record: LoanRecord
     schedule: tuple[Instalment, ...]
     contract: Contract | None
+    delinquency: Delinquency  # the same answer the record's stored columns hold
     payouts: tuple[PayoutRecord, ...] = ()
 
 
-def _view(uow: LendingUnitOfWork, record: LoanRecord) -> LoanView:
+def _view(uow: LendingUnitOfWork, record: LoanRecord, config: LendingConfig) -> LoanView:
     return LoanView(
         record,
         uow.lending.instalments(record.loan_id),
         uow.lending.contract(record.loan_id),
+        aged(record.state, config),
         uow.lending.payouts_for_loan(record.loan_id),
     )
 
 
 def get_loan(loan_id: str, svc: LendingServices) -> LoanView:
     with svc.uow() as uow:
-        return _view(uow, _load(uow, loan_id))
+        return _view(uow, _load(uow, loan_id), svc.config)
 
 
 def accept_offer(
@@ -680,7 +688,7 @@ def accept_offer(
             if existing is not None:
                 if existing.acceptance_key != key:
                     raise Conflict(f"application {application_id} is already accepted")
-                return _view(uow, existing)
+                return _view(uow, existing, svc.config)
             offer = _offer(uow, application_id, svc)
             refuse_deducted_fee(offer.product)
             today = svc.clock.business_date()
@@ -705,7 +713,6 @@ def accept_offer(
                     acceptance_key=key,
                 ),
                 booked.state,
-                today,
                 svc.config,
             )
             record = replace(record, stage=LoanStage.PENDING_DISBURSEMENT)
@@ -735,7 +742,7 @@ def accept_offer(
                 },
             )
             uow.commit()
-            return _view(uow, record)
+            return _view(uow, record, svc.config)
 
     return _retrying(svc, attempt)
 
@@ -822,25 +829,18 @@ def _complete_payout(payout: PayoutRecord, svc: LendingServices, actor: str) -> 
                 stored = uow.lending.payout_by_key(payout.idempotency_key) or payout
                 return Disbursement(record.loan_id, stored, record.stage)
             today = svc.clock.business_date()
-            state = record.state
-            product = svc.config.product(state.terms.product_code, state.terms.product_version)
-            # The schedule runs from the day the money leaves: rebuilt when that is not the
-            # booking day (same amount, rate and number of instalments as the contract).
-            offer = quote(
-                product,
-                record.amount,
-                len(state.positions),
-                state.terms.annual_rate,
-                today,
-            )
-            booked = book_loan(record.loan_id, product, offer, today)
+            # The loan as booked, never a product looked up again by its code: the schedule
+            # runs from the day the money leaves, rebuilt from the booked terms and fee when
+            # that is not the booking day. The whole amount is paid out: a fee deducted from
+            # the payout is refused at booking (`refuse_deducted_fee`).
+            booked = disburse_booked(record.state, today, record.amount)
             if today != record.booked_on:
-                uow.lending.set_instalments(record.loan_id, offer.schedule)
+                uow.lending.set_instalments(record.loan_id, booked_schedule(booked.state))
             disbursed = next(e for e in booked.events if isinstance(e, Disbursed))
             key = f"loan:{record.loan_id}:disburse"
             ids = lambda: new_id("je", svc.clock)  # noqa: E731
             entries = list(entries_for(record.loan_id, booked.events, key=key, new_entry_id=ids))
-            updated = with_state(record, booked.state, today, svc.config)
+            updated = with_state(record, booked.state, svc.config)
             provisioned = provision_to_target(updated, today, key, ids, svc.config)
             entries += provisioned.entries
             now = svc.clock.now()
@@ -1035,7 +1035,7 @@ def _take_payment(
             prefix = f"loan:{loan_id}:rp:{repayment_id}"
             accrued = entries_for(loan_id, before, key=f"{prefix}:pre", new_entry_id=ids)
             paid = entries_for(loan_id, own, key=prefix, new_entry_id=ids)
-            updated = with_state(record, moved.state, today, svc.config)
+            updated = with_state(record, moved.state, svc.config)
             extra: tuple[JournalEntry, ...] = ()
             if updated.stage is not LoanStage.ACTIVE:
                 provisioned = provision_to_target(updated, today, prefix, ids, svc.config)
@@ -1130,7 +1130,7 @@ def reverse_repayment(
                     loan_id, moved.events, key=prefix, new_entry_id=ids, reversed_entries=money
                 )
             )
-            updated = with_state(record, moved.state, today, svc.config)
+            updated = with_state(record, moved.state, svc.config)
             if record.stage is not LoanStage.ACTIVE:  # the repayment had closed the loan
                 provisioned = provision_to_target(updated, today, prefix, ids, svc.config)
                 updated = provisioned.record
@@ -1205,7 +1205,7 @@ def restructure(
             entries = entries_for(loan_id, moved.events, key=key, new_entry_id=ids)
             now = svc.clock.now()
             _post(uow, entries, request_hash({"op": "restructure", "key": key}), now)
-            saved = uow.lending.save_loan(with_state(record, moved.state, today, svc.config), now)
+            saved = uow.lending.save_loan(with_state(record, moved.state, svc.config), now)
             uow.lending.set_instalments(loan_id, [p.instalment for p in moved.state.positions])
             done = moved.state.restructurings[-1]
             uow.audit.append(
@@ -1224,7 +1224,7 @@ def restructure(
                 },
             )
             uow.commit()
-            return _view(uow, saved)
+            return _view(uow, saved, svc.config)
 
     return _retrying(svc, attempt)
 
@@ -1377,7 +1377,6 @@ def draw(
                 with_state(
                     LoanRecord(loan_id, state, LoanStage.ACTIVE, today, cash, line_id=line_id),
                     state,
-                    today,
                     svc.config,
                 ),
                 stage=LoanStage.PENDING_DISBURSEMENT,
@@ -1401,7 +1400,9 @@ def draw(
     loan_id = _retrying(svc, attempt)
     paid = disburse(loan_id, f"draw:{key}", svc, actor)
     with svc.uow() as uow:
-        return DrawResult(_load_line(uow, line_id).line, _view(uow, _load(uow, loan_id)), paid)
+        return DrawResult(
+            _load_line(uow, line_id).line, _view(uow, _load(uow, loan_id), svc.config), paid
+        )
 
 
 def change_line(

@@ -26,6 +26,7 @@ from fengkong.api.loan_schemas import (
 from fengkong.api.review_schemas import OFFICER_DOC, OFFICER_HEADER
 from fengkong.core.money import yuan_to_fen
 from fengkong.lending import service as lending
+from fengkong.lending.line_aging import line_aging
 from fengkong.lending.line_repayment import repay_draw
 from fengkong.lending.service import LendingServices
 
@@ -72,12 +73,12 @@ def read_offer(application_id: str, svc: LendingDep) -> OfferOut:
 def accept(application_id: str, key: IdempotencyKey, svc: LendingDep) -> LoanOut:
     """Accept the offer: the loan is booked and its contract rendered (sha256 audited)."""
     view = lending.accept_offer(application_id, key, svc)
-    return LoanOut.of(view, svc.clock.business_date())
+    return LoanOut.of(view)
 
 
 @loans_router.get("/{loan_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_loan(loan_id: str, svc: LendingDep) -> LoanOut:
-    return LoanOut.of(lending.get_loan(loan_id, svc), svc.clock.business_date())
+    return LoanOut.of(lending.get_loan(loan_id, svc))
 
 
 @loans_router.post("/{loan_id}/disburse", responses=PROBLEMS)  # type: ignore[arg-type]
@@ -124,7 +125,7 @@ def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
         new_terms=body.new_terms,
         annual_rate=body.annual_rate,
     )
-    return LoanOut.of(view, svc.clock.business_date())
+    return LoanOut.of(view)
 
 
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
@@ -137,12 +138,12 @@ def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut
         product_code=body.product,
         application_id=body.application_id,
     )
-    return LineOut.of(line)
+    return LineOut.of(line, line_aging(line.line_id, svc))
 
 
 @lines_router.get("/{line_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_line(line_id: str, svc: LendingDep) -> LineOut:
-    return LineOut.of(lending.get_line(line_id, svc))
+    return LineOut.of(lending.get_line(line_id, svc), line_aging(line_id, svc))
 
 
 @lines_router.post(
@@ -155,8 +156,8 @@ def draw(line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep) -> Dr
         line_id, int(yuan_to_fen(body.amount)), body.terms, key, svc, currency=body.currency
     )
     return DrawOut(
-        line=LineOut.of(result.line),
-        loan=LoanOut.of(result.loan, svc.clock.business_date()),
+        line=LineOut.of(result.line, line_aging(line_id, svc)),
+        loan=LoanOut.of(result.loan),
         disbursement=DisbursementOut.of(result.disbursement),
     )
 
@@ -171,7 +172,7 @@ def repay_line(
 ) -> LineRepaymentOut:
     """Repay one of the line's draws; the answer holds the line with what it frees again."""
     result = repay_draw(line_id, body.draw_id, body.fen(), key, svc, currency=body.currency)
-    return LineRepaymentOut.of(result)
+    return LineRepaymentOut.of(result, line_aging(line_id, svc))
 
 
 @lines_router.post("/{line_id}/{action}", responses=PROBLEMS)  # type: ignore[arg-type]
@@ -189,7 +190,7 @@ def change_line(
     line = lending.change_line(
         line_id, action, body.reason, svc, officer=officer, new_limit=new_limit
     )
-    return LineOut.of(line)
+    return LineOut.of(line, line_aging(line_id, svc))
 
 
 # What `api/app.py` includes: both areas under one router.
