@@ -49,6 +49,8 @@ SUMMARY_LABELS = {
     "postings": "postings",
 }
 SHOW_AFTER_SECONDS = 1.0
+MONEY_ROWS = 7  # dates shown one by one; a longer catch-up is shown as one total
+AMOUNTS = ("interest_fen", "penalty_fen", "fee_fen", "provision_change_fen")
 
 
 def business_date(text: str | None, today: date) -> date:
@@ -148,15 +150,15 @@ def run_eod(
     if as_json:
         emit_json(doc)
         return
+    if report.already_done:
+        out.print(f"end of day {day} was already done; nothing to do", highlight=False)
+        return
     if report.simulated:
         out.print(
             f"[bold yellow]SIMULATION[/]: {day} is after today's business date "
             f"{report.today}; the books now stand at {day}",
             highlight=False,
         )
-    if report.already_done:
-        out.print(f"end of day {day} was already done; nothing to do", highlight=False)
-        return
     render(doc)
 
 
@@ -168,12 +170,9 @@ def render(doc: dict[str, Any]) -> None:
         summary.add_row(label, f"{doc['summary'][name]:,}")
     out.print(summary)
     money = Table("date", "interest", "penalty", "fees", "provision Δ", title="amounts booked")
-    for d, t in doc["totals"].items():
-        money.add_row(
-            d,
-            format_fen(t["interest_fen"]),
-            format_fen(t["penalty_fen"]),
-            format_fen(t["fee_fen"]),
-            format_fen(t["provision_change_fen"]),
-        )
+    rows = list(doc["totals"].items())
+    if len(rows) > MONEY_ROWS:  # a long catch-up: one line for all its dates
+        rows = [(span, {k: sum(t[k] for _, t in rows) for k in AMOUNTS})]
+    for d, t in rows:
+        money.add_row(d, *(format_fen(t[k]) for k in AMOUNTS))
     out.print(money)
