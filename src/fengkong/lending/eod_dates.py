@@ -1,4 +1,5 @@
-"""Which business dates end of day may run, and how a run reports its progress.
+"""Which business dates end of day may run, what a run reports (`EodReport`) and how it tells a
+shell its progress (`EodMeter`).
 
 End of day moves the books to a date: it accrues interest through it, ages loans into their
 buckets and writes off what is past due. So a date is refused when
@@ -74,6 +75,8 @@ SUMMARY = (
 
 @dataclass(frozen=True, slots=True)
 class EodReport:
+    """What `run_end_of_day` did: the dates it ran, each date's totals, and their `summary`."""
+
     requested: date
     ran: tuple[date, ...]
     already_done: bool
