@@ -1,11 +1,17 @@
 """`fengkong demo`: the whole slice on public data. Train a scorecard on part of the German credit
-table, send the held-back rows through the same service the API uses, and report what happened."""
+table, send the held-back rows through the same service the API uses, and report what happened.
+
+The held-back rows are decided once under each shipped policy (`decision/policies/*.yaml`), each
+time by new synthetic applicants (so none is a returning customer), asking for what that policy's
+product offers: the offered term nearest the row's duration (the longer on a tie) and the row's
+amount within the product's limits. The demo's own policy (`demo-german`, whose product offers the
+German data's terms and amounts) gives the detailed report; every policy gives its rates."""
 
 from __future__ import annotations
 
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -24,22 +30,51 @@ from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.money import Fen
 from fengkong.core.settings import Settings
-from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.decision.bundle import ActivePolicy, read_shipped_bundle
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.service import submit_application
 from fengkong.features.application import PROFILE_FIELDS
+from fengkong.lending.product import Product
 from fengkong.scoring.metrics import auc
 from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import binary_target, train_scorecard
 from fengkong.sim.identity import identity
 
 TARGET = "creditability"
+DEMO_POLICY = "demo-german.yaml"
+
+
+def shipped_policies() -> tuple[str, ...]:
+    """The file names of the policies shipped in `fengkong/decision/policies/`."""
+    folder = resources.files("fengkong.decision").joinpath("policies")
+    return tuple(sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
 def german_credit() -> pd.DataFrame:
     """The UCI Statlog German credit data (CC BY 4.0) shipped with Fengkong."""
     with resources.as_file(resources.files("fengkong.data").joinpath("germancredit.csv")) as path:
         return pd.read_csv(path)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRates:
+    """What one policy did with the held-back applications."""
+
+    policy_version: str
+    decided: int
+    outcomes: dict[str, int]
+    bad_rate_by_outcome: dict[str, float | None]
+
+    def rate(self, outcome: str) -> float:
+        return self.outcomes.get(outcome, 0) / self.decided
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "decided": self.decided,
+            "outcomes": self.outcomes,
+            "rates": {o: round(self.rate(o), 4) for o in self.outcomes},
+            "bad_rate_by_outcome": self.bad_rate_by_outcome,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +90,7 @@ class DemoReport:
     holdout_auc: float
     test_auc_at_training: float
     approved_amount: Fen
+    policies: dict[str, PolicyRates] = field(default_factory=dict)  # every shipped policy
 
     @property
     def approval_rate(self) -> float:
@@ -73,18 +109,26 @@ class DemoReport:
             "bad_rate_by_outcome": self.bad_rate_by_outcome,
             "holdout_auc": round(self.holdout_auc, 4),
             "approved_amount_fen": int(self.approved_amount),
+            "policies": {label: rates.as_dict() for label, rates in self.policies.items()},
         }
 
 
-def application_body(row: pd.Series, as_of: date, rng: random.Random) -> dict[str, Any]:
+def application_body(
+    row: pd.Series, as_of: date, rng: random.Random, product: Product | None = None
+) -> dict[str, Any]:
     """A German credit row as an application JSON body, with a synthetic identity whose resident
-    ID encodes the row's age (the age feature is derived from the ID, as it is live)."""
+    ID encodes the row's age (the age feature is derived from the ID, as it is live). With a
+    `product`, the term and amount asked for are the nearest it offers."""
     person = identity(int(row["age_in_years"]), as_of, rng)
     profile = {name: _plain(row[name]) for name in PROFILE_FIELDS}
+    term, amount = int(row["duration_in_month"]), int(row["credit_amount"])
+    if product is not None:
+        term = min(product.terms, key=lambda t: (abs(t - term), -t))
+        amount = min(max(amount, -(-product.min_amount // 100)), product.max_amount // 100)
     return {
         "product": "cash_loan",
-        "amount": str(Decimal(int(row["credit_amount"]))),
-        "term_months": int(row["duration_in_month"]),
+        "amount": str(Decimal(amount)),
+        "term_months": term,
         "purpose": str(row["purpose"]),
         "monthly_income": str(Decimal(rng.randrange(3_000, 30_000))),
         "applicant": {"name": person.name, "id_number": person.id_number, "phone": person.phone},
@@ -120,8 +164,9 @@ def run_demo(
     demo_settings = settings.model_copy(
         update={"home": home, "database_url": None, "vault_key_file": None}
     )
-    policy = read_shipped_bundle("demo-german.yaml", demo_settings.price_cap)
-    ctx = bootstrap(demo_settings, clock=clock or SystemClock(), policy=policy)
+    policy = read_shipped_bundle(DEMO_POLICY, demo_settings.price_cap)
+    with console.status(f"creating a fresh database under {home}…"):
+        ctx = bootstrap(demo_settings, clock=clock or SystemClock(), policy=policy)
     try:
         return _run(ctx, holdout, seed, console)
     finally:
@@ -129,12 +174,13 @@ def run_demo(
 
 
 def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
-    data = german_credit()
-    y = binary_target(data[TARGET])
-    train, held = train_test_split(data, test_size=holdout, stratify=y, random_state=seed)
+    with console.status("loading the German credit data…"):
+        data = german_credit()
+        y = binary_target(data[TARGET])
+        train, held = train_test_split(data, test_size=holdout, stratify=y, random_state=seed)
     with console.status(f"training a scorecard on {len(train)} applications…"):
         trained = train_scorecard(train, TARGET, seed=seed)
-    with ctx.uow() as uow:
+    with console.status("registering and promoting the model…"), ctx.uow() as uow:
         model = register_audited(
             uow,
             ctx.artifacts_dir,
@@ -149,27 +195,16 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
         promote_audited(uow, model.version, actor="cli:demo", clock=ctx.clock)
         uow.commit()
 
-    rng = random.Random(seed)
-    as_of = ctx.clock.business_date()
-    outcomes: list[str] = []
-    scores: list[int] = []
-    approved = 0
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("deciding held-back applications", total=len(held))
-        for _, row in held.iterrows():
-            body = ApplicationIn.model_validate(application_body(row, as_of, rng))
-            decision = submit_application(body.to_request(as_of), ctx.decisions)
-            outcomes.append(decision.outcome.value)
-            scores.append(decision.score or 0)
-            approved += decision.approved_amount or 0
-            progress.advance(task)
-
     truth = binary_target(held[TARGET])
-    outcome_arr = np.asarray(outcomes)
-    bad_rates: dict[str, float | None] = {}
-    for o in Outcome:
-        mask = outcome_arr == o.value
-        bad_rates[o.value] = float(truth[mask].mean()) if mask.any() else None
+    main = _decide(ctx, held, random.Random(seed), console)
+    rates = {main.rates.policy_version: main.rates}
+    for name in shipped_policies():
+        if name == DEMO_POLICY:
+            continue
+        bundle = read_shipped_bundle(name, ctx.settings.price_cap)
+        other = replace(ctx, policy=ActivePolicy.of(bundle))
+        decided = _decide(other, held, random.Random(f"{seed}/{name}"), console)
+        rates[decided.rates.policy_version] = decided.rates
     return DemoReport(
         database=ctx.db.describe(),
         artifacts=str(Path(ctx.artifacts_dir).resolve()),
@@ -177,12 +212,53 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
         policy_version=ctx.policy.version,
         trained_on=int(trained.metrics["train"]["n"]),
         decided=len(held),
+        outcomes=main.rates.outcomes,
+        bad_rate_by_outcome=main.rates.bad_rate_by_outcome,
+        holdout_auc=auc(truth, np.asarray(main.scores, dtype=float), higher_is_riskier=False),
+        test_auc_at_training=trained.metrics["test"]["auc"],
+        approved_amount=Fen(main.approved),
+        policies=rates,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    rates: PolicyRates
+    scores: list[int]
+    approved: int
+
+
+def _decide(ctx: Context, held: pd.DataFrame, rng: random.Random, console: Console) -> _Decided:
+    """Send every held-back row through the decision service under `ctx`'s policy."""
+    as_of = ctx.clock.business_date()
+    product = ctx.policy.compiled.product
+    outcomes: list[str] = []
+    scores: list[int] = []
+    approved = 0
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(
+            f"deciding held-back applications under {ctx.policy.version}", total=len(held)
+        )
+        for _, row in held.iterrows():
+            body = ApplicationIn.model_validate(application_body(row, as_of, rng, product))
+            decision = submit_application(body.to_request(as_of), ctx.decisions)
+            outcomes.append(decision.outcome.value)
+            scores.append(decision.score or 0)
+            approved += decision.approved_amount or 0
+            progress.advance(task)
+    truth = binary_target(held[TARGET])
+    outcome_arr = np.asarray(outcomes)
+    bad_rates: dict[str, float | None] = {}
+    for o in Outcome:
+        mask = outcome_arr == o.value
+        bad_rates[o.value] = float(truth[mask].mean()) if mask.any() else None
+    rates = PolicyRates(
+        policy_version=ctx.policy.version,
+        decided=len(held),
         outcomes={o.value: int((outcome_arr == o.value).sum()) for o in Outcome},
         bad_rate_by_outcome=bad_rates,
-        holdout_auc=auc(truth, np.asarray(scores, dtype=float), higher_is_riskier=False),
-        test_auc_at_training=trained.metrics["test"]["auc"],
-        approved_amount=Fen(approved),
     )
+    return _Decided(rates, scores, approved)
 
 
 def render(report: DemoReport, console: Console) -> None:
@@ -202,5 +278,18 @@ def render(report: DemoReport, console: Console) -> None:
         f"AUC on the {report.decided} held-back applications: [bold]{report.holdout_auc:.3f}[/]"
     )
     console.print(f"approval rate {report.approval_rate:.1%}; policy {report.policy_version}")
+    shipped = Table(title="every shipped policy, on the same held-back applications")
+    shipped.add_column("policy")
+    for outcome in Outcome:
+        shipped.add_column(outcome.value, justify="right")
+    shipped.add_column("bad rate of approved", justify="right")
+    for label, rates in report.policies.items():
+        bad = rates.bad_rate_by_outcome.get(Outcome.APPROVE)
+        shipped.add_row(
+            label,
+            *(f"{rates.rate(o):.1%}" for o in Outcome),
+            "-" if bad is None else f"{bad:.1%}",
+        )
+    console.print(shipped)
     console.print(f"database:  {report.database}")
     console.print(f"artifacts: {report.artifacts}")

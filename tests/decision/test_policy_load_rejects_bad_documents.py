@@ -15,13 +15,13 @@ def _line_of(text: str, needle: str) -> int:
 
 def _refused(text: str) -> PolicyError:
     with pytest.raises(PolicyError) as caught:
-        compile_policy(text, source="retail-v1.yaml")
+        compile_policy(text, source="retail-v2.yaml")
     return caught.value
 
 
 def test_the_shipped_policy_loads() -> None:
     policy = load_shipped_policy()
-    assert (policy.id, policy.version, policy.label) == ("retail", 1, "retail-v1")
+    assert (policy.id, policy.version, policy.label) == ("retail", 2, "retail-v2")
     assert len(policy.sha256) == 64
 
 
@@ -34,18 +34,18 @@ def test_the_shipped_policy_loads() -> None:
         ("when: id.valid == false", 'when: id.valid == "no"', 'valid == "no"', "kinds differ"),
         ("when: age < 18 or age > 60", "when: age < 18 or", "age < 18 or", "expected a feature"),
         (
-            "{from: 560, to: 600, outcome: refer}",
-            "{from: 550, to: 600, outcome: refer}",
-            "from: 550",
+            "{from: 514, to: 519, outcome: refer}",
+            "{from: 510, to: 519, outcome: refer}",
+            "from: 510",
             "overlap",
         ),
         (
-            "{from: 580, to: 620, outcome: refer}",
-            "{from: 590, to: 620, outcome: refer}",
-            "from: 590",
+            "{from: 519, to: 527, outcome: refer}",
+            "{from: 521, to: 527, outcome: refer}",
+            "from: 521",
             "gap",
         ),
-        ("{name: A, from: 700, to: 1000}", "{name: A, from: 700, to: 990}", "to: 990", "gap"),
+        ("{name: A, from: 600, to: 1000}", "{name: A, from: 600, to: 990}", "to: 990", "gap"),
         ('  C: "0.17"', '  C: "0.235"', 'C: "0.235"', "above the cap"),
         ('  A: "0.108"', '  A: "0.30"', 'A: "0.30"', "outside the product"),
         ("outcome: verify", "outcome: maybe", "outcome: maybe", "outcome must be one of"),
@@ -61,7 +61,7 @@ def test_the_shipped_policy_loads() -> None:
             "Z: {comfortable",
             "no score band named 'Z'",
         ),
-        ("version: 1\n", "version: 1\nversion: 2\n", "version: 2", "duplicate key"),
+        ("\nversion: 2\n", "\nversion: 2\nversion: 3\n", "version: 3", "duplicate key"),
     ],
 )
 def test_refused_with_line_and_reason(old: str, new: str, marker: str, message: str) -> None:
@@ -109,5 +109,5 @@ def test_json_documents_load_too() -> None:
     from fengkong.decision.engine import compile_policy as compile_
 
     data = yaml.safe_load(RETAIL_TEXT)
-    policy = compile_(json.dumps(data, default=str, indent=1), source="retail-v1.json")
-    assert policy.label == "retail-v1"
+    policy = compile_(json.dumps(data, default=str, indent=1), source="retail-v2.json")
+    assert policy.label == "retail-v2"

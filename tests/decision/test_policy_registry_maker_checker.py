@@ -18,13 +18,13 @@ from fengkong.decision import policy_registry as registry
 from fengkong.decision.policy_registry import MakerChecker, PolicyStatus, Role, WrongPolicyStatus
 
 STARTER = (
-    resources.files("fengkong.decision").joinpath("policies/retail-v1.yaml").read_text("utf-8")
+    resources.files("fengkong.decision").joinpath("policies/retail-v2.yaml").read_text("utf-8")
 )
 
 
 def starter(version: str) -> str:
-    """retail-v1's text under another version number: `starter("retail-v2")`."""
-    return STARTER.replace("version: 1\n", f"version: {version.rsplit('-v', 1)[1]}\n", 1)
+    """The shipped retail-v2's text under another version number: `starter("retail-v3")`."""
+    return STARTER.replace("\nversion: 2\n", f"\nversion: {version.rsplit('-v', 1)[1]}\n", 1)
 
 
 def _submit(db: Database, clock: FakeClock, text: str, author: str = "analyst") -> str:
@@ -64,7 +64,7 @@ def test_another_text_under_a_stored_version_is_refused(db: Database, clock: Fak
 
 def test_a_document_that_does_not_load_is_never_stored(db: Database, clock: FakeClock) -> None:
     broken = starter("retail-v3").replace(
-        "{from: 580, to: 620, outcome: refer}", "{from: 570, to: 620, outcome: refer}"
+        "{from: 519, to: 527, outcome: refer}", "{from: 515, to: 527, outcome: refer}"
     )
     with SqlUnitOfWork(db) as uow:
         with pytest.raises(Invalid, match="overlaps"):

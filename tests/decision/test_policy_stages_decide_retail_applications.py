@@ -29,16 +29,16 @@ A, D, R, V = PolicyOutcome.APPROVE, PolicyOutcome.DECLINE, PolicyOutcome.REFER, 
             None,
             ["FR_GREY_LIST", "FR_GREY_SHARED_PHONE"],
         ),
-        ({"score": 579}, D, None, ["POL_SCORE_BELOW_CUTOFF"]),
+        ({"score": 518}, D, None, ["POL_SCORE_BELOW_CUTOFF"]),
         (
-            {"score": 579, "customer__returning": True},
+            {"score": 516, "customer__returning": True},
             R,
             1_000_000,
             ["POL_SCORE_IN_REVIEW_BAND", "POL_LIMIT_REDUCED"],
         ),
-        ({"score": 600}, R, 1_000_000, ["POL_SCORE_IN_REVIEW_BAND", "POL_LIMIT_REDUCED"]),
-        ({"score": 650}, A, 2_000_000, []),
-        ({"score": 650, "amount": 4_000_000}, A, 1_500_000, ["POL_LIMIT_REDUCED"]),
+        ({"score": 523}, R, 1_000_000, ["POL_SCORE_IN_REVIEW_BAND", "POL_LIMIT_REDUCED"]),
+        ({"score": 580}, A, 2_000_000, []),
+        ({"score": 580, "amount": 4_000_000}, A, 1_500_000, ["POL_LIMIT_REDUCED"]),
         ({"existing_exposure": 7_000_000}, A, 1_000_000, ["POL_EXPOSURE_CAP"]),
         (
             {"existing_exposure": 7_950_000},
@@ -49,7 +49,7 @@ A, D, R, V = PolicyOutcome.APPROVE, PolicyOutcome.DECLINE, PolicyOutcome.REFER, 
         ({"existing_monthly_debt": 800_000}, D, None, ["POL_DTI_TOO_HIGH"]),
         ({"existing_monthly_debt": 600_000}, A, 1_000_000, ["POL_LIMIT_REDUCED"]),
         (
-            {"score": 630, "existing_monthly_debt": 600_000},
+            {"score": 540, "existing_monthly_debt": 600_000},
             D,
             None,
             ["POL_LIMIT_REDUCED", "POL_LIMIT_BELOW_PRODUCT_MIN"],
@@ -65,7 +65,7 @@ def test_stage_outcomes(
     assert decision.limit == limit
     assert [r.code for r in decision.reasons] == codes
     assert all(r.text_en and r.text_zh for r in decision.reasons)
-    assert decision.policy == "retail-v1"
+    assert decision.policy == "retail-v2"
 
 
 @pytest.mark.parametrize("name", ["score", "age", "monthly_income", "links.component_size"])

@@ -177,7 +177,7 @@ def test_five_thousand_over_twelve_months_is_4_17_an_instalment_everywhere(db: D
 
 
 def test_a_payout_days_after_booking_keeps_the_agreements_fee(db: Database) -> None:
-    bundle = read_shipped_bundle("retail-v1.yaml")
+    bundle = read_shipped_bundle("retail-v2.yaml")
     clock = new_clock()
     svc = lending_services(db, clock)
     application_id = seed_priced(db, clock, bundle, 1_000_000, 12, Decimal("0.12"))

@@ -90,9 +90,11 @@ def test_missed_dates_are_caught_up_in_order(tmp_path) -> None:  # type: ignore[
     db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
     _portfolio(db, new_clock(), n=2)
     first = date(2026, 3, 10)
-    svc = lending_services(db, new_clock(first))
+    clock = new_clock(first)
+    svc = lending_services(db, clock)
     assert run_end_of_day(first, svc).ran == (first,)
     later = first + timedelta(days=3)
+    clock.advance(timedelta(days=3))  # three days without an end of day
     report = run_end_of_day(later, svc)
     assert report.ran == (first + timedelta(days=1), first + timedelta(days=2), later)
     with SqlUnitOfWork(db) as uow:

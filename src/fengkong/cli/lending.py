@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +18,7 @@ from fengkong.cli.common import (
     failure,
     out,
 )
+from fengkong.cli.eod import DateOpt, SimulateOpt
 from fengkong.core.money import fen_to_yuan, format_fen, yuan_to_fen
 
 app = typer.Typer(
@@ -241,48 +241,27 @@ def restructure(
 
 @cli_errors
 def eod(
-    business_date: Annotated[
-        str | None, typer.Option("--date", help="Business date YYYY-MM-DD (default: today).")
-    ] = None,
+    business_date: DateOpt = None,
     partitions: Annotated[int, typer.Option(help="Loan partitions, processed in turn.")] = 1,
     chunk: Annotated[int | None, typer.Option(help="Loans per committed chunk.")] = None,
+    simulate: SimulateOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """End of day: accrue, age, classify, provision, fire line triggers, write off. Idempotent
-    for a date, resumable after a crash, and catches up missed dates in order."""
-    from fengkong.core.errors import FieldError, Invalid
-    from fengkong.lending.eod import run_end_of_day
+    for a date, resumable after a crash, and catches up missed dates in order. Refuses a date
+    after today's business date (unless --simulate) or before the last completed end of day."""
+    from fengkong.cli.eod import run_eod
     from fengkong.lending.servicing import servicing_steps
 
     ctx = context()
-    svc = ctx.lending
-    try:
-        day = date.fromisoformat(business_date) if business_date else svc.clock.business_date()
-    except ValueError as exc:
-        raise Invalid((FieldError(("date",), f"not a date: {business_date!r}"),)) from exc
     # Auto-debit, reminders, guarantor calls, collateral, collections and the black-list check
     # run after the loans of each date.
-    steps = servicing_steps(ctx.servicing)
-    report = run_end_of_day(day, svc, partitions=partitions, chunk=chunk, steps=steps)
-    doc = report.as_dict()
-    if as_json:
-        emit_json(doc)
-        return
-    if report.already_done:
-        out.print(f"end of day {day} was already done; nothing to do")
-        return
-    table = Table(
-        "date", "loans", "entries", "interest", "penalty", "fees", "provision Δ", "written off"
+    run_eod(
+        ctx.lending,
+        business_date,
+        steps=servicing_steps(ctx.servicing),
+        simulate=simulate,
+        as_json=as_json,
+        partitions=partitions,
+        chunk=chunk,
     )
-    for d, t in doc["totals"].items():
-        table.add_row(
-            d,
-            str(t["loans"]),
-            str(t["entries"]),
-            format_fen(t["interest_fen"]),
-            format_fen(t["penalty_fen"]),
-            format_fen(t["fee_fen"]),
-            format_fen(t["provision_change_fen"]),
-            str(t["written_off"]),
-        )
-    out.print(table)

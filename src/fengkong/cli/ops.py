@@ -44,10 +44,10 @@ def demo(
 ) -> None:
     """Train on part of the shipped German credit data, decide the rest through the live service,
     and report what the model and policy did."""
-    from fengkong.demo import render, run_demo
-
     settings = load_settings()
     configure_logging(settings.log_format, "WARNING")
+    with err.status("starting: loading pandas and scikit-learn…"):
+        from fengkong.demo import render, run_demo
     report = run_demo(settings, holdout=rows_out, seed=seed, console=err)
     if as_json:
         emit_json(report.as_dict())

@@ -18,6 +18,7 @@ from fengkong.cli.common import (
     emit_json,
     out,
 )
+from fengkong.cli.eod import DateOpt, SimulateOpt
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 
 app = typer.Typer(
@@ -360,26 +361,16 @@ def line_borrower(
 
 @cli_errors
 def eod(
-    business_date: Annotated[
-        str | None, typer.Option("--date", help="Business date YYYY-MM-DD (default: today).")
-    ] = None,
-    as_json: JsonOpt = False,
+    business_date: DateOpt = None, simulate: SimulateOpt = False, as_json: JsonOpt = False
 ) -> None:
     """End of day with every servicing step (auto-debit, reminders, guarantor calls, margin
-    calls, collections, black-list check) after the loan chunks."""
-    from fengkong.core.errors import FieldError, Invalid
-    from fengkong.lending.eod import run_end_of_day
+    calls, collections, black-list check) after the loan chunks; the same as `fengkong eod`."""
+    from fengkong.cli.eod import run_eod
     from fengkong.lending.servicing import servicing_steps
 
     svc = services()
-    try:
-        day = date.fromisoformat(business_date) if business_date else svc.clock.business_date()
-    except ValueError as exc:
-        raise Invalid((FieldError(("date",), f"not a date: {business_date!r}"),)) from exc
-    report = run_end_of_day(day, svc.lending, steps=servicing_steps(svc))
-    doc = report.as_dict()
-    emit_json(doc) if as_json else out.print(
-        f"end of day: ran {', '.join(doc['ran']) or 'nothing'}"
+    run_eod(
+        svc.lending, business_date, steps=servicing_steps(svc), simulate=simulate, as_json=as_json
     )
 
 

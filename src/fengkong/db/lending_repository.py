@@ -663,6 +663,20 @@ class SqlLendingRepository:
             query = query.where(loans.c.partition_key % partitions == partition)
         return [self._record(r._mapping) for r in self.session.execute(query)]
 
+    def count_loans_for_eod(self, business_date: date) -> int:
+        """How many active loans (all partitions) are not yet processed for the date."""
+        return int(
+            self.session.execute(
+                sa.select(sa.func.count())
+                .select_from(loans)
+                .where(
+                    loans.c.status == LoanStage.ACTIVE.value,
+                    loans.c.booked_on <= business_date,
+                    sa.or_(loans.c.eod_date.is_(None), loans.c.eod_date < business_date),
+                )
+            ).scalar_one()
+        )
+
     def quiet_loans_for_eod(
         self,
         business_date: date,

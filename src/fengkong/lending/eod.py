@@ -1,6 +1,8 @@
 """End of day (日终批处理): accrue, age, classify, provision, fire credit-line triggers and write off.
 
 - One pass per business date, recorded in `eod_runs`; a date already done is not run again.
+  A date after the clock's business date runs only as an explicit simulation, and a date before
+  the last completed run is refused (`lending.eod_dates`).
 - Missed dates are caught up in order: running D when the last completed run was D-3 runs D-2,
   D-1 and D (the first run ever runs D alone; each loan's accrual catches up on its own).
 - Loans are split into partitions by a stable hash of the id (`partition_key % partitions`);
@@ -25,8 +27,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from fengkong.core.ids import new_id
@@ -34,7 +36,8 @@ from fengkong.core.money import Fen
 from fengkong.ledger.journal import EntryKind, JournalEntry
 from fengkong.lending.accrual import accrue
 from fengkong.lending.delinquency import write_off, write_off_eligible
-from fengkong.lending.line import LineSignals, apply_actions, line_actions, sync_draw
+from fengkong.lending.eod_dates import EodMeter, EodReport, check_eod_date, dates_to_run
+from fengkong.lending.eod_lines import fire_line_triggers
 from fengkong.lending.posting import entries_for, provision_entry, reserve_entry
 from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day, quiet_journal
 from fengkong.lending.service import (
@@ -48,7 +51,6 @@ from fengkong.lending.service import (
 )
 from fengkong.lending.waterfall import apply_credit
 
-ONE_DAY = timedelta(days=1)
 SYSTEM = "system:eod"
 NewEntryId = Callable[[], str]
 ChunkHook = Callable[[date, int, int], None]  # (business date, partition, chunk number)
@@ -125,6 +127,11 @@ class Totals:
     reclassified: int = 0
     line_actions: int = 0
     quiet_loans: int = 0  # of `loans`, those closed as quiet
+    postings: int = 0  # journal lines of the `entries`
+    bucket_moves: int = 0  # loans whose delinquency bucket changed
+    lines_frozen: int = 0
+    lines_closed: int = 0
+    lines_reduced: int = 0
 
     def add(self, other: Mapping[str, int]) -> None:
         for name, value in other.items():
@@ -138,8 +145,10 @@ def _chunk_totals(days: list[LoanDay], before: list[LoanRecord]) -> Totals:
     totals = Totals(loans=len(days), chunks=1)
     for day, old in zip(days, before, strict=True):
         totals.entries += len(day.entries)
+        totals.postings += sum(len(e.postings) for e in day.entries)
         totals.written_off += day.written_off
         totals.reclassified += day.record.loan_class is not old.loan_class
+        totals.bucket_moves += day.record.bucket != old.bucket
         for entry in day.entries:
             if entry.kind is EntryKind.ACCRUAL:
                 for p in entry.postings:
@@ -194,13 +203,16 @@ def eod_partition(
     partitions: int = 1,
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
+    meter: EodMeter | None = None,
 ) -> Totals:
     """Process one partition's active loans for `business_date`, a committed chunk at a time:
     the quiet loans first, in large batches, then the rest one loan at a time."""
     done = Totals()
     if svc.config.eod_quiet:
         done.add(
-            quiet_partition(business_date, svc, partition, partitions, before_commit).as_dict()
+            quiet_partition(
+                business_date, svc, partition, partitions, before_commit, meter
+            ).as_dict()
         )
     size = chunk or svc.config.eod_chunk
     ids = lambda: new_id("je", svc.clock)  # noqa: E731
@@ -233,9 +245,9 @@ def eod_partition(
                 now,
             )
             store.save_loans([d.record for d in days], now)
-            line_changes = _line_triggers(uow, days, business_date, svc, now)
+            fired = fire_line_triggers(uow, [d.record for d in days], business_date, svc, now)
             totals = _chunk_totals(days, records)
-            totals.line_actions = line_changes
+            totals.add(fired)
             for day, old in zip(days, records, strict=True):
                 if day.written_off or day.record.loan_class is not old.loan_class:
                     uow.audit.append(
@@ -261,6 +273,8 @@ def eod_partition(
                 before_commit(business_date, partition, progress["chunks"])
             uow.commit()
             done.add(totals.as_dict())
+            if meter is not None:
+                meter.advance(totals.loans)
 
 
 def quiet_partition(
@@ -269,6 +283,7 @@ def quiet_partition(
     partition: int = 0,
     partitions: int = 1,
     before_commit: ChunkHook | None = None,
+    meter: EodMeter | None = None,
 ) -> Totals:
     """Close one partition's quiet loans for the date, `eod_quiet_chunk` loans per transaction.
     Safe to rerun: a loan closed for the date is no longer selected."""
@@ -312,6 +327,7 @@ def quiet_partition(
                 quiet_loans=saved.height,
                 chunks=1,
                 entries=journal.entries.height,
+                postings=journal.postings.height,
                 interest_fen=int(saved["accrued"].sum()),
                 provision_change_fen=int(saved["provision_change"].sum()),
             )
@@ -322,6 +338,8 @@ def quiet_partition(
                 before_commit(business_date, partition, progress["chunks"])
             uow.commit()
             done.add(totals.as_dict())
+            if meter is not None:
+                meter.advance(totals.loans)
 
 
 def _audit_chunk(
@@ -343,68 +361,6 @@ def _audit_chunk(
     )
 
 
-def _line_triggers(uow: Any, days: list[LoanDay], on: date, svc: LendingServices, now: Any) -> int:
-    """Copy each draw's balance to its line, then let the configured triggers act on the line."""
-    by_line: dict[str, list[LoanDay]] = {}
-    for day in days:
-        if day.record.line_id is not None:
-            by_line.setdefault(day.record.line_id, []).append(day)
-    fired = 0
-    for line_id, draws in sorted(by_line.items()):
-        stored = uow.lending.get_line(line_id)
-        if stored is None:
-            continue
-        line = stored.line
-        for day in draws:
-            if any(d.draw_id == day.record.loan_id for d in line.draws):
-                line = sync_draw(line, day.record.state)
-        signals = LineSignals(days_past_due=uow.lending.worst_dpd_on_line(line_id))
-        actions = line_actions(line, signals, svc.config.line_rules)
-        line = apply_actions(line, actions, on)
-        uow.lending.save_line(replace(stored, line=line), now)
-        for action in actions:
-            fired += 1
-            uow.audit.append(
-                at=now,
-                actor=SYSTEM,
-                action=f"line.{action.kind.value}",
-                subject_type="credit_line",
-                subject_id=line_id,
-                payload={
-                    "reason": action.reason,
-                    "detail": action.detail,
-                    "new_limit_fen": action.new_limit,
-                    "business_date": on.isoformat(),
-                    "notify": "borrower",
-                },
-            )
-    return fired
-
-
-@dataclass(frozen=True, slots=True)
-class EodReport:
-    requested: date
-    ran: tuple[date, ...]
-    already_done: bool
-    totals: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requested": self.requested.isoformat(),
-            "ran": [d.isoformat() for d in self.ran],
-            "already_done": self.already_done,
-            "totals": {d: dict(t) for d, t in self.totals.items()},
-        }
-
-
-def dates_to_run(requested: date, last_done: date | None) -> tuple[date, ...]:
-    """The catch-up: every date after the last completed run up to `requested`, in order."""
-    if last_done is None or last_done >= requested:
-        return (requested,)
-    days = (requested - last_done).days
-    return tuple(last_done + ONE_DAY * k for k in range(1, days + 1))
-
-
 def run_end_of_day(
     business_date: date,
     svc: LendingServices,
@@ -413,21 +369,41 @@ def run_end_of_day(
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
     steps: Sequence[DateStep] = (),
+    simulate: bool = False,
+    meter: EodMeter | None = None,
 ) -> EodReport:
-    """`fengkong eod --date D`: run (or finish) D and any missed date before it, in order."""
+    """`fengkong eod --date D`: run (or finish) D and any missed date before it, in order.
+
+    Refuses D after the clock's business date unless `simulate` (`EodDateInFuture`), and D before
+    the last completed end of day (`EodDateBeforeLastRun`); the last completed date itself is
+    already done and changes nothing."""
+    today = svc.clock.business_date()
     with svc.uow() as uow:
         run = uow.lending.eod_run(business_date)
         last = uow.lending.last_completed_eod()
+    check_eod_date(business_date, today, last, simulate=simulate)
+    simulated = business_date > today
     if run is not None and run["status"] == "done":
-        return EodReport(business_date, (), True)
+        return EodReport(business_date, (), True, simulated=simulated, today=today)
     ran: list[date] = []
     totals: dict[str, Mapping[str, int]] = {}
-    for day in dates_to_run(business_date, last):
+    days = dates_to_run(business_date, last)
+    for k, day in enumerate(days):
+        if meter is not None:
+            with svc.uow() as uow:
+                meter.begin_date(day, uow.lending.count_loans_for_eod(day), len(days) - k)
         totals[day.isoformat()] = run_business_date(
-            day, svc, partitions=partitions, chunk=chunk, before_commit=before_commit, steps=steps
+            day,
+            svc,
+            partitions=partitions,
+            chunk=chunk,
+            before_commit=before_commit,
+            steps=steps,
+            simulate=simulate,
+            meter=meter,
         )
         ran.append(day)
-    return EodReport(business_date, tuple(ran), False, totals)
+    return EodReport(business_date, tuple(ran), False, totals, simulated, today)
 
 
 def run_business_date(
@@ -438,12 +414,21 @@ def run_business_date(
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
     steps: Sequence[DateStep] = (),
+    simulate: bool = False,
+    meter: EodMeter | None = None,
 ) -> Mapping[str, int]:
-    """One date: every partition, then the run record. Safe to call again after a crash."""
+    """One date: every partition, then the run record. Safe to call again after a crash.
+    Refuses a date `run_end_of_day` would refuse, unless that date is already done."""
     with svc.uow() as uow:
         run = uow.lending.eod_run(business_date)
         if run is not None and run["status"] == "done":
             return dict(run["summary"])
+        check_eod_date(
+            business_date,
+            svc.clock.business_date(),
+            uow.lending.last_completed_eod(),
+            simulate=simulate,
+        )
         uow.lending.start_eod(business_date, svc.clock.now())
         uow.commit()
     for partition in range(partitions):
@@ -454,16 +439,20 @@ def run_business_date(
             partitions=partitions,
             chunk=chunk,
             before_commit=before_commit,
+            meter=meter,
         )
+    summary = Totals()
     extra: dict[str, int] = {}
     for step in steps:
         for name, count in step(business_date).items():
             extra[name] = extra.get(name, 0) + int(count)
     with svc.uow() as uow:
-        summary = Totals()
         for progress in uow.lending.all_eod_progress(business_date):
             summary.add(progress["totals"])
-        done = {**summary.as_dict(), **extra}
+        # a step's count named like a total (a line frozen by the black-list check) adds to it
+        done = summary.as_dict()
+        for name, count in extra.items():
+            done[name] = done.get(name, 0) + count
         now = svc.clock.now()
         uow.lending.finish_eod(business_date, now, done)
         uow.audit.append(
@@ -472,7 +461,7 @@ def run_business_date(
             action="eod.completed",
             subject_type="eod",
             subject_id=business_date.isoformat(),
-            payload={"partitions": partitions, **done},
+            payload={"partitions": partitions, **done, **({"simulated": True} if simulate else {})},
         )
         uow.commit()
     return done

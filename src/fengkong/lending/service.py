@@ -363,6 +363,7 @@ class LendingRepository(Protocol):
     def loans_for_eod(
         self, business_date: date, partition: int, partitions: int, after: str, limit: int
     ) -> list[LoanRecord]: ...
+    def count_loans_for_eod(self, business_date: date) -> int: ...
     def quiet_loans_for_eod(
         self,
         business_date: date,

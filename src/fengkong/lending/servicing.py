@@ -347,6 +347,7 @@ def blacklist_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
     for hit in hits:
         by_line.setdefault(hit.line_id, []).append(hit)
     acted = 0
+    done = {"freeze": 0, "close": 0}
     for line_id, found in sorted(by_line.items()):
         kinds = tuple(sorted({h.key_type for h in found}))
         reason = f"BLACKLIST_HIT: {', '.join(kinds)} on the black list"
@@ -382,6 +383,7 @@ def blacklist_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
                     },
                 )
                 acted += 1
+                done[action] += 1
             for hit in found:
                 uow.servicing.add_blacklist_action(hit, action or "none", day, now)
             keys = uow.servicing.line_borrower(line_id)
@@ -399,4 +401,9 @@ def blacklist_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
                 ),
                 params={"line_id": line_id},
             )
-    return {"blacklist_lines_acted": acted}
+    # named like end of day's own totals, which they add to
+    return {
+        "blacklist_lines_acted": acted,
+        "lines_frozen": done["freeze"],
+        "lines_closed": done["close"],
+    }

@@ -1,0 +1,63 @@
+"""End of day's credit-line step: copy each draw's balance to its line, then let the configured
+triggers (`line.line_actions`) freeze, reduce or close the line, each action audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from fengkong.lending.line import ActionKind, LineSignals, apply_actions, line_actions, sync_draw
+from fengkong.lending.service import LendingServices, LoanRecord
+
+SYSTEM = "system:eod"
+# Each kind of action under the name end of day's totals count it by.
+COUNTED_AS = {
+    ActionKind.FREEZE: "lines_frozen",
+    ActionKind.CLOSE: "lines_closed",
+    ActionKind.REDUCE: "lines_reduced",
+}
+
+
+def fire_line_triggers(
+    uow: Any, records: Sequence[LoanRecord], on: date, svc: LendingServices, now: Any
+) -> dict[str, int]:
+    """Act on the lines of the draws among `records`; returns how many actions fired
+    (`line_actions`) and how many of each kind (`lines_frozen`, `lines_closed`,
+    `lines_reduced`)."""
+    by_line: dict[str, list[LoanRecord]] = {}
+    for record in records:
+        if record.line_id is not None:
+            by_line.setdefault(record.line_id, []).append(record)
+    fired = {"line_actions": 0, **dict.fromkeys(COUNTED_AS.values(), 0)}
+    for line_id, draws in sorted(by_line.items()):
+        stored = uow.lending.get_line(line_id)
+        if stored is None:
+            continue
+        line = stored.line
+        for record in draws:
+            if any(d.draw_id == record.loan_id for d in line.draws):
+                line = sync_draw(line, record.state)
+        signals = LineSignals(days_past_due=uow.lending.worst_dpd_on_line(line_id))
+        actions = line_actions(line, signals, svc.config.line_rules)
+        line = apply_actions(line, actions, on)
+        uow.lending.save_line(replace(stored, line=line), now)
+        for action in actions:
+            fired["line_actions"] += 1
+            fired[COUNTED_AS[action.kind]] += 1
+            uow.audit.append(
+                at=now,
+                actor=SYSTEM,
+                action=f"line.{action.kind.value}",
+                subject_type="credit_line",
+                subject_id=line_id,
+                payload={
+                    "reason": action.reason,
+                    "detail": action.detail,
+                    "new_limit_fen": action.new_limit,
+                    "business_date": on.isoformat(),
+                    "notify": "borrower",
+                },
+            )
+    return fired

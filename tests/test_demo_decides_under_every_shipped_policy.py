@@ -1,0 +1,50 @@
+"""`fengkong demo` decides its held-back applications under every policy shipped in
+`fengkong/decision/policies/`, and each approves a plausible share of them (between 30 % and
+90 %) and declines some: a shipped policy must work with a model the platform trains on the
+shipped data (retail-v1 approved none of them: its cut-offs sat above the score scale)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from fengkong.core.settings import Settings
+from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.demo import DEMO_POLICY, run_demo, shipped_policies
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    home = tmp_path_factory.mktemp("demo")
+    settings = Settings(env="test", home=Path(home), database_url=None)
+    return run_demo(settings, console=Console(stderr=True, quiet=True))
+
+
+def test_every_shipped_policy_is_decided(report) -> None:  # type: ignore[no-untyped-def]
+    names = shipped_policies()
+    assert DEMO_POLICY in names and "retail-v2.yaml" in names
+    labels = {read_shipped_bundle(name).compile().label for name in names}
+    assert set(report.policies) == labels
+    for rates in report.policies.values():
+        # every application was decided: none refused as input the policy's product rejects
+        assert rates.decided == report.decided == 300
+        assert sum(rates.outcomes.values()) == rates.decided
+
+
+def test_each_shipped_policy_approves_a_plausible_share(report) -> None:  # type: ignore[no-untyped-def]
+    for label, rates in report.policies.items():
+        assert 0.30 <= rates.rate("approve") <= 0.90, (label, rates.outcomes)
+        assert rates.outcomes["decline"] > 0, (label, rates.outcomes)
+        approved_bad = rates.bad_rate_by_outcome["approve"]
+        declined_bad = rates.bad_rate_by_outcome["decline"]
+        assert approved_bad is not None and declined_bad is not None
+        assert approved_bad < declined_bad, label  # the cut-offs rank the applicants
+
+
+def test_the_demo_policy_report_is_the_detailed_one(report) -> None:  # type: ignore[no-untyped-def]
+    main = report.policies[report.policy_version]
+    assert report.policy_version == "demo-german-v1"
+    assert main.outcomes == report.outcomes
+    assert report.as_dict()["policies"][report.policy_version]["decided"] == report.decided
