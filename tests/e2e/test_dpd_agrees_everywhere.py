@@ -92,7 +92,8 @@ def test_a_loan_aged_ahead_of_the_calendar_shows_one_dpd(
     assert isinstance(context.clock, FakeClock)
     aged_to = context.clock.business_date() + timedelta(days=100)
 
-    ran = _cli("eod", "--date", aged_to.isoformat())  # the clock still says today
+    # the clock still says today: a run ahead of the calendar is a simulation, said so
+    ran = _cli("eod", "--date", aged_to.isoformat(), "--simulate")
     assert ran["already_done"] is False
     dpd = _assert_one_answer(client, context, loan_id, aged_to)
     assert dpd > 60
@@ -117,6 +118,7 @@ def test_days_after_end_of_day_the_views_keep_its_date_until_the_next(
     loan_id, _, _ = _book(context)
     assert isinstance(context.clock, FakeClock)
     first = context.clock.business_date() + timedelta(days=45)
+    context.clock.set(datetime.combine(first, time(22), tzinfo=BUSINESS_TZ))
     _cli("eod", "--date", first.isoformat())
     # The calendar moves on two days without an end of day: the loan is still aged as of
     # `first`, in every view, and says so.

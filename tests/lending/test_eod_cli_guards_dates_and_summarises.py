@@ -58,8 +58,9 @@ def test_future_dates_need_simulate_and_past_dates_are_refused(book: Database) -
     for command in (["eod"], ["servicing", "eod"]):
         refused = runner.invoke(app, [*command, "--date", ahead, "--json"])
         assert refused.exit_code == 2, refused.output
-        assert refused.stdout == ""
         assert "after today's business date" in refused.stderr and "--simulate" in refused.stderr
+        error = json.loads(refused.stdout)  # with --json, the error is the one document
+        assert (error["code"], error["errors"][0]["type"]) == ("invalid", "date_in_future")
     assert ledger_snapshot(book) == before and _runs(book) == []
     assert "--simulate" in runner.invoke(app, ["eod", "--help"]).stdout
 
