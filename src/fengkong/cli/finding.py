@@ -109,7 +109,9 @@ def emit_page(
         err.print("nothing found", highlight=False)
 
 
-_WHOLE = frozenset({"id", "received", "decided", "booked", "opened"})
+_WHOLE = frozenset(
+    {"id", "received", "decided", "booked", "opened", "status", "outcome", "amount", "principal"}
+)
 
 
 def table_of(columns: Sequence[Column], items: Sequence[dict[str, Any]], title: str) -> Table:

@@ -5,6 +5,7 @@ The officer is `--officer`, or `FENGKONG_OFFICER` in the environment."""
 
 from __future__ import annotations
 
+import operator
 from typing import Annotated, Any
 
 import typer
@@ -49,17 +50,24 @@ def review_list(
     if as_json:
         emit_json([{**describe(i), "overdue": i.overdue(now)} for i in items])
         return
-    table = Table("id", "status", "amount", "due", "claimed by", "reasons")
-    for i in items:
-        due = i.due_at.isoformat()[:16] + (" (overdue)" if i.overdue(now) else "")
-        table.add_row(
-            i.id,
-            i.status.value,
-            format_fen(i.amount),
-            due,
-            i.claimed_by or "-",
-            ", ".join(r.code for r in i.reasons),
-        )
+    from fengkong.cli.finding import table_of
+
+    rows = [
+        {
+            "id": i.id,
+            "status": i.status.value,
+            "amount": format_fen(i.amount, symbol=False),
+            "due": i.due_at.isoformat()[5:16].replace("T", " ")
+            + (" overdue" if i.overdue(now) else ""),
+            "claimed by": i.claimed_by or "-",
+            # the first reason is the policy's; `review show` lists them all
+            "reasons": (i.reasons[0].code if i.reasons else "-")
+            + (f" +{len(i.reasons) - 1}" if len(i.reasons) > 1 else ""),
+        }
+        for i in items
+    ]
+    columns = [(h, operator.itemgetter(h)) for h in rows[0]] if rows else []
+    table = table_of(columns, rows, "review queue") if rows else Table(title="review queue: empty")
     out.print(table)
 
 
