@@ -125,6 +125,15 @@ def table_of(columns: Sequence[Column], items: Sequence[dict[str, Any]], title: 
     return table
 
 
+def business_day(instant: str) -> str:
+    """The business date (Beijing) of an ISO instant: the date the filters and books use."""
+    from datetime import datetime
+
+    from fengkong.core.clock import BUSINESS_TZ
+
+    return datetime.fromisoformat(instant).astimezone(BUSINESS_TZ).date().isoformat()
+
+
 def _name(doc: dict[str, Any]) -> str:
     b = doc.get("borrower")
     return "-" if not b else str(b["name"])
@@ -133,7 +142,7 @@ def _name(doc: dict[str, Any]) -> str:
 # The tables keep to what fits a terminal; --json and --csv carry every field.
 APPLICATION_COLUMNS: tuple[Column, ...] = (
     ("id", lambda d: d["id"]),
-    ("received", lambda d: d["received_at"][:10]),
+    ("received", lambda d: business_day(d["received_at"])),
     ("amount", lambda d: d["amount"]),
     ("outcome", lambda d: d["outcome"]),
     ("score", lambda d: d["score"]),
@@ -141,7 +150,7 @@ APPLICATION_COLUMNS: tuple[Column, ...] = (
 )
 DECISION_COLUMNS: tuple[Column, ...] = (
     ("id", lambda d: d["id"]),
-    ("decided", lambda d: d["decided_at"][:10]),
+    ("decided", lambda d: business_day(d["decided_at"])),
     ("outcome", lambda d: d["outcome"]),
     ("score", lambda d: d["score"]),
     ("policy", lambda d: d["policy_version"]),
@@ -161,7 +170,7 @@ LINE_COLUMNS: tuple[Column, ...] = (
     ("status", lambda d: d["status"]),
     ("limit", lambda d: d["limit"]),
     ("available", lambda d: d["available"]),
-    ("opened", lambda d: d["opened_at"][:10]),
+    ("opened", lambda d: business_day(d["opened_at"])),
     ("borrower", _name),
 )
 CUSTOMER_COLUMNS: tuple[Column, ...] = (
