@@ -93,7 +93,7 @@ def document_sha256(text: str) -> str:
 
 def validate_policy(text: str) -> str:
     """The default hook: compile the document as the decision engine would (JDM tables it names
-    resolve among the shipped ones) and return its label, e.g. `retail-v2`."""
+    resolve among the shipped ones) and return its label, e.g. `retail-v3`."""
     return compile_policy(text).label
 
 
