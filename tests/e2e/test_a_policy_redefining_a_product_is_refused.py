@@ -20,6 +20,7 @@ from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
+from fengkong.decision import policy_registry as registry
 from fengkong.decision.bundle import read_shipped_bundle
 
 RETAIL = read_shipped_bundle("retail-v3.yaml").document
@@ -80,3 +81,31 @@ def test_the_cli_refuses_a_redefined_product_with_exit_2(home: Path, tmp_path: P
 
     listed = runner.invoke(app, ["policy", "list", "--json"])
     assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+
+
+@pytest.fixture
+def stored_before(settings: Settings, clock: FakeClock) -> Iterator[tuple[Context, TestClient]]:
+    """A registry holding retail-v2 as stored before products were checked against the
+    catalogue (the registry's own default check only compiles the document)."""
+    ctx: Context = bootstrap(settings, clock=clock)
+    with ctx.uow() as uow:
+        registry.submit(
+            uow, CLASHING.replace("\nversion: 3\n", "\nversion: 2\n", 1), author="wu", clock=clock
+        )
+        uow.commit()
+    with TestClient(create_app(ctx)) as c:
+        yield ctx, c
+    ctx.close()
+
+
+def test_a_stored_version_redefining_a_product_is_not_activated(
+    stored_before: tuple[Context, TestClient],
+) -> None:
+    ctx, client = stored_before
+    asked = client.post("/v1/policies/retail-v2/activation", headers=OFFICER, json={})
+    assert asked.status_code == 422, asked.text
+    assert asked.headers["content-type"] == PROBLEM
+    assert "origination_fee.rate is 0.01 here, 0.005 in the catalogue" in asked.json()["detail"]
+    with ctx.uow() as uow:
+        (policy,) = registry.list_versions(uow)
+    assert policy.status is registry.PolicyStatus.DRAFT and policy.requested_by is None
