@@ -3,10 +3,10 @@
 `run()` returns p50/p99 in µs per call, measured with `time.perf_counter_ns` over `CALLS` calls
 after `WARMUP` calls, on the same seeded mix of applications:
 
-- `zen_policy_table` / `native_policy_table`: a JDM table equivalent to retail-v2's rule stages
+- `zen_policy_table` / `native_policy_table`: a JDM table equivalent to retail-v3's rule stages
   (knock-outs, fraud rules, score cut-offs), by zen-engine and by `fengkong.decision.jdm`;
 - `zen_fraud_table` / `native_fraud_table`: the shipped `fraud_table.jdm.json`, both ways;
-- `policy_rules`: the compiled retail-v2 policy, every stage up to the price (`offer=False`);
+- `policy_rules`: the compiled retail-v3 policy, every stage up to the price (`offer=False`);
 - `policy_with_offer`: the same, plus the schedule, the exact cap check and the APR disclosure.
 """
 
@@ -174,10 +174,10 @@ if __name__ == "__main__":
 
 
 LABELS = {
-    "zen_policy_table": "zen-engine, JDM table equivalent to retail-v2's rules",
+    "zen_policy_table": "zen-engine, JDM table equivalent to retail-v3's rules",
     "native_policy_table": "Fengkong's JDM evaluation, same table",
-    "policy_rules": "compiled retail-v2 policy, every stage up to the price",
-    "policy_with_offer": "compiled retail-v2 with schedule, cap check and APR disclosure",
+    "policy_rules": "compiled retail-v3 policy, every stage up to the price",
+    "policy_with_offer": "compiled retail-v3 with schedule, cap check and APR disclosure",
     "zen_fraud_table": "zen-engine, shipped fraud table",
     "native_fraud_table": "Fengkong's JDM evaluation, shipped fraud table",
 }

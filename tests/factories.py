@@ -79,7 +79,7 @@ def queue_referral(
     the demo policy referred it, priced in score band A (10.8 %), the applicant owing us nothing."""
     application_id = new_id("app", clock)
     uow.policy_bundles.remember(
-        _REFERRING.sha256, "demo-german-v1", _REFERRING.as_dict(), clock.now()
+        _REFERRING.sha256, "demo-german-v2", _REFERRING.as_dict(), clock.now()
     )
     decision = DecisionRecord(
         id=new_id("dec", clock),
@@ -90,7 +90,7 @@ def queue_referral(
         pd="0.120000",
         approved_amount=None,
         reasons=(Reason("POL_SCORE_IN_REVIEW_BAND", "Score in the review band", "人工审核区间"),),
-        policy_version="demo-german-v1",
+        policy_version="demo-german-v2",
         model_version=None,
         model_sha256=None,
         inputs={"amount_fen": amount_fen, "term_months": 12},

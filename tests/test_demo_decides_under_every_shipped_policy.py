@@ -24,7 +24,7 @@ def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
 
 def test_every_shipped_policy_is_decided(report) -> None:  # type: ignore[no-untyped-def]
     names = shipped_policies()
-    assert DEMO_POLICY in names and "retail-v2.yaml" in names
+    assert DEMO_POLICY in names and "retail-v3.yaml" in names
     labels = {read_shipped_bundle(name).compile().label for name in names}
     assert set(report.policies) == labels
     for rates in report.policies.values():
@@ -45,6 +45,6 @@ def test_each_shipped_policy_approves_a_plausible_share(report) -> None:  # type
 
 def test_the_demo_policy_report_is_the_detailed_one(report) -> None:  # type: ignore[no-untyped-def]
     main = report.policies[report.policy_version]
-    assert report.policy_version == "demo-german-v1"
+    assert report.policy_version == "demo-german-v2"
     assert main.outcomes == report.outcomes
     assert report.as_dict()["policies"][report.policy_version]["decided"] == report.decided

@@ -26,6 +26,7 @@ from fengkong.decision.engine import compile_policy
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
 from fengkong.decision.pricing import price_cap_from_config
+from fengkong.decision.product_agreement import check_policy_product
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
@@ -34,9 +35,11 @@ from fengkong.fraud.links_factory import identity_links
 from fengkong.fraud.lists import ListLookup, SqlFraudLists
 from fengkong.fraud.sql_signal_stores import RecordAndLink
 from fengkong.fraud.velocity_factory import velocity_store
+from fengkong.lending.catalogue import DEFAULT_PRODUCTS, catalogue_errors
 from fengkong.lending.customers import Finders
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
+from fengkong.lending.product import Product
 from fengkong.lending.reminders import LogChannel, WebhookChannel
 from fengkong.lending.service import LendingConfig, LendingServices
 from fengkong.lending.servicing import ReminderChannel, ServicingServices
@@ -52,12 +55,17 @@ class Context:
     policy: ActivePolicy
     champion: ChampionCache
     fraud: FraudServices | None = None
+    # The product catalogue (`lending.catalogue`): each code@version once, and the product any
+    # policy offers is one of these, on these terms (docs/adr/0006).
+    products: tuple[Product, ...] = DEFAULT_PRODUCTS
     decisions: DecisionServices = field(init=False)
     lending: LendingServices = field(init=False)
     servicing: ServicingServices = field(init=False)
     finders: Finders = field(init=False)
 
     def __post_init__(self) -> None:
+        check_products(self.policy, self.products)
+        self.lending = self._lending()
         self.decisions = DecisionServices(
             uow=self.uow,
             clock=self.clock,
@@ -76,7 +84,6 @@ class Context:
                 mode=Mode(self.settings.model_challenger_mode),
             ),
         )
-        self.lending = self._lending()
         self.servicing = ServicingServices(
             lending=self.lending, vault=self.vault, channel=self._reminder_channel()
         )
@@ -112,6 +119,7 @@ class Context:
             reserve_rate=s.lending_reserve_rate,
             payout_attempts=s.lending_payout_attempts,
             eod_chunk=s.eod_chunk,
+            products=self.products,
         )
         channel = SimulatedGateway(failure_rate=s.simulated_failure_rate)
         return LendingServices(
@@ -133,8 +141,11 @@ class Context:
         enqueue_referral(uow, decision, self.clock, config, never_queued=True)
 
     def policy_validator(self, text: str) -> str:
-        """How a submitted policy is checked: compiled under this deployment's price cap."""
-        return compile_policy(text, cap=price_cap_from_config(self.settings.price_cap)).label
+        """How a submitted policy is checked: compiled under this deployment's price cap, and
+        offering a product of this deployment's catalogue on the catalogue's terms."""
+        policy = compile_policy(text, cap=price_cap_from_config(self.settings.price_cap))
+        check_policy_product(policy, text, self.lending.config.products)
+        return policy.label
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)
@@ -159,6 +170,15 @@ class Context:
         self.db.dispose()
 
 
+def check_products(policy: ActivePolicy, products: tuple[Product, ...]) -> None:
+    """Refuse (`Invalid`) a catalogue listing one code@version twice, and a configured policy
+    whose product is not the catalogue's product of its code@version on the same terms."""
+    errors = catalogue_errors(products)
+    if errors:
+        raise Invalid(errors)
+    check_policy_product(policy.compiled, policy.bundle.document, products, policy.bundle.source)
+
+
 def load_vault(settings: Settings) -> Vault:
     """The vault over the key file. Development creates one on first use; production refuses to
     start without it, since data encrypted under a lost key is lost."""
@@ -179,8 +199,14 @@ def bootstrap(
     clock: Clock | None = None,
     migrate: bool = True,
     policy: PolicyBundle | None = None,
+    products: tuple[Product, ...] | None = None,
 ) -> Context:
+    """The wiring for `settings`. `products` replaces the product catalogue; the configured
+    policy must offer one of its products on its terms, or nothing starts (`Invalid`)."""
     settings = settings or load_settings()
+    products = DEFAULT_PRODUCTS if products is None else products
+    active = ActivePolicy.of(policy or read_bundle(settings.policy_file, settings.price_cap))
+    check_products(active, products)  # before anything is opened
     db = Database(settings.resolved_database_url)
     if migrate:
         upgrade(db)
@@ -191,9 +217,10 @@ def bootstrap(
         db=db,
         clock=clock,
         vault=vault,
-        policy=ActivePolicy.of(policy or read_bundle(settings.policy_file, settings.price_cap)),
+        policy=active,
         champion=ChampionCache(settings.artifacts_dir),
         fraud=fraud_services(settings, db, vault, clock),
+        products=products,
     )
 
 

@@ -7,7 +7,7 @@ from importlib import resources
 
 AS_OF = date(2025, 3, 31)
 RETAIL_TEXT = (
-    resources.files("fengkong.decision").joinpath("policies/retail-v2.yaml").read_text("utf-8")
+    resources.files("fengkong.decision").joinpath("policies/retail-v3.yaml").read_text("utf-8")
 )
 
 

@@ -77,8 +77,11 @@ def test_a_policy_activated_elsewhere_decides_what_the_last_one_refused(
     """The early check uses the policy named last: a request only the newly active policy offers
     is decided by it, its signals sent after the reads name it."""
     _checkouts(context)
-    text = DEMO.replace("version: 1\n", "version: 2\n", 1).replace(
-        "terms: [4,", "terms: [4, 17,", 1
+    # other terms are another product: a version of its own (one code@version, one set of terms)
+    text = (
+        DEMO.replace("\nversion: 2\n", "\nversion: 3\n", 1)
+        .replace("  version: 3\n", "  version: 4\n", 1)
+        .replace("terms: [4,", "terms: [4, 17,", 1)
     )
     with context.uow() as uow:
         policy, _ = registry.submit(uow, text, author="zhang", clock=context.clock)
@@ -90,6 +93,6 @@ def test_a_policy_activated_elsewhere_decides_what_the_last_one_refused(
         context.clock.business_date()
     )
     decided = submit_application(request, context.decisions)
-    assert decided.policy_version == "demo-german-v2"
+    assert decided.policy_version == "demo-german-v3"
     assert _recorded(context)[1] == before[1] + 1  # linked once, after the reads
     assert "velocity.resident_id.24h.count" in decided.features

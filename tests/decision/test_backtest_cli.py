@@ -18,7 +18,7 @@ from fengkong.cli import app
 from fengkong.decision import policy_registry
 
 runner = CliRunner()
-BASELINE = ("--baseline", "demo-german-v2")
+BASELINE = ("--baseline", "demo-german-v3")
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_a_policy_file_is_back_tested_as_json_and_as_a_table(
     done = runner.invoke(app, ["policy", "backtest", str(candidate), "--since", since, "--json"])
     assert done.exit_code == 0, done.output
     report = json.loads(done.stdout)
-    assert report["policy"] == "demo-german-v2" and report["since"] == since
+    assert report["policy"] == "demo-german-v3" and report["since"] == since
     assert report["decisions"] == 20 and report["baseline"] == "stored decisions"
     assert report["swap_in"]["count"] == 0 and report["swap_out"]["count"] > 0
     assert report["candidate"]["approve"] < report["current"]["approve"]
@@ -55,21 +55,21 @@ def test_a_stored_version_is_back_tested_and_compared_with_a_baseline(decided: C
             demo_with(NEW_SEGMENT, STRICTER),
             author="zhang",
             clock=decided.clock,
-            validate=lambda text: "demo-german-v2",
+            validate=lambda text: "demo-german-v3",
         )
         uow.commit()
     since = decided.clock.business_date().isoformat()
-    done = runner.invoke(app, ["policy", "backtest", "demo-german-v2", "--since", since, "--json"])
+    done = runner.invoke(app, ["policy", "backtest", "demo-german-v3", "--since", since, "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["swap_out"]["count"] > 0
 
     itself = runner.invoke(
         app,
-        ["policy", "backtest", "demo-german-v2", "--since", since, *BASELINE, "--json"],
+        ["policy", "backtest", "demo-german-v3", "--since", since, *BASELINE, "--json"],
     )
     assert itself.exit_code == 0, itself.output
     same = json.loads(itself.stdout)
-    assert same["baseline"] == "demo-german-v2"
+    assert same["baseline"] == "demo-german-v3"
     assert same["swap_in"]["count"] == same["swap_out"]["count"] == 0
 
 

@@ -69,10 +69,10 @@ def decide(context: Context, german: pd.DataFrame, n: int, seed: int = 7) -> lis
     return made
 
 
-def demo_with(old: str, new: str, version: int = 2) -> str:
+def demo_with(old: str, new: str, version: int = 3) -> str:
     """The demo policy's text with one passage replaced, under a new version."""
     assert old in DEMO_TEXT, old
-    return DEMO_TEXT.replace(old, new, 1).replace("version: 1\n", f"version: {version}\n", 1)
+    return DEMO_TEXT.replace(old, new, 1).replace("\nversion: 2\n", f"\nversion: {version}\n", 1)
 
 
 def demo_bundle(text: str = DEMO_TEXT) -> PolicyBundle:

@@ -58,7 +58,7 @@ def referral(
         pd="0.1",
         approved_amount=None,
         reasons=(),
-        policy_version="demo-german-v1",
+        policy_version="demo-german-v2",
         model_version=None,
         model_sha256=None,
         inputs={"amount_fen": asked_yuan * 100, "term_months": 12},
@@ -123,7 +123,7 @@ def test_the_tightest_bound_limits_and_is_named(
             AskedTerms(Fen(most_yuan * 100 + 1), Decimal("0.15"), 12), bounds, policy, START
         )
     (error,) = refused.value.errors
-    assert error.loc == ("limit",) and basis in error.msg and "demo-german-v1" in error.msg
+    assert error.loc == ("limit",) and basis in error.msg and "demo-german-v2" in error.msg
 
 
 def test_rate_term_and_floor_breaches_are_reported_together(policy: CompiledPolicy) -> None:

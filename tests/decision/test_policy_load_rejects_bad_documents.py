@@ -15,13 +15,13 @@ def _line_of(text: str, needle: str) -> int:
 
 def _refused(text: str) -> PolicyError:
     with pytest.raises(PolicyError) as caught:
-        compile_policy(text, source="retail-v2.yaml")
+        compile_policy(text, source="retail-v3.yaml")
     return caught.value
 
 
 def test_the_shipped_policy_loads() -> None:
     policy = load_shipped_policy()
-    assert (policy.id, policy.version, policy.label) == ("retail", 2, "retail-v2")
+    assert (policy.id, policy.version, policy.label) == ("retail", 3, "retail-v3")
     assert len(policy.sha256) == 64
 
 
@@ -61,7 +61,7 @@ def test_the_shipped_policy_loads() -> None:
             "Z: {comfortable",
             "no score band named 'Z'",
         ),
-        ("\nversion: 2\n", "\nversion: 2\nversion: 3\n", "version: 3", "duplicate key"),
+        ("\nversion: 3\n", "\nversion: 3\nversion: 4\n", "version: 4", "duplicate key"),
     ],
 )
 def test_refused_with_line_and_reason(old: str, new: str, marker: str, message: str) -> None:
@@ -109,5 +109,5 @@ def test_json_documents_load_too() -> None:
     from fengkong.decision.engine import compile_policy as compile_
 
     data = yaml.safe_load(RETAIL_TEXT)
-    policy = compile_(json.dumps(data, default=str, indent=1), source="retail-v2.json")
-    assert policy.label == "retail-v2"
+    policy = compile_(json.dumps(data, default=str, indent=1), source="retail-v3.json")
+    assert policy.label == "retail-v3"

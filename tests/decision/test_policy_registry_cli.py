@@ -14,7 +14,7 @@ from fengkong.cli import app
 
 runner = CliRunner()
 STARTER = (
-    resources.files("fengkong.decision").joinpath("policies/retail-v2.yaml").read_text("utf-8")
+    resources.files("fengkong.decision").joinpath("policies/retail-v3.yaml").read_text("utf-8")
 )
 
 
@@ -27,31 +27,31 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_policy_submit_request_approve(home: Path, tmp_path: Path) -> None:
-    document = tmp_path / "retail-v2.yaml"
-    document.write_text(STARTER)  # the shipped retail-v2
+    document = tmp_path / "retail-v3.yaml"
+    document.write_text(STARTER)  # the shipped retail-v3
     submitted = runner.invoke(
         app, ["policy", "submit", str(document), "--author", "zhang", "--json"]
     )
     assert submitted.exit_code == 0, submitted.output
     assert json.loads(submitted.stdout)["status"] == "draft"
 
-    requested = runner.invoke(app, ["policy", "request", "retail-v2", "--by", "zhang"])
+    requested = runner.invoke(app, ["policy", "request", "retail-v3", "--by", "zhang"])
     assert requested.exit_code == 0, requested.output
 
-    self_approved = runner.invoke(app, ["policy", "approve", "retail-v2", "--approver", "zhang"])
+    self_approved = runner.invoke(app, ["policy", "approve", "retail-v3", "--approver", "zhang"])
     assert self_approved.exit_code == 1 and "another officer" in self_approved.stderr
 
     approved = runner.invoke(
-        app, ["policy", "approve", "retail-v2", "--approver", "chen", "--json"]
+        app, ["policy", "approve", "retail-v3", "--approver", "chen", "--json"]
     )
     assert approved.exit_code == 0, approved.output
     assert json.loads(approved.stdout)["status"] == "active"
 
     listed = runner.invoke(app, ["policy", "list", "--json"])
     assert [(p["version"], p["status"]) for p in json.loads(listed.stdout)] == [
-        ("retail-v2", "active")
+        ("retail-v3", "active")
     ]
-    shown = runner.invoke(app, ["policy", "show", "retail-v2", "--json"])
+    shown = runner.invoke(app, ["policy", "show", "retail-v3", "--json"])
     assert json.loads(shown.stdout)["document"] == document.read_text()
 
 

@@ -18,13 +18,13 @@ from fengkong.decision import policy_registry as registry
 from fengkong.decision.policy_registry import MakerChecker, PolicyStatus, Role, WrongPolicyStatus
 
 STARTER = (
-    resources.files("fengkong.decision").joinpath("policies/retail-v2.yaml").read_text("utf-8")
+    resources.files("fengkong.decision").joinpath("policies/retail-v3.yaml").read_text("utf-8")
 )
 
 
 def starter(version: str) -> str:
-    """The shipped retail-v2's text under another version number: `starter("retail-v3")`."""
-    return STARTER.replace("\nversion: 2\n", f"\nversion: {version.rsplit('-v', 1)[1]}\n", 1)
+    """The shipped retail-v3's text under another version number: `starter("retail-v4")`."""
+    return STARTER.replace("\nversion: 3\n", f"\nversion: {version.rsplit('-v', 1)[1]}\n", 1)
 
 
 def _submit(db: Database, clock: FakeClock, text: str, author: str = "analyst") -> str:

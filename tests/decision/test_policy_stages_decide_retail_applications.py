@@ -65,7 +65,7 @@ def test_stage_outcomes(
     assert decision.limit == limit
     assert [r.code for r in decision.reasons] == codes
     assert all(r.text_en and r.text_zh for r in decision.reasons)
-    assert decision.policy == "retail-v2"
+    assert decision.policy == "retail-v3"
 
 
 @pytest.mark.parametrize("name", ["score", "age", "monthly_income", "links.component_size"])

@@ -35,7 +35,7 @@ def test_submit_then_read_back(client: TestClient, context: Context) -> None:
     assert isinstance(decision["score"], int)
     assert 0 < float(decision["probability_of_default"]) < 1
     assert decision["model_version"] == "application-v1"
-    assert decision["policy_version"] == "demo-german-v1"
+    assert decision["policy_version"] == "demo-german-v2"
     assert all(r["code"] and r["text_en"] and r["text_zh"] for r in decision["reasons"])
 
     read = client.get(f"/v1/applications/{decision['application_id']}")

@@ -35,12 +35,12 @@ def _store(context: Context, version: str, text: str) -> None:
 
 
 def test_a_looser_version_swaps_in(client: TestClient, context: Context) -> None:
-    _store(context, "demo-german-v2", demo_with(NEW_SEGMENT, LOOSER))
+    _store(context, "demo-german-v3", demo_with(NEW_SEGMENT, LOOSER))
     today = context.clock.business_date().isoformat()
-    done = client.post("/v1/policies/demo-german-v2/backtest", json={"since": today})
+    done = client.post("/v1/policies/demo-german-v3/backtest", json={"since": today})
     assert done.status_code == 200, done.text
     report = done.json()
-    assert report["policy"] == "demo-german-v2" and report["decisions"] == 20
+    assert report["policy"] == "demo-german-v3" and report["decisions"] == 20
     assert report["swap_in"]["count"] > 0 and report["swap_out"]["count"] == 0
     assert (
         report["candidate"]["approve"] == report["current"]["approve"] + report["swap_in"]["count"]
@@ -53,17 +53,17 @@ def test_refusals_are_problems(client: TestClient, context: Context) -> None:
     unknown = client.post("/v1/policies/nope-v1/backtest", json={"since": today.isoformat()})
     assert unknown.status_code == 404 and unknown.headers["content-type"] == PROBLEM
 
-    _store(context, "demo-german-v3", demo_with('  A: "0.108"', '  A: "1.5"', version=3))
-    broken = client.post("/v1/policies/demo-german-v3/backtest", json={"since": today.isoformat()})
+    _store(context, "demo-german-v4", demo_with('  A: "0.108"', '  A: "1.5"', version=4))
+    broken = client.post("/v1/policies/demo-german-v4/backtest", json={"since": today.isoformat()})
     assert broken.status_code == 422 and "line " in broken.text
 
-    _store(context, "demo-german-v2", demo_with(NEW_SEGMENT, LOOSER))
-    bad_date = client.post("/v1/policies/demo-german-v2/backtest", json={"since": "2026-13-01"})
+    _store(context, "demo-german-v3", demo_with(NEW_SEGMENT, LOOSER))
+    bad_date = client.post("/v1/policies/demo-german-v3/backtest", json={"since": "2026-13-01"})
     assert bad_date.status_code == 422
     backwards = client.post(
-        "/v1/policies/demo-german-v2/backtest",
+        "/v1/policies/demo-german-v3/backtest",
         json={"since": today.isoformat(), "until": "2026-01-01"},
     )
     assert backwards.status_code == 422 and "until" in backwards.text
-    empty = client.post("/v1/policies/demo-german-v2/backtest", json={"since": "2027-01-01"})
+    empty = client.post("/v1/policies/demo-german-v3/backtest", json={"since": "2027-01-01"})
     assert empty.status_code == 404 and "no stored decisions" in empty.text

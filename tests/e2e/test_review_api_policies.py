@@ -13,7 +13,7 @@ from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 
 STARTER = (
-    resources.files("fengkong.decision").joinpath("policies/retail-v2.yaml").read_text("utf-8")
+    resources.files("fengkong.decision").joinpath("policies/retail-v3.yaml").read_text("utf-8")
 )
 PROBLEM = "application/problem+json"
 
@@ -26,7 +26,7 @@ def client(context: Context) -> Iterator[TestClient]:
 
 def _doc(version: str) -> dict[str, str]:
     number = version.rsplit("-v", 1)[1]
-    return {"document": STARTER.replace("\nversion: 2\n", f"\nversion: {number}\n", 1)}
+    return {"document": STARTER.replace("\nversion: 3\n", f"\nversion: {number}\n", 1)}
 
 
 def test_submit_request_approve(client: TestClient) -> None:

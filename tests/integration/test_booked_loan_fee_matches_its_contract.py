@@ -2,10 +2,12 @@
 its agreement states: in the stored schedule, the positions, the loan view, the settlement quote
 and the ledger, on SQLite and PostgreSQL.
 
-The configured catalogue holds a `cash_loan@1` charging 0.5 % beside the shipped policies'
+The configured catalogue once held a `cash_loan@1` charging 0.5 % beside the shipped policies'
 `cash_loan@1` charging 1 %; the payout used to look the product up again by code and version,
 so positions and ledger showed half the agreement's fee (¥2.08 an instalment instead of ¥4.17
-on ¥5,000 over 12 months), and the configured product's grace days and late fee besides."""
+on ¥5,000 over 12 months), and the configured product's grace days and late fee besides. The
+policies now offer `cash_loan@2` and `cash_loan@3`, the catalogue's products of their terms
+(docs/adr/0006); the payout still books from the loan, whatever the catalogue holds."""
 
 from __future__ import annotations
 
@@ -42,11 +44,12 @@ _SPREAD = 'origination_fee: {rate: "0.01", collection: spread}'
 
 
 def financed_variant(bundle: PolicyBundle) -> PolicyBundle:
-    """The policy with its fee financed into the principal instead of spread."""
-    assert _SPREAD in bundle.document
+    """The policy with its fee financed into the principal instead of spread: other terms, so
+    a product version of its own (one code@version means one set of terms)."""
+    assert _SPREAD in bundle.document and "  version: 3\n" in bundle.document
     document = bundle.document.replace(
         _SPREAD, 'origination_fee: {rate: "0.008", collection: financed}'
-    )
+    ).replace("  version: 3\n", "  version: 90\n", 1)
     return PolicyBundle(f"financed-{bundle.source}", document, bundle.tables, bundle.cap)
 
 
@@ -177,7 +180,7 @@ def test_five_thousand_over_twelve_months_is_4_17_an_instalment_everywhere(db: D
 
 
 def test_a_payout_days_after_booking_keeps_the_agreements_fee(db: Database) -> None:
-    bundle = read_shipped_bundle("retail-v2.yaml")
+    bundle = read_shipped_bundle("retail-v3.yaml")
     clock = new_clock()
     svc = lending_services(db, clock)
     application_id = seed_priced(db, clock, bundle, 1_000_000, 12, Decimal("0.12"))

@@ -43,7 +43,7 @@ def _decide(context: Context) -> DecisionRecord:
 
 
 def _activate(context: Context, n: int) -> str:
-    text = DEMO.replace("version: 1\n", f"version: {n}\n", 1)
+    text = DEMO.replace("\nversion: 2\n", f"\nversion: {n}\n", 1)
     with context.uow() as uow:
         policy, _ = registry.submit(uow, text, author="zhang", clock=context.clock)
         registry.request_activation(uow, policy.version, requested_by="zhang", clock=context.clock)
@@ -74,15 +74,15 @@ def test_an_activation_elsewhere_decides_the_next_application(
     context: Context, other: Context
 ) -> None:
     first = _decide(context)
-    assert first.policy_version == "demo-german-v1"
-    assert _decide(context).policy_version == "demo-german-v1"  # from the cache
-    version = _activate(other, 2)
+    assert first.policy_version == "demo-german-v2"
+    assert _decide(context).policy_version == "demo-german-v2"  # from the cache
+    version = _activate(other, 3)
     decided = _decide(context)
-    assert decided.policy_version == version == "demo-german-v2"
+    assert decided.policy_version == version == "demo-german-v3"
     assert decided.policy_sha256 != first.policy_sha256
     assert _decide(other).policy_version == version
-    _activate(other, 3)
-    assert _decide(context).policy_version == "demo-german-v3"
+    _activate(other, 4)
+    assert _decide(context).policy_version == "demo-german-v4"
 
 
 def test_a_promotion_elsewhere_scores_the_next_application(
@@ -112,7 +112,7 @@ def test_a_first_promotion_elsewhere_scores_the_next_application(
 def test_an_unchanged_registry_costs_one_statement(
     context: Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _activate(context, 2)
+    _activate(context, 3)
     _decide(context)  # learns what is live
     seen: list[str] = []
 
@@ -135,7 +135,7 @@ def test_an_unchanged_registry_costs_one_statement(
         decided = _decide(context)
     finally:
         sa.event.remove(context.db.engine, "before_cursor_execute", record)
-    assert decided.policy_version == "demo-german-v2"
+    assert decided.policy_version == "demo-german-v3"
     assert len(seen) == 1
     assert "document" not in seen[0]
 

@@ -19,7 +19,7 @@ DEMO = resources.files("fengkong.decision").joinpath("policies/demo-german.yaml"
 
 
 def _version(n: int, *, approve_at: int = 530) -> str:
-    text = DEMO.replace("version: 1\n", f"version: {n}\n", 1)
+    text = DEMO.replace("\nversion: 2\n", f"\nversion: {n}\n", 1)
     return text.replace(
         "      - {from: 515, to: 530, outcome: refer}\n      - {from: 530, to: 1000, outcome: approve}",
         f"      - {{from: 515, to: {approve_at}, outcome: refer}}\n"
@@ -44,31 +44,31 @@ def _decide(context: Context) -> DecisionRecord:
 
 
 def test_the_configured_policy_decides_until_one_is_activated(context: Context) -> None:
-    assert _decide(context).policy_version == "demo-german-v1"
-    version = _activate(context, _version(2))
-    assert version == "demo-german-v2"
+    assert _decide(context).policy_version == "demo-german-v2"
+    version = _activate(context, _version(3))
+    assert version == "demo-german-v3"
     decided = _decide(context)
-    assert decided.policy_version == "demo-german-v2"
+    assert decided.policy_version == "demo-german-v3"
     assert decided.policy_sha256 is not None
 
 
 def test_a_challenger_policy_in_shadow_is_recorded_not_acted_on(context: Context) -> None:
-    _activate(context, _version(2))
-    _activate(context, _version(3, approve_at=990), registry.Role.CHALLENGER)
+    _activate(context, _version(3))
+    _activate(context, _version(4, approve_at=990), registry.Role.CHALLENGER)
     context.decisions = replace(
         context.decisions, policy_challenge=ChallengerConfig(share=Decimal(1), mode=Mode.SHADOW)
     )
     decided = _decide(context)
-    assert decided.policy_version == "demo-german-v2"
+    assert decided.policy_version == "demo-german-v3"
     (shadow,) = [t for t in decided.trace if t.get("stage") == "shadow_policy"]
-    assert shadow["policy"] == "demo-german-v3"
+    assert shadow["policy"] == "demo-german-v4"
     assert shadow["outcome"] in ("refer", "decline", "verify")
 
 
 def test_a_challenger_policy_in_split_decides_its_share(context: Context) -> None:
-    _activate(context, _version(2))
-    _activate(context, _version(3), registry.Role.CHALLENGER)
+    _activate(context, _version(3))
+    _activate(context, _version(4), registry.Role.CHALLENGER)
     context.decisions = replace(
         context.decisions, policy_challenge=ChallengerConfig(share=Decimal(1), mode=Mode.SPLIT)
     )
-    assert _decide(context).policy_version == "demo-german-v3"
+    assert _decide(context).policy_version == "demo-german-v4"

@@ -8,7 +8,7 @@ positions and the settlement quote, both compared here."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import astuple, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
@@ -28,7 +28,7 @@ from fengkong.lending.posting import DeductedFeeRefused, entries_for, refuse_ded
 from fengkong.lending.product import FeeCollection, OriginationFee, Product
 from fengkong.lending.quote import quote
 from fengkong.lending.waterfall import settlement_quote
-from lending.fee_agreement import catalogue, contract_amount, contract_rows
+from lending.fee_agreement import catalogue, contract_amount, contract_rows, shipped_bundles
 
 START = date(2026, 1, 31)  # a month-end: due dates clamp, and a later payout moves them
 CATALOGUE = catalogue()
@@ -52,11 +52,18 @@ def loans(draw: st.DrawFn) -> tuple[Product, Fen, int, Decimal, int]:
     return product, amount, term, rate, draw(st.integers(0, 45))
 
 
-def test_the_catalogue_holds_conflicting_products_of_one_code() -> None:
-    """Why the payout must never look a product up by code: the catalogue has two `cash_loan@1`
-    charging different fees (the configured one and the shipped policies' one)."""
-    fees = {p.origination_fee for p in CATALOGUE if (p.code, p.version) == ("cash_loan", 1)}
-    assert len(fees) > 1
+def test_one_code_and_version_is_one_product() -> None:
+    """Every product a loan can be booked under, the configured ones and each shipped policy's,
+    has one set of terms per code@version: the shipped policies once declared a `cash_loan@1`
+    charging 1 % beside the configured `cash_loan@1` charging 0.5 % (docs/adr/0006)."""
+    offered = [*CATALOGUE, *(b.compile().product for b in shipped_bundles())]
+    terms: dict[tuple[str, int], set[tuple[object, ...]]] = {}
+    for product in offered:
+        # every term but the display name, which is a label
+        terms.setdefault((product.code, product.version), set()).add(
+            astuple(replace(product, name=""))
+        )
+    assert all(len(found) == 1 for found in terms.values()), {k: len(v) for k, v in terms.items()}
 
 
 @given(loans())

@@ -72,10 +72,12 @@ def test_a_deducted_fee_product_is_never_booked(svc) -> None:  # type: ignore[no
     services, db, clock = svc
     deducted = replace(
         lending.CASH_LOAN,
-        version=2,
+        version=9,  # other terms: a version of its own, offered to unpriced decisions
         origination_fee=OriginationFee(Decimal("0.01"), collection=FeeCollection.DEDUCTED),
     )
-    config = replace(services.config, products=(deducted, lending.CREDIT_LINE))
+    config = replace(
+        services.config, products=(deducted, lending.CREDIT_LINE), offer_product_version=9
+    )
     services = replace(services, config=config)
     application = seed_approved(db, clock)
     assert lending.quote_offer(application, services).quote.disbursed < 1_000_000

@@ -62,7 +62,7 @@ def test_application_and_decision_filters(
     assert ids(
         client, "/v1/applications", received_from="2026-03-22", received_to="2026-03-22"
     ) == (set(apps.values()) - day0)
-    assert ids(client, "/v1/applications", policy_version="demo-german-v1") == set(apps.values())
+    assert ids(client, "/v1/applications", policy_version="demo-german-v2") == set(apps.values())
     assert ids(client, "/v1/applications", policy_version="retail-v1") == set()
     assert ids(client, "/v1/applications", model_version="application-v1") == set(apps.values())
     assert ids(client, "/v1/applications", model_version="application-v9") == set()

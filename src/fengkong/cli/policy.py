@@ -92,7 +92,9 @@ def policy_request(
     role = Role.CHALLENGER if challenger else Role.CHAMPION
     ctx = context()
     with ctx.uow() as uow:
-        policy = request_activation(uow, version, requested_by=by, clock=ctx.clock, role=role)
+        policy = request_activation(
+            uow, version, requested_by=by, clock=ctx.clock, role=role, validate=_validator(ctx)
+        )
         uow.commit()
     if as_json:
         emit_json(_doc(policy))

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         "development, required in production.",
     )
     policy_file: Path | None = Field(
-        default=None, description="Policy document (YAML or JSON); default: the shipped retail-v2."
+        default=None, description="Policy document (YAML or JSON); default: the shipped retail-v3."
     )
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"

@@ -16,7 +16,7 @@ from fengkong.decision.document import parse_document
 from fengkong.decision.engine import CompiledPolicy, compile_policy
 from fengkong.decision.pricing import price_cap_from_config
 
-SHIPPED = "retail-v2.yaml"
+SHIPPED = "retail-v3.yaml"
 
 
 @dataclass(frozen=True, slots=True)

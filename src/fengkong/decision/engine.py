@@ -150,7 +150,7 @@ class CompiledPolicy:
 
 
 def load_shipped_policy(
-    name: str = "retail-v2.yaml",
+    name: str = "retail-v3.yaml",
     catalogue: FeatureCatalogue = DEFAULT_CATALOGUE,
     cap: PriceCap | None = None,
 ) -> CompiledPolicy:

@@ -57,7 +57,7 @@ class AskedTerms:
 class TermsBounds:
     """The most and least an officer may grant on one referral, and why."""
 
-    policy: str  # the label of the policy that referred it, e.g. "retail-v2"
+    policy: str  # the label of the policy that referred it, e.g. "retail-v3"
     min_amount: Fen
     max_amount: Fen
     max_amount_basis: str  # which bound is the tightest, in words

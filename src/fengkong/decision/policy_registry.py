@@ -93,7 +93,7 @@ def document_sha256(text: str) -> str:
 
 def validate_policy(text: str) -> str:
     """The default hook: compile the document as the decision engine would (JDM tables it names
-    resolve among the shipped ones) and return its label, e.g. `retail-v2`."""
+    resolve among the shipped ones) and return its label, e.g. `retail-v3`."""
     return compile_policy(text).label
 
 
@@ -186,9 +186,15 @@ def request_activation(
     requested_by: str,
     clock: Clock,
     role: Role = Role.CHAMPION,
+    validate: Validate | None = None,
 ) -> PolicyVersion:
+    """Ask for `version` to take `role`. With `validate`, the stored document is checked again
+    as a submission would be now: a version stored before a check existed (a product the
+    catalogue defines otherwise, a price over today's cap) is refused, not activated."""
     requested_by = check_officer(requested_by)
     policy = _get(uow, version, for_update=True)
+    if validate is not None:
+        validate(policy.document)
     allowed = {PolicyStatus.DRAFT, PolicyStatus.RETIRED}
     if role == Role.CHAMPION:
         allowed.add(PolicyStatus.CHALLENGER)  # promoting the challenger

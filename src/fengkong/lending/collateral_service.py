@@ -27,7 +27,8 @@ from fengkong.lending.collateral import (
     Valuation,
     review_collateral,
 )
-from fengkong.lending.line import LineSignals, apply_actions, line_actions
+from fengkong.lending.eod_lines import COUNTED_AS
+from fengkong.lending.line import Action, LineSignals, apply_actions, line_actions
 from fengkong.lending.service import LoanStage
 from fengkong.lending.servicing import (
     SYSTEM,
@@ -105,7 +106,7 @@ def add_collateral(
                 "valued_on": on.isoformat(),
             },
         )
-        events = _review(uow, record, svc.clock.business_date(), svc)
+        events = _review(uow, record, svc.clock.business_date(), svc).events
         uow.commit()
     _notify(events, svc)
     return collateral_of(loan_id, svc)
@@ -142,7 +143,7 @@ def revalue_collateral(
             subject_id=loan_id,
             payload={"item_id": item_id, "value_fen": int(amount), "valued_on": on.isoformat()},
         )
-        events = _review(uow, uow.lending.get_loan(loan_id), svc.clock.business_date(), svc)
+        events = _review(uow, uow.lending.get_loan(loan_id), svc.clock.business_date(), svc).events
         uow.commit()
     _notify(events, svc)
     return collateral_of(loan_id, svc)
@@ -169,22 +170,27 @@ def collateral_of(loan_id: str, svc: ServicingServices) -> CollateralView:
     )
 
 
-def _review(
-    uow: Any, record: Any, on: date, svc: ServicingServices
-) -> list[tuple[MarginEvent, Any]]:
+@dataclass(frozen=True, slots=True)
+class _Reviewed:
+    events: list[tuple[MarginEvent, Any]]  # with the loan record, to notify after commit
+    line_actions: tuple[Action, ...] = ()  # taken on the draw's line for an unmet call
+
+
+def _review(uow: Any, record: Any, on: date, svc: ServicingServices) -> _Reviewed:
     """Review one loan's LTV in the caller's transaction: store the calls, audit the events, and
-    act on an unmet call. Returns the events with the loan record, to notify after commit."""
+    act on an unmet call (freeze the draw's line, else flag the loan)."""
     position = CollateralPosition(
         record.loan_id,
         tuple(uow.servicing.collateral_items(record.loan_id)),
         tuple(uow.servicing.margin_calls(record.loan_id)),
     )
     if not position.items:
-        return []
+        return _Reviewed([])
     policy = svc.config.collateral
     review = review_collateral(position, _outstanding(record), on, policy)
     if not review.events:
-        return []
+        return _Reviewed([])
+    acted: tuple[Action, ...] = ()
     now = svc.clock.now()
     for call in review.position.calls:
         if call not in position.calls:
@@ -204,17 +210,18 @@ def _review(
             },
         )
         if event.kind is MarginEventKind.UNMET:
-            _risk_trigger(uow, record, review.position.unmet_margin_calls, on, svc, now)
+            acted += _risk_trigger(uow, record, review.position.unmet_margin_calls, on, svc, now)
         elif event.kind in (MarginEventKind.MET, MarginEventKind.CURED):
             from fengkong.lending.collections import set_flag
 
             set_flag(uow, record.loan_id, FLAG, on, False, svc.lending.config)
-    return [(e, record) for e in review.events]
+    return _Reviewed([(e, record) for e in review.events], acted)
 
 
 def _risk_trigger(
     uow: Any, record: Any, unmet: int, on: date, svc: ServicingServices, now: Any
-) -> None:
+) -> tuple[Action, ...]:
+    """The line actions taken on the draw's line; none when the loan was flagged instead."""
     if record.line_id is not None:
         stored = uow.lending.get_line(record.line_id)
         if stored is not None:
@@ -240,7 +247,7 @@ def _risk_trigger(
                             "notify": "borrower",
                         },
                     )
-                return
+                return actions
     from fengkong.lending.collections import set_flag
 
     set_flag(uow, record.loan_id, FLAG, on, True, svc.lending.config)
@@ -252,6 +259,7 @@ def _risk_trigger(
         subject_id=record.loan_id,
         payload={"flag": FLAG, "business_date": on.isoformat()},
     )
+    return ()
 
 
 def _notify(events: list[tuple[MarginEvent, Any]], svc: ServicingServices) -> None:
@@ -279,8 +287,10 @@ def _notify(events: list[tuple[MarginEvent, Any]], svc: ServicingServices) -> No
 
 
 def collateral_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
-    """Review the LTV of every loan holding collateral."""
+    """Review the LTV of every loan holding collateral. Lines frozen (closed, reduced) for an
+    unmet call count under end of day's own totals (`lines_frozen`…), which they add to."""
     counts = {"margin_calls_opened": 0, "margin_calls_unmet": 0, "margin_calls_closed": 0}
+    counts.update(dict.fromkeys(COUNTED_AS.values(), 0))
     with svc.uow() as uow:
         loan_ids = uow.servicing.loans_with_collateral()
     for loan_id in loan_ids:
@@ -288,8 +298,11 @@ def collateral_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
             record = uow.lending.get_loan(loan_id)
             if record is None or record.stage is LoanStage.PENDING_DISBURSEMENT:
                 continue
-            events = _review(uow, record, day, svc)
+            reviewed = _review(uow, record, day, svc)
             uow.commit()
+        events = reviewed.events
+        for action in reviewed.line_actions:
+            counts[COUNTED_AS[action.kind]] += 1
         for event, _ in events:
             if event.kind is MarginEventKind.OPENED:
                 counts["margin_calls_opened"] += 1

@@ -26,6 +26,12 @@ from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.approval import OfficerDecisionReader, settled
+from fengkong.lending.catalogue import (
+    CASH_LOAN,
+    CREDIT_LINE,
+    DEFAULT_PRODUCTS,
+    catalogue_errors,
+)
 from fengkong.lending.contract import Contract, ContractParty, render_contract
 from fengkong.lending.delinquency import (
     DEFAULT_BUCKETS,
@@ -72,12 +78,8 @@ from fengkong.lending.posting import (
     share,
 )
 from fengkong.lending.product import (
-    FeeCollection,
-    LateFee,
-    OriginationFee,
     Product,
     ProductKind,
-    RepaymentMethod,
 )
 from fengkong.lending.quote import Quote, quote
 from fengkong.lending.restructure import extend_term, reamortise
@@ -104,36 +106,6 @@ MAX_KEY_LENGTH = 100
 
 # ---- configuration ----------------------------------------------------------------------------
 
-CASH_LOAN = Product(
-    code="cash_loan",
-    version=1,
-    kind=ProductKind.INSTALMENT_LOAN,
-    repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-    terms=tuple(range(3, 73)),
-    min_amount=Fen(25_000),
-    max_amount=Fen(5_000_000),
-    min_annual_rate=Decimal("0.06"),
-    max_annual_rate=Decimal("0.24"),
-    grace_days=3,
-    origination_fee=OriginationFee(rate=Decimal("0.005"), collection=FeeCollection.SPREAD),
-    late_fee=LateFee(fixed=Fen(2_000)),
-    name="Cash loan 现金贷",
-)
-CREDIT_LINE = Product(
-    code="credit_line",
-    version=1,
-    kind=ProductKind.REVOLVING_LINE,
-    repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-    terms=(1, 3, 6, 12),
-    min_amount=Fen(10_000),
-    max_amount=Fen(20_000_000),
-    min_annual_rate=Decimal("0.06"),
-    max_annual_rate=Decimal("0.24"),
-    grace_days=3,
-    late_fee=LateFee(fixed=Fen(1_000)),
-    name="Revolving line 循环额度",
-)
-
 # PBoC 《银行贷款损失准备计提指引》: specific provisions of 2 / 25 / 50 / 100 % on special-mention,
 # substandard, doubtful and loss loans, and a general provision of about 1 % on the rest.
 DEFAULT_PROVISION_RATES: Mapping[LoanClass, Decimal] = {
@@ -149,8 +121,11 @@ DEFAULT_PROVISION_RATES: Mapping[LoanClass, Decimal] = {
 class LendingConfig:
     """Everything lending is configured by; the integrator maps settings onto it."""
 
-    products: tuple[Product, ...] = (CASH_LOAN, CREDIT_LINE)
+    # The catalogue: each code@version once (`lending.catalogue`); a clash is refused.
+    products: tuple[Product, ...] = DEFAULT_PRODUCTS
+    # What a decision made without a price is offered (the configured rate card prices it).
     offer_product: str = "cash_loan"
+    offer_product_version: int | None = 1
     # (lowest score, annual rate), highest first; the first band a score reaches prices it.
     rate_card: tuple[tuple[int, Decimal], ...] = (
         (570, Decimal("0.10")),
@@ -188,6 +163,7 @@ class LendingConfig:
             errors.append(FieldError(("provision_rates",), "need a rate for every loan class"))
         if not self.rate_card:
             errors.append(FieldError(("rate_card",), "at least one band"))
+        errors.extend(catalogue_errors(self.products))
         if errors:
             raise Invalid(tuple(errors))
 
@@ -624,7 +600,7 @@ def _priced_by(
 
             policy = PolicyBundle.from_dict(stored, decision.policy_sha256).compile()
             return policy.product, Decimal(decision.annual_rate), decision.term_months
-    product = svc.config.product(svc.config.offer_product)
+    product = svc.config.product(svc.config.offer_product, svc.config.offer_product_version)
     return product, svc.config.rate_for(decision.score), None
 
 

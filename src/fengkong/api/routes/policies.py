@@ -36,6 +36,13 @@ ACTION_PROBLEMS = {
     },
     422: {"description": "Missing officer (problem+json)"},
 }
+REQUEST_PROBLEMS = {
+    **ACTION_PROBLEMS,
+    422: {
+        "description": "Missing officer, or the stored document is refused now: a product "
+        "other than the catalogue's, a price over the cap (problem+json)"
+    },
+}
 
 
 def policy_validator(ctx: ContextDep) -> Validate:
@@ -87,15 +94,20 @@ def read_policy(version: str, ctx: ContextDep) -> PolicyDetailOut:
         return PolicyDetailOut.of(registry.get(uow, version))
 
 
-@router.post("/{version}/activation", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
+@router.post("/{version}/activation", responses=REQUEST_PROBLEMS)  # type: ignore[arg-type]
 def request_policy_activation(
-    version: str, ctx: ContextDep, who: OfficerDep, body: ActivationRequestIn | None = None
+    version: str,
+    ctx: ContextDep,
+    who: OfficerDep,
+    validate: ValidatorDep,
+    body: ActivationRequestIn | None = None,
 ) -> PolicyOut:
-    """Ask for VERSION to become the champion (or the challenger); another officer approves."""
+    """Ask for VERSION to become the champion (or the challenger); another officer approves.
+    The stored document is checked again as a submission would be now."""
     role = Role((body or ActivationRequestIn()).role)
     with ctx.uow() as uow:
         policy = registry.request_activation(
-            uow, version, requested_by=who, clock=ctx.clock, role=role
+            uow, version, requested_by=who, clock=ctx.clock, role=role, validate=validate
         )
         uow.commit()
     return PolicyOut.of(policy)
