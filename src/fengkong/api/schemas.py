@@ -187,6 +187,7 @@ class ApplicationIn(BaseModel):
                 },
                 "profile": {"status_of_existing_checking_account": "no checking account"},
                 "existing_monthly_debt": "500.00",
+                "channel": {"source": "app", "device_id": "a1b2c3-android"},
                 "consents": [
                     {
                         "purpose": "credit_bureau",
