@@ -143,6 +143,15 @@ def table_of(columns: Sequence[Column], items: Sequence[dict[str, Any]], title: 
     return table
 
 
+def business_day(instant: str) -> str:
+    """The business date (Beijing) of an ISO instant: the date the filters and books use."""
+    from datetime import datetime
+
+    from fengkong.core.clock import BUSINESS_TZ
+
+    return datetime.fromisoformat(instant).astimezone(BUSINESS_TZ).date().isoformat()
+
+
 def _channel(doc: dict[str, Any]) -> str:
     """`channel app`, `channel partner ant-1`, or `channel unknown` (stored before channels)."""
     partner = f" {doc['channel_partner']}" if doc.get("channel_partner") else ""
@@ -157,7 +166,7 @@ def _name(doc: dict[str, Any]) -> str:
 # The tables keep to what fits a terminal; --json and --csv carry every field.
 APPLICATION_COLUMNS: tuple[Column, ...] = (
     ("id", lambda d: d["id"]),
-    ("received", lambda d: d["received_at"][:10]),
+    ("received", lambda d: business_day(d["received_at"])),
     ("amount", lambda d: d["amount"]),
     ("outcome", lambda d: d["outcome"]),
     ("score", lambda d: d["score"]),
@@ -166,7 +175,7 @@ APPLICATION_COLUMNS: tuple[Column, ...] = (
 )
 DECISION_COLUMNS: tuple[Column, ...] = (
     ("id", lambda d: d["id"]),
-    ("decided", lambda d: d["decided_at"][:10]),
+    ("decided", lambda d: business_day(d["decided_at"])),
     ("outcome", lambda d: d["outcome"]),
     ("score", lambda d: d["score"]),
     ("policy", lambda d: d["policy_version"]),
@@ -186,7 +195,7 @@ LINE_COLUMNS: tuple[Column, ...] = (
     ("status", lambda d: d["status"]),
     ("limit", lambda d: d["limit"]),
     ("available", lambda d: d["available"]),
-    ("opened", lambda d: d["opened_at"][:10]),
+    ("opened", lambda d: business_day(d["opened_at"])),
     ("borrower", _name),
 )
 CUSTOMER_COLUMNS: tuple[Column, ...] = (

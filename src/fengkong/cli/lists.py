@@ -4,6 +4,7 @@ them: show, add, remove, import and export. Every change is audited under `--by`
 
 from __future__ import annotations
 
+import operator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -72,22 +73,23 @@ def _doc(entry: Any, now: Any) -> dict[str, Any]:
 
 
 def _table(docs: list[dict[str, Any]]) -> Table:
-    table = Table("list", "key type", "value (masked)", "reason", "source", "by", "expires")
-    table.add_column("id", no_wrap=True)  # whole: it is what `lists remove` takes
-    for d in docs:
-        expires = (d["expires_at"] or "-")[:16]
-        state = "" if d["active"] else (" (removed)" if d["removed_at"] else " (expired)")
-        table.add_row(
-            d["list"] + state,
-            d["key_type"],
-            d["display"] or "-",
-            d["reason"],
-            d["source"],
-            d["added_by"],
-            expires,
-            d["id"],
-        )
-    return table
+    from fengkong.cli.finding import table_of
+
+    rows = [
+        {
+            "id": d["id"],  # whole: it is what `lists remove` takes
+            "list": d["list"]
+            + ("" if d["active"] else (" (removed)" if d["removed_at"] else " (expired)")),
+            "key type": d["key_type"],
+            "value": d["display"] or "-",
+            "reason": d["reason"],
+            "source": d["source"],
+            "by": d["added_by"],
+            "expires": (d["expires_at"] or "-")[:10],
+        }
+        for d in docs
+    ]
+    return table_of([(h, operator.itemgetter(h)) for h in rows[0]] if rows else [], rows, "lists")
 
 
 def _officer(by: str) -> str:

@@ -19,7 +19,7 @@ from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 from fengkong.core.errors import Conflict, FieldError, Invalid
-from fengkong.core.money import Fen, to_fen
+from fengkong.core.money import Fen, format_fen, to_fen
 from fengkong.lending.loan import LoanState, Transition, book_loan, positive_amount
 from fengkong.lending.product import Product, ProductKind
 from fengkong.lending.quote import quote
@@ -164,7 +164,7 @@ def draw(
     offer = quote(line.product, cash, terms, line.annual_rate, on, first_due)
     booked = book_loan(draw_id, line.product, offer, on)
     balance = DrawBalance(draw_id, booked.state.principal_outstanding)
-    drawn = _record(line, on, LineChangeKind.DRAWN, f"draw {draw_id} of {cash} fen")
+    drawn = _record(line, on, LineChangeKind.DRAWN, f"draw {draw_id} of {format_fen(cash)}")
     return Drawn(replace(drawn, draws=(*drawn.draws, balance)), booked)
 
 
@@ -217,7 +217,12 @@ def reduce(
         raise Invalid((FieldError(("new_limit",), f"must be fen ≥ 0: {new_limit!r}"),))
     if new_limit >= line.limit:
         raise Invalid(
-            (FieldError(("new_limit",), f"{new_limit} fen does not reduce {line.limit} fen"),)
+            (
+                FieldError(
+                    ("new_limit",),
+                    f"{format_fen(new_limit)} does not reduce {format_fen(line.limit)}",
+                ),
+            )
         )
     return _record(
         line, on, LineChangeKind.REDUCED, _reason(reason), limit=Fen(new_limit), officer=officer
@@ -237,7 +242,9 @@ def relimit(line: CreditLine, new_limit: int, reason: str, on: date, officer: st
     if new_limit < line.limit:
         return reduce(line, new_limit, reason, on, officer)
     if new_limit == line.limit:
-        raise Invalid((FieldError(("new_limit",), f"{new_limit} fen is already the limit"),))
+        raise Invalid(
+            (FieldError(("new_limit",), f"{format_fen(new_limit)} is already the limit"),)
+        )
     if not isinstance(officer, str) or not officer.strip():
         raise Invalid((FieldError(("officer",), "only an officer can raise a limit"),))
     if new_limit > line.product.max_amount:
@@ -245,7 +252,7 @@ def relimit(line: CreditLine, new_limit: int, reason: str, on: date, officer: st
             (
                 FieldError(
                     ("new_limit",),
-                    f"{new_limit} fen is over the product's {line.product.max_amount} fen",
+                    f"{format_fen(new_limit)} is over the product's {format_fen(line.product.max_amount)}",
                 ),
             )
         )
