@@ -21,7 +21,7 @@ from fengkong.decision.service import submit_application
 DEMO = resources.files("fengkong.decision").joinpath("policies/demo-german.yaml").read_text("utf-8")
 
 
-def _checkouts(context: Context) -> int:
+def _checkouts(context: Context, document: dict[str, Any] | None = None) -> int:
     count = 0
 
     def counted(*_: Any) -> None:
@@ -30,7 +30,9 @@ def _checkouts(context: Context) -> int:
 
     sa.event.listen(context.db.engine, "checkout", counted)
     try:
-        request = ApplicationIn.model_validate(body()).to_request(context.clock.business_date())
+        request = ApplicationIn.model_validate(document or body()).to_request(
+            context.clock.business_date()
+        )
         submit_application(request, context.decisions)
     finally:
         sa.event.remove(context.db.engine, "checkout", counted)
@@ -47,6 +49,18 @@ def test_velocity_and_links_go_together_only_on_postgresql(context: Context) -> 
 def test_a_decision_takes_two_exchanges(context: Context) -> None:
     _checkouts(context)  # the first learns the live policy, and sends its signals after the reads
     assert _checkouts(context) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_sales_channel_costs_no_exchange(context: Context) -> None:
+    """The channel goes in the application's insert, held with the decision's other writes."""
+    _checkouts(context)
+    partner = body(channel={"source": "partner", "partner": "ant-01"})
+    assert _checkouts(context, partner) == 2
+    with context.db.engine.connect() as conn:
+        stored = conn.execute(sa.text("select channel, channel_partner from applications"))
+        assert sorted(tuple(r) for r in stored) == [("api", None), ("partner", "ant-01")]
 
 
 def _recorded(context: Context) -> tuple[int, int]:

@@ -2,15 +2,18 @@
 policy with approve, refer and decline outcomes, loans accepted and paid out, a credit line
 opened on an approved application and drawn, one opened on none, aged by end of day.
 
-    day   who     application                       then
-    0     zhang   approve                           loan accepted, paid out; never repaid
-    0     wang    decline (a large, long loan)
-    0     li      refer (other debts unknown)
-    20    zhao    approve                           loan accepted, paid out
-    20    zhao    approve (second, new phone)       line opened on it, drawn 1,000.00
-    20    -       -                                 line opened on no application
-    20    zhang   approve (second, new phone)       left as offered
+    day   who     application                   channel         then
+    0     zhang   approve                       app             loan accepted, paid out; never repaid
+    0     wang    decline (a large, long loan)  web
+    0     li      refer (other debts unknown)   (none: api)
+    20    zhao    approve                       partner ant-01  loan accepted, paid out
+    20    zhao    approve (second, new phone)   mini_program    line opened on it, drawn 1,000.00
+    20    -       -                             -               line opened on no application
+    20    zhang   approve (second, new phone)   branch          left as offered
     45    end of day: zhang's loan is past due, the others current
+
+Each sales channel is used once; the channel decides nothing, so the outcomes are those of the
+same applications without one.
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ PEOPLE = {
     "zhao": ("赵六", resident_id("51010719880808321"), "13600136000"),
 }
 SECOND_PHONES = {"zhang": "13500135000", "zhao": "13300133000"}
+# The `channel` of each application's body, by label (li's names none: `api`).
+CHANNELS: dict[str, dict[str, str]] = {
+    "zhang": {"source": "app"},
+    "wang": {"source": "web"},
+    "li": {},
+    "zhao": {"source": "partner", "partner": "ant-01"},
+    "zhao_line": {"source": "mini_program"},
+    "zhang_again": {"source": "branch"},
+}
 
 
 @dataclass
@@ -68,6 +80,8 @@ def seed_book(ctx: Context) -> Book:
     clock: Any = ctx.clock
 
     def decided(label: str, who: str, document: dict[str, Any], phone: str | None = None) -> str:
+        if CHANNELS[label]:
+            document["channel"] = CHANNELS[label]
         decision = apply_as(ctx, who, document, phone)
         book.applications[label] = decision.application_id
         book.outcomes[label] = decision.outcome.value

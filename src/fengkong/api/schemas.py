@@ -17,11 +17,20 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fengkong.core.errors import FieldError
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.record import DecisionRecord
 from fengkong.features.codebook import ALLOWED_VALUES, PROFILE_CODED_FIELDS, allowed, check_value
 from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel, ConsentGiven
+from fengkong.onboarding.channel import (
+    DEFAULT_SALES_CHANNEL,
+    PARTNER_CODE_MAX_LENGTH,
+    SALES_CHANNELS,
+    SalesChannel,
+    check_partner,
+    check_source,
+)
 from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.service import validate_applicant
 
@@ -32,14 +41,19 @@ Yuan = Annotated[
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
+def _refused(error: FieldError | None) -> None:
+    """A domain field error as Pydantic's, keeping its type and allowed values."""
+    if error is not None:
+        ctx: dict[str, Any] = {"message": error.msg}
+        if error.allowed is not None:
+            ctx["allowed"] = list(error.allowed)
+        raise PydanticCustomError(error.type, "{message}", ctx)
+
+
 def _coded(value: str | None, info: ValidationInfo) -> str | None:
     """An enumerated field's value, or a field error that names the allowed values."""
     assert info.field_name is not None
-    error = check_value(info.field_name, value, (info.field_name,))
-    if error is not None:
-        raise PydanticCustomError(
-            "enum", "{message}", {"message": error.msg, "allowed": list(error.allowed or ())}
-        )
+    _refused(check_value(info.field_name, value, (info.field_name,)))
     return value
 
 
@@ -69,15 +83,52 @@ class ApplicantIn(BaseModel):
 
 
 class ChannelIn(BaseModel):
-    """Where the application came from. Missing values make the related fraud signals
-    `unknown`, which the policy can act on."""
+    """Where the application came from: the sales channel it came through (`source`, `api` when
+    absent or null; a partner's referral may name the `partner`), and the device and IP. A
+    missing device or IP makes the related fraud signals `unknown`, which the policy can act
+    on."""
 
     model_config = ConfigDict(extra="forbid")
 
+    source: Annotated[str, StringConstraints(strip_whitespace=True)] | None = Field(
+        DEFAULT_SALES_CHANNEL.value,
+        description="The sales channel; `api` when absent or null",
+        json_schema_extra={"enum": list(SALES_CHANNELS)},
+    )
+    partner: Annotated[str, StringConstraints(strip_whitespace=True)] | None = Field(
+        None,
+        description="With source `partner` only: the partner's code (1 to "
+        f"{PARTNER_CODE_MAX_LENGTH} letters, digits or `-_.`)",
+    )
     device_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)] | None = (
         None
     )
     ip: IPvAnyAddress | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str | None) -> str:
+        if value is None:
+            return DEFAULT_SALES_CHANNEL.value
+        _refused(check_source(value, ("source",)))
+        return value
+
+    @field_validator("partner")
+    @classmethod
+    def _partner_of_a_partner(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        source = info.data.get("source")  # absent when the source itself was refused
+        _refused(check_partner(value, None if source is None else SalesChannel(source), ()))
+        return value
+
+    def to_channel(self) -> Channel:
+        return Channel(
+            device_id=self.device_id or None,
+            ip=None if self.ip is None else str(self.ip),
+            source=SalesChannel(self.source or DEFAULT_SALES_CHANNEL),
+            partner=self.partner,
+        )
 
 
 class ProfileIn(BaseModel):
@@ -136,6 +187,7 @@ class ApplicationIn(BaseModel):
                 },
                 "profile": {"status_of_existing_checking_account": "no checking account"},
                 "existing_monthly_debt": "500.00",
+                "channel": {"source": "app", "device_id": "a1b2c3-android"},
                 "consents": [
                     {
                         "purpose": "credit_bureau",
@@ -183,10 +235,7 @@ class ApplicationIn(BaseModel):
             if self.existing_monthly_debt is None
             else yuan_to_fen(self.existing_monthly_debt),
             consents=tuple(ConsentGiven(c.purpose, c.scope, c.text_version) for c in self.consents),
-            channel=Channel(
-                device_id=self.channel.device_id or None,
-                ip=None if self.channel.ip is None else str(self.channel.ip),
-            ),
+            channel=self.channel.to_channel(),
         )
 
 
@@ -301,6 +350,10 @@ class ApplicationOut(BaseModel):
     term_months: int
     purpose: str
     monthly_income: str
+    channel: str | None = Field(
+        description="The sales channel it came through; null if stored before channels were kept"
+    )
+    channel_partner: str | None = Field(description="The partner's code, for a partner's referral")
     applicant_name: str = Field(description="Masked")
     applicant_id_number: str = Field(description="Masked")
     applicant_phone: str = Field(description="Masked")

@@ -15,6 +15,7 @@ from fengkong.core.paging import Page, PageRequest, next_cursor
 from fengkong.decision.search import ApplicationRow, DecisionRow
 from fengkong.lending.customers import CustomerRow, CustomerView
 from fengkong.lending.search import LineRow, LoanRow
+from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.party import Borrower
 
 T = TypeVar("T")
@@ -40,6 +41,16 @@ def _yuan(fen: int | None) -> str | None:
     return None if fen is None else yuan(fen)
 
 
+def _channel(channel: SalesChannel | None) -> str | None:
+    return None if channel is None else channel.value
+
+
+# Field descriptions shared by several lists; each use gets a `Field` of its own.
+_CHANNEL = "The sales channel of the application; null if stored before channels were kept"
+_CHANNEL_PARTNER = "The partner's code, for a partner's referral"
+_REQUEST_ID = "The X-Request-ID of the API request that made the decision (null from the CLI)"
+
+
 class ApplicationSummaryOut(BaseModel):
     id: str
     received_at: datetime
@@ -55,6 +66,9 @@ class ApplicationSummaryOut(BaseModel):
     policy_version: str
     model_version: str | None
     loan_id: str | None = Field(description="The loan booked from it, once accepted")
+    channel: str | None = Field(description=_CHANNEL)
+    channel_partner: str | None = Field(description=_CHANNEL_PARTNER)
+    request_id: str | None = Field(description=_REQUEST_ID)
     borrower: BorrowerOut | None
 
     @classmethod
@@ -74,6 +88,9 @@ class ApplicationSummaryOut(BaseModel):
             policy_version=r.policy_version,
             model_version=r.model_version,
             loan_id=r.loan_id,
+            channel=_channel(r.channel),
+            channel_partner=r.channel_partner,
+            request_id=r.request_id,
             borrower=_borrower(r.borrower),
         )
 
@@ -93,6 +110,9 @@ class DecisionSummaryOut(BaseModel):
     reasons: list[ReasonOut]
     policy_version: str
     model_version: str | None
+    channel: str | None = Field(description=_CHANNEL)
+    channel_partner: str | None = Field(description=_CHANNEL_PARTNER)
+    request_id: str | None = Field(description=_REQUEST_ID)
     borrower: BorrowerOut | None
 
     @classmethod
@@ -112,6 +132,9 @@ class DecisionSummaryOut(BaseModel):
             reasons=[ReasonOut(**x.as_dict()) for x in r.reasons],
             policy_version=r.policy_version,
             model_version=r.model_version,
+            channel=_channel(r.channel),
+            channel_partner=r.channel_partner,
+            request_id=r.request_id,
             borrower=_borrower(r.borrower),
         )
 
@@ -129,6 +152,11 @@ class LoanSummaryOut(BaseModel):
     days_past_due: int
     dpd_bucket: str
     loan_class: str
+    channel: str | None = Field(
+        description="The sales channel of the application it was booked from (a draw: its "
+        "line's); null when there is none or it was stored before channels were kept"
+    )
+    channel_partner: str | None = Field(description=_CHANNEL_PARTNER)
     borrower: BorrowerOut | None = Field(description="None for a draw on a line with no borrower")
 
     @classmethod
@@ -146,6 +174,8 @@ class LoanSummaryOut(BaseModel):
             days_past_due=r.days_past_due,
             dpd_bucket=r.dpd_bucket,
             loan_class=r.loan_class.value,
+            channel=_channel(r.channel),
+            channel_partner=r.channel_partner,
             borrower=_borrower(r.borrower),
         )
 

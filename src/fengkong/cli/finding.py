@@ -19,6 +19,7 @@ from rich.table import Table
 
 from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.onboarding.channel import SALES_CHANNELS
 
 application_app = typer.Typer(help="Applications: list and show.", no_args_is_help=True)
 
@@ -49,6 +50,23 @@ SortOpt = Annotated[
 LimitOpt = Annotated[int | None, typer.Option(help="Rows per page, 1 to 500 (default 50).")]
 CursorOpt = Annotated[
     str | None, typer.Option(help="The cursor printed after the previous page.", show_default=False)
+]
+
+ChannelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--channel",
+        help=f"Sales channel: {', '.join(SALES_CHANNELS)}; repeat, or separate with commas.",
+        show_default=False,
+    ),
+]
+RequestIdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--request-id",
+        help="The X-Request-ID of the API request that made the decision.",
+        show_default=False,
+    ),
 ]
 
 Column = tuple[str, Callable[[dict[str, Any]], object]]
@@ -134,6 +152,12 @@ def business_day(instant: str) -> str:
     return datetime.fromisoformat(instant).astimezone(BUSINESS_TZ).date().isoformat()
 
 
+def _channel(doc: dict[str, Any]) -> str:
+    """`channel app`, `channel partner ant-1`, or `channel unknown` (stored before channels)."""
+    partner = f" {doc['channel_partner']}" if doc.get("channel_partner") else ""
+    return f"channel {doc['channel'] or 'unknown'}{partner}"
+
+
 def _name(doc: dict[str, Any]) -> str:
     b = doc.get("borrower")
     return "-" if not b else str(b["name"])
@@ -146,6 +170,7 @@ APPLICATION_COLUMNS: tuple[Column, ...] = (
     ("amount", lambda d: d["amount"]),
     ("outcome", lambda d: d["outcome"]),
     ("score", lambda d: d["score"]),
+    ("channel", lambda d: d["channel"]),
     ("borrower", _name),
 )
 DECISION_COLUMNS: tuple[Column, ...] = (
@@ -189,6 +214,8 @@ def application_list(
     outcome: Annotated[
         list[str] | None, typer.Option(help="approve, decline, refer or verify; repeatable.")
     ] = None,
+    channel: ChannelOpt = None,
+    request_id: RequestIdOpt = None,
     received_from: Day = None,
     received_to: Day = None,
     policy_version: Annotated[str | None, typer.Option(show_default=False)] = None,
@@ -214,6 +241,8 @@ def application_list(
         who=_who(customer, id_number, phone),
         product=product,
         outcome=outcome,
+        channel=channel,
+        request_id=request_id,
         received_from=received_from,
         received_to=received_to,
         policy_version=policy_version,
@@ -240,8 +269,8 @@ def application_show(application_id: str, as_json: JsonOpt = False) -> None:
     d = doc["decision"]
     out.print(
         f"{doc['id']} {doc['received_at'][:16]} {doc['product']} ¥{doc['amount']} "
-        f"{doc['term_months']} months; {doc['applicant_name']} {doc['applicant_id_number']} "
-        f"{doc['applicant_phone']}",
+        f"{doc['term_months']} months, {_channel(doc)}; {doc['applicant_name']} "
+        f"{doc['applicant_id_number']} {doc['applicant_phone']}",
         highlight=False,
     )
     out.print(
@@ -259,6 +288,8 @@ def decision_list(
     outcome: Annotated[
         list[str] | None, typer.Option(help="approve, decline, refer or verify; repeatable.")
     ] = None,
+    channel: ChannelOpt = None,
+    request_id: RequestIdOpt = None,
     decided_from: Day = None,
     decided_to: Day = None,
     score_min: Annotated[int | None, typer.Option(show_default=False)] = None,
@@ -286,6 +317,8 @@ def decision_list(
         who=_who(customer, id_number, phone),
         product=product,
         outcome=outcome,
+        channel=channel,
+        request_id=request_id,
         decided_from=decided_from,
         decided_to=decided_to,
         score_min=score_min,

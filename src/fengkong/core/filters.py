@@ -68,10 +68,15 @@ def choices(
             if member not in found:
                 found.append(member)
         else:
-            errors.append(
-                FieldError((loc,), f"unknown {loc} {word!r}: one of {', '.join(allowed)}")
-            )
+            errors.append(_unknown(loc, word, tuple(allowed)))
     return tuple(found)
+
+
+def _unknown(loc: str, word: str, allowed: tuple[str, ...]) -> FieldError:
+    """An unknown name, with the allowed ones in the message and in `allowed`."""
+    return FieldError(
+        (loc,), f"unknown {loc} {word!r}: one of {', '.join(allowed)}", "enum", allowed
+    )
 
 
 def among(
@@ -87,9 +92,7 @@ def among(
             if word not in found:
                 found.append(word)
         else:
-            errors.append(
-                FieldError((loc,), f"unknown {loc} {word!r}: one of {', '.join(allowed)}")
-            )
+            errors.append(_unknown(loc, word, allowed))
     return tuple(found)
 
 

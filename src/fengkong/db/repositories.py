@@ -22,6 +22,7 @@ from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.fraud.links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
 from fengkong.onboarding.application import StoredApplication
+from fengkong.onboarding.channel import SalesChannel
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
 
@@ -136,6 +137,8 @@ class SqlApplicationRepository:
                 "bank_card_enc": app.bank_card_enc,
                 "bank_card_bidx": app.bank_card_bidx,
                 "profile": dict(app.profile),
+                "channel": None if app.channel is None else app.channel.value,
+                "channel_partner": app.channel_partner,
             },
         )
 
@@ -162,6 +165,8 @@ class SqlApplicationRepository:
             profile=r["profile"],
             bank_card_enc=r["bank_card_enc"],
             bank_card_bidx=r["bank_card_bidx"],
+            channel=None if r["channel"] is None else SalesChannel(r["channel"]),
+            channel_partner=r["channel_partner"],
         )
 
 

@@ -25,6 +25,7 @@ from fengkong.decision.search import (
     DecisionRow,
 )
 from fengkong.lending.customers import CustomerFilter, CustomerRow
+from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.party import PartyMatch, PartyTokens, customer_id
 
 _PARTY_COLUMNS = (
@@ -33,6 +34,7 @@ _PARTY_COLUMNS = (
     applications.c.id_number_enc,
     applications.c.phone_enc,
 )
+_CHANNEL_COLUMNS = (applications.c.channel, applications.c.channel_partner)
 
 
 def tokens_of(row: Any) -> PartyTokens | None:
@@ -51,6 +53,18 @@ def party_conditions(party: PartyMatch | None) -> list[sa.ColumnElement[bool]]:
     if party.phone_bidx is not None:
         found.append(applications.c.phone_bidx == party.phone_bidx)
     return found
+
+
+def channel_conditions(channels: tuple[SalesChannel, ...]) -> list[sa.ColumnElement[bool]]:
+    """Conditions on `applications` for its sales channel being one of `channels` (none: any;
+    an application stored before channels were kept has none, and matches no channel)."""
+    if not channels:
+        return []
+    return [applications.c.channel.in_([c.value for c in channels])]
+
+
+def channel_of(row: Any) -> SalesChannel | None:
+    return None if row.channel is None else SalesChannel(row.channel)
 
 
 def within(column: sa.ColumnElement[Any], days: DateRange) -> list[sa.ColumnElement[bool]]:
@@ -95,6 +109,8 @@ class SqlApplicationSearch:
                 d.c.policy_version,
                 d.c.model_version,
                 loans.c.id.label("loan_id"),
+                *_CHANNEL_COLUMNS,
+                d.c.request_id,
             )
             .select_from(
                 a.join(d, d.c.application_id == a.c.id).outerjoin(
@@ -105,6 +121,8 @@ class SqlApplicationSearch:
                 *party_conditions(f.party),
                 *within(a.c.received_at, f.received),
                 *_decided_by(f.policy_version, f.model_version),
+                *channel_conditions(f.channels),
+                *_requested_by(f.request_id),
             )
         )
         if f.products:
@@ -135,6 +153,8 @@ class SqlApplicationSearch:
             a.c.product,
             a.c.amount_fen,
             *_PARTY_COLUMNS,
+            *_CHANNEL_COLUMNS,
+            d.c.request_id,
         ).select_from(d.join(a, a.c.id == d.c.application_id))
 
     def decisions(self, f: DecisionFilter) -> Page[DecisionRow]:
@@ -144,6 +164,8 @@ class SqlApplicationSearch:
             *party_conditions(f.party),
             *within(d.c.decided_at, f.decided),
             *_decided_by(f.policy_version, f.model_version),
+            *channel_conditions(f.channels),
+            *_requested_by(f.request_id),
         )
         if f.products:
             query = query.where(applications.c.product.in_(f.products))
@@ -242,6 +264,10 @@ def _decided_by(
     return found
 
 
+def _requested_by(request_id: str | None) -> list[sa.ColumnElement[bool]]:
+    return [] if request_id is None else [decisions.c.request_id == request_id]
+
+
 def _key(row: Any, sort_key: str) -> Any:
     return row.received_at if sort_key == "received_at" else row.amount_fen
 
@@ -266,6 +292,9 @@ def _application_row(r: Any) -> ApplicationRow:
         policy_version=r.policy_version,
         model_version=r.model_version,
         loan_id=r.loan_id,
+        channel=channel_of(r),
+        channel_partner=r.channel_partner,
+        request_id=r.request_id,
         tokens=tokens_of(r),
     )
 
@@ -286,5 +315,8 @@ def _decision_row(r: Any) -> DecisionRow:
         model_version=r.model_version,
         product=r.product,
         requested_amount=Fen(r.amount_fen),
+        channel=channel_of(r),
+        channel_partner=r.channel_partner,
+        request_id=r.request_id,
         tokens=tokens_of(r),
     )

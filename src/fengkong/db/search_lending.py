@@ -15,7 +15,13 @@ from fengkong.core.paging import Page
 from fengkong.db.database import Database
 from fengkong.db.keyset import page_of, paged
 from fengkong.db.lending_tables import credit_lines, loans
-from fengkong.db.search_decisions import party_conditions, tokens_of, within
+from fengkong.db.search_decisions import (
+    channel_conditions,
+    channel_of,
+    party_conditions,
+    tokens_of,
+    within,
+)
 from fengkong.db.tables import applications
 from fengkong.lending.delinquency import LoanClass
 from fengkong.lending.line import LineStatus
@@ -71,13 +77,15 @@ class SqlLendingSearch:
                 loans.c.dpd_bucket,
                 loans.c.loan_class,
                 *_PARTY_COLUMNS,
+                applications.c.channel,
+                applications.c.channel_partner,
             )
             .select_from(
                 loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id).outerjoin(
                     applications, applications.c.id == owner
                 )
             )
-            .where(*party_conditions(f.party))
+            .where(*party_conditions(f.party), *channel_conditions(f.channels))
         )
         if f.statuses:
             query = query.where(loans.c.status.in_([s.value for s in f.statuses]))
@@ -149,6 +157,8 @@ def _loan_row(r: Any) -> LoanRow:
         days_past_due=r.days_past_due,
         dpd_bucket=r.dpd_bucket,
         loan_class=LoanClass(r.loan_class),
+        channel=channel_of(r),
+        channel_partner=r.channel_partner,
         tokens=tokens_of(r),
     )
 

@@ -87,6 +87,11 @@ applications = sa.Table(
     sa.Column("bank_card_enc", sa.Text(), nullable=True),
     sa.Column("bank_card_bidx", sa.String(64), nullable=True, index=True),
     sa.Column("profile", JSONType, nullable=False),
+    # The sales channel (`onboarding.channel.SalesChannel`) and a partner's code; null on rows
+    # stored before they were kept (migration 0027): unknown, not guessed. No check constraint:
+    # the allowed values are defined once, in the code that refuses others at the boundary.
+    sa.Column("channel", sa.String(16), nullable=True),
+    sa.Column("channel_partner", sa.String(40), nullable=True),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.CheckConstraint("term_months > 0", name="term_positive"),
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 
+from fengkong.core import request_id as request_ids
 from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.filters import (
     ANY_DAY,
@@ -29,6 +30,7 @@ from fengkong.core.money import Fen
 from fengkong.core.paging import KeyKind, Page, PageRequest, Sort, page_request
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.onboarding.application import PersonalDataVault
+from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.party import Borrower, PartyMatch, PartyTokens, borrower, party_match
 
 APPLICATION_SORTS = {"received_at": KeyKind.DATETIME, "amount": KeyKind.INT}
@@ -50,6 +52,8 @@ class ApplicationFilter:
     policy_version: str | None = None
     model_version: str | None = None
     party: PartyMatch | None = None
+    channels: tuple[SalesChannel, ...] = ()
+    request_id: str | None = None  # of the API request that made its decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,8 @@ class DecisionFilter:
     policy_version: str | None = None
     model_version: str | None = None
     party: PartyMatch | None = None
+    channels: tuple[SalesChannel, ...] = ()
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,9 @@ class ApplicationRow:
     policy_version: str
     model_version: str | None
     loan_id: str | None = None
+    channel: SalesChannel | None = None  # None: stored before channels were kept
+    channel_partner: str | None = None
+    request_id: str | None = None  # of the API request that made the decision
     tokens: PartyTokens | None = None
     borrower: Borrower | None = None
 
@@ -103,6 +112,9 @@ class DecisionRow:
     model_version: str | None
     product: str
     requested_amount: Fen
+    channel: SalesChannel | None = None
+    channel_partner: str | None = None
+    request_id: str | None = None
     tokens: PartyTokens | None = None
     borrower: Borrower | None = None
 
@@ -150,6 +162,29 @@ def _party(
     )
 
 
+def sales_channels(
+    values: Iterable[str] | str | None, errors: list[FieldError]
+) -> tuple[SalesChannel, ...]:
+    """The `channel` filter: sales channels, comma-separated or repeated."""
+    return choices(values, SalesChannel, "channel", errors)
+
+
+def request_id_of(value: str | None, errors: list[FieldError]) -> str | None:
+    """The `request_id` filter: an id as `core.request_id` keeps them; blank means none."""
+    if value is None or not value.strip():
+        return None
+    word = value.strip()
+    if not request_ids.is_sane(word):
+        errors.append(
+            FieldError(
+                ("request_id",),
+                f"not a request id: 1 to {request_ids.MAX_LENGTH} letters, digits or '-_.:'",
+            )
+        )
+        return None
+    return word
+
+
 def application_filter(
     *,
     vault: PersonalDataVault,
@@ -157,6 +192,8 @@ def application_filter(
     who: Who = ANYONE,
     product: Iterable[str] | str | None = None,
     outcome: Iterable[str] | str | None = None,
+    channel: Iterable[str] | str | None = None,
+    request_id: str | None = None,
     received_from: str | date | None = None,
     received_to: str | date | None = None,
     policy_version: str | None = None,
@@ -175,6 +212,8 @@ def application_filter(
         policy_version=text(policy_version, "policy_version", errors),
         model_version=text(model_version, "model_version", errors),
         party=_party(who, vault, as_of, errors),
+        channels=sales_channels(channel, errors),
+        request_id=request_id_of(request_id, errors),
         page=page_request(sort, limit, cursor, APPLICATION_SORTS, NEWEST_APPLICATIONS, errors),
     )
     _raise(errors)
@@ -188,6 +227,8 @@ def decision_filter(
     who: Who = ANYONE,
     product: Iterable[str] | str | None = None,
     outcome: Iterable[str] | str | None = None,
+    channel: Iterable[str] | str | None = None,
+    request_id: str | None = None,
     decided_from: str | date | None = None,
     decided_to: str | date | None = None,
     score_min: int | None = None,
@@ -208,6 +249,8 @@ def decision_filter(
         policy_version=text(policy_version, "policy_version", errors),
         model_version=text(model_version, "model_version", errors),
         party=_party(who, vault, as_of, errors),
+        channels=sales_channels(channel, errors),
+        request_id=request_id_of(request_id, errors),
         page=page_request(sort, limit, cursor, DECISION_SORTS, NEWEST_DECISIONS, errors),
     )
     _raise(errors)

@@ -267,7 +267,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             score=result.score,
             pd_=pd_,
             model=model,
-            inputs=inputs,
+            inputs={**inputs, **_channel_inputs(req)},
             stored_features=stored_features,
             facts=facts,
             signal_reasons=signals.reasons,
@@ -618,6 +618,15 @@ def offer_document(offer: Offer) -> dict[str, Any]:
             for i in offer.schedule
         ],
     }
+
+
+def _channel_inputs(req: ApplicationRequest) -> dict[str, str]:
+    """The sales channel, kept in the decision's input snapshot beside what the model read (the
+    model and policy do not read it; replay re-runs stored features and facts, so decisions
+    stored before without it replay as before)."""
+    channel = req.channel
+    partner = {} if channel.partner is None else {"channel_partner": channel.partner}
+    return {"channel": channel.source.value, **partner}
 
 
 def model_inputs(req: ApplicationRequest, clock: Clock) -> dict[str, Any]:

@@ -28,11 +28,12 @@ from fengkong.core.filters import (
 )
 from fengkong.core.money import Fen
 from fengkong.core.paging import KeyKind, Page, PageRequest, Sort, page_request
-from fengkong.decision.search import ANYONE, Who
+from fengkong.decision.search import ANYONE, Who, sales_channels
 from fengkong.lending.delinquency import DEFAULT_BUCKETS, LoanClass
 from fengkong.lending.line import LineStatus
 from fengkong.lending.service import LineNotFound, LoanStage
 from fengkong.onboarding.application import PersonalDataVault
+from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.party import Borrower, PartyMatch, PartyTokens, borrower, party_match
 
 LOAN_SORTS = {
@@ -60,6 +61,7 @@ class LoanFilter:
     classes: tuple[LoanClass, ...] = ()
     line_id: str | None = None
     party: PartyMatch | None = None
+    channels: tuple[SalesChannel, ...] = ()  # of the borrower's application
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,10 @@ class LoanRow:
     days_past_due: int
     dpd_bucket: str
     loan_class: LoanClass
+    # The sales channel of the application it was booked from (a draw: its line's); None when
+    # there is none, or it was stored before channels were kept.
+    channel: SalesChannel | None = None
+    channel_partner: str | None = None
     tokens: PartyTokens | None = None
     borrower: Borrower | None = None
 
@@ -130,6 +136,7 @@ def loan_filter(
     bucket: Iterable[str] | str | None = None,
     loan_class: Iterable[str] | str | None = None,
     line_id: str | None = None,
+    channel: Iterable[str] | str | None = None,
     buckets: tuple[str, ...] = BUCKETS,
     sort: str | None = None,
     limit: int | None = None,
@@ -146,6 +153,7 @@ def loan_filter(
         buckets=among(bucket, buckets, "bucket", errors),
         classes=choices(loan_class, LoanClass, "loan_class", errors),
         line_id=line_id.strip() if line_id and line_id.strip() else None,
+        channels=sales_channels(channel, errors),
         party=party_match(
             customer=who.customer,
             id_number=who.id_number,

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from fengkong.core.money import Fen
+from fengkong.onboarding.channel import DEFAULT_SALES_CHANNEL, SalesChannel
 from fengkong.onboarding.consent import Purpose
 
 
@@ -32,10 +33,13 @@ class Applicant:
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """Where the application came from; either may be unknown."""
+    """Where the application came from: the sales channel (and partner, for a partner's
+    referral), and the device and IP the fraud signals use, either of which may be unknown."""
 
     device_id: str | None = None
     ip: str | None = field(default=None, repr=False)
+    source: SalesChannel = DEFAULT_SALES_CHANNEL
+    partner: str | None = None  # the partner's code; only with source `partner`
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,8 @@ class StoredApplication:
     profile: Mapping[str, Any] = field(default_factory=dict)
     bank_card_enc: str | None = field(default=None, repr=False)
     bank_card_bidx: str | None = field(default=None, repr=False)
+    channel: SalesChannel | None = None  # None: stored before channels were kept
+    channel_partner: str | None = None
 
 
 def seal(
@@ -101,4 +107,6 @@ def seal(
         profile=dict(req.profile),
         bank_card_enc=None if a.bank_card is None else vault.encrypt("bank_card", a.bank_card),
         bank_card_bidx=None if a.bank_card is None else vault.blind_index("bank_card", a.bank_card),
+        channel=req.channel.source,
+        channel_partner=req.channel.partner,
     )

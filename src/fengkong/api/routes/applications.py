@@ -105,6 +105,8 @@ def _application_out(view: ApplicationView, ctx: Context) -> ApplicationOut:
         term_months=a.term_months,
         purpose=a.purpose,
         monthly_income=str(fen_to_yuan(a.monthly_income)),
+        channel=None if a.channel is None else a.channel.value,
+        channel_partner=a.channel_partner,
         applicant_name=name,
         applicant_id_number=id_number,
         applicant_phone=phone,

@@ -34,6 +34,7 @@ from fengkong.decision.search import (
 )
 from fengkong.lending.customers import customer_filter, customer_view, find_customers
 from fengkong.lending.search import find_lines, find_loans, line_filter, loan_filter
+from fengkong.onboarding.channel import SALES_CHANNELS
 
 router = APIRouter()
 
@@ -46,6 +47,17 @@ Customer = Annotated[str | None, Query(description="A customer id (cus_…)")]
 Sort = Annotated[str | None, Query(description="A sort key, '-' first for descending")]
 Limit = Annotated[int | None, Query(description=f"Rows per page, 1 to {MAX_LIMIT} (default 50)")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+Channels = Annotated[
+    list[str] | None,
+    Query(
+        description="Sales channels (" + ", ".join(SALES_CHANNELS) + "): repeat the parameter "
+        "or separate values with commas"
+    ),
+]
+RequestId = Annotated[
+    str | None,
+    Query(description="The X-Request-ID of the API request that made the decision"),
+]
 
 
 @router.get("/v1/applications", tags=["applications"], responses=PROBLEMS)  # type: ignore[arg-type]
@@ -53,6 +65,8 @@ def list_applications(
     ctx: ContextDep,
     product: Words = None,
     outcome: Words = None,
+    channel: Channels = None,
+    request_id: RequestId = None,
     received_from: Day = None,
     received_to: Day = None,
     policy_version: str | None = None,
@@ -71,6 +85,8 @@ def list_applications(
         who=Who(customer=customer_id),
         product=product,
         outcome=outcome,
+        channel=channel,
+        request_id=request_id,
         received_from=received_from,
         received_to=received_to,
         policy_version=policy_version,
@@ -88,6 +104,8 @@ def list_decisions(
     ctx: ContextDep,
     product: Words = None,
     outcome: Words = None,
+    channel: Channels = None,
+    request_id: RequestId = None,
     decided_from: Day = None,
     decided_to: Day = None,
     score_min: int | None = None,
@@ -107,6 +125,8 @@ def list_decisions(
         who=Who(customer=customer_id),
         product=product,
         outcome=outcome,
+        channel=channel,
+        request_id=request_id,
         decided_from=decided_from,
         decided_to=decided_to,
         score_min=score_min,
@@ -143,6 +163,7 @@ def list_loans(
     bucket: Words = None,
     loan_class: Words = None,
     line_id: str | None = None,
+    channel: Channels = None,
     customer_id: Customer = None,
     sort: Sort = None,
     limit: Limit = None,
@@ -164,6 +185,7 @@ def list_loans(
         bucket=bucket,
         loan_class=loan_class,
         line_id=line_id,
+        channel=channel,
         buckets=tuple(t.name for t in ctx.lending.config.buckets),
         sort=sort,
         limit=limit,
