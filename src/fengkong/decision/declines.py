@@ -1,5 +1,6 @@
 """What a decline tells the identity-link graph, the same for every decline: the policy's own
-(`service.submit_application`) and an officer's on a referral (`decline_and_flag`).
+(`service.submit_application`, and `service.complete_step_up` after a failed check) and an
+officer's on a referral (`decline_and_flag`).
 
 A declined application is flagged on the graph so that its future neighbours (applications
 sharing a device, phone, card or ID with it) count it among their bad neighbours. Where the graph

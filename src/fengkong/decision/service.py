@@ -352,7 +352,11 @@ def complete_step_up(
         _audit(uow, decision, "decision.resumed", step_up={check: passed})
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
+        flag_after: FraudServices | None = None
+        if decision.outcome == Outcome.DECLINE:
+            flag_after = flag_declined(uow, svc.fraud, application_id)
         uow.commit()
+    tell_declined(flag_after, application_id)
     return decision
 
 
