@@ -117,7 +117,8 @@ FAILURES: list[tuple[list[str], int, str]] = [
     (["servicing", "card-bind", "nope", "--card-number", "1234"], 2, "invalid"),
     (["servicing", "collateral-add", "nope", "--type", "car", "--value", "x"], 2, "invalid"),
     (["servicing", "collateral-value", "nope", "--value", "100"], 1, "not_found"),
-    (["servicing", "collateral", "nope"], 1, "not_found"),
+    (["servicing", "collateral", "nope"], 1, "loan_not_found"),
+    (["servicing", "debits", "nope"], 1, "loan_not_found"),
     (
         ["servicing", "act", "nope", "--kind", "shout", "--note", "n", "--officer", "o"],
         2,

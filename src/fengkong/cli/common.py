@@ -193,6 +193,17 @@ def decimal_option(text: str, name: str) -> Decimal:
     return value
 
 
+def yuan_option(text: str, name: str) -> int:
+    """An amount in yuan typed on the command line, in fen, or `Invalid` naming the option
+    (`yuan_to_fen` alone names every amount `amount`, whichever option it came from)."""
+    from fengkong.core.money import yuan_to_fen
+
+    try:
+        return int(yuan_to_fen(text.strip()))
+    except Invalid as exc:
+        raise Invalid(tuple(FieldError((name,), e.msg, e.type) for e in exc.errors)) from None
+
+
 def context() -> Any:
     from fengkong.bootstrap import bootstrap
 

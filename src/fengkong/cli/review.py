@@ -234,11 +234,12 @@ def review_decline(
     reason: ReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Decline ITEM_ID, which you hold, for a reason the applicant is told."""
-    from fengkong.decision.officer import decline_referral
+    """Decline ITEM_ID, which you hold, for a reason the applicant is told; the application is
+    flagged on the identity-link graph as an automatic decline is."""
+    from fengkong.decision.declines import decline_and_flag
 
     ctx = context()
-    with ctx.uow() as uow:
-        reviewed = decline_referral(uow, item_id, officer, comment, ctx.clock, reason_code=reason)
-        uow.commit()
+    reviewed = decline_and_flag(
+        ctx.uow, ctx.fraud, item_id, officer, comment, ctx.clock, reason_code=reason
+    )
     _print_reviewed(_reviewed_doc(reviewed), as_json)

@@ -17,9 +17,10 @@ from fengkong.cli.common import (
     decimal_option,
     emit_json,
     out,
+    yuan_option,
 )
 from fengkong.cli.eod import DateOpt, SimulateOpt
-from fengkong.core.money import fen_to_yuan, yuan_to_fen
+from fengkong.core.money import fen_to_yuan
 
 app = typer.Typer(
     help="Servicing: guarantees, auto-debit cards, collateral, collections.", no_args_is_help=True
@@ -85,7 +86,7 @@ def guarantee_add(
                 guarantor,
                 decimal_option(share, "share"),
                 svc,
-                cap=None if cap is None else int(yuan_to_fen(cap)),
+                cap=None if cap is None else yuan_option(cap, "cap"),
                 actor=actor_of_cli(),
             ),
         )
@@ -195,7 +196,7 @@ def collateral_add(
     view = add_collateral(
         loan_id,
         type,
-        int(yuan_to_fen(value)),
+        yuan_option(value, "value"),
         services(),
         source=source,
         description=description,
@@ -216,7 +217,7 @@ def collateral_value(
     from fengkong.lending.collateral_service import revalue_collateral
 
     view = revalue_collateral(
-        item_id, int(yuan_to_fen(value)), services(), source=source, actor=actor_of_cli()
+        item_id, yuan_option(value, "value"), services(), source=source, actor=actor_of_cli()
     )
     _print_collateral(view, as_json)
 
@@ -328,7 +329,7 @@ def promise(
         day = date.fromisoformat(on)
     except ValueError as exc:
         raise Invalid((FieldError(("on",), f"not a date: {on!r}"),)) from exc
-    made = record_promise(loan_id, int(yuan_to_fen(amount)), day, officer, services())
+    made = record_promise(loan_id, yuan_option(amount, "amount"), day, officer, services())
     doc = {"promise_id": made.promise_id, "status": made.status.value}
     emit_json(doc) if as_json else out.print(f"{loan_id}: promise {made.promise_id} recorded")
 

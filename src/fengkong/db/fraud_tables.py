@@ -52,6 +52,18 @@ sa.Index(
     fraud_list_entries.c.key_type,
     fraud_list_entries.c.key_hash,
 )
+# At most one open (not removed) entry per list and key, whatever two people do at once. An
+# index cannot say "not expired" (that depends on when one asks): `fraud.list_admin` closes a
+# lapsed entry before the same key is added again.
+sa.Index(
+    "uq_fraud_list_entries_open",
+    fraud_list_entries.c.list,
+    fraud_list_entries.c.key_type,
+    fraud_list_entries.c.key_hash,
+    unique=True,
+    postgresql_where=sa.text("removed_at IS NULL"),
+    sqlite_where=sa.text("removed_at IS NULL"),
+)
 
 # The identity-link graph, kept incrementally: applications and keys carry the id of their
 # connected component (relabelled smaller-into-larger on a merge), so a component's size is one

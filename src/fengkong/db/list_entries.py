@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.list_admin import ListEntryQuery
-from fengkong.fraud.lists import ListEntry, entry_of, entry_row
+from fengkong.fraud.lists import ListEntry, ListEntryTaken, entry_of, entry_row, open_entry_clash
 
 _T = fraud_list_entries
 _CHUNK = 500  # hashes per look-up: well under every driver's limit on bound parameters
@@ -29,8 +30,16 @@ class SqlListEntries:
         self.session = session
 
     def add(self, entries: Sequence[ListEntry]) -> None:
-        if entries:
+        """Insert the entries; `ListEntryTaken` if one's key has an open entry on its list (the
+        transaction is then spoilt on PostgreSQL: the caller starts again)."""
+        if not entries:
+            return
+        try:
             self.session.execute(sa.insert(_T), [entry_row(e) for e in entries])
+        except IntegrityError as exc:
+            if not open_entry_clash(exc):
+                raise
+            raise ListEntryTaken("a key was added to the same list at the same time") from exc
 
     def get(self, entry_id: str) -> ListEntry | None:
         row = self.session.execute(sa.select(_T).where(_T.c.id == entry_id)).first()
@@ -44,14 +53,15 @@ class SqlListEntries:
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
-    def active_on(self, keys: Sequence[tuple[KeyType, str]], at: datetime) -> list[ListEntry]:
+    def open_on(self, keys: Sequence[tuple[KeyType, str]]) -> list[ListEntry]:
+        """The entries not removed on any of `keys`, expired or not: at most one per list."""
         wanted = set(keys)
         hashes = sorted({h for _, h in wanted})
         found: list[ListEntry] = []
         for start in range(0, len(hashes), _CHUNK):
             rows = self.session.execute(
                 sa.select(_T)
-                .where(_T.c.key_hash.in_(hashes[start : start + _CHUNK]), _active(at))
+                .where(_T.c.key_hash.in_(hashes[start : start + _CHUNK]), _T.c.removed_at.is_(None))
                 .order_by(_T.c.id)
             )
             found.extend(e for e in map(entry_of, rows) if (e.key_type, e.key_hash) in wanted)

@@ -27,6 +27,7 @@ from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.core.uow import UnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle
+from fengkong.decision.declines import LinkOutcomes, flag_declined, tell_declined
 from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
 from fengkong.decision.facts import (
     facts_from_json,
@@ -89,10 +90,6 @@ class DecisionRepository(Protocol):
 class PolicyBundleStore(Protocol):
     def remember(self, sha256: str, label: str, bundle: dict[str, Any], at: datetime) -> None: ...
     def get(self, sha256: str) -> dict[str, Any] | None: ...
-
-
-class LinkOutcomes(Protocol):
-    def mark(self, application_id: str, *, declined: bool, defaulted: bool) -> None: ...
 
 
 class OfficerDecisions(Protocol):
@@ -287,15 +284,11 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
         flag_after: FraudServices | None = None  # a link store of its own, told after commit
-        if svc.fraud is not None and decision.outcome == Outcome.DECLINE:
-            if svc.fraud.links_in_books:
-                uow.link_outcomes.mark(application_id, declined=True, defaulted=False)
-            else:
-                flag_after = svc.fraud
+        if decision.outcome == Outcome.DECLINE:
+            flag_after = flag_declined(uow, svc.fraud, application_id)
         uow.commit()
     svc.live.policies.stored.add(deciding.sha256)
-    if flag_after is not None:
-        _mark_declined(flag_after, application_id)
+    tell_declined(flag_after, application_id)
     return decision
 
 
@@ -316,16 +309,6 @@ def _product_accepted_beforehand(
     except Invalid:
         return False  # refused, unless the reads name another policy: they will tell
     return True
-
-
-def _mark_declined(fraud: FraudServices, application_id: str) -> None:
-    """Flag the declined application in the link graph. The decision is already stored and
-    answered, so a link store that is down must not turn it into an error: the graph then lacks
-    one flag (its neighbours count one declined neighbour fewer), which the log records."""
-    try:
-        fraud.links.mark_outcome(application_id, declined=True, defaulted=False)
-    except Unavailable as exc:
-        _log.warning("links.mark_outcome_failed", application_id=application_id, error=str(exc))
 
 
 def complete_step_up(
@@ -369,7 +352,11 @@ def complete_step_up(
         _audit(uow, decision, "decision.resumed", step_up={check: passed})
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
+        flag_after: FraudServices | None = None
+        if decision.outcome == Outcome.DECLINE:
+            flag_after = flag_declined(uow, svc.fraud, application_id)
         uow.commit()
+    tell_declined(flag_after, application_id)
     return decision
 
 

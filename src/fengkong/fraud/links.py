@@ -49,6 +49,7 @@ __all__ = [
     "IdentityLinks",
     "LinkApplication",
     "LinkFeatures",
+    "NotLinked",
     "SqlIdentityLinks",
     "batch_link_features",
     "link_features",
@@ -70,6 +71,10 @@ _ATTEMPTS = 5
 T = TypeVar("T")
 # Either may report a second `link` of one application first: both keys hold its id.
 _ALREADY_LINKED = frozenset({"pk_link_applications", "pk_link_edges"})
+
+
+class NotLinked(ValueError):
+    """`mark_outcome` of an application the graph never took (its link store was down)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +288,7 @@ class SqlIdentityLinks:
             with sqlite_driver.writing(self.db.engine) as conn:
                 flagged = conn.execute(flag_application.sql, flag_application.parameters(values))
                 if flagged.rowcount == 0:
-                    raise ValueError(f"application {application_id!r} is not linked")
+                    raise NotLinked(f"application {application_id!r} is not linked")
                 conn.execute(flag_edges.sql, flag_edges.parameters(values))
             return
         with standalone_reads(self.db) as statements:  # one statement, its own transaction
@@ -291,7 +296,7 @@ class SqlIdentityLinks:
                 _MARK if self.durable_commit else _MARK_COMMIT_LATER, values
             )
         if marked == 0:  # nothing was written: the edges have none of it either
-            raise ValueError(f"application {application_id!r} is not linked")
+            raise NotLinked(f"application {application_id!r} is not linked")
 
     def component_sizes(self) -> dict[str, int]:
         with self.db.engine.connect() as conn:

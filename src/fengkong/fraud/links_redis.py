@@ -40,6 +40,7 @@ from fengkong.fraud.links import (
     IdentityLinks,
     LinkApplication,
     LinkFeatures,
+    NotLinked,
     link_features,
 )
 
@@ -218,7 +219,7 @@ class RedisIdentityLinks:
                 raise
             self.fallback.mark_outcome(application_id, declined=declined, defaulted=defaulted)
         except _Refused:
-            raise ValueError(f"application {application_id!r} is not linked") from None
+            raise NotLinked(f"application {application_id!r} is not linked") from None
 
     def component_sizes(self) -> dict[str, int]:
         """Each component's size, by the id of its root application."""

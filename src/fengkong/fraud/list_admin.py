@@ -7,7 +7,11 @@ the blind index and a masked display.
 
 An active entry is unique per list and key: adding the same key to the same list again is a
 `Conflict`, and an import rejects such a row (and a key repeated within the file) with the entry
-it duplicates, so importing a file twice, or an export back, adds nothing twice.
+it duplicates, so importing a file twice, or an export back, adds nothing twice. The database
+holds at most one open (not removed) entry per list and key (migration 0028), so two people
+adding the same key at once cannot both succeed: the one whose insert is refused reads again and
+gets the same `Conflict`, or the same rejected row. An entry that has expired but was never
+removed is closed (removed, audited, naming its successor) when its key is added again.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
@@ -25,6 +29,7 @@ from fengkong.fraud.keys import Hasher, KeyType, canonical_key, key_hash
 from fengkong.fraud.lists import (
     ImportReport,
     ListEntry,
+    ListEntryTaken,
     ListKind,
     NewListEntry,
     RejectedRow,
@@ -48,15 +53,17 @@ __all__ = [
 
 SUBJECT = "list_entry"
 REMOVAL_REASON_MAX = 2000
+# An add refused by the database (someone added the same key meanwhile) reads again: the read then
+# sees the other entry. Two retries suffice unless the same key is re-added and removed in a loop.
+_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 class ListEntryStore(Protocol):
     def add(self, entries: Sequence[ListEntry]) -> None: ...
     def get(self, entry_id: str) -> ListEntry | None: ...
     def mark_removed(self, entry_id: str, removed_by: str, at: datetime, reason: str) -> bool: ...
-    def active_on(
-        self, keys: Sequence[tuple[KeyType, str]], at: datetime
-    ) -> Sequence[ListEntry]: ...
+    def open_on(self, keys: Sequence[tuple[KeyType, str]]) -> Sequence[ListEntry]: ...
     def find(self, query: ListEntryQuery, at: datetime) -> Sequence[ListEntry]: ...
 
 
@@ -129,25 +136,82 @@ def _audit_added(uow: ListAdminUnitOfWork, e: ListEntry, via: str, **extra: obje
     )
 
 
+def _audit_removed(
+    uow: ListAdminUnitOfWork, e: ListEntry, by: str, at: datetime, reason: str, **extra: object
+) -> None:
+    uow.audit.append(
+        at=at,
+        actor=_actor(by),
+        action="list.entry_removed",
+        subject_type=SUBJECT,
+        subject_id=e.id,
+        payload={
+            "list": e.list.value,
+            "key_type": e.key_type.value,
+            "display": e.display,
+            "reason": reason,
+            **extra,
+        },
+    )
+
+
 def _duplicate(e: ListEntry) -> str:
     return f"already on the {e.list.value} list as {e.id}"
 
 
+def _retrying(attempt: Callable[[], T]) -> T:
+    """Run `attempt` (one unit of work) again when the database refused its entry."""
+    for _ in range(_ATTEMPTS - 1):
+        try:
+            return attempt()
+        except ListEntryTaken:
+            continue  # another add of the same key committed first: the next read sees it
+    return attempt()
+
+
+_Key = tuple[ListKind, KeyType, str]
+
+
+def _open_entries(uow: ListAdminUnitOfWork, entries: Iterable[ListEntry]) -> dict[_Key, ListEntry]:
+    """The open entry (active, or lapsed but not removed) on each entry's list and key."""
+    keys = sorted({(e.key_type, e.key_hash) for e in entries})
+    return {(e.list, e.key_type, e.key_hash): e for e in uow.list_entries.open_on(keys)}
+
+
+def _close_lapsed(uow: ListAdminUnitOfWork, lapsed: ListEntry, successor: ListEntry) -> None:
+    """Remove an expired entry that nobody removed, so its key can be added again (the database
+    keeps one open entry per list and key); audited like a removal, naming its successor."""
+    assert lapsed.expires_at is not None
+    reason = f"expired {lapsed.expires_at.isoformat()}; replaced by {successor.id}"
+    at, by = successor.added_at, successor.added_by
+    if uow.list_entries.mark_removed(lapsed.id, by, at, reason):
+        _audit_removed(uow, lapsed, by, at, reason, via="replaced", replaced_by=successor.id)
+
+
 def add_entry(entry: NewListEntry, added_by: str, admin: ListAdmin) -> ListEntry:
-    """Add one entry (its value canonical: see `keys.canonical_key`), audited."""
+    """Add one entry (its value canonical: see `keys.canonical_key`), audited; `Conflict` if
+    its key is already active on that list."""
     check_actor(added_by, "added_by")
     now = admin.clock.now()
     if entry.expires_at is not None and entry.expires_at <= now:
         raise Invalid((FieldError(("expires_at",), "is already past", "date"),))
     stored = stored_entry(entry, new_id("lst", admin.clock), admin.hasher, added_by.strip(), now)
-    with admin.uow() as uow:
-        for existing in uow.list_entries.active_on(((stored.key_type, stored.key_hash),), now):
-            if existing.list is stored.list:
-                raise Conflict(_duplicate(existing))
-        uow.list_entries.add((stored,))
-        _audit_added(uow, stored, "add")
-        uow.commit()
-    return stored
+
+    def attempt() -> ListEntry:
+        with admin.uow() as uow:
+            twin = _open_entries(uow, (stored,)).get(
+                (stored.list, stored.key_type, stored.key_hash)
+            )
+            if twin is not None:
+                if twin.active_at(now):
+                    raise Conflict(_duplicate(twin))
+                _close_lapsed(uow, twin, stored)
+            uow.list_entries.add((stored,))
+            _audit_added(uow, stored, "add")
+            uow.commit()
+        return stored
+
+    return _retrying(attempt)
 
 
 def remove_entry(entry_id: str, removed_by: str, reason: str, admin: ListAdmin) -> ListEntry:
@@ -163,27 +227,17 @@ def remove_entry(entry_id: str, removed_by: str, reason: str, admin: ListAdmin) 
             raise NotFound(f"no list entry {entry_id!r}")
         if not uow.list_entries.mark_removed(entry_id, removed_by.strip(), now, cleaned):
             raise Conflict(f"list entry {entry_id!r} was already removed")
-        uow.audit.append(
-            at=now,
-            actor=_actor(removed_by.strip()),
-            action="list.entry_removed",
-            subject_type=SUBJECT,
-            subject_id=entry_id,
-            payload={
-                "list": entry.list.value,
-                "key_type": entry.key_type.value,
-                "display": entry.display,
-                "reason": cleaned,
-            },
-        )
+        _audit_removed(uow, entry, removed_by.strip(), now, cleaned)
         uow.commit()
     return replace(entry, removed_by=removed_by.strip(), removed_at=now, removal_reason=cleaned)
 
 
 def import_entries(text: str, added_by: str, admin: ListAdmin) -> ImportReport:
     """Import a list CSV (`lists.parse_list_csv`): every row is checked, the good ones added and
-    audited in one unit of work, each bad one reported with its line and why. A fatal error (a
-    bad header, a database failure) adds nothing."""
+    audited in one unit of work, each bad one reported with its line and why — a row whose key
+    is already active on its list, or repeats an earlier row's, included (also when it was
+    added by someone else while the file was read in). A fatal error (a bad header, a database
+    failure) adds nothing."""
     check_actor(added_by, "added_by")
     now = admin.clock.now()
     good, bad = parse_list_csv(text, now)
@@ -191,30 +245,37 @@ def import_entries(text: str, added_by: str, admin: ListAdmin) -> ImportReport:
         (line, stored_entry(e, new_id("lst", admin.clock), admin.hasher, added_by.strip(), now))
         for line, e in good
     ]
-    rejected = list(bad)
-    with admin.uow() as uow:
-        keys = sorted({(e.key_type, e.key_hash) for _, e in stored})
-        on_list = {
-            (e.list, e.key_type, e.key_hash): e for e in uow.list_entries.active_on(keys, now)
-        }
-        in_file: dict[tuple[ListKind, KeyType, str], int] = {}
-        accepted: list[tuple[int, ListEntry]] = []
-        for line, e in stored:
-            key = (e.list, e.key_type, e.key_hash)
-            twin = on_list.get(key)
-            if twin is not None or key in in_file:
-                why = _duplicate(twin) if twin is not None else f"repeats line {in_file[key]}"
-                rejected.append(RejectedRow(line, (FieldError(("value",), why, "duplicate"),)))
-                continue
-            in_file[key] = line
-            accepted.append((line, e))
-        if accepted:
-            uow.list_entries.add([e for _, e in accepted])
-            for line, e in accepted:
-                _audit_added(uow, e, "import", line=line)
-            uow.commit()
-    rejected.sort(key=lambda r: r.line)
-    return ImportReport(tuple(e for _, e in accepted), tuple(rejected))
+
+    def attempt() -> ImportReport:
+        rejected = list(bad)
+        with admin.uow() as uow:
+            on_list = _open_entries(uow, (e for _, e in stored))
+            in_file: dict[_Key, int] = {}
+            accepted: list[tuple[int, ListEntry]] = []
+            for line, e in stored:
+                key = (e.list, e.key_type, e.key_hash)
+                twin = on_list.get(key)
+                why = None
+                if key in in_file:
+                    why = f"repeats line {in_file[key]}"
+                elif twin is not None and twin.active_at(now):
+                    why = _duplicate(twin)
+                if why is not None:
+                    rejected.append(RejectedRow(line, (FieldError(("value",), why, "duplicate"),)))
+                    continue
+                if twin is not None:
+                    _close_lapsed(uow, twin, e)
+                in_file[key] = line
+                accepted.append((line, e))
+            if accepted:
+                uow.list_entries.add([e for _, e in accepted])
+                for line, e in accepted:
+                    _audit_added(uow, e, "import", line=line)
+                uow.commit()
+        rejected.sort(key=lambda r: r.line)
+        return ImportReport(tuple(e for _, e in accepted), tuple(rejected))
+
+    return _retrying(attempt)
 
 
 def get_entry(entry_id: str, admin: ListAdmin) -> ListEntry:

@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from fengkong.core.clock import BUSINESS_TZ, Clock
-from fengkong.core.errors import FieldError, Invalid, NotFound
+from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.db.database import Database
 from fengkong.db.driver_reads import Query, standalone_reads
@@ -40,6 +40,7 @@ __all__ = [
     "KEY_TYPE_ALIASES",
     "ImportReport",
     "ListEntry",
+    "ListEntryTaken",
     "ListHit",
     "ListKind",
     "NewListEntry",
@@ -49,6 +50,7 @@ __all__ = [
     "entry_of",
     "entry_row",
     "export_csv",
+    "open_entry_clash",
     "parse_entry",
     "parse_expiry",
     "parse_key_type",
@@ -139,6 +141,23 @@ class ListEntry:
 
     def active_at(self, at: datetime) -> bool:
         return self.removed_at is None and (self.expires_at is None or self.expires_at > at)
+
+
+class ListEntryTaken(Conflict):
+    """The database refused an entry: its key already has an open entry on that list, added
+    since the caller looked (the one-open-entry index, `uq_fraud_list_entries_open`)."""
+
+
+OPEN_ENTRY_INDEX = "uq_fraud_list_entries_open"
+
+
+def open_entry_clash(exc: sa.exc.IntegrityError) -> bool:
+    """Whether an insert was refused by the one-open-entry index (not by another constraint)."""
+    diag = getattr(exc.orig, "diag", None)  # psycopg names the constraint
+    if diag is not None:
+        return getattr(diag, "constraint_name", None) == OPEN_ENTRY_INDEX
+    # SQLite names the columns instead: only this index makes those three unique together
+    return "UNIQUE constraint failed: fraud_list_entries.list" in str(exc.orig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,8 +456,13 @@ class SqlFraudLists:
         stored = stored_entry(
             entry, new_id("lst", self.clock), self.hasher, added_by, self.clock.now()
         )
-        with self.db.engine.begin() as conn:
-            conn.execute(sa.insert(fraud_list_entries).values(entry_row(stored)))
+        try:
+            with self.db.engine.begin() as conn:
+                conn.execute(sa.insert(fraud_list_entries).values(entry_row(stored)))
+        except sa.exc.IntegrityError as exc:
+            if not open_entry_clash(exc):
+                raise
+            raise ListEntryTaken(f"already on the {stored.list.value} list") from exc
         return self._get(stored.id)
 
     def _get(self, entry_id: str) -> ListEntry:

@@ -23,7 +23,13 @@ from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.fraud.keys import KeyType, canonical_key
 from fengkong.lending.service import LoanStage, post_repayment
-from fengkong.lending.servicing import SYSTEM, ServicingServices, amount_due, lending_on
+from fengkong.lending.servicing import (
+    SYSTEM,
+    ServicingServices,
+    amount_due,
+    lending_on,
+    require_loan,
+)
 from fengkong.onboarding.masking import mask
 from fengkong.onboarding.normalize import FieldKind
 
@@ -97,8 +103,7 @@ def bind_card(
         mask(FieldKind.BANK_CARD, number),
     )
     with svc.uow() as uow:
-        if uow.lending.get_loan(loan_id) is None:
-            raise NotFound(f"no loan {loan_id!r}")
+        require_loan(uow, loan_id)
         now = svc.clock.now()
         uow.servicing.bind_card(card, now)
         uow.audit.append(
@@ -115,6 +120,7 @@ def bind_card(
 
 def unbind_card(loan_id: str, svc: ServicingServices, *, actor: str = SYSTEM) -> BoundCard:
     with svc.uow() as uow:
+        require_loan(uow, loan_id)
         card: BoundCard | None = uow.servicing.card(loan_id)
         if card is None or card.status is CardStatus.UNBOUND:
             raise NotFound(f"loan {loan_id!r} has no bound card")
@@ -135,6 +141,7 @@ def unbind_card(loan_id: str, svc: ServicingServices, *, actor: str = SYSTEM) ->
 
 def get_card(loan_id: str, svc: ServicingServices) -> BoundCard:
     with svc.uow() as uow:
+        require_loan(uow, loan_id)
         card: BoundCard | None = uow.servicing.card(loan_id)
     if card is None:
         raise NotFound(f"loan {loan_id!r} has no bound card")
@@ -142,7 +149,9 @@ def get_card(loan_id: str, svc: ServicingServices) -> BoundCard:
 
 
 def debit_attempts(loan_id: str, svc: ServicingServices) -> tuple[DebitAttempt, ...]:
+    """Every auto-debit attempt of a loan (`LoanNotFound` if there is no such loan)."""
     with svc.uow() as uow:
+        require_loan(uow, loan_id)
         return tuple(uow.servicing.attempts_for_loan(loan_id))
 
 

@@ -34,6 +34,7 @@ from fengkong.lending.servicing import (
     SYSTEM,
     ServicingServices,
     contact_for_loan,
+    require_loan,
     require_text,
 )
 
@@ -87,9 +88,7 @@ def add_collateral(
         (Valuation(on, amount, require_text(source, "source", 120)),),
     )
     with svc.uow() as uow:
-        record = uow.lending.get_loan(loan_id)
-        if record is None:
-            raise NotFound(f"no loan {loan_id!r}")
+        record = require_loan(uow, loan_id)
         now = svc.clock.now()
         uow.servicing.add_collateral_item(loan_id, item, description.strip()[:400], now)
         uow.audit.append(
@@ -153,9 +152,7 @@ def collateral_of(loan_id: str, svc: ServicingServices) -> CollateralView:
     from fengkong.lending.collateral import loan_to_value
 
     with svc.uow() as uow:
-        record = uow.lending.get_loan(loan_id)
-        if record is None:
-            raise NotFound(f"no loan {loan_id!r}")
+        record = require_loan(uow, loan_id)
         items = tuple(uow.servicing.collateral_items(loan_id))
         descriptions = uow.servicing.collateral_descriptions(loan_id)
         calls = tuple(uow.servicing.margin_calls(loan_id))

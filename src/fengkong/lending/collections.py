@@ -24,7 +24,13 @@ from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.lending.loan import positive_amount
 from fengkong.lending.service import LoanStage
-from fengkong.lending.servicing import SYSTEM, ServicingServices, overdue_amount, require_text
+from fengkong.lending.servicing import (
+    SYSTEM,
+    ServicingServices,
+    overdue_amount,
+    require_loan,
+    require_text,
+)
 
 NO_FEN = Fen(0)
 
@@ -130,6 +136,7 @@ class CaseView:
 
 def get_case(loan_id: str, svc: ServicingServices) -> CaseView:
     with svc.uow() as uow:
+        require_loan(uow, loan_id)
         case: CollectionCase | None = uow.servicing.get_case(loan_id)
         if case is None:
             raise NotFound(f"loan {loan_id!r} has no collections case")
@@ -138,13 +145,6 @@ def get_case(loan_id: str, svc: ServicingServices) -> CaseView:
             tuple(uow.servicing.actions_for(loan_id)),
             tuple(uow.servicing.promises_for(loan_id)),
         )
-
-
-def _require_loan(uow: Any, loan_id: str) -> Any:
-    record = uow.lending.get_loan(loan_id)
-    if record is None:
-        raise NotFound(f"no loan {loan_id!r}")
-    return record
 
 
 def record_action(
@@ -158,7 +158,7 @@ def record_action(
     who = require_text(officer, "officer", 80)
     text = require_text(note, "note", 2000)
     with svc.uow() as uow:
-        _require_loan(uow, loan_id)
+        require_loan(uow, loan_id)
         action = CollectionAction(
             new_id("cact", svc.clock), loan_id, chosen, text, who, svc.clock.business_date()
         )
@@ -185,7 +185,7 @@ def record_promise(
     if promised_on < today:
         raise Invalid((FieldError(("promised_on",), "a promise is for today or later"),))
     with svc.uow() as uow:
-        record = _require_loan(uow, loan_id)
+        record = require_loan(uow, loan_id)
         if record.stage is not LoanStage.ACTIVE:
             raise Invalid((FieldError(("loan_id",), f"loan is {record.stage.value}"),))
         promise = PromiseToPay(new_id("ptp", svc.clock), loan_id, cash, promised_on, today, who)

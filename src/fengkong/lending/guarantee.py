@@ -34,6 +34,7 @@ from fengkong.lending.servicing import (
     Contact,
     ServicingServices,
     overdue_amount,
+    require_loan,
     require_text,
 )
 from fengkong.onboarding.masking import mask
@@ -270,9 +271,7 @@ def create_group(
 
 
 def _guaranteeable(uow: Any, loan_id: str) -> None:
-    record = uow.lending.get_loan(loan_id)
-    if record is None:
-        raise NotFound(f"no loan {loan_id!r}")
+    record = require_loan(uow, loan_id)
     if record.stage not in (LoanStage.PENDING_DISBURSEMENT, LoanStage.ACTIVE):
         raise Conflict(f"loan {loan_id} is {record.stage.value}: it cannot take a guarantee")
 
@@ -356,8 +355,7 @@ def add_group_guarantee(
 
 def guarantees_for_loan(loan_id: str, svc: ServicingServices) -> tuple[Guarantee, ...]:
     with svc.uow() as uow:
-        if uow.lending.get_loan(loan_id) is None:
-            raise NotFound(f"no loan {loan_id!r}")
+        require_loan(uow, loan_id)
         return tuple(uow.servicing.guarantees_for_loan(loan_id))
 
 

@@ -30,6 +30,7 @@ from fengkong.lending.servicing import (
     ServicingServices,
     contact_for_loan,
     overdue_amount,
+    require_loan,
 )
 from fengkong.onboarding.masking import mask
 from fengkong.onboarding.normalize import FieldKind
@@ -226,9 +227,11 @@ def notify(
     return True
 
 
-def reminders_for(subject_id: str, svc: ServicingServices) -> tuple[ReminderRecord, ...]:
+def reminders_for(loan_id: str, svc: ServicingServices) -> tuple[ReminderRecord, ...]:
+    """The reminders sent about a loan (`LoanNotFound` if there is no such loan)."""
     with svc.uow() as uow:
-        return tuple(uow.servicing.reminders_for(subject_id))
+        require_loan(uow, loan_id)
+        return tuple(uow.servicing.reminders_for(loan_id))
 
 
 def reminder_step(day: date, svc: ServicingServices) -> Mapping[str, int]:

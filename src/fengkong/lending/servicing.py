@@ -29,7 +29,7 @@ from fengkong.lending.collateral import (
 )
 from fengkong.lending.eod import DateStep
 from fengkong.lending.loan import LoanState
-from fengkong.lending.service import LendingServices, LoanRecord
+from fengkong.lending.service import LendingServices, LoanNotFound, LoanRecord
 
 SYSTEM = "system:servicing"
 LANGUAGES = ("zh-CN", "en")
@@ -146,6 +146,15 @@ class PinnedDate:
 
 def lending_on(svc: ServicingServices, day: date) -> LendingServices:
     return replace(svc.lending, clock=PinnedDate(svc.lending.clock, day))
+
+
+def require_loan(uow: Any, loan_id: str) -> LoanRecord:
+    """The loan a servicing request names, or `LoanNotFound` (404, CLI `loan_not_found`): every
+    use case keyed by a loan id asks here first, so an unknown loan is never an empty answer."""
+    record: LoanRecord | None = uow.lending.get_loan(loan_id)
+    if record is None:
+        raise LoanNotFound(f"no loan {loan_id!r}")
+    return record
 
 
 def require_text(value: str, loc: str, max_length: int = 400) -> str:

@@ -21,7 +21,8 @@ from fengkong.api.review_schemas import (
     ReviewItemDetailOut,
     ReviewItemOut,
 )
-from fengkong.decision.officer import approve_referral, bounds_of_item, decline_referral
+from fengkong.decision.declines import decline_and_flag
+from fengkong.decision.officer import approve_referral, bounds_of_item
 from fengkong.decision.review import (
     ReviewConfig,
     ReviewStatus,
@@ -120,10 +121,9 @@ def approve_review_item(
 def decline_review_item(
     item_id: str, body: DeclineIn, ctx: ContextDep, who: OfficerDep
 ) -> ReviewedOut:
-    """Decline an item you hold, for a reason code the applicant is told (zh/en)."""
-    with ctx.uow() as uow:
-        reviewed = decline_referral(
-            uow, item_id, who, body.comment, ctx.clock, reason_code=body.reason_code
-        )
-        uow.commit()
+    """Decline an item you hold, for a reason code the applicant is told (zh/en). The
+    application is flagged on the identity-link graph as an automatic decline is."""
+    reviewed = decline_and_flag(
+        ctx.uow, ctx.fraud, item_id, who, body.comment, ctx.clock, reason_code=body.reason_code
+    )
     return ReviewedOut.of_reviewed(reviewed, ctx.clock.now())
