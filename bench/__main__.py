@@ -1,7 +1,8 @@
 """Run the benchmarks and rewrite docs/performance.md.
 
 `python -m bench` runs all; `python -m bench scoring decision` runs some and keeps the other
-sections as they were."""
+sections as they were. The report holds the current figures only; the experiment diary is
+docs/notes/performance-history.md, which no benchmark writes."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ from bench.harness import Section, cpu_reference_seconds, machine
 BENCHMARKS = ("model_quality", "scoring", "decision", "policy_eval", "fraud_signals", "eod")
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 MARK = "<!-- bench:{} -->"
+# The experiment diary lives beside the report and is written by hand: the report holds only
+# the current figures, with their method and machine.
+HISTORY_LINK = "notes/performance-history.md"
 
 
 def main(names: list[str]) -> int:
+    if {"-h", "--help"} & set(names):
+        print(__doc__)
+        print(f"benchmarks: {', '.join(BENCHMARKS)}")
+        return 0
     chosen = names or list(BENCHMARKS)
     unknown = [n for n in chosen if n not in BENCHMARKS]
     if unknown:
@@ -58,6 +66,8 @@ def _write(sections: dict[str, str]) -> None:
         f"Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; CPU reference "
         f"{cpu_reference_seconds():.2f} s (see `bench.harness.cpu_reference_seconds`).",
         "Shared machines are noisy: quote medians and percentiles, and re-run before comparing.",
+        "How these figures came to be (experiments tried, kept and dropped) is in "
+        f"[notes/performance-history.md]({HISTORY_LINK}), which `make bench` never writes.",
         "",
     ]
     body = [f"{MARK.format(n)}\n{sections[n]}" for n in BENCHMARKS if n in sections]

@@ -219,17 +219,6 @@ def run() -> Section:
         if label == POSTGRES:
             section.notes.append(_cpu_note(middle.samples, middle.cpu))
     section.notes.append(
-        "On 2026-12-04 at 10:50, five alternating PostgreSQL-only runs of the code of that "
-        "morning (reads answered before the work that needs none of them, BEGIN and COMMIT "
-        "sent with the writes) and of this code gave p50 4.3 to 5.3 ms against 3.7 to 4.0 ms, "
-        "p99 7.3 to 8.5 ms against 5.9 to 7.0 ms, and server CPU per decision 2.0 to 2.4 ms "
-        "against 1.7 to 1.9 ms. At 11:28, after the unit of work that only writes stopped "
-        "beginning a session transaction, ten alternating pairs of 500 decisions gave medians "
-        "of p50 4.31 against 3.90 ms, p99 6.79 against 6.45 ms, mean 4.48 against 4.11 ms and "
-        "CPU (bench / server) 3.08 / 1.81 against 2.94 / 1.75 ms, this code ahead in eight "
-        "pairs of ten: the gain is real but smaller than the machine's swings between runs."
-    )
-    section.notes.append(
         f"1-minute load average {load_before:.1f} before the run and {os.getloadavg()[0]:.1f} "
         f"after, on {os.cpu_count()} cores: other work on the machine is in these figures."
     )

@@ -359,14 +359,8 @@ def run(
             "idempotency check and the loan read pipelined; the journal entries, loan update and "
             "repayment row pipelined; and the audit record, which PostgreSQL numbers, hashes and "
             "chains onto the head itself (`audit_append`), sent with the commit, which waits for "
-            "the WAL to reach the disk (five round trips until 2026-12-03, when the head's lock "
-            "and the record's write were one each). Measured before the "
-            "end of day, after a CHECKPOINT writes back what the load left dirty; measured just "
-            "after the million-loan end of day instead, while PostgreSQL writes back what it "
-            "changed, the same posts took 17.4 / 33.1 ms (in-process client). Until 2026-12-03 "
-            "this part posted through the in-process TestClient, whose thread hand-offs between "
-            "client, event loop and worker added 1 to 2 ms a post and gave p99s from 14.0 to "
-            "20.8 ms over six runs. "
+            "the WAL to reach the disk. Measured before the end of day, after a CHECKPOINT "
+            "writes back what the load left dirty. "
             "`python -m bench.eod repayment [RUNS]` measures this part alone.",
             cpu_reference_note(),
         ],

@@ -1,7 +1,7 @@
 """Reads that every decision runs, sent through the driver outside any transaction.
 
-A SQLAlchemy `Connection.execute` costs about 0.2 ms of Python per statement before the driver
-sees it (execution context, result object, pool events); a decision reads the registries' live
+A SQLAlchemy `Connection.execute` runs a good deal of Python per statement before the driver
+sees it (execution context, result object, pool events; docs/notes/performance-history.md); a decision reads the registries' live
 roles and the applicant's consents and history before it writes anything. Here each statement is
 compiled once per dialect (`compiled`, as `write_behind` does for writes) and its text sent to
 the driver, so rows read back as SQLAlchemy would read them. Each statement stands alone

@@ -1,7 +1,7 @@
 """SQLite through its own driver, for the few statements every application runs.
 
-Building a SQLAlchemy statement and running it costs about 0.2 ms of Python per statement here;
-the same statement sent to `sqlite3` as text costs a few microseconds. A decision runs a dozen of
+Building a SQLAlchemy statement and running it costs far more Python per statement here than
+sending the same statement to `sqlite3` as text (docs/notes/performance-history.md). A decision runs a dozen of
 them in the fraud stores alone, so those stores keep their SQLite statements as text and run them
 on the pool's connection through these helpers. Values are stored as the SQLAlchemy types store
 them (`UTCDateTime`: naive UTC text with microseconds; booleans as 0 and 1), so rows written

@@ -21,8 +21,9 @@ metadata = sa.MetaData(
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 # A document stored whole and read whole, never queried inside: PostgreSQL keeps it as the text
-# sent (`json`), where `jsonb` parses and re-encodes every one it stores (about 0.13 ms of the
-# server's time for a decision's six, 0.2 ms for a loan's state at each repayment). `json` has
+# sent (`json`), where `jsonb` parses and re-encodes every one it stores: server time spent on
+# every decision's six documents and on a loan's state at each repayment, for nothing, since the
+# documents are never queried inside (docs/notes/performance-history.md). `json` has
 # no equality: such a column is never compared, grouped or made distinct.
 DocumentJSON = sa.JSON().with_variant(JSON(), "postgresql")
 

@@ -2,7 +2,7 @@
 
 A decision's transaction writes a consent or two, the application, the decision and its audit
 records, and reads nothing back. Sent one statement at a time through SQLAlchemy, each write costs
-a round trip to PostgreSQL and about 0.2 ms of Python on either database. Held here instead, they
+a round trip to PostgreSQL and SQLAlchemy's per-statement Python on either database. Held here instead, they
 go out when the unit of work commits (or before its next statement, so it always reads its own
 writes): on PostgreSQL in one psycopg pipeline with the commit itself, on SQLite as `executemany`
 calls on the driver. The SQL text is SQLAlchemy's own, compiled once per table and column set,
@@ -122,8 +122,8 @@ class WriteBehind:
     def _alone(self) -> bool:
         """Whether these writes are all the transaction holds, on PostgreSQL: the session never
         began one (nothing was read or run through it), so a pooled connection of its own can
-        carry them and their commit without the session's bookkeeping (about 0.15 ms of
-        Python a decision). SQLite keeps the session's transaction, which takes the write lock
+        carry them and their commit without the session's bookkeeping (Python the decision
+        would otherwise spend on its hot path). SQLite keeps the session's transaction, which takes the write lock
         as it begins."""
         bind = self.session.get_bind()
         return (

@@ -19,7 +19,7 @@ _PREVIOUS = "0013_links_speed"
 # 0013's function ran the merge's two relabels and its delete in every call, as parts of the
 # statement that writes the application. Most applications join at most one component and merge
 # nothing, yet each part still opened its table and indexes and searched them: about a fifth of
-# the function's time (0.69 against 0.54 ms a call, back to back, on new keys). They now run only
+# the function's time (docs/notes/performance-history.md). They now run only
 # when the application's keys reach more than one component, as statements of their own before
 # the statement (`_STATEMENT`) that no longer carries them (`_MERGE_PARTS`); the rest is unchanged.
 _MERGE_PARTS = """  ), relabel_applications as (

@@ -18,9 +18,8 @@ depends_on = None
 # pglz and, still too long, its documents moved one by one into the TOAST table: several chunk
 # rows and index entries per decision, written in the decision's transaction. Compressed with
 # lz4 (cheaper than pglz) and allowed up to a page (`toast_tuple_target`), a row stays in the
-# heap: a single-row insert took 452 µs against 576 µs (medians of ten rounds of 350 stored
-# decisions, one transaction each, back to back), for about a third more disk per decision,
-# since a ~6 kB row fills a page alone. Rows written before keep their storage until rewritten.
+# heap: a single-row insert is measurably cheaper (docs/notes/performance-history.md), for
+# about a third more disk per decision, since a ~6 kB row fills a page alone. Rows written before keep their storage until rewritten.
 _DOCUMENTS = ("reasons", "inputs", "features", "offer", "trace", "facts")
 _PAGE = 8160  # the largest toast_tuple_target PostgreSQL accepts with 8 kB pages
 
