@@ -15,9 +15,8 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import polars as pl
 import psycopg
 import sqlalchemy as sa
 from psycopg.rows import dict_row, namedtuple_row
@@ -89,20 +88,30 @@ from fengkong.lending.service import (
     StaleLoan,
 )
 
+if TYPE_CHECKING:
+    import polars as pl
+
 PARTITION_KEYS = 1024
-_QUIET_SCHEMA = {
-    "loan_id": pl.String,
-    "revision": pl.Int64,
-    "period_start": pl.Date,
-    "due": pl.Date,
-    "interest": pl.Int64,
-    "ceiling": pl.Int64,
-    "charged": pl.Int64,
-    "outstanding": pl.Int64,
-    "allowance": pl.Int64,
-    "reserve": pl.Int64,
-    "principal": pl.Int64,
-}
+
+
+def _quiet_schema() -> dict[str, Any]:
+    import polars as pl
+
+    return {
+        "loan_id": pl.String,
+        "revision": pl.Int64,
+        "period_start": pl.Date,
+        "due": pl.Date,
+        "interest": pl.Int64,
+        "ceiling": pl.Int64,
+        "charged": pl.Int64,
+        "outstanding": pl.Int64,
+        "allowance": pl.Int64,
+        "reserve": pl.Int64,
+        "principal": pl.Int64,
+    }
+
+
 _NULL = "\\N"
 
 # A repayment's statements on PostgreSQL, as driver SQL: built once, sent pipelined (one round
@@ -690,6 +699,8 @@ class SqlLendingRepository:
         """Quiet loans of one partition for the date (`lending.quiet`), by id after `after`, as
         columns `QUIET_COLUMNS`: active, not on a line, accrued through the day before, the date
         strictly inside the running period, 0 days past due in that bucket and class."""
+        import polars as pl
+
         c = loans.c
         query = (
             sa.select(
@@ -725,9 +736,9 @@ class SqlLendingRepository:
         if partitions > 1:
             query = query.where(c.partition_key % partitions == partition)
         if self._copies:
-            return _copy_out(self.session, query, _QUIET_SCHEMA)
+            return _copy_out(self.session, query, _quiet_schema())
         rows = self.session.execute(query).all()
-        return pl.DataFrame([tuple(r) for r in rows], schema=_QUIET_SCHEMA, orient="row")
+        return pl.DataFrame([tuple(r) for r in rows], schema=_quiet_schema(), orient="row")
 
     def save_quiet_loans(self, moved: pl.DataFrame, on: date, now: datetime) -> pl.DataFrame:
         """Store quiet-day figures (`lending.quiet.quiet_day`) of the loans still at the revision
@@ -743,6 +754,8 @@ class SqlLendingRepository:
         self, journal: QuietJournal, request_hash: str, posted_at: datetime
     ) -> None:
         """Insert a quiet batch's entries and postings (COPY on PostgreSQL)."""
+        import polars as pl
+
         if journal.entries.is_empty():
             return
         entries = journal.entries.select(
@@ -766,6 +779,8 @@ class SqlLendingRepository:
         self.session.execute(journal_postings.insert(), journal.postings.to_dicts())
 
     def _update_quiet_rows(self, moved: pl.DataFrame, on: date, now: datetime) -> pl.DataFrame:
+        import polars as pl
+
         statement = (
             loans.update()
             .where(
@@ -1236,6 +1251,8 @@ def _driver(session: Session) -> psycopg.Connection[Any]:
 
 
 def _copy_out(session: Session, query: sa.Select[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
+    import polars as pl
+
     compiled = query.compile(session.get_bind())
     buffer = bytearray()
     statement = f"COPY ({compiled}) TO STDOUT WITH (FORMAT csv, HEADER true)"
@@ -1263,6 +1280,8 @@ def _update_quiet_copy(
     session: Session, moved: pl.DataFrame, on: date, now: datetime
 ) -> pl.DataFrame:
     """One COPY into a temporary table and one UPDATE … FROM; returns the loans it updated."""
+    import polars as pl
+
     connection = _driver(session)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -56,6 +56,7 @@ from fengkong.onboarding.application import (
 )
 from fengkong.onboarding.consent import ConsentRecord, ConsentRepository, consent_facts
 from fengkong.scoring.artifact import canonical_json, sha256_hex
+from fengkong.scoring.points import ScoreResult
 from fengkong.scoring.promotion import AuditAppender
 from fengkong.scoring.reasons import scorecard_reasons
 from fengkong.scoring.registry import (
@@ -66,7 +67,6 @@ from fengkong.scoring.registry import (
     ModelVersion,
     load_model,
 )
-from fengkong.scoring.scorecard import ScoreResult
 
 MODEL_NAME = "application"
 

@@ -3,9 +3,12 @@ scorecard learns from, so a model trained on that table scores live applications
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
 from fengkong.features.definition import Feature, FeatureSet, category, number, whole_years
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # Profile attributes the applicant declares or a bureau supplies, with their labels.
 PROFILE_FIELDS: dict[str, tuple[str, str]] = {
@@ -38,18 +41,23 @@ NUMERIC_PROFILE_FIELDS = frozenset(
     }
 )
 
-INPUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "amount_fen": pl.Int64,
-    "term_months": pl.Int64,
-    "purpose": pl.String,
-    "monthly_income_fen": pl.Int64,
-    "birth_date": pl.Date,
-    "as_of": pl.Date,
-    **{
-        name: (pl.Float64 if name in NUMERIC_PROFILE_FIELDS else pl.String)
-        for name in PROFILE_FIELDS
-    },
-}
+
+def input_schema() -> dict[str, pl.DataType | type[pl.DataType]]:
+    """The batch frame's column types (built on use: online scoring never loads Polars)."""
+    import polars as pl
+
+    return {
+        "amount_fen": pl.Int64,
+        "term_months": pl.Int64,
+        "purpose": pl.String,
+        "monthly_income_fen": pl.Int64,
+        "birth_date": pl.Date,
+        "as_of": pl.Date,
+        **{
+            name: (pl.Float64 if name in NUMERIC_PROFILE_FIELDS else pl.String)
+            for name in PROFILE_FIELDS
+        },
+    }
 
 
 def _profile(name: str) -> Feature:
@@ -62,7 +70,7 @@ def _profile(name: str) -> Feature:
 APPLICATION_FEATURES = FeatureSet(
     name="application",
     version="1",
-    input_schema=INPUT_SCHEMA,
+    input_schema=input_schema,
     features=(
         # Requested amount in yuan: a model input (a statistic), not a money amount.
         number("credit_amount", "amount_fen", "Requested amount", "申请金额", scale=100),

@@ -13,19 +13,31 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
+
+Schema = Mapping[str, "pl.DataType | type[pl.DataType]"]
 
 
 @dataclass(frozen=True, slots=True)
 class Feature:
     name: str
     kind: Literal["numerical", "categorical"]
-    expr: pl.Expr
+    # The Polars expression, or how to build it: the builders below defer it, so a feature set
+    # used only online (the decision service) never loads Polars.
+    definition: pl.Expr | Callable[[], pl.Expr]
     label_en: str
     label_zh: str
     online: Callable[[Mapping[str, Any]], Any] | None = None  # `expr` for one record
+
+    @property
+    def expr(self) -> pl.Expr:
+        import polars as pl
+
+        d = self.definition
+        return d if isinstance(d, pl.Expr) else d()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +45,7 @@ class FeatureSet:
     name: str
     version: str
     features: tuple[Feature, ...]
-    input_schema: Mapping[str, pl.DataType | type[pl.DataType]]
+    input_schema: Schema | Callable[[], Schema]  # a mapping, or how to build it (as `expr`)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -42,6 +54,11 @@ class FeatureSet:
     @property
     def categorical(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.features if f.kind == "categorical")
+
+    @property
+    def schema(self) -> dict[str, pl.DataType | type[pl.DataType]]:
+        s = self.input_schema
+        return dict(s() if callable(s) else s)
 
     def by_name(self, name: str) -> Feature:
         return next(f for f in self.features if f.name == name)
@@ -55,18 +72,27 @@ class FeatureSet:
         return self.compute_online_polars(record)
 
     def compute_online_polars(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        frame = pl.DataFrame([dict(record)], schema=dict(self.input_schema))
+        import polars as pl
+
+        frame = pl.DataFrame([dict(record)], schema=self.schema)
         return self.compute_batch(frame).row(0, named=True)
 
     def frame(self, records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
-        return pl.DataFrame([dict(r) for r in records], schema=dict(self.input_schema))
+        import polars as pl
+
+        return pl.DataFrame([dict(r) for r in records], schema=self.schema)
 
 
 def number(name: str, source: str, label_en: str, label_zh: str, *, scale: int = 1) -> Feature:
     """`source` as a Float64, divided by `scale`. Online, the division is the one Polars does for
     one row by a literal (correctly rounded; over several rows Polars multiplies by the reciprocal
     instead, and 47 / 100 comes out 0.47000000000000003)."""
-    expr = pl.col(source).cast(pl.Float64) if scale == 1 else (pl.col(source) / scale)
+
+    def expr() -> pl.Expr:
+        import polars as pl
+
+        column = pl.col(source).cast(pl.Float64) if scale == 1 else (pl.col(source) / scale)
+        return column.cast(pl.Float64)
 
     def online(record: Mapping[str, Any]) -> float | None:
         v = record.get(source)
@@ -76,7 +102,7 @@ def number(name: str, source: str, label_en: str, label_zh: str, *, scale: int =
             raise TypeError(f"{source} is a number, not {type(v).__name__}")
         return float(v / scale)
 
-    return Feature(name, "numerical", expr.cast(pl.Float64), label_en, label_zh, online)
+    return Feature(name, "numerical", expr, label_en, label_zh, online)
 
 
 def category(name: str, source: str, label_en: str, label_zh: str) -> Feature:
@@ -86,16 +112,25 @@ def category(name: str, source: str, label_en: str, label_zh: str) -> Feature:
         v = record.get(source)
         return v if v is None or isinstance(v, str) else str(v)
 
-    return Feature(name, "categorical", pl.col(source).cast(pl.String), label_en, label_zh, online)
+    def expr() -> pl.Expr:
+        import polars as pl
+
+        return pl.col(source).cast(pl.String)
+
+    return Feature(name, "categorical", expr, label_en, label_zh, online)
 
 
 def whole_years(name: str, since: str, until: str, label_en: str, label_zh: str) -> Feature:
     """Whole years from the date `since` to the date `until` (an age on a day), as a Float64."""
-    start, end = pl.col(since), pl.col(until)
-    not_yet = (end.dt.month() < start.dt.month()) | (
-        (end.dt.month() == start.dt.month()) & (end.dt.day() < start.dt.day())
-    )
-    expr = (end.dt.year() - start.dt.year() - not_yet.cast(pl.Int32)).cast(pl.Float64)
+
+    def expr() -> pl.Expr:
+        import polars as pl
+
+        start, end = pl.col(since), pl.col(until)
+        not_yet = (end.dt.month() < start.dt.month()) | (
+            (end.dt.month() == start.dt.month()) & (end.dt.day() < start.dt.day())
+        )
+        return (end.dt.year() - start.dt.year() - not_yet.cast(pl.Int32)).cast(pl.Float64)
 
     def online(record: Mapping[str, Any]) -> float | None:
         first: date | None = record.get(since)

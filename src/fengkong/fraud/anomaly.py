@@ -17,11 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound, Unavailable
@@ -30,6 +29,9 @@ from fengkong.fraud.signals import Signals
 from fengkong.scoring.artifact import canonical_json, read_artifact, sha256_hex, write_artifact
 from fengkong.scoring.promotion import AuditAppender, record_registration
 from fengkong.scoring.registry import ModelRepository, ModelStatus, ModelVersion, plain_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ANOMALY_FEATURES",
@@ -192,6 +194,10 @@ def feature_matrix(
 ) -> npt.NDArray[np.float64]:
     """Rows × features as floats; a missing or `None` value becomes `MISSING`. A value that is not
     a finite number is a field error naming the feature."""
+    # pandas' conversion is the definition of "a number" here (online too): loaded on first use,
+    # not when the decision service is imported.
+    import pandas as pd
+
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     columns = []
     for name in features:

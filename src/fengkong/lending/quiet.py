@@ -40,8 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from fengkong.core.errors import IntegrityBroken
 from fengkong.core.money import Fen
@@ -50,6 +49,9 @@ from fengkong.lending.daycount import DayCount
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
 from fengkong.lending.loan import LoanState, LoanStatus
 from fengkong.lending.service import LendingConfig
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # Inputs per loan, in this order (all integers but the id and the two dates).
 QUIET_COLUMNS = (
@@ -156,6 +158,8 @@ def eod_key(on: date, loan_id: str) -> str:
 def half_up_div(numerator: pl.Expr, denominator: pl.Expr | int) -> pl.Expr:
     """HALF_UP of `numerator / denominator` in integers, for numerator ≥ 0 and denominator > 0:
     floor((2n + d) / 2d) is n/d rounded half away from zero."""
+    import polars as pl
+
     return (numerator * 2 + denominator) // (pl.lit(2) * denominator)
 
 
@@ -166,6 +170,8 @@ def _share(amount: pl.Expr, rate: Fraction) -> pl.Expr:
 
 def _check_headroom(frame: pl.DataFrame, rates: Sequence[Fraction]) -> None:
     """Refuse amounts whose products could overflow 64-bit integers (none a loan comes near)."""
+    import polars as pl
+
     figures = frame.select(
         ((pl.col("due") - pl.col("period_start")).dt.total_days().max() * pl.col("interest").max())
         .cast(pl.Int64)
@@ -184,6 +190,8 @@ def quiet_day(loans: pl.DataFrame, on: date, config: LendingConfig) -> pl.DataFr
     due`, accrued through the day before): per loan, its id and revision as read, the new
     `charged`, `outstanding`, `allowance` and `reserve`, and the day's `accrued` interest,
     `provision_change` and `reserve_change`."""
+    import polars as pl
+
     allowance_rate = Fraction(config.provision_rate(quiet_class(config)))
     reserve_rate = Fraction(config.reserve_rate)
     _check_headroom(loans, (allowance_rate, reserve_rate))
@@ -233,6 +241,8 @@ def quiet_journal(
     """The entries for a quiet batch (`quiet_day`'s rows of the loans actually saved). Entry ids
     are `id_base` plus a number; idempotency keys name the date and the batch's first and last
     loan, which no other batch of the date can share."""
+    import polars as pl
+
     sample = {"entry_id": "x", "business_date": on, "idempotency_key": "k"}
     first, last = str(moved["loan_id"].min()), str(moved["loan_id"].max())
     batch = f"quiet loans {first} to {last}"
@@ -327,17 +337,20 @@ def quiet_journal(
     }
     return QuietJournal(
         entries=pl.DataFrame(entries, schema=schema),
-        postings=pl.concat(postings) if postings else _NO_POSTINGS,
+        postings=pl.concat(postings) if postings else _no_postings(),
     )
 
 
-_NO_POSTINGS = pl.DataFrame(
-    schema={
-        "entry_id": pl.String,
-        "line": pl.Int32,
-        "account_code": pl.String,
-        "loan_id": pl.String,
-        "side": pl.String,
-        "amount_fen": pl.Int64,
-    }
-)
+def _no_postings() -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(
+        schema={
+            "entry_id": pl.String,
+            "line": pl.Int32,
+            "account_code": pl.String,
+            "loan_id": pl.String,
+            "side": pl.String,
+            "amount_fen": pl.Int64,
+        }
+    )

@@ -17,7 +17,7 @@ import csv
 import io
 from typing import Any
 
-from fengkong.scoring.scorecard import Bin, Characteristic, Scorecard
+from fengkong.scoring.points import Bin, Characteristic, Scorecard
 
 POINTS_TABLE_COLUMNS: tuple[str, ...] = (
     "feature",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from fengkong.core.clock import Clock
+from fengkong.scoring.points import Scorecard
 from fengkong.scoring.registry import (
     ModelRepository,
     ModelVersion,
@@ -15,7 +16,6 @@ from fengkong.scoring.registry import (
     promote,
     register_scorecard,
 )
-from fengkong.scoring.scorecard import Scorecard
 
 
 class AuditAppender(Protocol):

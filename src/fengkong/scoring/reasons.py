@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fengkong.core.reason import Reason
 from fengkong.features.definition import FeatureSet
-from fengkong.scoring.scorecard import Contribution
+from fengkong.scoring.points import Contribution
 
 
 def reason_code(feature: str) -> str:

@@ -15,22 +15,23 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound, Unavailable
 from fengkong.scoring.artifact import read_artifact, write_artifact
-from fengkong.scoring.reasons import reason_code
-from fengkong.scoring.scorecard import (
+from fengkong.scoring.points import (
     Contribution,
     Scaling,
     Scorecard,
     ScoreResult,
     _bin_indices,
 )
+from fengkong.scoring.reasons import reason_code
 from fengkong.scoring.serialize import scorecard_from_dict, scorecard_to_dict
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from fengkong.scoring.calibration import Calibrator
     from fengkong.scoring.gbm import GBMModel
 
@@ -191,6 +192,8 @@ class LoadedGBM:
         return self._points(pd_), pd_, lost
 
     def _frame(self, frame: pd.DataFrame) -> tuple[BatchScores, npt.NDArray[np.int64]]:
+        import pandas as pd
+
         for name in self.features:
             if name not in self.model.categories_ and name in frame.columns:
                 values = pd.to_numeric(frame[name], errors="coerce").to_numpy(
@@ -227,7 +230,9 @@ class LoadedGBM:
                 continue  # missing, or an int: never infinite
             if isinstance(value, float):
                 infinite = math.isinf(value)
-            else:
+            else:  # a string or a Decimal: as the batch path converts it
+                import pandas as pd
+
                 number = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce")
                 infinite = bool(np.isinf(number.to_numpy(dtype=np.float64, na_value=np.nan)).any())
             if infinite:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fengkong.scoring.scorecard import Bin, Characteristic, Scaling, Scorecard
+from fengkong.scoring.points import Bin, Characteristic, Scaling, Scorecard
 
 SCORECARD_FORMAT = "fengkong.scorecard/1"
 
