@@ -9,6 +9,7 @@ rows with `--csv`; the next page's cursor goes to stderr under the table.
 from __future__ import annotations
 
 import csv
+import operator
 import sys
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
@@ -59,6 +60,9 @@ ChannelOpt = Annotated[
         help=f"Sales channel: {', '.join(SALES_CHANNELS)}; repeat, or separate with commas.",
         show_default=False,
     ),
+]
+OutcomeOpt = Annotated[
+    list[str] | None, typer.Option(help="approve, decline, refer or verify; repeatable.")
 ]
 RequestIdOpt = Annotated[
     str | None,
@@ -143,6 +147,12 @@ def table_of(columns: Sequence[Column], items: Sequence[dict[str, Any]], title: 
     return table
 
 
+def rows_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    """`table_of` for rows already shaped for people: their keys are the headers, in order."""
+    columns = [(h, operator.itemgetter(h)) for h in rows[0]] if rows else []
+    return table_of(columns, rows, title)
+
+
 def business_day(instant: str) -> str:
     """The business date (Beijing) of an ISO instant: the date the filters and books use."""
     from datetime import datetime
@@ -211,9 +221,7 @@ CUSTOMER_COLUMNS: tuple[Column, ...] = (
 @cli_errors
 def application_list(
     product: Many = None,
-    outcome: Annotated[
-        list[str] | None, typer.Option(help="approve, decline, refer or verify; repeatable.")
-    ] = None,
+    outcome: OutcomeOpt = None,
     channel: ChannelOpt = None,
     request_id: RequestIdOpt = None,
     received_from: Day = None,
@@ -285,9 +293,7 @@ def application_show(application_id: str, as_json: JsonOpt = False) -> None:
 @cli_errors
 def decision_list(
     product: Many = None,
-    outcome: Annotated[
-        list[str] | None, typer.Option(help="approve, decline, refer or verify; repeatable.")
-    ] = None,
+    outcome: OutcomeOpt = None,
     channel: ChannelOpt = None,
     request_id: RequestIdOpt = None,
     decided_from: Day = None,

@@ -4,7 +4,6 @@ them: show, add, remove, import and export. Every change is audited under `--by`
 
 from __future__ import annotations
 
-import operator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,7 +72,7 @@ def _doc(entry: Any, now: Any) -> dict[str, Any]:
 
 
 def _table(docs: list[dict[str, Any]]) -> Table:
-    from fengkong.cli.finding import table_of
+    from fengkong.cli.finding import rows_table
 
     rows = [
         {
@@ -89,7 +88,7 @@ def _table(docs: list[dict[str, Any]]) -> Table:
         }
         for d in docs
     ]
-    return table_of([(h, operator.itemgetter(h)) for h in rows[0]] if rows else [], rows, "lists")
+    return rows_table(rows, "lists")
 
 
 def _officer(by: str) -> str:

@@ -5,7 +5,6 @@ The officer is `--officer`, or `FENGKONG_OFFICER` in the environment."""
 
 from __future__ import annotations
 
-import operator
 from typing import Annotated, Any
 
 import typer
@@ -50,7 +49,7 @@ def review_list(
     if as_json:
         emit_json([{**describe(i), "overdue": i.overdue(now)} for i in items])
         return
-    from fengkong.cli.finding import table_of
+    from fengkong.cli.finding import rows_table
 
     rows = [
         {
@@ -66,8 +65,7 @@ def review_list(
         }
         for i in items
     ]
-    columns = [(h, operator.itemgetter(h)) for h in rows[0]] if rows else []
-    table = table_of(columns, rows, "review queue") if rows else Table(title="review queue: empty")
+    table = rows_table(rows, "review queue") if rows else Table(title="review queue: empty")
     out.print(table)
 
 
