@@ -133,7 +133,10 @@ def show(
     if as_json:
         emit_json(docs)
         return
-    out.print(_table(docs))
+    if docs:
+        out.print(_table(docs))
+    else:
+        err.print("nothing found", highlight=False)  # as the finding lists say it
 
 
 @app.command("add")

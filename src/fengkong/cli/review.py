@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
+from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
 from fengkong.core.money import fen_to_yuan, format_fen
 
 app = typer.Typer(
@@ -65,8 +64,10 @@ def review_list(
         }
         for i in items
     ]
-    table = rows_table(rows, "review queue") if rows else Table(title="review queue: empty")
-    out.print(table)
+    if rows:
+        out.print(rows_table(rows, "review queue"))
+    else:
+        err.print("nothing found", highlight=False)  # as the finding lists say it
 
 
 def _print(item_doc: dict[str, object], as_json: bool) -> None:
