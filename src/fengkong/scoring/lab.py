@@ -51,6 +51,7 @@ from fengkong.scoring.metrics import (
     gains_table,
     psi,
 )
+from fengkong.scoring.points import Scorecard
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
     REJECT_METHODS,
@@ -60,7 +61,7 @@ from fengkong.scoring.reject import (
     parcelling,
     reject_effect,
 )
-from fengkong.scoring.scorecard import Scorecard, ScorecardModel
+from fengkong.scoring.scorecard import ScorecardModel
 from fengkong.scoring.split import Split, out_of_time_split, stratified_split, time_periods
 from fengkong.scoring.train import binary_target, categorical_columns, fingerprint
 
