@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING
 
 from fengkong.core.errors import IntegrityBroken
 from fengkong.core.money import Fen
-from fengkong.ledger.journal import EntryKind, JournalEntry, accrual, provision, reserve
+from fengkong.ledger.journal import EntryKind, JournalEntry
+from fengkong.ledger.loan_entries import accrual, provision, reserve
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
 from fengkong.lending.loan import LoanState, LoanStatus
