@@ -75,9 +75,9 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     The defaults suit small tabular credit data (hundreds to tens of thousands of rows):
     a low learning rate, shallow trees (8 leaves), strong L2 and row/column subsampling,
     with the number of trees chosen by early stopping (see the module docstring). One thread
-    by default: on data this size more threads were not faster, and batch jobs parallelise
-    across partitions instead. `deterministic=True` with a fixed `random_state` gives the
-    same trees on every run.
+    by default: on data this size extra threads only contend with each other, and batch jobs
+    parallelise across partitions instead. `deterministic=True` with a fixed `random_state`
+    gives the same trees on every run.
 
     Fitted attributes: `booster_`, `feature_names_in_`, `n_features_in_`, `categories_`
     (feature -> tuple of training categories), `monotone_constraints_` (one per feature),
