@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,8 @@ from fengkong.core.errors import FieldError, Invalid
 from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.lab_config import KINDS, TrainingConfig, as_config
+from fengkong.scoring.lab_result import SampleScores, Stability, TrainingResult
 from fengkong.scoring.metrics import auc, brier, calibration_table, evaluate, gains_table
-from fengkong.scoring.points import Scorecard
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
     Augmented,
@@ -46,54 +45,6 @@ from fengkong.scoring.train import binary_target, categorical_columns, fingerpri
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-# --------------------------------------------------------------------------------------------
-# Results
-
-
-@dataclass(frozen=True, slots=True)
-class SampleScores:
-    """One sample's outcomes, raw model scores (points for a scorecard, higher safer; log-odds
-    of default for a GBM) and calibrated PDs."""
-
-    name: str
-    y: IntArray
-    score: FloatArray
-    pd: FloatArray
-
-
-@dataclass(frozen=True, slots=True)
-class Stability:
-    psi_train_test: float
-    psi_by_period: tuple[tuple[str, int, float], ...]  # (period, rows, PSI against train)
-    csi: tuple[tuple[str, float], ...]  # (feature, CSI train vs test), largest first
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingResult:
-    kind: ModelKind
-    model: ScorecardModel | GBMModel
-    calibrator: Calibrator
-    split: Split
-    features: tuple[str, ...]
-    samples: tuple[SampleScores, ...]
-    stability: Stability
-    reject: RejectEffect | None
-    metrics: dict[str, Any]
-    data_fingerprint: str
-    params: dict[str, Any]
-
-    @property
-    def higher_is_riskier(self) -> bool:
-        return self.kind == "gbm"
-
-    @property
-    def scorecard(self) -> Scorecard | None:
-        return self.model.scorecard_ if isinstance(self.model, ScorecardModel) else None
-
-    def sample(self, name: str) -> SampleScores:
-        return next(s for s in self.samples if s.name == name)
 
 
 # --------------------------------------------------------------------------------------------
