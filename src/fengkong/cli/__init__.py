@@ -17,6 +17,7 @@ from fengkong.cli import (
     audit,
     db,
     decision,
+    eod,
     finding,
     finding_lending,
     fraud,
@@ -110,6 +111,7 @@ app.command("serve")(ops.serve)
 app.command("apply", epilog=EXIT_CODES_HELP)(applications.apply)
 app.command("score", epilog=EXIT_CODES_HELP)(score.score)
 app.command("eod", epilog=EXIT_CODES_HELP)(lending.eod)
+app.command("eod-steps", epilog=EXIT_CODES_HELP)(eod.steps)
 app.add_typer(db.app, name="db")
 app.add_typer(model.app, name="model")
 app.add_typer(decision.app, name="decision")
