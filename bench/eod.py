@@ -39,17 +39,14 @@ from fengkong.db.lending_tables import loans
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.lending import eod as eod_module
+from fengkong.lending.catalogue import CASH_LOAN
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.eod import eod_partition, run_business_date
 from fengkong.lending.loan import book_loan
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.quote import quote
-from fengkong.lending.service import (
-    CASH_LOAN,
-    LendingConfig,
-    LendingServices,
-    LoanRecord,
-    LoanStage,
-)
+from fengkong.lending.records import LoanRecord, LoanStage
+from fengkong.lending.services import LendingServices
 
 PG_URL = os.environ.get(
     "FENGKONG_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -36,12 +36,13 @@ from fengkong.fraud.lists import ListLookup, SqlFraudLists
 from fengkong.fraud.sql_signal_stores import RecordAndLink
 from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS, catalogue_errors
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.customers import Finders
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.product import Product
 from fengkong.lending.reminders import LogChannel, WebhookChannel
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import ReminderChannel, ServicingServices
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 

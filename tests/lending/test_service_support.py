@@ -19,8 +19,9 @@ from fengkong.decision.outcome import Outcome
 from fengkong.decision.record import DecisionRecord
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import balances, check_ledger, trial_balance
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.payment import PaymentChannel, SimulatedGateway
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.services import LendingServices
 from fengkong.onboarding.application import PersonalDataVault, StoredApplication
 
 START = date(2026, 3, 2)

@@ -28,7 +28,8 @@ from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import HALF_UP, Fen, allocate, to_fen
 from fengkong.fraud.keys import KeyType, canonical_key
-from fengkong.lending.service import LoanStage, RepaymentPosted, post_repayment
+from fengkong.lending.records import LoanStage
+from fengkong.lending.repayment import RepaymentPosted, post_repayment
 from fengkong.lending.servicing import (
     SYSTEM,
     Contact,

@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
-from fengkong.lending.service import (
-    LendingConfig,
-    LendingServices,
-    LineNotFound,
-    LoanRecord,
-    LoanStage,
-)
+from fengkong.lending.errors import LineNotFound
+from fengkong.lending.records import LoanRecord, LoanStage
+from fengkong.lending.services import LendingServices
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,15 +12,11 @@ from dataclasses import dataclass
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import CURRENCY
+from fengkong.lending.credit_lines import get_line
 from fengkong.lending.line import CreditLine
-from fengkong.lending.service import (
-    SYSTEM,
-    LendingServices,
-    RepaymentPosted,
-    get_line,
-    get_loan,
-    post_repayment,
-)
+from fengkong.lending.origination import get_loan
+from fengkong.lending.repayment import RepaymentPosted, post_repayment
+from fengkong.lending.services import SYSTEM, LendingServices
 
 __all__ = ["LineRepayment", "repay_draw"]
 

@@ -45,10 +45,10 @@ from typing import TYPE_CHECKING
 from fengkong.core.errors import IntegrityBroken
 from fengkong.core.money import Fen
 from fengkong.ledger.journal import EntryKind, JournalEntry, accrual, provision, reserve
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
 from fengkong.lending.loan import LoanState, LoanStatus
-from fengkong.lending.service import LendingConfig
 
 if TYPE_CHECKING:
     import polars as pl

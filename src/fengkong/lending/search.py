@@ -30,8 +30,9 @@ from fengkong.core.money import Fen
 from fengkong.core.paging import KeyKind, Page, PageRequest, Sort, page_request
 from fengkong.decision.search import ANYONE, Who, sales_channels
 from fengkong.lending.delinquency import DEFAULT_BUCKETS, LoanClass
+from fengkong.lending.errors import LineNotFound
 from fengkong.lending.line import LineStatus
-from fengkong.lending.service import LineNotFound, LoanStage
+from fengkong.lending.records import LoanStage
 from fengkong.onboarding.application import PersonalDataVault
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.party import Borrower, PartyMatch, PartyTokens, borrower, party_match
