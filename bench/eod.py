@@ -38,6 +38,7 @@ from fengkong.db.lending_repository import SqlLendingRepository, partition_key
 from fengkong.db.lending_tables import loans
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.policy_products import POLICY_PRODUCTS
 from fengkong.lending import eod as eod_module
 from fengkong.lending.catalogue import CASH_LOAN
 from fengkong.lending.config import LendingConfig
@@ -80,6 +81,7 @@ def _services(db: Database, day: date, quiet: bool = True) -> LendingServices:
         clock=_clock(day),
         channel=SimulatedGateway(),
         config=LendingConfig(eod_quiet=quiet),
+        policy_products=POLICY_PRODUCTS,
     )
 
 

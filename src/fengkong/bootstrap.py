@@ -25,6 +25,7 @@ from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, re
 from fengkong.decision.engine import compile_policy
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
+from fengkong.decision.policy_products import POLICY_PRODUCTS
 from fengkong.decision.pricing import price_cap_from_config
 from fengkong.decision.product_agreement import check_policy_product
 from fengkong.decision.record import DecisionRecord
@@ -124,7 +125,12 @@ class Context:
         )
         channel = SimulatedGateway(failure_rate=s.simulated_failure_rate)
         return LendingServices(
-            uow=self.uow, clock=self.clock, channel=channel, config=config, vault=self.vault
+            uow=self.uow,
+            clock=self.clock,
+            channel=channel,
+            config=config,
+            vault=self.vault,
+            policy_products=POLICY_PRODUCTS,
         )
 
     def queue_referral(self, uow: Any, decision: DecisionRecord, due_hours: int | None) -> None:

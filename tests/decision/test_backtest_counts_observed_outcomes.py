@@ -12,6 +12,7 @@ from decision.test_backtest_support import NEW_SEGMENT, STRICTER, decide, demo_b
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
 from fengkong.decision.backtest import backtest, row_of, run_backtest
+from fengkong.decision.policy_products import POLICY_PRODUCTS
 from fengkong.lending.config import LendingConfig
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
@@ -47,7 +48,11 @@ def test_outcomes_are_read_from_booked_loans(
     made = decide(context, german, 30)
     start = clock.business_date()
     lending = LendingServices(
-        uow=context.uow, clock=clock, channel=SimulatedGateway(), config=LendingConfig()
+        uow=context.uow,
+        clock=clock,
+        channel=SimulatedGateway(),
+        config=LendingConfig(),
+        policy_products=POLICY_PRODUCTS,
     )
     defaulted, settled, cured = [d for d in made if d.outcome.value == "approve"][:3]
     loans = {}

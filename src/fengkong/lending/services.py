@@ -61,7 +61,9 @@ class Services(Generic[U]):
     policy_products: PolicyProducts | None = None
 
 
-LendingServices = Services[LendingUnitOfWork]
+@dataclass(frozen=True, slots=True)
+class LendingServices(Services[LendingUnitOfWork]):
+    """Services whose unit of work serves every use case: what the wiring builds."""
 
 
 def retrying(svc: Services[UnitOfWork], attempt: Callable[[], _T]) -> _T:
