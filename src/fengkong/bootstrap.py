@@ -22,6 +22,7 @@ from fengkong.db.search_decisions import SqlApplicationSearch
 from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
+from fengkong.decision.customer_view import Finders
 from fengkong.decision.engine import compile_policy
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
@@ -38,7 +39,6 @@ from fengkong.fraud.sql_signal_stores import RecordAndLink
 from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS, catalogue_errors
 from fengkong.lending.config import LendingConfig
-from fengkong.lending.customers import Finders
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.product import Product

@@ -231,7 +231,8 @@ def customer_show(
     """One borrower: applications, decisions, loans and lines, with masked identity. Name them
     by customer id, or by full --id-number or --phone."""
     from fengkong.api.search_schemas import CustomerOut
-    from fengkong.lending.customers import CustomerNotFound, customer_filter, customer_view
+    from fengkong.decision.customer_view import CustomerNotFound, customer_view
+    from fengkong.lending.customers import customer_filter
     from fengkong.lending.customers import find_customers as find
 
     finders = context().finders
