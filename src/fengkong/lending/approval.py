@@ -74,6 +74,7 @@ class Settled:
 def settled(decision: DecisionOnFile, officers: OfficerDecisionReader) -> Settled:
     """The automatic `decision`, or the officer's that settled it when it referred. Only a
     referral costs the look-up: an automatic approval is offered as before."""
+    # The outcome may be decision's `Outcome`, a `StrEnum`: `str` gives its value.
     automatic = Settled(
         decision.id,
         str(decision.outcome),

@@ -14,19 +14,19 @@ class DuplicateKey(Conflict):
 
 
 class NotApproved(Conflict):
-    pass
+    """The application was not approved, or still awaits an officer: nothing to offer."""
 
 
 class LoanNotFound(NotFound):
-    pass
+    """No loan has that id."""
 
 
 class LineNotFound(NotFound):
-    pass
+    """No credit line has that id."""
 
 
 class OfferOverCap(Conflict):
-    pass
+    """The offer's APR is over the configured cap (`LendingConfig.apr_cap`): it is not made."""
 
 
 __all__ = [

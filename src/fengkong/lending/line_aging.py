@@ -2,8 +2,8 @@
 definition (`lending.delinquency.delinquency`, stored on the draw's loan record).
 
 End of day hands a line's triggers the worst stored DPD of its draws
-(`LendingRepository.worst_dpd_on_line`); the line's view reads the same stored columns, so both
-see the same number, and the bucket and class of the draw that is furthest behind."""
+(`lending.ports.EodStore.worst_dpd_on_line`); the line's view reads the same stored columns, so
+both see the same number, and the bucket and class of the draw that is furthest behind."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """还款 on a credit line: a repayment of one of the line's draws, which restores what it makes
 available again.
 
-Each draw is its own loan, so the repayment is the loan's (`service.post_repayment`, with its
+Each draw is its own loan, so the repayment is the loan's (`repayment.post_repayment`, with its
 idempotency key, waterfall, journal and audit); this use case only makes sure the draw belongs to
 the line named, and answers with the line as the repayment left it.
 """
