@@ -38,18 +38,16 @@ from fengkong.db.lending_repository import SqlLendingRepository, partition_key
 from fengkong.db.lending_tables import loans
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.policy_products import POLICY_PRODUCTS
 from fengkong.lending import eod_loans as eod_module
+from fengkong.lending.catalogue import CASH_LOAN
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.eod import eod_partition, run_business_date
 from fengkong.lending.loan import book_loan
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.quote import quote
-from fengkong.lending.service import (
-    CASH_LOAN,
-    LendingConfig,
-    LendingServices,
-    LoanRecord,
-    LoanStage,
-)
+from fengkong.lending.records import LoanRecord, LoanStage
+from fengkong.lending.services import LendingServices
 
 PG_URL = os.environ.get(
     "FENGKONG_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -83,6 +81,7 @@ def _services(db: Database, day: date, quiet: bool = True) -> LendingServices:
         clock=_clock(day),
         channel=SimulatedGateway(),
         config=LendingConfig(eod_quiet=quiet),
+        policy_products=POLICY_PRODUCTS,
     )
 
 

@@ -22,9 +22,11 @@ from fengkong.db.search_decisions import SqlApplicationSearch
 from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
+from fengkong.decision.customer_view import Finders
 from fengkong.decision.engine import compile_policy
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
+from fengkong.decision.policy_products import POLICY_PRODUCTS
 from fengkong.decision.pricing import price_cap_from_config
 from fengkong.decision.product_agreement import check_policy_product
 from fengkong.decision.record import DecisionRecord
@@ -36,12 +38,12 @@ from fengkong.fraud.lists import ListLookup, SqlFraudLists
 from fengkong.fraud.sql_signal_stores import RecordAndLink
 from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS, catalogue_errors
-from fengkong.lending.customers import Finders
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.delinquency import WriteOffPolicy
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.product import Product
 from fengkong.lending.reminders import LogChannel, WebhookChannel
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import ReminderChannel, ServicingServices
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
@@ -123,7 +125,12 @@ class Context:
         )
         channel = SimulatedGateway(failure_rate=s.simulated_failure_rate)
         return LendingServices(
-            uow=self.uow, clock=self.clock, channel=channel, config=config, vault=self.vault
+            uow=self.uow,
+            clock=self.clock,
+            channel=channel,
+            config=config,
+            vault=self.vault,
+            policy_products=POLICY_PRODUCTS,
         )
 
     def queue_referral(self, uow: Any, decision: DecisionRecord, due_hours: int | None) -> None:

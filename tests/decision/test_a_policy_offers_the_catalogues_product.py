@@ -27,7 +27,7 @@ from fengkong.lending.catalogue import (
     RETAIL_CASH_LOAN,
     catalogue_errors,
 )
-from fengkong.lending.service import LendingConfig
+from fengkong.lending.config import LendingConfig
 
 RETAIL = read_shipped_bundle("retail-v3.yaml").document
 PRODUCT_VERSION = "  version: 2\n  kind"

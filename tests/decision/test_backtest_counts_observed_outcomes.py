@@ -12,16 +12,14 @@ from decision.test_backtest_support import NEW_SEGMENT, STRICTER, decide, demo_b
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
 from fengkong.decision.backtest import backtest, row_of, run_backtest
+from fengkong.decision.policy_products import POLICY_PRODUCTS
+from fengkong.lending.config import LendingConfig
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
+from fengkong.lending.origination import accept_offer
 from fengkong.lending.payment import SimulatedGateway
-from fengkong.lending.service import (
-    LendingConfig,
-    LendingServices,
-    accept_offer,
-    disburse,
-    quote_settlement,
-    settle_loan,
-)
+from fengkong.lending.repayment import quote_settlement, settle_loan
+from fengkong.lending.services import LendingServices
 
 
 def test_outcomes_given_with_the_rows_are_tallied(context: Context, german: pd.DataFrame) -> None:
@@ -50,7 +48,11 @@ def test_outcomes_are_read_from_booked_loans(
     made = decide(context, german, 30)
     start = clock.business_date()
     lending = LendingServices(
-        uow=context.uow, clock=clock, channel=SimulatedGateway(), config=LendingConfig()
+        uow=context.uow,
+        clock=clock,
+        channel=SimulatedGateway(),
+        config=LendingConfig(),
+        policy_products=POLICY_PRODUCTS,
     )
     defaulted, settled, cured = [d for d in made if d.outcome.value == "approve"][:3]
     loans = {}

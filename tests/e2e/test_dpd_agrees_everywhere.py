@@ -21,7 +21,10 @@ from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.core.clock import BUSINESS_TZ, FakeClock
-from fengkong.lending import service as lending
+from fengkong.lending.catalogue import CREDIT_LINE
+from fengkong.lending.credit_lines import draw, open_line
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.origination import accept_offer
 from lending.test_service_support import seed_approved
 
 runner = CliRunner()
@@ -51,10 +54,10 @@ def _book(context: Context) -> tuple[str, str, str]:
         terms=6,
         vault=svc.vault,
     )
-    loan_id = lending.accept_offer(application, "acc", svc).record.loan_id
-    lending.disburse(loan_id, "pay", svc)
-    line = lending.open_line(500_000, lending.CREDIT_LINE.min_annual_rate, "line", svc)
-    drawn = lending.draw(line.line_id, 200_000, 3, "draw", svc)
+    loan_id = accept_offer(application, "acc", svc).record.loan_id
+    disburse(loan_id, "pay", svc)
+    line = open_line(500_000, CREDIT_LINE.min_annual_rate, "line", svc)
+    drawn = draw(line.line_id, 200_000, 3, "draw", svc)
     return loan_id, line.line_id, drawn.loan.record.loan_id
 
 

@@ -25,7 +25,7 @@ from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.db.database import Database
 from fengkong.lending import autodebit, collateral_service, collections, guarantee, reminders
-from fengkong.lending.service import LoanNotFound
+from fengkong.lending.errors import LoanNotFound
 
 runner = CliRunner()
 MISSING = "ln_no_such_loan"

@@ -15,9 +15,12 @@ from fengkong.core.settings import load_settings
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending import service as lending
+from fengkong.decision.policy_products import POLICY_PRODUCTS
+from fengkong.lending.config import LendingConfig
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.origination import accept_offer
 from fengkong.lending.payment import SimulatedGateway
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.services import LendingServices
 from lending.test_service_support import seed_approved
 
 runner = CliRunner()
@@ -31,10 +34,16 @@ def loan_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     db = Database(load_settings().resolved_database_url)
     upgrade(db)
     clock = SystemClock()
-    svc = LendingServices(lambda: SqlUnitOfWork(db), clock, SimulatedGateway(), LendingConfig())
+    svc = LendingServices(
+        lambda: SqlUnitOfWork(db),
+        clock,
+        SimulatedGateway(),
+        LendingConfig(),
+        policy_products=POLICY_PRODUCTS,
+    )
     application = seed_approved(db, clock, amount=600_000, terms=6)  # type: ignore[arg-type]
-    made = lending.accept_offer(application, "acc", svc).record.loan_id
-    lending.disburse(made, "pay", svc)
+    made = accept_offer(application, "acc", svc).record.loan_id
+    disburse(made, "pay", svc)
     db.dispose()
     return made
 

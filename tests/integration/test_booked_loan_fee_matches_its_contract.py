@@ -28,14 +28,10 @@ from fengkong.decision.outcome import Outcome
 from fengkong.decision.pricing import PriceCap, make_offer, within_cap
 from fengkong.decision.record import DecisionRecord
 from fengkong.ledger.accounts import AccountKey
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.origination import accept_offer, get_loan, quote_offer
 from fengkong.lending.product import Product
-from fengkong.lending.service import (
-    accept_offer,
-    disburse,
-    get_loan,
-    quote_offer,
-    quote_settlement,
-)
+from fengkong.lending.repayment import quote_settlement
 from fengkong.onboarding.application import StoredApplication
 from lending.fee_agreement import contract_amount, contract_rows, shipped_bundles
 from lending.test_service_support import assert_books_balance, lending_services, new_clock

@@ -7,8 +7,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending import service as lending
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
+from fengkong.lending.origination import accept_offer, get_loan, quote_offer
+from fengkong.lending.records import LoanStage
+from fengkong.lending.repayment import (
+    post_repayment,
+    quote_settlement,
+    reverse_repayment,
+    settle_loan,
+)
+from fengkong.lending.restructuring import restructure
 from lending.test_service_support import (
     assert_books_balance,
     lending_services,
@@ -24,11 +33,11 @@ def test_a_loan_from_offer_to_settlement(database_url: str) -> None:
     svc = lending_services(db, clock)
     application = seed_approved(db, clock, amount=1_200_000, terms=6)
 
-    offer = lending.quote_offer(application, svc)
+    offer = quote_offer(application, svc)
     assert sum(i.principal for i in offer.quote.schedule) == offer.quote.principal
     assert offer.quote.apr > offer.quote.annual_rate  # the spread fee is in the APR
-    booked = lending.accept_offer(application, "accept-1", svc)
-    assert booked.record.stage is lending.LoanStage.PENDING_DISBURSEMENT
+    booked = accept_offer(application, "accept-1", svc)
+    assert booked.record.stage is LoanStage.PENDING_DISBURSEMENT
     assert booked.contract is not None and "借款合同" in booked.contract.text
     assert str(offer.quote.apr * 100)[:4] in booked.contract.text
     loan_id = booked.record.loan_id
@@ -37,8 +46,8 @@ def test_a_loan_from_offer_to_settlement(database_url: str) -> None:
     assert audit[0].payload["contract_sha256"] == booked.contract.sha256
     assert_books_balance(db)  # booking moves no money
 
-    paid = lending.disburse(loan_id, "payout-1", svc)
-    assert paid.stage is lending.LoanStage.ACTIVE
+    paid = disburse(loan_id, "payout-1", svc)
+    assert paid.stage is LoanStage.ACTIVE
     assert_books_balance(db)
 
     def days(n: int, *, skip_eod: bool = False) -> None:
@@ -48,41 +57,41 @@ def test_a_loan_from_offer_to_settlement(database_url: str) -> None:
             assert_books_balance(db)
 
     days(10)
-    partial = lending.post_repayment(loan_id, 10_000, "rp-partial", svc)  # nothing due yet
+    partial = post_repayment(loan_id, 10_000, "rp-partial", svc)  # nothing due yet
     assert partial.to_credit == 10_000
     assert_books_balance(db)
 
     days(20)
     days(1, skip_eod=True)  # a missed day
     days(4)  # first instalment now past due: catch-up ran both days
-    view = lending.get_loan(loan_id, svc)
+    view = get_loan(loan_id, svc)
     assert view.record.days_past_due > 0 and view.record.bucket == "M1"
     assert view.record.loan_class.value == "special_mention"
 
     due = view.record.state.positions[0].outstanding.total
-    late = lending.post_repayment(loan_id, due + 5_000, "rp-late", svc)
+    late = post_repayment(loan_id, due + 5_000, "rp-late", svc)
     assert late.allocated["penalty"] > 0
     assert_books_balance(db)
     days(1)
-    assert lending.get_loan(loan_id, svc).record.days_past_due == 0
+    assert get_loan(loan_id, svc).record.days_past_due == 0
 
-    undone = lending.reverse_repayment(loan_id, late.repayment_id, "rv-1", "bounced", svc)
+    undone = reverse_repayment(loan_id, late.repayment_id, "rv-1", "bounced", svc)
     assert undone.status == "reversed"
     assert_books_balance(db)
-    again = lending.post_repayment(loan_id, due + 5_000, "rp-late-2", svc)
+    again = post_repayment(loan_id, due + 5_000, "rp-late-2", svc)
     assert again.status == "applied"
     assert_books_balance(db)
 
     days(15)
-    lending.restructure(loan_id, "borrower asked for a longer term", svc, extra_terms=2)
+    restructure(loan_id, "borrower asked for a longer term", svc, extra_terms=2)
     assert_books_balance(db)
     days(5)
 
-    quote = lending.quote_settlement(loan_id, svc)
-    settled = lending.settle_loan(loan_id, quote.payable, "settle-1", svc)
-    assert settled.loan_stage is lending.LoanStage.SETTLED
+    quote = quote_settlement(loan_id, svc)
+    settled = settle_loan(loan_id, quote.payable, "settle-1", svc)
+    assert settled.loan_stage is LoanStage.SETTLED
     assert_books_balance(db)
     days(1)  # a settled loan is left alone by end of day
-    record = lending.get_loan(loan_id, svc).record
+    record = get_loan(loan_id, svc).record
     assert record.state.outstanding.total == 0 and record.allowance == 0 and record.reserve == 0
     db.dispose()

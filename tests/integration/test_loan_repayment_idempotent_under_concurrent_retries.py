@@ -8,7 +8,9 @@ import threading
 import pytest
 
 from fengkong.core.errors import Conflict
-from fengkong.lending import service as lending
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.origination import accept_offer, get_loan
+from fengkong.lending.repayment import RepaymentPosted, post_repayment
 from lending.test_service_support import (
     assert_books_balance,
     ledger_snapshot,
@@ -23,17 +25,17 @@ def test_two_threads_one_key_one_repayment(database_url: str) -> None:
     db = migrated(database_url)
     clock = new_clock()
     svc = lending_services(db, clock)
-    loan_id = lending.accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
-    lending.disburse(loan_id, "d", svc)
+    loan_id = accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    disburse(loan_id, "d", svc)
 
     barrier = threading.Barrier(2)
-    results: list[lending.RepaymentPosted] = []
+    results: list[RepaymentPosted] = []
     errors: list[BaseException] = []
 
     def retry() -> None:
         try:
             barrier.wait()
-            results.append(lending.post_repayment(loan_id, 30_000, "pay-once", svc))
+            results.append(post_repayment(loan_id, 30_000, "pay-once", svc))
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -45,14 +47,14 @@ def test_two_threads_one_key_one_repayment(database_url: str) -> None:
     assert not errors, errors
     assert len({r.repayment_id for r in results}) == 1
     assert sorted(r.replayed for r in results) == [False, True]
-    record = lending.get_loan(loan_id, svc).record
+    record = get_loan(loan_id, svc).record
     assert len(record.state.repayments) == 1
     assert record.state.unapplied_credit == 30_000
     assert_books_balance(db)
 
     before = ledger_snapshot(db)
     with pytest.raises(Conflict, match="different request"):
-        lending.post_repayment(loan_id, 30_001, "pay-once", svc)
+        post_repayment(loan_id, 30_001, "pay-once", svc)
     assert ledger_snapshot(db) == before
     db.dispose()
 
@@ -62,15 +64,15 @@ def test_concurrent_different_repayments_both_apply(database_url: str) -> None:
     db = migrated(database_url)
     clock = new_clock()
     svc = lending_services(db, clock)
-    loan_id = lending.accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
-    lending.disburse(loan_id, "d", svc)
+    loan_id = accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    disburse(loan_id, "d", svc)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
     def pay(key: str) -> None:
         try:
             barrier.wait()
-            lending.post_repayment(loan_id, 10_000, key, svc)
+            post_repayment(loan_id, 10_000, key, svc)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -80,6 +82,6 @@ def test_concurrent_different_repayments_both_apply(database_url: str) -> None:
     for t in threads:
         t.join()
     assert not errors, errors
-    assert lending.get_loan(loan_id, svc).record.state.unapplied_credit == 20_000
+    assert get_loan(loan_id, svc).record.state.unapplied_credit == 20_000
     assert_books_balance(db)
     db.dispose()

@@ -13,8 +13,11 @@ from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.ledger.accounts import CASH, UNAPPLIED, Side
 from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
-from fengkong.lending import service as lending
-from fengkong.lending.service import DuplicateKey, RepaymentKind, RepaymentRecord, StaleLoan
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.errors import DuplicateKey, StaleLoan
+from fengkong.lending.origination import accept_offer
+from fengkong.lending.records import RepaymentKind, RepaymentRecord
+from fengkong.lending.repayment import post_repayment
 from lending.test_service_support import (
     assert_books_balance,
     ledger_snapshot,
@@ -29,9 +32,9 @@ def _booked(database_url: str) -> tuple[Database, str]:
     db = migrated(database_url)
     clock = new_clock()
     svc = lending_services(db, clock)
-    loan_id = lending.accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
-    lending.disburse(loan_id, "d", svc)
-    lending.post_repayment(loan_id, 10_000, "paid-once", svc)
+    loan_id = accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    disburse(loan_id, "d", svc)
+    post_repayment(loan_id, 10_000, "paid-once", svc)
     return db, loan_id
 
 

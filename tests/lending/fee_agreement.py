@@ -9,8 +9,8 @@ from importlib import resources
 
 from fengkong.core.money import Fen
 from fengkong.decision.bundle import PolicyBundle, read_shipped_bundle
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.product import Product
-from fengkong.lending.service import LendingConfig
 
 
 def shipped_bundles() -> tuple[PolicyBundle, ...]:

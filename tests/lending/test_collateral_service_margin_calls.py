@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from fengkong.lending import service as lending
 from fengkong.lending.collateral import CollateralPolicy, MarginCallStatus
 from fengkong.lending.collateral_service import add_collateral, collateral_of, revalue_collateral
 from fengkong.lending.collections import get_case
+from fengkong.lending.credit_lines import draw, get_line, open_line
 from fengkong.lending.line import LineStatus
 from fengkong.lending.servicing import ServicingConfig
 from lending.test_collections_support import (
@@ -65,11 +65,11 @@ def test_unmet_call_freezes_the_line_of_a_draw(database_url: str) -> None:
     db = migrated(database_url)
     clock = new_clock()
     svc = servicing(db, clock, config=ServicingConfig(collateral=POLICY))
-    line = lending.open_line(1_000_000, Decimal("0.12"), "line-1", svc.lending)
-    drawn = lending.draw(line.line_id, 500_000, 6, "draw-1", svc.lending)
+    line = open_line(1_000_000, Decimal("0.12"), "line-1", svc.lending)
+    drawn = draw(line.line_id, 500_000, 6, "draw-1", svc.lending)
     loan_id = drawn.loan.record.loan_id
     today = clock.business_date()
     add_collateral(loan_id, "listed_shares", 900_000, svc)  # lends 450,000 against 500,000
     live(svc, clock, today, today + timedelta(days=4))
-    assert lending.get_line(line.line_id, svc.lending).status is LineStatus.FROZEN
+    assert get_line(line.line_id, svc.lending).status is LineStatus.FROZEN
     assert "line.freeze" in audit_actions(db, line.line_id)

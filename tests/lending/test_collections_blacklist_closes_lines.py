@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
-from fengkong.lending import service as lending
+from fengkong.lending.credit_lines import get_line, open_line
 from fengkong.lending.eod import run_business_date
 from fengkong.lending.line import LineStatus
 from fengkong.lending.servicing import (
@@ -34,9 +34,7 @@ def _setup(database_url: str, action: BlacklistAction):  # type: ignore[no-untyp
     channel = Recorder()
     svc = servicing(db, clock, channel=channel, config=ServicingConfig(blacklist_action=action))
     _, id_number, phone = person(3)
-    lines = [
-        lending.open_line(1_000_000, Decimal("0.12"), f"line-{k}", svc.lending) for k in range(2)
-    ]
+    lines = [open_line(1_000_000, Decimal("0.12"), f"line-{k}", svc.lending) for k in range(2)]
     bind_line_borrower(lines[0].line_id, svc, id_number=id_number, phone=phone, language="en")
     bind_line_borrower(lines[1].line_id, svc, phone="13900001111")
     today = clock.business_date()
@@ -52,8 +50,8 @@ def test_close(database_url: str) -> None:
     from datetime import timedelta
 
     live(svc, clock, today + timedelta(days=1), today + timedelta(days=1))
-    assert lending.get_line(lines[0].line_id, svc.lending).status is LineStatus.CLOSED
-    assert lending.get_line(lines[1].line_id, svc.lending).status is LineStatus.ACTIVE
+    assert get_line(lines[0].line_id, svc.lending).status is LineStatus.CLOSED
+    assert get_line(lines[1].line_id, svc.lending).status is LineStatus.ACTIVE
     assert audit_actions(db, lines[0].line_id)[-1] == "line.close"
     notice = [m for m in channel.sent if m.subject_id == lines[0].line_id]
     assert len(notice) == 1 and notice[0].kind == "line_closed" and notice[0].language == "en"
@@ -67,6 +65,6 @@ def test_freeze(database_url: str) -> None:
     from datetime import timedelta
 
     live(svc, clock, today + timedelta(days=1), today + timedelta(days=2))
-    assert lending.get_line(lines[0].line_id, svc.lending).status is LineStatus.FROZEN
+    assert get_line(lines[0].line_id, svc.lending).status is LineStatus.FROZEN
     assert audit_actions(db, lines[0].line_id).count("line.freeze") == 1
     assert [m.kind for m in channel.sent if m.subject_id == lines[0].line_id] == ["line_frozen"]

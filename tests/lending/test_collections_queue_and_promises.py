@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from fengkong.core.money import Fen
-from fengkong.lending import service as lending
 from fengkong.lending.collections import (
     CaseStatus,
     CollectionCase,
@@ -19,6 +18,7 @@ from fengkong.lending.collections import (
     record_action,
     record_promise,
 )
+from fengkong.lending.repayment import post_repayment
 from fengkong.lending.servicing import overdue_amount
 from lending.test_collections_support import (
     audit_actions,
@@ -78,7 +78,7 @@ def test_queue_actions_and_promises(database_url: str) -> None:
     owed = overdue_amount(loan(db, small).state, due + timedelta(days=2))
     kept = record_promise(small, int(owed), due + timedelta(days=4), "li.wei", svc)
     broken = record_promise(big, 1_000, due + timedelta(days=3), "li.wei", svc)
-    lending.post_repayment(small, int(owed), "ptp-pay", svc.lending)
+    post_repayment(small, int(owed), "ptp-pay", svc.lending)
     live(svc, clock, due + timedelta(days=3), due + timedelta(days=4))
 
     small_case = get_case(small, svc)

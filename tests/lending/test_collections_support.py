@@ -12,9 +12,11 @@ import sqlalchemy as sa
 from fengkong.core.clock import FakeClock
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending import service as lending
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
+from fengkong.lending.origination import accept_offer
 from fengkong.lending.payment import SimulatedGateway
+from fengkong.lending.records import LoanRecord
 from fengkong.lending.servicing import (
     Delivery,
     ReminderMessage,
@@ -75,8 +77,8 @@ def disbursed_loan(
             sa.text("update applications set phone_enc = :p where id = :i"),
             {"p": VAULT.encrypt("phone", phone), "i": application},
         )
-    loan_id = lending.accept_offer(application, f"acc-{application}", svc.lending).record.loan_id
-    lending.disburse(loan_id, f"pay-{loan_id}", svc.lending)
+    loan_id = accept_offer(application, f"acc-{application}", svc.lending).record.loan_id
+    disburse(loan_id, f"pay-{loan_id}", svc.lending)
     return loan_id
 
 
@@ -101,7 +103,7 @@ def live(svc: ServicingServices, clock: FakeClock, first: date, last: date) -> N
         day += timedelta(days=1)
 
 
-def loan(db: Database, loan_id: str) -> lending.LoanRecord:
+def loan(db: Database, loan_id: str) -> LoanRecord:
     with SqlUnitOfWork(db) as uow:
         record = uow.lending.get_loan(loan_id)
     assert record is not None

@@ -18,9 +18,12 @@ from fengkong.core.clock import SystemClock
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending import service as lending
+from fengkong.decision.policy_products import POLICY_PRODUCTS
+from fengkong.lending.config import LendingConfig
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.origination import accept_offer
 from fengkong.lending.payment import SimulatedGateway
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.services import LendingServices
 from lending.test_service_support import ledger_snapshot, seed_approved
 
 runner = CliRunner()
@@ -35,11 +38,17 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> 
     db = Database(database_url)
     upgrade(db)
     clock = SystemClock()
-    svc = LendingServices(lambda: SqlUnitOfWork(db), clock, SimulatedGateway(), LendingConfig())
+    svc = LendingServices(
+        lambda: SqlUnitOfWork(db),
+        clock,
+        SimulatedGateway(),
+        LendingConfig(),
+        policy_products=POLICY_PRODUCTS,
+    )
     for k in range(2):
         application = seed_approved(db, clock, amount=400_000, terms=6)  # type: ignore[arg-type]
-        made = lending.accept_offer(application, f"acc{k}", svc).record.loan_id
-        lending.disburse(made, f"pay{k}", svc)
+        made = accept_offer(application, f"acc{k}", svc).record.loan_id
+        disburse(made, f"pay{k}", svc)
     return db
 
 

@@ -17,9 +17,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from fengkong.lending import service as lending
 from fengkong.lending.collateral import CollateralPolicy
 from fengkong.lending.collateral_service import add_collateral
+from fengkong.lending.credit_lines import draw, get_line, open_line
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.line import LineStatus
 from fengkong.lending.servicing import ServicingConfig, servicing_steps
@@ -33,8 +33,8 @@ def test_a_line_frozen_for_an_unmet_margin_call_is_counted(database_url: str) ->
     db = migrated(database_url)
     clock = new_clock()
     svc = servicing(db, clock, config=ServicingConfig(collateral=POLICY))
-    line = lending.open_line(1_000_000, Decimal("0.12"), "line-1", svc.lending)
-    drawn = lending.draw(line.line_id, 500_000, 6, "draw-1", svc.lending)
+    line = open_line(1_000_000, Decimal("0.12"), "line-1", svc.lending)
+    drawn = draw(line.line_id, 500_000, 6, "draw-1", svc.lending)
     add_collateral(drawn.loan.record.loan_id, "listed_shares", 900_000, svc)
     today = clock.business_date()
 
@@ -46,7 +46,7 @@ def test_a_line_frozen_for_an_unmet_margin_call_is_counted(database_url: str) ->
         frozen_on[day.isoformat()] = report.summary["lines_frozen"]
         assert report.as_dict()["summary"]["lines_frozen"] == frozen_on[day.isoformat()]
 
-    assert lending.get_line(line.line_id, svc.lending).status is LineStatus.FROZEN
+    assert get_line(line.line_id, svc.lending).status is LineStatus.FROZEN
     with db.engine.connect() as conn:
         frozen = conn.execute(
             sa.text("select count(*) from credit_lines where status = 'frozen'")

@@ -13,8 +13,11 @@ import sqlalchemy as sa
 from fengkong.core.clock import FakeClock
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending import service as lending
+from fengkong.lending.credit_lines import draw, get_line, open_line
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import dates_to_run, run_end_of_day
+from fengkong.lending.origination import accept_offer, get_loan
+from fengkong.lending.records import LoanStage
 from lending.test_service_support import (
     assert_books_balance,
     ledger_snapshot,
@@ -34,8 +37,8 @@ def _portfolio(db: Database, clock: FakeClock, n: int = 7) -> list[str]:
     ids = []
     for k in range(n):
         app = seed_approved(db, clock, amount=200_000 + 10_000 * k, terms=3 + k % 4)
-        loan_id = lending.accept_offer(app, f"a{k}", svc).record.loan_id
-        lending.disburse(loan_id, f"d{k}", svc)
+        loan_id = accept_offer(app, f"a{k}", svc).record.loan_id
+        disburse(loan_id, f"d{k}", svc)
         ids.append(loan_id)
     return ids
 
@@ -116,20 +119,20 @@ def test_write_off_and_line_freeze_past_due(tmp_path) -> None:  # type: ignore[n
     db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
     clock = new_clock()
     svc = lending_services(db, clock)
-    loan_id = lending.accept_offer(seed_approved(db, clock, terms=3), "a", svc).record.loan_id
-    lending.disburse(loan_id, "d", svc)
-    line = lending.open_line(500_000, Decimal("0.12"), "line", svc)
-    draw = lending.draw(line.line_id, 100_000, 1, "draw", svc)
+    loan_id = accept_offer(seed_approved(db, clock, terms=3), "a", svc).record.loan_id
+    disburse(loan_id, "d", svc)
+    line = open_line(500_000, Decimal("0.12"), "line", svc)
+    drawn = draw(line.line_id, 100_000, 1, "draw", svc)
 
     clock.advance(timedelta(days=35))
     run_end_of_day(clock.business_date(), svc)
-    assert lending.get_line(line.line_id, svc).status.value == "frozen"
-    assert lending.get_loan(draw.loan.record.loan_id, svc).record.days_past_due > 0
+    assert get_line(line.line_id, svc).status.value == "frozen"
+    assert get_loan(drawn.loan.record.loan_id, svc).record.days_past_due > 0
 
     clock.advance(timedelta(days=240))
     run_end_of_day(clock.business_date(), svc)  # catches up 240 days, one date at a time
-    record = lending.get_loan(loan_id, svc).record
-    assert record.stage is lending.LoanStage.WRITTEN_OFF
+    record = get_loan(loan_id, svc).record
+    assert record.stage is LoanStage.WRITTEN_OFF
     assert record.loan_class.value == "loss"
     assert_books_balance(db)
     with SqlUnitOfWork(db) as uow:

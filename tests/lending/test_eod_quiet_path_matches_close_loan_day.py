@@ -22,23 +22,19 @@ from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.ledger.journal import JournalEntry, balances, check_ledger, trial_balance
-from fengkong.lending import service as lending
 from fengkong.lending.accrual import accrue
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.daycount import DayCount
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import close_loan_day, run_end_of_day
 from fengkong.lending.loan import LoanState, LoanStatus, book_loan
+from fengkong.lending.origination import accept_offer
 from fengkong.lending.product import FeeCollection, OriginationFee
+from fengkong.lending.provisioning import provision_to_target, with_state
 from fengkong.lending.quote import quote
+from fengkong.lending.records import LoanRecord, LoanStage, stage_of
 from fengkong.lending.restructure import extend_term
 from fengkong.lending.schedule import InterestBasis, RepaymentMethod
-from fengkong.lending.service import (
-    LendingConfig,
-    LoanRecord,
-    LoanStage,
-    provision_to_target,
-    stage_of,
-    with_state,
-)
 from fengkong.lending.waterfall import apply_repayment
 from lending.servicing_helpers import product
 from lending.test_service_support import (
@@ -282,8 +278,8 @@ def test_serviced_loans_keep_their_ledger_equal_to_their_state_on_quiet_days(
         svc = lending_services(db, new_clock())
         for k in range(4):
             app = seed_approved(db, new_clock(), amount=300_000 + 50_000 * k, terms=3 + k)
-            loan_id = lending.accept_offer(app, f"a{k}", svc).record.loan_id
-            lending.disburse(loan_id, f"d{k}", svc)
+            loan_id = accept_offer(app, f"a{k}", svc).record.loan_id
+            disburse(loan_id, f"d{k}", svc)
         quiet = 0
         for d in range(1, 6):
             day = START + timedelta(days=d)

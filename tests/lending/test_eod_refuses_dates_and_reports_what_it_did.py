@@ -22,11 +22,14 @@ import sqlalchemy as sa
 from fengkong.core.clock import FakeClock
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending import service as lending
+from fengkong.lending.config import LendingConfig
+from fengkong.lending.credit_lines import draw, open_line
 from fengkong.lending.delinquency import WriteOffPolicy
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_business_date, run_end_of_day
 from fengkong.lending.eod_dates import EodDateBeforeLastRun, EodDateInFuture
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.origination import accept_offer
+from fengkong.lending.services import LendingServices
 from lending.test_service_support import (
     assert_books_balance,
     ledger_snapshot,
@@ -44,10 +47,10 @@ def _book(database_url: str) -> tuple[Database, FakeClock, LendingServices]:
     svc = lending_services(db, clock, config=config)
     for k in range(3):
         application = seed_approved(db, clock, amount=300_000 + 50_000 * k, terms=3 + k)
-        loan_id = lending.accept_offer(application, f"a{k}", svc).record.loan_id
-        lending.disburse(loan_id, f"d{k}", svc)
-    line = lending.open_line(500_000, Decimal("0.12"), "line", svc)
-    lending.draw(line.line_id, 100_000, 1, "draw", svc)
+        loan_id = accept_offer(application, f"a{k}", svc).record.loan_id
+        disburse(loan_id, f"d{k}", svc)
+    line = open_line(500_000, Decimal("0.12"), "line", svc)
+    draw(line.line_id, 100_000, 1, "draw", svc)
     return db, clock, svc
 
 

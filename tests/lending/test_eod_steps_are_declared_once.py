@@ -16,9 +16,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from fengkong.cli import app
-from fengkong.lending import service as lending
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.eod_steps import EOD_STEPS, Scope, blocks, step_named, steps_markdown
+from fengkong.lending.origination import accept_offer
 from lending.test_service_support import (
     START,
     lending_services,
@@ -91,8 +92,8 @@ def test_the_runner_runs_the_declared_steps_in_order(database_url: str) -> None:
         svc = lending_services(db, new_clock())
         for k in range(3):
             application = seed_approved(db, new_clock(), amount=300_000, terms=3)
-            loan_id = lending.accept_offer(application, f"a{k}", svc).record.loan_id
-            lending.disburse(loan_id, f"d{k}", svc)
+            loan_id = accept_offer(application, f"a{k}", svc).record.loan_id
+            disburse(loan_id, f"d{k}", svc)
         day = START + timedelta(days=2)  # the first date catches up; the second is quiet
         meter = RecordingMeter()
         report = run_end_of_day(

@@ -22,11 +22,13 @@ from hypothesis import strategies as st
 from fengkong.core.money import Fen
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.accrual import accrue
+from fengkong.lending.config import DEFAULT_PROVISION_RATES, LendingConfig
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.delinquency import LoanClass
 from fengkong.lending.eod import close_loan_day
 from fengkong.lending.loan import LoanStatus, book_loan
 from fengkong.lending.product import FeeCollection, OriginationFee
+from fengkong.lending.provisioning import provision_to_target, with_state
 from fengkong.lending.quiet import (
     QUIET_COLUMNS,
     quiet_accrual,
@@ -37,16 +39,8 @@ from fengkong.lending.quiet import (
     with_quiet_charge,
 )
 from fengkong.lending.quote import quote
+from fengkong.lending.records import LoanRecord, LoanStage, stage_of
 from fengkong.lending.schedule import InterestBasis, RepaymentMethod
-from fengkong.lending.service import (
-    DEFAULT_PROVISION_RATES,
-    LendingConfig,
-    LoanRecord,
-    LoanStage,
-    provision_to_target,
-    stage_of,
-    with_state,
-)
 from fengkong.lending.waterfall import apply_repayment
 from lending.servicing_helpers import product
 

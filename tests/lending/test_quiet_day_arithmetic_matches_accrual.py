@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from fengkong.core.money import Fen
 from fengkong.lending.accrual import interest_accrued_through
+from fengkong.lending.config import DEFAULT_PROVISION_RATES, LendingConfig
 from fengkong.lending.daycount import DayCount, day_ratio_basis
 from fengkong.lending.delinquency import LoanClass
 from fengkong.lending.loan import Components, InstalmentPosition, LoanTerms
@@ -21,7 +22,6 @@ from fengkong.lending.posting import share
 from fengkong.lending.product import LateFee
 from fengkong.lending.quiet import QUIET_COLUMNS, quiet_day
 from fengkong.lending.schedule import Instalment, InterestBasis, RepaymentMethod
-from fengkong.lending.service import DEFAULT_PROVISION_RATES, LendingConfig
 
 rates = st.decimals(min_value=0, max_value=Decimal("0.5"), places=4)
 case = st.tuples(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fengkong.lending import service as lending
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.origination import accept_offer, get_loan
 from fengkong.lending.payment import PayoutStatus, SimulatedGateway
+from fengkong.lending.records import LoanStage
 from lending.test_service_support import (
     assert_books_balance,
     ledger_snapshot,
@@ -21,11 +23,11 @@ def test_a_failing_attempt_is_retried(tmp_path) -> None:  # type: ignore[no-unty
     db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
     clock = new_clock()
     svc = lending_services(db, clock, channel=SimulatedGateway(fail_first=2))
-    loan_id = lending.accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
-    paid = lending.disburse(loan_id, "d", svc)
+    loan_id = accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    paid = disburse(loan_id, "d", svc)
     assert paid.payout.status is PayoutStatus.SUCCEEDED and paid.payout.attempts == 3
-    assert paid.stage is lending.LoanStage.ACTIVE
-    assert lending.disburse(loan_id, "d", svc).payout.payout_id == paid.payout.payout_id
+    assert paid.stage is LoanStage.ACTIVE
+    assert disburse(loan_id, "d", svc).payout.payout_id == paid.payout.payout_id
     assert_books_balance(db)
 
 
@@ -34,11 +36,11 @@ def test_every_attempt_failing_reverses_the_booking(tmp_path) -> None:  # type: 
     clock = new_clock()
     svc = lending_services(db, clock, channel=SimulatedGateway(failure_rate=1.0, seed=7))
     svc = replace(svc, config=replace(svc.config, payout_attempts=2))
-    loan_id = lending.accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
-    failed = lending.disburse(loan_id, "d", svc)
+    loan_id = accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    failed = disburse(loan_id, "d", svc)
     assert failed.payout.status is PayoutStatus.FAILED and failed.payout.attempts == 2
-    view = lending.get_loan(loan_id, svc)
-    assert view.record.stage is lending.LoanStage.CANCELLED
+    view = get_loan(loan_id, svc)
+    assert view.record.stage is LoanStage.CANCELLED
     assert view.payouts[0].status is PayoutStatus.FAILED
     assert ledger_snapshot(db) == (0, 0)
 

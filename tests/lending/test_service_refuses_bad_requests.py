@@ -11,10 +11,15 @@ import pytest
 
 from fengkong.core.errors import Conflict, Invalid, NotFound
 from fengkong.decision.outcome import Outcome
-from fengkong.lending import service as lending
+from fengkong.lending.catalogue import CASH_LOAN, CREDIT_LINE
+from fengkong.lending.credit_lines import change_line, draw, open_line
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.errors import NotApproved
 from fengkong.lending.line import LineFrozen, OverAvailable
+from fengkong.lending.origination import accept_offer, quote_offer
 from fengkong.lending.posting import DeductedFeeRefused
 from fengkong.lending.product import FeeCollection, OriginationFee
+from fengkong.lending.repayment import post_repayment, quote_settlement, settle_loan
 from lending.test_service_support import (
     ledger_snapshot,
     lending_services,
@@ -35,84 +40,80 @@ def svc(tmp_path):  # type: ignore[no-untyped-def]
 
 def test_repayment_refusals_leave_the_ledger_alone(svc) -> None:  # type: ignore[no-untyped-def]
     services, db, clock = svc
-    loan_id = lending.accept_offer(seed_approved(db, clock), "a", services).record.loan_id
-    lending.disburse(loan_id, "d", services)
-    lending.post_repayment(loan_id, 1_000, "k", services)
+    loan_id = accept_offer(seed_approved(db, clock), "a", services).record.loan_id
+    disburse(loan_id, "d", services)
+    post_repayment(loan_id, 1_000, "k", services)
     before = ledger_snapshot(db)
     with pytest.raises(NotFound):
-        lending.post_repayment("loan_nope", 1_000, "x1", services)
+        post_repayment("loan_nope", 1_000, "x1", services)
     with pytest.raises(Invalid, match="positive"):
-        lending.post_repayment(loan_id, -5, "x2", services)
+        post_repayment(loan_id, -5, "x2", services)
     with pytest.raises(Invalid, match="CNY"):
-        lending.post_repayment(loan_id, 1_000, "x3", services, currency="USD")
+        post_repayment(loan_id, 1_000, "x3", services, currency="USD")
     with pytest.raises(Conflict, match="different request"):
-        lending.post_repayment(loan_id, 2_000, "k", services)
+        post_repayment(loan_id, 2_000, "k", services)
     with pytest.raises(Invalid, match="idempotency_key"):
-        lending.post_repayment(loan_id, 1_000, "", services)
+        post_repayment(loan_id, 1_000, "", services)
     assert ledger_snapshot(db) == before
 
-    quote = lending.quote_settlement(loan_id, services)
-    lending.settle_loan(loan_id, quote.payable, "s", services)
+    quote = quote_settlement(loan_id, services)
+    settle_loan(loan_id, quote.payable, "s", services)
     closed = ledger_snapshot(db)
     with pytest.raises(Conflict, match="settled"):
-        lending.post_repayment(loan_id, 1_000, "x4", services)
+        post_repayment(loan_id, 1_000, "x4", services)
     assert ledger_snapshot(db) == closed
 
 
 def test_an_unapproved_application_gets_no_offer(svc) -> None:  # type: ignore[no-untyped-def]
     services, db, clock = svc
     declined = seed_approved(db, clock, outcome=Outcome.DECLINE)
-    with pytest.raises(lending.NotApproved):
-        lending.quote_offer(declined, services)
+    with pytest.raises(NotApproved):
+        quote_offer(declined, services)
     with pytest.raises(NotFound):
-        lending.quote_offer("app_unknown", services)
+        quote_offer("app_unknown", services)
 
 
 def test_a_deducted_fee_product_is_never_booked(svc) -> None:  # type: ignore[no-untyped-def]
     services, db, clock = svc
     deducted = replace(
-        lending.CASH_LOAN,
+        CASH_LOAN,
         version=9,  # other terms: a version of its own, offered to unpriced decisions
         origination_fee=OriginationFee(Decimal("0.01"), collection=FeeCollection.DEDUCTED),
     )
-    config = replace(
-        services.config, products=(deducted, lending.CREDIT_LINE), offer_product_version=9
-    )
+    config = replace(services.config, products=(deducted, CREDIT_LINE), offer_product_version=9)
     services = replace(services, config=config)
     application = seed_approved(db, clock)
-    assert lending.quote_offer(application, services).quote.disbursed < 1_000_000
+    assert quote_offer(application, services).quote.disbursed < 1_000_000
     with pytest.raises(DeductedFeeRefused, match="670"):
-        lending.accept_offer(application, "a", services)
+        accept_offer(application, "a", services)
     assert ledger_snapshot(db) == (0, 0)
 
 
 def test_a_second_acceptance_with_another_key_is_refused(svc) -> None:  # type: ignore[no-untyped-def]
     services, db, clock = svc
     application = seed_approved(db, clock)
-    first = lending.accept_offer(application, "a", services)
-    assert lending.accept_offer(application, "a", services).record.loan_id == first.record.loan_id
+    first = accept_offer(application, "a", services)
+    assert accept_offer(application, "a", services).record.loan_id == first.record.loan_id
     with pytest.raises(Conflict, match="already accepted"):
-        lending.accept_offer(application, "b", services)
+        accept_offer(application, "b", services)
 
 
 def test_drawdowns_over_the_limit_or_on_a_frozen_line(svc) -> None:  # type: ignore[no-untyped-def]
     services, db, _ = svc
-    line = lending.open_line(500_000, Decimal("0.12"), "line-1", services)
-    drawn = lending.draw(line.line_id, 300_000, 3, "draw-1", services)
+    line = open_line(500_000, Decimal("0.12"), "line-1", services)
+    drawn = draw(line.line_id, 300_000, 3, "draw-1", services)
     assert drawn.line.available == 200_000
     assert drawn.disbursement.payout.status.value == "succeeded"
     before = ledger_snapshot(db)
     with pytest.raises(OverAvailable):
-        lending.draw(line.line_id, 200_001, 3, "draw-2", services)
+        draw(line.line_id, 200_001, 3, "draw-2", services)
     with pytest.raises(Invalid, match="CNY"):
-        lending.draw(line.line_id, 1_000, 3, "draw-3", services, currency="HKD")
-    lending.change_line(line.line_id, "freeze", "officer review", services, officer="li")
+        draw(line.line_id, 1_000, 3, "draw-3", services, currency="HKD")
+    change_line(line.line_id, "freeze", "officer review", services, officer="li")
     with pytest.raises(LineFrozen):
-        lending.draw(line.line_id, 10_000, 3, "draw-4", services)
+        draw(line.line_id, 10_000, 3, "draw-4", services)
     assert ledger_snapshot(db) == before
-    unfrozen = lending.change_line(
-        line.line_id, "unfreeze", "appeal upheld", services, officer="li"
-    )
+    unfrozen = change_line(line.line_id, "unfreeze", "appeal upheld", services, officer="li")
     assert unfrozen.status.value == "active"
     with pytest.raises(Invalid, match="officer"):
-        lending.change_line(line.line_id, "unfreeze", "no", services)
+        change_line(line.line_id, "unfreeze", "no", services)

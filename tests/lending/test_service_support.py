@@ -16,11 +16,13 @@ from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.outcome import Outcome
+from fengkong.decision.policy_products import POLICY_PRODUCTS
 from fengkong.decision.record import DecisionRecord
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import balances, check_ledger, trial_balance
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.payment import PaymentChannel, SimulatedGateway
-from fengkong.lending.service import LendingConfig, LendingServices
+from fengkong.lending.services import LendingServices
 from fengkong.onboarding.application import PersonalDataVault, StoredApplication
 
 START = date(2026, 3, 2)
@@ -47,6 +49,7 @@ def lending_services(
         clock=clock,
         channel=channel or SimulatedGateway(),
         config=config or LendingConfig(),
+        policy_products=POLICY_PRODUCTS,
     )
 
 

@@ -27,8 +27,10 @@ from factories import body, risky_body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.decision.service import submit_application
-from fengkong.lending import service as lending
+from fengkong.lending.credit_lines import draw, open_line
+from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
+from fengkong.lending.origination import accept_offer
 from fengkong.onboarding.validators import resident_id_check_digit
 
 
@@ -70,8 +72,8 @@ def apply_as(ctx: Context, who: str, document: dict[str, Any], phone: str | None
 
 
 def _book_loan(ctx: Context, application_id: str, key: str) -> str:
-    view = lending.accept_offer(application_id, f"acc-{key}", ctx.lending)
-    lending.disburse(view.record.loan_id, f"pay-{key}", ctx.lending)
+    view = accept_offer(application_id, f"acc-{key}", ctx.lending)
+    disburse(view.record.loan_id, f"pay-{key}", ctx.lending)
     return view.record.loan_id
 
 
@@ -97,15 +99,11 @@ def seed_book(ctx: Context) -> Book:
     zhao = decided("zhao", "zhao", body(amount="3000.00"))
     book.loans["zhao"] = _book_loan(ctx, zhao, "zhao")
     zhao_line = decided("zhao_line", "zhao", body(), SECOND_PHONES["zhao"])
-    line = lending.open_line(
-        400_000, Decimal("0.18"), "line-zhao", ctx.lending, application_id=zhao_line
-    )
+    line = open_line(400_000, Decimal("0.18"), "line-zhao", ctx.lending, application_id=zhao_line)
     book.lines["zhao"] = line.line_id
-    drawn = lending.draw(line.line_id, 100_000, 3, "draw-zhao", ctx.lending)
+    drawn = draw(line.line_id, 100_000, 3, "draw-zhao", ctx.lending)
     book.loans["draw"] = drawn.loan.record.loan_id
-    book.lines["bare"] = lending.open_line(
-        200_000, Decimal("0.12"), "line-bare", ctx.lending
-    ).line_id
+    book.lines["bare"] = open_line(200_000, Decimal("0.12"), "line-bare", ctx.lending).line_id
     decided("zhang_again", "zhang", body(amount="2000.00"), SECOND_PHONES["zhang"])
 
     clock.advance(timedelta(days=25))

@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 from fengkong.core.errors import Invalid
+from fengkong.core.filters import Who
 from fengkong.core.paging import MAX_LIMIT, Position, Sort, encode_cursor
-from fengkong.decision.search import Who, application_filter, decision_filter
-from fengkong.lending.customers import customer_filter, customer_view
+from fengkong.decision.customer_view import customer_view
+from fengkong.decision.search import application_filter, decision_filter
+from fengkong.lending.customers import customer_filter
 from fengkong.lending.search import line_filter, loan_filter
 from fengkong.onboarding.vault import Vault, generate_keyring
 

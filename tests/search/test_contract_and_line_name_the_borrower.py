@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from factories import body, risky_body
 from fengkong.bootstrap import Context
 from fengkong.core.errors import Conflict, Invalid, NotFound
-from fengkong.lending import service as lending
 from fengkong.lending.contract import TEMPLATE_VERSION
-from fengkong.lending.service import NotApproved
+from fengkong.lending.credit_lines import open_line
+from fengkong.lending.errors import NotApproved
+from fengkong.lending.origination import accept_offer
 from search.book import PEOPLE, apply_as
 
 
@@ -23,7 +24,7 @@ def test_the_contract_names_the_borrower_masked(context: Context) -> None:
     name, id_number, phone = PEOPLE["zhang"]
     decision = apply_as(context, "zhang", body())
     assert decision.outcome.value == "approve"
-    view = lending.accept_offer(decision.application_id, "acc-1", context.lending)
+    view = accept_offer(decision.application_id, "acc-1", context.lending)
     contract = view.contract
     assert contract is not None and contract.template_version == TEMPLATE_VERSION
     masked_id = id_number[:3] + "*" * 11 + id_number[-4:]
@@ -46,21 +47,21 @@ def test_a_line_is_opened_only_on_an_approved_application(context: Context) -> N
     svc = context.lending
     rate = Decimal("0.18")
     with pytest.raises(NotApproved):
-        lending.open_line(100_000, rate, "l1", svc, application_id=declined.application_id)
+        open_line(100_000, rate, "l1", svc, application_id=declined.application_id)
     with pytest.raises(NotFound):
-        lending.open_line(100_000, rate, "l2", svc, application_id="app_unknown")
+        open_line(100_000, rate, "l2", svc, application_id="app_unknown")
     with pytest.raises(Invalid) as over:
-        lending.open_line(
+        open_line(
             approved.approved_amount + 1, rate, "l3", svc, application_id=approved.application_id
         )
     assert over.value.errors[0].loc == ("limit",)
     assert _lines(context) == 0
 
-    line = lending.open_line(100_000, rate, "l4", svc, application_id=approved.application_id)
+    line = open_line(100_000, rate, "l4", svc, application_id=approved.application_id)
     with context.uow() as uow:
         record = uow.lending.get_line(line.line_id)
     assert record is not None and record.application_id == approved.application_id
     # the same key for another application is another request
     with pytest.raises(Conflict, match="already used differently"):
-        lending.open_line(100_000, rate, "l4", svc)
+        open_line(100_000, rate, "l4", svc)
     assert _lines(context) == 1

@@ -21,9 +21,9 @@ from fengkong.core.paging import (
     decode_cursor,
     encode_cursor,
 )
+from fengkong.decision.customer_view import CustomerNotFound, Finders, customer_view
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.search import ApplicationFilter, ApplicationRow
-from fengkong.lending.customers import CustomerNotFound, Finders, customer_view
 from fengkong.onboarding.party import PartyTokens, customer_id
 from fengkong.onboarding.vault import Vault, generate_keyring
 

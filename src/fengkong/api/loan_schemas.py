@@ -10,10 +10,12 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fengkong.core.money import CURRENCY, fen_to_yuan, yuan_to_fen
+from fengkong.lending.disbursement import Disbursement
 from fengkong.lending.line import CreditLine
 from fengkong.lending.line_aging import LineAging
+from fengkong.lending.origination import LoanView, Offer
+from fengkong.lending.repayment import RepaymentPosted
 from fengkong.lending.schedule import Instalment
-from fengkong.lending.service import Disbursement, LoanView, Offer, RepaymentPosted
 from fengkong.lending.waterfall import SettlementQuote
 
 YuanIn = Annotated[

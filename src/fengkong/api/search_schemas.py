@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from fengkong.api.loan_schemas import yuan
 from fengkong.api.schemas import ReasonOut
 from fengkong.core.paging import Page, PageRequest, next_cursor
+from fengkong.decision.customer_view import CustomerView
 from fengkong.decision.search import ApplicationRow, DecisionRow
-from fengkong.lending.customers import CustomerRow, CustomerView
+from fengkong.lending.customers import CustomerRow
 from fengkong.lending.search import LineRow, LoanRow
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.party import Borrower

@@ -77,7 +77,7 @@ Column = tuple[str, Callable[[dict[str, Any]], object]]
 
 
 def _who(customer: str | None, id_number: str | None, phone: str | None) -> Any:
-    from fengkong.decision.search import Who
+    from fengkong.core.filters import Who
 
     return Who(customer=customer, id_number=id_number, phone=phone)
 

@@ -141,9 +141,9 @@ def line_show(line_id: str, as_json: JsonOpt = False) -> None:
     """A credit line: limit, drawn, available, its draws and history, and its borrower."""
     from fengkong.api.loan_schemas import LineOut
     from fengkong.api.search_schemas import LineSummaryOut
+    from fengkong.lending.credit_lines import get_line
     from fengkong.lending.line_aging import line_aging
     from fengkong.lending.search import show_line
-    from fengkong.lending.service import get_line
 
     ctx = context()
     summary = LineSummaryOut.of(show_line(line_id, ctx.finders.lines, ctx.finders.vault))
@@ -231,7 +231,8 @@ def customer_show(
     """One borrower: applications, decisions, loans and lines, with masked identity. Name them
     by customer id, or by full --id-number or --phone."""
     from fengkong.api.search_schemas import CustomerOut
-    from fengkong.lending.customers import CustomerNotFound, customer_filter, customer_view
+    from fengkong.decision.customer_view import CustomerNotFound, customer_view
+    from fengkong.lending.customers import customer_filter
     from fengkong.lending.customers import find_customers as find
 
     finders = context().finders

@@ -63,7 +63,7 @@ def _print_loan(doc: dict[str, Any]) -> None:
 def offer(application_id: str, as_json: JsonOpt = False) -> None:
     """The schedule, APR and total cost offered to an approved application."""
     from fengkong.api.loan_schemas import OfferOut
-    from fengkong.lending.service import quote_offer
+    from fengkong.lending.origination import quote_offer
 
     doc = OfferOut.of(quote_offer(application_id, services())).model_dump(mode="json")
     if as_json:
@@ -85,7 +85,7 @@ def offer(application_id: str, as_json: JsonOpt = False) -> None:
 @cli_errors
 def accept(application_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
     """Book the offered loan and render its contract."""
-    from fengkong.lending.service import accept_offer
+    from fengkong.lending.origination import accept_offer
 
     doc = _loan_doc(accept_offer(application_id, key, services(), actor_of_cli()))
     emit_json(doc) if as_json else _print_loan(doc)
@@ -97,8 +97,8 @@ def disburse(loan_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
     """Pay a booked loan out through the payment channel. Exit 1 if the channel declined every
     attempt (the booking is then reversed)."""
     from fengkong.api.loan_schemas import DisbursementOut
+    from fengkong.lending.disbursement import disburse as run
     from fengkong.lending.payment import PayoutStatus
-    from fengkong.lending.service import disburse as run
 
     doc = DisbursementOut.of(run(loan_id, key, services(), actor_of_cli())).model_dump(mode="json")
     declined = doc["payout"]["status"] == PayoutStatus.FAILED.value
@@ -120,7 +120,7 @@ def disburse(loan_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
 @cli_errors
 def show(loan_id: str, as_json: JsonOpt = False) -> None:
     """A loan with its schedule, DPD, bucket and class."""
-    from fengkong.lending.service import get_loan
+    from fengkong.lending.origination import get_loan
 
     doc = _loan_doc(get_loan(loan_id, services()))
     emit_json(doc) if as_json else _print_loan(doc)
@@ -148,7 +148,7 @@ def repay(
 ) -> None:
     """Post a repayment; the waterfall pays penalty, fees, interest, principal, oldest first."""
     from fengkong.api.loan_schemas import RepaymentOut
-    from fengkong.lending.service import post_repayment
+    from fengkong.lending.repayment import post_repayment
 
     posted = post_repayment(
         loan_id, int(yuan_to_fen(amount)), key, services(), currency=currency, actor=actor_of_cli()
@@ -167,7 +167,7 @@ def reverse(
 ) -> None:
     """Reverse (冲正) the latest repayment of a loan."""
     from fengkong.api.loan_schemas import RepaymentOut
-    from fengkong.lending.service import reverse_repayment
+    from fengkong.lending.repayment import reverse_repayment
 
     posted = reverse_repayment(loan_id, repayment_id, key, reason, services(), actor=actor_of_cli())
     _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
@@ -177,7 +177,7 @@ def reverse(
 @cli_errors
 def settlement_quote(loan_id: str, as_json: JsonOpt = False) -> None:
     """What it takes to settle the loan today."""
-    from fengkong.lending.service import quote_settlement
+    from fengkong.lending.repayment import quote_settlement
 
     q = quote_settlement(loan_id, services())
     doc = {
@@ -206,7 +206,7 @@ def settle(
 ) -> None:
     """Settle the loan early (提前结清)."""
     from fengkong.api.loan_schemas import RepaymentOut
-    from fengkong.lending.service import settle_loan
+    from fengkong.lending.repayment import settle_loan
 
     posted = settle_loan(loan_id, int(yuan_to_fen(amount)), key, services(), actor=actor_of_cli())
     _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
@@ -223,7 +223,7 @@ def restructure(
     as_json: JsonOpt = False,
 ) -> None:
     """Extend the term or re-amortise the outstanding principal."""
-    from fengkong.lending.service import restructure as run
+    from fengkong.lending.restructuring import restructure as run
 
     svc = services()
     view = run(

@@ -89,7 +89,7 @@ def _officer(by: str) -> str:
 def _change(
     line_id: str, action: str, reason: str, by: str, as_json: bool, new_limit: int | None = None
 ) -> None:
-    from fengkong.lending.service import change_line
+    from fengkong.lending.credit_lines import change_line
 
     officer = _officer(by)
     svc = _services()
@@ -126,7 +126,7 @@ def open_line(
     from decimal import Decimal, InvalidOperation
 
     from fengkong.core.errors import FieldError, Invalid
-    from fengkong.lending.service import open_line as run
+    from fengkong.lending.credit_lines import open_line as run
 
     try:
         rate = Decimal(annual_rate.strip())
@@ -163,7 +163,7 @@ def draw(
     Refused (exit 1) above what is available, or on a frozen or closed line.
     """
     from fengkong.api.loan_schemas import DisbursementOut, LoanOut
-    from fengkong.lending.service import draw as run
+    from fengkong.lending.credit_lines import draw as run
 
     svc = _services()
     result = run(

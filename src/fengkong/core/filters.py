@@ -42,8 +42,19 @@ class IntRange:
     high: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Whose rows, as typed: a customer id, a full resident ID number or a full mobile number.
+    The lists of applications, decisions, loans, lines and customers all filter by it."""
+
+    customer: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+
+
 ANY_DAY = DateRange()
 ANY_NUMBER = IntRange()
+ANYONE = Who()
 
 
 def words(values: Iterable[str] | str | None) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.contract import Contract
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.delinquency import LoanClass
+from fengkong.lending.errors import DuplicateKey, StaleLoan
 from fengkong.lending.line import (
     CreditLine,
     DrawBalance,
@@ -75,18 +76,16 @@ from fengkong.lending.loan import (
 from fengkong.lending.payment import PayoutStatus
 from fengkong.lending.product import LateFee, product_from_dict
 from fengkong.lending.quiet import QuietJournal, quiet_accrual, with_quiet_charge
-from fengkong.lending.schedule import Instalment, InterestBasis, RepaymentMethod
-from fengkong.lending.service import (
+from fengkong.lending.records import (
     DrawRecord,
-    DuplicateKey,
     LineRecord,
     LoanRecord,
     LoanStage,
     PayoutRecord,
     RepaymentKind,
     RepaymentRecord,
-    StaleLoan,
 )
+from fengkong.lending.schedule import Instalment, InterestBasis, RepaymentMethod
 
 if TYPE_CHECKING:
     import polars as pl

@@ -25,8 +25,8 @@ from fengkong.db.search_decisions import (
 from fengkong.db.tables import applications
 from fengkong.lending.delinquency import LoanClass
 from fengkong.lending.line import LineStatus
+from fengkong.lending.records import LoanStage
 from fengkong.lending.search import LineFilter, LineRow, LoanFilter, LoanRow
-from fengkong.lending.service import LoanStage
 
 _PARTY_COLUMNS = (
     applications.c.id_number_bidx,

@@ -449,11 +449,11 @@ class OutcomeRule:
 
 
 DEFAULT_OUTCOME_RULE = OutcomeRule()
-NEVER_FUNDED = ("pending_disbursement", "cancelled")  # lending.service.LoanStage values
+NEVER_FUNDED = ("pending_disbursement", "cancelled")  # lending.records.LoanStage values
 
 
 class BookedLoan(Protocol):
-    """What the back-test reads of a loan (`lending.service.LoanRecord` has it)."""
+    """What the back-test reads of a loan (`lending.records.LoanRecord` has it)."""
 
     @property
     def stage(self) -> str: ...  # `LoanStage`: pending_disbursement, active, … cancelled

@@ -18,8 +18,10 @@ from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.filters import (
     ANY_DAY,
     ANY_NUMBER,
+    ANYONE,
     DateRange,
     IntRange,
+    Who,
     choices,
     date_range,
     int_range,
@@ -30,7 +32,7 @@ from fengkong.core.money import Fen
 from fengkong.core.paging import KeyKind, Page, PageRequest, Sort, page_request
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.onboarding.application import PersonalDataVault
-from fengkong.onboarding.channel import SalesChannel
+from fengkong.onboarding.channel import SalesChannel, sales_channels
 from fengkong.onboarding.party import Borrower, PartyMatch, PartyTokens, borrower, party_match
 
 APPLICATION_SORTS = {"received_at": KeyKind.DATETIME, "amount": KeyKind.INT}
@@ -132,18 +134,6 @@ class DecisionNotFound(NotFound):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Who:
-    """Whose rows, as typed: a customer id, a full resident ID number or a full mobile number."""
-
-    customer: str | None = None
-    id_number: str | None = None
-    phone: str | None = None
-
-
-ANYONE = Who()
-
-
 def _raise(errors: list[FieldError]) -> None:
     if errors:
         raise Invalid(tuple(errors))
@@ -160,13 +150,6 @@ def _party(
         as_of=as_of,
         errors=errors,
     )
-
-
-def sales_channels(
-    values: Iterable[str] | str | None, errors: list[FieldError]
-) -> tuple[SalesChannel, ...]:
-    """The `channel` filter: sales channels, comma-separated or repeated."""
-    return choices(values, SalesChannel, "channel", errors)
 
 
 def request_id_of(value: str | None, errors: list[FieldError]) -> str | None:

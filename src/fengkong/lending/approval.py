@@ -4,13 +4,57 @@ decision that settled the referral, with the limit, rate and term the officer gr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from fengkong.core.money import Fen
 
 
+class DecisionOnFile(Protocol):
+    """What an offer reads of the automatic decision on an application (`decision` stores it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def application_id(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...  # approve, decline, refer or verify
+    @property
+    def approved_amount(self) -> Fen | None: ...
+    @property
+    def annual_rate(self) -> str | None: ...  # a decimal string
+    @property
+    def term_months(self) -> int | None: ...
+    @property
+    def policy_sha256(self) -> str | None: ...
+    @property
+    def score(self) -> int | None: ...
+
+
+class OfficerDecisionOnFile(Protocol):
+    """What an offer reads of the officer's decision that settled a referral."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...  # approve or decline
+    @property
+    def approved_amount(self) -> Fen | None: ...
+    @property
+    def annual_rate(self) -> str | None: ...
+    @property
+    def term_months(self) -> int | None: ...
+    @property
+    def policy_sha256(self) -> str | None: ...
+    @property
+    def decided_by(self) -> str: ...
+
+
+class DecisionReader(Protocol):
+    def for_application(self, application_id: str) -> DecisionOnFile | None: ...
+
+
 class OfficerDecisionReader(Protocol):
-    def for_application(self, application_id: str) -> Any: ...
+    def for_application(self, application_id: str) -> OfficerDecisionOnFile | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +71,13 @@ class Settled:
     decided_by: str  # "system:decision" or "officer:<name>"
 
 
-def settled(decision: Any, officers: OfficerDecisionReader) -> Settled:
+def settled(decision: DecisionOnFile, officers: OfficerDecisionReader) -> Settled:
     """The automatic `decision`, or the officer's that settled it when it referred. Only a
     referral costs the look-up: an automatic approval is offered as before."""
+    # The outcome may be decision's `Outcome`, a `StrEnum`: `str` gives its value.
     automatic = Settled(
         decision.id,
-        decision.outcome.value,
+        str(decision.outcome),
         decision.approved_amount,
         decision.annual_rate,
         decision.term_months,
@@ -47,7 +92,7 @@ def settled(decision: Any, officers: OfficerDecisionReader) -> Settled:
         return automatic
     return Settled(
         officer.id,
-        officer.outcome.value,
+        str(officer.outcome),
         officer.approved_amount,
         officer.annual_rate,
         officer.term_months,

@@ -22,7 +22,8 @@ from fengkong.core.errors import FengkongError, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.fraud.keys import KeyType, canonical_key
-from fengkong.lending.service import LoanStage, post_repayment
+from fengkong.lending.records import LoanStage
+from fengkong.lending.repayment import post_repayment
 from fengkong.lending.servicing import (
     SYSTEM,
     ServicingServices,

@@ -29,7 +29,7 @@ from fengkong.lending.collateral import (
 )
 from fengkong.lending.eod_lines import COUNTED_AS
 from fengkong.lending.line import Action, LineSignals, apply_actions, line_actions
-from fengkong.lending.service import LoanStage
+from fengkong.lending.records import LoanStage
 from fengkong.lending.servicing import (
     SYSTEM,
     ServicingServices,

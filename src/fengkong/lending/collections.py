@@ -23,7 +23,7 @@ from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.lending.loan import positive_amount
-from fengkong.lending.service import LoanStage
+from fengkong.lending.records import LoanStage
 from fengkong.lending.servicing import (
     SYSTEM,
     ServicingServices,

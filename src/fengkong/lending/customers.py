@@ -1,64 +1,34 @@
-"""The customer: one borrower across applications, decisions, loans and credit lines.
+"""The customer list: one row per borrower who has applied, with masks of their latest
+application.
 
 A customer is the holder of one resident ID number, named by `onboarding.party.customer_id`
-(derived from the blind index, no table). `find_customers` lists them; `customer_view` gathers
-everything one of them has, with only masks of the personal data.
+(derived from the blind index, no table). `find_customers` lists them; everything one of them
+has, decisions included, is `decision.customer_view`'s (it reads decisions, which lending
+never imports).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import Protocol
 
-from fengkong.core.clock import Clock
-from fengkong.core.errors import FieldError, Invalid, NotFound
-from fengkong.core.filters import ANY_DAY, DateRange, date_range, words
-from fengkong.core.paging import MAX_LIMIT, KeyKind, Page, PageRequest, Sort, page_request
-from fengkong.decision.search import (
-    ANYONE,
-    NEWEST_APPLICATIONS,
-    NEWEST_DECISIONS,
-    ApplicationFilter,
-    ApplicationRow,
-    ApplicationSearch,
-    DecisionFilter,
-    DecisionRow,
-    DecisionSearch,
-    Who,
-    find_applications,
-    find_decisions,
-)
-from fengkong.lending.search import (
-    NEWEST_LINES,
-    NEWEST_LOANS,
-    LineFilter,
-    LineRow,
-    LineSearch,
-    LoanFilter,
-    LoanRow,
-    LoanSearch,
-    find_lines,
-    find_loans,
-)
+from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.filters import ANY_DAY, ANYONE, DateRange, Who, date_range, words
+from fengkong.core.paging import KeyKind, Page, PageRequest, Sort, page_request
 from fengkong.onboarding.application import PersonalDataVault
 from fengkong.onboarding.party import (
     Borrower,
-    MaskedParty,
     PartyMatch,
     PartyTokens,
-    bidx_of_customer,
     borrower,
-    customer_id,
     party_match,
 )
 
 CUSTOMER_SORTS = {"last_applied_at": KeyKind.DATETIME, "first_applied_at": KeyKind.DATETIME}
 LATEST_CUSTOMERS = Sort("last_applied_at", descending=True)
 FIRST_CUSTOMERS = PageRequest(LATEST_CUSTOMERS)
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,31 +55,14 @@ class CustomerSearch(Protocol):
     def customers(self, f: CustomerFilter) -> Page[CustomerRow]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Finders:
-    """The read models, wired once (`bootstrap`), with the vault that masks what they find."""
+class CustomerFinders(Protocol):
+    """The customer read model and the vault that masks what it finds (`decision.customer_view.
+    Finders` wires both, beside the other lists)."""
 
-    applications: ApplicationSearch
-    decisions: DecisionSearch
-    loans: LoanSearch
-    lines: LineSearch
-    customers: CustomerSearch
-    vault: PersonalDataVault
-    clock: Clock
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerView:
-    customer_id: str
-    masked: MaskedParty
-    applications: tuple[ApplicationRow, ...]
-    decisions: tuple[DecisionRow, ...]
-    loans: tuple[LoanRow, ...]
-    lines: tuple[LineRow, ...]
-
-
-class CustomerNotFound(NotFound):
-    pass
+    @property
+    def customers(self) -> CustomerSearch: ...
+    @property
+    def vault(self) -> PersonalDataVault: ...
 
 
 def customer_filter(
@@ -145,7 +98,7 @@ def customer_filter(
     return f
 
 
-def find_customers(f: CustomerFilter, finders: Finders) -> Page[CustomerRow]:
+def find_customers(f: CustomerFilter, finders: CustomerFinders) -> Page[CustomerRow]:
     page = finders.customers.customers(f)
     rows = tuple(
         replace(r, tokens=None, borrower=borrower(r.tokens, finders.vault))
@@ -153,54 +106,3 @@ def find_customers(f: CustomerFilter, finders: Finders) -> Page[CustomerRow]:
         if r.tokens is not None
     )
     return Page(rows, page.next)
-
-
-def _every(first: PageRequest, fetch: Callable[[PageRequest], Page[T]]) -> tuple[T, ...]:
-    """All rows, page after page (a customer has few; the bound is the list's own)."""
-    rows: list[T] = []
-    request = first
-    while True:
-        page = fetch(request)
-        rows.extend(page.items)
-        if page.next is None:
-            return tuple(rows)
-        request = replace(request, after=page.next)
-
-
-def customer_view(text: str, finders: Finders) -> CustomerView:
-    """Everything the customer `text` (a customer id) has, newest first; `CustomerNotFound`
-    when no application of theirs is stored."""
-    errors: list[FieldError] = []
-    bidx = bidx_of_customer(text, "customer_id", errors)
-    if bidx is None:
-        raise Invalid(tuple(errors))
-    party = PartyMatch(id_number_bidx=bidx)
-    vault = finders.vault
-    applications = _every(
-        PageRequest(NEWEST_APPLICATIONS, MAX_LIMIT),
-        lambda p: find_applications(
-            ApplicationFilter(page=p, party=party), finders.applications, vault
-        ),
-    )
-    if not applications or applications[0].borrower is None:
-        raise CustomerNotFound(f"no customer {text.strip()!r}")
-    decisions = _every(
-        PageRequest(NEWEST_DECISIONS, MAX_LIMIT),
-        lambda p: find_decisions(DecisionFilter(page=p, party=party), finders.decisions, vault),
-    )
-    loans = _every(
-        PageRequest(NEWEST_LOANS, MAX_LIMIT),
-        lambda p: find_loans(LoanFilter(page=p, party=party), finders.loans, vault),
-    )
-    lines = _every(
-        PageRequest(NEWEST_LINES, MAX_LIMIT),
-        lambda p: find_lines(LineFilter(page=p, party=party), finders.lines, vault),
-    )
-    return CustomerView(
-        customer_id=customer_id(bidx),
-        masked=applications[0].borrower.masked,
-        applications=applications,
-        decisions=decisions,
-        loans=loans,
-        lines=lines,
-    )

@@ -44,7 +44,7 @@ from fengkong.lending.eod_loans import (
     quiet_partition,
 )
 from fengkong.lending.eod_steps import EOD_STEPS, DateStep, EodDay, EodStep, Scope, blocks
-from fengkong.lending.service import LendingServices
+from fengkong.lending.services import LendingServices
 
 __all__ = [
     "SYSTEM",

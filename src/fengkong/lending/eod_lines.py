@@ -9,7 +9,8 @@ from datetime import date
 from typing import Any
 
 from fengkong.lending.line import ActionKind, LineSignals, apply_actions, line_actions, sync_draw
-from fengkong.lending.service import LendingServices, LoanRecord
+from fengkong.lending.records import LoanRecord
+from fengkong.lending.services import LendingServices
 
 SYSTEM = "system:eod"
 # Each kind of action under the name end of day's totals count it by.

@@ -22,20 +22,15 @@ from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.ledger.journal import EntryKind, JournalEntry
 from fengkong.lending.accrual import accrue
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.delinquency import write_off, write_off_eligible
 from fengkong.lending.eod_dates import EodMeter
 from fengkong.lending.eod_lines import fire_line_triggers
 from fengkong.lending.posting import entries_for, provision_entry, reserve_entry
+from fengkong.lending.provisioning import provision_to_target, with_state
 from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day, quiet_journal
-from fengkong.lending.service import (
-    LendingConfig,
-    LendingServices,
-    LoanRecord,
-    LoanStage,
-    provision_to_target,
-    request_hash,
-    with_state,
-)
+from fengkong.lending.records import LoanRecord, LoanStage
+from fengkong.lending.services import LendingServices, request_hash
 from fengkong.lending.waterfall import apply_credit
 
 SYSTEM = "system:eod"

@@ -22,7 +22,7 @@ from typing import Any
 
 from fengkong.lending.eod_dates import EodMeter, check_eod_date
 from fengkong.lending.eod_loans import SYSTEM, ChunkHook, Totals, loan_partition, quiet_partition
-from fengkong.lending.service import LendingServices
+from fengkong.lending.services import LendingServices
 
 DateStep = Callable[[date], Mapping[str, int]]  # one date's extra job → counts for the summary
 

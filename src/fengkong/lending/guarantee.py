@@ -39,7 +39,8 @@ from fengkong.lending.guarantee_rules import (
     exposure_of,
     guaranteed_parts,
 )
-from fengkong.lending.service import LoanStage, RepaymentPosted, post_repayment
+from fengkong.lending.records import LoanStage
+from fengkong.lending.repayment import RepaymentPosted, post_repayment
 from fengkong.lending.servicing import (
     SYSTEM,
     Contact,

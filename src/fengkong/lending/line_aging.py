@@ -2,22 +2,19 @@
 definition (`lending.delinquency.delinquency`, stored on the draw's loan record).
 
 End of day hands a line's triggers the worst stored DPD of its draws
-(`LendingRepository.worst_dpd_on_line`); the line's view reads the same stored columns, so both
-see the same number, and the bucket and class of the draw that is furthest behind."""
+(`lending.ports.EodStore.worst_dpd_on_line`); the line's view reads the same stored columns, so
+both see the same number, and the bucket and class of the draw that is furthest behind."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
-from fengkong.lending.service import (
-    LendingConfig,
-    LendingServices,
-    LineNotFound,
-    LoanRecord,
-    LoanStage,
-)
+from fengkong.lending.errors import LineNotFound
+from fengkong.lending.records import LoanRecord, LoanStage
+from fengkong.lending.services import LendingServices
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """还款 on a credit line: a repayment of one of the line's draws, which restores what it makes
 available again.
 
-Each draw is its own loan, so the repayment is the loan's (`service.post_repayment`, with its
+Each draw is its own loan, so the repayment is the loan's (`repayment.post_repayment`, with its
 idempotency key, waterfall, journal and audit); this use case only makes sure the draw belongs to
 the line named, and answers with the line as the repayment left it.
 """
@@ -12,15 +12,11 @@ from dataclasses import dataclass
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import CURRENCY
+from fengkong.lending.credit_lines import get_line
 from fengkong.lending.line import CreditLine
-from fengkong.lending.service import (
-    SYSTEM,
-    LendingServices,
-    RepaymentPosted,
-    get_line,
-    get_loan,
-    post_repayment,
-)
+from fengkong.lending.origination import get_loan
+from fengkong.lending.repayment import RepaymentPosted, post_repayment
+from fengkong.lending.services import SYSTEM, LendingServices
 
 __all__ = ["LineRepayment", "repay_draw"]
 

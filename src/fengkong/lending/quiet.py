@@ -49,10 +49,10 @@ from fengkong.core.money import Fen, half_up_quotient
 from fengkong.ledger.journal import EntryKind, JournalEntry
 from fengkong.ledger.loan_entries import accrual, provision, reserve
 from fengkong.lending.accrual import earned_interest
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.daycount import day_ratio_basis
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
 from fengkong.lending.loan import LoanState, LoanStatus
-from fengkong.lending.service import LendingConfig
 
 if TYPE_CHECKING:
     import polars as pl

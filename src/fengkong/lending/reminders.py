@@ -22,7 +22,7 @@ import structlog
 from fengkong.core.errors import IntegrityBroken
 from fengkong.core.ids import new_id
 from fengkong.core.money import fen_to_yuan
-from fengkong.lending.service import LoanStage
+from fengkong.lending.records import LoanStage
 from fengkong.lending.servicing import (
     Contact,
     Delivery,

@@ -18,8 +18,10 @@ from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.filters import (
     ANY_DAY,
     ANY_NUMBER,
+    ANYONE,
     DateRange,
     IntRange,
+    Who,
     among,
     choices,
     date_range,
@@ -28,12 +30,12 @@ from fengkong.core.filters import (
 )
 from fengkong.core.money import Fen
 from fengkong.core.paging import KeyKind, Page, PageRequest, Sort, page_request
-from fengkong.decision.search import ANYONE, Who, sales_channels
 from fengkong.lending.delinquency import DEFAULT_BUCKETS, LoanClass
+from fengkong.lending.errors import LineNotFound
 from fengkong.lending.line import LineStatus
-from fengkong.lending.service import LineNotFound, LoanStage
+from fengkong.lending.records import LoanStage
 from fengkong.onboarding.application import PersonalDataVault
-from fengkong.onboarding.channel import SalesChannel
+from fengkong.onboarding.channel import SalesChannel, sales_channels
 from fengkong.onboarding.party import Borrower, PartyMatch, PartyTokens, borrower, party_match
 
 LOAN_SORTS = {

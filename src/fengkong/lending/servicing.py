@@ -28,8 +28,10 @@ from fengkong.lending.collateral import (
     CollateralType,
 )
 from fengkong.lending.eod import DateStep
+from fengkong.lending.errors import LoanNotFound
 from fengkong.lending.loan import LoanState
-from fengkong.lending.service import LendingServices, LoanNotFound, LoanRecord
+from fengkong.lending.records import LoanRecord
+from fengkong.lending.services import LendingServices
 
 SYSTEM = "system:servicing"
 LANGUAGES = ("zh-CN", "en")

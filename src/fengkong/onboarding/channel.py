@@ -14,9 +14,11 @@ who the applicant is.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
 
 from fengkong.core.errors import FieldError
+from fengkong.core.filters import choices
 
 
 class SalesChannel(StrEnum):
@@ -66,3 +68,11 @@ def check_partner(
             "starting with a letter or digit",
         )
     return None
+
+
+def sales_channels(
+    values: Iterable[str] | str | None, errors: list[FieldError]
+) -> tuple[SalesChannel, ...]:
+    """The `channel` filter of the officers' lists: sales channels, comma-separated or
+    repeated."""
+    return choices(values, SalesChannel, "channel", errors)

@@ -25,10 +25,10 @@ from fengkong.api.loan_schemas import (
 )
 from fengkong.api.review_schemas import OFFICER_DOC, OFFICER_HEADER
 from fengkong.core.money import yuan_to_fen
-from fengkong.lending import service as lending
+from fengkong.lending import credit_lines, disbursement, origination, repayment, restructuring
 from fengkong.lending.line_aging import line_aging
 from fengkong.lending.line_repayment import repay_draw
-from fengkong.lending.service import LendingServices
+from fengkong.lending.services import LendingServices
 
 loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
 lines_router = APIRouter(prefix="/v1/lines", tags=["credit lines"])
@@ -62,7 +62,7 @@ IdempotencyKey = Annotated[
 @loans_router.get("/offers/{application_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_offer(application_id: str, svc: LendingDep) -> OfferOut:
     """The loan an approved application may accept: schedule, APR and total cost."""
-    return OfferOut.of(lending.quote_offer(application_id, svc))
+    return OfferOut.of(origination.quote_offer(application_id, svc))
 
 
 @loans_router.post(
@@ -72,18 +72,18 @@ def read_offer(application_id: str, svc: LendingDep) -> OfferOut:
 )
 def accept(application_id: str, key: IdempotencyKey, svc: LendingDep) -> LoanOut:
     """Accept the offer: the loan is booked and its contract rendered (sha256 audited)."""
-    view = lending.accept_offer(application_id, key, svc)
+    view = origination.accept_offer(application_id, key, svc)
     return LoanOut.of(view)
 
 
 @loans_router.get("/{loan_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_loan(loan_id: str, svc: LendingDep) -> LoanOut:
-    return LoanOut.of(lending.get_loan(loan_id, svc))
+    return LoanOut.of(origination.get_loan(loan_id, svc))
 
 
 @loans_router.post("/{loan_id}/disburse", responses=PROBLEMS)  # type: ignore[arg-type]
 def disburse(loan_id: str, key: IdempotencyKey, svc: LendingDep) -> DisbursementOut:
-    return DisbursementOut.of(lending.disburse(loan_id, key, svc))
+    return DisbursementOut.of(disbursement.disburse(loan_id, key, svc))
 
 
 @loans_router.post(
@@ -92,7 +92,7 @@ def disburse(loan_id: str, key: IdempotencyKey, svc: LendingDep) -> Disbursement
     responses=PROBLEMS,  # type: ignore[arg-type]
 )
 def repay(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) -> RepaymentOut:
-    posted = lending.post_repayment(loan_id, body.fen(), key, svc, currency=body.currency)
+    posted = repayment.post_repayment(loan_id, body.fen(), key, svc, currency=body.currency)
     return RepaymentOut.of(posted)
 
 
@@ -100,24 +100,26 @@ def repay(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) -
 def reverse(
     loan_id: str, repayment_id: str, body: ReversalIn, key: IdempotencyKey, svc: LendingDep
 ) -> RepaymentOut:
-    return RepaymentOut.of(lending.reverse_repayment(loan_id, repayment_id, key, body.reason, svc))
+    return RepaymentOut.of(
+        repayment.reverse_repayment(loan_id, repayment_id, key, body.reason, svc)
+    )
 
 
 @loans_router.get("/{loan_id}/settlement-quote", responses=PROBLEMS)  # type: ignore[arg-type]
 def settlement_quote(loan_id: str, svc: LendingDep) -> SettlementQuoteOut:
-    return SettlementQuoteOut.of(lending.quote_settlement(loan_id, svc))
+    return SettlementQuoteOut.of(repayment.quote_settlement(loan_id, svc))
 
 
 @loans_router.post("/{loan_id}/settle", responses=PROBLEMS)  # type: ignore[arg-type]
 def settle(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) -> RepaymentOut:
     return RepaymentOut.of(
-        lending.settle_loan(loan_id, body.fen(), key, svc, currency=body.currency)
+        repayment.settle_loan(loan_id, body.fen(), key, svc, currency=body.currency)
     )
 
 
 @loans_router.post("/{loan_id}/restructure", responses=PROBLEMS)  # type: ignore[arg-type]
 def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
-    view = lending.restructure(
+    view = restructuring.restructure(
         loan_id,
         body.reason,
         svc,
@@ -130,7 +132,7 @@ def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
 
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
 def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut:
-    line = lending.open_line(
+    line = credit_lines.open_line(
         int(yuan_to_fen(body.limit)),
         body.annual_rate,
         key,
@@ -143,7 +145,7 @@ def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut
 
 @lines_router.get("/{line_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_line(line_id: str, svc: LendingDep) -> LineOut:
-    return LineOut.of(lending.get_line(line_id, svc), line_aging(line_id, svc))
+    return LineOut.of(credit_lines.get_line(line_id, svc), line_aging(line_id, svc))
 
 
 @lines_router.post(
@@ -152,7 +154,7 @@ def read_line(line_id: str, svc: LendingDep) -> LineOut:
     responses=PROBLEMS,  # type: ignore[arg-type]
 )
 def draw(line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep) -> DrawOut:
-    result = lending.draw(
+    result = credit_lines.draw(
         line_id, int(yuan_to_fen(body.amount)), body.terms, key, svc, currency=body.currency
     )
     return DrawOut(
@@ -187,7 +189,7 @@ def change_line(
     lower, or higher by an officer: 提额) or close; the reason is recorded and audited."""
     new_limit = None if body.new_limit is None else int(yuan_to_fen(body.new_limit))
     officer = body.officer.strip() or (x_officer or "").strip()
-    line = lending.change_line(
+    line = credit_lines.change_line(
         line_id, action, body.reason, svc, officer=officer, new_limit=new_limit
     )
     return LineOut.of(line, line_aging(line_id, svc))

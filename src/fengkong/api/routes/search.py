@@ -23,16 +23,17 @@ from fengkong.api.search_schemas import (
     page_out,
 )
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.filters import Who
 from fengkong.core.paging import MAX_LIMIT
+from fengkong.decision.customer_view import customer_view
 from fengkong.decision.search import (
-    Who,
     application_filter,
     decision_filter,
     find_applications,
     find_decisions,
     show_decision,
 )
-from fengkong.lending.customers import customer_filter, customer_view, find_customers
+from fengkong.lending.customers import customer_filter, find_customers
 from fengkong.lending.search import find_lines, find_loans, line_filter, loan_filter
 from fengkong.onboarding.channel import SALES_CHANNELS
 

@@ -1,0 +1,330 @@
+"""The stores lending's use cases run on, declared here and implemented in `db`.
+
+Each use case names the narrow repository it needs (`LoanBook` to book, `PayoutStore` to pay
+out, `RepaymentStore` to take and reverse payments, `LineStore` for credit lines, `EodStore` for
+end of day) and a unit of work listing only what it touches. `LendingBook` and
+`LendingUnitOfWork` are every one of them at once: what the wiring supplies, since one SQL
+repository (`db.lending_repository.SqlLendingRepository`) serves them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal, Protocol, overload
+
+from fengkong.core.uow import UnitOfWork
+from fengkong.ledger.accounts import AccountKey
+from fengkong.ledger.journal import JournalEntry
+from fengkong.lending.approval import DecisionReader, OfficerDecisionReader
+from fengkong.lending.contract import Contract
+from fengkong.lending.delinquency import LoanClass
+from fengkong.lending.product import Product
+from fengkong.lending.quiet import QuietJournal
+from fengkong.lending.records import (
+    DrawRecord,
+    LineRecord,
+    LoanRecord,
+    PayoutRecord,
+    RepaymentRecord,
+)
+from fengkong.lending.schedule import Instalment
+from fengkong.onboarding.application import StoredApplication
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+# ---- loans ------------------------------------------------------------------------------------
+
+
+class LoanReader(Protocol):
+    def get_loan(self, loan_id: str) -> LoanRecord | None: ...
+
+
+class LoanFile(LoanReader, Protocol):
+    """What a loan's view reads beside the record: schedule, contract and payouts."""
+
+    def instalments(self, loan_id: str) -> tuple[Instalment, ...]: ...
+    def contract(self, loan_id: str) -> Contract | None: ...
+    def payouts_for_loan(self, loan_id: str) -> tuple[PayoutRecord, ...]: ...
+
+
+class LoanWriter(LoanReader, Protocol):
+    def save_loan(self, record: LoanRecord, now: datetime) -> LoanRecord: ...
+    def set_instalments(self, loan_id: str, instalments: Sequence[Instalment]) -> None: ...
+
+
+class LineBook(Protocol):
+    """The credit lines a draw's loan keeps in step with."""
+
+    def get_line(self, line_id: str) -> LineRecord | None: ...
+    def save_line(self, record: LineRecord, now: datetime) -> LineRecord: ...
+
+
+class LoanBook(LoanFile, LoanWriter, Protocol):
+    """Origination: book an accepted offer with its schedule and contract."""
+
+    def add_loan(self, record: LoanRecord, now: datetime) -> None: ...
+    def loan_for_application(self, application_id: str) -> LoanRecord | None: ...
+    def add_contract(self, contract: Contract, now: datetime) -> None: ...
+
+
+class PayoutStore(LoanFile, LoanWriter, LineBook, Protocol):
+    """Disbursement: the payouts of a booked loan, and the draw a failed payout releases."""
+
+    def payout_by_key(self, key: str) -> PayoutRecord | None: ...
+    def save_payout(self, payout: PayoutRecord, now: datetime) -> None: ...
+
+
+class RepaymentStore(LoanFile, LoanWriter, LineBook, Protocol):
+    """Repayment, settlement, reversal and restructuring of a running loan."""
+
+    def repayment_and_loan(
+        self, key: str, loan_id: str
+    ) -> tuple[RepaymentRecord | None, LoanRecord | None]: ...
+    def record_repayment(
+        self,
+        entries: Sequence[JournalEntry],
+        request_hash: str,
+        loan: LoanRecord,
+        repayment: RepaymentRecord,
+        now: datetime,
+    ) -> LoanRecord: ...
+    def get_repayment(self, repayment_id: str) -> RepaymentRecord | None: ...
+    def save_repayment(self, record: RepaymentRecord) -> None: ...
+
+
+class LineStore(LoanFile, LineBook, Protocol):
+    """Credit lines: open, change, and book a draw as its own loan."""
+
+    def add_line(self, record: LineRecord, now: datetime) -> None: ...
+    def line_by_key(self, key: str) -> LineRecord | None: ...
+    def add_draw(self, record: DrawRecord, now: datetime) -> None: ...
+    def draw_by_key(self, key: str) -> DrawRecord | None: ...
+    def add_loan(self, record: LoanRecord, now: datetime) -> None: ...
+    def set_instalments(self, loan_id: str, instalments: Sequence[Instalment]) -> None: ...
+
+
+class DrawStore(LineStore, PayoutStore, Protocol):
+    """A draw: booked on its line, then paid out."""
+
+
+# ---- end of day -------------------------------------------------------------------------------
+
+
+class EodRun(Protocol):
+    """An `eod_runs` row as end of day reads it: `status` ("running" or "done") and, once
+    done, the `summary` of counts."""
+
+    @overload
+    def __getitem__(self, key: Literal["status"], /) -> str: ...
+    @overload
+    def __getitem__(self, key: Literal["summary"], /) -> Mapping[str, int]: ...
+    @overload
+    def __getitem__(self, key: str, /) -> object: ...
+
+
+class EodProgress(Protocol):
+    """An `eod_progress` row: one partition's cursor, chunk count and running `totals`."""
+
+    @overload
+    def __getitem__(self, key: Literal["totals"], /) -> Mapping[str, int]: ...
+    @overload
+    def __getitem__(self, key: str, /) -> object: ...
+
+
+class EodStore(LoanReader, LineBook, Protocol):
+    """End of day: loans a chunk at a time, quiet loans a batch at a time, the run record and
+    each partition's progress."""
+
+    def loans_for_eod(
+        self, business_date: date, partition: int, partitions: int, after: str, limit: int
+    ) -> list[LoanRecord]: ...
+    def count_loans_for_eod(self, business_date: date) -> int: ...
+    def save_loans(self, records: Sequence[LoanRecord], now: datetime) -> None: ...
+    def post_entries(
+        self, entries: Sequence[JournalEntry], request_hash: str, posted_at: datetime
+    ) -> None: ...
+    def quiet_loans_for_eod(
+        self,
+        business_date: date,
+        partition: int,
+        partitions: int,
+        after: str,
+        limit: int,
+        loan_class: LoanClass,
+        bucket: str,
+    ) -> pl.DataFrame: ...
+    def save_quiet_loans(self, moved: pl.DataFrame, on: date, now: datetime) -> pl.DataFrame: ...
+    def post_quiet_journal(
+        self, journal: QuietJournal, request_hash: str, posted_at: datetime
+    ) -> None: ...
+    def worst_dpd_on_line(self, line_id: str) -> int: ...
+    def eod_run(self, business_date: date) -> EodRun | None: ...
+    def last_completed_eod(self) -> date | None: ...
+    def start_eod(self, business_date: date, now: datetime) -> None: ...
+    def finish_eod(
+        self, business_date: date, now: datetime, summary: Mapping[str, int]
+    ) -> None: ...
+    def eod_progress(self, business_date: date, partition: int) -> EodProgress | None: ...
+    def all_eod_progress(self, business_date: date) -> Sequence[EodProgress]: ...
+    def save_eod_progress(self, progress: Mapping[str, object]) -> None: ...
+
+
+class LendingBook(DrawStore, LoanBook, RepaymentStore, EodStore, Protocol):
+    """Every lending store at once: what the wiring's repository implements."""
+
+
+# ---- ledger, audit and what lending reads of applications and decisions -----------------------
+
+
+class Journal(Protocol):
+    def post(
+        self, entry: JournalEntry, request_hash: str, posted_at: datetime
+    ) -> tuple[JournalEntry, bool]: ...
+    def get(self, entry_id: str) -> JournalEntry | None: ...
+    def balances(self, loan_id: str | None = None) -> dict[AccountKey, int]: ...
+    def entries(self) -> Iterator[JournalEntry]: ...
+
+
+class Audit(Protocol):
+    def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        payload: Mapping[str, object] | None = None,
+    ) -> object: ...
+
+
+class ApplicationReader(Protocol):
+    def get(self, application_id: str) -> StoredApplication | None: ...
+
+
+class PolicyBundleReader(Protocol):
+    """Stored policy documents by their sha256, as `decision` stored them."""
+
+    def get(self, sha256: str) -> Mapping[str, object] | None: ...
+
+
+class PolicyProducts(Protocol):
+    """The product a stored policy document offers. `decision` compiles policies and implements
+    this; lending asks it instead of importing `decision` (which sits above lending)."""
+
+    def product_of(self, bundle: Mapping[str, object], sha256: str) -> Product: ...
+
+
+# ---- units of work, one per use case ----------------------------------------------------------
+
+
+class LoanFileUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lending(self) -> LoanFile: ...
+
+
+class OriginationUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lending(self) -> LoanBook: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def applications(self) -> ApplicationReader: ...
+    @property
+    def decisions(self) -> DecisionReader: ...
+    @property
+    def officer_decisions(self) -> OfficerDecisionReader: ...
+    @property
+    def policy_bundles(self) -> PolicyBundleReader: ...
+
+
+class DisbursementUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lending(self) -> PayoutStore: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def audit(self) -> Audit: ...
+
+
+class RepaymentUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lending(self) -> RepaymentStore: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def audit(self) -> Audit: ...
+
+
+class LineUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lending(self) -> LineStore: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def applications(self) -> ApplicationReader: ...
+    @property
+    def decisions(self) -> DecisionReader: ...
+    @property
+    def officer_decisions(self) -> OfficerDecisionReader: ...
+
+
+class DrawUnitOfWork(LineUnitOfWork, DisbursementUnitOfWork, Protocol):
+    @property
+    def lending(self) -> DrawStore: ...
+
+
+class EodUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lending(self) -> EodStore: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def audit(self) -> Audit: ...
+
+
+class LendingUnitOfWork(
+    OriginationUnitOfWork,
+    DrawUnitOfWork,
+    RepaymentUnitOfWork,
+    EodUnitOfWork,
+    LoanFileUnitOfWork,
+    Protocol,
+):
+    """Every use case's unit of work at once: what the wiring supplies."""
+
+    @property
+    def lending(self) -> LendingBook: ...
+
+
+__all__ = [
+    "ApplicationReader",
+    "Audit",
+    "DisbursementUnitOfWork",
+    "DrawStore",
+    "DrawUnitOfWork",
+    "EodProgress",
+    "EodRun",
+    "EodStore",
+    "EodUnitOfWork",
+    "Journal",
+    "LendingBook",
+    "LendingUnitOfWork",
+    "LineBook",
+    "LineStore",
+    "LineUnitOfWork",
+    "LoanBook",
+    "LoanFile",
+    "LoanFileUnitOfWork",
+    "LoanReader",
+    "LoanWriter",
+    "OriginationUnitOfWork",
+    "PayoutStore",
+    "PolicyBundleReader",
+    "PolicyProducts",
+    "RepaymentStore",
+    "RepaymentUnitOfWork",
+]
