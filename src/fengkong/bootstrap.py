@@ -22,7 +22,7 @@ from fengkong.db.search_decisions import SqlApplicationSearch
 from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
-from fengkong.decision.engine import compile_policy
+from fengkong.decision.compiler import compile_policy
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
 from fengkong.decision.pricing import price_cap_from_config

@@ -35,8 +35,9 @@ from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.money import BANKERS, Fen, to_fen
 from fengkong.decision import policy_registry
 from fengkong.decision.bundle import PolicyBundle
-from fengkong.decision.engine import CompiledPolicy, PolicyDecision, PolicyOutcome, evaluate
+from fengkong.decision.evaluate import evaluate
 from fengkong.decision.facts import facts_from_json
+from fengkong.decision.policy import CompiledPolicy, PolicyDecision, PolicyOutcome
 from fengkong.decision.policy_registry import PolicyUnitOfWork
 from fengkong.decision.pricing import within_cap
 from fengkong.decision.record import DecisionRecord

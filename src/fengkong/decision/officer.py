@@ -24,7 +24,6 @@ from fengkong.core.ids import new_id
 from fengkong.core.money import Fen, fen_to_yuan
 from fengkong.core.reason import Reason
 from fengkong.decision.bundle import PolicyBundle
-from fengkong.decision.engine import CompiledPolicy
 from fengkong.decision.officer_terms import (
     AskedTerms,
     OfficerTerms,
@@ -34,6 +33,7 @@ from fengkong.decision.officer_terms import (
     terms_bounds,
 )
 from fengkong.decision.outcome import Outcome
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import (
     ReviewAction,

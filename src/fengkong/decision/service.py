@@ -28,7 +28,7 @@ from fengkong.core.money import Fen
 from fengkong.core.uow import UnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle
 from fengkong.decision.declines import LinkOutcomes, flag_declined, tell_declined
-from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
+from fengkong.decision.evaluate import evaluate
 from fengkong.decision.facts import (
     facts_from_json,
     facts_to_json,
@@ -38,6 +38,7 @@ from fengkong.decision.fraud_stage import FraudServices, fraud_event, sent_with_
 from fengkong.decision.live import DecisionReads, Live, LiveCache
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome, Reason
+from fengkong.decision.policy import CompiledPolicy, PolicyDecision, StageTrace
 from fengkong.decision.pricing import Offer
 from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-exported
 from fengkong.decision.routing import ChallengerConfig, route
