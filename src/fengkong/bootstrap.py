@@ -30,7 +30,8 @@ from fengkong.decision.product_agreement import check_policy_product
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
-from fengkong.decision.service import ChampionCache, DecisionServices
+from fengkong.decision.scoring_models import ChampionCache
+from fengkong.decision.service import DecisionServices
 from fengkong.fraud.links_factory import identity_links
 from fengkong.fraud.lists import ListLookup, SqlFraudLists
 from fengkong.fraud.sql_signal_stores import RecordAndLink

@@ -35,6 +35,7 @@ from fengkong.decision.officer_terms import (
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
+from fengkong.decision.recording import offer_document  # the automatic decision's disclosure
 from fengkong.decision.review import (
     ReviewAction,
     ReviewItem,
@@ -239,8 +240,6 @@ def approve_referral(
     if approved.status == ReviewStatus.AWAITING_SECOND:
         record_action(uow, approved, ReviewAction.FIRST_APPROVAL, officer, now, comment, **extra)
         return Reviewed(approved, None)
-    from fengkong.decision.service import offer_document  # the automatic decision's disclosure
-
     decision = OfficerDecision(
         id=new_id("odc", clock),
         application_id=approved.application_id,
