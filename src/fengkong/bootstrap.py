@@ -28,7 +28,8 @@ from fengkong.decision.live import LiveCache
 from fengkong.decision.pricing import price_cap_from_config
 from fengkong.decision.product_agreement import check_policy_product
 from fengkong.decision.record import DecisionRecord
-from fengkong.decision.review import ReviewConfig, enqueue_referral
+from fengkong.decision.review import ReviewConfig
+from fengkong.decision.review_queue import enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.scoring_models import ChampionCache
 from fengkong.decision.service import DecisionServices

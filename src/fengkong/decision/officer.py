@@ -40,16 +40,14 @@ from fengkong.decision.review import (
     ReviewAction,
     ReviewItem,
     ReviewStatus,
-    ReviewUnitOfWork,
     approve,
     as_of,
     check_comment,
     check_may_act,
     check_officer,
     decline,
-    load_item,
-    record_action,
 )
+from fengkong.decision.review_queue import ReviewUnitOfWork, load_item, record_action
 
 APPROVED_ON_REVIEW = Reason(
     "REV_APPROVED",
