@@ -22,6 +22,8 @@ Facts = Mapping[str, object]
 
 
 class PolicyOutcome(StrEnum):
+    """What a policy decides; precedence decline > verify > refer > approve."""
+
     APPROVE = "approve"
     DECLINE = "decline"
     REFER = "refer"
@@ -30,6 +32,8 @@ class PolicyOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StageTrace:
+    """What one stage read and what it did."""
+
     stage: str
     saw: tuple[tuple[str, object], ...]  # the facts the stage may read, as it found them
     did: str  # pass, decline, refer, verify, assign, adjust
@@ -39,6 +43,8 @@ class StageTrace:
 
 @dataclass(frozen=True, slots=True)
 class PolicyDecision:
+    """A policy's decision on one application: outcome, limit, price, reasons, the trace."""
+
     outcome: PolicyOutcome
     limit: Fen | None
     annual_rate: Decimal | None
@@ -54,6 +60,8 @@ class PolicyDecision:
 
 @dataclass(frozen=True, slots=True)
 class PolicyRule:
+    """A knock-out or fraud rule: when `condition` holds, `outcome` with `reason`."""
+
     code: str
     condition: Condition
     reason: Reason
@@ -63,6 +71,8 @@ class PolicyRule:
 
 @dataclass(frozen=True, slots=True)
 class Band:
+    """A half-open range [low, high) of a score or a debt-to-income, and what it decides."""
+
     low: Decimal | int
     high: Decimal | int
     name: str = ""
@@ -72,6 +82,8 @@ class Band:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
+    """Applicants the `condition` picks (all, when None) and their score cut-off bands."""
+
     name: str
     condition: Condition | None
     bands: tuple[Band, ...]
@@ -79,6 +91,8 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class CompiledPolicy:
+    """A policy document, checked and compiled: every stage ready to evaluate."""
+
     id: str
     version: int
     author: str
