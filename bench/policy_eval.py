@@ -21,7 +21,8 @@ from importlib import resources
 from typing import Any
 
 from bench.harness import Section
-from fengkong.decision.engine import evaluate, load_shipped_policy
+from fengkong.decision.compiler import load_shipped_policy
+from fengkong.decision.evaluate import evaluate
 from fengkong.decision.jdm import parse_jdm
 
 WARMUP = 300

@@ -14,7 +14,8 @@ from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
-from fengkong.decision.review import ReviewConfig, ReviewItem, enqueue_referral
+from fengkong.decision.review import ReviewConfig, ReviewItem
+from fengkong.decision.review_queue import enqueue_referral
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRecord, Purpose
 

@@ -22,17 +22,19 @@ from fengkong.db.search_decisions import SqlApplicationSearch
 from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
+from fengkong.decision.compiler import compile_policy
 from fengkong.decision.customer_view import Finders
-from fengkong.decision.engine import compile_policy
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
 from fengkong.decision.policy_products import POLICY_PRODUCTS
 from fengkong.decision.pricing import price_cap_from_config
 from fengkong.decision.product_agreement import check_policy_product
 from fengkong.decision.record import DecisionRecord
-from fengkong.decision.review import ReviewConfig, enqueue_referral
+from fengkong.decision.review import ReviewConfig
+from fengkong.decision.review_queue import enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
-from fengkong.decision.service import ChampionCache, DecisionServices
+from fengkong.decision.scoring_models import ChampionCache
+from fengkong.decision.service import DecisionServices
 from fengkong.fraud.links_factory import identity_links
 from fengkong.fraud.lists import ListLookup, SqlFraudLists
 from fengkong.fraud.sql_signal_stores import RecordAndLink

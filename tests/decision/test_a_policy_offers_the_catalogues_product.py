@@ -17,8 +17,8 @@ import pytest
 
 from fengkong.core.errors import Invalid
 from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.decision.compiler import compile_policy
 from fengkong.decision.document import PolicyError
-from fengkong.decision.engine import compile_policy
 from fengkong.decision.product_agreement import check_policy_product
 from fengkong.lending.catalogue import (
     CASH_LOAN,

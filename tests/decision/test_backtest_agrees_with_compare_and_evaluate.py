@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from decision.policy_helpers import RETAIL_TEXT, good_facts
 from fengkong.core.money import Fen
 from fengkong.decision.backtest import BacktestRow, backtest, candidate_decision
-from fengkong.decision.engine import CompiledPolicy, compile_policy, evaluate
+from fengkong.decision.compiler import compile_policy
+from fengkong.decision.evaluate import evaluate
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.pricing import PriceCap
 from fengkong.decision.routing import compare
 

@@ -13,7 +13,8 @@ from factories import body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.decision.bundle import PolicyBundle, read_shipped_bundle
-from fengkong.decision.service import DecisionRecord, submit_application
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.service import submit_application
 from fengkong.sim.identity import identity
 
 DEMO = "demo-german.yaml"

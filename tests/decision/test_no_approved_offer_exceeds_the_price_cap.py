@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from decision.policy_helpers import AS_OF, RETAIL_TEXT, good_facts
 from fengkong.core.money import Fen
-from fengkong.decision.engine import PolicyOutcome, compile_policy, evaluate
+from fengkong.decision.compiler import compile_policy
+from fengkong.decision.evaluate import evaluate
+from fengkong.decision.policy import PolicyOutcome
 from fengkong.decision.pricing import PriceCap, highest_rate_within_cap, make_offer, within_cap
 from fengkong.lending.quote import quote
 

@@ -23,7 +23,6 @@ import pytest
 from fengkong.core.errors import Invalid
 from fengkong.core.money import Fen
 from fengkong.decision.bundle import read_shipped_bundle
-from fengkong.decision.engine import CompiledPolicy
 from fengkong.decision.officer_terms import (
     AskedTerms,
     OfficerTerms,
@@ -32,6 +31,7 @@ from fengkong.decision.officer_terms import (
     terms_bounds,
 )
 from fengkong.decision.outcome import Outcome
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
 
 START = date(2026, 3, 2)

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from decision.policy_helpers import RETAIL_TEXT
+from fengkong.decision.compiler import compile_policy, load_shipped_policy
 from fengkong.decision.document import PolicyError
-from fengkong.decision.engine import compile_policy, load_shipped_policy
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -106,7 +106,7 @@ def test_json_documents_load_too() -> None:
 
     import yaml
 
-    from fengkong.decision.engine import compile_policy as compile_
+    from fengkong.decision.compiler import compile_policy as compile_
 
     data = yaml.safe_load(RETAIL_TEXT)
     policy = compile_(json.dumps(data, default=str, indent=1), source="retail-v3.json")

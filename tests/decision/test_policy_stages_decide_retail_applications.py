@@ -3,7 +3,9 @@ from decimal import Decimal
 import pytest
 
 from decision.policy_helpers import AS_OF, good_facts
-from fengkong.decision.engine import PolicyOutcome, evaluate, load_shipped_policy
+from fengkong.decision.compiler import load_shipped_policy
+from fengkong.decision.evaluate import evaluate
+from fengkong.decision.policy import PolicyOutcome
 
 POLICY = load_shipped_policy()
 A, D, R, V = PolicyOutcome.APPROVE, PolicyOutcome.DECLINE, PolicyOutcome.REFER, PolicyOutcome.VERIFY

@@ -17,11 +17,8 @@ from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.officer import approve_referral, decline_referral
-from fengkong.decision.review import (
-    ReviewConfig,
-    ReviewItem,
-    ReviewItemNotFound,
-    ReviewStatus,
+from fengkong.decision.review import ReviewConfig, ReviewItem, ReviewItemNotFound, ReviewStatus
+from fengkong.decision.review_queue import (
     claim_item,
     enqueue_referral,
     expire_lapsed,

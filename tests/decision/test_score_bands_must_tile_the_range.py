@@ -5,8 +5,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fengkong.decision.compiler import compile_policy
 from fengkong.decision.document import PolicyError
-from fengkong.decision.engine import PolicyOutcome, compile_policy, evaluate
+from fengkong.decision.evaluate import evaluate
+from fengkong.decision.policy import PolicyOutcome
 
 PRODUCT = """
 id: t

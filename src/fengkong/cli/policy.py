@@ -14,7 +14,7 @@ from rich.table import Table
 from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
 
 if TYPE_CHECKING:
-    from fengkong.decision.backtest import BacktestReport
+    from fengkong.decision.backtest_report import BacktestReport
     from fengkong.decision.policy_registry import PolicyVersion, Validate
 
 app = typer.Typer(

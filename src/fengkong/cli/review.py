@@ -34,7 +34,8 @@ def review_list(
 ) -> None:
     """Items as they stand now, soonest due first."""
     from fengkong.core.errors import FieldError, Invalid
-    from fengkong.decision.review import ReviewStatus, describe, list_items
+    from fengkong.decision.review import ReviewStatus
+    from fengkong.decision.review_queue import describe, list_items
 
     try:
         wanted = None if status is None else ReviewStatus(status)
@@ -82,7 +83,8 @@ def _print(item_doc: dict[str, object], as_json: bool) -> None:
 @cli_errors
 def review_claim(item_id: str, officer: OfficerOpt, as_json: JsonOpt = False) -> None:
     """Take ITEM_ID for the claim timeout."""
-    from fengkong.decision.review import ReviewConfig, claim_item, describe
+    from fengkong.decision.review import ReviewConfig
+    from fengkong.decision.review_queue import claim_item, describe
 
     ctx = context()
     with ctx.uow() as uow:
@@ -122,7 +124,7 @@ ReasonOpt = Annotated[
 
 
 def _reviewed_doc(reviewed: Any) -> dict[str, object]:
-    from fengkong.decision.review import describe
+    from fengkong.decision.review_queue import describe
 
     decision = reviewed.decision
     return {
@@ -157,7 +159,7 @@ def _print_reviewed(doc: dict[str, Any], as_json: bool) -> None:
 def review_show(item_id: str, as_json: JsonOpt = False) -> None:
     """ITEM_ID with its history and, while it awaits a decision, what an officer may grant."""
     from fengkong.decision.officer import bounds_of_item
-    from fengkong.decision.review import describe, get_item
+    from fengkong.decision.review_queue import describe, get_item
 
     ctx = context()
     with ctx.uow() as uow:

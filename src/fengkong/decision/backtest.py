@@ -9,14 +9,9 @@ mean model PD); the observed bad rate where a loan's outcome is known; expected 
 approved; swap-out: the reverse); price changes among applications both approve; and the
 candidate's decline reasons. Rows are consumed one at a time, so a large history streams.
 
-Observed outcome of an approved application (`observed_outcome`): bad when its loan was written
-off or was ever 90 or more days past due (the DPD at the last end of day, and the DPD just before
-each repayment on record); good when it is settled, or has been on book for the performance window
-(12 months) without turning bad; otherwise unknown. An application without a loan, or whose loan
-was never paid out, is unknown.
-
-Rounding: expected loss is summed exactly in `Decimal` and rounded once to whole fen with
-banker's rounding (`BANKERS`, an aggregate); rates and means are quantized to 1e-6, also banker's.
+The report and its rounding are `decision.backtest_report`'s; the observed outcome of an
+approved application (from its booked loan) is `decision.observed_outcome`'s. An application
+without a loan is unknown.
 """
 
 from __future__ import annotations
@@ -28,30 +23,38 @@ from datetime import date
 from decimal import Decimal
 from itertools import islice
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.errors import FieldError, Invalid, NotFound
-from fengkong.core.money import BANKERS, Fen, to_fen
+from fengkong.core.money import Fen
 from fengkong.decision import policy_registry
+from fengkong.decision.backtest_report import (
+    APPROVE,
+    DECLINE,
+    BacktestReport,
+    PriceChanges,
+    RiskTally,
+    SideTally,
+    ratio,
+)
 from fengkong.decision.bundle import PolicyBundle
-from fengkong.decision.engine import CompiledPolicy, PolicyDecision, PolicyOutcome, evaluate
+from fengkong.decision.evaluate import evaluate
 from fengkong.decision.facts import facts_from_json
+from fengkong.decision.observed_outcome import (
+    DEFAULT_OUTCOME_RULE,
+    BookedLoan,
+    OutcomeRule,
+    observed_outcome,
+)
+from fengkong.decision.policy import CompiledPolicy, PolicyDecision, PolicyOutcome
 from fengkong.decision.policy_registry import PolicyUnitOfWork
 from fengkong.decision.pricing import within_cap
 from fengkong.decision.record import DecisionRecord
-from fengkong.decision.routing import ArmSummary, Comparison
-from fengkong.lending.delinquency import instalment_days_past_due
-from fengkong.lending.loan import LoanState, LoanStatus
 
 DEFAULT_LGD = Decimal("0.45")  # Basel foundation IRB LGD for senior unsecured claims
-RATIO_QUANTUM = Decimal("0.000001")
 TOP_REASONS = 10
 PAGE_SIZE = 500
-APPROVE = PolicyOutcome.APPROVE.value
-DECLINE = PolicyOutcome.DECLINE.value
-REFER = PolicyOutcome.REFER.value
-VERIFY = PolicyOutcome.VERIFY.value
 
 
 class NothingToBacktest(NotFound):
@@ -72,221 +75,6 @@ class BacktestRow:
     pd: Decimal | None
     observed_bad: bool | None = None  # None: not known (no loan, or too young to tell)
     policy_version: str | None = None  # the policy that decided it
-
-
-# ---------------------------------------------------------------------------- the report
-
-
-def _ratio(part: int | Decimal, whole: int) -> Decimal | None:
-    if whole == 0:
-        return None
-    return (Decimal(part) / whole).quantize(RATIO_QUANTUM, BANKERS)
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-@dataclass(frozen=True, slots=True)
-class RiskSummary:
-    """Size and risk of a set of approved applications."""
-
-    count: int
-    amount: Fen  # approved amounts summed
-    pd_known: int  # how many carry a model PD
-    expected_bad_rate: Decimal | None  # mean PD of those
-    expected_loss: Fen  # Σ PD × LGD × amount, rounded once (BANKERS)
-    observed_known: int  # how many have a known outcome
-    observed_bad: int
-
-    @property
-    def observed_bad_rate(self) -> Decimal | None:
-        return _ratio(self.observed_bad, self.observed_known)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "count": self.count,
-            "amount_fen": int(self.amount),
-            "pd_known": self.pd_known,
-            "expected_bad_rate": _text(self.expected_bad_rate),
-            "expected_loss_fen": int(self.expected_loss),
-            "observed_known": self.observed_known,
-            "observed_bad": self.observed_bad,
-            "observed_bad_rate": _text(self.observed_bad_rate),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SideSummary:
-    """One policy's outcomes over the back-test's applications, and the risk of its approvals."""
-
-    decisions: int
-    outcomes: Mapping[str, int]  # outcome → count
-    approved: RiskSummary
-
-    def count(self, outcome: str) -> int:
-        return self.outcomes.get(outcome, 0)
-
-    def rate(self, outcome: str) -> Decimal | None:
-        return _ratio(self.count(outcome), self.decisions)
-
-    @property
-    def approval_rate(self) -> Decimal | None:
-        return self.rate(APPROVE)
-
-    def as_dict(self) -> dict[str, Any]:
-        outcomes = (APPROVE, DECLINE, REFER, VERIFY)
-        return {
-            "decisions": self.decisions,
-            **{o: self.count(o) for o in outcomes},
-            **{f"{o}_rate": _text(self.rate(o)) for o in outcomes},
-            "approved_amount_fen": int(self.approved.amount),
-            "expected_bad_rate": _text(self.approved.expected_bad_rate),
-            "observed_bad_rate": _text(self.approved.observed_bad_rate),
-            "observed_known": self.approved.observed_known,
-            "observed_bad": self.approved.observed_bad,
-            "expected_loss_fen": int(self.approved.expected_loss),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class PriceChanges:
-    """Among applications both sides approve: how the annual rate and the amount moved."""
-
-    both_approved: int
-    priced: int  # both rates known
-    up: int
-    down: int
-    same: int
-    mean_rate_change: Decimal | None  # candidate − current, mean over `priced`
-    amount_up: int
-    amount_down: int
-    amount_same: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "both_approved": self.both_approved,
-            "priced": self.priced,
-            "rate_up": self.up,
-            "rate_down": self.down,
-            "rate_same": self.same,
-            "mean_rate_change": _text(self.mean_rate_change),
-            "amount_up": self.amount_up,
-            "amount_down": self.amount_down,
-            "amount_same": self.amount_same,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BacktestReport:
-    policy: str  # the candidate's label, "<id>-v<version>"
-    policy_sha256: str
-    lgd: Decimal
-    decisions: int  # stored decisions run
-    skipped: int  # stored without facts (older than fact snapshots): cannot be re-run
-    first_decided_on: date | None
-    last_decided_on: date | None
-    current: SideSummary
-    candidate: SideSummary
-    agreement: Mapping[tuple[str, str], int]  # (current outcome, candidate outcome) → count
-    swap_in: RiskSummary  # candidate approves, current did not (candidate's amounts)
-    swap_out: RiskSummary  # current approved, candidate does not (current amounts)
-    price_changes: PriceChanges
-    decline_reasons: tuple[tuple[str, int], ...]  # candidate's declines: top codes, most first
-    current_policies: tuple[tuple[str, int], ...] = ()  # stored decisions by policy version
-
-    def comparison(self) -> Comparison:
-        """The champion/challenger comparison (`routing.compare`'s form) of current and candidate:
-        every application is paired, as in shadow mode."""
-        return Comparison(
-            champion=ArmSummary(self.current.decisions, self.current.count(APPROVE)),
-            challenger=ArmSummary(self.candidate.decisions, self.candidate.count(APPROVE)),
-            paired=self.decisions,
-            agreement=dict(self.agreement),
-            swap_in=self.swap_in.count,
-            swap_out=self.swap_out.count,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "policy": self.policy,
-            "policy_sha256": self.policy_sha256,
-            "lgd": str(self.lgd),
-            "decisions": self.decisions,
-            "skipped": self.skipped,
-            "first_decided_on": None
-            if self.first_decided_on is None
-            else self.first_decided_on.isoformat(),
-            "last_decided_on": None
-            if self.last_decided_on is None
-            else self.last_decided_on.isoformat(),
-            "current": self.current.as_dict(),
-            "candidate": self.candidate.as_dict(),
-            "agreement": [
-                {"current": a, "candidate": b, "n": n}
-                for (a, b), n in sorted(self.agreement.items())
-            ],
-            "swap_in": self.swap_in.as_dict(),
-            "swap_out": self.swap_out.as_dict(),
-            "price_changes": self.price_changes.as_dict(),
-            "decline_reasons": [{"code": c, "n": n} for c, n in self.decline_reasons],
-            "current_policies": [{"version": v, "n": n} for v, n in self.current_policies],
-            "rounding": {
-                "expected_loss": "summed exactly, rounded once to fen, half-even",
-                "rates": "quantized to 0.000001, half-even",
-            },
-        }
-
-
-# ---------------------------------------------------------------------------- accumulation
-
-
-class _Risk:
-    """Running sums for a `RiskSummary`; exact until `summary` rounds."""
-
-    __slots__ = ("amount", "bad", "count", "known", "loss", "pd_count", "pd_sum")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.amount = 0
-        self.pd_count = 0
-        self.pd_sum = Decimal(0)
-        self.loss = Decimal(0)
-        self.known = 0
-        self.bad = 0
-
-    def add(self, amount: int | None, pd: Decimal | None, bad: bool | None, lgd: Decimal) -> None:
-        self.count += 1
-        self.amount += amount or 0
-        if pd is not None:
-            self.pd_count += 1
-            self.pd_sum += pd
-            self.loss += pd * lgd * (amount or 0)
-        if bad is not None:
-            self.known += 1
-            self.bad += bad
-
-    def summary(self) -> RiskSummary:
-        return RiskSummary(
-            count=self.count,
-            amount=Fen(self.amount),
-            pd_known=self.pd_count,
-            expected_bad_rate=_ratio(self.pd_sum, self.pd_count),
-            expected_loss=to_fen(self.loss, BANKERS),
-            observed_known=self.known,
-            observed_bad=self.bad,
-        )
-
-
-class _Side:
-    __slots__ = ("approved", "outcomes")
-
-    def __init__(self) -> None:
-        self.outcomes: Counter[str] = Counter()
-        self.approved = _Risk()
-
-    def summary(self, decisions: int) -> SideSummary:
-        return SideSummary(decisions, dict(sorted(self.outcomes.items())), self.approved.summary())
 
 
 def candidate_decision(
@@ -326,8 +114,8 @@ def backtest(
     """Run `candidate` over every stored decision in `rows` and compare; see the module doc."""
     if not isinstance(lgd, Decimal) or not Decimal(0) <= lgd <= Decimal(1):
         raise Invalid((FieldError(("lgd",), f"LGD is a Decimal fraction in [0, 1]: {lgd!r}"),))
-    current, proposed = _Side(), _Side()
-    swap_in, swap_out = _Risk(), _Risk()
+    current, proposed = SideTally(), SideTally()
+    swap_in, swap_out = RiskTally(), RiskTally()
     agreement: Counter[tuple[str, str]] = Counter()
     reasons: Counter[str] = Counter()
     policies: Counter[str] = Counter()
@@ -393,7 +181,7 @@ def backtest(
             up=up,
             down=down,
             same=same,
-            mean_rate_change=_ratio(rate_change, priced),
+            mean_rate_change=ratio(rate_change, priced),
             amount_up=amount_up,
             amount_down=amount_down,
             amount_same=amount_same,
@@ -429,71 +217,6 @@ def rerun(policy: CompiledPolicy, rows: Iterable[BacktestRow]) -> Iterator[Backt
             observed_bad=row.observed_bad,
             policy_version=policy.label,
         )
-
-
-# ---------------------------------------------------------------------------- observed outcomes
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeRule:
-    """When a booked loan counts as bad, and when a good one has been watched long enough."""
-
-    bad_days_past_due: int = 90
-    performance_months: int = 12
-
-    def __post_init__(self) -> None:
-        if self.bad_days_past_due < 1:
-            raise Invalid((FieldError(("bad_days_past_due",), "must be ≥ 1"),))
-        if self.performance_months < 0:
-            raise Invalid((FieldError(("performance_months",), "must be ≥ 0"),))
-
-
-DEFAULT_OUTCOME_RULE = OutcomeRule()
-NEVER_FUNDED = ("pending_disbursement", "cancelled")  # lending.records.LoanStage values
-
-
-class BookedLoan(Protocol):
-    """What the back-test reads of a loan (`lending.records.LoanRecord` has it)."""
-
-    @property
-    def stage(self) -> str: ...  # `LoanStage`: pending_disbursement, active, … cancelled
-    @property
-    def state(self) -> LoanState: ...
-    @property
-    def booked_on(self) -> date: ...
-    @property
-    def days_past_due(self) -> int: ...  # at the last end of day
-
-
-def worst_days_past_due(loan: BookedLoan) -> int:
-    """The most days past due the loan is known to have reached: at the last end of day, and just
-    before each repayment on record (when a past-due instalment was cured)."""
-    worst = loan.days_past_due
-    for repayment in loan.state.repayments:
-        for position in repayment.prior_positions:
-            worst = max(worst, instalment_days_past_due(position, repayment.on))
-    return worst
-
-
-def _months_between(start: date, end: date) -> int:
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return months - (end.day < start.day)
-
-
-def observed_outcome(loan: BookedLoan, rule: OutcomeRule = DEFAULT_OUTCOME_RULE) -> bool | None:
-    """True when bad, False when known good, None when it is too early to tell (or the loan was
-    never paid out)."""
-    if loan.stage in NEVER_FUNDED:
-        return None
-    state = loan.state
-    if state.status is LoanStatus.WRITTEN_OFF:
-        return True
-    if worst_days_past_due(loan) >= rule.bad_days_past_due:
-        return True
-    if state.status is LoanStatus.SETTLED:
-        return False
-    watched = _months_between(loan.booked_on, state.accrued_through)
-    return False if watched >= rule.performance_months else None
 
 
 # ---------------------------------------------------------------------------- stored rows

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from fengkong.core.errors import IntegrityBroken
+from fengkong.decision.compiler import compile_policy
 from fengkong.decision.document import parse_document
-from fengkong.decision.engine import CompiledPolicy, compile_policy
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.pricing import price_cap_from_config
 
 SHIPPED = "retail-v3.yaml"

@@ -24,7 +24,6 @@ from fengkong.core.ids import new_id
 from fengkong.core.money import Fen, fen_to_yuan
 from fengkong.core.reason import Reason
 from fengkong.decision.bundle import PolicyBundle
-from fengkong.decision.engine import CompiledPolicy
 from fengkong.decision.officer_terms import (
     AskedTerms,
     OfficerTerms,
@@ -34,21 +33,21 @@ from fengkong.decision.officer_terms import (
     terms_bounds,
 )
 from fengkong.decision.outcome import Outcome
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
+from fengkong.decision.recording import offer_document  # the automatic decision's disclosure
 from fengkong.decision.review import (
     ReviewAction,
     ReviewItem,
     ReviewStatus,
-    ReviewUnitOfWork,
     approve,
     as_of,
     check_comment,
     check_may_act,
     check_officer,
     decline,
-    load_item,
-    record_action,
 )
+from fengkong.decision.review_queue import ReviewUnitOfWork, load_item, record_action
 
 APPROVED_ON_REVIEW = Reason(
     "REV_APPROVED",
@@ -239,8 +238,6 @@ def approve_referral(
     if approved.status == ReviewStatus.AWAITING_SECOND:
         record_action(uow, approved, ReviewAction.FIRST_APPROVAL, officer, now, comment, **extra)
         return Reviewed(approved, None)
-    from fengkong.decision.service import offer_document  # the automatic decision's disclosure
-
     decision = OfficerDecision(
         id=new_id("odc", clock),
         application_id=approved.application_id,

@@ -22,8 +22,8 @@ from typing import Any
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import Fen, format_fen
-from fengkong.decision.engine import CompiledPolicy
 from fengkong.decision.facts import facts_from_json
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.pricing import RATE_QUANTUM, Offer, all_in_apr, offer_within_cap
 from fengkong.decision.record import DecisionRecord
 

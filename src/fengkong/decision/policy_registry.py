@@ -30,7 +30,7 @@ from typing import Protocol
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
-from fengkong.decision.engine import compile_policy
+from fengkong.decision.compiler import compile_policy
 from fengkong.decision.review import check_officer
 from fengkong.scoring.promotion import AuditAppender
 

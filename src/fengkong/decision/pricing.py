@@ -5,13 +5,12 @@ The cost is the IRR of the borrower's cash flows over the actual schedule, every
 monthly IRR × 12, the convention `lending.cost` documents for PBoC Announcement [2021] No. 3.
 The cap is 24 % a year by default, or 4 × the one-year LPR when configured with its value and date.
 
-Offers are due on the same day of each month from the payout (no broken first period), so every
-flow falls on a whole month and "APR ≤ cap" is decided exactly in integers: with the cap's monthly
-rate c = p/q, the payments discounted at c are at most what was paid out iff
-Σ payment_k · q^k · (q+p)^(N−k) ≤ paid_out · (q+p)^N. `lending.quote` builds the same schedule and
-solves the same IRR by bisection in `Decimal`; here the disclosed APR is found by Newton's
-method in `Decimal` from the exact bracket, which converges in fewer iterations than bisection
-and agrees with it at the APR's 1e-12 quantum.
+An offer is priced by `lending.quote`, the one definition of a loan's price: `financing` applies
+the fee and builds the schedule, `nominal_apr` gives the disclosed APR and `apr_within` decides
+"APR ≤ cap" exactly. Offers are due on the same day of each month from the payout (no broken
+first period), the case both solve in closed integer form. This module adds what the decision
+needs on top: the cap and where it comes from, the disclosure, and the searches for the highest
+rate and the largest amount within the cap.
 """
 
 from __future__ import annotations
@@ -19,20 +18,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal, localcontext
-from fractions import Fraction
+from decimal import ROUND_FLOOR, Decimal
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import Fen, format_fen
 from fengkong.lending.product import Product
-from fengkong.lending.quote import financing
+from fengkong.lending.quote import Financing, apr_within, financing, nominal_apr
 from fengkong.lending.schedule import Instalment
 
 DEFAULT_CAP = Decimal("0.24")
 LPR_MULTIPLE = 4
 RATE_QUANTUM = Decimal("0.000001")  # rates are searched and offered on a 0.0001 % grid
-_APR_QUANTUM = Decimal("1e-12")
-_MONTHS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,63 +114,13 @@ class Offer:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _Priced:
-    principal: Fen
-    disbursed: Fen
-    fee: Fen
-    schedule: tuple[Instalment, ...]
-
-
-def _price(product: Product, amount: Fen, term: int, rate: Decimal, start: date) -> _Priced:
-    """Fee handling and schedule exactly as `lending.quote.quote` builds them: the same function."""
-    financed = financing(product, amount, term, rate, start)
-    return _Priced(
-        financed.principal, financed.disbursed, financed.origination_fee, financed.schedule
-    )
-
-
-def _within(priced: _Priced, cap: Decimal) -> bool:
-    """Exactly: is the monthly IRR of the flows at most cap / 12?"""
-    monthly = Fraction(cap) / _MONTHS
-    p, q = monthly.numerator, monthly.denominator
-    growth = q + p
-    discounted = 0  # Σ pay_k · q^k · (q+p)^(N−k), built by Horner's rule
-    q_power = 1
-    for instalment in priced.schedule:
-        q_power *= q
-        discounted = discounted * growth + instalment.total * q_power
-    return bool(discounted <= priced.disbursed * growth ** len(priced.schedule))
-
-
-def _apr(priced: _Priced) -> Decimal:
-    """Monthly IRR × 12 to 1e-12: Newton's method on the whole-month NPV, in Decimal."""
-    payments = [Decimal(i.total) for i in priced.schedule]
-    paid_out = Decimal(priced.disbursed)
-    if sum(payments) <= paid_out:
-        raise Invalid((FieldError(("offer",), "the borrower repays no more than received"),))
-    with localcontext() as ctx:
-        ctx.prec = 40
-        rate = Decimal(0)  # NPV is convex and falling; from the left Newton climbs to the root
-        for _ in range(200):
-            v = 1 / (1 + rate)
-            value, slope, factor = -paid_out, Decimal(0), Decimal(1)
-            for k, payment in enumerate(payments, start=1):
-                factor *= v
-                value += payment * factor
-                slope -= k * payment * factor * v
-            step = value / slope
-            rate -= step
-            if abs(step) < Decimal("1e-30"):
-                break
-        return (rate * _MONTHS).quantize(_APR_QUANTUM)
-
-
 def make_offer(
     product: Product, amount: Fen, term: int, rate: Decimal, start: date, cap: PriceCap
 ) -> Offer:
     """The full disclosure for a loan of `amount` over `term` months at `rate`, paid out `start`."""
-    return _offer(product, amount, term, rate, _price(product, amount, term, rate, start), cap)
+    return _offer(
+        product, amount, term, rate, start, financing(product, amount, term, rate, start), cap
+    )
 
 
 def offer_within_cap(
@@ -182,16 +128,24 @@ def offer_within_cap(
 ) -> Offer | None:
     """`make_offer`, when the all-in APR of that loan is (exactly) within the cap; else None.
     The schedule is built once for both."""
-    priced = _price(product, amount, term, rate, start)
-    return _offer(product, amount, term, rate, priced, cap) if _within(priced, cap.annual) else None
+    financed = financing(product, amount, term, rate, start)
+    if not apr_within(financed, start, cap.annual):
+        return None
+    return _offer(product, amount, term, rate, start, financed, cap)
 
 
 def _offer(
-    product: Product, amount: Fen, term: int, rate: Decimal, priced: _Priced, cap: PriceCap
+    product: Product,
+    amount: Fen,
+    term: int,
+    rate: Decimal,
+    start: date,
+    financed: Financing,
+    cap: PriceCap,
 ) -> Offer:
-    interest = Fen(sum(i.interest for i in priced.schedule))
-    apr = _apr(priced)
-    if apr > cap.annual and _within(priced, cap.annual):
+    interest = Fen(sum(i.interest for i in financed.schedule))
+    apr = _disclosed_apr(financed, start)
+    if apr > cap.annual and apr_within(financed, start, cap.annual):
         apr = cap.annual  # within half of 1e-12 of the cap; the exact test says it is lawful
     return Offer(
         product_code=product.code,
@@ -199,28 +153,36 @@ def _offer(
         amount=amount,
         term_months=term,
         annual_rate=rate,
-        principal=priced.principal,
-        disbursed=priced.disbursed,
-        origination_fee=priced.fee,
+        principal=financed.principal,
+        disbursed=financed.disbursed,
+        origination_fee=financed.origination_fee,
         total_interest=interest,
-        total_fees=priced.fee,
-        total_repayable=Fen(sum(i.total for i in priced.schedule)),
+        total_fees=financed.origination_fee,
+        total_repayable=Fen(sum(i.total for i in financed.schedule)),
         apr=apr,
         cap=cap.annual,
         cap_basis=cap.basis,
-        schedule=priced.schedule,
+        schedule=financed.schedule,
     )
+
+
+def _disclosed_apr(financed: Financing, start: date) -> Decimal:
+    """`nominal_apr`, refusing an offer that costs the borrower nothing: it is no loan to price."""
+    if sum(i.total for i in financed.schedule) <= financed.disbursed:
+        raise Invalid((FieldError(("offer",), "the borrower repays no more than received"),))
+    return nominal_apr(financed, start)
 
 
 def within_cap(
     product: Product, amount: Fen, term: int, rate: Decimal, start: date, cap: Decimal
 ) -> bool:
     """Exactly whether the all-in APR of that loan is at most `cap`."""
-    return _within(_price(product, amount, term, rate, start), cap)
+    return apr_within(financing(product, amount, term, rate, start), start, cap)
 
 
 def all_in_apr(product: Product, amount: Fen, term: int, rate: Decimal, start: date) -> Decimal:
-    return _apr(_price(product, amount, term, rate, start))
+    """The all-in APR of that loan, as an offer of it would disclose it."""
+    return _disclosed_apr(financing(product, amount, term, rate, start), start)
 
 
 def highest_rate_within_cap(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fengkong.decision.document import Finding, PolicyError, parse_document
-from fengkong.decision.engine import CompiledPolicy
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.lending.catalogue import differing_terms, find_product, product_id
 from fengkong.lending.product import Product
 

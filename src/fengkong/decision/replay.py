@@ -17,10 +17,11 @@ from pathlib import Path
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.errors import IntegrityBroken, NotFound
 from fengkong.decision.bundle import PolicyBundle
-from fengkong.decision.engine import CompiledPolicy, evaluate
+from fengkong.decision.evaluate import evaluate
 from fengkong.decision.facts import facts_from_json
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
 

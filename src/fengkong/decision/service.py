@@ -8,39 +8,42 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import (
     Conflict,
-    FengkongError,
     FieldError,
     IntegrityBroken,
     Invalid,
     NotFound,
-    Unavailable,
 )
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
-from fengkong.core.uow import UnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle
-from fengkong.decision.declines import LinkOutcomes, flag_declined, tell_declined
-from fengkong.decision.engine import CompiledPolicy, PolicyDecision, StageTrace, evaluate
+from fengkong.decision.declines import flag_declined, tell_declined
+from fengkong.decision.evaluate import evaluate
 from fengkong.decision.facts import (
     facts_from_json,
-    facts_to_json,
     policy_facts,
 )
 from fengkong.decision.fraud_stage import FraudServices, fraud_event, sent_with_reads, signals_of
 from fengkong.decision.live import DecisionReads, Live, LiveCache
 from fengkong.decision.officer import OfficerDecision
-from fengkong.decision.outcome import Outcome, Reason
-from fengkong.decision.pricing import Offer
-from fengkong.decision.record import DecisionRecord as DecisionRecord  # re-exported
+from fengkong.decision.outcome import Outcome
+from fengkong.decision.policy import CompiledPolicy
+from fengkong.decision.ports import DecisionUnitOfWork
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.recording import audit_decision, decision_record
 from fengkong.decision.routing import ChallengerConfig, route
+from fengkong.decision.scoring_models import (
+    ChampionCache,
+    models_for,
+    scored_with_last,
+    shadow_features,
+)
 from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME
 from fengkong.fraud.keys import KeyType
@@ -54,96 +57,13 @@ from fengkong.onboarding.application import (
     StoredApplication,
     seal,
 )
-from fengkong.onboarding.consent import ConsentRecord, ConsentRepository, consent_facts
-from fengkong.scoring.artifact import canonical_json, sha256_hex
-from fengkong.scoring.points import ScoreResult
-from fengkong.scoring.promotion import AuditAppender
+from fengkong.onboarding.consent import ConsentRecord, consent_facts
 from fengkong.scoring.reasons import scorecard_reasons
 from fengkong.scoring.registry import (
-    LoadedGBM,
-    LoadedScorecard,
-    ModelRepository,
     ModelStatus,
-    ModelVersion,
-    load_model,
 )
 
-MODEL_NAME = "application"
-
-
 _log = structlog.get_logger("fengkong.decision")
-
-
-class ApplicationRepository(Protocol):
-    def add(self, app: StoredApplication) -> None: ...
-    def get(self, application_id: str) -> StoredApplication | None: ...
-
-
-class DecisionRepository(Protocol):
-    def add(self, d: DecisionRecord) -> None: ...
-    def replace(self, d: DecisionRecord) -> None: ...
-    def get(self, decision_id: str) -> DecisionRecord | None: ...
-    def for_application(self, application_id: str) -> DecisionRecord | None: ...
-    def by_request_id(self, request_id: str) -> DecisionRecord | None: ...
-
-
-class PolicyBundleStore(Protocol):
-    def remember(self, sha256: str, label: str, bundle: dict[str, Any], at: datetime) -> None: ...
-    def get(self, sha256: str) -> dict[str, Any] | None: ...
-
-
-class OfficerDecisions(Protocol):
-    def for_application(self, application_id: str) -> OfficerDecision | None: ...
-
-
-class DecisionUnitOfWork(UnitOfWork, Protocol):
-    @property
-    def applications(self) -> ApplicationRepository: ...
-    @property
-    def decisions(self) -> DecisionRepository: ...
-    @property
-    def models(self) -> ModelRepository: ...
-    @property
-    def audit(self) -> AuditAppender: ...
-    @property
-    def consents(self) -> ConsentRepository: ...
-    @property
-    def policy_bundles(self) -> PolicyBundleStore: ...
-    @property
-    def link_outcomes(self) -> LinkOutcomes: ...
-    @property
-    def officer_decisions(self) -> OfficerDecisions: ...
-
-
-class ChampionCache:
-    """Holds the loaded champion and challenger models (scorecard or GBM) by version and hash;
-    loads a file only when the registry names another one."""
-
-    def __init__(self, artifacts_dir: Path, name: str = MODEL_NAME) -> None:
-        self.artifacts_dir = artifacts_dir
-        self.name = name
-        self._loaded: dict[tuple[str, str], LoadedScorecard | LoadedGBM] = {}
-
-    def _load(self, model: ModelVersion) -> LoadedScorecard | LoadedGBM:
-        key = (model.version, model.sha256)
-        if key not in self._loaded:
-            self._loaded = {
-                key: load_model(model, self.artifacts_dir),
-                **{k: v for k, v in self._loaded.items() if len(self._loaded) < 4},
-            }
-        return self._loaded[key]
-
-    def get(self, live: Live) -> LoadedScorecard | LoadedGBM:
-        champion = live.model(self.name, ModelStatus.CHAMPION)
-        if champion is None:
-            raise Unavailable(
-                f"no champion model named {self.name!r}: train one with `fengkong model train` first"
-            )
-        return self._load(champion)
-
-    def challenger(self, live: Live) -> LoadedScorecard | LoadedGBM | None:
-        model = live.model(self.name, ModelStatus.CHALLENGER)
-        return None if model is None else self._load(model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +134,9 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         inputs = model_inputs(req, svc.clock)
         features = APPLICATION_FEATURES.compute_online(inputs)
         given = _consents_given(id_number_bidx, req, now, svc.clock)
-        scored_beforehand = _scored_with_last(application_id, features, svc)
+        scored_beforehand = scored_with_last(
+            application_id, features, svc.live, svc.champion, svc.model_challenge
+        )
         reads = answer()
         live = svc.live.current(reads)
         applicant, list_hits, recorded = reads.applicant, reads.list_hits, reads.recorded
@@ -224,7 +146,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     if scored_beforehand is not None and scored_beforehand.live is live:
         model, shadow, result = scored_beforehand.chosen
     else:
-        model, shadow = _models_for(application_id, live, svc)
+        model, shadow = models_for(application_id, live, svc.champion, svc.model_challenge)
         result = model.score(features)
     signals = (
         Signals({}, ())
@@ -237,7 +159,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         signals = signals + svc.fraud.anomaly.signals(anomaly, row)
     pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
     adverse = scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES)
-    stored_features = {**features, **signals.features, **_shadow_features(shadow, features)}
+    stored_features = {**features, **signals.features, **shadow_features(shadow, features)}
     with svc.uow() as uow:
         for record in given:
             uow.consents.add(record)
@@ -255,7 +177,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             consents=consents,
         )
         verdict = evaluate(policy, facts, as_of=as_of)
-        decision = _record(
+        decision = decision_record(
             decision_id=new_id("dec", svc.clock),
             application_id=application_id,
             now=now,
@@ -280,7 +202,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         uow.decisions.add(decision)
         # Appended last, so the chain's head is locked (on PostgreSQL) only for the final writes.
         _audit_consents(uow, given)
-        _audit(uow, decision, "decision.made")
+        audit_decision(uow.audit, decision, "decision.made")
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
         flag_after: FraudServices | None = None  # a link store of its own, told after commit
@@ -332,7 +254,7 @@ def complete_step_up(
         verdict = evaluate(policy, facts, as_of=as_of)
         adverse = tuple(r for r in current.reasons if r.code.startswith("SC_"))
         now = svc.clock.now()
-        decision = _record(
+        decision = decision_record(
             decision_id=current.id,
             application_id=application_id,
             now=now,
@@ -349,7 +271,7 @@ def complete_step_up(
             previous=current,
         )
         uow.decisions.replace(decision)
-        _audit(uow, decision, "decision.resumed", step_up={check: passed})
+        audit_decision(uow.audit, decision, "decision.resumed", step_up={check: passed})
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
         flag_after: FraudServices | None = None
@@ -432,179 +354,6 @@ def _audit_consents(uow: DecisionUnitOfWork, given: tuple[ConsentRecord, ...]) -
                 "text_version": record.text_version,
             },
         )
-
-
-def _record(
-    *,
-    decision_id: str,
-    application_id: str,
-    now: datetime,
-    verdict: PolicyDecision,
-    adverse: tuple[Reason, ...],
-    score: int | None,
-    pd_: Decimal | None,
-    model: LoadedScorecard | LoadedGBM | None,
-    inputs: Mapping[str, Any],
-    stored_features: Mapping[str, Any],
-    facts: Mapping[str, object],
-    signal_reasons: tuple[Reason, ...],
-    policy_sha256: str,
-    previous: DecisionRecord | None = None,
-) -> DecisionRecord:
-    outcome = Outcome(verdict.outcome.value)
-    snapshot = {k: _json_value(v) for k, v in inputs.items() if k != "birth_date"}
-    trace = tuple(_trace(t) for t in verdict.trace)
-    if signal_reasons:
-        trace = ({"stage": "signals", "fired": [r.code for r in signal_reasons]}, *trace)
-    if verdict.step_up:
-        trace = (*trace, {"stage": "step_up", "check": verdict.step_up})
-    stored_facts = facts_to_json(facts)
-    return DecisionRecord(
-        id=decision_id,
-        application_id=application_id,
-        decided_at=now,
-        outcome=outcome,
-        score=score,
-        pd=None if pd_ is None else str(pd_),
-        approved_amount=verdict.limit if outcome == Outcome.APPROVE else None,
-        reasons=verdict.reasons + adverse,
-        policy_version=verdict.policy,
-        model_version=model.version if model else (previous.model_version if previous else None),
-        model_sha256=model.sha256 if model else (previous.model_sha256 if previous else None),
-        inputs=snapshot,
-        features=stored_features,
-        input_hash=sha256_hex(canonical_json({"facts": stored_facts, "inputs": snapshot})),
-        policy_sha256=policy_sha256,
-        annual_rate=None if verdict.annual_rate is None else str(verdict.annual_rate),
-        term_months=verdict.term,
-        offer=None if verdict.offer is None else offer_document(verdict.offer),
-        trace=trace,
-        facts=stored_facts,
-        request_id=previous.request_id if previous else None,  # a step-up keeps the asker's
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    live: Live  # what the registries named when the models were chosen
-    chosen: tuple[LoadedScorecard | LoadedGBM, LoadedScorecard | LoadedGBM | None, ScoreResult]
-
-
-def _scored_with_last(
-    application_id: str, features: Mapping[str, Any], svc: DecisionServices
-) -> _Scored | None:
-    """The application scored by the models the registries named last, while its reads are on
-    their way: kept when the reads name the same (`LiveCache.current` then returns the very
-    `Live` it returned last), else the models the reads name score it again. Models named last
-    that cannot score (none was named, a file is gone) leave it to those the reads name, which
-    raise what is wrong with them, if anything still is."""
-    last = svc.live.last
-    if last is None:
-        return None
-    try:
-        model, shadow = _models_for(application_id, last, svc)
-    except FengkongError:
-        return None
-    return _Scored(last, (model, shadow, model.score(features)))
-
-
-def _models_for(
-    application_id: str, live: Live, svc: DecisionServices
-) -> tuple[LoadedScorecard | LoadedGBM, LoadedScorecard | LoadedGBM | None]:
-    """The model that decides this application, and one to run beside it in shadow (if any)."""
-    champion = svc.champion.get(live)
-    if svc.model_challenge.share == 0:
-        return champion, None
-    challenger = svc.champion.challenger(live)
-    if challenger is None:
-        return champion, None
-    config = replace(svc.model_challenge, version=challenger.version)
-    chosen = route(champion.version, config, application_id)
-    deciding = challenger if chosen.deciding == challenger.version else champion
-    return deciding, (challenger if chosen.shadow == challenger.version else None)
-
-
-def _shadow_features(
-    shadow: LoadedScorecard | LoadedGBM | None, features: Mapping[str, Any]
-) -> dict[str, Any]:
-    if shadow is None:
-        return {}
-    result = shadow.score(features)
-    return {
-        "shadow.model_version": shadow.version,
-        "shadow.score": result.score,
-        "shadow.pd": round(result.pd, 6),
-    }
-
-
-def _audit(uow: DecisionUnitOfWork, d: DecisionRecord, action: str, **extra: object) -> None:
-    uow.audit.append(
-        at=d.decided_at,
-        actor="system:decision",
-        action=action,
-        subject_type="application",
-        subject_id=d.application_id,
-        payload={
-            "decision_id": d.id,
-            "outcome": d.outcome.value,
-            "score": d.score,
-            "approved_amount_fen": d.approved_amount,
-            "annual_rate": d.annual_rate,
-            "policy_version": d.policy_version,
-            "policy_sha256": d.policy_sha256,
-            "model_version": d.model_version,
-            "model_sha256": d.model_sha256,
-            "input_hash": d.input_hash,
-            **extra,
-        },
-    )
-
-
-def _trace(t: StageTrace) -> dict[str, Any]:
-    return {
-        "stage": t.stage,
-        "did": t.did,
-        "fired": list(t.fired),
-        "saw": {name: _json_value(value) for name, value in t.saw},
-        "detail": dict(t.detail),
-    }
-
-
-def _json_value(value: object) -> Any:
-    if isinstance(value, Decimal | date):
-        return str(value)
-    return value
-
-
-def offer_document(offer: Offer) -> dict[str, Any]:
-    """What the applicant is shown before accepting: price, all costs, APR and the schedule."""
-    return {
-        "product": offer.product_code,
-        "product_version": offer.product_version,
-        "amount_fen": int(offer.amount),
-        "term_months": offer.term_months,
-        "annual_rate": str(offer.annual_rate),
-        "apr": str(offer.apr.quantize(Decimal("0.000001"))),
-        "apr_cap": str(offer.cap),
-        "apr_cap_basis": offer.cap_basis,
-        "disbursed_fen": int(offer.disbursed),
-        "total_interest_fen": int(offer.total_interest),
-        "total_fees_fen": int(offer.total_fees),
-        "total_repayable_fen": int(offer.total_repayable),
-        "disclosure_en": offer.disclosure_en(),
-        "disclosure_zh": offer.disclosure_zh(),
-        "schedule": [
-            {
-                "number": i.number,
-                "due": i.due.isoformat(),
-                "principal_fen": int(i.principal),
-                "interest_fen": int(i.interest),
-                "fee_fen": int(i.fee),
-                "total_fen": int(i.total),
-            }
-            for i in offer.schedule
-        ],
-    }
 
 
 def _channel_inputs(req: ApplicationRequest) -> dict[str, str]:

@@ -23,14 +23,8 @@ from fengkong.api.review_schemas import (
 )
 from fengkong.decision.declines import decline_and_flag
 from fengkong.decision.officer import approve_referral, bounds_of_item
-from fengkong.decision.review import (
-    ReviewConfig,
-    ReviewStatus,
-    check_officer,
-    claim_item,
-    get_item,
-    list_items,
-)
+from fengkong.decision.review import ReviewConfig, ReviewStatus, check_officer
+from fengkong.decision.review_queue import claim_item, get_item, list_items
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 
