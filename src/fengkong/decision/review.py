@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
@@ -30,7 +31,6 @@ from fengkong.core.money import Fen, fen_to_yuan, format_fen
 from fengkong.core.reason import Reason
 from fengkong.decision.officer_terms import OfficerTerms
 from fengkong.decision.record import DecisionRecord
-from fengkong.scoring.promotion import AuditAppender
 
 OFFICER_MAX_LEN = 80
 _OFFICER = re.compile(r"[\w.@-]+")

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import (
     Conflict,
@@ -57,7 +58,6 @@ from fengkong.onboarding.application import (
 from fengkong.onboarding.consent import ConsentRecord, ConsentRepository, consent_facts
 from fengkong.scoring.artifact import canonical_json, sha256_hex
 from fengkong.scoring.points import ScoreResult
-from fengkong.scoring.promotion import AuditAppender
 from fengkong.scoring.reasons import scorecard_reasons
 from fengkong.scoring.registry import (
     LoadedGBM,

@@ -18,13 +18,13 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
 from fengkong.db.onboarding_tables import consents
 from fengkong.db.write_behind import WriteBehind
-from fengkong.scoring.promotion import AuditAppender
 
 __all__ = [
     "ConsentRecord",
