@@ -16,12 +16,12 @@ from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
 from fengkong.db.consent_repository import FOR_SUBJECT, consent_from_row
 from fengkong.db.driver_reads import DriverReader, Query
+from fengkong.db.fraud_links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.facts import ApplicantOnRecord, CustomerHistory
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
-from fengkong.fraud.links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.scoring.registry import ModelStatus, ModelVersion
