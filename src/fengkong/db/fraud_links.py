@@ -2,27 +2,29 @@
 
 `SqlIdentityLinks.link` updates the graph incrementally in one transaction: applications and keys
 carry the id of their connected component, and a merge relabels the smaller components into the
-largest (union by size, so each row is relabelled O(log n) times over its life). `fraud.links.batch_link_features`
-computes the same features over a list of past applications in memory, for back-tests; a test
-holds the two to identical results.
+largest (union by size, so each row is relabelled O(log n) times over its life).
+`fraud.links.batch_link_features` computes the same features over a list of past applications in
+memory, for back-tests; a test holds the two to identical results.
 
-Writers lock what they touch, not the whole graph. On PostgreSQL a writer takes an advisory lock
-per key of its own (in key order; two writers introducing one new key, or adding ID numbers and
-edges to it, take turns), reads its keys, then locks the rows of the components those keys belong
-to (`for update`, in id order). A component merged away meanwhile has lost its row, so the lock
-does not return it: the writer re-reads where its keys went and locks those too. With everything
-it touches locked, one statement writes the application, the merge, the new keys, edges and ID
-numbers. All of this runs server-side in the `link_application` function (migration 0013), sent
-with the commit in one pipeline: one round trip per application, where the same steps as separate
-statements took three, each costing a wake-up of the client and of the server on a busy machine
-(a quarter off the link update's median in a side-by-side run at 100,000 applications; the
-statements themselves take well under a millisecond). The commit is asynchronous, as the velocity store's (see `db.fraud_velocity`). Writers on disjoint
-components never wait for each other; a deadlock (possible only when a re-read finds a component
-ordered before one already held) is retried. SQLite has a single writer, which serializes `link`
-whole.
+Writers lock what they touch, not the whole graph. On PostgreSQL a writer takes an advisory lock per
+key of its own (in key order; two writers introducing one new key, or adding ID numbers and edges to
+it, take turns), reads its keys, then locks the rows of the components those keys belong to (`for
+update`, in id order). A component merged away meanwhile has lost its row, so the lock does not
+return it: the writer re-reads where its keys went and locks those too. With everything it touches
+locked, one statement writes the application, the merge, the new keys, edges and ID numbers. All of
+this runs server-side in the `link_application` function (migration 0013), sent with the commit in
+one pipeline: one round trip per application, where the same steps as separate statements took
+three, each costing a wake-up of the client and of the server on a busy machine (a quarter off the
+link update's median in a side-by-side run at 100,000 applications; the statements themselves take
+well under a millisecond). The commit is asynchronous, as the velocity store's (see
+`db.fraud_velocity`). Writers on disjoint components never wait for each other; a deadlock (possible
+only when a re-read finds a component ordered before one already held) is retried. SQLite has a
+single writer, which serializes `link` whole.
 
 With Redis configured, `db.redis_links.RedisIdentityLinks` keeps the same graph in Redis instead.
 """
+
+from __future__ import annotations
 
 import hashlib
 import sqlite3

@@ -1,5 +1,6 @@
-"""The identity-link graph in Redis: the same features as `db.fraud_links.SqlIdentityLinks`, from one Lua script
-per application (Redis runs a script alone, so concurrent writers need no locks of their own).
+"""The identity-link graph in Redis: the same features as `db.fraud_links.SqlIdentityLinks`, from
+one Lua script per application (Redis runs a script alone, so concurrent writers need no locks of
+their own).
 
 Chosen when Redis is configured because at a million applications the database update — five
 tables and their indexes written, and a commit — was most of a fraud check's time, while the
