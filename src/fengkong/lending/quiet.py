@@ -26,8 +26,8 @@ each with one posting per loan on the per-loan accounts (interest receivable, lo
 allowance) and one total posting on the whole accounts (interest income, impairment expense,
 reserve and retained earnings). Why: a million loans a day would otherwise need two million
 entries and four million postings, and every row costs PostgreSQL its insert and the upkeep of
-its indexes, which adds up to minutes a day on its own (docs/notes/performance-history.md);
-aggregating halves the postings and makes the entries a handful. Per-loan balances are unchanged (every loan still has its own posting for
+its indexes, a cost that grows with the portfolio; aggregating halves the postings and makes the
+entries a handful. Per-loan balances are unchanged (every loan still has its own posting for
 each movement), each entry balances, and the accounts, sides and loan tags come from the entry
 builders themselves. The idempotency key is per batch (`eod:<date>:quiet:<first>:<last>:<kind>`)
 rather than per loan-day: a loan's `eod_date`, set in the same transaction, is what keeps it from
@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING
 
 from fengkong.core.errors import IntegrityBroken
 from fengkong.core.money import Fen
-from fengkong.ledger.journal import EntryKind, JournalEntry, accrual, provision, reserve
+from fengkong.ledger.journal import EntryKind, JournalEntry
+from fengkong.ledger.loan_entries import accrual, provision, reserve
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
 from fengkong.lending.loan import LoanState, LoanStatus
