@@ -14,12 +14,10 @@ return it: the writer re-reads where its keys went and locks those too. With eve
 locked, one statement writes the application, the merge, the new keys, edges and ID numbers. All of
 this runs server-side in the `link_application` function (migration 0013), sent with the commit in
 one pipeline: one round trip per application, where the same steps as separate statements took
-three, each costing a wake-up of the client and of the server on a busy machine (a quarter off the
-link update's median in a side-by-side run at 100,000 applications; the statements themselves take
-well under a millisecond). The commit is asynchronous, as the velocity store's (see
-`db.fraud_velocity`). Writers on disjoint components never wait for each other; a deadlock (possible
-only when a re-read finds a component ordered before one already held) is retried. SQLite has a
-single writer, which serializes `link` whole.
+three, each costing a wake-up of the client and of the server on a busy machine. The commit is
+asynchronous, as the velocity store's (see `db.fraud_velocity`). Writers on disjoint components
+never wait for each other; a deadlock (possible only when a re-read finds a component ordered before
+one already held) is retried. SQLite has a single writer, which serializes `link` whole.
 
 With Redis configured, `db.redis_links.RedisIdentityLinks` keeps the same graph in Redis instead.
 """
