@@ -44,15 +44,17 @@ from bench.harness import Section, percentile, private_redis
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
+from fengkong.db.fraud_links import SqlIdentityLinks
+from fengkong.db.fraud_lists import SqlFraudLists
+from fengkong.db.fraud_velocity import SqlVelocityStore
 from fengkong.db.migrate import upgrade
+from fengkong.db.redis_links import RedisIdentityLinks
+from fengkong.db.redis_velocity import RedisVelocityStore, _micros, redis_client
 from fengkong.decision.fraud_stage import FraudServices, signals_of
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LINK_KEY_TYPES, IdentityLinks, SqlIdentityLinks
-from fengkong.fraud.links_redis import RedisIdentityLinks
-from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
+from fengkong.fraud.links import LINK_KEY_TYPES, IdentityLinks
+from fengkong.fraud.lists import ListKind, NewListEntry
 from fengkong.fraud.velocity import VelocityEvent, VelocityStore
-from fengkong.fraud.velocity_redis import RedisVelocityStore, _micros, redis_client
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 N_PRIOR = int(os.environ.get("FENGKONG_BENCH_FRAUD_N", "1000000"))
 SAMPLES = int(os.environ.get("FENGKONG_BENCH_FRAUD_SAMPLES", "500"))
@@ -467,7 +469,7 @@ def run(n: int = N_PRIOR) -> Section:
     section.notes.append(
         "Goal (issue 4): p99 ≤ 5 ms with Redis, ≤ 15 ms on PostgreSQL. On PostgreSQL the "
         "velocity and link transactions commit asynchronously (durable with the decision that "
-        "follows; see `fraud/velocity_sql.py`); `durable_commit=True` adds about one fsync each."
+        "follows; see `db/fraud_velocity.py`); `durable_commit=True` adds about one fsync each."
     )
     return section
 

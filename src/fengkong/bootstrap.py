@@ -16,6 +16,9 @@ from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
+from fengkong.db.fraud_lists import SqlFraudLists
+from fengkong.db.fraud_signal_stores import SqlSignalStores
+from fengkong.db.fraud_stores import identity_links, velocity_store
 from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import upgrade
 from fengkong.db.search_decisions import SqlApplicationSearch
@@ -35,10 +38,8 @@ from fengkong.decision.review_queue import enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.scoring_models import ChampionCache
 from fengkong.decision.service import DecisionServices
-from fengkong.fraud.links_factory import identity_links
-from fengkong.fraud.lists import ListLookup, SqlFraudLists
-from fengkong.fraud.sql_signal_stores import RecordAndLink
-from fengkong.fraud.velocity_factory import velocity_store
+from fengkong.fraud.lists import ListLookup
+from fengkong.fraud.together import RecordAndLink
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS, catalogue_errors
 from fengkong.lending.config import LendingConfig
 from fengkong.lending.delinquency import WriteOffPolicy
@@ -257,4 +258,5 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
             if settings.fraud_lookups_at_once and (settings.redis_url or db.dialect == "postgresql")
             else None
         ),
+        pairing=SqlSignalStores.of,
     )

@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from factories import consent
+from fengkong.db.consent_repository import FOR_SUBJECT
 from fengkong.db.database import Database
 from fengkong.db.driver_reads import standalone_reads
 from fengkong.db.onboarding_tables import consents
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.onboarding.consent import FOR_SUBJECT
 
 AT = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
 SUBJECT = "cd" * 32

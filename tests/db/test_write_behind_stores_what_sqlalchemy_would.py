@@ -12,14 +12,15 @@ import pytest
 import sqlalchemy as sa
 
 from factories import consent
+from fengkong.audit.verify import verify
 from fengkong.core.errors import Conflict
+from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
 from fengkong.db.ledger_tables import audit_head
 from fengkong.db.onboarding_tables import consents
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.db.write_behind import WriteBehind
-from fengkong.ledger.audit import verify
-from fengkong.onboarding.consent import ConsentRecord, SqlConsentRepository
+from fengkong.onboarding.consent import ConsentRecord
 
 AT = datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=UTC)
 SUBJECT = "ab" * 32

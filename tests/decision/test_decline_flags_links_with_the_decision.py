@@ -13,7 +13,7 @@ from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.service import submit_application
-from fengkong.fraud.links_redis import LinksUnavailable
+from fengkong.fraud.links import LinksUnavailable
 
 RISKY = risky_body()
 

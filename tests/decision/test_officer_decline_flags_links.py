@@ -25,8 +25,8 @@ from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app as cli
 from fengkong.core.clock import SystemClock
 from fengkong.core.settings import load_settings
-from fengkong.fraud.links_redis import RedisIdentityLinks
-from fengkong.fraud.velocity_redis import redis_client
+from fengkong.db.redis_links import RedisIdentityLinks
+from fengkong.db.redis_velocity import redis_client
 from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard
 from fengkong.sim.identity import identity

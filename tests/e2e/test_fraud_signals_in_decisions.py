@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from factories import body
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
+from fengkong.db.fraud_stores import velocity_store
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.lists import ListKind, NewListEntry
-from fengkong.fraud.velocity_factory import velocity_store
 from fengkong.sim.identity import identity
 
 

@@ -22,9 +22,9 @@ from typer.testing import CliRunner
 
 from factories import body
 from fengkong.api.app import create_app
+from fengkong.audit.findings import Problem
 from fengkong.bootstrap import Context
 from fengkong.cli import app as cli
-from fengkong.ledger.findings import Problem
 from fengkong.ledger.verify import VerifyReport, verify_books
 from fengkong.logs import configure_logging
 

@@ -19,13 +19,14 @@ import redis
 
 from fengkong.core.clock import Clock, FakeClock
 from fengkong.db.database import Database
+from fengkong.db.fraud_links import SqlIdentityLinks
+from fengkong.db.fraud_velocity import SqlVelocityStore
 from fengkong.db.migrate import upgrade
+from fengkong.db.redis_links import RedisIdentityLinks
+from fengkong.db.redis_velocity import RedisVelocityStore, redis_client
 from fengkong.fraud.keys import Hasher
-from fengkong.fraud.links import IdentityLinks, SqlIdentityLinks
-from fengkong.fraud.links_redis import RedisIdentityLinks
+from fengkong.fraud.links import IdentityLinks
 from fengkong.fraud.velocity import VelocityStore
-from fengkong.fraud.velocity_redis import RedisVelocityStore, redis_client
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 from fengkong.onboarding.vault import Vault, generate_keyring
 
 REDIS_URL = os.environ.get("FENGKONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

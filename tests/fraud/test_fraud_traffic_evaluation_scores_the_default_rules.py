@@ -7,8 +7,8 @@ from pathlib import Path
 from fengkong.core.reason import Reason
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
-from fengkong.fraud.evaluate import evaluate_rules, flagging_codes, run_evaluation
 from fengkong.fraud.signals import Signals
+from fengkong.sim.fraud_evaluation import evaluate_rules, flagging_codes, run_evaluation
 from fengkong.sim.fraud_traffic import generate_traffic
 
 

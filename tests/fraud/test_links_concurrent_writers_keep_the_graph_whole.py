@@ -19,14 +19,15 @@ import sqlalchemy as sa
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
+from fengkong.db.fraud_links import SqlIdentityLinks
+from fengkong.db.fraud_signal_stores import SqlSignalStores
 from fengkong.db.fraud_tables import link_applications, link_components, link_edges, link_keys
+from fengkong.db.fraud_velocity import SqlVelocityStore
+from fengkong.db.redis_links import RedisIdentityLinks
+from fengkong.db.redis_velocity import redis_client
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import IdentityLinks, LinkApplication, SqlIdentityLinks
-from fengkong.fraud.links_redis import RedisIdentityLinks
-from fengkong.fraud.sql_signal_stores import SqlSignalStores
+from fengkong.fraud.links import IdentityLinks, LinkApplication
 from fengkong.fraud.velocity import velocity_event
-from fengkong.fraud.velocity_redis import redis_client
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PROCESSES = 4

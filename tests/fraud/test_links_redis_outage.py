@@ -11,10 +11,11 @@ import redis
 
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Invalid, Unavailable
+from fengkong.db.fraud_links import SqlIdentityLinks
+from fengkong.db.fraud_stores import identity_links
+from fengkong.db.redis_links import RedisIdentityLinks
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
-from fengkong.fraud.links_factory import identity_links
-from fengkong.fraud.links_redis import LinksUnavailable, RedisIdentityLinks
+from fengkong.fraud.links import LinkApplication, LinksUnavailable
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

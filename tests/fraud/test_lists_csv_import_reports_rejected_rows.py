@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Invalid
 from fengkong.db import list_entries
+from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.list_admin import ListAdmin, import_entries
-from fengkong.fraud.lists import ListKind, SqlFraudLists
+from fengkong.fraud.lists import ListKind
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

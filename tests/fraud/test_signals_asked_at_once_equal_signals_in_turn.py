@@ -12,12 +12,15 @@ from factories import body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.core.clock import FakeClock
 from fengkong.db.database import Database
+from fengkong.db.fraud_links import SqlIdentityLinks
+from fengkong.db.fraud_lists import SqlFraudLists
+from fengkong.db.fraud_signal_stores import SqlSignalStores
+from fengkong.db.fraud_velocity import SqlVelocityStore
 from fengkong.decision.fraud_stage import FraudServices, fraud_signals
 from fengkong.fraud.keys import Hasher, KeyType
-from fengkong.fraud.links import IdentityLinks, LinkApplication, LinkFeatures, SqlIdentityLinks
-from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
+from fengkong.fraud.links import IdentityLinks, LinkApplication, LinkFeatures
+from fengkong.fraud.lists import ListKind, NewListEntry
 from fengkong.fraud.signals import Signals
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 PHONES = ("13800138000", "13900139000")
@@ -60,6 +63,7 @@ def _run(
         links=_Apart(links) if apart else links,
         hasher=hasher,
         concurrent=pool,
+        pairing=SqlSignalStores.of,
     )
     assert (fraud.together is not None) == (not apart and db.dialect == "postgresql")
     out = []

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from factories import body
 from fengkong.api.schemas import ApplicationIn
 from fengkong.core.clock import FakeClock
+from fengkong.db.fraud_lists import SqlFraudLists
+from fengkong.db.fraud_stores import identity_links
+from fengkong.db.fraud_velocity import SqlVelocityStore
 from fengkong.decision.fraud_stage import FraudServices, fraud_signals
-from fengkong.fraud.links_factory import identity_links
-from fengkong.fraud.lists import SqlFraudLists
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

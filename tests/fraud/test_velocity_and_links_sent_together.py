@@ -15,11 +15,12 @@ from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.driver_reads import standalone_reads
+from fengkong.db.fraud_links import SqlIdentityLinks
+from fengkong.db.fraud_signal_stores import SqlSignalStores
+from fengkong.db.fraud_velocity import SqlVelocityStore
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
-from fengkong.fraud.sql_signal_stores import SqlSignalStores
+from fengkong.fraud.links import LinkApplication
 from fengkong.fraud.velocity import VelocityEvent, velocity_event
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

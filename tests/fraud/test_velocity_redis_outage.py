@@ -11,11 +11,11 @@ import redis
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Invalid, Unavailable
 from fengkong.core.money import Fen
+from fengkong.db.fraud_stores import velocity_store
+from fengkong.db.fraud_velocity import SqlVelocityStore
+from fengkong.db.redis_velocity import RedisVelocityStore
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.velocity import VelocityUnavailable, velocity_event
-from fengkong.fraud.velocity_factory import velocity_store
-from fengkong.fraud.velocity_redis import RedisVelocityStore
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.fraud_tables import velocity_events
+from fengkong.db.fraud_velocity import SqlVelocityStore
+from fengkong.db.redis_velocity import RedisVelocityStore, redis_client
 from fengkong.fraud.velocity import velocity_event
-from fengkong.fraud.velocity_redis import RedisVelocityStore, redis_client
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
 T = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 CLEAR = {

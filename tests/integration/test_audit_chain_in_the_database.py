@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from factories import body
 from fengkong.api.schemas import ApplicationIn
+from fengkong.audit.findings import Problem
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.decision.service import submit_application
-from fengkong.ledger.findings import Problem
 from fengkong.ledger.verify import VerifyReport, verify_books
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
+from fengkong.audit.verify import verify
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.ledger.audit import verify
 
 WRITERS = 4
 UNITS = 12  # per writer, each appending two records

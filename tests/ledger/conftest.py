@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
+from fengkong.audit.chain import AuditRecord, append
 from fengkong.core.money import Fen
-from fengkong.ledger.audit import AuditRecord, append
 from fengkong.ledger.journal import JournalEntry
 from fengkong.ledger.loan_entries import (
     Receivables,

@@ -12,18 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fengkong.core.errors import Invalid
-from fengkong.ledger.audit import (
+from fengkong.audit.chain import GENESIS_HASH, AuditRecord, append, canonical_body
+from fengkong.audit.verify import (
     AUDIT_CHECKS,
-    GENESIS_HASH,
-    AuditRecord,
-    append,
-    canonical_body,
     check_prev_hash_links,
     check_record_hashes,
     check_sequence_gapless,
     verify,
 )
+from fengkong.core.errors import Invalid
 
 Chains = Callable[[int], st.SearchStrategy[tuple[AuditRecord, ...]]]
 

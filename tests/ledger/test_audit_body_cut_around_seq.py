@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fengkong.ledger.audit import body_around_seq, canonical_body, chained, entry, utc_iso
+from fengkong.audit.chain import body_around_seq, canonical_body, chained, entry, utc_iso
 
 json_leaves = st.none() | st.booleans() | st.integers(-(10**15), 10**15) | st.text(max_size=12)
 payloads = st.dictionaries(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from fengkong.audit.chain import GENESIS_HASH, append, canonical_body, canonical_json, record_hash
 from fengkong.core.errors import Invalid
-from fengkong.ledger.audit import GENESIS_HASH, append, canonical_body, canonical_json, record_hash
 
 SHANGHAI = timezone(timedelta(hours=8))
 

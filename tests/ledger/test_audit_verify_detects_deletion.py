@@ -7,8 +7,9 @@ from collections.abc import Callable
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fengkong.ledger.audit import AuditRecord, verify
-from fengkong.ledger.findings import Problem
+from fengkong.audit.chain import AuditRecord
+from fengkong.audit.findings import Problem
+from fengkong.audit.verify import verify
 
 Chains = Callable[[int], st.SearchStrategy[tuple[AuditRecord, ...]]]
 

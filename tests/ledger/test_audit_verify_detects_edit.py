@@ -10,8 +10,9 @@ from types import MappingProxyType
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fengkong.ledger.audit import AuditRecord, record_hash, verify
-from fengkong.ledger.findings import Problem
+from fengkong.audit.chain import AuditRecord, record_hash
+from fengkong.audit.findings import Problem
+from fengkong.audit.verify import verify
 
 Chains = Callable[[int], st.SearchStrategy[tuple[AuditRecord, ...]]]
 

@@ -8,8 +8,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
-from fengkong.ledger.audit import AuditRecord, append, iter_findings, verify
-from fengkong.ledger.findings import Problem
+from fengkong.audit.chain import AuditRecord, append
+from fengkong.audit.findings import Problem
+from fengkong.audit.verify import iter_findings, verify
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from fengkong.audit.findings import Problem
 from fengkong.core.money import Fen
 from fengkong.ledger.accounts import CASH, PRINCIPAL_RECEIVABLE
-from fengkong.ledger.findings import Problem
 from fengkong.ledger.journal import (
     CREDIT,
     DEBIT,

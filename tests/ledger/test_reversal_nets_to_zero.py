@@ -9,8 +9,8 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fengkong.audit.findings import Problem
 from fengkong.core.money import Fen
-from fengkong.ledger.findings import Problem
 from fengkong.ledger.journal import JournalEntry, balances, check_reversals
 from fengkong.ledger.loan_entries import reversal
 

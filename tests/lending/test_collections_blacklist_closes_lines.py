@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
+from fengkong.fraud.lists import ListKind, NewListEntry
 from fengkong.lending.credit_lines import get_line, open_line
 from fengkong.lending.eod import run_business_date
 from fengkong.lending.line import LineStatus

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from fengkong.audit.verify import verify
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, Invalid, NotFound
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.ledger.audit import verify
 from fengkong.onboarding.consent import NewConsent, Purpose, record_consent, revoke
 from fengkong.onboarding.vault import Vault, generate_keyring
 

@@ -9,13 +9,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from fengkong.audit.verify import verify
 from fengkong.cli.keys import key_usage, next_key_id, reencrypt_all
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.ledger.audit import verify
 from fengkong.onboarding.application import Applicant, ApplicationRequest, seal
 from fengkong.onboarding.vault import KEY_BYTES, Vault, generate_keyring
 from fengkong.sim.identity import identity

@@ -24,7 +24,7 @@ def fraud_evaluate(
 ) -> None:
     """Precision and recall of the default fraud rules on seeded synthetic traffic with known
     fraud, through the real velocity store, lists and identity links (temporary SQLite)."""
-    from fengkong.fraud.evaluate import run_evaluation
+    from fengkong.sim.fraud_evaluation import run_evaluation
 
     started = time.perf_counter()
     with err.status(f"replaying {n:,} applications…") as status:

@@ -11,13 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fengkong.core import request_id as request_ids
-from fengkong.core.errors import Conflict
-from fengkong.core.money import Fen
-from fengkong.db.ledger_tables import audit_head, audit_log, journal_entries, journal_postings
-from fengkong.db.write_behind import WriteBehind
-from fengkong.ledger.accounts import AccountKey, Side, account_by_code
-from fengkong.ledger.audit import (
+from fengkong.audit.chain import (
     AuditEntry,
     AuditRecord,
     ChainPoint,
@@ -26,6 +20,12 @@ from fengkong.ledger.audit import (
     chained,
     entry,
 )
+from fengkong.core import request_id as request_ids
+from fengkong.core.errors import Conflict
+from fengkong.core.money import Fen
+from fengkong.db.ledger_tables import audit_head, audit_log, journal_entries, journal_postings
+from fengkong.db.write_behind import WriteBehind
+from fengkong.ledger.accounts import AccountKey, Side, account_by_code
 from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
 
 _HEAD_FOR_UPDATE = (

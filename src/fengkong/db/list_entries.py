@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fengkong.db.fraud_lists import entry_of, entry_row, open_entry_clash
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.list_admin import ListEntryQuery
-from fengkong.fraud.lists import ListEntry, ListEntryTaken, entry_of, entry_row, open_entry_clash
+from fengkong.fraud.lists import ListEntry, ListEntryTaken
 
 _T = fraud_list_entries
 _CHUNK = 500  # hashes per look-up: well under every driver's limit on bound parameters

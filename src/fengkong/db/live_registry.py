@@ -14,15 +14,16 @@ import sqlalchemy as sa
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import policy_from_row
 from fengkong.db.decision_tables import policy_versions
-from fengkong.db.driver_reads import DriverReader, Query, standalone_reads
+from fengkong.db.driver_reads import DriverReader, standalone_reads
+from fengkong.db.fraud_lists import hits_of, list_query
 from fengkong.db.repositories import applicant_from, applicant_queries, model_from_row
 from fengkong.db.tables import model_versions
 from fengkong.decision.facts import ApplicantOnRecord
 from fengkong.decision.live import MODEL, POLICY, LiveEntry
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
 from fengkong.fraud.links import LinkFeatures
-from fengkong.fraud.lists import ListHit, hits_of
-from fengkong.fraud.sql_signal_stores import RecordAndLink
+from fengkong.fraud.lists import ListHit, ListLookup
+from fengkong.fraud.together import RecordAndLink
 from fengkong.fraud.velocity import VelocitySnapshot
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
@@ -82,7 +83,7 @@ class SqlDecisionReads(SqlLiveRegistry):
         cls,
         db: Database,
         id_number_bidx: str,
-        list_lookup: Query | None,
+        list_lookup: ListLookup | None,
         record_and_link: RecordAndLink | None = None,
     ) -> Iterator[Callable[[], SqlDecisionReads]]:
         """The reads, sent on entering and answered by the yielded function (see
@@ -91,7 +92,7 @@ class SqlDecisionReads(SqlLiveRegistry):
         same exchange; a deadlock sends everything again."""
         queries = [(_LIVE, {}), *applicant_queries(id_number_bidx)]
         if list_lookup is not None:
-            queries.append(list_lookup)
+            queries.append(list_query(list_lookup))
         sent = record_and_link
         calls = () if sent is None else sent.calls
         with standalone_reads(db) as reads, reads.sending(*queries, calls=calls) as first:

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from fengkong.core import request_id as request_ids
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
+from fengkong.db.consent_repository import FOR_SUBJECT, consent_from_row
 from fengkong.db.driver_reads import DriverReader, Query
+from fengkong.db.fraud_links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.facts import ApplicantOnRecord, CustomerHistory
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
-from fengkong.fraud.links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.scoring.registry import ModelStatus, ModelVersion
@@ -395,8 +396,6 @@ class SqlPolicyBundles:
 def applicant_queries(id_number_bidx: str) -> tuple[Query, Query]:
     """What the books hold of an applicant before a decision: consents on record and history.
     Two statements a driver reader sends in one exchange (`applicant_from` reads their rows)."""
-    from fengkong.onboarding.consent import FOR_SUBJECT
-
     return (FOR_SUBJECT, {"subject": id_number_bidx}), (_history(), {"bidx": id_number_bidx})
 
 
@@ -404,8 +403,6 @@ def applicant_from(
     reads: DriverReader, consents: list[tuple[Any, ...]], history: list[tuple[Any, ...]]
 ) -> ApplicantOnRecord:
     """The applicant on record from the rows of `applicant_queries`, in order."""
-    from fengkong.onboarding.consent import FOR_SUBJECT, consent_from_row
-
     ((count, booked, unbooked),) = history
     return ApplicantOnRecord(
         tuple(consent_from_row(r) for r in reads.mapped(FOR_SUBJECT, consents)),

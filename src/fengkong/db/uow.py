@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session
 
+from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import (
     SqlOfficerDecisionRepository,
@@ -25,7 +26,6 @@ from fengkong.db.repositories import (
 )
 from fengkong.db.servicing_repository import SqlServicingRepository
 from fengkong.db.write_behind import WriteBehind
-from fengkong.onboarding.consent import SqlConsentRepository
 
 
 class SqlUnitOfWork:

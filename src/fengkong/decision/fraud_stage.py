@@ -13,9 +13,8 @@ from fengkong.core.errors import NotFound, Unavailable
 from fengkong.core.reason import Reason
 from fengkong.fraud.anomaly import LoadedAnomaly, load_anomaly
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import IdentityLinks, LinkApplication, LinkFeatures
-from fengkong.fraud.links_redis import LinksUnavailable
-from fengkong.fraud.lists import ListHit, SqlFraudLists
+from fengkong.fraud.links import IdentityLinks, LinkApplication, LinkFeatures, LinksUnavailable
+from fengkong.fraud.lists import ListHit, ListStore
 from fengkong.fraud.signals import (
     DEFAULT_THRESHOLDS,
     FraudThresholds,
@@ -24,7 +23,7 @@ from fengkong.fraud.signals import (
     list_signals,
     velocity_signals,
 )
-from fengkong.fraud.sql_signal_stores import RecordAndLink, SqlSignalStores
+from fengkong.fraud.together import Pairing, RecordAndLink, SignalStoresTogether, apart
 from fengkong.fraud.velocity import (
     VelocityEvent,
     VelocitySnapshot,
@@ -50,7 +49,7 @@ LINKS_UNAVAILABLE = Reason(
 @dataclass(frozen=True, slots=True)
 class FraudServices:
     velocity: VelocityStore
-    lists: SqlFraudLists
+    lists: ListStore
     links: IdentityLinks
     hasher: Callable[[str, str], str]
     thresholds: FraudThresholds = DEFAULT_THRESHOLDS
@@ -64,12 +63,15 @@ class FraudServices:
     # books' own database): a decline's flag is then written in the decision's transaction,
     # not in one of its own after it.
     links_in_books: bool = False
+    # Whether the velocity store and the link graph can be sent together (wired by `bootstrap`:
+    # `db.fraud_signal_stores.SqlSignalStores.of`).
+    pairing: Pairing = apart
 
     @property
-    def together(self) -> SqlSignalStores | None:
+    def together(self) -> SignalStoresTogether | None:
         """Velocity and links, when both are tables of the same PostgreSQL database: asked in
         turn, they are then sent in one exchange and one transaction."""
-        return SqlSignalStores.of(self.velocity, self.links)
+        return self.pairing(self.velocity, self.links)
 
 
 def fraud_signals(

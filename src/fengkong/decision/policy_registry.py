@@ -27,12 +27,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.decision.compiler import compile_policy
 from fengkong.decision.review import check_officer
-from fengkong.scoring.promotion import AuditAppender
 
 Validate = Callable[[str], str]
 """Checks a document's text; returns the version it names or raises `Invalid`."""

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.uow import UnitOfWork
 from fengkong.decision.declines import LinkOutcomes
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.record import DecisionRecord
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRepository
-from fengkong.scoring.promotion import AuditAppender
 from fengkong.scoring.registry import ModelRepository
 
 

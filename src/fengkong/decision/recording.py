@@ -8,13 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fengkong.audit.port import AuditAppender
 from fengkong.decision.facts import facts_to_json
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.policy import PolicyDecision, StageTrace
 from fengkong.decision.pricing import Offer
 from fengkong.decision.record import DecisionRecord
 from fengkong.scoring.artifact import canonical_json, sha256_hex
-from fengkong.scoring.promotion import AuditAppender
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.ids import new_id
@@ -25,7 +26,6 @@ from fengkong.decision.review import (
     claim,
     new_item,
 )
-from fengkong.scoring.promotion import AuditAppender
 
 
 class ReviewRepository(Protocol):

@@ -49,7 +49,7 @@ from fengkong.fraud.anomaly import ANOMALY_MODEL_NAME
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.lists import ListLookup, lookup_query
 from fengkong.fraud.signals import Signals
-from fengkong.fraud.sql_signal_stores import RecordAndLink
+from fengkong.fraud.together import RecordAndLink
 from fengkong.fraud.velocity import VelocityEvent
 from fengkong.onboarding.application import (
     ApplicationRequest,

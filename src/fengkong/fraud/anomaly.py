@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound, Unavailable
 from fengkong.core.reason import Reason
 from fengkong.fraud.signals import Signals
 from fengkong.scoring.artifact import canonical_json, read_artifact, sha256_hex, write_artifact
-from fengkong.scoring.promotion import AuditAppender, record_registration
+from fengkong.scoring.promotion import record_registration
 from fengkong.scoring.registry import ModelRepository, ModelStatus, ModelVersion, plain_json
 
 if TYPE_CHECKING:

@@ -16,11 +16,12 @@ removed is closed (removed, audited, naming its successor) when its key is added
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
@@ -65,19 +66,6 @@ class ListEntryStore(Protocol):
     def mark_removed(self, entry_id: str, removed_by: str, at: datetime, reason: str) -> bool: ...
     def open_on(self, keys: Sequence[tuple[KeyType, str]]) -> Sequence[ListEntry]: ...
     def find(self, query: ListEntryQuery, at: datetime) -> Sequence[ListEntry]: ...
-
-
-class AuditAppender(Protocol):
-    def append(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        payload: Mapping[str, object] | None = None,
-    ) -> None: ...
 
 
 class ListAdminUnitOfWork(UnitOfWork, Protocol):

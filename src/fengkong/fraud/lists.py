@@ -5,7 +5,8 @@ Removal is a soft delete that records who removed the entry, when and why: the l
 audit trail. People add, remove, import and export entries through `fraud.list_admin`, which
 audits each change; this module holds the entry types, the one CSV format (`parse_list_csv`
 validates every row and reports each rejected one, `export_csv` writes what it reads back) and
-the look-ups a decision makes.
+the look-ups a decision makes (`ListLookup`, kept by a `ListStore`: `db.fraud_lists` in the
+database).
 
 An exported file holds no value in clear: each row carries the entry's blind index (`key_hash`)
 and masked display, and imports back as it is into a deployment with the same index key.
@@ -14,25 +15,18 @@ and masked display, and imports back as it is into a deployment with the same in
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Protocol
 
-import sqlalchemy as sa
-
-from fengkong.core.clock import BUSINESS_TZ, Clock
-from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
-from fengkong.core.ids import new_id
-from fengkong.db.database import Database
-from fengkong.db.driver_reads import Query, standalone_reads
-from fengkong.db.fraud_tables import fraud_list_entries
-from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, hash_keys, key_hash
+from fengkong.core.clock import BUSINESS_TZ
+from fengkong.core.errors import Conflict, FieldError, Invalid
+from fengkong.fraud.keys import Hasher, KeyType, canonical_key, display_key, key_hash
 
 __all__ = [
     "CSV_COLUMNS",
@@ -43,14 +37,13 @@ __all__ = [
     "ListEntryTaken",
     "ListHit",
     "ListKind",
+    "ListLookup",
+    "ListStore",
     "NewListEntry",
     "RejectedRow",
-    "SqlFraudLists",
     "check_actor",
-    "entry_of",
-    "entry_row",
     "export_csv",
-    "open_entry_clash",
+    "lookup_query",
     "parse_entry",
     "parse_expiry",
     "parse_key_type",
@@ -146,18 +139,6 @@ class ListEntry:
 class ListEntryTaken(Conflict):
     """The database refused an entry: its key already has an open entry on that list, added
     since the caller looked (the one-open-entry index, `uq_fraud_list_entries_open`)."""
-
-
-OPEN_ENTRY_INDEX = "uq_fraud_list_entries_open"
-
-
-def open_entry_clash(exc: sa.exc.IntegrityError) -> bool:
-    """Whether an insert was refused by the one-open-entry index (not by another constraint)."""
-    diag = getattr(exc.orig, "diag", None)  # psycopg names the constraint
-    if diag is not None:
-        return getattr(diag, "constraint_name", None) == OPEN_ENTRY_INDEX
-    # SQLite names the columns instead: only this index makes those three unique together
-    return "UNIQUE constraint failed: fraud_list_entries.list" in str(exc.orig)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,47 +286,34 @@ def parse_list_csv(
     return tuple(good), tuple(bad)
 
 
-@functools.lru_cache(maxsize=16)
-def _lookup(keys: int) -> sa.Select[Any]:
-    """Active entries on any of `keys` (key type, hash) pairs: one index probe per pair."""
-    e = fraud_list_entries.c
-    on_a_key = sa.or_(
-        *(
-            sa.and_(e.key_type == sa.bindparam(f"t{i}"), e.key_hash == sa.bindparam(f"h{i}"))
-            for i in range(keys)
-        )
-    )
-    return (
-        sa.select(e.id, e.list, e.key_type, e.reason, e.source, e.expires_at)
-        .where(on_a_key, e.removed_at.is_(None))
-        .where(sa.or_(e.expires_at.is_(None), e.expires_at > sa.bindparam("at")))
-        .order_by(e.list, e.key_type, e.id)
-    )
+@dataclass(frozen=True, slots=True)
+class ListLookup:
+    """A look-up of the active entries (not removed, not expired at `at`) on any of an
+    application's known keys, as hashed (key type, blind index) pairs. The store that keeps the
+    lists turns it into its query (`db.fraud_lists.list_query`)."""
 
-
-ListLookup = Query
-"""A list look-up as a driver reader sends it (`lookup_query`)."""
+    keys: tuple[tuple[KeyType, str], ...] = field(repr=False)
+    at: datetime
 
 
 def lookup_query(hashed: tuple[tuple[KeyType, str | None], ...], at: datetime) -> ListLookup | None:
-    """The look-up of the active entries on any of the hashed keys at `at`, for a driver reader
-    (`hits_of` reads its rows); None when no key is known. A decision sends it in the exchange
-    that reads the registries and the applicant (`db.live_registry.SqlDecisionReads`)."""
-    known = [(kt, h) for kt, h in hashed if h is not None]
-    if not known:
-        return None
-    values: dict[str, Any] = {"at": at}
-    for i, (kt, h) in enumerate(known):
-        values[f"t{i}"], values[f"h{i}"] = kt.value, h
-    return _lookup(len(known)), values
+    """The look-up of the active entries on any of the hashed keys at `at`; None when no key is
+    known. A decision sends it in the exchange that reads the registries and the applicant
+    (`db.live_registry.SqlDecisionReads`)."""
+    known = tuple((kt, h) for kt, h in hashed if h is not None)
+    return ListLookup(known, at) if known else None
 
 
-def hits_of(rows: Iterable[Sequence[Any]]) -> tuple[ListHit, ...]:
-    """The hits in the rows of a `lookup_query`, as a driver reader types them."""
-    return tuple(
-        ListHit(ListKind(kind), KeyType(key_type), entry_id, reason, source, expires)
-        for entry_id, kind, key_type, reason, source, expires in rows
-    )
+class ListStore(Protocol):
+    """Where the lists are kept, as a decision reads them (`db.fraud_lists.SqlFraudLists`)."""
+
+    def lookup(
+        self, keys: Mapping[KeyType, str | None], at: datetime | None = None
+    ) -> tuple[ListHit, ...]: ...
+
+    def lookup_hashed(
+        self, hashed: tuple[tuple[KeyType, str | None], ...], at: datetime | None = None
+    ) -> tuple[ListHit, ...]: ...
 
 
 def export_csv(entries: Iterable[ListEntry]) -> str:
@@ -394,105 +362,7 @@ def stored_entry(
     )
 
 
-def entry_row(e: ListEntry) -> dict[str, Any]:
-    """The `fraud_list_entries` row of a new entry."""
-    return {
-        "id": e.id,
-        "list": e.list.value,
-        "key_type": e.key_type.value,
-        "key_hash": e.key_hash,
-        "display": e.display,
-        "reason": e.reason,
-        "source": e.source,
-        "added_by": e.added_by,
-        "added_at": e.added_at,
-        "expires_at": e.expires_at,
-    }
-
-
-def entry_of(row: Any) -> ListEntry:
-    """A `fraud_list_entries` row as an entry."""
-    return _entry(row)
-
-
-def _entry(row: Any) -> ListEntry:
-    return ListEntry(
-        id=row.id,
-        list=ListKind(row.list),
-        key_type=KeyType(row.key_type),
-        display=row.display,
-        reason=row.reason,
-        source=row.source,
-        added_by=row.added_by,
-        added_at=row.added_at,
-        expires_at=row.expires_at,
-        removed_by=row.removed_by,
-        removed_at=row.removed_at,
-        removal_reason=row.removal_reason,
-        key_hash=row.key_hash,
-    )
-
-
 def check_actor(actor: str, field_name: str) -> None:
     """Who adds or removes an entry: named, in at most 80 characters."""
     if not isinstance(actor, str) or not actor.strip() or len(actor) > _TEXT_MAX["added_by"]:
         raise Invalid((FieldError((field_name,), "names who acts, 1 to 80 characters"),))
-
-
-class SqlFraudLists:
-    def __init__(self, db: Database, hasher: Hasher, clock: Clock) -> None:
-        self.db = db
-        self.hasher = hasher
-        self.clock = clock
-
-    @staticmethod
-    def _check_actor(actor: str, field_name: str) -> None:
-        check_actor(actor, field_name)
-
-    def add(self, entry: NewListEntry, added_by: str) -> ListEntry:
-        """Add one entry, unaudited: for the synthetic traffic of `fraud.evaluate` and tests.
-        People add entries through `fraud.list_admin.add_entry`, which audits them."""
-        self._check_actor(added_by, "added_by")
-        stored = stored_entry(
-            entry, new_id("lst", self.clock), self.hasher, added_by, self.clock.now()
-        )
-        try:
-            with self.db.engine.begin() as conn:
-                conn.execute(sa.insert(fraud_list_entries).values(entry_row(stored)))
-        except sa.exc.IntegrityError as exc:
-            if not open_entry_clash(exc):
-                raise
-            raise ListEntryTaken(f"already on the {stored.list.value} list") from exc
-        return self._get(stored.id)
-
-    def _get(self, entry_id: str) -> ListEntry:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(fraud_list_entries).where(fraud_list_entries.c.id == entry_id)
-            ).first()
-        if row is None:
-            raise NotFound(f"no list entry {entry_id!r}")
-        return _entry(row)
-
-    def get(self, entry_id: str) -> ListEntry:
-        return self._get(entry_id)
-
-    def lookup(
-        self, keys: Mapping[KeyType, str | None], at: datetime | None = None
-    ) -> tuple[ListHit, ...]:
-        """Active entries (not removed, not expired at `at`) matching any of the canonical keys."""
-        return self.lookup_hashed(hash_keys(keys, self.hasher), at)
-
-    def lookup_hashed(
-        self, hashed: tuple[tuple[KeyType, str | None], ...], at: datetime | None = None
-    ) -> tuple[ListHit, ...]:
-        # Through the driver, outside any transaction: one round trip on PostgreSQL, no write
-        # lock on SQLite. The lists stay in the database even with Redis: a copy there could miss
-        # a new black-list entry unless each look-up asked the database whether it is current,
-        # a round trip as well.
-        query = lookup_query(hashed, at or self.clock.now())
-        if query is None:
-            return ()
-        with standalone_reads(self.db) as reads:
-            (rows,) = reads.rows_of(query)
-        return hits_of(rows)

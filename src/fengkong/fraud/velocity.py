@@ -1,7 +1,7 @@
 """Velocity: how many applications, and how much money, one key has seen over sliding windows.
 
 The pure core: windows, events, snapshots and the `VelocityStore` port. The SQL store
-(`velocity_sql`) is the default; the Redis store (`velocity_redis`) holds hot counters in
+(`db.fraud_velocity`) is the default; the Redis store (`db.redis_velocity`) holds hot counters in
 production. A window counts the events at instants in `(at - duration, at]`; a key the event
 does not carry (no device id, no IP) is *unknown*, which is not the same as zero.
 """

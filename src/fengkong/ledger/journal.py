@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from fengkong.audit.findings import Finding, Problem
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import Fen
 from fengkong.ledger.accounts import (
@@ -22,7 +23,6 @@ from fengkong.ledger.accounts import (
     AccountKey,
     Side,
 )
-from fengkong.ledger.findings import Finding, Problem
 
 NO_FEN = Fen(0)
 DEBIT = Side.DEBIT

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fengkong.ledger.audit import AuditRecord, ChainPoint, verify
-from fengkong.ledger.findings import Finding
+from fengkong.audit.chain import AuditRecord, ChainPoint
+from fengkong.audit.findings import Finding
+from fengkong.audit.verify import verify
 from fengkong.ledger.journal import JournalEntry, check_ledger
 
 

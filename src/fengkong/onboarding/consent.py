@@ -4,7 +4,8 @@ text, from when, and until when they took it back.
 A consent is keyed by the blind index of the applicant's resident ID, never the number itself.
 The pure core is `ConsentRecord.active_at` and `consent_facts`, which turns an applicant's records
 into facts like `consent.credit_bureau` for the policy. `record_consent` and `revoke` are the use
-cases: row and audit record commit together.
+cases: row and audit record commit together. The consents are kept by a `ConsentRepository`
+(`db.consent_repository` in the database).
 """
 
 from __future__ import annotations
@@ -13,18 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
-from fengkong.db.onboarding_tables import consents
-from fengkong.db.write_behind import WriteBehind
-from fengkong.scoring.promotion import AuditAppender
 
 __all__ = [
     "ConsentRecord",
@@ -32,7 +28,6 @@ __all__ = [
     "ConsentUnitOfWork",
     "NewConsent",
     "Purpose",
-    "SqlConsentRepository",
     "consent_facts",
     "fact_name",
     "record_consent",
@@ -199,88 +194,3 @@ def revoke(uow: ConsentUnitOfWork, consent_id: str, *, actor: str, clock: Clock)
         )
         uow.commit()
     return record
-
-
-def consent_from_row(row: Any) -> ConsentRecord:
-    return ConsentRecord(
-        id=row["id"],
-        subject_bidx=row["subject_bidx"],
-        purpose=Purpose(row["purpose"]),
-        scope=row["scope"],
-        text_version=row["text_version"],
-        granted_at=row["granted_at"],
-        recorded_at=row["recorded_at"],
-        recorded_by=row["recorded_by"],
-        revoked_at=row["revoked_at"],
-        revoked_by=row["revoked_by"],
-    )
-
-
-def consents_for_subject(
-    executor: Session | sa.Connection, subject_bidx: str
-) -> tuple[ConsentRecord, ...]:
-    rows = executor.execute(FOR_SUBJECT, {"subject": subject_bidx})
-    return tuple(consent_from_row(r._mapping) for r in rows)
-
-
-_INSERT_CONSENT = consents.insert()
-FOR_SUBJECT = (
-    sa.select(consents)
-    .where(consents.c.subject_bidx == sa.bindparam("subject"))
-    .order_by(consents.c.granted_at, consents.c.id)
-)
-
-
-class SqlConsentRepository:
-    """Consents in the caller's session; never commits."""
-
-    def __init__(self, session: Session, writes: WriteBehind | None = None) -> None:
-        self.session = session
-        self.writes = writes  # where inserts wait for the commit, when the caller has one
-
-    def add(self, record: ConsentRecord) -> None:
-        row = {
-            "id": record.id,
-            "subject_bidx": record.subject_bidx,
-            "purpose": record.purpose.value,
-            "scope": record.scope,
-            "text_version": record.text_version,
-            "granted_at": record.granted_at,
-            "recorded_at": record.recorded_at,
-            "recorded_by": record.recorded_by,
-            "revoked_at": record.revoked_at,
-            "revoked_by": record.revoked_by,
-        }
-        if self.writes is not None:
-            self.writes.insert(consents, [row])
-        else:
-            self.session.execute(_INSERT_CONSENT, row)
-
-    def get(self, consent_id: str) -> ConsentRecord | None:
-        row = self.session.execute(sa.select(consents).where(consents.c.id == consent_id)).first()
-        return None if row is None else consent_from_row(row._mapping)
-
-    def for_subject(self, subject_bidx: str) -> tuple[ConsentRecord, ...]:
-        return consents_for_subject(self.session, subject_bidx)
-
-    def mark_revoked(self, consent_id: str, at: datetime, by: str) -> bool:
-        done = self.session.execute(
-            consents.update()
-            .where(consents.c.id == consent_id, consents.c.revoked_at.is_(None))
-            .values(revoked_at=at, revoked_by=by)
-        )
-        return bool(done.rowcount)  # type: ignore[attr-defined]
-
-    def has_consent(self, subject_bidx: str, purpose: Purpose, at: datetime) -> bool:
-        c = consents
-        row = self.session.execute(
-            sa.select(c.c.id)
-            .where(
-                c.c.subject_bidx == subject_bidx,
-                c.c.purpose == Purpose(purpose).value,
-                c.c.granted_at <= at,
-                sa.or_(c.c.revoked_at.is_(None), c.c.revoked_at > at),
-            )
-            .limit(1)
-        ).first()
-        return row is not None

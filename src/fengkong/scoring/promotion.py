@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.scoring.points import Scorecard
 from fengkong.scoring.registry import (
@@ -16,19 +17,6 @@ from fengkong.scoring.registry import (
     promote,
     register_scorecard,
 )
-
-
-class AuditAppender(Protocol):
-    def append(
-        self,
-        *,
-        at: Any,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        payload: Mapping[str, object] | None = None,
-    ) -> None: ...
 
 
 class RegistryUnitOfWork(Protocol):

@@ -18,7 +18,7 @@ depends_on = None
 # `SqlAuditLog` on PostgreSQL calls this once per unit of work, queued with the unit's other
 # writes and its commit, so the head's lock is held only while the commit runs and no exchange
 # waits for the head. The caller sends each record's canonical body cut where its number goes
-# (`ledger.audit.body_around_seq`); the hash is then the one `ledger.audit.record_hash` computes,
+# (`audit.chain.body_around_seq`); the hash is then the one `audit.chain.record_hash` computes,
 # sha256 over the UTF-8 of the previous hash followed by the body, which `fengkong audit verify`
 # checks in Python as for any other record. It returns the new head's number.
 _AUDIT_APPEND = """

@@ -19,7 +19,7 @@ depends_on = None
 # its own transaction, so no BEGIN or COMMIT travels with it. Arguments: the event's keys as
 # parallel arrays, the event, the earliest instant any window reaches back to, each window's
 # start, the keys' advisory lock ids (sorted, distinct; computed by the caller, see
-# `fraud/velocity_sql.py`) and whether the commit must wait for the WAL flush. The count runs
+# `db/fraud_velocity.py`) and whether the commit must wait for the WAL flush. The count runs
 # after the locks are held, as a statement of its own, so under read committed it sees every
 # writer that held them before. One row per key type: per window (in the order given) the events
 # and their amounts in fen, this one included.

@@ -18,7 +18,7 @@ depends_on = None
 # The id of the API request a row was written for (`core.request_id`): an officer follows a
 # complaint from the id the caller was answered with to the decision and its audit records.
 # Rows written before, and rows written from the CLI, have none. In an audit record it is part
-# of the hashed body when present (`ledger.audit.body_around_seq`), which Python sends cut
+# of the hashed body when present (`audit.chain.body_around_seq`), which Python sends cut
 # around the number as before, so `audit_append` only stores it beside the other columns.
 
 _OLD_SIGNATURE = "timestamptz[], text[], text[], text[], text[], jsonb[], text[], text[]"

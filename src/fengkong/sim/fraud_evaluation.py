@@ -22,10 +22,13 @@ from typing import Any
 
 from fengkong.core.clock import BUSINESS_TZ, FakeClock
 from fengkong.db.database import Database
+from fengkong.db.fraud_links import SqlIdentityLinks
+from fengkong.db.fraud_lists import SqlFraudLists
+from fengkong.db.fraud_velocity import SqlVelocityStore
 from fengkong.db.migrate import upgrade
 from fengkong.fraud.keys import KeyType
-from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
-from fengkong.fraud.lists import ListKind, NewListEntry, SqlFraudLists
+from fengkong.fraud.links import LinkApplication
+from fengkong.fraud.lists import ListKind, NewListEntry
 from fengkong.fraud.signals import (
     FraudThresholds,
     Signals,
@@ -34,7 +37,6 @@ from fengkong.fraud.signals import (
     velocity_signals,
 )
 from fengkong.fraud.velocity import velocity_event
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 from fengkong.onboarding.vault import Vault, generate_keyring
 from fengkong.sim.fraud_traffic import FraudKind, TrafficApplication, generate_traffic
 

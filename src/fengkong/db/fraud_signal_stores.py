@@ -1,4 +1,5 @@
-"""Velocity counters and the link graph kept in one PostgreSQL database: an application's velocity
+"""Velocity counters and the link graph kept in one PostgreSQL database (the ports of
+`fraud.together`): an application's velocity
 record and its link update go to the server together.
 
 Asked one after the other, the two stores each take a pooled connection and an exchange with the
@@ -7,7 +8,7 @@ server, and each commits on its own. Here both server functions (`velocity_recor
 transaction that commits both or neither. Each function still takes its own advisory locks, the
 velocity locks first, in every writer alike, so writers never wait on each other in a cycle; the
 velocity locks are now held until the link update commits too. A deadlock in the link update (see
-`links`) rolls both back, and both are sent again. Both commit without waiting for the WAL flush
+`db.fraud_links`) rolls both back, and both are sent again. Both commit without waiting for the WAL flush
 unless the stores were made durable, as they do apart.
 """
 
@@ -18,24 +19,19 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fengkong.db.driver_reads import ServerCall, standalone_reads
-from fengkong.fraud.links import (
-    IdentityLinks,
-    LinkApplication,
-    LinkFeatures,
-    SqlIdentityLinks,
-    retrying_deadlocks,
-)
+from fengkong.db.fraud_links import SqlIdentityLinks, retrying_deadlocks
+from fengkong.db.fraud_velocity import SqlVelocityStore
+from fengkong.fraud.links import IdentityLinks, LinkApplication, LinkFeatures
 from fengkong.fraud.velocity import VelocityEvent, VelocitySnapshot, VelocityStore
-from fengkong.fraud.velocity_sql import SqlVelocityStore
 
-__all__ = ["RecordAndLink", "SqlSignalStores"]
+__all__ = ["SqlRecordAndLink", "SqlSignalStores"]
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
-class RecordAndLink:
-    """One application's velocity record and link update as server calls, for a sender that
+class SqlRecordAndLink:
+    """One application's velocity record and link update as server calls (`fraud.together.RecordAndLink`), for a sender that
     has other statements to send beside them (a decision's reads): both commit or neither, and a
     deadlock must send them again (`retrying`)."""
 
@@ -87,7 +83,7 @@ class SqlSignalStores:
 
         return sent.retrying(once)
 
-    def calls(self, event: VelocityEvent, app: LinkApplication) -> RecordAndLink:
-        return RecordAndLink(
+    def calls(self, event: VelocityEvent, app: LinkApplication) -> SqlRecordAndLink:
+        return SqlRecordAndLink(
             app.application_id, self.velocity.recording(event), self.links.linking(app)
         )

@@ -1,5 +1,6 @@
-"""The identity-link graph in Redis: the same features as `SqlIdentityLinks`, from one Lua script
-per application (Redis runs a script alone, so concurrent writers need no locks of their own).
+"""The identity-link graph in Redis: the same features as `db.fraud_links.SqlIdentityLinks`, from
+one Lua script per application (Redis runs a script alone, so concurrent writers need no locks of
+their own).
 
 Chosen when Redis is configured because at a million applications the database update — five
 tables and their indexes written, and a commit — was most of a fraud check's time, while the
@@ -34,17 +35,17 @@ from typing import Any
 import redis
 
 from fengkong.core.clock import Clock
-from fengkong.core.errors import Unavailable
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.links import (
     IdentityLinks,
     LinkApplication,
     LinkFeatures,
+    LinksUnavailable,
     NotLinked,
     link_features,
 )
 
-__all__ = ["LinksUnavailable", "RedisIdentityLinks"]
+__all__ = ["RedisIdentityLinks"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COUNTS_IDS = frozenset({KeyType.DEVICE, KeyType.MOBILE})
@@ -130,10 +131,6 @@ for key in string.gmatch(keys, "[^,]+") do
 end
 return 1
 """
-
-
-class LinksUnavailable(Unavailable):
-    """The identity-link graph could not be read or written: the decision must refer."""
 
 
 class _Refused(Exception):

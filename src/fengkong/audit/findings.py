@@ -1,5 +1,6 @@
-"""Findings: what a check found wrong, returned as values (as beancount's validations do), so
-`fengkong audit verify` can run every check and report every finding instead of stopping at one."""
+"""Findings: what a check of the books (the audit chain, the journal) found wrong, returned as
+values (as beancount's validations do), so `fengkong audit verify` can run every check and report
+every finding instead of stopping at one."""
 
 from __future__ import annotations
 
