@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol, overload
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
@@ -188,19 +189,6 @@ class Journal(Protocol):
     def entries(self) -> Iterator[JournalEntry]: ...
 
 
-class Audit(Protocol):
-    def append(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        payload: Mapping[str, object] | None = None,
-    ) -> object: ...
-
-
 class ApplicationReader(Protocol):
     def get(self, application_id: str) -> StoredApplication | None: ...
 
@@ -230,7 +218,7 @@ class OriginationUnitOfWork(UnitOfWork, Protocol):
     @property
     def lending(self) -> LoanBook: ...
     @property
-    def audit(self) -> Audit: ...
+    def audit(self) -> AuditAppender: ...
     @property
     def applications(self) -> ApplicationReader: ...
     @property
@@ -247,7 +235,7 @@ class DisbursementUnitOfWork(UnitOfWork, Protocol):
     @property
     def journal(self) -> Journal: ...
     @property
-    def audit(self) -> Audit: ...
+    def audit(self) -> AuditAppender: ...
 
 
 class RepaymentUnitOfWork(UnitOfWork, Protocol):
@@ -256,14 +244,14 @@ class RepaymentUnitOfWork(UnitOfWork, Protocol):
     @property
     def journal(self) -> Journal: ...
     @property
-    def audit(self) -> Audit: ...
+    def audit(self) -> AuditAppender: ...
 
 
 class LineUnitOfWork(UnitOfWork, Protocol):
     @property
     def lending(self) -> LineStore: ...
     @property
-    def audit(self) -> Audit: ...
+    def audit(self) -> AuditAppender: ...
     @property
     def applications(self) -> ApplicationReader: ...
     @property
@@ -283,7 +271,7 @@ class EodUnitOfWork(UnitOfWork, Protocol):
     @property
     def journal(self) -> Journal: ...
     @property
-    def audit(self) -> Audit: ...
+    def audit(self) -> AuditAppender: ...
 
 
 class LendingUnitOfWork(
@@ -302,7 +290,6 @@ class LendingUnitOfWork(
 
 __all__ = [
     "ApplicationReader",
-    "Audit",
     "DisbursementUnitOfWork",
     "DrawStore",
     "DrawUnitOfWork",
