@@ -9,10 +9,7 @@ import sqlalchemy as sa
 
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.db.lending_tables import credit_lines
-from fengkong.db.servicing_tables import (
-    blacklist_actions,
-    borrower_keys,
-)
+from fengkong.db.servicing_tables import blacklist_actions, borrower_keys
 from fengkong.db.stores import SessionStore
 from fengkong.lending.servicing import BlacklistHit, LineBorrower
 

@@ -11,11 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fengkong.core.errors import Conflict
 from fengkong.core.money import Fen
-from fengkong.db.servicing_tables import (
-    collateral_items,
-    collateral_valuations,
-    margin_calls,
-)
+from fengkong.db.servicing_tables import collateral_items, collateral_valuations, margin_calls
 from fengkong.db.stores import SessionStore
 from fengkong.lending.collateral import (
     CollateralItem,

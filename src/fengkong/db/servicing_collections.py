@@ -12,11 +12,7 @@ import sqlalchemy as sa
 
 from fengkong.core.money import Fen
 from fengkong.db.lending_tables import loans, repayments
-from fengkong.db.servicing_tables import (
-    collection_actions,
-    collection_cases,
-    promises_to_pay,
-)
+from fengkong.db.servicing_tables import collection_actions, collection_cases, promises_to_pay
 from fengkong.db.stores import ACTIVE, SessionStore
 from fengkong.db.tables import decisions
 from fengkong.lending.collections import (
