@@ -34,7 +34,8 @@ from bench.served import served
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
-from fengkong.db.lending_repository import SqlLendingRepository, partition_key
+from fengkong.db.lending_repository import SqlLendingRepository
+from fengkong.db.lending_rows import partition_key
 from fengkong.db.lending_tables import loans
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork

@@ -90,7 +90,7 @@ class Context:
             ),
         )
         self.servicing = ServicingServices(
-            lending=self.lending, vault=self.vault, channel=self._reminder_channel()
+            lending=self.lending, vault=self.vault, channel=self._reminder_channel(), uow=self.uow
         )
         self.finders = self._finders()
 

@@ -64,6 +64,7 @@ def servicing(
         vault=VAULT,
         channel=channel or Recorder(),
         config=config or ServicingConfig(),
+        uow=lambda: SqlUnitOfWork(db),
     )
 
 

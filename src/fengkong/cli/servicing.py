@@ -4,7 +4,7 @@ borrowers from the command line. Every reporting command takes `--json`."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,14 +22,15 @@ from fengkong.cli.common import (
 from fengkong.cli.eod import DateOpt, SimulateOpt
 from fengkong.core.money import fen_to_yuan
 
+if TYPE_CHECKING:  # the CLI imports the services when a command runs, to start fast
+    from fengkong.lending.servicing import ServicingServices
+
 app = typer.Typer(
     help="Servicing: guarantees, auto-debit cards, collateral, collections.", no_args_is_help=True
 )
 
 
-def services() -> Any:
-    from fengkong.lending.servicing import ServicingServices
-
+def services() -> ServicingServices:
     ctx = context()
     servicing: ServicingServices = ctx.servicing
     return servicing

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
@@ -37,6 +37,10 @@ from fengkong.lending.servicing import (
     require_loan,
     require_text,
 )
+from fengkong.lending.servicing_ports import ServicingUnitOfWork
+
+if TYPE_CHECKING:
+    from fengkong.lending.records import LoanRecord
 
 FLAG = "margin_call_unmet"
 
@@ -57,7 +61,7 @@ def _value(value: int) -> Fen:
     return Fen(value)
 
 
-def _outstanding(record: Any) -> Fen:
+def _outstanding(record: LoanRecord) -> Fen:
     return record.state.principal_outstanding if record.stage is LoanStage.ACTIVE else Fen(0)
 
 
@@ -142,7 +146,8 @@ def revalue_collateral(
             subject_id=loan_id,
             payload={"item_id": item_id, "value_fen": int(amount), "valued_on": on.isoformat()},
         )
-        events = _review(uow, uow.lending.get_loan(loan_id), svc.clock.business_date(), svc).events
+        record = require_loan(uow, loan_id)  # an item's loan is there: a foreign key holds it
+        events = _review(uow, record, svc.clock.business_date(), svc).events
         uow.commit()
     _notify(events, svc)
     return collateral_of(loan_id, svc)
@@ -169,11 +174,13 @@ def collateral_of(loan_id: str, svc: ServicingServices) -> CollateralView:
 
 @dataclass(frozen=True, slots=True)
 class _Reviewed:
-    events: list[tuple[MarginEvent, Any]]  # with the loan record, to notify after commit
+    events: list[tuple[MarginEvent, LoanRecord]]  # with the loan record, to notify after commit
     line_actions: tuple[Action, ...] = ()  # taken on the draw's line for an unmet call
 
 
-def _review(uow: Any, record: Any, on: date, svc: ServicingServices) -> _Reviewed:
+def _review(
+    uow: ServicingUnitOfWork, record: LoanRecord, on: date, svc: ServicingServices
+) -> _Reviewed:
     """Review one loan's LTV in the caller's transaction: store the calls, audit the events, and
     act on an unmet call (freeze the draw's line, else flag the loan)."""
     position = CollateralPosition(
@@ -211,12 +218,17 @@ def _review(uow: Any, record: Any, on: date, svc: ServicingServices) -> _Reviewe
         elif event.kind in (MarginEventKind.MET, MarginEventKind.CURED):
             from fengkong.lending.collections import set_flag
 
-            set_flag(uow, record.loan_id, FLAG, on, False, svc.lending.config)
+            set_flag(uow, record.loan_id, FLAG, on, False, svc.lending.config.buckets)
     return _Reviewed([(e, record) for e in review.events], acted)
 
 
 def _risk_trigger(
-    uow: Any, record: Any, unmet: int, on: date, svc: ServicingServices, now: Any
+    uow: ServicingUnitOfWork,
+    record: LoanRecord,
+    unmet: int,
+    on: date,
+    svc: ServicingServices,
+    now: datetime,
 ) -> tuple[Action, ...]:
     """The line actions taken on the draw's line; none when the loan was flagged instead."""
     if record.line_id is not None:
@@ -247,7 +259,7 @@ def _risk_trigger(
                 return actions
     from fengkong.lending.collections import set_flag
 
-    set_flag(uow, record.loan_id, FLAG, on, True, svc.lending.config)
+    set_flag(uow, record.loan_id, FLAG, on, True, svc.lending.config.buckets)
     uow.audit.append(
         at=now,
         actor=SYSTEM,
@@ -259,7 +271,7 @@ def _risk_trigger(
     return ()
 
 
-def _notify(events: list[tuple[MarginEvent, Any]], svc: ServicingServices) -> None:
+def _notify(events: list[tuple[MarginEvent, LoanRecord]], svc: ServicingServices) -> None:
     from fengkong.lending.reminders import notify
 
     for event, record in events:

@@ -17,11 +17,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
+from fengkong.lending.delinquency import Tier
 from fengkong.lending.loan import positive_amount
 from fengkong.lending.records import LoanStage
 from fengkong.lending.servicing import (
@@ -31,6 +32,10 @@ from fengkong.lending.servicing import (
     require_loan,
     require_text,
 )
+from fengkong.lending.servicing_ports import CollectionsUnitOfWork
+
+if TYPE_CHECKING:
+    from fengkong.lending.records import LoanRecord
 
 NO_FEN = Fen(0)
 
@@ -207,14 +212,20 @@ def record_promise(
         return promise
 
 
-def set_flag(uow: Any, loan_id: str, flag: str, on: date, raised: bool, config: Any) -> None:
+def set_flag(
+    uow: CollectionsUnitOfWork,
+    loan_id: str,
+    flag: str,
+    on: date,
+    raised: bool,
+    buckets: Sequence[Tier],
+) -> None:
     """Raise (or lower) a flag that keeps a loan in the queue whatever its DPD; the caller audits."""
     case: CollectionCase | None = uow.servicing.get_case(loan_id)
     if case is None:
         if not raised:
             return
-        record = uow.lending.get_loan(loan_id)
-        case = _case_for(record, on, None, None, config)
+        case = _case_for(require_loan(uow, loan_id), on, None, None, buckets)
     flags = (
         tuple(sorted(set(case.flags) | {flag}))
         if raised
@@ -233,13 +244,13 @@ def set_flag(uow: Any, loan_id: str, flag: str, on: date, raised: bool, config: 
     )
 
 
-def _bucket_rank(bucket: str, config: Any) -> int:
-    names = [t.name for t in config.buckets]
+def _bucket_rank(bucket: str, buckets: Sequence[Tier]) -> int:
+    names = [t.name for t in buckets]
     return names.index(bucket) if bucket in names else 0
 
 
 def _case_for(
-    record: Any, on: date, score: int | None, pd: Decimal | None, config: Any
+    record: LoanRecord, on: date, score: int | None, pd: Decimal | None, buckets: Sequence[Tier]
 ) -> CollectionCase:
     return CollectionCase(
         loan_id=record.loan_id,
@@ -247,7 +258,7 @@ def _case_for(
         opened_on=on,
         days_past_due=record.days_past_due,
         bucket=record.bucket,
-        bucket_rank=_bucket_rank(record.bucket, config),
+        bucket_rank=_bucket_rank(record.bucket, buckets),
         overdue=overdue_amount(record.state, on),
         updated_on=on,
         score=score,
@@ -258,7 +269,7 @@ def _case_for(
 def collections_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
     """Settle promises due, then open, refresh and close cases."""
     counts = {"cases_opened": 0, "cases_closed": 0, "promises_kept": 0, "promises_broken": 0}
-    lending_config = svc.lending.config
+    buckets = svc.lending.config.buckets
     with svc.uow() as uow:
         now = svc.clock.now()
         for promise in uow.servicing.open_promises():
@@ -291,7 +302,7 @@ def collections_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
             if record is None:
                 continue
             seen.add(loan_id)
-            fresh = _case_for(record, day, score, pd, lending_config)
+            fresh = _case_for(record, day, score, pd, buckets)
             case: CollectionCase | None = uow.servicing.get_case(loan_id)
             if case is not None and case.status is CaseStatus.OPEN:
                 fresh = replace(fresh, opened_on=case.opened_on, flags=case.flags)
@@ -322,7 +333,7 @@ def collections_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
                 assert record is not None
                 uow.servicing.save_case(
                     replace(
-                        _case_for(record, day, case.score, case.pd, lending_config),
+                        _case_for(record, day, case.score, case.pd, buckets),
                         opened_on=case.opened_on,
                         flags=case.flags,
                     )

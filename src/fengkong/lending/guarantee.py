@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
@@ -49,6 +48,7 @@ from fengkong.lending.servicing import (
     require_loan,
     require_text,
 )
+from fengkong.lending.servicing_ports import GuaranteeUnitOfWork
 from fengkong.onboarding.masking import mask
 from fengkong.onboarding.normalize import FieldKind
 from fengkong.onboarding.validators import validate_uscc
@@ -89,7 +89,7 @@ def register_guarantor(
     with svc.uow() as uow:
         existing = uow.servicing.guarantor_by_identity(identity.kind, bidx)
         if existing is not None:
-            return existing  # type: ignore[no-any-return]
+            return existing
         guarantor = Guarantor(
             guarantor_id=new_id("gtr", svc.clock),
             kind=GuarantorKind(identity.kind),
@@ -123,7 +123,7 @@ def get_guarantor(guarantor_id: str, svc: ServicingServices) -> Guarantor:
         return _guarantor(uow, guarantor_id)
 
 
-def _guarantor(uow: Any, guarantor_id: str) -> Guarantor:
+def _guarantor(uow: GuaranteeUnitOfWork, guarantor_id: str) -> Guarantor:
     found: Guarantor | None = uow.servicing.get_guarantor(guarantor_id)
     if found is None:
         raise NotFound(f"no guarantor {guarantor_id!r}")
@@ -156,13 +156,15 @@ def create_group(
         return group
 
 
-def _guaranteeable(uow: Any, loan_id: str) -> None:
+def _guaranteeable(uow: GuaranteeUnitOfWork, loan_id: str) -> None:
     record = require_loan(uow, loan_id)
     if record.stage not in (LoanStage.PENDING_DISBURSEMENT, LoanStage.ACTIVE):
         raise Conflict(f"loan {loan_id} is {record.stage.value}: it cannot take a guarantee")
 
 
-def _add(uow: Any, guarantees: Sequence[Guarantee], svc: ServicingServices, actor: str) -> None:
+def _add(
+    uow: GuaranteeUnitOfWork, guarantees: Sequence[Guarantee], svc: ServicingServices, actor: str
+) -> None:
     taken = {g.guarantor_id for g in uow.servicing.guarantees_for_loan(guarantees[0].loan_id)}
     clash = [g.guarantor_id for g in guarantees if g.guarantor_id in taken]
     if clash:
@@ -257,11 +259,15 @@ def guarantor_exposure(guarantor_id: str, svc: ServicingServices) -> Exposure:
             by_loan[g.loan_id] = list(uow.servicing.guarantees_for_loan(g.loan_id))
             record = uow.lending.get_loan(g.loan_id)
             active = record is not None and record.stage is LoanStage.ACTIVE
-            outstanding[g.loan_id] = int(record.state.outstanding.total) if active else 0
+            outstanding[g.loan_id] = (
+                int(record.state.outstanding.total) if record is not None and active else 0
+            )
     return exposure_of(guarantor_id, by_loan, outstanding)
 
 
-def _guarantor_contact(uow: Any, guarantor_id: str, svc: ServicingServices) -> Contact:
+def _guarantor_contact(
+    uow: GuaranteeUnitOfWork, guarantor_id: str, svc: ServicingServices
+) -> Contact:
     g = uow.servicing.get_guarantor(guarantor_id)
     return Contact(None if g is None else g.phone_enc, svc.config.language)
 
@@ -378,7 +384,8 @@ def pay_as_guarantor(
     posted = post_repayment(guarantee.loan_id, amount, key, svc.lending, actor=who)
     with svc.uow() as uow:
         recorded = uow.servicing.guarantor_payment(posted.repayment_id)
-        current: Guarantee = uow.servicing.get_guarantee(guarantee_id)
+        current = uow.servicing.get_guarantee(guarantee_id)
+        assert current is not None  # read above, and a guarantee is never deleted
         if recorded is not None:
             if recorded != guarantee_id:
                 raise Conflict(f"idempotency key {idempotency_key!r} paid another guarantee")

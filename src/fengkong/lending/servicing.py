@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from fengkong.core.clock import Clock
 from fengkong.core.errors import FieldError, Invalid, NotFound
@@ -32,6 +32,7 @@ from fengkong.lending.errors import LoanNotFound
 from fengkong.lending.loan import LoanState
 from fengkong.lending.records import LoanRecord
 from fengkong.lending.services import LendingServices
+from fengkong.lending.servicing_ports import ContactLookup, LoanLookup, ServicingUnitOfWork
 
 SYSTEM = "system:servicing"
 LANGUAGES = ("zh-CN", "en")
@@ -121,14 +122,13 @@ class ServicingServices:
     vault: PersonalDataVault
     channel: ReminderChannel
     config: ServicingConfig = field(default_factory=ServicingConfig)
+    # A unit of work of the same database as `lending.uow`'s, with `servicing` on it too
+    # (`db.uow.SqlUnitOfWork` is both); the lending use cases servicing calls open their own.
+    uow: Callable[[], ServicingUnitOfWork] = field(kw_only=True)
 
     @property
     def clock(self) -> Clock:
         return self.lending.clock
-
-    def uow(self) -> Any:
-        """The lending unit of work; it also carries `servicing` (see `db.uow`)."""
-        return self.lending.uow()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +150,10 @@ def lending_on(svc: ServicingServices, day: date) -> LendingServices:
     return replace(svc.lending, clock=PinnedDate(svc.lending.clock, day))
 
 
-def require_loan(uow: Any, loan_id: str) -> LoanRecord:
+def require_loan(uow: LoanLookup, loan_id: str) -> LoanRecord:
     """The loan a servicing request names, or `LoanNotFound` (404, CLI `loan_not_found`): every
     use case keyed by a loan id asks here first, so an unknown loan is never an empty answer."""
-    record: LoanRecord | None = uow.lending.get_loan(loan_id)
+    record = uow.lending.get_loan(loan_id)
     if record is None:
         raise LoanNotFound(f"no loan {loan_id!r}")
     return record
@@ -180,7 +180,7 @@ class Contact:
     language: str
 
 
-def contact_for_loan(uow: Any, record: LoanRecord, config: ServicingConfig) -> Contact:
+def contact_for_loan(uow: ContactLookup, record: LoanRecord, config: ServicingConfig) -> Contact:
     """The borrower of a loan: its application's phone, or the line's bound borrower."""
     if record.application_id is not None:
         application = uow.applications.get(record.application_id)
