@@ -160,7 +160,7 @@ def test_an_unexpected_exception_is_still_one_document(
     def broken() -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("fengkong.cli.common.load_settings", broken)
+    monkeypatch.setattr("fengkong.core.settings.load_settings", broken)
     doc = _failed(["loan", "show", "L1"], 1)
     assert doc["code"] == "internal_error" and "disk on fire" in doc["detail"]
 
