@@ -122,6 +122,12 @@ def test_apply_decides_without_the_data_science_stack(context: Context, tmp_path
     assert heavy_after(snippet, env=env, expect='"outcome": "decline"') == []
 
 
+def test_the_api_wiring_loads_alembic_only_to_migrate() -> None:
+    """API workers are wired with `migrate=False` (`fengkong serve` migrates once, before they
+    start), so importing the app and the wiring does not load Alembic."""
+    assert heavy_after("import fengkong.api.main, fengkong.bootstrap", ("alembic",)) == []
+
+
 def test_a_calibrated_pd_is_computed_without_scikit_learn() -> None:
     """A model's calibrator is rebuilt from its artifact and maps scores to PDs on numpy alone."""
     snippet = (

@@ -17,7 +17,6 @@ from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.database import Database
 from fengkong.db.live_registry import SqlDecisionReads
-from fengkong.db.migrate import upgrade
 from fengkong.db.search_decisions import SqlApplicationSearch
 from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
@@ -209,6 +208,9 @@ def bootstrap(
     check_products(active, products)  # before anything is opened
     db = Database(settings.resolved_database_url)
     if migrate:
+        # Alembic is loaded only to migrate: API workers start with `migrate=False`.
+        from fengkong.db.migrate import upgrade
+
         upgrade(db)
     clock = clock or SystemClock()
     vault = load_vault(settings)
