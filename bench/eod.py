@@ -38,7 +38,7 @@ from fengkong.db.lending_repository import SqlLendingRepository, partition_key
 from fengkong.db.lending_tables import loans
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending import eod as eod_module
+from fengkong.lending import eod_loans as eod_module
 from fengkong.lending.eod import eod_partition, run_business_date
 from fengkong.lending.loan import book_loan
 from fengkong.lending.payment import SimulatedGateway

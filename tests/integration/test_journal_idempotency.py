@@ -11,7 +11,8 @@ import pytest
 from fengkong.bootstrap import Context
 from fengkong.core.errors import Conflict
 from fengkong.core.ids import new_id
-from fengkong.ledger.journal import JournalEntry, balances, disbursement, reversal
+from fengkong.ledger.journal import JournalEntry, balances
+from fengkong.ledger.loan_entries import disbursement, reversal
 from fengkong.scoring.artifact import canonical_json, sha256_hex
 
 DAY = date(2026, 3, 2)

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from fengkong.core.money import Fen
 from fengkong.ledger.audit import AuditRecord, append
-from fengkong.ledger.journal import (
-    JournalEntry,
+from fengkong.ledger.journal import JournalEntry
+from fengkong.ledger.loan_entries import (
     Receivables,
     RepaymentAllocation,
     accrual,

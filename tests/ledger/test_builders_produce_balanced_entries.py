@@ -22,12 +22,10 @@ from fengkong.ledger.accounts import (
     WRITE_OFF_LOSS,
     AccountKey,
 )
-from fengkong.ledger.journal import (
-    JournalEntry,
+from fengkong.ledger.journal import JournalEntry, balances, check_ledger
+from fengkong.ledger.loan_entries import (
     Receivables,
     RepaymentAllocation,
-    balances,
-    check_ledger,
     disbursement,
     repayment,
     write_off,

@@ -13,17 +13,8 @@ from hypothesis import strategies as st
 from fengkong.core.errors import Invalid
 from fengkong.core.money import Fen
 from fengkong.ledger.accounts import CASH, INTEREST_INCOME, PRINCIPAL_RECEIVABLE
-from fengkong.ledger.journal import (
-    CREDIT,
-    DEBIT,
-    EntryKind,
-    Posting,
-    RepaymentAllocation,
-    disbursement,
-    new_entry,
-    provision,
-    repayment,
-)
+from fengkong.ledger.journal import CREDIT, DEBIT, EntryKind, Posting, new_entry
+from fengkong.ledger.loan_entries import RepaymentAllocation, disbursement, provision, repayment
 
 DAY = date(2025, 3, 31)
 

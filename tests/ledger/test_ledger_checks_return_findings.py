@@ -19,8 +19,8 @@ from fengkong.ledger.journal import (
     check_entries_balance,
     check_idempotency_keys_unique,
     check_ledger,
-    disbursement,
 )
+from fengkong.ledger.loan_entries import disbursement
 
 DAY = date(2025, 3, 31)
 

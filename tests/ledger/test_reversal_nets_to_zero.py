@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from fengkong.core.money import Fen
 from fengkong.ledger.findings import Problem
-from fengkong.ledger.journal import JournalEntry, balances, check_reversals, reversal
+from fengkong.ledger.journal import JournalEntry, balances, check_reversals
+from fengkong.ledger.loan_entries import reversal
 
 DAY = date(2025, 4, 1)
 

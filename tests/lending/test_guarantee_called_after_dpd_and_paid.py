@@ -13,18 +13,20 @@ from hypothesis import strategies as st
 
 from fengkong.core.money import Fen
 from fengkong.lending.guarantee import (
-    Guarantee,
-    GuaranteeStatus,
-    GuarantorIdentity,
-    GuarantorKind,
     add_group_guarantee,
     add_guarantee,
     create_group,
-    guaranteed_parts,
     guarantees_for_loan,
     guarantor_exposure,
     pay_as_guarantor,
     register_guarantor,
+)
+from fengkong.lending.guarantee_rules import (
+    Guarantee,
+    GuaranteeStatus,
+    GuarantorIdentity,
+    GuarantorKind,
+    guaranteed_parts,
 )
 from fengkong.lending.servicing import ServicingConfig, overdue_amount
 from lending.test_collections_support import (

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from fengkong.core.money import Fen
 from fengkong.lending.accrual import interest_accrued_through
-from fengkong.lending.daycount import DayCount
+from fengkong.lending.daycount import DayCount, day_ratio_basis
 from fengkong.lending.delinquency import LoanClass
 from fengkong.lending.loan import Components, InstalmentPosition, LoanTerms
 from fengkong.lending.posting import share
 from fengkong.lending.product import LateFee
-from fengkong.lending.quiet import QUIET_COLUMNS, day_ratio_basis, quiet_day
+from fengkong.lending.quiet import QUIET_COLUMNS, quiet_day
 from fengkong.lending.schedule import Instalment, InterestBasis, RepaymentMethod
 from fengkong.lending.service import DEFAULT_PROVISION_RATES, LendingConfig
 

@@ -3,7 +3,7 @@
 import pytest
 
 from fengkong.core.errors import Invalid
-from fengkong.onboarding.validators import (
+from fengkong.onboarding.name_address import (
     ADDRESS_MAX_LENGTH,
     ADDRESS_MIN_LENGTH,
     validate_address,

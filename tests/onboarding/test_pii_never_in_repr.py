@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from fengkong.core.errors import Invalid
-from fengkong.onboarding.validators import applicant_rules, check_fields, validate_resident_id
+from fengkong.onboarding.field_check import applicant_rules, check_fields
+from fengkong.onboarding.validators import validate_resident_id
 from fengkong.onboarding.vault import Vault, generate_keyring
 
 AS_OF = date(2025, 3, 31)

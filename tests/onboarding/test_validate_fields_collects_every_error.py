@@ -5,14 +5,13 @@ from datetime import date
 import pytest
 
 from fengkong.core.errors import Invalid
-from fengkong.onboarding.validators import (
+from fengkong.onboarding.field_check import (
     FieldRule,
-    ResidentId,
     applicant_rules,
     check_fields,
     validate_fields,
-    validate_mobile,
 )
+from fengkong.onboarding.validators import ResidentId, validate_mobile
 
 AS_OF = date(2025, 3, 31)
 RULES = applicant_rules(AS_OF, min_age=18, max_age=60)

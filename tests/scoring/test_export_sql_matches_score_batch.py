@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from fengkong.scoring.export import to_sql
-from fengkong.scoring.scorecard import Scorecard, ScorecardModel
+from fengkong.scoring.points import Scorecard
+from fengkong.scoring.scorecard import ScorecardModel
 from fengkong.scoring.train import binary_target, categorical_columns
 
 TARGET = "creditability"

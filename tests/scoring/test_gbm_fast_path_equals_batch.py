@@ -14,9 +14,9 @@ from fengkong.core.errors import Invalid
 from fengkong.demo import german_credit
 from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
+from fengkong.scoring.points import Scaling
 from fengkong.scoring.reasons import reason_code
 from fengkong.scoring.registry import LoadedGBM
-from fengkong.scoring.scorecard import Scaling
 
 
 @cache

@@ -14,8 +14,9 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from fengkong.core.errors import Invalid
-from fengkong.scoring.gbm import STANDARD_GRID, GBMModel
-from fengkong.scoring.lab import parse_config
+from fengkong.scoring.gbm import GBMModel
+from fengkong.scoring.gbm_params import STANDARD_GRID
+from fengkong.scoring.lab_config import parse_config
 
 GRID = {"min_child_samples": [5, 40], "num_leaves": [4, 8]}
 

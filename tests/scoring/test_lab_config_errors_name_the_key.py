@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from fengkong.core.errors import Invalid
-from fengkong.scoring.lab import load_config, parse_config
+from fengkong.scoring.lab_config import load_config, parse_config
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from fengkong.core.errors import Invalid
-from fengkong.scoring.lab import TrainingResult, train_model
+from fengkong.scoring.lab import train_model
+from fengkong.scoring.lab_result import TrainingResult
 from fengkong.scoring.split import out_of_time_split, stratified_split
 
 TARGET = "creditability"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fengkong.core.errors import Invalid
-from fengkong.scoring import metrics
+from fengkong.scoring import metrics, stability
 
 RANK_METRICS = (metrics.auc, metrics.gini, metrics.ks, metrics.gains_table, metrics.evaluate)
 
@@ -46,9 +46,9 @@ def test_brier_needs_probabilities_but_accepts_one_class() -> None:
 
 def test_psi_refuses_nan_and_empty() -> None:
     with pytest.raises(Invalid, match="NaN"):
-        metrics.psi([0.1, 0.2], [0.1, np.nan])
+        stability.psi([0.1, 0.2], [0.1, np.nan])
     with pytest.raises(Invalid, match="empty"):
-        metrics.psi([], [0.1])
+        stability.psi([], [0.1])
 
 
 def test_invalid_carries_the_field() -> None:

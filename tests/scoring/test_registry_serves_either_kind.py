@@ -10,7 +10,8 @@ import pytest
 
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, IntegrityBroken
-from fengkong.scoring.lab import TrainingResult, register_result, train_model
+from fengkong.scoring.lab import register_result, train_model
+from fengkong.scoring.lab_result import TrainingResult
 from fengkong.scoring.reasons import reason_code
 from fengkong.scoring.registry import (
     ModelStatus,

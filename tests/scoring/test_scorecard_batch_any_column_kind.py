@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fengkong.scoring.scorecard import Characteristic, Scorecard
+from fengkong.scoring.points import Characteristic, Scorecard
 from fengkong.scoring.train import TrainedScorecard
 
 ColumnKind = Callable[[list[Any]], Any]

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from fengkong.core.errors import Invalid
-from fengkong.scoring.lab import parse_config, train_model
+from fengkong.scoring.lab import train_model
+from fengkong.scoring.lab_config import parse_config
 from fengkong.scoring.scorecard import ScorecardModel
 from fengkong.scoring.train import binary_target, categorical_columns
 

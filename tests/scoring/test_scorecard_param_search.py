@@ -13,8 +13,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from fengkong.core.errors import Invalid
-from fengkong.scoring.lab import parse_config
-from fengkong.scoring.scorecard import STANDARD_GRID, ScorecardModel
+from fengkong.scoring.lab_config import parse_config
+from fengkong.scoring.scorecard import ScorecardModel
+from fengkong.scoring.scorecard_params import STANDARD_GRID
 from fengkong.scoring.train import binary_target
 
 COLUMNS = [

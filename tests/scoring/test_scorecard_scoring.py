@@ -8,7 +8,8 @@ from sklearn.exceptions import NotFittedError
 
 from fengkong.core.errors import IntegrityBroken, Invalid
 from fengkong.scoring.artifact import read_artifact, write_artifact
-from fengkong.scoring.scorecard import Scaling, ScorecardModel
+from fengkong.scoring.points import Scaling
+from fengkong.scoring.scorecard import ScorecardModel
 from fengkong.scoring.serialize import scorecard_from_dict, scorecard_to_dict
 from fengkong.scoring.train import TrainedScorecard, binary_target, categorical_columns
 

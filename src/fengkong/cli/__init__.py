@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from fengkong.cli import applications, lending, ops, score
+from fengkong.cli import applications, eod, lending, ops, score
 from fengkong.cli.common import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
@@ -130,6 +130,7 @@ app.command("serve")(ops.serve)
 app.command("apply", epilog=EXIT_CODES_HELP)(applications.apply)
 app.command("score", epilog=EXIT_CODES_HELP)(score.score)
 app.command("eod", epilog=EXIT_CODES_HELP)(lending.eod)
+app.command("eod-steps", epilog=EXIT_CODES_HELP)(eod.steps)
 
 if __name__ == "__main__":
     app()

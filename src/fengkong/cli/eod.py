@@ -1,5 +1,6 @@
 """`fengkong eod` (and `fengkong servicing eod`): parse the date, run end of day with a progress
-bar on stderr, and print what it did: a summary table, or one JSON document with `--json`."""
+bar on stderr (naming the step of `lending.eod_steps.EOD_STEPS` it is in), and print what it
+did: a summary table, or one JSON document with `--json`. `fengkong eod-steps` lists the steps."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from fengkong.cli.common import emit_json, err, out
+from fengkong.cli.common import JsonOpt, cli_errors, emit_json, err, out
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import format_fen
 
@@ -74,7 +75,7 @@ class BarMeter:
 
     def __init__(self, console: Console) -> None:
         self.progress = Progress(
-            TextColumn("end of day {task.fields[day]}"),
+            TextColumn("end of day {task.fields[day]} {task.fields[step]}"),
             BarColumn(),
             MofNCompleteColumn(),
             _Rate(),
@@ -82,7 +83,7 @@ class BarMeter:
             console=console,
             transient=True,
         )
-        self.task = self.progress.add_task("eod", total=None, day="")
+        self.task = self.progress.add_task("eod", total=None, day="", step="")
         self.done = 0
         self._timer = threading.Timer(SHOW_AFTER_SECONDS, self.progress.start)
         self._timer.daemon = True
@@ -103,6 +104,9 @@ class BarMeter:
             total=self.done + loans * dates_left,
             day=f"{business_date.isoformat()}{left}",
         )
+
+    def begin_step(self, name: str, label: str) -> None:
+        self.progress.update(self.task, step=f"· {label}")
 
     def advance(self, loans: int) -> None:
         self.done += loans
@@ -176,3 +180,20 @@ def render(doc: dict[str, Any]) -> None:
     for d, t in rows:
         money.add_row(d, *(format_fen(t[k]) for k in AMOUNTS))
     out.print(money)
+
+
+@cli_errors
+def steps(as_json: JsonOpt = False) -> None:
+    """The steps of end of day, in the order they run (日终步骤): name, labels and scope (once per
+    date or per loan partition); with --json also what each does and what a rerun after a
+    crash resumes from."""
+    from fengkong.lending.eod_steps import steps_as_dicts
+
+    listed = steps_as_dicts()
+    if as_json:
+        emit_json({"steps": listed})
+        return
+    table = Table("#", "step", "中文", "English", "scope", title="end of day, in order")
+    for item in listed:
+        table.add_row(str(item["number"]), item["name"], item["zh"], item["en"], item["scope"])
+    out.print(table)

@@ -43,7 +43,8 @@ def model_train(
     table, SQL and an HTML report beside the artifact."""
     import dataclasses
 
-    from fengkong.scoring.lab import load_config, register_result, train_model
+    from fengkong.scoring.lab import register_result, train_model
+    from fengkong.scoring.lab_config import load_config
     from fengkong.scoring.model_admin import register_audited_model
     from fengkong.scoring.train import read_table
 
@@ -51,7 +52,7 @@ def model_train(
     if settings is not None and seed is not None:
         settings = dataclasses.replace(settings, seed=seed)
     elif seed is not None:
-        from fengkong.scoring.lab import TrainingConfig
+        from fengkong.scoring.lab_config import TrainingConfig
 
         settings = TrainingConfig(seed=seed)
     if kind is not None and kind not in ("scorecard", "gbm"):

@@ -49,7 +49,8 @@ def guarantor_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Register a guarantor (sealed by the vault; the same identity gives the same guarantor)."""
-    from fengkong.lending.guarantee import GuarantorIdentity, GuarantorKind, register_guarantor
+    from fengkong.lending.guarantee import register_guarantor
+    from fengkong.lending.guarantee_rules import GuarantorIdentity, GuarantorKind
 
     kind = GuarantorKind.COMPANY if company else GuarantorKind.INDIVIDUAL
     g = register_guarantor(

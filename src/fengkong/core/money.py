@@ -1,14 +1,21 @@
-"""Money as integer fen (分). Only this module turns a `Decimal` into fen, and it names the rounding.
+"""Money as integer fen (分). Only this module turns a `Decimal` (or an exact `Fraction`) into fen,
+and it names the rounding (ADR 0001: HALF_UP for customer-facing amounts, BANKERS for aggregates).
 
 Amounts cross the edges as yuan strings ("1234.56") or integer fen; floats are refused everywhere,
 because a float cannot hold 0.1 yuan exactly and a ledger must balance to the fen.
+
+Rounding an exact value (a schedule's interest, a day's accrual) goes through `ratio_to_fen` or
+`to_fen` on a `Fraction`, in integer arithmetic, so nothing is rounded twice. `half_up_quotient`
+is the same HALF_UP rounding written with `+`, `*` and `//` only, so a batch applies it to whole
+columns (Polars expressions) and gets, row by row, what `ratio_to_fen` gives one amount.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import NewType
+from fractions import Fraction
+from typing import Any, NewType, Protocol, Self, TypeVar
 
 from fengkong.core.errors import FieldError, Invalid
 
@@ -22,11 +29,51 @@ BANKERS = ROUND_HALF_EVEN  # aggregate statistics, where a bias in one direction
 _RoundingMode = str
 
 
-def to_fen(amount_in_fen: Decimal | int, rounding: _RoundingMode) -> Fen:
-    """Round an amount already expressed in fen (a `Decimal`, possibly fractional) to whole fen."""
-    if isinstance(amount_in_fen, bool) or not isinstance(amount_in_fen, Decimal | int):
-        raise TypeError(f"to_fen takes Decimal or int, not {type(amount_in_fen).__name__}")
+def to_fen(amount_in_fen: Decimal | Fraction | int, rounding: _RoundingMode) -> Fen:
+    """Round an amount already expressed in fen (a `Decimal` or an exact `Fraction`, possibly
+    fractional) to whole fen. A `Fraction` is rounded from its exact value (`ratio_to_fen`)."""
+    if isinstance(amount_in_fen, bool) or not isinstance(amount_in_fen, Decimal | Fraction | int):
+        raise TypeError(
+            f"to_fen takes Decimal, Fraction or int, not {type(amount_in_fen).__name__}"
+        )
+    if isinstance(amount_in_fen, Fraction):
+        return ratio_to_fen(amount_in_fen.numerator, amount_in_fen.denominator, rounding)
     return Fen(int(Decimal(amount_in_fen).quantize(Decimal(1), rounding=rounding)))
+
+
+def ratio_to_fen(numerator: int, denominator: int, rounding: _RoundingMode) -> Fen:
+    """`numerator / denominator` fen rounded to whole fen, in integer arithmetic (no intermediate
+    rounding, no `Fraction` built: a schedule rounds one such product per instalment).
+
+    `rounding` is `HALF_UP` (ties away from zero) or `BANKERS` (ties to the even fen)."""
+    if denominator <= 0:
+        raise ValueError(f"denominator must be positive: {denominator}")
+    if rounding not in (HALF_UP, BANKERS):
+        raise ValueError(f"rounding must be HALF_UP or BANKERS, not {rounding!r}")
+    whole, rest = divmod(abs(numerator), denominator)
+    twice = 2 * rest
+    if twice > denominator or (twice == denominator and (rounding == HALF_UP or whole % 2)):
+        whole += 1
+    return Fen(whole if numerator >= 0 else -whole)
+
+
+class Integers(Protocol):
+    """An integer or a column of integers: whatever `half_up_quotient` computes with."""
+
+    def __add__(self, other: Any, /) -> Self: ...
+    def __mul__(self, other: Any, /) -> Self: ...
+    def __floordiv__(self, other: Any, /) -> Self: ...
+
+
+IntegersT = TypeVar("IntegersT", bound=Integers)
+
+
+def half_up_quotient(numerator: IntegersT, denominator: IntegersT | int) -> IntegersT:
+    """`numerator / denominator` rounded HALF_UP, for `numerator ≥ 0` and `denominator > 0`:
+    `⌊(2n + d) / 2d⌋`. Written with `+`, `*` and `//` alone, so it takes integers (equal to
+    `ratio_to_fen(n, d, HALF_UP)`) or integer columns (a Polars expression), and one definition
+    of the rounding serves one loan and a batch of loans alike."""
+    return (numerator * 2 + denominator) // (denominator * 2)
 
 
 def yuan_to_fen(yuan: Decimal | int | str, rounding: _RoundingMode | None = None) -> Fen:

@@ -1,6 +1,6 @@
 """SQLite's WAL checkpoints, in the background. Left to SQLite, the commit that takes the log past
-its threshold copies the log into the database file and syncs both while its caller waits: every
-few dozen decisions, one of them would pay several milliseconds for all of them."""
+its threshold copies the log into the database file and syncs both while its caller waits: now
+and then one decision would wait for the copy on behalf of all the others."""
 
 from __future__ import annotations
 

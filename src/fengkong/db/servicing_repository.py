@@ -52,7 +52,7 @@ from fengkong.lending.collections import (
     PromiseStatus,
     PromiseToPay,
 )
-from fengkong.lending.guarantee import (
+from fengkong.lending.guarantee_rules import (
     Guarantee,
     GuaranteeGroup,
     GuaranteeStatus,

@@ -10,8 +10,8 @@ flow falls on a whole month and "APR ≤ cap" is decided exactly in integers: wi
 rate c = p/q, the payments discounted at c are at most what was paid out iff
 Σ payment_k · q^k · (q+p)^(N−k) ≤ paid_out · (q+p)^N. `lending.quote` builds the same schedule and
 solves the same IRR by bisection in `Decimal`; here the disclosed APR is found by Newton's
-method in `Decimal` from the exact bracket, which needs far fewer iterations than bisection for
-the same precision, and agrees with it to 1e-12 (measurements: docs/notes/performance-history.md).
+method in `Decimal` from the exact bracket, which converges in fewer iterations than bisection
+and agrees with it at the APR's 1e-12 quantum.
 """
 
 from __future__ import annotations

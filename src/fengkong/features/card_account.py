@@ -313,9 +313,8 @@ def _spend(k: int) -> pl.Expr:
 
 
 # How much an account still charges to the card (version 4) is a sum over three columns of two
-# months, which trees on the raw columns can only approximate by many splits: given as numbers
-# of their own they lifted the GBM by about 0.001 AUC on folds the benchmark does not score
-# (see bench/model_quality.py). An account that keeps charging while it pays little is
+# months, which trees on the raw columns can only approximate by many splits; given as numbers
+# of their own, one split reads them. An account that keeps charging while it pays little is
 # borrowing more; one that stops charging may have moved its spending to another card.
 SPEND: tuple[Feature, ...] = (
     *(

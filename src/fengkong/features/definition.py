@@ -3,8 +3,8 @@ millions of rows in batch, and for one application online (a one-row frame).
 
 Features declared with the builders below (`number`, `category`, `whole_years`) are still one
 declaration each, but the builder gives them the same computation in plain Python as well
-(`online`): a Polars query hands each application to its thread pool, which costs a decision about
-a millisecond, and many more when the pool has gone to sleep on a busy machine. When every feature
+(`online`): a Polars query hands each application to its thread pool, a cost every decision
+pays, and more when the pool has gone to sleep on a busy machine. When every feature
 of a set has it, the online path uses it; tests hold each builder's two forms equal, row for row,
 on real and generated applications."""
 

@@ -4,7 +4,8 @@ time, idempotent for a date.
 Accruing date `d` recognises what the loan has earned up to and including `d`:
 - Contract interest of an instalment is recognised pro rata over its period by the loan's day
   count: through `d` the instalment has accrued `interest × yf(period_start, d) / yf(period_start,
-  due)`, HALF_UP from the exact value, so by the due date it has accrued exactly its scheduled
+  due)`, HALF_UP from the exact value (`earned_interest`, the one definition end of day's quiet
+  batch applies to whole columns), so by the due date it has accrued exactly its scheduled
   interest whatever the basis (monthly or daily). The day's amount is the change in that
   cumulative figure, so catching up several days gives the same total as accruing each.
 - From the day after the grace days (`d > due + grace_days`), principal still unpaid accrues
@@ -25,8 +26,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from fractions import Fraction
 
-from fengkong.core.money import Fen
-from fengkong.lending.daycount import year_fraction_exact
+from fengkong.core.money import HALF_UP, Fen, IntegersT, half_up_quotient, to_fen
+from fengkong.lending.daycount import elapsed_share, year_fraction_exact
 from fengkong.lending.loan import (
     FeeCharged,
     FeeKind,
@@ -39,7 +40,6 @@ from fengkong.lending.loan import (
     PenaltyAccrued,
     Transition,
 )
-from fengkong.lending.schedule import round_fen
 
 ONE_DAY = timedelta(days=1)
 
@@ -60,6 +60,19 @@ def accrue(state: LoanState, through: date) -> Transition:
     )
 
 
+def earned_interest(
+    interest: IntegersT, elapsed: IntegersT | int, period: IntegersT | int
+) -> IntegersT:
+    """Contract interest an instalment of `interest` fen has earned once `elapsed` of its
+    `period` has run (`0 ≤ elapsed ≤ period`, `period > 0`, in one unit: the two parts of a
+    ratio of year fractions, or actual days where the day count makes them a day ratio):
+    `interest × elapsed / period`, HALF_UP to the fen from the exact value (ADR 0001).
+
+    Integers give one loan's figure; integer columns (Polars expressions) give a batch's, row
+    for row the same: the quiet end of day calls this very function on its columns."""
+    return half_up_quotient(interest * elapsed, period)
+
+
 def interest_accrued_through(position: InstalmentPosition, day: date, terms: LoanTerms) -> Fen:
     """Contract interest the instalment has earned up to and including `day` (cumulative)."""
     ceiling = position.instalment.interest - position.interest_waived
@@ -67,11 +80,11 @@ def interest_accrued_through(position: InstalmentPosition, day: date, terms: Loa
         return Fen(0)
     if day >= position.due:
         return Fen(ceiling)
-    whole = year_fraction_exact(position.period_start, position.due, terms.day_count)
-    if whole == 0:
+    share = elapsed_share(position.period_start, day, position.due, terms.day_count)
+    if share == 0:
         return Fen(0)
-    part = year_fraction_exact(position.period_start, day, terms.day_count)
-    earned = round_fen(position.instalment.interest * min(part / whole, Fraction(1)))
+    interest = int(position.instalment.interest)  # a plain int: the rule also takes columns
+    earned = earned_interest(interest, share.numerator, share.denominator)
     return Fen(min(earned, ceiling))
 
 
@@ -108,7 +121,7 @@ def accrue_day(
         if overdue_principal > 0:
             day_fraction = year_fraction_exact(day - ONE_DAY, day, terms.day_count)
             penalty_base += overdue_principal * day_fraction
-            penalty = round_fen(penalty_base * Fraction(terms.penalty_annual_rate))
+            penalty = to_fen(penalty_base * Fraction(terms.penalty_annual_rate), HALF_UP)
             if penalty > charged.penalty:
                 events.append(PenaltyAccrued(day, number, Fen(penalty - charged.penalty)))
                 charged = replace(charged, penalty=penalty)

@@ -3,6 +3,10 @@
 `year_fraction` is exact for ACT/360 and the 30/360 family (a terminating decimal); for ACT/365F and
 ACT/ACT the quotient is rounded to the current `Decimal` context. Code that must round interest to
 the fen without a double rounding uses `year_fraction_exact`, which returns a `Fraction`.
+
+`elapsed_share` is the part of a period that has run by a date, the ratio the accrual spreads an
+instalment's interest by; `day_ratio_basis` says when that ratio is a plain ratio of actual days,
+which is what lets end of day compute it for a whole batch from date columns.
 """
 
 from __future__ import annotations
@@ -47,6 +51,30 @@ def year_fraction_exact(start: date, end: date, convention: DayCount) -> Fractio
             cursor = segment_end
         return total
     return Fraction(day_count_days(start, end, convention), _basis(convention))
+
+
+def elapsed_share(start: date, day: date, end: date, convention: DayCount) -> Fraction:
+    """How much of the period `start`..`end` has run through `day`: `yf(start, day) / yf(start,
+    end)` under `convention`, between 0 and 1 (0 for an empty period)."""
+    if day <= start:
+        return Fraction(0)
+    if day >= end:
+        return Fraction(1)
+    whole = year_fraction_exact(start, end, convention)
+    if whole == 0:
+        return Fraction(0)
+    return min(year_fraction_exact(start, day, convention) / whole, Fraction(1))
+
+
+def day_ratio_basis(start: date, end: date, convention: DayCount) -> bool:
+    """Whether `elapsed_share(start, d, end)` is `(d − start) / (end − start)` in actual days for
+    every `d` from `start` to `end`: ACT/365F and ACT/360 always, ACT/ACT while the period stays
+    in one calendar year, the 30/360 family never."""
+    if convention in (DayCount.ACT_365F, DayCount.ACT_360):
+        return True
+    if convention is DayCount.ACT_ACT:
+        return end <= date(start.year + 1, 1, 1)
+    return False
 
 
 def year_fraction(start: date, end: date, convention: DayCount) -> Decimal:

@@ -1,4 +1,5 @@
-"""End of day (日终批处理): accrue, age, classify, provision, fire credit-line triggers and write off.
+"""End of day (日终批处理): accrue, age, classify, provision, fire credit-line triggers and write off,
+by running the steps `lending.eod_steps.EOD_STEPS` declares, in their order.
 
 - One pass per business date, recorded in `eod_runs`; a date already done is not run again.
   A date after the clock's business date runs only as an explicit simulation, and a date before
@@ -12,187 +13,66 @@
   Each loan also remembers the last date processed for it (`eod_date`), so no loan is processed
   twice for a date even if progress were lost. Partitions are independent: separate processes
   (or a Spark/Dask map over partition numbers) can run them side by side.
-- `close_loan_day` is the pure per-loan step; everything else is storage around it.
+- `close_loan_day` is the pure per-loan step; everything else is storage around it
+  (`lending.eod_loans`).
 - Most loans on most days are quiet: one day of contract interest on the running instalment and
   nothing else (`lending.quiet`). A partition first closes its quiet loans a large batch at a
   time with column arithmetic (`quiet_day`) and set-based writes, each batch one transaction
   marking its loans' `eod_date`, then runs the rest through `close_loan_day` as above. A quiet
   loan changed by a concurrent request after it was read is left to the full step. A quiet batch
   books the same amounts per loan, in a few entries per batch (see `lending.quiet` for why).
-- `steps` are further per-date jobs (auto-debit, reminders, guarantor calls, margin calls,
-  collections) run after every partition is done and before the date is marked done; each must
-  be idempotent for its date, since a rerun after a crash runs them again.
+- `steps` (run by the `servicing` step) are further per-date jobs (auto-debit, reminders,
+  guarantor calls, margin calls, collections) run after every partition is done and before the
+  date is marked done; each must be idempotent for its date, since a rerun after a crash runs
+  them again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
 
-from fengkong.core.ids import new_id
-from fengkong.core.money import Fen
-from fengkong.ledger.journal import EntryKind, JournalEntry
-from fengkong.lending.accrual import accrue
-from fengkong.lending.delinquency import write_off, write_off_eligible
 from fengkong.lending.eod_dates import EodMeter, EodReport, check_eod_date, dates_to_run
-from fengkong.lending.eod_lines import fire_line_triggers
-from fengkong.lending.posting import entries_for, provision_entry, reserve_entry
-from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day, quiet_journal
-from fengkong.lending.service import (
-    LendingConfig,
-    LendingServices,
-    LoanRecord,
-    LoanStage,
-    provision_to_target,
-    request_hash,
-    with_state,
+from fengkong.lending.eod_loans import (
+    SYSTEM,
+    ChunkHook,
+    LoanDay,
+    NewEntryId,
+    Totals,
+    close_loan_day,
+    loan_partition,
+    quiet_partition,
 )
-from fengkong.lending.waterfall import apply_credit
+from fengkong.lending.eod_steps import EOD_STEPS, DateStep, EodDay, EodStep, Scope, blocks
+from fengkong.lending.service import LendingServices
 
-SYSTEM = "system:eod"
-NewEntryId = Callable[[], str]
-ChunkHook = Callable[[date, int, int], None]  # (business date, partition, chunk number)
-DateStep = Callable[[date], Mapping[str, int]]  # one date's extra job → counts for the summary
-
-
-@dataclass(frozen=True, slots=True)
-class LoanDay:
-    """One loan after its end of day, and the entries that day posts for it."""
-
-    record: LoanRecord
-    entries: tuple[JournalEntry, ...]
-    written_off: bool = False
-
-
-def close_loan_day(
-    record: LoanRecord, on: date, config: LendingConfig, new_entry_id: NewEntryId
-) -> LoanDay:
-    """Accrue through `on` (using any unapplied credit on what fell due), age and classify, then
-    write off past the configured DPD or bring the allowance to its class's rate."""
-    loan_id = record.loan_id
-    key = eod_key(on, loan_id)
-    state = record.state
-    moved = (
-        apply_credit(state, on, config.waterfall) if state.unapplied_credit else accrue(state, on)
-    )
-    entries = list(entries_for(loan_id, moved.events, key=key, new_entry_id=new_entry_id))
-    updated = with_state(record, moved.state, config)
-    written_off = False
-    if updated.stage is LoanStage.ACTIVE and write_off_eligible(
-        updated.state, on, config.write_off
-    ):
-        outstanding = updated.state.outstanding.total
-        gone = write_off(
-            updated.state,
-            on,
-            f"{updated.days_past_due} days past due ≥ {config.write_off.min_days_past_due}",
-            config.write_off,
-        )
-        entries += entries_for(
-            loan_id,
-            gone.events,
-            key=f"{key}:wo",
-            new_entry_id=new_entry_id,
-            allowance_available=record.allowance,
-        )
-        left = record.allowance - min(outstanding, record.allowance)
-        released = provision_entry(
-            loan_id, on, -left, f"{key}:wo:provision", new_entry_id(), "allowance left over"
-        )
-        drawn = reserve_entry(
-            on, -record.reserve, f"{key}:wo:reserve", new_entry_id(), f"drawn on {loan_id}"
-        )
-        entries += [e for e in (released, drawn) if e is not None]
-        updated = replace(with_state(updated, gone.state, config), allowance=Fen(0), reserve=Fen(0))
-        written_off = True
-    else:
-        provisioned = provision_to_target(updated, on, key, new_entry_id, config)
-        updated = provisioned.record
-        entries += provisioned.entries
-    return LoanDay(replace(updated, eod_date=on), tuple(entries), written_off)
+__all__ = [
+    "SYSTEM",
+    "ChunkHook",
+    "DateStep",
+    "LoanDay",
+    "NewEntryId",
+    "Totals",
+    "close_loan_day",
+    "eod_partition",
+    "loan_partition",
+    "quiet_partition",
+    "run_business_date",
+    "run_end_of_day",
+]
 
 
-@dataclass
-class Totals:
-    loans: int = 0
-    chunks: int = 0
-    entries: int = 0
-    interest_fen: int = 0
-    penalty_fen: int = 0
-    fee_fen: int = 0
-    provision_change_fen: int = 0
-    written_off: int = 0
-    reclassified: int = 0
-    line_actions: int = 0
-    quiet_loans: int = 0  # of `loans`, those closed as quiet
-    postings: int = 0  # journal lines of the `entries`
-    bucket_moves: int = 0  # loans whose delinquency bucket changed
-    lines_frozen: int = 0
-    lines_closed: int = 0
-    lines_reduced: int = 0
-
-    def add(self, other: Mapping[str, int]) -> None:
-        for name, value in other.items():
-            setattr(self, name, getattr(self, name) + int(value))
-
-    def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+def _run_step(step: EodStep, day: EodDay) -> Mapping[str, int]:
+    if day.meter is not None:
+        day.meter.begin_step(step.name, f"{step.zh} {step.en}")
+    return step.run(day)
 
 
-def _chunk_totals(days: list[LoanDay], before: list[LoanRecord]) -> Totals:
-    totals = Totals(loans=len(days), chunks=1)
-    for day, old in zip(days, before, strict=True):
-        totals.entries += len(day.entries)
-        totals.postings += sum(len(e.postings) for e in day.entries)
-        totals.written_off += day.written_off
-        totals.reclassified += day.record.loan_class is not old.loan_class
-        totals.bucket_moves += day.record.bucket != old.bucket
-        for entry in day.entries:
-            if entry.kind is EntryKind.ACCRUAL:
-                for p in entry.postings:
-                    if p.side.value == "debit":
-                        code = p.account.code
-                        if code == "113201":
-                            totals.interest_fen += p.amount
-                        elif code == "113202":
-                            totals.penalty_fen += p.amount
-                        else:
-                            totals.fee_fen += p.amount
-            elif entry.kind is EntryKind.PROVISION:
-                raised = any(
-                    p.account.code == "670201" and p.side.value == "debit" for p in entry.postings
-                )
-                totals.provision_change_fen += entry.total_debits if raised else -entry.total_debits
-    return totals
-
-
-def _progress(store: Any, business_date: date, partition: int, partitions: int) -> dict[str, Any]:
-    return dict(
-        store.eod_progress(business_date, partition)
-        or {
-            "business_date": business_date,
-            "partition": partition,
-            "partitions": partitions,
-            "cursor": "",
-            "done": False,
-            "loans": 0,
-            "chunks": 0,
-            "totals": Totals().as_dict(),
-        }
-    )
-
-
-def _advance(progress: dict[str, Any], totals: Totals, cursor: str | None = None) -> None:
-    running = Totals(**progress["totals"])
-    running.add(totals.as_dict())
-    progress.update(
-        cursor=progress["cursor"] if cursor is None else cursor,
-        loans=progress["loans"] + totals.loans,
-        chunks=progress["chunks"] + 1,
-        totals=running.as_dict(),
-    )
+def _run_partition_steps(steps: Sequence[EodStep], day: EodDay) -> Totals:
+    done = Totals()
+    for step in steps:
+        done.add(_run_step(step, day))
+    return done
 
 
 def eod_partition(
@@ -205,160 +85,19 @@ def eod_partition(
     before_commit: ChunkHook | None = None,
     meter: EodMeter | None = None,
 ) -> Totals:
-    """Process one partition's active loans for `business_date`, a committed chunk at a time:
-    the quiet loans first, in large batches, then the rest one loan at a time."""
-    done = Totals()
-    if svc.config.eod_quiet:
-        done.add(
-            quiet_partition(
-                business_date, svc, partition, partitions, before_commit, meter
-            ).as_dict()
-        )
-    size = chunk or svc.config.eod_chunk
-    ids = lambda: new_id("je", svc.clock)  # noqa: E731
-    while True:
-        with svc.uow() as uow:
-            store = uow.lending
-            progress = _progress(store, business_date, partition, partitions)
-            if progress["done"]:
-                return done
-            records = store.loans_for_eod(
-                business_date, partition, partitions, progress["cursor"], size
-            )
-            now = svc.clock.now()
-            if not records:
-                progress["done"] = True
-                store.save_eod_progress(progress)
-                uow.commit()
-                return done
-            days = [close_loan_day(r, business_date, svc.config, ids) for r in records]
-            entries = [e for d in days for e in d.entries]
-            store.post_entries(
-                entries,
-                request_hash(
-                    {
-                        "eod": business_date.isoformat(),
-                        "partition": partition,
-                        "after": progress["cursor"],
-                    }
-                ),
-                now,
-            )
-            store.save_loans([d.record for d in days], now)
-            fired = fire_line_triggers(uow, [d.record for d in days], business_date, svc, now)
-            totals = _chunk_totals(days, records)
-            totals.add(fired)
-            for day, old in zip(days, records, strict=True):
-                if day.written_off or day.record.loan_class is not old.loan_class:
-                    uow.audit.append(
-                        at=now,
-                        actor=SYSTEM,
-                        action="loan.written_off" if day.written_off else "loan.reclassified",
-                        subject_type="loan",
-                        subject_id=day.record.loan_id,
-                        payload={
-                            "business_date": business_date.isoformat(),
-                            "days_past_due": day.record.days_past_due,
-                            "class_before": old.loan_class.value,
-                            "class_after": day.record.loan_class.value,
-                            "bucket": day.record.bucket,
-                        },
-                    )
-            _audit_chunk(
-                uow, now, business_date, partition, records[0].loan_id, records[-1].loan_id, totals
-            )
-            _advance(progress, totals, cursor=records[-1].loan_id)
-            store.save_eod_progress(progress)
-            if before_commit is not None:
-                before_commit(business_date, partition, progress["chunks"])
-            uow.commit()
-            done.add(totals.as_dict())
-            if meter is not None:
-                meter.advance(totals.loans)
-
-
-def quiet_partition(
-    business_date: date,
-    svc: LendingServices,
-    partition: int = 0,
-    partitions: int = 1,
-    before_commit: ChunkHook | None = None,
-    meter: EodMeter | None = None,
-) -> Totals:
-    """Close one partition's quiet loans for the date, `eod_quiet_chunk` loans per transaction.
-    Safe to rerun: a loan closed for the date is no longer selected."""
-    done = Totals()
-    loan_class, bucket = quiet_class(svc.config), quiet_bucket(svc.config)
-    after = ""
-    while True:
-        with svc.uow() as uow:
-            store = uow.lending
-            progress = _progress(store, business_date, partition, partitions)
-            if progress["done"]:
-                return done
-            batch = store.quiet_loans_for_eod(
-                business_date,
-                partition,
-                partitions,
-                after,
-                svc.config.eod_quiet_chunk,
-                loan_class,
-                bucket,
-            )
-            if batch.is_empty():
-                return done
-            first, after = batch["loan_id"][0], batch["loan_id"][-1]
-            now = svc.clock.now()
-            saved = store.save_quiet_loans(
-                quiet_day(batch, business_date, svc.config), business_date, now
-            )
-            if saved.is_empty():
-                continue
-            journal = quiet_journal(saved, business_date, svc.config, new_id("je", svc.clock))
-            store.post_quiet_journal(
-                journal,
-                request_hash(
-                    {"eod": business_date.isoformat(), "partition": partition, "quiet": first}
-                ),
-                now,
-            )
-            totals = Totals(
-                loans=saved.height,
-                quiet_loans=saved.height,
-                chunks=1,
-                entries=journal.entries.height,
-                postings=journal.postings.height,
-                interest_fen=int(saved["accrued"].sum()),
-                provision_change_fen=int(saved["provision_change"].sum()),
-            )
-            _audit_chunk(uow, now, business_date, partition, first, after, totals)
-            _advance(progress, totals)
-            store.save_eod_progress(progress)
-            if before_commit is not None:
-                before_commit(business_date, partition, progress["chunks"])
-            uow.commit()
-            done.add(totals.as_dict())
-            if meter is not None:
-                meter.advance(totals.loans)
-
-
-def _audit_chunk(
-    uow: Any,
-    now: Any,
-    business_date: date,
-    partition: int,
-    first: str,
-    last: str,
-    totals: Totals,
-) -> None:
-    uow.audit.append(
-        at=now,
-        actor=SYSTEM,
-        action="eod.chunk",
-        subject_type="eod",
-        subject_id=f"{business_date.isoformat()}/{partition}",
-        payload={"first_loan": first, "last_loan": last, **totals.as_dict()},
+    """Run every partition-scoped step of `EOD_STEPS` on one partition for `business_date`, in
+    order (the quiet loans in large batches, then the rest one loan at a time)."""
+    day = EodDay(
+        business_date,
+        svc,
+        partitions=partitions,
+        chunk=chunk,
+        before_commit=before_commit,
+        meter=meter,
+        partition=partition,
     )
+    partition_steps = [s for s in EOD_STEPS if s.scope is Scope.PARTITION]
+    return _run_partition_steps(partition_steps, day)
 
 
 def run_end_of_day(
@@ -417,51 +156,30 @@ def run_business_date(
     simulate: bool = False,
     meter: EodMeter | None = None,
 ) -> Mapping[str, int]:
-    """One date: every partition, then the run record. Safe to call again after a crash.
-    Refuses a date `run_end_of_day` would refuse, unless that date is already done."""
+    """One date: the steps of `EOD_STEPS` in order, date steps once and each run of partition
+    steps over every partition in turn; `steps` are the servicing jobs. Safe to call again after
+    a crash. Refuses a date `run_end_of_day` would refuse, unless that date is already done."""
     with svc.uow() as uow:
         run = uow.lending.eod_run(business_date)
-        if run is not None and run["status"] == "done":
-            return dict(run["summary"])
-        check_eod_date(
-            business_date,
-            svc.clock.business_date(),
-            uow.lending.last_completed_eod(),
-            simulate=simulate,
-        )
-        uow.lending.start_eod(business_date, svc.clock.now())
-        uow.commit()
-    for partition in range(partitions):
-        eod_partition(
-            business_date,
-            svc,
-            partition=partition,
-            partitions=partitions,
-            chunk=chunk,
-            before_commit=before_commit,
-            meter=meter,
-        )
-    summary = Totals()
-    extra: dict[str, int] = {}
-    for step in steps:
-        for name, count in step(business_date).items():
-            extra[name] = extra.get(name, 0) + int(count)
-    with svc.uow() as uow:
-        for progress in uow.lending.all_eod_progress(business_date):
-            summary.add(progress["totals"])
-        # a step's count named like a total (a line frozen by the black-list check) adds to it
-        done = summary.as_dict()
-        for name, count in extra.items():
-            done[name] = done.get(name, 0) + count
-        now = svc.clock.now()
-        uow.lending.finish_eod(business_date, now, done)
-        uow.audit.append(
-            at=now,
-            actor=SYSTEM,
-            action="eod.completed",
-            subject_type="eod",
-            subject_id=business_date.isoformat(),
-            payload={"partitions": partitions, **done, **({"simulated": True} if simulate else {})},
-        )
-        uow.commit()
-    return done
+    if run is not None and run["status"] == "done":
+        return dict(run["summary"])
+    day = EodDay(
+        business_date,
+        svc,
+        partitions=partitions,
+        chunk=chunk,
+        before_commit=before_commit,
+        servicing=steps,
+        simulate=simulate,
+        meter=meter,
+    )
+    for scope, block in blocks(EOD_STEPS):
+        if scope is Scope.PARTITION:
+            for partition in range(partitions):
+                day.partition = partition
+                _run_partition_steps(block, day)
+            continue
+        for step in block:
+            for name, count in _run_step(step, day).items():
+                day.counted[name] = day.counted.get(name, 0) + int(count)
+    return day.summary

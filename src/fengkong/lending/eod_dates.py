@@ -115,6 +115,11 @@ class EodMeter(Protocol):
         """A date starts: `loans` wait for it, and `dates_left` dates (this one included) remain."""
         ...
 
+    def begin_step(self, name: str, label: str) -> None:
+        """A step of `lending.eod_steps.EOD_STEPS` starts (again for each partition of a
+        partition step): its `name` and its `label` for people (Chinese, then English)."""
+        ...
+
     def advance(self, loans: int) -> None:
         """`loans` more loans were closed for the date and committed."""
         ...

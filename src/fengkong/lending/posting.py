@@ -35,23 +35,18 @@ from fengkong.ledger.accounts import (
     PRINCIPAL_RECEIVABLE,
     UNAPPLIED,
 )
-from fengkong.ledger.journal import (
-    CREDIT,
-    DEBIT,
-    EntryKind,
-    JournalEntry,
-    Posting,
+from fengkong.ledger.journal import CREDIT, DEBIT, EntryKind, JournalEntry, Posting, new_entry
+from fengkong.ledger.loan_entries import (
     Receivables,
     RepaymentAllocation,
     accrual,
     disbursement,
-    new_entry,
     provision,
     reserve,
     reversal,
     write_off,
 )
-from fengkong.ledger.journal import repayment as repayment_builder
+from fengkong.ledger.loan_entries import repayment as repayment_builder
 from fengkong.lending.loan import (
     Allocation,
     CreditApplied,

@@ -13,11 +13,13 @@ the loan accrued through `d − 1`, `close_loan_day` then does exactly this and 
 - `provision_to_target` moves the allowance to the class's rate of the new outstanding total,
   and the general reserve to its rate of the principal.
 
-`quiet_day` computes those figures for many loans with integer column arithmetic. The interest
-earned through `d` is `HALF_UP(interest × (d − start) / (due − start))`, capped at the ceiling:
-`interest_accrued_through`'s definition when the year fraction is a day ratio, which
-`day_ratio_basis` decides (ACT/365F and ACT/360 always; ACT/ACT while the period stays in one
-calendar year); every other basis takes the full step. Everything else a date can bring (a due
+`quiet_day` computes those figures for many loans with integer column arithmetic, calling the
+accrual's own rule on columns: the interest earned through `d` is `accrual.earned_interest`
+over `(d − start)` of `(due − start)` days, capped at the ceiling, which is
+`interest_accrued_through` whenever the period's share is a day ratio (`daycount.
+day_ratio_basis`: ACT/365F and ACT/360 always; ACT/ACT while the period stays in one calendar
+year); every other basis takes the full step. The allowance and reserve are `core.money`'s
+`half_up_quotient` of amount × rate, which is `posting.share` for non-negative amounts. Everything else a date can bring (a due
 date, grace end, unapplied credit, arrears, write-off, lines) stays with `close_loan_day`.
 
 The journal (`quiet_journal`) books the same amounts on the same accounts as `close_loan_day`,
@@ -26,8 +28,8 @@ each with one posting per loan on the per-loan accounts (interest receivable, lo
 allowance) and one total posting on the whole accounts (interest income, impairment expense,
 reserve and retained earnings). Why: a million loans a day would otherwise need two million
 entries and four million postings, and every row costs PostgreSQL its insert and the upkeep of
-its indexes, which adds up to minutes a day on its own (docs/notes/performance-history.md);
-aggregating halves the postings and makes the entries a handful. Per-loan balances are unchanged (every loan still has its own posting for
+its indexes, a cost that grows with the portfolio; aggregating halves the postings and makes the
+entries a handful. Per-loan balances are unchanged (every loan still has its own posting for
 each movement), each entry balances, and the accounts, sides and loan tags come from the entry
 builders themselves. The idempotency key is per batch (`eod:<date>:quiet:<first>:<last>:<kind>`)
 rather than per loan-day: a loan's `eod_date`, set in the same transaction, is what keeps it from
@@ -43,9 +45,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from fengkong.core.errors import IntegrityBroken
-from fengkong.core.money import Fen
-from fengkong.ledger.journal import EntryKind, JournalEntry, accrual, provision, reserve
-from fengkong.lending.daycount import DayCount
+from fengkong.core.money import Fen, half_up_quotient
+from fengkong.ledger.journal import EntryKind, JournalEntry
+from fengkong.ledger.loan_entries import accrual, provision, reserve
+from fengkong.lending.accrual import earned_interest
+from fengkong.lending.daycount import day_ratio_basis
 from fengkong.lending.delinquency import LoanClass, classify, dpd_bucket
 from fengkong.lending.loan import LoanState, LoanStatus
 from fengkong.lending.service import LendingConfig
@@ -81,16 +85,6 @@ class QuietAccrual:
     ceiling: Fen  # what may accrue on it: scheduled less waived
     charged: Fen  # accrued on it so far
     outstanding: Fen  # everything charged and unpaid on the loan
-
-
-def day_ratio_basis(start: date, end: date, day_count: DayCount) -> bool:
-    """Whether `yf(start, d) / yf(start, end)` is `(d − start) / (end − start)` in actual days for
-    every `d` from `start` to `end`."""
-    if day_count in (DayCount.ACT_365F, DayCount.ACT_360):
-        return True
-    if day_count is DayCount.ACT_ACT:
-        return end <= date(start.year + 1, 1, 1)
-    return False
 
 
 def quiet_accrual(state: LoanState) -> QuietAccrual | None:
@@ -155,17 +149,9 @@ def eod_key(on: date, loan_id: str) -> str:
     return f"eod:{on.isoformat()}:{loan_id}"
 
 
-def half_up_div(numerator: pl.Expr, denominator: pl.Expr | int) -> pl.Expr:
-    """HALF_UP of `numerator / denominator` in integers, for numerator ≥ 0 and denominator > 0:
-    floor((2n + d) / 2d) is n/d rounded half away from zero."""
-    import polars as pl
-
-    return (numerator * 2 + denominator) // (pl.lit(2) * denominator)
-
-
 def _share(amount: pl.Expr, rate: Fraction) -> pl.Expr:
-    """`share(amount, rate)` (HALF_UP to the fen) for non-negative amounts."""
-    return half_up_div(amount * rate.numerator, rate.denominator)
+    """`posting.share(amount, rate)` (HALF_UP to the fen) for non-negative amounts."""
+    return half_up_quotient(amount * rate.numerator, rate.denominator)
 
 
 def _check_headroom(frame: pl.DataFrame, rates: Sequence[Fraction]) -> None:
@@ -197,8 +183,9 @@ def quiet_day(loans: pl.DataFrame, on: date, config: LendingConfig) -> pl.DataFr
     _check_headroom(loans, (allowance_rate, reserve_rate))
     today = pl.lit(on, dtype=pl.Date)
     earned = pl.min_horizontal(
-        half_up_div(
-            pl.col("interest") * (today - pl.col("period_start")).dt.total_days(),
+        earned_interest(
+            pl.col("interest"),
+            (today - pl.col("period_start")).dt.total_days(),
             (pl.col("due") - pl.col("period_start")).dt.total_days(),
         ),
         pl.col("ceiling"),

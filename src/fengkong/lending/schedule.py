@@ -8,8 +8,8 @@ Conventions, stated once:
   `FIRST_PERIOD_DAILY` charges the first (broken) period by the day count and the rest monthly;
   `DAILY` charges every period by the day count. In both daily bases the principal parts still
   follow the monthly schedule, so only the interest (and the total) of an instalment moves.
-- Interest, instalment amounts and fee parts are rounded HALF_UP to the fen, each from its exact
-  value (no double rounding). Principal parts sum exactly to the principal: each level part is
+- Interest, instalment amounts and fee parts are rounded HALF_UP to the fen (ADR 0001, through
+  `core.money`), each from its exact value (no double rounding). Principal parts sum exactly to the principal: each level part is
   capped at the balance left, and the last instalment takes whatever remains.
 """
 
@@ -24,7 +24,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.core.money import Fen
+from fengkong.core.money import HALF_UP, Fen, ratio_to_fen, to_fen
 from fengkong.lending.daycount import DayCount, year_fraction_exact
 
 MONTHS_PER_YEAR = 12
@@ -102,10 +102,10 @@ def equal_instalment(
     dues = due_dates(start, terms, first_due)
     monthly = rate / MONTHS_PER_YEAR
     if monthly == 0:
-        payment = _round_fen(Fraction(principal, terms))
+        payment = to_fen(Fraction(principal, terms), HALF_UP)
     else:
         growth = (1 + monthly) ** terms
-        payment = _round_fen(principal * monthly * growth / (growth - 1))
+        payment = to_fen(principal * monthly * growth / (growth - 1), HALF_UP)
     p, q = monthly.numerator, monthly.denominator
     principal_parts: list[Fen] = []
     balance = principal
@@ -113,7 +113,7 @@ def equal_instalment(
         if number == terms:
             part = balance
         else:
-            part = min(Fen(payment - _round_ratio(balance * p, q)), balance)
+            part = min(Fen(payment - ratio_to_fen(balance * p, q, HALF_UP)), balance)
         principal_parts.append(part)
         balance = Fen(balance - part)
     return _assemble(principal, rate, start, dues, principal_parts, basis, day_count, fee)
@@ -217,7 +217,7 @@ def _assemble(
                 number=index + 1,
                 due=due,
                 principal=part,
-                interest=_round_ratio(balance * factor.numerator, factor.denominator),
+                interest=ratio_to_fen(balance * factor.numerator, factor.denominator, HALF_UP),
                 fee=fee_part,
                 opening_principal=balance,
                 closing_principal=closing,
@@ -230,7 +230,7 @@ def _assemble(
 
 def _level_parts(total: Fen, terms: int) -> list[Fen]:
     """`total / terms` HALF_UP per part, capped at what is left; the last part takes the rest."""
-    level = _round_fen(Fraction(total, terms))
+    level = to_fen(Fraction(total, terms), HALF_UP)
     parts: list[Fen] = []
     left = total
     for _ in range(terms - 1):
@@ -239,27 +239,6 @@ def _level_parts(total: Fen, terms: int) -> list[Fen]:
         left = Fen(left - part)
     parts.append(left)
     return parts
-
-
-def round_fen(amount_in_fen: Fraction | int) -> Fen:
-    """HALF_UP to whole fen from an exact amount in fen, without a double rounding."""
-    return _round_fen(amount_in_fen)
-
-
-def _round_fen(amount_in_fen: Fraction | int) -> Fen:
-    """HALF_UP (ties away from zero) to whole fen from an exact value, in integer arithmetic:
-    no intermediate rounding at all."""
-    value = Fraction(amount_in_fen)
-    return _round_ratio(value.numerator, value.denominator)
-
-
-def _round_ratio(numerator: int, denominator: int) -> Fen:
-    """`_round_fen(Fraction(numerator, denominator))` for a positive denominator, without
-    building the fraction: a schedule rounds one such product per instalment."""
-    whole, rest = divmod(abs(numerator), denominator)
-    if 2 * rest >= denominator:
-        whole += 1
-    return Fen(whole if numerator >= 0 else -whole)
 
 
 def _check_inputs(principal: Fen, annual_rate: Decimal, terms: int, fee: Fen) -> Fraction:

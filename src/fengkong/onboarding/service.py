@@ -7,9 +7,10 @@ from datetime import date
 
 from fengkong.core.errors import Invalid
 from fengkong.onboarding.application import Applicant, PersonalDataVault, StoredApplication
+from fengkong.onboarding.field_check import applicant_rules, check_fields
 from fengkong.onboarding.masking import mask
 from fengkong.onboarding.normalize import FieldKind
-from fengkong.onboarding.validators import ResidentId, applicant_rules, check_fields
+from fengkong.onboarding.validators import ResidentId
 
 # Under 18 a person cannot sign a loan contract: bad input. An upper age limit is a lender's
 # choice and belongs to the policy's knock-outs, not to validation.

@@ -1,15 +1,16 @@
-"""Validators for what an applicant submits. Each is a pure function that normalizes its input and
-either returns the canonical value or raises `Invalid` listing every problem it found, in words that
-say what is wrong and never repeat the personal data itself.
+"""Validators for the identifying numbers an applicant submits: resident ID (GB 11643), unified
+social credit code (GB 32100), mainland mobile number and bank card (Luhn). Each is a pure
+function that normalizes its input and either returns the canonical value or raises `Invalid`
+listing every problem it found, in words that say what is wrong and never repeat the personal
+data itself.
 
-`check_fields` runs many validators over a form and gathers every field's errors at once.
+Names and addresses are checked in `onboarding.name_address`; `onboarding.field_check` runs many
+validators over a form and gathers every field's errors at once.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
@@ -18,37 +19,24 @@ from typing import NoReturn
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.onboarding.masking import mask_resident_id
 from fengkong.onboarding.normalize import (
-    NAME_SEPARATOR,
     FieldKind,
-    is_han,
-    normalize_address,
     normalize_bank_card,
     normalize_mobile,
-    normalize_name,
     normalize_resident_id,
     normalize_uscc,
 )
 
 __all__ = [
-    "ADDRESS_MAX_LENGTH",
-    "ADDRESS_MIN_LENGTH",
     "PROVINCE_CODES",
     "USCC_ALPHABET",
-    "FieldCheck",
-    "FieldRule",
     "ResidentId",
     "Sex",
     "age_on",
-    "applicant_rules",
-    "check_fields",
     "luhn_check_digit",
     "resident_id_check_digit",
     "uscc_check_character",
-    "validate_address",
     "validate_bank_card",
-    "validate_fields",
     "validate_mobile",
-    "validate_name",
     "validate_resident_id",
     "validate_uscc",
 ]
@@ -317,206 +305,3 @@ def validate_bank_card(raw: str) -> str:
         message = f"bad check digit (Luhn): expected {expected}, got {number[-1]}"
         _fail(kind, [(message, "check_digit")])
     return number
-
-
-# --- names and addresses ---
-
-CHINESE_NAME_MIN_LENGTH = 2
-CHINESE_NAME_MAX_LENGTH = 40  # transliterated minority names run long: 阿卜杜热合曼·买买提明
-LATIN_NAME_MIN_LENGTH = 2
-LATIN_NAME_MAX_LENGTH = 100
-ADDRESS_MIN_LENGTH = 5
-ADDRESS_MAX_LENGTH = 200
-_LATIN_NAME_PUNCTUATION = frozenset(" -'.")
-
-
-def _is_latin_letter(ch: str) -> bool:
-    return ch.isalpha() and "LATIN" in unicodedata.name(ch, "")
-
-
-def _fits_latin_name(ch: str) -> bool:
-    # Combining marks (category M) carry the accents of decomposed letters.
-    return (
-        _is_latin_letter(ch)
-        or unicodedata.category(ch).startswith("M")
-        or (ch in _LATIN_NAME_PUNCTUATION)
-    )
-
-
-def _has_private_use(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Co" for ch in text)
-
-
-_PRIVATE_USE = (
-    "contains a private-use character (a rare character typed through a vendor font); "
-    "use the standard Unicode character",
-    "charset",
-)
-
-
-def _chinese_name_problems(name: str) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    if any(not is_han(ch) and ch != NAME_SEPARATOR for ch in name):
-        problems.append(
-            ("a Chinese name may contain only Chinese characters and the middle dot ·", "charset")
-        )
-    parts = name.split(NAME_SEPARATOR)
-    if len(parts) > 1 and any(not part for part in parts):
-        problems.append(("the middle dot · must stand between two parts of the name", "format"))
-    if not CHINESE_NAME_MIN_LENGTH <= len(name) <= CHINESE_NAME_MAX_LENGTH:
-        problems.append(
-            (
-                f"a Chinese name has {CHINESE_NAME_MIN_LENGTH} to {CHINESE_NAME_MAX_LENGTH} "
-                f"characters, got {len(name)}",
-                "length",
-            )
-        )
-    return problems
-
-
-def _latin_name_problems(name: str) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    if not all(_fits_latin_name(ch) for ch in name):
-        problems.append(
-            (
-                "a name is written in Chinese characters (with ·) or in Latin letters "
-                "with spaces, hyphens, apostrophes and full stops",
-                "charset",
-            )
-        )
-    elif not _is_latin_letter(name[0]):
-        problems.append(("a Latin-letter name must begin with a letter", "format"))
-    if not LATIN_NAME_MIN_LENGTH <= len(name) <= LATIN_NAME_MAX_LENGTH:
-        problems.append(
-            (
-                f"a Latin-letter name has {LATIN_NAME_MIN_LENGTH} to {LATIN_NAME_MAX_LENGTH} "
-                f"characters, got {len(name)}",
-                "length",
-            )
-        )
-    return problems
-
-
-def validate_name(raw: str) -> str:
-    """A person's name: Chinese characters (parts joined by `·`) or Latin letters."""
-    name = normalize_name(raw)
-    kind = FieldKind.NAME
-    if not name:
-        _fail(kind, [("is empty", "missing")])
-    if _has_private_use(name):
-        _fail(kind, [_PRIVATE_USE])
-    if any(is_han(ch) for ch in name):
-        problems = _chinese_name_problems(name)
-    else:
-        problems = _latin_name_problems(name)
-    if problems:
-        _fail(kind, problems)
-    return name
-
-
-def validate_address(raw: str) -> str:
-    """A postal address of `ADDRESS_MIN_LENGTH` to `ADDRESS_MAX_LENGTH` normalized characters."""
-    address = normalize_address(raw)
-    kind = FieldKind.ADDRESS
-    if not address:
-        _fail(kind, [("is empty", "missing")])
-    problems: list[tuple[str, str]] = []
-    if _has_private_use(address):
-        problems.append(_PRIVATE_USE)
-    if not ADDRESS_MIN_LENGTH <= len(address) <= ADDRESS_MAX_LENGTH:
-        problems.append(
-            (
-                f"an address has {ADDRESS_MIN_LENGTH} to {ADDRESS_MAX_LENGTH} characters, "
-                f"got {len(address)}",
-                "length",
-            )
-        )
-    if problems:
-        _fail(kind, problems)
-    return address
-
-
-# --- many fields at once ---
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRule:
-    """How one form field is checked: a validator, and whether the field may be left out."""
-
-    check: Callable[[str], object]
-    required: bool = True
-
-
-@dataclass(frozen=True, slots=True, repr=False)
-class FieldCheck:
-    """The outcome of `check_fields`: the canonical values of the fields that passed, and every
-    error of those that did not."""
-
-    values: Mapping[str, object]
-    errors: tuple[FieldError, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def raise_if_invalid(self) -> Mapping[str, object]:
-        """The values, or `Invalid` carrying all the errors."""
-        if self.errors:
-            raise Invalid(self.errors)
-        return self.values
-
-    def __repr__(self) -> str:
-        # The values are personal data; name the fields only.
-        return f"FieldCheck(valid={sorted(self.values)!r}, errors={self.errors!r})"
-
-
-def check_fields(fields: Mapping[str, object], rules: Mapping[str, FieldRule]) -> FieldCheck:
-    """Run every rule over its field, in the rules' order, collecting every error.
-
-    A field missing, `None` or blank is an error when its rule is required and skipped otherwise.
-    Fields without a rule are ignored: the schema at the edge decides what may be sent.
-    """
-    values: dict[str, object] = {}
-    errors: list[FieldError] = []
-    for name, rule in rules.items():
-        raw = fields.get(name)
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            if rule.required:
-                errors.append(FieldError((name,), "is required", "missing"))
-            continue
-        if not isinstance(raw, str):
-            errors.append(FieldError((name,), "must be a string", "string_type"))
-            continue
-        try:
-            values[name] = rule.check(raw)
-        except Invalid as exc:
-            errors.extend(replace(e, loc=(name, *e.loc[1:])) for e in exc.errors)
-    return FieldCheck(values=MappingProxyType(values), errors=tuple(errors))
-
-
-def validate_fields(
-    fields: Mapping[str, object], rules: Mapping[str, FieldRule]
-) -> tuple[FieldError, ...]:
-    """Every error in `fields` under `rules`; empty when all is well."""
-    return check_fields(fields, rules).errors
-
-
-def applicant_rules(
-    as_of: date, *, min_age: int | None = None, max_age: int | None = None
-) -> Mapping[str, FieldRule]:
-    """The rules for an individual applicant: name, resident ID and mobile required; bank card,
-    address and (for a sole trader or company borrower) USCC optional."""
-
-    def resident_id(raw: str) -> ResidentId:
-        return validate_resident_id(raw, as_of, min_age=min_age, max_age=max_age)
-
-    return MappingProxyType(
-        {
-            FieldKind.NAME.value: FieldRule(validate_name),
-            FieldKind.RESIDENT_ID.value: FieldRule(resident_id),
-            FieldKind.MOBILE.value: FieldRule(validate_mobile),
-            FieldKind.BANK_CARD.value: FieldRule(validate_bank_card, required=False),
-            FieldKind.ADDRESS.value: FieldRule(validate_address, required=False),
-            FieldKind.USCC.value: FieldRule(validate_uscc, required=False),
-        }
-    )

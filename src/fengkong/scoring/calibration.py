@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.scoring.metrics import _as_float, _check_pair
+from fengkong.scoring.metric_inputs import as_float, check_pair
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -107,7 +107,7 @@ class Calibrator:
     def fit(self, score: Any, y: Any) -> Calibrator:
         """Fit on raw scores and outcomes (1 = bad) of a sample the model did not train on."""
         self._check_parameters()
-        outcome, s = _check_pair(y, score, higher_is_riskier=self.higher_is_riskier)
+        outcome, s = check_pair(y, score, higher_is_riskier=self.higher_is_riskier)
         if self.method == "platt":
             slope, intercept = _fit_platt(s, outcome)
             if slope <= 0.0:
@@ -127,7 +127,7 @@ class Calibrator:
     def predict_pd(self, score: Any) -> FloatArray:
         """PD for each raw score, non-decreasing in risk, within [min_pd, 1 − min_pd]."""
         self._check_is_fitted()
-        s = _as_float(score, "score")
+        s = as_float(score, "score")
         if not self.higher_is_riskier:
             s = -s
         if self.method == "platt":

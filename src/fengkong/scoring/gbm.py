@@ -15,7 +15,7 @@ an outer evaluation stays honest. An integer `n_estimators` without a validation
 exactly that many rounds; with a validation set it is the cap for early stopping.
 
 Hyperparameter search. With `param_grid` (a mapping of parameter name to candidate values, or
-`"standard"` for `STANDARD_GRID`) `fit` tries every combination and keeps the one with the best
+`"standard"` for `gbm_params.STANDARD_GRID`) `fit` tries every combination and keeps the one with the best
 AUC: by the same inner cross-validation of the training data (with early stopping on the inner
 folds), or on the validation set when one is given. The winner is then refitted on all of the
 training data. The held-out data of an outer evaluation is never seen. `search_results_` lists
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -39,45 +39,30 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.scoring.param_grid import grid_errors
-
-FloatArray = npt.NDArray[np.float64]
+from fengkong.scoring.gbm_encoding import (
+    FloatArray,
+    RowPlan,
+    check_frame,
+    check_target,
+    encode_frame,
+    encode_row,
+    is_numeric_column,
+    row_plan,
+    training_categories,
+)
+from fengkong.scoring.gbm_params import (
+    SEARCHABLE,
+    GridSpec,
+    lightgbm_params,
+    parameter_errors,
+    search_grid,
+)
 
 BIAS_COLUMN = "(bias)"
 """Column of `GBMModel.contributions` holding the model's expected log-odds (the intercept)."""
 
 ARTIFACT_KIND = "fengkong.scoring.gbm"
 ARTIFACT_FORMAT = 1
-
-CategoryValue = str | int | float | bool
-
-_EXACT_INT = 2**53  # integers up to this size are exact as float64
-
-SEARCHABLE: tuple[str, ...] = (
-    "learning_rate",
-    "num_leaves",
-    "max_depth",
-    "min_child_samples",
-    "subsample",
-    "colsample_bytree",
-    "reg_lambda",
-    "reg_alpha",
-    "min_split_gain",
-    "cat_smooth",
-    "min_data_per_group",
-    "max_cat_to_onehot",
-)
-"""Parameters `param_grid` may search over."""
-
-STANDARD_GRID: Mapping[str, tuple[float, ...]] = {
-    "min_child_samples": (5, 10, 20, 40),
-    "reg_lambda": (1.0, 20.0),
-}
-"""The grid `param_grid="standard"` searches: how many applicants a leaf needs and how strongly
-leaf values are shrunk, the two settings that decide how closely the trees follow small data.
-Eight candidates, the same for every data set; the tree count is chosen for each of them."""
-
-GridSpec = Mapping[str, Sequence[float]] | str
 
 
 def _invalid(loc: tuple[str | int, ...], msg: str) -> Invalid:
@@ -90,16 +75,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     The defaults suit small tabular credit data (hundreds to tens of thousands of rows):
     a low learning rate, shallow trees (8 leaves), strong L2 and row/column subsampling,
     with the number of trees chosen by early stopping (see the module docstring). One thread
-    by default: on data this size more threads were not faster, and batch jobs parallelise
-    across partitions instead. `deterministic=True` with a fixed `random_state` gives the
-    same trees on every run.
+    by default: on data this size extra threads only contend with each other, and batch jobs
+    parallelise across partitions instead. `deterministic=True` with a fixed `random_state`
+    gives the same trees on every run.
 
     Fitted attributes: `booster_`, `feature_names_in_`, `n_features_in_`, `categories_`
     (feature -> tuple of training categories), `monotone_constraints_` (one per feature),
     `n_estimators_` (trees kept), `classes_` (0, 1), `lgb_params_` (what LightGBM got).
     """
-
-    _ALLOWED_CONSTRAINTS: ClassVar[frozenset[int]] = frozenset({-1, 0, 1})
 
     def __init__(
         self,
@@ -156,78 +139,12 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     # Parameters
 
     def _check_parameters(self) -> None:
-        errors: list[FieldError] = []
-
-        def need(name: str, ok: bool, msg: str) -> None:
-            if not ok:
-                errors.append(FieldError((name,), f"{msg}, got {getattr(self, name)!r}"))
-
-        def is_int(v: object) -> bool:
-            return isinstance(v, int | np.integer) and not isinstance(v, bool)
-
-        def is_num(v: object) -> bool:
-            return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-
-        n = self.n_estimators
-        need("n_estimators", n is None or (is_int(n) and n >= 1), "must be None or an int >= 1")
-        lr = self.learning_rate
-        need("learning_rate", is_num(lr) and 0 < lr <= 1, "must be in (0, 1]")
-        need("num_leaves", is_int(self.num_leaves) and self.num_leaves >= 2, "must be int >= 2")
-        md = self.max_depth
-        need("max_depth", is_int(md) and (md == -1 or md >= 1), "must be -1 or an int >= 1")
-        for name in ("min_child_samples", "min_data_per_group", "max_cat_to_onehot"):
-            v = getattr(self, name)
-            need(name, is_int(v) and v >= 1, "must be an int >= 1")
-        for name in ("subsample", "colsample_bytree"):
-            v = getattr(self, name)
-            need(name, is_num(v) and 0 < v <= 1, "must be in (0, 1]")
-        need("subsample_freq", is_int(self.subsample_freq) and self.subsample_freq >= 0, ">= 0")
-        for name in ("reg_lambda", "reg_alpha", "min_split_gain", "cat_smooth"):
-            v = getattr(self, name)
-            need(name, is_num(v) and v >= 0, "must be a number >= 0")
-        for name in ("early_stopping_rounds", "max_estimators"):
-            v = getattr(self, name)
-            need(name, is_int(v) and v >= 1, "must be an int >= 1")
-        need("inner_folds", is_int(self.inner_folds) and self.inner_folds >= 2, "int >= 2")
-        need("random_state", is_int(self.random_state), "must be an int")
-        need("num_threads", is_int(self.num_threads) and self.num_threads >= 0, "int >= 0")
-        need("deterministic", isinstance(self.deterministic, bool), "must be True or False")
-        cf = self.categorical_features
-        need(
-            "categorical_features",
-            cf is None or (not isinstance(cf, str) and all(isinstance(c, str) for c in cf)),
-            "must be None or a sequence of column names",
-        )
-        mc = self.monotone_constraints
-        need(
-            "monotone_constraints",
-            mc is None
-            or (
-                isinstance(mc, Mapping)
-                and all(isinstance(k, str) for k in mc)
-                and all(is_int(v) and int(v) in self._ALLOWED_CONSTRAINTS for v in mc.values())
-            ),
-            "must be None or a mapping of column name to -1, 0 or 1",
-        )
-        errors += self._grid_errors()
+        errors = parameter_errors(self.get_params())
         if errors:
             raise Invalid(tuple(errors))
 
-    def _grid_errors(self) -> list[FieldError]:
-        return grid_errors(self.param_grid, SEARCHABLE, self._value_errors)
-
-    def _value_errors(self, name: str, value: Any) -> list[FieldError]:
-        try:
-            self._candidate({name: value})._check_parameters()
-        except Invalid as exc:
-            return [e for e in exc.errors]
-        return []
-
     def _grid(self) -> Mapping[str, Sequence[float]]:
-        if self.param_grid == "standard":
-            return STANDARD_GRID
-        grid = self.param_grid
-        return grid if isinstance(grid, Mapping) else {}
+        return search_grid(self.param_grid)
 
     def _candidate(self, values: Mapping[str, Any]) -> GBMModel:
         """A copy of this model's settings with `values` in place, without a search of its own."""
@@ -235,28 +152,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return type(self)(**params)
 
     def _lgb_params(self) -> dict[str, Any]:
-        return {
-            "objective": "binary",
-            "learning_rate": float(self.learning_rate),
-            "num_leaves": int(self.num_leaves),
-            "max_depth": int(self.max_depth),
-            "min_data_in_leaf": int(self.min_child_samples),
-            "bagging_fraction": float(self.subsample),
-            "bagging_freq": int(self.subsample_freq),
-            "feature_fraction": float(self.colsample_bytree),
-            "lambda_l2": float(self.reg_lambda),
-            "lambda_l1": float(self.reg_alpha),
-            "min_gain_to_split": float(self.min_split_gain),
-            "cat_smooth": float(self.cat_smooth),
-            "min_data_per_group": int(self.min_data_per_group),
-            "max_cat_to_onehot": int(self.max_cat_to_onehot),
-            "seed": int(self.random_state),
-            "num_threads": int(self.num_threads),
-            "deterministic": bool(self.deterministic),
-            # Row-wise histograms keep results independent of LightGBM's timing-based choice.
-            "force_row_wise": True,
-            "verbosity": -1,
-        }
+        return lightgbm_params(self.get_params())
 
     # ----------------------------------------------------------------------------------------
     # Fitting
@@ -271,13 +167,13 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Fit on `X` (DataFrame) and `y` (0 good / 1 bad). With `X_valid`/`y_valid` the
         number of trees is chosen by early stopping on them (AUC); see the module docstring."""
         self._check_parameters()
-        features = _check_frame(X, "X")
-        target = _check_target(y, len(X), "y")
+        features = check_frame(X, "X")
+        target = check_target(y, len(X), "y")
         if (X_valid is None) != (y_valid is None):
             raise _invalid(("X_valid",), "X_valid and y_valid must be given together")
 
         categorical = self._categorical_names(X, features)
-        categories = {name: _training_categories(X[name], name) for name in categorical}
+        categories = {name: training_categories(X[name], name) for name in categorical}
         constraints = self._constraints(features, categorical)
 
         self.feature_names_in_ = np.asarray(features, dtype=object)
@@ -297,8 +193,8 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         )
         valid_set: lgb.Dataset | None = None
         if X_valid is not None:
-            _check_frame(X_valid, "X_valid")
-            valid_target = _check_target(y_valid, len(X_valid), "y_valid")
+            check_frame(X_valid, "X_valid")
+            valid_target = check_target(y_valid, len(X_valid), "y_valid")
             valid_set = train_set.create_valid(self._encode(X_valid), label=valid_target)
 
         grid = self._grid()
@@ -372,12 +268,12 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _categorical_names(self, X: pd.DataFrame, features: tuple[str, ...]) -> tuple[str, ...]:
         if self.categorical_features is None:
-            return tuple(name for name in features if not _is_numeric_column(X[name]))
+            return tuple(name for name in features if not is_numeric_column(X[name]))
         missing = [name for name in self.categorical_features if name not in features]
         if missing:
             raise _invalid(("categorical_features",), f"not columns of X: {missing}")
         declared = set(self.categorical_features)
-        undeclared = [n for n in features if n not in declared and not _is_numeric_column(X[n])]
+        undeclared = [n for n in features if n not in declared and not is_numeric_column(X[n])]
         if undeclared:
             raise _invalid(
                 ("categorical_features",),
@@ -404,74 +300,27 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     # Scoring
 
     def _encode(self, X: pd.DataFrame) -> FloatArray:
-        """The float matrix LightGBM sees: numeric columns as floats, categorical columns as
-        codes into the training category list, NaN for missing and for unseen categories."""
+        """The float matrix LightGBM sees for `X` (see `gbm_encoding.encode_frame`)."""
         names = [str(n) for n in self.feature_names_in_]
-        absent = [n for n in names if n not in X.columns]
-        if absent:
-            raise _invalid(("X",), f"missing feature columns: {absent}")
-        matrix = np.empty((len(X), len(names)), dtype=np.float64)
-        for j, name in enumerate(names):
-            matrix[:, j] = self._encode_column(name, X[name])
-        return matrix
+        return encode_frame(names, self.categories_, X)
 
-    def _encode_column(self, name: str, column: pd.Series) -> FloatArray:
-        if name in self.categories_:
-            index = pd.Index(list(self.categories_[name]), dtype=object)
-            codes = index.get_indexer(np.asarray(column, dtype=object))
-            return np.asarray(np.where(codes < 0, np.nan, codes), dtype=np.float64)
-        return _numeric_values(column, name)
-
-    def _row_plan(self) -> tuple[tuple[str, Mapping[Any, int] | None], ...]:
-        """Per feature, in model order: its name and, for a categorical, category -> code.
-        Built once per fitted model and kept (a private cache, rebuilt after a refit)."""
-        cached: tuple[Any, tuple[tuple[str, Mapping[Any, int] | None], ...]] | None
-        cached = getattr(self, "_row_plan_cache", None)
+    def _row_plan(self) -> RowPlan:
+        """The one-row look-up plan, built once per fitted model and kept (a private cache,
+        rebuilt after a refit)."""
+        cached: tuple[Any, RowPlan] | None = getattr(self, "_row_plan_cache", None)
         if cached is not None and cached[0] is self.booster_:
-            known: tuple[tuple[str, Mapping[Any, int] | None], ...] = cached[1]
-            return known
-        plan = tuple(
-            (
-                str(name),
-                {c: i for i, c in enumerate(self.categories_[str(name)])}
-                if str(name) in self.categories_
-                else None,
-            )
-            for name in self.feature_names_in_
-        )
+            return cached[1]
+        plan = row_plan([str(n) for n in self.feature_names_in_], self.categories_)
         self._row_plan_cache = (self.booster_, plan)
         return plan
 
     def encode_row(self, row: Mapping[str, object]) -> FloatArray:
-        """One application as the 1×n matrix LightGBM sees, without building a DataFrame: equal,
+        """One application as the 1×n matrix LightGBM sees, without building a DataFrame; equal,
         value for value, to `_encode` of a one-row object frame of it (a missing key is a
-        missing value). Strings, Python ints and floats and None take a dictionary look-up;
-        any other value goes through the batch path's own column encoding, so the two
-        cannot disagree."""
+        missing value)."""
         if not hasattr(self, "booster_"):
             check_is_fitted(self)  # raises NotFittedError
-        plan = self._row_plan()
-        matrix = np.empty((1, len(plan)), dtype=np.float64)
-        out = matrix[0]
-        for j, (name, codes) in enumerate(plan):
-            value = row.get(name)
-            if value is None or (isinstance(value, float) and value != value):
-                out[j] = np.nan  # NaN: missing, for a categorical as for a number
-            elif codes is not None:
-                if isinstance(value, str):
-                    code = codes.get(value)
-                    out[j] = np.nan if code is None else code
-                else:
-                    out[j] = self._encode_column(name, pd.Series([value], dtype=object))[0]
-            elif isinstance(value, float) or (
-                isinstance(value, int)
-                and not isinstance(value, bool)
-                and -_EXACT_INT <= value <= _EXACT_INT
-            ):
-                out[j] = value
-            else:
-                out[j] = _numeric_values(pd.Series([value], dtype=object), name)[0]
-        return matrix
+        return encode_row(self._row_plan(), self.categories_, row)
 
     @property
     def row_features(self) -> tuple[str, ...]:
@@ -596,70 +445,3 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "monotone_constraints": list(constraints),
         }
         return model
-
-
-# --------------------------------------------------------------------------------------------
-# Input checks
-
-
-def _check_frame(X: Any, loc: str) -> tuple[str, ...]:
-    if not isinstance(X, pd.DataFrame):
-        raise _invalid((loc,), f"must be a pandas DataFrame, got {type(X).__name__}")
-    if len(X) == 0 or X.shape[1] == 0:
-        raise _invalid((loc,), "must have at least one row and one column")
-    names = tuple(X.columns)
-    if not all(isinstance(n, str) for n in names):
-        raise _invalid((loc,), "column names must be strings")
-    if len(set(names)) != len(names):
-        raise _invalid((loc,), "column names must be unique")
-    return tuple(str(n) for n in names)
-
-
-def _check_target(y: Any, n_rows: int, loc: str) -> npt.NDArray[np.float64]:
-    try:
-        target = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise _invalid((loc,), f"must be 0/1: {exc}") from exc
-    if target.ndim != 1 or target.size != n_rows:
-        raise _invalid((loc,), f"must be one-dimensional of length {n_rows}")
-    if np.isnan(target).any() or not np.isin(target, (0.0, 1.0)).all():
-        raise _invalid((loc,), "must hold only 0 (good) and 1 (bad), no missing values")
-    if target.min() == target.max():
-        raise _invalid((loc,), "holds a single class; both 0 and 1 are needed")
-    return target
-
-
-def _is_numeric_column(column: pd.Series) -> bool:
-    return bool(pd.api.types.is_numeric_dtype(column.dtype)) and not isinstance(
-        column.dtype, pd.CategoricalDtype
-    )
-
-
-def _numeric_values(column: pd.Series, name: str) -> FloatArray:
-    try:
-        values = pd.to_numeric(column, errors="raise")
-        return np.asarray(values.astype("float64").to_numpy(na_value=np.nan), dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise _invalid((name,), f"numeric feature has non-numeric values: {exc}") from exc
-
-
-def _plain(value: Any) -> CategoryValue:
-    """A category as a JSON-able Python scalar (numpy scalars unwrapped)."""
-    plain = value.item() if isinstance(value, np.generic) else value
-    if not isinstance(plain, str | int | float | bool):
-        raise _invalid((), f"category {value!r} is not a string, number or boolean")
-    return plain
-
-
-def _training_categories(column: pd.Series, name: str) -> tuple[CategoryValue, ...]:
-    observed = pd.unique(np.asarray(column.dropna(), dtype=object))
-    if observed.size == 0:
-        raise _invalid((name,), "categorical feature has no non-missing value")
-    try:
-        plain = [_plain(v) for v in observed]
-    except Invalid as exc:
-        raise _invalid((name,), exc.detail) from exc
-    try:
-        return tuple(sorted(plain))
-    except TypeError:
-        return tuple(sorted(plain, key=lambda v: (type(v).__name__, str(v))))

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from fengkong.scoring.export import points_table
 
 if TYPE_CHECKING:
-    from fengkong.scoring.lab import SampleScores, TrainingResult
+    from fengkong.scoring.lab_result import SampleScores, TrainingResult
 
 FloatArray = npt.NDArray[np.float64]
 Series = tuple[str, str, Sequence[float], Sequence[float]]  # label, colour, xs, ys

@@ -8,9 +8,8 @@ score shown to an officer is exactly the sum of the points in the table an audit
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,72 +19,33 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.scoring.param_grid import grid_errors
 from fengkong.scoring.points import (
     MISSING,
     SPECIAL,
     Bin,
     Characteristic,
-    Contribution,
     Scaling,
     Scorecard,
-    ScoreResult,
     _bin_indices,
     scale_points,
 )
-
-__all__ = [
-    "MISSING",
-    "MONOTONIC_TRENDS",
-    "SEARCHABLE",
-    "SPECIAL",
-    "STANDARD_GRID",
-    "Bin",
-    "Characteristic",
-    "Contribution",
-    "GridSpec",
-    "MonotonicTrend",
-    "Scaling",
-    "ScoreResult",
-    "Scorecard",
-    "ScorecardModel",
-    "scale_points",
-]
-
-MonotonicTrend = Literal["auto", "auto_asc_desc", "ascending", "descending", "peak", "valley"]
-MONOTONIC_TRENDS: tuple[str, ...] = (
-    "auto",
-    "auto_asc_desc",
-    "ascending",
-    "descending",
-    "peak",
-    "valley",
+from fengkong.scoring.scorecard_params import (
+    GridSpec,
+    MonotonicTrend,
+    parameter_errors,
+    search_grid,
 )
-
-SEARCHABLE: tuple[str, ...] = ("min_iv", "max_correlation", "C")
-"""Parameters `ScorecardModel.param_grid` may search over: the ones applied after binning, so
-each inner fold bins once and tries every candidate on the same bins."""
-
-STANDARD_GRID: Mapping[str, tuple[float, ...]] = {
-    "min_iv": (0.0, 0.02),
-    "max_correlation": (0.7, 1.0),
-    "C": (0.1, 1.0),
-}
-"""The grid `param_grid="standard"` searches: keep weak features or drop them below the usual
-IV 0.02; drop a feature whose WOE correlates past 0.7 with a stronger one, or keep all; the
-usual or a ten times stronger L2 penalty. Eight candidates, the same for every data set."""
-
-GridSpec = Mapping[str, Sequence[float]] | str
 
 
 class ScorecardModel(BaseEstimator):  # type: ignore[misc]
     """Fit a WOE scorecard: bin every feature, keep the informative and uncorrelated ones, fit a
     logistic regression on their WOE, and scale to points.
 
-    With `param_grid` (a mapping of `SEARCHABLE` parameter to candidate values, or `"standard"`
-    for `STANDARD_GRID`), `fit` first chooses those parameters by stratified `inner_folds`-fold
-    cross-validation of the training data it is given (bins fitted on each inner training part,
-    AUC measured on the inner held-out part), then fits on all of it with the winner.
+    With `param_grid` (a mapping of `scorecard_params.SEARCHABLE` parameter to candidate values,
+    or `"standard"` for `scorecard_params.STANDARD_GRID`), `fit` first chooses those parameters
+    by stratified `inner_folds`-fold cross-validation of the training data it is given (bins
+    fitted on each inner training part, AUC measured on the inner held-out part), then fits on
+    all of it with the winner.
     `best_params_` holds the winner and `search_results_` every candidate's mean AUC."""
 
     def __init__(
@@ -120,83 +80,12 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self.inner_folds = inner_folds
 
     def _check_parameters(self) -> None:
-        errors: list[FieldError] = []
-
-        def need(name: str, ok: bool, msg: str) -> None:
-            if not ok:
-                errors.append(FieldError((name,), f"{msg}, got {getattr(self, name)!r}"))
-
-        need("min_iv", _is_number(self.min_iv) and 0 <= self.min_iv < 1, "must be in [0, 1)")
-        need(
-            "max_correlation",
-            _is_number(self.max_correlation) and 0 < self.max_correlation <= 1,
-            "must be in (0, 1]",
-        )
-        need(
-            "min_bin_size",
-            _is_number(self.min_bin_size) and 0 < self.min_bin_size < 0.5,
-            "must be in (0, 0.5)",
-        )
-        need(
-            "max_n_bins",
-            self.max_n_bins is None
-            or (
-                (isinstance(self.max_n_bins, int) and not isinstance(self.max_n_bins, bool))
-                and self.max_n_bins >= 2
-            ),
-            "must be None or an int >= 2",
-        )
-        for name in ("pdo", "base_odds", "base_score", "C"):
-            value = getattr(self, name)
-            need(name, _is_number(value) and (name == "base_score" or value > 0), "must be > 0")
-        need(
-            "categorical",
-            not isinstance(self.categorical, str)
-            and all(isinstance(c, str) for c in self.categorical),
-            "must be a list of column names",
-        )
-        trend = self.monotonic_trend
-        need(
-            "monotonic_trend",
-            trend in MONOTONIC_TRENDS
-            if isinstance(trend, str)
-            else isinstance(trend, Mapping)
-            and all(isinstance(k, str) and v in MONOTONIC_TRENDS for k, v in trend.items()),
-            f"must be one of {MONOTONIC_TRENDS} or a mapping of feature to one of them",
-        )
-        codes = self.special_codes
-        need(
-            "special_codes",
-            _numbers(codes)
-            if not isinstance(codes, Mapping)
-            else all(isinstance(k, str) and _numbers(v) for k, v in codes.items()),
-            "must be a list of numbers or a mapping of feature to a list of numbers",
-        )
-        folds = self.inner_folds
-        need(
-            "inner_folds",
-            isinstance(folds, int) and not isinstance(folds, bool) and folds >= 2,
-            "must be an int >= 2",
-        )
-        errors += self._grid_errors()
+        errors = parameter_errors(self.get_params())
         if errors:
             raise Invalid(tuple(errors))
 
-    def _grid_errors(self) -> list[FieldError]:
-        return grid_errors(self.param_grid, SEARCHABLE, self._value_errors)
-
-    def _value_errors(self, name: str, value: Any) -> list[FieldError]:
-        try:
-            self._candidate({name: value})._check_parameters()
-        except Invalid as exc:
-            return [e for e in exc.errors if e.loc == (name,)]
-        return []
-
     def _grid(self) -> Mapping[str, Sequence[float]]:
-        if self.param_grid == "standard":
-            return STANDARD_GRID
-        grid = self.param_grid
-        return grid if isinstance(grid, Mapping) else {}
+        return search_grid(self.param_grid)
 
     def _candidate(self, values: Mapping[str, Any]) -> ScorecardModel:
         """A copy of these settings with `values` in place, without a search of its own."""
@@ -256,8 +145,8 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self._check_names(X)
         target = _check_target(y, len(X))
         weights = _check_weights(sample_weight, len(X))
-        # The regressions are small: BLAS threads only contend (six times slower on a busy
-        # two-core machine than one thread).
+        # The regressions are small: extra BLAS threads only contend with each other and with
+        # the other jobs on the machine, so one thread is the faster choice.
         with threadpool_limits(limits=1, user_api="blas"):
             return self._fit(X, target, weights)
 
@@ -427,18 +316,6 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
             },
             index=X.index,
         )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-
-
-def _numbers(values: object) -> bool:
-    return (
-        isinstance(values, Sequence | np.ndarray)
-        and not isinstance(values, str)
-        and all(_is_number(v) and math.isfinite(float(v)) for v in values)
-    )
 
 
 def _binning_values(column: pd.Series, dtype: str, name: str) -> np.ndarray:

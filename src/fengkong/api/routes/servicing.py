@@ -16,6 +16,7 @@ from fengkong.api.routes.loans import PROBLEMS, IdempotencyKey
 from fengkong.core.money import yuan_to_fen
 from fengkong.lending import autodebit, collateral_service, collections, guarantee, reminders
 from fengkong.lending.collateral import CollateralType
+from fengkong.lending.guarantee_rules import Guarantee, GuarantorIdentity, GuarantorKind
 from fengkong.lending.servicing import ServicingServices, bind_line_borrower
 
 router = APIRouter(tags=["servicing"])
@@ -85,7 +86,7 @@ class GuaranteeOut(BaseModel):
     amount_paid: str
 
     @classmethod
-    def of(cls, g: guarantee.Guarantee) -> GuaranteeOut:
+    def of(cls, g: Guarantee) -> GuaranteeOut:
         return cls(
             guarantee_id=g.guarantee_id,
             loan_id=g.loan_id,
@@ -114,9 +115,7 @@ class AmountIn(BaseModel):
 def register_guarantor(body: GuarantorIn, svc: ServicingDep, who: ActorDep) -> GuarantorOut:
     """Register (or find) a guarantor; the identity is sealed by the vault, never stored clear."""
     g = guarantee.register_guarantor(
-        guarantee.GuarantorIdentity(
-            guarantee.GuarantorKind(body.kind), body.name, body.id_number, body.phone
-        ),
+        GuarantorIdentity(GuarantorKind(body.kind), body.name, body.id_number, body.phone),
         svc,
         actor=who,
     )
@@ -155,7 +154,7 @@ def add_guarantee(
         raise Invalid((FieldError(("guarantor_id",), "give guarantor_id or group_id"),))
     if body.guarantor_id is not None:
         cap = None if body.cap is None else int(yuan_to_fen(body.cap))
-        made: tuple[guarantee.Guarantee, ...] = (
+        made: tuple[Guarantee, ...] = (
             guarantee.add_guarantee(
                 loan_id, body.guarantor_id, body.share, svc, cap=cap, actor=who
             ),

@@ -1,0 +1,250 @@
+"""End of day's steps (日终步骤), declared once and in order: `EOD_STEPS`.
+
+Each `EodStep` has a name, a Chinese and an English label, what it does, how it resumes after a
+crash (its checkpoint), its scope and the function that runs it. The runner (`lending.eod`), the
+progress bar and summary (`fengkong eod`), the step list (`fengkong eod-steps`) and the generated
+section of docs/eod.md all read this tuple, so adding, renaming or moving a step changes them
+together (a test checks the document against `steps_markdown`).
+
+Scope: a `DATE` step runs once for the business date; consecutive `PARTITION` steps run for one
+loan partition after another, each partition going through all of them before the next starts
+(partitions are independent, so separate processes, or a Spark/Dask map over partition numbers,
+can run them side by side: see `lending.eod.eod_partition`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from fengkong.lending.eod_dates import EodMeter, check_eod_date
+from fengkong.lending.eod_loans import SYSTEM, ChunkHook, Totals, loan_partition, quiet_partition
+from fengkong.lending.service import LendingServices
+
+DateStep = Callable[[date], Mapping[str, int]]  # one date's extra job → counts for the summary
+
+
+class Scope(StrEnum):
+    DATE = "date"  # once for the business date
+    PARTITION = "partition"  # once per loan partition, partitions in turn
+
+
+@dataclass(slots=True)
+class EodDay:
+    """One business date's run as its steps see it: what to run on, how, and what the date steps
+    have counted so far (`counted`, which the closing step adds to the partitions' totals)."""
+
+    business_date: date
+    svc: LendingServices
+    partitions: int = 1
+    chunk: int | None = None
+    before_commit: ChunkHook | None = None
+    servicing: Sequence[DateStep] = ()
+    simulate: bool = False
+    meter: EodMeter | None = None
+    partition: int = 0  # the partition a PARTITION step is running
+    counted: dict[str, int] = field(default_factory=dict)
+    summary: dict[str, int] = field(default_factory=dict)  # the date's totals, once closed
+
+
+StepRun = Callable[[EodDay], Mapping[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class EodStep:
+    """One step of end of day."""
+
+    name: str  # stable identifier, as in `fengkong eod-steps --json`
+    zh: str  # label in Chinese
+    en: str  # label in English
+    does: str  # what the step does, one sentence
+    checkpoint: str  # what a rerun after a crash starts from
+    scope: Scope
+    run: StepRun  # the step itself; returns counts for the date's totals
+
+
+def open_date(day: EodDay) -> Mapping[str, int]:
+    """Refuse a date end of day may not run (`eod_dates.check_eod_date`), else record the run as
+    started."""
+    svc = day.svc
+    with svc.uow() as uow:
+        check_eod_date(
+            day.business_date,
+            svc.clock.business_date(),
+            uow.lending.last_completed_eod(),
+            simulate=day.simulate,
+        )
+        uow.lending.start_eod(day.business_date, svc.clock.now())
+        uow.commit()
+    return {}
+
+
+def close_quiet_loans(day: EodDay) -> Mapping[str, int]:
+    """The partition's quiet loans, a batch per transaction (`eod_loans.quiet_partition`)."""
+    return quiet_partition(
+        day.business_date, day.svc, day.partition, day.partitions, day.before_commit, day.meter
+    ).as_dict()
+
+
+def close_other_loans(day: EodDay) -> Mapping[str, int]:
+    """The partition's other loans, a chunk per transaction (`eod_loans.loan_partition`)."""
+    return loan_partition(
+        day.business_date,
+        day.svc,
+        day.partition,
+        day.partitions,
+        day.chunk,
+        day.before_commit,
+        day.meter,
+    ).as_dict()
+
+
+def run_servicing(day: EodDay) -> Mapping[str, int]:
+    """The servicing jobs the caller passed (`lending.servicing.servicing_steps`), in order."""
+    counts: dict[str, int] = {}
+    for step in day.servicing:
+        for name, count in step(day.business_date).items():
+            counts[name] = counts.get(name, 0) + int(count)
+    return counts
+
+
+def close_date(day: EodDay) -> Mapping[str, int]:
+    """Sum every partition's stored totals and the date steps' counts, mark the date done and
+    audit `eod.completed`; the sum becomes `day.summary`."""
+    svc = day.svc
+    with svc.uow() as uow:
+        summary = Totals()
+        for progress in uow.lending.all_eod_progress(day.business_date):
+            summary.add(progress["totals"])
+        # a step's count named like a total (a line frozen by the black-list check) adds to it
+        done = summary.as_dict()
+        for name, count in day.counted.items():
+            done[name] = done.get(name, 0) + count
+        now = svc.clock.now()
+        uow.lending.finish_eod(day.business_date, now, done)
+        uow.audit.append(
+            at=now,
+            actor=SYSTEM,
+            action="eod.completed",
+            subject_type="eod",
+            subject_id=day.business_date.isoformat(),
+            payload={
+                "partitions": day.partitions,
+                **done,
+                **({"simulated": True} if day.simulate else {}),
+            },
+        )
+        uow.commit()
+    day.summary = done
+    return {}
+
+
+EOD_STEPS: tuple[EodStep, ...] = (
+    EodStep(
+        name="open",
+        zh="开始日终",
+        en="open the date",
+        does="Refuse a date after today's business date (unless simulating) or before the last "
+        "completed end of day; record the run as started.",
+        checkpoint="the run record (`eod_runs`): a date marked done is not run again",
+        scope=Scope.DATE,
+        run=open_date,
+    ),
+    EodStep(
+        name="quiet",
+        zh="静默贷款批量计提",
+        en="quiet loans, in batches",
+        does="For loans on which the date brings only one day of contract interest: accrue it, "
+        "bring the allowance and the general reserve to their rates, in column arithmetic, "
+        "booked in a few entries per batch.",
+        checkpoint="each loan's `eod_date`, set in its batch's transaction",
+        scope=Scope.PARTITION,
+        run=close_quiet_loans,
+    ),
+    EodStep(
+        name="loans",
+        zh="逐笔日终",
+        en="every other loan, one by one",
+        does="Accrue interest, penalty and late fees (or use unapplied credit on what fell due), "
+        "age into buckets and classify, write off past the configured days past due or "
+        "provision; then act on the credit lines of the draws (freeze, reduce, close).",
+        checkpoint="the partition's progress cursor (`eod_progress`), committed with each chunk, "
+        "and each loan's `eod_date`",
+        scope=Scope.PARTITION,
+        run=close_other_loans,
+    ),
+    EodStep(
+        name="servicing",
+        zh="贷后作业",
+        en="servicing jobs",
+        does="The servicing jobs passed in, in order: black-list check, auto-debit, guarantor "
+        "calls, margin calls, collections, reminders.",
+        checkpoint="none: every job records what it does under a unique key, so a rerun does "
+        "nothing twice",
+        scope=Scope.DATE,
+        run=run_servicing,
+    ),
+    EodStep(
+        name="close",
+        zh="日终完成",
+        en="close the date",
+        does="Sum the partitions' totals and the servicing counts, mark the date done and audit "
+        "`eod.completed`.",
+        checkpoint="the run record (`eod_runs`) turns done",
+        scope=Scope.DATE,
+        run=close_date,
+    ),
+)
+
+
+def step_named(name: str) -> EodStep:
+    """The step called `name`; `KeyError` for a name that is not a step."""
+    for step in EOD_STEPS:
+        if step.name == name:
+            return step
+    raise KeyError(name)
+
+
+def blocks(steps: Sequence[EodStep] = EOD_STEPS) -> Iterator[tuple[Scope, tuple[EodStep, ...]]]:
+    """`steps` cut into runs of consecutive steps of one scope, in order."""
+    run: list[EodStep] = []
+    for step in steps:
+        if run and run[-1].scope is not step.scope:
+            yield run[0].scope, tuple(run)
+            run = []
+        run.append(step)
+    if run:
+        yield run[0].scope, tuple(run)
+
+
+def steps_as_dicts(steps: Sequence[EodStep] = EOD_STEPS) -> list[dict[str, Any]]:
+    """The steps as plain data (everything but the function), numbered from 1."""
+    return [
+        {
+            "number": number,
+            "name": step.name,
+            "zh": step.zh,
+            "en": step.en,
+            "scope": step.scope.value,
+            "does": step.does,
+            "checkpoint": step.checkpoint,
+        }
+        for number, step in enumerate(steps, start=1)
+    ]
+
+
+def steps_markdown(steps: Sequence[EodStep] = EOD_STEPS) -> str:
+    """The steps as the Markdown table docs/eod.md carries between its generated-section marks."""
+    rows = [
+        "| # | step | 中文 | scope | what it does | resumes from |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for item in steps_as_dicts(steps):
+        rows.append(
+            f"| {item['number']} | `{item['name']}` ({item['en']}) | {item['zh']} | "
+            f"{item['scope']} | {item['does']} | {item['checkpoint']} |"
+        )
+    return "\n".join(rows) + "\n"

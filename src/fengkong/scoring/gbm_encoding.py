@@ -1,0 +1,170 @@
+"""How applicant data becomes the float matrix LightGBM sees, for a frame and for one row.
+
+Numeric columns go in as floats (NaN = missing). Categorical columns are encoded as codes into
+the category list fixed at fit; a category never seen in training becomes NaN, so LightGBM routes
+it exactly as it routes a missing value of that feature. The one-row path (`encode_row`) gives,
+value for value, what `encode_frame` gives for a one-row object frame of the same application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from fengkong.core.errors import FieldError, Invalid
+
+FloatArray = npt.NDArray[np.float64]
+
+CategoryValue = str | int | float | bool
+
+Categories = Mapping[str, tuple[CategoryValue, ...]]
+"""Feature name -> the categories seen in training, in code order."""
+
+RowPlan = tuple[tuple[str, Mapping[Any, int] | None], ...]
+"""Per feature, in model order: its name and, for a categorical, category -> code."""
+
+_EXACT_INT = 2**53  # integers up to this size are exact as float64
+
+
+def _invalid(loc: tuple[str | int, ...], msg: str) -> Invalid:
+    return Invalid((FieldError(loc, msg),))
+
+
+# --------------------------------------------------------------------------------------------
+# Input checks
+
+
+def check_frame(X: Any, loc: str) -> tuple[str, ...]:
+    """The column names of `X`, after checking it is a non-empty frame with unique string names."""
+    if not isinstance(X, pd.DataFrame):
+        raise _invalid((loc,), f"must be a pandas DataFrame, got {type(X).__name__}")
+    if len(X) == 0 or X.shape[1] == 0:
+        raise _invalid((loc,), "must have at least one row and one column")
+    names = tuple(X.columns)
+    if not all(isinstance(n, str) for n in names):
+        raise _invalid((loc,), "column names must be strings")
+    if len(set(names)) != len(names):
+        raise _invalid((loc,), "column names must be unique")
+    return tuple(str(n) for n in names)
+
+
+def check_target(y: Any, n_rows: int, loc: str) -> npt.NDArray[np.float64]:
+    """`y` as floats 0 (good) / 1 (bad), one per row, with both classes present."""
+    try:
+        target = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise _invalid((loc,), f"must be 0/1: {exc}") from exc
+    if target.ndim != 1 or target.size != n_rows:
+        raise _invalid((loc,), f"must be one-dimensional of length {n_rows}")
+    if np.isnan(target).any() or not np.isin(target, (0.0, 1.0)).all():
+        raise _invalid((loc,), "must hold only 0 (good) and 1 (bad), no missing values")
+    if target.min() == target.max():
+        raise _invalid((loc,), "holds a single class; both 0 and 1 are needed")
+    return target
+
+
+def is_numeric_column(column: pd.Series) -> bool:
+    """True for a numeric dtype that is not a pandas category."""
+    return bool(pd.api.types.is_numeric_dtype(column.dtype)) and not isinstance(
+        column.dtype, pd.CategoricalDtype
+    )
+
+
+def _numeric_values(column: pd.Series, name: str) -> FloatArray:
+    try:
+        values = pd.to_numeric(column, errors="raise")
+        return np.asarray(values.astype("float64").to_numpy(na_value=np.nan), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise _invalid((name,), f"numeric feature has non-numeric values: {exc}") from exc
+
+
+def _plain(value: Any) -> CategoryValue:
+    """A category as a JSON-able Python scalar (numpy scalars unwrapped)."""
+    plain = value.item() if isinstance(value, np.generic) else value
+    if not isinstance(plain, str | int | float | bool):
+        raise _invalid((), f"category {value!r} is not a string, number or boolean")
+    return plain
+
+
+def training_categories(column: pd.Series, name: str) -> tuple[CategoryValue, ...]:
+    """The sorted non-missing categories of a training column, as plain Python scalars."""
+    observed = pd.unique(np.asarray(column.dropna(), dtype=object))
+    if observed.size == 0:
+        raise _invalid((name,), "categorical feature has no non-missing value")
+    try:
+        plain = [_plain(v) for v in observed]
+    except Invalid as exc:
+        raise _invalid((name,), exc.detail) from exc
+    try:
+        return tuple(sorted(plain))
+    except TypeError:
+        return tuple(sorted(plain, key=lambda v: (type(v).__name__, str(v))))
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding
+
+
+def encode_frame(features: Sequence[str], categories: Categories, X: pd.DataFrame) -> FloatArray:
+    """The float matrix LightGBM sees: numeric columns as floats, categorical columns as
+    codes into the training category list, NaN for missing and for unseen categories."""
+    absent = [n for n in features if n not in X.columns]
+    if absent:
+        raise _invalid(("X",), f"missing feature columns: {absent}")
+    matrix = np.empty((len(X), len(features)), dtype=np.float64)
+    for j, name in enumerate(features):
+        matrix[:, j] = encode_column(categories, name, X[name])
+    return matrix
+
+
+def encode_column(categories: Categories, name: str, column: pd.Series) -> FloatArray:
+    """One column of `encode_frame`."""
+    if name in categories:
+        index = pd.Index(list(categories[name]), dtype=object)
+        codes = index.get_indexer(np.asarray(column, dtype=object))
+        return np.asarray(np.where(codes < 0, np.nan, codes), dtype=np.float64)
+    return _numeric_values(column, name)
+
+
+def row_plan(features: Sequence[str], categories: Categories) -> RowPlan:
+    """What `encode_row` needs to look each value up, built once per fitted model."""
+    return tuple(
+        (
+            name,
+            {c: i for i, c in enumerate(categories[name])} if name in categories else None,
+        )
+        for name in features
+    )
+
+
+def encode_row(plan: RowPlan, categories: Categories, row: Mapping[str, object]) -> FloatArray:
+    """One application as the 1×n matrix LightGBM sees, without building a DataFrame: equal,
+    value for value, to `encode_frame` of a one-row object frame of it (a missing key is a
+    missing value). Strings, Python ints and floats and None take a dictionary look-up;
+    any other value goes through the frame path's own column encoding, so the two
+    cannot disagree."""
+    matrix = np.empty((1, len(plan)), dtype=np.float64)
+    out = matrix[0]
+    for j, (name, codes) in enumerate(plan):
+        value = row.get(name)
+        if value is None or (isinstance(value, float) and value != value):
+            out[j] = np.nan  # NaN: missing, for a categorical as for a number
+        elif codes is not None:
+            if isinstance(value, str):
+                code = codes.get(value)
+                out[j] = np.nan if code is None else code
+            else:
+                out[j] = encode_column(categories, name, pd.Series([value], dtype=object))[0]
+        elif isinstance(value, float) or (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and -_EXACT_INT <= value <= _EXACT_INT
+        ):
+            out[j] = value
+        else:
+            out[j] = _numeric_values(pd.Series([value], dtype=object), name)[0]
+    return matrix
