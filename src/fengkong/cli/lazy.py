@@ -22,25 +22,18 @@ from typer.core import TyperCommand, TyperGroup
 
 @dataclass(frozen=True, slots=True)
 class LazyCommand:
-    """Where a command lives (`fengkong.cli.<module>.<attribute>`: a Typer app, which becomes a
-    group of commands, or a command function) and the help the root's listing shows for it; a
-    test checks this help is the command's own."""
+    """Where a group of commands lives (`fengkong.cli.<module>.<attribute>`, a Typer app) and the
+    help the root's listing shows for it; a test checks this help is the group's own."""
 
     module: str
     attribute: str
     help: str
-    epilog: str | None = None
 
     def load(self, name: str) -> _click.Command:
         target = getattr(importlib.import_module(f"fengkong.cli.{self.module}"), self.attribute)
-        if isinstance(target, typer.Typer):
-            command: _click.Command = typer.main.get_group(target)
-        else:
-            single = typer.Typer()
-            single.command(name, epilog=self.epilog)(target)
-            command = typer.main.get_command(single)
-        command.name = name
-        return command
+        group = typer.main.get_group(target)
+        group.name = name
+        return group
 
     def placeholder(self, name: str) -> _click.Command:
         """What the root's help lists: the name and the help, nothing imported."""
