@@ -3,7 +3,9 @@ pandas, scikit-learn, LightGBM, optbinning, SciPy, Polars, DuckDB and pyarrow ar
 the commands and code paths that use them (training, batch scoring, end of day, reports). Each
 case runs in a fresh interpreter and asserts which modules got imported, never how long it took.
 
-numpy is allowed: the online scorer computes a PD with it (`scoring.points`, `scoring.registry`)."""
+numpy is allowed on the decision path: the online scorer computes a PD with it
+(`scoring.points`, `scoring.registry`). The CLI's own help loads less still: no database stack,
+no web framework, no cryptography, no numpy, not even the settings (`LIGHT_HELP`)."""
 
 from __future__ import annotations
 
@@ -16,9 +18,27 @@ from pathlib import Path
 import pytest
 
 import fengkong
+from fengkong.bootstrap import Context
 
 HEAVY = ("pandas", "sklearn", "lightgbm", "optbinning", "scipy", "polars", "duckdb", "pyarrow")
+# What `fengkong --help` (and a group's help) must not import, beside the data-science stack.
+NOT_FOR_HELP = (
+    *HEAVY,
+    "numpy",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "redis",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "cryptography",
+    "pydantic_settings",
+    "structlog",
+    "yaml",
+)
 SRC = str(Path(fengkong.__file__).resolve().parents[1])
+POLICY = Path(fengkong.__file__).parent / "decision/policies/demo-german.yaml"
 
 # Prints, as JSON, the heavy top-level packages present in sys.modules at interpreter exit, after
 # the snippet it is appended to has run (a `--help` ends in SystemExit, which still exits here).
@@ -32,12 +52,20 @@ atexit.register(_report)
 """
 
 
-def heavy_after(snippet: str) -> list[str]:
-    env = {**os.environ, "PYTHONPATH": SRC}
-    code = PROBE.format(heavy=HEAVY) + snippet
+def heavy_after(
+    snippet: str,
+    heavy: tuple[str, ...] = HEAVY,
+    env: dict[str, str] | None = None,
+    expect: str = "",
+) -> list[str]:
+    """Which of the `heavy` top-level packages running `snippet` imported; `expect` is text the
+    snippet must print, so that a run that failed early does not pass for a light one."""
+    env = {**os.environ, **(env or {}), "PYTHONPATH": SRC}
+    code = PROBE.format(heavy=heavy) + snippet
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )
+    assert expect in done.stdout, f"{expect!r} not printed (exit {done.returncode}):\n{done.stderr}"
     marker = [line for line in done.stdout.splitlines() if line.startswith("HEAVY=")]
     assert marker, f"the probe did not report (exit {done.returncode}):\n{done.stderr}"
     loaded: list[str] = json.loads(marker[-1].removeprefix("HEAVY="))
@@ -58,7 +86,57 @@ def test_importing_does_not_load_the_data_science_stack(module: str) -> None:
     ids=lambda a: " ".join(a),
 )
 def test_cli_help_does_not_load_the_data_science_stack(args: list[str]) -> None:
-    snippet = f"import sys\nsys.argv = ['fengkong', *{args!r}]\nfrom fengkong.cli import app\napp()"
+    assert heavy_after(run_cli(args)) == []
+
+
+def run_cli(args: list[str]) -> str:
+    return f"import sys\nsys.argv = ['fengkong', *{args!r}]\nfrom fengkong.cli import app\napp()"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--help"], ["keys", "--help"], ["policy", "--help"], ["model", "--help"]],
+    ids=lambda a: " ".join(a) or "(no arguments)",
+)
+def test_help_loads_neither_the_database_nor_the_web_stack(args: list[str]) -> None:
+    """The root's help lists every command from the names and help given at registration, and
+    a group's help imports only that group's module."""
+    assert heavy_after(run_cli(args), NOT_FOR_HELP, expect="Usage: fengkong") == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_apply_decides_without_the_data_science_stack(context: Context, tmp_path: Path) -> None:
+    """`fengkong apply` runs the whole decision (wiring, migrations check, model, policy, vault)
+    and prints it, without pandas, scikit-learn, LightGBM, SciPy, Polars or optbinning."""
+    from factories import risky_body
+
+    application = tmp_path / "risky.json"
+    application.write_text(json.dumps(risky_body()))
+    env = {
+        "FENGKONG_HOME": str(context.settings.home),
+        "FENGKONG_DATABASE_URL": context.settings.resolved_database_url,
+        "FENGKONG_CONFIG": str(tmp_path / "absent.toml"),
+        "FENGKONG_POLICY_FILE": str(POLICY),
+    }
+    snippet = run_cli(["apply", str(application), "--json"])
+    assert heavy_after(snippet, env=env, expect='"outcome": "decline"') == []
+
+
+def test_the_api_wiring_loads_alembic_only_to_migrate() -> None:
+    """API workers are wired with `migrate=False` (`fengkong serve` migrates once, before they
+    start), so importing the app and the wiring does not load Alembic."""
+    assert heavy_after("import fengkong.api.main, fengkong.bootstrap", ("alembic",)) == []
+
+
+def test_a_calibrated_pd_is_computed_without_scikit_learn() -> None:
+    """A model's calibrator is rebuilt from its artifact and maps scores to PDs on numpy alone."""
+    snippet = (
+        "from fengkong.scoring.calibration import Calibrator\n"
+        "c = Calibrator.from_artifact({'kind': 'fengkong.scoring.calibrator', 'format': 1,"
+        " 'method': 'platt', 'higher_is_riskier': True, 'min_pd': 0.0001,"
+        " 'fitted': {'slope': 1.0, 'intercept': 0.0}})\n"
+        "assert 0.7 < float(c.predict_pd([1.0])[0]) < 0.75\n"
+    )
     assert heavy_after(snippet) == []
 
 

@@ -20,7 +20,6 @@ from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_signal_stores import SqlSignalStores
 from fengkong.db.fraud_stores import identity_links, velocity_store
 from fengkong.db.live_registry import SqlDecisionReads
-from fengkong.db.migrate import upgrade
 from fengkong.db.search_decisions import SqlApplicationSearch
 from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
@@ -219,6 +218,9 @@ def bootstrap(
     check_products(active, products)  # before anything is opened
     db = Database(settings.resolved_database_url)
     if migrate:
+        # Alembic is loaded only to migrate: API workers start with `migrate=False`.
+        from fengkong.db.migrate import upgrade
+
         upgrade(db)
     clock = clock or SystemClock()
     vault = load_vault(settings)

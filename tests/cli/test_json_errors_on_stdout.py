@@ -40,8 +40,10 @@ def _failed(args: list[str], exit_code: int) -> dict[str, Any]:
 def _json_commands() -> Iterator[tuple[str, ...]]:
     def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
         if hasattr(command, "commands"):  # a group (Typer vendors Click: not `click.Group`)
-            for name, sub in command.commands.items():
-                yield from walk(sub, (*path, name))
+            # Click's contract for groups, which also loads the lazily registered commands
+            ctx = typer.Context(command)
+            for name in command.list_commands(ctx):
+                yield from walk(command.get_command(ctx, name), (*path, name))
         elif any("--json" in p.opts for p in command.params):
             yield path
 
@@ -158,7 +160,7 @@ def test_an_unexpected_exception_is_still_one_document(
     def broken() -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("fengkong.cli.common.load_settings", broken)
+    monkeypatch.setattr("fengkong.core.settings.load_settings", broken)
     doc = _failed(["loan", "show", "L1"], 1)
     assert doc["code"] == "internal_error" and "disk on fire" in doc["detail"]
 

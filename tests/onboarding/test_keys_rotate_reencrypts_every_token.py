@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from fengkong.audit.verify import verify
-from fengkong.cli.keys import key_usage, next_key_id, reencrypt_all
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
+from fengkong.db.personal_data import SqlKeyRotationUnitOfWork
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.onboarding.application import Applicant, ApplicationRequest, seal
+from fengkong.onboarding.key_rotation import key_usage, next_key_id, reencrypt_all
 from fengkong.onboarding.vault import KEY_BYTES, Vault, generate_keyring
 from fengkong.sim.identity import identity
 
@@ -72,13 +73,17 @@ def test_rotation_moves_every_token_and_keeps_values(db: Database, clock: FakeCl
     assert next_key_id(OLD) == "k2"
     vault = Vault(NEW)
 
-    partial = reencrypt_all(db, vault, clock=clock, actor="test", batch_size=5, max_batches=2)
+    partial = reencrypt_all(
+        SqlKeyRotationUnitOfWork(db), vault, clock=clock, actor="test", batch_size=5, max_batches=2
+    )
     assert partial.rows_updated == 10 and partial.tokens_reencrypted == 30
-    assert key_usage(db) == {"k1": 13 * 3, "k2": 10 * 3}
+    assert key_usage(SqlKeyRotationUnitOfWork(db)) == {"k1": 13 * 3, "k2": 10 * 3}
 
-    rest = reencrypt_all(db, vault, clock=clock, actor="test", batch_size=5)
+    rest = reencrypt_all(
+        SqlKeyRotationUnitOfWork(db), vault, clock=clock, actor="test", batch_size=5
+    )
     assert rest.rows_updated == 13 and rest.rows_scanned == 13
-    assert key_usage(db) == {"k2": 23 * 3}
+    assert key_usage(SqlKeyRotationUnitOfWork(db)) == {"k2": 23 * 3}
 
     after = rows(db)
     retired = Vault(NEW.without_key("k1"))
@@ -93,7 +98,7 @@ def test_rotation_moves_every_token_and_keeps_values(db: Database, clock: FakeCl
         assert row.id_number_bidx == before[app_id].id_number_bidx
         assert row.phone_bidx == before[app_id].phone_bidx
 
-    again = reencrypt_all(db, vault, clock=clock, actor="test")
+    again = reencrypt_all(SqlKeyRotationUnitOfWork(db), vault, clock=clock, actor="test")
     assert (again.rows_scanned, again.tokens_reencrypted) == (0, 0)
 
     with SqlUnitOfWork(db) as uow:
@@ -111,5 +116,7 @@ def test_a_tampered_token_stops_the_batch_and_changes_nothing(
         conn.execute(sa.text("update applications set phone_enc = name_enc where id = 'app_0002'"))
     before = rows(db)
     with pytest.raises(Exception, match="does not verify"):
-        reencrypt_all(db, Vault(NEW), clock=clock, actor="test", batch_size=10)
+        reencrypt_all(
+            SqlKeyRotationUnitOfWork(db), Vault(NEW), clock=clock, actor="test", batch_size=10
+        )
     assert rows(db) == before

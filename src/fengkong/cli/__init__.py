@@ -10,28 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
-from fengkong.cli import (
-    applications,
-    audit,
-    db,
-    decision,
-    eod,
-    finding,
-    finding_lending,
-    fraud,
-    keys,
-    lending,
-    lines,
-    lists,
-    model,
-    ops,
-    policy,
-    review,
-    score,
-    servicing,
-)
+from fengkong.cli import applications, eod, lending, ops, score
 from fengkong.cli.common import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
@@ -41,12 +21,51 @@ from fengkong.cli.common import (
     failure,
     snake_case,
 )
+from fengkong.cli.lazy import LazyCommand, LazyGroup
+
+# The command groups, in the order the help lists them, each imported only when it runs.
+GROUPS: dict[str, LazyCommand] = {
+    "db": LazyCommand("db", "app", "Database schema."),
+    "model": LazyCommand("model", "app", "Credit models: train, list, promote."),
+    "decision": LazyCommand("decision", "app", "Stored decisions: replay, list, show."),
+    "policy": LazyCommand(
+        "policy", "app", "Policy versions: submit, activate (maker-checker), list."
+    ),
+    "review": LazyCommand(
+        "review", "app", "Review queue: referred applications awaiting an officer."
+    ),
+    "fraud": LazyCommand("fraud", "app", "Fraud signals: evaluation, anomaly model."),
+    "keys": LazyCommand("keys", "app", "Personal-data keys: rotate, retire."),
+    "loan": LazyCommand(
+        "lending", "app", "Loans: offers, booking, payout, repayments, settlement."
+    ),
+    "line": LazyCommand(
+        "lines", "app", "Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit."
+    ),
+    "lists": LazyCommand(
+        "lists", "app", "Black, grey and white lists: show, add, remove, import, export."
+    ),
+    "audit": LazyCommand("audit", "app", "The tamper-evident audit log."),
+    "servicing": LazyCommand(
+        "servicing", "app", "Servicing: guarantees, auto-debit cards, collateral, collections."
+    ),
+    # Finding things: lists and views of applications and customers (those of decisions, loans
+    # and lines are in their own groups).
+    "application": LazyCommand("finding", "application_app", "Applications: list and show."),
+    "customer": LazyCommand(
+        "finding_lending",
+        "customer_app",
+        "Customers: one borrower across applications, loans and lines.",
+    ),
+}
 
 
-class JsonErrorsGroup(TyperGroup):
+class JsonErrorsGroup(LazyGroup):
     """The top-level group. When `--json` is among the arguments, what Click would print as text
     — an unknown option, a missing argument, a value of the wrong type — and any unexpected
     exception also come out as the one JSON error document on stdout."""
+
+    lazy = GROUPS
 
     def main(
         self,
@@ -112,26 +131,6 @@ app.command("apply", epilog=EXIT_CODES_HELP)(applications.apply)
 app.command("score", epilog=EXIT_CODES_HELP)(score.score)
 app.command("eod", epilog=EXIT_CODES_HELP)(lending.eod)
 app.command("eod-steps", epilog=EXIT_CODES_HELP)(eod.steps)
-app.add_typer(db.app, name="db")
-app.add_typer(model.app, name="model")
-app.add_typer(decision.app, name="decision")
-app.add_typer(policy.app, name="policy")
-app.add_typer(review.app, name="review")
-app.add_typer(fraud.app, name="fraud")
-app.add_typer(keys.app, name="keys")
-app.add_typer(lending.app, name="loan")
-app.add_typer(lines.app, name="line")
-app.add_typer(lists.app, name="lists")
-app.add_typer(audit.app, name="audit")
-app.add_typer(servicing.app, name="servicing")
-# Finding things: lists and views of applications, decisions, loans, lines and customers.
-app.add_typer(finding.application_app, name="application")
-app.add_typer(finding_lending.customer_app, name="customer")
-decision.app.command("list")(finding.decision_list)
-decision.app.command("show")(finding.decision_show)
-lending.app.command("list")(finding_lending.loan_list)
-lines.app.command("list")(finding_lending.line_list)
-lines.app.command("show")(finding_lending.line_show)
 
 if __name__ == "__main__":
     app()

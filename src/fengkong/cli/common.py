@@ -29,10 +29,9 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from fengkong.core.errors import (
@@ -44,8 +43,11 @@ from fengkong.core.errors import (
     NotFound,
     Unavailable,
 )
-from fengkong.core.settings import load_settings
-from fengkong.logs import configure_logging
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from fengkong.bootstrap import Context
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -141,10 +143,16 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except ValidationError as exc:
-            problem: FengkongError = invalid_from_pydantic(exc)
         except FengkongError as exc:
-            problem = exc
+            problem: FengkongError = exc
+        except Exception as exc:
+            # Only a command that loaded pydantic can have raised its error: importing it here
+            # keeps pydantic out of the commands that never use it.
+            from pydantic import ValidationError
+
+            if not isinstance(exc, ValidationError):
+                raise
+            problem = invalid_from_pydantic(exc)
         _report(problem)
         if kwargs.get("as_json"):
             emit_json(error_document(problem))
@@ -204,8 +212,11 @@ def yuan_option(text: str, name: str) -> int:
         raise Invalid(tuple(FieldError((name,), e.msg, e.type) for e in exc.errors)) from None
 
 
-def context() -> Any:
+def context() -> Context:
+    """The wiring for the configured settings, logging set up as they say."""
     from fengkong.bootstrap import bootstrap
+    from fengkong.core.settings import load_settings
+    from fengkong.logs import configure_logging
 
     settings = load_settings()
     configure_logging(settings.log_format, settings.log_level)

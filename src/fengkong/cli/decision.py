@@ -17,6 +17,7 @@ from fengkong.cli.common import (
     failure,
     out,
 )
+from fengkong.cli.finding import decision_list, decision_show
 from fengkong.core.errors import FieldError, Invalid
 
 app = typer.Typer(help="Stored decisions: replay, list, show.", no_args_is_help=True)
@@ -92,3 +93,8 @@ def replay(
             )
     if mismatched:
         raise typer.Exit(EXIT_FAILED)
+
+
+# Finding decisions: the list and the view, beside the other finders (`cli.finding`).
+app.command("list")(decision_list)
+app.command("show")(decision_show)

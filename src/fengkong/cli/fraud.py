@@ -72,8 +72,8 @@ def fraud_train_anomaly(
     """Fit an isolation forest on the feature columns present in DATA, register it under
     `anomaly` (audited) and, by default, promote it."""
     from fengkong.core.errors import FieldError, Invalid
-    from fengkong.fraud.anomaly import ANOMALY_FEATURES, AnomalyModel, register_anomaly
-    from fengkong.scoring.promotion import promote_audited
+    from fengkong.fraud.anomaly import ANOMALY_FEATURES, AnomalyModel
+    from fengkong.fraud.anomaly_admin import register_anomaly_model
     from fengkong.scoring.train import read_table
 
     frame = read_table(data)
@@ -87,20 +87,16 @@ def fraud_train_anomaly(
         model.fit(frame)
     ctx = context()
     actor = actor_of_cli()
-    with ctx.uow() as uow:
-        mv = register_anomaly(
-            uow.models,
-            uow.audit,
-            ctx.artifacts_dir,
-            model,
-            data=frame,
-            threshold=threshold,
-            actor=actor,
-            clock=ctx.clock,
-        )
-        if promote:
-            promote_audited(uow, mv.version, actor=actor, clock=ctx.clock)
-        uow.commit()
+    mv = register_anomaly_model(
+        ctx.uow(),
+        ctx.artifacts_dir,
+        model,
+        data=frame,
+        threshold=threshold,
+        promote=promote,
+        actor=actor,
+        clock=ctx.clock,
+    )
     doc = {
         "version": mv.version,
         "kind": mv.kind,

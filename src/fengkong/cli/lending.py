@@ -19,6 +19,7 @@ from fengkong.cli.common import (
     out,
 )
 from fengkong.cli.eod import DateOpt, SimulateOpt
+from fengkong.cli.finding_lending import loan_list
 from fengkong.core.money import fen_to_yuan, format_fen, yuan_to_fen
 
 app = typer.Typer(
@@ -265,3 +266,7 @@ def eod(
         partitions=partitions,
         chunk=chunk,
     )
+
+
+# Finding loans: the list, beside the other finders (`cli.finding_lending`).
+app.command("list")(loan_list)

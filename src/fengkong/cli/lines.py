@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, out
+from fengkong.cli.finding_lending import line_list, line_show
 
 app = typer.Typer(
     help="Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit.",
@@ -259,3 +260,8 @@ def limit(
 ) -> None:
     """调额: lower the limit (降额), or raise it (提额) on an active line within the product."""
     _change(line_id, "limit", reason, by, as_json, new_limit=_fen(to, "new_limit"))
+
+
+# Finding lines: the list and the view, beside the other finders (`cli.finding_lending`).
+app.command("list")(line_list)
+app.command("show")(line_show)

@@ -45,7 +45,7 @@ def model_train(
 
     from fengkong.scoring.lab import register_result, train_model
     from fengkong.scoring.lab_config import load_config
-    from fengkong.scoring.promotion import promote_audited, record_registration
+    from fengkong.scoring.model_admin import register_audited_model
     from fengkong.scoring.train import read_table
 
     settings = load_config(config) if config is not None else None
@@ -71,12 +71,15 @@ def model_train(
             config=settings,
             rejects=declined,
         )
-    with ctx.uow() as uow:
-        model = register_result(result, uow.models, ctx.artifacts_dir, name=name, clock=ctx.clock)
-        record_registration(uow.audit, model, actor=actor_of_cli(), clock=ctx.clock)
-        if promote:
-            promote_audited(uow, model.version, actor=actor_of_cli(), clock=ctx.clock)
-        uow.commit()
+    model = register_audited_model(
+        ctx.uow(),
+        lambda models: register_result(
+            result, models, ctx.artifacts_dir, name=name, clock=ctx.clock
+        ),
+        promote=promote,
+        actor=actor_of_cli(),
+        clock=ctx.clock,
+    )
     artifact = ctx.artifacts_dir / model.path
     doc = {
         "version": model.version,
@@ -159,13 +162,12 @@ def model_promote(
     as_json: JsonOpt = False,
 ) -> None:
     """Make VERSION the champion that scores new applications (audited)."""
-    from fengkong.scoring.promotion import challenge_audited, promote_audited
+    from fengkong.scoring.model_admin import promote_model
 
     ctx = context()
-    action = challenge_audited if challenger else promote_audited
-    with ctx.uow() as uow:
-        model, previous = action(uow, version, actor=actor_of_cli(), clock=ctx.clock)
-        uow.commit()
+    model, previous = promote_model(
+        ctx.uow(), version, challenger=challenger, actor=actor_of_cli(), clock=ctx.clock
+    )
     role = "challenger" if challenger else "champion"
     doc = {role: model.version, "previous": previous.version if previous else None}
     if as_json:

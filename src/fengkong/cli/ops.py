@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from fengkong.cli.common import JsonOpt, cli_errors, emit_json, err, out
-from fengkong.core.settings import load_settings
-from fengkong.logs import configure_logging
 
 
 @cli_errors
@@ -19,6 +17,9 @@ def serve(
 ) -> None:
     """Run the HTTP API (OpenAPI page at /docs, health at /healthz, metrics at /metrics)."""
     import uvicorn
+
+    from fengkong.core.settings import load_settings
+    from fengkong.logs import configure_logging
 
     settings = load_settings()
     configure_logging("json", settings.log_level)
@@ -44,6 +45,9 @@ def demo(
 ) -> None:
     """Train on part of the shipped German credit data, decide the rest through the live service,
     and report what the model and policy did."""
+    from fengkong.core.settings import load_settings
+    from fengkong.logs import configure_logging
+
     settings = load_settings()
     configure_logging(settings.log_format, "WARNING")
     with err.status("starting: loading pandas and scikit-learn…"):

@@ -57,18 +57,16 @@ def policy_submit(
 ) -> None:
     """Check FILE and store it as a draft under the version it names."""
     from fengkong.core.errors import FieldError, Invalid
-    from fengkong.decision.policy_registry import submit
+    from fengkong.decision.policy_admin import submit_policy
 
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid((FieldError(("file",), f"cannot read {file}: {exc}"),)) from None
     ctx = context()
-    with ctx.uow() as uow:
-        policy, created = submit(
-            uow, text, author=author, clock=ctx.clock, validate=_validator(ctx)
-        )
-        uow.commit()
+    policy, created = submit_policy(
+        ctx.uow(), text, author=author, clock=ctx.clock, validate=_validator(ctx)
+    )
     if as_json:
         emit_json({**_doc(policy), "created": created})
     else:
@@ -87,15 +85,14 @@ def policy_request(
     as_json: JsonOpt = False,
 ) -> None:
     """Ask for VERSION to be activated; another officer must approve."""
-    from fengkong.decision.policy_registry import Role, request_activation
+    from fengkong.decision.policy_admin import request_policy_activation
+    from fengkong.decision.policy_registry import Role
 
     role = Role.CHALLENGER if challenger else Role.CHAMPION
     ctx = context()
-    with ctx.uow() as uow:
-        policy = request_activation(
-            uow, version, requested_by=by, clock=ctx.clock, role=role, validate=_validator(ctx)
-        )
-        uow.commit()
+    policy = request_policy_activation(
+        ctx.uow(), version, requested_by=by, clock=ctx.clock, role=role, validate=_validator(ctx)
+    )
     if as_json:
         emit_json(_doc(policy))
     else:
@@ -110,12 +107,12 @@ def policy_approve(
     as_json: JsonOpt = False,
 ) -> None:
     """Approve VERSION's pending activation; the version that held the role retires."""
-    from fengkong.decision.policy_registry import approve_activation
+    from fengkong.decision.policy_admin import approve_policy_activation
 
     ctx = context()
-    with ctx.uow() as uow:
-        policy, previous = approve_activation(uow, version, approver=approver, clock=ctx.clock)
-        uow.commit()
+    policy, previous = approve_policy_activation(
+        ctx.uow(), version, approver=approver, clock=ctx.clock
+    )
     retired = None if previous is None else previous.version
     if as_json:
         emit_json({**_doc(policy), "retired": retired})
@@ -135,12 +132,12 @@ def policy_reject(
     as_json: JsonOpt = False,
 ) -> None:
     """Send VERSION's pending activation back to draft."""
-    from fengkong.decision.policy_registry import reject_activation
+    from fengkong.decision.policy_admin import reject_policy_activation
 
     ctx = context()
-    with ctx.uow() as uow:
-        policy = reject_activation(uow, version, checker=checker, reason=reason, clock=ctx.clock)
-        uow.commit()
+    policy = reject_policy_activation(
+        ctx.uow(), version, checker=checker, reason=reason, clock=ctx.clock
+    )
     if as_json:
         emit_json(_doc(policy))
     else:

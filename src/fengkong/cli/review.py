@@ -84,14 +84,11 @@ def _print(item_doc: dict[str, object], as_json: bool) -> None:
 def review_claim(item_id: str, officer: OfficerOpt, as_json: JsonOpt = False) -> None:
     """Take ITEM_ID for the claim timeout."""
     from fengkong.decision.review import ReviewConfig
-    from fengkong.decision.review_queue import claim_item, describe
+    from fengkong.decision.review_actions import claim
+    from fengkong.decision.review_queue import describe
 
     ctx = context()
-    with ctx.uow() as uow:
-        item = claim_item(
-            uow, item_id, officer, ctx.clock, ReviewConfig.from_settings(ctx.settings)
-        )
-        uow.commit()
+    item = claim(ctx.uow(), item_id, officer, ctx.clock, ReviewConfig.from_settings(ctx.settings))
     _print(dict(describe(item)), as_json)
 
 
@@ -211,8 +208,8 @@ def review_approve(
     offered and booked (`fengkong loan offer` / `accept`)."""
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.core.money import yuan_to_fen
-    from fengkong.decision.officer import approve_referral
     from fengkong.decision.officer_terms import AskedTerms, parse_rate
+    from fengkong.decision.review_actions import approve
 
     try:
         amount = None if limit is None else yuan_to_fen(limit)
@@ -220,9 +217,7 @@ def review_approve(
         raise Invalid(tuple(FieldError(("limit",), e.msg) for e in exc.errors)) from None
     asked = AskedTerms(amount, parse_rate(annual_rate), term_months)
     ctx = context()
-    with ctx.uow() as uow:
-        reviewed = approve_referral(uow, item_id, officer, comment, ctx.clock, asked)
-        uow.commit()
+    reviewed = approve(ctx.uow(), item_id, officer, comment, ctx.clock, asked)
     _print_reviewed(_reviewed_doc(reviewed), as_json)
 
 

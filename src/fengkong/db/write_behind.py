@@ -19,14 +19,16 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from fengkong.core.errors import Conflict
 from fengkong.db.compiled import CompiledStatement, compiled
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = ["WriteBehind"]
 
@@ -201,6 +203,8 @@ def _send_and_commit(driver: Any, dialect: sa.Dialect, pending: list[_Pending]) 
     together at its sync, or an error rolls them all back there, with no BEGIN or COMMIT to
     send (an isolation level other than the server's default still needs its BEGIN). The
     session's own commit that follows finds the transaction ended."""
+    import psycopg  # PostgreSQL only: a SQLite deployment never loads the driver
+
     fresh = driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     if fresh:
         driver.autocommit = True

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING
 
 from fengkong.core.money import format_fen
 from fengkong.lending.quote import Quote
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 # v2 names the borrower by masked name and resident ID number beside the application; v1 named
 # the application only. Stored contracts keep the text (and sha256) they were signed with.
@@ -39,6 +41,9 @@ class Contract:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    # Only rendering a contract needs the template engine, not every start of the lending service.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
     return Environment(
         loader=PackageLoader("fengkong.lending", "templates"),
         undefined=StrictUndefined,

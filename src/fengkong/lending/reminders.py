@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import structlog
 
 from fengkong.core.errors import IntegrityBroken
@@ -34,6 +33,9 @@ from fengkong.lending.servicing import (
 )
 from fengkong.onboarding.masking import mask
 from fengkong.onboarding.normalize import FieldKind
+
+if TYPE_CHECKING:
+    import httpx
 
 TEMPLATES: Mapping[str, Mapping[str, str]] = {
     "due_soon": {
@@ -120,6 +122,8 @@ class WebhookChannel:
         include_phone: bool = False,
         client: httpx.Client | None = None,
     ) -> None:
+        import httpx  # only a deployment that posts reminders loads the HTTP client
+
         self.url = url
         self.include_phone = include_phone
         self.client = client or httpx.Client(timeout=timeout)
@@ -136,6 +140,8 @@ class WebhookChannel:
         }
         if self.include_phone:
             body["phone"] = message.phone
+        import httpx
+
         try:
             answer = self.client.post(
                 self.url, json=body, headers={"Idempotency-Key": message.reminder_id}

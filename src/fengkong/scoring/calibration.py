@@ -17,13 +17,12 @@ methods:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.scoring.metric_inputs import as_float, check_pair
@@ -38,11 +37,16 @@ def _invalid(loc: str, msg: str) -> Invalid:
     return Invalid((FieldError((loc,), msg),))
 
 
-class Calibrator(BaseEstimator):  # type: ignore[misc]
+class Calibrator:
     """Score-to-PD map, a scikit-learn estimator: `fit(score, y)` then `predict_pd(score)`.
 
     Fitted attributes: "platt" sets `slope_` and `intercept_`; "isotonic" sets
     `x_thresholds_` and `y_thresholds_` (both in the riskier-is-higher orientation).
+
+    It keeps scikit-learn's estimator contract (`get_params`/`set_params` from `__init__`'s
+    arguments, so `sklearn.base.clone` copies it; `NotFittedError` before `fit`) without
+    inheriting `BaseEstimator`: the decision service loads calibrators with every model, and
+    importing scikit-learn there would cost each API worker and `fengkong apply` its start-up.
     """
 
     METHODS: ClassVar[tuple[str, ...]] = ("platt", "isotonic")
@@ -53,6 +57,35 @@ class Calibrator(BaseEstimator):  # type: ignore[misc]
         self.method = method
         self.higher_is_riskier = higher_is_riskier
         self.min_pd = min_pd
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's arguments, by name (scikit-learn's contract)."""
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n != "self"]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor arguments by name; an unknown name is refused, as scikit-learn does."""
+        known = self.get_params()
+        for name, value in params.items():
+            if name not in known:
+                raise ValueError(f"invalid parameter {name!r} for {type(self).__name__}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "slope_") or hasattr(self, "x_thresholds_")
+
+    def _check_is_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' first."
+            )
 
     def _check_parameters(self) -> None:
         errors: list[FieldError] = []
@@ -93,7 +126,7 @@ class Calibrator(BaseEstimator):  # type: ignore[misc]
 
     def predict_pd(self, score: Any) -> FloatArray:
         """PD for each raw score, non-decreasing in risk, within [min_pd, 1 − min_pd]."""
-        check_is_fitted(self)
+        self._check_is_fitted()
         s = as_float(score, "score")
         if not self.higher_is_riskier:
             s = -s
@@ -105,7 +138,7 @@ class Calibrator(BaseEstimator):  # type: ignore[misc]
 
     def to_artifact(self) -> dict[str, Any]:
         """Plain JSON-able data."""
-        check_is_fitted(self)
+        self._check_is_fitted()
         fitted: dict[str, Any]
         if self.method == "platt":
             fitted = {"slope": float(self.slope_), "intercept": float(self.intercept_)}

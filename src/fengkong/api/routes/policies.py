@@ -22,6 +22,7 @@ from fengkong.api.review_schemas import (
 )
 from fengkong.api.routes.review import OfficerDep
 from fengkong.decision import backtest as backtests
+from fengkong.decision import policy_admin
 from fengkong.decision import policy_registry as registry
 from fengkong.decision.policy_registry import Role, Validate
 
@@ -71,11 +72,9 @@ def submit_policy(
     response: Response,
 ) -> PolicyDetailOut:
     """Submit a document; it is checked now and stored as a draft under the version it names."""
-    with ctx.uow() as uow:
-        policy, created = registry.submit(
-            uow, body.document, author=who, clock=ctx.clock, validate=validate
-        )
-        uow.commit()
+    policy, created = policy_admin.submit_policy(
+        ctx.uow(), body.document, author=who, clock=ctx.clock, validate=validate
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     return PolicyDetailOut.of(policy)
@@ -105,20 +104,18 @@ def request_policy_activation(
     """Ask for VERSION to become the champion (or the challenger); another officer approves.
     The stored document is checked again as a submission would be now."""
     role = Role((body or ActivationRequestIn()).role)
-    with ctx.uow() as uow:
-        policy = registry.request_activation(
-            uow, version, requested_by=who, clock=ctx.clock, role=role, validate=validate
-        )
-        uow.commit()
+    policy = policy_admin.request_policy_activation(
+        ctx.uow(), version, requested_by=who, clock=ctx.clock, role=role, validate=validate
+    )
     return PolicyOut.of(policy)
 
 
 @router.post("/{version}/activation/approve", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
 def approve_policy_activation(version: str, ctx: ContextDep, who: OfficerDep) -> ActivationOut:
     """Approve a pending activation: the approver must be neither its author nor its requester."""
-    with ctx.uow() as uow:
-        policy, previous = registry.approve_activation(uow, version, approver=who, clock=ctx.clock)
-        uow.commit()
+    policy, previous = policy_admin.approve_policy_activation(
+        ctx.uow(), version, approver=who, clock=ctx.clock
+    )
     return ActivationOut(
         policy=PolicyOut.of(policy), retired=None if previous is None else previous.version
     )
@@ -129,11 +126,9 @@ def reject_policy_activation(
     version: str, body: ActivationRejectIn, ctx: ContextDep, who: OfficerDep
 ) -> PolicyOut:
     """Send a pending version back to draft with the reason."""
-    with ctx.uow() as uow:
-        policy = registry.reject_activation(
-            uow, version, checker=who, reason=body.reason, clock=ctx.clock
-        )
-        uow.commit()
+    policy = policy_admin.reject_policy_activation(
+        ctx.uow(), version, checker=who, reason=body.reason, clock=ctx.clock
+    )
     return PolicyOut.of(policy)
 
 

@@ -21,10 +21,11 @@ from fengkong.api.review_schemas import (
     ReviewItemDetailOut,
     ReviewItemOut,
 )
+from fengkong.decision import review_actions
 from fengkong.decision.declines import decline_and_flag
-from fengkong.decision.officer import approve_referral, bounds_of_item
+from fengkong.decision.officer import bounds_of_item
 from fengkong.decision.review import ReviewConfig, ReviewStatus, check_officer
-from fengkong.decision.review_queue import claim_item, get_item, list_items
+from fengkong.decision.review_queue import get_item, list_items
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 
@@ -90,9 +91,7 @@ def claim_review_item(
     item_id: str, ctx: ContextDep, who: OfficerDep, config: ReviewConfigDep
 ) -> ReviewItemOut:
     """Take the item for the claim timeout; claiming one's own claim again renews it."""
-    with ctx.uow() as uow:
-        item = claim_item(uow, item_id, who, ctx.clock, config)
-        uow.commit()
+    item = review_actions.claim(ctx.uow(), item_id, who, ctx.clock, config)
     return ReviewItemOut.of(item, ctx.clock.now())
 
 
@@ -105,9 +104,9 @@ def approve_review_item(
     to the automatic one; the application can then be offered and booked as any approval. Above
     the four-eyes amount the first approval leaves the item `awaiting_second` for a different
     officer, who confirms the same terms."""
-    with ctx.uow() as uow:
-        reviewed = approve_referral(uow, item_id, who, body.comment, ctx.clock, body.asked())
-        uow.commit()
+    reviewed = review_actions.approve(
+        ctx.uow(), item_id, who, body.comment, ctx.clock, body.asked()
+    )
     return ReviewedOut.of_reviewed(reviewed, ctx.clock.now())
 
 
