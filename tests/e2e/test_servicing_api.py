@@ -96,7 +96,7 @@ def test_servicing_routes(client: TestClient, context: Context) -> None:
     with SqlUnitOfWork(context.db) as uow:
         due = uow.lending.instalments(loan_id)[0].due
     svc = context.servicing
-    from fengkong.lending.servicing import servicing_steps
+    from fengkong.lending.servicing_steps import servicing_steps
 
     target = due + timedelta(days=2)  # no debit falls on the 2nd day after
     context.clock.set(context.clock.now() + (target - context.clock.business_date()))  # type: ignore[attr-defined]

@@ -9,10 +9,11 @@ from datetime import date, timedelta
 import pytest
 
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.lending.autodebit import DebitStatus, bind_card, debit_attempts, debit_trigger
+from fengkong.lending.autodebit import bind_card, debit_attempts, debit_trigger
 from fengkong.lending.eod import run_business_date
 from fengkong.lending.payment import PayoutResult, SimulatedGateway
-from fengkong.lending.servicing import servicing_steps
+from fengkong.lending.servicing_records import DebitStatus
+from fengkong.lending.servicing_steps import servicing_steps
 from lending.test_collections_support import (
     CARD,
     disbursed_loan,

@@ -9,15 +9,12 @@ from decimal import Decimal
 from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.lists import ListKind, NewListEntry
+from fengkong.lending.blacklist_trigger import bind_line_borrower
 from fengkong.lending.credit_lines import get_line, open_line
 from fengkong.lending.eod import run_business_date
 from fengkong.lending.line import LineStatus
-from fengkong.lending.servicing import (
-    BlacklistAction,
-    ServicingConfig,
-    bind_line_borrower,
-    servicing_steps,
-)
+from fengkong.lending.servicing import BlacklistAction, ServicingConfig
+from fengkong.lending.servicing_steps import servicing_steps
 from lending.test_collections_support import (
     VAULT,
     Recorder,

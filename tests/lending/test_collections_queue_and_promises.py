@@ -9,9 +9,6 @@ from decimal import Decimal
 
 from fengkong.core.money import Fen
 from fengkong.lending.collections import (
-    CaseStatus,
-    CollectionCase,
-    PromiseStatus,
     collection_queue,
     get_case,
     order_queue,
@@ -20,6 +17,7 @@ from fengkong.lending.collections import (
 )
 from fengkong.lending.repayment import post_repayment
 from fengkong.lending.servicing import overdue_amount
+from fengkong.lending.servicing_records import CaseStatus, CollectionCase, PromiseStatus
 from lending.test_collections_support import (
     audit_actions,
     disbursed_loan,

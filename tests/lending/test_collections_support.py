@@ -17,13 +17,8 @@ from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.origination import accept_offer
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.records import LoanRecord
-from fengkong.lending.servicing import (
-    Delivery,
-    ReminderMessage,
-    ServicingConfig,
-    ServicingServices,
-    servicing_steps,
-)
+from fengkong.lending.servicing import Delivery, ReminderMessage, ServicingConfig, ServicingServices
+from fengkong.lending.servicing_steps import servicing_steps
 from fengkong.onboarding.vault import Vault, generate_keyring
 from fengkong.sim.identity import identity
 from lending.test_service_support import lending_services, seed_approved

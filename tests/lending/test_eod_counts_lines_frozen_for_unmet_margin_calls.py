@@ -22,7 +22,8 @@ from fengkong.lending.collateral_service import add_collateral
 from fengkong.lending.credit_lines import draw, get_line, open_line
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.line import LineStatus
-from fengkong.lending.servicing import ServicingConfig, servicing_steps
+from fengkong.lending.servicing import ServicingConfig
+from fengkong.lending.servicing_steps import servicing_steps
 from lending.test_collections_support import evening, servicing
 from lending.test_service_support import migrated, new_clock
 

@@ -15,7 +15,8 @@ import structlog
 
 from fengkong.lending.eod import run_business_date
 from fengkong.lending.reminders import LogChannel, WebhookChannel, reminders_for
-from fengkong.lending.servicing import ReminderMessage, ServicingConfig, servicing_steps
+from fengkong.lending.servicing import ReminderMessage, ServicingConfig
+from fengkong.lending.servicing_steps import servicing_steps
 from lending.test_collections_support import (
     Recorder,
     disbursed_loan,

@@ -252,7 +252,7 @@ def eod(
     for a date, resumable after a crash, and catches up missed dates in order. Refuses a date
     after today's business date (unless --simulate) or before the last completed end of day."""
     from fengkong.cli.eod import run_eod
-    from fengkong.lending.servicing import servicing_steps
+    from fengkong.lending.servicing_steps import servicing_steps
 
     ctx = context()
     # Auto-debit, reminders, guarantor calls, collateral, collections and the black-list check

@@ -347,7 +347,7 @@ def line_borrower(
     as_json: JsonOpt = False,
 ) -> None:
     """Record whose line it is (by blind index), for the end-of-day black-list check."""
-    from fengkong.lending.servicing import bind_line_borrower
+    from fengkong.lending.blacklist_trigger import bind_line_borrower
 
     bound = bind_line_borrower(
         line_id,
@@ -369,7 +369,7 @@ def eod(
     """End of day with every servicing step (auto-debit, reminders, guarantor calls, margin
     calls, collections, black-list check) after the loan chunks; the same as `fengkong eod`."""
     from fengkong.cli.eod import run_eod
-    from fengkong.lending.servicing import servicing_steps
+    from fengkong.lending.servicing_steps import servicing_steps
 
     svc = services()
     run_eod(

@@ -11,7 +11,7 @@ from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.db.lending_tables import credit_lines
 from fengkong.db.servicing_tables import blacklist_actions, borrower_keys
 from fengkong.db.stores import SessionStore
-from fengkong.lending.servicing import BlacklistHit, LineBorrower
+from fengkong.lending.servicing_records import BlacklistHit, LineBorrower
 
 
 class SqlBorrowerKeys(SessionStore):

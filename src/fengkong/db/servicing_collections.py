@@ -15,7 +15,7 @@ from fengkong.db.lending_tables import loans, repayments
 from fengkong.db.servicing_tables import collection_actions, collection_cases, promises_to_pay
 from fengkong.db.stores import ACTIVE, SessionStore
 from fengkong.db.tables import decisions
-from fengkong.lending.collections import (
+from fengkong.lending.servicing_records import (
     CaseStatus,
     CollectionAction,
     CollectionActionKind,

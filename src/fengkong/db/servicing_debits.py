@@ -15,7 +15,7 @@ from fengkong.core.money import Fen
 from fengkong.db.lending_tables import loan_instalments, loans
 from fengkong.db.servicing_tables import bound_cards, debit_attempts
 from fengkong.db.stores import ACTIVE, SessionStore
-from fengkong.lending.autodebit import BoundCard, CardStatus, DebitAttempt, DebitStatus
+from fengkong.lending.servicing_records import BoundCard, CardStatus, DebitAttempt, DebitStatus
 
 
 class SqlDebits(SessionStore):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from fengkong.db.lending_tables import loan_instalments, loans
 from fengkong.db.servicing_tables import reminders
 from fengkong.db.stores import ACTIVE, SessionStore
-from fengkong.lending.reminders import ReminderRecord
+from fengkong.lending.servicing_records import ReminderRecord
 
 
 class SqlReminders(SessionStore):

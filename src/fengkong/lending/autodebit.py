@@ -14,13 +14,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
-from enum import StrEnum
 
 from fengkong.core.errors import FengkongError, NotFound
 from fengkong.core.ids import new_id
-from fengkong.core.money import Fen
 from fengkong.fraud.keys import KeyType, canonical_key
 from fengkong.lending.records import LoanStage
 from fengkong.lending.repayment import post_repayment
@@ -31,46 +29,11 @@ from fengkong.lending.servicing import (
     lending_on,
     require_loan,
 )
+from fengkong.lending.servicing_records import BoundCard, CardStatus, DebitAttempt, DebitStatus
 from fengkong.onboarding.masking import mask
 from fengkong.onboarding.normalize import FieldKind
 
 ACTOR = "system:autodebit"
-
-
-class CardStatus(StrEnum):
-    ACTIVE = "active"
-    UNBOUND = "unbound"
-
-
-class DebitStatus(StrEnum):
-    PENDING = "pending"  # stored; the channel's answer not yet recorded
-    SUCCEEDED = "succeeded"  # debited and the repayment posted
-    FAILED = "failed"  # the channel declined
-    UNPOSTED = "unposted"  # debited, but the loan refused the repayment: for an officer
-
-
-@dataclass(frozen=True, slots=True)
-class BoundCard:
-    loan_id: str
-    card_enc: str = field(repr=False)
-    card_bidx: str = field(repr=False)
-    display: str = ""
-    status: CardStatus = CardStatus.ACTIVE
-
-
-@dataclass(frozen=True, slots=True)
-class DebitAttempt:
-    attempt_id: str
-    loan_id: str
-    due_date: date
-    attempt: int
-    business_date: date
-    amount: Fen
-    status: DebitStatus
-    idempotency_key: str
-    reference: str | None = None
-    error: str | None = None
-    repayment_id: str | None = None
 
 
 def debit_trigger(

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from fengkong.core.errors import FieldError, Invalid, NotFound
@@ -33,68 +32,19 @@ from fengkong.lending.servicing import (
     require_text,
 )
 from fengkong.lending.servicing_ports import CollectionsUnitOfWork
+from fengkong.lending.servicing_records import (
+    CaseStatus,
+    CollectionAction,
+    CollectionActionKind,
+    CollectionCase,
+    PromiseStatus,
+    PromiseToPay,
+)
 
 if TYPE_CHECKING:
     from fengkong.lending.records import LoanRecord
 
 NO_FEN = Fen(0)
-
-
-class CaseStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-
-
-class CollectionActionKind(StrEnum):
-    CALL = "call"  # 电话催收
-    SMS = "sms"  # 短信
-    VISIT = "visit"  # 上门
-    LEGAL = "legal"  # 法律诉讼
-
-
-class PromiseStatus(StrEnum):
-    OPEN = "open"
-    KEPT = "kept"
-    BROKEN = "broken"
-
-
-@dataclass(frozen=True, slots=True)
-class CollectionCase:
-    loan_id: str
-    status: CaseStatus
-    opened_on: date
-    days_past_due: int
-    bucket: str
-    bucket_rank: int
-    overdue: Fen
-    updated_on: date
-    score: int | None = None
-    pd: Decimal | None = None
-    flags: tuple[str, ...] = ()
-    closed_on: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CollectionAction:
-    action_id: str
-    loan_id: str
-    kind: CollectionActionKind
-    note: str
-    officer: str
-    business_date: date
-
-
-@dataclass(frozen=True, slots=True)
-class PromiseToPay:
-    promise_id: str
-    loan_id: str
-    amount: Fen
-    promised_on: date
-    made_on: date
-    officer: str
-    status: PromiseStatus = PromiseStatus.OPEN
-    paid: Fen = NO_FEN
-    closed_on: date | None = None
 
 
 def queue_key(case: CollectionCase) -> tuple[Any, ...]:

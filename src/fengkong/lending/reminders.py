@@ -12,8 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -31,6 +30,7 @@ from fengkong.lending.servicing import (
     overdue_amount,
     require_loan,
 )
+from fengkong.lending.servicing_records import ReminderRecord
 from fengkong.onboarding.masking import mask
 from fengkong.onboarding.normalize import FieldKind
 
@@ -154,21 +154,6 @@ class WebhookChannel:
 
 
 # ---- records and sending ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderRecord:
-    reminder_id: str
-    subject_type: str
-    subject_id: str
-    kind: str
-    business_date: date
-    language: str
-    channel: str
-    status: str  # pending | sent | failed
-    detail: Mapping[str, Any]
-    error: str | None = None
-    sent_at: datetime | None = None
 
 
 def notify(

@@ -18,21 +18,35 @@ from typing import TYPE_CHECKING, Protocol
 from fengkong.lending.collateral import CollateralItem, MarginCall, Valuation
 from fengkong.lending.ports import LendingUnitOfWork
 from fengkong.lending.records import LoanRecord
+from fengkong.lending.servicing_records import (
+    BlacklistHit,
+    BoundCard,
+    CaseStatus,
+    CollectionAction,
+    CollectionCase,
+    DebitAttempt,
+    LineBorrower,
+    PromiseToPay,
+    ReminderRecord,
+)
 from fengkong.onboarding.application import StoredApplication
 
 if TYPE_CHECKING:
     # The records live beside the use cases that make them, and those use cases import their
     # ports from here: the record modules are named for the type checker only.
-    from fengkong.lending.autodebit import BoundCard, DebitAttempt
-    from fengkong.lending.collections import (
+    from fengkong.lending.guarantee_rules import Guarantee, GuaranteeGroup, Guarantor
+    from fengkong.lending.servicing_records import (
+        BoundCard,
         CaseStatus,
         CollectionAction,
         CollectionCase,
+        DebitAttempt,
         PromiseToPay,
+        ReminderRecord,
     )
-    from fengkong.lending.guarantee_rules import Guarantee, GuaranteeGroup, Guarantor
-    from fengkong.lending.reminders import ReminderRecord
-    from fengkong.lending.servicing import BlacklistHit, LineBorrower
+
+
+# ---- records of the black-list trigger -------------------------------------------------------
 
 
 # ---- look-ups every servicing use case shares ----------------------------------------------------

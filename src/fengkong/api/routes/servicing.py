@@ -14,10 +14,18 @@ from fengkong.api.deps import ContextDep
 from fengkong.api.loan_schemas import Reason, YuanIn, yuan
 from fengkong.api.routes.loans import PROBLEMS, IdempotencyKey
 from fengkong.core.money import yuan_to_fen
-from fengkong.lending import autodebit, collateral_service, collections, guarantee, reminders
+from fengkong.lending import (
+    autodebit,
+    collateral_service,
+    collections,
+    guarantee,
+    reminders,
+    servicing_records,
+)
+from fengkong.lending.blacklist_trigger import bind_line_borrower
 from fengkong.lending.collateral import CollateralType
 from fengkong.lending.guarantee_rules import Guarantee, GuarantorIdentity, GuarantorKind
-from fengkong.lending.servicing import ServicingServices, bind_line_borrower
+from fengkong.lending.servicing import ServicingServices
 
 router = APIRouter(tags=["servicing"])
 RESPONSES: dict[int | str, dict[str, Any]] = {k: dict(v) for k, v in PROBLEMS.items()}
@@ -361,7 +369,7 @@ class CaseOut(BaseModel):
     flags: list[str]
 
     @classmethod
-    def of(cls, c: collections.CollectionCase) -> CaseOut:
+    def of(cls, c: servicing_records.CollectionCase) -> CaseOut:
         return cls(
             loan_id=c.loan_id,
             status=c.status.value,
@@ -393,7 +401,7 @@ def queue(
 ) -> list[CaseOut]:
     """Delinquent loans, riskiest first: bucket, then PD or score, then overdue amount."""
     cases = collections.collection_queue(
-        svc, status=collections.CaseStatus(status_), limit=max(1, min(limit, 1000))
+        svc, status=servicing_records.CaseStatus(status_), limit=max(1, min(limit, 1000))
     )
     return [CaseOut.of(c) for c in cases]
 
