@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
+from fakes.records import DuplicateKey
+from fakes.tables import PostedEntry, Tables
 from fengkong.core import request_id as request_ids
 from fengkong.core.errors import Conflict
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.audit import GENESIS, AuditEntry, AuditRecord, ChainPoint, chained, entry
 from fengkong.ledger.journal import JournalEntry
-
-from fakes.records import DuplicateKey
-from fakes.tables import PostedEntry, Tables
 
 
 def unchained(record: AuditRecord) -> AuditEntry:
@@ -103,14 +102,18 @@ class MemoryJournal:
         return entry, True
 
     def _by_key(self, key: str) -> PostedEntry | None:
-        return next((p for p in self.tables.journal.values() if p.entry.idempotency_key == key), None)
+        return next(
+            (p for p in self.tables.journal.values() if p.entry.idempotency_key == key), None
+        )
 
     def get(self, entry_id: str) -> JournalEntry | None:
         posted = self.tables.journal.get(entry_id)
         return None if posted is None else posted.entry
 
     def entries(self) -> Iterator[JournalEntry]:
-        ordered = sorted(self.tables.journal.values(), key=lambda p: (p.posted_at, p.entry.entry_id))
+        ordered = sorted(
+            self.tables.journal.values(), key=lambda p: (p.posted_at, p.entry.entry_id)
+        )
         for posted in ordered:
             yield posted.entry
 

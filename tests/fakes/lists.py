@@ -6,12 +6,11 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
+from fakes.records import DuplicateKey
+from fakes.tables import Tables
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.list_admin import ListEntryQuery
 from fengkong.fraud.lists import ListEntry, ListEntryTaken
-
-from fakes.records import DuplicateKey
-from fakes.tables import Tables
 
 
 def _slot(e: ListEntry) -> tuple[str, str, str]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from fakes.tables import LinkFlags, StoredBundle, Tables
 from fengkong.core import request_id as request_ids
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.decision.officer import OfficerDecision
@@ -16,8 +17,6 @@ from fengkong.decision.record import DecisionRecord
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRecord, Purpose
 from fengkong.scoring.registry import ModelStatus, ModelVersion
-
-from fakes.tables import LinkFlags, StoredBundle, Tables
 
 
 class DuplicateKey(Exception):

@@ -6,12 +6,11 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
+from fakes.records import DuplicateKey
+from fakes.tables import Tables
 from fengkong.core.errors import Conflict
 from fengkong.decision.policy_registry import PolicyStatus, PolicyVersion
 from fengkong.decision.review import ACTIVE, ReviewEvent, ReviewItem, ReviewStatus, as_of
-
-from fakes.records import DuplicateKey
-from fakes.tables import Tables
 
 # The roles at most one policy holds (the database's partial unique index).
 _ONE_PER_ROLE = (PolicyStatus.ACTIVE, PolicyStatus.CHALLENGER)

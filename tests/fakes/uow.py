@@ -11,9 +11,6 @@ import threading
 from types import TracebackType
 from typing import Any, Self
 
-from fengkong.core.errors import Conflict
-from fengkong.ledger.audit import chained
-
 from fakes.books import MemoryAuditLog, MemoryJournal, unchained
 from fakes.lists import MemoryListEntries
 from fakes.records import (
@@ -27,6 +24,8 @@ from fakes.records import (
 )
 from fakes.registry import MemoryPolicies, MemoryReviews
 from fakes.tables import KEYED, Tables
+from fengkong.core.errors import Conflict
+from fengkong.ledger.audit import chained
 
 _ABSENT = object()
 
