@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from fakes import MemoryStore, MemoryUnitOfWork
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
@@ -112,6 +113,19 @@ def db(database_url: str) -> Iterator[Database]:
     upgrade(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def memory_store() -> MemoryStore:
+    """The committed tables of the in-memory unit of work (`tests/fakes`): the database's place
+    for use-case tests that need the logic, not the storage."""
+    return MemoryStore()
+
+
+@pytest.fixture
+def memory_uow(memory_store: MemoryStore) -> Callable[[], MemoryUnitOfWork]:
+    """A new in-memory unit of work on the test's store at each call, as `SqlUnitOfWork(db)`."""
+    return lambda: MemoryUnitOfWork(memory_store)
 
 
 @pytest.fixture(scope="session")
