@@ -16,12 +16,13 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from fakes import MemoryStore, MemoryUnitOfWork
+from fakes.decisions import MemoryContext
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
-from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.decision.bundle import ActivePolicy, read_shipped_bundle
 from fengkong.demo import german_credit
 from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard, train_scorecard
@@ -168,3 +169,30 @@ def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> 
         uow.commit()
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def memory_context(
+    memory_store: MemoryStore, clock: FakeClock, trained: TrainedScorecard, tmp_path: Path
+) -> MemoryContext:
+    """`context` on the in-memory unit of work: the demo's policy, the trained scorecard
+    registered and promoted (its artifact a file, as always), no database."""
+    ctx = MemoryContext(
+        memory_store, clock, ActivePolicy.of(read_shipped_bundle("demo-german.yaml")),
+        tmp_path / "artifacts",
+    )  # fmt: skip
+    with ctx.uow() as uow:
+        model = register_audited(
+            uow,
+            ctx.artifacts_dir,
+            name="application",
+            scorecard=trained.model.scorecard_,
+            data_fingerprint=trained.data_fingerprint,
+            params=trained.params,
+            metrics=trained.metrics,
+            actor="test",
+            clock=clock,
+        )
+        promote_audited(uow, model.version, actor="test", clock=clock)
+        uow.commit()
+    return ctx
