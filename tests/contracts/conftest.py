@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,12 +16,15 @@ import pytest
 import sqlalchemy as sa
 
 from fakes import DuplicateKey, MemoryStore, MemoryUnitOfWork
+from fakes.decisions import memory_reads
 from fakes.tables import LinkFlags
 from fengkong.core.errors import Conflict
 from fengkong.db.database import Database
 from fengkong.db.fraud_tables import link_applications
+from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
+from fengkong.decision.live import DecisionReads
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.links import LinkApplication, SqlIdentityLinks
 
@@ -38,6 +42,8 @@ class Backend:
     uow: Callable[[], Any]
     link: Callable[[str], None]
     flags: Callable[[str], LinkFlags | None]
+    # What a decision reads before it writes, for an applicant's blind index (`DecisionReads`).
+    reads: Callable[[str], AbstractContextManager[Callable[[], DecisionReads]]]
 
 
 def _memory() -> Backend:
@@ -47,8 +53,13 @@ def _memory() -> Backend:
         with store.lock:
             store.tables.linked[application_id] = LinkFlags(False, False)
 
+    reads = memory_reads(store)
     return Backend(
-        "memory", lambda: MemoryUnitOfWork(store), link, lambda a: store.tables.linked.get(a)
+        "memory",
+        lambda: MemoryUnitOfWork(store),
+        link,
+        lambda a: store.tables.linked.get(a),
+        lambda bidx: reads(bidx, None, None),
     )
 
 
@@ -67,7 +78,13 @@ def _sql(name: str, db: Database) -> Backend:
             row = conn.execute(query).first()
         return None if row is None else LinkFlags(bool(row[0]), bool(row[1]))
 
-    return Backend(name, lambda: SqlUnitOfWork(db), link, flags)
+    return Backend(
+        name,
+        lambda: SqlUnitOfWork(db),
+        link,
+        flags,
+        lambda bidx: SqlDecisionReads.of_application(db, bidx, None),
+    )
 
 
 @pytest.fixture(scope="session")
