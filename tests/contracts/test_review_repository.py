@@ -144,3 +144,29 @@ def test_events_are_kept_in_the_order_they_happened(backend: Backend) -> None:
             event(2, ReviewAction.APPROVED),
         ]
         assert uow.reviews.events("rev_9") == []
+
+
+def test_of_two_units_of_work_saving_one_item_the_second_conflicts(backend: Backend) -> None:
+    """As cosmicpython's concurrent-update test: both read version 1; the first to commit wins,
+    the other is a `Conflict` (at its save on a database, at its commit in memory) and leaves
+    the winner's write in place. Not on SQLite: its transactions begin immediate, so the second
+    waits for the first to end and then reads the new version."""
+    if backend.name == "sqlite":
+        pytest.skip("SQLite serialises transactions: they cannot interleave")
+    (item,) = _referred(backend, ("rev_1", 0))
+
+    def claimed_by(officer: str) -> ReviewItem:
+        return replace(
+            item, status=ReviewStatus.CLAIMED, claimed_by=officer, claimed_at=at(1),
+            claim_expires_at=at(31),
+        )  # fmt: skip
+
+    with backend.uow() as first, backend.uow() as second:
+        assert first.reviews.get("rev_1") == second.reviews.get("rev_1") == item
+        first.reviews.save(claimed_by("wang"), expected_version=item.version)
+        first.commit()
+        with pytest.raises(Conflict):
+            second.reviews.save(claimed_by("li"), expected_version=item.version)
+            second.commit()
+    with backend.uow() as uow:
+        assert uow.reviews.get("rev_1") == replace(claimed_by("wang"), version=item.version + 1)
