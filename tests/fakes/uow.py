@@ -3,7 +3,10 @@ snapshot of the store's tables; `commit()` publishes what changed since the bloc
 the last commit), and leaving the block without it discards the snapshot, so a rollback is
 real. Commits are atomic and first-committer-wins: a row another unit of work changed meanwhile
 is a `Conflict`, as the database's version checks and locks make it. New audit records are
-chained onto the store's head as it stands at the commit, so the chain never forks."""
+chained onto the store's head as it stands at the commit, so the chain never forks. Constraints
+across rows (one decision per application, one open list entry per key, one policy per live
+role) are checked against the unit of work's own snapshot, not again at the commit: two units of
+work racing past them are the database's to refuse, and its tests'."""
 
 from __future__ import annotations
 
