@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,12 +15,14 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from fakes import MemoryStore, MemoryUnitOfWork
+from fakes.decisions import MemoryContext
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
-from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.decision.bundle import ActivePolicy, read_shipped_bundle
 from fengkong.demo import german_credit
 from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard, train_scorecard
@@ -79,6 +81,24 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_session_url() -> Iterator[str]:
+    """A fresh schema in the test database kept for the whole session, dropped afterwards: for
+    tests that migrate once and empty the tables between tests (`tests/contracts`)."""
+    require_postgres()
+    schema = f"s_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -94,6 +114,19 @@ def db(database_url: str) -> Iterator[Database]:
     upgrade(database)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def memory_store() -> MemoryStore:
+    """The committed tables of the in-memory unit of work (`tests/fakes`): the database's place
+    for use-case tests that need the logic, not the storage."""
+    return MemoryStore()
+
+
+@pytest.fixture
+def memory_uow(memory_store: MemoryStore) -> Callable[[], MemoryUnitOfWork]:
+    """A new in-memory unit of work on the test's store at each call, as `SqlUnitOfWork(db)`."""
+    return lambda: MemoryUnitOfWork(memory_store)
 
 
 @pytest.fixture(scope="session")
@@ -136,3 +169,30 @@ def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> 
         uow.commit()
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def memory_context(
+    memory_store: MemoryStore, clock: FakeClock, trained: TrainedScorecard, tmp_path: Path
+) -> MemoryContext:
+    """`context` on the in-memory unit of work: the demo's policy, the trained scorecard
+    registered and promoted (its artifact a file, as always), no database."""
+    ctx = MemoryContext(
+        memory_store, clock, ActivePolicy.of(read_shipped_bundle("demo-german.yaml")),
+        tmp_path / "artifacts",
+    )  # fmt: skip
+    with ctx.uow() as uow:
+        model = register_audited(
+            uow,
+            ctx.artifacts_dir,
+            name="application",
+            scorecard=trained.model.scorecard_,
+            data_fingerprint=trained.data_fingerprint,
+            params=trained.params,
+            metrics=trained.metrics,
+            actor="test",
+            clock=clock,
+        )
+        promote_audited(uow, model.version, actor="test", clock=clock)
+        uow.commit()
+    return ctx

@@ -2,16 +2,16 @@
 candidate row and an audited registration, an audited promotion, and a champion that loads and
 scores as the fitted model did; its signal carries a bilingual reason above the threshold."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from fakes import MemoryUnitOfWork
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import IntegrityBroken, Unavailable
-from fengkong.db.database import Database
-from fengkong.db.uow import SqlUnitOfWork
 from fengkong.fraud.anomaly import (
     AnomalyModel,
     anomaly_signal,
@@ -20,14 +20,16 @@ from fengkong.fraud.anomaly import (
 )
 from fengkong.scoring.promotion import promote_audited
 
+NewUow = Callable[[], MemoryUnitOfWork]
 
-def test_register_promote_load(db: Database, clock: FakeClock, tmp_path: Path) -> None:
+
+def test_register_promote_load(memory_uow: NewUow, clock: FakeClock, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     data = pd.DataFrame(
         {"amount_fen": rng.integers(1, 10**6, 500), "age": rng.integers(18, 70, 500)}
     )
     model = AnomalyModel(features=("amount_fen", "age"), n_estimators=20).fit(data)
-    with SqlUnitOfWork(db) as uow:
+    with memory_uow() as uow:
         with pytest.raises(Unavailable):
             load_anomaly_champion(uow.models, tmp_path)
         mv = register_anomaly(
@@ -36,7 +38,7 @@ def test_register_promote_load(db: Database, clock: FakeClock, tmp_path: Path) -
         promote_audited(uow, mv.version, actor="test", clock=clock)
         uow.commit()
     assert (mv.version, mv.kind) == ("anomaly-v1", "isolation_forest")
-    with SqlUnitOfWork(db) as uow:
+    with memory_uow() as uow:
         loaded = load_anomaly_champion(uow.models, tmp_path)
         actions = [r.action for r in uow.audit.for_subject("model", mv.version)]
     assert actions == ["model.registered", "model.promoted"]
@@ -48,7 +50,7 @@ def test_register_promote_load(db: Database, clock: FakeClock, tmp_path: Path) -
 
     artifact = tmp_path / mv.path
     artifact.write_bytes(artifact.read_bytes().replace(b'"threshold"', b'"threshold" '))
-    with SqlUnitOfWork(db) as uow, pytest.raises(IntegrityBroken):
+    with memory_uow() as uow, pytest.raises(IntegrityBroken):
         load_anomaly_champion(uow.models, tmp_path)
 
 

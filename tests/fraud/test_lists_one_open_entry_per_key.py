@@ -3,9 +3,10 @@
 `list_admin` refused a key already active on the same list by a read before the insert, with no
 index behind it: two people adding the same key at the same moment both read nothing and both
 inserted. Now the second insert is refused by a partial unique index, and the add reads again and
-answers the same `Conflict` as the read; an import reports the row as rejected. An entry that
-expired but was never removed is closed when its key is added again. Migration 0028 closes the
-duplicates an old database holds before it builds the index."""
+answers the same `Conflict` as the read; an import reports the row as rejected. (An entry that
+expired but was never removed is closed when its key is added again: see
+`test_list_admin_use_cases.py`.) Migration 0028 closes the duplicates an old database holds
+before it builds the index."""
 
 from __future__ import annotations
 
@@ -152,39 +153,6 @@ def test_an_import_that_missed_a_concurrent_add_rejects_the_row(
         (ListKind.GREY, KeyType.MOBILE),
     ]
     assert len(_open_rows(fraud_db)) == 3
-
-
-def test_adding_a_lapsed_key_again_closes_the_lapsed_entry(
-    fraud_db: Database, hasher: Hasher
-) -> None:
-    clock = FakeClock(T)
-    admin = _admin(fraud_db, hasher, clock)
-    lapsed = add_entry(_entry(expires_at=T + timedelta(days=1)), "officer.li", admin)
-    clock.advance(timedelta(days=2))
-
-    again = add_entry(_entry(reason="back again"), "officer.wang", admin)
-
-    assert [r.id for r in _open_rows(fraud_db)] == [again.id]
-    with SqlUnitOfWork(fraud_db) as uow:
-        closed = uow.list_entries.get(lapsed.id)
-        removals = [r for r in uow.audit.stream() if r.action == "list.entry_removed"]
-    assert closed is not None
-    assert (closed.removed_by, closed.removed_at) == ("officer.wang", clock.now())
-    assert closed.removal_reason is not None and again.id in closed.removal_reason
-    assert [(r.subject_id, r.payload["replaced_by"]) for r in removals] == [(lapsed.id, again.id)]
-    # an import does the same
-    clock.advance(timedelta(days=1))
-    expiring = add_entry(
-        _entry(key_type=KeyType.DEVICE, value="dev-9", expires_at=clock.now() + timedelta(hours=1)),
-        "officer.li",
-        admin,
-    )
-    clock.advance(timedelta(hours=2))
-    report = import_entries(HEADER + "black,device,dev-9,back,ops,\n", "import:2", admin)
-    assert report.rejected == () and len(report.accepted) == 1
-    with SqlUnitOfWork(fraud_db) as uow:
-        gone = uow.list_entries.get(expiring.id)
-    assert gone is not None and gone.removed_at == clock.now()
 
 
 @pytest.mark.postgres

@@ -1,0 +1,27 @@
+"""The in-memory unit of work is every use case's port: this module only type-checks, so a
+Protocol changed without its fake fails `cd tests && MYPYPATH=../src mypy --strict
+--config-file ../pyproject.toml -p fakes`."""
+
+from __future__ import annotations
+
+from fakes.uow import MemoryUnitOfWork
+from fengkong.decision.declines import OfficerDeclineUnitOfWork
+from fengkong.decision.officer import OfficerUnitOfWork
+from fengkong.decision.policy_registry import PolicyUnitOfWork
+from fengkong.decision.ports import DecisionUnitOfWork
+from fengkong.decision.review_queue import ReviewUnitOfWork
+from fengkong.fraud.list_admin import ListAdminUnitOfWork
+from fengkong.onboarding.consent import ConsentUnitOfWork
+from fengkong.scoring.promotion import RegistryUnitOfWork
+
+
+def ports(uow: MemoryUnitOfWork) -> tuple[object, ...]:
+    decision: DecisionUnitOfWork = uow
+    review: ReviewUnitOfWork = uow
+    officer: OfficerUnitOfWork = uow
+    declines: OfficerDeclineUnitOfWork = uow
+    policies: PolicyUnitOfWork = uow
+    models: RegistryUnitOfWork = uow
+    consents: ConsentUnitOfWork = uow
+    lists: ListAdminUnitOfWork = uow
+    return (decision, review, officer, declines, policies, models, consents, lists)

@@ -1,0 +1,85 @@
+"""The rows an in-memory unit of work keeps: one dict per table, keyed as the table is, holding
+frozen domain records. A unit of work copies the dicts when it begins (the records themselves are
+immutable, so a shallow copy is a snapshot) and publishes its changes when it commits."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fengkong.audit.chain import AuditRecord
+from fengkong.decision.officer import OfficerDecision
+from fengkong.decision.policy_registry import PolicyVersion
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.review import ReviewEvent, ReviewItem
+from fengkong.fraud.lists import ListEntry
+from fengkong.ledger.journal import JournalEntry
+from fengkong.onboarding.application import StoredApplication
+from fengkong.onboarding.consent import ConsentRecord
+from fengkong.scoring.registry import ModelVersion
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBundle:
+    """A row of `policy_bundles`."""
+
+    label: str
+    bundle: dict[str, Any]
+    first_used_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostedEntry:
+    """A row of `journal_entries` with its postings: the entry, the hash of the request that
+    posted it and when."""
+
+    entry: JournalEntry
+    request_hash: str
+    posted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFlags:
+    """An application's outcome flags on the identity-link graph."""
+
+    declined: bool
+    defaulted: bool
+
+
+@dataclass(slots=True)
+class Tables:
+    """Every table the in-memory repositories keep. Dicts keep insertion order, which is the
+    order rows were added in; repositories sort as their SQL twins do where the order matters."""
+
+    applications: dict[str, StoredApplication] = field(default_factory=dict)
+    decisions: dict[str, DecisionRecord] = field(default_factory=dict)
+    models: dict[str, ModelVersion] = field(default_factory=dict)  # by version
+    audit: list[AuditRecord] = field(default_factory=list)  # in seq order, from seq 1
+    journal: dict[str, PostedEntry] = field(default_factory=dict)  # by entry id
+    policy_bundles: dict[str, StoredBundle] = field(default_factory=dict)  # by sha256
+    reviews: dict[str, ReviewItem] = field(default_factory=dict)
+    review_events: dict[str, tuple[ReviewEvent, ...]] = field(default_factory=dict)
+    officer_decisions: dict[str, OfficerDecision] = field(default_factory=dict)
+    policies: dict[str, PolicyVersion] = field(default_factory=dict)  # by version
+    consents: dict[str, ConsentRecord] = field(default_factory=dict)
+    list_entries: dict[str, ListEntry] = field(default_factory=dict)
+    # The identity-link graph's applications: those it took, with their flags.
+    linked: dict[str, LinkFlags] = field(default_factory=dict)
+
+    def copy(self) -> Tables:
+        """A snapshot: new containers, the same immutable records."""
+        tables = Tables()
+        tables.load(self)
+        return tables
+
+    def load(self, other: Tables) -> None:
+        """Hold copies of `other`'s containers, in place: repositories bound to these tables
+        see them."""
+        for f in dataclasses.fields(self):
+            value = getattr(other, f.name)
+            setattr(self, f.name, type(value)(value))
+
+
+KEYED = tuple(f.name for f in dataclasses.fields(Tables) if f.name != "audit")
