@@ -26,7 +26,8 @@ from fengkong.lending.accrual import accrue
 from fengkong.lending.config import LendingConfig
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.disbursement import disburse
-from fengkong.lending.eod import close_loan_day, run_end_of_day
+from fengkong.lending.eod import run_end_of_day
+from fengkong.lending.eod_loans import close_loan_day
 from fengkong.lending.loan import LoanState, LoanStatus, book_loan
 from fengkong.lending.origination import accept_offer
 from fengkong.lending.product import FeeCollection, OriginationFee

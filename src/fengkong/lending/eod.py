@@ -34,32 +34,13 @@ from datetime import date
 
 from fengkong.lending.eod_dates import EodMeter, EodReport, check_eod_date, dates_to_run
 from fengkong.lending.eod_loans import (
-    SYSTEM,
     ChunkHook,
-    LoanDay,
-    NewEntryId,
     Totals,
-    close_loan_day,
-    loan_partition,
-    quiet_partition,
 )
 from fengkong.lending.eod_steps import EOD_STEPS, DateStep, EodDay, EodStep, Scope, blocks
 from fengkong.lending.services import LendingServices
 
-__all__ = [
-    "SYSTEM",
-    "ChunkHook",
-    "DateStep",
-    "LoanDay",
-    "NewEntryId",
-    "Totals",
-    "close_loan_day",
-    "eod_partition",
-    "loan_partition",
-    "quiet_partition",
-    "run_business_date",
-    "run_end_of_day",
-]
+__all__ = ["eod_partition", "run_business_date", "run_end_of_day"]
 
 
 def _run_step(step: EodStep, day: EodDay) -> Mapping[str, int]:
