@@ -20,6 +20,12 @@ from fengkong.fraud.velocity import OnRedisError, VelocityStore
 __all__ = ["identity_links", "velocity_store"]
 
 
+def _check_on_redis_error(on_redis_error: str) -> None:
+    if on_redis_error not in get_args(OnRedisError):
+        allowed = ", ".join(get_args(OnRedisError))
+        raise Invalid((FieldError(("on_redis_error",), f"must be one of {allowed}"),))
+
+
 def velocity_store(
     *,
     redis_url: str | None,
@@ -34,9 +40,7 @@ def velocity_store(
     """`SqlVelocityStore` without `redis_url`; otherwise `RedisVelocityStore`, which on a Redis
     failure raises `VelocityUnavailable` (`"fail_closed"`) or answers from the database
     (`"fallback_db"`)."""
-    if on_redis_error not in get_args(OnRedisError):
-        allowed = ", ".join(get_args(OnRedisError))
-        raise Invalid((FieldError(("on_redis_error",), f"must be one of {allowed}"),))
+    _check_on_redis_error(on_redis_error)
     sql = SqlVelocityStore(db, hasher, clock)
     if not redis_url:
         return sql
@@ -63,9 +67,7 @@ def identity_links(
     """`SqlIdentityLinks` without `redis_url`; otherwise `RedisIdentityLinks`, which on a Redis
     failure raises `LinksUnavailable` (`"fail_closed"`) or links in the database
     (`"fallback_db"`)."""
-    if on_redis_error not in get_args(OnRedisError):
-        allowed = ", ".join(get_args(OnRedisError))
-        raise Invalid((FieldError(("on_redis_error",), f"must be one of {allowed}"),))
+    _check_on_redis_error(on_redis_error)
     sql = SqlIdentityLinks(db)
     if not redis_url:
         return sql

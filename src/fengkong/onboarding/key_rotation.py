@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.uow import UnitOfWork
@@ -59,19 +59,6 @@ class PersonalDataStore(Protocol):
     def all_tokens(self) -> Iterator[str]:
         """Every stored token, of every sealed field."""
         ...
-
-
-class AuditAppender(Protocol):
-    def append(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        payload: Mapping[str, object] | None = None,
-    ) -> None: ...
 
 
 class KeyRotationUnitOfWork(UnitOfWork, Protocol):
