@@ -7,7 +7,6 @@ credit line and a draw, each field named once.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,7 +29,7 @@ from fengkong.lending.records import (
     RepaymentKind,
     RepaymentRecord,
 )
-from fengkong.lending.schedule import InterestBasis
+from fengkong.lending.schedule import Instalment, InterestBasis
 
 BOOKED = date(2026, 3, 2)
 
@@ -66,7 +65,8 @@ def loan(loan_id: str = "loan_1", **changes: Any) -> LoanRecord:
     return LoanRecord(**{**fields, **changes})
 
 
-def schedule(loan_id: str = "loan_1") -> tuple[Any, ...]:
+def schedule() -> tuple[Instalment, ...]:
+    """`loan()`'s schedule."""
     return quote(product(), Fen(1_000_000), 12, Decimal("0.12"), BOOKED).schedule
 
 
@@ -135,8 +135,3 @@ def drawn(loan_id: str = "draw_1", line_id: str = "line_1", **changes: Any) -> D
         "drawn_on": BOOKED,
     }
     return DrawRecord(**{**fields, **changes})
-
-
-def moved(record: LoanRecord, **changes: Any) -> LoanRecord:
-    """The record as a use case saves it: what it read, with some of it changed."""
-    return replace(record, **changes)

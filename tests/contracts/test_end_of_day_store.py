@@ -21,7 +21,9 @@ import pytest
 from contracts.conftest import Backend
 from contracts.lending_rows import loan
 from contracts.rows import at
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.errors import StaleLoan
+from fengkong.lending.quiet import QUIET_COLUMNS, quiet_bucket, quiet_class
 from fengkong.lending.records import LoanStage
 
 ON = date(2026, 3, 10)
@@ -170,3 +172,21 @@ def test_progress_is_kept_per_partition(backend: Backend) -> None:
         assert everything == [moved, _progress(1, cursor="loan_04", loans=4, chunks=1)]
         assert uow.lending.all_eod_progress(date(2026, 3, 9)) == []
         assert uow.lending.eod_progress(ON, 2) is None
+
+
+def test_quiet_loans_come_as_columns_on_the_databases_only(backend: Backend) -> None:
+    """The quiet batch (`lending.quiet`) is set-based arithmetic over Polars columns, moved with
+    COPY on PostgreSQL: the in-memory store finds no quiet loan, so every loan takes the full
+    step, which `tests/lending/test_quiet_batch_equals_full_step_over_days.py` proves books the
+    same. The quiet path's own tests run on the databases."""
+    with backend.uow() as uow:
+        uow.lending.add_loan(loan("loan_1"), at(0))  # accrued through its booking day, 03-02
+        uow.lending.add_loan(loan("loan_2", days_past_due=1, bucket="M1"), at(0))
+        uow.commit()
+    config = LendingConfig()
+    with backend.uow() as uow:
+        frame = uow.lending.quiet_loans_for_eod(
+            date(2026, 3, 3), 0, 1, "", 100, quiet_class(config), quiet_bucket(config)
+        )
+    assert tuple(frame.columns) == QUIET_COLUMNS
+    assert frame["loan_id"].to_list() == ([] if backend.name == "memory" else ["loan_1"])
