@@ -194,3 +194,10 @@ def open_books(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Books
         db = migrated(request.getfixturevalue("postgres_url"))
     yield db
     db.dispose()
+
+
+def fresh_books(like: Books, tmp_path: Path, name: str) -> Books:
+    """Other, empty books of the same kind as `like` (SQLite for a database)."""
+    if isinstance(like, MemoryStore):
+        return MemoryStore()
+    return migrated(f"sqlite:///{tmp_path / name}.db")
