@@ -21,6 +21,7 @@ from fengkong.lending.ports import (
     OriginationUnitOfWork,
     RepaymentUnitOfWork,
 )
+from fengkong.lending.servicing_ports import CollectionsUnitOfWork
 from fengkong.onboarding.consent import ConsentUnitOfWork
 from fengkong.scoring.promotion import RegistryUnitOfWork
 
@@ -46,4 +47,5 @@ def lending_ports(uow: MemoryUnitOfWork) -> tuple[object, ...]:
     draw: DrawUnitOfWork = uow
     eod: EodUnitOfWork = uow
     lending: LendingUnitOfWork = uow  # what `LendingServices` takes
-    return (loan_file, origination, disbursement, repayment, line, draw, eod, lending)
+    collections: CollectionsUnitOfWork = uow
+    return (loan_file, origination, disbursement, repayment, line, draw, eod, lending, collections)

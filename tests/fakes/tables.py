@@ -28,6 +28,7 @@ from fengkong.lending.records import (
     RepaymentRecord,
 )
 from fengkong.lending.schedule import Instalment
+from fengkong.lending.servicing_records import CollectionAction, CollectionCase, PromiseToPay
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRecord
 from fengkong.scoring.registry import ModelVersion
@@ -102,6 +103,11 @@ class Tables:
     # of its own, so two units of work taking the same key clash at the commit, as at the
     # database's unique constraint.
     lending_keys: dict[str, str] = field(default_factory=dict)
+    # Servicing (`db/servicing_tables.py`): collections, with when each action and promise was
+    # stored (the order they are listed in).
+    collection_cases: dict[str, CollectionCase] = field(default_factory=dict)  # by loan
+    collection_actions: dict[str, tuple[CollectionAction, datetime]] = field(default_factory=dict)
+    promises: dict[str, tuple[PromiseToPay, datetime]] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: new containers, the same immutable records."""

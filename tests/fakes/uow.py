@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from fakes.books import MemoryAuditLog, MemoryJournal, unchained
+from fakes.collections import MemoryCollections
 from fakes.lending import MemoryLending
 from fakes.lists import MemoryListEntries
 from fakes.records import (
@@ -75,7 +76,8 @@ class MemoryStore:
 
 
 class MemoryUnitOfWork:
-    """Every repository of `SqlUnitOfWork` except servicing's, in memory."""
+    """The repositories of `SqlUnitOfWork` in memory: all but servicing's, of which it has the
+    collections queue only (`servicing`)."""
 
     applications: MemoryApplications
     decisions: MemoryDecisions
@@ -90,6 +92,7 @@ class MemoryUnitOfWork:
     link_outcomes: MemoryLinkOutcomes
     list_entries: MemoryListEntries
     lending: MemoryLending
+    servicing: MemoryCollections
 
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = MemoryStore() if store is None else store
@@ -117,6 +120,7 @@ class MemoryUnitOfWork:
         self.link_outcomes = MemoryLinkOutcomes(tables)
         self.list_entries = MemoryListEntries(tables)
         self.lending = MemoryLending(tables)
+        self.servicing = MemoryCollections(tables)
 
     def __exit__(
         self,
