@@ -11,6 +11,17 @@ from fengkong.decision.policy_registry import PolicyUnitOfWork
 from fengkong.decision.ports import DecisionUnitOfWork
 from fengkong.decision.review_queue import ReviewUnitOfWork
 from fengkong.fraud.list_admin import ListAdminUnitOfWork
+from fengkong.lending.ports import (
+    DisbursementUnitOfWork,
+    DrawUnitOfWork,
+    EodUnitOfWork,
+    LendingUnitOfWork,
+    LineUnitOfWork,
+    LoanFileUnitOfWork,
+    OriginationUnitOfWork,
+    RepaymentUnitOfWork,
+)
+from fengkong.lending.servicing_ports import CollectionsUnitOfWork
 from fengkong.onboarding.consent import ConsentUnitOfWork
 from fengkong.scoring.promotion import RegistryUnitOfWork
 
@@ -25,3 +36,16 @@ def ports(uow: MemoryUnitOfWork) -> tuple[object, ...]:
     consents: ConsentUnitOfWork = uow
     lists: ListAdminUnitOfWork = uow
     return (decision, review, officer, declines, policies, models, consents, lists)
+
+
+def lending_ports(uow: MemoryUnitOfWork) -> tuple[object, ...]:
+    loan_file: LoanFileUnitOfWork = uow
+    origination: OriginationUnitOfWork = uow
+    disbursement: DisbursementUnitOfWork = uow
+    repayment: RepaymentUnitOfWork = uow
+    line: LineUnitOfWork = uow
+    draw: DrawUnitOfWork = uow
+    eod: EodUnitOfWork = uow
+    lending: LendingUnitOfWork = uow  # what `LendingServices` takes
+    collections: CollectionsUnitOfWork = uow
+    return (loan_file, origination, disbursement, repayment, line, draw, eod, lending, collections)

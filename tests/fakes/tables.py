@@ -5,17 +5,30 @@ immutable, so a shallow copy is a snapshot) and publishes its changes when it co
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fengkong.audit.chain import AuditRecord
+from fengkong.core.errors import Conflict
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.policy_registry import PolicyVersion
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewEvent, ReviewItem
 from fengkong.fraud.lists import ListEntry
 from fengkong.ledger.journal import JournalEntry
+from fengkong.lending.contract import Contract
+from fengkong.lending.errors import DuplicateKey, StaleLoan
+from fengkong.lending.records import (
+    DrawRecord,
+    LineRecord,
+    LoanRecord,
+    PayoutRecord,
+    RepaymentRecord,
+)
+from fengkong.lending.schedule import Instalment
+from fengkong.lending.servicing_records import CollectionAction, CollectionCase, PromiseToPay
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRecord
 from fengkong.scoring.registry import ModelVersion
@@ -48,6 +61,15 @@ class LinkFlags:
     defaulted: bool
 
 
+@dataclass(frozen=True, slots=True)
+class StoredPayout:
+    """A row of `payouts`: the record and when it was first stored (the order a loan's payouts
+    are listed in)."""
+
+    payout: PayoutRecord
+    created_at: datetime
+
+
 @dataclass(slots=True)
 class Tables:
     """Every table the in-memory repositories keep. Dicts keep insertion order, which is the
@@ -67,6 +89,25 @@ class Tables:
     list_entries: dict[str, ListEntry] = field(default_factory=dict)
     # The identity-link graph's applications: those it took, with their flags.
     linked: dict[str, LinkFlags] = field(default_factory=dict)
+    # Lending (`db/lending_tables.py`).
+    loans: dict[str, LoanRecord] = field(default_factory=dict)
+    instalments: dict[str, tuple[Instalment, ...]] = field(default_factory=dict)  # by loan
+    contracts: dict[str, Contract] = field(default_factory=dict)  # by loan
+    payouts: dict[str, StoredPayout] = field(default_factory=dict)
+    repayments: dict[str, RepaymentRecord] = field(default_factory=dict)
+    lines: dict[str, LineRecord] = field(default_factory=dict)
+    draws: dict[str, DrawRecord] = field(default_factory=dict)  # by the draw's loan
+    eod_runs: dict[date, Mapping[str, Any]] = field(default_factory=dict)
+    eod_progress: dict[tuple[date, int], Mapping[str, Any]] = field(default_factory=dict)
+    # Lending's unique columns, "table.column:value" -> the row's key: a unique index as a table
+    # of its own, so two units of work taking the same key clash at the commit, as at the
+    # database's unique constraint.
+    lending_keys: dict[str, str] = field(default_factory=dict)
+    # Servicing (`db/servicing_tables.py`): collections, with when each action and promise was
+    # stored (the order they are listed in).
+    collection_cases: dict[str, CollectionCase] = field(default_factory=dict)  # by loan
+    collection_actions: dict[str, tuple[CollectionAction, datetime]] = field(default_factory=dict)
+    promises: dict[str, tuple[PromiseToPay, datetime]] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: new containers, the same immutable records."""
@@ -83,3 +124,12 @@ class Tables:
 
 
 KEYED = tuple(f.name for f in dataclasses.fields(Tables) if f.name != "audit")
+
+# What a commit raises for a row another unit of work changed meanwhile: lending's use cases
+# retry a stale loan or line and a key taken by a concurrent request, as they do when the
+# database's revision check or unique constraint refuses the write.
+ON_CONFLICT: dict[str, type[Conflict]] = {
+    "loans": StaleLoan,
+    "lines": StaleLoan,
+    "lending_keys": DuplicateKey,
+}

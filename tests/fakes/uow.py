@@ -15,6 +15,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from fakes.books import MemoryAuditLog, MemoryJournal, unchained
+from fakes.collections import MemoryCollections
+from fakes.lending import MemoryLending
 from fakes.lists import MemoryListEntries
 from fakes.records import (
     MemoryApplications,
@@ -26,7 +28,7 @@ from fakes.records import (
     MemoryPolicyBundles,
 )
 from fakes.registry import MemoryPolicies, MemoryReviews
-from fakes.tables import KEYED, Tables
+from fakes.tables import KEYED, ON_CONFLICT, Tables
 from fengkong.audit.chain import chained
 from fengkong.core.errors import Conflict
 
@@ -57,7 +59,8 @@ class MemoryStore:
                     if value is was.get(key, _ABSENT):
                         continue
                     if committed.get(key, _ABSENT) is not was.get(key, _ABSENT):
-                        raise Conflict(f"{name} {key!r} changed meanwhile; retry")
+                        error = ON_CONFLICT.get(name, Conflict)
+                        raise error(f"{name} {key!r} changed meanwhile; retry")
                     changes.append((committed, key, value))
             appended = work.audit[len(base.audit) :]
             if not changes and not appended:
@@ -73,7 +76,8 @@ class MemoryStore:
 
 
 class MemoryUnitOfWork:
-    """Every repository of `SqlUnitOfWork` except lending's and servicing's, in memory."""
+    """The repositories of `SqlUnitOfWork` in memory: all but servicing's, of which it has the
+    collections queue only (`servicing`)."""
 
     applications: MemoryApplications
     decisions: MemoryDecisions
@@ -87,6 +91,8 @@ class MemoryUnitOfWork:
     consents: MemoryConsents
     link_outcomes: MemoryLinkOutcomes
     list_entries: MemoryListEntries
+    lending: MemoryLending
+    servicing: MemoryCollections
 
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = MemoryStore() if store is None else store
@@ -113,6 +119,8 @@ class MemoryUnitOfWork:
         self.consents = MemoryConsents(tables)
         self.link_outcomes = MemoryLinkOutcomes(tables)
         self.list_entries = MemoryListEntries(tables)
+        self.lending = MemoryLending(tables)
+        self.servicing = MemoryCollections(tables)
 
     def __exit__(
         self,

@@ -1,9 +1,13 @@
 """A repayment retried concurrently with one idempotency key is applied once; the same key with
-another body is refused and the ledger does not move (after cosmicpython's two-thread test)."""
+another body is refused and the ledger does not move (after cosmicpython's two-thread test). On
+the in-memory unit of work too: its first committer wins, and the loser's commit raises the
+`StaleLoan` or `DuplicateKey` the use case retries, as the database's checks do."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,20 +16,25 @@ from fengkong.lending.disbursement import disburse
 from fengkong.lending.origination import accept_offer, get_loan
 from fengkong.lending.repayment import RepaymentPosted, post_repayment
 from lending.test_service_support import (
+    Books,
     assert_books_balance,
     ledger_snapshot,
     lending_services,
-    migrated,
     new_clock,
+    open_books,
     seed_approved,
 )
 
 
-def test_two_threads_one_key_one_repayment(database_url: str) -> None:
-    db = migrated(database_url)
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def books(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Books]:
+    yield from open_books(request, tmp_path)
+
+
+def test_two_threads_one_key_one_repayment(books: Books) -> None:
     clock = new_clock()
-    svc = lending_services(db, clock)
-    loan_id = accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    svc = lending_services(books, clock)
+    loan_id = accept_offer(seed_approved(books, clock), "a", svc).record.loan_id
     disburse(loan_id, "d", svc)
 
     barrier = threading.Barrier(2)
@@ -50,21 +59,19 @@ def test_two_threads_one_key_one_repayment(database_url: str) -> None:
     record = get_loan(loan_id, svc).record
     assert len(record.state.repayments) == 1
     assert record.state.unapplied_credit == 30_000
-    assert_books_balance(db)
+    assert_books_balance(books)
 
-    before = ledger_snapshot(db)
+    before = ledger_snapshot(books)
     with pytest.raises(Conflict, match="different request"):
         post_repayment(loan_id, 30_001, "pay-once", svc)
-    assert ledger_snapshot(db) == before
-    db.dispose()
+    assert ledger_snapshot(books) == before
 
 
-def test_concurrent_different_repayments_both_apply(database_url: str) -> None:
+def test_concurrent_different_repayments_both_apply(books: Books) -> None:
     """Optimistic locking: two repayments racing on one loan both land, one after the other."""
-    db = migrated(database_url)
     clock = new_clock()
-    svc = lending_services(db, clock)
-    loan_id = accept_offer(seed_approved(db, clock), "a", svc).record.loan_id
+    svc = lending_services(books, clock)
+    loan_id = accept_offer(seed_approved(books, clock), "a", svc).record.loan_id
     disburse(loan_id, "d", svc)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -83,5 +90,4 @@ def test_concurrent_different_repayments_both_apply(database_url: str) -> None:
         t.join()
     assert not errors, errors
     assert get_loan(loan_id, svc).record.state.unapplied_credit == 20_000
-    assert_books_balance(db)
-    db.dispose()
+    assert_books_balance(books)

@@ -1,30 +1,32 @@
 """End of day: a date runs once; a crash mid-run (raised inside a chunk) loses only that chunk
 and a rerun finishes to the same books as an uninterrupted run; missed dates run in order;
-a loan past the write-off DPD is written off against its allowance and its line is frozen."""
+a loan past the write-off DPD is written off against its allowance and its line is frozen. On the
+in-memory unit of work and on SQLite (`books`)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from fengkong.core.clock import FakeClock
-from fengkong.db.database import Database
-from fengkong.db.uow import SqlUnitOfWork
 from fengkong.lending.credit_lines import draw, get_line, open_line
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import dates_to_run, run_end_of_day
 from fengkong.lending.origination import accept_offer, get_loan
 from fengkong.lending.records import LoanStage
 from lending.test_service_support import (
+    Books,
+    all_loans,
     assert_books_balance,
+    fresh_books,
     ledger_snapshot,
     lending_services,
-    migrated,
     new_clock,
     seed_approved,
+    unit_of_work,
 )
 
 
@@ -32,7 +34,7 @@ class Crash(RuntimeError):
     pass
 
 
-def _portfolio(db: Database, clock: FakeClock, n: int = 7) -> list[str]:
+def _portfolio(db: Books, clock: FakeClock, n: int = 7) -> list[str]:
     svc = lending_services(db, clock)
     ids = []
     for k in range(n):
@@ -43,18 +45,16 @@ def _portfolio(db: Database, clock: FakeClock, n: int = 7) -> list[str]:
     return ids
 
 
-def _books(db: Database) -> dict[str, object]:
-    with SqlUnitOfWork(db) as uow:
+def _books(db: Books) -> dict[str, object]:
+    with unit_of_work(db)() as uow:
         # loan ids differ between databases: compare per-loan balances as a sorted multiset
         balances = sorted((k.code, v) for k, v in uow.journal.balances().items() if v)
-        ids = [r.id for r in uow.lending.session.execute(sa.text("select id from loans"))]
-        states = {i: uow.lending.get_loan(i).state for i in ids}  # type: ignore[union-attr]
+        states = {r.loan_id: r.state for r in all_loans(db, uow)}
     return {"balances": balances, "states": states}
 
 
-def test_a_crash_mid_run_resumes_to_the_same_books(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    clean_db = migrated(f"sqlite:///{tmp_path / 'clean.db'}")
-    crash_db = migrated(f"sqlite:///{tmp_path / 'crash.db'}")
+def test_a_crash_mid_run_resumes_to_the_same_books(books: Books, tmp_path: Path) -> None:
+    clean_db, crash_db = books, fresh_books(books, tmp_path, "crash")
     day = date(2026, 4, 20)
     for db in (clean_db, crash_db):
         _portfolio(db, new_clock())
@@ -68,7 +68,7 @@ def test_a_crash_mid_run_resumes_to_the_same_books(tmp_path) -> None:  # type: i
     crashing = lending_services(crash_db, crash_clock)
     with pytest.raises(Crash):
         run_end_of_day(day, crashing, chunk=2, before_commit=crash_on_third_chunk)
-    with SqlUnitOfWork(crash_db) as uow:
+    with unit_of_work(crash_db)() as uow:
         progress = uow.lending.eod_progress(day, 0)
         assert progress is not None and progress["chunks"] == 2 and not progress["done"]
         assert uow.lending.eod_run(day)["status"] == "running"  # type: ignore[index]
@@ -89,8 +89,8 @@ def test_a_crash_mid_run_resumes_to_the_same_books(tmp_path) -> None:  # type: i
     assert ledger_snapshot(crash_db) == before
 
 
-def test_missed_dates_are_caught_up_in_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+def test_missed_dates_are_caught_up_in_order(books: Books) -> None:
+    db = books
     _portfolio(db, new_clock(), n=2)
     first = date(2026, 3, 10)
     clock = new_clock(first)
@@ -100,11 +100,10 @@ def test_missed_dates_are_caught_up_in_order(tmp_path) -> None:  # type: ignore[
     clock.advance(timedelta(days=3))  # three days without an end of day
     report = run_end_of_day(later, svc)
     assert report.ran == (first + timedelta(days=1), first + timedelta(days=2), later)
-    with SqlUnitOfWork(db) as uow:
-        runs = uow.lending.session.execute(
-            sa.text("select business_date from eod_runs where status = 'done' order by 1")
-        ).all()
-    assert len(runs) == 4
+    with unit_of_work(db)() as uow:
+        runs = [first + timedelta(days=k) for k in range(4)]
+        assert [uow.lending.eod_run(d)["status"] for d in runs] == ["done"] * 4
+        assert uow.lending.last_completed_eod() == later
     assert_books_balance(db)
 
 
@@ -115,8 +114,8 @@ def test_dates_to_run() -> None:
     assert dates_to_run(d, d - timedelta(days=3)) == tuple(d - timedelta(days=k) for k in (2, 1, 0))
 
 
-def test_write_off_and_line_freeze_past_due(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+def test_write_off_and_line_freeze_past_due(books: Books) -> None:
+    db = books
     clock = new_clock()
     svc = lending_services(db, clock)
     loan_id = accept_offer(seed_approved(db, clock, terms=3), "a", svc).record.loan_id
@@ -135,6 +134,6 @@ def test_write_off_and_line_freeze_past_due(tmp_path) -> None:  # type: ignore[n
     assert record.stage is LoanStage.WRITTEN_OFF
     assert record.loan_class.value == "loss"
     assert_books_balance(db)
-    with SqlUnitOfWork(db) as uow:
+    with unit_of_work(db)() as uow:
         actions = [r.action for r in uow.audit.for_subject("loan", loan_id)]
     assert "loan.written_off" in actions and "loan.reclassified" in actions

@@ -1,6 +1,7 @@
 """Requests the lending services refuse, each with a clear domain error and the ledger unchanged:
 unknown or closed loan, negative amount, a currency other than CNY, a key reused with another
-body, an over-limit or frozen-line drawdown, an unapproved application, a deducted-fee product."""
+body, an over-limit or frozen-line drawdown, an unapproved application, a deducted-fee product.
+On the in-memory unit of work and on SQLite (`books`)."""
 
 from __future__ import annotations
 
@@ -21,21 +22,18 @@ from fengkong.lending.posting import DeductedFeeRefused
 from fengkong.lending.product import FeeCollection, OriginationFee
 from fengkong.lending.repayment import post_repayment, quote_settlement, settle_loan
 from lending.test_service_support import (
+    Books,
     ledger_snapshot,
     lending_services,
-    migrated,
     new_clock,
     seed_approved,
 )
 
 
 @pytest.fixture
-def svc(tmp_path):  # type: ignore[no-untyped-def]
-    db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+def svc(books: Books):  # type: ignore[no-untyped-def]
     clock = new_clock()
-    services = lending_services(db, clock)
-    yield services, db, clock
-    db.dispose()
+    return lending_services(books, clock), books, clock
 
 
 def test_repayment_refusals_leave_the_ledger_alone(svc) -> None:  # type: ignore[no-untyped-def]

@@ -1,18 +1,24 @@
-"""Builders for the lending service tests (no tests here): a migrated database, an approved
-application seeded without a model, the wired services, and the ledger checks every step runs."""
+"""Builders for the lending service tests (no tests here): a migrated database or the in-memory
+unit of work's store (`Books`, either), an approved application seeded without a model, the
+wired services, and the ledger checks every step runs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
+from fakes import MemoryStore, MemoryUnitOfWork
 from fengkong.core.clock import FakeClock
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
+from fengkong.db.lending_tables import loans as loan_rows
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.outcome import Outcome
@@ -22,10 +28,21 @@ from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import balances, check_ledger, trial_balance
 from fengkong.lending.config import LendingConfig
 from fengkong.lending.payment import PaymentChannel, SimulatedGateway
+from fengkong.lending.records import LoanRecord
 from fengkong.lending.services import LendingServices
 from fengkong.onboarding.application import PersonalDataVault, StoredApplication
 
 START = date(2026, 3, 2)
+
+# Where a use case's books are kept: a migrated database, or the in-memory unit of work's store.
+Books = Database | MemoryStore
+
+
+def unit_of_work(books: Books) -> Callable[[], Any]:
+    """A new unit of work on `books` at each call."""
+    if isinstance(books, MemoryStore):
+        return lambda: MemoryUnitOfWork(books)
+    return lambda: SqlUnitOfWork(books)
 
 
 def new_clock(day: date = START) -> FakeClock:
@@ -39,13 +56,13 @@ def migrated(url: str) -> Database:
 
 
 def lending_services(
-    db: Database,
+    db: Books,
     clock: FakeClock,
     channel: PaymentChannel | None = None,
     config: LendingConfig | None = None,
 ) -> LendingServices:
     return LendingServices(
-        uow=lambda: SqlUnitOfWork(db),
+        uow=unit_of_work(db),
         clock=clock,
         channel=channel or SimulatedGateway(),
         config=config or LendingConfig(),
@@ -54,7 +71,7 @@ def lending_services(
 
 
 def seed_approved(
-    db: Database,
+    db: Books,
     clock: FakeClock,
     *,
     amount: int = 1_000_000,
@@ -70,7 +87,7 @@ def seed_approved(
     def token(field: str, clear: str) -> str:
         return "x" if vault is None else vault.encrypt(field, clear)
 
-    with SqlUnitOfWork(db) as uow:
+    with unit_of_work(db)() as uow:
         uow.applications.add(
             StoredApplication(
                 id=application_id,
@@ -109,21 +126,24 @@ def seed_approved(
     return application_id
 
 
-def ledger_snapshot(db: Database) -> tuple[int, int]:
+def ledger_snapshot(db: Books) -> tuple[int, int]:
     """(journal entries, postings): what must not move when a request is refused."""
+    if isinstance(db, MemoryStore):
+        posted = [p.entry for p in db.tables.journal.values()]
+        return len(posted), sum(len(e.postings) for e in posted)
     with db.engine.connect() as conn:
         entries = conn.execute(sa.text("select count(*) from journal_entries")).scalar_one()
         postings = conn.execute(sa.text("select count(*) from journal_postings")).scalar_one()
     return int(entries), int(postings)
 
 
-def assert_books_balance(db: Database) -> None:
+def assert_books_balance(db: Books) -> None:
     """Trial balance agrees, stored balances equal the postings, every check passes, and each
     loan's receivables in the ledger equal what its state says is outstanding."""
-    with SqlUnitOfWork(db) as uow:
+    with unit_of_work(db)() as uow:
         entries = list(uow.journal.entries())
         stored = uow.journal.balances()
-        loans = _loans(uow)
+        loans = all_loans(db, uow)
     assert trial_balance(entries).is_balanced
     assert check_ledger(entries) == ()
     derived = balances(entries)
@@ -151,11 +171,33 @@ def assert_books_balance(db: Database) -> None:
     assert stored.get(AccountKey("4102", None), 0) == reserve
 
 
-def _loans(uow: SqlUnitOfWork) -> Iterator:  # type: ignore[type-arg]
-    from fengkong.db.lending_tables import loans
-
-    ids = [r.id for r in uow.lending.session.execute(sa.select(loans.c.id))]
-    return [uow.lending.get_loan(i) for i in ids]  # type: ignore[return-value]
+def all_loans(db: Books, uow: Any) -> list[LoanRecord]:
+    """Every stored loan, read in `uow` (no lending port lists them all)."""
+    if isinstance(db, MemoryStore):
+        ids = list(uow.lending.tables.loans)
+    else:
+        ids = [r.id for r in uow.lending.session.execute(sa.select(loan_rows.c.id))]
+    return [uow.lending.get_loan(i) for i in ids]
 
 
 RATE = Decimal("0.10")
+
+
+def open_books(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Books]:
+    """The books `request.param` names ("memory", "sqlite" or "postgresql"), for a fixture."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    if request.param == "sqlite":
+        db = migrated(f"sqlite:///{tmp_path / 'l.db'}")
+    else:
+        db = migrated(request.getfixturevalue("postgres_url"))
+    yield db
+    db.dispose()
+
+
+def fresh_books(like: Books, tmp_path: Path, name: str) -> Books:
+    """Other, empty books of the same kind as `like` (SQLite for a database)."""
+    if isinstance(like, MemoryStore):
+        return MemoryStore()
+    return migrated(f"sqlite:///{tmp_path / name}.db")
