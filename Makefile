@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/lint-imports --no-logo
-	cd tests && MYPYPATH=../src ../$(BIN)/mypy --strict --config-file ../pyproject.toml -p fakes
+	cd tests && MYPYPATH=../src ../$(BIN)/mypy --strict --no-incremental --config-file ../pyproject.toml -p fakes
 
 serve: $(STAMP)
 	$(BIN)/fengkong serve
