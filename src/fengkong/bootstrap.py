@@ -20,6 +20,7 @@ from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_signal_stores import SqlSignalStores
 from fengkong.db.fraud_stores import identity_links, velocity_store
 from fengkong.db.live_registry import SqlDecisionReads
+from fengkong.db.migrate import ensure_current
 from fengkong.db.search_decisions import SqlApplicationSearch
 from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
@@ -217,11 +218,8 @@ def bootstrap(
     active = ActivePolicy.of(policy or read_bundle(settings.policy_file, settings.price_cap))
     check_products(active, products)  # before anything is opened
     db = Database(settings.resolved_database_url)
-    if migrate:
-        # Alembic is loaded only to migrate: API workers start with `migrate=False`.
-        from fengkong.db.migrate import upgrade
-
-        upgrade(db)
+    if migrate:  # API workers start with `migrate=False`: `fengkong serve` migrated once
+        ensure_current(db)
     clock = clock or SystemClock()
     vault = load_vault(settings)
     return Context(
