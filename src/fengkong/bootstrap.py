@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,6 @@ from fengkong.db.fraud_signal_stores import SqlSignalStores
 from fengkong.db.fraud_stores import identity_links, velocity_store
 from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import ensure_current
-from fengkong.db.search_decisions import SqlApplicationSearch
-from fengkong.db.search_lending import SqlLendingSearch
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.compiler import compile_policy
@@ -66,7 +65,6 @@ class Context:
     decisions: DecisionServices = field(init=False)
     lending: LendingServices = field(init=False)
     servicing: ServicingServices = field(init=False)
-    finders: Finders = field(init=False)
 
     def __post_init__(self) -> None:
         check_products(self.policy, self.products)
@@ -92,9 +90,15 @@ class Context:
         self.servicing = ServicingServices(
             lending=self.lending, vault=self.vault, channel=self._reminder_channel(), uow=self.uow
         )
-        self.finders = self._finders()
 
-    def _finders(self) -> Finders:
+    @cached_property
+    def finders(self) -> Finders:
+        """The searches behind the lists and views of applications, decisions, loans, lines and
+        customers: wired when first asked for, since deciding and servicing never search."""
+        # Imported here: their query builders are not loaded by a command that does not search.
+        from fengkong.db.search_decisions import SqlApplicationSearch
+        from fengkong.db.search_lending import SqlLendingSearch
+
         books = SqlApplicationSearch(self.db)
         lending = SqlLendingSearch(self.db)
         return Finders(

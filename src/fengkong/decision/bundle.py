@@ -129,5 +129,14 @@ class PolicyCache:
                 for n in _table_names(document, version)
                 if folder.joinpath(n).is_file()
             }
-            self._compiled[key] = ActivePolicy.of(PolicyBundle(version, document, tables, self.cap))
+            self._compiled[key] = self._activate(PolicyBundle(version, document, tables, self.cap))
         return self._compiled[key]
+
+    def _activate(self, bundle: PolicyBundle) -> ActivePolicy:
+        """`bundle` ready to decide. The configured policy, once submitted and activated, comes
+        back from the registry under its version: the same document, tables and cap (the same
+        hash) compile to the same policy, so the one compiled at start-up serves (the bundle kept
+        is the registry's, which names its version)."""
+        if bundle.sha256 == self.fallback.sha256:
+            return ActivePolicy(bundle, self.fallback.compiled, self.fallback.sha256)
+        return ActivePolicy.of(bundle)
