@@ -58,7 +58,13 @@ NOT_FOR_APPLY = (
     "jinja2",
 )
 # Modules of our own that only other commands use (the finders' searches).
-NOT_FOR_APPLY_OWN = ("fengkong.db.search_decisions", "fengkong.db.search_lending")
+NOT_FOR_APPLY_OWN = (
+    "fengkong.db.search_decisions",
+    "fengkong.db.search_lending",
+    "fengkong.decision.customer_view",
+    "fengkong.decision.search",
+    "fengkong.lending.search",
+)
 SRC = str(Path(fengkong.__file__).resolve().parents[1])
 POLICY = Path(fengkong.__file__).parent / "decision/policies/demo-german.yaml"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
@@ -28,7 +28,6 @@ from fengkong.db.migrate import ensure_current
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.compiler import compile_policy
-from fengkong.decision.customer_view import Finders
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
 from fengkong.decision.policy_products import POLICY_PRODUCTS
@@ -51,6 +50,9 @@ from fengkong.lending.reminders import LogChannel, WebhookChannel
 from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import ReminderChannel, ServicingServices
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
+
+if TYPE_CHECKING:
+    from fengkong.decision.customer_view import Finders
 
 
 @dataclass
@@ -98,9 +100,11 @@ class Context:
     def finders(self) -> Finders:
         """The searches behind the lists and views of applications, decisions, loans, lines and
         customers: wired when first asked for, since deciding and servicing never search."""
-        # Imported here: their query builders are not loaded by a command that does not search.
+        # Imported here: the searches and their query builders are not loaded by a command that
+        # does not search.
         from fengkong.db.search_decisions import SqlApplicationSearch
         from fengkong.db.search_lending import SqlLendingSearch
+        from fengkong.decision.customer_view import Finders
 
         books = SqlApplicationSearch(self.db)
         lending = SqlLendingSearch(self.db)
