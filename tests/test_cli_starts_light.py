@@ -5,7 +5,12 @@ case runs in a fresh interpreter and asserts which modules got imported, never h
 
 numpy is allowed on the decision path: the online scorer computes a PD with it
 (`scoring.points`, `scoring.registry`). The CLI's own help loads less still: no database stack,
-no web framework, no cryptography, no numpy, not even the settings (`LIGHT_HELP`)."""
+no web framework, no cryptography, no numpy, not even the settings (`LIGHT_HELP`).
+
+`fengkong apply` on an embedded (SQLite) database already at the migrations' heads decides with
+what a decision needs, and nothing else (`NOT_FOR_APPLY`): not Alembic (the schema check reads the
+version table itself), not the PostgreSQL driver, not Redis (none configured), not structlog (no
+record is written), not the web stack, and not the searches behind the finders."""
 
 from __future__ import annotations
 
@@ -37,6 +42,29 @@ NOT_FOR_HELP = (
     "structlog",
     "yaml",
 )
+# What `fengkong apply` on SQLite, at the migrations' heads and without Redis, must not import.
+NOT_FOR_APPLY = (
+    *HEAVY,
+    "alembic",
+    "mako",
+    "psycopg",
+    "redis",
+    "structlog",
+    "pygments",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httpx",
+    "jinja2",
+)
+# Modules of our own that only other commands use (the finders' searches).
+NOT_FOR_APPLY_OWN = (
+    "fengkong.db.search_decisions",
+    "fengkong.db.search_lending",
+    "fengkong.decision.customer_view",
+    "fengkong.decision.search",
+    "fengkong.lending.search",
+)
 SRC = str(Path(fengkong.__file__).resolve().parents[1])
 POLICY = Path(fengkong.__file__).parent / "decision/policies/demo-german.yaml"
 
@@ -46,7 +74,7 @@ PROBE = """
 import atexit, json, sys
 HEAVY = {heavy!r}
 def _report():
-    loaded = sorted({{n.split(".")[0] for n in sys.modules}} & set(HEAVY))
+    loaded = sorted(({{n.split(".")[0] for n in sys.modules}} | set(sys.modules)) & set(HEAVY))
     sys.stdout.write("\\nHEAVY=" + json.dumps(loaded) + "\\n")
 atexit.register(_report)
 """
@@ -93,6 +121,22 @@ def run_cli(args: list[str]) -> str:
     return f"import sys\nsys.argv = ['fengkong', *{args!r}]\nfrom fengkong.cli import app\napp()"
 
 
+def apply_risky(context: Context, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """`fengkong apply risky.json --json` against `context`'s database and the demo policy: the
+    snippet, and the environment to run it in."""
+    from factories import risky_body
+
+    application = tmp_path / "risky.json"
+    application.write_text(json.dumps(risky_body()))
+    env = {
+        "FENGKONG_HOME": str(context.settings.home),
+        "FENGKONG_DATABASE_URL": context.settings.resolved_database_url,
+        "FENGKONG_CONFIG": str(tmp_path / "absent.toml"),
+        "FENGKONG_POLICY_FILE": str(POLICY),
+    }
+    return run_cli(["apply", str(application), "--json"]), env
+
+
 @pytest.mark.parametrize(
     "args",
     [[], ["--help"], ["keys", "--help"], ["policy", "--help"], ["model", "--help"]],
@@ -108,18 +152,33 @@ def test_help_loads_neither_the_database_nor_the_web_stack(args: list[str]) -> N
 def test_apply_decides_without_the_data_science_stack(context: Context, tmp_path: Path) -> None:
     """`fengkong apply` runs the whole decision (wiring, migrations check, model, policy, vault)
     and prints it, without pandas, scikit-learn, LightGBM, SciPy, Polars or optbinning."""
-    from factories import risky_body
-
-    application = tmp_path / "risky.json"
-    application.write_text(json.dumps(risky_body()))
-    env = {
-        "FENGKONG_HOME": str(context.settings.home),
-        "FENGKONG_DATABASE_URL": context.settings.resolved_database_url,
-        "FENGKONG_CONFIG": str(tmp_path / "absent.toml"),
-        "FENGKONG_POLICY_FILE": str(POLICY),
-    }
-    snippet = run_cli(["apply", str(application), "--json"])
+    snippet, env = apply_risky(context, tmp_path)
     assert heavy_after(snippet, env=env, expect='"outcome": "decline"') == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_apply_loads_only_what_a_decision_needs(context: Context, tmp_path: Path) -> None:
+    """On SQLite at the migrations' heads, no Redis configured: no Alembic, no PostgreSQL driver,
+    no Redis client, no structlog (nothing is logged), no web stack, no finders' searches; the
+    decision is the same, and the database stays at its revisions."""
+    from fengkong.db.migrate import recorded_revisions, script_heads
+
+    snippet, env = apply_risky(context, tmp_path)
+    assert context.settings.redis_url is None
+    assert recorded_revisions(context.db) == script_heads()
+    loaded = heavy_after(
+        snippet, (*NOT_FOR_APPLY, *NOT_FOR_APPLY_OWN), env=env, expect='"outcome": "decline"'
+    )
+    assert loaded == []
+    assert recorded_revisions(context.db) == script_heads()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_probe_sees_what_apply_loads(context: Context, tmp_path: Path) -> None:
+    """The check above can fail: the same run reports the modules a decision does load."""
+    snippet, env = apply_risky(context, tmp_path)
+    wanted = ("sqlalchemy", "fengkong.db.uow", "fengkong.decision.service")
+    assert heavy_after(snippet, wanted, env=env, expect='"outcome"') == sorted(wanted)
 
 
 def test_the_api_wiring_loads_alembic_only_to_migrate() -> None:

@@ -3,14 +3,18 @@ demo all start here and then call the same services."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
@@ -20,12 +24,10 @@ from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_signal_stores import SqlSignalStores
 from fengkong.db.fraud_stores import identity_links, velocity_store
 from fengkong.db.live_registry import SqlDecisionReads
-from fengkong.db.search_decisions import SqlApplicationSearch
-from fengkong.db.search_lending import SqlLendingSearch
+from fengkong.db.migrate import ensure_current
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.compiler import compile_policy
-from fengkong.decision.customer_view import Finders
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
 from fengkong.decision.policy_products import POLICY_PRODUCTS
@@ -49,6 +51,9 @@ from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import ReminderChannel, ServicingServices
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
+if TYPE_CHECKING:
+    from fengkong.decision.customer_view import Finders
+
 
 @dataclass
 class Context:
@@ -65,7 +70,6 @@ class Context:
     decisions: DecisionServices = field(init=False)
     lending: LendingServices = field(init=False)
     servicing: ServicingServices = field(init=False)
-    finders: Finders = field(init=False)
 
     def __post_init__(self) -> None:
         check_products(self.policy, self.products)
@@ -91,9 +95,17 @@ class Context:
         self.servicing = ServicingServices(
             lending=self.lending, vault=self.vault, channel=self._reminder_channel(), uow=self.uow
         )
-        self.finders = self._finders()
 
-    def _finders(self) -> Finders:
+    @cached_property
+    def finders(self) -> Finders:
+        """The searches behind the lists and views of applications, decisions, loans, lines and
+        customers: wired when first asked for, since deciding and servicing never search."""
+        # Imported here: the searches and their query builders are not loaded by a command that
+        # does not search.
+        from fengkong.db.search_decisions import SqlApplicationSearch
+        from fengkong.db.search_lending import SqlLendingSearch
+        from fengkong.decision.customer_view import Finders
+
         books = SqlApplicationSearch(self.db)
         lending = SqlLendingSearch(self.db)
         return Finders(
@@ -214,14 +226,12 @@ def bootstrap(
     policy must offer one of its products on its terms, or nothing starts (`Invalid`)."""
     settings = settings or load_settings()
     products = DEFAULT_PRODUCTS if products is None else products
-    active = ActivePolicy.of(policy or read_bundle(settings.policy_file, settings.price_cap))
+    bundle = policy or read_bundle(settings.policy_file, settings.price_cap)
+    active = configured_policy(bundle, settings.home / "cache" / "prices-checked")
     check_products(active, products)  # before anything is opened
     db = Database(settings.resolved_database_url)
-    if migrate:
-        # Alembic is loaded only to migrate: API workers start with `migrate=False`.
-        from fengkong.db.migrate import upgrade
-
-        upgrade(db)
+    if migrate:  # API workers start with `migrate=False`: `fengkong serve` migrated once
+        ensure_current(db)
     clock = clock or SystemClock()
     vault = load_vault(settings)
     return Context(
@@ -234,6 +244,49 @@ def bootstrap(
         fraud=fraud_services(settings, db, vault, clock),
         products=products,
     )
+
+
+def configured_policy(bundle: PolicyBundle, markers: Path) -> ActivePolicy:
+    """The configured policy, compiled. Most of compiling is checking each price against the
+    legal cap at every term and amount it can be offered at; once the check passed, a marker in
+    `markers` records it, and a later start with the same bundle (document, tables, cap) and the
+    same code skips it, compiling everything else as ever. The marker holds no code and nothing
+    that is read back: a forged one could at most let a policy priced above the cap start, and
+    the caps stage still lowers each offer to the cap when deciding. A home the process cannot
+    write to only means the check runs on every start."""
+    marker = markers / f"{_price_check_key(bundle)}.json"
+    if marker.is_file():
+        return ActivePolicy.of(bundle, prices_checked=True)
+    active = ActivePolicy.of(bundle)  # refused (`PolicyError`) if a price breaks the cap
+    try:
+        markers.mkdir(parents=True, exist_ok=True)
+        marker.write_text(
+            json.dumps({"source": bundle.source, "bundle_sha256": bundle.sha256}), "utf-8"
+        )
+    except OSError:
+        pass  # the verdict is only a shortcut: without it the next start checks again
+    return active
+
+
+def _price_check_key(bundle: PolicyBundle) -> str:
+    return hashlib.sha256(f"{bundle.sha256}:{_code_fingerprint()}".encode()).hexdigest()
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """The package's source files as installed (path, size, modification time): a change to any
+    of them, the price check's own code included, invalidates every marker."""
+    package = str(Path(__file__).parent)
+    seen: list[str] = []
+    for folder, folders, files in os.walk(package):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                where = os.path.relpath(path, package)
+                seen.append(f"{where}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
 
 
 def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock) -> FraudServices:

@@ -1,39 +1,87 @@
 """Structured logs (structlog) on stderr: readable on a console, JSON lines under `serve`. Records
 from the standard library (uvicorn, alembic) go through the same renderer, but for uvicorn's
-access lines: the app logs each request once itself."""
+access lines: the app logs each request once itself.
+
+structlog is loaded with the first record, not here: a command that writes none (a decision on
+the command line, usually) does not pay for it. Its configuration waits in
+`core.log.configure_when_loaded`, the renderer in the handler's formatter."""
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
+from typing import TYPE_CHECKING
 
-import structlog
+from fengkong.core.log import configure_when_loaded
 
-_SHARED: list[structlog.types.Processor] = [
-    structlog.contextvars.merge_contextvars,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=True),
-]
+if TYPE_CHECKING:
+    from structlog.types import Processor
 
 
-def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
-    renderer: structlog.types.Processor = (
+def _shared() -> list[Processor]:
+    import structlog
+
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+
+
+def _formatter(fmt: str) -> logging.Formatter:
+    import structlog
+
+    renderer: Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=_SHARED,
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info,
-                renderer,
-            ],
-        )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
     )
+
+
+class _RenderOnFirstRecord(logging.Formatter):
+    """structlog's formatter for `fmt`, built when the first record is formatted."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__()
+        self._fmt_name = fmt
+        self._built: logging.Formatter | None = None
+        self._building = threading.Lock()
+
+    def format(self, record: logging.LogRecord) -> str:
+        built = self._built
+        if built is None:
+            with self._building:
+                if self._built is None:
+                    self._built = _formatter(self._fmt_name)
+                built = self._built
+        return built.format(record)
+
+
+def _configure_structlog() -> None:
+    import structlog
+
+    structlog.configure(
+        processors=[*_shared(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+
+
+def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    loaded = "structlog" in sys.modules
+    handler.setFormatter(_formatter(fmt) if loaded else _RenderOnFirstRecord(fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -48,9 +96,4 @@ def configure_logging(fmt: str = "console", level: str = "INFO") -> None:
     access.handlers[:] = [logging.NullHandler()]
     access.propagate = False
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not news
-    structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
-    )
+    configure_when_loaded(_configure_structlog)

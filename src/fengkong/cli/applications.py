@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
+from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out, starting_up
 from fengkong.core.errors import FieldError, Invalid
 
 
@@ -17,14 +17,15 @@ def apply(
     as_json: JsonOpt = False,
 ) -> None:
     """Submit one application from a JSON file and print the decision."""
-    from fengkong.api.schemas import ApplicationIn, DecisionOut
-    from fengkong.decision.service import submit_application
+    with starting_up():
+        from fengkong.api.schemas import ApplicationIn, DecisionOut
+        from fengkong.decision.service import submit_application
 
-    try:
-        body = ApplicationIn.model_validate_json(file.read_bytes())
-    except FileNotFoundError:
-        raise Invalid((FieldError(("file",), f"no such file: {file}"),)) from None
-    ctx = context()
+        try:
+            body = ApplicationIn.model_validate_json(file.read_bytes())
+        except FileNotFoundError:
+            raise Invalid((FieldError(("file",), f"no such file: {file}"),)) from None
+        ctx = context()
     request = body.to_request(ctx.clock.business_date())
     decision = submit_application(request, ctx.decisions)
     result = DecisionOut.of(decision, request.amount)

@@ -30,7 +30,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import psycopg
 import sqlalchemy as sa
 
 from fengkong.db import sqlite_driver
@@ -66,6 +65,8 @@ def _key_lock(key_type: KeyType, digest: str) -> int:
 def retrying_deadlocks(application_id: str, attempt: Callable[[], T]) -> T:
     """`attempt` (a transaction that links the application on PostgreSQL), tried again after a
     deadlock; a second link of the same application is a `ValueError`."""
+    import psycopg  # PostgreSQL only: not loaded on SQLite
+
     for n in range(_ATTEMPTS):
         try:
             return attempt()

@@ -1,5 +1,6 @@
 """Choosing the fraud stores from settings: the velocity counters and the identity-link graph are
-kept in the database unless a Redis URL is configured."""
+kept in the database unless a Redis URL is configured. The Redis stores, and the Redis client
+library, are imported only when one is: a deployment on the database alone never loads them."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from fengkong.core.errors import FieldError, Invalid
 from fengkong.db.database import Database
 from fengkong.db.fraud_links import SqlIdentityLinks
 from fengkong.db.fraud_velocity import SqlVelocityStore
-from fengkong.db.redis_links import RedisIdentityLinks
-from fengkong.db.redis_velocity import RedisVelocityStore, redis_client
 from fengkong.fraud.keys import Hasher
 from fengkong.fraud.links import IdentityLinks
 from fengkong.fraud.velocity import OnRedisError, VelocityStore
@@ -44,6 +43,8 @@ def velocity_store(
     sql = SqlVelocityStore(db, hasher, clock)
     if not redis_url:
         return sql
+    from fengkong.db.redis_velocity import RedisVelocityStore, redis_client
+
     return RedisVelocityStore(
         redis_client(redis_url, timeout=redis_timeout),
         hasher,
@@ -71,6 +72,9 @@ def identity_links(
     sql = SqlIdentityLinks(db)
     if not redis_url:
         return sql
+    from fengkong.db.redis_links import RedisIdentityLinks
+    from fengkong.db.redis_velocity import redis_client
+
     return RedisIdentityLinks(
         redis_client(redis_url, timeout=redis_timeout),
         clock,

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,7 @@ from fengkong.db.stores import SessionStore
 
 if TYPE_CHECKING:
     import polars as pl
+    import psycopg
 
 
 class LendingStore(SessionStore):

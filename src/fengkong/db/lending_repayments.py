@@ -7,10 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-import psycopg
 import sqlalchemy as sa
-from psycopg.rows import dict_row, namedtuple_row
-from psycopg.types.json import Json
 from sqlalchemy.exc import IntegrityError
 
 from fengkong.db.ledger_tables import journal_entries, journal_postings
@@ -50,6 +47,8 @@ class SqlRepayments(SqlLoans, LendingStore):
         PostgreSQL both statements go in one round trip (with the transaction's BEGIN)."""
         if not self._copies:
             return self.repayment_by_key(key), self.get_loan(loan_id)
+        from psycopg.rows import dict_row, namedtuple_row  # PostgreSQL only: not loaded on SQLite
+
         connection = driver(self.session)
         with (
             connection.cursor(row_factory=namedtuple_row) as by_key,
@@ -82,6 +81,9 @@ class SqlRepayments(SqlLoans, LendingStore):
             saved = self.save_loan(loan, now)
             self.add_repayment(repayment, now)
             return saved
+        import psycopg  # PostgreSQL only: not loaded on SQLite
+        from psycopg.types.json import Json
+
         values = loan_values(loan, now)
         update = {name: values[name] for name in SAVED_COLUMNS if name != "updated_at"}
         update.update(

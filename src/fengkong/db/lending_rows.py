@@ -11,8 +11,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from psycopg.types.json import Json
-
 from fengkong.core.money import Fen
 from fengkong.db.lending_codec import state_from_json, state_to_json
 from fengkong.ledger.journal import JournalEntry
@@ -194,6 +192,9 @@ def posting_rows(entries: Sequence[JournalEntry]) -> list[dict[str, Any]]:
 
 
 def repayment_row(record: RepaymentRecord, now: datetime) -> dict[str, Any]:
+    """A repayment's row as PostgreSQL's pipelined insert sends it (`db.lending_pg`)."""
+    from psycopg.types.json import Json  # PostgreSQL only: not loaded on SQLite
+
     return {
         "id": record.repayment_id,
         "loan_id": record.loan_id,

@@ -53,9 +53,17 @@ class PolicyBundle:
             )
         return bundle
 
-    def compile(self) -> CompiledPolicy:
+    def compile(self, *, check_prices: bool = True) -> CompiledPolicy:
+        """The compiled policy; `check_prices=False` only for a bundle whose prices this code has
+        already found within its cap (the check adds findings, never changes the policy)."""
         cap = price_cap_from_config(dict(self.cap) or None)
-        return compile_policy(self.document, cap=cap, source=self.source, tables=self.tables)
+        return compile_policy(
+            self.document,
+            cap=cap,
+            source=self.source,
+            tables=self.tables,
+            check_prices=check_prices,
+        )
 
 
 def read_shipped_bundle(name: str = SHIPPED, cap: Mapping[str, str] | None = None) -> PolicyBundle:
@@ -101,8 +109,10 @@ class ActivePolicy:
     sha256: str
 
     @classmethod
-    def of(cls, bundle: PolicyBundle) -> ActivePolicy:
-        return cls(bundle, bundle.compile(), bundle.sha256)
+    def of(cls, bundle: PolicyBundle, *, prices_checked: bool = False) -> ActivePolicy:
+        """`bundle` compiled; `prices_checked` when its prices were found within its cap before,
+        by this code (`bootstrap.configured_policy`)."""
+        return cls(bundle, bundle.compile(check_prices=not prices_checked), bundle.sha256)
 
     @property
     def version(self) -> str:
@@ -129,5 +139,14 @@ class PolicyCache:
                 for n in _table_names(document, version)
                 if folder.joinpath(n).is_file()
             }
-            self._compiled[key] = ActivePolicy.of(PolicyBundle(version, document, tables, self.cap))
+            self._compiled[key] = self._activate(PolicyBundle(version, document, tables, self.cap))
         return self._compiled[key]
+
+    def _activate(self, bundle: PolicyBundle) -> ActivePolicy:
+        """`bundle` ready to decide. The configured policy, once submitted and activated, comes
+        back from the registry under its version: the same document, tables and cap (the same
+        hash) compile to the same policy, so the one compiled at start-up serves (the bundle kept
+        is the registry's, which names its version)."""
+        if bundle.sha256 == self.fallback.sha256:
+            return ActivePolicy(bundle, self.fallback.compiled, self.fallback.sha256)
+        return ActivePolicy.of(bundle)

@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-import structlog
-
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Unavailable
+from fengkong.core.log import get_logger
 from fengkong.core.uow import UnitOfWork
 from fengkong.decision.fraud_stage import FraudServices
 from fengkong.decision.officer import OfficerUnitOfWork, Reviewed, decline_referral
@@ -26,7 +25,7 @@ from fengkong.fraud.links import NotLinked
 
 __all__ = ["LinkOutcomes", "decline_and_flag", "flag_declined", "tell_declined"]
 
-_log = structlog.get_logger("fengkong.decision")
+_log = get_logger("fengkong.decision")
 
 
 class LinkOutcomes(Protocol):

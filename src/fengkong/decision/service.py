@@ -10,8 +10,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import structlog
-
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import (
     Conflict,
@@ -62,8 +60,6 @@ from fengkong.scoring.reasons import scorecard_reasons
 from fengkong.scoring.registry import (
     ModelStatus,
 )
-
-_log = structlog.get_logger("fengkong.decision")
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from fengkong.core.errors import IntegrityBroken
 from fengkong.core.ids import new_id
+from fengkong.core.log import get_logger
 from fengkong.core.money import fen_to_yuan
 from fengkong.lending.records import LoanStage
 from fengkong.lending.servicing import (
@@ -92,7 +91,7 @@ class LogChannel:
     name = "log"
 
     def __init__(self, logger: Any = None) -> None:
-        self.log = logger or structlog.get_logger("fengkong.reminders")
+        self.log = logger or get_logger("fengkong.reminders")
 
     def send(self, message: ReminderMessage) -> Delivery:
         self.log.info(
