@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
-from typing import Any
+from datetime import date, datetime
 
 from fengkong.lending.line import ActionKind, LineSignals, apply_actions, line_actions, sync_draw
+from fengkong.lending.ports import EodUnitOfWork
 from fengkong.lending.records import LoanRecord
 from fengkong.lending.services import LendingServices
 
@@ -22,7 +22,11 @@ COUNTED_AS = {
 
 
 def fire_line_triggers(
-    uow: Any, records: Sequence[LoanRecord], on: date, svc: LendingServices, now: Any
+    uow: EodUnitOfWork,
+    records: Sequence[LoanRecord],
+    on: date,
+    svc: LendingServices,
+    now: datetime,
 ) -> dict[str, int]:
     """Act on the lines of the draws among `records`; returns how many actions fired
     (`line_actions`) and how many of each kind (`lines_frozen`, `lines_closed`,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fengkong.core.ids import new_id
@@ -26,6 +26,7 @@ from fengkong.lending.config import LendingConfig
 from fengkong.lending.delinquency import write_off, write_off_eligible
 from fengkong.lending.eod_dates import EodMeter
 from fengkong.lending.eod_lines import fire_line_triggers
+from fengkong.lending.ports import EodUnitOfWork
 from fengkong.lending.posting import entries_for, provision_entry, reserve_entry
 from fengkong.lending.provisioning import provision_to_target, with_state
 from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day, quiet_journal
@@ -321,8 +322,8 @@ def quiet_partition(
 
 
 def _audit_chunk(
-    uow: Any,
-    now: Any,
+    uow: EodUnitOfWork,
+    now: datetime,
     business_date: date,
     partition: int,
     first: str,
