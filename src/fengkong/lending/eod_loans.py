@@ -240,14 +240,17 @@ def loan_partition(
                             "bucket": day.record.bucket,
                         },
                     )
-            _audit_chunk(
-                uow, now, business_date, partition, records[0].loan_id, records[-1].loan_id, totals
-            )
             _advance(progress, totals, cursor=records[-1].loan_id)
-            store.save_eod_progress(progress)
-            if before_commit is not None:
-                before_commit(business_date, partition, progress["chunks"])
-            uow.commit()
+            _commit_chunk(
+                uow,
+                business_date,
+                partition,
+                progress,
+                totals,
+                (records[0].loan_id, records[-1].loan_id),
+                now,
+                before_commit,
+            )
             done.add(totals.as_dict())
             if meter is not None:
                 meter.advance(totals.loans)
@@ -310,31 +313,37 @@ def quiet_partition(
                 interest_fen=int(saved["accrued"].sum()),
                 provision_change_fen=int(saved["provision_change"].sum()),
             )
-            _audit_chunk(uow, now, business_date, partition, first, after, totals)
             _advance(progress, totals)
-            store.save_eod_progress(progress)
-            if before_commit is not None:
-                before_commit(business_date, partition, progress["chunks"])
-            uow.commit()
+            _commit_chunk(
+                uow, business_date, partition, progress, totals, (first, after), now, before_commit
+            )
             done.add(totals.as_dict())
             if meter is not None:
                 meter.advance(totals.loans)
 
 
-def _audit_chunk(
+def _commit_chunk(
     uow: EodUnitOfWork,
-    now: datetime,
     business_date: date,
     partition: int,
-    first: str,
-    last: str,
+    progress: dict[str, Any],
     totals: Totals,
+    span: tuple[str, str],
+    now: datetime,
+    before_commit: ChunkHook | None,
 ) -> None:
+    """Audit one chunk of a partition (its first and last loan and its totals), store the
+    partition's advanced progress with it and commit them together: a crash after the commit
+    resumes after this chunk, one before it redoes the whole chunk."""
     uow.audit.append(
         at=now,
         actor=SYSTEM,
         action="eod.chunk",
         subject_type="eod",
         subject_id=f"{business_date.isoformat()}/{partition}",
-        payload={"first_loan": first, "last_loan": last, **totals.as_dict()},
+        payload={"first_loan": span[0], "last_loan": span[1], **totals.as_dict()},
     )
+    uow.lending.save_eod_progress(progress)
+    if before_commit is not None:
+        before_commit(business_date, partition, progress["chunks"])
+    uow.commit()
