@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fengkong.access.ports import Authenticator, NobodyAuthenticated
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
@@ -95,6 +96,11 @@ class Context:
         self.servicing = ServicingServices(
             lending=self.lending, vault=self.vault, channel=self._reminder_channel(), uow=self.uow
         )
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        """Turns a presented API key or session token into an actor."""
+        return NobodyAuthenticated()
 
     @cached_property
     def finders(self) -> Finders:

@@ -13,15 +13,19 @@ from fastapi.responses import JSONResponse
 from fengkong.core.errors import (
     Conflict,
     FengkongError,
+    Forbidden,
     IntegrityBroken,
     Invalid,
     NotFound,
+    Unauthenticated,
     Unavailable,
 )
 
 PROBLEM_JSON = "application/problem+json"
 STATUS: dict[type[FengkongError], int] = {
     Invalid: 422,
+    Unauthenticated: 401,
+    Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     Unavailable: 503,

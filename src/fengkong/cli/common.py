@@ -5,7 +5,7 @@ Exit codes, the same for every command:
 
 - 0: done. A decision of any outcome (approve, decline, refer, verify) is done: `fengkong apply`
   exits 0 for a decline, whose outcome and reasons are in its output.
-- 1: refused by the domain or failed: a conflict with the stored state (a claimed item, a reused
+- 1: refused by the domain or failed: no credentials or a role that does not allow it, a conflict with the stored state (a claimed item, a reused
   idempotency key, a loan in the wrong status), something not found, a payout the channel
   declined, a replay that differs, a broken audit chain, no model trained yet.
 - 2: bad usage or bad input: an unknown option, a missing argument, a malformed value, a value
@@ -14,7 +14,7 @@ Exit codes, the same for every command:
 
 With `--json` every outcome is one JSON document on stdout. When the exit code is not 0 the
 document has `code` (stable, snake_case: the specific error, e.g. `loan_not_found`),
-`category` (`invalid`, `not_found`, `conflict`, `unavailable`, `integrity_broken`, `usage`, `refused` or
+`category` (`invalid`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, `unavailable`, `integrity_broken`, `usage`, `refused` or
 `internal_error`), `message` (a short title), `detail` (what went wrong) and, for invalid input,
 `errors`: one `{loc, msg, type}` per field, with `allowed` when the field has an allowed set.
 Amounts in every document are plain decimal strings of yuan ("3939.00"), or integers in fields
@@ -40,9 +40,11 @@ from fengkong.core.errors import (
     Conflict,
     FengkongError,
     FieldError,
+    Forbidden,
     IntegrityBroken,
     Invalid,
     NotFound,
+    Unauthenticated,
     Unavailable,
 )
 
@@ -75,6 +77,8 @@ EXIT_CODES_HELP = (
 # `loan_not_found`): renaming an error class changes its code, so don't, or keep the old code.
 CATEGORIES: tuple[tuple[type[FengkongError], str], ...] = (
     (Invalid, "invalid"),
+    (Unauthenticated, "unauthenticated"),
+    (Forbidden, "forbidden"),
     (NotFound, "not_found"),
     (Conflict, "conflict"),
     (Unavailable, "unavailable"),

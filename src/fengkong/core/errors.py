@@ -58,6 +58,21 @@ class Conflict(FengkongError):
     type_slug = "conflict"
 
 
+class Unauthenticated(FengkongError):
+    """No credentials, or credentials that do not hold: unknown, expired, revoked, locked out."""
+
+    title = "Authentication required"
+    type_slug = "unauthenticated"
+
+
+class Forbidden(FengkongError):
+    """The actor is known but its roles do not allow this, or maker-checker refuses it (the
+    checker is the maker, or lacks the approver role)."""
+
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
 class Unavailable(FengkongError):
     """Something the request needs is not there yet (no champion model, database down…)."""
 
