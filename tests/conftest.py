@@ -16,6 +16,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from fakes import MemoryStore, MemoryUnitOfWork
+from fakes.access import FakeAuthenticator
 from fakes.decisions import MemoryContext
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
@@ -153,6 +154,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> Iterator[Context]:
     # The demo's policy: its cut-offs fit the score scale of a scorecard trained on German credit.
     ctx = bootstrap(settings, clock=clock, policy=read_shipped_bundle("demo-german.yaml"))
+    # The staff of `fakes.access.STAFF`: tests not about logging in skip password hashing.
+    ctx.authenticator = FakeAuthenticator()
     with ctx.uow() as uow:
         model = register_audited(
             uow,

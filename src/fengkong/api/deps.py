@@ -8,6 +8,11 @@ from fastapi import Depends, Request
 
 from fengkong.api.metrics import ApiMetrics
 from fengkong.bootstrap import Context
+from fengkong.core.actor import Actor
+from fengkong.core.errors import Unauthenticated
+
+API_KEY_HEADER = "X-API-Key"
+SESSION_COOKIE = "fengkong_session"
 
 
 def get_context(request: Request) -> Context:
@@ -22,3 +27,28 @@ def get_metrics(request: Request) -> ApiMetrics:
 
 ContextDep = Annotated[Context, Depends(get_context)]
 MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
+
+
+def presented_secret(request: Request) -> str | None:
+    """The credential a request carries: `Authorization: Bearer <secret>`, the `X-API-Key`
+    header, or the console's session cookie, in that order."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    key = request.headers.get(API_KEY_HEADER, "").strip()
+    if key:
+        return key
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def current_actor(request: Request, ctx: ContextDep) -> Actor:
+    """The authenticated actor of this request; 401 without valid credentials."""
+    secret = presented_secret(request)
+    if secret is None:
+        raise Unauthenticated("send an API key or a session token: Authorization: Bearer <secret>")
+    actor = ctx.authenticator.authenticate(secret)
+    request.state.actor = actor
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from fengkong.bootstrap import Context
+    from fengkong.core.actor import Actor
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -248,6 +249,38 @@ def context() -> Context:
         settings = load_settings()
         configure_logging(settings.log_format, settings.log_level)
         return bootstrap(settings)
+
+
+SESSION_FILE = "session"  # under the home folder, written by `fengkong login`
+API_KEY_ENV = "FENGKONG_API_KEY"
+SESSION_ENV = "FENGKONG_SESSION"
+
+
+def presented_secret(ctx: Context) -> str | None:
+    """The credential this command runs under: `FENGKONG_API_KEY`, else `FENGKONG_SESSION`,
+    else the session `fengkong login` stored under the home folder."""
+    import os
+
+    for name in (API_KEY_ENV, SESSION_ENV):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    path = ctx.settings.home / SESSION_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def current_actor(ctx: Context) -> Actor:
+    """The authenticated user or key this command acts as; `Unauthenticated` (exit 1) when
+    there is none or it does not hold."""
+    secret = presented_secret(ctx)
+    if secret is None:
+        raise Unauthenticated(
+            f"log in first (`fengkong login`), or set {API_KEY_ENV} to a key's secret"
+        )
+    return ctx.authenticator.authenticate(secret)
 
 
 def actor_of_cli() -> str:
