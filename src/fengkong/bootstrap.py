@@ -20,6 +20,7 @@ from fengkong.access.ports import Authenticator, NobodyAuthenticated
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
+from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter
 from fengkong.db.database import Database
 from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_signal_stores import SqlSignalStores
@@ -103,6 +104,17 @@ class Context:
         return NobodyAuthenticated()
 
     @cached_property
+    def checkpoints(self) -> FileCheckpointWriter:
+        """Signed checkpoints of the audit chain, in the configured folder; the signing key is
+        created the first time one is signed."""
+        return FileCheckpointWriter(
+            self.uow,
+            self.clock,
+            Ed25519KeyFile(self.settings.resolved_audit_key_file),
+            self.settings.resolved_audit_checkpoint_dir,
+        )
+
+    @cached_property
     def finders(self) -> Finders:
         """The searches behind the lists and views of applications, decisions, loans, lines and
         customers: wired when first asked for, since deciding and servicing never search."""
@@ -151,6 +163,7 @@ class Context:
             config=config,
             vault=self.vault,
             policy_products=POLICY_PRODUCTS,
+            checkpoints=self.checkpoints,
         )
 
     def queue_referral(self, uow: Any, decision: DecisionRecord, due_hours: int | None) -> None:

@@ -4,12 +4,13 @@ journal, idempotent per key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from fakes.records import DuplicateKey
 from fakes.tables import PostedEntry, Tables
 from fengkong.audit.chain import GENESIS, AuditEntry, AuditRecord, ChainPoint, chained, entry
+from fengkong.audit.journal_tie import JOURNAL_KEY, tie_payload
 from fengkong.core import request_id as request_ids
 from fengkong.core.errors import Conflict
 from fengkong.ledger.accounts import AccountKey
@@ -45,7 +46,10 @@ class MemoryAuditLog:
         subject_type: str,
         subject_id: str,
         payload: Mapping[str, object] | None = None,
+        journal: Sequence[str] = (),
     ) -> None:
+        if journal:  # as the database's log names them; the memory journal keeps no seq
+            payload = {**(payload or {}), JOURNAL_KEY: tie_payload(journal)}
         new = entry(
             at=at,
             actor=actor,

@@ -21,6 +21,15 @@ class Problem(StrEnum):
     MISSING = "missing"
     REORDERED = "reordered"
     INSERTED = "inserted"
+    # checkpoints (`audit.checkpoint`)
+    TRUNCATED = "truncated"
+    BAD_SIGNATURE = "bad_signature"
+    UNTRUSTED_KEY = "untrusted_key"
+    # journal entries and the audit records that account for them (`ledger.ties`)
+    UNTIED = "untied"
+    NOT_NAMED = "not_named"
+    TIED_ENTRY_MISSING = "tied_entry_missing"
+    BEFORE_TIE_IN = "before_tie_in"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +38,8 @@ class Finding:
 
     `position` is the 0-based index in the verified stream (audit records or journal entries);
     `seq` the audit sequence number concerned (for a gap, the first missing one); `entry_id` the
-    journal entry concerned.
+    journal entry concerned. An `informational` finding is reported but is no failure (journal
+    entries posted before entries were tied to audit records, say).
     """
 
     check: str
@@ -38,3 +48,4 @@ class Finding:
     position: int | None = None
     seq: int | None = None
     entry_id: str | None = None
+    informational: bool = False

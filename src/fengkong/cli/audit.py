@@ -1,65 +1,165 @@
-"""`fengkong audit verify`: walk the audit chain and the journal and report every broken link."""
+"""`fengkong audit`: verify the audit chain and the journal (against signed checkpoints, when
+given), write a signed checkpoint of the head, print the public key checkpoints verify with."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from fengkong.audit.findings import Finding
 from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, failure, out
-from fengkong.ledger.verify import verify_books
+from fengkong.db.audit_checkpoints import (
+    Ed25519KeyFile,
+    read_checkpoint,
+    read_public_key,
+)
+from fengkong.ledger.verify import VerifyReport, verify_books
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+CheckpointOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--checkpoint",
+        help="A signed checkpoint file (`fengkong audit head`); repeat for several.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+PublicKeyOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--public-key",
+        help="Trust checkpoints signed by this Ed25519 public key (PEM); repeatable. This "
+        "installation's own key is trusted without it.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
 
 
 @app.command("verify")
 @cli_errors
-def verify(as_json: JsonOpt = False) -> None:
-    """Check every audit record's hash and link, the stored head, and that every journal entry
-    balances; exit 1 at the first broken link."""
+def verify(
+    checkpoint: CheckpointOpt = None,
+    public_key: PublicKeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check every audit record's hash and link, the stored head, each checkpoint given (its
+    signature, and that the chain still holds the record it pinned), that every journal entry
+    balances and that every journal entry is accounted for by its audit record; exit 1 on any
+    failure."""
     ctx = context()
+    checkpoints = [(str(path), read_checkpoint(path)) for path in checkpoint or ()]
+    trusted = dict(read_public_key(path) for path in public_key or ())
+    own = Ed25519KeyFile(ctx.settings.resolved_audit_key_file)
+    if own.exists:
+        trusted[own.key_id] = own.public_key_pem()
     with ctx.uow() as uow:
-        report = verify_books(uow.audit.stream(), uow.audit.head(), uow.journal.entries())
-    findings = [
-        {
-            "check": f.check,
-            "problem": f.problem.value,
-            "message": f.message,
-            "seq": f.seq,
-            "entry_id": f.entry_id,
-        }
-        for f in report.findings
-    ]
+        report = verify_books(
+            uow.audit.stream(),
+            uow.audit.head(),
+            uow.journal.entries(),
+            ties=uow.journal.ties(),
+            checkpoints=checkpoints,
+            trusted=trusted,
+        )
     if as_json:
-        doc = {
-            "ok": report.ok,
-            "records": report.records,
-            "entries": report.entries,
-            "head": {"seq": report.head.seq, "hash": report.head.hash},
-            "findings": findings,
-        }
-        broken = report.first_broken
-        if broken is not None:
-            doc |= failure(
-                "audit_broken",
-                "Integrity check failed",
-                f"first broken link at seq {broken.seq}: {broken.message}",
-                category="integrity_broken",
-            )
-        emit_json(doc)
-    elif report.ok:
+        _emit_report(report)
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _as_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "check": f.check,
+        "problem": f.problem.value,
+        "message": f.message,
+        "seq": f.seq,
+        "entry_id": f.entry_id,
+    }
+
+
+def _emit_report(report: VerifyReport) -> None:
+    doc: dict[str, Any] = {
+        "ok": report.ok,
+        "records": report.records,
+        "entries": report.entries,
+        "head": {"seq": report.head.seq, "hash": report.head.hash},
+        "checkpoints": report.checkpoints,
+        "findings": [_as_dict(f) for f in report.failures],
+        "notes": [_as_dict(f) for f in report.findings if f.informational],
+    }
+    broken = report.first_broken
+    if broken is not None:
+        doc |= failure(
+            "audit_broken",
+            "Integrity check failed",
+            f"first broken link at seq {broken.seq}: {broken.message}",
+            category="integrity_broken",
+        )
+    emit_json(doc)
+
+
+def _print_report(report: VerifyReport) -> None:
+    if report.ok:
+        pinned = f"; {report.checkpoints} checkpoint(s) hold" if report.checkpoints else ""
         out.print(
             f"audit chain intact: {report.records} records, head seq {report.head.seq} "
-            f"({report.head.hash[:12]}…); {report.entries} journal entries balance"
+            f"({report.head.hash[:12]}…){pinned}; {report.entries} journal entries balance"
+            " and are accounted for"
         )
     else:
         first = report.first_broken
         assert first is not None
         out.print(f"[bold red]broken[/]: first at seq {first.seq}: {first.message}")
         table = Table("check", "problem", "seq", "message")
-        for f in findings:
-            table.add_row(
-                str(f["check"]), str(f["problem"]), str(f["seq"] or ""), str(f["message"])
-            )
+        for f in report.failures:
+            table.add_row(f.check, f.problem.value, str(f.seq or ""), f.message)
         out.print(table)
-    if not report.ok:
-        raise typer.Exit(EXIT_FAILED)
+    for note in report.findings:
+        if note.informational:
+            out.print(f"[dim]note: {note.message}[/]")
+
+
+@app.command("head")
+@cli_errors
+def head(
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write the checkpoint to this file (or into this folder) instead of the "
+            "configured checkpoint folder.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print the chain's head (seq, hash, record count) and write a signed checkpoint of it.
+    Keep checkpoints where the database's administrators cannot change them; `fengkong audit
+    verify --checkpoint FILE` then finds records cut off or rewritten since."""
+    ctx = context()
+    signed, path = ctx.checkpoints.write_to("cli", out_file)
+    cp = signed.checkpoint
+    if as_json:
+        emit_json({**signed.to_document(), "file": str(path)})
+        return
+    out.print(f"head seq {cp.seq}  hash {cp.hash}  records {cp.records}")
+    out.print(f"signed by {cp.key_id} at {cp.at.isoformat()}; checkpoint written to {path}")
+
+
+@app.command("public-key")
+@cli_errors
+def public_key(as_json: JsonOpt = False) -> None:
+    """Print the public key that verifies this installation's checkpoints (PEM), to hand to
+    whoever verifies them elsewhere (`fengkong audit verify --public-key FILE`)."""
+    key = context().checkpoints.signer
+    if as_json:
+        emit_json({"key_id": key.key_id, "public_key": key.public_key_pem()})
+    else:
+        typer.echo(key.public_key_pem(), nl=False)

@@ -58,6 +58,16 @@ class Settings(BaseSettings):
         description="JSON key ring for personal data; default `home`/keys.json, created in "
         "development, required in production.",
     )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 key (PEM) that signs audit checkpoints; default "
+        "`home`/audit-signing-key.pem, created on first use with mode 0600.",
+    )
+    audit_checkpoint_dir: Path | None = Field(
+        default=None,
+        description="Where signed audit checkpoints are written; default `home`/checkpoints. "
+        "Copy them somewhere the database's administrators cannot write.",
+    )
     policy_file: Path | None = Field(
         default=None, description="Policy document (YAML or JSON); default: the shipped retail-v3."
     )
@@ -133,6 +143,14 @@ class Settings(BaseSettings):
     @property
     def resolved_vault_key_file(self) -> Path:
         return self.vault_key_file or self.home / "keys.json"
+
+    @property
+    def resolved_audit_key_file(self) -> Path:
+        return self.audit_key_file or self.home / "audit-signing-key.pem"
+
+    @property
+    def resolved_audit_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.home / "checkpoints"
 
     @property
     def price_cap(self) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fengkong.audit.journal_tie import JOURNAL_KEY, tie_payload
 from fengkong.audit.chain import (
     AuditEntry,
     AuditRecord,
@@ -27,6 +28,7 @@ from fengkong.db.ledger_tables import audit_head, audit_log, journal_entries, jo
 from fengkong.db.write_behind import WriteBehind
 from fengkong.ledger.accounts import AccountKey, Side, account_by_code
 from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
+from fengkong.ledger.ties import EntryTie
 
 _HEAD_FOR_UPDATE = (
     sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
@@ -37,6 +39,22 @@ _MOVE_HEAD = (
     audit_head.update()
     .where(audit_head.c.id == 1, audit_head.c.seq == sa.bindparam("was"))
     .values(seq=sa.bindparam("seq"), hash=sa.bindparam("hash"))
+)
+# A record that accounts for journal entries writes its seq on them (`audit.journal_tie`): known
+# here when Python chains the record; when the server does, the record is `back` places before
+# the head that `audit_append` leaves, which this transaction holds locked until it commits.
+_TIE_SEQ = (
+    journal_entries.update()
+    .where(journal_entries.c.entry_id == sa.bindparam("b_entry_id"))
+    .values(audit_seq=sa.bindparam("b_seq", type_=sa.BigInteger()))
+)
+_TIE_ON_SERVER = (
+    journal_entries.update()
+    .where(journal_entries.c.entry_id == sa.bindparam("b_entry_id"))
+    .values(
+        audit_seq=sa.select(audit_head.c.seq).where(audit_head.c.id == 1).scalar_subquery()
+        - sa.bindparam("b_back", type_=sa.BigInteger())
+    )
 )
 _TEXTS = ARRAY(sa.Text())
 # PostgreSQL's `audit_append` (migrations 0014, 0023): locks the head, numbers and hashes the
@@ -77,6 +95,9 @@ class SqlAuditLog:
         self._stored_head: ChainPoint | None = None  # the head as the table holds it
         self._pending: list[AuditRecord] = []
         self._unchained: list[AuditEntry] = []  # for the server to chain
+        # journal entries to tie: (seq, entry id) when chained here, (index in `_unchained`,
+        # entry id) when the server chains
+        self._ties: list[tuple[int, str]] = []
 
     def append(
         self,
@@ -87,10 +108,14 @@ class SqlAuditLog:
         subject_type: str,
         subject_id: str,
         payload: Mapping[str, object] | None = None,
+        journal: Sequence[str] = (),
     ) -> None:
         """Chain a record onto the head, in the caller's transaction. The head row is locked (on
         PostgreSQL; SQLite transactions take the write lock when they begin), so appends are
-        serialised and the chain never forks."""
+        serialised and the chain never forks. `journal`: the entries the action posted, already
+        written in this transaction, which the record accounts for and which get its seq."""
+        if journal:
+            payload = {**(payload or {}), JOURNAL_KEY: tie_payload(journal)}
         new = entry(
             at=at,
             actor=actor,
@@ -101,6 +126,7 @@ class SqlAuditLog:
             request_id=request_ids.current(),
         )
         if self._on_server:
+            self._ties.extend((len(self._unchained), e) for e in journal)
             self._unchained.append(new)
             return
         head = self._locked_head
@@ -112,6 +138,7 @@ class SqlAuditLog:
             head = self._stored_head = ChainPoint(seq, digest)
         record = chained(head, new)
         self._locked_head = ChainPoint(record.seq, record.hash)
+        self._ties.extend((record.seq, e) for e in journal)
         self._pending.append(record)
         if not self.batched:
             self.flush()
@@ -122,20 +149,30 @@ class SqlAuditLog:
             assert self.writes is not None
             unchained, self._unchained = self._unchained, []
             self.writes.call(_APPEND_ON_SERVER, _server_arguments(unchained))
+            ties, self._ties = self._ties, []
+            final = len(unchained) - 1
+            self.writes.update_rows(
+                _TIE_ON_SERVER, [{"b_entry_id": e, "b_back": final - i} for i, e in ties]
+            )
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        ties, self._ties = self._ties, []
+        tie_rows = [{"b_entry_id": e, "b_seq": seq} for seq, e in ties]
         assert self._stored_head is not None
         last = pending[-1]
         move = {"was": self._stored_head.seq, "seq": last.seq, "hash": last.hash}
         if self.writes is not None:
             self.writes.insert(audit_log, [_audit_row(r) for r in pending])
             self.writes.update_one(_MOVE_HEAD, move)
+            self.writes.update_rows(_TIE_SEQ, tie_rows)
         else:
             self.session.execute(_INSERT_RECORD, [_audit_row(r) for r in pending])
             moved = self.session.execute(_MOVE_HEAD, move)
             if moved.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict("the audit head moved during the append; retry")
+            if tie_rows:
+                self.session.execute(_TIE_SEQ, tie_rows)
         self._stored_head = ChainPoint(last.seq, last.hash)
 
     def release(self) -> None:
@@ -143,11 +180,17 @@ class SqlAuditLog:
         self._locked_head = self._stored_head = None
         self._pending = []
         self._unchained = []
+        self._ties = []
 
     def head(self) -> ChainPoint:
         self.flush()
         row = self.session.execute(_HEAD).one()
         return ChainPoint(row.seq, row.hash)
+
+    def count(self) -> int:
+        """How many records the table holds (the head's seq, while nothing was deleted)."""
+        self.flush()
+        return int(self.session.execute(sa.select(sa.func.count()).select_from(audit_log)).one()[0])
 
     def stream(self, batch: int = 2000) -> Iterator[AuditRecord]:
         """Every record in seq order, read in pages so a long chain never sits in memory."""
@@ -321,6 +364,16 @@ class SqlJournal:
             )
         ):
             yield self._entry(row._mapping)
+
+    def ties(self) -> Iterator[EntryTie]:
+        """Each entry's id, the audit record it is tied to (None before the tie-in) and when it
+        was posted, in posting order."""
+        for row in self.session.execute(
+            sa.select(
+                journal_entries.c.entry_id, journal_entries.c.audit_seq, journal_entries.c.posted_at
+            ).order_by(journal_entries.c.posted_at, journal_entries.c.entry_id)
+        ):
+            yield EntryTie(row.entry_id, row.audit_seq, row.posted_at)
 
     def balances(self, loan_id: str | None = None) -> dict[AccountKey, int]:
         """Balances derived from the postings (never stored), signed by each account's normal side."""

@@ -44,6 +44,10 @@ journal_entries = sa.Table(
     sa.Column("memo", sa.Text(), nullable=False),
     sa.Column("reverses", sa.String(40), sa.ForeignKey("journal_entries.entry_id")),
     sa.Column("posted_at", UTCDateTime(), nullable=False),
+    # The audit record that accounts for the entry (`audit.journal_tie`), written when that
+    # record is; None on entries posted before entries were tied (migration 0030). No index:
+    # the verifier reads them all, and end of day inserts thousands per chunk.
+    sa.Column("audit_seq", sa.BigInteger(), nullable=True),
 )
 
 journal_postings = sa.Table(

@@ -75,6 +75,12 @@ class WriteBehind:
         """An update of however many rows it finds, none included; held until the next flush."""
         self._pending.append(_Pending(statement, (values,), None))
 
+    def update_rows(self, statement: sa.Update, rows: Sequence[Mapping[str, Any]]) -> None:
+        """An update run once per row of `rows` (all with the same keys), touching however many
+        rows each finds; held until the next flush."""
+        if rows:
+            self._pending.append(_Pending(statement, tuple(rows), None))
+
     def call(self, statement: sa.Select[Any], values: Mapping[str, Any]) -> None:
         """A statement run for what it does (a server function's writes), its result unread;
         held until the next flush like the rest."""

@@ -214,6 +214,7 @@ def _complete_payout(
                     "rescheduled": today != record.booked_on,
                     "entries": list(entry_ids),
                 },
+                journal=entry_ids,
             )
             uow.commit()
             return Disbursement(record.loan_id, done, saved.stage)

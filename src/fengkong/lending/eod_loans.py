@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -250,6 +250,7 @@ def loan_partition(
                 (records[0].loan_id, records[-1].loan_id),
                 now,
                 before_commit,
+                journal=[e.entry_id for e in entries],
             )
             done.add(totals.as_dict())
             if meter is not None:
@@ -315,7 +316,15 @@ def quiet_partition(
             )
             _advance(progress, totals)
             _commit_chunk(
-                uow, business_date, partition, progress, totals, (first, after), now, before_commit
+                uow,
+                business_date,
+                partition,
+                progress,
+                totals,
+                (first, after),
+                now,
+                before_commit,
+                journal=journal.entries["entry_id"].to_list(),
             )
             done.add(totals.as_dict())
             if meter is not None:
@@ -331,10 +340,13 @@ def _commit_chunk(
     span: tuple[str, str],
     now: datetime,
     before_commit: ChunkHook | None,
+    *,
+    journal: Sequence[str] = (),
 ) -> None:
-    """Audit one chunk of a partition (its first and last loan and its totals), store the
-    partition's advanced progress with it and commit them together: a crash after the commit
-    resumes after this chunk, one before it redoes the whole chunk."""
+    """Audit one chunk of a partition (its first and last loan, its totals and the journal
+    entries it posted), store the partition's advanced progress with it and commit them
+    together: a crash after the commit resumes after this chunk, one before it redoes the whole
+    chunk."""
     uow.audit.append(
         at=now,
         actor=SYSTEM,
@@ -342,6 +354,7 @@ def _commit_chunk(
         subject_type="eod",
         subject_id=f"{business_date.isoformat()}/{partition}",
         payload={"first_loan": span[0], "last_loan": span[1], **totals.as_dict()},
+        journal=journal,
     )
     uow.lending.save_eod_progress(progress)
     if before_commit is not None:

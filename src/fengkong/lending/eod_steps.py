@@ -113,7 +113,8 @@ def run_servicing(day: EodDay) -> Mapping[str, int]:
 
 def close_date(day: EodDay) -> Mapping[str, int]:
     """Sum every partition's stored totals and the date steps' counts, mark the date done and
-    audit `eod.completed`; the sum becomes `day.summary`."""
+    audit `eod.completed`; the sum becomes `day.summary`. Then sign a checkpoint of the audit
+    chain as the date left it (`svc.checkpoints`), to be kept away from the database."""
     svc = day.svc
     with svc.uow() as uow:
         summary = Totals()
@@ -139,6 +140,10 @@ def close_date(day: EodDay) -> Mapping[str, int]:
         )
         uow.commit()
     day.summary = done
+    if svc.checkpoints is not None:
+        # After the commit: the checkpoint pins the date's closing record. A failure here
+        # leaves the date done; `fengkong audit head` writes one at any time.
+        svc.checkpoints.write(f"eod {day.business_date.isoformat()}")
     return {}
 
 
@@ -192,7 +197,7 @@ EOD_STEPS: tuple[EodStep, ...] = (
         zh="日终完成",
         en="close the date",
         does="Sum the partitions' totals and the servicing counts, mark the date done and audit "
-        "`eod.completed`.",
+        "`eod.completed`; then write a signed checkpoint of the audit chain (docs/audit.md).",
         checkpoint="the run record (`eod_runs`) turns done",
         scope=Scope.DATE,
         run=close_date,

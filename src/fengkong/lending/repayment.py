@@ -218,6 +218,7 @@ def _take_payment(
                 subject_type="loan",
                 subject_id=loan_id,
                 payload={**stored.result, "idempotency_key": key},
+                journal=[e.entry_id for e in (*accrued, *paid, *extra)],
             )
             uow.commit()
             return result
@@ -269,7 +270,7 @@ def reverse_repayment(
                 updated = provisioned.record
                 entries += provisioned.entries
             now = svc.clock.now()
-            post(uow.journal, entries, hashed, now)
+            posted = post(uow.journal, entries, hashed, now)
             saved = uow.lending.save_loan(updated, now)
             if record.line_id is not None:
                 sync_line(uow.lending, record.line_id, saved.state, now)
@@ -292,6 +293,7 @@ def reverse_repayment(
                     "reason": reason.strip(),
                     "entries": [e.entry_id for e in entries],
                 },
+                journal=posted,
             )
             uow.commit()
             return RepaymentPosted.of(reversed_record, replayed=False)

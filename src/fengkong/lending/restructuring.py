@@ -53,7 +53,7 @@ def restructure(
             key = f"loan:{loan_id}:rs:{moved.state.revision}"
             entries = entries_for(loan_id, moved.events, key=key, new_entry_id=ids)
             now = svc.clock.now()
-            post(uow.journal, entries, request_hash({"op": "restructure", "key": key}), now)
+            posted = post(uow.journal, entries, request_hash({"op": "restructure", "key": key}), now)
             saved = uow.lending.save_loan(with_state(record, moved.state, svc.config), now)
             uow.lending.set_instalments(loan_id, [p.instalment for p in moved.state.positions])
             done = moved.state.restructurings[-1]
@@ -71,6 +71,7 @@ def restructure(
                     "new_terms": done.new_terms,
                     "annual_rate": str(done.annual_rate),
                 },
+                journal=posted,
             )
             uow.commit()
             return loan_view(uow.lending, saved, svc.config)

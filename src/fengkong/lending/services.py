@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from fengkong.audit.checkpoint import CheckpointWriter
 from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid
 from fengkong.core.money import CURRENCY
@@ -59,6 +60,9 @@ class Services(Generic[U]):
     # The product a policy-priced decision offers (`decision.products` compiles it); without
     # one, only decisions priced by the configured rate card can be offered.
     policy_products: PolicyProducts | None = None
+    # Signs and stores a checkpoint of the audit chain; end of day writes one as it closes a
+    # date. None: no checkpoints (tests that do not look for them).
+    checkpoints: CheckpointWriter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +135,15 @@ def require_stage(record: LoanRecord, stage: LoanStage, action: str) -> None:
 def post(
     journal: Journal, entries: Sequence[JournalEntry], request: str, now: datetime
 ) -> tuple[str, ...]:
-    """Post `entries` under one request hash; their ids, in order."""
+    """Post `entries` under one request hash; the ids of those posted now, in order (an entry
+    whose key was already posted by the same request is answered, not posted again, and
+    belongs to the audit record of the request that first posted it)."""
+    posted = []
     for entry in entries:
-        journal.post(entry, request, now)
-    return tuple(e.entry_id for e in entries)
+        stored, new = journal.post(entry, request, now)
+        if new:
+            posted.append(stored.entry_id)
+    return tuple(posted)
 
 
 __all__ = [
