@@ -68,6 +68,9 @@ class MemoryAuditLog:
     def release(self) -> None:
         """Nothing is locked."""
 
+    def count(self) -> int:
+        return len(self.tables.audit)
+
     def head(self) -> ChainPoint:
         records = self.tables.audit
         return records[-1].point if records else GENESIS
