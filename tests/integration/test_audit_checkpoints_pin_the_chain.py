@@ -17,9 +17,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from fakes.books import unchained
 from fengkong.audit.chain import AuditRecord, chained
 from fengkong.audit.checkpoint import SignedCheckpoint
 from fengkong.audit.findings import Problem
+from fengkong.core.clock import FakeClock
 from fengkong.db.audit_checkpoints import (
     Ed25519KeyFile,
     FileCheckpointWriter,
@@ -29,14 +31,12 @@ from fengkong.db.audit_checkpoints import (
 from fengkong.db.database import Database
 from fengkong.db.ledger_tables import audit_log
 from fengkong.db.uow import SqlUnitOfWork
+from fengkong.ledger.verify import VerifyReport, verify_books
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.origination import accept_offer
 from fengkong.lending.repayment import post_repayment, reverse_repayment
 from fengkong.lending.services import LendingServices
-from fengkong.ledger.verify import VerifyReport, verify_books
-from fakes.books import unchained
-from fengkong.core.clock import FakeClock
 from lending.test_service_support import lending_services, new_clock, open_books, seed_approved
 
 
@@ -197,7 +197,7 @@ def test_records_deleted_in_the_middle_and_re_chained_fail_the_checkpoint(
 ) -> None:
     lender = Lender(books, tmp_path)
     lender.live_a_loan()
-    signed, path = lender.checkpoint()
+    _, path = lender.checkpoint()
     records = lender.records()
     middle = records[len(records) // 2].seq
     lender.rechain_from(middle, [r for r in records if r.seq > middle + 1])  # two removed
@@ -246,9 +246,7 @@ def test_a_tampered_checkpoint_is_refused(books: Database, tmp_path: Path) -> No
     assert problems(report) == {Problem.BAD_SIGNATURE} and report.checkpoints == 0
 
 
-def test_a_checkpoint_of_another_key_needs_its_public_key(
-    books: Database, tmp_path: Path
-) -> None:
+def test_a_checkpoint_of_another_key_needs_its_public_key(books: Database, tmp_path: Path) -> None:
     lender = Lender(books, tmp_path)
     lender.live_a_loan()
     other = Lender(books, tmp_path / "elsewhere", lender.clock)
@@ -269,15 +267,11 @@ def test_an_entry_whose_audit_record_was_deleted_is_reported(
     lender.live_a_loan()
     with books.engine.connect() as conn:
         seq, entry_id = conn.execute(
-            sa.text(
-                "select audit_seq, entry_id from journal_entries where kind = 'disbursement'"
-            )
+            sa.text("select audit_seq, entry_id from journal_entries where kind = 'disbursement'")
         ).one()
     lender.sql("delete from audit_log where seq = :s", s=seq)
     report = lender.verify()
-    assert any(
-        f.problem is Problem.NOT_NAMED and f.entry_id == entry_id for f in report.failures
-    )
+    assert any(f.problem is Problem.NOT_NAMED and f.entry_id == entry_id for f in report.failures)
     assert Problem.MISSING in problems(report)  # and the chain has a gap
 
 
@@ -292,8 +286,7 @@ def test_a_deleted_or_forged_journal_entry_is_reported(books: Database, tmp_path
     lender.sql("delete from journal_entries where entry_id = :e", e=entry_id)
     report = lender.verify()
     assert any(
-        f.problem is Problem.TIED_ENTRY_MISSING and f.entry_id == entry_id
-        for f in report.failures
+        f.problem is Problem.TIED_ENTRY_MISSING and f.entry_id == entry_id for f in report.failures
     )
     # an entry written straight into the table, after the tie-in, has no record
     lender.sql(

@@ -115,7 +115,9 @@ def write_checkpoint_file(signed: SignedCheckpoint, path: Path) -> Path:
         with path.open("x", encoding="utf-8") as out:
             out.write(text)
     except FileExistsError as exc:
-        raise Invalid((FieldError(("out",), f"{path} exists; checkpoints are never overwritten"),)) from exc
+        raise Invalid(
+            (FieldError(("out",), f"{path} exists; checkpoints are never overwritten"),)
+        ) from exc
     return path
 
 

@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fengkong.audit.journal_tie import JOURNAL_KEY, tie_payload
 from fengkong.audit.chain import (
     AuditEntry,
     AuditRecord,
@@ -21,6 +20,7 @@ from fengkong.audit.chain import (
     chained,
     entry,
 )
+from fengkong.audit.journal_tie import JOURNAL_KEY, tie_payload
 from fengkong.core import request_id as request_ids
 from fengkong.core.errors import Conflict
 from fengkong.core.money import Fen

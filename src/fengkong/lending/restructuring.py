@@ -53,7 +53,9 @@ def restructure(
             key = f"loan:{loan_id}:rs:{moved.state.revision}"
             entries = entries_for(loan_id, moved.events, key=key, new_entry_id=ids)
             now = svc.clock.now()
-            posted = post(uow.journal, entries, request_hash({"op": "restructure", "key": key}), now)
+            posted = post(
+                uow.journal, entries, request_hash({"op": "restructure", "key": key}), now
+            )
             saved = uow.lending.save_loan(with_state(record, moved.state, svc.config), now)
             uow.lending.set_instalments(loan_id, [p.instalment for p in moved.state.positions])
             done = moved.state.restructurings[-1]
