@@ -139,7 +139,15 @@ def apply_risky(context: Context, tmp_path: Path) -> tuple[str, dict[str, str]]:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["--help"], ["keys", "--help"], ["policy", "--help"], ["model", "--help"]],
+    [
+        [],
+        ["--help"],
+        ["data-keys", "--help"],
+        ["users", "--help"],
+        ["keys", "--help"],
+        ["policy", "--help"],
+        ["model", "--help"],
+    ],
     ids=lambda a: " ".join(a) or "(no arguments)",
 )
 def test_help_loads_neither_the_database_nor_the_web_stack(args: list[str]) -> None:

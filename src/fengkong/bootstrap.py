@@ -16,7 +16,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fengkong.access.ports import Authenticator, NobodyAuthenticated
+from fengkong.access.config import AccessConfig, PasswordCost
+from fengkong.access.logins import AccessAuthenticator
+from fengkong.access.ports import Authenticator
+from fengkong.access.stores import Access
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
@@ -51,6 +54,7 @@ from fengkong.lending.product import Product
 from fengkong.lending.reminders import LogChannel, WebhookChannel
 from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import ReminderChannel, ServicingServices
+from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
 if TYPE_CHECKING:
@@ -99,9 +103,16 @@ class Context:
         )
 
     @cached_property
+    def access(self) -> Access:
+        """Users, sessions and API keys over the database; TOTP secrets sealed by the vault."""
+        return Access(
+            uow=self.uow, clock=self.clock, cipher=self.vault, config=access_config(self.settings)
+        )
+
+    @cached_property
     def authenticator(self) -> Authenticator:
         """Turns a presented API key or session token into an actor."""
-        return NobodyAuthenticated()
+        return AccessAuthenticator(self.access)
 
     @cached_property
     def checkpoints(self) -> FileCheckpointWriter:
@@ -208,6 +219,29 @@ class Context:
         if self.fraud is not None and self.fraud.concurrent is not None:
             self.fraud.concurrent.shutdown()
         self.db.dispose()
+
+
+def access_config(settings: Settings) -> AccessConfig:
+    """Access control as the settings tune it; a channel key submits for a known sales channel."""
+    s = settings
+    return AccessConfig(
+        lockout_after=s.access_lockout_attempts,
+        lockout_for=timedelta(minutes=s.access_lockout_minutes),
+        session_idle=timedelta(minutes=s.access_session_idle_minutes),
+        session_absolute=timedelta(hours=s.access_session_absolute_hours),
+        password_cost=PasswordCost(
+            time_cost=s.access_argon2_time_cost,
+            memory_cost_kib=s.access_argon2_memory_kib,
+            parallelism=s.access_argon2_parallelism,
+        ),
+        totp_issuer=s.access_totp_issuer,
+        channels=SALES_CHANNELS,
+        key_lifetime=(
+            None
+            if s.access_key_lifetime_days is None
+            else timedelta(days=s.access_key_lifetime_days)
+        ),
+    )
 
 
 def check_products(policy: ActivePolicy, products: tuple[Product, ...]) -> None:

@@ -10,6 +10,7 @@ German data's terms and amounts) gives the detailed report; every policy gives i
 from __future__ import annotations
 
 import random
+import secrets
 import shutil
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -25,8 +26,11 @@ from rich.progress import Progress
 from rich.table import Table
 from sklearn.model_selection import train_test_split
 
+from fengkong.access.keys import issue_key
+from fengkong.access.users import bootstrap_admin, create_user
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
+from fengkong.core.actor import Role
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.money import Fen
 from fengkong.core.settings import Settings
@@ -77,10 +81,126 @@ class PolicyRates:
         }
 
 
+# One person per role; approvers and admins log in with a TOTP code as well.
+DEMO_STAFF: tuple[tuple[str, str, Role], ...] = (
+    ("admin", "Ada Admin", Role.ADMIN),
+    ("risk", "Rita Risk", Role.RISK_MANAGER),
+    ("approver", "Alan Approver", Role.APPROVER),
+    ("officer", "Olivia Officer", Role.OFFICER),
+    ("auditor", "Audrey Auditor", Role.AUDITOR),
+)
+DEMO_KEY = "demo-app"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    """A demo user; the password and TOTP secret only when this run created the user."""
+
+    login: str
+    roles: tuple[str, ...]
+    password: str | None
+    totp_secret: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccess:
+    logins: tuple[DemoLogin, ...]
+    key_name: str
+    key_secret: str | None  # only when this run issued it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "users": [
+                {
+                    "login": u.login,
+                    "roles": list(u.roles),
+                    "password": u.password,
+                    "totp_secret": u.totp_secret,
+                }
+                for u in self.logins
+            ],
+            "api_key": {"name": self.key_name, "secret": self.key_secret},
+        }
+
+
+def demo_access(ctx: Context) -> DemoAccess:
+    """The demo's staff (`DEMO_STAFF`) and a channel key for the app, each made unless it exists
+    already: a second run keeps them, and their passwords, as they are. New passwords are random
+    and printed, as are TOTP secrets: the demo's database is for trying Fengkong out."""
+    with ctx.uow() as uow:
+        existing = {u.login: u for u in uow.users.all()}
+        key = uow.api_keys.by_name(DEMO_KEY)
+    logins: list[DemoLogin] = []
+    admin = existing.get("admin")
+    if admin is None:
+        password = secrets.token_urlsafe(12)
+        admin, enrolment = bootstrap_admin(
+            ctx.access, login="admin", display_name="Ada Admin", password=password, by="cli:demo"
+        )
+        logins.append(DemoLogin("admin", ("admin",), password, enrolment.secret))
+    else:
+        logins.append(DemoLogin("admin", ("admin",), None, None))
+    by = admin.actor()
+    for login, name, role in DEMO_STAFF[1:]:
+        if login in existing:
+            logins.append(DemoLogin(login, (role.value,), None, None))
+            continue
+        password = secrets.token_urlsafe(12)
+        _, made = create_user(
+            ctx.access,
+            by,
+            login=login,
+            display_name=name,
+            roles=frozenset({role}),
+            password=password,
+        )
+        logins.append(DemoLogin(login, (role.value,), password, made.secret if made else None))
+    secret = None
+    if key is None:
+        secret = issue_key(ctx.access, by, name=DEMO_KEY, channel="app").secret
+    return DemoAccess(tuple(logins), DEMO_KEY, secret)
+
+
+def render_access(report: DemoReport, console: Console) -> None:
+    """The demo's logins, and how to use them from the command line and over the API."""
+    table = Table(title="demo logins (this database only)")
+    for column in ("login", "roles", "password", "TOTP secret"):
+        table.add_column(column)
+    for u in report.access.logins:
+        table.add_row(
+            u.login, ", ".join(u.roles), u.password or "(unchanged)", u.totp_secret or "-"
+        )
+    console.print(table)
+    if report.access.key_secret:
+        console.print(f"channel key {report.access.key_name} (app): {report.access.key_secret}")
+    officer = next((u for u in report.access.logins if u.login == "officer"), None)
+    password = officer.password if officer and officer.password else "<password>"
+    console.print(
+        "log in (TOTP code for admin and approver: "
+        "python -c \"import pyotp; print(pyotp.TOTP('<TOTP secret>').now())\"):",
+        highlight=False,
+    )
+    console.print(
+        f"  export FENGKONG_HOME={report.home}\n"
+        "  fengkong login officer            # asks for the password\n"
+        "  fengkong login admin --totp <code>\n"
+        "  fengkong whoami\n"
+        "  fengkong serve   # then, over the API:\n"
+        "  curl -s -X POST localhost:8000/v1/sessions -H 'content-type: application/json' "
+        f'-d \'{{"username": "officer", "password": "{password}"}}\'\n'
+        "  curl -s localhost:8000/v1/me -H 'Authorization: Bearer <token>'",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DemoReport:
     database: str
     artifacts: str
+    home: str
+    access: DemoAccess
     model_version: str
     policy_version: str
     trained_on: int
@@ -100,6 +220,8 @@ class DemoReport:
         return {
             "database": self.database,
             "artifacts": self.artifacts,
+            "home": self.home,
+            "access": self.access.as_dict(),
             "model_version": self.model_version,
             "policy_version": self.policy_version,
             "trained_on": self.trained_on,
@@ -205,9 +327,13 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
         other = replace(ctx, policy=ActivePolicy.of(bundle))
         decided = _decide(other, held, random.Random(f"{seed}/{name}"), console)
         rates[decided.rates.policy_version] = decided.rates
+    with console.status("creating the demo's users and channel key…"):
+        access = demo_access(ctx)
     return DemoReport(
         database=ctx.db.describe(),
         artifacts=str(Path(ctx.artifacts_dir).resolve()),
+        home=str(Path(ctx.settings.home).resolve()),
+        access=access,
         model_version=model.version,
         policy_version=ctx.policy.version,
         trained_on=int(trained.metrics["train"]["n"]),
@@ -293,3 +419,4 @@ def render(report: DemoReport, console: Console) -> None:
     console.print(shipped)
     console.print(f"database:  {report.database}")
     console.print(f"artifacts: {report.artifacts}")
+    render_access(report, console)

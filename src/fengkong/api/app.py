@@ -18,6 +18,7 @@ from fengkong.api.routes import policies as policy_routes
 from fengkong.api.routes import review as review_routes
 from fengkong.api.routes import search as search_routes
 from fengkong.api.routes import servicing as servicing_routes
+from fengkong.api.routes import sessions as session_routes
 from fengkong.bootstrap import Context
 
 
@@ -41,6 +42,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(servicing_routes.router)
     app.include_router(list_routes.router)
     app.include_router(search_routes.router)
+    app.include_router(session_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from fengkong.cli import applications, eod, lending, ops, score
+from fengkong.cli import applications, eod, lending, ops, score, sessions
 from fengkong.cli.common import (
     EXIT_CODES_HELP,
     EXIT_FAILED,
@@ -35,7 +35,15 @@ GROUPS: dict[str, LazyCommand] = {
         "review", "app", "Review queue: referred applications awaiting an officer."
     ),
     "fraud": LazyCommand("fraud", "app", "Fraud signals: evaluation, anomaly model."),
-    "keys": LazyCommand("keys", "app", "Personal-data keys: rotate, retire."),
+    "data-keys": LazyCommand("data_keys", "app", "Personal-data keys: rotate, retire."),
+    "users": LazyCommand(
+        "users",
+        "app",
+        "Users: bootstrap the first admin, create, list, disable, roles, passwords, TOTP.",
+    ),
+    "keys": LazyCommand(
+        "api_keys", "app", "API keys for channels and partners: issue, list, revoke."
+    ),
     "loan": LazyCommand(
         "lending", "app", "Loans: offers, booking, payout, repayments, settlement."
     ),
@@ -131,6 +139,9 @@ app.command("apply", epilog=EXIT_CODES_HELP)(applications.apply)
 app.command("score", epilog=EXIT_CODES_HELP)(score.score)
 app.command("eod", epilog=EXIT_CODES_HELP)(lending.eod)
 app.command("eod-steps", epilog=EXIT_CODES_HELP)(eod.steps)
+app.command("login", epilog=EXIT_CODES_HELP)(sessions.login)
+app.command("logout")(sessions.logout)
+app.command("whoami")(sessions.whoami)
 
 if __name__ == "__main__":
     app()

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -133,6 +133,43 @@ class Settings(BaseSettings):
         default=2_000_000, ge=0, description="Referred amounts above this need two officers."
     )
     review_expire_after_days: int = Field(default=14, ge=1)
+
+    # Access control (docs/access.md).
+    access_lockout_attempts: int = Field(
+        default=5, ge=1, le=100, description="Consecutive failed logins that lock a user."
+    )
+    access_lockout_minutes: int = Field(
+        default=15, ge=1, le=7 * 24 * 60, description="How long a lock-out lasts."
+    )
+    access_session_idle_minutes: int = Field(
+        default=8 * 60, ge=1, description="A session unused this long has ended."
+    )
+    access_session_absolute_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="A session ends this long after login."
+    )
+    access_key_lifetime_days: int | None = Field(
+        default=365,
+        ge=1,
+        description="Lifetime of a new API key when its issuer names none; unset: no expiry.",
+    )
+    # Argon2id's cost; unset: argon2-cffi's defaults, which production keeps. Tests lower them.
+    access_argon2_time_cost: int | None = Field(default=None, ge=1)
+    access_argon2_memory_kib: int | None = Field(default=None, ge=8)
+    access_argon2_parallelism: int | None = Field(default=None, ge=1, le=64)
+    access_totp_issuer: str = Field(
+        default="Fengkong", min_length=1, max_length=60, description="Shown in authenticator apps."
+    )
+
+    @model_validator(mode="after")
+    def _check_access(self) -> Settings:
+        if self.access_session_idle_minutes > self.access_session_absolute_hours * 60:
+            raise ValueError(
+                "access_session_idle_minutes cannot exceed access_session_absolute_hours"
+            )
+        memory, lanes = self.access_argon2_memory_kib, self.access_argon2_parallelism
+        if memory is not None and memory < 8 * (lanes or 4):
+            raise ValueError("access_argon2_memory_kib must be at least 8 × the parallelism")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session
 
+from fengkong.db.access_repository import SqlApiKeys, SqlSessions, SqlUsers
 from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import (
@@ -43,6 +44,9 @@ class SqlUnitOfWork:
     servicing: SqlServicingRepository
     link_outcomes: SqlLinkOutcomes
     list_entries: SqlListEntries
+    users: SqlUsers
+    sessions: SqlSessions
+    api_keys: SqlApiKeys
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -65,6 +69,9 @@ class SqlUnitOfWork:
         self.servicing = SqlServicingRepository(self._session)
         self.link_outcomes = SqlLinkOutcomes(self._writes)
         self.list_entries = SqlListEntries(self._session)
+        self.users = SqlUsers(self._session)
+        self.sessions = SqlSessions(self._session)
+        self.api_keys = SqlApiKeys(self._session)
         return self
 
     def __exit__(

@@ -1,4 +1,4 @@
-"""`fengkong keys`: rotate the personal-data encryption key.
+"""`fengkong data-keys`: rotate the personal-data encryption key.
 
 `rotate` first adds a new data key to the key file and makes it active (older keys stay, so every
 stored token still decrypts), then re-encrypts every `*_enc` column of every table in batches,

@@ -1,4 +1,4 @@
-"""`fengkong keys rotate`: the key file gains an active key and keeps the old one, stored tokens
+"""`fengkong data-keys rotate`: the key file gains an active key and keeps the old one, stored tokens
 move to it, `--json` reports counts, and `--retire-old` drops the keys nothing uses."""
 
 import json
@@ -44,7 +44,7 @@ def test_rotate_then_retire(home: Path) -> None:
         )
     ctx.close()
 
-    rotated = runner.invoke(app, ["keys", "rotate", "--json"])
+    rotated = runner.invoke(app, ["data-keys", "rotate", "--json"])
     assert rotated.exit_code == 0, rotated.output
     doc = json.loads(rotated.stdout)
     assert doc["key_added"] == "k2" and doc["active_key_id"] == "k2"
@@ -53,10 +53,10 @@ def test_rotate_then_retire(home: Path) -> None:
     ring = KeyRing.load(home / "keys.json")
     assert ring.key_ids == ("k1", "k2") and ring.active_key_id == "k2"
 
-    resumed = json.loads(runner.invoke(app, ["keys", "rotate", "--resume", "--json"]).stdout)
+    resumed = json.loads(runner.invoke(app, ["data-keys", "rotate", "--resume", "--json"]).stdout)
     assert resumed["key_added"] is None and resumed["tokens_reencrypted"] == 0
 
-    retired = runner.invoke(app, ["keys", "rotate", "--resume", "--retire-old", "--json"])
+    retired = runner.invoke(app, ["data-keys", "rotate", "--resume", "--retire-old", "--json"])
     assert json.loads(retired.stdout)["keys_retired"] == ["k1"]
     ring = KeyRing.load(home / "keys.json")
     assert ring.key_ids == ("k2",)
