@@ -28,7 +28,6 @@ from fengkong.lending.services import (
     check_currency,
     check_key,
     load_loan,
-    lock_loan,
     post,
     request_hash,
     require_stage,
