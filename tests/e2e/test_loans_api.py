@@ -95,7 +95,9 @@ def test_bad_input_is_a_4xx_and_the_ledger_is_unchanged(
     _problem(repay("loan_unknown", {"amount": "10.00"}), 404)
     _problem(repay(loan_id, {"amount": "-10.00"}), 422)
     _problem(repay(loan_id, {"amount": "10.00", "currency": "USD"}), 422)
-    _problem(repay(loan_id, {"amount": "11.00"}, key="k"), 409)
+    reused = repay(loan_id, {"amount": "11.00"}, key="k")  # "k" paid 10.00: another body
+    _problem(reused, 422)
+    assert reused.json()["type"].endswith("/idempotency-key-reused")
     _problem(repay(loan_id, {"amount": "10.001"}), 422)
     missing_key = client.post(f"/v1/loans/{loan_id}/repayments", json={"amount": "1.00"})
     _problem(missing_key, 422)

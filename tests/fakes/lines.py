@@ -27,6 +27,10 @@ class MemoryCreditLines:
     def get_line(self, line_id: str) -> LineRecord | None:
         return self.tables.lines.get(line_id)
 
+    def lock_line(self, line_id: str) -> LineRecord | None:
+        """No lock here: the loser of a race fails at commit and the use case retries."""
+        return self.get_line(line_id)
+
     def line_by_key(self, key: str) -> LineRecord | None:
         line_id = self.tables.lending_keys.get(f"credit_lines.idempotency_key:{key}")
         return None if line_id is None else self.tables.lines[line_id]

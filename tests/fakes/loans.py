@@ -61,6 +61,10 @@ class MemoryLoans:
     def get_loan(self, loan_id: str) -> LoanRecord | None:
         return self.tables.loans.get(loan_id)
 
+    def lock_loan(self, loan_id: str) -> LoanRecord | None:
+        """No lock here: the loser of a race fails at commit and the use case retries."""
+        return self.get_loan(loan_id)
+
     def loan_for_application(self, application_id: str) -> LoanRecord | None:
         loan_id = self.tables.lending_keys.get(f"loans.application_id:{application_id}")
         return None if loan_id is None else self.tables.loans.get(loan_id)

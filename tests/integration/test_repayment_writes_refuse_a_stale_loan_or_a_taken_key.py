@@ -1,18 +1,22 @@
 """A repayment's reads and writes (`repayment_and_loan`, `record_repayment`), on SQLite and on
 PostgreSQL where they are pipelined: a stale loan and an idempotency key already taken are each
-refused, and the unit of work leaves the ledger, the loan and the repayments as they were."""
+refused, and the unit of work leaves the ledger, the loan and the repayments as they were; and a
+money operation's read of its loan or line locks it."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.ledger.accounts import CASH, UNAPPLIED, Side
 from fengkong.ledger.journal import EntryKind, JournalEntry, Posting
+from fengkong.lending.credit_lines import open_line
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.errors import DuplicateKey, StaleLoan
 from fengkong.lending.origination import accept_offer
@@ -122,4 +126,33 @@ def test_a_taken_idempotency_key_is_refused_and_nothing_is_written(database_url:
             )
     assert _stored(db, loan_id) == before
     assert_books_balance(db)
+    db.dispose()
+
+
+def test_a_money_operation_locks_its_loan_and_line(database_url: str) -> None:
+    """While one transaction holds a loan (or line) it read for a money operation, another
+    cannot take it: on PostgreSQL it waits (here it gives up after 100 ms, to tell); it takes
+    it once the first has ended. SQLite's write lock is taken when each transaction begins."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises transactions: they cannot interleave")
+    import psycopg
+
+    # The pipelined repayment read raises the driver's error, SQLAlchemy's statements their own.
+    timed_out = (sa.exc.OperationalError, psycopg.errors.LockNotAvailable)
+    db, loan_id = _booked(database_url)
+    svc = lending_services(db, new_clock())
+    line_id = open_line(1_000_000, Decimal("0.18"), "line", svc).line_id
+    for lock in (
+        lambda uow: uow.lending.repayment_and_loan("k", loan_id)[1],
+        lambda uow: uow.lending.lock_loan(loan_id),
+        lambda uow: uow.lending.lock_line(line_id),
+    ):
+        with SqlUnitOfWork(db) as holder:
+            assert lock(holder) is not None
+            with SqlUnitOfWork(db) as waiter:
+                waiter.lending.session.execute(sa.text("set local lock_timeout = '100ms'"))
+                with pytest.raises(timed_out, match="lock timeout"):
+                    lock(waiter)
+        with SqlUnitOfWork(db) as after:
+            assert lock(after) is not None
     db.dispose()

@@ -11,6 +11,7 @@ from fengkong import __version__
 from fengkong.api import errors
 from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
+from fengkong.api.idempotency import IdempotencyMiddleware
 from fengkong.api.routes import applications, loans
 from fengkong.api.routes import consents as consent_routes
 from fengkong.api.routes import lists as list_routes
@@ -33,6 +34,9 @@ def create_app(context: Context) -> FastAPI:
     app.state.context = context
     app.state.metrics = api_metrics.ApiMetrics()
     errors.install(app)
+    # Inside the metrics middleware (added after, so outer): a replayed answer is measured and
+    # logged with its own request id like any other.
+    app.add_middleware(IdempotencyMiddleware, context=context)
     api_metrics.install(app, app.state.metrics, context.clock)
     app.include_router(applications.router)
     app.include_router(loans.router)

@@ -26,3 +26,25 @@ def db_upgrade(as_json: JsonOpt = False) -> None:
         emit_json({"database": db.describe(), "revision": revision})
     else:
         out.print(f"database {db.describe()} is at revision {revision}")
+
+
+@app.command("purge-idempotency")
+@cli_errors
+def db_purge_idempotency(as_json: JsonOpt = False) -> None:
+    """Delete the API's stored responses whose retention has passed (docs/idempotency.md)."""
+    from fengkong.core.clock import SystemClock
+    from fengkong.db.database import Database
+    from fengkong.db.idempotency import SqlIdempotencyRecords
+    from fengkong.db.migrate import ensure_current
+
+    settings = load_settings()
+    db = Database(settings.resolved_database_url)
+    try:
+        ensure_current(db)
+        purged = SqlIdempotencyRecords(db).purge_expired(SystemClock().now())
+    finally:
+        db.dispose()
+    if as_json:
+        emit_json({"purged": purged})
+    else:
+        out.print(f"{purged} expired idempotency records deleted")

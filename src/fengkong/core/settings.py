@@ -133,6 +133,25 @@ class Settings(BaseSettings):
         default=2_000_000, ge=0, description="Referred amounts above this need two officers."
     )
     review_expire_after_days: int = Field(default=14, ge=1)
+    idempotency_retention_hours: int = Field(
+        default=24,
+        ge=1,
+        description="How long the API keeps the response to a request sent with an "
+        "Idempotency-Key, to answer its repeats with (docs/idempotency.md).",
+    )
+    idempotency_wait_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="How long a repeat waits for the first request with its key to finish "
+        "before it is answered 409 (docs/idempotency.md).",
+    )
+    idempotency_max_body_bytes: int = Field(
+        default=256 * 1024,
+        ge=0,
+        description="Responses larger than this are not stored: a repeat runs again, and the "
+        "use case's own idempotency answers it (docs/idempotency.md).",
+    )
 
     # Access control (docs/access.md).
     access_lockout_attempts: int = Field(

@@ -49,6 +49,13 @@ class SqlCreditLines(SessionStore):
         ).first()
         return None if row is None else line_record(row)
 
+    def lock_line(self, line_id: str) -> LineRecord | None:
+        """The line, its row locked until the transaction ends (as `SqlLoans.lock_loan`)."""
+        row = self.session.execute(
+            sa.select(credit_lines).where(credit_lines.c.id == line_id).with_for_update()
+        ).first()
+        return None if row is None else line_record(row)
+
     def line_by_key(self, key: str) -> LineRecord | None:
         row = self.session.execute(
             sa.select(credit_lines).where(credit_lines.c.idempotency_key == key)

@@ -40,6 +40,14 @@ class SqlLoans(SessionStore):
         row = self.session.execute(sa.select(loans).where(loans.c.id == loan_id)).first()
         return None if row is None else loan_record(row._mapping)
 
+    def lock_loan(self, loan_id: str) -> LoanRecord | None:
+        """The loan, its row locked until the transaction ends (`FOR UPDATE` on PostgreSQL;
+        SQLite renders none and needs none: every transaction here begins with its write lock)."""
+        row = self.session.execute(
+            sa.select(loans).where(loans.c.id == loan_id).with_for_update()
+        ).first()
+        return None if row is None else loan_record(row._mapping)
+
     def loan_for_application(self, application_id: str) -> LoanRecord | None:
         row = self.session.execute(
             sa.select(loans).where(loans.c.application_id == application_id)

@@ -37,7 +37,8 @@ LOAN_COLUMNS = (
     "accrued_through, eod_date, days_past_due, dpd_bucket, loan_class, allowance_fen, "
     "reserve_fen, quiet_instalment, quiet_charged_fen, state, revision"
 )
-PG_LOAN = f"SELECT {LOAN_COLUMNS} FROM loans WHERE id = %(loan_id)s"
+# A repayment locks its loan's row first (see `SqlRepayments.repayment_and_loan`).
+PG_LOAN = f"SELECT {LOAN_COLUMNS} FROM loans WHERE id = %(loan_id)s FOR UPDATE"
 PG_REPAYMENT_BY_KEY = (
     "SELECT id, loan_id, idempotency_key, request_hash, kind, amount_fen, business_date, status, "
     "entry_ids, result, reversal_key, reversal_request_hash FROM repayments "

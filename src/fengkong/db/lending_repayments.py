@@ -43,10 +43,13 @@ class SqlRepayments(SqlLoans, LendingStore):
     def repayment_and_loan(
         self, key: str, loan_id: str
     ) -> tuple[RepaymentRecord | None, LoanRecord | None]:
-        """The repayment stored under idempotency key `key`, if any, and the loan: on
-        PostgreSQL both statements go in one round trip (with the transaction's BEGIN)."""
+        """The repayment stored under idempotency key `key`, if any, and the loan, locked: on
+        PostgreSQL both statements go in one round trip (with the transaction's BEGIN), the
+        loan's `FOR UPDATE` first, so the key is read once a concurrent request on the loan has
+        committed (each statement reads what is committed when it starts)."""
         if not self._copies:
-            return self.repayment_by_key(key), self.get_loan(loan_id)
+            locked = self.lock_loan(loan_id)
+            return self.repayment_by_key(key), locked
         from psycopg.rows import dict_row, namedtuple_row  # PostgreSQL only: not loaded on SQLite
 
         connection = driver(self.session)
@@ -55,8 +58,8 @@ class SqlRepayments(SqlLoans, LendingStore):
             connection.cursor(row_factory=dict_row) as loan,
         ):
             with connection.pipeline():
-                by_key.execute(PG_REPAYMENT_BY_KEY, {"key": key})
                 loan.execute(PG_LOAN, {"loan_id": loan_id})
+                by_key.execute(PG_REPAYMENT_BY_KEY, {"key": key})
             stored, row = by_key.fetchone(), loan.fetchone()
         return (
             None if stored is None else repayment_record(stored),

@@ -37,6 +37,7 @@ from fengkong.lending.services import (
     check_key,
     load_line,
     load_loan,
+    lock_line,
     request_hash,
     retrying,
 )
@@ -153,12 +154,14 @@ def draw(
 
     def attempt() -> str:
         with svc.uow() as uow:
+            # The line first, locked: draws on it wait their turn, and a concurrent retry with
+            # this key has committed its draw (seen below) or not begun.
+            line_record = lock_line(uow.lending, line_id)
             existing = uow.lending.draw_by_key(key)
             if existing is not None:
                 if existing.request_hash != hashed:
                     raise Conflict(f"idempotency key {key!r} was already used differently")
                 return existing.loan_id
-            line_record = load_line(uow.lending, line_id)
             refuse_deducted_fee(line_record.line.product)
             today = svc.clock.business_date()
             loan_id = new_id("loan", svc.clock)
@@ -229,7 +232,7 @@ def change_line(
 
     def attempt() -> CreditLine:
         with svc.uow() as uow:
-            record = load_line(uow.lending, line_id)
+            record = lock_line(uow.lending, line_id)
             changed = apply(record.line)
             now = svc.clock.now()
             uow.lending.save_line(replace(record, line=changed), now)

@@ -34,6 +34,7 @@ from fengkong.lending.services import (
     Services,
     check_key,
     load_loan,
+    lock_loan,
     post,
     release_draw,
     request_hash,
@@ -134,7 +135,7 @@ def _start_payout(
 ) -> PayoutRecord:
     def attempt() -> PayoutRecord:
         with svc.uow() as uow:
-            record = load_loan(uow.lending, loan_id)
+            record = lock_loan(uow.lending, loan_id)
             existing = uow.lending.payout_by_key(key)
             if existing is not None:
                 if existing.loan_id != loan_id:
@@ -172,7 +173,7 @@ def _complete_payout(
 ) -> Disbursement:
     def attempt() -> Disbursement:
         with svc.uow() as uow:
-            record = load_loan(uow.lending, payout.loan_id)
+            record = lock_loan(uow.lending, payout.loan_id)
             if record.stage is not LoanStage.PENDING_DISBURSEMENT:
                 stored = uow.lending.payout_by_key(payout.idempotency_key) or payout
                 return Disbursement(record.loan_id, stored, record.stage)
@@ -227,7 +228,7 @@ def _fail_payout(
 ) -> Disbursement:
     def attempt() -> Disbursement:
         with svc.uow() as uow:
-            record = load_loan(uow.lending, payout.loan_id)
+            record = lock_loan(uow.lending, payout.loan_id)
             failed = replace(payout, status=PayoutStatus.FAILED)
             now = svc.clock.now()
             uow.lending.save_payout(failed, now)

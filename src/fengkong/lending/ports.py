@@ -52,6 +52,13 @@ class LoanFile(LoanReader, Protocol):
 
 
 class LoanWriter(LoanReader, Protocol):
+    def lock_loan(self, loan_id: str) -> LoanRecord | None:
+        """The stored loan, locked until the transaction ends: a money operation reads its loan
+        this way, so concurrent ones on one loan wait their turn instead of failing on a stale
+        revision (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write lock, taken when every
+        transaction begins, already serialises them)."""
+        ...
+
     def save_loan(self, record: LoanRecord, now: datetime) -> LoanRecord: ...
     def set_instalments(self, loan_id: str, instalments: Sequence[Instalment]) -> None: ...
 
@@ -60,6 +67,11 @@ class LineBook(Protocol):
     """The credit lines a draw's loan keeps in step with."""
 
     def get_line(self, line_id: str) -> LineRecord | None: ...
+    def lock_line(self, line_id: str) -> LineRecord | None:
+        """The stored line, locked until the transaction ends (as `LoanWriter.lock_loan`). A use
+        case that locks both locks the loan first: one order everywhere, so no deadlock."""
+        ...
+
     def save_line(self, record: LineRecord, now: datetime) -> LineRecord: ...
 
 
@@ -83,7 +95,11 @@ class RepaymentStore(LoanFile, LoanWriter, LineBook, Protocol):
 
     def repayment_and_loan(
         self, key: str, loan_id: str
-    ) -> tuple[RepaymentRecord | None, LoanRecord | None]: ...
+    ) -> tuple[RepaymentRecord | None, LoanRecord | None]:
+        """The loan, locked as `lock_loan` does, then the repayment stored under `key` (read
+        after the lock, so a concurrent retry's committed repayment is seen)."""
+        ...
+
     def record_repayment(
         self,
         entries: Sequence[JournalEntry],

@@ -140,7 +140,8 @@ def _take_payment(
         with svc.uow() as uow:
             # Reads in one round trip and writes in another (see `record_repayment`): the
             # journal entries' keys derive from the new repayment id, so they are fresh, and the
-            # request's idempotency is the repayment row's unique key, checked here first.
+            # request's idempotency is the repayment row's unique key, checked here first, once
+            # the loan is locked (a concurrent retry with this key has committed or not begun).
             existing, record = uow.lending.repayment_and_loan(key, loan_id)
             if existing is not None:
                 return _replayed(existing, key, hashed)
@@ -244,14 +245,16 @@ def reverse_repayment(
 
     def attempt() -> RepaymentPosted:
         with svc.uow() as uow:
+            # The loan first, locked: the repayment read after it is as the last writer left it.
+            locked = uow.lending.lock_loan(loan_id)
             stored = uow.lending.get_repayment(repayment_id)
-            if stored is None or stored.loan_id != loan_id:
+            if locked is None or stored is None or stored.loan_id != loan_id:
                 raise NotFound(f"loan {loan_id!r} has no repayment {repayment_id!r}")
             if stored.status == "reversed":
                 if stored.reversal_key == key and stored.reversal_request_hash == hashed:
                     return RepaymentPosted.of(stored, replayed=True)
                 raise Conflict(f"repayment {repayment_id} is already reversed")
-            record = load_loan(uow.lending, loan_id)
+            record = locked
             today = svc.clock.business_date()
             moved = reverse_repayment_state(record.state, repayment_id, today)
             originals = [uow.journal.get(entry_id) for entry_id in stored.entry_ids]

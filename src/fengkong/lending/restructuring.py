@@ -17,7 +17,7 @@ from fengkong.lending.restructure import extend_term, reamortise
 from fengkong.lending.services import (
     SYSTEM,
     Services,
-    load_loan,
+    lock_loan,
     post,
     request_hash,
     require_stage,
@@ -41,7 +41,7 @@ def restructure(
 
     def attempt() -> LoanView:
         with svc.uow() as uow:
-            record = load_loan(uow.lending, loan_id)
+            record = lock_loan(uow.lending, loan_id)
             require_stage(record, LoanStage.ACTIVE, "restructure")
             today = svc.clock.business_date()
             if extra_terms is not None:

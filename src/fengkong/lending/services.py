@@ -2,11 +2,15 @@
 payment channel, the configuration) and the steps they share: the retry after a lost race, the
 request hash and key checks behind idempotency, loading a loan, posting its entries.
 
-Concurrency: a loan row carries a `revision`; saving a loan read at an older revision raises
-`StaleLoan` and the use case starts over (at most `LendingConfig.retries` times) with a fresh
-read, so two requests never both apply to the same state. Money-moving requests carry an
-idempotency key stored under a unique constraint with the hash of the request: the same key and
-body answer with the stored result, the same key with another body is a `Conflict`.
+Concurrency: a money operation reads its loan or line locked (`lock_loan`, `lock_line`: a row
+lock on PostgreSQL, SQLite's write lock there), so concurrent operations on one account wait
+their turn and each applies to the state the previous one left. One account is locked per use
+case, or a loan and then its line, never the other way round: no deadlock. Each row still
+carries a `revision`, and saving one read at an older revision raises `StaleLoan`; the use case
+then starts over (at most `LendingConfig.retries` times) with a fresh read: the safety net for
+a writer that did not lock. Money-moving requests carry an idempotency key stored under a unique
+constraint with the hash of the request, read after the lock: the same key and body answer with
+the stored result, the same key with another body is a `Conflict`.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from fengkong.lending.ports import (
     LendingUnitOfWork,
     LineBook,
     LoanReader,
+    LoanWriter,
     PolicyProducts,
 )
 from fengkong.lending.records import LineRecord, LoanRecord, LoanStage
@@ -71,7 +76,8 @@ class LendingServices(Services[LendingUnitOfWork]):
 
 
 def retrying(svc: Services[UnitOfWork], attempt: Callable[[], _T]) -> _T:
-    """Run `attempt` again after a lost optimistic-locking or unique-key race."""
+    """Run `attempt` again after a lost optimistic-locking or unique-key race: rare once the
+    account is locked, but a writer that does not lock (end of day) can still move it."""
     for _ in range(svc.config.retries - 1):
         try:
             return attempt()
@@ -113,15 +119,32 @@ def load_line(lines: LineBook, line_id: str) -> LineRecord:
     return record
 
 
+def lock_loan(loans: LoanWriter, loan_id: str) -> LoanRecord:
+    """The stored loan locked for this transaction's money operation, or `LoanNotFound`."""
+    record = loans.lock_loan(loan_id)
+    if record is None:
+        raise LoanNotFound(f"no loan {loan_id!r}")
+    return record
+
+
+def lock_line(lines: LineBook, line_id: str) -> LineRecord:
+    """The stored credit line locked for this transaction, or `LineNotFound`. After the loan,
+    when a use case locks both."""
+    record = lines.lock_line(line_id)
+    if record is None:
+        raise LineNotFound(f"no credit line {line_id!r}")
+    return record
+
+
 def sync_line(lines: LineBook, line_id: str, state: LoanState, now: datetime) -> None:
-    """Copy a draw's balance (its loan's `state`) to its line."""
-    record = load_line(lines, line_id)
+    """Copy a draw's balance (its loan's `state`) to its line, locked after the loan."""
+    record = lock_line(lines, line_id)
     lines.save_line(replace(record, line=sync_draw(record.line, state)), now)
 
 
 def release_draw(lines: LineBook, line_id: str, loan_id: str, now: datetime) -> None:
     """Take a draw that was never paid out off its line, freeing what it had used."""
-    record = load_line(lines, line_id)
+    record = lock_line(lines, line_id)
     line = record.line
     draws = tuple(d for d in line.draws if d.draw_id != loan_id)
     lines.save_line(replace(record, line=replace(line, draws=draws)), now)
@@ -155,6 +178,8 @@ __all__ = [
     "check_key",
     "load_line",
     "load_loan",
+    "lock_line",
+    "lock_loan",
     "post",
     "release_draw",
     "request_hash",

@@ -1,5 +1,6 @@
 """/v1/loans and /v1/lines: offers, booking, payout, repayments, settlement, restructuring and
-credit lines. Every money-moving POST takes an `Idempotency-Key` header."""
+credit lines. Every money-moving POST requires an `Idempotency-Key` header; a repeat is answered
+from the first response (`api.idempotency`, docs/idempotency.md)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,14 @@ lines_router = APIRouter(prefix="/v1/lines", tags=["credit lines"])
 
 PROBLEMS = {
     404: {"description": "Unknown application, loan or line (problem+json)"},
-    409: {"description": "Wrong status, or the key was used for another request (problem+json)"},
-    422: {"description": "Invalid input, with field-level errors (problem+json)"},
+    409: {
+        "description": "Wrong status, the key was used for another request on another route, "
+        "or a request with this key is still running (problem+json)"
+    },
+    422: {
+        "description": "Invalid input, with field-level errors, or the Idempotency-Key was "
+        "used for another body (problem+json)"
+    },
 }
 
 
@@ -54,7 +61,9 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=100,
-        description="Unique per request: a retry with the same key and body is applied once",
+        description="Unique per request: a repeat with the same key and body is applied once "
+        "and answered with the first response; with another body it is a 422 "
+        "(docs/idempotency.md)",
     ),
 ]
 
