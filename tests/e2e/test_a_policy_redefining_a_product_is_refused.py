@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app
 from fengkong.core.clock import FakeClock
@@ -33,7 +33,7 @@ runner = CliRunner()
 @pytest.fixture
 def client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
     ctx: Context = bootstrap(settings, clock=clock)
-    with TestClient(create_app(ctx)) as c:
+    with api_client(ctx) as c:
         yield c
     ctx.close()
 
@@ -93,7 +93,7 @@ def stored_before(settings: Settings, clock: FakeClock) -> Iterator[tuple[Contex
             uow, CLASHING.replace("\nversion: 3\n", "\nversion: 2\n", 1), author="wu", clock=clock
         )
         uow.commit()
-    with TestClient(create_app(ctx)) as c:
+    with api_client(ctx) as c:
         yield ctx, c
     ctx.close()
 

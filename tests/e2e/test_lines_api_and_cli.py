@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app as cli
 from fengkong.core.clock import FakeClock
@@ -35,7 +35,7 @@ def wired(settings: Settings, clock: FakeClock) -> Iterator[Context]:
 
 @pytest.fixture
 def client(wired: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(wired)) as c:
+    with api_client(wired) as c:
         yield c
 
 

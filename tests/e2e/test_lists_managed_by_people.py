@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app as cli
 from fengkong.core.clock import FakeClock
@@ -34,7 +34,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.decision.replay import replay_all
 from fengkong.ledger.verify import verify_books
@@ -25,7 +25,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import queue_referral
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
 from fengkong.decision.review import ReviewConfig
@@ -20,7 +20,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 from fastapi.testclient import TestClient
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 
 STARTER = (
@@ -20,7 +20,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

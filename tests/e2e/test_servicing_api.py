@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.lending.eod import run_end_of_day
@@ -22,7 +22,7 @@ OFFICER = {"X-Officer": "li.wei"}
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

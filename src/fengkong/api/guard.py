@@ -8,7 +8,7 @@ their own applications (`own_application`, `own_loan`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -48,8 +48,8 @@ def route_of(request: Request) -> tuple[str, str]:
 def authorize(
     request: Request,
     ctx: ContextDep,
-    _bearer: HTTPAuthorizationCredentials | None = Security(bearer_scheme),
-    _api_key: str | None = Security(api_key_scheme),
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    _api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> None:
     """Let the request through when its route is public or the caller holds its permission."""
     key = route_of(request)
@@ -81,7 +81,7 @@ def public_openapi(app: FastAPI) -> None:
 
 
 def _not_found(what: str, ident: str) -> NotFound:
-    return NotFound(f"no {what} {ident}")
+    return NotFound(f"no {what} {ident!r}")
 
 
 def own_application(
