@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from factories import body
+from fakes.access import bearer
 from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app as cli
@@ -97,7 +98,7 @@ def _bad_neighbours_of_next(client: TestClient, ctx: Context) -> int:
 
 
 def _decline_over_http(client: TestClient, item: str) -> None:
-    officer = {"X-Officer": "wang"}
+    officer = bearer("fks_officer")
     assert client.post(f"/v1/review/items/{item}/claim", headers=officer).status_code == 200
     declined = client.post(
         f"/v1/review/items/{item}/decline",

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from fakes.access import bearer
 from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app
@@ -26,7 +27,7 @@ from fengkong.decision.bundle import read_shipped_bundle
 RETAIL = read_shipped_bundle("retail-v3.yaml").document
 CLASHING = RETAIL.replace("  version: 2\n  kind", "  version: 1\n  kind", 1)
 PROBLEM = "application/problem+json"
-OFFICER = {"X-Officer": "zhang"}
+OFFICER = bearer("fks_risk")  # policies are the risk managers' to write
 runner = CliRunner()
 
 

@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from fakes.access import bearer
 from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app
@@ -29,7 +30,7 @@ from fengkong.lending.errors import LoanNotFound
 
 runner = CliRunner()
 MISSING = "ln_no_such_loan"
-OFFICER = {"X-Officer": "li.wei"}
+OFFICER = bearer("fks_officer")
 PROBLEM = "application/problem+json"
 
 

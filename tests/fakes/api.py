@@ -15,7 +15,10 @@ from fengkong.core.actor import Role
 
 def api_client(context: Context, secret: str = "fks_all", **kwargs: Any) -> TestClient:
     """A test client for the app over `context`, sending `secret`'s credentials by default
-    (`fks_all`: one person holding every role, for tests about something else)."""
+    (`fks_all`: one person holding every role, for tests about something else). A context made
+    without the `context` fixture is given the `STAFF` authenticator."""
+    if not isinstance(context.authenticator, FakeAuthenticator):
+        context.authenticator = FakeAuthenticator()
     return TestClient(create_app(context), headers=bearer(secret), **kwargs)
 
 
@@ -23,7 +26,8 @@ def acting_as(context: Context, name: str, *roles: Role) -> dict[str, str]:
     """Headers that authenticate as person `name` (audit name `user:<name>`) with `roles`
     (default: officer)."""
     authenticator = context.authenticator
-    assert isinstance(authenticator, FakeAuthenticator), "the context fixture installs it"
+    if not isinstance(authenticator, FakeAuthenticator):
+        authenticator = context.authenticator = FakeAuthenticator()
     secret = f"fks_test_{name}"
     authenticator.secrets[secret] = person(name, *(roles or (Role.OFFICER,)))
     return bearer(secret)

@@ -215,10 +215,15 @@ def permits(actor: Actor, permission: Permission) -> bool:
 
 
 def channel_scope(actor: Actor, permission: Permission) -> str | None:
-    """The sales channel the actor is confined to for `permission`: its key's channel when only
-    the channel role grants it (an empty string for a channel key without one: it owns
-    nothing), else None (no confinement)."""
+    """The sales channel the actor is confined to for `permission`, or None (not confined).
+
+    A key, or anyone naming a channel, that holds `permission` only through the channel role
+    is confined to its channel (an empty string for a key without one: it owns nothing). A
+    person holding the channel role without naming a channel is not: staff acting in the
+    app's place (and the tests' all-roles person)."""
     others = actor.roles - {Role.CHANNEL}
     if not others.isdisjoint(GRANTS[permission]) or Role.CHANNEL not in actor.roles:
+        return None
+    if actor.channel is None and actor.kind == "user":
         return None
     return actor.channel or ""
