@@ -156,7 +156,7 @@ def test_line_changes_carry_reasons_and_refusals_change_nothing(
     ]
     audited = _audit(wired, line_id)
     assert [(a, actor) for a, actor, _ in audited] == [
-        ("line.opened", "system:lending"),
+        ("line.opened", "user:root"),
         ("line.freeze", "user:li.wei"),
         ("line.unfreeze", "user:li.wei"),
         ("line.limit", "user:li.wei"),

@@ -95,7 +95,7 @@ def test_an_entry_added_is_hit_until_removed(client: TestClient, context: Contex
     )
     assert added.status_code == 201, added.text
     entry = added.json()
-    assert entry["key_type"] == "mobile" and entry["added_by"] == "li.wei" and entry["active"]
+    assert entry["key_type"] == "mobile" and entry["added_by"] == "user:li.wei" and entry["active"]
     assert person["phone"] not in added.text and entry["display"].count("*") == 4
 
     hit = _decide(client, context, person)

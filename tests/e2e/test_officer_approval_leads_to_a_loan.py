@@ -155,7 +155,7 @@ def test_refer_claim_approve_offer_accept_disburse(client: TestClient, context: 
             r for r in uow.audit.for_subject("loan", loan_id) if r.action == "loan.booked"
         ]
         assert booking.payload["decision_id"] == officer["id"]
-        assert booking.payload["approved_by"] == "officer:wang"
+        assert booking.payload["approved_by"] == "user:wang"
         (replayed,) = replay_all(uow, context.artifacts_dir, [decision["decision_id"]])
         report = verify_books(uow.audit.stream(), uow.audit.head(), uow.journal.entries())
     assert replayed.matches, replayed.differences  # the automatic decision still refers
