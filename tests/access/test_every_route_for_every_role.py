@@ -17,7 +17,7 @@ from fakes.access import STAFF, bearer
 from fengkong.access.permissions import GRANTS, PUBLIC, PUBLIC_MOUNTS, ROUTE_PERMISSIONS
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
-from fengkong.core.actor import Actor
+from fengkong.core.actor import Actor, Role
 
 # One actor per role.
 ROLE_SECRETS = {
@@ -135,3 +135,18 @@ def test_the_schema_offers_bearer_and_api_key(client: TestClient) -> None:
 
 def _role(actor: Actor) -> str:
     return ",".join(sorted(actor.roles))
+
+
+def test_the_auditor_reads_everything_and_changes_nothing() -> None:
+    auditor = {p for p, roles in GRANTS.items() if Role.AUDITOR in roles}
+    unread = [r for r, p in ROUTE_PERMISSIONS.items() if r[0] == "GET" and p not in auditor]
+    assert unread == []
+    # POSTs that only look up (the value searched for goes in the body, never in a URL).
+    lookups = {"/v1/customers/search", "/v1/consents/search", "/v1/lists/entries/search"}
+    changes = [r for r, p in ROUTE_PERMISSIONS.items() if r[0] != "GET" and p in auditor]
+    assert sorted(changes) == sorted(("POST", path) for path in lookups)
+
+
+def test_the_admin_does_no_lending() -> None:
+    admin = {p.value for p, roles in GRANTS.items() if Role.ADMIN in roles}
+    assert admin == {"users.manage", "metrics.read"}
