@@ -20,10 +20,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 import structlog
-from fastapi.testclient import TestClient
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.logs import configure_logging
 from fengkong.sim.identity import identity
@@ -86,7 +85,7 @@ def test_a_full_run_logs_and_stores_no_clear_personal_data(
     context: Context, captured_logs: io.StringIO, caplog: pytest.LogCaptureFixture
 ) -> None:
     people = applicants()
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         for name, id_number, phone in people:
             consent = client.post(
                 "/v1/consents",

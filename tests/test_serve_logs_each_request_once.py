@@ -95,9 +95,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def test_serve_logs_each_request_once_with_its_id(served: tuple[str, Path]) -> None:
     base, stderr = served
     ok = httpx.get(f"{base}/healthz", headers={"X-Request-ID": "curl-1"}, timeout=10)
+    # Without credentials (the served app has no users yet): refused, and logged as any other.
     missing = httpx.get(f"{base}/v1/loans/loan_nope", timeout=10)
     assert ok.status_code == 200 and ok.headers["x-request-id"] == "curl-1"
-    assert missing.status_code == 404
+    assert missing.status_code == 401
     generated = missing.headers["x-request-id"]
     time.sleep(0.5)  # the lines are written as the responses go out; let them land
     lines = [json.loads(x) for x in stderr.read_text().splitlines() if x.startswith("{")]
@@ -110,5 +111,5 @@ def test_serve_logs_each_request_once_with_its_id(served: tuple[str, Path]) -> N
     ]
     assert [(x["logger"], x["route"], x["status"], x["request_id"]) for x in about] == [
         ("fengkong.api", "/healthz", 200, "curl-1"),
-        ("fengkong.api", "/v1/loans/{loan_id}", 404, generated),
+        ("fengkong.api", "/v1/loans/{loan_id}", 401, generated),
     ]

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from factories import queue_referral
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.core.clock import SystemClock
@@ -116,7 +115,7 @@ def test_the_api_review_queue_carries_plain_amounts(context: Context) -> None:
     with context.uow() as uow:
         queue_referral(uow, context.clock, ReviewConfig(), amount_fen=393_900)
         uow.commit()
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         listed = client.get("/v1/review/items")
     assert listed.status_code == 200, listed.text
     (item,) = listed.json()

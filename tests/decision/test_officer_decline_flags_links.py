@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.access import bearer
+from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app as cli
 from fengkong.core.clock import SystemClock
@@ -65,7 +66,7 @@ def ctx(request: pytest.FixtureRequest, context: Context) -> Iterator[Context]:
 
 @pytest.fixture
 def client(ctx: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(ctx)) as c:
+    with api_client(ctx) as c:
         yield c
 
 
@@ -97,7 +98,7 @@ def _bad_neighbours_of_next(client: TestClient, ctx: Context) -> int:
 
 
 def _decline_over_http(client: TestClient, item: str) -> None:
-    officer = {"X-Officer": "wang"}
+    officer = bearer("fks_officer")
     assert client.post(f"/v1/review/items/{item}/claim", headers=officer).status_code == 200
     declined = client.post(
         f"/v1/review/items/{item}/decline",
@@ -142,7 +143,7 @@ def test_a_decline_the_redis_graph_never_took_is_still_answered(context: Context
         fraud=fraud,
     )
     try:
-        with TestClient(create_app(ctx)) as client:
+        with api_client(ctx) as client:
             application_id, item = _referred(client, ctx)
             redis.hdel(f"{prefix}lk:apps", application_id)  # as if never linked
 

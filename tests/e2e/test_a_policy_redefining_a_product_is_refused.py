@@ -15,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.access import bearer
+from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app
 from fengkong.core.clock import FakeClock
@@ -26,14 +27,14 @@ from fengkong.decision.bundle import read_shipped_bundle
 RETAIL = read_shipped_bundle("retail-v3.yaml").document
 CLASHING = RETAIL.replace("  version: 2\n  kind", "  version: 1\n  kind", 1)
 PROBLEM = "application/problem+json"
-OFFICER = {"X-Officer": "zhang"}
+OFFICER = bearer("fks_risk")  # policies are the risk managers' to write
 runner = CliRunner()
 
 
 @pytest.fixture
 def client(settings: Settings, clock: FakeClock) -> Iterator[TestClient]:
     ctx: Context = bootstrap(settings, clock=clock)
-    with TestClient(create_app(ctx)) as c:
+    with api_client(ctx) as c:
         yield c
     ctx.close()
 
@@ -93,7 +94,7 @@ def stored_before(settings: Settings, clock: FakeClock) -> Iterator[tuple[Contex
             uow, CLASHING.replace("\nversion: 3\n", "\nversion: 2\n", 1), author="wu", clock=clock
         )
         uow.commit()
-    with TestClient(create_app(ctx)) as c:
+    with api_client(ctx) as c:
         yield ctx, c
     ctx.close()
 

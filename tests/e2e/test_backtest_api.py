@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from decision.test_backtest_support import LOOSER, NEW_SEGMENT, decide, demo_with
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.decision import policy_registry
 
@@ -21,7 +21,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def client(context: Context, german: pd.DataFrame) -> Iterator[TestClient]:
     decide(context, german, 20)
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.core.clock import BUSINESS_TZ, FakeClock
@@ -33,7 +33,7 @@ runner = CliRunner()
 @pytest.fixture
 def client(context: Context, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr("fengkong.cli.lending.context", lambda: context)
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

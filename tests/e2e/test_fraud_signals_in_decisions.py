@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.db.fraud_stores import velocity_store
 from fengkong.fraud.keys import KeyType
@@ -22,7 +22,7 @@ from fengkong.sim.identity import identity
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 
@@ -111,7 +111,7 @@ def test_a_redis_outage_follows_the_configured_behaviour(
         ),
     )
     context.decisions = replace(context.decisions, fraud=broken)
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         decision = _apply(client, applicant=_person(context, 21))
     if outcome_when_down == "refer":
         # no count, so the rules that need one cannot pass it: review, never a silent approve

@@ -16,7 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.access import FakeAuthenticator
+from fakes.api import acting_as, api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app as cli
 from fengkong.core.clock import FakeClock
@@ -29,13 +30,14 @@ runner = CliRunner()
 @pytest.fixture
 def wired(settings: Settings, clock: FakeClock) -> Iterator[Context]:
     ctx = bootstrap(settings, clock=clock)
+    ctx.authenticator = FakeAuthenticator()
     yield ctx
     ctx.close()
 
 
 @pytest.fixture
 def client(wired: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(wired)) as c:
+    with api_client(wired) as c:
         yield c
 
 
@@ -105,7 +107,7 @@ def test_line_changes_carry_reasons_and_refusals_change_nothing(
     before = ledger_snapshot(wired.db)
 
     def act(action: str, **body: Any) -> Any:
-        headers = {"X-Officer": "li.wei"}
+        headers = acting_as(wired, "li.wei")
         return client.post(f"/v1/lines/{line_id}/{action}", json=body, headers=headers)
 
     def problem(response: Any, status: int) -> None:
@@ -146,20 +148,20 @@ def test_line_changes_carry_reasons_and_refusals_change_nothing(
     kinds = [(h["kind"], h["reason"], h["officer"]) for h in closed["history"]]
     assert kinds == [
         ("opened", "opened", ""),
-        ("frozen", "suspected fraud 疑似欺诈", "li.wei"),
-        ("unfrozen", "cleared on appeal", "li.wei"),
-        ("raised", "good payer", "li.wei"),
-        ("reduced", "income fell", "li.wei"),
-        ("closed", "customer asked", "li.wei"),
+        ("frozen", "suspected fraud 疑似欺诈", "user:li.wei"),
+        ("unfrozen", "cleared on appeal", "user:li.wei"),
+        ("raised", "good payer", "user:li.wei"),
+        ("reduced", "income fell", "user:li.wei"),
+        ("closed", "customer asked", "user:li.wei"),
     ]
     audited = _audit(wired, line_id)
     assert [(a, actor) for a, actor, _ in audited] == [
-        ("line.opened", "system:lending"),
-        ("line.freeze", "officer:li.wei"),
-        ("line.unfreeze", "officer:li.wei"),
-        ("line.limit", "officer:li.wei"),
-        ("line.limit", "officer:li.wei"),
-        ("line.close", "officer:li.wei"),
+        ("line.opened", "user:root"),
+        ("line.freeze", "user:li.wei"),
+        ("line.unfreeze", "user:li.wei"),
+        ("line.limit", "user:li.wei"),
+        ("line.limit", "user:li.wei"),
+        ("line.close", "user:li.wei"),
     ]
     assert audited[3][2]["reason"] == "good payer"
     assert (audited[3][2]["limit_before_fen"], audited[3][2]["limit_after_fen"]) == (

@@ -15,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.access import bearer
+from fakes.api import acting_as, api_client
 from fengkong.bootstrap import Context
 from fengkong.decision.replay import replay_all
 from fengkong.ledger.verify import verify_books
@@ -25,12 +26,15 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    for officer in ("wang", "li"):
+        acting_as(context, officer)
+    with api_client(context) as c:
         yield c
 
 
 def _as(officer: str) -> dict[str, str]:
-    return {"X-Officer": officer}
+    """The officer's credentials (registered by the `client` fixture)."""
+    return bearer(f"fks_test_{officer}")
 
 
 def referred(client: TestClient, **changes: Any) -> tuple[dict[str, Any], str]:
@@ -115,7 +119,7 @@ def test_refer_claim_approve_offer_accept_disburse(client: TestClient, context: 
     assert approved.status_code == 200, approved.text
     officer = approved.json()["officer_decision"]
     assert approved.json()["status"] == "approved"
-    assert officer["outcome"] == "approve" and officer["decided_by"] == "wang"
+    assert officer["outcome"] == "approve" and officer["decided_by"] == "user:wang"
     assert officer["automatic_decision_id"] == decision["decision_id"]
     assert (officer["approved_amount"], officer["annual_rate"], officer["term_months"]) == (
         "4000.00",
@@ -151,7 +155,7 @@ def test_refer_claim_approve_offer_accept_disburse(client: TestClient, context: 
             r for r in uow.audit.for_subject("loan", loan_id) if r.action == "loan.booked"
         ]
         assert booking.payload["decision_id"] == officer["id"]
-        assert booking.payload["approved_by"] == "officer:wang"
+        assert booking.payload["approved_by"] == "user:wang"
         (replayed,) = replay_all(uow, context.artifacts_dir, [decision["decision_id"]])
         report = verify_books(uow.audit.stream(), uow.audit.head(), uow.journal.entries())
     assert replayed.matches, replayed.differences  # the automatic decision still refers
@@ -219,7 +223,7 @@ def test_four_eyes_approve_the_same_terms(client: TestClient) -> None:
     )
     assert second.status_code == 200, second.text
     officer = second.json()["officer_decision"]
-    assert (officer["first_approved_by"], officer["decided_by"]) == ("wang", "li")
+    assert (officer["first_approved_by"], officer["decided_by"]) == ("user:wang", "user:li")
     assert (officer["approved_amount"], officer["term_months"]) == ("20000.00", 24)
     offer = client.get(f"/v1/loans/offers/{app_id}").json()
     assert offer["amount"] == "20000.00" and len(offer["schedule"]) == 24

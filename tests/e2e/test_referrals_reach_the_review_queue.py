@@ -10,13 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.access import bearer
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 
@@ -28,21 +29,21 @@ def test_a_referral_is_queued_and_an_officer_decides_it(
     referred = client.post("/v1/applications", json=payload).json()
     assert referred["outcome"] == "refer", referred
     assert "POL_MISSING_FACT" in [r["code"] for r in referred["reasons"]]
-    items = client.get("/v1/review/items", headers={"X-Officer": "li"}).json()
+    items = client.get("/v1/review/items", headers=bearer("fks_officer")).json()
     (item,) = [i for i in items if i["application_id"] == referred["application_id"]]
     assert item["status"] == "open"
     due = item["due_at"]
     assert due.startswith(str((context.clock.now() + timedelta(hours=24)).date()))
-    claimed = client.post(f"/v1/review/items/{item['id']}/claim", headers={"X-Officer": "li"})
+    claimed = client.post(f"/v1/review/items/{item['id']}/claim", headers=bearer("fks_officer"))
     assert claimed.status_code == 200, claimed.text
     decided = client.post(
         f"/v1/review/items/{item['id']}/approve",
         json={"comment": "income verified by phone"},
-        headers={"X-Officer": "li"},
+        headers=bearer("fks_officer"),
     )
     assert decided.status_code == 200, decided.text
 
 
 def test_approvals_and_declines_are_not_queued(client: TestClient) -> None:
     client.post("/v1/applications", json=body())
-    assert client.get("/v1/review/items", headers={"X-Officer": "li"}).json() == []
+    assert client.get("/v1/review/items", headers=bearer("fks_officer")).json() == []

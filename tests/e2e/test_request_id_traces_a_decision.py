@@ -21,6 +21,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from factories import body
+from fakes.access import bearer
+from fakes.api import api_client
+from fengkong.access.permissions import ROUTE_PERMISSIONS, Permission
 from fengkong.api.app import create_app
 from fengkong.audit.findings import Problem
 from fengkong.bootstrap import Context
@@ -33,7 +36,7 @@ GENERATED = re.compile(r"req_[0-9A-HJKMNP-TV-Z]{26}")
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 
@@ -144,14 +147,16 @@ def test_an_unusable_request_id_is_replaced(
     assert _rows(context, "select request_id from decisions")[0][0] == echoed
 
 
-def test_errors_carry_the_request_id_too(context: Context) -> None:
+def test_errors_carry_the_request_id_too(context: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     app = create_app(context)
+    # The test's own route, declared as every route must be (deny by default).
+    monkeypatch.setitem(ROUTE_PERMISSIONS, ("GET", "/boom"), Permission.METRICS_READ)  # type: ignore[arg-type]
 
     @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("a bug")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers=bearer()) as client:
         cases = {
             "not-found": client.get("/v1/applications/app_nope", headers={"X-Request-ID": "r-1"}),
             "invalid": client.post(

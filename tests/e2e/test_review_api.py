@@ -1,5 +1,5 @@
 """The review queue over HTTP, on SQLite and PostgreSQL: list, claim, approve and decline, with the
-officer named by `X-Officer`, and problem+json for every refusal."""
+officer the authenticated caller, and problem+json for every refusal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import queue_referral
-from fengkong.api.app import create_app
+from fakes.access import bearer
+from fakes.api import acting_as, api_client
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
 from fengkong.decision.review import ReviewConfig
@@ -20,7 +21,9 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    for officer in ("wang", "li"):
+        acting_as(context, officer)
+    with api_client(context) as c:
         yield c
 
 
@@ -33,7 +36,8 @@ def refer(context: Context, amount_fen: int = 500_000) -> str:
 
 
 def _as(officer: str) -> dict[str, str]:
-    return {"X-Officer": officer}
+    """The officer's credentials (registered by the `client` fixture)."""
+    return bearer(f"fks_test_{officer}")
 
 
 def test_list_claim_approve(client: TestClient, context: Context) -> None:
@@ -49,7 +53,7 @@ def test_list_claim_approve(client: TestClient, context: Context) -> None:
 
     claimed = client.post(f"/v1/review/items/{second}/claim", headers=_as("wang"))
     assert claimed.status_code == 200, claimed.text
-    assert claimed.json()["status"] == "claimed" and claimed.json()["claimed_by"] == "wang"
+    assert claimed.json()["status"] == "claimed" and claimed.json()["claimed_by"] == "user:wang"
 
     approved = client.post(
         f"/v1/review/items/{second}/approve",
@@ -57,7 +61,7 @@ def test_list_claim_approve(client: TestClient, context: Context) -> None:
         json={"comment": "payslips check out"},
     )
     assert approved.status_code == 200, approved.text
-    assert approved.json()["status"] == "approved" and approved.json()["decided_by"] == "wang"
+    assert approved.json()["status"] == "approved" and approved.json()["decided_by"] == "user:wang"
 
     detail = client.get(f"/v1/review/items/{second}").json()
     assert [(e["action"], e["comment"]) for e in detail["events"]] == [
@@ -74,7 +78,7 @@ def test_claiming_a_claimed_item_is_409(client: TestClient, context: Context) ->
     taken = client.post(f"/v1/review/items/{item}/claim", headers=_as("li"))
     assert taken.status_code == 409
     assert taken.headers["content-type"] == PROBLEM
-    assert "claimed by wang" in taken.json()["detail"]
+    assert "claimed by user:wang" in taken.json()["detail"]
 
 
 def test_acting_without_holding_the_claim_is_409(client: TestClient, context: Context) -> None:
@@ -98,9 +102,14 @@ def test_unknown_item_is_404(client: TestClient) -> None:
 
 def test_officer_and_comment_are_required(client: TestClient, context: Context) -> None:
     item = refer(context)
-    for headers in ({}, _as("   "), _as("system:review")):
+    for headers, status in (
+        ({"Authorization": ""}, 401),
+        (bearer("fks_nobody"), 401),
+        (bearer("fks_auditor"), 403),
+        (bearer("fks_risk"), 403),
+    ):
         refused = client.post(f"/v1/review/items/{item}/claim", headers=headers)
-        assert refused.status_code == 422, headers
+        assert refused.status_code == status, headers
         assert refused.headers["content-type"] == PROBLEM
     client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
     for body in ({}, {"comment": "  "}):
@@ -122,7 +131,10 @@ def test_four_eyes_over_http(client: TestClient, context: Context) -> None:
         f"/v1/review/items/{item}/approve", headers=_as("li"), json={"comment": "agreed"}
     )
     assert second.json()["status"] == "approved"
-    assert second.json()["first_approved_by"] == "wang" and second.json()["decided_by"] == "li"
+    assert (
+        second.json()["first_approved_by"] == "user:wang"
+        and second.json()["decided_by"] == "user:li"
+    )
 
 
 def test_a_lapsed_claim_can_be_taken_over(client: TestClient, context: Context) -> None:

@@ -20,7 +20,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.access import bearer
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.db.database import Database
@@ -29,13 +30,13 @@ from fengkong.lending.errors import LoanNotFound
 
 runner = CliRunner()
 MISSING = "ln_no_such_loan"
-OFFICER = {"X-Officer": "li.wei"}
+OFFICER = bearer("fks_officer")
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

@@ -10,19 +10,18 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from fengkong.api.app import create_app
+from fakes.access import bearer
+from fakes.api import acting_as, api_client
 from fengkong.bootstrap import Context
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.lending.eod import run_end_of_day
 from fengkong.sim.identity import identity
 from lending.test_service_support import seed_approved
 
-OFFICER = {"X-Officer": "li.wei"}
-
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 
@@ -43,11 +42,12 @@ def test_servicing_routes(client: TestClient, context: Context) -> None:
     from datetime import date
 
     loan_id = _loan(client, context)
+    officer = acting_as(context, "li.wei")
     who = identity(40, date(2026, 3, 1), random.Random(5))
     made = client.post(
         "/v1/guarantors",
         json={"name": who.name, "id_number": who.id_number, "phone": who.phone},
-        headers=OFFICER,
+        headers=officer,
     )
     assert made.status_code == 201, made.text
     gid = made.json()["guarantor_id"]
@@ -105,20 +105,22 @@ def test_servicing_routes(client: TestClient, context: Context) -> None:
     assert [c["loan_id"] for c in queue] == [loan_id]
     assert (
         client.post(
-            f"/v1/collections/{loan_id}/actions", json={"kind": "call", "note": "no answer"}
+            f"/v1/collections/{loan_id}/actions",
+            json={"kind": "call", "note": "no answer"},
+            headers=bearer("fks_auditor"),
         ).status_code
-        == 422
-    )  # no officer named
+        == 403
+    )  # an auditor reads the case, acts on none
     acted = client.post(
         f"/v1/collections/{loan_id}/actions",
         json={"kind": "call", "note": "no answer"},
-        headers=OFFICER,
+        headers=officer,
     )
     assert acted.status_code == 201
     promised = client.post(
         f"/v1/collections/{loan_id}/promises",
         json={"amount": "100.00", "promised_on": str(target + timedelta(days=2))},
-        headers=OFFICER,
+        headers=officer,
     )
     assert promised.status_code == 201 and promised.json()["status"] == "open"
     case = client.get(f"/v1/collections/{loan_id}").json()

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from factories import VALID_BODY, body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.api.schemas import ApplicationIn, ProfileIn
 from fengkong.bootstrap import Context
 from fengkong.cli import app
@@ -32,7 +32,7 @@ def castle() -> dict[str, object]:
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

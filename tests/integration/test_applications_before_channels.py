@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.db.database import Database
@@ -51,7 +51,7 @@ def test_rows_stored_before_are_backfilled_with_null(database_url: str) -> None:
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app, common
 from fengkong.onboarding.channel import SALES_CHANNELS
@@ -33,7 +33,7 @@ STORED = {label: channel.get("source", "api") for label, channel in CHANNELS.ite
 @pytest.fixture
 def seeded(context: Context) -> Iterator[tuple[TestClient, Book]]:
     book = seed_book(context)
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         yield client, book
 
 

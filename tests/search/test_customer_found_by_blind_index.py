@@ -10,10 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from search.book import PEOPLE, SECOND_PHONES, seed_book
@@ -34,7 +33,7 @@ def assert_no_clear_personal_data(text: str) -> None:
 def test_the_api_finds_a_customer_by_id_number_or_phone(context: Context) -> None:
     book = seed_book(context)
     name, id_number, phone = PEOPLE["zhao"]
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         by_id = client.post("/v1/customers/search", json={"id_number": id_number})
         assert by_id.status_code == 200, by_id.text
         (found,) = by_id.json()["items"]

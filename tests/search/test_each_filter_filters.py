@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.onboarding.party import customer_id
 from search.book import PEOPLE, Book, seed_book
@@ -18,7 +18,7 @@ from search.book import PEOPLE, Book, seed_book
 @pytest.fixture
 def seeded(context: Context) -> Iterator[tuple[TestClient, Book]]:
     book = seed_book(context)
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         yield client, book
 
 

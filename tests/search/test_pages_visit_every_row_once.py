@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from search.book import seed_book
 
@@ -65,7 +65,7 @@ def walk(client: TestClient, path: str, sort: str, limit: int) -> list[dict[str,
 
 def test_every_list_every_sort_pages_through_every_row_once(context: Context) -> None:
     seed_book(context)
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         for path, (key, sorts) in LISTS.items():
             everything = walk(client, path, next(iter(sorts)), 500)
             assert len(everything) >= 2, path
@@ -85,7 +85,7 @@ def test_every_list_every_sort_pages_through_every_row_once(context: Context) ->
 
 def test_rows_added_between_pages_shift_nothing(context: Context) -> None:
     seed_book(context)
-    with TestClient(create_app(context)) as client:
+    with api_client(context) as client:
         for sort in ("-received_at", "received_at", "amount"):
             before = {r["id"] for r in walk(client, "/v1/applications", sort, 500)}
             seen: list[str] = []

@@ -4,11 +4,11 @@ documentation pages (`/docs`, `/redoc`) served with their scripts and styles fro
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi_offline import FastAPIOffline
 
 from fengkong import __version__
-from fengkong.api import errors
+from fengkong.api import errors, guard
 from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
 from fengkong.api.idempotency import IdempotencyMiddleware
@@ -30,7 +30,10 @@ def create_app(context: Context) -> FastAPI:
         description="Risk control for online lenders: applications, decisions, models.",
         # Swagger UI's validator badge is an image from the validator's site: none offline.
         swagger_ui_parameters={"validatorUrl": None},
+        # Every route, deny by default: `access.permissions` declares who may call it.
+        dependencies=[Depends(guard.authorize)],
     )
+    guard.public_openapi(app)
     app.state.context = context
     app.state.metrics = api_metrics.ApiMetrics()
     errors.install(app)

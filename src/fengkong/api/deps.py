@@ -42,7 +42,11 @@ def presented_secret(request: Request) -> str | None:
 
 
 def current_actor(request: Request, ctx: ContextDep) -> Actor:
-    """The authenticated actor of this request; 401 without valid credentials."""
+    """The authenticated actor of this request; 401 without valid credentials. Authenticated
+    once per request: the access check (`api.guard`) and the route share the answer."""
+    known: Actor | None = getattr(request.state, "actor", None)
+    if known is not None:
+        return known
     secret = presented_secret(request)
     if secret is None:
         raise Unauthenticated("send an API key or a session token: Authorization: Bearer <secret>")

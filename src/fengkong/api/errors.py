@@ -68,7 +68,11 @@ def install(app: FastAPI) -> None:
         extra = {"errors": [e.as_dict() for e in exc.errors]} if isinstance(exc, Invalid) else {}
         if status >= 500:
             log.error("request failed", error=exc.detail, kind=type(exc).__name__)
-        return problem(status, exc.title, exc.detail, exc.type_slug, request.url.path, **extra)
+        response = problem(status, exc.title, exc.detail, exc.type_slug, request.url.path, **extra)
+        if status == 401:
+            # RFC 9110: a 401 names the scheme that would succeed.
+            response.headers["WWW-Authenticate"] = 'Bearer realm="fengkong"'
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

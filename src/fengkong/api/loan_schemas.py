@@ -286,7 +286,6 @@ class DrawIn(BaseModel):
 class LineActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
-    officer: str = Field("", description="Who acts; the X-Officer header may name them instead")
     new_limit: YuanIn | None = Field(None, description="For reduce and limit: the new limit")
 
 

@@ -15,14 +15,6 @@ from fengkong.decision.officer_terms import AskedTerms, OfficerTerms, TermsBound
 from fengkong.decision.policy_registry import PolicyVersion
 from fengkong.decision.review import COMMENT_MAX_LEN, ReviewEvent, ReviewItem
 
-OFFICER_HEADER = "X-Officer"
-OFFICER_DOC = (
-    "Who acts: the officer's identity (letters, digits, '.', '_', '-', '@'). A stand-in until "
-    "authentication lands: it is trusted as sent, recorded in the audit log, and checked for the "
-    "four-eyes and maker-checker rules."
-)
-
-
 Comment = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=COMMENT_MAX_LEN)
 ]

@@ -268,9 +268,9 @@ def application_list(
 @cli_errors
 def application_show(application_id: str, as_json: JsonOpt = False) -> None:
     """One application with its decision, reasons and offer; personal data masked."""
-    from fengkong.api.routes.applications import read_application
+    from fengkong.api.routes.applications import show_application
 
-    doc = read_application(application_id, context()).model_dump(mode="json")
+    doc = show_application(application_id, context()).model_dump(mode="json")
     if as_json:
         emit_json(doc)
         return

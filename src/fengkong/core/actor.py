@@ -62,3 +62,9 @@ def require_other_checker(maker: str, checker: Actor, doing: str) -> None:
     checker.require(Role.APPROVER, doing)
     if checker.audit_name == maker:
         raise Forbidden(f"{checker.audit_name} made this change and may not also approve it")
+
+
+def officer_audit_name(officer: str) -> str:
+    """How the audit log names an officer: an authenticated actor's audit name as it is
+    (`user:li`), a name typed at the command line as `officer:<name>`."""
+    return officer if ":" in officer else f"officer:{officer}"

@@ -30,7 +30,8 @@ from fengkong.decision.officer_terms import OfficerTerms
 from fengkong.decision.record import DecisionRecord
 
 OFFICER_MAX_LEN = 80
-_OFFICER = re.compile(r"[\w.@-]+")
+# A name as typed at the command line, or an authenticated actor's audit name (`user:alice`).
+_OFFICER = re.compile(r"(?:(?:user|key):)?[\w.@-]+")
 COMMENT_MAX_LEN = 2000
 FOUR_EYES_ABOVE = Fen(2_000_000)  # 20,000.00 yuan
 
@@ -314,7 +315,7 @@ def check_officer(officer: str | None) -> str:
     if len(cleaned) > OFFICER_MAX_LEN:
         raise Invalid((FieldError(("officer",), f"at most {OFFICER_MAX_LEN} characters"),))
     if not _OFFICER.fullmatch(cleaned):
-        # No ":" above all: "system:…" names the machine in the audit log, never a person.
+        # No other ":" above all: "system:…" names the machine in the audit log, never a person.
         raise Invalid((FieldError(("officer",), "letters, digits, '.', '_', '-' and '@' only"),))
     return cleaned
 

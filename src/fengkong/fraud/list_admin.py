@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from fengkong.audit.port import AuditAppender
+from fengkong.core.actor import officer_audit_name
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
@@ -101,7 +102,7 @@ class ListEntryQuery:
 
 
 def _actor(officer: str) -> str:
-    return f"officer:{officer}"
+    return officer_audit_name(officer)
 
 
 def _audit_added(uow: ListAdminUnitOfWork, e: ListEntry, via: str, **extra: object) -> None:

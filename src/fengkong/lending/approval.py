@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from fengkong.core.actor import officer_audit_name
 from fengkong.core.money import Fen
 
 
@@ -98,5 +99,5 @@ def settled(decision: DecisionOnFile, officers: OfficerDecisionReader) -> Settle
         officer.term_months,
         officer.policy_sha256,
         decision.score,
-        f"officer:{officer.decided_by}",
+        officer_audit_name(officer.decided_by),
     )

@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from fengkong.core.actor import officer_audit_name
 from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
@@ -121,7 +122,7 @@ def record_action(
         uow.servicing.add_action(action, now)
         uow.audit.append(
             at=now,
-            actor=f"officer:{who}",
+            actor=officer_audit_name(who),
             action="collections.action",
             subject_type="loan",
             subject_id=loan_id,
@@ -148,7 +149,7 @@ def record_promise(
         uow.servicing.add_promise(promise, now)
         uow.audit.append(
             at=now,
-            actor=f"officer:{who}",
+            actor=officer_audit_name(who),
             action="collections.promise",
             subject_type="loan",
             subject_id=loan_id,

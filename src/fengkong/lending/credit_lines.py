@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from fengkong.core.actor import officer_audit_name
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import CURRENCY, Fen, format_fen
@@ -238,7 +239,7 @@ def change_line(
             uow.lending.save_line(replace(record, line=changed), now)
             uow.audit.append(
                 at=now,
-                actor=actor if not officer else f"officer:{officer}",
+                actor=actor if not officer else officer_audit_name(officer),
                 action=f"line.{action}",
                 subject_type="credit_line",
                 subject_id=line_id,

@@ -5,7 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from fengkong.api.deps import ContextDep, MetricsDep
+from fengkong.access.permissions import Permission
+from fengkong.api.deps import ActorDep, ContextDep, MetricsDep
+from fengkong.api.guard import own_application
 from fengkong.api.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -15,6 +17,8 @@ from fengkong.api.schemas import (
 )
 from fengkong.bootstrap import Context
 from fengkong.core import request_id as request_ids
+from fengkong.core.actor import Actor
+from fengkong.core.errors import Forbidden
 from fengkong.core.money import fen_to_yuan
 from fengkong.decision.service import (
     ApplicationView,
@@ -23,6 +27,7 @@ from fengkong.decision.service import (
     submit_application,
 )
 from fengkong.decision.tracing import application_for_request
+from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.service import masked_applicant
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -35,8 +40,13 @@ PROBLEMS = {
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
-def create_application(body: ApplicationIn, ctx: ContextDep, metrics: MetricsDep) -> DecisionOut:
-    """Submit an application; it is validated, scored and decided at once."""
+def create_application(
+    body: ApplicationIn, ctx: ContextDep, metrics: MetricsDep, actor: ActorDep
+) -> DecisionOut:
+    """Submit an application; it is validated, scored and decided at once. A channel key's
+    applications come through its channel: the body may leave `channel.source` out, or name the
+    same one."""
+    body = _through_channel_of(body, actor)
     request = body.to_request(ctx.clock.business_date())
     decision = submit_application(request, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
@@ -52,10 +62,11 @@ def create_application(body: ApplicationIn, ctx: ContextDep, metrics: MetricsDep
     },
 )
 def step_up(
-    application_id: str, body: StepUpIn, ctx: ContextDep, metrics: MetricsDep
+    application_id: str, body: StepUpIn, ctx: ContextDep, metrics: MetricsDep, actor: ActorDep
 ) -> DecisionOut:
     """Record the result of the identity check a `verify` decision asked for (e.g. a live face
     check); the same policy then completes the decision."""
+    own_application(ctx, actor, Permission.APPLICATIONS_STEP_UP, application_id)
     decision = complete_step_up(application_id, body.check, body.passed, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
     with ctx.uow() as uow:
@@ -81,17 +92,43 @@ def read_application_by_request(
         ),
     ],
     ctx: ContextDep,
+    actor: ActorDep,
 ) -> ApplicationOut:
     """The application and decision a request made, found by its request id (to trace a
     complaint); personal data masked."""
-    return _application_out(application_for_request(request_id, ctx.decisions), ctx)
+    view = application_for_request(request_id, ctx.decisions)
+    own_application(ctx, actor, Permission.APPLICATIONS_READ, view.application.id)
+    return _application_out(view, ctx)
 
 
 @router.get("/{application_id}", responses={404: {"description": "Unknown application"}})
-def read_application(application_id: str, ctx: ContextDep) -> ApplicationOut:
+def read_application(application_id: str, ctx: ContextDep, actor: ActorDep) -> ApplicationOut:
     """The application (personal data masked), where it stands, the automatic decision and, on
     referral, the officer's decision that settled it."""
+    own_application(ctx, actor, Permission.APPLICATIONS_READ, application_id)
+    return show_application(application_id, ctx)
+
+
+def show_application(application_id: str, ctx: Context) -> ApplicationOut:
+    """One application as `GET /v1/applications/{id}` answers it (also `fengkong application
+    show`)."""
     return _application_out(get_application(application_id, ctx.decisions), ctx)
+
+
+def _through_channel_of(body: ApplicationIn, actor: Actor) -> ApplicationIn:
+    """The body as submitted through the actor's sales channel, when the actor is a channel
+    key; 403 when the body names another channel."""
+    if actor.channel is None:
+        return body
+    named = body.channel.source if "source" in body.channel.model_fields_set else None
+    if named is not None and named != actor.channel:
+        raise Forbidden(
+            f"{actor.audit_name} submits through channel {actor.channel!r}, not {named!r}"
+        )
+    if actor.channel not in SALES_CHANNELS:
+        raise Forbidden(f"{actor.audit_name}'s channel {actor.channel!r} is not a sales channel")
+    channel = body.channel.model_copy(update={"source": actor.channel})
+    return body.model_copy(update={"channel": channel})
 
 
 def _application_out(view: ApplicationView, ctx: Context) -> ApplicationOut:

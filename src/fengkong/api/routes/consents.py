@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from fengkong.api.deps import ContextDep
+from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.onboarding.consent import (
     ConsentRecord,
@@ -28,7 +28,6 @@ from fengkong.onboarding.validators import validate_resident_id
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
 
 IdNumber = Annotated[str, StringConstraints(min_length=1, max_length=32)]
-API_ACTOR = "api"
 
 
 class ConsentIn(BaseModel):
@@ -93,12 +92,12 @@ PROBLEMS = {422: {"description": "Invalid input, with field-level errors (proble
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
-def create_consent(body: ConsentIn, ctx: ContextDep) -> ConsentOut:
+def create_consent(body: ConsentIn, ctx: ContextDep, actor: ActorDep) -> ConsentOut:
     """Record a consent the applicant gave (audited)."""
     bidx, masked = _subject(ctx, body.id_number)
     now = ctx.clock.now()
     given = NewConsent(body.purpose, body.scope, body.text_version, body.granted_at or now)
-    record = record_consent(ctx.uow(), bidx, given, actor=API_ACTOR, clock=ctx.clock)
+    record = record_consent(ctx.uow(), bidx, given, actor=actor.audit_name, clock=ctx.clock)
     return ConsentOut.of(record, masked, now)
 
 
@@ -120,7 +119,7 @@ def search_consents(body: ConsentLookupIn, ctx: ContextDep) -> ConsentListOut:
     "/{consent_id}/revoke",
     responses={404: {"description": "Unknown consent"}, 409: {"description": "Already revoked"}},
 )
-def revoke_consent(consent_id: str, ctx: ContextDep) -> ConsentOut:
+def revoke_consent(consent_id: str, ctx: ContextDep, actor: ActorDep) -> ConsentOut:
     """Withdraw a consent from now on (audited)."""
-    record = revoke(ctx.uow(), consent_id, actor=API_ACTOR, clock=ctx.clock)
+    record = revoke(ctx.uow(), consent_id, actor=actor.audit_name, clock=ctx.clock)
     return ConsentOut.of(record, "*" * 18, ctx.clock.now())

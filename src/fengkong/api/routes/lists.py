@@ -1,14 +1,14 @@
 """/v1/lists: black, grey and white list entries managed by people — add, find, remove, import
-and export. Every change is audited with the officer named by `X-Officer`; values are accepted
+and export. Every change is audited with the authenticated caller's audit name; values are accepted
 in clear only in request bodies and are never shown back: entries carry a masked display."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from fengkong.api.deps import ContextDep
+from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.api.list_schemas import (
     ImportOut,
     ListEntryIn,
@@ -16,10 +16,8 @@ from fengkong.api.list_schemas import (
     ListSearchIn,
     RemovalIn,
 )
-from fengkong.api.review_schemas import OFFICER_DOC, OFFICER_HEADER
 from fengkong.bootstrap import Context
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.decision.review import check_officer
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.list_admin import (
     ListAdmin,
@@ -44,10 +42,8 @@ PROBLEMS = {
 }
 
 
-def officer(
-    x_officer: Annotated[str | None, Header(alias=OFFICER_HEADER, description=OFFICER_DOC)] = None,
-) -> str:
-    return check_officer(x_officer)
+def officer(actor: ActorDep) -> str:
+    return actor.audit_name
 
 
 def list_admin(ctx: ContextDep) -> ListAdmin:

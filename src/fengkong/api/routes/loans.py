@@ -1,6 +1,8 @@
 """/v1/loans and /v1/lines: offers, booking, payout, repayments, settlement, restructuring and
 credit lines. Every money-moving POST requires an `Idempotency-Key` header; a repeat is answered
-from the first response (`api.idempotency`, docs/idempotency.md)."""
+from the first response (`api.idempotency`, docs/idempotency.md). Who acts is the
+authenticated caller; a channel key reaches only the offers and loans of its own channel's
+applications (`api.guard`)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, status
 
+from fengkong.access.permissions import Permission
+from fengkong.api.deps import ActorDep, ContextDep
+from fengkong.api.guard import own_application, own_loan
 from fengkong.api.line_schemas import LineRepaymentIn, LineRepaymentOut
 from fengkong.api.loan_schemas import (
     DisbursementOut,
@@ -24,7 +29,6 @@ from fengkong.api.loan_schemas import (
     ReversalIn,
     SettlementQuoteOut,
 )
-from fengkong.api.review_schemas import OFFICER_DOC, OFFICER_HEADER
 from fengkong.core.money import yuan_to_fen
 from fengkong.lending import credit_lines, disbursement, origination, repayment, restructuring
 from fengkong.lending.line_aging import line_aging
@@ -69,8 +73,9 @@ IdempotencyKey = Annotated[
 
 
 @loans_router.get("/offers/{application_id}", responses=PROBLEMS)  # type: ignore[arg-type]
-def read_offer(application_id: str, svc: LendingDep) -> OfferOut:
+def read_offer(application_id: str, svc: LendingDep, ctx: ContextDep, actor: ActorDep) -> OfferOut:
     """The loan an approved application may accept: schedule, APR and total cost."""
+    own_application(ctx, actor, Permission.LOANS_READ, application_id)
     return OfferOut.of(origination.quote_offer(application_id, svc))
 
 
@@ -79,20 +84,27 @@ def read_offer(application_id: str, svc: LendingDep) -> OfferOut:
     status_code=status.HTTP_201_CREATED,
     responses=PROBLEMS,  # type: ignore[arg-type]
 )
-def accept(application_id: str, key: IdempotencyKey, svc: LendingDep) -> LoanOut:
-    """Accept the offer: the loan is booked and its contract rendered (sha256 audited)."""
-    view = origination.accept_offer(application_id, key, svc)
+def accept(
+    application_id: str, key: IdempotencyKey, svc: LendingDep, ctx: ContextDep, actor: ActorDep
+) -> LoanOut:
+    """Accept the offer (the lender's app does, for the borrower): the loan is booked and its
+    contract rendered (sha256 audited)."""
+    own_application(ctx, actor, Permission.OFFERS_ACCEPT, application_id)
+    view = origination.accept_offer(application_id, key, svc, actor=actor.audit_name)
     return LoanOut.of(view)
 
 
 @loans_router.get("/{loan_id}", responses=PROBLEMS)  # type: ignore[arg-type]
-def read_loan(loan_id: str, svc: LendingDep) -> LoanOut:
+def read_loan(loan_id: str, svc: LendingDep, ctx: ContextDep, actor: ActorDep) -> LoanOut:
+    own_loan(ctx, actor, Permission.LOANS_READ, loan_id)
     return LoanOut.of(origination.get_loan(loan_id, svc))
 
 
 @loans_router.post("/{loan_id}/disburse", responses=PROBLEMS)  # type: ignore[arg-type]
-def disburse(loan_id: str, key: IdempotencyKey, svc: LendingDep) -> DisbursementOut:
-    return DisbursementOut.of(disbursement.disburse(loan_id, key, svc))
+def disburse(
+    loan_id: str, key: IdempotencyKey, svc: LendingDep, actor: ActorDep
+) -> DisbursementOut:
+    return DisbursementOut.of(disbursement.disburse(loan_id, key, svc, actor=actor.audit_name))
 
 
 @loans_router.post(
@@ -100,38 +112,69 @@ def disburse(loan_id: str, key: IdempotencyKey, svc: LendingDep) -> Disbursement
     status_code=status.HTTP_201_CREATED,
     responses=PROBLEMS,  # type: ignore[arg-type]
 )
-def repay(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) -> RepaymentOut:
-    posted = repayment.post_repayment(loan_id, body.fen(), key, svc, currency=body.currency)
+def repay(
+    loan_id: str,
+    body: PaymentIn,
+    key: IdempotencyKey,
+    svc: LendingDep,
+    ctx: ContextDep,
+    actor: ActorDep,
+) -> RepaymentOut:
+    own_loan(ctx, actor, Permission.LOANS_REPAY, loan_id)
+    posted = repayment.post_repayment(
+        loan_id, body.fen(), key, svc, currency=body.currency, actor=actor.audit_name
+    )
     return RepaymentOut.of(posted)
 
 
 @loans_router.post("/{loan_id}/repayments/{repayment_id}/reversal", responses=PROBLEMS)  # type: ignore[arg-type]
 def reverse(
-    loan_id: str, repayment_id: str, body: ReversalIn, key: IdempotencyKey, svc: LendingDep
+    loan_id: str,
+    repayment_id: str,
+    body: ReversalIn,
+    key: IdempotencyKey,
+    svc: LendingDep,
+    actor: ActorDep,
 ) -> RepaymentOut:
     return RepaymentOut.of(
-        repayment.reverse_repayment(loan_id, repayment_id, key, body.reason, svc)
+        repayment.reverse_repayment(
+            loan_id, repayment_id, key, body.reason, svc, actor=actor.audit_name
+        )
     )
 
 
 @loans_router.get("/{loan_id}/settlement-quote", responses=PROBLEMS)  # type: ignore[arg-type]
-def settlement_quote(loan_id: str, svc: LendingDep) -> SettlementQuoteOut:
+def settlement_quote(
+    loan_id: str, svc: LendingDep, ctx: ContextDep, actor: ActorDep
+) -> SettlementQuoteOut:
+    own_loan(ctx, actor, Permission.LOANS_READ, loan_id)
     return SettlementQuoteOut.of(repayment.quote_settlement(loan_id, svc))
 
 
 @loans_router.post("/{loan_id}/settle", responses=PROBLEMS)  # type: ignore[arg-type]
-def settle(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) -> RepaymentOut:
+def settle(
+    loan_id: str,
+    body: PaymentIn,
+    key: IdempotencyKey,
+    svc: LendingDep,
+    ctx: ContextDep,
+    actor: ActorDep,
+) -> RepaymentOut:
+    own_loan(ctx, actor, Permission.LOANS_REPAY, loan_id)
     return RepaymentOut.of(
-        repayment.settle_loan(loan_id, body.fen(), key, svc, currency=body.currency)
+        repayment.settle_loan(
+            loan_id, body.fen(), key, svc, currency=body.currency, actor=actor.audit_name
+        )
     )
 
 
 @loans_router.post("/{loan_id}/restructure", responses=PROBLEMS)  # type: ignore[arg-type]
-def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
+def restructure(loan_id: str, body: RestructureIn, svc: LendingDep, actor: ActorDep) -> LoanOut:
     view = restructuring.restructure(
         loan_id,
         body.reason,
         svc,
+        actor=actor.audit_name,
         extra_terms=body.extra_terms,
         new_terms=body.new_terms,
         annual_rate=body.annual_rate,
@@ -140,7 +183,7 @@ def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
 
 
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
-def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut:
+def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep, actor: ActorDep) -> LineOut:
     line = credit_lines.open_line(
         int(yuan_to_fen(body.limit)),
         body.annual_rate,
@@ -148,6 +191,7 @@ def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep) -> LineOut
         svc,
         product_code=body.product,
         application_id=body.application_id,
+        actor=actor.audit_name,
     )
     return LineOut.of(line, line_aging(line.line_id, svc))
 
@@ -162,9 +206,17 @@ def read_line(line_id: str, svc: LendingDep) -> LineOut:
     status_code=status.HTTP_201_CREATED,
     responses=PROBLEMS,  # type: ignore[arg-type]
 )
-def draw(line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep) -> DrawOut:
+def draw(
+    line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep, actor: ActorDep
+) -> DrawOut:
     result = credit_lines.draw(
-        line_id, int(yuan_to_fen(body.amount)), body.terms, key, svc, currency=body.currency
+        line_id,
+        int(yuan_to_fen(body.amount)),
+        body.terms,
+        key,
+        svc,
+        currency=body.currency,
+        actor=actor.audit_name,
     )
     return DrawOut(
         line=LineOut.of(result.line, line_aging(line_id, svc)),
@@ -179,10 +231,18 @@ def draw(line_id: str, body: DrawIn, key: IdempotencyKey, svc: LendingDep) -> Dr
     responses=PROBLEMS,  # type: ignore[arg-type]
 )
 def repay_line(
-    line_id: str, body: LineRepaymentIn, key: IdempotencyKey, svc: LendingDep
+    line_id: str, body: LineRepaymentIn, key: IdempotencyKey, svc: LendingDep, actor: ActorDep
 ) -> LineRepaymentOut:
     """Repay one of the line's draws; the answer holds the line with what it frees again."""
-    result = repay_draw(line_id, body.draw_id, body.fen(), key, svc, currency=body.currency)
+    result = repay_draw(
+        line_id,
+        body.draw_id,
+        body.fen(),
+        key,
+        svc,
+        currency=body.currency,
+        actor=actor.audit_name,
+    )
     return LineRepaymentOut.of(result, line_aging(line_id, svc))
 
 
@@ -192,14 +252,13 @@ def change_line(
     action: str,
     body: LineActionIn,
     svc: LendingDep,
-    x_officer: Annotated[str | None, Header(alias=OFFICER_HEADER, description=OFFICER_DOC)] = None,
+    actor: ActorDep,
 ) -> LineOut:
     """freeze, unfreeze (an officer's appeal path), reduce (with new_limit), limit (new_limit
     lower, or higher by an officer: 提额) or close; the reason is recorded and audited."""
     new_limit = None if body.new_limit is None else int(yuan_to_fen(body.new_limit))
-    officer = body.officer.strip() or (x_officer or "").strip()
     line = credit_lines.change_line(
-        line_id, action, body.reason, svc, officer=officer, new_limit=new_limit
+        line_id, action, body.reason, svc, officer=actor.audit_name, new_limit=new_limit
     )
     return LineOut.of(line, line_aging(line_id, svc))
 

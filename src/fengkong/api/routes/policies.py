@@ -1,6 +1,6 @@
 """Policy versions over HTTP: submit, list, read, and activate under maker-checker.
 
-The acting officer is named by the `X-Officer` header until authentication lands."""
+Who acts is the authenticated caller, by audit name (`user:rita`)."""
 
 from __future__ import annotations
 

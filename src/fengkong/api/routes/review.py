@@ -1,18 +1,15 @@
 """The review queue over HTTP: officers list, claim, approve and decline referred applications.
 
-The acting officer is named by the `X-Officer` header until authentication lands (see
-`review_schemas.OFFICER_DOC`)."""
+The acting officer is the authenticated caller, recorded by audit name (`user:alice`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Query
 
-from fengkong.api.deps import ContextDep
+from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.api.review_schemas import (
-    OFFICER_DOC,
-    OFFICER_HEADER,
     ApproveIn,
     BoundsOut,
     DeclineIn,
@@ -24,7 +21,7 @@ from fengkong.api.review_schemas import (
 from fengkong.decision import review_actions
 from fengkong.decision.declines import decline_and_flag
 from fengkong.decision.officer import bounds_of_item
-from fengkong.decision.review import ReviewConfig, ReviewStatus, check_officer
+from fengkong.decision.review import ReviewConfig, ReviewStatus
 from fengkong.decision.review_queue import get_item, list_items
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
@@ -43,10 +40,9 @@ ACTION_PROBLEMS = {
 }
 
 
-def officer(
-    x_officer: Annotated[str | None, Header(alias=OFFICER_HEADER, description=OFFICER_DOC)] = None,
-) -> str:
-    return check_officer(x_officer)
+def officer(actor: ActorDep) -> str:
+    """Who acts, as the audit log and the four-eyes rule name them."""
+    return actor.audit_name
 
 
 def review_config(ctx: ContextDep) -> ReviewConfig:

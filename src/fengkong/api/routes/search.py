@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from fengkong.api.deps import ContextDep
+from fengkong.access.permissions import Permission, channel_scope
+from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.api.search_schemas import (
     ApplicationSummaryOut,
     CustomerOut,
@@ -22,7 +23,7 @@ from fengkong.api.search_schemas import (
     PageOut,
     page_out,
 )
-from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.filters import Who
 from fengkong.core.paging import MAX_LIMIT
 from fengkong.decision.customer_view import customer_view
@@ -147,9 +148,14 @@ def list_decisions(
     tags=["decisions"],
     responses={404: {"description": "Unknown decision"}},
 )
-def read_decision(decision_id: str, ctx: ContextDep) -> DecisionSummaryOut:
+def read_decision(decision_id: str, ctx: ContextDep, actor: ActorDep) -> DecisionSummaryOut:
+    """One decision with its reasons; a channel key sees only its own channel's."""
     finders = ctx.finders
-    return DecisionSummaryOut.of(show_decision(decision_id, finders.decisions, finders.vault))
+    row = show_decision(decision_id, finders.decisions, finders.vault)
+    scope = channel_scope(actor, Permission.DECISIONS_READ)
+    if scope is not None and (row.channel is None or row.channel.value != scope):
+        raise NotFound(f"no decision {decision_id!r}")
+    return DecisionSummaryOut.of(row)
 
 
 @router.get("/v1/loans", tags=["loans"], responses=PROBLEMS)  # type: ignore[arg-type]

@@ -1,5 +1,6 @@
 """Servicing over HTTP: guarantors and guarantees, bound cards and debits, collateral, the
-collections queue, reminders and line borrowers. Officers name themselves with `X-Officer`."""
+collections queue, reminders and line borrowers. Who acts is the authenticated caller, recorded
+by audit name (`user:olivia`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from fengkong.api.deps import ContextDep
+from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.api.loan_schemas import Reason, YuanIn, yuan
 from fengkong.api.routes.loans import PROBLEMS, IdempotencyKey
 from fengkong.core.money import yuan_to_fen
@@ -39,11 +40,11 @@ def get_servicing(ctx: ContextDep) -> ServicingServices:
 ServicingDep = Annotated[ServicingServices, Depends(get_servicing)]
 
 
-def actor(x_officer: Annotated[str | None, Header(alias="X-Officer")] = None) -> str:
-    return f"officer:{x_officer.strip()}" if x_officer and x_officer.strip() else "api"
+def audit_name(actor: ActorDep) -> str:
+    return actor.audit_name
 
 
-ActorDep = Annotated[str, Depends(actor)]
+WhoDep = Annotated[str, Depends(audit_name)]
 Share = Annotated[Decimal, Field(gt=0, le=1, decimal_places=4)]
 
 
@@ -120,7 +121,7 @@ class AmountIn(BaseModel):
 
 
 @router.post("/v1/guarantors", status_code=status.HTTP_201_CREATED, responses=RESPONSES)
-def register_guarantor(body: GuarantorIn, svc: ServicingDep, who: ActorDep) -> GuarantorOut:
+def register_guarantor(body: GuarantorIn, svc: ServicingDep, who: WhoDep) -> GuarantorOut:
     """Register (or find) a guarantor; the identity is sealed by the vault, never stored clear."""
     g = guarantee.register_guarantor(
         GuarantorIdentity(GuarantorKind(body.kind), body.name, body.id_number, body.phone),
@@ -144,7 +145,7 @@ def exposure(guarantor_id: str, svc: ServicingDep) -> ExposureOut:
 
 
 @router.post("/v1/guarantee-groups", status_code=status.HTTP_201_CREATED, responses=RESPONSES)
-def create_group(body: GroupIn, svc: ServicingDep, who: ActorDep) -> GroupOut:
+def create_group(body: GroupIn, svc: ServicingDep, who: WhoDep) -> GroupOut:
     group = guarantee.create_group(body.name, body.members, svc, actor=who)
     return GroupOut(group_id=group.group_id, name=group.name, members=list(group.members))
 
@@ -153,7 +154,7 @@ def create_group(body: GroupIn, svc: ServicingDep, who: ActorDep) -> GroupOut:
     "/v1/loans/{loan_id}/guarantees", status_code=status.HTTP_201_CREATED, responses=RESPONSES
 )
 def add_guarantee(
-    loan_id: str, body: GuaranteeIn, svc: ServicingDep, who: ActorDep
+    loan_id: str, body: GuaranteeIn, svc: ServicingDep, who: WhoDep
 ) -> list[GuaranteeOut]:
     """A guarantor's guarantee, or a 联保 group's (every member but the borrower)."""
     from fengkong.core.errors import FieldError, Invalid
@@ -186,10 +187,12 @@ def list_guarantees(loan_id: str, svc: ServicingDep) -> list[GuaranteeOut]:
     responses=RESPONSES,
 )
 def guarantor_payment(
-    guarantee_id: str, body: AmountIn, key: IdempotencyKey, svc: ServicingDep
+    guarantee_id: str, body: AmountIn, key: IdempotencyKey, svc: ServicingDep, who: WhoDep
 ) -> dict[str, object]:
     """代偿: the guarantor pays through the normal repayment path."""
-    paid = guarantee.pay_as_guarantor(guarantee_id, int(yuan_to_fen(body.amount)), key, svc)
+    paid = guarantee.pay_as_guarantor(
+        guarantee_id, int(yuan_to_fen(body.amount)), key, svc, actor=who
+    )
     return {
         "guarantee_id": guarantee_id,
         "repayment_id": paid.repayment.repayment_id,
@@ -213,13 +216,13 @@ class CardOut(BaseModel):
 
 
 @router.put("/v1/loans/{loan_id}/card", responses=RESPONSES)
-def bind_card(loan_id: str, body: CardIn, svc: ServicingDep, who: ActorDep) -> CardOut:
+def bind_card(loan_id: str, body: CardIn, svc: ServicingDep, who: WhoDep) -> CardOut:
     card = autodebit.bind_card(loan_id, body.card_number, svc, actor=who)
     return CardOut(loan_id=loan_id, card=card.display, status=card.status.value)
 
 
 @router.delete("/v1/loans/{loan_id}/card", responses=RESPONSES)
-def unbind_card(loan_id: str, svc: ServicingDep, who: ActorDep) -> CardOut:
+def unbind_card(loan_id: str, svc: ServicingDep, who: WhoDep) -> CardOut:
     card = autodebit.unbind_card(loan_id, svc, actor=who)
     return CardOut(loan_id=loan_id, card=card.display, status=card.status.value)
 
@@ -318,7 +321,7 @@ class CollateralOut(BaseModel):
     "/v1/loans/{loan_id}/collateral", status_code=status.HTTP_201_CREATED, responses=RESPONSES
 )
 def add_collateral(
-    loan_id: str, body: CollateralIn, svc: ServicingDep, who: ActorDep
+    loan_id: str, body: CollateralIn, svc: ServicingDep, who: WhoDep
 ) -> CollateralOut:
     return CollateralOut.of(
         collateral_service.add_collateral(
@@ -336,7 +339,7 @@ def add_collateral(
 
 
 @router.post("/v1/collateral/{item_id}/valuations", responses=RESPONSES)
-def revalue(item_id: str, body: ValuationIn, svc: ServicingDep, who: ActorDep) -> CollateralOut:
+def revalue(item_id: str, body: ValuationIn, svc: ServicingDep, who: WhoDep) -> CollateralOut:
     return CollateralOut.of(
         collateral_service.revalue_collateral(
             item_id,
@@ -428,28 +431,20 @@ def read_case(loan_id: str, svc: ServicingDep) -> dict[str, object]:
     }
 
 
-def _officer(who: str) -> str:
-    from fengkong.core.errors import FieldError, Invalid
-
-    if not who.startswith("officer:"):
-        raise Invalid((FieldError(("X-Officer",), "an officer identity is required"),))
-    return who.removeprefix("officer:")
-
-
 @router.post(
     "/v1/collections/{loan_id}/actions", status_code=status.HTTP_201_CREATED, responses=RESPONSES
 )
-def act(loan_id: str, body: ActionIn, svc: ServicingDep, who: ActorDep) -> dict[str, object]:
-    done = collections.record_action(loan_id, body.kind, body.note, _officer(who), svc)
+def act(loan_id: str, body: ActionIn, svc: ServicingDep, who: WhoDep) -> dict[str, object]:
+    done = collections.record_action(loan_id, body.kind, body.note, who, svc)
     return {"action_id": done.action_id, "kind": done.kind.value, "on": done.business_date}
 
 
 @router.post(
     "/v1/collections/{loan_id}/promises", status_code=status.HTTP_201_CREATED, responses=RESPONSES
 )
-def promise(loan_id: str, body: PromiseIn, svc: ServicingDep, who: ActorDep) -> dict[str, object]:
+def promise(loan_id: str, body: PromiseIn, svc: ServicingDep, who: WhoDep) -> dict[str, object]:
     made = collections.record_promise(
-        loan_id, int(yuan_to_fen(body.amount)), body.promised_on, _officer(who), svc
+        loan_id, int(yuan_to_fen(body.amount)), body.promised_on, who, svc
     )
     return {"promise_id": made.promise_id, "status": made.status.value}
 
@@ -467,7 +462,7 @@ class BorrowerIn(BaseModel):
 
 @router.put("/v1/lines/{line_id}/borrower", responses=RESPONSES)
 def bind_borrower(
-    line_id: str, body: BorrowerIn, svc: ServicingDep, who: ActorDep
+    line_id: str, body: BorrowerIn, svc: ServicingDep, who: WhoDep
 ) -> dict[str, object]:
     """Whose line it is, by blind index: what the end-of-day black-list check looks for."""
     bound = bind_line_borrower(

@@ -1,0 +1,229 @@
+"""What each role may do, declared once: permissions, the roles granted each, and the permission
+every API route needs. `docs/roles.md` is rendered from these tables (a test keeps it current).
+
+Deny by default: the API refuses a route that is neither in `ROUTE_PERMISSIONS` nor `PUBLIC`, and
+a test walks every route of the app to make sure none is forgotten.
+
+The channel role is the lender's app (or a partner's system) acting for the borrower: it submits
+applications, completes their step-up checks, records the consents the applicant gives in it,
+and, for its own applications only, reads them, their decisions and offers, accepts an offer and
+repays the loan. "Its own" is the sales channel the key submits for: a channel key that asks for
+an application, decision, offer or loan another channel brought in is told it does not exist
+(404), so ids cannot be probed. Any other role lifts that restriction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+from fengkong.core.actor import Actor, Role
+
+
+class Permission(StrEnum):
+    """One thing a caller may do, in the domain's words."""
+
+    APPLICATIONS_SUBMIT = "applications.submit"
+    APPLICATIONS_READ = "applications.read"
+    APPLICATIONS_STEP_UP = "applications.step_up"
+    DECISIONS_READ = "decisions.read"
+    PORTFOLIO_SEARCH = "portfolio.search"
+    CUSTOMERS_READ = "customers.read"
+    CONSENTS_RECORD = "consents.record"
+    CONSENTS_READ = "consents.read"
+    OFFERS_ACCEPT = "offers.accept"
+    LOANS_READ = "loans.read"
+    LOANS_REPAY = "loans.repay"
+    LOANS_SERVICE = "loans.service"
+    SERVICING_READ = "servicing.read"
+    LOANS_WRITE_OFF = "loans.write_off"
+    LOANS_APPROVE = "loans.approve"
+    COLLECTIONS_READ = "collections.read"
+    COLLECTIONS_WORK = "collections.work"
+    REVIEW_READ = "review.read"
+    REVIEW_WORK = "review.work"
+    POLICIES_READ = "policies.read"
+    POLICIES_AUTHOR = "policies.author"
+    POLICIES_BACKTEST = "policies.backtest"
+    POLICIES_APPROVE = "policies.approve"
+    MODELS_TRAIN = "models.train"
+    MODELS_APPROVE = "models.approve"
+    LISTS_READ = "lists.read"
+    LISTS_MANAGE = "lists.manage"
+    AUDIT_READ = "audit.read"
+    METRICS_READ = "metrics.read"
+    USERS_MANAGE = "users.manage"
+
+
+P = Permission
+CHANNEL, OFFICER, RISK, APPROVER, AUDITOR, ADMIN = (
+    Role.CHANNEL,
+    Role.OFFICER,
+    Role.RISK_MANAGER,
+    Role.APPROVER,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+# Who reads a borrower's file: the people who work on it, approve it, or check the work.
+_READERS = frozenset({OFFICER, RISK, APPROVER, AUDITOR})
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+GRANTS: Mapping[Permission, frozenset[Role]] = {
+    P.APPLICATIONS_SUBMIT: _roles(CHANNEL),
+    P.APPLICATIONS_READ: _READERS | {CHANNEL},
+    P.APPLICATIONS_STEP_UP: _roles(CHANNEL, OFFICER),
+    P.DECISIONS_READ: _READERS | {CHANNEL},
+    P.PORTFOLIO_SEARCH: _READERS,
+    # Customer views show personal data (masked) across applications: the officers who serve
+    # the customer and the auditors who check them; risk managers work in aggregates.
+    P.CUSTOMERS_READ: _roles(OFFICER, AUDITOR),
+    P.CONSENTS_RECORD: _roles(CHANNEL, OFFICER),
+    P.CONSENTS_READ: _roles(OFFICER, AUDITOR),
+    P.OFFERS_ACCEPT: _roles(CHANNEL),
+    P.LOANS_READ: _READERS | {CHANNEL},
+    P.LOANS_REPAY: _roles(CHANNEL, OFFICER),
+    P.LOANS_SERVICE: _roles(OFFICER),
+    P.SERVICING_READ: _READERS,
+    P.LOANS_WRITE_OFF: _roles(OFFICER),
+    P.LOANS_APPROVE: _roles(APPROVER),
+    P.COLLECTIONS_READ: _roles(OFFICER, RISK, AUDITOR),
+    P.COLLECTIONS_WORK: _roles(OFFICER),
+    P.REVIEW_READ: _roles(OFFICER, APPROVER, AUDITOR),
+    # The approver works the queue too: the second approval of an amount above the four-eyes
+    # limit is theirs to give.
+    P.REVIEW_WORK: _roles(OFFICER, APPROVER),
+    P.POLICIES_READ: _roles(RISK, APPROVER, AUDITOR),
+    P.POLICIES_AUTHOR: _roles(RISK),
+    P.POLICIES_BACKTEST: _roles(RISK, APPROVER),
+    P.POLICIES_APPROVE: _roles(APPROVER),
+    P.MODELS_TRAIN: _roles(RISK),
+    P.MODELS_APPROVE: _roles(APPROVER),
+    P.LISTS_READ: _roles(OFFICER, RISK, AUDITOR),
+    P.LISTS_MANAGE: _roles(RISK),
+    P.AUDIT_READ: _roles(AUDITOR),
+    # Counts and latencies by route, no personal data: the auditor, and the admin who runs the
+    # platform (a scraper is given a key with one of these roles).
+    P.METRICS_READ: _roles(AUDITOR, ADMIN),
+    P.USERS_MANAGE: _roles(ADMIN),
+}
+
+# The routes anyone may call: liveness, logging in, and the API's documentation (its schema
+# says what exists, never what is stored). Keyed as `ROUTE_PERMISSIONS` is.
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("POST", "/v1/sessions"),
+        ("GET", "/openapi.json"),
+        ("HEAD", "/openapi.json"),
+        ("GET", "/docs"),
+        ("GET", "/docs/oauth2-redirect"),
+        ("GET", "/redoc"),
+    }
+)
+# Static files mounted under these prefixes (the documentation pages' scripts and styles).
+PUBLIC_MOUNTS: frozenset[str] = frozenset({"/static-offline-docs"})
+
+# (HTTP method, route path template as FastAPI registers it) → the permission it needs.
+ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
+    # applications and decisions
+    ("POST", "/v1/applications"): P.APPLICATIONS_SUBMIT,
+    ("GET", "/v1/applications/{application_id}"): P.APPLICATIONS_READ,
+    ("GET", "/v1/applications/by-request/{request_id}"): P.APPLICATIONS_READ,
+    ("POST", "/v1/applications/{application_id}/step-up"): P.APPLICATIONS_STEP_UP,
+    ("GET", "/v1/decisions/{decision_id}"): P.DECISIONS_READ,
+    ("GET", "/v1/applications"): P.PORTFOLIO_SEARCH,
+    ("GET", "/v1/decisions"): P.PORTFOLIO_SEARCH,
+    ("GET", "/v1/loans"): P.PORTFOLIO_SEARCH,
+    ("GET", "/v1/lines"): P.PORTFOLIO_SEARCH,
+    # customers and consents
+    ("GET", "/v1/customers"): P.CUSTOMERS_READ,
+    ("POST", "/v1/customers/search"): P.CUSTOMERS_READ,
+    ("GET", "/v1/customers/{customer_id}"): P.CUSTOMERS_READ,
+    ("POST", "/v1/consents"): P.CONSENTS_RECORD,
+    ("POST", "/v1/consents/{consent_id}/revoke"): P.CONSENTS_RECORD,
+    ("POST", "/v1/consents/search"): P.CONSENTS_READ,
+    # offers and loans
+    ("GET", "/v1/loans/offers/{application_id}"): P.LOANS_READ,
+    ("POST", "/v1/loans/offers/{application_id}/accept"): P.OFFERS_ACCEPT,
+    ("GET", "/v1/loans/{loan_id}"): P.LOANS_READ,
+    ("GET", "/v1/loans/{loan_id}/settlement-quote"): P.LOANS_READ,
+    ("POST", "/v1/loans/{loan_id}/repayments"): P.LOANS_REPAY,
+    ("POST", "/v1/loans/{loan_id}/settle"): P.LOANS_REPAY,
+    ("POST", "/v1/loans/{loan_id}/disburse"): P.LOANS_SERVICE,
+    ("POST", "/v1/loans/{loan_id}/repayments/{repayment_id}/reversal"): P.LOANS_SERVICE,
+    ("POST", "/v1/loans/{loan_id}/restructure"): P.LOANS_SERVICE,
+    # credit lines
+    ("POST", "/v1/lines"): P.LOANS_SERVICE,
+    ("GET", "/v1/lines/{line_id}"): P.SERVICING_READ,
+    ("POST", "/v1/lines/{line_id}/draws"): P.LOANS_SERVICE,
+    ("POST", "/v1/lines/{line_id}/repayments"): P.LOANS_SERVICE,
+    ("POST", "/v1/lines/{line_id}/{action}"): P.LOANS_SERVICE,
+    ("PUT", "/v1/lines/{line_id}/borrower"): P.LOANS_SERVICE,
+    # servicing: guarantees, cards and debits, reminders, collateral
+    ("POST", "/v1/guarantors"): P.LOANS_SERVICE,
+    ("GET", "/v1/guarantors/{guarantor_id}/exposure"): P.SERVICING_READ,
+    ("POST", "/v1/guarantee-groups"): P.LOANS_SERVICE,
+    ("POST", "/v1/loans/{loan_id}/guarantees"): P.LOANS_SERVICE,
+    ("GET", "/v1/loans/{loan_id}/guarantees"): P.SERVICING_READ,
+    ("POST", "/v1/guarantees/{guarantee_id}/payments"): P.LOANS_SERVICE,
+    ("PUT", "/v1/loans/{loan_id}/card"): P.LOANS_SERVICE,
+    ("DELETE", "/v1/loans/{loan_id}/card"): P.LOANS_SERVICE,
+    ("GET", "/v1/loans/{loan_id}/debits"): P.SERVICING_READ,
+    ("GET", "/v1/loans/{loan_id}/reminders"): P.SERVICING_READ,
+    ("POST", "/v1/loans/{loan_id}/collateral"): P.LOANS_SERVICE,
+    ("GET", "/v1/loans/{loan_id}/collateral"): P.SERVICING_READ,
+    ("POST", "/v1/collateral/{item_id}/valuations"): P.LOANS_SERVICE,
+    # collections
+    ("GET", "/v1/collections"): P.COLLECTIONS_READ,
+    ("GET", "/v1/collections/{loan_id}"): P.COLLECTIONS_READ,
+    ("POST", "/v1/collections/{loan_id}/actions"): P.COLLECTIONS_WORK,
+    ("POST", "/v1/collections/{loan_id}/promises"): P.COLLECTIONS_WORK,
+    # the review queue
+    ("GET", "/v1/review/items"): P.REVIEW_READ,
+    ("GET", "/v1/review/items/{item_id}"): P.REVIEW_READ,
+    ("POST", "/v1/review/items/{item_id}/claim"): P.REVIEW_WORK,
+    ("POST", "/v1/review/items/{item_id}/approve"): P.REVIEW_WORK,
+    ("POST", "/v1/review/items/{item_id}/decline"): P.REVIEW_WORK,
+    # policies
+    ("GET", "/v1/policies"): P.POLICIES_READ,
+    ("GET", "/v1/policies/{version}"): P.POLICIES_READ,
+    ("POST", "/v1/policies"): P.POLICIES_AUTHOR,
+    ("POST", "/v1/policies/{version}/activation"): P.POLICIES_AUTHOR,
+    ("POST", "/v1/policies/{version}/activation/approve"): P.POLICIES_APPROVE,
+    ("POST", "/v1/policies/{version}/activation/reject"): P.POLICIES_APPROVE,
+    ("POST", "/v1/policies/{version}/backtest"): P.POLICIES_BACKTEST,
+    # black, grey and white lists
+    ("GET", "/v1/lists/entries"): P.LISTS_READ,
+    ("POST", "/v1/lists/entries/search"): P.LISTS_READ,
+    ("GET", "/v1/lists/entries/{entry_id}"): P.LISTS_READ,
+    ("GET", "/v1/lists/export"): P.LISTS_READ,
+    ("POST", "/v1/lists/entries"): P.LISTS_MANAGE,
+    ("POST", "/v1/lists/entries/{entry_id}/remove"): P.LISTS_MANAGE,
+    ("POST", "/v1/lists/import"): P.LISTS_MANAGE,
+    # operations
+    ("GET", "/metrics"): P.METRICS_READ,
+}
+
+
+def permits(actor: Actor, permission: Permission) -> bool:
+    """Whether one of the actor's roles is granted `permission`."""
+    return not actor.roles.isdisjoint(GRANTS[permission])
+
+
+def channel_scope(actor: Actor, permission: Permission) -> str | None:
+    """The sales channel the actor is confined to for `permission`, or None (not confined).
+
+    A key, or anyone naming a channel, that holds `permission` only through the channel role
+    is confined to its channel (an empty string for a key without one: it owns nothing). A
+    person holding the channel role without naming a channel is not: staff acting in the
+    app's place (and the tests' all-roles person)."""
+    others = actor.roles - {Role.CHANNEL}
+    if not others.isdisjoint(GRANTS[permission]) or Role.CHANNEL not in actor.roles:
+        return None
+    if actor.channel is None and actor.kind == "user":
+        return None
+    return actor.channel or ""

@@ -1,0 +1,29 @@
+"""`docs/roles.md`'s generated tables, rendered from `access.permissions`: which role holds
+which permission, and which permission each API route needs."""
+
+from __future__ import annotations
+
+from fengkong.access.permissions import GRANTS, PUBLIC, ROUTE_PERMISSIONS, Permission
+from fengkong.core.actor import Role
+
+
+def grants_markdown() -> str:
+    """Permissions × roles, a check where the role is granted the permission."""
+    roles = list(Role)
+    lines = [
+        "| permission | " + " | ".join(r.value for r in roles) + " |",
+        "| --- | " + " | ".join(":-:" for _ in roles) + " |",
+    ]
+    for permission in Permission:
+        marks = ("✓" if role in GRANTS[permission] else "" for role in roles)
+        lines.append(f"| `{permission.value}` | " + " | ".join(marks) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def routes_markdown() -> str:
+    """Every declared route, by path then method, with the permission it needs."""
+    rows = [(path, method, f"`{p.value}`") for (method, path), p in ROUTE_PERMISSIONS.items()]
+    rows += [(path, method, "public") for method, path in PUBLIC if method != "HEAD"]
+    lines = ["| method | route | needs |", "| --- | --- | --- |"]
+    lines += [f"| {method} | `{path}` | {needs} |" for path, method, needs in sorted(rows)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,113 @@
+"""The API's access check, one dependency for the whole app: the route's permission is looked up
+in `fengkong.access.permissions`; public routes pass, others need credentials (401) and a role
+granted the permission (403). A route the table does not know is refused (deny by default).
+
+Also: the OpenAPI security schemes (bearer token, `X-API-Key`), so the documentation page has an
+Authorize button and generated clients send credentials; and the channel keys' confinement to
+their own applications (`own_application`, `own_loan`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from fengkong.access.permissions import (
+    PUBLIC,
+    ROUTE_PERMISSIONS,
+    Permission,
+    channel_scope,
+    permits,
+)
+from fengkong.api.deps import API_KEY_HEADER, ContextDep, current_actor
+from fengkong.bootstrap import Context
+from fengkong.core.actor import Actor
+from fengkong.core.errors import Forbidden, NotFound
+
+# Declared for OpenAPI only (auto_error off): `current_actor` reads the credentials itself.
+bearer_scheme = HTTPBearer(
+    scheme_name="bearer",
+    description="A login session token or an API key: `Authorization: Bearer <secret>`",
+    auto_error=False,
+)
+api_key_scheme = APIKeyHeader(
+    name=API_KEY_HEADER,
+    scheme_name="apiKey",
+    description="An API key (`fkk_…`) in its own header",
+    auto_error=False,
+)
+
+
+def route_of(request: Request) -> tuple[str, str]:
+    """The request's method and matched route template, as `ROUTE_PERMISSIONS` keys them."""
+    route = request.scope.get("route")
+    return request.method, str(getattr(route, "path", ""))
+
+
+def authorize(
+    request: Request,
+    ctx: ContextDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    _api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> None:
+    """Let the request through when its route is public or the caller holds its permission."""
+    key = route_of(request)
+    if key in PUBLIC:
+        return
+    actor = current_actor(request, ctx)
+    permission = ROUTE_PERMISSIONS.get(key)
+    if permission is None:
+        raise Forbidden(f"no permission is declared for {key[0]} {key[1]}")
+    if not permits(actor, permission):
+        raise Forbidden(f"{actor.audit_name} may not {permission.value}")
+
+
+def public_openapi(app: FastAPI) -> None:
+    """Mark the public operations of the app's OpenAPI document as needing no credentials."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = plain()
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                if (method.upper(), path) in PUBLIC and isinstance(operation, dict):
+                    operation["security"] = []
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _not_found(what: str, ident: str) -> NotFound:
+    return NotFound(f"no {what} {ident!r}")
+
+
+def own_application(
+    ctx: Context, actor: Actor, permission: Permission, application_id: str
+) -> None:
+    """Raise NotFound when `actor` is confined to a channel the application did not come
+    through (a channel key must not learn that another channel's application exists)."""
+    scope = channel_scope(actor, permission)
+    if scope is None:
+        return
+    with ctx.uow() as uow:
+        app = uow.applications.get(application_id)
+    channel = None if app is None or app.channel is None else app.channel.value
+    if not scope or channel != scope:
+        raise _not_found("application", application_id)
+
+
+def own_loan(ctx: Context, actor: Actor, permission: Permission, loan_id: str) -> None:
+    """As `own_application`, for a loan: its application's channel."""
+    if channel_scope(actor, permission) is None:
+        return
+    with ctx.uow() as uow:
+        loan = uow.lending.get_loan(loan_id)
+    if loan is None or loan.application_id is None:
+        raise _not_found("loan", loan_id)
+    try:
+        own_application(ctx, actor, permission, loan.application_id)
+    except NotFound:
+        raise _not_found("loan", loan_id) from None
