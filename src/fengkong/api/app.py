@@ -8,7 +8,7 @@ from fastapi import FastAPI, Response
 from fastapi_offline import FastAPIOffline
 
 from fengkong import __version__
-from fengkong.api import errors
+from fengkong.api import errors, limits
 from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
 from fengkong.api.routes import applications, loans
@@ -32,6 +32,7 @@ def create_app(context: Context) -> FastAPI:
     app.state.context = context
     app.state.metrics = api_metrics.ApiMetrics()
     errors.install(app)
+    limits.install(app, context.settings)
     api_metrics.install(app, app.state.metrics, context.clock)
     app.include_router(applications.router)
     app.include_router(loans.router)

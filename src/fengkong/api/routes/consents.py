@@ -13,6 +13,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fengkong.api.deps import ContextDep
+from fengkong.api.input import InputModel
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.onboarding.consent import (
     ConsentRecord,
@@ -31,7 +32,7 @@ IdNumber = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 API_ACTOR = "api"
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     id_number: IdNumber = Field(description="18-digit PRC resident identity card number")
@@ -43,7 +44,7 @@ class ConsentIn(BaseModel):
     granted_at: datetime | None = Field(None, description="When agreed; default: now")
 
 
-class ConsentLookupIn(BaseModel):
+class ConsentLookupIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     id_number: IdNumber

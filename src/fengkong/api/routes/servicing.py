@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, status
 from pydantic import BaseModel, Field
 
 from fengkong.api.deps import ContextDep
+from fengkong.api.input import InputModel
 from fengkong.api.loan_schemas import Reason, YuanIn, yuan
 from fengkong.api.routes.loans import PROBLEMS, IdempotencyKey
 from fengkong.core.money import yuan_to_fen
@@ -50,7 +51,7 @@ Share = Annotated[Decimal, Field(gt=0, le=1, decimal_places=4)]
 # ---- guarantees ---------------------------------------------------------------------------------
 
 
-class GuarantorIn(BaseModel):
+class GuarantorIn(InputModel):
     kind: Literal["individual", "company"] = "individual"
     name: str = Field(min_length=1, max_length=200)
     id_number: str = Field(min_length=1, max_length=40, description="Resident ID, or USCC")
@@ -62,7 +63,7 @@ class GuarantorOut(BaseModel):
     kind: str
 
 
-class GroupIn(BaseModel):
+class GroupIn(InputModel):
     name: str = Field(min_length=1, max_length=120)
     members: list[str] = Field(min_length=2)
 
@@ -73,7 +74,7 @@ class GroupOut(BaseModel):
     members: list[str]
 
 
-class GuaranteeIn(BaseModel):
+class GuaranteeIn(InputModel):
     guarantor_id: str | None = None
     group_id: str | None = None
     share: Share
@@ -115,7 +116,7 @@ class ExposureOut(BaseModel):
     loans: list[dict[str, str]]
 
 
-class AmountIn(BaseModel):
+class AmountIn(InputModel):
     amount: YuanIn = Field(gt=0)
 
 
@@ -202,7 +203,7 @@ def guarantor_payment(
 # ---- cards and debits ---------------------------------------------------------------------------
 
 
-class CardIn(BaseModel):
+class CardIn(InputModel):
     card_number: str = Field(min_length=12, max_length=40)
 
 
@@ -260,7 +261,7 @@ def list_reminders(loan_id: str, svc: ServicingDep) -> list[dict[str, object]]:
 # ---- collateral ---------------------------------------------------------------------------------
 
 
-class CollateralIn(BaseModel):
+class CollateralIn(InputModel):
     type: CollateralType
     value: YuanIn = Field(ge=0)
     valued_on: date | None = None
@@ -269,7 +270,7 @@ class CollateralIn(BaseModel):
     haircut: Decimal | None = Field(default=None, ge=0, lt=1)
 
 
-class ValuationIn(BaseModel):
+class ValuationIn(InputModel):
     value: YuanIn = Field(ge=0)
     valued_on: date | None = None
     source: str = Field(default="appraisal", min_length=1, max_length=120)
@@ -383,12 +384,12 @@ class CaseOut(BaseModel):
         )
 
 
-class ActionIn(BaseModel):
+class ActionIn(InputModel):
     kind: Literal["call", "sms", "visit", "legal"]
     note: Reason
 
 
-class PromiseIn(BaseModel):
+class PromiseIn(InputModel):
     amount: YuanIn = Field(gt=0)
     promised_on: date
 
@@ -457,7 +458,7 @@ def promise(loan_id: str, body: PromiseIn, svc: ServicingDep, who: ActorDep) -> 
 # ---- line borrowers -----------------------------------------------------------------------------
 
 
-class BorrowerIn(BaseModel):
+class BorrowerIn(InputModel):
     application_id: str | None = None
     id_number: str | None = Field(default=None, max_length=40)
     phone: str | None = Field(default=None, max_length=20)
