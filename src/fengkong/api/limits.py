@@ -117,8 +117,8 @@ class BodyLimit:
 
 
 class RequestTimeout:
-    """504 when the app has not started its answer within `seconds`. The work runs on to its end
-    (module docstring) with its own answer dropped; this call returns when it has."""
+    """504 when the app has not started its answer within `seconds`; the work is then cancelled,
+    which stops async code but not a sync handler's thread (module docstring)."""
 
     def __init__(self, app: ASGIApp, seconds: float) -> None:
         self.app = app
@@ -155,7 +155,10 @@ class RequestTimeout:
                 path,
             )
             await late(scope, receive, send)
-            await work
+            # Cancelled, async work stops at its next await; a sync handler's thread runs on
+            # to its end first (anyio waits for it), its answer dropped.
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
         except asyncio.CancelledError:
             work.cancel()
             raise
