@@ -151,3 +151,12 @@ def test_settings_refuse_a_malformed_rate_or_origin() -> None:
         Settings(rate_limit_per_address="lots")
     with pytest.raises(ValueError, match="origin"):
         Settings(api_cors_origins=["console.example"])
+
+
+def test_a_rate_limit_store_that_does_not_answer_lets_requests_through(
+    client_with: Client,
+) -> None:
+    client = client_with(
+        rate_limit_storage_url="redis://127.0.0.1:1/0", rate_limit_per_address="1/minute"
+    )
+    assert [client.get("/v1/loans/x").status_code for _ in range(3)] == [404] * 3

@@ -165,12 +165,14 @@ class Settings(BaseSettings):
     )
     rate_limit_enabled: bool = Field(default=True, description="Refuse too many requests (429).")
     rate_limit_per_credential: str = Field(
-        default="600/minute",
+        default="1200/minute",
         description="Requests one presented credential (API key or bearer token) may make; "
         "`limits` notation, several separated by `;`.",
     )
     rate_limit_per_address: str = Field(
-        default="1200/minute", description="Requests one source address may make."
+        default="6000/minute",
+        description="Requests one source address may make; behind a proxy every client has the "
+        "proxy's address unless `rate_limit_trust_forwarded_for` is set.",
     )
     rate_limit_trust_forwarded_for: bool = Field(
         default=False,
