@@ -163,6 +163,8 @@ class Context:
             write_off=WriteOffPolicy(min_days_past_due=s.lending_write_off_dpd),
             reserve_rate=s.lending_reserve_rate,
             payout_attempts=s.lending_payout_attempts,
+            overpayment_allowance=s.lending_overpayment_allowance_fen,
+            max_payment=s.lending_max_payment_fen,
             eod_chunk=s.eod_chunk,
             products=self.products,
         )
@@ -282,7 +284,9 @@ def bootstrap(
     bundle = policy or read_bundle(settings.policy_file, settings.price_cap)
     active = configured_policy(bundle, settings.home / "cache" / "prices-checked")
     check_products(active, products)  # before anything is opened
-    db = Database(settings.resolved_database_url)
+    db = Database(
+        settings.resolved_database_url, statement_timeout_ms=settings.db_statement_timeout_ms
+    )
     if migrate:  # API workers start with `migrate=False`: `fengkong serve` migrated once
         ensure_current(db)
     clock = clock or SystemClock()

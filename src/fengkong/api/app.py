@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, Response
 from fastapi_offline import FastAPIOffline
 
 from fengkong import __version__
-from fengkong.api import errors, guard
+from fengkong.api import errors, guard, limits
 from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
 from fengkong.api.idempotency import IdempotencyMiddleware
@@ -37,9 +37,10 @@ def create_app(context: Context) -> FastAPI:
     app.state.context = context
     app.state.metrics = api_metrics.ApiMetrics()
     errors.install(app)
-    # Inside the metrics middleware (added after, so outer): a replayed answer is measured and
-    # logged with its own request id like any other.
+    # Innermost first: a replayed answer passes the edge limits and is measured and logged with
+    # its own request id like any other; the limits refuse a body before it is read for a key.
     app.add_middleware(IdempotencyMiddleware, context=context)
+    limits.install(app, context.settings)
     api_metrics.install(app, app.state.metrics, context.clock)
     app.include_router(applications.router)
     app.include_router(loans.router)

@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from fengkong.core.errors import (
     Conflict,
@@ -48,6 +49,14 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+_HTTP_TITLES = {
+    400: "Malformed request",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request body too large",
+}
+
+
 def status_of(exc: FengkongError) -> int:
     return next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
 
@@ -73,6 +82,18 @@ def install(app: FastAPI) -> None:
             # RFC 9110: a 401 names the scheme that would succeed.
             response.headers["WWW-Authenticate"] = 'Bearer realm="fengkong"'
         return response
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        """The framework's own refusals (no route, wrong method, a body it cannot parse: too
+        deep, not UTF-8) as problem+json, with their headers (`Allow` on 405)."""
+        status = exc.status_code
+        title = _HTTP_TITLES.get(status, "Request refused")
+        slug = title.lower().replace(" ", "-")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        refused = problem(status, title, detail, slug, request.url.path)
+        refused.headers.update(exc.headers or {})
+        return refused
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

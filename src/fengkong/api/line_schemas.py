@@ -6,16 +6,17 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from fengkong.api.loan_schemas import LineOut, RepaymentOut, YuanIn
+from fengkong.api.input import InputModel
+from fengkong.api.loan_schemas import LineOut, PositiveYuan, RepaymentOut
 from fengkong.core.money import CURRENCY, Fen, yuan_to_fen
 from fengkong.lending.line_aging import LineAging
 from fengkong.lending.line_repayment import LineRepayment
 
 
-class LineRepaymentIn(BaseModel):
+class LineRepaymentIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     draw_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    amount: YuanIn
+    amount: PositiveYuan
     currency: Annotated[str, StringConstraints(min_length=1, max_length=8)] = CURRENCY
 
     def fen(self) -> Fen:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from fengkong.api.input import InputModel
 from fengkong.core.errors import FieldError
 from fengkong.fraud.lists import ImportReport, ListEntry, ListKind, NewListEntry, parse_entry
 
@@ -18,7 +19,7 @@ KEY_TYPES_DOC = (
 )
 
 
-class ListEntryIn(BaseModel):
+class ListEntryIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     list: ListKind
@@ -38,7 +39,7 @@ class ListEntryIn(BaseModel):
         return parse_entry(fields, now)
 
 
-class ListSearchIn(BaseModel):
+class ListSearchIn(InputModel):
     """Find a key's entries: the value travels in the body, never in a URL that logs keep."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,7 +50,7 @@ class ListSearchIn(BaseModel):
     include_inactive: bool = False
 
 
-class RemovalIn(BaseModel):
+class RemovalIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Text

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from fengkong.api.input import InputModel
 from fengkong.core.money import CURRENCY, fen_to_yuan, yuan_to_fen
 from fengkong.lending.disbursement import Disbursement
 from fengkong.lending.line import CreditLine
@@ -18,9 +19,13 @@ from fengkong.lending.repayment import RepaymentPosted
 from fengkong.lending.schedule import Instalment
 from fengkong.lending.waterfall import SettlementQuote
 
+# Never negative, at most two decimals (a third is refused, not rounded), below ¥10 billion; a
+# payment is bounded further by the configured largest payment (`lending_max_payment_fen`).
 YuanIn = Annotated[
-    Decimal, Field(max_digits=14, decimal_places=2, description="Yuan, at most two decimals")
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2, description="Yuan, at most two decimals"),
 ]
+PositiveYuan = Annotated[YuanIn, Field(gt=0)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 
 
@@ -189,12 +194,12 @@ class DisbursementOut(BaseModel):
         )
 
 
-class PaymentIn(BaseModel):
+class PaymentIn(InputModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"example": {"amount": "888.49", "currency": "CNY"}}
     )
 
-    amount: YuanIn
+    amount: PositiveYuan
     currency: Annotated[str, StringConstraints(min_length=1, max_length=8)] = CURRENCY
 
     def fen(self) -> int:
@@ -227,7 +232,7 @@ class RepaymentOut(BaseModel):
         )
 
 
-class ReversalIn(BaseModel):
+class ReversalIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
 
@@ -258,7 +263,7 @@ class SettlementQuoteOut(BaseModel):
         )
 
 
-class RestructureIn(BaseModel):
+class RestructureIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
     extra_terms: int | None = Field(None, ge=1, le=360, description="展期: months added")
@@ -266,7 +271,7 @@ class RestructureIn(BaseModel):
     annual_rate: Decimal | None = Field(None, ge=0, le=1)
 
 
-class LineOpenIn(BaseModel):
+class LineOpenIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     limit: YuanIn
     annual_rate: Decimal = Field(ge=0, le=1)
@@ -276,14 +281,14 @@ class LineOpenIn(BaseModel):
     )
 
 
-class DrawIn(BaseModel):
+class DrawIn(InputModel):
     model_config = ConfigDict(extra="forbid")
-    amount: YuanIn
+    amount: PositiveYuan
     terms: int = Field(ge=1, le=360)
     currency: Annotated[str, StringConstraints(min_length=1, max_length=8)] = CURRENCY
 
 
-class LineActionIn(BaseModel):
+class LineActionIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
     new_limit: YuanIn | None = Field(None, description="For reduce and limit: the new limit")

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from fengkong.api.input import InputModel
 from fengkong.api.schemas import OfficerDecisionOut, ReasonOut, Yuan
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.officer import DECLINE_REASONS, Reviewed
@@ -20,7 +21,7 @@ Comment = Annotated[
 ]
 
 
-class ApproveIn(BaseModel):
+class ApproveIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     comment: Comment = Field(description="Why: required, kept in the audit log")
@@ -46,7 +47,7 @@ class ApproveIn(BaseModel):
         )
 
 
-class DeclineIn(BaseModel):
+class DeclineIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     comment: Comment = Field(description="Why: required, kept in the audit log")
@@ -189,7 +190,7 @@ class ReviewedOut(ReviewItemOut):
         )
 
 
-class PolicySubmitIn(BaseModel):
+class PolicySubmitIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     document: Annotated[str, StringConstraints(min_length=1, max_length=1_000_000)] = Field(
@@ -197,13 +198,13 @@ class PolicySubmitIn(BaseModel):
     )
 
 
-class ActivationRequestIn(BaseModel):
+class ActivationRequestIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["champion", "challenger"] = "champion"
 
 
-class ActivationRejectIn(BaseModel):
+class ActivationRejectIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

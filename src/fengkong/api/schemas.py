@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fengkong.api.input import InputModel
 from fengkong.core.errors import FieldError
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.officer import OfficerDecision
@@ -64,7 +65,7 @@ def _list_allowed_values(schema: dict[str, Any]) -> None:
             prop["enum"] = [*allowed(name), *([None] if "anyOf" in prop else [])]
 
 
-class ApplicantIn(BaseModel):
+class ApplicantIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -82,7 +83,7 @@ class ApplicantIn(BaseModel):
     )
 
 
-class ChannelIn(BaseModel):
+class ChannelIn(InputModel):
     """Where the application came from: the sales channel it came through (`source`, `api` when
     absent or null; a partner's referral may name the `partner`), and the device and IP. A
     missing device or IP makes the related fraud signals `unknown`, which the policy can act
@@ -131,7 +132,7 @@ class ChannelIn(BaseModel):
         )
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(InputModel):
     """Attributes the applicant declares or a bureau supplies. Any may be missing: the model
     scores a missing value in its missing bin. A text attribute takes one of its allowed values
     (`enum`); any other is refused (422)."""
@@ -158,7 +159,7 @@ class ProfileIn(BaseModel):
     _known_codes = field_validator(*PROFILE_CODED_FIELDS)(_coded)
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(InputModel):
     """A consent given with the application; recorded with the text version the applicant saw."""
 
     model_config = ConfigDict(extra="forbid")
@@ -170,7 +171,7 @@ class ConsentIn(BaseModel):
     ]
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -239,7 +240,7 @@ class ApplicationIn(BaseModel):
         )
 
 
-class StepUpIn(BaseModel):
+class StepUpIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     check: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(

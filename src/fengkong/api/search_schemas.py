@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from fengkong.api.input import InputModel
 from fengkong.api.loan_schemas import yuan
 from fengkong.api.schemas import ReasonOut
 from fengkong.core.paging import Page, PageRequest, next_cursor
@@ -270,7 +271,7 @@ def page_out(request: PageRequest, page: Page[Any], items: list[T]) -> PageOut[T
     return PageOut[T](items=items, next_cursor=next_cursor(request, page))
 
 
-class CustomerSearchIn(BaseModel):
+class CustomerSearchIn(InputModel):
     """Find customers by a full resident ID number or mobile number. They travel in the body, not
     the query string: access logs and proxies record URLs."""
 

@@ -6,17 +6,22 @@ The toml file is looked up at `FENGKONG_CONFIG` or `./fengkong.toml`; environmen
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
+)
+
+_RATE = re.compile(
+    r"[1-9]\d*\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE
 )
 
 
@@ -104,6 +109,15 @@ class Settings(BaseSettings):
         description="General risk reserve, share of principal.",
     )
     lending_payout_attempts: int = Field(default=3, ge=1)
+    lending_overpayment_allowance_fen: int = Field(
+        default=0,
+        ge=0,
+        description="How far a repayment may exceed what settles the loan today (kept as "
+        "unapplied credit); beyond it the payment is refused (422 payment_exceeds_amount_due).",
+    )
+    lending_max_payment_fen: int = Field(
+        default=1_000_000_000, ge=1, description="The largest single payment, fen (¥10,000,000)."
+    )
     eod_chunk: int = Field(default=500, ge=1, description="Loans per end-of-day transaction.")
     payment_channel: Literal["simulated"] = Field(
         default="simulated",
@@ -189,6 +203,70 @@ class Settings(BaseSettings):
         if memory is not None and memory < 8 * (lanes or 4):
             raise ValueError("access_argon2_memory_kib must be at least 8 × the parallelism")
         return self
+
+    # ---- the HTTP edge: body size, time, CORS, rate limits (`api.limits`, `api.ratelimit`) ----
+    api_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body; a larger one gets 413."
+    )
+    api_max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of a route that takes a file (the list import's CSV).",
+    )
+    api_request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="A request still unanswered after this long gets 504 (a sync handler in the "
+        "thread pool runs on to its end; on PostgreSQL `db_statement_timeout_ms` bounds it).",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=0,
+        ge=0,
+        description="PostgreSQL `statement_timeout` of every connection, ms; 0: none.",
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins a browser may call the API from; empty (the default): none.",
+    )
+    rate_limit_enabled: bool = Field(default=True, description="Refuse too many requests (429).")
+    rate_limit_per_credential: str = Field(
+        default="1200/minute",
+        description="Requests one presented credential (API key or bearer token) may make; "
+        "`limits` notation, several separated by `;`.",
+    )
+    rate_limit_per_address: str = Field(
+        default="6000/minute",
+        description="Requests one source address may make; behind a proxy every client has the "
+        "proxy's address unless `rate_limit_trust_forwarded_for` is set.",
+    )
+    rate_limit_trust_forwarded_for: bool = Field(
+        default=False,
+        description="Take the source address from X-Forwarded-For (only behind a proxy that "
+        "sets it).",
+    )
+    rate_limit_storage_url: str | None = Field(
+        default=None,
+        description="`limits` storage URI; default: `redis_url` when set, else memory (per "
+        "worker).",
+    )
+
+    @field_validator("rate_limit_per_credential", "rate_limit_per_address")
+    @classmethod
+    def _rate_limits_parse(cls, value: str) -> str:
+        # `limits` notation, checked here without importing it (the CLI starts light).
+        parts = [p for p in re.split(r"[;,]", value) if p.strip()]
+        if not parts or not all(_RATE.fullmatch(p.strip()) for p in parts):
+            raise ValueError(f"not a rate limit such as 100/minute: {value!r}")
+        return value
+
+    @field_validator("api_cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"an origin is scheme://host[:port]: {origin!r}")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

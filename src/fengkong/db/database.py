@@ -17,7 +17,9 @@ from fengkong.db.write_behind import WriteBehind
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, statement_timeout_ms: int = 0) -> None:
+        """`statement_timeout_ms` (PostgreSQL, 0: none) ends any statement running longer: what
+        bounds a request whose sync handler runs on after the API answered it 504."""
         self.url = make_url(url)
         sqlite_file = self.url.get_backend_name() == "sqlite" and self.url.database not in (
             None,
@@ -40,6 +42,8 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         else:
             event.listen(self.engine, "connect", _postgres_binary_arrays)
+            if statement_timeout_ms > 0:
+                event.listen(self.engine, "connect", _statement_timeout(statement_timeout_ms))
         self._checkpointer = (
             Checkpointer(self.engine, str(self.url.database)) if sqlite_file else None
         )
@@ -109,6 +113,16 @@ def _postgres_binary_arrays(dbapi_conn: Any, _record: Any) -> None:
     from psycopg.types.array import ListBinaryDumper
 
     dbapi_conn.adapters.register_dumper(list, ListBinaryDumper)
+
+
+def _statement_timeout(ms: int) -> Any:
+    def set_timeout(dbapi_conn: Any, _record: Any) -> None:
+        # Its own committed transaction, so the setting holds for the session, not one block.
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(f"set statement_timeout = {int(ms)}")
+        dbapi_conn.commit()
+
+    return set_timeout
 
 
 def _sqlite_begin_immediate(conn: Any) -> None:

@@ -66,6 +66,10 @@ class LendingConfig:
     reserve_rate: Decimal = Decimal("0.015")  # 一般风险准备: 1.5 % of the principal lent
     line_rules: LineRules = DEFAULT_LINE_RULES
     payout_attempts: int = 3
+    # A payment may exceed what settles the loan today by at most this many fen (kept as
+    # unapplied credit); and no single payment may exceed `max_payment` fen (¥10,000,000).
+    overpayment_allowance: int = 0
+    max_payment: int = 1_000_000_000
     retries: int = 5
     eod_chunk: int = 500
     # Quiet loans (`lending.quiet`) are closed a batch at a time, this many per transaction.
@@ -77,6 +81,10 @@ class LendingConfig:
         errors: list[FieldError] = []
         if self.payout_attempts < 1:
             errors.append(FieldError(("payout_attempts",), "must be ≥ 1"))
+        if self.overpayment_allowance < 0:
+            errors.append(FieldError(("overpayment_allowance",), "must be ≥ 0"))
+        if self.max_payment < 1:
+            errors.append(FieldError(("max_payment",), "must be ≥ 1"))
         if self.eod_chunk < 1:
             errors.append(FieldError(("eod_chunk",), "must be ≥ 1"))
         if self.eod_quiet_chunk < 1:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fengkong.core.errors import Conflict, NotFound
+from fengkong.core.errors import Conflict, Invalid, NotFound
 
 
 class StaleLoan(Conflict):
@@ -29,11 +29,21 @@ class OfferOverCap(Conflict):
     """The offer's APR is over the configured cap (`LendingConfig.apr_cap`): it is not made."""
 
 
+class PaymentExceedsAmountDue(Invalid):
+    """A payment above what settles the loan today plus the configured overpayment allowance,
+    or above the configured largest payment (`LendingConfig.overpayment_allowance`,
+    `LendingConfig.max_payment`): refused, not kept as credit."""
+
+    title = "Payment exceeds the amount due"
+    type_slug = "payment-exceeds-amount-due"
+
+
 __all__ = [
     "DuplicateKey",
     "LineNotFound",
     "LoanNotFound",
     "NotApproved",
     "OfferOverCap",
+    "PaymentExceedsAmountDue",
     "StaleLoan",
 ]

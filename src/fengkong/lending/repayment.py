@@ -16,12 +16,13 @@ from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import CURRENCY, Fen
 from fengkong.ledger.journal import JournalEntry
-from fengkong.lending.errors import LoanNotFound
+from fengkong.lending.config import LendingConfig
+from fengkong.lending.errors import LoanNotFound, PaymentExceedsAmountDue
 from fengkong.lending.loan import RepaymentApplied, positive_amount
 from fengkong.lending.ports import LoanFileUnitOfWork, RepaymentUnitOfWork
 from fengkong.lending.posting import entries_for
 from fengkong.lending.provisioning import provision_to_target, with_state
-from fengkong.lending.records import LoanStage, RepaymentKind, RepaymentRecord
+from fengkong.lending.records import LoanRecord, LoanStage, RepaymentKind, RepaymentRecord
 from fengkong.lending.services import (
     SYSTEM,
     Services,
@@ -117,6 +118,39 @@ def settle_loan(
     )
 
 
+def _refuse_beyond_due(amount: int, record: LoanRecord, today: date, config: LendingConfig) -> None:
+    """Refuse a payment above the configured largest one, or above what settles the loan today
+    plus the overpayment allowance: money that large is a typo or an attack, not a payment, and
+    would otherwise sit on the loan as unapplied credit."""
+    if amount > config.max_payment:
+        raise PaymentExceedsAmountDue(
+            (
+                FieldError(
+                    ("amount",),
+                    f"at most {config.max_payment} fen in one payment: {amount}",
+                    "payment_exceeds_amount_due",
+                ),
+            )
+        )
+    due = settlement_quote(record.state, today, config.settlement).payable
+    ceiling = due + config.overpayment_allowance
+    if amount > ceiling:
+        raise PaymentExceedsAmountDue(
+            (
+                FieldError(
+                    ("amount",),
+                    f"{amount} fen is more than the {due} fen that settle the loan today"
+                    + (
+                        f" plus the {config.overpayment_allowance} fen allowed over it"
+                        if config.overpayment_allowance
+                        else ""
+                    ),
+                    "payment_exceeds_amount_due",
+                ),
+            )
+        )
+
+
 def _take_payment(
     loan_id: str,
     amount: int,
@@ -149,6 +183,7 @@ def _take_payment(
                 raise LoanNotFound(f"no loan {loan_id!r}")
             require_stage(record, LoanStage.ACTIVE, f"take a {kind.value}")
             today = svc.clock.business_date()
+            _refuse_beyond_due(amount, record, today, svc.config)
             repayment_id = new_id("rp", svc.clock)
             if kind is RepaymentKind.REPAYMENT:
                 moved = apply_repayment(

@@ -13,6 +13,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from fengkong.api.deps import ActorDep, ContextDep
+from fengkong.api.input import InputModel
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.onboarding.consent import (
     ConsentRecord,
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/v1/consents", tags=["consents"])
 IdNumber = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     id_number: IdNumber = Field(description="18-digit PRC resident identity card number")
@@ -42,7 +43,7 @@ class ConsentIn(BaseModel):
     granted_at: datetime | None = Field(None, description="When agreed; default: now")
 
 
-class ConsentLookupIn(BaseModel):
+class ConsentLookupIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     id_number: IdNumber

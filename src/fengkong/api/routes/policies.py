@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from fengkong.api.deps import ContextDep
+from fengkong.api.input import InputModel
 from fengkong.api.review_schemas import (
     ActivationOut,
     ActivationRejectIn,
@@ -132,7 +133,7 @@ def reject_policy_activation(
     return PolicyOut.of(policy)
 
 
-class BacktestIn(BaseModel):
+class BacktestIn(InputModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"example": {"since": "2026-01-01", "until": "2026-03-31"}},

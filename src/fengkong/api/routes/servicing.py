@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
 from fengkong.api.deps import ActorDep, ContextDep
+from fengkong.api.input import InputModel
 from fengkong.api.loan_schemas import Reason, YuanIn, yuan
 from fengkong.api.routes.loans import PROBLEMS, IdempotencyKey
 from fengkong.core.money import yuan_to_fen
@@ -51,7 +52,7 @@ Share = Annotated[Decimal, Field(gt=0, le=1, decimal_places=4)]
 # ---- guarantees ---------------------------------------------------------------------------------
 
 
-class GuarantorIn(BaseModel):
+class GuarantorIn(InputModel):
     kind: Literal["individual", "company"] = "individual"
     name: str = Field(min_length=1, max_length=200)
     id_number: str = Field(min_length=1, max_length=40, description="Resident ID, or USCC")
@@ -63,7 +64,7 @@ class GuarantorOut(BaseModel):
     kind: str
 
 
-class GroupIn(BaseModel):
+class GroupIn(InputModel):
     name: str = Field(min_length=1, max_length=120)
     members: list[str] = Field(min_length=2)
 
@@ -74,7 +75,7 @@ class GroupOut(BaseModel):
     members: list[str]
 
 
-class GuaranteeIn(BaseModel):
+class GuaranteeIn(InputModel):
     guarantor_id: str | None = None
     group_id: str | None = None
     share: Share
@@ -116,7 +117,7 @@ class ExposureOut(BaseModel):
     loans: list[dict[str, str]]
 
 
-class AmountIn(BaseModel):
+class AmountIn(InputModel):
     amount: YuanIn = Field(gt=0)
 
 
@@ -205,7 +206,7 @@ def guarantor_payment(
 # ---- cards and debits ---------------------------------------------------------------------------
 
 
-class CardIn(BaseModel):
+class CardIn(InputModel):
     card_number: str = Field(min_length=12, max_length=40)
 
 
@@ -263,7 +264,7 @@ def list_reminders(loan_id: str, svc: ServicingDep) -> list[dict[str, object]]:
 # ---- collateral ---------------------------------------------------------------------------------
 
 
-class CollateralIn(BaseModel):
+class CollateralIn(InputModel):
     type: CollateralType
     value: YuanIn = Field(ge=0)
     valued_on: date | None = None
@@ -272,7 +273,7 @@ class CollateralIn(BaseModel):
     haircut: Decimal | None = Field(default=None, ge=0, lt=1)
 
 
-class ValuationIn(BaseModel):
+class ValuationIn(InputModel):
     value: YuanIn = Field(ge=0)
     valued_on: date | None = None
     source: str = Field(default="appraisal", min_length=1, max_length=120)
@@ -386,12 +387,12 @@ class CaseOut(BaseModel):
         )
 
 
-class ActionIn(BaseModel):
+class ActionIn(InputModel):
     kind: Literal["call", "sms", "visit", "legal"]
     note: Reason
 
 
-class PromiseIn(BaseModel):
+class PromiseIn(InputModel):
     amount: YuanIn = Field(gt=0)
     promised_on: date
 
@@ -452,7 +453,7 @@ def promise(loan_id: str, body: PromiseIn, svc: ServicingDep, who: WhoDep) -> di
 # ---- line borrowers -----------------------------------------------------------------------------
 
 
-class BorrowerIn(BaseModel):
+class BorrowerIn(InputModel):
     application_id: str | None = None
     id_number: str | None = Field(default=None, max_length=40)
     phone: str | None = Field(default=None, max_length=20)
