@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session
 
+from fengkong.db.approvals import SqlApprovalRequests
 from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import (
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     servicing: SqlServicingRepository
     link_outcomes: SqlLinkOutcomes
     list_entries: SqlListEntries
+    approvals: SqlApprovalRequests
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
         self.servicing = SqlServicingRepository(self._session)
         self.link_outcomes = SqlLinkOutcomes(self._writes)
         self.list_entries = SqlListEntries(self._session)
+        self.approvals = SqlApprovalRequests(self._session)
         return self
 
     def __exit__(
