@@ -175,6 +175,19 @@ def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> 
 
 
 @pytest.fixture
+def staff_login(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """For commands run through the CLI (which build their own context): the staff of
+    `fakes.access.STAFF` authenticate, and `staff_login(secret)` logs in as one of them."""
+    monkeypatch.setattr(Context, "authenticator", property(lambda self: FakeAuthenticator()))
+    monkeypatch.delenv("FENGKONG_API_KEY", raising=False)
+
+    def login(secret: str) -> None:
+        monkeypatch.setenv("FENGKONG_SESSION", secret)
+
+    return login
+
+
+@pytest.fixture
 def memory_context(
     memory_store: MemoryStore, clock: FakeClock, trained: TrainedScorecard, tmp_path: Path
 ) -> MemoryContext:

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 import pytest
 
+from fakes.access import approver
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import NotFound
 from fengkong.decision.policy_admin import (
@@ -140,7 +141,9 @@ def test_a_policy_goes_live_in_one_transaction_per_step(clock: FakeClock) -> Non
     request_policy_activation(
         uow, policy.version, requested_by="bob", clock=clock, role=Role.CHAMPION, validate=validate
     )
-    active, previous = approve_policy_activation(uow, policy.version, approver="cyd", clock=clock)
+    active, previous = approve_policy_activation(
+        uow, policy.version, checker=approver("cyd"), clock=clock
+    )
     assert active.status == PolicyStatus.ACTIVE and previous is None
     assert uow.commits == 3
     assert uow.audit.committed == [
@@ -157,10 +160,10 @@ def test_a_refused_step_commits_nothing(clock: FakeClock) -> None:
         uow, policy.version, requested_by="bob", clock=clock, role=Role.CHAMPION, validate=validate
     )
     with pytest.raises(MakerChecker):
-        approve_policy_activation(uow, policy.version, approver="ann", clock=clock)
+        approve_policy_activation(uow, policy.version, checker=approver("ann"), clock=clock)
     assert uow.commits == 2 and uow.policies.rows[policy.version].status == "pending_approval"
     draft = reject_policy_activation(
-        uow, policy.version, checker="cyd", reason="cut-offs too loose", clock=clock
+        uow, policy.version, checker=approver("cyd"), reason="cut-offs too loose", clock=clock
     )
     assert draft.status == PolicyStatus.DRAFT and uow.commits == 3
 

@@ -40,3 +40,8 @@ class FakeAuthenticator:
 def bearer(secret: str = "fks_all") -> dict[str, str]:
     """The header that authenticates as the actor behind `secret` in `STAFF`."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def approver(name: str) -> Actor:
+    """A person holding the approver role only: the checker of maker-checker."""
+    return person(name, Role.APPROVER)

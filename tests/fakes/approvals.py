@@ -16,9 +16,9 @@ class MemoryApprovals:
     def add(self, request: ApprovalRequest) -> None:
         rows = self.tables.approvals
         for r in rows.values():
-            if (
-                r.status == ApprovalStatus.PENDING
-                and (r.kind, r.subject) == (request.kind, request.subject)
+            if r.status == ApprovalStatus.PENDING and (r.kind, r.subject) == (
+                request.kind,
+                request.subject,
             ):
                 raise Conflict(
                     f"a {request.kind.value} request for {request.subject} is already pending"

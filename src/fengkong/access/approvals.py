@@ -169,7 +169,9 @@ def open_request(
     return request
 
 
-def get_request(uow: ApprovalUnitOfWork, request_id: str, *, for_update: bool = False) -> ApprovalRequest:
+def get_request(
+    uow: ApprovalUnitOfWork, request_id: str, *, for_update: bool = False
+) -> ApprovalRequest:
     request = uow.approvals.get(request_id, for_update=for_update)
     if request is None:
         raise ApprovalRequestNotFound(f"no approval request {request_id!r}")
