@@ -118,7 +118,6 @@ def test_train_gbm_out_of_time_then_score_a_file(env: Path, german) -> None:  # 
             "gbm",
             "--time-col",
             "applied_at",
-            "--no-promote",
             "--json",
         ],
     )

@@ -5,7 +5,7 @@ was: 1 refused by the domain (not found, conflict, payout declined), 2 bad usage
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,17 +83,14 @@ FAILURES: list[tuple[list[str], int, str]] = [
     (["score", "--model", "nope", "--data", "{tmp}/x.csv", "--out", "{tmp}/o.csv"], 1, "not_found"),
     (["eod", "--date", "31/12/2025"], 2, "invalid"),
     (["model", "train", "--data", "{tmp}/missing.csv", "--target", "y"], 2, "invalid"),
-    (["model", "promote", "nope"], 1, "not_found"),
+    (["model", "request-promotion", "nope"], 1, "not_found"),
+    (["model", "approve", "apr_nope"], 1, "approval_request_not_found"),
     (["decision", "replay"], 2, "invalid"),
     (["decision", "replay", "dec_nope"], 1, "not_found"),
     (["policy", "submit", "{tmp}/missing.yaml", "--author", "a"], 2, "invalid"),
     (["policy", "request", "nope", "--by", "a"], 1, "policy_version_not_found"),
-    (["policy", "approve", "nope", "--approver", "b"], 1, "policy_version_not_found"),
-    (
-        ["policy", "reject", "nope", "--checker", "b", "--reason", "r"],
-        1,
-        "policy_version_not_found",
-    ),
+    (["policy", "approve", "nope"], 1, "policy_version_not_found"),
+    (["policy", "reject", "nope", "--reason", "r"], 1, "policy_version_not_found"),
     (["policy", "show", "nope"], 1, "policy_version_not_found"),
     (["policy", "backtest", "nope", "--since", "yesterday"], 2, "invalid"),
     (["review", "list", "--status", "bogus"], 2, "invalid"),
@@ -136,7 +133,10 @@ FAILURES: list[tuple[list[str], int, str]] = [
 ]
 
 
-def test_domain_failures_are_one_document_with_their_code(home: Path) -> None:
+def test_domain_failures_are_one_document_with_their_code(
+    home: Path, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_all")
     for args, exit_code, code in FAILURES:
         doc = _failed([a.format(tmp=home) for a in args], exit_code)
         assert doc["code"] == code, (args, doc)

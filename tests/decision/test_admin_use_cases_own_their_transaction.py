@@ -14,7 +14,6 @@ import pytest
 
 from fakes.access import approver
 from fengkong.core.clock import FakeClock
-from fengkong.core.errors import NotFound
 from fengkong.decision.policy_admin import (
     approve_policy_activation,
     reject_policy_activation,
@@ -27,7 +26,7 @@ from fengkong.decision.policy_registry import (
     PolicyVersion,
     Role,
 )
-from fengkong.scoring.model_admin import promote_model, register_audited_model
+from fengkong.scoring.model_admin import register_audited_model
 from fengkong.scoring.registry import ModelRepository, ModelStatus, ModelVersion
 
 DOCUMENT = "version: retail-v9\n"
@@ -184,26 +183,13 @@ def _model(version: str) -> ModelVersion:
     )
 
 
-def test_registering_and_promoting_a_model_commit_with_their_audit(clock: FakeClock) -> None:
+def test_registering_a_model_commits_a_candidate_with_its_audit(clock: FakeClock) -> None:
     uow = FakeUnitOfWork()
 
     def register(models: ModelRepository) -> ModelVersion:
         models.add(_model("application-v1"))
         return _model("application-v1")
 
-    model = register_audited_model(uow, register, promote=True, actor="test", clock=clock)
-    assert uow.commits == 1 and uow.models.rows[model.version].status == ModelStatus.CHAMPION
-    assert uow.audit.committed == ["model.registered", "model.promoted"]
-
-    uow.models.add(_model("application-v2"))
-    challenger, previous = promote_model(
-        uow, "application-v2", challenger=True, actor="test", clock=clock
-    )
-    assert challenger.version == "application-v2" and previous is None and uow.commits == 2
-
-
-def test_promoting_an_unknown_model_commits_nothing(clock: FakeClock) -> None:
-    uow = FakeUnitOfWork()
-    with pytest.raises(NotFound):
-        promote_model(uow, "application-v9", challenger=False, actor="test", clock=clock)
-    assert uow.commits == 0 and uow.audit.committed == []
+    model = register_audited_model(uow, register, actor="test", clock=clock)
+    assert uow.commits == 1 and uow.models.rows[model.version].status == ModelStatus.CANDIDATE
+    assert uow.audit.committed == ["model.registered"]

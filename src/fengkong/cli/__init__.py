@@ -26,7 +26,9 @@ from fengkong.cli.lazy import LazyCommand, LazyGroup
 # The command groups, in the order the help lists them, each imported only when it runs.
 GROUPS: dict[str, LazyCommand] = {
     "db": LazyCommand("db", "app", "Database schema."),
-    "model": LazyCommand("model", "app", "Credit models: train, list, promote."),
+    "model": LazyCommand(
+        "model", "app", "Credit models: train, list, request and approve promotion."
+    ),
     "decision": LazyCommand("decision", "app", "Stored decisions: replay, list, show."),
     "policy": LazyCommand(
         "policy", "app", "Policy versions: submit, activate (maker-checker), list."

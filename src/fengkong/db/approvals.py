@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,7 @@ def _row(r: ApprovalRequest) -> dict[str, Any]:
     }
 
 
-def _of(m: Mapping[str, Any]) -> ApprovalRequest:
+def _of(m: RowMapping) -> ApprovalRequest:
     return ApprovalRequest(
         id=m["id"],
         kind=ApprovalKind(m["kind"]),
