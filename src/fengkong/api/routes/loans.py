@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, status
 
+from fengkong.api.approval_schemas import ApprovalOut
+from fengkong.api.deps import ActorDep
 from fengkong.api.line_schemas import LineRepaymentIn, LineRepaymentOut
 from fengkong.api.loan_schemas import (
     DisbursementOut,
@@ -25,7 +27,7 @@ from fengkong.api.loan_schemas import (
 )
 from fengkong.api.review_schemas import OFFICER_DOC, OFFICER_HEADER
 from fengkong.core.money import yuan_to_fen
-from fengkong.lending import credit_lines, disbursement, origination, repayment, restructuring
+from fengkong.lending import credit_lines, disbursement, loan_changes, origination, repayment
 from fengkong.lending.line_aging import line_aging
 from fengkong.lending.line_repayment import repay_draw
 from fengkong.lending.services import LendingServices
@@ -117,17 +119,24 @@ def settle(loan_id: str, body: PaymentIn, key: IdempotencyKey, svc: LendingDep) 
     )
 
 
-@loans_router.post("/{loan_id}/restructure", responses=PROBLEMS)  # type: ignore[arg-type]
-def restructure(loan_id: str, body: RestructureIn, svc: LendingDep) -> LoanOut:
-    view = restructuring.restructure(
+@loans_router.post(
+    "/{loan_id}/restructure",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
+def restructure(loan_id: str, body: RestructureIn, svc: LendingDep, actor: ActorDep) -> ApprovalOut:
+    """Ask, as an officer, for 展期 or re-amortisation; an approver other than you approves it
+    at `/v1/approvals/{id}/approve`, which restructures the loan."""
+    request = loan_changes.request_restructure(
         loan_id,
         body.reason,
+        actor,
         svc,
         extra_terms=body.extra_terms,
         new_terms=body.new_terms,
         annual_rate=body.annual_rate,
     )
-    return LoanOut.of(view)
+    return ApprovalOut.of(request)
 
 
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
