@@ -48,6 +48,9 @@ GROUPS: dict[str, LazyCommand] = {
         "lists", "app", "Black, grey and white lists: show, add, remove, import, export."
     ),
     "audit": LazyCommand("audit", "app", "The tamper-evident audit log."),
+    "approvals": LazyCommand(
+        "approvals", "app", "Maker-checker requests: list, show, approve, reject."
+    ),
     "servicing": LazyCommand(
         "servicing", "app", "Servicing: guarantees, auto-debit cards, collateral, collections."
     ),
