@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import body
+from fakes.access import NamedAuthenticator, as_officer
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 from fengkong.decision.replay import replay_all
@@ -25,12 +26,13 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
+    context.authenticator = NamedAuthenticator()
     with TestClient(create_app(context)) as c:
         yield c
 
 
 def _as(officer: str) -> dict[str, str]:
-    return {"X-Officer": officer}
+    return as_officer(officer)
 
 
 def referred(client: TestClient, **changes: Any) -> tuple[dict[str, Any], str]:

@@ -10,12 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import body
+from fakes.access import NamedAuthenticator
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
+    context.authenticator = NamedAuthenticator()
     with TestClient(create_app(context)) as c:
         yield c
 
@@ -38,7 +40,7 @@ def test_a_referral_is_queued_and_an_officer_decides_it(
     decided = client.post(
         f"/v1/review/items/{item['id']}/approve",
         json={"comment": "income verified by phone"},
-        headers={"X-Officer": "li"},
+        headers={"X-Officer": "li", "Authorization": "Bearer fks_as_li"},
     )
     assert decided.status_code == 200, decided.text
 

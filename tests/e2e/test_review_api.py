@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import queue_referral
+from fakes.access import NamedAuthenticator, as_officer
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
@@ -20,6 +21,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
+    context.authenticator = NamedAuthenticator()
     with TestClient(create_app(context)) as c:
         yield c
 
@@ -33,7 +35,7 @@ def refer(context: Context, amount_fen: int = 500_000) -> str:
 
 
 def _as(officer: str) -> dict[str, str]:
-    return {"X-Officer": officer}
+    return as_officer(officer)
 
 
 def test_list_claim_approve(client: TestClient, context: Context) -> None:
