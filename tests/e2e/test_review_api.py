@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import queue_referral
-from fakes.access import NamedAuthenticator, as_officer
+from fakes.access import NamedAuthenticator, as_officer, bearer
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
@@ -119,6 +119,16 @@ def test_four_eyes_over_http(client: TestClient, context: Context) -> None:
     assert first.json()["status"] == "awaiting_second" and first.json()["four_eyes"]
     again = client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
     assert again.status_code == 409 and "different officer" in again.json()["detail"]
+    # olivia, an officer without the approver role, may not give the second approval
+    assert client.post(f"/v1/review/items/{item}/claim", headers=_as("olivia")).status_code == 200
+    unentitled = client.post(
+        f"/v1/review/items/{item}/approve",
+        headers={**bearer("fks_officer"), "X-Officer": "olivia"},
+        json={"comment": "agreed"},
+    )
+    assert unentitled.status_code == 403 and "approver role" in unentitled.json()["detail"]
+    assert client.get(f"/v1/review/items/{item}").json()["status"] == "awaiting_second"
+    context.clock.advance(ReviewConfig.from_settings(context.settings).claim_timeout)  # type: ignore[attr-defined]
     assert client.post(f"/v1/review/items/{item}/claim", headers=_as("li")).status_code == 200
     second = client.post(
         f"/v1/review/items/{item}/approve", headers=_as("li"), json={"comment": "agreed"}

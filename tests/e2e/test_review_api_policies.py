@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 from fastapi.testclient import TestClient
 
+from fakes.access import NamedAuthenticator, as_officer
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context
 
@@ -20,6 +21,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
+    context.authenticator = NamedAuthenticator()
     with TestClient(create_app(context)) as c:
         yield c
 
@@ -30,26 +32,24 @@ def _doc(version: str) -> dict[str, str]:
 
 
 def test_submit_request_approve(client: TestClient) -> None:
-    created = client.post("/v1/policies", json=_doc("retail-v2"), headers={"X-Officer": "zhang"})
+    created = client.post("/v1/policies", json=_doc("retail-v2"), headers=as_officer("zhang"))
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "draft" and created.json()["author"] == "zhang"
-    again = client.post("/v1/policies", json=_doc("retail-v2"), headers={"X-Officer": "zhang"})
+    again = client.post("/v1/policies", json=_doc("retail-v2"), headers=as_officer("zhang"))
     assert again.status_code == 200
 
     requested = client.post(
-        "/v1/policies/retail-v2/activation", headers={"X-Officer": "zhang"}, json={}
+        "/v1/policies/retail-v2/activation", headers=as_officer("zhang"), json={}
     )
     assert requested.status_code == 200 and requested.json()["status"] == "pending_approval"
 
     self_approved = client.post(
-        "/v1/policies/retail-v2/activation/approve", headers={"X-Officer": "zhang"}
+        "/v1/policies/retail-v2/activation/approve", headers=as_officer("zhang")
     )
-    assert self_approved.status_code == 409
+    assert self_approved.status_code == 403  # maker-checker
     assert self_approved.headers["content-type"] == PROBLEM
 
-    approved = client.post(
-        "/v1/policies/retail-v2/activation/approve", headers={"X-Officer": "chen"}
-    )
+    approved = client.post("/v1/policies/retail-v2/activation/approve", headers=as_officer("chen"))
     assert approved.status_code == 200, approved.text
     assert approved.json()["policy"]["status"] == "active"
     assert approved.json()["retired"] is None
@@ -59,17 +59,17 @@ def test_submit_request_approve(client: TestClient) -> None:
     assert "document" not in listed[0]
     one = client.get("/v1/policies/retail-v2").json()
     assert one["document"] == _doc("retail-v2")["document"]
-    assert one["approved_by"] == "chen"
+    assert one["approved_by"] == "user:chen"
 
 
 def test_challenger_role(client: TestClient) -> None:
-    client.post("/v1/policies", json=_doc("retail-v3"), headers={"X-Officer": "zhang"})
+    client.post("/v1/policies", json=_doc("retail-v3"), headers=as_officer("zhang"))
     client.post(
         "/v1/policies/retail-v3/activation",
-        headers={"X-Officer": "zhang"},
+        headers=as_officer("zhang"),
         json={"role": "challenger"},
     )
-    done = client.post("/v1/policies/retail-v3/activation/approve", headers={"X-Officer": "chen"})
+    done = client.post("/v1/policies/retail-v3/activation/approve", headers=as_officer("chen"))
     assert done.json()["policy"]["status"] == "challenger"
 
 
@@ -77,22 +77,22 @@ def test_refusals(client: TestClient) -> None:
     bad = client.post(
         "/v1/policies",
         json={"document": "version: x\ncutoff: {}\n"},
-        headers={"X-Officer": "zhang"},
+        headers=as_officer("zhang"),
     )
     assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
     anonymous = client.post("/v1/policies", json=_doc("retail-v4"))
     assert anonymous.status_code == 422
     missing = client.get("/v1/policies/nope")
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
-    client.post("/v1/policies", json=_doc("retail-v4"), headers={"X-Officer": "zhang"})
+    client.post("/v1/policies", json=_doc("retail-v4"), headers=as_officer("zhang"))
     not_pending = client.post(
-        "/v1/policies/retail-v4/activation/approve", headers={"X-Officer": "chen"}
+        "/v1/policies/retail-v4/activation/approve", headers=as_officer("chen")
     )
     assert not_pending.status_code == 409
-    client.post("/v1/policies/retail-v4/activation", headers={"X-Officer": "zhang"})
+    client.post("/v1/policies/retail-v4/activation", headers=as_officer("zhang"))
     rejected = client.post(
         "/v1/policies/retail-v4/activation/reject",
-        headers={"X-Officer": "chen"},
+        headers=as_officer("chen"),
         json={"reason": "cut-off too low"},
     )
     assert rejected.status_code == 200 and rejected.json()["status"] == "draft"
