@@ -16,7 +16,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from fakes import MemoryStore, MemoryUnitOfWork
-from fakes.access import FakeAuthenticator
+from fakes.access import FakeAuthenticator, NamedAuthenticator
 from fakes.decisions import MemoryContext
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
@@ -172,6 +172,20 @@ def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> 
         uow.commit()
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def staff_login(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """For commands run through the CLI (which build their own context): the staff of
+    `fakes.access.STAFF` authenticate (and `fks_as_<name>`, `NamedAuthenticator`), and
+    `staff_login(secret)` logs in as one of them."""
+    monkeypatch.setattr(Context, "authenticator", property(lambda self: NamedAuthenticator()))
+    monkeypatch.delenv("FENGKONG_API_KEY", raising=False)
+
+    def login(secret: str) -> None:
+        monkeypatch.setenv("FENGKONG_SESSION", secret)
+
+    return login
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,9 @@ def _data(env: Path, german) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
-def test_train_then_apply(env: Path, german) -> None:  # type: ignore[no-untyped-def]
+def test_train_then_apply(  # type: ignore[no-untyped-def]
+    env: Path, german, staff_login: Callable[[str], None]
+) -> None:
     trained = runner.invoke(
         app,
         [
@@ -44,8 +47,19 @@ def test_train_then_apply(env: Path, german) -> None:  # type: ignore[no-untyped
     )
     assert trained.exit_code == 0, trained.output
     doc = json.loads(trained.stdout)
-    assert doc["version"] == "application-v1" and doc["status"] == "champion"
+    assert doc["version"] == "application-v1" and doc["status"] == "candidate"
     assert 0.7 < doc["metrics"]["test"]["auc"] < 0.9
+
+    # A candidate scores nothing until one person asks and another approves its promotion.
+    staff_login("fks_risk")
+    asked = runner.invoke(app, ["model", "request-promotion", "application-v1", "--json"])
+    assert asked.exit_code == 0, asked.output
+    request_id = json.loads(asked.stdout)["request_id"]
+    assert runner.invoke(app, ["model", "approve", request_id]).exit_code == 1  # not an approver
+    staff_login("fks_approver")
+    promoted = runner.invoke(app, ["model", "approve", request_id, "--json"])
+    assert promoted.exit_code == 0, promoted.output
+    assert json.loads(promoted.stdout)["champion"] == "application-v1"
 
     application = env / "app.json"
     application.write_text(json.dumps(body()))
@@ -118,7 +132,6 @@ def test_train_gbm_out_of_time_then_score_a_file(env: Path, german) -> None:  # 
             "gbm",
             "--time-col",
             "applied_at",
-            "--no-promote",
             "--json",
         ],
     )

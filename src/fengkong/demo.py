@@ -30,7 +30,7 @@ from fengkong.access.keys import issue_key
 from fengkong.access.users import bootstrap_admin, create_user
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
-from fengkong.core.actor import Role
+from fengkong.core.actor import Actor, Role
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.money import Fen
 from fengkong.core.settings import Settings
@@ -40,12 +40,17 @@ from fengkong.decision.service import submit_application
 from fengkong.features.application import PROFILE_FIELDS
 from fengkong.lending.product import Product
 from fengkong.scoring.metrics import auc
-from fengkong.scoring.promotion import promote_audited, register_audited
+from fengkong.scoring.model_admin import approve_model_promotion, request_model_promotion
+from fengkong.scoring.promotion import register_audited
 from fengkong.scoring.train import binary_target, train_scorecard
 from fengkong.sim.identity import identity
 
 TARGET = "creditability"
 DEMO_POLICY = "demo-german.yaml"
+# The two people the demo acts as: a risk manager asks for the model's promotion, an approver
+# approves it (maker-checker, `docs/maker-checker.md`).
+DEMO_MAKER = Actor(name="demo-risk", kind="user", roles=frozenset({Role.RISK_MANAGER}))
+DEMO_CHECKER = Actor(name="demo-approver", kind="user", roles=frozenset({Role.APPROVER}))
 
 
 def shipped_policies() -> tuple[str, ...]:
@@ -302,20 +307,25 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
         train, held = train_test_split(data, test_size=holdout, stratify=y, random_state=seed)
     with console.status(f"training a scorecard on {len(train)} applications…"):
         trained = train_scorecard(train, TARGET, seed=seed)
-    with console.status("registering and promoting the model…"), ctx.uow() as uow:
-        model = register_audited(
-            uow,
-            ctx.artifacts_dir,
-            name="application",
-            scorecard=trained.model.scorecard_,
-            data_fingerprint=trained.data_fingerprint,
-            params=trained.params,
-            metrics=trained.metrics,
-            actor="cli:demo",
-            clock=ctx.clock,
+    with console.status("registering and promoting the model…"):
+        with ctx.uow() as uow:
+            model = register_audited(
+                uow,
+                ctx.artifacts_dir,
+                name="application",
+                scorecard=trained.model.scorecard_,
+                data_fingerprint=trained.data_fingerprint,
+                params=trained.params,
+                metrics=trained.metrics,
+                actor="cli:demo",
+                clock=ctx.clock,
+            )
+            uow.commit()
+        # Maker-checker holds in the demo too: one demo person asks, another approves.
+        request = request_model_promotion(
+            ctx.uow(), model.version, challenger=False, maker=DEMO_MAKER, clock=ctx.clock
         )
-        promote_audited(uow, model.version, actor="cli:demo", clock=ctx.clock)
-        uow.commit()
+        approve_model_promotion(ctx.uow(), request.id, checker=DEMO_CHECKER, clock=ctx.clock)
 
     truth = binary_target(held[TARGET])
     main = _decide(ctx, held, random.Random(seed), console)

@@ -16,7 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fakes.access import bearer
-from fengkong.api.app import create_app
+from fakes.api import api_client
+from fengkong.api import guard
 from fengkong.bootstrap import bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
@@ -40,7 +41,7 @@ def client_with(tmp_path: Path, clock: FakeClock) -> Iterator[Client]:
             )
             ctx = bootstrap(settings, clock=clock)
             stack.callback(ctx.close)
-            return stack.enter_context(TestClient(create_app(ctx)))
+            return stack.enter_context(api_client(ctx))
 
         yield open_
 
@@ -65,9 +66,11 @@ def test_each_credential_has_its_own_limit(client_with: Client) -> None:
     officer, approver = bearer("fks_officer"), bearer("fks_approver")
     assert [client.get("/v1/loans/x", headers=officer).status_code for _ in range(2)] == [404] * 2
     _too_many(client.get("/v1/loans/x", headers=officer))
-    _too_many(client.get("/v1/loans/x", headers={"X-API-Key": "fks_officer"}))  # same secret
+    same_secret = {"Authorization": "", "X-API-Key": "fks_officer"}
+    _too_many(client.get("/v1/loans/x", headers=same_secret))
     assert client.get("/v1/loans/x", headers=approver).status_code == 404
-    assert client.get("/v1/loans/x").status_code == 404  # no credential: the address's limit
+    # No credential: only the address's limit, then authentication refuses it.
+    assert client.get("/v1/loans/x", headers={"Authorization": ""}).status_code == 401
 
 
 def test_forwarded_for_counts_only_behind_a_trusted_proxy(client_with: Client) -> None:
@@ -88,7 +91,9 @@ def test_workers_share_their_counters_in_redis(client_with: Client) -> None:
     limits = {"rate_limit_per_credential": "3/minute", "rate_limit_per_address": "1000/minute"}
     first = client_with(redis_url=REDIS_URL, **limits)
     second = client_with(rate_limit_storage_url=REDIS_URL, **limits)
-    assert [first.get("/v1/loans/x", headers=secret).status_code for _ in range(3)] == [404] * 3
+    # A secret the app does not know is refused (401), and counted all the same: the limits
+    # stand in front of authentication.
+    assert [first.get("/v1/loans/x", headers=secret).status_code for _ in range(3)] == [401] * 3
     _too_many(second.get("/v1/loans/x", headers=secret))
 
 
@@ -108,7 +113,9 @@ def test_only_the_list_import_takes_a_larger_body(client_with: Client) -> None:
     assert refused.status_code == 413 and refused.json()["limit"] == 64 * 1024
 
 
-def test_a_request_over_its_time_gets_504(client_with: Client) -> None:
+def test_a_request_over_its_time_gets_504(
+    client_with: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = client_with(api_request_timeout_seconds=0.2)
     cancelled = asyncio.Event()
 
@@ -121,6 +128,8 @@ def test_a_request_over_its_time_gets_504(client_with: Client) -> None:
         return {}
 
     client.app.add_api_route("/stuck", stuck)  # type: ignore[attr-defined]
+    # Deny by default: a route must be declared to be reached at all.
+    monkeypatch.setattr(guard, "PUBLIC", guard.PUBLIC | {("GET", "/stuck")})
     response = client.get("/stuck")
     assert response.status_code == 504
     assert response.headers["content-type"].startswith("application/problem+json")

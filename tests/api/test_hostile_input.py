@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from factories import body
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 
 ID_NUMBER = "110105199003071239"
@@ -24,7 +24,7 @@ METACHARACTERS = ("'; DROP TABLE loans;--", "{{7*7}}", "<script>alert(1)</script
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(context)) as c:
+    with api_client(context) as c:
         yield c
 
 

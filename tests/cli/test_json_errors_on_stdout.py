@@ -5,7 +5,7 @@ was: 1 refused by the domain (not found, conflict, payout declined), 2 bad usage
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,22 +83,19 @@ FAILURES: list[tuple[list[str], int, str]] = [
     (["score", "--model", "nope", "--data", "{tmp}/x.csv", "--out", "{tmp}/o.csv"], 1, "not_found"),
     (["eod", "--date", "31/12/2025"], 2, "invalid"),
     (["model", "train", "--data", "{tmp}/missing.csv", "--target", "y"], 2, "invalid"),
-    (["model", "promote", "nope"], 1, "not_found"),
+    (["model", "request-promotion", "nope"], 1, "not_found"),
+    (["model", "approve", "apr_nope"], 1, "approval_request_not_found"),
     (["decision", "replay"], 2, "invalid"),
     (["decision", "replay", "dec_nope"], 1, "not_found"),
     (["policy", "submit", "{tmp}/missing.yaml", "--author", "a"], 2, "invalid"),
     (["policy", "request", "nope", "--by", "a"], 1, "policy_version_not_found"),
-    (["policy", "approve", "nope", "--approver", "b"], 1, "policy_version_not_found"),
-    (
-        ["policy", "reject", "nope", "--checker", "b", "--reason", "r"],
-        1,
-        "policy_version_not_found",
-    ),
+    (["policy", "approve", "nope"], 1, "policy_version_not_found"),
+    (["policy", "reject", "nope", "--reason", "r"], 1, "policy_version_not_found"),
     (["policy", "show", "nope"], 1, "policy_version_not_found"),
     (["policy", "backtest", "nope", "--since", "yesterday"], 2, "invalid"),
     (["review", "list", "--status", "bogus"], 2, "invalid"),
     (["review", "claim", "nope", "--officer", "a"], 1, "review_item_not_found"),
-    (["review", "approve", "nope", "--officer", "a", "--comment", "c"], 1, "review_item_not_found"),
+    (["review", "approve", "nope", "--comment", "c"], 1, "review_item_not_found"),
     (["review", "decline", "nope", "--officer", "a", "--comment", "c"], 1, "review_item_not_found"),
     (["fraud", "train-anomaly", "--data", "{tmp}/missing.csv"], 2, "invalid"),
     (["loan", "offer", "nope"], 1, "not_found"),
@@ -112,6 +109,9 @@ FAILURES: list[tuple[list[str], int, str]] = [
     (["loan", "settle", "nope", "--amount", "1,000", "--key", "k5"], 2, "invalid"),
     (["loan", "restructure", "nope", "--reason", "r", "--annual-rate", "ten"], 2, "invalid"),
     (["loan", "restructure", "nope", "--reason", "r", "--extra-terms", "2"], 1, "loan_not_found"),
+    (["loan", "write-off", "nope", "--reason", "fraud"], 1, "loan_not_found"),
+    (["approvals", "approve", "apr_nope"], 1, "approval_request_not_found"),
+    (["approvals", "list", "--status", "bogus"], 2, "invalid"),
     (["servicing", "guarantor-add", "--name", "张三", "--id-number", "123"], 2, "invalid"),
     (["servicing", "guarantee-add", "nope", "--share", "half", "--guarantor", "g"], 2, "invalid"),
     (["servicing", "group-add", "g", "--member", "nope"], 2, "invalid"),
@@ -136,7 +136,10 @@ FAILURES: list[tuple[list[str], int, str]] = [
 ]
 
 
-def test_domain_failures_are_one_document_with_their_code(home: Path) -> None:
+def test_domain_failures_are_one_document_with_their_code(
+    home: Path, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_all")
     for args, exit_code, code in FAILURES:
         doc = _failed([a.format(tmp=home) for a in args], exit_code)
         assert doc["code"] == code, (args, doc)

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from factories import body
+from fakes.access import approver
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.core.errors import Invalid
@@ -100,7 +101,9 @@ def test_a_policy_activated_elsewhere_decides_what_the_last_one_refused(
     with context.uow() as uow:
         policy, _ = registry.submit(uow, text, author="zhang", clock=context.clock)
         registry.request_activation(uow, policy.version, requested_by="zhang", clock=context.clock)
-        registry.approve_activation(uow, policy.version, approver="li", clock=context.clock)
+        registry.approve_activation(
+            uow, policy.version, checker=approver("li"), clock=context.clock
+        )
         uow.commit()
     before = _recorded(context)
     request = ApplicationIn.model_validate(body(term_months=17)).to_request(

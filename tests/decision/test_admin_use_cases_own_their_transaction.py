@@ -12,8 +12,8 @@ from typing import Any, Self
 
 import pytest
 
+from fakes.access import approver
 from fengkong.core.clock import FakeClock
-from fengkong.core.errors import NotFound
 from fengkong.decision.policy_admin import (
     approve_policy_activation,
     reject_policy_activation,
@@ -26,7 +26,7 @@ from fengkong.decision.policy_registry import (
     PolicyVersion,
     Role,
 )
-from fengkong.scoring.model_admin import promote_model, register_audited_model
+from fengkong.scoring.model_admin import register_audited_model
 from fengkong.scoring.registry import ModelRepository, ModelStatus, ModelVersion
 
 DOCUMENT = "version: retail-v9\n"
@@ -140,7 +140,9 @@ def test_a_policy_goes_live_in_one_transaction_per_step(clock: FakeClock) -> Non
     request_policy_activation(
         uow, policy.version, requested_by="bob", clock=clock, role=Role.CHAMPION, validate=validate
     )
-    active, previous = approve_policy_activation(uow, policy.version, approver="cyd", clock=clock)
+    active, previous = approve_policy_activation(
+        uow, policy.version, checker=approver("cyd"), clock=clock
+    )
     assert active.status == PolicyStatus.ACTIVE and previous is None
     assert uow.commits == 3
     assert uow.audit.committed == [
@@ -157,10 +159,10 @@ def test_a_refused_step_commits_nothing(clock: FakeClock) -> None:
         uow, policy.version, requested_by="bob", clock=clock, role=Role.CHAMPION, validate=validate
     )
     with pytest.raises(MakerChecker):
-        approve_policy_activation(uow, policy.version, approver="ann", clock=clock)
+        approve_policy_activation(uow, policy.version, checker=approver("ann"), clock=clock)
     assert uow.commits == 2 and uow.policies.rows[policy.version].status == "pending_approval"
     draft = reject_policy_activation(
-        uow, policy.version, checker="cyd", reason="cut-offs too loose", clock=clock
+        uow, policy.version, checker=approver("cyd"), reason="cut-offs too loose", clock=clock
     )
     assert draft.status == PolicyStatus.DRAFT and uow.commits == 3
 
@@ -181,26 +183,13 @@ def _model(version: str) -> ModelVersion:
     )
 
 
-def test_registering_and_promoting_a_model_commit_with_their_audit(clock: FakeClock) -> None:
+def test_registering_a_model_commits_a_candidate_with_its_audit(clock: FakeClock) -> None:
     uow = FakeUnitOfWork()
 
     def register(models: ModelRepository) -> ModelVersion:
         models.add(_model("application-v1"))
         return _model("application-v1")
 
-    model = register_audited_model(uow, register, promote=True, actor="test", clock=clock)
-    assert uow.commits == 1 and uow.models.rows[model.version].status == ModelStatus.CHAMPION
-    assert uow.audit.committed == ["model.registered", "model.promoted"]
-
-    uow.models.add(_model("application-v2"))
-    challenger, previous = promote_model(
-        uow, "application-v2", challenger=True, actor="test", clock=clock
-    )
-    assert challenger.version == "application-v2" and previous is None and uow.commits == 2
-
-
-def test_promoting_an_unknown_model_commits_nothing(clock: FakeClock) -> None:
-    uow = FakeUnitOfWork()
-    with pytest.raises(NotFound):
-        promote_model(uow, "application-v9", challenger=False, actor="test", clock=clock)
-    assert uow.commits == 0 and uow.audit.committed == []
+    model = register_audited_model(uow, register, actor="test", clock=clock)
+    assert uow.commits == 1 and uow.models.rows[model.version].status == ModelStatus.CANDIDATE
+    assert uow.audit.committed == ["model.registered"]

@@ -6,6 +6,7 @@ replays the automatic decision and reports the officer's as its manual override.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,10 @@ def cli(*args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def test_refer_claim_approve_offer_accept_disburse_replay(home: Path) -> None:
+def test_refer_claim_approve_offer_accept_disburse_replay(
+    home: Path, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_as_wang")
     application = home / "app.json"
     referral = {k: v for k, v in body().items() if k != "existing_monthly_debt"}
     application.write_text(json.dumps(referral))
@@ -80,7 +84,7 @@ def test_refer_claim_approve_offer_accept_disburse_replay(home: Path) -> None:
     assert bounds["max_amount_fen"] == 500_000
     assert bounds["max_amount_basis"] == "the amount applied for"
 
-    approve = ["review", "approve", item["id"], "--officer", "wang", "--comment", "verified"]
+    approve = ["review", "approve", item["id"], "--comment", "verified"]
     too_much = runner.invoke(app, [*approve, "--limit", "6000.00"])
     assert too_much.exit_code == 2
     assert "limit" in too_much.stderr and "the amount applied for" in too_much.stderr

@@ -4,6 +4,7 @@ line, with `--json` documents on stdout and exit codes for refusals (1 conflict,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -26,11 +27,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "home"
 
 
-def test_policy_submit_request_approve(home: Path, tmp_path: Path) -> None:
+def test_policy_submit_request_approve(
+    home: Path, tmp_path: Path, staff_login: Callable[[str], None]
+) -> None:
     document = tmp_path / "retail-v3.yaml"
     document.write_text(STARTER)  # the shipped retail-v3
     submitted = runner.invoke(
-        app, ["policy", "submit", str(document), "--author", "zhang", "--json"]
+        app, ["policy", "submit", str(document), "--author", "alan", "--json"]
     )
     assert submitted.exit_code == 0, submitted.output
     assert json.loads(submitted.stdout)["status"] == "draft"
@@ -38,12 +41,15 @@ def test_policy_submit_request_approve(home: Path, tmp_path: Path) -> None:
     requested = runner.invoke(app, ["policy", "request", "retail-v3", "--by", "zhang"])
     assert requested.exit_code == 0, requested.output
 
-    self_approved = runner.invoke(app, ["policy", "approve", "retail-v3", "--approver", "zhang"])
-    assert self_approved.exit_code == 1 and "another officer" in self_approved.stderr
+    staff_login("fks_risk")  # not an approver
+    unentitled = runner.invoke(app, ["policy", "approve", "retail-v3"])
+    assert unentitled.exit_code == 1 and "approver role" in unentitled.stderr
+    staff_login("fks_approver")  # alan, who wrote it
+    self_approved = runner.invoke(app, ["policy", "approve", "retail-v3"])
+    assert self_approved.exit_code == 1 and "another approver" in self_approved.stderr
 
-    approved = runner.invoke(
-        app, ["policy", "approve", "retail-v3", "--approver", "chen", "--json"]
-    )
+    staff_login("fks_approver2")
+    approved = runner.invoke(app, ["policy", "approve", "retail-v3", "--json"])
     assert approved.exit_code == 0, approved.output
     assert json.loads(approved.stdout)["status"] == "active"
 

@@ -9,6 +9,7 @@ from importlib import resources
 import pytest
 import sqlalchemy as sa
 
+from fakes.access import approver
 from fengkong.core.clock import FakeClock
 from fengkong.db.database import Database
 from fengkong.db.decision_tables import policy_versions
@@ -37,7 +38,7 @@ def _submit(db: Database, clock: FakeClock, text: str, author: str = "analyst") 
 def _activate(db: Database, clock: FakeClock, version: str, role: Role = Role.CHAMPION) -> None:
     with SqlUnitOfWork(db) as uow:
         registry.request_activation(uow, version, requested_by="analyst", clock=clock, role=role)
-        registry.approve_activation(uow, version, approver="head_of_risk", clock=clock)
+        registry.approve_activation(uow, version, checker=approver("head_of_risk"), clock=clock)
         uow.commit()
 
 

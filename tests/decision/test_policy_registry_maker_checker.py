@@ -11,6 +11,7 @@ from importlib import resources
 import pytest
 
 from fakes import MemoryUnitOfWork
+from fakes.access import approver
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, Invalid, NotFound
 from fengkong.decision import policy_registry as registry
@@ -41,7 +42,7 @@ def _activate(
 ) -> None:
     with memory_uow() as uow:
         registry.request_activation(uow, version, requested_by="analyst", clock=clock, role=role)
-        registry.approve_activation(uow, version, approver="head_of_risk", clock=clock)
+        registry.approve_activation(uow, version, checker=approver("head_of_risk"), clock=clock)
         uow.commit()
 
 
@@ -99,7 +100,7 @@ def test_the_author_cannot_approve(memory_uow: NewUow, clock: FakeClock) -> None
         registry.request_activation(uow, version, requested_by="zhang", clock=clock)
         uow.commit()
     with memory_uow() as uow, pytest.raises(MakerChecker, match="wrote"):
-        registry.approve_activation(uow, version, approver="zhang", clock=clock)
+        registry.approve_activation(uow, version, checker=approver("zhang"), clock=clock)
     with memory_uow() as uow:
         assert registry.active(uow) is None
 
@@ -109,14 +110,14 @@ def test_the_requester_cannot_approve(memory_uow: NewUow, clock: FakeClock) -> N
     with memory_uow() as uow:
         registry.request_activation(uow, version, requested_by="wang", clock=clock)
         with pytest.raises(MakerChecker, match="requested"):
-            registry.approve_activation(uow, version, approver="wang", clock=clock)
+            registry.approve_activation(uow, version, checker=approver("wang"), clock=clock)
 
 
 def test_approval_needs_a_pending_request(memory_uow: NewUow, clock: FakeClock) -> None:
     version = _submit(memory_uow, clock, starter("retail-v2"))
     with memory_uow() as uow:
         with pytest.raises(WrongPolicyStatus):
-            registry.approve_activation(uow, version, approver="head_of_risk", clock=clock)
+            registry.approve_activation(uow, version, checker=approver("head_of_risk"), clock=clock)
         with pytest.raises(NotFound):
             registry.request_activation(uow, "nope", requested_by="analyst", clock=clock)
 
@@ -131,7 +132,7 @@ def test_activation_retires_the_previous_champion(memory_uow: NewUow, clock: Fak
         old = registry.get(uow, v2)
         records = uow.audit.for_subject("policy", v3)
     assert champion is not None and champion.version == v3
-    assert (champion.approved_by, champion.requested_by) == ("head_of_risk", "analyst")
+    assert (champion.approved_by, champion.requested_by) == ("user:head_of_risk", "analyst")
     assert old.status == PolicyStatus.RETIRED and old.retired_at is not None
     assert [r.action for r in records] == [
         "policy.submitted",
@@ -139,7 +140,7 @@ def test_activation_retires_the_previous_champion(memory_uow: NewUow, clock: Fak
         "policy.activated",
     ]
     assert records[-1].payload["retired"] == v2
-    assert records[-1].actor == "officer:head_of_risk"
+    assert records[-1].actor == "user:head_of_risk"
 
 
 def test_challenger_then_promotion_and_rollback(memory_uow: NewUow, clock: FakeClock) -> None:
@@ -164,7 +165,7 @@ def test_a_rejected_request_returns_to_draft(memory_uow: NewUow, clock: FakeCloc
     with memory_uow() as uow:
         registry.request_activation(uow, version, requested_by="analyst", clock=clock)
         draft = registry.reject_activation(
-            uow, version, checker="head_of_risk", reason="cut-off too low", clock=clock
+            uow, version, checker=approver("head_of_risk"), reason="cut-off too low", clock=clock
         )
         uow.commit()
     assert draft.status == PolicyStatus.DRAFT and draft.requested_by is None

@@ -10,6 +10,7 @@ from decimal import Decimal
 from importlib import resources
 
 from factories import body
+from fakes.access import approver
 from fakes.decisions import MemoryContext
 from fengkong.api.schemas import ApplicationIn
 from fengkong.decision import policy_registry as registry
@@ -37,7 +38,9 @@ def _activate(
         registry.request_activation(
             uow, policy.version, requested_by="zhang", clock=memory_context.clock, role=role
         )
-        registry.approve_activation(uow, policy.version, approver="li", clock=memory_context.clock)
+        registry.approve_activation(
+            uow, policy.version, checker=approver("li"), clock=memory_context.clock
+        )
         uow.commit()
     return policy.version
 

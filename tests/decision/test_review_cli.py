@@ -4,6 +4,7 @@ codes for refusals (1 conflict, 2 bad input)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,9 @@ def refer(home: Path, amount_fen: int = 500_000) -> str:
     return item.id
 
 
-def test_review_list_claim_approve(home: Path) -> None:
+def test_review_list_claim_approve(home: Path, staff_login: Callable[[str], None]) -> None:
     item = refer(home)
+    staff_login("fks_as_wang")
     listed = runner.invoke(app, ["review", "list", "--status", "open", "--json"])
     assert listed.exit_code == 0, listed.output
     assert [i["id"] for i in json.loads(listed.stdout)] == [item]
@@ -53,15 +55,12 @@ def test_review_list_claim_approve(home: Path) -> None:
     taken = runner.invoke(app, ["review", "claim", item, "--officer", "li"])
     assert taken.exit_code == 1 and "claimed by wang" in taken.stderr
 
-    no_comment = runner.invoke(
-        app, ["review", "approve", item, "--officer", "wang", "--comment", " "]
-    )
+    no_comment = runner.invoke(app, ["review", "approve", item, "--comment", " "])
     assert no_comment.exit_code == 2
 
     approved = runner.invoke(
         app,
         ["review", "approve", item, "--comment", "verified"],
-        env={"FENGKONG_OFFICER": "wang"},
     )
     assert approved.exit_code == 0, approved.output
     assert "approved" in approved.stdout

@@ -2,7 +2,8 @@
 PostgreSQL: an entry added reaches the next application's fraud signals through the decision
 service; removed or expired, it no longer does; an import takes the good rows and reports each
 bad one by line; an export imports back; every change is audited, and no value is kept or shown
-in clear."""
+in clear. Each change by a person is a request that an approver other than the asker approves
+(maker-checker): nothing changes before."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import csv
 import io
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,23 +23,35 @@ from typer.testing import CliRunner
 
 from factories import body
 from fakes.access import bearer
-from fakes.api import acting_as, api_client
+from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app as cli
-from fengkong.core.actor import Role
 from fengkong.core.clock import FakeClock
 from fengkong.db.fraud_tables import fraud_list_entries
 from fengkong.sim.identity import identity
 
-# Lists are the risk managers' to change.
-OFFICER = bearer("fks_test_li.wei")
+OFFICER = bearer("fks_risk")  # rita, a risk manager, asks
+APPROVER = bearer("fks_approver")  # alan approves
 runner = CliRunner()
+
+
+def _approved(client: TestClient, asked: Any) -> dict[str, Any]:
+    """Approve the request `asked` answered with, as alan; the approved request."""
+    assert asked.status_code == 202, asked.text
+    request_id = asked.json()["id"] if "id" in asked.json() else asked.json()["request"]["id"]
+    done = client.post(f"/v1/approvals/{request_id}/approve", headers=APPROVER)
+    assert done.status_code == 200, done.text
+    approved: dict[str, Any] = done.json()
+    return approved
+
+
+def _only_entry(client: TestClient) -> dict[str, Any]:
+    (entry,) = client.get("/v1/lists/entries", params={"include_inactive": "true"}).json()
+    return entry  # type: ignore[no-any-return]
 
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    for name in ("li.wei", "wang.fang"):
-        acting_as(context, name, Role.RISK_MANAGER)
     with api_client(context) as c:
         yield c
 
@@ -93,9 +106,13 @@ def test_an_entry_added_is_hit_until_removed(client: TestClient, context: Contex
         },
         headers=OFFICER,
     )
-    assert added.status_code == 201, added.text
-    entry = added.json()
-    assert entry["key_type"] == "mobile" and entry["added_by"] == "user:li.wei" and entry["active"]
+    assert added.status_code == 202, added.text
+    assert _decide(client, context, person)["black"] is False  # nothing changes until approved
+    mine = client.post(f"/v1/approvals/{added.json()['id']}/approve", headers=OFFICER)
+    assert mine.status_code == 403  # a risk manager is no approver
+    _approved(client, added)
+    entry = _only_entry(client)
+    assert entry["key_type"] == "mobile" and entry["added_by"] == "user:rita" and entry["active"]
     assert person["phone"] not in added.text and entry["display"].count("*") == 4
 
     hit = _decide(client, context, person)
@@ -123,18 +140,25 @@ def test_an_entry_added_is_hit_until_removed(client: TestClient, context: Contex
         f"/v1/lists/entries/{entry['id']}/remove", json={"reason": " "}, headers=OFFICER
     )
     assert no_reason.status_code == 422
-    for who, status in ((bearer("fks_officer"), 403), ({"Authorization": ""}, 401)):
-        refused = client.post(
-            f"/v1/lists/entries/{entry['id']}/remove", json={"reason": "cleared"}, headers=who
-        )
-        assert refused.status_code == status, who
-    removed = client.post(
+    nobody = client.post(
+        f"/v1/lists/entries/{entry['id']}/remove",
+        json={"reason": "cleared"},
+        headers={"Authorization": ""},
+    )
+    assert nobody.status_code == 401
+    removal = client.post(
         f"/v1/lists/entries/{entry['id']}/remove",
         json={"reason": "cleared on appeal"},
-        headers=bearer("fks_test_wang.fang"),
+        headers=bearer("fks_risk"),
     )
-    assert removed.status_code == 200, removed.text
-    assert (removed.json()["removed_by"], removed.json()["active"]) == ("user:wang.fang", False)
+    twice = client.post(
+        f"/v1/lists/entries/{entry['id']}/remove", json={"reason": "again"}, headers=OFFICER
+    )
+    assert twice.status_code == 409  # its removal is pending
+    assert _decide(client, context, person)["black"] is True  # still on it until approved
+    _approved(client, removal)
+    removed = _only_entry(client)
+    assert (removed["removed_by"], removed["active"]) == ("user:rita", False)
     assert (
         client.post(
             f"/v1/lists/entries/{entry['id']}/remove", json={"reason": "again"}, headers=OFFICER
@@ -148,8 +172,12 @@ def test_an_entry_added_is_hit_until_removed(client: TestClient, context: Contex
 
     audited = _audit(context)
     assert [(a, actor, s) for a, actor, s, _ in audited] == [
-        ("list.entry_added", "user:li.wei", entry["id"]),
-        ("list.entry_removed", "user:wang.fang", entry["id"]),
+        ("list.entry_added", "user:alan", entry["id"]),
+        ("list.entry_removed", "user:alan", entry["id"]),
+    ]
+    assert [(p["maker"], p["checker"]) for *_, p in audited] == [
+        ("user:rita", "user:alan"),
+        ("user:rita", "user:alan"),
     ]
     assert audited[0][3]["reason"] == "confirmed fraud 确认欺诈"
     assert audited[1][3]["reason"] == "cleared on appeal"
@@ -173,13 +201,13 @@ def test_an_expired_entry_is_no_longer_hit(
         },
         headers=OFFICER,
     )
-    assert added.status_code == 201, added.text
+    _approved(client, added)
     assert _decide(client, context, person)["grey"] is True
     clock.advance(timedelta(days=2))
     assert _decide(client, context, person)["grey"] is False
     assert client.get("/v1/lists/entries").json() == []
     listed = client.get("/v1/lists/entries", params={"include_inactive": "true"}).json()
-    assert [(e["id"], e["active"]) for e in listed] == [(added.json()["id"], False)]
+    assert [(e["key_type"], e["active"]) for e in listed] == [("resident_id", False)]
     past = client.post(
         "/v1/lists/entries",
         json={
@@ -218,23 +246,26 @@ def test_import_reports_bad_rows_and_an_export_imports_back(
         "white,device,staff-phone-1,QA device,ops,\n"
     )
     report = _import(client, text)
-    assert report.status_code == 200, report.text
+    assert report.status_code == 202, report.text
     doc = report.json()
-    assert (doc["accepted"], doc["rejected"]) == (3, 4)
+    assert (len(doc["request"]["payload"]["rows"]), doc["rejected"]) == (4, 3)
+    assert client.get("/v1/lists/entries").json() == []  # nothing until approved
+    _approved(client, report)
     rejects = {r["line"]: [(e["field"], e["type"]) for e in r["errors"]] for r in doc["rejects"]}
     assert rejects == {
         4: [("list", "enum")],
         5: [("value.mobile", "length")],
-        6: [("value", "duplicate")],
         7: [("reason", "missing")],
-    }
+    }  # the row repeating line 3 is refused when the change is made
     assert _decide(client, context, people[0])["black"] is True
     assert _decide(client, context, people[1])["grey"] is True
     assert len(client.get("/v1/lists/entries").json()) == 3
     assert [a for a, *_ in _audit(context)] == ["list.entry_added"] * 3
+    assert {(p["maker"], p["checker"]) for *_, p in _audit(context)} == {("user:rita", "user:alan")}
 
     assert _import(client, "list,kind,value\nblack,mobile,13812345678\n").status_code == 422
-    assert _import(client, text).json()["accepted"] == 0  # nothing twice
+    _approved(client, _import(client, text))
+    assert len(client.get("/v1/lists/entries").json()) == 3  # nothing twice
 
     exported = client.get("/v1/lists/export")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
@@ -246,12 +277,16 @@ def test_import_reports_bad_rows_and_an_export_imports_back(
         return sorted(tuple(r[k] for k in kept) for r in csv.DictReader(io.StringIO(csv_text)))
 
     for e in client.get("/v1/lists/entries").json():
-        client.post(
-            f"/v1/lists/entries/{e['id']}/remove", json={"reason": "reload"}, headers=OFFICER
+        _approved(
+            client,
+            client.post(
+                f"/v1/lists/entries/{e['id']}/remove", json={"reason": "reload"}, headers=OFFICER
+            ),
         )
     assert _decide(client, context, people[0])["black"] is False
-    reloaded = _import(client, exported.text).json()
-    assert (reloaded["accepted"], reloaded["rejected"]) == (3, 0)
+    reloaded = _import(client, exported.text)
+    assert reloaded.json()["rejected"] == 0
+    _approved(client, reloaded)
     assert rows(client.get("/v1/lists/export").text) == rows(exported.text)
     assert _decide(client, context, people[0])["black"] is True  # the hash alone still matches
 
@@ -281,7 +316,15 @@ def _json(*args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def test_lists_from_the_cli(cli_env: Context, client: TestClient, tmp_path: Path) -> None:
+def _cli_approved(staff_login: Callable[[str], None], request_id: str) -> None:
+    staff_login("fks_approver")
+    _json("approvals", "approve", request_id)
+    staff_login("fks_risk")
+
+
+def test_lists_from_the_cli(
+    cli_env: Context, client: TestClient, tmp_path: Path, staff_login: Callable[[str], None]
+) -> None:
     context = cli_env
     person = _person(context, 30)
     add = [
@@ -298,28 +341,34 @@ def test_lists_from_the_cli(cli_env: Context, client: TestClient, tmp_path: Path
         "--source",
         "police-9",
     ]
-    assert runner.invoke(cli, add).exit_code == 2  # no officer
-    bad = runner.invoke(cli, [*add[:7], "110105194912310022", *add[8:], "--by", "li.wei"])
+    assert runner.invoke(cli, add).exit_code == 1  # nobody logged in
+    staff_login("fks_risk")
+    bad = runner.invoke(cli, [*add[:7], "110105194912310022", *add[8:]])
     assert bad.exit_code == 2 and "value" in bad.stderr
-    entry = _json(*add, "--by", "li.wei")
-    assert person["id_number"] not in json.dumps(entry) and entry["display"].startswith("1")
-    assert runner.invoke(cli, [*add, "--by", "li.wei"]).exit_code == 1  # already on it
+    asked = _json(*add)
+    assert person["id_number"] not in json.dumps(asked) and asked["status"] == "pending"
+    assert runner.invoke(cli, ["approvals", "approve", asked["id"]]).exit_code == 1  # no approver
+    assert _decide(client, context, person)["black"] is False
+    pending = _json("approvals", "list", "--kind", "list.change")
+    assert [r["id"] for r in pending] == [asked["id"]]
+    _cli_approved(staff_login, asked["id"])
+    assert runner.invoke(cli, add).exit_code == 1  # already on it
     assert _decide(client, context, person)["black"] is True
 
     shown = _json("lists", "show", "--key-type", "resident_id", "--value", person["id_number"])
-    assert [e["id"] for e in shown] == [entry["id"]]
+    (entry,) = shown
     table = runner.invoke(cli, ["lists", "show"])
     assert table.exit_code == 0 and person["id_number"] not in table.stdout
     assert runner.invoke(cli, ["lists", "show", "--list", "purple"]).exit_code == 2
 
-    removed = _json("lists", "remove", entry["id"], "--reason", "cleared", "--by", "wang.fang")
-    assert removed["removed_by"] == "wang.fang" and not removed["active"]
-    assert (
-        runner.invoke(
-            cli, ["lists", "remove", entry["id"], "--reason", "again", "--by", "wang.fang"]
-        ).exit_code
-        == 1
-    )
+    removal = _json("lists", "remove", entry["id"], "--reason", "cleared")
+    staff_login("fks_approver")
+    refused = _json("approvals", "reject", removal["id"], "--reason", "no evidence")
+    assert (refused["status"], refused["checker"]) == ("rejected", "user:alan")
+    staff_login("fks_risk")
+    assert _decide(client, context, person)["black"] is True  # a rejected change changes nothing
+    removal = _json("lists", "remove", entry["id"], "--reason", "cleared on appeal")
+    _cli_approved(staff_login, removal["id"])
     assert _decide(client, context, person)["black"] is False
 
     source = tmp_path / "in.csv"
@@ -329,26 +378,23 @@ def test_lists_from_the_cli(cli_env: Context, client: TestClient, tmp_path: Path
         "grey,phone,not-a-phone,ring member,rule-R12,\n",
         encoding="utf-8",
     )
-    imported = runner.invoke(cli, ["lists", "import", str(source), "--by", "li.wei", "--json"])
-    assert imported.exit_code == 2  # a row was rejected; the good one is in all the same
+    imported = runner.invoke(cli, ["lists", "import", str(source), "--json"])
+    assert imported.exit_code == 2  # a row was rejected; the good one is asked for all the same
     report = json.loads(imported.stdout)
-    assert (report["accepted"], [r["line"] for r in report["rejects"]]) == (1, [3])
+    assert [r["line"] for r in report["rejects"]] == [3]
     assert "line 3" in imported.stderr
+    assert _decide(client, context, person)["grey"] is False
+    _cli_approved(staff_login, report["request"]["id"])
     assert _decide(client, context, person)["grey"] is True
 
     out = tmp_path / "out.csv"
     assert _json("lists", "export", "--out", str(out)) == {"exported": 1, "out": str(out)}
     assert person["phone"] not in out.read_text(encoding="utf-8")
-    again = runner.invoke(cli, ["lists", "import", str(out), "--by", "li.wei", "--json"])
-    assert json.loads(again.stdout)["rejects"][0]["errors"][0]["type"] == "duplicate"
-    assert (
-        runner.invoke(cli, ["lists", "import", str(tmp_path / "nope.csv"), "--by", "x"]).exit_code
-        == 2
-    )
+    assert runner.invoke(cli, ["lists", "import", str(tmp_path / "nope.csv")]).exit_code == 2
 
-    actions = [(a, actor) for a, actor, _, _ in _audit(context)]
+    actions = [(a, actor, p["maker"]) for a, actor, _, p in _audit(context)]
     assert actions == [
-        ("list.entry_added", "officer:li.wei"),
-        ("list.entry_removed", "officer:wang.fang"),
-        ("list.entry_added", "officer:li.wei"),
+        ("list.entry_added", "user:alan", "user:rita"),
+        ("list.entry_removed", "user:alan", "user:rita"),
+        ("list.entry_added", "user:alan", "user:rita"),
     ]

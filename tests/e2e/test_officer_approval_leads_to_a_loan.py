@@ -18,6 +18,7 @@ from factories import body
 from fakes.access import bearer
 from fakes.api import acting_as, api_client
 from fengkong.bootstrap import Context
+from fengkong.core.actor import Role
 from fengkong.decision.replay import replay_all
 from fengkong.ledger.verify import verify_books
 
@@ -26,8 +27,11 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    for officer in ("wang", "li"):
+    # wang and olivia are officers; li also holds the approver role, for the second approval
+    # of an amount above the four-eyes limit.
+    for officer in ("wang", "olivia"):
         acting_as(context, officer)
+    acting_as(context, "li", Role.OFFICER, Role.APPROVER)
     with api_client(context) as c:
         yield c
 

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app as cli
 from fengkong.core.clock import FakeClock
@@ -35,7 +35,7 @@ def wired(settings: Settings, clock: FakeClock) -> Iterator[Context]:
 
 @pytest.fixture
 def client(wired: Context) -> Iterator[TestClient]:
-    with TestClient(create_app(wired)) as c:
+    with api_client(wired) as c:
         yield c
 
 
@@ -96,7 +96,7 @@ def test_the_largest_payment_is_configured(settings: Settings, clock: FakeClock)
     capped = settings.model_copy(update={"lending_max_payment_fen": 1_000})
     ctx = bootstrap(capped, clock=clock)
     try:
-        with TestClient(create_app(ctx)) as client:
+        with api_client(ctx) as client:
             loan_id = _active_loan(client, ctx)
             response = client.post(
                 f"/v1/loans/{loan_id}/repayments",

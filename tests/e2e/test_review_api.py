@@ -13,6 +13,7 @@ from factories import queue_referral
 from fakes.access import bearer
 from fakes.api import acting_as, api_client
 from fengkong.bootstrap import Context
+from fengkong.core.actor import Role
 from fengkong.core.clock import FakeClock
 from fengkong.decision.review import ReviewConfig
 
@@ -21,8 +22,11 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 def client(context: Context) -> Iterator[TestClient]:
-    for officer in ("wang", "li"):
+    # wang and olivia are officers; li also holds the approver role, for the second approval
+    # of an amount above the four-eyes limit.
+    for officer in ("wang", "olivia"):
         acting_as(context, officer)
+    acting_as(context, "li", Role.OFFICER, Role.APPROVER)
     with api_client(context) as c:
         yield c
 
@@ -126,6 +130,16 @@ def test_four_eyes_over_http(client: TestClient, context: Context) -> None:
     assert first.json()["status"] == "awaiting_second" and first.json()["four_eyes"]
     again = client.post(f"/v1/review/items/{item}/claim", headers=_as("wang"))
     assert again.status_code == 409 and "different officer" in again.json()["detail"]
+    # olivia, an officer without the approver role, may not give the second approval
+    assert client.post(f"/v1/review/items/{item}/claim", headers=_as("olivia")).status_code == 200
+    unentitled = client.post(
+        f"/v1/review/items/{item}/approve",
+        headers={**bearer("fks_officer"), "X-Officer": "olivia"},
+        json={"comment": "agreed"},
+    )
+    assert unentitled.status_code == 403 and "approver role" in unentitled.json()["detail"]
+    assert client.get(f"/v1/review/items/{item}").json()["status"] == "awaiting_second"
+    context.clock.advance(ReviewConfig.from_settings(context.settings).claim_timeout)  # type: ignore[attr-defined]
     assert client.post(f"/v1/review/items/{item}/claim", headers=_as("li")).status_code == 200
     second = client.post(
         f"/v1/review/items/{item}/approve", headers=_as("li"), json={"comment": "agreed"}

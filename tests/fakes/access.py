@@ -40,3 +40,31 @@ class FakeAuthenticator:
 def bearer(secret: str = "fks_all") -> dict[str, str]:
     """The header that authenticates as the actor behind `secret` in `STAFF`."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+def approver(name: str) -> Actor:
+    """A person holding the approver role only: the checker of maker-checker."""
+    return person(name, Role.APPROVER)
+
+
+AS_PREFIX = "fks_as_"
+
+
+class NamedAuthenticator(FakeAuthenticator):
+    """`STAFF`, and `fks_as_<name>` as the person <name> holding `roles` (officer and approver
+    by default): for tests whose officers are named freely, as the review queue's are."""
+
+    def __init__(self, roles: frozenset[Role] = frozenset({Role.OFFICER, Role.APPROVER})) -> None:
+        super().__init__()
+        self.roles = roles
+
+    def authenticate(self, secret: str) -> Actor:
+        if secret.startswith(AS_PREFIX) and len(secret) > len(AS_PREFIX):
+            return Actor(name=secret[len(AS_PREFIX) :], kind="user", roles=self.roles)
+        return super().authenticate(secret)
+
+
+def as_officer(name: str) -> dict[str, str]:
+    """Headers acting as the person `name` (with `NamedAuthenticator`): the bearer token, and
+    `X-Officer` for the routes that still read it."""
+    return {"X-Officer": name, "Authorization": f"Bearer {AS_PREFIX}{name}"}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from fengkong.access.approvals import ApprovalRequest
 from fengkong.audit.chain import AuditRecord
 from fengkong.core.errors import Conflict
 from fengkong.decision.officer import OfficerDecision
@@ -87,6 +88,7 @@ class Tables:
     policies: dict[str, PolicyVersion] = field(default_factory=dict)  # by version
     consents: dict[str, ConsentRecord] = field(default_factory=dict)
     list_entries: dict[str, ListEntry] = field(default_factory=dict)
+    approvals: dict[str, ApprovalRequest] = field(default_factory=dict)
     # The identity-link graph's applications: those it took, with their flags.
     linked: dict[str, LinkFlags] = field(default_factory=dict)
     # Lending (`db/lending_tables.py`).

@@ -14,6 +14,7 @@ import threading
 from types import TracebackType
 from typing import Any, Self
 
+from fakes.approvals import MemoryApprovals
 from fakes.books import MemoryAuditLog, MemoryJournal, unchained
 from fakes.collections import MemoryCollections
 from fakes.lending import MemoryLending
@@ -91,6 +92,7 @@ class MemoryUnitOfWork:
     consents: MemoryConsents
     link_outcomes: MemoryLinkOutcomes
     list_entries: MemoryListEntries
+    approvals: MemoryApprovals
     lending: MemoryLending
     servicing: MemoryCollections
 
@@ -119,6 +121,7 @@ class MemoryUnitOfWork:
         self.consents = MemoryConsents(tables)
         self.link_outcomes = MemoryLinkOutcomes(tables)
         self.list_entries = MemoryListEntries(tables)
+        self.approvals = MemoryApprovals(tables)
         self.lending = MemoryLending(tables)
         self.servicing = MemoryCollections(tables)
 

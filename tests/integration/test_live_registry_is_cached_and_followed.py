@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from factories import body
+from fakes.access import approver
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
@@ -47,7 +48,9 @@ def _activate(context: Context, n: int) -> str:
     with context.uow() as uow:
         policy, _ = registry.submit(uow, text, author="zhang", clock=context.clock)
         registry.request_activation(uow, policy.version, requested_by="zhang", clock=context.clock)
-        registry.approve_activation(uow, policy.version, approver="li", clock=context.clock)
+        registry.approve_activation(
+            uow, policy.version, checker=approver("li"), clock=context.clock
+        )
         uow.commit()
     return policy.version
 

@@ -37,7 +37,6 @@ class Permission(StrEnum):
     LOANS_SERVICE = "loans.service"
     SERVICING_READ = "servicing.read"
     LOANS_WRITE_OFF = "loans.write_off"
-    LOANS_APPROVE = "loans.approve"
     COLLECTIONS_READ = "collections.read"
     COLLECTIONS_WORK = "collections.work"
     REVIEW_READ = "review.read"
@@ -47,7 +46,9 @@ class Permission(StrEnum):
     POLICIES_BACKTEST = "policies.backtest"
     POLICIES_APPROVE = "policies.approve"
     MODELS_TRAIN = "models.train"
-    MODELS_APPROVE = "models.approve"
+    APPROVALS_READ = "approvals.read"
+    APPROVALS_DECIDE = "approvals.decide"
+    SESSION_OWN = "session.own"
     LISTS_READ = "lists.read"
     LISTS_MANAGE = "lists.manage"
     AUDIT_READ = "audit.read"
@@ -89,7 +90,6 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     P.LOANS_SERVICE: _roles(OFFICER),
     P.SERVICING_READ: _READERS,
     P.LOANS_WRITE_OFF: _roles(OFFICER),
-    P.LOANS_APPROVE: _roles(APPROVER),
     P.COLLECTIONS_READ: _roles(OFFICER, RISK, AUDITOR),
     P.COLLECTIONS_WORK: _roles(OFFICER),
     P.REVIEW_READ: _roles(OFFICER, APPROVER, AUDITOR),
@@ -100,8 +100,15 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     P.POLICIES_AUTHOR: _roles(RISK),
     P.POLICIES_BACKTEST: _roles(RISK, APPROVER),
     P.POLICIES_APPROVE: _roles(APPROVER),
+    # Training registers a candidate; asking for its promotion is the modeller's too.
     P.MODELS_TRAIN: _roles(RISK),
-    P.MODELS_APPROVE: _roles(APPROVER),
+    # Requests awaiting a second person (policy activations are approved on their own routes;
+    # list changes, model promotions, write-offs and restructures here): who may see them, and
+    # the approver who decides — never the person who asked (`core.actor.require_other_checker`).
+    P.APPROVALS_READ: _READERS,
+    P.APPROVALS_DECIDE: _roles(APPROVER),
+    # Who am I, and logging out: anyone authenticated.
+    P.SESSION_OWN: frozenset(Role),
     P.LISTS_READ: _roles(OFFICER, RISK, AUDITOR),
     P.LISTS_MANAGE: _roles(RISK),
     P.AUDIT_READ: _roles(AUDITOR),
@@ -156,6 +163,16 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("POST", "/v1/loans/{loan_id}/disburse"): P.LOANS_SERVICE,
     ("POST", "/v1/loans/{loan_id}/repayments/{repayment_id}/reversal"): P.LOANS_SERVICE,
     ("POST", "/v1/loans/{loan_id}/restructure"): P.LOANS_SERVICE,
+    ("POST", "/v1/loans/{loan_id}/write-off"): P.LOANS_WRITE_OFF,
+    # requests awaiting a second person, and model promotion
+    ("GET", "/v1/approvals"): P.APPROVALS_READ,
+    ("GET", "/v1/approvals/{request_id}"): P.APPROVALS_READ,
+    ("POST", "/v1/approvals/{request_id}/approve"): P.APPROVALS_DECIDE,
+    ("POST", "/v1/approvals/{request_id}/reject"): P.APPROVALS_DECIDE,
+    ("POST", "/v1/models/{version}/promotion"): P.MODELS_TRAIN,
+    # the caller's own session
+    ("GET", "/v1/me"): P.SESSION_OWN,
+    ("DELETE", "/v1/sessions/current"): P.SESSION_OWN,
     # credit lines
     ("POST", "/v1/lines"): P.LOANS_SERVICE,
     ("GET", "/v1/lines/{line_id}"): P.SERVICING_READ,

@@ -13,6 +13,7 @@ from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
 from fengkong.api.idempotency import IdempotencyMiddleware
 from fengkong.api.routes import applications, loans
+from fengkong.api.routes import approvals as approval_routes
 from fengkong.api.routes import consents as consent_routes
 from fengkong.api.routes import lists as list_routes
 from fengkong.api.routes import policies as policy_routes
@@ -51,6 +52,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(list_routes.router)
     app.include_router(search_routes.router)
     app.include_router(session_routes.router)
+    app.include_router(approval_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:

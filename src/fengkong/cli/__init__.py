@@ -26,7 +26,9 @@ from fengkong.cli.lazy import LazyCommand, LazyGroup
 # The command groups, in the order the help lists them, each imported only when it runs.
 GROUPS: dict[str, LazyCommand] = {
     "db": LazyCommand("db", "app", "Database schema."),
-    "model": LazyCommand("model", "app", "Credit models: train, list, promote."),
+    "model": LazyCommand(
+        "model", "app", "Credit models: train, list, request and approve promotion."
+    ),
     "decision": LazyCommand("decision", "app", "Stored decisions: replay, list, show."),
     "policy": LazyCommand(
         "policy", "app", "Policy versions: submit, activate (maker-checker), list."
@@ -54,6 +56,9 @@ GROUPS: dict[str, LazyCommand] = {
         "lists", "app", "Black, grey and white lists: show, add, remove, import, export."
     ),
     "audit": LazyCommand("audit", "app", "The tamper-evident audit log."),
+    "approvals": LazyCommand(
+        "approvals", "app", "Maker-checker requests: list, show, approve, reject."
+    ),
     "servicing": LazyCommand(
         "servicing", "app", "Servicing: guarantees, auto-debit cards, collateral, collections."
     ),

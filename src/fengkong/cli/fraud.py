@@ -66,11 +66,11 @@ def fraud_train_anomaly(
     ] = 0.62,
     n_estimators: Annotated[int, typer.Option(help="Trees in the forest.")] = 100,
     seed: Annotated[int, typer.Option(help="Random state.")] = 0,
-    promote: Annotated[bool, typer.Option(help="Make the new model the champion.")] = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fit an isolation forest on the feature columns present in DATA, register it under
-    `anomaly` (audited) and, by default, promote it."""
+    """Fit an isolation forest on the feature columns present in DATA and register it under
+    `anomaly` as a candidate (audited); `fengkong model request-promotion` asks for it to
+    become the champion, which another person approves."""
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.fraud.anomaly import ANOMALY_FEATURES, AnomalyModel
     from fengkong.fraud.anomaly_admin import register_anomaly_model
@@ -93,7 +93,6 @@ def fraud_train_anomaly(
         model,
         data=frame,
         threshold=threshold,
-        promote=promote,
         actor=actor,
         clock=ctx.clock,
     )
@@ -101,7 +100,7 @@ def fraud_train_anomaly(
         "version": mv.version,
         "kind": mv.kind,
         "sha256": mv.sha256,
-        "status": "champion" if promote else mv.status.value,
+        "status": mv.status.value,
         "features": list(mv.features),
         "metrics": mv.metrics,
         "artifact": str(ctx.artifacts_dir / mv.path),

@@ -13,6 +13,7 @@ from fengkong.cli.common import (
     actor_of_cli,
     cli_errors,
     context,
+    current_actor,
     decimal_option,
     emit_json,
     failure,
@@ -223,21 +224,51 @@ def restructure(
     annual_rate: Annotated[str | None, typer.Option(help="New rate, e.g. 0.10")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Extend the term or re-amortise the outstanding principal."""
-    from fengkong.lending.restructuring import restructure as run
+    """Ask, as the logged-in officer, to extend the term or re-amortise the outstanding
+    principal; an approver other than you approves it (`fengkong approvals approve ID`)."""
+    from fengkong.lending.loan_changes import request_restructure
 
-    svc = services()
-    view = run(
+    ctx = context()
+    request = request_restructure(
         loan_id,
         reason,
-        svc,
+        current_actor(ctx),
+        ctx.lending,
         extra_terms=extra_terms,
         new_terms=new_terms,
         annual_rate=None if annual_rate is None else decimal_option(annual_rate, "annual_rate"),
-        actor=actor_of_cli(),
     )
-    doc = _loan_doc(view)
-    emit_json(doc) if as_json else _print_loan(doc)
+    _print_request(request, as_json)
+
+
+@app.command("write-off")
+@cli_errors
+def write_off(
+    loan_id: str,
+    reason: Annotated[str, typer.Option(help="Why: fraud, death, bankruptcy… (audited).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask, as the logged-in officer, to write the loan off (核销) now, whatever its days past
+    due; an approver other than you approves it (`fengkong approvals approve ID`)."""
+    from fengkong.lending.loan_changes import request_write_off
+
+    ctx = context()
+    request = request_write_off(loan_id, reason, current_actor(ctx), ctx.lending)
+    _print_request(request, as_json)
+
+
+def _print_request(request: Any, as_json: bool) -> None:
+    doc = {
+        "request_id": request.id,
+        "kind": request.kind.value,
+        "subject": request.subject,
+        "status": request.status.value,
+        "maker": request.maker,
+    }
+    if as_json:
+        emit_json(doc)
+    else:
+        out.print(f"{request.id}: {request.kind.value} of {request.subject} awaits an approver")
 
 
 @cli_errors

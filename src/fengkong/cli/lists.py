@@ -1,6 +1,7 @@
 """`fengkong lists …`: black, grey and white list entries managed by people, as `/v1/lists` serves
-them: show, add, remove, import and export. Every change is audited under `--by` (or
-`FENGKONG_OFFICER`); values are taken in clear only to be hashed, and shown masked."""
+them: show and export; add, remove and import ask, as the logged-in officer or risk manager, for
+a change that an approver other than them approves (`fengkong approvals approve ID`). Values
+are taken in clear only to be hashed, and shown masked."""
 
 from __future__ import annotations
 
@@ -10,18 +11,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.cli.common import JsonOpt, cli_errors, context, current_actor, emit_json, err, out
 
 app = typer.Typer(
     help="Black, grey and white lists: show, add, remove, import, export.", no_args_is_help=True
 )
 
-ByOpt = Annotated[
-    str,
-    typer.Option(
-        "--by", "--officer", envvar="FENGKONG_OFFICER", help="The officer who acts (audited)."
-    ),
-]
 ListOpt = Annotated[str | None, typer.Option("--list", help="black, grey or white.")]
 KeyTypeOpt = Annotated[
     str | None,
@@ -91,10 +86,23 @@ def _table(docs: list[dict[str, Any]]) -> Table:
     return rows_table(rows, "lists")
 
 
-def _officer(by: str) -> str:
-    from fengkong.decision.review import check_officer
+def _changes() -> tuple[Any, Any]:
+    """The list changes' collaborators and the logged-in actor."""
+    from fengkong.fraud.list_changes import ListChanges
 
-    return check_officer(by)
+    ctx = context()
+    changes = ListChanges(uow=ctx.uow, hasher=ctx.vault.blind_index, clock=ctx.clock)
+    return changes, current_actor(ctx)
+
+
+def _print_request(request: Any, as_json: bool) -> None:
+    from fengkong.api.approval_schemas import ApprovalOut
+
+    doc = ApprovalOut.of(request).model_dump(mode="json")
+    if as_json:
+        emit_json(doc)
+    else:
+        out.print(f"{doc['id']}: {doc['subject'][:40]} awaits an approver", highlight=False)
 
 
 @app.command("show")
@@ -147,19 +155,18 @@ def add(
     value: Annotated[str, typer.Option("--value", help="The key in clear: hashed, never kept.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded and audited).")],
     source: Annotated[str, typer.Option("--source", help="Where it comes from: a case, a rule.")],
-    by: ByOpt,
     expires: Annotated[
         str | None,
         typer.Option("--expires", help="YYYY-MM-DD (through that day, Beijing time) or ISO."),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Put a key on a list; applications with it hit the list from now on."""
-    from fengkong.fraud.list_admin import add_entry
+    """Ask for a key to go on a list; once an approver other than you approves, applications
+    with it hit the list."""
+    from fengkong.fraud.list_changes import request_addition
     from fengkong.fraud.lists import parse_entry
 
-    admin = _admin()
-    officer = _officer(by)
+    changes, actor = _changes()
     fields = {
         "list": list_,
         "key_type": key_type,
@@ -168,12 +175,8 @@ def add(
         "source": source,
         "expires_at": expires,
     }
-    entry = add_entry(parse_entry(fields, admin.clock.now()), officer, admin)
-    doc = _doc(entry, admin.clock.now())
-    if as_json:
-        emit_json(doc)
-        return
-    out.print(f"added {doc['id']}: {doc['display']} on the {doc['list']} list", highlight=False)
+    request = request_addition(parse_entry(fields, changes.clock.now()), actor, changes)
+    _print_request(request, as_json)
 
 
 @app.command("remove")
@@ -181,45 +184,42 @@ def add(
 def remove(
     entry_id: str,
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded and audited).")],
-    by: ByOpt,
     as_json: JsonOpt = False,
 ) -> None:
-    """Take an entry off its list; it stays on record with who removed it, when and why."""
-    from fengkong.fraud.list_admin import remove_entry
+    """Ask for an entry to come off its list; once approved, it stays on record with who asked,
+    who approved, when and why."""
+    from fengkong.fraud.list_changes import request_removal
 
-    admin = _admin()
-    doc = _doc(remove_entry(entry_id, _officer(by), reason, admin), admin.clock.now())
-    if as_json:
-        emit_json(doc)
-        return
-    out.print(f"removed {doc['id']} from the {doc['list']} list", highlight=False)
+    changes, actor = _changes()
+    _print_request(request_removal(entry_id, reason, actor, changes), as_json)
 
 
 @app.command("import")
 @cli_errors
 def import_file(
     file: Annotated[Path, typer.Argument(help="CSV: list,key_type,value,reason,source,expires_at")],
-    by: ByOpt,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import a CSV (or an export): good rows are added, each bad row reported with its line
-    number, field and why. Exit 2 when any row was rejected (the good ones are imported all
-    the same); a bad header imports nothing."""
-    from fengkong.api.list_schemas import ImportOut
+    """Ask for a CSV (or an export) to be imported: one request for its good rows, which an
+    approver other than you approves; each bad row reported with its line number, field and
+    why. Exit 2 when any row was rejected (the good ones are asked for all the same); a bad
+    header asks nothing."""
+    from fengkong.api.approval_schemas import ImportRequestOut
     from fengkong.core.errors import FieldError, Invalid
-    from fengkong.fraud.list_admin import import_entries
+    from fengkong.fraud.list_changes import request_import
 
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid((FieldError(("file",), f"cannot read {file}: {exc}"),)) from None
-    admin = _admin()
-    report = import_entries(text, _officer(by), admin)
-    doc = ImportOut.of(report, admin.clock.now()).model_dump(mode="json")
+    changes, actor = _changes()
+    request, rejects = request_import(text, actor, changes)
+    doc = ImportRequestOut.of(request, rejects).model_dump(mode="json")
     if as_json:
         emit_json(doc)
     else:
-        out.print(f"imported {doc['accepted']} entries; rejected {doc['rejected']} rows")
+        asked = "no request" if request is None else f"request {request.id}"
+        out.print(f"{asked} awaits an approver; rejected {doc['rejected']} rows")
     for r in doc["rejects"]:
         for e in r["errors"]:
             err.print(

@@ -1,4 +1,4 @@
-"""`fengkong model`: train, list and promote credit models."""
+"""`fengkong model`: train and list credit models; promote one under maker-checker."""
 
 from __future__ import annotations
 
@@ -8,9 +8,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, err, out
+from fengkong.cli.common import (
+    JsonOpt,
+    actor_of_cli,
+    cli_errors,
+    context,
+    current_actor,
+    emit_json,
+    err,
+    out,
+)
 
-app = typer.Typer(help="Credit models: train, list, promote.", no_args_is_help=True)
+app = typer.Typer(
+    help="Credit models: train, list, request and approve promotion.", no_args_is_help=True
+)
 
 
 @app.command("train")
@@ -35,12 +46,12 @@ def model_train(
     name: Annotated[
         str, typer.Option(help="Registry name the model serves under.")
     ] = "application",
-    promote: Annotated[bool, typer.Option(help="Make the new model the champion.")] = True,
     seed: Annotated[int | None, typer.Option(help="Split seed (overrides the config).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Split, fit, calibrate, evaluate and register a scorecard or a GBM; writes the points
-    table, SQL and an HTML report beside the artifact."""
+    """Split, fit, calibrate, evaluate and register a scorecard or a GBM as a candidate; writes
+    the points table, SQL and an HTML report beside the artifact. `request-promotion` asks for
+    it to become the champion, which another person approves."""
     import dataclasses
 
     from fengkong.scoring.lab import register_result, train_model
@@ -76,7 +87,6 @@ def model_train(
         lambda models: register_result(
             result, models, ctx.artifacts_dir, name=name, clock=ctx.clock
         ),
-        promote=promote,
         actor=actor_of_cli(),
         clock=ctx.clock,
     )
@@ -85,7 +95,7 @@ def model_train(
         "version": model.version,
         "kind": model.kind,
         "sha256": model.sha256,
-        "status": "champion" if promote else model.status.value,
+        "status": model.status.value,
         "features": list(model.features),
         "metrics": model.metrics,
         "artifact": str(artifact),
@@ -148,32 +158,78 @@ def model_list(as_json: JsonOpt = False) -> None:
     out.print(table)
 
 
-@app.command("promote")
+@app.command("request-promotion")
 @cli_errors
-def model_promote(
+def model_request_promotion(
     version: str,
     challenger: Annotated[
         bool,
         typer.Option(
             "--challenger",
-            help="Make VERSION the challenger instead (traffic share and mode from settings).",
+            help="Ask for VERSION to be the challenger instead (share and mode from settings).",
         ),
     ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why, for the approver.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Make VERSION the champion that scores new applications (audited)."""
-    from fengkong.scoring.model_admin import promote_model
+    """Ask, as the logged-in risk manager, for VERSION to become the champion that scores new
+    applications; an approver other than you approves it (`model approve REQUEST_ID`)."""
+    from fengkong.scoring.model_admin import request_model_promotion
 
     ctx = context()
-    model, previous = promote_model(
-        ctx.uow(), version, challenger=challenger, actor=actor_of_cli(), clock=ctx.clock
+    request = request_model_promotion(
+        ctx.uow(),
+        version,
+        challenger=challenger,
+        maker=current_actor(ctx),
+        clock=ctx.clock,
+        reason=reason,
     )
-    role = "challenger" if challenger else "champion"
+    role = request.payload["role"]
+    doc = {"request_id": request.id, "version": version, "role": role, "maker": request.maker}
+    if as_json:
+        emit_json(doc)
+    else:
+        out.print(f"{request.id}: {version} as {role} awaits an approver")
+
+
+@app.command("approve")
+@cli_errors
+def model_approve(request_id: str, as_json: JsonOpt = False) -> None:
+    """Approve a pending promotion as the logged-in approver (not who asked): the model becomes
+    the champion (or the challenger), audited with both names."""
+    from fengkong.scoring.model_admin import approve_model_promotion
+
+    ctx = context()
+    model, previous = approve_model_promotion(
+        ctx.uow(), request_id, checker=current_actor(ctx), clock=ctx.clock
+    )
+    role = model.status.value
     doc = {role: model.version, "previous": previous.version if previous else None}
     if as_json:
         emit_json(doc)
     else:
-        then = "returned to candidate" if challenger else "retired"
+        then = "returned to candidate" if role == "challenger" else "retired"
         out.print(
             f"{model.version} is the {role}" + (f"; {previous.version} {then}" if previous else "")
         )
+
+
+@app.command("reject")
+@cli_errors
+def model_reject(
+    request_id: str,
+    reason: Annotated[str, typer.Option(help="Why, for who asked.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Refuse a pending promotion as the logged-in approver; the registry does not change."""
+    from fengkong.scoring.model_admin import reject_model_promotion
+
+    ctx = context()
+    request = reject_model_promotion(
+        ctx.uow(), request_id, checker=current_actor(ctx), reason=reason, clock=ctx.clock
+    )
+    if as_json:
+        emit_json({"request_id": request.id, "status": request.status.value})
+    else:
+        out.print(f"{request.id} rejected: {request.subject} is not promoted")

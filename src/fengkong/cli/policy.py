@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
+from fengkong.cli.common import JsonOpt, cli_errors, context, current_actor, emit_json, out
 
 if TYPE_CHECKING:
     from fengkong.decision.backtest_report import BacktestReport
@@ -103,15 +103,15 @@ def policy_request(
 @cli_errors
 def policy_approve(
     version: str,
-    approver: Annotated[str, typer.Option(help="The checker: not the author, not the requester.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Approve VERSION's pending activation; the version that held the role retires."""
+    """Approve VERSION's pending activation as the logged-in approver (not its author, not its
+    requester); the version that held the role retires."""
     from fengkong.decision.policy_admin import approve_policy_activation
 
     ctx = context()
     policy, previous = approve_policy_activation(
-        ctx.uow(), version, approver=approver, clock=ctx.clock
+        ctx.uow(), version, checker=current_actor(ctx), clock=ctx.clock
     )
     retired = None if previous is None else previous.version
     if as_json:
@@ -127,16 +127,15 @@ def policy_approve(
 @cli_errors
 def policy_reject(
     version: str,
-    checker: Annotated[str, typer.Option(help="Who refuses the activation (audited).")],
     reason: Annotated[str, typer.Option(help="Why, for the author.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Send VERSION's pending activation back to draft."""
+    """Send VERSION's pending activation back to draft, as the logged-in approver."""
     from fengkong.decision.policy_admin import reject_policy_activation
 
     ctx = context()
     policy = reject_policy_activation(
-        ctx.uow(), version, checker=checker, reason=reason, clock=ctx.clock
+        ctx.uow(), version, checker=current_actor(ctx), reason=reason, clock=ctx.clock
     )
     if as_json:
         emit_json(_doc(policy))

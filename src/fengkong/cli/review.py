@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.cli.common import JsonOpt, cli_errors, context, current_actor, emit_json, err, out
 from fengkong.core.money import fen_to_yuan, format_fen
 
 app = typer.Typer(
@@ -196,7 +196,6 @@ def review_show(item_id: str, as_json: JsonOpt = False) -> None:
 @cli_errors
 def review_approve(
     item_id: str,
-    officer: OfficerOpt,
     comment: CommentOpt,
     limit: LimitOpt = None,
     annual_rate: RateOpt = None,
@@ -205,7 +204,9 @@ def review_approve(
 ) -> None:
     """Approve ITEM_ID, which you hold, on terms within the referring policy's bounds; above the
     four-eyes amount a second officer confirms the same terms. The final approval can then be
-    offered and booked (`fengkong loan offer` / `accept`)."""
+    offered and booked (`fengkong loan offer` / `accept`). You act as the logged-in person,
+    under your login name (which must hold the claim); a second approval needs the approver
+    role."""
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.core.money import yuan_to_fen
     from fengkong.decision.officer_terms import AskedTerms, parse_rate
@@ -217,7 +218,7 @@ def review_approve(
         raise Invalid(tuple(FieldError(("limit",), e.msg) for e in exc.errors)) from None
     asked = AskedTerms(amount, parse_rate(annual_rate), term_months)
     ctx = context()
-    reviewed = approve(ctx.uow(), item_id, officer, comment, ctx.clock, asked)
+    reviewed = approve(ctx.uow(), item_id, current_actor(ctx), comment, ctx.clock, asked)
     _print_reviewed(_reviewed_doc(reviewed), as_json)
 
 

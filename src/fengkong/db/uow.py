@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from fengkong.db.access_repository import SqlApiKeys, SqlSessions, SqlUsers
+from fengkong.db.approvals import SqlApprovalRequests
 from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import (
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     users: SqlUsers
     sessions: SqlSessions
     api_keys: SqlApiKeys
+    approvals: SqlApprovalRequests
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -72,6 +74,7 @@ class SqlUnitOfWork:
         self.users = SqlUsers(self._session)
         self.sessions = SqlSessions(self._session)
         self.api_keys = SqlApiKeys(self._session)
+        self.approvals = SqlApprovalRequests(self._session)
         return self
 
     def __exit__(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from fengkong.core.actor import Actor
 from fengkong.core.clock import Clock
 from fengkong.core.uow import UnitOfWork
 from fengkong.decision import policy_registry as registry
@@ -45,17 +46,18 @@ def request_policy_activation(
 
 
 def approve_policy_activation(
-    uow: PolicyAdminUnitOfWork, version: str, *, approver: str, clock: Clock
+    uow: PolicyAdminUnitOfWork, version: str, *, checker: Actor, clock: Clock
 ) -> tuple[PolicyVersion, PolicyVersion | None]:
-    """Approve the pending activation; also the version that held the role and retired."""
+    """Approve the pending activation (an approver other than its author and requester); also
+    the version that held the role and retired."""
     with uow:
-        policy, previous = registry.approve_activation(uow, version, approver=approver, clock=clock)
+        policy, previous = registry.approve_activation(uow, version, checker=checker, clock=clock)
         uow.commit()
     return policy, previous
 
 
 def reject_policy_activation(
-    uow: PolicyAdminUnitOfWork, version: str, *, checker: str, reason: str, clock: Clock
+    uow: PolicyAdminUnitOfWork, version: str, *, checker: Actor, reason: str, clock: Clock
 ) -> PolicyVersion:
     """Send the pending activation back to draft, with the reason."""
     with uow:

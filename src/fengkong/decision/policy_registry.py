@@ -11,8 +11,8 @@ Life of a version::
       └────────reject_activation─────────┘                 (next activation)  ▼
                                                                            retired
 
-Activation needs an approver other than the document's author and other than whoever requested
-it (maker-checker); approving retires the version that held the role before. At most one version
+Activation needs an authenticated approver (`core.actor.Role.APPROVER`) other than the document's
+author and other than whoever requested it (maker-checker, `Forbidden` otherwise); approving retires the version that held the role before. At most one version
 is active and at most one is the challenger (the database enforces it too). A retired version may
 be requested again: that is a rollback, and it goes through the same checks.
 """
@@ -27,9 +27,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from fengkong.access.approvals import same_person
 from fengkong.audit.port import AuditAppender
+from fengkong.core.actor import Actor
+from fengkong.core.actor import Role as StaffRole
 from fengkong.core.clock import Clock
-from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
+from fengkong.core.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.decision.compiler import compile_policy
 from fengkong.decision.review import check_officer
@@ -62,7 +65,7 @@ class PolicyVersionNotFound(NotFound):
     pass
 
 
-class MakerChecker(Conflict):
+class MakerChecker(Forbidden):
     """The approver is the author or the requester of what they approve."""
 
 
@@ -122,7 +125,7 @@ def _audit(
 ) -> None:
     uow.audit.append(
         at=at,
-        actor=f"officer:{actor}",
+        actor=actor if ":" in actor else f"officer:{actor}",
         action=f"policy.{action}",
         subject_type="policy",
         subject_id=policy.version,
@@ -216,26 +219,28 @@ def request_activation(
     return pending
 
 
-def _check_pending(policy: PolicyVersion, checker: str) -> Role:
+def _check_pending(policy: PolicyVersion, checker: Actor, doing: str) -> Role:
+    checker.require(StaffRole.APPROVER, doing)
+    if same_person(policy.author, checker) or same_person(policy.requested_by, checker):
+        who = "wrote" if same_person(policy.author, checker) else "requested"
+        raise MakerChecker(
+            f"{checker.audit_name} {who} policy {policy.version}; another approver must decide"
+        )
     if policy.status != PolicyStatus.PENDING_APPROVAL or policy.requested_role is None:
         raise WrongPolicyStatus(
             f"policy {policy.version} is {policy.status.value}, not pending approval"
-        )
-    if checker in (policy.author, policy.requested_by):
-        who = "wrote" if checker == policy.author else "requested"
-        raise MakerChecker(
-            f"{checker} {who} policy {policy.version}; another officer must approve it"
         )
     return policy.requested_role
 
 
 def approve_activation(
-    uow: PolicyUnitOfWork, version: str, *, approver: str, clock: Clock
+    uow: PolicyUnitOfWork, version: str, *, checker: Actor, clock: Clock
 ) -> tuple[PolicyVersion, PolicyVersion | None]:
-    """Give the pending version its requested role; returns it and the version it displaced."""
-    approver = check_officer(approver)
+    """Give the pending version its requested role; returns it and the version it displaced.
+    `checker` must be an approver other than the author and the requester."""
     policy = _get(uow, version, for_update=True)
-    role = _check_pending(policy, approver)
+    role = _check_pending(policy, checker, "activate a policy")
+    approver = checker.audit_name
     now = clock.now()
     status = ROLE_STATUS[role]
     previous = uow.policies.with_status(status)
@@ -255,26 +260,37 @@ def approve_activation(
         role=role.value,
         author=activated.author,
         requested_by=activated.requested_by,
+        checker=approver,
         retired=None if previous is None else previous.version,
     )
     return activated, previous
 
 
 def reject_activation(
-    uow: PolicyUnitOfWork, version: str, *, checker: str, reason: str, clock: Clock
+    uow: PolicyUnitOfWork, version: str, *, checker: Actor, reason: str, clock: Clock
 ) -> PolicyVersion:
-    """Send a pending version back to draft, with the checker's reason."""
-    checker = check_officer(checker)
+    """Send a pending version back to draft, with the checker's reason; the checker is an
+    approver other than the author and the requester, as for an approval."""
     if not reason.strip():
         raise Invalid((FieldError(("reason",), "a reason is required"),))
     policy = _get(uow, version, for_update=True)
-    _check_pending(policy, checker)
+    _check_pending(policy, checker, "reject a policy activation")
     now = clock.now()
     draft = dataclasses.replace(
         policy, status=PolicyStatus.DRAFT, requested_role=None, requested_by=None, requested_at=None
     )
     uow.policies.save(draft)
-    _audit(uow, draft, "activation_rejected", checker, now, reason=reason.strip())
+    _audit(
+        uow,
+        draft,
+        "activation_rejected",
+        checker.audit_name,
+        now,
+        reason=reason.strip(),
+        author=policy.author,
+        requested_by=policy.requested_by,
+        checker=checker.audit_name,
+    )
     return draft
 
 

@@ -1,5 +1,6 @@
-"""Use case: register a fitted anomaly model, and maybe make it the champion, in one
-transaction with its audit records. The CLI calls it after fitting, outside any transaction."""
+"""Use case: register a fitted anomaly model as a candidate, in one transaction with its audit
+record. The CLI calls it after fitting, outside any transaction; making it the champion is a
+promotion request another person approves (`scoring.model_admin`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import TYPE_CHECKING
 from fengkong.core.clock import Clock
 from fengkong.fraud.anomaly import AnomalyModel, register_anomaly
 from fengkong.scoring.model_admin import ModelAdminUnitOfWork
-from fengkong.scoring.promotion import promote_audited
 from fengkong.scoring.registry import ModelVersion
 
 if TYPE_CHECKING:
@@ -23,12 +23,11 @@ def register_anomaly_model(
     *,
     data: pd.DataFrame,
     threshold: float,
-    promote: bool,
     actor: str,
     clock: Clock,
 ) -> ModelVersion:
-    """Write the fitted forest's artifact, add its registry row (audited) and, with `promote`,
-    make it the champion: all committed together."""
+    """Write the fitted forest's artifact and add its registry row as a candidate (audited),
+    committed together."""
     with uow:
         version = register_anomaly(
             uow.models,
@@ -40,7 +39,5 @@ def register_anomaly_model(
             actor=actor,
             clock=clock,
         )
-        if promote:
-            promote_audited(uow, version.version, actor=actor, clock=clock)
         uow.commit()
     return version

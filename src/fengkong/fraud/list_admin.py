@@ -46,6 +46,9 @@ __all__ = [
     "ListEntryQuery",
     "ListEntryStore",
     "add_entry",
+    "apply_addition",
+    "apply_import",
+    "apply_removal",
     "export_entries",
     "find_entries",
     "get_entry",
@@ -106,9 +109,11 @@ def _actor(officer: str) -> str:
 
 
 def _audit_added(uow: ListAdminUnitOfWork, e: ListEntry, via: str, **extra: object) -> None:
+    # An approved change is the checker's act: the record names them, and the maker in `extra`.
+    checker = extra.get("checker")
     uow.audit.append(
         at=e.added_at,
-        actor=_actor(e.added_by),
+        actor=checker if isinstance(checker, str) else _actor(e.added_by),
         action="list.entry_added",
         subject_type=SUBJECT,
         subject_id=e.id,
@@ -128,9 +133,10 @@ def _audit_added(uow: ListAdminUnitOfWork, e: ListEntry, via: str, **extra: obje
 def _audit_removed(
     uow: ListAdminUnitOfWork, e: ListEntry, by: str, at: datetime, reason: str, **extra: object
 ) -> None:
+    checker = extra.get("checker")
     uow.audit.append(
         at=at,
-        actor=_actor(by),
+        actor=checker if isinstance(checker, str) else _actor(by),
         action="list.entry_removed",
         subject_type=SUBJECT,
         subject_id=e.id,
@@ -178,93 +184,144 @@ def _close_lapsed(uow: ListAdminUnitOfWork, lapsed: ListEntry, successor: ListEn
 
 
 def add_entry(entry: NewListEntry, added_by: str, admin: ListAdmin) -> ListEntry:
-    """Add one entry (its value canonical: see `keys.canonical_key`), audited; `Conflict` if
-    its key is already active on that list."""
+    """Add one entry at once (its value canonical: see `keys.canonical_key`), audited;
+    `Conflict` if its key is already active on that list. People ask for additions through
+    `list_changes` instead, which an approver approves; this is the change itself."""
     check_actor(added_by, "added_by")
-    now = admin.clock.now()
-    if entry.expires_at is not None and entry.expires_at <= now:
-        raise Invalid((FieldError(("expires_at",), "is already past", "date"),))
-    stored = stored_entry(entry, new_id("lst", admin.clock), admin.hasher, added_by.strip(), now)
+    stored = new_stored_entry(entry, added_by, admin)
 
     def attempt() -> ListEntry:
         with admin.uow() as uow:
-            twin = _open_entries(uow, (stored,)).get(
-                (stored.list, stored.key_type, stored.key_hash)
-            )
-            if twin is not None:
-                if twin.active_at(now):
-                    raise Conflict(_duplicate(twin))
-                _close_lapsed(uow, twin, stored)
-            uow.list_entries.add((stored,))
-            _audit_added(uow, stored, "add")
+            apply_addition(uow, stored, "add")
             uow.commit()
         return stored
 
     return _retrying(attempt)
 
 
-def remove_entry(entry_id: str, removed_by: str, reason: str, admin: ListAdmin) -> ListEntry:
-    """Take an entry off its list; the row stays, with who removed it, when and why (audited)."""
-    check_actor(removed_by, "removed_by")
+def new_stored_entry(entry: NewListEntry, added_by: str, admin: ListAdmin) -> ListEntry:
+    """`entry` as it would be stored now, by `added_by`; `Invalid` if it expires already."""
+    now = admin.clock.now()
+    if entry.expires_at is not None and entry.expires_at <= now:
+        raise Invalid((FieldError(("expires_at",), "is already past", "date"),))
+    return stored_entry(entry, new_id("lst", admin.clock), admin.hasher, added_by.strip(), now)
+
+
+def apply_addition(
+    uow: ListAdminUnitOfWork, stored: ListEntry, via: str, **audit: object
+) -> ListEntry:
+    """Add `stored` in the caller's unit of work, audited (`audit` adds to the record:
+    who asked and who approved); `Conflict` if its key is active on its list now. A lapsed
+    entry on the same key is closed first."""
+    twin = _open_entries(uow, (stored,)).get((stored.list, stored.key_type, stored.key_hash))
+    if twin is not None:
+        if twin.active_at(stored.added_at):
+            raise Conflict(_duplicate(twin))
+        _close_lapsed(uow, twin, stored)
+    uow.list_entries.add((stored,))
+    _audit_added(uow, stored, via, **audit)
+    return stored
+
+
+def check_removal_reason(reason: str) -> str:
     cleaned = reason.strip() if isinstance(reason, str) else ""
     if not cleaned or len(cleaned) > REMOVAL_REASON_MAX:
         raise Invalid((FieldError(("reason",), "a reason is required, at most 2000 characters"),))
-    now = admin.clock.now()
+    return cleaned
+
+
+def remove_entry(entry_id: str, removed_by: str, reason: str, admin: ListAdmin) -> ListEntry:
+    """Take an entry off its list at once; the row stays, with who removed it, when and why
+    (audited). People ask for removals through `list_changes`; this is the change itself."""
+    check_actor(removed_by, "removed_by")
+    cleaned = check_removal_reason(reason)
     with admin.uow() as uow:
-        entry = uow.list_entries.get(entry_id)
-        if entry is None:
-            raise NotFound(f"no list entry {entry_id!r}")
-        if not uow.list_entries.mark_removed(entry_id, removed_by.strip(), now, cleaned):
-            raise Conflict(f"list entry {entry_id!r} was already removed")
-        _audit_removed(uow, entry, removed_by.strip(), now, cleaned)
+        removed = apply_removal(uow, entry_id, removed_by.strip(), cleaned, admin.clock.now())
         uow.commit()
-    return replace(entry, removed_by=removed_by.strip(), removed_at=now, removal_reason=cleaned)
+    return removed
 
 
-def import_entries(text: str, added_by: str, admin: ListAdmin) -> ImportReport:
-    """Import a list CSV (`lists.parse_list_csv`): every row is checked, the good ones added and
-    audited in one unit of work, each bad one reported with its line and why — a row whose key
-    is already active on its list, or repeats an earlier row's, included (also when it was
-    added by someone else while the file was read in). A fatal error (a bad header, a database
-    failure) adds nothing."""
-    check_actor(added_by, "added_by")
+def apply_removal(
+    uow: ListAdminUnitOfWork, entry_id: str, by: str, reason: str, at: datetime, **audit: object
+) -> ListEntry:
+    """Remove the entry in the caller's unit of work, audited; `NotFound`, or `Conflict` if it
+    was removed already."""
+    entry = uow.list_entries.get(entry_id)
+    if entry is None:
+        raise NotFound(f"no list entry {entry_id!r}")
+    if not uow.list_entries.mark_removed(entry_id, by, at, reason):
+        raise Conflict(f"list entry {entry_id!r} was already removed")
+    _audit_removed(uow, entry, by, at, reason, **audit)
+    return replace(entry, removed_by=by, removed_at=at, removal_reason=reason)
+
+
+def parse_import(
+    text: str, added_by: str, admin: ListAdmin
+) -> tuple[list[tuple[int, ListEntry]], list[RejectedRow]]:
+    """The rows of a list CSV as entries stored now by `added_by` (with their lines), and the
+    rows refused by their content; a bad header raises `Invalid`."""
     now = admin.clock.now()
     good, bad = parse_list_csv(text, now)
     stored = [
         (line, stored_entry(e, new_id("lst", admin.clock), admin.hasher, added_by.strip(), now))
         for line, e in good
     ]
+    return stored, list(bad)
+
+
+def import_entries(text: str, added_by: str, admin: ListAdmin) -> ImportReport:
+    """Import a list CSV (`lists.parse_list_csv`) at once: every row is checked, the good ones
+    added and audited in one unit of work, each bad one reported with its line and why — a row
+    whose key is already active on its list, or repeats an earlier row's, included (also when it
+    was added by someone else while the file was read in). A fatal error (a bad header, a
+    database failure) adds nothing. People ask for imports through `list_changes`."""
+    check_actor(added_by, "added_by")
+    stored, bad = parse_import(text, added_by, admin)
 
     def attempt() -> ImportReport:
-        rejected = list(bad)
         with admin.uow() as uow:
-            on_list = _open_entries(uow, (e for _, e in stored))
-            in_file: dict[_Key, int] = {}
-            accepted: list[tuple[int, ListEntry]] = []
-            for line, e in stored:
-                key = (e.list, e.key_type, e.key_hash)
-                twin = on_list.get(key)
-                why = None
-                if key in in_file:
-                    why = f"repeats line {in_file[key]}"
-                elif twin is not None and twin.active_at(now):
-                    why = _duplicate(twin)
-                if why is not None:
-                    rejected.append(RejectedRow(line, (FieldError(("value",), why, "duplicate"),)))
-                    continue
-                if twin is not None:
-                    _close_lapsed(uow, twin, e)
-                in_file[key] = line
-                accepted.append((line, e))
-            if accepted:
-                uow.list_entries.add([e for _, e in accepted])
-                for line, e in accepted:
-                    _audit_added(uow, e, "import", line=line)
+            report = apply_import(uow, stored, bad, admin.clock.now())
+            if report.accepted:
                 uow.commit()
-        rejected.sort(key=lambda r: r.line)
-        return ImportReport(tuple(e for _, e in accepted), tuple(rejected))
+        return report
 
     return _retrying(attempt)
+
+
+def apply_import(
+    uow: ListAdminUnitOfWork,
+    stored: Sequence[tuple[int, ListEntry]],
+    bad: Sequence[RejectedRow],
+    now: datetime,
+    **audit: object,
+) -> ImportReport:
+    """Add the rows of an import in the caller's unit of work, audited, refusing (with their
+    line) those whose key is active on its list now or repeats an earlier row's."""
+    rejected = list(bad)
+    on_list = _open_entries(uow, (e for _, e in stored))
+    in_file: dict[_Key, int] = {}
+    accepted: list[tuple[int, ListEntry]] = []
+    for line, e in stored:
+        key = (e.list, e.key_type, e.key_hash)
+        twin = on_list.get(key)
+        why = None
+        if key in in_file:
+            why = f"repeats line {in_file[key]}"
+        elif twin is not None and twin.active_at(now):
+            why = _duplicate(twin)
+        if why is not None:
+            rejected.append(RejectedRow(line, (FieldError(("value",), why, "duplicate"),)))
+            continue
+        if twin is not None:
+            _close_lapsed(uow, twin, e)
+        in_file[key] = line
+        accepted.append((line, e))
+    if accepted:
+        uow.list_entries.add([e for _, e in accepted])
+        for line, e in accepted:
+            _audit_added(uow, e, "import", line=line, **audit)
+    rejected.sort(key=lambda r: r.line)
+    return ImportReport(tuple(e for _, e in accepted), tuple(rejected))
 
 
 def get_entry(entry_id: str, admin: ListAdmin) -> ListEntry:

@@ -260,9 +260,22 @@ def parse_list_csv(
 ) -> tuple[tuple[tuple[int, NewListEntry], ...], tuple[RejectedRow, ...]]:
     """Validate a list CSV: `(line, entry)` for each good row and a `RejectedRow` for each bad one.
 
-    A header without the required columns is fatal: `Invalid`, and nothing is imported.
+    A header without the required columns, or text the CSV reader cannot split (an unclosed
+    quote, a field over its size limit), is fatal: `Invalid`, and nothing is imported.
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _parse_rows(reader, now)
+    except csv.Error as exc:
+        raise Invalid(
+            (FieldError(("file", reader.line_num), f"not readable as CSV: {exc}", "csv"),),
+            f"not a list file: line {reader.line_num} cannot be read as CSV",
+        ) from None
+
+
+def _parse_rows(
+    reader: csv.DictReader[str], now: datetime
+) -> tuple[tuple[tuple[int, NewListEntry], ...], tuple[RejectedRow, ...]]:
     header = tuple((name or "").strip().lower() for name in (reader.fieldnames or ()))
     missing = [c for c in ("list", "key_type", "reason", "source") if c not in header]
     if "value" not in header and "key_hash" not in header:

@@ -23,7 +23,7 @@ from fengkong.core.money import Fen
 from fengkong.ledger.journal import EntryKind, JournalEntry
 from fengkong.lending.accrual import accrue
 from fengkong.lending.config import LendingConfig
-from fengkong.lending.delinquency import write_off, write_off_eligible
+from fengkong.lending.delinquency import WriteOffPolicy, write_off, write_off_eligible
 from fengkong.lending.eod_dates import EodMeter
 from fengkong.lending.eod_lines import fire_line_triggers
 from fengkong.lending.ports import EodUnitOfWork
@@ -61,39 +61,62 @@ def close_loan_day(
     )
     entries = list(entries_for(loan_id, moved.events, key=key, new_entry_id=new_entry_id))
     updated = with_state(record, moved.state, config)
-    written_off = False
+    written_off_now = False
     if updated.stage is LoanStage.ACTIVE and write_off_eligible(
         updated.state, on, config.write_off
     ):
-        outstanding = updated.state.outstanding.total
-        gone = write_off(
-            updated.state,
+        updated, gone = written_off(
+            updated,
             on,
             f"{updated.days_past_due} days past due ≥ {config.write_off.min_days_past_due}",
             config.write_off,
+            key,
+            new_entry_id,
+            config,
         )
-        entries += entries_for(
+        entries += gone
+        written_off_now = True
+    else:
+        provisioned = provision_to_target(updated, on, key, new_entry_id, config)
+        updated = provisioned.record
+        entries += provisioned.entries
+    return LoanDay(replace(updated, eod_date=on), tuple(entries), written_off_now)
+
+
+def written_off(
+    record: LoanRecord,
+    on: date,
+    reason: str,
+    policy: WriteOffPolicy | None,
+    key: str,
+    new_entry_id: NewEntryId,
+    config: LendingConfig,
+) -> tuple[LoanRecord, list[JournalEntry]]:
+    """核销 `record` on `on` (`delinquency.write_off`: by `policy`, or by an officer with None):
+    the loan written off, its allowance released and its reserve drawn; and the entries."""
+    loan_id = record.loan_id
+    outstanding = record.state.outstanding.total
+    gone = write_off(record.state, on, reason, policy)
+    entries = list(
+        entries_for(
             loan_id,
             gone.events,
             key=f"{key}:wo",
             new_entry_id=new_entry_id,
             allowance_available=record.allowance,
         )
-        left = record.allowance - min(outstanding, record.allowance)
-        released = provision_entry(
-            loan_id, on, -left, f"{key}:wo:provision", new_entry_id(), "allowance left over"
-        )
-        drawn = reserve_entry(
-            on, -record.reserve, f"{key}:wo:reserve", new_entry_id(), f"drawn on {loan_id}"
-        )
-        entries += [e for e in (released, drawn) if e is not None]
-        updated = replace(with_state(updated, gone.state, config), allowance=Fen(0), reserve=Fen(0))
-        written_off = True
-    else:
-        provisioned = provision_to_target(updated, on, key, new_entry_id, config)
-        updated = provisioned.record
-        entries += provisioned.entries
-    return LoanDay(replace(updated, eod_date=on), tuple(entries), written_off)
+    )
+    left = record.allowance - min(outstanding, record.allowance)
+    released = provision_entry(
+        loan_id, on, -left, f"{key}:wo:provision", new_entry_id(), "allowance left over"
+    )
+    drawn = reserve_entry(
+        on, -record.reserve, f"{key}:wo:reserve", new_entry_id(), f"drawn on {loan_id}"
+    )
+    entries += [e for e in (released, drawn) if e is not None]
+    return replace(
+        with_state(record, gone.state, config), allowance=Fen(0), reserve=Fen(0)
+    ), entries
 
 
 @dataclass

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal, Protocol, overload
 
+from fengkong.access.approvals import ApprovalUnitOfWork
 from fengkong.audit.port import AuditAppender
 from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
@@ -290,10 +291,15 @@ class EodUnitOfWork(UnitOfWork, Protocol):
     def audit(self) -> AuditAppender: ...
 
 
+class LoanChangeUnitOfWork(RepaymentUnitOfWork, ApprovalUnitOfWork, Protocol):
+    """A write-off or restructure under maker-checker: the repayment use cases' stores and the
+    approval requests (`lending.loan_changes`)."""
+
+
 class LendingUnitOfWork(
     OriginationUnitOfWork,
     DrawUnitOfWork,
-    RepaymentUnitOfWork,
+    LoanChangeUnitOfWork,
     EodUnitOfWork,
     LoanFileUnitOfWork,
     Protocol,

@@ -1,5 +1,7 @@
 """Registering and promoting models are audited actions: the registry row and the audit record
-commit together."""
+commit together. `promote_audited` and `challenge_audited` are the effect of an approved
+promotion request (`model_admin.approve_model_promotion`): people reach them only through
+maker-checker; test fixtures and the registry's own tests call them directly."""
 
 from __future__ import annotations
 
@@ -72,8 +74,15 @@ def register_audited(
 
 
 def promote_audited(
-    uow: RegistryUnitOfWork, version: str, *, actor: str, clock: Clock
+    uow: RegistryUnitOfWork,
+    version: str,
+    *,
+    actor: str,
+    clock: Clock,
+    approval: Mapping[str, object] | None = None,
 ) -> tuple[ModelVersion, ModelVersion | None]:
+    """Make `version` the champion; `approval` (request id, maker, checker) goes in the audit
+    record."""
     model, previous = promote(uow.models, version)
     uow.audit.append(
         at=clock.now(),
@@ -85,13 +94,19 @@ def promote_audited(
             "sha256": model.sha256,
             "status": "champion",
             "retired": previous.version if previous else None,
+            **(approval or {}),
         },
     )
     return model, previous
 
 
 def challenge_audited(
-    uow: RegistryUnitOfWork, version: str, *, actor: str, clock: Clock
+    uow: RegistryUnitOfWork,
+    version: str,
+    *,
+    actor: str,
+    clock: Clock,
+    approval: Mapping[str, object] | None = None,
 ) -> tuple[ModelVersion, ModelVersion | None]:
     model, previous = make_challenger(uow.models, version)
     uow.audit.append(
@@ -104,6 +119,7 @@ def challenge_audited(
             "sha256": model.sha256,
             "status": "challenger",
             "previous_challenger": previous.version if previous else None,
+            **(approval or {}),
         },
     )
     return model, previous

@@ -1,6 +1,8 @@
-"""/v1/lists: black, grey and white list entries managed by people — add, find, remove, import
-and export. Every change is audited with the authenticated caller's audit name; values are accepted
-in clear only in request bodies and are never shown back: entries carry a masked display."""
+"""/v1/lists: black, grey and white list entries managed by people — find and export; ask for
+an entry to be added or removed, or a CSV imported: each is a request (202) that an approver
+other than the asker approves at `/v1/approvals/{id}/approve` (maker-checker). Values are
+accepted in clear only in request bodies and are never shown back: entries carry a masked
+display, requests the blind index."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from fengkong.api.approval_schemas import ApprovalOut, ImportRequestOut
 from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.api.list_schemas import (
-    ImportOut,
     ListEntryIn,
     ListEntryOut,
     ListSearchIn,
@@ -22,13 +24,16 @@ from fengkong.fraud.keys import KeyType
 from fengkong.fraud.list_admin import (
     ListAdmin,
     ListEntryQuery,
-    add_entry,
     export_entries,
     find_entries,
     get_entry,
-    import_entries,
     key_of,
-    remove_entry,
+)
+from fengkong.fraud.list_changes import (
+    ListChanges,
+    request_addition,
+    request_import,
+    request_removal,
 )
 from fengkong.fraud.lists import ListKind, parse_key_type
 
@@ -36,14 +41,15 @@ router = APIRouter(prefix="/v1/lists", tags=["lists"])
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 PROBLEMS = {
+    401: {"description": "No valid credentials (problem+json)"},
+    403: {"description": "Neither an officer nor a risk manager (problem+json)"},
     404: {"description": "Unknown list entry (problem+json)"},
-    409: {"description": "Already on that list, or already removed (problem+json)"},
+    409: {
+        "description": "Already on that list, already removed, or the same change is pending "
+        "(problem+json)"
+    },
     422: {"description": "Invalid input, with field-level errors (problem+json)"},
 }
-
-
-def officer(actor: ActorDep) -> str:
-    return actor.audit_name
 
 
 def list_admin(ctx: ContextDep) -> ListAdmin:
@@ -52,6 +58,14 @@ def list_admin(ctx: ContextDep) -> ListAdmin:
 
 def admin_of(ctx: Context) -> ListAdmin:
     return ListAdmin(uow=ctx.uow, hasher=ctx.vault.blind_index, clock=ctx.clock)
+
+
+def changes_of(ctx: Context) -> ListChanges:
+    return ListChanges(uow=ctx.uow, hasher=ctx.vault.blind_index, clock=ctx.clock)
+
+
+def list_changes(ctx: ContextDep) -> ListChanges:
+    return changes_of(ctx)
 
 
 async def csv_text(request: Request) -> str:
@@ -65,7 +79,7 @@ async def csv_text(request: Request) -> str:
         raise Invalid((FieldError(("body",), "not UTF-8 text"),)) from None
 
 
-OfficerDep = Annotated[str, Depends(officer)]
+ChangesDep = Annotated[ListChanges, Depends(list_changes)]
 AdminDep = Annotated[ListAdmin, Depends(list_admin)]
 CsvDep = Annotated[str, Depends(csv_text)]
 
@@ -104,11 +118,11 @@ def search_entries(body: ListSearchIn, admin: AdminDep) -> list[ListEntryOut]:
     return [ListEntryOut.of(e, now) for e in find_entries(query, admin)]
 
 
-@router.post("/entries", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
-def add(body: ListEntryIn, who: OfficerDep, admin: AdminDep) -> ListEntryOut:
-    """Put a key on a list; applications with it hit the list from now on."""
-    entry = add_entry(body.entry(admin.clock.now()), who, admin)
-    return ListEntryOut.of(entry, admin.clock.now())
+@router.post("/entries", status_code=status.HTTP_202_ACCEPTED, responses=PROBLEMS)  # type: ignore[arg-type]
+def add(body: ListEntryIn, actor: ActorDep, changes: ChangesDep) -> ApprovalOut:
+    """Ask for a key to go on a list; once an approver other than you approves, applications
+    with it hit the list."""
+    return ApprovalOut.of(request_addition(body.entry(changes.clock.now()), actor, changes))
 
 
 @router.get("/entries/{entry_id}", responses=PROBLEMS)  # type: ignore[arg-type]
@@ -116,14 +130,20 @@ def read(entry_id: str, admin: AdminDep) -> ListEntryOut:
     return ListEntryOut.of(get_entry(entry_id, admin), admin.clock.now())
 
 
-@router.post("/entries/{entry_id}/remove", responses=PROBLEMS)  # type: ignore[arg-type]
-def remove(entry_id: str, body: RemovalIn, who: OfficerDep, admin: AdminDep) -> ListEntryOut:
-    """Take an entry off its list; it stays on record with who removed it, when and why."""
-    return ListEntryOut.of(remove_entry(entry_id, who, body.reason, admin), admin.clock.now())
+@router.post(
+    "/entries/{entry_id}/remove",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
+def remove(entry_id: str, body: RemovalIn, actor: ActorDep, changes: ChangesDep) -> ApprovalOut:
+    """Ask for an entry to come off its list; once approved, it stays on record with who
+    asked, who approved, when and why."""
+    return ApprovalOut.of(request_removal(entry_id, body.reason, actor, changes))
 
 
 @router.post(
     "/import",
+    status_code=status.HTTP_202_ACCEPTED,
     responses=PROBLEMS,  # type: ignore[arg-type]
     openapi_extra={
         "requestBody": {
@@ -132,10 +152,12 @@ def remove(entry_id: str, body: RemovalIn, who: OfficerDep, admin: AdminDep) -> 
         }
     },
 )
-def import_csv(text: CsvDep, who: OfficerDep, admin: AdminDep) -> ImportOut:
-    """Import a CSV (`list,key_type,value,reason,source,expires_at`, or an export's rows): good
-    rows are added, each bad one reported with its line and why. A bad header adds nothing."""
-    return ImportOut.of(import_entries(text, who, admin), admin.clock.now())
+def import_csv(text: CsvDep, actor: ActorDep, changes: ChangesDep) -> ImportRequestOut:
+    """Ask for a CSV (`list,key_type,value,reason,source,expires_at`, or an export's rows) to be
+    imported: one request for its good rows, each bad one reported with its line and why. A bad
+    header asks nothing. Once approved, the rows still good then are added."""
+    request, rejects = request_import(text, actor, changes)
+    return ImportRequestOut.of(request, rejects)
 
 
 @router.get(

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, status
 
 from fengkong.access.permissions import Permission
+from fengkong.api.approval_schemas import ApprovalOut
 from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.api.guard import own_application, own_loan
 from fengkong.api.line_schemas import LineRepaymentIn, LineRepaymentOut
@@ -30,7 +31,7 @@ from fengkong.api.loan_schemas import (
     SettlementQuoteOut,
 )
 from fengkong.core.money import yuan_to_fen
-from fengkong.lending import credit_lines, disbursement, origination, repayment, restructuring
+from fengkong.lending import credit_lines, disbursement, loan_changes, origination, repayment
 from fengkong.lending.line_aging import line_aging
 from fengkong.lending.line_repayment import repay_draw
 from fengkong.lending.services import LendingServices
@@ -168,18 +169,24 @@ def settle(
     )
 
 
-@loans_router.post("/{loan_id}/restructure", responses=PROBLEMS)  # type: ignore[arg-type]
-def restructure(loan_id: str, body: RestructureIn, svc: LendingDep, actor: ActorDep) -> LoanOut:
-    view = restructuring.restructure(
+@loans_router.post(
+    "/{loan_id}/restructure",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
+def restructure(loan_id: str, body: RestructureIn, svc: LendingDep, actor: ActorDep) -> ApprovalOut:
+    """Ask, as an officer, for 展期 or re-amortisation; an approver other than you approves it
+    at `/v1/approvals/{id}/approve`, which restructures the loan."""
+    request = loan_changes.request_restructure(
         loan_id,
         body.reason,
+        actor,
         svc,
-        actor=actor.audit_name,
         extra_terms=body.extra_terms,
         new_terms=body.new_terms,
         annual_rate=body.annual_rate,
     )
-    return LoanOut.of(view)
+    return ApprovalOut.of(request)
 
 
 @lines_router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]

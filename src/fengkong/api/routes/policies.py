@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import ConfigDict, Field
 
-from fengkong.api.deps import ContextDep
+from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.api.input import InputModel
 from fengkong.api.review_schemas import (
     ActivationOut,
@@ -32,10 +32,12 @@ router = APIRouter(prefix="/v1/policies", tags=["policies"])
 NOT_FOUND = {404: {"description": "Unknown policy version (problem+json)"}}
 ACTION_PROBLEMS = {
     **NOT_FOUND,
-    409: {
-        "description": "Wrong status for this step, or the approver wrote or requested the "
-        "version (maker-checker) (problem+json)"
+    401: {"description": "No valid credentials (problem+json)"},
+    403: {
+        "description": "The checker lacks the approver role, or wrote or requested the version "
+        "(maker-checker) (problem+json)"
     },
+    409: {"description": "Wrong status for this step (problem+json)"},
     422: {"description": "Missing officer (problem+json)"},
 }
 REQUEST_PROBLEMS = {
@@ -112,10 +114,11 @@ def request_policy_activation(
 
 
 @router.post("/{version}/activation/approve", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
-def approve_policy_activation(version: str, ctx: ContextDep, who: OfficerDep) -> ActivationOut:
-    """Approve a pending activation: the approver must be neither its author nor its requester."""
+def approve_policy_activation(version: str, ctx: ContextDep, actor: ActorDep) -> ActivationOut:
+    """Approve a pending activation: the authenticated approver must be neither its author nor
+    its requester (403 otherwise)."""
     policy, previous = policy_admin.approve_policy_activation(
-        ctx.uow(), version, approver=who, clock=ctx.clock
+        ctx.uow(), version, checker=actor, clock=ctx.clock
     )
     return ActivationOut(
         policy=PolicyOut.of(policy), retired=None if previous is None else previous.version
@@ -124,11 +127,11 @@ def approve_policy_activation(version: str, ctx: ContextDep, who: OfficerDep) ->
 
 @router.post("/{version}/activation/reject", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
 def reject_policy_activation(
-    version: str, body: ActivationRejectIn, ctx: ContextDep, who: OfficerDep
+    version: str, body: ActivationRejectIn, ctx: ContextDep, actor: ActorDep
 ) -> PolicyOut:
-    """Send a pending version back to draft with the reason."""
+    """Send a pending version back to draft with the reason (an approver, as for approving)."""
     policy = policy_admin.reject_policy_activation(
-        ctx.uow(), version, checker=who, reason=body.reason, clock=ctx.clock
+        ctx.uow(), version, checker=actor, reason=body.reason, clock=ctx.clock
     )
     return PolicyOut.of(policy)
 

@@ -93,15 +93,16 @@ def claim_review_item(
 
 @router.post("/items/{item_id}/approve", responses=ACTION_PROBLEMS)  # type: ignore[arg-type]
 def approve_review_item(
-    item_id: str, body: ApproveIn, ctx: ContextDep, who: OfficerDep
+    item_id: str, body: ApproveIn, ctx: ContextDep, actor: ActorDep
 ) -> ReviewedOut:
     """Approve an item you hold, on a limit, rate and term within the referring policy's bounds
     (left out: the policy's own). The final approval is an officer's decision of its own, linked
     to the automatic one; the application can then be offered and booked as any approval. Above
     the four-eyes amount the first approval leaves the item `awaiting_second` for a different
-    officer, who confirms the same terms."""
+    officer, who confirms the same terms: an authenticated approver other than the first (403
+    otherwise). The approver acts under their audit name, which holds the claim."""
     reviewed = review_actions.approve(
-        ctx.uow(), item_id, who, body.comment, ctx.clock, body.asked()
+        ctx.uow(), item_id, actor, body.comment, ctx.clock, body.asked()
     )
     return ReviewedOut.of_reviewed(reviewed, ctx.clock.now())
 

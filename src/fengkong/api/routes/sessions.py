@@ -6,6 +6,7 @@ it to scripts or sends it from another site."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response, status
@@ -80,13 +81,15 @@ def start_session(body: LoginIn, response: Response, ctx: ContextDep) -> Session
     responses=PROBLEMS,  # type: ignore[arg-type]
 )
 def end_session(request: Request, ctx: ContextDep) -> Response:
-    """Log out: the session of this request's token or cookie ends."""
+    """Log out: the session of this request's token or cookie ends. Idempotent, as a DELETE is:
+    a session that ended between the check of this request and now is answered 204 too."""
     secret = presented_secret(request)
     if secret is None:
         raise Unauthenticated("send the session token: Authorization: Bearer <token>")
     if not secret.startswith(SESSION_PREFIX):
         raise Invalid((), "an API key is not logged out: an admin revokes it")
-    logout(ctx.access, secret)
+    with contextlib.suppress(Unauthenticated):
+        logout(ctx.access, secret)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
