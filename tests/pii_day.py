@@ -50,9 +50,9 @@ class RecordingClient(TestClient):
         super().__init__(*args, **kwargs)
         self.run = run
 
-    def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+    def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         kwargs["headers"] = {**STAFF, **(kwargs.get("headers") or {})}
-        response = super().request(method, url, **kwargs)
+        response: httpx.Response = super().request(method, url, **kwargs)
         self.run.responses.append((f"{method} {url} → {response.status_code}", response.text))
         return response
 

@@ -96,7 +96,7 @@ def redact(text: str, names: Sequence[str] = ()) -> str:
 
 def scan_text(text: str, where: str, names: Sequence[str]) -> list[Leak]:
     """Every leak in `text`, line by line: `where:line`."""
-    leaks = []
+    leaks: list[Leak] = []
     for number, line in enumerate(text.splitlines(), 1):
         leaks.extend(Leak(f"{where}:{number}", k, m) for k, m in findings(line, names))
     return leaks
@@ -106,7 +106,7 @@ def scan_cells(
     rows: Iterable[tuple[str, Sequence[tuple[str, object]]]], table: str, names: Sequence[str]
 ) -> list[Leak]:
     """Every leak in a table's rows, given as (row key, [(column, value)…]): `table.column[key]`."""
-    leaks = []
+    leaks: list[Leak] = []
     for key, cells in rows:
         for column, value in cells:
             text = value if isinstance(value, str) else _text(value)
@@ -128,7 +128,7 @@ def scan_files(root: Path, names: Sequence[str], *, skip: Iterable[Path] = ()) -
     errors replaced, so a SQLite file's free pages are read too): `path:line` relative to
     `root`."""
     skipped = [p.resolve() for p in skip]
-    leaks = []
+    leaks: list[Leak] = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if any(path.resolve().is_relative_to(s) for s in skipped):
             continue
