@@ -68,7 +68,9 @@ class Meter:
 
     def before_commit(self, on: date, partition: int, chunk: int) -> None:
         n = self.chunks[self.step] = self.chunks.get(self.step, 0) + 1
-        mine = self.chunks[f"{self.day}/{self.step}"] = self.chunks.get(f"{self.day}/{self.step}", 0) + 1
+        mine = self.chunks[f"{self.day}/{self.step}"] = (
+            self.chunks.get(f"{self.day}/{self.step}", 0) + 1
+        )
         if self.kill in (f"{self.step}:{n}", f"{self.day}/{self.step}:{mine}"):
             die()
         if self.signal_file is not None:

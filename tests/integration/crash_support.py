@@ -195,7 +195,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def snapshot(url: str, leave_out: Callable[[str, str], bool] = lambda t, c: False) -> dict[str, Any]:
+def snapshot(
+    url: str, leave_out: Callable[[str, str], bool] = lambda t, c: False
+) -> dict[str, Any]:
     """Every row of every table (but the migration bookkeeping), random ids blanked, as a sorted
     list per table; `leave_out(table, column)` drops columns the caller knows to differ."""
     engine = sa.create_engine(url)

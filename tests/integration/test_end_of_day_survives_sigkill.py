@@ -16,6 +16,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from fengkong.db.database import Database
+from fengkong.db.lending_tables import eod_runs
+from fengkong.db.migrate import upgrade
+from fengkong.lending.eod_loans import Totals
+from fengkong.lending.records import LoanRecord
 from integration.crash_support import (
     another_database,
     audit_trail,
@@ -28,11 +33,6 @@ from integration.crash_support import (
     seed,
     snapshot,
 )
-from fengkong.db.database import Database
-from fengkong.db.lending_tables import eod_runs
-from fengkong.lending.eod_loans import Totals
-from fengkong.lending.records import LoanRecord
-from fengkong.db.migrate import upgrade
 
 pytestmark = pytest.mark.slow
 

@@ -102,7 +102,9 @@ def database_state(url: str) -> dict[str, Any]:
 
 def _sqlite_file(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
-        raise Invalid((FieldError(("database_url",), "an in-memory SQLite has nothing to back up"),))
+        raise Invalid(
+            (FieldError(("database_url",), "an in-memory SQLite has nothing to back up"),)
+        )
     return Path(url.database)
 
 
@@ -239,10 +241,12 @@ def opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
     """The manifest of the backup at `path` and its database copy, unpacked in a temporary
     directory; `Invalid` if the file is not a backup."""
     try:
-        tar = tarfile.open(path, "r")
-    except (OSError, tarfile.TarError) as exc:
+        readable = tarfile.is_tarfile(path)
+    except OSError as exc:
         raise Invalid((FieldError(("path",), f"not a readable backup: {exc}"),)) from None
-    with tar, tempfile.TemporaryDirectory() as work:
+    if not readable:
+        raise Invalid((FieldError(("path",), f"not a readable backup: {path} is no tar file"),))
+    with tarfile.open(path, "r") as tar, tempfile.TemporaryDirectory() as work:
         try:
             manifest = Manifest.of(json.loads(tar.extractfile(MANIFEST).read()))  # type: ignore[union-attr]
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
@@ -250,8 +254,13 @@ def opened(path: Path) -> Iterator[tuple[Manifest, Path]]:
         if manifest.format != FORMAT:
             raise Invalid((FieldError(("path",), f"backup format {manifest.format} unknown"),))
         member = SQLITE_MEMBER if manifest.dialect == "sqlite" else PG_MEMBER
-        tar.extract(member, work, filter="data")
-        yield manifest, Path(work) / member
+        stored = tar.extractfile(member) if member in tar.getnames() else None
+        if stored is None:
+            raise Invalid((FieldError(("path",), f"the backup holds no {member}"),))
+        copy = Path(work) / member  # a fixed name: nothing in the file chooses where it lands
+        with stored, copy.open("wb") as target:
+            shutil.copyfileobj(stored, target)
+        yield manifest, copy
 
 
 def restore(path: Path, url_text: str, *, overwrite: bool) -> Manifest:
