@@ -25,7 +25,7 @@ from fengkong.cli.lazy import LazyCommand, LazyGroup
 
 # The command groups, in the order the help lists them, each imported only when it runs.
 GROUPS: dict[str, LazyCommand] = {
-    "db": LazyCommand("db", "app", "Database schema."),
+    "db": LazyCommand("db", "app", "Database: schema, backup, restore, idempotency records."),
     "model": LazyCommand(
         "model", "app", "Credit models: train, list, request and approve promotion."
     ),

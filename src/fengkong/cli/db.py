@@ -1,13 +1,16 @@
-"""`fengkong db`: the database schema."""
+"""`fengkong db`: the database schema, backups and restoring one (`db.backup`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-from fengkong.cli.common import JsonOpt, cli_errors, emit_json, out
+from fengkong.cli.common import JsonOpt, cli_errors, emit_json, err, out
 from fengkong.core.settings import load_settings
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(help="Database: schema, backup, restore.", no_args_is_help=True)
 
 
 @app.command("upgrade")
@@ -48,3 +51,116 @@ def db_purge_idempotency(as_json: JsonOpt = False) -> None:
         emit_json({"purged": purged})
     else:
         out.print(f"{purged} expired idempotency records deleted")
+
+
+def _outside_the_database(settings: Any) -> None:
+    """Warn what a database backup does not hold, with where it lives."""
+    err.print(
+        "[yellow]not in the backup[/] (keep copies of these apart from it, the key ring "
+        "somewhere other than the backups — without it the personal data in them cannot be "
+        "read):",
+        highlight=False,
+    )
+    err.print(f"  personal-data key ring: {settings.resolved_vault_key_file}", highlight=False)
+    err.print(f"  model artifacts:        {settings.artifacts_dir}", highlight=False)
+    err.print(
+        "  the audit signing key and the policy file, where you configured them",
+        highlight=False,
+    )
+
+
+@app.command("backup")
+@cli_errors
+def db_backup(
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="Backup file (default: HOME/backups/fengkong-…-TIME.tar)."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy the database into one file, consistently while the platform runs (SQLite: the
+    online backup API; PostgreSQL: pg_dump on an exported snapshot), with a manifest of what it
+    holds: dialect, schema revisions, audit chain head and record count, time taken."""
+    from fengkong.core.clock import SystemClock
+    from fengkong.db.backup import backup
+
+    settings = load_settings()
+    url = settings.resolved_database_url
+    now = SystemClock().now()
+    if out_path is None:
+        dialect = url.split(":", 1)[0].split("+", 1)[0]
+        stamp = now.strftime("%Y%m%dT%H%M%SZ")
+        out_path = settings.home / "backups" / f"fengkong-{dialect}-{stamp}.tar"
+    manifest = backup(url, out_path, now)
+    doc = {"file": str(out_path), "manifest": manifest.as_dict()}
+    if as_json:
+        emit_json(doc)
+    else:
+        out.print(
+            f"backed up {manifest.dialect} to {out_path}: audit head seq {manifest.audit_seq} "
+            f"({manifest.audit_hash[:12]}…), {manifest.audit_records} audit records, schema "
+            f"{', '.join(manifest.schema_revisions)}",
+            highlight=False,
+        )
+    _outside_the_database(settings)
+
+
+@app.command("restore")
+@cli_errors
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A file `fengkong db backup` wrote.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace a database that already holds tables.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore a backup into the configured database (refused over one holding tables unless
+    --yes), then verify it: the audit chain and the journal (`fengkong audit verify`'s checks)
+    and the audit head against the backup's manifest. Exit 1 if any check fails."""
+    from fengkong.core.errors import IntegrityBroken
+    from fengkong.db.backup import database_state, restore
+    from fengkong.db.database import Database
+    from fengkong.db.migrate import head_revisions
+    from fengkong.db.uow import SqlUnitOfWork
+    from fengkong.ledger.verify import verify_books
+
+    settings = load_settings()
+    url = settings.resolved_database_url
+    manifest = restore(path, url, overwrite=yes)
+    state = database_state(url)
+    db = Database(url)
+    try:
+        with SqlUnitOfWork(db) as uow:
+            report = verify_books(uow.audit.stream(), uow.audit.head(), uow.journal.entries())
+        code_heads = head_revisions(db)
+    finally:
+        db.dispose()
+    problems = [f"seq {f.seq}: {f.message}" for f in report.findings[:10]]
+    for name in ("audit_seq", "audit_hash", "audit_records"):
+        if state[name] != getattr(manifest, name):
+            problems.append(f"{name} is {state[name]!r}, the backup's manifest says "
+                            f"{getattr(manifest, name)!r}")  # fmt: skip
+    behind = sorted(set(code_heads) - set(state["schema_revisions"]))
+    doc = {
+        "restored": str(path),
+        "manifest": manifest.as_dict(),
+        "database": state,
+        "verified": not problems,
+        "entries": report.entries,
+        "problems": problems,
+        "upgrade_needed": bool(behind),
+    }
+    if as_json:
+        emit_json(doc)
+    elif not problems:
+        out.print(
+            f"restored {path} ({manifest.created_at}): audit chain intact, {report.records} "
+            f"records, head seq {state['audit_seq']} as in the backup; {report.entries} journal "
+            "entries balance",
+            highlight=False,
+        )
+    if behind:
+        err.print("the schema is older than this version: run `fengkong db upgrade`")
+    _outside_the_database(settings)
+    if problems:
+        raise IntegrityBroken("; ".join(problems))
