@@ -54,6 +54,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     METRICS_READ = "metrics.read"
     USERS_MANAGE = "users.manage"
+    OPERATIONS_RUN = "operations.run"
 
 
 P = Permission
@@ -116,6 +117,9 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # platform (a scraper is given a key with one of these roles).
     P.METRICS_READ: _roles(AUDITOR, ADMIN),
     P.USERS_MANAGE: _roles(ADMIN),
+    # Running the platform's own jobs from the command line: end of day, backups and restores,
+    # purging expired records. The admin, who runs the platform and does no lending by hand.
+    P.OPERATIONS_RUN: _roles(ADMIN),
 }
 
 # The routes anyone may call: liveness, logging in, and the API's documentation (its schema
@@ -224,6 +228,16 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     # operations
     ("GET", "/metrics"): P.METRICS_READ,
 }
+
+
+# The commands of the `fengkong` CLI, as typed ("loan repay", "apply"), → the permission each
+# needs; the command acts as the logged-in user or the key in the environment
+# (`cli.common.acting`). Every command is in this table or in `LOCAL_COMMANDS`, or a test fails.
+COMMAND_PERMISSIONS: Mapping[str, Permission] = {}
+
+# Commands that need no login: logging in, setting up the first admin, and what starts or
+# describes the platform itself on the operator's machine (the server, the schema, the demo).
+LOCAL_COMMANDS: frozenset[str] = frozenset({"login", "users bootstrap-admin"})
 
 
 def permits(actor: Actor, permission: Permission) -> bool:

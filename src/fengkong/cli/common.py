@@ -51,6 +51,7 @@ from fengkong.core.errors import (
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from fengkong.access.permissions import Permission
     from fengkong.bootstrap import Context
     from fengkong.core.actor import Actor
 
@@ -281,6 +282,17 @@ def current_actor(ctx: Context) -> Actor:
             f"log in first (`fengkong login`), or set {API_KEY_ENV} to a key's secret"
         )
     return ctx.authenticator.authenticate(secret)
+
+
+def acting(ctx: Context, permission: Permission) -> Actor:
+    """The authenticated actor of this command, if its roles grant `permission`
+    (`access.permissions`, the table the API uses); `Forbidden` (exit 1) otherwise."""
+    from fengkong.access.permissions import permits
+
+    actor = current_actor(ctx)
+    if not permits(actor, permission):
+        raise Forbidden(f"{actor.audit_name} may not do this: it needs {permission.value}")
+    return actor
 
 
 def actor_of_cli() -> str:
