@@ -139,6 +139,36 @@ def test_a_run_is_started_once_and_finished_with_its_summary(backend: Backend) -
         assert uow.lending.eod_run(date(2026, 3, 1)) is None
 
 
+def test_counts_add_up_in_a_running_runs_summary_and_the_finish_replaces_them(
+    backend: Backend,
+) -> None:
+    with backend.uow() as uow:
+        uow.lending.add_eod_counts(ON, {"cases_opened": 1})  # not started: nothing
+        uow.lending.start_eod(ON, at(0))
+        uow.lending.add_eod_counts(ON, {"cases_opened": 2, "debits_failed": 0})
+        uow.commit()
+    with backend.uow() as uow:
+        uow.lending.add_eod_counts(ON, {"cases_opened": 3, "lines_frozen": 1})
+        uow.lending.add_eod_counts(ON, {})
+        uow.commit()
+    with backend.uow() as uow:
+        uow.lending.add_eod_counts(ON, {"cases_opened": 40})  # rolled back
+    with backend.uow() as uow:
+        running = uow.lending.eod_run(ON)
+        assert running["status"] == "running"
+        assert dict(running["summary"]) == {
+            "cases_opened": 5,
+            "debits_failed": 0,
+            "lines_frozen": 1,
+        }
+        uow.lending.finish_eod(ON, at(1), {"loans": 7, "cases_opened": 5})
+        uow.lending.add_eod_counts(ON, {"cases_opened": 1})  # done: the summary is final
+        uow.commit()
+    with backend.uow() as uow:
+        assert dict(uow.lending.eod_run(ON)["summary"]) == {"loans": 7, "cases_opened": 5}
+        assert uow.lending.eod_run(date(2026, 3, 9)) is None
+
+
 def _progress(partition: int, **changes: object) -> dict[str, object]:
     fields: dict[str, object] = {
         "business_date": ON,

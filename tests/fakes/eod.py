@@ -111,6 +111,15 @@ class MemoryEndOfDay(MemoryLoans):
                 "summary": {},
             }
 
+    def add_eod_counts(self, business_date: date, counts: Mapping[str, int]) -> None:
+        run = self.tables.eod_runs.get(business_date)
+        if run is None or run["status"] != "running":
+            return
+        summary = dict(run["summary"])
+        for name, count in counts.items():
+            summary[name] = summary.get(name, 0) + int(count)
+        self.tables.eod_runs[business_date] = {**run, "summary": summary}
+
     def finish_eod(self, business_date: date, now: datetime, summary: Mapping[str, Any]) -> None:
         run = self.tables.eod_runs.get(business_date)
         if run is not None:

@@ -243,6 +243,20 @@ class SqlEndOfDay(LendingStore):
                 )
             )
 
+    def add_eod_counts(self, business_date: date, counts: Mapping[str, int]) -> None:
+        # Read and rewrite under a row lock (PostgreSQL; SQLite writes one at a time): two
+        # writers adding to one date would otherwise lose one's counts.
+        where = (eod_runs.c.business_date == business_date, eod_runs.c.status == "running")
+        stored = self.session.execute(
+            sa.select(eod_runs.c.summary).where(*where).with_for_update()
+        ).scalar_one_or_none()
+        if stored is None:
+            return
+        summary = {name: int(value) for name, value in stored.items()}
+        for name, count in counts.items():
+            summary[name] = summary.get(name, 0) + int(count)
+        self.session.execute(eod_runs.update().where(*where).values(summary=summary))
+
     def finish_eod(self, business_date: date, now: datetime, summary: Mapping[str, Any]) -> None:
         self.session.execute(
             eod_runs.update()

@@ -24,7 +24,8 @@ by running the steps `lending.eod_steps.EOD_STEPS` declares, in their order.
 - `steps` (run by the `servicing` step) are further per-date jobs (auto-debit, reminders,
   guarantor calls, margin calls, collections) run after every partition is done and before the
   date is marked done; each must be idempotent for its date, since a rerun after a crash runs
-  them again.
+  them again. Each job's counts are added to the date's run record as the job returns, and the
+  close sums what is stored, so the date's summary counts the work of every run of it.
 """
 
 from __future__ import annotations
@@ -161,6 +162,5 @@ def run_business_date(
                 _run_partition_steps(block, day)
             continue
         for step in block:
-            for name, count in _run_step(step, day).items():
-                day.counted[name] = day.counted.get(name, 0) + int(count)
+            _run_step(step, day)
     return day.summary

@@ -24,7 +24,7 @@ from fengkong.lending.eod_dates import EodMeter, check_eod_date
 from fengkong.lending.eod_loans import SYSTEM, ChunkHook, Totals, loan_partition, quiet_partition
 from fengkong.lending.services import LendingServices
 
-DateStep = Callable[[date], Mapping[str, int]]  # one date's extra job → counts for the summary
+DateStep = Callable[[date], Mapping[str, int]]  # one date's extra job → what it did, counted
 
 
 class Scope(StrEnum):
@@ -34,8 +34,8 @@ class Scope(StrEnum):
 
 @dataclass(slots=True)
 class EodDay:
-    """One business date's run as its steps see it: what to run on, how, and what the date steps
-    have counted so far (`counted`, which the closing step adds to the partitions' totals)."""
+    """One business date's run as its steps see it: what to run on and how; once closed, the
+    date's totals (`summary`)."""
 
     business_date: date
     svc: LendingServices
@@ -46,7 +46,6 @@ class EodDay:
     simulate: bool = False
     meter: EodMeter | None = None
     partition: int = 0  # the partition a PARTITION step is running
-    counted: dict[str, int] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)  # the date's totals, once closed
 
 
@@ -63,7 +62,10 @@ class EodStep:
     does: str  # what the step does, one sentence
     checkpoint: str  # what a rerun after a crash starts from
     scope: Scope
-    run: StepRun  # the step itself; returns counts for the date's totals
+    # The step itself; returns what this run of it counted. The date's totals are what the
+    # steps stored as they committed (the partitions' progress, the servicing counts), which
+    # the close sums: a rerun after a crash counts only what was left to do.
+    run: StepRun
 
 
 def open_date(day: EodDay) -> Mapping[str, int]:
@@ -103,27 +105,39 @@ def close_other_loans(day: EodDay) -> Mapping[str, int]:
 
 
 def run_servicing(day: EodDay) -> Mapping[str, int]:
-    """The servicing jobs the caller passed (`lending.servicing.servicing_steps`), in order."""
+    """The servicing jobs the caller passed (`lending.servicing.servicing_steps`), in order, each
+    job's counts added to the date's run record as soon as the job returns."""
     counts: dict[str, int] = {}
     for step in day.servicing:
-        for name, count in step(day.business_date).items():
-            counts[name] = counts.get(name, 0) + int(count)
+        done = {name: int(count) for name, count in step(day.business_date).items()}
+        # A job commits its own work; its counts follow in one small write, so that a crash
+        # after the job loses none of them: a rerun finds the work done and counts 0. (A crash
+        # inside a job, or between its last commit and this write, still loses what the job
+        # had counted; its records are all there.)
+        with day.svc.uow() as uow:
+            uow.lending.add_eod_counts(day.business_date, done)
+            uow.commit()
+        for name, count in done.items():
+            counts[name] = counts.get(name, 0) + count
     return counts
 
 
 def close_date(day: EodDay) -> Mapping[str, int]:
-    """Sum every partition's stored totals and the date steps' counts, mark the date done and
-    audit `eod.completed`; the sum becomes `day.summary`. Then sign a checkpoint of the audit
-    chain as the date left it (`svc.checkpoints`), to be kept away from the database."""
+    """Sum every partition's stored totals and the counts the date steps stored, by every run
+    of the date (`eod_runs.summary` while running), mark the date done and audit
+    `eod.completed`; the sum becomes `day.summary`. Then sign a checkpoint of the audit chain as
+    the date left it (`svc.checkpoints`), to be kept away from the database."""
     svc = day.svc
     with svc.uow() as uow:
         summary = Totals()
         for progress in uow.lending.all_eod_progress(day.business_date):
             summary.add(progress["totals"])
+        run = uow.lending.eod_run(day.business_date)
+        stored = {} if run is None else run["summary"]
         # a step's count named like a total (a line frozen by the black-list check) adds to it
         done = summary.as_dict()
-        for name, count in day.counted.items():
-            done[name] = done.get(name, 0) + count
+        for name, count in stored.items():
+            done[name] = done.get(name, 0) + int(count)
         now = svc.clock.now()
         uow.lending.finish_eod(day.business_date, now, done)
         uow.audit.append(
@@ -188,7 +202,7 @@ EOD_STEPS: tuple[EodStep, ...] = (
         does="The servicing jobs passed in, in order: black-list check, auto-debit, guarantor "
         "calls, margin calls, collections, reminders.",
         checkpoint="none: every job records what it does under a unique key, so a rerun does "
-        "nothing twice",
+        "nothing twice; each job's counts are added to the run record (`eod_runs`) as it ends",
         scope=Scope.DATE,
         run=run_servicing,
     ),
@@ -196,7 +210,8 @@ EOD_STEPS: tuple[EodStep, ...] = (
         name="close",
         zh="日终完成",
         en="close the date",
-        does="Sum the partitions' totals and the servicing counts, mark the date done and audit "
+        does="Sum the partitions' totals and the servicing counts stored for the date (by every "
+        "run of it), mark the date done and audit "
         "`eod.completed`; then write a signed checkpoint of the audit chain (docs/audit.md).",
         checkpoint="the run record (`eod_runs`) turns done",
         scope=Scope.DATE,

@@ -132,8 +132,9 @@ class DrawStore(LineStore, PayoutStore, Protocol):
 
 
 class EodRun(Protocol):
-    """An `eod_runs` row as end of day reads it: `status` ("running" or "done") and, once
-    done, the `summary` of counts."""
+    """An `eod_runs` row as end of day reads it: `status` ("running" or "done") and the
+    `summary` of counts: while running, what the date steps have stored so far
+    (`EodStore.add_eod_counts`); once done, the date's totals."""
 
     @overload
     def __getitem__(self, key: Literal["status"], /) -> str: ...
@@ -182,6 +183,11 @@ class EodStore(LoanReader, LineBook, Protocol):
     def eod_run(self, business_date: date) -> EodRun | None: ...
     def last_completed_eod(self) -> date | None: ...
     def start_eod(self, business_date: date, now: datetime) -> None: ...
+    def add_eod_counts(self, business_date: date, counts: Mapping[str, int]) -> None:
+        """Add `counts` to the summary of the date's running run, name by name (a name not yet
+        there starts at 0); nothing for a date not started or already done."""
+        ...
+
     def finish_eod(
         self, business_date: date, now: datetime, summary: Mapping[str, int]
     ) -> None: ...
