@@ -4,6 +4,7 @@ database that two databases given the same work must agree on."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
@@ -45,11 +46,21 @@ KILLED = -signal.SIGKILL
 ULID = re.compile(r"\b([a-z]+)_[0-9A-HJKMNP-TV-Z]{26}\b")
 
 
+def checkpoints_of(home: Path, url: str) -> Path:
+    """Where `driver` has the database at `url` write its signed audit checkpoints: a folder of
+    its own under `home`. Two databases given the same work close a date at the same seq and
+    time, and a checkpoint file is never overwritten; each database keeps its own, as one
+    installation does."""
+    return home / "checkpoints" / hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
 def driver(home: Path, url: str, *args: str, wait: bool = True) -> subprocess.Popen[str]:
-    """`crash_driver.py ARGS` on the database at `url`, personal-data keys under `home`."""
+    """`crash_driver.py ARGS` on the database at `url`, personal-data and signing keys under
+    `home` (one key ring for every database), checkpoints in `checkpoints_of(home, url)`."""
     env = {
         **os.environ,
         "FENGKONG_HOME": str(home),
+        "FENGKONG_AUDIT_CHECKPOINT_DIR": str(checkpoints_of(home, url)),
         "FENGKONG_DATABASE_URL": url,
         "FENGKONG_ENV": "development",
         "FENGKONG_LOG_LEVEL": "WARNING",
