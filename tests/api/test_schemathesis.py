@@ -65,7 +65,9 @@ def fuzzed_context(
 
 @pytest.fixture(scope="module")
 def api_schema(fuzzed_context: Context) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(fuzzed_context))
+    return schemathesis.openapi.from_asgi(
+        "/openapi.json", create_app(fuzzed_context), headers=bearer("fks_all")
+    )
 
 
 def _check(case: schemathesis.Case) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from fengkong.api.app import create_app
+from fakes.api import api_client
 from fengkong.bootstrap import bootstrap
 from fengkong.core.settings import Settings
 
@@ -26,7 +26,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         env="test", home=tmp_path / "home", database_url=f"sqlite:///{tmp_path / 'f.db'}"
     )
     context = bootstrap(settings)
-    with TestClient(create_app(context), base_url=BASE) as c:
+    with api_client(context, "fks_channel", base_url=BASE) as c:
         yield c
     context.close()
 
@@ -48,3 +48,12 @@ def test_docs_page_and_all_it_references_come_from_the_app(client: TestClient, p
         if url.path.endswith(".js"):
             assert "javascript" in asset.headers["content-type"]
             assert len(asset.content) > 100_000  # the real bundle, not a stub
+
+
+def test_the_pages_and_the_document_need_a_login(client: TestClient) -> None:
+    nobody = {"Authorization": ""}
+    for page in ("/docs", "/redoc", "/openapi.json"):
+        refused = client.get(page, headers=nobody)
+        assert refused.status_code == 401, page
+        assert refused.headers["content-type"] == "application/problem+json"
+    assert client.get("/openapi.json").json()["info"]["title"] == "Fengkong"

@@ -55,6 +55,7 @@ class Permission(StrEnum):
     METRICS_READ = "metrics.read"
     USERS_MANAGE = "users.manage"
     OPERATIONS_RUN = "operations.run"
+    API_DOCS = "api.docs"
 
 
 P = Permission
@@ -120,22 +121,20 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # Running the platform's own jobs from the command line: end of day, backups and restores,
     # purging expired records. The admin, who runs the platform and does no lending by hand.
     P.OPERATIONS_RUN: _roles(ADMIN),
+    # The API's documentation (the OpenAPI document and its two pages): anyone logged in; a
+    # partner's developer reads it with their channel key.
+    P.API_DOCS: frozenset(Role),
 }
 
-# The routes anyone may call: liveness, logging in, and the API's documentation (its schema
-# says what exists, never what is stored). Keyed as `ROUTE_PERMISSIONS` is.
+# The routes anyone may call: liveness and logging in. Keyed as `ROUTE_PERMISSIONS` is.
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/healthz"),
         ("POST", "/v1/sessions"),
-        ("GET", "/openapi.json"),
-        ("HEAD", "/openapi.json"),
-        ("GET", "/docs"),
-        ("GET", "/docs/oauth2-redirect"),
-        ("GET", "/redoc"),
     }
 )
-# Static files mounted under these prefixes (the documentation pages' scripts and styles).
+# Static files mounted under these prefixes: the documentation pages' vendored scripts and
+# styles (Swagger UI, ReDoc), the same for every lender; the pages and the document are not.
 PUBLIC_MOUNTS: frozenset[str] = frozenset({"/static-offline-docs"})
 
 # (HTTP method, route path template as FastAPI registers it) → the permission it needs.
@@ -174,6 +173,11 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("POST", "/v1/approvals/{request_id}/approve"): P.APPROVALS_DECIDE,
     ("POST", "/v1/approvals/{request_id}/reject"): P.APPROVALS_DECIDE,
     ("POST", "/v1/models/{version}/promotion"): P.MODELS_TRAIN,
+    # the API's documentation: the OpenAPI document and the pages that render it
+    ("GET", "/openapi.json"): P.API_DOCS,
+    ("GET", "/docs"): P.API_DOCS,
+    ("GET", "/docs/oauth2-redirect"): P.API_DOCS,
+    ("GET", "/redoc"): P.API_DOCS,
     # the caller's own session
     ("GET", "/v1/me"): P.SESSION_OWN,
     ("DELETE", "/v1/sessions/current"): P.SESSION_OWN,

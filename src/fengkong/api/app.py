@@ -35,6 +35,7 @@ def create_app(context: Context) -> FastAPI:
         dependencies=[Depends(guard.authorize)],
     )
     guard.public_openapi(app)
+    guard.guarded_openapi_document(app)
     app.state.context = context
     app.state.metrics = api_metrics.ApiMetrics()
     errors.install(app)

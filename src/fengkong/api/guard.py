@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Request, Security
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from fengkong.access.permissions import (
@@ -61,6 +62,22 @@ def authorize(
         raise Forbidden(f"no permission is declared for {key[0]} {key[1]}")
     if not permits(actor, permission):
         raise Forbidden(f"{actor.audit_name} may not {permission.value}")
+
+
+def guarded_openapi_document(app: FastAPI) -> None:
+    """Serve the OpenAPI document through the access check like any route: Starlette's own
+    route for it does not pass through the app's dependencies. The documentation pages fetch it
+    with the caller's session cookie, so a logged-in person's browser reads it."""
+    path = app.openapi_url
+    app.router.routes[:] = [
+        r
+        for r in app.router.routes
+        if not (getattr(r, "path", None) == path and getattr(r, "name", None) == "openapi")
+    ]
+
+    @app.get(str(path), include_in_schema=False)
+    def openapi_document() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
 
 def public_openapi(app: FastAPI) -> None:
