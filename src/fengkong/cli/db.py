@@ -10,7 +10,9 @@ import typer
 from fengkong.cli.common import JsonOpt, cli_errors, emit_json, err, out
 from fengkong.core.settings import load_settings
 
-app = typer.Typer(help="Database: schema, backup, restore.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database: schema, backup, restore, idempotency records.", no_args_is_help=True
+)
 
 
 @app.command("upgrade")
