@@ -70,9 +70,13 @@ def api_schema(fuzzed_context: Context) -> Any:
     )
 
 
-def _check(case: schemathesis.Case) -> None:
+SENT: dict[str, int] = {}  # requests sent by mode, printed for docs/reliability.md (`-s`)
+
+
+def _check(case: schemathesis.Case, mode: str) -> None:
     """No 5xx; a 4xx is problem+json with type, title and the status it was sent with."""
     response = case.call(headers=bearer("fks_all"))
+    SENT[mode] = SENT.get(mode, 0) + 1
     where = f"{response.status_code} on {case.as_curl_command()}"
     assert response.status_code < 500, f"{where}\n{response.text[:500]}"
     if 400 <= response.status_code < 500:
@@ -107,7 +111,7 @@ def test_no_server_errors_and_problem_json_refusals(api_schema: Any, mode: Gener
             database=None,
         )
         def fuzz(case: schemathesis.Case) -> None:
-            _check(case)
+            _check(case, str(mode))
 
         try:
             fuzz()
@@ -116,5 +120,8 @@ def test_no_server_errors_and_problem_json_refusals(api_schema: Any, mode: Gener
             assert mode is GenerationMode.NEGATIVE, operation.label
         except AssertionError as exc:
             failures.append(f"{operation.label}: {exc}")
+    print(
+        f"\n{mode}: {fuzzed} operations, {SENT.get(str(mode), 0)} requests, {len(failures)} failing"
+    )
     assert not failures, "\n\n".join(failures)
     assert fuzzed >= 40
