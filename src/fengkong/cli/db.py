@@ -14,7 +14,9 @@ import typer
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
 from fengkong.core.settings import Settings, load_settings
 
-app = typer.Typer(help="Database: schema, backup, restore.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database: schema, backup, restore, idempotency records.", no_args_is_help=True
+)
 
 
 @app.command("upgrade")
