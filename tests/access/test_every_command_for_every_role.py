@@ -142,9 +142,7 @@ def _run(args: list[str], tmp: Path) -> tuple[int, dict[str, Any] | list[Any] | 
 
 
 @pytest.mark.parametrize("secret", ROLES, ids=lambda s: "nobody" if s is None else s)
-@pytest.mark.parametrize(
-    ("permission", "args"), CASES, ids=[" ".join(a[:2]) for _, a in CASES]
-)
+@pytest.mark.parametrize(("permission", "args"), CASES, ids=[" ".join(a[:2]) for _, a in CASES])
 def test_a_command_as_each_role(
     permission: Permission,
     args: list[str],

@@ -71,9 +71,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     database.dispose()
 
 
-def test_review_items_carry_plain_amounts(
-    db: Database, staff_login: Callable[[str], None]
-) -> None:
+def test_review_items_carry_plain_amounts(db: Database, staff_login: Callable[[str], None]) -> None:
     staff_login("fks_as_li.wei")
     with SqlUnitOfWork(db) as uow:
         item = queue_referral(uow, SystemClock(), ReviewConfig(), amount_fen=393_900)

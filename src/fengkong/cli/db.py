@@ -115,8 +115,10 @@ def db_backup(
     online backup API; PostgreSQL: pg_dump on an exported snapshot), with a manifest of what it
     holds: dialect, schema revisions, audit chain head and record count, time taken."""
     from fengkong.core.clock import SystemClock
-    from fengkong.db.backup import backup
+    from fengkong.db.backup import backup, pg_tool
 
+    if load_settings().resolved_database_url.startswith("postgresql"):
+        pg_tool("pg_dump")  # a missing tool is said first, reachable database or not
     settings = _as_operator()
     url = settings.resolved_database_url
     now = SystemClock().now()
