@@ -17,7 +17,11 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, staff_login: Callable[[str], None]
+) -> Path:
+    """A home of its own, logged in as the person holding every role."""
+    staff_login("fks_all")
     monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("FENGKONG_DATABASE_URL", raising=False)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
@@ -33,6 +37,7 @@ def _data(env: Path, german) -> Path:  # type: ignore[no-untyped-def]
 def test_train_then_apply(  # type: ignore[no-untyped-def]
     env: Path, german, staff_login: Callable[[str], None]
 ) -> None:
+    staff_login("fks_risk")
     trained = runner.invoke(
         app,
         [
@@ -51,7 +56,6 @@ def test_train_then_apply(  # type: ignore[no-untyped-def]
     assert 0.7 < doc["metrics"]["test"]["auc"] < 0.9
 
     # A candidate scores nothing until one person asks and another approves its promotion.
-    staff_login("fks_risk")
     asked = runner.invoke(app, ["model", "request-promotion", "application-v1", "--json"])
     assert asked.exit_code == 0, asked.output
     request_id = json.loads(asked.stdout)["request_id"]
@@ -63,10 +67,12 @@ def test_train_then_apply(  # type: ignore[no-untyped-def]
 
     application = env / "app.json"
     application.write_text(json.dumps(body()))
+    staff_login("fks_channel")  # the lender's app, as a channel key
     decided = runner.invoke(app, ["apply", str(application), "--json"])
     assert decided.exit_code == 0, decided.output
     assert json.loads(decided.stdout)["outcome"] in ("approve", "decline", "refer")
 
+    staff_login("fks_auditor")
     listed = runner.invoke(app, ["model", "list", "--json"])
     assert [m["status"] for m in json.loads(listed.stdout)] == ["champion"]
 

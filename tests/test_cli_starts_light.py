@@ -122,13 +122,19 @@ def run_cli(args: list[str]) -> str:
 
 
 def apply_risky(context: Context, tmp_path: Path) -> tuple[str, dict[str, str]]:
-    """`fengkong apply risky.json --json` against `context`'s database and the demo policy: the
-    snippet, and the environment to run it in."""
+    """`fengkong apply risky.json --json` against `context`'s database and the demo policy, as
+    a channel key issued there (authenticated for real): the snippet, and the environment to
+    run it in."""
     from factories import risky_body
+    from fengkong.access.keys import issue_key
+    from fengkong.core.actor import Actor, Role
 
     application = tmp_path / "risky.json"
     application.write_text(json.dumps(risky_body()))
+    admin = Actor(name="boss", kind="user", roles=frozenset({Role.ADMIN}))
+    key = issue_key(context.access, admin, name="app", channel="app")
     env = {
+        "FENGKONG_API_KEY": key.secret,
         "FENGKONG_HOME": str(context.settings.home),
         "FENGKONG_DATABASE_URL": context.settings.resolved_database_url,
         "FENGKONG_CONFIG": str(tmp_path / "absent.toml"),

@@ -152,4 +152,12 @@ def test_the_auditor_reads_everything_and_changes_nothing() -> None:
 
 def test_the_admin_does_no_lending() -> None:
     admin = {p.value for p, roles in GRANTS.items() if Role.ADMIN in roles}
-    assert admin == {"users.manage", "metrics.read", "session.own", "operations.run", "api.docs"}
+    # users and keys, the platform's own jobs (end of day, backups, key rotation), its metrics
+    assert admin == {
+        "users.manage",
+        "users.read",
+        "operations.run",
+        "metrics.read",
+        "api.docs",
+        "session.own",
+    }

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from fengkong.access.roles_doc import grants_markdown, routes_markdown
+from fengkong.access.roles_doc import commands_markdown, grants_markdown, routes_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "roles.md"
 
 
 @pytest.mark.parametrize(
-    ("name", "render"), [("grants", grants_markdown), ("routes", routes_markdown)]
+    ("name", "render"),
+    [("grants", grants_markdown), ("routes", routes_markdown), ("commands", commands_markdown)],
 )
 def test_the_document_carries_the_generated_table(name: str, render: Callable[[], str]) -> None:
     section = re.compile(

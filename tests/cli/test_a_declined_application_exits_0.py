@@ -5,6 +5,7 @@ is kept for refusals to act (no model, a conflict), exit 2 for bad input."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,12 @@ POLICY = Path(__file__).parents[2] / "src/fengkong/decision/policies/demo-german
 
 
 def test_a_decline_is_a_decision_not_an_error(
-    context: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    context: Context,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
 ) -> None:
+    staff_login("fks_channel")  # the lender's app, as its channel key
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -71,13 +71,14 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     database.dispose()
 
 
-def test_review_items_carry_plain_amounts(db: Database) -> None:
+def test_review_items_carry_plain_amounts(db: Database, staff_login: Callable[[str], None]) -> None:
+    staff_login("fks_as_li.wei")
     with SqlUnitOfWork(db) as uow:
         item = queue_referral(uow, SystemClock(), ReviewConfig(), amount_fen=393_900)
         uow.commit()
     (listed,) = _json(["review", "list"])
     assert _plain(listed, "amount")["amount"] == "3939.00"  # was "3,939.00"
-    claimed = _json(["review", "claim", item.id, "--officer", "li.wei"])
+    claimed = _json(["review", "claim", item.id])
     assert _plain(claimed, "amount")["amount"] == "3939.00"
     shown = runner.invoke(app, ["review", "list"])
     assert "3,939.00" in shown.stdout  # people still read the grouped form

@@ -22,7 +22,6 @@ runner = CliRunner()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("FENGKONG_DATABASE_URL", raising=False)
-    monkeypatch.delenv("FENGKONG_OFFICER", raising=False)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
     return tmp_path
 
@@ -87,16 +86,16 @@ FAILURES: list[tuple[list[str], int, str]] = [
     (["model", "approve", "apr_nope"], 1, "approval_request_not_found"),
     (["decision", "replay"], 2, "invalid"),
     (["decision", "replay", "dec_nope"], 1, "not_found"),
-    (["policy", "submit", "{tmp}/missing.yaml", "--author", "a"], 2, "invalid"),
-    (["policy", "request", "nope", "--by", "a"], 1, "policy_version_not_found"),
+    (["policy", "submit", "{tmp}/missing.yaml"], 2, "invalid"),
+    (["policy", "request", "nope"], 1, "policy_version_not_found"),
     (["policy", "approve", "nope"], 1, "policy_version_not_found"),
     (["policy", "reject", "nope", "--reason", "r"], 1, "policy_version_not_found"),
     (["policy", "show", "nope"], 1, "policy_version_not_found"),
     (["policy", "backtest", "nope", "--since", "yesterday"], 2, "invalid"),
     (["review", "list", "--status", "bogus"], 2, "invalid"),
-    (["review", "claim", "nope", "--officer", "a"], 1, "review_item_not_found"),
+    (["review", "claim", "nope"], 1, "review_item_not_found"),
     (["review", "approve", "nope", "--comment", "c"], 1, "review_item_not_found"),
-    (["review", "decline", "nope", "--officer", "a", "--comment", "c"], 1, "review_item_not_found"),
+    (["review", "decline", "nope", "--comment", "c"], 1, "review_item_not_found"),
     (["fraud", "train-anomaly", "--data", "{tmp}/missing.csv"], 2, "invalid"),
     (["loan", "offer", "nope"], 1, "not_found"),
     (["loan", "accept", "nope", "--key", "k1"], 1, "not_found"),

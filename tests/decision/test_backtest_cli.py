@@ -25,6 +25,8 @@ BASELINE = ("--baseline", "demo-german-v3")
 def decided(context: Context, german: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> Context:
     decide(context, german, 20)
     monkeypatch.setattr("fengkong.cli.policy.context", lambda: context)
+    monkeypatch.delenv("FENGKONG_API_KEY", raising=False)
+    monkeypatch.setenv("FENGKONG_SESSION", "fks_risk")  # a risk manager back-tests
     return context
 
 

@@ -35,7 +35,6 @@ def home(
     monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
     monkeypatch.setenv("FENGKONG_POLICY_FILE", str(policy))
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
-    monkeypatch.delenv("FENGKONG_OFFICER", raising=False)
     ctx = bootstrap(load_settings(), clock=SystemClock())
     try:
         with ctx.uow() as uow:
@@ -66,12 +65,13 @@ def cli(*args: str) -> Any:
 def test_refer_claim_approve_offer_accept_disburse_replay(
     home: Path, staff_login: Callable[[str], None]
 ) -> None:
-    staff_login("fks_as_wang")
+    staff_login("fks_channel")  # the lender's app applies, the officer reviews
     application = home / "app.json"
     referral = {k: v for k, v in body().items() if k != "existing_monthly_debt"}
     application.write_text(json.dumps(referral))
     decision = cli("apply", str(application))
     assert decision["outcome"] == "refer", decision
+    staff_login("fks_as_wang")
     app_id = decision["application_id"]
     (item,) = [i for i in cli("review", "list") if i["application_id"] == app_id]
     assert item["amount"] == "5000.00"  # a plain decimal string, as every --json amount
@@ -79,7 +79,7 @@ def test_refer_claim_approve_offer_accept_disburse_replay(
     waiting = runner.invoke(app, ["loan", "offer", app_id])
     assert waiting.exit_code == 1 and "awaits an officer" in waiting.stderr
 
-    assert cli("review", "claim", item["id"], "--officer", "wang")["claimed_by"] == "wang"
+    assert cli("review", "claim", item["id"])["claimed_by"] == "user:wang"
     bounds = cli("review", "show", item["id"])["bounds"]
     assert bounds["max_amount_fen"] == 500_000
     assert bounds["max_amount_basis"] == "the amount applied for"
@@ -100,6 +100,7 @@ def test_refer_claim_approve_offer_accept_disburse_replay(
     assert officer["automatic_decision_id"] == decision["decision_id"]
     assert (officer["approved_amount"], officer["annual_rate"]) == ("4500.00", "0.15")
 
+    staff_login("fks_all")  # offered, accepted in the app and paid out
     offer = cli("loan", "offer", app_id)
     assert (offer["amount"], offer["annual_rate"], len(offer["schedule"])) == (
         "4500.00",
@@ -110,26 +111,32 @@ def test_refer_claim_approve_offer_accept_disburse_replay(
     paid = cli("loan", "disburse", loan["loan_id"], "--key", "pay-1")
     assert paid["loan_status"] == "active"
 
+    staff_login("fks_as_wang")
     replayed = cli("decision", "replay", decision["decision_id"])
     assert (replayed["replayed"], replayed["matched"]) == (1, 1)
     (override,) = replayed["manual_overrides"]
     assert override["officer_decision_id"] == officer["id"]
-    assert (override["outcome"], override["decided_by"]) == ("approve", "wang")
+    assert (override["outcome"], override["decided_by"]) == ("approve", "user:wang")
     by_officer_id = cli("decision", "replay", officer["id"])
     assert by_officer_id["matched"] == 1
     assert by_officer_id["manual_overrides"][0]["decision_id"] == decision["decision_id"]
     text = runner.invoke(app, ["decision", "replay", "--all"])
-    assert text.exit_code == 0 and "manual override by officer wang" in text.stdout
+    assert text.exit_code == 0
+    assert "manual override by officer user:wang" in " ".join(text.stdout.split())
 
 
-def test_decline_with_a_reason_from_the_command_line(home: Path) -> None:
+def test_decline_with_a_reason_from_the_command_line(
+    home: Path, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_channel")
     application = home / "app.json"
     referral = {k: v for k, v in body().items() if k != "existing_monthly_debt"}
     application.write_text(json.dumps(referral))
     app_id = cli("apply", str(application))["application_id"]
+    staff_login("fks_as_li")
     (item,) = [i for i in cli("review", "list") if i["application_id"] == app_id]
-    cli("review", "claim", item["id"], "--officer", "li")
-    decline = ["review", "decline", item["id"], "--officer", "li", "--comment", "fake payslip"]
+    cli("review", "claim", item["id"])
+    decline = ["review", "decline", item["id"], "--comment", "fake payslip"]
     unknown = runner.invoke(app, [*decline, "--reason", "REV_MOON_PHASE"])
     assert unknown.exit_code == 2 and "REV_FRAUD_SUSPECTED" in unknown.stderr
     declined = cli(*decline, "--reason", "rev_fraud_suspected")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -167,7 +167,6 @@ def deployment(
     monkeypatch.setenv("FENGKONG_POLICY_FILE", str(policy))
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
     monkeypatch.delenv("FENGKONG_REDIS_URL", raising=False)
-    monkeypatch.delenv("FENGKONG_OFFICER", raising=False)
     ctx = bootstrap(load_settings(), clock=SystemClock())
     with ctx.uow() as uow:
         model = register_audited(
@@ -194,27 +193,30 @@ def _cli(*args: str) -> Any:
 
 
 def test_an_officers_decline_from_the_command_line_counts_too(
-    deployment: Context, tmp_path: Path
+    deployment: Context, tmp_path: Path, staff_login: Callable[[str], None]
 ) -> None:
     referral = tmp_path / "referral.json"
     payload = _application(deployment, 1)
     del payload["existing_monthly_debt"]
     referral.write_text(json.dumps(payload))
+    staff_login("fks_all")  # applying as staff in the app's place, then reviewing as wang
     decision = _cli("apply", str(referral))
     assert decision["outcome"] == "refer", decision
+    staff_login("fks_as_wang")
     (item,) = [
         i for i in _cli("review", "list") if i["application_id"] == decision["application_id"]
     ]
-    _cli("review", "claim", item["id"], "--officer", "wang")
+    _cli("review", "claim", item["id"])
 
     declined = _cli(
-        "review", "decline", item["id"], "--officer", "wang", "--comment", "device seen in a ring",
+        "review", "decline", item["id"], "--comment", "device seen in a ring",
         "--reason", "REV_FRAUD_SUSPECTED",
     )  # fmt: skip
     assert declined["officer_decision"]["outcome"] == "decline"
 
     neighbour = tmp_path / "neighbour.json"
     neighbour.write_text(json.dumps(_application(deployment, 2)))
+    staff_login("fks_all")
     decided = _cli("apply", str(neighbour))
     with deployment.uow() as uow:
         record = uow.decisions.for_application(decided["application_id"])

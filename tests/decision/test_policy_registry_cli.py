@@ -32,19 +32,25 @@ def test_policy_submit_request_approve(
 ) -> None:
     document = tmp_path / "retail-v3.yaml"
     document.write_text(STARTER)  # the shipped retail-v3
-    submitted = runner.invoke(
-        app, ["policy", "submit", str(document), "--author", "alan", "--json"]
-    )
+    staff_login("fks_approver")  # not a risk manager: may not write policies
+    unentitled = runner.invoke(app, ["policy", "submit", str(document), "--json"])
+    assert unentitled.exit_code == 1 and json.loads(unentitled.stdout)["code"] == "forbidden"
+    staff_login("fks_all")  # root, who holds every role, writes it
+    submitted = runner.invoke(app, ["policy", "submit", str(document), "--json"])
     assert submitted.exit_code == 0, submitted.output
-    assert json.loads(submitted.stdout)["status"] == "draft"
+    assert (json.loads(submitted.stdout)["status"], json.loads(submitted.stdout)["author"]) == (
+        "draft",
+        "user:root",
+    )
 
-    requested = runner.invoke(app, ["policy", "request", "retail-v3", "--by", "zhang"])
+    staff_login("fks_risk")  # rita asks for its activation
+    requested = runner.invoke(app, ["policy", "request", "retail-v3", "--json"])
     assert requested.exit_code == 0, requested.output
+    assert json.loads(requested.stdout)["requested_by"] == "user:rita"
 
-    staff_login("fks_risk")  # not an approver
-    unentitled = runner.invoke(app, ["policy", "approve", "retail-v3"])
-    assert unentitled.exit_code == 1 and "approver role" in unentitled.stderr
-    staff_login("fks_approver")  # alan, who wrote it
+    unentitled = runner.invoke(app, ["policy", "approve", "retail-v3"])  # not an approver
+    assert unentitled.exit_code == 1 and "policies.approve" in unentitled.stderr
+    staff_login("fks_all")  # an approver, but who wrote it
     self_approved = runner.invoke(app, ["policy", "approve", "retail-v3"])
     assert self_approved.exit_code == 1 and "another approver" in self_approved.stderr
 
@@ -61,8 +67,11 @@ def test_policy_submit_request_approve(
     assert json.loads(shown.stdout)["document"] == document.read_text()
 
 
-def test_policy_submit_refuses_a_broken_document(home: Path, tmp_path: Path) -> None:
+def test_policy_submit_refuses_a_broken_document(
+    home: Path, tmp_path: Path, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_risk")
     document = tmp_path / "broken.yaml"
     document.write_text("version: [")
-    refused = runner.invoke(app, ["policy", "submit", str(document), "--author", "zhang"])
+    refused = runner.invoke(app, ["policy", "submit", str(document)])
     assert refused.exit_code == 2 and "YAML" in refused.stderr

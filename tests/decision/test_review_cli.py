@@ -25,7 +25,6 @@ runner = CliRunner()
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("FENGKONG_DATABASE_URL", raising=False)
-    monkeypatch.delenv("FENGKONG_OFFICER", raising=False)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
     return tmp_path / "home"
 
@@ -48,12 +47,14 @@ def test_review_list_claim_approve(home: Path, staff_login: Callable[[str], None
     assert listed.exit_code == 0, listed.output
     assert [i["id"] for i in json.loads(listed.stdout)] == [item]
 
-    claimed = runner.invoke(app, ["review", "claim", item, "--officer", "wang", "--json"])
+    claimed = runner.invoke(app, ["review", "claim", item, "--json"])
     assert claimed.exit_code == 0, claimed.output
-    assert json.loads(claimed.stdout)["claimed_by"] == "wang"
+    assert json.loads(claimed.stdout)["claimed_by"] == "user:wang"  # the login, not a typed name
 
-    taken = runner.invoke(app, ["review", "claim", item, "--officer", "li"])
-    assert taken.exit_code == 1 and "claimed by wang" in taken.stderr
+    staff_login("fks_as_li")
+    taken = runner.invoke(app, ["review", "claim", item])
+    assert taken.exit_code == 1 and "claimed by user:wang" in taken.stderr
+    staff_login("fks_as_wang")
 
     no_comment = runner.invoke(app, ["review", "approve", item, "--comment", " "])
     assert no_comment.exit_code == 2

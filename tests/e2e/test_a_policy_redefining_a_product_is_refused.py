@@ -8,7 +8,7 @@ fee) under `cash_loan@1`, the configured cash loan's identity (0.5 %, 3 days, ¥
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,14 +68,17 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "home"
 
 
-def test_the_cli_refuses_a_redefined_product_with_exit_2(home: Path, tmp_path: Path) -> None:
+def test_the_cli_refuses_a_redefined_product_with_exit_2(
+    home: Path, tmp_path: Path, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_risk")
     document = tmp_path / "retail-v3.yaml"
     document.write_text(CLASHING, encoding="utf-8")
-    refused = runner.invoke(app, ["policy", "submit", str(document), "--author", "zhang"])
+    refused = runner.invoke(app, ["policy", "submit", str(document)])
     assert refused.exit_code == 2, refused.output
     assert "origination_fee.rate is 0.01 here, 0.005 in the catalogue" in refused.stderr
 
-    as_json = runner.invoke(app, ["policy", "submit", str(document), "--author", "zhang", "--json"])
+    as_json = runner.invoke(app, ["policy", "submit", str(document), "--json"])
     assert as_json.exit_code == 2
     error = json.loads(as_json.stdout)
     assert "one code@version means one set of terms" in error["detail"]

@@ -305,7 +305,6 @@ def cli_env(context: Context, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     """The CLI on the context's database and key file (so both hash alike)."""
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.database_url)
-    monkeypatch.delenv("FENGKONG_OFFICER", raising=False)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
     return context
 

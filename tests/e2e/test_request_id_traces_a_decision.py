@@ -10,7 +10,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -224,8 +224,12 @@ def test_audit_verify_finds_an_edited_request_id(client: TestClient, context: Co
 
 
 def test_a_decision_from_the_cli_has_no_request_id(
-    context: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    context: Context,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
 ) -> None:
+    staff_login("fks_channel")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     application = tmp_path / "app.json"

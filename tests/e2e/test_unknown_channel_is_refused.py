@@ -7,7 +7,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +106,12 @@ def test_the_openapi_schema_lists_the_channels(client: TestClient) -> None:
 
 
 def test_apply_refuses_an_unknown_channel_with_exit_2(
-    context: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    context: Context,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
 ) -> None:
+    staff_login("fks_all")  # staff in the app's place name the channel themselves
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(context.settings.home / "absent.toml"))
@@ -126,3 +130,27 @@ def test_apply_refuses_an_unknown_channel_with_exit_2(
     decided = runner.invoke(app, ["apply", str(application), "--json"])
     assert decided.exit_code == 0, decided.output
     assert _stored(context) == [("branch", None)]
+
+
+def test_apply_with_a_channel_key_comes_through_its_channel(
+    context: Context,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
+) -> None:
+    """`FENGKONG_API_KEY` of a channel key (here the `app` channel's): its applications come
+    through its channel, as over the API; naming another is refused, nothing stored."""
+    monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
+    monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
+    monkeypatch.setenv("FENGKONG_CONFIG", str(context.settings.home / "absent.toml"))
+    staff_login("fks_channel")
+    application = tmp_path / "web.json"
+    application.write_text(json.dumps(body(channel={"source": "web"})))
+    refused = runner.invoke(app, ["apply", str(application), "--json"])
+    assert refused.exit_code == 1 and json.loads(refused.stdout)["code"] == "forbidden"
+    assert _stored(context) == []
+
+    application.write_text(json.dumps(body()))  # no channel named: the key's
+    decided = runner.invoke(app, ["apply", str(application), "--json"])
+    assert decided.exit_code == 0, decided.output
+    assert _stored(context) == [("app", None)]

@@ -5,7 +5,7 @@ apply` (exit 2) and batch scoring (the row in the error report, the rest of the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +37,10 @@ def client(context: Context) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def cli_env(context: Context, monkeypatch: pytest.MonkeyPatch) -> Context:
+def cli_env(
+    context: Context, monkeypatch: pytest.MonkeyPatch, staff_login: Callable[[str], None]
+) -> Context:
+    staff_login("fks_all")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(context.settings.home / "absent.toml"))

@@ -4,6 +4,7 @@ deletion or reorder of the stored rows is found by `fengkong audit verify`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -84,7 +85,10 @@ def test_a_cut_tail_is_found_against_the_stored_head(context: Context) -> None:
     assert not report.ok
 
 
-def test_cli_verify_exit_codes(context: Context, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_verify_exit_codes(
+    context: Context, monkeypatch: pytest.MonkeyPatch, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_auditor")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     _decide(context, 2)

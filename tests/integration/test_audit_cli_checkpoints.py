@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,12 @@ from fengkong.decision.service import submit_application
 
 
 def test_head_signs_a_checkpoint_that_verify_holds_the_chain_to(
-    context: Context, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    context: Context,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    staff_login: Callable[[str], None],
 ) -> None:
+    staff_login("fks_auditor")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     for _ in range(3):
@@ -32,7 +37,7 @@ def test_head_signs_a_checkpoint_that_verify_holds_the_chain_to(
     head = runner.invoke(app, ["audit", "head", "--json"])
     assert head.exit_code == 0, head.output
     doc = json.loads(head.stdout)
-    assert (doc["seq"], doc["records"]) == (8, 8) and doc["reason"] == "cli"
+    assert (doc["seq"], doc["records"]) == (8, 8) and doc["reason"] == "cli user:audrey"
     written = Path(doc["file"])
     assert written.parent == context.settings.home / "checkpoints"
     key = context.settings.home / "audit-signing-key.pem"

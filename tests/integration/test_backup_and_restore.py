@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +48,12 @@ def _books(url: str, round: int = 0) -> tuple[int, int]:
         return books_verify(db)
     finally:
         db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def as_admin(staff_login: Callable[[str], None]) -> None:
+    """Backing up and restoring run the platform: the admin's."""
+    staff_login("fks_admin")
 
 
 def _cli(monkeypatch: pytest.MonkeyPatch, home: Path, url: str, *args: str) -> tuple[int, str]:

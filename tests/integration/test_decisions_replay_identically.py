@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 
 import pandas as pd
 import pytest
@@ -66,8 +67,12 @@ def test_a_tampered_fact_no_longer_replays(context: Context, german: pd.DataFram
 
 
 def test_cli_replay(
-    context: Context, german: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+    context: Context,
+    german: pd.DataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
 ) -> None:
+    staff_login("fks_auditor")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     ids = _decide_german_rows(context, german, 5)

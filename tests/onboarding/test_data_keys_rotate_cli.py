@@ -2,6 +2,7 @@
 move to it, `--json` reports counts, and `--retire-old` drops the keys nothing uses."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,13 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
+def home(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    staff_login: Callable[[str], None],
+) -> Path:
+    staff_login("fks_admin")  # rotating keys runs the platform
     monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))

@@ -46,6 +46,7 @@ class Permission(StrEnum):
     POLICIES_BACKTEST = "policies.backtest"
     POLICIES_APPROVE = "policies.approve"
     MODELS_TRAIN = "models.train"
+    MODELS_READ = "models.read"
     APPROVALS_READ = "approvals.read"
     APPROVALS_DECIDE = "approvals.decide"
     SESSION_OWN = "session.own"
@@ -54,6 +55,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     METRICS_READ = "metrics.read"
     USERS_MANAGE = "users.manage"
+    USERS_READ = "users.read"
     OPERATIONS_RUN = "operations.run"
     API_DOCS = "api.docs"
 
@@ -104,6 +106,9 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     P.POLICIES_APPROVE: _roles(APPROVER),
     # Training registers a candidate; asking for its promotion is the modeller's too.
     P.MODELS_TRAIN: _roles(RISK),
+    # The registry's versions and their metrics: the modeller, the approver who promotes one, the
+    # auditor who checks.
+    P.MODELS_READ: _roles(RISK, APPROVER, AUDITOR),
     # Requests awaiting a second person (policy activations are approved on their own routes;
     # list changes, model promotions, write-offs and restructures here): who may see them, and
     # the approver who decides — never the person who asked (`core.actor.require_other_checker`).
@@ -118,6 +123,9 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # platform (a scraper is given a key with one of these roles).
     P.METRICS_READ: _roles(AUDITOR, ADMIN),
     P.USERS_MANAGE: _roles(ADMIN),
+    # Who may log in, with which roles, and which API keys exist: the admin, and the auditor
+    # who checks them (never a password or a key's secret).
+    P.USERS_READ: _roles(ADMIN, AUDITOR),
     # Running the platform's own jobs from the command line: end of day, backups and restores,
     # purging expired records. The admin, who runs the platform and does no lending by hand.
     P.OPERATIONS_RUN: _roles(ADMIN),
@@ -237,11 +245,89 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
 # The commands of the `fengkong` CLI, as typed ("loan repay", "apply"), → the permission each
 # needs; the command acts as the logged-in user or the key in the environment
 # (`cli.common.acting`). Every command is in this table or in `LOCAL_COMMANDS`, or a test fails.
-COMMAND_PERMISSIONS: Mapping[str, Permission] = {}
+COMMAND_PERMISSIONS: Mapping[str, Permission] = {
+    # deciding, scoring, the session, and the groups db, model, decision, policy, review, fraud,
+    # data-keys, users, keys, lists, audit, application and customer
+    "apply": P.APPLICATIONS_SUBMIT,
+    # Scoring a file with a registered model, rows that are not stored applications: the
+    # modeller's work, as training is.
+    "score": P.MODELS_TRAIN,
+    "logout": P.SESSION_OWN,
+    "whoami": P.SESSION_OWN,
+    "db backup": P.OPERATIONS_RUN,
+    "db restore": P.OPERATIONS_RUN,
+    "db purge-idempotency": P.OPERATIONS_RUN,
+    "model train": P.MODELS_TRAIN,
+    "model list": P.MODELS_READ,
+    "model request-promotion": P.MODELS_TRAIN,
+    "model approve": P.APPROVALS_DECIDE,
+    "model reject": P.APPROVALS_DECIDE,
+    # Replaying reads stored decisions in bulk, as searching them does.
+    "decision replay": P.PORTFOLIO_SEARCH,
+    "decision list": P.PORTFOLIO_SEARCH,
+    "decision show": P.DECISIONS_READ,
+    "policy submit": P.POLICIES_AUTHOR,
+    "policy request": P.POLICIES_AUTHOR,
+    "policy approve": P.POLICIES_APPROVE,
+    "policy reject": P.POLICIES_APPROVE,
+    "policy list": P.POLICIES_READ,
+    "policy show": P.POLICIES_READ,
+    "policy backtest": P.POLICIES_BACKTEST,
+    "review list": P.REVIEW_READ,
+    "review show": P.REVIEW_READ,
+    "review claim": P.REVIEW_WORK,
+    "review approve": P.REVIEW_WORK,
+    "review decline": P.REVIEW_WORK,
+    "fraud train-anomaly": P.MODELS_TRAIN,
+    # Re-encrypting every stored token under a new key: running the platform.
+    "data-keys rotate": P.OPERATIONS_RUN,
+    "users create": P.USERS_MANAGE,
+    "users list": P.USERS_READ,
+    "users show": P.USERS_READ,
+    "users disable": P.USERS_MANAGE,
+    "users enable": P.USERS_MANAGE,
+    "users unlock": P.USERS_MANAGE,
+    "users roles": P.USERS_MANAGE,
+    "users reset-password": P.USERS_MANAGE,
+    "users enrol-totp": P.USERS_MANAGE,
+    "keys issue": P.USERS_MANAGE,
+    "keys list": P.USERS_READ,
+    "keys revoke": P.USERS_MANAGE,
+    "lists show": P.LISTS_READ,
+    "lists export": P.LISTS_READ,
+    "lists add": P.LISTS_MANAGE,
+    "lists remove": P.LISTS_MANAGE,
+    "lists import": P.LISTS_MANAGE,
+    # Writing a signed checkpoint of the head changes nothing stored: part of checking.
+    "audit verify": P.AUDIT_READ,
+    "audit head": P.AUDIT_READ,
+    "audit public-key": P.AUDIT_READ,
+    "application list": P.PORTFOLIO_SEARCH,
+    "application show": P.APPLICATIONS_READ,
+    "customer list": P.CUSTOMERS_READ,
+    "customer show": P.CUSTOMERS_READ,
+}
 
-# Commands that need no login: logging in, setting up the first admin, and what starts or
-# describes the platform itself on the operator's machine (the server, the schema, the demo).
-LOCAL_COMMANDS: frozenset[str] = frozenset({"login", "users bootstrap-admin"})
+# Commands that need no login, each for its reason:
+LOCAL_COMMANDS: frozenset[str] = frozenset(
+    {
+        # Logging in is how one gets a login; the first admin is made before anyone can log in
+        # (refused once an active admin exists).
+        "login",
+        "users bootstrap-admin",
+        # Starting the API server: each request it serves is checked (`ROUTE_PERMISSIONS`).
+        "serve",
+        # The demo trains and decides in a fresh database of its own (`<home>/demo`).
+        "demo",
+        # Bringing the schema up to date: no data is read or changed beyond the migrations,
+        # and a new installation has no users to log in as yet.
+        "db upgrade",
+        # Describing the steps of end of day, from the code: nothing stored is read.
+        "eod-steps",
+        # The fraud rules measured on synthetic traffic in a temporary database of its own.
+        "fraud evaluate",
+    }
+)
 
 
 def permits(actor: Actor, permission: Permission) -> bool:

@@ -1,9 +1,16 @@
 """`docs/roles.md`'s generated tables, rendered from `access.permissions`: which role holds
-which permission, and which permission each API route needs."""
+which permission, which permission each API route needs, and each command of the CLI."""
 
 from __future__ import annotations
 
-from fengkong.access.permissions import GRANTS, PUBLIC, ROUTE_PERMISSIONS, Permission
+from fengkong.access.permissions import (
+    COMMAND_PERMISSIONS,
+    GRANTS,
+    LOCAL_COMMANDS,
+    PUBLIC,
+    ROUTE_PERMISSIONS,
+    Permission,
+)
 from fengkong.core.actor import Role
 
 
@@ -26,4 +33,17 @@ def routes_markdown() -> str:
     rows += [(path, method, "public") for method, path in PUBLIC if method != "HEAD"]
     lines = ["| method | route | needs |", "| --- | --- | --- |"]
     lines += [f"| {method} | `{path}` | {needs} |" for path, method, needs in sorted(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def commands_markdown() -> str:
+    """Every declared command of `fengkong`, alphabetically, with the permission it needs and the
+    roles granted it; the commands needing no login say so."""
+    rows = [
+        (command, f"`{p.value}`", ", ".join(r.value for r in Role if r in GRANTS[p]))
+        for command, p in COMMAND_PERMISSIONS.items()
+    ]
+    rows += [(command, "no login", "") for command in LOCAL_COMMANDS]
+    lines = ["| command | needs | roles |", "| --- | --- | --- |"]
+    lines += [f"| `fengkong {c}` | {needs} | {roles} |" for c, needs, roles in sorted(rows)]
     return "\n".join(lines) + "\n"

@@ -18,7 +18,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from fengkong.api.input import InputModel
-from fengkong.core.errors import FieldError
+from fengkong.core.actor import Actor
+from fengkong.core.errors import FieldError, Forbidden
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.record import DecisionRecord
@@ -238,6 +239,24 @@ class ApplicationIn(InputModel):
             consents=tuple(ConsentGiven(c.purpose, c.scope, c.text_version) for c in self.consents),
             channel=self.channel.to_channel(),
         )
+
+    def through_channel_of(self, actor: Actor) -> ApplicationIn:
+        """This application as submitted through the actor's sales channel, when the actor is
+        a channel key (the API's and `fengkong apply`'s rule); `Forbidden` when it names
+        another channel."""
+        if actor.channel is None:
+            return self
+        named = self.channel.source if "source" in self.channel.model_fields_set else None
+        if named is not None and named != actor.channel:
+            raise Forbidden(
+                f"{actor.audit_name} submits through channel {actor.channel!r}, not {named!r}"
+            )
+        if actor.channel not in SALES_CHANNELS:
+            raise Forbidden(
+                f"{actor.audit_name}'s channel {actor.channel!r} is not a sales channel"
+            )
+        channel = self.channel.model_copy(update={"source": actor.channel})
+        return self.model_copy(update={"channel": channel})
 
 
 class StepUpIn(InputModel):

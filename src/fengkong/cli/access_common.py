@@ -12,6 +12,7 @@ import typer
 from fengkong.core.errors import FieldError, Invalid
 
 if TYPE_CHECKING:
+    from fengkong.access.permissions import Permission
     from fengkong.access.records import ApiKey, TotpEnrolment, User
     from fengkong.bootstrap import Context
     from fengkong.core.actor import Actor
@@ -36,12 +37,13 @@ def read_password(from_stdin: bool, *, confirm: bool, prompt: str = "Password") 
     return value
 
 
-def admin_context() -> tuple[Context, Actor]:
-    """The wiring and the actor the command runs as (logged in, or `FENGKONG_API_KEY`)."""
-    from fengkong.cli.common import context, current_actor
+def admin_context(permission: Permission) -> tuple[Context, Actor]:
+    """The wiring and the actor the command runs as (logged in, or `FENGKONG_API_KEY`), once
+    found to hold `permission` (the use cases check the admin's role again)."""
+    from fengkong.cli.common import acting, context
 
     ctx = context()
-    return ctx, current_actor(ctx)
+    return ctx, acting(ctx, permission)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -1,5 +1,6 @@
 """`fengkong keys …`: API keys for the lender's channels and partners. Run as a logged-in admin
-(`list` also as an auditor). `issue` prints the secret once: it is stored only hashed."""
+(`users.manage`; `list` also as an auditor, `users.read`). `issue` prints the secret once: it
+is stored only hashed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from fengkong.access.permissions import Permission
 from fengkong.cli.access_common import admin_context, key_doc
 from fengkong.cli.common import JsonOpt, cli_errors, emit_json, out
 
@@ -46,7 +48,7 @@ def issue(
     from fengkong.access.records import parse_roles
     from fengkong.core.actor import Role
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_MANAGE)
     roles = parse_roles([r for v in role for r in v.split(",") if r.strip()]) if role else None
     expires: object = DEFAULT
     if no_expiry:
@@ -81,7 +83,7 @@ def list_(as_json: JsonOpt = False) -> None:
     from fengkong.access.keys import list_keys
     from fengkong.cli.finding import rows_table
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_READ)
     now = ctx.clock.now()
     docs = [key_doc(k, now) for k in list_keys(ctx.access, actor)]
     if as_json:
@@ -108,7 +110,7 @@ def revoke(name: NameArg, as_json: JsonOpt = False) -> None:
     """Revoke a key: refused from now on. Its name is not given to another key."""
     from fengkong.access.keys import revoke_key
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_MANAGE)
     doc = key_doc(revoke_key(ctx.access, actor, name), ctx.clock.now())
     if as_json:
         emit_json(doc)

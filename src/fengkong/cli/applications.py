@@ -1,4 +1,6 @@
-"""`fengkong apply`: decide one application from a file."""
+"""`fengkong apply`: decide one application from a file, as the key or person logged in (a
+channel key, `FENGKONG_API_KEY=fkk_…`, is how a lender runs it: the application comes through
+the key's sales channel, as `POST /v1/applications` has it)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out, starting_up
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out, starting_up
 from fengkong.core.errors import FieldError, Invalid
 
 
@@ -18,6 +20,7 @@ def apply(
 ) -> None:
     """Submit one application from a JSON file and print the decision."""
     with starting_up():
+        from fengkong.access.permissions import Permission
         from fengkong.api.schemas import ApplicationIn, DecisionOut
         from fengkong.decision.service import submit_application
 
@@ -26,7 +29,8 @@ def apply(
         except FileNotFoundError:
             raise Invalid((FieldError(("file",), f"no such file: {file}"),)) from None
         ctx = context()
-    request = body.to_request(ctx.clock.business_date())
+    actor = acting(ctx, Permission.APPLICATIONS_SUBMIT)
+    request = body.through_channel_of(actor).to_request(ctx.clock.business_date())
     decision = submit_application(request, ctx.decisions)
     result = DecisionOut.of(decision, request.amount)
     if as_json:

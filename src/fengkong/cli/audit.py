@@ -9,8 +9,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from fengkong.access.permissions import Permission
 from fengkong.audit.findings import Finding
-from fengkong.cli.common import EXIT_FAILED, JsonOpt, cli_errors, context, emit_json, failure, out
+from fengkong.cli.common import (
+    EXIT_FAILED,
+    JsonOpt,
+    acting,
+    cli_errors,
+    context,
+    emit_json,
+    failure,
+    out,
+)
 from fengkong.db.audit_checkpoints import (
     Ed25519KeyFile,
     read_checkpoint,
@@ -53,6 +63,7 @@ def verify(
     balances and that every journal entry is accounted for by its audit record; exit 1 on any
     failure."""
     ctx = context()
+    acting(ctx, Permission.AUDIT_READ)
     checkpoints = [(str(path), read_checkpoint(path)) for path in checkpoint or ()]
     trusted = dict(read_public_key(path) for path in public_key or ())
     own = Ed25519KeyFile(ctx.settings.resolved_audit_key_file)
@@ -144,7 +155,8 @@ def head(
     Keep checkpoints where the database's administrators cannot change them; `fengkong audit
     verify --checkpoint FILE` then finds records cut off or rewritten since."""
     ctx = context()
-    signed, path = ctx.checkpoints.write_to("cli", out_file)
+    actor = acting(ctx, Permission.AUDIT_READ)
+    signed, path = ctx.checkpoints.write_to(f"cli {actor.audit_name}", out_file)
     cp = signed.checkpoint
     if as_json:
         emit_json({**signed.to_document(), "file": str(path)})
@@ -158,7 +170,9 @@ def head(
 def public_key(as_json: JsonOpt = False) -> None:
     """Print the public key that verifies this installation's checkpoints (PEM), to hand to
     whoever verifies them elsewhere (`fengkong audit verify --public-key FILE`)."""
-    key = context().checkpoints.signer
+    ctx = context()
+    acting(ctx, Permission.AUDIT_READ)
+    key = ctx.checkpoints.signer
     if as_json:
         emit_json({"key_id": key.key_id, "public_key": key.public_key_pem()})
     else:

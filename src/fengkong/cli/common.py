@@ -240,8 +240,9 @@ def starting_up() -> Iterator[None]:
             gc.enable()
 
 
-def context() -> Context:
-    """The wiring for the configured settings, logging set up as they say."""
+def context(*, migrate: bool = True) -> Context:
+    """The wiring for the configured settings, logging set up as they say; `migrate=False`
+    leaves the schema as it is (the commands that copy or replace the database)."""
     with starting_up():
         from fengkong.bootstrap import bootstrap
         from fengkong.core.settings import load_settings
@@ -249,7 +250,7 @@ def context() -> Context:
 
         settings = load_settings()
         configure_logging(settings.log_format, settings.log_level)
-        return bootstrap(settings)
+        return bootstrap(settings, migrate=migrate)
 
 
 SESSION_FILE = "session"  # under the home folder, written by `fengkong login`

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, emit_json, err, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, emit_json, err, out
 
 if TYPE_CHECKING:
     from fengkong.onboarding.vault import KeyRing
@@ -52,7 +53,8 @@ def keys_rotate(
     batch_size: Annotated[int, typer.Option(help="Rows per transaction.")] = 500,
     as_json: JsonOpt = False,
 ) -> None:
-    """Add a new active data key, re-encrypt every stored token under it, report counts."""
+    """Add a new active data key, re-encrypt every stored token under it, report counts. Runs
+    as an admin (`operations.run`)."""
     import secrets
 
     from fengkong.cli.common import context
@@ -66,10 +68,10 @@ def keys_rotate(
     from fengkong.onboarding.vault import KEY_BYTES, KeyRing, Vault
 
     ctx = context()
+    actor = acting(ctx, Permission.OPERATIONS_RUN).audit_name
     uow = SqlKeyRotationUnitOfWork(ctx.db)
     path = ctx.settings.resolved_vault_key_file
     ring = KeyRing.load(path)
-    actor = actor_of_cli()
     added: str | None = None
     if not resume:
         added = next_key_id(ring)

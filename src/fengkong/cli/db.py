@@ -1,4 +1,8 @@
-"""`fengkong db`: the database schema, backups and restoring one (`db.backup`)."""
+"""`fengkong db`: the database schema, backups and restoring one (`db.backup`).
+
+`upgrade` needs no login (a new installation has no one to log in as); the others run as an
+admin (`operations.run`), authenticated without touching the schema: a backup copies the
+database as it is, and a restore replaces it."""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from fengkong.cli.common import JsonOpt, cli_errors, emit_json, err, out
-from fengkong.core.settings import load_settings
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
+from fengkong.core.settings import Settings, load_settings
 
 app = typer.Typer(
     help="Database: schema, backup, restore, idempotency records.", no_args_is_help=True
@@ -33,22 +37,49 @@ def db_upgrade(as_json: JsonOpt = False) -> None:
         out.print(f"database {db.describe()} is at revision {revision}")
 
 
+def _as_operator() -> Settings:
+    """The settings, once the actor is found to run the platform's operations (the schema left
+    as it is)."""
+    from fengkong.access.permissions import Permission
+
+    ctx = context(migrate=False)
+    try:
+        acting(ctx, Permission.OPERATIONS_RUN)
+    finally:
+        ctx.close()
+    return ctx.settings
+
+
+def _holds_tables(url: str) -> bool:
+    """Whether the database exists and holds any table (a SQLite file not yet made holds none,
+    and is not made by asking)."""
+    import sqlalchemy as sa
+
+    parsed = sa.engine.make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and (not parsed.database or not Path(parsed.database).exists()):
+        return False
+    engine = sa.create_engine(parsed)
+    try:
+        with engine.connect() as conn:
+            return bool(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
 @app.command("purge-idempotency")
 @cli_errors
 def db_purge_idempotency(as_json: JsonOpt = False) -> None:
     """Delete the API's stored responses whose retention has passed (docs/idempotency.md)."""
-    from fengkong.core.clock import SystemClock
-    from fengkong.db.database import Database
+    from fengkong.access.permissions import Permission
     from fengkong.db.idempotency import SqlIdempotencyRecords
-    from fengkong.db.migrate import ensure_current
 
-    settings = load_settings()
-    db = Database(settings.resolved_database_url)
+    ctx = context()
     try:
-        ensure_current(db)
-        purged = SqlIdempotencyRecords(db).purge_expired(SystemClock().now())
+        acting(ctx, Permission.OPERATIONS_RUN)
+        purged = SqlIdempotencyRecords(ctx.db).purge_expired(ctx.clock.now())
     finally:
-        db.dispose()
+        ctx.close()
     if as_json:
         emit_json({"purged": purged})
     else:
@@ -84,9 +115,11 @@ def db_backup(
     online backup API; PostgreSQL: pg_dump on an exported snapshot), with a manifest of what it
     holds: dialect, schema revisions, audit chain head and record count, time taken."""
     from fengkong.core.clock import SystemClock
-    from fengkong.db.backup import backup
+    from fengkong.db.backup import backup, pg_tool
 
-    settings = load_settings()
+    if load_settings().resolved_database_url.startswith("postgresql"):
+        pg_tool("pg_dump")  # a missing tool is said first, reachable database or not
+    settings = _as_operator()
     url = settings.resolved_database_url
     now = SystemClock().now()
     if out_path is None:
@@ -118,7 +151,10 @@ def db_restore(
 ) -> None:
     """Restore a backup into the configured database (refused over one holding tables unless
     --yes), then verify it: the audit chain and the journal (`fengkong audit verify`'s checks)
-    and the audit head against the backup's manifest. Exit 1 if any check fails."""
+    and the audit head against the backup's manifest. Exit 1 if any check fails.
+
+    Over a database holding tables it runs as an admin of that database; into an empty one
+    (recovering on a new server) there is no one to log in as, and nothing to replace."""
     from fengkong.core.errors import IntegrityBroken
     from fengkong.db.backup import database_state, restore
     from fengkong.db.database import Database
@@ -128,6 +164,8 @@ def db_restore(
 
     settings = load_settings()
     url = settings.resolved_database_url
+    if _holds_tables(url):
+        settings = _as_operator()
     manifest = restore(path, url, overwrite=yes)
     state = database_state(url)
     db = Database(url)

@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from fengkong.access.permissions import Permission
 from fengkong.cli.common import (
     EXIT_FAILED,
     JsonOpt,
+    acting,
     cli_errors,
     context,
     emit_json,
@@ -42,6 +44,7 @@ def replay(
     if (decision_id is None) == (not all_):
         raise Invalid((FieldError(("decision_id",), "give one decision id, or --all"),))
     ctx = context()
+    acting(ctx, Permission.PORTFOLIO_SEARCH)
     with ctx.uow() as uow:
         ids = [decision_id] if decision_id else uow.decisions.ids(limit)
         results = []

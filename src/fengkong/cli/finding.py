@@ -18,7 +18,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, err, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.onboarding.channel import SALES_CHANNELS
 
@@ -242,7 +243,9 @@ def application_list(
     from fengkong.decision.search import application_filter, find_applications
 
     _formats(as_json, as_csv)
-    finders = context().finders
+    ctx = context()
+    acting(ctx, Permission.PORTFOLIO_SEARCH)
+    finders = ctx.finders
     f = application_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -267,10 +270,15 @@ def application_list(
 @application_app.command("show")
 @cli_errors
 def application_show(application_id: str, as_json: JsonOpt = False) -> None:
-    """One application with its decision, reasons and offer; personal data masked."""
+    """One application with its decision, reasons and offer; personal data masked. A channel
+    key sees only its own channel's."""
+    from fengkong.api.guard import own_application
     from fengkong.api.routes.applications import show_application
 
-    doc = show_application(application_id, context()).model_dump(mode="json")
+    ctx = context()
+    actor = acting(ctx, Permission.APPLICATIONS_READ)
+    own_application(ctx, actor, Permission.APPLICATIONS_READ, application_id)
+    doc = show_application(application_id, ctx).model_dump(mode="json")
     if as_json:
         emit_json(doc)
         return
@@ -316,7 +324,9 @@ def decision_list(
     from fengkong.decision.search import decision_filter, find_decisions
 
     _formats(as_json, as_csv)
-    finders = context().finders
+    ctx = context()
+    acting(ctx, Permission.PORTFOLIO_SEARCH)
+    finders = ctx.finders
     f = decision_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -342,14 +352,20 @@ def decision_list(
 
 @cli_errors
 def decision_show(decision_id: str, as_json: JsonOpt = False) -> None:
-    """One decision: outcome, score, limit, price, reasons and versions; borrower masked."""
+    """One decision: outcome, score, limit, price, reasons and versions; borrower masked. A
+    channel key sees only its own channel's."""
+    from fengkong.access.permissions import channel_scope
     from fengkong.api.search_schemas import DecisionSummaryOut
-    from fengkong.decision.search import show_decision
+    from fengkong.decision.search import DecisionNotFound, show_decision
 
-    finders = context().finders
-    doc = DecisionSummaryOut.of(
-        show_decision(decision_id, finders.decisions, finders.vault)
-    ).model_dump(mode="json")
+    ctx = context()
+    actor = acting(ctx, Permission.DECISIONS_READ)
+    finders = ctx.finders
+    row = show_decision(decision_id, finders.decisions, finders.vault)
+    scope = channel_scope(actor, Permission.DECISIONS_READ)
+    if scope is not None and (row.channel is None or row.channel.value != scope):
+        raise DecisionNotFound(f"no decision {decision_id!r}")
+    doc = DecisionSummaryOut.of(row).model_dump(mode="json")
     if as_json:
         emit_json(doc)
         return

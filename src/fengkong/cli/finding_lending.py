@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, emit_json, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 from fengkong.cli.finding import (
     APPLICATION_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -201,7 +202,9 @@ def customer_list(
     from fengkong.lending.customers import customer_filter, find_customers
 
     _formats(as_json, as_csv)
-    finders = context().finders
+    ctx = context()
+    acting(ctx, Permission.CUSTOMERS_READ)
+    finders = ctx.finders
     f = customer_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -235,7 +238,9 @@ def customer_show(
     from fengkong.lending.customers import customer_filter
     from fengkong.lending.customers import find_customers as find
 
-    finders = context().finders
+    ctx = context()
+    acting(ctx, Permission.CUSTOMERS_READ)
+    finders = ctx.finders
     if customer_id is None:
         if id_number is None and phone is None:
             raise Invalid(

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, err, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
 
 app = typer.Typer(help="Fraud signals: evaluation, anomaly model.", no_args_is_help=True)
 
@@ -23,7 +24,8 @@ def fraud_evaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Precision and recall of the default fraud rules on seeded synthetic traffic with known
-    fraud, through the real velocity store, lists and identity links (temporary SQLite)."""
+    fraud, through the real velocity store, lists and identity links (temporary SQLite); no
+    login needed, since nothing stored is read."""
     from fengkong.sim.fraud_evaluation import run_evaluation
 
     started = time.perf_counter()
@@ -76,6 +78,8 @@ def fraud_train_anomaly(
     from fengkong.fraud.anomaly_admin import register_anomaly_model
     from fengkong.scoring.train import read_table
 
+    ctx = context()
+    actor = acting(ctx, Permission.MODELS_TRAIN).audit_name
     frame = read_table(data)
     features = tuple(f for f in ANOMALY_FEATURES if f in frame.columns)
     if not features:
@@ -85,8 +89,6 @@ def fraud_train_anomaly(
     model = AnomalyModel(features=features, n_estimators=n_estimators, random_state=seed)
     with err.status(f"fitting on {len(frame):,} rows…"):
         model.fit(frame)
-    ctx = context()
-    actor = actor_of_cli()
     mv = register_anomaly_model(
         ctx.uow(),
         ctx.artifacts_dir,

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, current_actor, emit_json, err, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
 
 app = typer.Typer(
     help="Black, grey and white lists: show, add, remove, import, export.", no_args_is_help=True
@@ -29,9 +30,11 @@ KeyTypeOpt = Annotated[
 
 
 def _admin() -> Any:
+    """The lists' reader, once the logged-in actor is found to read them."""
     from fengkong.fraud.list_admin import ListAdmin
 
     ctx = context()
+    acting(ctx, Permission.LISTS_READ)
     return ListAdmin(uow=ctx.uow, hasher=ctx.vault.blind_index, clock=ctx.clock)
 
 
@@ -87,12 +90,13 @@ def _table(docs: list[dict[str, Any]]) -> Table:
 
 
 def _changes() -> tuple[Any, Any]:
-    """The list changes' collaborators and the logged-in actor."""
+    """The list changes' collaborators and the logged-in actor, who must manage the lists."""
     from fengkong.fraud.list_changes import ListChanges
 
     ctx = context()
+    actor = acting(ctx, Permission.LISTS_MANAGE)
     changes = ListChanges(uow=ctx.uow, hasher=ctx.vault.blind_index, clock=ctx.clock)
-    return changes, current_actor(ctx)
+    return changes, actor
 
 
 def _print_request(request: Any, as_json: bool) -> None:

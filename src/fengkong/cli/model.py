@@ -8,16 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import (
-    JsonOpt,
-    actor_of_cli,
-    cli_errors,
-    context,
-    current_actor,
-    emit_json,
-    err,
-    out,
-)
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
 
 app = typer.Typer(
     help="Credit models: train, list, request and approve promotion.", no_args_is_help=True
@@ -70,9 +62,10 @@ def model_train(
         from fengkong.core.errors import FieldError, Invalid
 
         raise Invalid((FieldError(("kind",), f"must be scorecard or gbm, got {kind!r}"),))
+    ctx = context()
+    actor = acting(ctx, Permission.MODELS_TRAIN)
     frame = read_table(data)
     declined = read_table(rejects, "rejects") if rejects is not None else None
-    ctx = context()
     with err.status(f"training on {len(frame):,} rows…"):
         result = train_model(
             frame,
@@ -87,7 +80,7 @@ def model_train(
         lambda models: register_result(
             result, models, ctx.artifacts_dir, name=name, clock=ctx.clock
         ),
-        actor=actor_of_cli(),
+        actor=actor.audit_name,
         clock=ctx.clock,
     )
     artifact = ctx.artifacts_dir / model.path
@@ -136,6 +129,7 @@ def model_train(
 def model_list(as_json: JsonOpt = False) -> None:
     """Every registered model version with its status and test AUC."""
     ctx = context()
+    acting(ctx, Permission.MODELS_READ)
     with ctx.uow() as uow:
         models = uow.models.list()
     rows = [
@@ -177,11 +171,12 @@ def model_request_promotion(
     from fengkong.scoring.model_admin import request_model_promotion
 
     ctx = context()
+    maker = acting(ctx, Permission.MODELS_TRAIN)
     request = request_model_promotion(
         ctx.uow(),
         version,
         challenger=challenger,
-        maker=current_actor(ctx),
+        maker=maker,
         clock=ctx.clock,
         reason=reason,
     )
@@ -201,8 +196,9 @@ def model_approve(request_id: str, as_json: JsonOpt = False) -> None:
     from fengkong.scoring.model_admin import approve_model_promotion
 
     ctx = context()
+    checker = acting(ctx, Permission.APPROVALS_DECIDE)
     model, previous = approve_model_promotion(
-        ctx.uow(), request_id, checker=current_actor(ctx), clock=ctx.clock
+        ctx.uow(), request_id, checker=checker, clock=ctx.clock
     )
     role = model.status.value
     doc = {role: model.version, "previous": previous.version if previous else None}
@@ -226,8 +222,9 @@ def model_reject(
     from fengkong.scoring.model_admin import reject_model_promotion
 
     ctx = context()
+    checker = acting(ctx, Permission.APPROVALS_DECIDE)
     request = reject_model_promotion(
-        ctx.uow(), request_id, checker=current_actor(ctx), reason=reason, clock=ctx.clock
+        ctx.uow(), request_id, checker=checker, reason=reason, clock=ctx.clock
     )
     if as_json:
         emit_json({"request_id": request.id, "status": request.status.value})

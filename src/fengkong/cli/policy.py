@@ -1,5 +1,6 @@
 """`fengkong policy`: policy versions (submit, list, show) and their activation under
-maker-checker (request, approve, reject)."""
+maker-checker (request, approve, reject), each as the logged-in person: the author and the
+requester are recorded by audit name (`user:rita`), and the approver must be neither."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, current_actor, emit_json, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 
 if TYPE_CHECKING:
     from fengkong.decision.backtest_report import BacktestReport
@@ -52,10 +54,9 @@ def _validator(ctx: object) -> Validate:
 @cli_errors
 def policy_submit(
     file: Annotated[Path, typer.Argument(help="The policy document (YAML or JSON).")],
-    author: Annotated[str, typer.Option(help="Who wrote it (audited).")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Check FILE and store it as a draft under the version it names."""
+    """Check FILE and store it as a draft under the version it names, authored by you."""
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.decision.policy_admin import submit_policy
 
@@ -64,8 +65,9 @@ def policy_submit(
     except (OSError, UnicodeDecodeError) as exc:
         raise Invalid((FieldError(("file",), f"cannot read {file}: {exc}"),)) from None
     ctx = context()
+    author = acting(ctx, Permission.POLICIES_AUTHOR)
     policy, created = submit_policy(
-        ctx.uow(), text, author=author, clock=ctx.clock, validate=_validator(ctx)
+        ctx.uow(), text, author=author.audit_name, clock=ctx.clock, validate=_validator(ctx)
     )
     if as_json:
         emit_json({**_doc(policy), "created": created})
@@ -78,18 +80,19 @@ def policy_submit(
 @cli_errors
 def policy_request(
     version: str,
-    by: Annotated[str, typer.Option("--by", help="Who asks for the activation (audited).")],
     challenger: Annotated[
         bool, typer.Option("--challenger", help="Activate as the challenger, not the champion.")
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ask for VERSION to be activated; another officer must approve."""
+    """Ask, as the logged-in risk manager, for VERSION to be activated; an approver other than
+    its author and you approves it."""
     from fengkong.decision.policy_admin import request_policy_activation
     from fengkong.decision.policy_registry import Role
 
     role = Role.CHALLENGER if challenger else Role.CHAMPION
     ctx = context()
+    by = acting(ctx, Permission.POLICIES_AUTHOR).audit_name
     policy = request_policy_activation(
         ctx.uow(), version, requested_by=by, clock=ctx.clock, role=role, validate=_validator(ctx)
     )
@@ -110,8 +113,9 @@ def policy_approve(
     from fengkong.decision.policy_admin import approve_policy_activation
 
     ctx = context()
+    checker = acting(ctx, Permission.POLICIES_APPROVE)
     policy, previous = approve_policy_activation(
-        ctx.uow(), version, checker=current_actor(ctx), clock=ctx.clock
+        ctx.uow(), version, checker=checker, clock=ctx.clock
     )
     retired = None if previous is None else previous.version
     if as_json:
@@ -134,8 +138,9 @@ def policy_reject(
     from fengkong.decision.policy_admin import reject_policy_activation
 
     ctx = context()
+    checker = acting(ctx, Permission.POLICIES_APPROVE)
     policy = reject_policy_activation(
-        ctx.uow(), version, checker=current_actor(ctx), reason=reason, clock=ctx.clock
+        ctx.uow(), version, checker=checker, reason=reason, clock=ctx.clock
     )
     if as_json:
         emit_json(_doc(policy))
@@ -150,6 +155,7 @@ def policy_list(as_json: JsonOpt = False) -> None:
     from fengkong.decision.policy_registry import list_versions
 
     ctx = context()
+    acting(ctx, Permission.POLICIES_READ)
     with ctx.uow() as uow:
         policies = list_versions(uow)
     if as_json:
@@ -175,6 +181,7 @@ def policy_show(version: str, as_json: JsonOpt = False) -> None:
     from fengkong.decision.policy_registry import get
 
     ctx = context()
+    acting(ctx, Permission.POLICIES_READ)
     with ctx.uow() as uow:
         policy = get(uow, version)
     if as_json:
@@ -247,6 +254,7 @@ def policy_backtest(
     except ArithmeticError:
         raise Invalid((FieldError(("lgd",), f"not a number: {lgd!r}"),)) from None
     ctx = context()
+    acting(ctx, Permission.POLICIES_BACKTEST)
     with ctx.uow() as uow:
         policy = _candidate_bundle(candidate, uow, ctx.policy.bundle).compile()
         champion = (

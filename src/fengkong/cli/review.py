@@ -1,7 +1,8 @@
 """`fengkong review`: the review queue from the command line (list, show, claim, approve,
 decline).
 
-The officer is `--officer`, or `FENGKONG_OFFICER` in the environment."""
+The officer is the logged-in person, recorded by audit name (`user:olivia`) as the API records
+them: the name that claims an item is the one that approves or declines it."""
 
 from __future__ import annotations
 
@@ -9,16 +10,14 @@ from typing import Annotated, Any
 
 import typer
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, current_actor, emit_json, err, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
 from fengkong.core.money import fen_to_yuan, format_fen
 
 app = typer.Typer(
     help="Review queue: referred applications awaiting an officer.", no_args_is_help=True
 )
 
-OfficerOpt = Annotated[
-    str, typer.Option("--officer", envvar="FENGKONG_OFFICER", help="Who acts (audited).")
-]
 CommentOpt = Annotated[str, typer.Option("--comment", help="Why: required, kept in the audit log.")]
 
 
@@ -43,6 +42,7 @@ def review_list(
         allowed = ", ".join(s.value for s in ReviewStatus)
         raise Invalid((FieldError(("status",), f"must be one of {allowed}"),)) from None
     ctx = context()
+    acting(ctx, Permission.REVIEW_READ)
     with ctx.uow() as uow:
         items = list_items(uow, ctx.clock, status=wanted, limit=limit)
     now = ctx.clock.now()
@@ -81,13 +81,14 @@ def _print(item_doc: dict[str, object], as_json: bool) -> None:
 
 @app.command("claim")
 @cli_errors
-def review_claim(item_id: str, officer: OfficerOpt, as_json: JsonOpt = False) -> None:
-    """Take ITEM_ID for the claim timeout."""
+def review_claim(item_id: str, as_json: JsonOpt = False) -> None:
+    """Take ITEM_ID for the claim timeout, as the logged-in person."""
     from fengkong.decision.review import ReviewConfig
     from fengkong.decision.review_actions import claim
     from fengkong.decision.review_queue import describe
 
     ctx = context()
+    officer = acting(ctx, Permission.REVIEW_WORK).audit_name
     item = claim(ctx.uow(), item_id, officer, ctx.clock, ReviewConfig.from_settings(ctx.settings))
     _print(dict(describe(item)), as_json)
 
@@ -159,6 +160,7 @@ def review_show(item_id: str, as_json: JsonOpt = False) -> None:
     from fengkong.decision.review_queue import describe, get_item
 
     ctx = context()
+    acting(ctx, Permission.REVIEW_READ)
     with ctx.uow() as uow:
         item, events = get_item(uow, item_id, ctx.clock)
         bounds = bounds_of_item(uow, item_id, ctx.clock)
@@ -218,7 +220,8 @@ def review_approve(
         raise Invalid(tuple(FieldError(("limit",), e.msg) for e in exc.errors)) from None
     asked = AskedTerms(amount, parse_rate(annual_rate), term_months)
     ctx = context()
-    reviewed = approve(ctx.uow(), item_id, current_actor(ctx), comment, ctx.clock, asked)
+    actor = acting(ctx, Permission.REVIEW_WORK)
+    reviewed = approve(ctx.uow(), item_id, actor, comment, ctx.clock, asked)
     _print_reviewed(_reviewed_doc(reviewed), as_json)
 
 
@@ -226,16 +229,17 @@ def review_approve(
 @cli_errors
 def review_decline(
     item_id: str,
-    officer: OfficerOpt,
     comment: CommentOpt,
     reason: ReasonOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Decline ITEM_ID, which you hold, for a reason the applicant is told; the application is
-    flagged on the identity-link graph as an automatic decline is."""
+    flagged on the identity-link graph as an automatic decline is. You act as the logged-in
+    person, under your login name (which must hold the claim)."""
     from fengkong.decision.declines import decline_and_flag
 
     ctx = context()
+    officer = acting(ctx, Permission.REVIEW_WORK).audit_name
     reviewed = decline_and_flag(
         ctx.uow, ctx.fraud, item_id, officer, comment, ctx.clock, reason_code=reason
     )

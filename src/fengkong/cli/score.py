@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from fengkong.cli.common import (
     EXIT_INVALID,
     JsonOpt,
+    acting,
     cli_errors,
     context,
     emit_json,
@@ -43,10 +44,12 @@ def score(
     A row with a value outside its field's allowed set (housing "castle") is not scored: it is
     listed in the error report, the other rows are scored, and the exit code is 2. Exit 0 when
     every row was scored."""
+    from fengkong.access.permissions import Permission
     from fengkong.scoring.batch import count_rows, score_file
     from fengkong.scoring.registry import load_model
 
     ctx = context()
+    acting(ctx, Permission.MODELS_TRAIN)
     with ctx.uow() as uow:
         registered = uow.models.get(model)
     if registered is None:

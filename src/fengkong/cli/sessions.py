@@ -13,9 +13,9 @@ from fengkong.cli.access_common import PasswordStdinOpt, read_password
 from fengkong.cli.common import (
     SESSION_FILE,
     JsonOpt,
+    acting,
     cli_errors,
     context,
-    current_actor,
     emit_json,
     out,
     presented_secret,
@@ -63,36 +63,45 @@ def login(
 
 @cli_errors
 def logout(as_json: JsonOpt = False) -> None:
-    """End the session this command line runs under and forget it."""
+    """End the session this command line runs under and forget it (the stored session is
+    forgotten even when it no longer holds)."""
     from fengkong.access.logins import logout as end
+    from fengkong.access.permissions import Permission
     from fengkong.access.ports import SESSION_PREFIX
-    from fengkong.core.errors import Invalid
+    from fengkong.core.errors import Invalid, Unauthenticated
 
     ctx = context()
-    secret = presented_secret(ctx)
     path = ctx.settings.home / SESSION_FILE
-    if secret is not None and not secret.startswith(SESSION_PREFIX):
+    secret = presented_secret(ctx)
+    is_session = secret is None or secret.startswith(SESSION_PREFIX)
+    try:
+        acting(ctx, Permission.SESSION_OWN)
+    except Unauthenticated:
+        if is_session:  # a session that no longer holds is forgotten all the same
+            path.unlink(missing_ok=True)
+        raise
+    if not is_session:
         raise Invalid(
             (), "an API key is not logged out: revoke it (`fengkong keys revoke`) if it leaked"
         )
-    who = None
+    assert secret is not None  # `acting` authenticated it
     try:
-        if secret is not None:
-            who = end(ctx.access, secret).audit_name
+        who = end(ctx.access, secret).audit_name
     finally:
-        if path.exists():
-            path.unlink()
+        path.unlink(missing_ok=True)
     if as_json:
         emit_json({"logged_out": who})
     else:
-        out.print(f"logged out {who}" if who else "no session to end", highlight=False)
+        out.print(f"logged out {who}", highlight=False)
 
 
 @cli_errors
 def whoami(as_json: JsonOpt = False) -> None:
     """Who this command line acts as, and with which roles."""
+    from fengkong.access.permissions import Permission
+
     ctx = context()
-    actor = current_actor(ctx)
+    actor = acting(ctx, Permission.SESSION_OWN)
     doc = {
         "name": actor.name,
         "kind": actor.kind,

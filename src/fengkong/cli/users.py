@@ -1,5 +1,7 @@
 """`fengkong users …`: the people who log in. Every command but `bootstrap-admin` runs as a
-logged-in admin (`fengkong login`, or `FENGKONG_SESSION`); `list` and `show` also as an auditor.
+logged-in admin (`fengkong login`, or `FENGKONG_SESSION`; `users.manage`); `list` and `show`
+also as an auditor (`users.read`). `bootstrap-admin` needs no login (there is no one to log in
+as yet): it names the operating-system user who ran it.
 Passwords are asked for without echo, or read from standard input with `--password-stdin`."""
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from fengkong.access.permissions import Permission
 from fengkong.cli.access_common import (
     PasswordStdinOpt,
     admin_context,
@@ -90,7 +93,7 @@ def create(
     """Create a user with the given roles; approvers and admins are enrolled for TOTP."""
     from fengkong.access.users import create_user
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_MANAGE)
     roles = _roles(role)
     password = read_password(password_stdin, confirm=True)
     user, enrolment = create_user(
@@ -112,7 +115,7 @@ def list_(as_json: JsonOpt = False) -> None:
     from fengkong.access.users import list_users
     from fengkong.cli.finding import rows_table
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_READ)
     now = ctx.clock.now()
     docs = [user_doc(u, now) for u in list_users(ctx.access, actor)]
     if as_json:
@@ -138,7 +141,7 @@ def show(login: LoginArg, as_json: JsonOpt = False) -> None:
     """One user."""
     from fengkong.access.users import get_user
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_READ)
     doc = user_doc(get_user(ctx.access, actor, login), ctx.clock.now())
     if as_json:
         emit_json(doc)
@@ -150,7 +153,7 @@ def show(login: LoginArg, as_json: JsonOpt = False) -> None:
 def _change(verb: str, login: str, as_json: bool) -> None:
     from fengkong.access import users
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_MANAGE)
     use_case = {
         "disabled": users.disable_user,
         "enabled": users.enable_user,
@@ -190,7 +193,7 @@ def roles(login: LoginArg, role: RolesOpt, as_json: JsonOpt = False) -> None:
     """Replace a user's roles (give every role they keep)."""
     from fengkong.access.users import set_roles
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_MANAGE)
     user, enrolment = set_roles(ctx.access, actor, login, _roles(role))
     doc = {**user_doc(user, ctx.clock.now()), "totp": enrolment_doc(enrolment)}
     if as_json:
@@ -209,7 +212,7 @@ def reset_password(
     """Set a new password; lifts a lock-out and ends the user's sessions."""
     from fengkong.access.users import reset_password as reset
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_MANAGE)
     password = read_password(password_stdin, confirm=True, prompt="New password")
     doc = user_doc(reset(ctx.access, actor, login, password), ctx.clock.now())
     if as_json:
@@ -224,7 +227,7 @@ def enrol_totp(login: LoginArg, as_json: JsonOpt = False) -> None:
     """A new TOTP secret for the user (a lost phone); the former one stops working."""
     from fengkong.access.users import enrol_totp as enrol
 
-    ctx, actor = admin_context()
+    ctx, actor = admin_context(Permission.USERS_MANAGE)
     enrolment = enrol(ctx.access, actor, login)
     if as_json:
         emit_json({"login": enrolment.login, "totp": enrolment_doc(enrolment)})

@@ -17,8 +17,6 @@ from fengkong.api.schemas import (
 )
 from fengkong.bootstrap import Context
 from fengkong.core import request_id as request_ids
-from fengkong.core.actor import Actor
-from fengkong.core.errors import Forbidden
 from fengkong.core.money import fen_to_yuan
 from fengkong.decision.service import (
     ApplicationView,
@@ -27,7 +25,6 @@ from fengkong.decision.service import (
     submit_application,
 )
 from fengkong.decision.tracing import application_for_request
-from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.service import masked_applicant
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -46,7 +43,7 @@ def create_application(
     """Submit an application; it is validated, scored and decided at once. A channel key's
     applications come through its channel: the body may leave `channel.source` out, or name the
     same one."""
-    body = _through_channel_of(body, actor)
+    body = body.through_channel_of(actor)
     request = body.to_request(ctx.clock.business_date())
     decision = submit_application(request, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
@@ -113,22 +110,6 @@ def show_application(application_id: str, ctx: Context) -> ApplicationOut:
     """One application as `GET /v1/applications/{id}` answers it (also `fengkong application
     show`)."""
     return _application_out(get_application(application_id, ctx.decisions), ctx)
-
-
-def _through_channel_of(body: ApplicationIn, actor: Actor) -> ApplicationIn:
-    """The body as submitted through the actor's sales channel, when the actor is a channel
-    key; 403 when the body names another channel."""
-    if actor.channel is None:
-        return body
-    named = body.channel.source if "source" in body.channel.model_fields_set else None
-    if named is not None and named != actor.channel:
-        raise Forbidden(
-            f"{actor.audit_name} submits through channel {actor.channel!r}, not {named!r}"
-        )
-    if actor.channel not in SALES_CHANNELS:
-        raise Forbidden(f"{actor.audit_name}'s channel {actor.channel!r} is not a sales channel")
-    channel = body.channel.model_copy(update={"source": actor.channel})
-    return body.model_copy(update={"channel": channel})
 
 
 def _application_out(view: ApplicationView, ctx: Context) -> ApplicationOut:
