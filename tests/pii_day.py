@@ -164,7 +164,11 @@ def day(client: RecordingClient, ctx: Context, run: Run) -> None:
         json={"list": "black", "key_type": "resident_id", "value": fraudster.id_number,
               "reason": "confirmed fraud", "source": "case-1"},
     )  # fmt: skip
-    assert listed.status_code == 201, listed.text
+    assert listed.status_code == 202, listed.text  # a request, approved by another person
+    listing = client.post(
+        f"/v1/approvals/{listed.json()['id']}/approve", headers=bearer("fks_approver")
+    )
+    assert listing.status_code == 200, listing.text
     client.post(
         "/v1/lists/entries/search", json={"key_type": "resident_id", "value": fraudster.id_number}
     )

@@ -295,9 +295,10 @@ def refused_on_the_command_line(
     (inputs / "good.json").write_text(json.dumps(body(applicant=good)), "utf-8")
     bad = body(applicant={**good, "id_number": wrong_digit})
     (inputs / "bad.json").write_text(json.dumps(bad, ensure_ascii=False), "utf-8")
+    # Only refused rows: a good row would become a pending request, and the second run (with
+    # --json) of the same file would then be refused as already pending.
     (inputs / "list.csv").write_text(
         "list,key_type,value,reason,source,expires_at\n"
-        f"black,resident_id,{who.id_number},fraud,case-2,\n"
         f"black,resident_id,{wrong_digit},fraud,case-2,\n"
         f"grey,mobile,{short_phone},fraud,case-2,\n",
         "utf-8",
