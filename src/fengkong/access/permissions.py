@@ -233,11 +233,52 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
 # The commands of the `fengkong` CLI, as typed ("loan repay", "apply"), → the permission each
 # needs; the command acts as the logged-in user or the key in the environment
 # (`cli.common.acting`). Every command is in this table or in `LOCAL_COMMANDS`, or a test fails.
-COMMAND_PERMISSIONS: Mapping[str, Permission] = {}
+COMMAND_PERMISSIONS: Mapping[str, Permission] = {
+    # loan, line, servicing, approvals and end of day: the permission of the same API route
+    "loan offer": P.LOANS_READ,
+    "loan accept": P.OFFERS_ACCEPT,
+    "loan disburse": P.LOANS_SERVICE,
+    "loan show": P.LOANS_READ,
+    "loan repay": P.LOANS_REPAY,
+    "loan reverse": P.LOANS_SERVICE,
+    "loan settlement-quote": P.LOANS_READ,
+    "loan settle": P.LOANS_REPAY,
+    "loan restructure": P.LOANS_SERVICE,
+    "loan write-off": P.LOANS_WRITE_OFF,
+    "loan list": P.PORTFOLIO_SEARCH,
+    "line open": P.LOANS_SERVICE,
+    "line draw": P.LOANS_SERVICE,
+    "line repay": P.LOANS_SERVICE,
+    "line freeze": P.LOANS_SERVICE,
+    "line unfreeze": P.LOANS_SERVICE,
+    "line close": P.LOANS_SERVICE,
+    "line limit": P.LOANS_SERVICE,
+    "line list": P.PORTFOLIO_SEARCH,
+    "line show": P.SERVICING_READ,
+    "servicing guarantor-add": P.LOANS_SERVICE,
+    "servicing guarantee-add": P.LOANS_SERVICE,
+    "servicing group-add": P.LOANS_SERVICE,
+    "servicing exposure": P.SERVICING_READ,
+    "servicing card-bind": P.LOANS_SERVICE,
+    "servicing debits": P.SERVICING_READ,
+    "servicing collateral-add": P.LOANS_SERVICE,
+    "servicing collateral-value": P.LOANS_SERVICE,
+    "servicing collateral": P.SERVICING_READ,
+    "servicing queue": P.COLLECTIONS_READ,
+    "servicing act": P.COLLECTIONS_WORK,
+    "servicing promise": P.COLLECTIONS_WORK,
+    "servicing line-borrower": P.LOANS_SERVICE,
+    "servicing eod": P.OPERATIONS_RUN,
+    "approvals list": P.APPROVALS_READ,
+    "approvals show": P.APPROVALS_READ,
+    "approvals approve": P.APPROVALS_DECIDE,
+    "approvals reject": P.APPROVALS_DECIDE,
+    "eod": P.OPERATIONS_RUN,
+}
 
 # Commands that need no login: logging in, setting up the first admin, and what starts or
 # describes the platform itself on the operator's machine (the server, the schema, the demo).
-LOCAL_COMMANDS: frozenset[str] = frozenset({"login", "users bootstrap-admin"})
+LOCAL_COMMANDS: frozenset[str] = frozenset({"login", "users bootstrap-admin", "eod-steps"})
 
 
 def permits(actor: Actor, permission: Permission) -> bool:

@@ -46,6 +46,10 @@ class EodDay:
     simulate: bool = False
     meter: EodMeter | None = None
     partition: int = 0  # the partition a PARTITION step is running
+    # Who started the run: an admin's audit name from the command line (audited `eod.started`),
+    # or the system itself (a scheduler, a test), whose start is not audited. The loans' work is
+    # always the system's.
+    started_by: str = SYSTEM
     counted: dict[str, int] = field(default_factory=dict)
     summary: dict[str, int] = field(default_factory=dict)  # the date's totals, once closed
 
@@ -68,7 +72,7 @@ class EodStep:
 
 def open_date(day: EodDay) -> Mapping[str, int]:
     """Refuse a date end of day may not run (`eod_dates.check_eod_date`), else record the run as
-    started."""
+    started (and audit `eod.started` with the person who started it)."""
     svc = day.svc
     with svc.uow() as uow:
         check_eod_date(
@@ -77,7 +81,17 @@ def open_date(day: EodDay) -> Mapping[str, int]:
             uow.lending.last_completed_eod(),
             simulate=day.simulate,
         )
-        uow.lending.start_eod(day.business_date, svc.clock.now())
+        now = svc.clock.now()
+        uow.lending.start_eod(day.business_date, now)
+        if day.started_by != SYSTEM:
+            uow.audit.append(
+                at=now,
+                actor=day.started_by,
+                action="eod.started",
+                subject_type="eod",
+                subject_id=day.business_date.isoformat(),
+                payload={"simulated": True} if day.simulate else {},
+            )
         uow.commit()
     return {}
 
