@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from importlib import resources
@@ -160,11 +160,13 @@ def test_a_lenders_day_leaves_no_clear_personal_data_anywhere(
     database_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
 ) -> None:
     log_file.reinstall()  # pytest's capture handler, added for the call, would show records
     run = Run()
     with RecordingClient(run, create_app(wired)) as client:
         day(client, wired, run)
+    staff_login("fks_all")
     views_on_the_command_line(wired, run, database_url, tmp_path, monkeypatch, log_file)
     log_file.flush()
 

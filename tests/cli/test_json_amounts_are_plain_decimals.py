@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -83,9 +83,12 @@ def test_review_items_carry_plain_amounts(db: Database) -> None:
     assert "3,939.00" in shown.stdout  # people still read the grouped form
 
 
-def test_a_loan_from_offer_to_repayment_carries_plain_amounts(db: Database) -> None:
+def test_a_loan_from_offer_to_repayment_carries_plain_amounts(
+    db: Database, staff_login: Callable[[str], None]
+) -> None:
     from fengkong.bootstrap import load_vault
 
+    staff_login("fks_all")
     application = seed_approved(
         db,
         SystemClock(),  # type: ignore[arg-type]

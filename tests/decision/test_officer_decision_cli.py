@@ -100,6 +100,7 @@ def test_refer_claim_approve_offer_accept_disburse_replay(
     assert officer["automatic_decision_id"] == decision["decision_id"]
     assert (officer["approved_amount"], officer["annual_rate"]) == ("4500.00", "0.15")
 
+    staff_login("fks_all")  # accepting an offer is the channel's, for the borrower
     offer = cli("loan", "offer", app_id)
     assert (offer["amount"], offer["annual_rate"], len(offer["schedule"])) == (
         "4500.00",
@@ -122,7 +123,9 @@ def test_refer_claim_approve_offer_accept_disburse_replay(
     assert text.exit_code == 0 and "manual override by officer wang" in text.stdout
 
 
-def test_decline_with_a_reason_from_the_command_line(home: Path) -> None:
+def test_decline_with_a_reason_from_the_command_line(
+    home: Path, staff_login: Callable[[str], None]
+) -> None:
     application = home / "app.json"
     referral = {k: v for k, v in body().items() if k != "existing_monthly_debt"}
     application.write_text(json.dumps(referral))
@@ -135,5 +138,6 @@ def test_decline_with_a_reason_from_the_command_line(home: Path) -> None:
     declined = cli(*decline, "--reason", "rev_fraud_suspected")
     reason = declined["officer_decision"]["reasons"][0]
     assert (reason["code"], reason["text_zh"]) == ("REV_FRAUD_SUSPECTED", "申请存在欺诈嫌疑")
+    staff_login("fks_officer")
     refused = runner.invoke(app, ["loan", "offer", app_id])
     assert refused.exit_code == 1 and "decline" in refused.stderr

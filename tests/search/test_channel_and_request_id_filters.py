@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,10 @@ def seeded(context: Context) -> Iterator[tuple[TestClient, Book]]:
 
 
 @pytest.fixture
-def cli_env(context: Context, monkeypatch: pytest.MonkeyPatch) -> Context:
+def cli_env(
+    context: Context, monkeypatch: pytest.MonkeyPatch, staff_login: Callable[[str], None]
+) -> Context:
+    staff_login("fks_all")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", context.settings.resolved_database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(Path(context.settings.home) / "absent.toml"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -85,8 +86,14 @@ def test_the_api_finds_a_customer_by_id_number_or_phone(context: Context) -> Non
 
 
 @pytest.fixture
-def cli_env(context: Context, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Context:
+def cli_env(
+    context: Context,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
+) -> Context:
     """The CLI on the context's database and key file."""
+    staff_login("fks_all")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(Path(context.settings.home) / "absent.toml"))
