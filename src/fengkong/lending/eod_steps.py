@@ -167,7 +167,8 @@ EOD_STEPS: tuple[EodStep, ...] = (
         zh="开始日终",
         en="open the date",
         does="Refuse a date after today's business date (unless simulating) or before the last "
-        "completed end of day; record the run as started.",
+        "completed end of day; record the run as started, and audit `eod.started` with the "
+        "admin who ran `fengkong eod`.",
         checkpoint="the run record (`eod_runs`): a date marked done is not run again",
         scope=Scope.DATE,
         run=open_date,
