@@ -167,6 +167,7 @@ def test_a_lenders_day_leaves_no_clear_personal_data_anywhere(
     run = Run()
     with RecordingClient(run, create_app(wired)) as client:
         day(client, wired, run)
+    staff_login("fks_all")
     views_on_the_command_line(wired, run, database_url, tmp_path, monkeypatch, log_file)
     log_file.flush()
 

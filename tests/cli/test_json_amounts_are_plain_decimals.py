@@ -84,9 +84,12 @@ def test_review_items_carry_plain_amounts(db: Database, staff_login: Callable[[s
     assert "3,939.00" in shown.stdout  # people still read the grouped form
 
 
-def test_a_loan_from_offer_to_repayment_carries_plain_amounts(db: Database) -> None:
+def test_a_loan_from_offer_to_repayment_carries_plain_amounts(
+    db: Database, staff_login: Callable[[str], None]
+) -> None:
     from fengkong.bootstrap import load_vault
 
+    staff_login("fks_all")
     application = seed_approved(
         db,
         SystemClock(),  # type: ignore[arg-type]

@@ -120,16 +120,8 @@ FAILURES: list[tuple[list[str], int, str]] = [
     (["servicing", "collateral-value", "nope", "--value", "100"], 1, "not_found"),
     (["servicing", "collateral", "nope"], 1, "loan_not_found"),
     (["servicing", "debits", "nope"], 1, "loan_not_found"),
-    (
-        ["servicing", "act", "nope", "--kind", "shout", "--note", "n", "--officer", "o"],
-        2,
-        "invalid",
-    ),
-    (
-        ["servicing", "promise", "nope", "--amount", "1", "--on", "soon", "--officer", "o"],
-        2,
-        "invalid",
-    ),
+    (["servicing", "act", "nope", "--kind", "shout", "--note", "n"], 2, "invalid"),
+    (["servicing", "promise", "nope", "--amount", "1", "--on", "soon"], 2, "invalid"),
     (["servicing", "line-borrower", "nope"], 1, "not_found"),
     (["servicing", "eod", "--date", "x"], 2, "invalid"),
 ]
@@ -167,7 +159,9 @@ def test_an_unexpected_exception_is_still_one_document(
     assert doc["code"] == "internal_error" and "disk on fire" in doc["detail"]
 
 
-def test_a_declined_payout_is_a_refusal(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_declined_payout_is_a_refusal(
+    home: Path, monkeypatch: pytest.MonkeyPatch, staff_login: Callable[[str], None]
+) -> None:
     from fengkong.bootstrap import load_vault
     from fengkong.core.clock import SystemClock
     from fengkong.core.settings import load_settings
@@ -187,6 +181,7 @@ def test_a_declined_payout_is_a_refusal(home: Path, monkeypatch: pytest.MonkeyPa
         vault=load_vault(settings),
     )
     db.dispose()
+    staff_login("fks_all")
     accepted = runner.invoke(app, ["loan", "accept", application, "--key", "acc", "--json"])
     assert accepted.exit_code == 0, accepted.output
     loan_id = json.loads(accepted.stdout)["loan_id"]

@@ -142,5 +142,6 @@ def test_decline_with_a_reason_from_the_command_line(
     declined = cli(*decline, "--reason", "rev_fraud_suspected")
     reason = declined["officer_decision"]["reasons"][0]
     assert (reason["code"], reason["text_zh"]) == ("REV_FRAUD_SUSPECTED", "申请存在欺诈嫌疑")
+    staff_login("fks_officer")
     refused = runner.invoke(app, ["loan", "offer", app_id])
     assert refused.exit_code == 1 and "decline" in refused.stderr

@@ -33,6 +33,8 @@ runner = CliRunner()
 @pytest.fixture
 def client(context: Context, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr("fengkong.cli.lending.context", lambda: context)
+    monkeypatch.delenv("FENGKONG_API_KEY", raising=False)
+    monkeypatch.setenv("FENGKONG_SESSION", "fks_all")  # the context's `FakeAuthenticator` knows it
     with api_client(context) as c:
         yield c
 

@@ -6,7 +6,7 @@ bad input a 422 or exit 2, and nothing stored changes on either."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -174,7 +174,6 @@ def test_line_changes_carry_reasons_and_refusals_change_nothing(
 def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "cli-home"))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
-    monkeypatch.delenv("FENGKONG_OFFICER", raising=False)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
     return database_url
 
@@ -189,7 +188,10 @@ def _json(*args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def test_line_commands_from_the_cli(cli_env: str) -> None:
+def test_line_commands_from_the_cli(
+    cli_env: str, staff_login: Callable[[str], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staff_login("fks_as_li.wei")  # an officer: the one who acts, audited by name
     line = _json("line", "open", "--limit", "3939.00", "--annual-rate", "0.18", "--key", "o")
     line_id = line["line_id"]
     assert (line["limit"], line["available"]) == ("3939.00", "3939.00")
@@ -229,26 +231,26 @@ def test_line_commands_from_the_cli(cli_env: str) -> None:
         _run("line", "repay", line_id, "--draw", "", "--amount", "1", "--key", "r2").exit_code == 2
     )
 
-    no_officer = _run("line", "freeze", line_id, "--reason", "suspected fraud")
-    assert no_officer.exit_code == 2
-    assert _run("line", "freeze", line_id, "--reason", " ", "--by", "li.wei").exit_code == 2
-    frozen = _json("line", "freeze", line_id, "--reason", "suspected fraud", "--by", "li.wei")
+    with monkeypatch.context() as logged_out:
+        logged_out.delenv("FENGKONG_SESSION")
+        no_officer = _run("line", "freeze", line_id, "--reason", "suspected fraud", "--json")
+    assert no_officer.exit_code == 1
+    assert json.loads(no_officer.stdout)["code"] == "unauthenticated"
+    named = _run("line", "freeze", line_id, "--reason", "suspected fraud", "--by", "li.wei")
+    assert named.exit_code == 2 and "--by" in named.output  # no free-text officer any more
+    assert _run("line", "freeze", line_id, "--reason", " ").exit_code == 2
+    frozen = _json("line", "freeze", line_id, "--reason", "suspected fraud")
     assert frozen["status"] == "frozen"
     on_frozen = _run("line", "draw", line_id, "--amount", "1", "--terms", "3", "--key", "d5")
     assert on_frozen.exit_code == 1 and "frozen" in on_frozen.stderr
-    raise_frozen = ("line", "limit", line_id, "--to", "5000", "--reason", "x", "--by", "li.wei")
+    raise_frozen = ("line", "limit", line_id, "--to", "5000", "--reason", "x")
     assert _run(*raise_frozen).exit_code == 1
-    assert (
-        _json("line", "unfreeze", line_id, "--reason", "appeal", "--by", "li.wei")["status"]
-        == "active"
-    )
+    assert _json("line", "unfreeze", line_id, "--reason", "appeal")["status"] == "active"
     assert _json(*raise_frozen)["limit"] == "5000.00"
-    assert (
-        _run("line", "limit", line_id, "--to", "-1", "--reason", "x", "--by", "li.wei").exit_code
-        == 2
-    )
-    closed = _json("line", "close", line_id, "--reason", "customer asked", "--by", "li.wei")
+    assert _run("line", "limit", line_id, "--to", "-1", "--reason", "x").exit_code == 2
+    closed = _json("line", "close", line_id, "--reason", "customer asked")
     assert closed["status"] == "closed" and closed["available"] == "4000.00"
+    assert {h["officer"] for h in closed["history"][2:]} == {"user:li.wei"}
     assert [h["kind"] for h in closed["history"]] == [
         "opened",
         "drawn",

@@ -6,7 +6,7 @@ overpayment is still taken and held as unapplied credit."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -145,8 +145,12 @@ def test_a_line_repayment_beyond_what_the_draw_owes_is_refused(
 
 
 def test_the_cli_refuses_with_exit_2(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
 ) -> None:
+    staff_login("fks_all")
     monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "cli-home"))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))

@@ -107,9 +107,15 @@ def test_every_servicing_route_keyed_by_a_loan_answers_404(
 
 @pytest.fixture
 def cli_db(
-    db: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
 ) -> Database:
-    """The command line on the test's migrated database (SQLite or PostgreSQL)."""
+    """The command line on the test's migrated database (SQLite or PostgreSQL), logged in as
+    an officer."""
+    staff_login("fks_officer")
     monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
@@ -125,8 +131,8 @@ def cli_db(
         ["collateral", MISSING],
         ["collateral-add", MISSING, "--type", "deposit", "--value", "1000"],
         ["guarantee-add", MISSING, "--share", "0.5", "--guarantor", "gtr_x"],
-        ["act", MISSING, "--kind", "call", "--note", "hello", "--officer", "li.wei"],
-        ["promise", MISSING, "--amount", "100", "--on", "2099-01-01", "--officer", "li.wei"],
+        ["act", MISSING, "--kind", "call", "--note", "hello"],
+        ["promise", MISSING, "--amount", "100", "--on", "2099-01-01"],
     ],
     ids=lambda c: c[0],
 )
@@ -148,10 +154,7 @@ def test_every_servicing_command_keyed_by_a_loan_exits_1_loan_not_found(
         (["collateral-add", MISSING, "--type", "deposit", "--value", "1.234"], "value"),
         (["collateral-value", "col_x", "--value", "ten"], "value"),
         (["guarantee-add", MISSING, "--share", "0.5", "--guarantor", "g", "--cap", "x"], "cap"),
-        (
-            ["promise", MISSING, "--amount", "1e", "--on", "2099-01-01", "--officer", "li.wei"],
-            "amount",
-        ),
+        (["promise", MISSING, "--amount", "1e", "--on", "2099-01-01"], "amount"),
     ],
     ids=lambda c: c[0] if isinstance(c, list) else c,
 )

@@ -1,9 +1,11 @@
 """`fengkong servicing …`: a loan's card, collateral, a collections action and the queue from the
-command line, with `--json` documents on stdout and bad input a non-zero exit."""
+command line, with `--json` documents on stdout and bad input a non-zero exit; each audited as
+the logged-in officer."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -48,7 +50,8 @@ def loan_id(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return made
 
 
-def test_card_collateral_and_collections(loan_id: str) -> None:
+def test_card_collateral_and_collections(loan_id: str, staff_login: Callable[[str], None]) -> None:
+    staff_login("fks_as_li.wei")
     bound = runner.invoke(
         app, ["servicing", "card-bind", loan_id, "--card-number", "6222021234567890128", "--json"]
     )
@@ -62,13 +65,20 @@ def test_card_collateral_and_collections(loan_id: str) -> None:
     assert json.loads(pledged.stdout)["margin_calls"] == []
     acted = runner.invoke(
         app,
-        ["servicing", "act", loan_id, "--kind", "call", "--note", "hello", "--officer", "li.wei"],
+        ["servicing", "act", loan_id, "--kind", "call", "--note", "hello"],
     )
     assert acted.exit_code == 0, acted.output
     bad = runner.invoke(
         app,
-        ["servicing", "act", loan_id, "--kind", "email", "--note", "x", "--officer", "li.wei"],
+        ["servicing", "act", loan_id, "--kind", "email", "--note", "x"],
     )
     assert bad.exit_code == 2
     listed = runner.invoke(app, ["servicing", "queue", "--json"])
     assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+    db = Database(load_settings().resolved_database_url)
+    try:
+        with SqlUnitOfWork(db) as uow:
+            trail = {(r.action, r.actor) for r in uow.audit.for_subject("loan", loan_id)}
+    finally:
+        db.dispose()
+    assert ("collections.action", "user:li.wei") in trail

@@ -1,11 +1,13 @@
 """`fengkong eod` from the command line, on SQLite and PostgreSQL: a future date exits 2 and
 changes nothing; `--simulate` runs it and says so; a date before the last completed run is
 refused; `--json` is one document whose summary equals what the books moved; without `--json`
-a summary table is printed. `fengkong servicing eod` keeps the same guards."""
+a summary table is printed. `fengkong servicing eod` keeps the same guards. The admin who runs
+it is audited as its starter; the loans' work stays the system's."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,7 +61,10 @@ def _runs(db: Database) -> list[tuple[str, str]]:
         return [(str(r[0]), str(r[1])) for r in rows]
 
 
-def test_future_dates_need_simulate_and_past_dates_are_refused(book: Database) -> None:
+def test_future_dates_need_simulate_and_past_dates_are_refused(
+    book: Database, staff_login: Callable[[str], None]
+) -> None:
+    staff_login("fks_admin")
     today = SystemClock().business_date()
     ahead = (today + timedelta(days=100)).isoformat()
     before = ledger_snapshot(book)
@@ -83,6 +88,9 @@ def test_future_dates_need_simulate_and_past_dates_are_refused(book: Database) -
         entries - before[0],
         postings - before[1],
     )
+    with SqlUnitOfWork(book) as uow:
+        trail = [(r.action, r.actor) for r in uow.audit.for_subject("eod", today.isoformat())]
+    assert trail == [("eod.started", "user:adam"), ("eod.completed", "system:eod")]
 
     stale = runner.invoke(app, ["eod", "--date", (today - timedelta(days=1)).isoformat()])
     assert stale.exit_code == 1

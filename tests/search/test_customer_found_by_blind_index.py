@@ -94,6 +94,7 @@ def cli_env(
 ) -> Context:
     staff_login("fks_all")
     """The CLI on the context's database and key file."""
+    staff_login("fks_all")
     monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
     monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
     monkeypatch.setenv("FENGKONG_CONFIG", str(Path(context.settings.home) / "absent.toml"))

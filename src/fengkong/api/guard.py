@@ -18,13 +18,13 @@ from fengkong.access.permissions import (
     PUBLIC,
     ROUTE_PERMISSIONS,
     Permission,
-    channel_scope,
     permits,
 )
 from fengkong.api.deps import API_KEY_HEADER, ContextDep, current_actor
 from fengkong.bootstrap import Context
 from fengkong.core.actor import Actor
-from fengkong.core.errors import Forbidden, NotFound
+from fengkong.core.errors import Forbidden
+from fengkong.lending import ownership
 
 # Declared for OpenAPI only (auto_error off): `current_actor` reads the credentials itself.
 bearer_scheme = HTTPBearer(
@@ -97,34 +97,15 @@ def public_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _not_found(what: str, ident: str) -> NotFound:
-    return NotFound(f"no {what} {ident!r}")
-
-
 def own_application(
     ctx: Context, actor: Actor, permission: Permission, application_id: str
 ) -> None:
     """Raise NotFound when `actor` is confined to a channel the application did not come
-    through (a channel key must not learn that another channel's application exists)."""
-    scope = channel_scope(actor, permission)
-    if scope is None:
-        return
-    with ctx.uow() as uow:
-        app = uow.applications.get(application_id)
-    channel = None if app is None or app.channel is None else app.channel.value
-    if not scope or channel != scope:
-        raise _not_found("application", application_id)
+    through (a channel key must not learn that another channel's application exists); the
+    rule is `lending.ownership`'s, which the CLI applies too."""
+    ownership.own_application(ctx.lending, actor, permission, application_id)
 
 
 def own_loan(ctx: Context, actor: Actor, permission: Permission, loan_id: str) -> None:
     """As `own_application`, for a loan: its application's channel."""
-    if channel_scope(actor, permission) is None:
-        return
-    with ctx.uow() as uow:
-        loan = uow.lending.get_loan(loan_id)
-    if loan is None or loan.application_id is None:
-        raise _not_found("loan", loan_id)
-    try:
-        own_application(ctx, actor, permission, loan.application_id)
-    except NotFound:
-        raise _not_found("loan", loan_id) from None
+    ownership.own_loan(ctx.lending, actor, permission, loan_id)

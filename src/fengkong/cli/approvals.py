@@ -1,6 +1,6 @@
 """`fengkong approvals …`: the changes people asked for under maker-checker, as `/v1/approvals`
-serves them: list and show them; approve or reject one as the logged-in approver (not the
-asker). Approving makes the change, by the use case of its kind."""
+serves them: list and show them (staff who read borrowers' files); approve or reject one as the
+logged-in approver (not the asker). Approving makes the change, by the use case of its kind."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, cli_errors, context, current_actor, emit_json, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 
 app = typer.Typer(help="Maker-checker requests: list, show, approve, reject.", no_args_is_help=True)
 
@@ -57,7 +58,7 @@ def approvals_list(
         allowed = ", ".join(k.value for k in ApprovalKind)
         raise Invalid((FieldError(("kind",), f"one of {allowed}"),)) from None
     ctx = context()
-    current_actor(ctx)  # who asks must be logged in
+    acting(ctx, Permission.APPROVALS_READ)
     with ctx.uow() as uow:
         found = find_requests(uow, ApprovalQuery(wanted, kinds, None, limit))
     docs = [_doc(r) for r in found]
@@ -84,7 +85,7 @@ def approvals_list(
 def approvals_show(request_id: str, as_json: JsonOpt = False) -> None:
     """One request, with what it would change."""
     ctx = context()
-    current_actor(ctx)
+    acting(ctx, Permission.APPROVALS_READ)
     doc = _doc(_read(ctx, request_id))
     if as_json:
         emit_json(doc)
@@ -136,7 +137,7 @@ def approvals_approve(request_id: str, as_json: JsonOpt = False) -> None:
     """Approve as the logged-in approver (not the asker): the change is made now, audited with
     both names."""
     ctx = context()
-    checker = current_actor(ctx)
+    checker = acting(ctx, Permission.APPROVALS_DECIDE)
     _approve(ctx, _read(ctx, request_id), checker)
     doc = _doc(_read(ctx, request_id))
     if as_json:
@@ -154,7 +155,7 @@ def approvals_reject(
 ) -> None:
     """Refuse as the logged-in approver (not the asker), with why; nothing changes."""
     ctx = context()
-    checker = current_actor(ctx)
+    checker = acting(ctx, Permission.APPROVALS_DECIDE)
     doc = _doc(_reject(ctx, _read(ctx, request_id), checker, reason))
     if as_json:
         emit_json(doc)

@@ -122,8 +122,10 @@ def run_eod(
     as_json: bool = False,
     partitions: int = 1,
     chunk: int | None = None,
+    started_by: str,
 ) -> None:
-    """Run end of day for the date in `text` and print the report."""
+    """Run end of day for the date in `text`, started by `started_by` (an audit name), and print
+    the report."""
     from fengkong.lending.eod import run_end_of_day
     from fengkong.lending.eod_dates import EodDateInFuture
 
@@ -138,6 +140,7 @@ def run_eod(
                 steps=steps,
                 simulate=simulate,
                 meter=meter,
+                started_by=started_by,
             )
     except EodDateInFuture as exc:
         raise Invalid(

@@ -74,6 +74,7 @@ def loan_list(
 
     _formats(as_json, as_csv)
     ctx = context()
+    acting(ctx, Permission.PORTFOLIO_SEARCH)
     finders = ctx.finders
     f = loan_filter(
         vault=finders.vault,
@@ -119,7 +120,9 @@ def line_list(
     from fengkong.lending.search import find_lines, line_filter
 
     _formats(as_json, as_csv)
-    finders = context().finders
+    ctx = context()
+    acting(ctx, Permission.PORTFOLIO_SEARCH)
+    finders = ctx.finders
     f = line_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -147,6 +150,7 @@ def line_show(line_id: str, as_json: JsonOpt = False) -> None:
     from fengkong.lending.search import show_line
 
     ctx = context()
+    acting(ctx, Permission.SERVICING_READ)
     summary = LineSummaryOut.of(show_line(line_id, ctx.finders.lines, ctx.finders.vault))
     doc: dict[str, Any] = {
         **LineOut.of(get_line(line_id, ctx.lending), line_aging(line_id, ctx.lending)).model_dump(

@@ -1,4 +1,8 @@
-"""`fengkong loan …` and `fengkong eod`: the lending use cases from the command line."""
+"""`fengkong loan …` and `fengkong eod`: the lending use cases from the command line, each run as
+the logged-in user or the key in the environment, if its role allows the command
+(`access.permissions.COMMAND_PERMISSIONS`, the permissions of the matching API routes). A
+channel key reads, accepts and repays only its own channel's applications and loans, as over the
+API (`lending.ownership`)."""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from fengkong.access.permissions import Permission
 from fengkong.cli.common import (
     EXIT_FAILED,
     JsonOpt,
-    actor_of_cli,
+    acting,
     cli_errors,
     context,
-    current_actor,
     decimal_option,
     emit_json,
     failure,
@@ -30,10 +34,6 @@ app = typer.Typer(
 KeyOpt = Annotated[
     str, typer.Option("--key", help="Idempotency key: a retry with it applies once.")
 ]
-
-
-def services() -> Any:
-    return context().lending
 
 
 def _loan_doc(view: Any) -> dict[str, Any]:
@@ -66,8 +66,12 @@ def offer(application_id: str, as_json: JsonOpt = False) -> None:
     """The schedule, APR and total cost offered to an approved application."""
     from fengkong.api.loan_schemas import OfferOut
     from fengkong.lending.origination import quote_offer
+    from fengkong.lending.ownership import own_application
 
-    doc = OfferOut.of(quote_offer(application_id, services())).model_dump(mode="json")
+    ctx = context()
+    actor = acting(ctx, Permission.LOANS_READ)
+    own_application(ctx.lending, actor, Permission.LOANS_READ, application_id)
+    doc = OfferOut.of(quote_offer(application_id, ctx.lending)).model_dump(mode="json")
     if as_json:
         emit_json(doc)
         return
@@ -88,8 +92,12 @@ def offer(application_id: str, as_json: JsonOpt = False) -> None:
 def accept(application_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
     """Book the offered loan and render its contract."""
     from fengkong.lending.origination import accept_offer
+    from fengkong.lending.ownership import own_application
 
-    doc = _loan_doc(accept_offer(application_id, key, services(), actor_of_cli()))
+    ctx = context()
+    actor = acting(ctx, Permission.OFFERS_ACCEPT)
+    own_application(ctx.lending, actor, Permission.OFFERS_ACCEPT, application_id)
+    doc = _loan_doc(accept_offer(application_id, key, ctx.lending, actor.audit_name))
     emit_json(doc) if as_json else _print_loan(doc)
 
 
@@ -102,7 +110,11 @@ def disburse(loan_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
     from fengkong.lending.disbursement import disburse as run
     from fengkong.lending.payment import PayoutStatus
 
-    doc = DisbursementOut.of(run(loan_id, key, services(), actor_of_cli())).model_dump(mode="json")
+    ctx = context()
+    actor = acting(ctx, Permission.LOANS_SERVICE)
+    doc = DisbursementOut.of(run(loan_id, key, ctx.lending, actor.audit_name)).model_dump(
+        mode="json"
+    )
     declined = doc["payout"]["status"] == PayoutStatus.FAILED.value
     if declined:
         doc |= failure(
@@ -123,8 +135,12 @@ def disburse(loan_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
 def show(loan_id: str, as_json: JsonOpt = False) -> None:
     """A loan with its schedule, DPD, bucket and class."""
     from fengkong.lending.origination import get_loan
+    from fengkong.lending.ownership import own_loan
 
-    doc = _loan_doc(get_loan(loan_id, services()))
+    ctx = context()
+    actor = acting(ctx, Permission.LOANS_READ)
+    own_loan(ctx.lending, actor, Permission.LOANS_READ, loan_id)
+    doc = _loan_doc(get_loan(loan_id, ctx.lending))
     emit_json(doc) if as_json else _print_loan(doc)
 
 
@@ -150,10 +166,19 @@ def repay(
 ) -> None:
     """Post a repayment; the waterfall pays penalty, fees, interest, principal, oldest first."""
     from fengkong.api.loan_schemas import RepaymentOut
+    from fengkong.lending.ownership import own_loan
     from fengkong.lending.repayment import post_repayment
 
+    ctx = context()
+    actor = acting(ctx, Permission.LOANS_REPAY)
+    own_loan(ctx.lending, actor, Permission.LOANS_REPAY, loan_id)
     posted = post_repayment(
-        loan_id, int(yuan_to_fen(amount)), key, services(), currency=currency, actor=actor_of_cli()
+        loan_id,
+        int(yuan_to_fen(amount)),
+        key,
+        ctx.lending,
+        currency=currency,
+        actor=actor.audit_name,
     )
     _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
 
@@ -171,7 +196,11 @@ def reverse(
     from fengkong.api.loan_schemas import RepaymentOut
     from fengkong.lending.repayment import reverse_repayment
 
-    posted = reverse_repayment(loan_id, repayment_id, key, reason, services(), actor=actor_of_cli())
+    ctx = context()
+    actor = acting(ctx, Permission.LOANS_SERVICE)
+    posted = reverse_repayment(
+        loan_id, repayment_id, key, reason, ctx.lending, actor=actor.audit_name
+    )
     _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
 
 
@@ -179,9 +208,13 @@ def reverse(
 @cli_errors
 def settlement_quote(loan_id: str, as_json: JsonOpt = False) -> None:
     """What it takes to settle the loan today."""
+    from fengkong.lending.ownership import own_loan
     from fengkong.lending.repayment import quote_settlement
 
-    q = quote_settlement(loan_id, services())
+    ctx = context()
+    actor = acting(ctx, Permission.LOANS_READ)
+    own_loan(ctx.lending, actor, Permission.LOANS_READ, loan_id)
+    q = quote_settlement(loan_id, ctx.lending)
     doc = {
         "on": q.on.isoformat(),
         "principal": str(fen_to_yuan(q.principal)),
@@ -208,9 +241,15 @@ def settle(
 ) -> None:
     """Settle the loan early (提前结清)."""
     from fengkong.api.loan_schemas import RepaymentOut
+    from fengkong.lending.ownership import own_loan
     from fengkong.lending.repayment import settle_loan
 
-    posted = settle_loan(loan_id, int(yuan_to_fen(amount)), key, services(), actor=actor_of_cli())
+    ctx = context()
+    actor = acting(ctx, Permission.LOANS_REPAY)
+    own_loan(ctx.lending, actor, Permission.LOANS_REPAY, loan_id)
+    posted = settle_loan(
+        loan_id, int(yuan_to_fen(amount)), key, ctx.lending, actor=actor.audit_name
+    )
     _print_payment(RepaymentOut.of(posted).model_dump(mode="json"), as_json)
 
 
@@ -229,10 +268,11 @@ def restructure(
     from fengkong.lending.loan_changes import request_restructure
 
     ctx = context()
+    actor = acting(ctx, Permission.LOANS_SERVICE)
     request = request_restructure(
         loan_id,
         reason,
-        current_actor(ctx),
+        actor,
         ctx.lending,
         extra_terms=extra_terms,
         new_terms=new_terms,
@@ -253,7 +293,8 @@ def write_off(
     from fengkong.lending.loan_changes import request_write_off
 
     ctx = context()
-    request = request_write_off(loan_id, reason, current_actor(ctx), ctx.lending)
+    actor = acting(ctx, Permission.LOANS_WRITE_OFF)
+    request = request_write_off(loan_id, reason, actor, ctx.lending)
     _print_request(request, as_json)
 
 
@@ -281,11 +322,14 @@ def eod(
 ) -> None:
     """End of day: accrue, age, classify, provision, fire line triggers, write off. Idempotent
     for a date, resumable after a crash, and catches up missed dates in order. Refuses a date
-    after today's business date (unless --simulate) or before the last completed end of day."""
+    after today's business date (unless --simulate) or before the last completed end of day.
+    Run by an admin; the loans' postings are the system's, the run's start is audited with the
+    admin's name."""
     from fengkong.cli.eod import run_eod
     from fengkong.lending.servicing_steps import servicing_steps
 
     ctx = context()
+    actor = acting(ctx, Permission.OPERATIONS_RUN)
     # Auto-debit, reminders, guarantor calls, collateral, collections and the black-list check
     # run after the loans of each date.
     run_eod(
@@ -296,6 +340,7 @@ def eod(
         as_json=as_json,
         partitions=partitions,
         chunk=chunk,
+        started_by=actor.audit_name,
     )
 
 

@@ -3,7 +3,8 @@ open, show, draw, repay, freeze, unfreeze, close and change the limit.
 
 Money-moving commands (open, draw, repay) take `--key`, an idempotency key: a retry with the same
 key applies once. Changes of status or limit take `--reason`, recorded on the line and in the
-audit log, and `--by`, the officer who acts (or `FENGKONG_OFFICER`).
+audit log with the officer who acts: the logged-in user (or the key in the environment), whose
+role must allow the command (`access.permissions.COMMAND_PERMISSIONS`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fengkong.cli.common import JsonOpt, actor_of_cli, cli_errors, context, emit_json, out
+from fengkong.access.permissions import Permission
+from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 from fengkong.cli.finding_lending import line_list, line_show
 
 app = typer.Typer(
@@ -27,17 +29,13 @@ KeyOpt = Annotated[
 ReasonOpt = Annotated[
     str, typer.Option("--reason", help="Why: required, recorded on the line and audited.")
 ]
-ByOpt = Annotated[
-    str,
-    typer.Option(
-        "--by", "--officer", envvar="FENGKONG_OFFICER", help="The officer who acts (audited)."
-    ),
-]
 AmountOpt = Annotated[str, typer.Option("--amount", help="Yuan, e.g. 3939.00")]
 
 
-def _services() -> Any:
-    return context().lending
+def _servicing() -> tuple[Any, str]:
+    """The lending services, and the audit name of who acts if their role may service lines."""
+    ctx = context()
+    return ctx.lending, acting(ctx, Permission.LOANS_SERVICE).audit_name
 
 
 def _line_doc(line: Any, svc: Any) -> dict[str, Any]:
@@ -81,27 +79,20 @@ def _fen(amount: str, field: str) -> int:
         ) from None
 
 
-def _officer(by: str) -> str:
-    from fengkong.decision.review import check_officer
-
-    return check_officer(by)
-
-
 def _change(
-    line_id: str, action: str, reason: str, by: str, as_json: bool, new_limit: int | None = None
+    line_id: str, action: str, reason: str, as_json: bool, new_limit: str | None = None
 ) -> None:
     from fengkong.lending.credit_lines import change_line
 
-    officer = _officer(by)
-    svc = _services()
+    svc, officer = _servicing()
     line = change_line(
         line_id,
         action,
         reason,
         svc,
         officer=officer,
-        new_limit=new_limit,
-        actor=actor_of_cli(),
+        new_limit=None if new_limit is None else _fen(new_limit, "new_limit"),
+        actor=officer,
     )
     doc = _line_doc(line, svc)
     emit_json(doc) if as_json else _print_line(doc)
@@ -129,13 +120,13 @@ def open_line(
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.lending.credit_lines import open_line as run
 
+    svc, actor = _servicing()
     try:
         rate = Decimal(annual_rate.strip())
     except InvalidOperation:
         raise Invalid((FieldError(("annual_rate",), f"not a number: {annual_rate!r}"),)) from None
     if not rate.is_finite() or not 0 <= rate <= 1:
         raise Invalid((FieldError(("annual_rate",), "a fraction between 0 and 1"),))
-    svc = _services()
     line = run(
         _fen(limit, "limit"),
         rate,
@@ -143,7 +134,7 @@ def open_line(
         svc,
         product_code=product,
         application_id=application,
-        actor=actor_of_cli(),
+        actor=actor,
     )
     doc = _line_doc(line, svc)
     emit_json(doc) if as_json else _print_line(doc)
@@ -166,10 +157,8 @@ def draw(
     from fengkong.api.loan_schemas import DisbursementOut, LoanOut
     from fengkong.lending.credit_lines import draw as run
 
-    svc = _services()
-    result = run(
-        line_id, _fen(amount, "amount"), terms, key, svc, currency=currency, actor=actor_of_cli()
-    )
+    svc, actor = _servicing()
+    result = run(line_id, _fen(amount, "amount"), terms, key, svc, currency=currency, actor=actor)
     doc = {
         "line": _line_doc(result.line, svc),
         "loan": LoanOut.of(result.loan).model_dump(mode="json"),
@@ -203,7 +192,7 @@ def repay(
     from fengkong.lending.line_aging import line_aging
     from fengkong.lending.line_repayment import repay_draw
 
-    svc = _services()
+    svc, actor = _servicing()
     result = repay_draw(
         line_id,
         draw_id,
@@ -211,7 +200,7 @@ def repay(
         key,
         svc,
         currency=currency,
-        actor=actor_of_cli(),
+        actor=actor,
     )
     doc = LineRepaymentOut.of(result, line_aging(line_id, svc)).model_dump(mode="json")
     if as_json:
@@ -230,23 +219,23 @@ def repay(
 
 @app.command("freeze")
 @cli_errors
-def freeze(line_id: str, reason: ReasonOpt, by: ByOpt, as_json: JsonOpt = False) -> None:
+def freeze(line_id: str, reason: ReasonOpt, as_json: JsonOpt = False) -> None:
     """冻结: no more draws until an officer unfreezes the line; repayments go on."""
-    _change(line_id, "freeze", reason, by, as_json)
+    _change(line_id, "freeze", reason, as_json)
 
 
 @app.command("unfreeze")
 @cli_errors
-def unfreeze(line_id: str, reason: ReasonOpt, by: ByOpt, as_json: JsonOpt = False) -> None:
+def unfreeze(line_id: str, reason: ReasonOpt, as_json: JsonOpt = False) -> None:
     """解冻: an officer lifts a freeze (the appeal path)."""
-    _change(line_id, "unfreeze", reason, by, as_json)
+    _change(line_id, "unfreeze", reason, as_json)
 
 
 @app.command("close")
 @cli_errors
-def close(line_id: str, reason: ReasonOpt, by: ByOpt, as_json: JsonOpt = False) -> None:
+def close(line_id: str, reason: ReasonOpt, as_json: JsonOpt = False) -> None:
     """关闭: no more draws, ever; the draws already made are repaid as scheduled."""
-    _change(line_id, "close", reason, by, as_json)
+    _change(line_id, "close", reason, as_json)
 
 
 @app.command("limit")
@@ -255,11 +244,10 @@ def limit(
     line_id: str,
     to: Annotated[str, typer.Option("--to", help="The new limit in yuan, e.g. 5000.00")],
     reason: ReasonOpt,
-    by: ByOpt,
     as_json: JsonOpt = False,
 ) -> None:
     """调额: lower the limit (降额), or raise it (提额) on an active line within the product."""
-    _change(line_id, "limit", reason, by, as_json, new_limit=_fen(to, "new_limit"))
+    _change(line_id, "limit", reason, as_json, new_limit=to)
 
 
 # Finding lines: the list and the view, beside the other finders (`cli.finding_lending`).

@@ -1,5 +1,7 @@
 """`fengkong servicing …`: guarantors, guarantees, cards, collateral, collections and line
-borrowers from the command line. Every reporting command takes `--json`."""
+borrowers from the command line. Every reporting command takes `--json`. Each runs as the
+logged-in user (or the key in the environment), if its role allows the command
+(`access.permissions.COMMAND_PERMISSIONS`); what it changes is audited with that user's name."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from fengkong.access.permissions import Permission
 from fengkong.cli.common import (
     JsonOpt,
-    actor_of_cli,
+    acting,
     cli_errors,
     context,
     decimal_option,
@@ -30,10 +33,13 @@ app = typer.Typer(
 )
 
 
-def services() -> ServicingServices:
+def services(permission: Permission) -> tuple[ServicingServices, str]:
+    """The servicing services, and the audit name of who acts if their role grants
+    `permission`."""
     ctx = context()
+    actor = acting(ctx, permission)
     servicing: ServicingServices = ctx.servicing
-    return servicing
+    return servicing, actor.audit_name
 
 
 def _y(fen: int) -> str:
@@ -53,10 +59,9 @@ def guarantor_add(
     from fengkong.lending.guarantee import register_guarantor
     from fengkong.lending.guarantee_rules import GuarantorIdentity, GuarantorKind
 
+    svc, actor = services(Permission.LOANS_SERVICE)
     kind = GuarantorKind.COMPANY if company else GuarantorKind.INDIVIDUAL
-    g = register_guarantor(
-        GuarantorIdentity(kind, name, id_number, phone), services(), actor=actor_of_cli()
-    )
+    g = register_guarantor(GuarantorIdentity(kind, name, id_number, phone), svc, actor=actor)
     doc = {"guarantor_id": g.guarantor_id, "kind": g.kind.value}
     emit_json(doc) if as_json else out.print(f"guarantor {g.guarantor_id} ({g.kind.value})")
 
@@ -78,7 +83,7 @@ def guarantee_add(
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.lending.guarantee import add_group_guarantee, add_guarantee
 
-    svc = services()
+    svc, actor = services(Permission.LOANS_SERVICE)
     if (guarantor is None) == (group is None):
         raise Invalid((FieldError(("guarantor",), "give --guarantor or --group"),))
     if guarantor is not None:
@@ -89,7 +94,7 @@ def guarantee_add(
                 decimal_option(share, "share"),
                 svc,
                 cap=None if cap is None else yuan_option(cap, "cap"),
-                actor=actor_of_cli(),
+                actor=actor,
             ),
         )
     else:
@@ -100,7 +105,7 @@ def guarantee_add(
             decimal_option(share, "share"),
             svc,
             borrower_member=borrower_member,
-            actor=actor_of_cli(),
+            actor=actor,
         )
     docs = [{"guarantee_id": g.guarantee_id, "guarantor_id": g.guarantor_id} for g in made]
     emit_json(docs) if as_json else out.print(f"{len(docs)} guarantee(s) on {loan_id}")
@@ -116,7 +121,8 @@ def group_add(
     """Create a 联保 group whose members guarantee each other's loans."""
     from fengkong.lending.guarantee import create_group
 
-    g = create_group(name, member, services(), actor=actor_of_cli())
+    svc, actor = services(Permission.LOANS_SERVICE)
+    g = create_group(name, member, svc, actor=actor)
     doc = {"group_id": g.group_id, "members": list(g.members)}
     emit_json(doc) if as_json else out.print(f"group {g.group_id}: {', '.join(g.members)}")
 
@@ -127,7 +133,8 @@ def exposure(guarantor_id: str, as_json: JsonOpt = False) -> None:
     """A guarantor's exposure: its share of what is outstanding on each loan it guarantees."""
     from fengkong.lending.guarantee import guarantor_exposure
 
-    e = guarantor_exposure(guarantor_id, services())
+    svc, _ = services(Permission.SERVICING_READ)
+    e = guarantor_exposure(guarantor_id, svc)
     doc = {
         "guarantor_id": guarantor_id,
         "total": _y(e.total),
@@ -149,7 +156,8 @@ def card_bind(
     """Bind the card a loan is auto-debited from on its due dates."""
     from fengkong.lending.autodebit import bind_card
 
-    card = bind_card(loan_id, card_number, services(), actor=actor_of_cli())
+    svc, actor = services(Permission.LOANS_SERVICE)
+    card = bind_card(loan_id, card_number, svc, actor=actor)
     doc = {"loan_id": loan_id, "card": card.display, "status": card.status.value}
     emit_json(doc) if as_json else out.print(f"{loan_id}: card {card.display} bound")
 
@@ -160,6 +168,7 @@ def debits(loan_id: str, as_json: JsonOpt = False) -> None:
     """Every auto-debit attempt of a loan."""
     from fengkong.lending.autodebit import debit_attempts
 
+    svc, _ = services(Permission.SERVICING_READ)
     docs: list[dict[str, Any]] = [
         {
             "due_date": a.due_date.isoformat(),
@@ -169,7 +178,7 @@ def debits(loan_id: str, as_json: JsonOpt = False) -> None:
             "status": a.status.value,
             "error": a.error,
         }
-        for a in debit_attempts(loan_id, services())
+        for a in debit_attempts(loan_id, svc)
     ]
     if as_json:
         emit_json(docs)
@@ -195,14 +204,15 @@ def collateral_add(
     """Pledge collateral (or top up) with its first valuation; the LTV is reviewed at once."""
     from fengkong.lending.collateral_service import add_collateral
 
+    svc, actor = services(Permission.LOANS_SERVICE)
     view = add_collateral(
         loan_id,
         type,
         yuan_option(value, "value"),
-        services(),
+        svc,
         source=source,
         description=description,
-        actor=actor_of_cli(),
+        actor=actor,
     )
     _print_collateral(view, as_json)
 
@@ -218,9 +228,8 @@ def collateral_value(
     """A new valuation of a collateral item."""
     from fengkong.lending.collateral_service import revalue_collateral
 
-    view = revalue_collateral(
-        item_id, yuan_option(value, "value"), services(), source=source, actor=actor_of_cli()
-    )
+    svc, actor = services(Permission.LOANS_SERVICE)
+    view = revalue_collateral(item_id, yuan_option(value, "value"), svc, source=source, actor=actor)
     _print_collateral(view, as_json)
 
 
@@ -230,7 +239,8 @@ def collateral_show(loan_id: str, as_json: JsonOpt = False) -> None:
     """A loan's collateral, LTV and margin calls."""
     from fengkong.lending.collateral_service import collateral_of
 
-    _print_collateral(collateral_of(loan_id, services()), as_json)
+    svc, _ = services(Permission.SERVICING_READ)
+    _print_collateral(collateral_of(loan_id, svc), as_json)
 
 
 def _print_collateral(view: Any, as_json: bool) -> None:
@@ -267,7 +277,8 @@ def queue(
     """The collections queue, riskiest first."""
     from fengkong.lending.collections import collection_queue
 
-    cases = collection_queue(services(), limit=limit)
+    svc, _ = services(Permission.COLLECTIONS_READ)
+    cases = collection_queue(svc, limit=limit)
     docs: list[dict[str, Any]] = [
         {
             "loan_id": c.loan_id,
@@ -303,13 +314,13 @@ def act(
     loan_id: str,
     kind: Annotated[str, typer.Option(help="call, sms, visit or legal")],
     note: Annotated[str, typer.Option()],
-    officer: Annotated[str, typer.Option()],
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a collections action."""
+    """Record a collections action, as the logged-in officer."""
     from fengkong.lending.collections import record_action
 
-    done = record_action(loan_id, kind, note, officer, services())
+    svc, officer = services(Permission.COLLECTIONS_WORK)
+    done = record_action(loan_id, kind, note, officer, svc)
     doc = {"action_id": done.action_id, "kind": done.kind.value}
     emit_json(doc) if as_json else out.print(f"{loan_id}: {done.kind.value} recorded")
 
@@ -320,18 +331,18 @@ def promise(
     loan_id: str,
     amount: Annotated[str, typer.Option(help="Yuan")],
     on: Annotated[str, typer.Option("--on", help="Promised date YYYY-MM-DD")],
-    officer: Annotated[str, typer.Option()],
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a promise to pay."""
+    """Record a promise to pay, as the logged-in officer."""
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.lending.collections import record_promise
 
+    svc, officer = services(Permission.COLLECTIONS_WORK)
     try:
         day = date.fromisoformat(on)
     except ValueError as exc:
         raise Invalid((FieldError(("on",), f"not a date: {on!r}"),)) from exc
-    made = record_promise(loan_id, yuan_option(amount, "amount"), day, officer, services())
+    made = record_promise(loan_id, yuan_option(amount, "amount"), day, officer, svc)
     doc = {"promise_id": made.promise_id, "status": made.status.value}
     emit_json(doc) if as_json else out.print(f"{loan_id}: promise {made.promise_id} recorded")
 
@@ -349,14 +360,15 @@ def line_borrower(
     """Record whose line it is (by blind index), for the end-of-day black-list check."""
     from fengkong.lending.blacklist_trigger import bind_line_borrower
 
+    svc, actor = services(Permission.LOANS_SERVICE)
     bound = bind_line_borrower(
         line_id,
-        services(),
+        svc,
         application_id=application_id,
         id_number=id_number,
         phone=phone,
         language=language,
-        actor=actor_of_cli(),
+        actor=actor,
     )
     doc = {"line_id": line_id, "language": bound.language}
     emit_json(doc) if as_json else out.print(f"line {line_id}: borrower bound")
@@ -367,13 +379,19 @@ def eod(
     business_date: DateOpt = None, simulate: SimulateOpt = False, as_json: JsonOpt = False
 ) -> None:
     """End of day with every servicing step (auto-debit, reminders, guarantor calls, margin
-    calls, collections, black-list check) after the loan chunks; the same as `fengkong eod`."""
+    calls, collections, black-list check) after the loan chunks; the same as `fengkong eod`,
+    and as it run by an admin."""
     from fengkong.cli.eod import run_eod
     from fengkong.lending.servicing_steps import servicing_steps
 
-    svc = services()
+    svc, admin = services(Permission.OPERATIONS_RUN)
     run_eod(
-        svc.lending, business_date, steps=servicing_steps(svc), simulate=simulate, as_json=as_json
+        svc.lending,
+        business_date,
+        steps=servicing_steps(svc),
+        simulate=simulate,
+        as_json=as_json,
+        started_by=admin,
     )
 
 

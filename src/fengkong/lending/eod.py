@@ -35,6 +35,7 @@ from datetime import date
 
 from fengkong.lending.eod_dates import EodMeter, EodReport, check_eod_date, dates_to_run
 from fengkong.lending.eod_loans import (
+    SYSTEM,
     ChunkHook,
     Totals,
 )
@@ -92,12 +93,14 @@ def run_end_of_day(
     steps: Sequence[DateStep] = (),
     simulate: bool = False,
     meter: EodMeter | None = None,
+    started_by: str = SYSTEM,
 ) -> EodReport:
     """`fengkong eod --date D`: run (or finish) D and any missed date before it, in order.
 
     Refuses D after the clock's business date unless `simulate` (`EodDateInFuture`), and D before
     the last completed end of day (`EodDateBeforeLastRun`); the last completed date itself is
-    already done and changes nothing."""
+    already done and changes nothing. `started_by`: the audit name of who started it (an admin
+    at the command line), audited as each date starts; the loans' work is the system's."""
     today = svc.clock.business_date()
     with svc.uow() as uow:
         run = uow.lending.eod_run(business_date)
@@ -122,6 +125,7 @@ def run_end_of_day(
             steps=steps,
             simulate=simulate,
             meter=meter,
+            started_by=started_by,
         )
         ran.append(day)
     return EodReport(business_date, tuple(ran), False, totals, simulated, today)
@@ -137,6 +141,7 @@ def run_business_date(
     steps: Sequence[DateStep] = (),
     simulate: bool = False,
     meter: EodMeter | None = None,
+    started_by: str = SYSTEM,
 ) -> Mapping[str, int]:
     """One date: the steps of `EOD_STEPS` in order, date steps once and each run of partition
     steps over every partition in turn; `steps` are the servicing jobs. Safe to call again after
@@ -154,6 +159,7 @@ def run_business_date(
         servicing=steps,
         simulate=simulate,
         meter=meter,
+        started_by=started_by,
     )
     for scope, block in blocks(EOD_STEPS):
         if scope is Scope.PARTITION:

@@ -46,6 +46,10 @@ class EodDay:
     simulate: bool = False
     meter: EodMeter | None = None
     partition: int = 0  # the partition a PARTITION step is running
+    # Who started the run: an admin's audit name from the command line (audited `eod.started`),
+    # or the system itself (a scheduler, a test), whose start is not audited. The loans' work is
+    # always the system's.
+    started_by: str = SYSTEM
     summary: dict[str, int] = field(default_factory=dict)  # the date's totals, once closed
 
 
@@ -70,7 +74,7 @@ class EodStep:
 
 def open_date(day: EodDay) -> Mapping[str, int]:
     """Refuse a date end of day may not run (`eod_dates.check_eod_date`), else record the run as
-    started."""
+    started (and audit `eod.started` with the person who started it)."""
     svc = day.svc
     with svc.uow() as uow:
         check_eod_date(
@@ -79,7 +83,17 @@ def open_date(day: EodDay) -> Mapping[str, int]:
             uow.lending.last_completed_eod(),
             simulate=day.simulate,
         )
-        uow.lending.start_eod(day.business_date, svc.clock.now())
+        now = svc.clock.now()
+        uow.lending.start_eod(day.business_date, now)
+        if day.started_by != SYSTEM:
+            uow.audit.append(
+                at=now,
+                actor=day.started_by,
+                action="eod.started",
+                subject_type="eod",
+                subject_id=day.business_date.isoformat(),
+                payload={"simulated": True} if day.simulate else {},
+            )
         uow.commit()
     return {}
 
@@ -167,7 +181,8 @@ EOD_STEPS: tuple[EodStep, ...] = (
         zh="开始日终",
         en="open the date",
         does="Refuse a date after today's business date (unless simulating) or before the last "
-        "completed end of day; record the run as started.",
+        "completed end of day; record the run as started, and audit `eod.started` with the "
+        "admin who ran `fengkong eod`.",
         checkpoint="the run record (`eod_runs`): a date marked done is not run again",
         scope=Scope.DATE,
         run=open_date,
