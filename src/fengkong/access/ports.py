@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Protocol
 
 from fengkong.core.actor import Actor
-from fengkong.core.errors import Unauthenticated
 
 # A secret's prefix says what it is, so one header carries either.
 API_KEY_PREFIX = "fkk_"
@@ -18,10 +17,3 @@ class Authenticator(Protocol):
         `Unauthenticated` when the secret is unknown, expired, revoked or its user is disabled
         or locked out. Records the key's or session's last use."""
         ...
-
-
-class NobodyAuthenticated:
-    """Refuses every secret: the authenticator until a store of users and keys is wired."""
-
-    def authenticate(self, secret: str) -> Actor:
-        raise Unauthenticated("unknown or expired credentials")

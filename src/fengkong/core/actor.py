@@ -66,5 +66,5 @@ def require_other_checker(maker: str, checker: Actor, doing: str) -> None:
 
 def officer_audit_name(officer: str) -> str:
     """How the audit log names an officer: an authenticated actor's audit name as it is
-    (`user:li`), a name typed at the command line as `officer:<name>`."""
+    (`user:li`); a bare name, as records made before logins existed hold, as `officer:<name>`."""
     return officer if ":" in officer else f"officer:{officer}"
