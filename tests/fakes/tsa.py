@@ -30,8 +30,8 @@ def _name(common_name: str) -> cx509.Name:
 
 
 class FakeTsa:
-    """A timestamping authority whose root certificate is `root_pem`; stamps with `clock`'s
-    time when given (else a fixed instant)."""
+    """A timestamping authority whose root certificate is `root_pem`; stamps the time `at`
+    (a fixed instant unless given)."""
 
     def __init__(self, mode: Mode = "ok", at: datetime | None = None) -> None:
         self.mode: Mode = mode
@@ -137,7 +137,8 @@ class FakeTsa:
         )
         token = self._sign(info.dump())
         granted = tsp.PKIStatusInfo({"status": "granted"})
-        return tsp.TimeStampResp({"status": granted, "time_stamp_token": token}).dump()
+        reply: bytes = tsp.TimeStampResp({"status": granted, "time_stamp_token": token}).dump()
+        return reply
 
     def _sign(self, tst_info: bytes) -> cms.ContentInfo:
         cert = x509.Certificate.load(self.certificate.public_bytes(serialization.Encoding.DER))
@@ -176,9 +177,7 @@ class FakeTsa:
                 ),
                 "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
                 "signed_attrs": attrs,
-                "signature_algorithm": algos.SignedDigestAlgorithm(
-                    {"algorithm": "sha256_ecdsa"}
-                ),
+                "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
                 "signature": signature,
             }
         )

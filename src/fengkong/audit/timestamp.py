@@ -14,6 +14,7 @@ the request, accepting the reply and checking a stored token need only `rfc3161_
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -110,9 +111,7 @@ def check_timestamp(
     cp = signed.checkpoint
 
     def bad(why: str) -> tuple[Finding, ...]:
-        return (
-            Finding(TIMESTAMP_CHECK, Problem.BAD_TIMESTAMP, f"{name}: {why}", seq=cp.seq),
-        )
+        return (Finding(TIMESTAMP_CHECK, Problem.BAD_TIMESTAMP, f"{name}: {why}", seq=cp.seq),)
 
     if roots_pem is None:
         return bad(
@@ -150,7 +149,11 @@ def _verify(response: TimeStampResponse, message: bytes, roots_pem: bytes) -> st
             builder = builder.add_root_certificate(certificate)
         builder.build().verify_message(response, message)
     except (VerificationError, ValueError) as exc:
-        return str(exc).split("ErrorStack", 1)[0].strip() or type(exc).__name__
+        # OpenSSL's error stack is long; its "Verify error: …" is the part worth reading.
+        text = str(exc)
+        said = text.split("ErrorStack", 1)[0].strip().rstrip(":") or type(exc).__name__
+        reason = re.search(r'Verify error: ([^"]+)', text)
+        return f"{said} ({reason.group(1)})" if reason else said
     return None
 
 
