@@ -27,6 +27,7 @@ from fengkong.core.clock import FakeClock
 from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter, read_checkpoint
 from fengkong.db.audit_timestamps import HttpTimestamper
 from fengkong.db.database import Database
+from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.ledger.verify import VerifyReport, verify_books
 from fengkong.lending.eod import run_end_of_day
@@ -224,3 +225,30 @@ def test_audit_head_and_verify_with_an_authority_configured(
     written = sorted((context.settings.home / "checkpoints").glob("checkpoint-*.json"))
     assert len(written) == 2
     assert sum(read_checkpoint(p).timestamp_token is None for p in written) == 1
+
+
+def test_eod_from_the_command_line_warns_of_a_checkpoint_without_a_token(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    staff_login: Callable[[str], None],
+) -> None:
+    for name, value in {
+        "FENGKONG_HOME": str(tmp_path / "home"),
+        "FENGKONG_DATABASE_URL": database_url,
+        "FENGKONG_CONFIG": str(tmp_path / "absent.toml"),
+        "FENGKONG_AUDIT_TIMESTAMP_URL": URL,
+    }.items():
+        monkeypatch.setenv(name, value)
+    db = Database(database_url)
+    upgrade(db)
+    db.dispose()
+    stamper: Any = partial(HttpTimestamper, transport=FakeTsa("reject").transport)
+    monkeypatch.setattr("fengkong.bootstrap.HttpTimestamper", stamper)
+    staff_login("fks_admin")
+
+    ran = CliRunner().invoke(app, ["eod"])
+    assert ran.exit_code == 0, ran.output  # the day is done all the same
+    assert "has no timestamp token" in ran.stderr
+    (written,) = (tmp_path / "home" / "checkpoints").glob("checkpoint-*.json")
+    assert read_checkpoint(written).timestamp_token is None
