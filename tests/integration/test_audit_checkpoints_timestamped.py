@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from fakes.tsa import FakeTsa, Mode
@@ -24,6 +25,7 @@ from fengkong.audit.findings import Problem
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.core.clock import FakeClock
+from fengkong.core.settings import load_settings
 from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter, read_checkpoint
 from fengkong.db.audit_timestamps import HttpTimestamper
 from fengkong.db.database import Database
@@ -252,3 +254,9 @@ def test_eod_from_the_command_line_warns_of_a_checkpoint_without_a_token(
     assert "has no timestamp token" in ran.stderr
     (written,) = (tmp_path / "home" / "checkpoints").glob("checkpoint-*.json")
     assert read_checkpoint(written).timestamp_token is None
+
+
+def test_the_authority_is_an_http_url() -> None:
+    assert load_settings(audit_timestamp_url=URL).audit_timestamp_url == URL
+    with pytest.raises(ValidationError, match="http"):
+        load_settings(audit_timestamp_url="ftp://tsa.example.test/")
