@@ -24,6 +24,7 @@ from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter
+from fengkong.db.audit_timestamps import HttpTimestamper
 from fengkong.db.database import Database
 from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_signal_stores import SqlSignalStores
@@ -117,12 +118,21 @@ class Context:
     @cached_property
     def checkpoints(self) -> FileCheckpointWriter:
         """Signed checkpoints of the audit chain, in the configured folder; the signing key is
-        created the first time one is signed."""
+        created the first time one is signed. Timestamped by the configured authority, if any."""
+        s = self.settings
+        stamper = None
+        if s.audit_timestamp_url is not None:
+            stamper = HttpTimestamper(
+                s.audit_timestamp_url,
+                ca_file=s.audit_timestamp_ca_file,
+                timeout=s.audit_timestamp_timeout,
+            )
         return FileCheckpointWriter(
             self.uow,
             self.clock,
-            Ed25519KeyFile(self.settings.resolved_audit_key_file),
-            self.settings.resolved_audit_checkpoint_dir,
+            Ed25519KeyFile(s.resolved_audit_key_file),
+            s.resolved_audit_checkpoint_dir,
+            stamper,
         )
 
     @cached_property

@@ -72,12 +72,15 @@ class Checkpoint:
 class SignedCheckpoint:
     """A checkpoint, its Ed25519 signature and the signer's public key (PEM). The key travels
     with it for convenience only: a verifier trusts a key it was given, never the one inside.
-    `timestamp_token` is an RFC 3161 token over `checkpoint.digest()`, when one was obtained."""
+    `timestamp_token` is an RFC 3161 token over `checkpoint.digest()`, when one was obtained;
+    `timestamp_error` why none was, when one was asked for (`audit.timestamp`). The error is the
+    writer's report, not part of the file."""
 
     checkpoint: Checkpoint
     signature: bytes
     public_key_pem: str
     timestamp_token: bytes | None = None
+    timestamp_error: str | None = None
 
     def to_document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -169,7 +172,9 @@ class CheckpointSigner(Protocol):
 
 class CheckpointWriter(Protocol):
     """Writes a signed checkpoint of the chain as it stands (end of day calls it as it closes a
-    date): reads the head, signs, stores the file where checkpoints are kept."""
+    date): reads the head, signs, asks for a timestamp token when configured, stores the file
+    where checkpoints are kept. A token that could not be had leaves the checkpoint written
+    without one, and says why in `timestamp_error`."""
 
     def write(self, reason: str) -> SignedCheckpoint: ...
 

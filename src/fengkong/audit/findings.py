@@ -25,6 +25,9 @@ class Problem(StrEnum):
     TRUNCATED = "truncated"
     BAD_SIGNATURE = "bad_signature"
     UNTRUSTED_KEY = "untrusted_key"
+    # RFC 3161 tokens over checkpoints (`audit.timestamp`); `timestamp_ok` is a note
+    BAD_TIMESTAMP = "bad_timestamp"
+    TIMESTAMP_OK = "timestamp_ok"
     # journal entries and the audit records that account for them (`ledger.ties`)
     UNTIED = "untied"
     NOT_NAMED = "not_named"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from fengkong.access.permissions import Permission
@@ -18,9 +19,11 @@ from fengkong.cli.common import (
     cli_errors,
     context,
     emit_json,
+    err,
     failure,
     out,
 )
+from fengkong.core.errors import FieldError, Invalid
 from fengkong.db.audit_checkpoints import (
     Ed25519KeyFile,
     read_checkpoint,
@@ -49,6 +52,25 @@ PublicKeyOpt = Annotated[
         dir_okay=False,
     ),
 ]
+TimestampCaOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--timestamp-ca",
+        help="Trust RFC 3161 timestamp tokens signed under these certificates (PEM: the "
+        "timestamping authority's root and intermediates); default: audit_timestamp_ca_file.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+
+
+def _read_roots(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise Invalid((FieldError(("timestamp_ca",), f"{path}: {exc}"),)) from exc
 
 
 @app.command("verify")
@@ -56,15 +78,17 @@ PublicKeyOpt = Annotated[
 def verify(
     checkpoint: CheckpointOpt = None,
     public_key: PublicKeyOpt = None,
+    timestamp_ca: TimestampCaOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check every audit record's hash and link, the stored head, each checkpoint given (its
-    signature, and that the chain still holds the record it pinned), that every journal entry
-    balances and that every journal entry is accounted for by its audit record; exit 1 on any
-    failure."""
+    signature, its timestamp token if it carries one, and that the chain still holds the
+    record it pinned), that every journal entry balances and that every journal entry is
+    accounted for by its audit record; exit 1 on any failure."""
     ctx = context()
     acting(ctx, Permission.AUDIT_READ)
     checkpoints = [(str(path), read_checkpoint(path)) for path in checkpoint or ()]
+    roots = _read_roots(timestamp_ca or ctx.settings.audit_timestamp_ca_file)
     trusted = dict(read_public_key(path) for path in public_key or ())
     own = Ed25519KeyFile(ctx.settings.resolved_audit_key_file)
     if own.exists:
@@ -77,6 +101,7 @@ def verify(
             ties=uow.journal.ties(),
             checkpoints=checkpoints,
             trusted=trusted,
+            timestamp_roots=roots,
         )
     if as_json:
         _emit_report(report)
@@ -103,6 +128,7 @@ def _emit_report(report: VerifyReport) -> None:
         "entries": report.entries,
         "head": {"seq": report.head.seq, "hash": report.head.hash},
         "checkpoints": report.checkpoints,
+        "timestamps": report.timestamps,
         "findings": [_as_dict(f) for f in report.failures],
         "notes": [_as_dict(f) for f in report.findings if f.informational],
     }
@@ -120,6 +146,8 @@ def _emit_report(report: VerifyReport) -> None:
 def _print_report(report: VerifyReport) -> None:
     if report.ok:
         pinned = f"; {report.checkpoints} checkpoint(s) hold" if report.checkpoints else ""
+        if report.timestamps:
+            pinned += f", {report.timestamps} timestamped"
         out.print(
             f"audit chain intact: {report.records} records, head seq {report.head.seq} "
             f"({report.head.hash[:12]}…){pinned}; {report.entries} journal entries balance"
@@ -151,18 +179,32 @@ def head(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Print the chain's head (seq, hash, record count) and write a signed checkpoint of it.
-    Keep checkpoints where the database's administrators cannot change them; `fengkong audit
-    verify --checkpoint FILE` then finds records cut off or rewritten since."""
+    """Print the chain's head (seq, hash, record count) and write a signed checkpoint of it,
+    timestamped when a timestamping authority is configured (`audit_timestamp_url`). Keep
+    checkpoints where the database's administrators cannot change them; `fengkong audit verify
+    --checkpoint FILE` then finds records cut off or rewritten since. Exit 1 when the
+    authority gave no token: the checkpoint is written all the same, without one."""
     ctx = context()
     actor = acting(ctx, Permission.AUDIT_READ)
     signed, path = ctx.checkpoints.write_to(f"cli {actor.audit_name}", out_file)
     cp = signed.checkpoint
     if as_json:
-        emit_json({**signed.to_document(), "file": str(path)})
-        return
-    out.print(f"head seq {cp.seq}  hash {cp.hash}  records {cp.records}")
-    out.print(f"signed by {cp.key_id} at {cp.at.isoformat()}; checkpoint written to {path}")
+        doc = {**signed.to_document(), "file": str(path)}
+        if signed.timestamp_error is not None:
+            doc["timestamp_error"] = signed.timestamp_error
+        emit_json(doc)
+    else:
+        out.print(f"head seq {cp.seq}  hash {cp.hash}  records {cp.records}")
+        out.print(f"signed by {cp.key_id} at {cp.at.isoformat()}; checkpoint written to {path}")
+        if signed.timestamp_token is not None:
+            out.print(f"timestamped: RFC 3161 token over digest {cp.digest()}")
+    if signed.timestamp_error is not None:
+        err.print(
+            f"[bold yellow]warning[/]: no timestamp token: {escape(signed.timestamp_error)};"
+            f" the checkpoint was written without one ({escape(str(path))}). Run `fengkong audit head` again"
+            " once the timestamping authority answers."
+        )
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("public-key")

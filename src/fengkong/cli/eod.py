@@ -183,6 +183,14 @@ def render(doc: dict[str, Any]) -> None:
     for d, t in rows:
         money.add_row(d, *(format_fen(t[k]) for k in AMOUNTS))
     out.print(money)
+    unstamped = [d for d, t in doc["totals"].items() if t.get("checkpoint_untimestamped")]
+    if unstamped:
+        err.print(
+            f"[bold yellow]warning[/]: the checkpoint of {', '.join(unstamped)} has no timestamp"
+            " token (the timestamping authority failed; see the log and the audit record"
+            " `eod.checkpoint_untimestamped`); `fengkong audit head` writes a timestamped one.",
+            highlight=False,
+        )
 
 
 @cli_errors

@@ -73,6 +73,22 @@ class Settings(BaseSettings):
         description="Where signed audit checkpoints are written; default `home`/checkpoints. "
         "Copy them somewhere the database's administrators cannot write.",
     )
+    audit_timestamp_url: str | None = Field(
+        default=None,
+        description="An RFC 3161 timestamping authority (http or https URL): when set, each "
+        "checkpoint carries its token over the checkpoint's digest (docs/audit.md).",
+    )
+    audit_timestamp_ca_file: Path | None = Field(
+        default=None,
+        description="The timestamping authority's root and intermediate certificates (PEM), "
+        "trusted when tokens are checked: as they are written, and by `fengkong audit verify`.",
+    )
+    audit_timestamp_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="Seconds to wait for the timestamping authority; one try, no retries.",
+    )
     policy_file: Path | None = Field(
         default=None, description="Policy document (YAML or JSON); default: the shipped retail-v3."
     )
@@ -258,6 +274,13 @@ class Settings(BaseSettings):
         parts = [p for p in re.split(r"[;,]", value) if p.strip()]
         if not parts or not all(_RATE.fullmatch(p.strip()) for p in parts):
             raise ValueError(f"not a rate limit such as 100/minute: {value!r}")
+        return value
+
+    @field_validator("audit_timestamp_url")
+    @classmethod
+    def _timestamp_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"a timestamping authority is an http(s) URL: {value!r}")
         return value
 
     @field_validator("api_cors_origins")

@@ -8,6 +8,7 @@ import json
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fengkong.audit.chain import ChainPoint
 from fengkong.audit.checkpoint import SignedCheckpoint, from_document, key_id, sign_checkpoint
+from fengkong.audit.timestamp import Timestamper, TimestampFailed
 from fengkong.core.clock import Clock
 from fengkong.core.errors import FieldError, Invalid
 
@@ -132,8 +134,8 @@ class _HasAudit(Protocol):
 
 
 class FileCheckpointWriter:
-    """Signs the chain's head and count as they stand and writes the checkpoint to `folder`
-    (or a given file)."""
+    """Signs the chain's head and count as they stand, has `timestamper` (when given) stamp
+    the checkpoint's digest, and writes the checkpoint to `folder` (or a given file)."""
 
     def __init__(
         self,
@@ -141,17 +143,28 @@ class FileCheckpointWriter:
         clock: Clock,
         signer: Ed25519KeyFile,
         folder: Path,
+        timestamper: Timestamper | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
         self.signer = signer
         self.folder = folder
+        self.timestamper = timestamper
 
     def current(self, reason: str) -> SignedCheckpoint:
-        """The signed checkpoint of the chain now, not yet written anywhere."""
+        """The signed (and, when configured, timestamped) checkpoint of the chain now, not yet
+        written anywhere. A token that could not be had is `timestamp_error`, not an error:
+        the checkpoint is worth keeping without it."""
         with self.uow() as uow:
             head, records = uow.audit.head(), uow.audit.count()
-        return sign_checkpoint(head, records, self.clock.now(), self.signer, reason)
+        signed = sign_checkpoint(head, records, self.clock.now(), self.signer, reason)
+        if self.timestamper is None:
+            return signed
+        try:
+            token = self.timestamper.stamp(signed.checkpoint.signed_bytes())
+        except TimestampFailed as exc:
+            return replace(signed, timestamp_error=str(exc))
+        return replace(signed, timestamp_token=token)
 
     def write_to(self, reason: str, out: Path | None = None) -> tuple[SignedCheckpoint, Path]:
         signed = self.current(reason)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from fengkong.audit.chain import AuditRecord, ChainPoint
 from fengkong.audit.checkpoint import SignedCheckpoint, check_signature, checkpoint_check
-from fengkong.audit.findings import Finding
+from fengkong.audit.findings import Finding, Problem
+from fengkong.audit.timestamp import check_timestamp
 from fengkong.audit.verify import AUDIT_CHECKS, verify
 from fengkong.ledger.journal import JournalEntry, check_ledger
 from fengkong.ledger.ties import EntryTie, TieCollector, check_journal_ties
@@ -23,6 +24,7 @@ class VerifyReport:
     head: ChainPoint
     findings: tuple[Finding, ...]
     checkpoints: int = 0  # checkpoints whose signature held, checked against the chain
+    timestamps: int = 0  # their RFC 3161 tokens that held
 
     @property
     def failures(self) -> tuple[Finding, ...]:
@@ -46,10 +48,13 @@ def verify_books(
     ties: Iterable[EntryTie] | None = None,
     checkpoints: Sequence[tuple[str, SignedCheckpoint]] = (),
     trusted: Mapping[str, str] | None = None,
+    timestamp_roots: bytes | None = None,
 ) -> VerifyReport:
     """Check the chain against the stored `head` and each checkpoint (named by its file) whose
-    signature holds under a `trusted` key (key id → PEM); the journal's entries for balance;
-    and, given the entries' `ties`, the journal against the audit records."""
+    signature holds under a `trusted` key (key id → PEM), and the timestamp token of each that
+    carries one under the timestamping authority's `timestamp_roots` (PEM); the journal's
+    entries for balance; and, given the entries' `ties`, the journal against the audit
+    records."""
     signature_findings: list[Finding] = []
     anchors = []
     for name, signed in checkpoints:
@@ -57,6 +62,8 @@ def verify_books(
         signature_findings.extend(found)
         if not found:
             anchors.append((name, signed.checkpoint))
+        signature_findings.extend(check_timestamp(name, signed, timestamp_roots))
+    stamped = sum(f.problem is Problem.TIMESTAMP_OK for f in signature_findings)
     collector = TieCollector()
     counted = _Counted(collector.through(records))
     checks = AUDIT_CHECKS + ((checkpoint_check(anchors),) if anchors else ())
@@ -69,6 +76,7 @@ def verify_books(
         head,
         (*signature_findings, *chain, *check_ledger(journal), *tie_findings),
         len(anchors),
+        stamped,
     )
 
 

@@ -20,6 +20,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from fengkong.core.log import get_logger
 from fengkong.lending.eod_dates import EodMeter, check_eod_date
 from fengkong.lending.eod_loans import SYSTEM, ChunkHook, Totals, loan_partition, quiet_partition
 from fengkong.lending.services import LendingServices
@@ -171,8 +172,34 @@ def close_date(day: EodDay) -> Mapping[str, int]:
     if svc.checkpoints is not None:
         # After the commit: the checkpoint pins the date's closing record. A failure here
         # leaves the date done; `fengkong audit head` writes one at any time.
-        svc.checkpoints.write(f"eod {day.business_date.isoformat()}")
+        signed = svc.checkpoints.write(f"eod {day.business_date.isoformat()}")
+        if signed.timestamp_error is not None:
+            _untimestamped(day, signed.checkpoint.seq, signed.timestamp_error)
     return {}
+
+
+def _untimestamped(day: EodDay, seq: int, error: str) -> None:
+    """The date's checkpoint was written without the timestamp token asked for: a warning in
+    the log, `checkpoint_untimestamped` in the date's summary and an audit record saying why.
+    The date stays done; `fengkong audit head` writes a timestamped checkpoint later."""
+    svc = day.svc
+    get_logger("fengkong.eod").warning(
+        "eod.checkpoint_untimestamped",
+        business_date=day.business_date.isoformat(),
+        checkpoint_seq=seq,
+        error=error,
+    )
+    day.summary["checkpoint_untimestamped"] = 1
+    with svc.uow() as uow:
+        uow.audit.append(
+            at=svc.clock.now(),
+            actor=SYSTEM,
+            action="eod.checkpoint_untimestamped",
+            subject_type="eod",
+            subject_id=day.business_date.isoformat(),
+            payload={"checkpoint_seq": seq, "error": error},
+        )
+        uow.commit()
 
 
 EOD_STEPS: tuple[EodStep, ...] = (
