@@ -166,24 +166,34 @@ def demo_access(ctx: Context) -> DemoAccess:
     return DemoAccess(tuple(logins), DEMO_KEY, secret)
 
 
+def _whole_line(console: Console, text: str) -> None:
+    """A line someone copies from: printed whole and as it is, never cut to the width."""
+    console.print(text, highlight=False, soft_wrap=True, markup=False)
+
+
 def render_access(report: DemoReport, console: Console) -> None:
     """The demo's logins, and how to use them from the command line and over the API."""
     table = Table(title="demo logins (this database only)")
-    for column in ("login", "roles", "password", "TOTP secret"):
-        table.add_column(column)
+    for column in ("login", "roles", "password", "TOTP"):
+        table.add_column(column, no_wrap=True)
     for u in report.access.logins:
-        table.add_row(
-            u.login, ", ".join(u.roles), u.password or "(unchanged)", u.totp_secret or "-"
-        )
+        enrolled = "below" if u.totp_secret else "-"
+        table.add_row(u.login, ", ".join(u.roles), u.password or "(unchanged)", enrolled)
     console.print(table)
+    # Secrets on lines of their own, never cut to the terminal's width: they are copied.
+    for u in report.access.logins:
+        if u.totp_secret:
+            _whole_line(console, f"TOTP secret of {u.login}: {u.totp_secret}")
     if report.access.key_secret:
-        console.print(f"channel key {report.access.key_name} (app): {report.access.key_secret}")
+        _whole_line(
+            console, f"channel key {report.access.key_name} (app): {report.access.key_secret}"
+        )
     officer = next((u for u in report.access.logins if u.login == "officer"), None)
     password = officer.password if officer and officer.password else "<password>"
-    console.print(
+    _whole_line(
+        console,
         "log in (TOTP code for admin and approver: "
         "python -c \"import pyotp; print(pyotp.TOTP('<TOTP secret>').now())\"):",
-        highlight=False,
     )
     console.print(
         f"  export FENGKONG_HOME={report.home}\n"
