@@ -30,12 +30,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.harness import Section, cpu_reference_note, cpu_reference_seconds, percentile
-from bench.served import served
+from bench.served import officer_key, served
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.lending_repository import SqlLendingRepository
-from fengkong.db.lending_rows import partition_key
+from fengkong.db.lending_rows import loan_values, partition_key
 from fengkong.db.lending_tables import loans
 from fengkong.db.migrate import upgrade
 from fengkong.db.uow import SqlUnitOfWork
@@ -99,16 +99,9 @@ def _template(prefix: str) -> tuple[LoanRecord, dict[str, object], str, str]:
         allowance=Fen(10_050),  # 1 % of principal plus the spread fee, as disbursement sets
         reserve=Fen(15_075),
     )
-    values = SqlLendingRepository(_NoSession())._loan_values(record, _clock(DISBURSED).now())
+    values = loan_values(record, _clock(DISBURSED).now())
     before, after = json.dumps(values["state"]).split(placeholder)
     return record, values, before, after
-
-
-class _NoSession:
-    """Enough of a session for the repository's row codec (which touches no database)."""
-
-    def get_bind(self) -> Any:
-        return sa.create_engine("sqlite://")
 
 
 def load_loans(db: Database, n: int, prefix: str = "loan_bench_") -> float:
@@ -224,12 +217,13 @@ def repayment_latency(url: str, loans: int = 200) -> list[float]:
         clock = _clock(day)
         ctx = bootstrap(Settings(env="test", home=Path(home), database_url=url), clock=clock)
         load_loans(ctx.db, loans, prefix="loan_api_")
+        secret = officer_key(ctx)
         with ctx.db.engine.connect() as conn:
             # Write back what earlier work left dirty now, not during the measured posts.
             conn.exec_driver_sql("CHECKPOINT")
         ctx.close()
         samples: list[float] = []
-        with served(url, Path(home), clock.now()) as client:
+        with served(url, Path(home), clock.now(), secret) as client:
             for k in range(REPAYMENTS + 50):
                 loan_id = f"loan_api_{k % loans:08d}"
                 start = time.perf_counter()

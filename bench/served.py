@@ -15,10 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bench.harness import free_port
+
+if TYPE_CHECKING:
+    from fengkong.bootstrap import Context
 
 STARTUP_SECONDS = 60
 
@@ -41,10 +45,21 @@ def _serve(database_url: str, home: str, at: datetime, port: int, log: str) -> N
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
 
 
+def officer_key(ctx: Context) -> str:
+    """The secret of a new API key holding the officer role, issued in `ctx`'s database as its
+    admin would (`fengkong keys issue`): what the benchmark's client authenticates with."""
+    from fengkong.access.keys import issue_key
+    from fengkong.core.actor import Actor, Role
+
+    admin = Actor(name="bench", kind="system", roles=frozenset({Role.ADMIN}))
+    issued = issue_key(ctx.access, admin, name="bench-officer", roles=frozenset({Role.OFFICER}))
+    return issued.secret
+
+
 @contextmanager
-def served(database_url: str, home: Path, at: datetime) -> Iterator[httpx.Client]:
-    """A client of the API served from `database_url` (already migrated) with its clock at `at`;
-    the server stops when the block ends."""
+def served(database_url: str, home: Path, at: datetime, secret: str) -> Iterator[httpx.Client]:
+    """A client of the API served from `database_url` (already migrated) with its clock at `at`,
+    sending `secret` as its credentials; the server stops when the block ends."""
     port = free_port()
     log = home / "server.log"
     child = multiprocessing.get_context("spawn").Process(
@@ -52,7 +67,11 @@ def served(database_url: str, home: Path, at: datetime) -> Iterator[httpx.Client
     )
     child.start()
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=30,
+            headers={"Authorization": f"Bearer {secret}"},
+        ) as client:
             _wait_until_up(client, child, log)
             yield client
     finally:
