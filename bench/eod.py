@@ -347,15 +347,18 @@ def run(
             + " Partitions are independent, so more cores or machines divide the time.",
             "Repayment: POSTed over HTTP on loopback to the API served as `fengkong serve` "
             "serves it (uvicorn, one worker, JSON request logs, `gc.freeze()` after start-up; "
-            "`bench.served`), from the bench process, on PostgreSQL. Each post is one unit of "
-            "work (idempotency check, loan read, waterfall, 1-2 journal entries, loan update with "
-            "its revision check, repayment row, audit append) in three round trips: the "
-            "idempotency check and the loan read pipelined; the journal entries, loan update and "
-            "repayment row pipelined; and the audit record, which PostgreSQL numbers, hashes and "
-            "chains onto the head itself (`audit_append`), sent with the commit, which waits for "
-            "the WAL to reach the disk. Measured before the end of day, after a CHECKPOINT "
-            "writes back what the load left dirty. "
-            "`python -m bench.eod repayment [RUNS]` measures this part alone.",
+            "`bench.served`), from the bench process, on PostgreSQL, with an officer's API key. "
+            "Before the use case, the key is looked up (one indexed read) and the request's "
+            "`Idempotency-Key` claimed in `idempotency_records` (one short transaction); the "
+            "answer is stored there after it is sent. The post itself is one unit of work "
+            "(idempotency check, loan read under a row lock, waterfall, 1-2 journal entries, "
+            "loan update with its revision check, repayment row, audit append tied to its "
+            "entries) in three round trips: the idempotency check and the loan read pipelined; "
+            "the journal entries, loan update and repayment row pipelined; and the audit record, "
+            "which PostgreSQL numbers, hashes and chains onto the head itself (`audit_append`), "
+            "sent with the commit, which waits for the WAL to reach the disk. Measured before "
+            "the end of day, after a CHECKPOINT writes back what the load left dirty. `python -m "
+            "bench.eod repayment [RUNS]` measures this part alone.",
             cpu_reference_note(),
         ],
     )

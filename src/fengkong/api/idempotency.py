@@ -174,9 +174,11 @@ class IdempotencyMiddleware:
                     captured.body.clear()
                 elif not captured.too_large:
                     captured.body += chunk
-                if not message.get("more_body", False):
-                    await self._settle(claim, captured)  # before the client has it all
             await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Stored once the client has the answer, off its wait: a repeat that comes in
+                # meanwhile finds the key in progress and waits the moment it takes.
+                await self._settle(claim, captured)
 
         try:
             await self.app(scope, replay_body, sending)

@@ -2,7 +2,11 @@
 response it was answered with, release it when there is nothing worth keeping.
 
 Each call is its own short transaction, committed at once, so a concurrent duplicate (in this
-process or another one on the same database) sees the claim as soon as it is made. A claim is
+process or another one on the same database) sees the claim as soon as it is made. On PostgreSQL
+these commits do not wait for the disk (`synchronous_commit = off`): the write-ahead log is
+flushed in order, so the request's own transaction, which does wait, makes its claim durable
+with it; a stored answer lost to a server crash in the moment after leaves the key claimed until
+its lease ends, and the use cases' own idempotency (the journal's keys) answers the repeat. A claim is
 an insert that does nothing on a taken key (`ON CONFLICT DO NOTHING`; on PostgreSQL it waits for
 a concurrent insert of the same key to commit first), followed by a read of the row that holds
 it. A row past its expiry, or claimed longer ago than the lease and never finished (its server
@@ -11,7 +15,8 @@ died mid-request), is deleted and the key claimed afresh.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,12 +72,19 @@ class SqlIdempotencyRecords:
         self._reads = db.read_only_view().engine
         self.lease = lease
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sa.Connection]:
+        with self._engine.begin() as conn:
+            if self._dialect == "postgresql":
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            yield conn
+
     def claim(
         self, claim: IdempotencyClaim, now: datetime, expires_at: datetime
     ) -> IdempotencyRecord | None:
         """None when this request now holds the key; else the record that holds it."""
         for _ in range(3):  # a row deleted under us (expired, released) is claimed again
-            with self._engine.begin() as conn:
+            with self._transaction() as conn:
                 if self._insert(conn, claim, now, expires_at):
                     return None
                 found = self._read(conn, claim.scope_hash)
@@ -100,7 +112,7 @@ class SqlIdempotencyRecords:
         body: bytes,
     ) -> None:
         """Store the response the claimed request was answered with."""
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             conn.execute(
                 table.update()
                 .where(table.c.scope_hash == scope_hash, table.c.status == IN_PROGRESS)
@@ -115,7 +127,7 @@ class SqlIdempotencyRecords:
     def release(self, scope_hash: str) -> None:
         """Give the key up (the request failed, or its answer is not worth keeping): the next
         request with it runs afresh."""
-        with self._engine.begin() as conn:
+        with self._transaction() as conn:
             conn.execute(
                 table.delete().where(
                     table.c.scope_hash == scope_hash, table.c.status == IN_PROGRESS
