@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from factories import make_champion
 from fakes import MemoryStore, MemoryUnitOfWork
 from fakes.access import FakeAuthenticator, NamedAuthenticator
 from fakes.decisions import MemoryContext
@@ -25,7 +26,6 @@ from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.decision.bundle import ActivePolicy, read_shipped_bundle
 from fengkong.demo import german_credit
-from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard, train_scorecard
 
 # Timing is never a test verdict here: shared machines are noisy, so no deadlines and no "too slow".
@@ -157,18 +157,7 @@ def context(settings: Settings, clock: FakeClock, trained: TrainedScorecard) -> 
     # The staff of `fakes.access.STAFF`: tests not about logging in skip password hashing.
     ctx.authenticator = FakeAuthenticator()
     with ctx.uow() as uow:
-        model = register_audited(
-            uow,
-            ctx.artifacts_dir,
-            name="application",
-            scorecard=trained.model.scorecard_,
-            data_fingerprint=trained.data_fingerprint,
-            params=trained.params,
-            metrics=trained.metrics,
-            actor="test",
-            clock=clock,
-        )
-        promote_audited(uow, model.version, actor="test", clock=clock)
+        make_champion(uow, ctx.artifacts_dir, trained, clock)
         uow.commit()
     yield ctx
     ctx.close()
@@ -199,17 +188,6 @@ def memory_context(
         tmp_path / "artifacts",
     )  # fmt: skip
     with ctx.uow() as uow:
-        model = register_audited(
-            uow,
-            ctx.artifacts_dir,
-            name="application",
-            scorecard=trained.model.scorecard_,
-            data_fingerprint=trained.data_fingerprint,
-            params=trained.params,
-            metrics=trained.metrics,
-            actor="test",
-            clock=clock,
-        )
-        promote_audited(uow, model.version, actor="test", clock=clock)
+        make_champion(uow, ctx.artifacts_dir, trained, clock)
         uow.commit()
     return ctx

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from fengkong.core.clock import Clock
@@ -18,6 +19,8 @@ from fengkong.decision.review import ReviewConfig, ReviewItem
 from fengkong.decision.review_queue import enqueue_referral
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRecord, Purpose
+from fengkong.scoring.promotion import RegistryUnitOfWork, promote_audited, register_audited
+from fengkong.scoring.train import TrainedScorecard
 
 VALID_BODY: dict[str, Any] = {
     "product": "cash_loan",
@@ -137,3 +140,23 @@ def consent(i: int, subject: str, at: datetime, *, revoked: bool = False) -> Con
         revoked_at=at + timedelta(days=1) if revoked else None,
         revoked_by="applicant" if revoked else None,
     )
+
+
+def make_champion(
+    uow: RegistryUnitOfWork, artifacts_dir: Path, trained: TrainedScorecard, clock: Clock
+) -> str:
+    """Register `trained` as the model `application` and promote it at once, as `test` (the
+    fixtures' shortcut past maker-checker); its version. The caller commits."""
+    model = register_audited(
+        uow,
+        artifacts_dir,
+        name="application",
+        scorecard=trained.model.scorecard_,
+        data_fingerprint=trained.data_fingerprint,
+        params=trained.params,
+        metrics=trained.metrics,
+        actor="test",
+        clock=clock,
+    )
+    promote_audited(uow, model.version, actor="test", clock=clock)
+    return model.version

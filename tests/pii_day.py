@@ -22,7 +22,7 @@ from fengkong.lending.servicing_steps import servicing_steps
 from fengkong.onboarding.validators import luhn_check_digit
 from fengkong.sim.identity import SyntheticIdentity, identity
 
-STAFF = {**bearer("fks_all"), "X-Officer": "olivia"}  # whichever way a route learns who acts
+STAFF = bearer("fks_all")
 
 
 @dataclass

@@ -15,13 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from factories import make_champion
 from fakes.access import FakeAuthenticator, bearer
 from fengkong.api.app import create_app
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
 from fengkong.decision.bundle import read_shipped_bundle
-from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard
 
 EXAMPLES = int(os.environ.get("FENGKONG_FUZZ_EXAMPLES", "10"))
@@ -46,18 +46,7 @@ def fuzzed_context(
     ctx = bootstrap(s, clock=clock, policy=read_shipped_bundle("demo-german.yaml"))
     ctx.authenticator = FakeAuthenticator()
     with ctx.uow() as uow:
-        model = register_audited(
-            uow,
-            ctx.artifacts_dir,
-            name="application",
-            scorecard=trained.model.scorecard_,
-            data_fingerprint=trained.data_fingerprint,
-            params=trained.params,
-            metrics=trained.metrics,
-            actor="test",
-            clock=clock,
-        )
-        promote_audited(uow, model.version, actor="test", clock=clock)
+        make_champion(uow, ctx.artifacts_dir, trained, clock)
         uow.commit()
     yield ctx
     ctx.close()

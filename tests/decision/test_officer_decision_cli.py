@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from factories import body
+from factories import body, make_champion
 from fengkong.bootstrap import bootstrap
 from fengkong.cli import app
 from fengkong.core.clock import SystemClock
 from fengkong.core.settings import load_settings
-from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard
 
 runner = CliRunner()
@@ -38,18 +37,7 @@ def home(
     ctx = bootstrap(load_settings(), clock=SystemClock())
     try:
         with ctx.uow() as uow:
-            model = register_audited(
-                uow,
-                ctx.artifacts_dir,
-                name="application",
-                scorecard=trained.model.scorecard_,
-                data_fingerprint=trained.data_fingerprint,
-                params=trained.params,
-                metrics=trained.metrics,
-                actor="test",
-                clock=ctx.clock,
-            )
-            promote_audited(uow, model.version, actor="test", clock=ctx.clock)
+            make_champion(uow, ctx.artifacts_dir, trained, ctx.clock)
             uow.commit()
     finally:
         ctx.close()

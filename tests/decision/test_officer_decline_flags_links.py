@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from factories import body
+from factories import body, make_champion
 from fakes.access import bearer
 from fakes.api import api_client
 from fengkong.bootstrap import Context, bootstrap
@@ -28,7 +28,6 @@ from fengkong.core.clock import SystemClock
 from fengkong.core.settings import load_settings
 from fengkong.db.redis_links import RedisIdentityLinks
 from fengkong.db.redis_velocity import redis_client
-from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard
 from fengkong.sim.identity import identity
 from fraud.conftest import REDIS_URL, require_redis
@@ -169,18 +168,7 @@ def deployment(
     monkeypatch.delenv("FENGKONG_REDIS_URL", raising=False)
     ctx = bootstrap(load_settings(), clock=SystemClock())
     with ctx.uow() as uow:
-        model = register_audited(
-            uow,
-            ctx.artifacts_dir,
-            name="application",
-            scorecard=trained.model.scorecard_,
-            data_fingerprint=trained.data_fingerprint,
-            params=trained.params,
-            metrics=trained.metrics,
-            actor="test",
-            clock=ctx.clock,
-        )
-        promote_audited(uow, model.version, actor="test", clock=ctx.clock)
+        make_champion(uow, ctx.artifacts_dir, trained, ctx.clock)
         uow.commit()
     yield ctx
     ctx.close()

@@ -134,7 +134,7 @@ def test_four_eyes_over_http(client: TestClient, context: Context) -> None:
     assert client.post(f"/v1/review/items/{item}/claim", headers=_as("olivia")).status_code == 200
     unentitled = client.post(
         f"/v1/review/items/{item}/approve",
-        headers={**bearer("fks_officer"), "X-Officer": "olivia"},
+        headers=bearer("fks_officer"),
         json={"comment": "agreed"},
     )
     assert unentitled.status_code == 403 and "approver role" in unentitled.json()["detail"]

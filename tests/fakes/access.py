@@ -62,9 +62,3 @@ class NamedAuthenticator(FakeAuthenticator):
         if secret.startswith(AS_PREFIX) and len(secret) > len(AS_PREFIX):
             return Actor(name=secret[len(AS_PREFIX) :], kind="user", roles=self.roles)
         return super().authenticate(secret)
-
-
-def as_officer(name: str) -> dict[str, str]:
-    """Headers acting as the person `name` (with `NamedAuthenticator`): the bearer token, and
-    `X-Officer` for the routes that still read it."""
-    return {"X-Officer": name, "Authorization": f"Bearer {AS_PREFIX}{name}"}

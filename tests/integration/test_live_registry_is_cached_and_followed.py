@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from factories import body
+from factories import body, make_champion
 from fakes.access import approver
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
@@ -24,7 +24,6 @@ from fengkong.decision import policy_registry as registry
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.service import submit_application
-from fengkong.scoring.promotion import promote_audited, register_audited
 from fengkong.scoring.train import TrainedScorecard
 
 DEMO = resources.files("fengkong.decision").joinpath("policies/demo-german.yaml").read_text("utf-8")
@@ -57,20 +56,9 @@ def _activate(context: Context, n: int) -> str:
 
 def _promote(context: Context, trained: TrainedScorecard) -> str:
     with context.uow() as uow:
-        model = register_audited(
-            uow,
-            context.artifacts_dir,
-            name="application",
-            scorecard=trained.model.scorecard_,
-            data_fingerprint=trained.data_fingerprint,
-            params=trained.params,
-            metrics=trained.metrics,
-            actor="test",
-            clock=context.clock,
-        )
-        promote_audited(uow, model.version, actor="test", clock=context.clock)
+        version = make_champion(uow, context.artifacts_dir, trained, context.clock)
         uow.commit()
-    return model.version
+    return version
 
 
 def test_an_activation_elsewhere_decides_the_next_application(

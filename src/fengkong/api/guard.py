@@ -3,8 +3,8 @@ in `fengkong.access.permissions`; public routes pass, others need credentials (4
 granted the permission (403). A route the table does not know is refused (deny by default).
 
 Also: the OpenAPI security schemes (bearer token, `X-API-Key`), so the documentation page has an
-Authorize button and generated clients send credentials; and the channel keys' confinement to
-their own applications (`own_application`, `own_loan`)."""
+Authorize button and generated clients send credentials. A channel key's confinement to its own
+applications and loans is `lending.ownership`'s, which the routes and the CLI call alike."""
 
 from __future__ import annotations
 
@@ -17,14 +17,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from fengkong.access.permissions import (
     PUBLIC,
     ROUTE_PERMISSIONS,
-    Permission,
     permits,
 )
 from fengkong.api.deps import API_KEY_HEADER, ContextDep, current_actor
-from fengkong.bootstrap import Context
-from fengkong.core.actor import Actor
 from fengkong.core.errors import Forbidden
-from fengkong.lending import ownership
 
 # Declared for OpenAPI only (auto_error off): `current_actor` reads the credentials itself.
 bearer_scheme = HTTPBearer(
@@ -95,17 +91,3 @@ def public_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def own_application(
-    ctx: Context, actor: Actor, permission: Permission, application_id: str
-) -> None:
-    """Raise NotFound when `actor` is confined to a channel the application did not come
-    through (a channel key must not learn that another channel's application exists); the
-    rule is `lending.ownership`'s, which the CLI applies too."""
-    ownership.own_application(ctx.lending, actor, permission, application_id)
-
-
-def own_loan(ctx: Context, actor: Actor, permission: Permission, loan_id: str) -> None:
-    """As `own_application`, for a loan: its application's channel."""
-    ownership.own_loan(ctx.lending, actor, permission, loan_id)

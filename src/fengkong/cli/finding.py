@@ -272,12 +272,12 @@ def application_list(
 def application_show(application_id: str, as_json: JsonOpt = False) -> None:
     """One application with its decision, reasons and offer; personal data masked. A channel
     key sees only its own channel's."""
-    from fengkong.api.guard import own_application
     from fengkong.api.routes.applications import show_application
+    from fengkong.lending.ownership import own_application
 
     ctx = context()
     actor = acting(ctx, Permission.APPLICATIONS_READ)
-    own_application(ctx, actor, Permission.APPLICATIONS_READ, application_id)
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
     doc = show_application(application_id, ctx).model_dump(mode="json")
     if as_json:
         emit_json(doc)

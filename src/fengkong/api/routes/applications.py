@@ -7,7 +7,6 @@ from fastapi import APIRouter, Path, status
 
 from fengkong.access.permissions import Permission
 from fengkong.api.deps import ActorDep, ContextDep, MetricsDep
-from fengkong.api.guard import own_application
 from fengkong.api.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -25,6 +24,7 @@ from fengkong.decision.service import (
     submit_application,
 )
 from fengkong.decision.tracing import application_for_request
+from fengkong.lending.ownership import own_application
 from fengkong.onboarding.service import masked_applicant
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -63,7 +63,7 @@ def step_up(
 ) -> DecisionOut:
     """Record the result of the identity check a `verify` decision asked for (e.g. a live face
     check); the same policy then completes the decision."""
-    own_application(ctx, actor, Permission.APPLICATIONS_STEP_UP, application_id)
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_STEP_UP, application_id)
     decision = complete_step_up(application_id, body.check, body.passed, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
     with ctx.uow() as uow:
@@ -94,7 +94,7 @@ def read_application_by_request(
     """The application and decision a request made, found by its request id (to trace a
     complaint); personal data masked."""
     view = application_for_request(request_id, ctx.decisions)
-    own_application(ctx, actor, Permission.APPLICATIONS_READ, view.application.id)
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, view.application.id)
     return _application_out(view, ctx)
 
 
@@ -102,7 +102,7 @@ def read_application_by_request(
 def read_application(application_id: str, ctx: ContextDep, actor: ActorDep) -> ApplicationOut:
     """The application (personal data masked), where it stands, the automatic decision and, on
     referral, the officer's decision that settled it."""
-    own_application(ctx, actor, Permission.APPLICATIONS_READ, application_id)
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
     return show_application(application_id, ctx)
 
 

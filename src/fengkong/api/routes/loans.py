@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Header, Request, status
 from fengkong.access.permissions import Permission
 from fengkong.api.approval_schemas import ApprovalOut
 from fengkong.api.deps import ActorDep, ContextDep
-from fengkong.api.guard import own_application, own_loan
 from fengkong.api.line_schemas import LineRepaymentIn, LineRepaymentOut
 from fengkong.api.loan_schemas import (
     DisbursementOut,
@@ -34,6 +33,7 @@ from fengkong.core.money import yuan_to_fen
 from fengkong.lending import credit_lines, disbursement, loan_changes, origination, repayment
 from fengkong.lending.line_aging import line_aging
 from fengkong.lending.line_repayment import repay_draw
+from fengkong.lending.ownership import own_application, own_loan
 from fengkong.lending.services import LendingServices
 
 loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
@@ -76,7 +76,7 @@ IdempotencyKey = Annotated[
 @loans_router.get("/offers/{application_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_offer(application_id: str, svc: LendingDep, ctx: ContextDep, actor: ActorDep) -> OfferOut:
     """The loan an approved application may accept: schedule, APR and total cost."""
-    own_application(ctx, actor, Permission.LOANS_READ, application_id)
+    own_application(ctx.lending, actor, Permission.LOANS_READ, application_id)
     return OfferOut.of(origination.quote_offer(application_id, svc))
 
 
@@ -90,14 +90,14 @@ def accept(
 ) -> LoanOut:
     """Accept the offer (the lender's app does, for the borrower): the loan is booked and its
     contract rendered (sha256 audited)."""
-    own_application(ctx, actor, Permission.OFFERS_ACCEPT, application_id)
+    own_application(ctx.lending, actor, Permission.OFFERS_ACCEPT, application_id)
     view = origination.accept_offer(application_id, key, svc, actor=actor.audit_name)
     return LoanOut.of(view)
 
 
 @loans_router.get("/{loan_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_loan(loan_id: str, svc: LendingDep, ctx: ContextDep, actor: ActorDep) -> LoanOut:
-    own_loan(ctx, actor, Permission.LOANS_READ, loan_id)
+    own_loan(ctx.lending, actor, Permission.LOANS_READ, loan_id)
     return LoanOut.of(origination.get_loan(loan_id, svc))
 
 
@@ -121,7 +121,7 @@ def repay(
     ctx: ContextDep,
     actor: ActorDep,
 ) -> RepaymentOut:
-    own_loan(ctx, actor, Permission.LOANS_REPAY, loan_id)
+    own_loan(ctx.lending, actor, Permission.LOANS_REPAY, loan_id)
     posted = repayment.post_repayment(
         loan_id, body.fen(), key, svc, currency=body.currency, actor=actor.audit_name
     )
@@ -148,7 +148,7 @@ def reverse(
 def settlement_quote(
     loan_id: str, svc: LendingDep, ctx: ContextDep, actor: ActorDep
 ) -> SettlementQuoteOut:
-    own_loan(ctx, actor, Permission.LOANS_READ, loan_id)
+    own_loan(ctx.lending, actor, Permission.LOANS_READ, loan_id)
     return SettlementQuoteOut.of(repayment.quote_settlement(loan_id, svc))
 
 
@@ -161,7 +161,7 @@ def settle(
     ctx: ContextDep,
     actor: ActorDep,
 ) -> RepaymentOut:
-    own_loan(ctx, actor, Permission.LOANS_REPAY, loan_id)
+    own_loan(ctx.lending, actor, Permission.LOANS_REPAY, loan_id)
     return RepaymentOut.of(
         repayment.settle_loan(
             loan_id, body.fen(), key, svc, currency=body.currency, actor=actor.audit_name
