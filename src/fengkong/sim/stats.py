@@ -1,0 +1,164 @@
+"""What a simulated run counted, month by month, and the portfolio as it stood at each month's
+end: the input of the run's report (`sim.report`) and the part of its state kept for resuming.
+
+Counts are of simulated events as the platform answered them (a decision's outcome, a posted
+repayment, an end of day's totals); money is integer fen; the ground truth only the simulation
+knows (who was a fraudster) sits beside what the platform saw, so "fraud caught" can be counted.
+Everything here is JSON-serialisable through `as_dict`/`from_dict`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+OUTCOMES = ("approve", "decline", "refer", "verify")
+
+
+@dataclass
+class MonthStats:
+    """One calendar month of a run. Flow counts add up over the month; the `end_*` fields and
+    the income lines are as at the month's last end of day (cumulative since the run began)."""
+
+    month: str  # "2027-01"
+    days: int = 0  # simulated days run in this month
+    # Onboarding and decision
+    applications: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)  # the automatic decision's
+    officer_approved: int = 0  # referrals an officer approved
+    officer_declined: int = 0
+    approved: int = 0  # approved in the end (automatically or by an officer)
+    offers_declined: int = 0  # approved applicants who did not take the offer
+    # Ground truth beside what the platform did with it
+    honest_applications: int = 0
+    honest_declined: int = 0  # declined in the end (automatically or by an officer)
+    ring_applications: int = 0
+    ring_declined: int = 0
+    thief_applications: int = 0
+    thief_declined: int = 0
+    fraud_booked: int = 0  # fraudsters who got money: missed
+    fraud_amount_booked: int = 0
+    # Booking
+    loans_booked: int = 0  # instalment loans paid out
+    amount_booked: int = 0
+    lines_opened: int = 0
+    line_limit_opened: int = 0
+    draws: int = 0
+    amount_drawn: int = 0
+    expected_loss: int = 0  # PD × amount × LGD of what was booked this month, fen
+    # Servicing
+    instalments_due: int = 0
+    paid_on_time: int = 0
+    paid_late: int = 0
+    partial_payments: int = 0
+    missed: int = 0  # instalments left unpaid when they fell due
+    early_settlements: int = 0
+    amount_collected: int = 0
+    draws_refused: int = 0  # a draw the line no longer allows (frozen, closed, over limit)
+    # End of day, summed over the month's dates (`EodReport` totals)
+    lines_frozen: int = 0
+    lines_closed: int = 0
+    written_off: int = 0
+    reminders_sent: int = 0
+    collection_cases: int = 0
+    # As at the month's end (cumulative where the name says income or loss)
+    end_active_loans: int = 0
+    end_principal_outstanding: int = 0
+    end_principal_by_bucket: dict[str, int] = field(default_factory=dict)
+    end_loans_by_bucket: dict[str, int] = field(default_factory=dict)
+    end_allowance: int = 0  # loan loss allowance held
+    end_reserve: int = 0  # general risk reserve held
+    interest_income: int = 0
+    fee_income: int = 0
+    penalty_income: int = 0
+    provision_expense: int = 0
+    write_off_loss: int = 0
+    amount_written_off: int = 0  # principal written off, cumulative
+
+    def as_dict(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["outcomes"] = dict(self.outcomes)
+        return doc
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> MonthStats:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in doc.items() if k in known}
+        values["outcomes"] = Counter(doc.get("outcomes", {}))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class LoanSnapshot:
+    """One loan (or draw) at a month's end: enough for vintage curves and roll rates."""
+
+    loan_id: str
+    booked_month: str  # "2027-01"
+    status: str  # LoanStage value: active, settled, written_off, …
+    days_past_due: int
+    bucket: str  # "C", "M1", … "M7+"
+    principal_outstanding: int
+    amount: int  # principal booked
+
+    def as_row(self) -> list[Any]:
+        return [
+            self.loan_id,
+            self.booked_month,
+            self.status,
+            self.days_past_due,
+            self.bucket,
+            self.principal_outstanding,
+            self.amount,
+        ]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> LoanSnapshot:
+        return cls(str(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), *map(int, row[5:7]))
+
+
+@dataclass
+class RunStats:
+    """A run's months in order and its month-end portfolio snapshots, by month."""
+
+    seed: int
+    scenario: str
+    policy: str
+    model: str | None
+    start: str  # ISO date of the first simulated day
+    months: list[MonthStats] = field(default_factory=list)
+    snapshots: dict[str, list[LoanSnapshot]] = field(default_factory=dict)
+
+    def month(self, label: str) -> MonthStats:
+        """The stats of month `label`, started when first asked for."""
+        if not self.months or self.months[-1].month != label:
+            self.months.append(MonthStats(label))
+        return self.months[-1]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "scenario": self.scenario,
+            "policy": self.policy,
+            "model": self.model,
+            "start": self.start,
+            "months": [m.as_dict() for m in self.months],
+            "snapshots": {k: [s.as_row() for s in v] for k, v in self.snapshots.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> RunStats:
+        return cls(
+            seed=int(doc["seed"]),
+            scenario=str(doc["scenario"]),
+            policy=str(doc["policy"]),
+            model=doc.get("model"),
+            start=str(doc["start"]),
+            months=[MonthStats.from_dict(m) for m in doc.get("months", [])],
+            snapshots={
+                k: [LoanSnapshot.from_row(r) for r in rows]
+                for k, rows in doc.get("snapshots", {}).items()
+            },
+        )
+
+
+__all__ = ["OUTCOMES", "LoanSnapshot", "MonthStats", "RunStats"]
