@@ -359,6 +359,9 @@ LOCAL_COMMANDS: frozenset[str] = frozenset(
         "serve",
         # The demo trains and decides in a fresh database of its own (`<home>/demo`).
         "demo",
+        # A simulation runs on a database of its own (`<home>/sim/<run>`), never the lender's.
+        "simulate",
+        "simulate compare",
         # Bringing the schema up to date: no data is read or changed beyond the migrations,
         # and a new installation has no users to log in as yet.
         "db upgrade",

@@ -56,6 +56,11 @@ GROUPS: dict[str, LazyCommand] = {
         "lists", "app", "Black, grey and white lists: show, add, remove, import, export."
     ),
     "audit": LazyCommand("audit", "app", "The tamper-evident audit log."),
+    "simulate": LazyCommand(
+        "simulate",
+        "app",
+        "Simulate a lender's months day by day; compare two policies or models.",
+    ),
     "approvals": LazyCommand(
         "approvals", "app", "Maker-checker requests: list, show, approve, reject."
     ),

@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from fengkong.core.money import Fen
 
+NO_COLLATERAL = Fen(0)
+
 
 class Segment(StrEnum):
     INDIVIDUAL = "individual"
@@ -74,7 +76,7 @@ class Applicant:
     ring: int | None = None  # the ring's number, for ring members
     wants_line: bool = False  # asks for a revolving credit line rather than a one-off loan
     # Collateral offered (small businesses): its value today, in fen; 0 for none.
-    collateral_value: Fen = Fen(0)
+    collateral_value: Fen = NO_COLLATERAL
 
     @property
     def is_fraud(self) -> bool:

@@ -113,7 +113,9 @@ class LoanSnapshot:
 
     @classmethod
     def from_row(cls, row: list[Any]) -> LoanSnapshot:
-        return cls(str(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), *map(int, row[5:7]))
+        return cls(
+            str(row[0]), str(row[1]), str(row[2]), int(row[3]), str(row[4]), *map(int, row[5:7])
+        )
 
 
 @dataclass

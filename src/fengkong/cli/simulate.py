@@ -1,0 +1,287 @@
+"""`fengkong simulate`: a lender's months played out day by day on a run's own database, and
+`fengkong simulate compare`: two policies or two models on the same seeded population.
+
+A run lives in `$FENGKONG_HOME/sim/<run>/` (state, SQLite database, report); running the same
+command again after an interruption resumes it, after its end writes its report again."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from fengkong.cli.common import JsonOpt, cli_errors, emit_json, err, out
+from fengkong.core.errors import FieldError, Invalid
+
+if TYPE_CHECKING:
+    from fengkong.core.settings import Settings
+    from fengkong.sim.engine import RunPlan
+    from fengkong.sim.run import RunOutcome
+
+app = typer.Typer(
+    help="A lender's months, day by day, on a database of the run's own; "
+    "`compare` runs two policies or two models on the same population.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+DEFAULT_POLICY = "retail-v3"
+DEFAULT_START = "2026-01-05"
+
+Months = Annotated[int, typer.Option("--months", help="Simulated months, 1 to 60.")]
+PerDay = Annotated[
+    int,
+    typer.Option("--applicants-per-day", help="Applicants on a weekday (70 % at weekends)."),
+]
+ScenarioOpt = Annotated[
+    str, typer.Option("--scenario", help="baseline, or downturn (from month 3).")
+]
+Seed = Annotated[int, typer.Option("--seed", help="Same seed, same population, same report.")]
+Start = Annotated[str, typer.Option("--start", help="The first simulated date, YYYY-MM-DD.")]
+RunName = Annotated[
+    str | None,
+    typer.Option(
+        "--run", help="The run's folder under $FENGKONG_HOME/sim (default: from the options)."
+    ),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="An empty database to run on (e.g. postgresql+psycopg://…); default: SQLite in the run's folder.",
+    ),
+]
+Fresh = Annotated[bool, typer.Option("--fresh", help="Start the run over, forgetting its state.")]
+Language = Annotated[str, typer.Option("--language", help="en or zh: the report's language.")]
+
+
+def _start(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid((FieldError(("start",), "a date, YYYY-MM-DD"),)) from None
+
+
+def _language(text: str) -> str:
+    if text not in ("en", "zh"):
+        raise Invalid((FieldError(("language",), "en or zh", "unknown_language", ("en", "zh")),))
+    return text
+
+
+def _plan(
+    months: int, per_day: int, scenario: str, seed: int, start: str, policy: str, model: str
+) -> RunPlan:
+    from fengkong.sim.engine import RunPlan
+    from fengkong.sim.run import check_plan
+    from fengkong.sim.scenarios import scenario as named_scenario
+    from fengkong.sim.setup import check_model_source
+
+    check_plan(months, per_day)
+    return RunPlan(
+        seed=seed,
+        months=months,
+        applicants_per_day=per_day,
+        scenario=named_scenario(scenario),
+        start=_start(start),
+        policy=policy,
+        model=check_model_source(model),
+    )
+
+
+def default_run_name(plan: RunPlan) -> str:
+    policy = Path(plan.policy).name.removesuffix(".yaml")
+    return (
+        f"{plan.scenario.name}-{policy}-{plan.model}-s{plan.seed}"
+        f"-{plan.months}m-{plan.applicants_per_day}pd"
+    )
+
+
+def run_with_progress(
+    settings: Settings,
+    plan: RunPlan,
+    folder: Path,
+    *,
+    database_url: str | None,
+    fresh: bool,
+    label: str = "simulating",
+) -> RunOutcome:
+    """Run `plan` with a progress bar on stderr: simulated days done, and days per second."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from fengkong.sim.run import simulate
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days · {task.fields[rate]} days/s · {task.fields[date]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=plan.days, rate="-", date="")
+        started = time.monotonic()
+        first: list[int] = []
+
+        def on_start(state: Any) -> None:
+            first.append(state.next_day)
+            progress.update(task, completed=state.next_day)
+
+        def after_day(day: int, on: date) -> None:
+            done = day + 1 - (first[0] if first else 0)
+            rate = done / max(time.monotonic() - started, 1e-9)
+            progress.update(task, completed=day + 1, rate=f"{rate:.1f}", date=on.isoformat())
+
+        return simulate(
+            settings,
+            plan,
+            folder,
+            database_url=database_url,
+            fresh=fresh,
+            after_day=after_day,
+            on_start=on_start,
+        )
+
+
+def outcome_document(outcome: RunOutcome) -> dict[str, Any]:
+    from fengkong.sim.report import summary
+
+    return {
+        "folder": str(outcome.folder),
+        "report": str(outcome.report),
+        "database": outcome.database,
+        "model": outcome.model,
+        "params": outcome.state.params,
+        "books_verified": outcome.books_ok,
+        "audit_records": outcome.audit_records,
+        "journal_entries": outcome.journal_entries,
+        "summary": summary(outcome.state.stats),
+    }
+
+
+def print_outcome(outcome: RunOutcome, language: str) -> None:
+    from fengkong.sim.report import render
+
+    render(outcome.state.stats, out, language=language)
+    verdict = "verified" if outcome.books_ok else "FAILED verification"
+    out.print(
+        f"ledger and audit chain: {verdict} ({outcome.audit_records:,} audit records, "
+        f"{outcome.journal_entries:,} journal entries)"
+    )
+    out.print(f"database: {outcome.database}", highlight=False, soft_wrap=True)
+    out.print(f"report:   {outcome.report}", highlight=False, soft_wrap=True)
+
+
+@app.callback()
+@cli_errors
+def simulate(
+    ctx: typer.Context,
+    months: Months = 12,
+    applicants_per_day: PerDay = 20,
+    scenario: ScenarioOpt = "baseline",
+    policy: Annotated[
+        str, typer.Option("--policy", help="A shipped policy (retail-v3, demo-german) or a file.")
+    ] = DEFAULT_POLICY,
+    model: Annotated[
+        str, typer.Option("--model", help="history (the lender's simulated past) or german.")
+    ] = "history",
+    seed: Seed = 0,
+    start: Start = DEFAULT_START,
+    run: RunName = None,
+    database_url: DatabaseUrl = None,
+    fresh: Fresh = False,
+    language: Language = "en",
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate a lender's months: arrivals, onboarding, fraud signals, decisions, the officer's
+    review, offers, payouts, repayments and misses, end of day, collections, freezes and
+    write-offs, through the platform's own use cases. Prints a monthly table and writes an
+    HTML report; resumable."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from fengkong.core.settings import load_settings
+    from fengkong.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_format, "WARNING")
+    _language(language)
+    plan = _plan(months, applicants_per_day, scenario, seed, start, policy, model)
+    folder = settings.home / "sim" / (run or default_run_name(plan))
+    outcome = run_with_progress(settings, plan, folder, database_url=database_url, fresh=fresh)
+    if as_json:
+        emit_json(outcome_document(outcome))
+    else:
+        print_outcome(outcome, language)
+
+
+@app.command("compare")
+@cli_errors
+def compare(
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="Twice to compare two policies; once for both runs."),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="Twice to compare two models (history, german)."),
+    ] = None,
+    months: Months = 12,
+    applicants_per_day: PerDay = 20,
+    scenario: ScenarioOpt = "baseline",
+    seed: Seed = 0,
+    start: Start = DEFAULT_START,
+    run: RunName = None,
+    fresh: Fresh = False,
+    language: Language = "en",
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the same seeded population under two policies (`--policy A --policy B`) or two
+    models (`--model history --model german`) and show the difference in approvals, losses and
+    profit; writes a comparison report beside the two runs."""
+    from fengkong.core.settings import load_settings
+    from fengkong.logs import configure_logging
+    from fengkong.sim.report import compare_summary, compare_table, write_compare_html
+
+    settings = load_settings()
+    configure_logging(settings.log_format, "WARNING")
+    _language(language)
+    policies, models = list(policy or [DEFAULT_POLICY]), list(model or ["history"])
+    if len(policies) + len(models) != 3 or len(policies) > 2 or len(models) > 2:
+        raise Invalid(
+            (
+                FieldError(
+                    ("policy",),
+                    "give two policies (--policy A --policy B) or two models "
+                    "(--model history --model german), and at most one of the other",
+                ),
+            )
+        )
+    pairs = [(p, m) for p in policies for m in models]
+    plans = [_plan(months, applicants_per_day, scenario, seed, start, p, m) for p, m in pairs]
+    labels = tuple(
+        Path(p).name.removesuffix(".yaml") if len(policies) == 2 else m for p, m in pairs
+    )
+    name = run or f"compare-{labels[0]}-vs-{labels[1]}-s{seed}-{months}m"
+    outcomes = [
+        run_with_progress(
+            settings,
+            plan,
+            settings.home / "sim" / name / label,
+            database_url=None,
+            fresh=fresh,
+            label=f"simulating {label}",
+        )
+        for plan, label in zip(plans, labels, strict=True)
+    ]
+    a, b = outcomes[0].state.stats, outcomes[1].state.stats
+    pair = (labels[0], labels[1])
+    report = write_compare_html(a, b, pair, settings.home / "sim" / name / "compare.html")
+    if as_json:
+        doc = compare_summary(a, b, pair)
+        emit_json({"report": str(report), "runs": [outcome_document(o) for o in outcomes], **doc})
+        return
+    out.print(compare_table(a, b, pair))
+    out.print(f"report: {report}", highlight=False, soft_wrap=True)

@@ -1,0 +1,146 @@
+"""A run's own memory, kept between simulated days so an interrupted run resumes where it
+stopped: which loans and lines the simulated borrowers hold (the platform's ids), what each
+borrower means to pay and when, the referrals awaiting the officer, and the statistics so far.
+
+It is written whole, atomically, after every completed day (`RunState.save`); a run stopped
+during a day starts that day again, and every step of a day is safe to repeat (`sim.engine`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fengkong.core.errors import Conflict
+from fengkong.sim.stats import RunStats
+
+STATE_FILE = "state.json"
+FORMAT = 1
+
+
+@dataclass
+class BookedLoan:
+    """A loan (or a line's draw) a simulated borrower holds."""
+
+    loan_id: str
+    applicant: str  # the applicant's key
+    loan_number: int  # the borrower's how-many-th loan, draws included (0-based)
+    booked_month: str
+    due: list[str]  # ISO due date of each instalment, in order
+    line_id: str | None = None
+    # Payments the borrower means to make: ISO date → [instalment, share, settle]
+    planned: dict[str, list[Any]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "loan_id": self.loan_id,
+            "applicant": self.applicant,
+            "loan_number": self.loan_number,
+            "booked_month": self.booked_month,
+            "due": self.due,
+            "line_id": self.line_id,
+            "planned": self.planned,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> BookedLoan:
+        return cls(**doc)
+
+
+@dataclass
+class HeldLine:
+    """A credit line a simulated borrower holds, and when they mean to draw next."""
+
+    line_id: str
+    applicant: str
+    limit: int
+    draws: int
+    next_draw: str | None  # ISO date; None: they draw no more
+    pd: str | None = None  # the probability of default the line was approved on
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line_id": self.line_id,
+            "applicant": self.applicant,
+            "limit": self.limit,
+            "draws": self.draws,
+            "next_draw": self.next_draw,
+            "pd": self.pd,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> HeldLine:
+        return cls(**doc)
+
+
+@dataclass
+class RunState:
+    """Where a run stands after its last completed day."""
+
+    params: dict[str, Any]  # what the run was asked to do; a resume must ask the same
+    next_day: int
+    stats: RunStats
+    loans: dict[str, BookedLoan] = field(default_factory=dict)
+    lines: dict[str, HeldLine] = field(default_factory=dict)
+    referrals: dict[str, str] = field(default_factory=dict)  # application id → applicant key
+    # Applicants' keys by how many loans (draws included) each has had, for their numbering.
+    loan_counts: dict[str, int] = field(default_factory=dict)
+    finished: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "params": self.params,
+            "next_day": self.next_day,
+            "finished": self.finished,
+            "stats": self.stats.as_dict(),
+            "loans": [loan.as_dict() for loan in self.loans.values()],
+            "lines": [line.as_dict() for line in self.lines.values()],
+            "referrals": self.referrals,
+            "loan_counts": self.loan_counts,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> RunState:
+        return cls(
+            params=dict(doc["params"]),
+            next_day=int(doc["next_day"]),
+            finished=bool(doc.get("finished", False)),
+            stats=RunStats.from_dict(doc["stats"]),
+            loans={d["loan_id"]: BookedLoan.from_dict(d) for d in doc.get("loans", [])},
+            lines={d["line_id"]: HeldLine.from_dict(d) for d in doc.get("lines", [])},
+            referrals=dict(doc.get("referrals", {})),
+            loan_counts={k: int(v) for k, v in doc.get("loan_counts", {}).items()},
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write the state whole, then move it into place: a crash leaves the old or the new."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / STATE_FILE
+        partial = folder / f"{STATE_FILE}.partial"
+        with partial.open("w", encoding="utf-8") as out:
+            json.dump(self.as_dict(), out, separators=(",", ":"))
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+
+    @classmethod
+    def load(cls, folder: Path) -> RunState | None:
+        """The state of the run kept in `folder`, or None when it has not completed a day."""
+        path = folder / STATE_FILE
+        if not path.exists():
+            return None
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc.get("format") != FORMAT:
+            raise Conflict(f"{path} was written by another version of the simulator")
+        return cls.from_dict(doc)
+
+    def next_loan_number(self, applicant: str) -> int:
+        number = self.loan_counts.get(applicant, 0)
+        self.loan_counts[applicant] = number + 1
+        return number
+
+
+__all__ = ["STATE_FILE", "BookedLoan", "HeldLine", "RunState"]

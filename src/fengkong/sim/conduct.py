@@ -1,0 +1,133 @@
+"""How simulated people act at the platform's doors: what an applicant sends (the API's own
+application body, fitted to what the policy's product offers), whether they take the offer,
+how they fare in a step-up check, when they draw on a line, and the review habit of the
+simulated officer. Every draw is seeded by the run's seed and the applicant's key, so a rerun
+(or a resumed run) acts the same."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Any
+
+from fengkong.decision.record import DecisionRecord
+from fengkong.lending.product import Product
+from fengkong.sim.model import Applicant, FraudKind
+
+# Share of approved honest applicants who take their offer (the rest shop elsewhere).
+TAKE_UP = 0.9
+# Of a step-up (live face) check: honest people pass it nearly always; a ring member sends a
+# real face, an identity thief cannot.
+PASSES_STEP_UP = {FraudKind.NONE: 0.97, FraudKind.RING: 0.6, FraudKind.IDENTITY_THIEF: 0.1}
+# The officer's habit on a referral: approves most, fewer the riskier the model says the
+# applicant is, and a phone call or document check unmasks half of the fraudsters.
+OFFICER_BASE_APPROVAL = 0.85
+OFFICER_PD_SLOPE = 1.5  # approval rate lost per unit of probability of default
+OFFICER_CATCHES_FRAUD = 0.5
+DECLINE_REASONS = ("REV_INCOME_NOT_VERIFIED", "REV_NOT_AFFORDABLE")
+FRAUD_DECLINE_REASON = "REV_IDENTITY_NOT_CONFIRMED"
+LINE_TERMS = (1, 3, 6, 12)
+
+
+def rng_for(seed: int, *parts: object) -> random.Random:
+    """The random stream of one choice of one person, the same on every run of `seed`."""
+    return random.Random("/".join((str(seed), *map(str, parts))))
+
+
+def fitted_terms(applicant: Applicant, product: Product) -> tuple[int, int]:
+    """The term and amount (fen) asked for, brought within what `product` offers: the offered
+    term nearest the wish (the longer on a tie), the amount clamped to the product's bounds and
+    rounded to whole yuan."""
+    term = min(product.terms, key=lambda t: (abs(t - applicant.term_months), -t))
+    amount = min(max(int(applicant.amount), int(product.min_amount)), int(product.max_amount))
+    amount = -(-amount // 100) * 100
+    return term, min(amount, int(product.max_amount) // 100 * 100)
+
+
+def application_body(applicant: Applicant, product: Product) -> dict[str, Any]:
+    """The applicant's application as the API's JSON body (`ApplicationIn`)."""
+    person = applicant.identity
+    term, amount = fitted_terms(applicant, product)
+    applicant_doc: dict[str, Any] = {
+        "name": person.name,
+        "id_number": person.id_number,
+        "phone": person.phone,
+        "bank_card": person.bank_card,
+    }
+    if person.employer_uscc:
+        applicant_doc["employer_uscc"] = person.employer_uscc
+    return {
+        "product": product.code,
+        "amount": _yuan(amount),
+        "term_months": term,
+        "purpose": applicant.purpose,
+        "monthly_income": _yuan(int(applicant.monthly_income)),
+        "applicant": applicant_doc,
+        "profile": dict(applicant.profile),
+        "existing_monthly_debt": _yuan(int(applicant.existing_monthly_debt)),
+        "channel": {"device_id": person.device_id, "ip": person.ip},
+        "consents": [
+            {
+                "purpose": "credit_bureau",
+                "scope": "credit report for this application",
+                "text_version": "sim-1",
+            }
+        ],
+    }
+
+
+def _yuan(fen: int) -> str:
+    return str(Decimal(fen).scaleb(-2).quantize(Decimal("0.01")))
+
+
+def takes_offer(applicant: Applicant, seed: int) -> bool:
+    """Fraudsters always take the money; most honest applicants do."""
+    return applicant.is_fraud or rng_for(seed, applicant.key, "take-up").random() < TAKE_UP
+
+
+def passes_step_up(applicant: Applicant, seed: int) -> bool:
+    return rng_for(seed, applicant.key, "step-up").random() < PASSES_STEP_UP[applicant.fraud]
+
+
+def step_up_check(decision: DecisionRecord) -> str:
+    """The check a `verify` decision asked for (`liveness` when it named none)."""
+    return next((str(t["check"]) for t in decision.trace if t.get("check")), "liveness")
+
+
+def officer_approves(applicant: Applicant, pd: float | None, seed: int) -> bool:
+    """The simulated officer's call on a referral: a habit around the model's probability of
+    default, and a check of documents and a phone call that unmasks some fraudsters."""
+    rng = rng_for(seed, applicant.key, "officer")
+    if applicant.is_fraud and rng.random() < OFFICER_CATCHES_FRAUD:
+        return False
+    p = OFFICER_BASE_APPROVAL - OFFICER_PD_SLOPE * (pd or 0.0)
+    return rng.random() < min(max(p, 0.05), 0.95)
+
+
+def decline_reason(applicant: Applicant, seed: int) -> str:
+    if applicant.is_fraud:
+        return FRAUD_DECLINE_REASON
+    return rng_for(seed, applicant.key, "officer-reason").choice(DECLINE_REASONS)
+
+
+def draw_plan(applicant: Applicant, seed: int, limit: int) -> tuple[int, int, int]:
+    """A line holder's habit: how much of the limit each draw takes (fen, whole yuan), on which
+    term, and how many days pass between draws."""
+    rng = rng_for(seed, applicant.key, "draws")
+    share = 1.0 if applicant.is_fraud else rng.uniform(0.3, 0.8)
+    amount = max(int(limit * share) // 100 * 100, 10_000)
+    term = min(LINE_TERMS, key=lambda t: (abs(t - applicant.term_months), -t))
+    return min(amount, limit), term, rng.randrange(45, 120)
+
+
+__all__ = [
+    "application_body",
+    "decline_reason",
+    "draw_plan",
+    "fitted_terms",
+    "officer_approves",
+    "passes_step_up",
+    "rng_for",
+    "step_up_check",
+    "takes_offer",
+]

@@ -1,0 +1,292 @@
+"""The lifecycle engine: a lender's days, one after another, on the run's clock.
+
+Each simulated day: applicants arrive and apply through the channel (onboarding, fraud signals,
+decision), a step-up check is taken where the policy asks for one, approved applicants take
+their offer (booked, paid out) or open a credit line and draw on it; in the afternoon the
+simulated officer works the review queue; borrowers pay, pay late, pay in part, miss or settle
+early as their behaviour says; line holders draw again; then the end of day runs (accrual,
+buckets, classification, provisioning, reserve, line triggers, write-offs, auto-debit,
+reminders, collections). At each month's end the portfolio is photographed for the report.
+
+The engine only calls the platform's use cases, as the API and CLI do, acting as the run's
+people (`sim.setup.SIM_ACTORS`); it never writes a table. Every money operation carries an
+idempotency key made of the run's seed and what it is for, so a day run twice books nothing
+twice: after an interruption the last unfinished day runs again (`sim.book`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from fengkong.bootstrap import Context
+from fengkong.core.clock import BUSINESS_TZ, FakeClock
+from fengkong.core.errors import Conflict
+from fengkong.decision.outcome import Outcome
+from fengkong.decision.record import DecisionRecord
+from fengkong.lending.eod import run_end_of_day
+from fengkong.lending.errors import DuplicateKey
+from fengkong.lending.line import LineStatus
+from fengkong.lending.origination import LoanView, get_loan
+from fengkong.lending.records import LoanStage
+from fengkong.lending.repayment import post_repayment, quote_settlement, settle_loan
+from fengkong.lending.schedule import add_months
+from fengkong.lending.servicing import amount_due
+from fengkong.lending.servicing_steps import servicing_steps
+from fengkong.sim.behaviour import repayment
+from fengkong.sim.book import BookedLoan, RunState
+from fengkong.sim.conduct import draw_plan, rng_for
+from fengkong.sim.model import Applicant, Scenario
+from fengkong.sim.population import Population
+from fengkong.sim.portfolio import photograph
+from fengkong.sim.stats import MonthStats
+from fengkong.sim.window import Window
+
+# Hours of the simulated business day (Asia/Shanghai) at which each part runs.
+APPLICATIONS_AT = time(9, 0)
+REVIEW_AT = time(15, 0)
+PAYMENTS_AT = time(17, 0)
+END_OF_DAY_AT = time(22, 0)
+WEEKEND_SHARE = Decimal("0.7")  # fewer applications on Saturdays and Sundays
+EOD_COUNTS = {
+    "lines_frozen": "lines_frozen",
+    "lines_closed": "lines_closed",
+    "written_off": "written_off",
+    "reminders_sent": "reminders_sent",
+    "cases_opened": "collection_cases",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """What a run was asked to do; a resumed run must be asked the same."""
+
+    seed: int
+    months: int
+    applicants_per_day: int
+    scenario: Scenario
+    start: date
+    policy: str
+    model: str
+
+    @property
+    def end(self) -> date:
+        """The first date after the run."""
+        return add_months(self.start, self.months)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def start_day(self, day: int) -> date:
+        """The calendar date of simulated day `day` (0: the first)."""
+        return self.start + timedelta(days=day)
+
+    def params(self) -> dict[str, object]:
+        return {
+            "seed": self.seed,
+            "months": self.months,
+            "applicants_per_day": self.applicants_per_day,
+            "scenario": self.scenario.name,
+            "start": self.start.isoformat(),
+            "policy": self.policy,
+            "model": self.model,
+        }
+
+    def arrivals_on(self, on: date) -> int:
+        """How many apply on `on`: the daily figure, fewer at weekends."""
+        if on.weekday() >= 5:
+            return int((self.applicants_per_day * WEEKEND_SHARE).to_integral_value())
+        return self.applicants_per_day
+
+
+def month_label(on: date) -> str:
+    return f"{on.year:04d}-{on.month:02d}"
+
+
+def month_index(start: date, on: date) -> int:
+    return (on.year - start.year) * 12 + on.month - start.month
+
+
+def at(on: date, hour: time) -> datetime:
+    return datetime.combine(on, hour, tzinfo=BUSINESS_TZ)
+
+
+DayHook = Callable[[int, date], None]
+
+
+class Lifecycle:
+    """Runs `plan` over `ctx` day by day from `state.next_day`, saving `state` in `folder`
+    after each day. `after_day(day, date)` is told of every completed day (progress)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        clock: FakeClock,
+        plan: RunPlan,
+        state: RunState,
+        folder: object,
+        *,
+        after_day: DayHook | None = None,
+    ) -> None:
+        from pathlib import Path
+
+        self.ctx = ctx
+        self.clock = clock
+        self.plan = plan
+        self.state = state
+        self.folder = Path(str(folder))
+        self.after_day = after_day
+        self.population = Population(plan.seed, plan.scenario, plan.start)
+        self.window = Window(ctx, plan, state, self._applicant)
+        self._applicants: dict[int, tuple[Applicant, ...]] = {}
+
+    # ---- the people -------------------------------------------------------------------------
+
+    def _arrivals(self, day: int) -> tuple[Applicant, ...]:
+        if day not in self._applicants:
+            on = self.plan.start + timedelta(days=day)
+            self._applicants[day] = self.population.arrivals(day, self.plan.arrivals_on(on))
+        return self._applicants[day]
+
+    def _applicant(self, key: str) -> Applicant:
+        """The applicant of `key` ("d0042-007"), drawn again from the seeded population."""
+        day, index = key[1:].split("-")
+        return self._arrivals(int(day))[int(index)]
+
+    # ---- the run ----------------------------------------------------------------------------
+
+    def run(self) -> RunState:
+        resuming = self.state.next_day > 0 or self.window.has_applications()
+        for day in range(self.state.next_day, self.plan.days):
+            on = self.plan.start + timedelta(days=day)
+            self._run_day(day, on, look_up_first=resuming)
+            resuming = False
+            self.state.next_day = day + 1
+            self.state.finished = self.state.next_day >= self.plan.days
+            self.state.save(self.folder)
+            self._applicants = {d: a for d, a in self._applicants.items() if d > day - 400}
+            if self.after_day is not None:
+                self.after_day(day, on)
+        return self.state
+
+    def _run_day(self, day: int, on: date, *, look_up_first: bool) -> None:
+        stats = self.state.stats.month(month_label(on))
+        stats.days += 1
+        month = month_index(self.plan.start, on)
+        self.clock.set(at(on, APPLICATIONS_AT))
+        for applicant in self._arrivals(day):
+            self.window.apply(applicant, stats, look_up=look_up_first)
+        self.clock.set(at(on, REVIEW_AT))
+        self.window.work_review_queue(stats)
+        self.clock.set(at(on, PAYMENTS_AT))
+        self._draws(on, stats)
+        self._payments(on, month, stats)
+        self.clock.set(at(on, END_OF_DAY_AT))
+        self._end_of_day(on, stats)
+        if (on + timedelta(days=1)).month != on.month or day == self.plan.days - 1:
+            photograph(self.ctx, self.state, on, stats)
+
+    # ---- borrowers paying -------------------------------------------------------------------
+
+    def _payments(self, on: date, month: int, stats: MonthStats) -> None:
+        today = on.isoformat()
+        for loan in list(self.state.loans.values()):
+            self._plan_due(loan, today, month, stats)
+            planned = loan.planned.pop(today, None)
+            if planned is not None:
+                self._pay(loan, on, planned, stats)
+
+    def _plan_due(self, loan: BookedLoan, today: str, month: int, stats: MonthStats) -> None:
+        """On an instalment's due date, the borrower decides what they will do about it."""
+        if today not in loan.due:
+            return
+        number = loan.due.index(today) + 1
+        stats.instalments_due += 1
+        what = repayment(
+            self._applicant(loan.applicant),
+            loan=loan.loan_number,
+            instalment=number,
+            month=month,
+            scenario=self.plan.scenario,
+            seed=self.plan.seed,
+        )
+        if what.days_late is None:
+            stats.missed += 1
+            return
+        pay_on = (date.fromisoformat(today) + timedelta(days=what.days_late)).isoformat()
+        # A later plan for the same day wins: it covers what is due by then, arrears included.
+        loan.planned[pay_on] = [number, str(what.share), what.settle]
+
+    def _pay(self, loan: BookedLoan, on: date, planned: list[object], stats: MonthStats) -> None:
+        number, share, settle = int(str(planned[0])), Decimal(str(planned[1])), bool(planned[2])
+        key = f"sim{self.plan.seed}-{loan.loan_id}-{on.isoformat()}"
+        actor = self.window.actors.channel.audit_name
+        view = get_loan(loan.loan_id, self.ctx.lending)
+        if view.record.stage is not LoanStage.ACTIVE:
+            self._forget(loan, view)
+            return
+        try:
+            if settle:
+                payable = int(quote_settlement(loan.loan_id, self.ctx.lending).payable)
+                if payable > 0:
+                    settle_loan(loan.loan_id, payable, key, self.ctx.lending, actor=actor)
+                    stats.early_settlements += 1
+                    stats.amount_collected += payable
+                self._forget(loan, get_loan(loan.loan_id, self.ctx.lending))
+                return
+            due = int(amount_due(view.record.state, on))
+            amount = int((Decimal(due) * share).to_integral_value(ROUND_CEILING))
+            if amount <= 0:
+                return
+            post_repayment(loan.loan_id, amount, key, self.ctx.lending, actor=actor)
+        except (DuplicateKey, Conflict):
+            return  # paid already by this run before it was interrupted
+        stats.amount_collected += amount
+        if share < 1:
+            stats.partial_payments += 1
+        elif on.isoformat() == loan.due[number - 1]:
+            stats.paid_on_time += 1
+        else:
+            stats.paid_late += 1
+
+    def _forget(self, loan: BookedLoan, view: LoanView) -> None:
+        if view.record.stage in (LoanStage.SETTLED, LoanStage.WRITTEN_OFF):
+            self.state.loans.pop(loan.loan_id, None)
+
+    # ---- line holders drawing ---------------------------------------------------------------
+
+    def _draws(self, on: date, stats: MonthStats) -> None:
+        today = on.isoformat()
+        for line in list(self.state.lines.values()):
+            if line.next_draw != today:
+                continue
+            applicant = self._applicant(line.applicant)
+            amount, term, every = draw_plan(applicant, self.plan.seed, line.limit)
+            drawn = self.window.draw(line, applicant, amount, term, on, stats)
+            rng = rng_for(self.plan.seed, applicant.key, "draw-again", line.draws)
+            keeps_drawing = drawn is not LineStatus.CLOSED and rng.random() < 0.7
+            line.next_draw = (on + timedelta(days=every)).isoformat() if keeps_drawing else None
+
+    # ---- end of day -------------------------------------------------------------------------
+
+    def _end_of_day(self, on: date, stats: MonthStats) -> None:
+        report = run_end_of_day(
+            on,
+            self.ctx.lending,
+            steps=servicing_steps(self.ctx.servicing),
+            started_by=self.window.actors.admin.audit_name,
+        )
+        for totals in report.totals.values():
+            for name, field_name in EOD_COUNTS.items():
+                setattr(stats, field_name, getattr(stats, field_name) + int(totals.get(name, 0)))
+
+
+def decision_outcome(decision: DecisionRecord) -> str:
+    return (
+        decision.outcome.value if isinstance(decision.outcome, Outcome) else str(decision.outcome)
+    )
+
+
+__all__ = ["Lifecycle", "RunPlan", "at", "decision_outcome", "month_index", "month_label"]

@@ -1,0 +1,155 @@
+"""`fengkong simulate`: a run from its folder to its report. A new run gets its own database
+(SQLite in the folder, or the PostgreSQL given), a champion model trained on the chosen data,
+and starts on day 0; a run whose folder holds a state resumes from the first day it did not
+finish, provided it is asked the same thing; a finished run only writes its report again."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fengkong.bootstrap import Context
+from fengkong.core.clock import FakeClock
+from fengkong.core.errors import Conflict, FieldError, Invalid
+from fengkong.core.settings import Settings
+from fengkong.ledger.verify import verify_books
+from fengkong.sim.book import RunState
+from fengkong.sim.engine import APPLICATIONS_AT, Lifecycle, RunPlan, at
+from fengkong.sim.setup import open_run, policy_bundle, run_settings, train_champion
+from fengkong.sim.stats import RunStats
+
+REPORT_FILE = "report.html"
+MAX_MONTHS = 60
+MAX_APPLICANTS_PER_DAY = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """A run that reached its end: its state, where its report and database are, whether its
+    books verified (every journal entry balanced and tied, the audit chain whole)."""
+
+    state: RunState
+    folder: Path
+    report: Path
+    database: str
+    model: str
+    books_ok: bool
+    audit_records: int
+    journal_entries: int
+
+
+class RunInterrupted(Conflict):
+    """The run stopped before its end; its state holds every completed day."""
+
+    def __init__(self, folder: Path, completed: int, total: int, stopped_on: date) -> None:
+        super().__init__(
+            f"the run stopped during simulated day {completed + 1} of {total} "
+            f"({stopped_on.isoformat()}); {completed} days are complete and kept in "
+            f"{folder}; run the same command again to resume from {stopped_on.isoformat()}"
+        )
+        self.completed = completed
+        self.stopped_on = stopped_on
+
+
+def check_plan(months: int, applicants_per_day: int) -> None:
+    errors: list[FieldError] = []
+    if not 1 <= months <= MAX_MONTHS:
+        errors.append(FieldError(("months",), f"must be between 1 and {MAX_MONTHS}"))
+    if not 1 <= applicants_per_day <= MAX_APPLICANTS_PER_DAY:
+        errors.append(
+            FieldError(("applicants_per_day",), f"must be between 1 and {MAX_APPLICANTS_PER_DAY}")
+        )
+    if errors:
+        raise Invalid(tuple(errors))
+
+
+DayHook = Callable[[int, date], None]
+
+
+def simulate(
+    settings: Settings,
+    plan: RunPlan,
+    folder: Path,
+    *,
+    database_url: str | None = None,
+    fresh: bool = False,
+    after_day: DayHook | None = None,
+    on_start: Callable[[RunState], None] | None = None,
+) -> RunOutcome:
+    """Run (or resume, or re-report) `plan` in `folder`; `fresh` starts it over."""
+    check_plan(plan.months, plan.applicants_per_day)
+    bundle = policy_bundle(plan.policy, settings.price_cap)
+    if fresh and folder.exists():
+        shutil.rmtree(folder)
+    state = RunState.load(folder)
+    if state is not None and state.params != plan.params():
+        raise Conflict(
+            f"{folder} holds a run of {state.params}, not of {plan.params()}; "
+            "use --fresh to start this one over, or another --run name"
+        )
+    resumed_on = plan.start if state is None else plan.start_day(state.next_day)
+    clock = FakeClock(at(resumed_on, APPLICATIONS_AT))
+    ctx = open_run(run_settings(settings, folder, database_url), bundle, clock)
+    try:
+        if state is None:
+            _check_empty(ctx, folder)
+            model, _ = train_champion(ctx, plan.model, plan.seed, plan.start)
+            state = RunState(
+                params=plan.params(),
+                next_day=0,
+                stats=RunStats(
+                    seed=plan.seed,
+                    scenario=plan.scenario.name,
+                    policy=ctx.policy.version,
+                    model=model,
+                    start=plan.start.isoformat(),
+                ),
+            )
+        if on_start is not None:
+            on_start(state)
+        lifecycle = Lifecycle(ctx, clock, plan, state, folder, after_day=after_day)
+        try:
+            state = lifecycle.run()
+        except KeyboardInterrupt:
+            done = lifecycle.state.next_day
+            raise RunInterrupted(folder, done, plan.days, plan.start_day(done)) from None
+        return _finish(ctx, state, folder)
+    finally:
+        ctx.close()
+
+
+def _check_empty(ctx: Context, folder: Path) -> None:
+    """A new run needs a database of its own: never one holding another book."""
+    with ctx.uow() as uow:
+        last = uow.lending.last_completed_eod()
+    if last is not None:
+        raise Conflict(
+            f"the database {ctx.db.describe()} already holds a book (end of day ran for "
+            f"{last.isoformat()}) but {folder} holds no run: give the run an empty database"
+        )
+
+
+def _finish(ctx: Context, state: RunState, folder: Path) -> RunOutcome:
+    from fengkong.sim.report import write_html
+
+    with ctx.uow() as uow:
+        books = verify_books(
+            uow.audit.stream(), uow.audit.head(), uow.journal.entries(), ties=uow.journal.ties()
+        )
+    report = write_html(state.stats, folder / REPORT_FILE)
+    return RunOutcome(
+        state=state,
+        folder=folder,
+        report=report,
+        database=ctx.db.describe(),
+        model=state.stats.model or "",
+        books_ok=books.ok,
+        audit_records=books.records,
+        journal_entries=books.entries,
+    )
+
+
+__all__ = ["REPORT_FILE", "RunInterrupted", "RunOutcome", "check_plan", "simulate"]

@@ -1,0 +1,189 @@
+"""Everything a simulated run needs before its first day: its own home (database, vault key,
+artifacts), the people it acts as, the policy it decides under, and a champion model trained by
+the platform on the shipped public data or on the simulated lender's own history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fengkong.bootstrap import Context, bootstrap
+from fengkong.core.actor import Actor, Role
+from fengkong.core.clock import Clock
+from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.settings import Settings
+from fengkong.decision.bundle import PolicyBundle, read_bundle, read_shipped_bundle
+from fengkong.scoring.model_admin import approve_model_promotion, request_model_promotion
+from fengkong.scoring.promotion import register_audited
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from fengkong.scoring.registry import ModelVersion
+    from fengkong.scoring.train import TrainedScorecard
+
+GERMAN_TARGET = "creditability"
+MODEL_SOURCES = ("history", "german")
+HISTORY_ROWS = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class SimActors:
+    """Who the simulation acts as, each with only the roles of the job: applications come
+    through the app's channel key, an officer works the review queue, an approver gives the
+    second approval of four-eyes referrals and approves the model, a risk manager asks for its
+    promotion, an admin runs the end of day."""
+
+    channel: Actor
+    officer: Actor
+    approver: Actor
+    risk: Actor
+    admin: Actor
+
+
+SIM_ACTORS = SimActors(
+    channel=Actor(name="sim-app", kind="key", roles=frozenset({Role.CHANNEL}), channel="app"),
+    officer=Actor(name="sim-officer", kind="user", roles=frozenset({Role.OFFICER})),
+    approver=Actor(name="sim-approver", kind="user", roles=frozenset({Role.APPROVER})),
+    risk=Actor(name="sim-risk", kind="user", roles=frozenset({Role.RISK_MANAGER})),
+    admin=Actor(name="sim-admin", kind="user", roles=frozenset({Role.ADMIN})),
+)
+
+
+def shipped_policies() -> tuple[str, ...]:
+    """The names of the policies shipped in `fengkong/decision/policies/`, without `.yaml`."""
+    folder = resources.files("fengkong.decision").joinpath("policies")
+    return tuple(
+        sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    )
+
+
+def policy_bundle(policy: str, cap: dict[str, str]) -> PolicyBundle:
+    """A shipped policy by name (`retail-v3`, `demo-german.yaml`) or a policy file's path."""
+    name = policy.removesuffix(".yaml")
+    if name in shipped_policies():
+        return read_shipped_bundle(f"{name}.yaml", cap)
+    path = Path(policy)
+    if path.is_file():
+        return read_bundle(path, cap)
+    raise Invalid(
+        (
+            FieldError(
+                ("policy",),
+                f"no shipped policy {policy!r} and no such file; shipped: "
+                + ", ".join(shipped_policies()),
+                "unknown_policy",
+                shipped_policies(),
+            ),
+        )
+    )
+
+
+def check_model_source(source: str) -> str:
+    if source not in MODEL_SOURCES:
+        raise Invalid(
+            (
+                FieldError(
+                    ("model",),
+                    f"unknown model source {source!r}; allowed: {', '.join(MODEL_SOURCES)}",
+                    "unknown_model",
+                    MODEL_SOURCES,
+                ),
+            )
+        )
+    return source
+
+
+def run_settings(settings: Settings, home: Path, database_url: str | None) -> Settings:
+    """The run's own settings: its home holds its SQLite database (unless `database_url`), its
+    vault key, artifacts and checkpoints; the configured policy file plays no part."""
+    return settings.model_copy(
+        update={"home": home, "database_url": database_url, "vault_key_file": None}
+    )
+
+
+def open_run(settings: Settings, bundle: PolicyBundle, clock: Clock) -> Context:
+    """The wiring of a run: migrated database, vault, the policy active, on the run's clock."""
+    return bootstrap(settings, clock=clock, policy=bundle)
+
+
+def german_credit() -> pd.DataFrame:
+    """The UCI Statlog German credit data (CC BY 4.0) shipped with Fengkong."""
+    import pandas as pd
+
+    with resources.as_file(resources.files("fengkong.data").joinpath("germancredit.csv")) as path:
+        return pd.read_csv(path)
+
+
+def training_data(source: str, seed: int, as_of: date) -> pd.DataFrame:
+    """The file a model of `source` learns from: the German data, or the lender's simulated
+    past book (same population, baseline economy, outcomes observed over a year)."""
+    if check_model_source(source) == "german":
+        return german_credit()
+    from fengkong.sim.history import simulated_history
+
+    return simulated_history(seed, HISTORY_ROWS, as_of)
+
+
+def promote_trained(
+    ctx: Context,
+    trained: TrainedScorecard,
+    *,
+    maker: Actor,
+    checker: Actor,
+    registered_by: str,
+) -> ModelVersion:
+    """Register a trained scorecard and make it the champion, maker-checker: `maker` asks for
+    the promotion, `checker` (another person, an approver) approves it."""
+    with ctx.uow() as uow:
+        model = register_audited(
+            uow,
+            ctx.artifacts_dir,
+            name="application",
+            scorecard=trained.model.scorecard_,
+            data_fingerprint=trained.data_fingerprint,
+            params=trained.params,
+            metrics=trained.metrics,
+            actor=registered_by,
+            clock=ctx.clock,
+        )
+        uow.commit()
+    request = request_model_promotion(
+        ctx.uow(), model.version, challenger=False, maker=maker, clock=ctx.clock
+    )
+    approve_model_promotion(ctx.uow(), request.id, checker=checker, clock=ctx.clock)
+    return model
+
+
+def train_champion(ctx: Context, source: str, seed: int, as_of: date) -> tuple[str, dict[str, Any]]:
+    """Train a scorecard on `source`'s data and promote it; its version and test metrics."""
+    from fengkong.scoring.train import train_scorecard
+
+    trained = train_scorecard(training_data(source, seed, as_of), GERMAN_TARGET, seed=seed)
+    model = promote_trained(
+        ctx,
+        trained,
+        maker=SIM_ACTORS.risk,
+        checker=SIM_ACTORS.approver,
+        registered_by=SIM_ACTORS.risk.audit_name,
+    )
+    return model.version, dict(trained.metrics["test"])
+
+
+__all__ = [
+    "MODEL_SOURCES",
+    "SIM_ACTORS",
+    "SimActors",
+    "check_model_source",
+    "german_credit",
+    "open_run",
+    "policy_bundle",
+    "promote_trained",
+    "run_settings",
+    "shipped_policies",
+    "train_champion",
+    "training_data",
+]

@@ -1,0 +1,322 @@
+"""The lender's front office in a simulated run: applications taken through the channel,
+step-up checks, offers taken up and paid out, credit lines opened and drawn on, and the review
+queue worked by the simulated officer (and an approver where four eyes are needed). Each step
+is one of the platform's use cases, called as the API and CLI call it, and safe to repeat."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fengkong.api.schemas import ApplicationIn
+from fengkong.bootstrap import Context
+from fengkong.core.filters import Who
+from fengkong.decision import review_actions
+from fengkong.decision.declines import decline_and_flag
+from fengkong.decision.officer import OfficerDecision
+from fengkong.decision.outcome import Outcome
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.review import ReviewConfig, ReviewItem, ReviewStatus
+from fengkong.decision.review_queue import list_items
+from fengkong.decision.search import application_filter
+from fengkong.decision.service import complete_step_up, get_application, submit_application
+from fengkong.lending.credit_lines import draw, get_line, open_line
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.line import LineStatus
+from fengkong.lending.origination import LoanView, accept_offer
+from fengkong.lending.records import LoanStage
+from fengkong.sim.book import BookedLoan, HeldLine, RunState
+from fengkong.sim.conduct import (
+    application_body,
+    decline_reason,
+    officer_approves,
+    passes_step_up,
+    step_up_check,
+    takes_offer,
+)
+from fengkong.sim.model import Applicant, FraudKind
+from fengkong.sim.setup import SIM_ACTORS, SimActors
+from fengkong.sim.stats import MonthStats
+
+if TYPE_CHECKING:
+    from fengkong.sim.engine import RunPlan
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """What an approved application grants, from the policy or an officer."""
+
+    application_id: str
+    amount: int
+    annual_rate: Decimal
+    pd: Decimal | None
+
+
+class Window:
+    """The front office of a run over `ctx`; `applicant(key)` finds a simulated applicant."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        plan: RunPlan,
+        state: RunState,
+        applicant: Callable[[str], Applicant],
+        actors: SimActors = SIM_ACTORS,
+    ) -> None:
+        self.ctx = ctx
+        self.plan = plan
+        self.state = state
+        self.applicant = applicant
+        self.actors = actors
+        self.review_config = ReviewConfig.from_settings(ctx.settings)
+
+    def _key(self, *parts: object) -> str:
+        return "-".join(("sim", str(self.plan.seed), *map(str, parts)))
+
+    # ---- applications -----------------------------------------------------------------------
+
+    def has_applications(self) -> bool:
+        """Whether the run's database holds any application (a run stopped mid-day did)."""
+        f = application_filter(vault=self.ctx.vault, as_of=self.ctx.clock.business_date(), limit=1)
+        return bool(self.ctx.finders.applications.applications(f).items)
+
+    def _already_applied(self, applicant: Applicant) -> DecisionRecord | None:
+        """The decision on this applicant's application of today, when an interrupted run of
+        this day took it already (found by the ID number's blind index, as officers find it)."""
+        today = self.ctx.clock.business_date()
+        f = application_filter(
+            vault=self.ctx.vault,
+            as_of=today,
+            who=Who(id_number=applicant.identity.id_number),
+            received_from=today,
+            received_to=today,
+        )
+        rows = self.ctx.finders.applications.applications(f).items
+        if not rows:
+            return None
+        return get_application(rows[0].id, self.ctx.decisions).decision
+
+    def apply(self, applicant: Applicant, stats: MonthStats, *, look_up: bool) -> None:
+        """Take `applicant`'s application through to its decision, and act on the decision."""
+        decision = self._already_applied(applicant) if look_up else None
+        if decision is None:
+            body = ApplicationIn.model_validate(
+                application_body(applicant, self.ctx.policy.compiled.product)
+            )
+            request = body.through_channel_of(self.actors.channel).to_request(
+                self.ctx.clock.business_date()
+            )
+            decision = submit_application(request, self.ctx.decisions)
+        stats.applications += 1
+        stats.outcomes[decision.outcome.value] += 1
+        _count_arrival(applicant, stats)
+        if decision.outcome == Outcome.VERIFY:
+            passed = passes_step_up(applicant, self.plan.seed)
+            decision = complete_step_up(
+                decision.application_id, step_up_check(decision), passed, self.ctx.decisions
+            )
+        if decision.outcome == Outcome.APPROVE:
+            self._approved(applicant, _approval(decision), stats)
+        elif decision.outcome == Outcome.REFER:
+            self.state.referrals[decision.application_id] = applicant.key
+        else:
+            _count_decline(applicant, stats)
+
+    # ---- the review queue -------------------------------------------------------------------
+
+    def work_review_queue(self, stats: MonthStats) -> None:
+        """The officer takes every waiting referral of this run, and decides it by habit; an
+        approval above the four-eyes amount goes to the approver, who confirms it."""
+        with self.ctx.uow() as uow:
+            items = list_items(uow, self.ctx.clock, limit=1000)
+        for item in items:
+            key = self.state.referrals.get(item.application_id)
+            if key is None or item.status not in (ReviewStatus.OPEN, ReviewStatus.AWAITING_SECOND):
+                continue
+            self._review(item, self.applicant(key), stats)
+            self.state.referrals.pop(item.application_id, None)
+
+    def _review(self, item: ReviewItem, applicant: Applicant, stats: MonthStats) -> None:
+        clock, officer = self.ctx.clock, self.actors.officer
+        decision = get_application(item.application_id, self.ctx.decisions).decision
+        pd = float(decision.pd) if decision.pd is not None else None
+        if item.status == ReviewStatus.OPEN:
+            review_actions.claim(
+                self.ctx.uow(), item.id, officer.audit_name, clock, self.review_config
+            )
+            if not officer_approves(applicant, pd, self.plan.seed):
+                decline_and_flag(
+                    self.ctx.uow,
+                    self.ctx.fraud,
+                    item.id,
+                    officer.audit_name,
+                    "simulated review: not satisfied",
+                    clock,
+                    reason_code=decline_reason(applicant, self.plan.seed),
+                )
+                stats.officer_declined += 1
+                _count_decline(applicant, stats)
+                return
+            reviewed = review_actions.approve(
+                self.ctx.uow(), item.id, officer, "simulated review: verified", clock
+            )
+            if reviewed.decision is not None:
+                self._officer_approved(applicant, reviewed.decision, stats)
+                return
+        approver = self.actors.approver
+        review_actions.claim(
+            self.ctx.uow(), item.id, approver.audit_name, clock, self.review_config
+        )
+        reviewed = review_actions.approve(
+            self.ctx.uow(), item.id, approver, "simulated second approval", clock
+        )
+        if reviewed.decision is not None:
+            self._officer_approved(applicant, reviewed.decision, stats)
+
+    def _officer_approved(
+        self, applicant: Applicant, officer: OfficerDecision, stats: MonthStats
+    ) -> None:
+        stats.officer_approved += 1
+        view = get_application(officer.application_id, self.ctx.decisions)
+        granted = view.officer
+        if granted is None or granted.approved_amount is None:
+            return
+        pd = Decimal(view.decision.pd) if view.decision.pd is not None else None
+        rate = Decimal(str(granted.annual_rate)) if granted.annual_rate is not None else Decimal(0)
+        approval = Approval(view.application.id, int(granted.approved_amount), rate, pd)
+        self._approved(applicant, approval, stats)
+
+    # ---- booking ------------------------------------------------------------------------------
+
+    def _approved(self, applicant: Applicant, approval: Approval, stats: MonthStats) -> None:
+        stats.approved += 1
+        if not takes_offer(applicant, self.plan.seed):
+            stats.offers_declined += 1
+            return
+        if applicant.wants_line:
+            self._open_line(applicant, approval, stats)
+        else:
+            self._take_loan(applicant, approval, stats)
+
+    def _take_loan(self, applicant: Applicant, approval: Approval, stats: MonthStats) -> None:
+        svc, app_id = self.ctx.lending, approval.application_id
+        view = accept_offer(
+            app_id, self._key("accept", app_id), svc, self.actors.channel.audit_name
+        )
+        loan_id = view.record.loan_id
+        paid = disburse(loan_id, self._key("payout", loan_id), svc, self.actors.officer.audit_name)
+        if paid.stage is not LoanStage.ACTIVE:
+            return  # the payout failed for good: nothing was lent
+        amount = int(view.record.amount)
+        stats.loans_booked += 1
+        stats.amount_booked += amount
+        stats.expected_loss += _expected_loss(approval.pd, amount)
+        if applicant.is_fraud:
+            stats.fraud_booked += 1
+            stats.fraud_amount_booked += amount
+        self._hold(applicant, view, None)
+
+    def _open_line(self, applicant: Applicant, approval: Approval, stats: MonthStats) -> None:
+        line = open_line(
+            approval.amount,
+            approval.annual_rate,
+            self._key("line", approval.application_id),
+            self.ctx.lending,
+            application_id=approval.application_id,
+            actor=self.actors.officer.audit_name,
+        )
+        stats.lines_opened += 1
+        stats.line_limit_opened += int(line.limit)
+        self.state.lines[line.line_id] = HeldLine(
+            line_id=line.line_id,
+            applicant=applicant.key,
+            limit=int(line.limit),
+            draws=0,
+            next_draw=self.ctx.clock.business_date().isoformat(),  # the first draw: today
+            pd=None if approval.pd is None else str(approval.pd),
+        )
+
+    def draw(
+        self,
+        held: HeldLine,
+        applicant: Applicant,
+        amount: int,
+        term: int,
+        on: date,
+        stats: MonthStats,
+    ) -> LineStatus:
+        """Draw on a line as its holder wishes, within what it still allows; its status."""
+        line = get_line(held.line_id, self.ctx.lending)
+        amount = min(amount, int(line.available))
+        if line.status is not LineStatus.ACTIVE or amount < int(line.product.min_amount):
+            stats.draws_refused += 1
+            return line.status
+        result = draw(
+            held.line_id,
+            amount,
+            term,
+            self._key("draw", held.line_id, on.isoformat()),
+            self.ctx.lending,
+            actor=self.actors.channel.audit_name,
+        )
+        held.draws += 1
+        if result.loan.record.stage is not LoanStage.ACTIVE:
+            return result.line.status
+        stats.draws += 1
+        stats.amount_drawn += amount
+        pd = Decimal(held.pd) if held.pd is not None else None
+        stats.expected_loss += _expected_loss(pd, amount)
+        if applicant.is_fraud:
+            stats.fraud_booked += 1 if held.draws == 1 else 0
+            stats.fraud_amount_booked += amount
+        self._hold(applicant, result.loan, held.line_id)
+        return result.line.status
+
+    def _hold(self, applicant: Applicant, view: LoanView, line_id: str | None) -> None:
+        record = view.record
+        self.state.loans[record.loan_id] = BookedLoan(
+            loan_id=record.loan_id,
+            applicant=applicant.key,
+            loan_number=self.state.next_loan_number(applicant.key),
+            booked_month=f"{record.booked_on:%Y-%m}",
+            due=[i.due.isoformat() for i in view.schedule],
+            line_id=line_id,
+        )
+
+
+def _approval(decision: DecisionRecord) -> Approval:
+    return Approval(
+        application_id=decision.application_id,
+        amount=int(decision.approved_amount or 0),
+        annual_rate=Decimal(decision.annual_rate or 0),
+        pd=Decimal(decision.pd) if decision.pd is not None else None,
+    )
+
+
+def _expected_loss(pd: Decimal | None, amount: int) -> int:
+    """PD × the amount lent, no recovery assumed: what the decision expected to lose."""
+    return 0 if pd is None else int(pd * amount)
+
+
+def _count_arrival(applicant: Applicant, stats: MonthStats) -> None:
+    if applicant.fraud is FraudKind.RING:
+        stats.ring_applications += 1
+    elif applicant.fraud is FraudKind.IDENTITY_THIEF:
+        stats.thief_applications += 1
+    else:
+        stats.honest_applications += 1
+
+
+def _count_decline(applicant: Applicant, stats: MonthStats) -> None:
+    if applicant.fraud is FraudKind.RING:
+        stats.ring_declined += 1
+    elif applicant.fraud is FraudKind.IDENTITY_THIEF:
+        stats.thief_declined += 1
+    else:
+        stats.honest_declined += 1
+
+
+__all__ = ["Approval", "Window"]
