@@ -41,6 +41,7 @@ THIEF_SHARE = 0.01
 LINE_SHARE = 0.30  # ask for a revolving line rather than a one-off loan
 VICTIM_SLOTS = 8  # a thief's victim is among the first applicants of an earlier day
 VICTIM_DAYS_BACK = 90
+MIN_AGE, MAX_AGE = 20, 65
 
 INDIVIDUAL_EMPLOYMENT = ("salaried", "civil_servant", "self_employed", "freelance")
 INDIVIDUAL_EMPLOYMENT_WEIGHTS = (60, 8, 14, 18)
@@ -170,7 +171,9 @@ class Population:
         business = rng.random() < SMALL_BUSINESS_SHARE
         segment = Segment.SMALL_BUSINESS if business else Segment.INDIVIDUAL
         region = contact.region(rng)
-        age = round(rng.triangular(25, 65, 42) if business else rng.triangular(20, 65, 30))
+        age = round(
+            rng.triangular(25, MAX_AGE, 42) if business else rng.triangular(MIN_AGE, MAX_AGE, 30)
+        )
         z = rng.gauss(0, 1)
         if business:
             employment = BUSINESS_OWNER
@@ -265,8 +268,11 @@ class Population:
         taken = self._ring_slots(earlier)
         for slot in rng.sample(range(VICTIM_SLOTS), VICTIM_SLOTS):
             victim_rng, thief = self._slot_draw(earlier, slot)
-            if slot not in taken and not thief:
-                return self._honest(victim_rng, earlier, slot)
+            if slot in taken or thief:
+                continue
+            victim = self._honest(victim_rng, earlier, slot)
+            if victim.age < MAX_AGE:  # the thief's application must not make them older
+                return victim
         return None
 
     def _thief(self, rng: random.Random, cover: Applicant) -> Applicant:
@@ -408,11 +414,13 @@ def _birth_date(id_number: str) -> date:
 def _behaviour(rng: random.Random, z: float, pd: float) -> Behaviour:
     """Roll to default with probability `pd`; otherwise mostly steady, the weaker more often
     late or cured."""
-    if rng.random() < pd:
+    # Both draws are made whatever the PD, so a downturn's income cut (a higher PD) changes
+    # the behaviour, never the draws that follow.
+    defaults, u = rng.random() < pd, rng.random()
+    if defaults:
         return Behaviour.ROLLS_TO_DEFAULT
     weak = max(0.0, -z)
     late, cured, early = 0.13 + 0.05 * weak, 0.04 + 0.03 * weak, 0.10
-    u = rng.random()
     if u < late:
         return Behaviour.OCCASIONALLY_LATE
     if u < late + cured:

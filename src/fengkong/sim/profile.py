@@ -142,13 +142,15 @@ def personal_status(rng: random.Random, age: int, male: bool) -> str:
 
 
 def job(rng: random.Random, c: Circumstances) -> str:
+    u, v = rng.random(), rng.random()  # drawn whatever the income: a downturn's cut changes
+    # the answer, never the draws that follow
     if c.segment is Segment.SMALL_BUSINESS or c.employment == "self_employed":
         return JOB_MANAGEMENT
     if c.employment == "freelance":
-        return JOB_UNSKILLED if rng.random() < 0.8 else JOB_NON_RESIDENT
-    if c.income >= 15_000 and rng.random() < 0.4:
+        return JOB_UNSKILLED if u < 0.8 else JOB_NON_RESIDENT
+    if c.income >= 15_000 and u < 0.4:
         return JOB_MANAGEMENT
-    return JOB_SKILLED if rng.random() < 0.8 else JOB_UNSKILLED
+    return JOB_SKILLED if v < 0.8 else JOB_UNSKILLED
 
 
 def employment_since(rng: random.Random, c: Circumstances) -> str:
