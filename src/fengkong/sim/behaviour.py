@@ -27,8 +27,8 @@ from fengkong.sim.scenarios import BASELINE
 
 # PD = logistic(ALPHA − BETA·z + GAMMA·(burden − BURDEN_MEDIAN) + small business premium): an
 # honest bad rate of about 12 % with a separation a scorecard can partly recover from the profile.
-ALPHA = -2.45
-BETA = 1.25
+ALPHA = -2.5
+BETA = 1.3
 GAMMA = 1.5
 BURDEN_MEDIAN = 0.30
 SMALL_BUSINESS_PREMIUM = 0.25

@@ -1,6 +1,6 @@
-"""Synthetic but valid contact and account details for simulated applicants: regions with their
-address codes, resident IDs, mobiles, Luhn-valid bank cards, device ids, public IPs, postal
-addresses and unified social credit codes. Each is drawn from the generator it is given, so a
+"""Synthetic but valid details of simulated applicants: regions with their address codes,
+resident IDs, Luhn-valid bank cards, device ids, public IPs, postal addresses and unified social
+credit codes (names and mobiles: `sim.identity`). Each is drawn from the generator it is given, so a
 seeded simulation repeats them."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fengkong.onboarding.validators import (
     resident_id_check_digit,
     uscc_check_character,
 )
-from fengkong.sim.identity import GIVEN, SURNAMES, birth_date_for_age
+from fengkong.sim.identity import birth_date_for_age
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +45,6 @@ def region(rng: random.Random) -> Region:
     return rng.choices(REGIONS, REGION_WEIGHTS)[0]
 
 
-def name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-
 def resident_id(rng: random.Random, age: int, as_of: date, region_code: str) -> str:
     """An 18-character ID of someone born in `region_code` who is `age` on `as_of`."""
     born = birth_date_for_age(age, as_of, rng)
@@ -56,13 +52,9 @@ def resident_id(rng: random.Random, age: int, as_of: date, region_code: str) -> 
     return first17 + resident_id_check_digit(first17)
 
 
-def mobile(rng: random.Random) -> str:
-    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
-
-
 def bank_card(rng: random.Random) -> str:
-    """A 19-digit UnionPay-style debit card number (62…) with its Luhn digit."""
-    body = "62" + "".join(str(rng.randrange(10)) for _ in range(16))
+    """An 18-digit UnionPay-style debit card number (62…) with its Luhn digit."""
+    body = "62" + "".join(str(rng.randrange(10)) for _ in range(15))
     return body + luhn_check_digit(body)
 
 
@@ -95,8 +87,6 @@ __all__ = [
     "address",
     "bank_card",
     "device_id",
-    "mobile",
-    "name",
     "public_ip",
     "region",
     "resident_id",

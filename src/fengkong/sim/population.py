@@ -32,6 +32,7 @@ from fengkong.core.money import HALF_UP, Fen, to_fen
 from fengkong.onboarding.validators import age_on
 from fengkong.sim import contact
 from fengkong.sim.behaviour import base_pd, debt_to_income
+from fengkong.sim.identity import mobile_number, synthetic_name
 from fengkong.sim.model import Applicant, Behaviour, FraudKind, Identity, Scenario, Segment
 from fengkong.sim.profile import Circumstances, profile
 
@@ -188,7 +189,8 @@ class Population:
         median *= INCOME_FACTOR.get(employment, 1.0)
         drawn = median * math.exp(rng.gauss(0, 0.5) + 0.15 * z)
         income_yuan = _round_yuan(min(MAX_INCOME, max(MIN_INCOME, drawn)), 100)
-        income = _cut(Fen(income_yuan * 100), self.scenario.income_cut * self.active(month))
+        income_cut, collateral_cut = self._cuts(month)
+        income = _cut(Fen(income_yuan * 100), income_cut)
         income_yuan = income // 100
         has_debt = rng.random() < min(0.8, max(0.2, 0.45 - 0.12 * z))
         debt_yuan = (
@@ -216,9 +218,7 @@ class Population:
         collateral = 0
         if rng.random() < (0.6 if business else 0.04):
             collateral = _round_yuan(amount_yuan * rng.uniform(1.2, 4.0), 1_000)
-        collateral_value = _cut(
-            Fen(collateral * 100), self.scenario.collateral_cut * self.active(month)
-        )
+        collateral_value = _cut(Fen(collateral * 100), collateral_cut)
         return Applicant(
             key=slot_key(day, slot),
             day=day,
@@ -240,9 +240,11 @@ class Population:
             collateral_value=collateral_value,
         )
 
-    def active(self, month: int) -> int:
-        """1 when the scenario's shock is on in `month`, else 0 (a factor on its cuts)."""
-        return int(self.scenario.active(month))
+    def _cuts(self, month: int) -> tuple[Decimal, Decimal]:
+        """The cuts to newcomers' incomes and collateral in `month`: the scenario's, when on."""
+        if self.scenario.active(month):
+            return self.scenario.income_cut, self.scenario.collateral_cut
+        return Decimal(0), Decimal(0)
 
     @staticmethod
     def _identity(
@@ -250,9 +252,9 @@ class Population:
     ) -> Identity:
         born_in = region if rng.random() < 0.8 else contact.region(rng)
         return Identity(
-            name=contact.name(rng),
+            name=synthetic_name(rng),
             id_number=contact.resident_id(rng, age, when, born_in.code),
-            phone=contact.mobile(rng),
+            phone=mobile_number(rng),
             bank_card=contact.bank_card(rng),
             device_id=contact.device_id(rng),
             ip=contact.public_ip(rng),
@@ -262,7 +264,7 @@ class Population:
 
     # --- identity thieves ---
 
-    def victim(self, rng: random.Random, day: int) -> Applicant | None:
+    def _victim(self, rng: random.Random, day: int) -> Applicant | None:
         """An honest applicant of an earlier day, drawn again from their own slot."""
         earlier = day - rng.randint(1, min(day, VICTIM_DAYS_BACK))
         taken = self._ring_slots(earlier)
@@ -279,7 +281,7 @@ class Population:
         """`cover`'s application made by a thief in an earlier honest applicant's name: the
         victim's name and ID, the thief's own phone, device, card and address; a profile that
         looks fine; a larger amount; never repaid."""
-        victim = self.victim(rng, cover.day)
+        victim = self._victim(rng, cover.day)
         if victim is None:
             return cover
         born = _birth_date(victim.identity.id_number)
@@ -324,14 +326,14 @@ class Population:
         hub = rng.choice(("device_id", "phone", "bank_card", "address"))
         pools = {
             "device_id": [contact.device_id(rng) for _ in range(rng.randint(1, 2))],
-            "phone": [contact.mobile(rng) for _ in range(rng.randint(1, 3))],
+            "phone": [mobile_number(rng) for _ in range(rng.randint(1, 3))],
             "bank_card": [contact.bank_card(rng) for _ in range(rng.randint(1, 2))],
             "address": [contact.address(rng, region) for _ in range(rng.randint(1, 2))],
             "ip": [contact.public_ip(rng) for _ in range(rng.randint(1, 3))],
         }
         own = {
             "device_id": contact.device_id,
-            "phone": contact.mobile,
+            "phone": mobile_number,
             "bank_card": contact.bank_card,
             "ip": contact.public_ip,
         }
@@ -351,7 +353,7 @@ class Population:
             id_number = contact.resident_id(rng, age, self.date_of(day), region.code)
             members.append(
                 RingMember(
-                    name=contact.name(rng),
+                    name=synthetic_name(rng),
                     id_number=id_number,
                     birth_date=_birth_date(id_number),
                     day=day,

@@ -46,7 +46,7 @@ CHECKING = Ordered(
         "... >= 200 DM / salary assignments for at least 1 year",
     ),
     (0.22, 0.30, 0.33, 0.15),
-    0.70,
+    0.75,
 )
 CREDIT_HISTORY = Ordered(
     (
@@ -57,7 +57,7 @@ CREDIT_HISTORY = Ordered(
         "all credits at this bank paid back duly",
     ),
     (0.08, 0.15, 0.12, 0.50, 0.15),
-    0.60,
+    0.65,
 )
 SAVINGS = Ordered(
     (
@@ -68,7 +68,7 @@ SAVINGS = Ordered(
         "... >= 1000 DM",
     ),
     (0.45, 0.18, 0.17, 0.10, 0.10),
-    0.45,
+    0.50,
 )
 EMPLOYMENT_SINCE = Ordered(
     (
