@@ -42,6 +42,9 @@ THIEF_SHARE = 0.01
 LINE_SHARE = 0.30  # ask for a revolving line rather than a one-off loan
 VICTIM_SLOTS = 8  # a thief's victim is among the first applicants of an earlier day
 VICTIM_DAYS_BACK = 90
+RING_SIZE = (4, 12)  # people, fewest and most
+RING_WINDOW = (4, 14)  # days a ring is active, shortest and longest
+RING_START_JITTER = 3  # days a ring's start may slip past its place in the schedule
 MIN_AGE, MAX_AGE = 20, 65
 
 INDIVIDUAL_EMPLOYMENT = ("salaried", "civil_servant", "self_employed", "freelance")
@@ -308,8 +311,8 @@ class Population:
 
     @cached_property
     def _ring_gap(self) -> float:
-        """Days between the starts of successive rings: 8 members on average, `RING_SHARE`."""
-        return 8 / (RING_SHARE * self.daily_arrivals)
+        """Days between the starts of successive rings, for `RING_SHARE` of the applicants."""
+        return sum(RING_SIZE) / 2 / (RING_SHARE * self.daily_arrivals)
 
     def ring(self, number: int) -> Ring:
         """Ring `number` (from 0), drawn from the seed alone."""
@@ -319,9 +322,9 @@ class Population:
 
     def _draw_ring(self, number: int) -> Ring:
         rng = random.Random(f"{self.seed}/ring/{number}")
-        start = math.floor(number * self._ring_gap) + rng.randrange(3)
-        window = rng.randint(4, 14)
-        size = rng.randint(4, 12)
+        start = math.floor(number * self._ring_gap) + rng.randrange(RING_START_JITTER)
+        window = rng.randint(*RING_WINDOW)
+        size = rng.randint(*RING_SIZE)
         region = contact.region(rng)
         hub = rng.choice(("device_id", "phone", "bank_card", "address"))
         pools = {
@@ -365,14 +368,12 @@ class Population:
     def _ring_slots(self, day: int) -> dict[int, tuple[Ring, int]]:
         """The slots of `day` that ring members take: slot → (ring, member index)."""
         gap = self._ring_gap
-        first = max(0, math.floor((day - 16) / gap))
-        due = [
-            (ring, index)
-            for number in range(first, math.ceil((day + 1) / gap) + 1)
-            for ring in (self.ring(number),)
-            for index, member in enumerate(ring.members)
-            if member.day == day
-        ]
+        # Rings that may be active: started no later than `day`, and not long before it.
+        first = max(0, math.floor((day - RING_START_JITTER - RING_WINDOW[1]) / gap))
+        due: list[tuple[Ring, int]] = []
+        for number in range(first, math.ceil((day + 1) / gap) + 1):
+            ring = self.ring(number)
+            due.extend((ring, i) for i, member in enumerate(ring.members) if member.day == day)
         if not due:
             return {}
         rng = random.Random(f"{self.seed}/{day}/rings")
