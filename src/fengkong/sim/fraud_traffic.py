@@ -24,8 +24,8 @@ from enum import StrEnum
 
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.money import Fen
-from fengkong.onboarding.validators import luhn_check_digit
-from fengkong.sim.identity import SyntheticIdentity, identity
+from fengkong.sim.contact import bank_card, device_id, public_ip
+from fengkong.sim.identity import SyntheticIdentity, identity, mobile_number
 
 __all__ = [
     "FraudKind",
@@ -103,18 +103,16 @@ class _Factory:
         return identity(age, self.as_of, self.rng), age
 
     def device(self) -> str:
-        return f"dev-{self.rng.getrandbits(64):016x}"
+        return device_id(self.rng)
 
     def phone(self) -> str:
-        return f"1{self.rng.choice('3456789')}{self.rng.randrange(10**9):09d}"
+        return mobile_number(self.rng)
 
     def card(self) -> str:
-        body = "62" + "".join(str(self.rng.randrange(10)) for _ in range(15))
-        return body + luhn_check_digit(body)
+        return bank_card(self.rng)
 
     def public_ip(self) -> str:
-        first = self.rng.choice((27, 36, 58, 101, 112, 113, 116, 117, 120, 183, 223))
-        return f"{first}.{self.rng.randrange(256)}.{self.rng.randrange(256)}.{self.rng.randrange(1, 255)}"
+        return public_ip(self.rng)
 
     def employer(self) -> str:
         return f"公司{self.rng.randrange(3000):04d}"

@@ -40,6 +40,16 @@ def identity(age: int, as_of: date, rng: random.Random) -> SyntheticIdentity:
     born = birth_date_for_age(age, as_of, rng)
     sex_digit = rng.randrange(10)
     first17 = f"{rng.choice(REGION_CODES)}{born:%Y%m%d}{rng.randrange(100):02d}{sex_digit}"
-    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-    phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
+    name = synthetic_name(rng)
+    phone = mobile_number(rng)
     return SyntheticIdentity(name, first17 + resident_id_check_digit(first17), phone, born)
+
+
+def synthetic_name(rng: random.Random) -> str:
+    """A Chinese name: a common surname and one or two given characters."""
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def mobile_number(rng: random.Random) -> str:
+    """A mainland mobile number, 13x to 19x."""
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
