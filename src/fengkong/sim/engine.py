@@ -138,7 +138,9 @@ class Lifecycle:
         self.state = state
         self.folder = Path(str(folder))
         self.after_day = after_day
-        self.population = Population(plan.seed, plan.scenario, plan.start)
+        self.population = Population(
+            plan.seed, plan.scenario, plan.start, daily_arrivals=plan.applicants_per_day
+        )
         self.window = Window(ctx, plan, state, self._applicant)
         self._applicants: dict[int, tuple[Applicant, ...]] = {}
 
