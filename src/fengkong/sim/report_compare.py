@@ -209,6 +209,12 @@ def render_compare_html(
             "Expected vs realised loss 预期损失与实际损失",
             charts(
                 line_chart(
+                    "expected loss of bookings to date (yuan)",
+                    _both(runs, _money_to_date(lambda f: f.expected_loss_to_date)),
+                    x_label=axis,
+                    y_label="yuan",
+                ),
+                line_chart(
                     "written off to date (yuan)",
                     _both(runs, _money_to_date(lambda f: f.written_off_to_date)),
                     x_label=axis,

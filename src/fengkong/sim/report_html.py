@@ -23,7 +23,6 @@ from fengkong.sim.portfolio_curves import (
 )
 from fengkong.sim.report import (
     SUMMARY_LINES,
-    MonthFigures,
     language_of,
     month_cells,
     month_headers,
@@ -134,15 +133,9 @@ def by_month(values: Sequence[float | None]) -> tuple[list[float], list[float]]:
     return [x for x, _ in kept], [v for _, v in kept]
 
 
-def money_series(
-    label: str, colour: str, figures: Sequence[MonthFigures], fen: Sequence[int]
-) -> Series:
-    return (
-        label,
-        colour,
-        [float(i) for i in range(1, len(figures) + 1)],
-        [yuan_value(v) for v in fen],
-    )
+def money_series(label: str, colour: str, fen: Sequence[int]) -> Series:
+    """A series of amounts by month of the run, drawn in yuan."""
+    return (label, colour, *by_month([yuan_value(v) for v in fen]))
 
 
 # ---- the run's sections -----------------------------------------------------------------------
@@ -283,25 +276,21 @@ def run_sections(stats: RunStats, language: str) -> list[str]:
                         money_series(
                             "expected (bookings)",
                             PALETTE[0],
-                            figures,
                             [f.expected_loss_to_date for f in figures],
                         ),
                         money_series(
                             "written off",
                             PALETTE[3],
-                            figures,
                             [f.written_off_to_date for f in figures],
                         ),
                         money_series(
                             "M3+ balance (loss in waiting)",
                             PALETTE[1],
-                            figures,
                             [f.principal_90 for f in figures],
                         ),
                         money_series(
                             "written off + M3+",
                             PALETTE[4],
-                            figures,
                             [f.written_off_to_date + f.principal_90 for f in figures],
                         ),
                     ],
@@ -357,13 +346,9 @@ def run_sections(stats: RunStats, language: str) -> list[str]:
                 line_chart(
                     "to date (yuan)",
                     [
-                        money_series(
-                            "income", PALETTE[2], figures, [f.income_to_date for f in figures]
-                        ),
-                        money_series(
-                            "losses", PALETTE[3], figures, [f.losses_to_date for f in figures]
-                        ),
-                        money_series("net", PALETTE[0], figures, [f.net_to_date for f in figures]),
+                        money_series("income", PALETTE[2], [f.income_to_date for f in figures]),
+                        money_series("losses", PALETTE[3], [f.losses_to_date for f in figures]),
+                        money_series("net", PALETTE[0], [f.net_to_date for f in figures]),
                     ],
                     x_label=axis,
                     y_label="yuan",
