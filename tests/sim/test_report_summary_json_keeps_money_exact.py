@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from fengkong.sim.portfolio_curves import average_roll_rates, m3_vintage_curves, vintage_curves
-from fengkong.sim.report import portfolio_curves, summary
+from fengkong.sim.report import snapshot_curves, summary
 from fengkong.sim.report_html import render_html
 from fengkong.sim.stats import RunStats
 from sim.report_runs import empty_month, stopped_in_april, three_months
@@ -90,5 +90,5 @@ def test_the_stats_round_trip_into_the_same_report() -> None:
     assert vintage_curves(again) == vintage_curves(stats)
     assert m3_vintage_curves(again) == m3_vintage_curves(stats)
     assert average_roll_rates(again) == average_roll_rates(stats)
-    assert portfolio_curves(again) == portfolio_curves(stats)
+    assert snapshot_curves(again) == snapshot_curves(stats)
     assert render_html(again) == render_html(stats)

@@ -32,7 +32,7 @@ RollRates = dict[str, dict[str, float]]
 
 
 def month_number(month: str) -> int:
-    """ "2027-03" → a month count that increases by one per calendar month."""
+    """A month label ("2027-03") as a count that increases by one per calendar month."""
     year, mon = month.split("-")
     return int(year) * 12 + int(mon) - 1
 

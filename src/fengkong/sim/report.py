@@ -30,7 +30,8 @@ LANGUAGES = ("en", "zh")
 
 
 def language_of(language: str) -> str:
-    """ "en", or "zh" for any Chinese ("zh", "zh-CN"); anything else is refused."""
+    """The language's short code: "en" for English, "zh" for any Chinese ("zh", "zh-CN");
+    anything else is refused."""
     if language.lower().startswith("zh"):
         return "zh"
     if language.lower().startswith("en"):
@@ -276,7 +277,7 @@ def summary(stats: RunStats) -> dict[str, Any]:
     return doc
 
 
-def portfolio_curves(stats: RunStats) -> dict[str, Any]:
+def snapshot_curves(stats: RunStats) -> dict[str, Any]:
     """The snapshot curves in JSON shape: vintages at 30+ and 90+, average roll rates."""
     return {
         "vintage_30": vintage_curves(stats),
@@ -413,6 +414,7 @@ __all__ = [
     "render",
     "reserve_coverage",
     "roll_rates",
+    "snapshot_curves",
     "summary",
     "vintage_curves",
 ]
