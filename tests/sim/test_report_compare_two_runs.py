@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from fengkong.sim.report_compare import compare_summary, compare_table, write_compare_html
+from fengkong.sim.report import compare_summary, compare_table, write_compare_html
 from fengkong.sim.stats import RunStats
 from sim.report_runs import three_months
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fengkong.sim.report_html import bar_chart, write_html
+from fengkong.sim.report import write_html
+from fengkong.sim.report_html import bar_chart
 from fengkong.sim.stats import RunStats
 from sim.report_runs import empty_month, three_months
 

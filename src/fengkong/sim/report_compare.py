@@ -12,7 +12,7 @@ from rich.table import Table
 
 from fengkong.scoring.report import Series, line_chart
 from fengkong.sim.portfolio_curves import DPD_30, DPD_90, average_roll_rates, pooled_vintage
-from fengkong.sim.report import (
+from fengkong.sim.report_figures import (
     MonthFigures,
     language_of,
     monthly_figures,

@@ -21,7 +21,7 @@ from fengkong.sim.portfolio_curves import (
     state_order,
     vintages,
 )
-from fengkong.sim.report import (
+from fengkong.sim.report_figures import (
     SUMMARY_LINES,
     language_of,
     month_cells,
