@@ -44,6 +44,18 @@ def test_render_prints_the_table_and_the_totals() -> None:
     assert "通过率: –" in text and "准备金覆盖率: –" in text
 
 
+def test_a_narrow_terminal_gets_the_table_in_parts_each_led_by_the_month() -> None:
+    console = Console(record=True, width=80)
+    render(three_months(), console)
+    text = console.export_text()
+    assert "…" not in text  # nothing cut short
+    assert text.count("2027-03") >= 2
+    assert "-¥520.00" in text and "allowance+reserve" in text
+    wide = Console(record=True, width=300)
+    render(three_months(), wide)
+    assert wide.export_text().count("2027-03") == 1
+
+
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="language"):
         monthly_table(three_months(), "fr")

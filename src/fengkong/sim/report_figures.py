@@ -9,11 +9,13 @@ snapshots are in `sim.portfolio_curves`, the HTML pages in `sim.report_html`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from fengkong.core.money import fen_to_yuan, format_fen
@@ -353,15 +355,47 @@ def run_title(stats: RunStats) -> str:
     )
 
 
-def monthly_table(stats: RunStats, language: str = "en") -> Table:
-    """One row per month: applications to net income, headed in English or Chinese."""
-    zh = language_of(language) == "zh"
-    table = Table(title=("模拟运行 " if zh else "Simulated run ") + run_title(stats))
-    for i, header in enumerate(month_headers(language)):
-        table.add_column(header, justify="left" if i == 0 else "right")
-    for f in monthly_figures(stats):
-        table.add_row(*month_cells(f))
+def _month_table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], columns: Sequence[int]
+) -> Table:
+    table = Table(title=title)
+    for i in columns:
+        table.add_column(headers[i], justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*(row[i] for i in columns))
     return table
+
+
+def monthly_table(
+    stats: RunStats, language: str = "en", columns: Sequence[int] | None = None
+) -> Table:
+    """One row per month: applications to net income, headed in English or Chinese; `columns`
+    picks some of `MONTH_COLUMNS` by position (all by default)."""
+    zh = language_of(language) == "zh"
+    title = ("模拟运行 " if zh else "Simulated run ") + run_title(stats)
+    rows = [month_cells(f) for f in monthly_figures(stats)]
+    picked = range(len(MONTH_COLUMNS)) if columns is None else columns
+    return _month_table(title, month_headers(language), rows, picked)
+
+
+def monthly_tables(stats: RunStats, console: Console, language: str = "en") -> list[Table]:
+    """The monthly table cut into parts, each led by the month and no wider than `console`
+    with every header and figure on one line (rich would otherwise cut figures short)."""
+    zh = language_of(language) == "zh"
+    title = ("模拟运行 " if zh else "Simulated run ") + run_title(stats)
+    headers, rows = month_headers(language), [month_cells(f) for f in monthly_figures(stats)]
+
+    def fits(columns: list[int]) -> bool:
+        table = _month_table(title, headers, rows, columns)
+        unbounded = console.options.update_width(10_000)  # measured, not clamped to the width
+        return Measurement.get(console, unbounded, table).maximum <= console.width
+
+    parts = [[0]]
+    for i in range(1, len(MONTH_COLUMNS)):
+        if len(parts[-1]) > 1 and not fits([*parts[-1], i]):
+            parts.append([0])
+        parts[-1].append(i)
+    return [_month_table(title, headers, rows, part) for part in parts]
 
 
 # (English, Chinese) label, summary key, how to show it
@@ -394,9 +428,10 @@ def show(value: Any, kind: str) -> str:
 
 
 def render(stats: RunStats, console: Console, language: str = "en") -> None:
-    """Print the monthly table and the run's totals."""
+    """Print the monthly table (in parts on a narrow terminal) and the run's totals."""
     pick = 1 if language_of(language) == "zh" else 0
-    console.print(monthly_table(stats, language))
+    for table in monthly_tables(stats, console, language):
+        console.print(table)
     doc = summary(stats)
     for *names, key, kind in SUMMARY_LINES:
         console.print(f"{names[pick]}: {show(doc[key], kind)}")
@@ -409,6 +444,7 @@ __all__ = [
     "month_ends",
     "monthly_figures",
     "monthly_table",
+    "monthly_tables",
     "render",
     "reserve_coverage",
     "snapshot_curves",
