@@ -358,7 +358,7 @@ def run_title(stats: RunStats) -> str:
 def _month_table(
     title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], columns: Sequence[int]
 ) -> Table:
-    table = Table(title=title)
+    table = Table(title=title or None)
     for i in columns:
         table.add_column(headers[i], justify="left" if i == 0 else "right")
     for row in rows:
@@ -395,7 +395,7 @@ def monthly_tables(stats: RunStats, console: Console, language: str = "en") -> l
         if len(parts[-1]) > 1 and not fits([*parts[-1], i]):
             parts.append([0])
         parts[-1].append(i)
-    return [_month_table(title, headers, rows, part) for part in parts]
+    return [_month_table(title if i == 0 else "", headers, rows, p) for i, p in enumerate(parts)]
 
 
 # (English, Chinese) label, summary key, how to show it
