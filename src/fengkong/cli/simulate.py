@@ -18,7 +18,7 @@ from fengkong.core.errors import FieldError, Invalid
 
 if TYPE_CHECKING:
     from fengkong.core.settings import Settings
-    from fengkong.sim.engine import RunPlan
+    from fengkong.sim.plan import RunPlan
     from fengkong.sim.run import RunOutcome
 
 app = typer.Typer(
@@ -74,7 +74,7 @@ def _language(text: str) -> str:
 def _plan(
     months: int, per_day: int, scenario: str, seed: int, start: str, policy: str, model: str
 ) -> RunPlan:
-    from fengkong.sim.engine import RunPlan
+    from fengkong.sim.plan import RunPlan
     from fengkong.sim.run import check_plan
     from fengkong.sim.scenarios import scenario as named_scenario
     from fengkong.sim.setup import check_model_source

@@ -1,5 +1,5 @@
-"""How simulated people act at the platform's doors: what an applicant sends (the API's own
-application body, fitted to what the policy's product offers), whether they take the offer,
+"""How simulated people act at the platform's doors: what an applicant sends (an application
+fitted to what the policy's product offers), whether they take the offer,
 how they fare in a step-up check, when they draw on a line, and the review habit of the
 simulated officer. Every draw is seeded by the run's seed and the applicant's key, so a rerun
 (or a resumed run) acts the same."""
@@ -7,11 +7,15 @@ simulated officer. Every draw is seeded by the run's seed and the applicant's ke
 from __future__ import annotations
 
 import random
-from decimal import Decimal
-from typing import Any
+from datetime import date
 
+from fengkong.core.money import Fen
 from fengkong.decision.record import DecisionRecord
 from fengkong.lending.product import Product
+from fengkong.onboarding.application import ApplicationRequest, Channel, ConsentGiven
+from fengkong.onboarding.channel import SalesChannel
+from fengkong.onboarding.consent import Purpose
+from fengkong.onboarding.service import validate_applicant
 from fengkong.sim.model import Applicant, FraudKind
 
 # Share of approved honest applicants who take their offer (the rest shop elsewhere).
@@ -44,40 +48,34 @@ def fitted_terms(applicant: Applicant, product: Product) -> tuple[int, int]:
     return term, min(amount, int(product.max_amount) // 100 * 100)
 
 
-def application_body(applicant: Applicant, product: Product) -> dict[str, Any]:
-    """The applicant's application as the API's JSON body (`ApplicationIn`)."""
+def application_request(
+    applicant: Applicant, product: Product, as_of: date, channel: SalesChannel
+) -> ApplicationRequest:
+    """The applicant's application as the decision service takes it, through `channel`: the
+    identity validated and normalised as every door validates it (`validate_applicant`)."""
     person = applicant.identity
     term, amount = fitted_terms(applicant, product)
-    applicant_doc: dict[str, Any] = {
-        "name": person.name,
-        "id_number": person.id_number,
-        "phone": person.phone,
-        "bank_card": person.bank_card,
-    }
-    if person.employer_uscc:
-        applicant_doc["employer_uscc"] = person.employer_uscc
-    return {
-        "product": product.code,
-        "amount": _yuan(amount),
-        "term_months": term,
-        "purpose": applicant.purpose,
-        "monthly_income": _yuan(int(applicant.monthly_income)),
-        "applicant": applicant_doc,
-        "profile": dict(applicant.profile),
-        "existing_monthly_debt": _yuan(int(applicant.existing_monthly_debt)),
-        "channel": {"device_id": person.device_id, "ip": person.ip},
-        "consents": [
-            {
-                "purpose": "credit_bureau",
-                "scope": "credit report for this application",
-                "text_version": "sim-1",
-            }
-        ],
-    }
-
-
-def _yuan(fen: int) -> str:
-    return str(Decimal(fen).scaleb(-2).quantize(Decimal("0.01")))
+    return ApplicationRequest(
+        product=product.code,
+        amount=Fen(amount),
+        term_months=term,
+        purpose=applicant.purpose,
+        monthly_income=applicant.monthly_income,
+        applicant=validate_applicant(
+            person.name,
+            person.id_number,
+            person.phone,
+            as_of,
+            bank_card=person.bank_card,
+            employer_uscc=person.employer_uscc,
+        ),
+        profile=dict(applicant.profile),
+        existing_monthly_debt=applicant.existing_monthly_debt,
+        consents=(
+            ConsentGiven(Purpose.CREDIT_BUREAU, "credit report for this application", "sim-1"),
+        ),
+        channel=Channel(device_id=person.device_id, ip=person.ip, source=channel),
+    )
 
 
 def takes_offer(applicant: Applicant, seed: int) -> bool:
@@ -121,7 +119,7 @@ def draw_plan(applicant: Applicant, seed: int, limit: int) -> tuple[int, int, in
 
 
 __all__ = [
-    "application_body",
+    "application_request",
     "decline_reason",
     "draw_plan",
     "fitted_terms",

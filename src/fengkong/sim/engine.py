@@ -16,12 +16,11 @@ twice: after an interruption the last unfinished day runs again (`sim.book`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from fengkong.bootstrap import Context
-from fengkong.core.clock import BUSINESS_TZ, FakeClock
+from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.record import DecisionRecord
@@ -31,24 +30,27 @@ from fengkong.lending.line import LineStatus
 from fengkong.lending.origination import LoanView, get_loan
 from fengkong.lending.records import LoanStage
 from fengkong.lending.repayment import post_repayment, quote_settlement, settle_loan
-from fengkong.lending.schedule import add_months
 from fengkong.lending.servicing import amount_due
 from fengkong.lending.servicing_steps import servicing_steps
 from fengkong.sim.behaviour import repayment
 from fengkong.sim.book import BookedLoan, RunState
 from fengkong.sim.conduct import draw_plan, rng_for
-from fengkong.sim.model import Applicant, Scenario
+from fengkong.sim.model import Applicant
+from fengkong.sim.plan import (
+    APPLICATIONS_AT,
+    END_OF_DAY_AT,
+    PAYMENTS_AT,
+    REVIEW_AT,
+    RunPlan,
+    at,
+    month_index,
+    month_label,
+)
 from fengkong.sim.population import Population
 from fengkong.sim.portfolio import photograph
 from fengkong.sim.stats import MonthStats
 from fengkong.sim.window import Window
 
-# Hours of the simulated business day (Asia/Shanghai) at which each part runs.
-APPLICATIONS_AT = time(9, 0)
-REVIEW_AT = time(15, 0)
-PAYMENTS_AT = time(17, 0)
-END_OF_DAY_AT = time(22, 0)
-WEEKEND_SHARE = Decimal("0.7")  # fewer applications on Saturdays and Sundays
 EOD_COUNTS = {
     "lines_frozen": "lines_frozen",
     "lines_closed": "lines_closed",
@@ -56,61 +58,6 @@ EOD_COUNTS = {
     "reminders_sent": "reminders_sent",
     "cases_opened": "collection_cases",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RunPlan:
-    """What a run was asked to do; a resumed run must be asked the same."""
-
-    seed: int
-    months: int
-    applicants_per_day: int
-    scenario: Scenario
-    start: date
-    policy: str
-    model: str
-
-    @property
-    def end(self) -> date:
-        """The first date after the run."""
-        return add_months(self.start, self.months)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
-
-    def start_day(self, day: int) -> date:
-        """The calendar date of simulated day `day` (0: the first)."""
-        return self.start + timedelta(days=day)
-
-    def params(self) -> dict[str, object]:
-        return {
-            "seed": self.seed,
-            "months": self.months,
-            "applicants_per_day": self.applicants_per_day,
-            "scenario": self.scenario.name,
-            "start": self.start.isoformat(),
-            "policy": self.policy,
-            "model": self.model,
-        }
-
-    def arrivals_on(self, on: date) -> int:
-        """How many apply on `on`: the daily figure, fewer at weekends."""
-        if on.weekday() >= 5:
-            return int((self.applicants_per_day * WEEKEND_SHARE).to_integral_value())
-        return self.applicants_per_day
-
-
-def month_label(on: date) -> str:
-    return f"{on.year:04d}-{on.month:02d}"
-
-
-def month_index(start: date, on: date) -> int:
-    return (on.year - start.year) * 12 + on.month - start.month
-
-
-def at(on: date, hour: time) -> datetime:
-    return datetime.combine(on, hour, tzinfo=BUSINESS_TZ)
 
 
 DayHook = Callable[[int, date], None]
@@ -291,4 +238,4 @@ def decision_outcome(decision: DecisionRecord) -> str:
     )
 
 
-__all__ = ["Lifecycle", "RunPlan", "at", "decision_outcome", "month_index", "month_label"]
+__all__ = ["Lifecycle", "decision_outcome"]

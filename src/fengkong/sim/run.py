@@ -17,7 +17,8 @@ from fengkong.core.errors import Conflict, FieldError, Invalid
 from fengkong.core.settings import Settings
 from fengkong.ledger.verify import verify_books
 from fengkong.sim.book import RunState
-from fengkong.sim.engine import APPLICATIONS_AT, Lifecycle, RunPlan, at
+from fengkong.sim.engine import Lifecycle
+from fengkong.sim.plan import APPLICATIONS_AT, RunPlan, at
 from fengkong.sim.setup import open_run, policy_bundle, run_settings, train_champion
 from fengkong.sim.stats import RunStats
 

@@ -96,7 +96,7 @@ class LoanSnapshot:
     booked_month: str  # "2027-01"
     status: str  # LoanStage value: active, settled, written_off, …
     days_past_due: int
-    bucket: str  # "C", "M1", … "M7+"
+    bucket: str  # "M0", "M1", "M2", "M3", "M3+" (`lending.delinquency` buckets)
     principal_outstanding: int
     amount: int  # principal booked
 

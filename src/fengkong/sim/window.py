@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context
 from fengkong.core.filters import Who
 from fengkong.decision import review_actions
@@ -28,9 +27,10 @@ from fengkong.lending.disbursement import disburse
 from fengkong.lending.line import LineStatus
 from fengkong.lending.origination import LoanView, accept_offer
 from fengkong.lending.records import LoanStage
+from fengkong.onboarding.channel import SalesChannel
 from fengkong.sim.book import BookedLoan, HeldLine, RunState
 from fengkong.sim.conduct import (
-    application_body,
+    application_request,
     decline_reason,
     officer_approves,
     passes_step_up,
@@ -42,7 +42,7 @@ from fengkong.sim.setup import SIM_ACTORS, SimActors
 from fengkong.sim.stats import MonthStats
 
 if TYPE_CHECKING:
-    from fengkong.sim.engine import RunPlan
+    from fengkong.sim.plan import RunPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +103,11 @@ class Window:
         """Take `applicant`'s application through to its decision, and act on the decision."""
         decision = self._already_applied(applicant) if look_up else None
         if decision is None:
-            body = ApplicationIn.model_validate(
-                application_body(applicant, self.ctx.policy.compiled.product)
-            )
-            request = body.through_channel_of(self.actors.channel).to_request(
-                self.ctx.clock.business_date()
+            request = application_request(
+                applicant,
+                self.ctx.policy.compiled.product,
+                self.ctx.clock.business_date(),
+                SalesChannel(self.actors.channel.channel or "app"),
             )
             decision = submit_application(request, self.ctx.decisions)
         stats.applications += 1
