@@ -129,7 +129,6 @@ class SqlEndOfDay(LendingStore):
             .where(
                 c.status == LoanStage.ACTIVE.value,
                 c.quiet_instalment.is_not(None),
-                c.line_id.is_(None),
                 c.id > after,
                 c.booked_on <= business_date,
                 c.accrued_through == business_date - timedelta(days=1),

@@ -20,7 +20,10 @@ over `(d − start)` of `(due − start)` days, capped at the ceiling, which is
 day_ratio_basis`: ACT/365F and ACT/360 always; ACT/ACT while the period stays in one calendar
 year); every other basis takes the full step. The allowance and reserve are `core.money`'s
 `half_up_quotient` of amount × rate, which is `posting.share` for non-negative amounts. Everything else a date can bring (a due
-date, grace end, unapplied credit, arrears, write-off, lines) stays with `close_loan_day`.
+date, grace end, unapplied credit, arrears, write-off) stays with `close_loan_day`. A line's draw
+can be quiet too: a line holds only its draws' principal, which a quiet day does not move, and
+its triggers read the worst DPD over its draws, which a quiet draw leaves at 0 (a draw in
+arrears is not quiet, and its own full step fires them).
 
 The journal (`quiet_journal`) books the same amounts on the same accounts as `close_loan_day`,
 but aggregated per batch: one accrual entry, one allowance entry and (rarely) one reserve entry,
