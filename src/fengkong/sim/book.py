@@ -17,7 +17,8 @@ from fengkong.core.errors import Conflict
 from fengkong.sim.stats import RunStats
 
 STATE_FILE = "state.json"
-FORMAT = 1
+SNAPSHOT_PREFIX = "portfolio-"  # portfolio-2026-01.json: that month's end
+FORMAT = 2
 
 
 @dataclass
@@ -32,6 +33,8 @@ class BookedLoan:
     line_id: str | None = None
     # Payments the borrower means to make: ISO date → [instalment, share, settle]
     planned: dict[str, list[Any]] = field(default_factory=dict)
+    collateral: str | None = None  # the pledged item's id, for a small business's loan
+    collateral_value: int = 0  # fen, as first valued
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,8 @@ class BookedLoan:
             "due": self.due,
             "line_id": self.line_id,
             "planned": self.planned,
+            "collateral": self.collateral,
+            "collateral_value": self.collateral_value,
         }
 
     @classmethod
@@ -116,15 +121,16 @@ class RunState:
         )
 
     def save(self, folder: Path) -> None:
-        """Write the state whole, then move it into place: a crash leaves the old or the new."""
+        """Write the state whole, then move it into place: a crash leaves the old or the new.
+        Month-end snapshots are written once each, beside it, when first saved."""
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / STATE_FILE
-        partial = folder / f"{STATE_FILE}.partial"
-        with partial.open("w", encoding="utf-8") as out:
-            json.dump(self.as_dict(), out, separators=(",", ":"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
+        doc = self.as_dict()
+        snapshots = doc["stats"].pop("snapshots")
+        for month, rows in snapshots.items():
+            path = folder / f"{SNAPSHOT_PREFIX}{month}.json"
+            if not path.exists():
+                _write_atomically(path, {"month": month, "loans": rows})
+        _write_atomically(folder / STATE_FILE, doc)
 
     @classmethod
     def load(cls, folder: Path) -> RunState | None:
@@ -135,12 +141,27 @@ class RunState:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc.get("format") != FORMAT:
             raise Conflict(f"{path} was written by another version of the simulator")
+        months = {m["month"] for m in doc["stats"].get("months", [])}
+        doc["stats"]["snapshots"] = {}
+        for snapshot in sorted(folder.glob(f"{SNAPSHOT_PREFIX}*.json")):
+            kept = json.loads(snapshot.read_text(encoding="utf-8"))
+            if kept["month"] in months:  # not one of a later, unfinished, day's
+                doc["stats"]["snapshots"][kept["month"]] = kept["loans"]
         return cls.from_dict(doc)
 
     def next_loan_number(self, applicant: str) -> int:
         number = self.loan_counts.get(applicant, 0)
         self.loan_counts[applicant] = number + 1
         return number
+
+
+def _write_atomically(path: Path, doc: dict[str, Any]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        json.dump(doc, out, separators=(",", ":"))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(partial, path)
 
 
 __all__ = ["STATE_FILE", "BookedLoan", "HeldLine", "RunState"]

@@ -24,6 +24,7 @@ from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.record import DecisionRecord
+from fengkong.lending.collateral_service import revalue_collateral
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.errors import DuplicateKey
 from fengkong.lending.line import LineStatus
@@ -130,6 +131,8 @@ class Lifecycle:
         self.clock.set(at(on, REVIEW_AT))
         self.window.work_review_queue(stats)
         self.clock.set(at(on, PAYMENTS_AT))
+        if self._shock_begins(on):
+            self._revalue_collateral(on)
         self._draws(on, stats)
         self._payments(on, month, stats)
         self.clock.set(at(on, END_OF_DAY_AT))
@@ -203,6 +206,38 @@ class Lifecycle:
     def _forget(self, loan: BookedLoan, view: LoanView) -> None:
         if view.record.stage in (LoanStage.SETTLED, LoanStage.WRITTEN_OFF):
             self.state.loans.pop(loan.loan_id, None)
+
+    # ---- the economy ----------------------------------------------------------------------
+
+    def _shock_begins(self, on: date) -> bool:
+        """Whether `on` is the first simulated day of the scenario's shock."""
+        month = month_index(self.plan.start, on)
+        if not self.plan.scenario.active(month):
+            return False
+        return on == self.plan.start or not self.plan.scenario.active(
+            month_index(self.plan.start, on - timedelta(days=1))
+        )
+
+    def _revalue_collateral(self, on: date) -> None:
+        """The shock marks pledged property down by the scenario's cut: a new valuation of each
+        item, which reviews its loan-to-value at once (margin calls, and at end of day the
+        freezes of lines whose calls go unmet)."""
+        keep = Decimal(1) - self.plan.scenario.collateral_cut
+        for loan in self.state.loans.values():
+            if loan.collateral is None:
+                continue
+            value = int((Decimal(loan.collateral_value) * keep).to_integral_value())
+            try:
+                revalue_collateral(
+                    loan.collateral,
+                    max(value, 1),
+                    self.ctx.servicing,
+                    valued_on=on,
+                    source="simulated market revaluation",
+                    actor=self.window.actors.risk.audit_name,
+                )
+            except Conflict:
+                continue  # valued on this date already, by this day's interrupted run
 
     # ---- line holders drawing ---------------------------------------------------------------
 

@@ -22,6 +22,8 @@ from fengkong.decision.review import ReviewConfig, ReviewItem, ReviewStatus
 from fengkong.decision.review_queue import list_items
 from fengkong.decision.search import application_filter
 from fengkong.decision.service import complete_step_up, get_application, submit_application
+from fengkong.lending.collateral import CollateralType
+from fengkong.lending.collateral_service import add_collateral, collateral_of
 from fengkong.lending.credit_lines import draw, get_line, open_line
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.line import LineStatus
@@ -277,6 +279,7 @@ class Window:
 
     def _hold(self, applicant: Applicant, view: LoanView, line_id: str | None) -> None:
         record = view.record
+        collateral = self._pledge(applicant, record.loan_id)
         self.state.loans[record.loan_id] = BookedLoan(
             loan_id=record.loan_id,
             applicant=applicant.key,
@@ -284,7 +287,28 @@ class Window:
             booked_month=f"{record.booked_on:%Y-%m}",
             due=[i.due.isoformat() for i in view.schedule],
             line_id=line_id,
+            collateral=collateral,
+            collateral_value=int(applicant.collateral_value) if collateral else 0,
         )
+
+    def _pledge(self, applicant: Applicant, loan_id: str) -> str | None:
+        """A small business pledges what it offered (premises or equipment) against the loan,
+        valued as it applied; its id. A rerun of the day finds it pledged already."""
+        if applicant.collateral_value <= 0:
+            return None
+        held = collateral_of(loan_id, self.ctx.servicing)
+        if held.items:
+            return held.items[0].item_id
+        view = add_collateral(
+            loan_id,
+            CollateralType.PROPERTY,
+            int(applicant.collateral_value),
+            self.ctx.servicing,
+            source="simulated appraisal",
+            description=f"{applicant.industry} business premises",
+            actor=self.actors.officer.audit_name,
+        )
+        return view.items[0].item_id
 
 
 def _approval(decision: DecisionRecord) -> Approval:
