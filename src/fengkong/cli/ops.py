@@ -41,18 +41,43 @@ def serve(
 def demo(
     rows_out: Annotated[int, typer.Option("--holdout", help="Rows held back.", min=50)] = 300,
     seed: int = 0,
+    months: Annotated[
+        int, typer.Option("--months", help="Months of the lender's simulated year.", min=1, max=60)
+    ] = 12,
+    applicants_per_day: Annotated[
+        int, typer.Option("--applicants-per-day", help="The lender's weekday volume.", min=1)
+    ] = 4,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="An empty database for the lender's book (default: SQLite)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Train on part of the shipped German credit data, decide the rest through the live service,
-    and report what the model and policy did."""
+    """The whole platform at work: a scorecard trained on the shipped German credit data decides
+    the held-back rows under every shipped policy; then a lender's last twelve months are
+    simulated day by day (a scorecard trained on its simulated history, decisions, reviews,
+    loans and lines, repayments, end of day, collections, write-offs), with an HTML report; then
+    the demo's people and a channel key are made to browse it."""
     from fengkong.core.settings import load_settings
     from fengkong.logs import configure_logging
 
     settings = load_settings()
     configure_logging(settings.log_format, "WARNING")
     with err.status("starting: loading pandas and scikit-learn…"):
+        from fengkong.cli.simulate import day_progress
         from fengkong.demo import render, run_demo
-    report = run_demo(settings, holdout=rows_out, seed=seed, console=err)
+    report = run_demo(
+        settings,
+        holdout=rows_out,
+        seed=seed,
+        months=months,
+        applicants_per_day=applicants_per_day,
+        database_url=database_url,
+        console=err,
+        progress=day_progress,
+    )
     if as_json:
         emit_json(report.as_dict())
     else:

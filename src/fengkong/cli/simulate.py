@@ -7,6 +7,8 @@ command again after an interruption resumes it, after its end writes its report 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -99,19 +101,34 @@ def default_run_name(plan: RunPlan) -> str:
     )
 
 
-def run_with_progress(
-    settings: Settings,
-    plan: RunPlan,
-    folder: Path,
-    *,
-    database_url: str | None,
-    fresh: bool,
-    label: str = "simulating",
-) -> RunOutcome:
-    """Run `plan` with a progress bar on stderr: simulated days done, and days per second."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+class DayProgress:
+    """A progress bar on stderr for simulated days: how many are done, and days per second."""
 
-    from fengkong.sim.run import simulate
+    def __init__(self, progress: Any, label: str, total: int) -> None:
+        self.progress = progress
+        self.task = progress.add_task(label, total=total, rate="-", date="")
+        self.started = time.monotonic()
+        self.first = 0
+
+    def on_start(self, state: Any) -> None:
+        self.first = int(state.next_day)
+        self.started = time.monotonic()
+        self.progress.update(self.task, completed=self.first)
+
+    def after_day(self, day: int, on: date) -> None:
+        rate = (day + 1 - self.first) / max(time.monotonic() - self.started, 1e-9)
+        self.progress.update(self.task, completed=day + 1, rate=f"{rate:.1f}", date=str(on))
+
+
+@contextmanager
+def day_progress(label: str, total: int) -> Iterator[DayProgress]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -122,27 +139,30 @@ def run_with_progress(
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task(label, total=plan.days, rate="-", date="")
-        started = time.monotonic()
-        first: list[int] = []
+        yield DayProgress(progress, label, total)
 
-        def on_start(state: Any) -> None:
-            first.append(state.next_day)
-            progress.update(task, completed=state.next_day)
 
-        def after_day(day: int, on: date) -> None:
-            done = day + 1 - (first[0] if first else 0)
-            rate = done / max(time.monotonic() - started, 1e-9)
-            progress.update(task, completed=day + 1, rate=f"{rate:.1f}", date=on.isoformat())
+def run_with_progress(
+    settings: Settings,
+    plan: RunPlan,
+    folder: Path,
+    *,
+    database_url: str | None,
+    fresh: bool,
+    label: str = "simulating",
+) -> RunOutcome:
+    """Run `plan` with a progress bar on stderr: simulated days done, and days per second."""
+    from fengkong.sim.run import simulate
 
+    with day_progress(label, plan.days) as bar:
         return simulate(
             settings,
             plan,
             folder,
             database_url=database_url,
             fresh=fresh,
-            after_day=after_day,
-            on_start=on_start,
+            after_day=bar.after_day,
+            on_start=bar.on_start,
         )
 
 

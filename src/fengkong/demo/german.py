@@ -1,4 +1,4 @@
-"""`fengkong demo`: the whole slice on public data. Train a scorecard on part of the German credit
+"""`fengkong demo`, part one: the decision slice on public data. Train a scorecard on part of the German credit
 table, send the held-back rows through the same service the API uses, and report what happened.
 
 The held-back rows are decided once under each shipped policy (`decision/policies/*.yaml`), each
@@ -10,8 +10,6 @@ German data's terms and amounts) gives the detailed report; every policy gives i
 from __future__ import annotations
 
 import random
-import secrets
-import shutil
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -26,8 +24,6 @@ from rich.progress import Progress
 from rich.table import Table
 from sklearn.model_selection import train_test_split
 
-from fengkong.access.keys import issue_key
-from fengkong.access.users import bootstrap_admin, create_user
 from fengkong.api.schemas import ApplicationIn
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.actor import Actor, Role
@@ -40,10 +36,9 @@ from fengkong.decision.service import submit_application
 from fengkong.features.application import PROFILE_FIELDS
 from fengkong.lending.product import Product
 from fengkong.scoring.metrics import auc
-from fengkong.scoring.model_admin import approve_model_promotion, request_model_promotion
-from fengkong.scoring.promotion import register_audited
 from fengkong.scoring.train import binary_target, train_scorecard
 from fengkong.sim.identity import identity
+from fengkong.sim.setup import german_credit, promote_trained
 
 TARGET = "creditability"
 DEMO_POLICY = "demo-german.yaml"
@@ -57,12 +52,6 @@ def shipped_policies() -> tuple[str, ...]:
     """The file names of the policies shipped in `fengkong/decision/policies/`."""
     folder = resources.files("fengkong.decision").joinpath("policies")
     return tuple(sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml")))
-
-
-def german_credit() -> pd.DataFrame:
-    """The UCI Statlog German credit data (CC BY 4.0) shipped with Fengkong."""
-    with resources.as_file(resources.files("fengkong.data").joinpath("germancredit.csv")) as path:
-        return pd.read_csv(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,136 +75,12 @@ class PolicyRates:
         }
 
 
-# One person per role; approvers and admins log in with a TOTP code as well.
-DEMO_STAFF: tuple[tuple[str, str, Role], ...] = (
-    ("admin", "Ada Admin", Role.ADMIN),
-    ("risk", "Rita Risk", Role.RISK_MANAGER),
-    ("approver", "Alan Approver", Role.APPROVER),
-    ("officer", "Olivia Officer", Role.OFFICER),
-    ("auditor", "Audrey Auditor", Role.AUDITOR),
-)
-DEMO_KEY = "demo-app"
-
-
 @dataclass(frozen=True, slots=True)
-class DemoLogin:
-    """A demo user; the password and TOTP secret only when this run created the user."""
+class GermanReport:
+    """What the scorecard trained on German credit did with the held-back rows."""
 
-    login: str
-    roles: tuple[str, ...]
-    password: str | None
-    totp_secret: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DemoAccess:
-    logins: tuple[DemoLogin, ...]
-    key_name: str
-    key_secret: str | None  # only when this run issued it
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "users": [
-                {
-                    "login": u.login,
-                    "roles": list(u.roles),
-                    "password": u.password,
-                    "totp_secret": u.totp_secret,
-                }
-                for u in self.logins
-            ],
-            "api_key": {"name": self.key_name, "secret": self.key_secret},
-        }
-
-
-def demo_access(ctx: Context) -> DemoAccess:
-    """The demo's staff (`DEMO_STAFF`) and a channel key for the app, each made unless it exists
-    already: a second run keeps them, and their passwords, as they are. New passwords are random
-    and printed, as are TOTP secrets: the demo's database is for trying Fengkong out."""
-    with ctx.uow() as uow:
-        existing = {u.login: u for u in uow.users.all()}
-        key = uow.api_keys.by_name(DEMO_KEY)
-    logins: list[DemoLogin] = []
-    admin = existing.get("admin")
-    if admin is None:
-        password = secrets.token_urlsafe(12)
-        admin, enrolment = bootstrap_admin(
-            ctx.access, login="admin", display_name="Ada Admin", password=password, by="cli:demo"
-        )
-        logins.append(DemoLogin("admin", ("admin",), password, enrolment.secret))
-    else:
-        logins.append(DemoLogin("admin", ("admin",), None, None))
-    by = admin.actor()
-    for login, name, role in DEMO_STAFF[1:]:
-        if login in existing:
-            logins.append(DemoLogin(login, (role.value,), None, None))
-            continue
-        password = secrets.token_urlsafe(12)
-        _, made = create_user(
-            ctx.access,
-            by,
-            login=login,
-            display_name=name,
-            roles=frozenset({role}),
-            password=password,
-        )
-        logins.append(DemoLogin(login, (role.value,), password, made.secret if made else None))
-    secret = None
-    if key is None:
-        secret = issue_key(ctx.access, by, name=DEMO_KEY, channel="app").secret
-    return DemoAccess(tuple(logins), DEMO_KEY, secret)
-
-
-def _whole_line(console: Console, text: str) -> None:
-    """A line someone copies from: printed whole and as it is, never cut to the width."""
-    console.print(text, highlight=False, soft_wrap=True, markup=False)
-
-
-def render_access(report: DemoReport, console: Console) -> None:
-    """The demo's logins, and how to use them from the command line and over the API."""
-    table = Table(title="demo logins (this database only)")
-    for column in ("login", "roles", "password", "TOTP"):
-        table.add_column(column, no_wrap=True)
-    for u in report.access.logins:
-        enrolled = "below" if u.totp_secret else "-"
-        table.add_row(u.login, ", ".join(u.roles), u.password or "(unchanged)", enrolled)
-    console.print(table)
-    # Secrets on lines of their own, never cut to the terminal's width: they are copied.
-    for u in report.access.logins:
-        if u.totp_secret:
-            _whole_line(console, f"TOTP secret of {u.login}: {u.totp_secret}")
-    if report.access.key_secret:
-        _whole_line(
-            console, f"channel key {report.access.key_name} (app): {report.access.key_secret}"
-        )
-    officer = next((u for u in report.access.logins if u.login == "officer"), None)
-    password = officer.password if officer and officer.password else "<password>"
-    _whole_line(
-        console,
-        "log in (TOTP code for admin and approver: "
-        "python -c \"import pyotp; print(pyotp.TOTP('<TOTP secret>').now())\"):",
-    )
-    console.print(
-        f"  export FENGKONG_HOME={report.home}\n"
-        "  fengkong login officer            # asks for the password\n"
-        "  fengkong login admin --totp <code>\n"
-        "  fengkong whoami\n"
-        "  fengkong serve   # then, over the API:\n"
-        "  curl -s -X POST localhost:8000/v1/sessions -H 'content-type: application/json' "
-        f'-d \'{{"username": "officer", "password": "{password}"}}\'\n'
-        "  curl -s localhost:8000/v1/me -H 'Authorization: Bearer <token>'",
-        highlight=False,
-        soft_wrap=True,
-        markup=False,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class DemoReport:
     database: str
     artifacts: str
-    home: str
-    access: DemoAccess
     model_version: str
     policy_version: str
     trained_on: int
@@ -235,8 +100,6 @@ class DemoReport:
         return {
             "database": self.database,
             "artifacts": self.artifacts,
-            "home": self.home,
-            "access": self.access.as_dict(),
             "model_version": self.model_version,
             "policy_version": self.policy_version,
             "trained_on": self.trained_on,
@@ -286,18 +149,18 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def run_demo(
+def run_german(
     settings: Settings,
     *,
     holdout: int = 300,
     seed: int = 0,
     console: Console | None = None,
     clock: Clock | None = None,
-) -> DemoReport:
+) -> GermanReport:
+    """Train on part of the German data in a database of its own under `settings.home`, and
+    decide the held-back rows under each shipped policy."""
     console = console or Console(stderr=True)
-    home = settings.home / "demo"
-    if home.exists():
-        shutil.rmtree(home)
+    home = settings.home
     demo_settings = settings.model_copy(
         update={"home": home, "database_url": None, "vault_key_file": None}
     )
@@ -310,7 +173,7 @@ def run_demo(
         ctx.close()
 
 
-def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
+def _run(ctx: Context, holdout: int, seed: int, console: Console) -> GermanReport:
     with console.status("loading the German credit data…"):
         data = german_credit()
         y = binary_target(data[TARGET])
@@ -318,24 +181,10 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
     with console.status(f"training a scorecard on {len(train)} applications…"):
         trained = train_scorecard(train, TARGET, seed=seed)
     with console.status("registering and promoting the model…"):
-        with ctx.uow() as uow:
-            model = register_audited(
-                uow,
-                ctx.artifacts_dir,
-                name="application",
-                scorecard=trained.model.scorecard_,
-                data_fingerprint=trained.data_fingerprint,
-                params=trained.params,
-                metrics=trained.metrics,
-                actor="cli:demo",
-                clock=ctx.clock,
-            )
-            uow.commit()
         # Maker-checker holds in the demo too: one demo person asks, another approves.
-        request = request_model_promotion(
-            ctx.uow(), model.version, challenger=False, maker=DEMO_MAKER, clock=ctx.clock
+        model = promote_trained(
+            ctx, trained, maker=DEMO_MAKER, checker=DEMO_CHECKER, registered_by="cli:demo"
         )
-        approve_model_promotion(ctx.uow(), request.id, checker=DEMO_CHECKER, clock=ctx.clock)
 
     truth = binary_target(held[TARGET])
     main = _decide(ctx, held, random.Random(seed), console)
@@ -347,13 +196,9 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> DemoReport:
         other = replace(ctx, policy=ActivePolicy.of(bundle))
         decided = _decide(other, held, random.Random(f"{seed}/{name}"), console)
         rates[decided.rates.policy_version] = decided.rates
-    with console.status("creating the demo's users and channel key…"):
-        access = demo_access(ctx)
-    return DemoReport(
+    return GermanReport(
         database=ctx.db.describe(),
         artifacts=str(Path(ctx.artifacts_dir).resolve()),
-        home=str(Path(ctx.settings.home).resolve()),
-        access=access,
         model_version=model.version,
         policy_version=ctx.policy.version,
         trained_on=int(trained.metrics["train"]["n"]),
@@ -407,7 +252,7 @@ def _decide(ctx: Context, held: pd.DataFrame, rng: random.Random, console: Conso
     return _Decided(rates, scores, approved)
 
 
-def render(report: DemoReport, console: Console) -> None:
+def render_german(report: GermanReport, console: Console) -> None:
     table = Table(title="Fengkong demo: German credit, decided live", show_header=True)
     table.add_column("outcome")
     table.add_column("applications", justify="right")
@@ -437,6 +282,4 @@ def render(report: DemoReport, console: Console) -> None:
             "-" if bad is None else f"{bad:.1%}",
         )
     console.print(shipped)
-    console.print(f"database:  {report.database}")
-    console.print(f"artifacts: {report.artifacts}")
-    render_access(report, console)
+    console.print(f"database:  {report.database}", highlight=False, soft_wrap=True)
