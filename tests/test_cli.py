@@ -112,13 +112,19 @@ def test_db_upgrade_json(env: Path) -> None:
 
 
 def test_demo_reports_real_figures(env: Path) -> None:
-    result = runner.invoke(app, ["demo", "--holdout", "100", "--json"])
+    command = ["demo", "--holdout", "100", "--months", "1", "--applicants-per-day", "3", "--json"]
+    result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["decided"] == 100 and sum(report["outcomes"].values()) == 100
-    assert 0.65 < report["holdout_auc"] < 0.95
-    rates = report["bad_rate_by_outcome"]
+    german = report["german"]
+    assert german["decided"] == 100 and sum(german["outcomes"].values()) == 100
+    assert 0.65 < german["holdout_auc"] < 0.95
+    rates = german["bad_rate_by_outcome"]
     assert rates["approve"] < rates["decline"]
+    year = report["year"]  # a month of the lender's simulated book, verified, with its report
+    assert year["books_verified"] and Path(year["report"]).is_file()
+    assert year["summary"]["applications"] > 0 and year["summary"]["booked_count"] > 0
+    assert {u["login"] for u in report["access"]["users"]} >= {"admin", "officer"}
 
 
 def test_train_gbm_out_of_time_then_score_a_file(env: Path, german) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""`fengkong demo` decides its held-back applications under every policy shipped in
+"""`fengkong demo`'s German part decides its held-back applications under every policy shipped in
 `fengkong/decision/policies/`, and each approves a plausible share of them (between 30 % and
 90 %) and declines some: a shipped policy must work with a model the platform trains on the
 shipped data (retail-v1 approved none of them: its cut-offs sat above the score scale)."""
@@ -12,14 +12,14 @@ from rich.console import Console
 
 from fengkong.core.settings import Settings
 from fengkong.decision.bundle import read_shipped_bundle
-from fengkong.demo import DEMO_POLICY, run_demo, shipped_policies
+from fengkong.demo import DEMO_POLICY, run_german, shipped_policies
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     home = tmp_path_factory.mktemp("demo")
     settings = Settings(env="test", home=Path(home), database_url=None)
-    return run_demo(settings, console=Console(stderr=True, quiet=True))
+    return run_german(settings, console=Console(stderr=True, quiet=True))
 
 
 def test_every_shipped_policy_is_decided(report) -> None:  # type: ignore[no-untyped-def]
