@@ -46,7 +46,7 @@ def demo(
     ] = 12,
     applicants_per_day: Annotated[
         int, typer.Option("--applicants-per-day", help="The lender's weekday volume.", min=1)
-    ] = 4,
+    ] = 2,
     database_url: Annotated[
         str | None,
         typer.Option(

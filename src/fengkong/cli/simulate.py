@@ -200,7 +200,7 @@ def print_outcome(outcome: RunOutcome, language: str) -> None:
 def simulate(
     ctx: typer.Context,
     months: Months = 12,
-    applicants_per_day: PerDay = 20,
+    applicants_per_day: PerDay = 10,
     scenario: ScenarioOpt = "baseline",
     policy: Annotated[
         str, typer.Option("--policy", help="A shipped policy (retail-v3, demo-german) or a file.")
@@ -249,7 +249,7 @@ def compare(
         typer.Option("--model", help="Twice to compare two models (history, german)."),
     ] = None,
     months: Months = 12,
-    applicants_per_day: PerDay = 20,
+    applicants_per_day: PerDay = 10,
     scenario: ScenarioOpt = "baseline",
     seed: Seed = 0,
     start: Start = DEFAULT_START,

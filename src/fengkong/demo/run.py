@@ -37,7 +37,7 @@ from fengkong.sim.setup import policy_bundle, run_settings
 DEMO_MONTHS = 12
 # A small lender's daily volume: enough for every part of a year to show (vintages, roll rates,
 # write-offs, frozen lines), small enough for the whole demo to take under three minutes here.
-DEMO_APPLICANTS_PER_DAY = 4
+DEMO_APPLICANTS_PER_DAY = 2
 DEMO_LENDER_POLICY = "retail-v3"  # the shipped default: `fengkong serve` decides under it too
 
 
