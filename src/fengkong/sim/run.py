@@ -6,7 +6,10 @@ finish, provided it is asked the same thing; a finished run only writes its repo
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -113,13 +116,30 @@ def simulate(
             on_start(state)
         lifecycle = Lifecycle(ctx, clock, plan, state, folder, after_day=after_day)
         try:
-            state = lifecycle.run()
+            with interruptible():
+                state = lifecycle.run()
         except KeyboardInterrupt:
             done = lifecycle.state.next_day
             raise RunInterrupted(folder, done, plan.days, plan.start_day(done)) from None
         return _finish(ctx, state, folder)
     finally:
         ctx.close()
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C stops the run between two statements (`RunInterrupted`), whatever handler the
+    process was left with: training a scorecard runs OR-Tools' CP-SAT (under optbinning), which
+    installs a SIGINT handler of its own that swallows the signal. Only the main thread may
+    set handlers; elsewhere the run keeps the one it has."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _check_empty(ctx: Context, folder: Path) -> None:
