@@ -36,6 +36,7 @@ from fengkong.lending.servicing_steps import servicing_steps
 from fengkong.sim.behaviour import repayment
 from fengkong.sim.book import BookedLoan, RunState
 from fengkong.sim.conduct import draw_plan, rng_for
+from fengkong.sim.investigation import blacklist_fraudster, under_investigation
 from fengkong.sim.model import Applicant
 from fengkong.sim.plan import (
     APPLICATIONS_AT,
@@ -135,6 +136,7 @@ class Lifecycle:
             self._revalue_collateral(on)
         self._draws(on, stats)
         self._payments(on, month, stats)
+        self._investigate(on, stats)
         self.clock.set(at(on, END_OF_DAY_AT))
         self._end_of_day(on, stats)
         if (on + timedelta(days=1)).month != on.month or day == self.plan.days - 1:
@@ -206,6 +208,18 @@ class Lifecycle:
     def _forget(self, loan: BookedLoan, view: LoanView) -> None:
         if view.record.stage in (LoanStage.SETTLED, LoanStage.WRITTEN_OFF):
             self.state.loans.pop(loan.loan_id, None)
+
+    # ---- the risk team ----------------------------------------------------------------------
+
+    def _investigate(self, on: date, stats: MonthStats) -> None:
+        """Fraud is confirmed a month after a first instalment went unpaid: on the black list."""
+        for loan in self.state.loans.values():
+            if not under_investigation(loan, on):
+                continue
+            applicant = self._applicant(loan.applicant)
+            if applicant.is_fraud:
+                listed = blacklist_fraudster(self.ctx, self.window.actors, applicant, loan.loan_id)
+                stats.fraud_confirmed += 1 if listed else 0
 
     # ---- the economy ----------------------------------------------------------------------
 

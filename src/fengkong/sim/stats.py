@@ -38,6 +38,7 @@ class MonthStats:
     thief_declined: int = 0
     fraud_booked: int = 0  # fraudsters who got money: missed
     fraud_amount_booked: int = 0
+    fraud_confirmed: int = 0  # fraudsters the risk team put on the black list after default
     # Booking
     loans_booked: int = 0  # instalment loans paid out
     amount_booked: int = 0

@@ -22,6 +22,7 @@ from fengkong.decision.review import ReviewConfig, ReviewItem, ReviewStatus
 from fengkong.decision.review_queue import list_items
 from fengkong.decision.search import application_filter
 from fengkong.decision.service import complete_step_up, get_application, submit_application
+from fengkong.lending.blacklist_trigger import bind_line_borrower
 from fengkong.lending.collateral import CollateralType
 from fengkong.lending.collateral_service import add_collateral, collateral_of
 from fengkong.lending.credit_lines import draw, get_line, open_line
@@ -227,6 +228,14 @@ class Window:
             approval.annual_rate,
             self._key("line", approval.application_id),
             self.ctx.lending,
+            application_id=approval.application_id,
+            actor=self.actors.officer.audit_name,
+        )
+        # Whose line it is, from the application: the black-list check at end of day finds the
+        # line by its borrower's ID number, phone and card.
+        bind_line_borrower(
+            line.line_id,
+            self.ctx.servicing,
             application_id=approval.application_id,
             actor=self.actors.officer.audit_name,
         )
