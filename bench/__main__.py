@@ -14,7 +14,15 @@ from pathlib import Path
 
 from bench.harness import Section, cpu_reference_seconds, machine
 
-BENCHMARKS = ("model_quality", "scoring", "decision", "policy_eval", "fraud_signals", "eod")
+BENCHMARKS = (
+    "model_quality",
+    "scoring",
+    "decision",
+    "policy_eval",
+    "fraud_signals",
+    "eod",
+    "simulate",
+)
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 MARK = "<!-- bench:{} -->"
 # The experiment diary lives beside the report and is written by hand: the report holds only
