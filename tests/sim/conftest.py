@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -58,4 +57,3 @@ def small_run(tmp_path_factory: pytest.TempPathFactory) -> RunOutcome:
     """`SMALL` run on SQLite from its first day to its last without a stop."""
     home = tmp_path_factory.mktemp("small-run")
     return simulate(sim_settings(home / "home"), SMALL, home / "run")
-

@@ -21,7 +21,6 @@ from fengkong.ledger.verify import VerifyReport, verify_books
 from fengkong.lending.search import NEWEST_LOANS, LoanFilter, LoanRow
 from fengkong.sim.plan import END_OF_DAY_AT, RunPlan, at
 from fengkong.sim.report import monthly_figures, summary
-from fengkong.sim.run import RunOutcome
 from fengkong.sim.scenarios import scenario
 from fengkong.sim.setup import policy_bundle, run_settings
 from fengkong.sim.stats import RunStats
@@ -83,8 +82,9 @@ def verify(ctx: Context) -> VerifyReport:
         )
 
 
-def loans(ctx: Context, f: LoanFilter = LoanFilter()) -> list[LoanRow]:
-    """Every loan and draw the loan search finds under `f`, page after page."""
+def loans(ctx: Context, f: LoanFilter | None = None) -> list[LoanRow]:
+    """Every loan and draw the loan search finds under `f` (all of them), page after page."""
+    f = f or LoanFilter()
     rows: list[LoanRow] = []
     page = PageRequest(NEWEST_LOANS, limit=MAX_LIMIT)
     while True:
@@ -131,15 +131,9 @@ def without_ids(stats: RunStats) -> dict[str, Any]:
     }
 
 
-def books_of(outcome: RunOutcome) -> tuple[int, int]:
-    """(audit records, journal entries) as the run's finish verified them."""
-    return outcome.audit_records, outcome.journal_entries
-
-
 __all__ = [
     "START",
     "applications",
-    "books_of",
     "draws_past_due",
     "lifecycle_plan",
     "loans",

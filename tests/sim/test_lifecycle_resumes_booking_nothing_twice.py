@@ -142,9 +142,7 @@ def test_the_resumed_run_reports_as_the_uninterrupted_one(
     assert resumed.outcome.journal_entries == small_run.journal_entries
 
 
-def _database(
-    small_plan: RunPlan, resumed: Resumed
-) -> Callable[[Callable[[Context], Any]], Any]:
+def _database(small_plan: RunPlan, resumed: Resumed) -> Callable[[Callable[[Context], Any]], Any]:
     def read(what: Callable[[Context], Any]) -> Any:
         home = resumed.home
         with run_context(sim_settings(home / "home"), small_plan, resumed.outcome.folder) as ctx:

@@ -29,7 +29,11 @@ def postgres_run(
 ) -> tuple[RunOutcome, Path, str]:
     """The plan run on a fresh PostgreSQL schema: its outcome, home and database URL."""
     home, url = tmp_path_factory.mktemp("postgres-run"), postgres_schemas()
-    return simulate(sim_settings(home / "home"), small_plan, home / "run", database_url=url), home, url
+    return (
+        simulate(sim_settings(home / "home"), small_plan, home / "run", database_url=url),
+        home,
+        url,
+    )
 
 
 def test_the_plan_is_not_empty(small_run: RunOutcome) -> None:
@@ -53,7 +57,7 @@ def test_two_sqlite_runs_report_the_same(small_run: RunOutcome, second_run: RunO
 def test_postgresql_reports_as_sqlite(
     small_run: RunOutcome, postgres_run: tuple[RunOutcome, Path, str]
 ) -> None:
-    outcome, _, url = postgres_run
+    outcome = postgres_run[0]
     assert outcome.database.startswith("postgresql")
     assert small_run.database.startswith("sqlite")
     assert without_ids(outcome.state.stats) == without_ids(small_run.state.stats)
