@@ -10,9 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from fengkong.lending.credit_lines import get_line
+from fengkong.lending.line import LineStatus
 from fengkong.sim.plan import RunPlan
 from fengkong.sim.run import RunOutcome, simulate
-from sim.lifecycle_runs import run_context, sim_settings, total, verify, without_ids
+from sim.lifecycle_runs import (
+    draws_past_due,
+    run_context,
+    sim_settings,
+    total,
+    verify,
+    without_ids,
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +86,18 @@ def test_postgresql_books_balance_and_the_chain_verifies(
         report = verify(ctx)
     assert report.ok, report
     assert (report.records, report.entries) == (outcome.audit_records, outcome.journal_entries)
+
+
+@pytest.mark.postgres
+def test_postgresql_freezes_the_lines_of_draws_30_days_past_due(
+    small_plan: RunPlan, postgres_run: tuple[RunOutcome, Path, str]
+) -> None:
+    _, home, url = postgres_run
+    with run_context(sim_settings(home / "home"), small_plan, home / "run", url) as ctx:
+        lines = {row.line_id for row in draws_past_due(ctx, 30) if row.line_id}
+        statuses = [get_line(line_id, ctx.lending).status for line_id in lines]
+    assert lines, "the run must hold a line with a draw 30+ days past due"
+    assert set(statuses) <= {LineStatus.FROZEN, LineStatus.CLOSED}
 
 
 def test_sqlite_books_balance_and_the_chain_verifies(
