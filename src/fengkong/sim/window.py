@@ -12,14 +12,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from fengkong.bootstrap import Context
+from fengkong.core.errors import Conflict
 from fengkong.core.filters import Who
 from fengkong.decision import review_actions
 from fengkong.decision.declines import decline_and_flag
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.record import DecisionRecord
-from fengkong.decision.review import ReviewConfig, ReviewItem, ReviewStatus
-from fengkong.decision.review_queue import list_items
+from fengkong.decision.review import ReviewConfig, ReviewItem, ReviewStatus, as_of
 from fengkong.decision.search import application_filter
 from fengkong.decision.service import complete_step_up, get_application, submit_application
 from fengkong.lending.blacklist_trigger import bind_line_borrower
@@ -132,21 +132,41 @@ class Window:
 
     def work_review_queue(self, stats: MonthStats) -> None:
         """The officer takes every waiting referral of this run, and decides it by habit; an
-        approval above the four-eyes amount goes to the approver, who confirms it."""
+        approval above the four-eyes amount goes to the approver, who confirms it. A referral
+        already decided when a stopped run resumes the day is acted on as it was decided (its
+        offer taken up, or its decline counted): the stop came before the run saved it."""
+        for application_id, key in list(self.state.referrals.items()):
+            item = self._review_item(application_id)
+            applicant = self.applicant(key)
+            if item.status in (
+                ReviewStatus.OPEN,
+                ReviewStatus.CLAIMED,
+                ReviewStatus.AWAITING_SECOND,
+            ):
+                self._review(item, applicant, stats)
+            elif item.status == ReviewStatus.APPROVED:
+                officer = get_application(application_id, self.ctx.decisions).officer
+                if officer is not None:
+                    self._officer_approved(applicant, officer, stats)
+            elif item.status == ReviewStatus.DECLINED:
+                stats.officer_declined += 1
+                _count_decline(applicant, stats)
+            # Else it expired before the officer came to it: it waits no more.
+            self.state.referrals.pop(application_id, None)
+
+    def _review_item(self, application_id: str) -> ReviewItem:
+        decision = get_application(application_id, self.ctx.decisions).decision
         with self.ctx.uow() as uow:
-            items = list_items(uow, self.ctx.clock, limit=1000)
-        for item in items:
-            key = self.state.referrals.get(item.application_id)
-            if key is None or item.status not in (ReviewStatus.OPEN, ReviewStatus.AWAITING_SECOND):
-                continue
-            self._review(item, self.applicant(key), stats)
-            self.state.referrals.pop(item.application_id, None)
+            item = uow.reviews.for_decision(decision.id)
+        if item is None:
+            raise Conflict(f"application {application_id} was referred but has no review item")
+        return as_of(item, self.ctx.clock.now())
 
     def _review(self, item: ReviewItem, applicant: Applicant, stats: MonthStats) -> None:
         clock, officer = self.ctx.clock, self.actors.officer
         decision = get_application(item.application_id, self.ctx.decisions).decision
         pd = float(decision.pd) if decision.pd is not None else None
-        if item.status == ReviewStatus.OPEN:
+        if item.status in (ReviewStatus.OPEN, ReviewStatus.CLAIMED):
             review_actions.claim(
                 self.ctx.uow(), item.id, officer.audit_name, clock, self.review_config
             )
