@@ -30,6 +30,8 @@ P = Permission
 
 def _commands(command: Any, path: tuple[str, ...]) -> Iterator[str]:
     if hasattr(command, "commands"):  # a group (Typer vendors Click: not `click.Group`)
+        if getattr(command, "invoke_without_command", False):
+            yield " ".join(path)  # a group that also runs on its own (`fengkong simulate`)
         # Click's contract for groups, which also loads the lazily registered ones
         ctx = typer.Context(command)
         for name in command.list_commands(ctx):

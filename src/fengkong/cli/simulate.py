@@ -24,8 +24,7 @@ if TYPE_CHECKING:
     from fengkong.sim.run import RunOutcome
 
 app = typer.Typer(
-    help="A lender's months, day by day, on a database of the run's own; "
-    "`compare` runs two policies or two models on the same population.",
+    help="Simulate a lender's months day by day; compare two policies or models.",
     invoke_without_command=True,
     no_args_is_help=False,
 )

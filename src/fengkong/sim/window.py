@@ -114,7 +114,7 @@ class Window:
             )
             decision = submit_application(request, self.ctx.decisions)
         stats.applications += 1
-        stats.outcomes[decision.outcome.value] += 1
+        stats.outcomes[_automatic_outcome(decision)] += 1
         _count_arrival(applicant, stats)
         if decision.outcome == Outcome.VERIFY:
             passed = passes_step_up(applicant, self.plan.seed)
@@ -280,18 +280,19 @@ class Window:
         stats: MonthStats,
     ) -> LineStatus:
         """Draw on a line as its holder wishes, within what it still allows; its status."""
+        key = self._key("draw", held.line_id, on.isoformat())
+        with self.ctx.uow() as uow:
+            done = uow.lending.draw_by_key(key)  # by this day's interrupted run
         line = get_line(held.line_id, self.ctx.lending)
-        amount = min(amount, int(line.available))
-        if line.status is not LineStatus.ACTIVE or amount < int(line.product.min_amount):
-            stats.draws_refused += 1
-            return line.status
+        if done is not None:
+            amount, term = int(done.amount), done.terms  # asked again as it was: the same answer
+        else:
+            amount = min(amount, int(line.available))
+            if line.status is not LineStatus.ACTIVE or amount < int(line.product.min_amount):
+                stats.draws_refused += 1
+                return line.status
         result = draw(
-            held.line_id,
-            amount,
-            term,
-            self._key("draw", held.line_id, on.isoformat()),
-            self.ctx.lending,
-            actor=self.actors.channel.audit_name,
+            held.line_id, amount, term, key, self.ctx.lending, actor=self.actors.channel.audit_name
         )
         held.draws += 1
         if result.loan.record.stage is not LoanStage.ACTIVE:
@@ -347,6 +348,14 @@ def _approval(decision: DecisionRecord) -> Approval:
         annual_rate=Decimal(decision.annual_rate or 0),
         pd=Decimal(decision.pd) if decision.pd is not None else None,
     )
+
+
+def _automatic_outcome(decision: DecisionRecord) -> str:
+    """The policy's first word: `verify` for a decision a step-up check then completed (found
+    again after an interruption, it carries the check's result among its facts)."""
+    if any(str(name).startswith("step_up.") for name in decision.facts):
+        return Outcome.VERIFY.value
+    return decision.outcome.value
 
 
 def _expected_loss(pd: Decimal | None, amount: int) -> int:
