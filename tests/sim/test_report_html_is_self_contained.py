@@ -18,7 +18,7 @@ HEADINGS = (
     "Fraud caught vs missed 欺诈拦截与漏过",
     "Expected vs realised loss 预期损失与实际损失",
     "Reserve fund coverage 风险准备金覆盖率",
-    "Lines frozen or closed 额度冻结与关闭",
+    "Lines frozen or closed, and why 额度冻结与关闭及原因",
     "Income vs losses 收入与损失",
     "Month by month 月度明细",
 )
@@ -70,3 +70,21 @@ def test_bars_scale_to_the_largest_value() -> None:
     heights = [float(h) for h in re.findall(r'height="([\d.]+)" fill="#000"', svg)]
     assert len(heights) == 2
     assert heights[1] == 2 * heights[0] > 0
+
+
+def test_lines_are_shown_by_why_they_stopped(tmp_path: Path) -> None:
+    stats = three_months()
+    stats.months[1].end_lines_active = 7
+    stats.months[1].end_lines_by_reason = {"frozen: DPD_OVER_THRESHOLD": 2}
+    stats.months[2].end_lines_active = 5
+    stats.months[2].end_lines_by_reason = {
+        "closed: BLACKLIST_HIT": 1,
+        "frozen: DPD_OVER_THRESHOLD": 3,
+    }
+    text = write_html(stats, tmp_path / "run.html").read_text(encoding="utf-8")
+    table = text[text.index("额度冻结与关闭及原因") :]
+    assert "<th>closed: black-list hit 命中黑名单</th>" in table
+    assert "<th>frozen: a draw past due 逾期</th>" in table
+    # the third month: 5 active, 1 closed on a black-list hit, 3 frozen for arrears
+    assert f"<td>{stats.months[2].month}</td><td>5</td><td>1</td><td>3</td>" in table
+    assert f"<td>{stats.months[0].month}</td><td>0</td><td>0</td><td>0</td>" in table

@@ -26,7 +26,6 @@ from fengkong.decision.outcome import Outcome
 from fengkong.decision.record import DecisionRecord
 from fengkong.lending.collateral_service import revalue_collateral
 from fengkong.lending.eod import run_end_of_day
-from fengkong.lending.errors import DuplicateKey
 from fengkong.lending.line import LineStatus
 from fengkong.lending.origination import LoanView, get_loan
 from fengkong.lending.records import LoanStage
@@ -141,6 +140,7 @@ class Lifecycle:
         self._end_of_day(on, stats)
         if (on + timedelta(days=1)).month != on.month or day == self.plan.days - 1:
             photograph(self.ctx, self.state, on, stats)
+            self._forget_closed(stats.month)
 
     # ---- borrowers paying -------------------------------------------------------------------
 
@@ -176,29 +176,46 @@ class Lifecycle:
     def _pay(self, loan: BookedLoan, on: date, planned: list[object], stats: MonthStats) -> None:
         number, share, settle = int(str(planned[0])), Decimal(str(planned[1])), bool(planned[2])
         key = f"sim{self.plan.seed}-{loan.loan_id}-{on.isoformat()}"
+        with self.ctx.uow() as uow:
+            done = uow.lending.repayment_by_key(key)  # by this day's interrupted run
+        if done is not None:
+            self._count_payment(loan, on, number, share, settle, int(done.amount), stats)
+            if settle:
+                self._forget(loan, get_loan(loan.loan_id, self.ctx.lending))
+            return
         actor = self.window.actors.channel.audit_name
         view = get_loan(loan.loan_id, self.ctx.lending)
         if view.record.stage is not LoanStage.ACTIVE:
             self._forget(loan, view)
             return
-        try:
-            if settle:
-                payable = int(quote_settlement(loan.loan_id, self.ctx.lending).payable)
-                if payable > 0:
-                    settle_loan(loan.loan_id, payable, key, self.ctx.lending, actor=actor)
-                    stats.early_settlements += 1
-                    stats.amount_collected += payable
-                self._forget(loan, get_loan(loan.loan_id, self.ctx.lending))
-                return
+        if settle:
+            amount = int(quote_settlement(loan.loan_id, self.ctx.lending).payable)
+            if amount > 0:
+                settle_loan(loan.loan_id, amount, key, self.ctx.lending, actor=actor)
+        else:
             due = int(amount_due(view.record.state, on))
             amount = int((Decimal(due) * share).to_integral_value(ROUND_CEILING))
-            if amount <= 0:
-                return
-            post_repayment(loan.loan_id, amount, key, self.ctx.lending, actor=actor)
-        except (DuplicateKey, Conflict):
-            return  # paid already by this run before it was interrupted
+            if amount > 0:
+                post_repayment(loan.loan_id, amount, key, self.ctx.lending, actor=actor)
+        if amount > 0:
+            self._count_payment(loan, on, number, share, settle, amount, stats)
+        if settle:
+            self._forget(loan, get_loan(loan.loan_id, self.ctx.lending))
+
+    def _count_payment(
+        self,
+        loan: BookedLoan,
+        on: date,
+        number: int,
+        share: Decimal,
+        settle: bool,
+        amount: int,
+        stats: MonthStats,
+    ) -> None:
         stats.amount_collected += amount
-        if share < 1:
+        if settle:
+            stats.early_settlements += 1
+        elif share < 1:
             stats.partial_payments += 1
         elif on.isoformat() == loan.due[number - 1]:
             stats.paid_on_time += 1
@@ -208,6 +225,14 @@ class Lifecycle:
     def _forget(self, loan: BookedLoan, view: LoanView) -> None:
         if view.record.stage in (LoanStage.SETTLED, LoanStage.WRITTEN_OFF):
             self.state.loans.pop(loan.loan_id, None)
+
+    def _forget_closed(self, month: str) -> None:
+        """Loans the month's end found settled (paid to the end) or written off: nothing more
+        will happen to them."""
+        closed = (LoanStage.SETTLED.value, LoanStage.WRITTEN_OFF.value)
+        for snapshot in self.state.stats.snapshots.get(month, ()):
+            if snapshot.status in closed:
+                self.state.loans.pop(snapshot.loan_id, None)
 
     # ---- the risk team ----------------------------------------------------------------------
 

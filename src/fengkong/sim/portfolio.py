@@ -10,12 +10,14 @@ from fengkong.bootstrap import Context
 from fengkong.core.paging import MAX_LIMIT, PageRequest
 from fengkong.ledger import accounts
 from fengkong.ledger.journal import account_totals
+from fengkong.lending.credit_lines import get_line
+from fengkong.lending.line import LineChangeKind, LineStatus
 from fengkong.lending.records import LoanStage
 from fengkong.lending.search import NEWEST_LOANS, LoanFilter
 from fengkong.sim.book import RunState
 from fengkong.sim.stats import LoanSnapshot, MonthStats
 
-NINETY_DAYS = 90
+STOPPED = (LineChangeKind.FROZEN, LineChangeKind.CLOSED)
 
 
 def loan_snapshots(ctx: Context) -> list[LoanSnapshot]:
@@ -69,6 +71,7 @@ def photograph(ctx: Context, state: RunState, on: date, stats: MonthStats) -> No
     )
     earlier = state.stats.months[-2].amount_written_off if len(state.stats.months) > 1 else 0
     stats.amount_written_off = earlier + written_now
+    stats.end_lines_active, stats.end_lines_by_reason = lines_by_reason(ctx, state)
     with ctx.uow() as uow:
         totals = account_totals(uow.journal.balances())
     stats.end_allowance = totals.get(accounts.LOSS_ALLOWANCE.code, 0)
@@ -80,9 +83,26 @@ def photograph(ctx: Context, state: RunState, on: date, stats: MonthStats) -> No
     stats.write_off_loss = totals.get(accounts.WRITE_OFF_LOSS.code, 0)
 
 
+def lines_by_reason(ctx: Context, state: RunState) -> tuple[int, dict[str, int]]:
+    """The run's credit lines: how many are active, and the others by why they were frozen or
+    closed (the reason code of their last freeze or close)."""
+    active = 0
+    by_reason: dict[str, int] = {}
+    for held in state.lines.values():
+        line = get_line(held.line_id, ctx.lending)
+        if line.status is LineStatus.ACTIVE:
+            active += 1
+            continue
+        acted = [c for c in line.history if c.kind in STOPPED]
+        code = acted[-1].reason.split(":", 1)[0] if acted else "UNKNOWN"
+        why = f"{line.status.value}: {code}"
+        by_reason[why] = by_reason.get(why, 0) + 1
+    return active, dict(sorted(by_reason.items()))
+
+
 def _previous_month(state: RunState, month: str) -> str:
     labels = [m.month for m in state.stats.months if m.month < month]
     return labels[-1] if labels else ""
 
 
-__all__ = ["NINETY_DAYS", "loan_snapshots", "photograph"]
+__all__ = ["lines_by_reason", "loan_snapshots", "photograph"]

@@ -109,6 +109,34 @@ def charts(*svgs: str) -> str:
     return '<div class="charts">' + "".join(f"<figure>{s}</figure>" for s in svgs) + "</div>"
 
 
+# The reason codes of line actions (`lending.line`), as a risk manager reads them.
+LINE_REASONS = {
+    "DPD_OVER_THRESHOLD": "a draw past due 逾期",
+    "BLACKLIST_HIT": "black-list hit 命中黑名单",
+    "MARGIN_CALL_UNMET": "margin call unmet 追加担保未满足",
+    "SCORE_BELOW_THRESHOLD": "behaviour score fell 行为评分下降",
+}
+
+
+def lines_by_reason_table(stats: RunStats) -> str:
+    """The lines at each month's end: active, and the others by status and reason."""
+    reasons = sorted({why for m in stats.months for why in m.end_lines_by_reason})
+    if not reasons:
+        return ""
+    headers = ["month", "active 正常"] + [_why(why) for why in reasons]
+    rows = [
+        [m.month, str(m.end_lines_active)]
+        + [str(m.end_lines_by_reason.get(why, 0)) for why in reasons]
+        for m in stats.months
+    ]
+    return html_table(headers, rows)
+
+
+def _why(why: str) -> str:
+    status, _, code = why.partition(": ")
+    return f"{status}: {LINE_REASONS.get(code, code)}"
+
+
 def section(anchor: str, heading: str, content: str) -> str:
     return f'<section id="{esc(anchor)}"><h2>{esc(heading)}</h2>{content}</section>'
 
@@ -326,7 +354,7 @@ def run_sections(stats: RunStats, language: str) -> list[str]:
         ),
         section(
             "lines",
-            "Lines frozen or closed 额度冻结与关闭",
+            "Lines frozen or closed, and why 额度冻结与关闭及原因",
             charts(
                 bar_chart(
                     "credit lines",
@@ -337,7 +365,8 @@ def run_sections(stats: RunStats, language: str) -> list[str]:
                     ],
                     y_label="lines",
                 )
-            ),
+            )
+            + lines_by_reason_table(stats),
         ),
         section(
             "income",

@@ -67,6 +67,11 @@ class MonthStats:
     end_principal_outstanding: int = 0
     end_principal_by_bucket: dict[str, int] = field(default_factory=dict)
     end_loans_by_bucket: dict[str, int] = field(default_factory=dict)
+    # Lines not active at the month's end, by why: "frozen: DPD_OVER_THRESHOLD", "closed:
+    # BLACKLIST_HIT", "frozen: MARGIN_CALL_UNMET", … (the reason code of the line's last freeze
+    # or close), and the lines still active.
+    end_lines_by_reason: dict[str, int] = field(default_factory=dict)
+    end_lines_active: int = 0
     end_allowance: int = 0  # loan loss allowance held
     end_reserve: int = 0  # general risk reserve held
     interest_income: int = 0
