@@ -72,6 +72,17 @@ def _language(text: str) -> str:
     return text
 
 
+def _settings(language: str) -> Settings:
+    """The configured settings, logs quiet but for warnings, once `language` is known good."""
+    from fengkong.core.settings import load_settings
+    from fengkong.logs import configure_logging
+
+    _language(language)
+    settings = load_settings()
+    configure_logging(settings.log_format, "WARNING")
+    return settings
+
+
 def _plan(
     months: int, per_day: int, scenario: str, seed: int, start: str, policy: str, model: str
 ) -> RunPlan:
@@ -221,12 +232,7 @@ def simulate(
     HTML report; resumable."""
     if ctx.invoked_subcommand is not None:
         return
-    from fengkong.core.settings import load_settings
-    from fengkong.logs import configure_logging
-
-    settings = load_settings()
-    configure_logging(settings.log_format, "WARNING")
-    _language(language)
+    settings = _settings(language)
     plan = _plan(months, applicants_per_day, scenario, seed, start, policy, model)
     folder = settings.home / "sim" / (run or default_run_name(plan))
     outcome = run_with_progress(settings, plan, folder, database_url=database_url, fresh=fresh)
@@ -260,13 +266,9 @@ def compare(
     """Run the same seeded population under two policies (`--policy A --policy B`) or two
     models (`--model history --model german`) and show the difference in approvals, losses and
     profit; writes a comparison report beside the two runs."""
-    from fengkong.core.settings import load_settings
-    from fengkong.logs import configure_logging
     from fengkong.sim.report import compare_summary, compare_table, write_compare_html
 
-    settings = load_settings()
-    configure_logging(settings.log_format, "WARNING")
-    _language(language)
+    settings = _settings(language)
     policies, models = list(policy or [DEFAULT_POLICY]), list(model or ["history"])
     if len(policies) + len(models) != 3 or len(policies) > 2 or len(models) > 2:
         raise Invalid(
@@ -297,10 +299,12 @@ def compare(
     ]
     a, b = outcomes[0].state.stats, outcomes[1].state.stats
     pair = (labels[0], labels[1])
-    report = write_compare_html(a, b, pair, settings.home / "sim" / name / "compare.html")
+    report = write_compare_html(
+        a, b, pair, settings.home / "sim" / name / "compare.html", language=language
+    )
     if as_json:
         doc = compare_summary(a, b, pair)
         emit_json({"report": str(report), "runs": [outcome_document(o) for o in outcomes], **doc})
         return
-    out.print(compare_table(a, b, pair))
+    out.print(compare_table(a, b, pair, language=language))
     out.print(f"report: {report}", highlight=False, soft_wrap=True)

@@ -363,22 +363,21 @@ def _expected_loss(pd: Decimal | None, amount: int) -> int:
     return 0 if pd is None else int(pd * amount)
 
 
+# The statistics' name for each kind of applicant (`honest_applications`, `ring_declined`, …).
+_COUNTED_AS = {FraudKind.NONE: "honest", FraudKind.RING: "ring", FraudKind.IDENTITY_THIEF: "thief"}
+
+
+def _count_as(applicant: Applicant, stats: MonthStats, what: str) -> None:
+    name = f"{_COUNTED_AS[applicant.fraud]}_{what}"
+    setattr(stats, name, getattr(stats, name) + 1)
+
+
 def _count_arrival(applicant: Applicant, stats: MonthStats) -> None:
-    if applicant.fraud is FraudKind.RING:
-        stats.ring_applications += 1
-    elif applicant.fraud is FraudKind.IDENTITY_THIEF:
-        stats.thief_applications += 1
-    else:
-        stats.honest_applications += 1
+    _count_as(applicant, stats, "applications")
 
 
 def _count_decline(applicant: Applicant, stats: MonthStats) -> None:
-    if applicant.fraud is FraudKind.RING:
-        stats.ring_declined += 1
-    elif applicant.fraud is FraudKind.IDENTITY_THIEF:
-        stats.thief_declined += 1
-    else:
-        stats.honest_declined += 1
+    _count_as(applicant, stats, "declined")
 
 
 __all__ = ["Approval", "Window"]
