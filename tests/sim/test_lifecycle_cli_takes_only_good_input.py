@@ -131,6 +131,16 @@ def test_asking_a_run_folder_for_other_parameters_is_a_conflict(
     assert again["summary"] == tiny_run["summary"] and again["books_verified"] is True
 
 
+def test_resuming_a_run_on_another_database_is_a_conflict(
+    home: Path, tiny_run: dict[str, Any], tmp_path: Path
+) -> None:
+    elsewhere = f"sqlite:///{tmp_path / 'other.db'}"
+    args = ["simulate", *TINY, "--run", "tiny", "--database-url", elsewhere]
+    doc = _invoke(args, 1)
+    assert doc["category"] == "conflict"
+    assert "--database-url" in doc["detail"] and tiny_run["database"] in doc["detail"]
+
+
 def test_a_tiny_comparison_of_two_policies(home: Path) -> None:
     doc = _invoke(
         ["simulate", "compare", "--policy", "retail-v3", "--policy", "demo-german", *TINY], 0

@@ -93,6 +93,7 @@ class RunState:
     # Applicants' keys by how many loans (draws included) each has had, for their numbering.
     loan_counts: dict[str, int] = field(default_factory=dict)
     finished: bool = False
+    database: str = ""  # where the run's book is (password hidden): a resume must use the same
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +101,7 @@ class RunState:
             "params": self.params,
             "next_day": self.next_day,
             "finished": self.finished,
+            "database": self.database,
             "stats": self.stats.as_dict(),
             "loans": [loan.as_dict() for loan in self.loans.values()],
             "lines": [line.as_dict() for line in self.lines.values()],
@@ -113,6 +115,7 @@ class RunState:
             params=dict(doc["params"]),
             next_day=int(doc["next_day"]),
             finished=bool(doc.get("finished", False)),
+            database=str(doc.get("database", "")),
             stats=RunStats.from_dict(doc["stats"]),
             loans={d["loan_id"]: BookedLoan.from_dict(d) for d in doc.get("loans", [])},
             lines={d["line_id"]: HeldLine.from_dict(d) for d in doc.get("lines", [])},

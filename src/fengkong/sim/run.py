@@ -98,12 +98,18 @@ def simulate(
     clock = FakeClock(at(resumed_on, APPLICATIONS_AT))
     ctx = open_run(run_settings(settings, folder, database_url), bundle, clock)
     try:
+        if state is not None and state.database and state.database != ctx.db.describe():
+            raise Conflict(
+                f"the run in {folder} keeps its book in {state.database}, not in "
+                f"{ctx.db.describe()}: give it the same --database-url, or use --fresh"
+            )
         if state is None:
             _check_empty(ctx, folder)
             model, _ = train_champion(ctx, plan.model, plan.seed, plan.start)
             state = RunState(
                 params=plan.params(),
                 next_day=0,
+                database=ctx.db.describe(),
                 stats=RunStats(
                     seed=plan.seed,
                     scenario=plan.scenario.name,
