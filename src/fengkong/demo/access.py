@@ -130,7 +130,10 @@ def render_access(access: DemoAccess, home: str, console: Console) -> None:
         "  fengkong serve   # then, over the API:\n"
         "  curl -s -X POST localhost:8000/v1/sessions -H 'content-type: application/json' "
         f'-d \'{{"username": "officer", "password": "{password}"}}\'\n'
-        "  curl -s localhost:8000/v1/me -H 'Authorization: Bearer <token>'",
+        "  curl -s localhost:8000/v1/me -H 'Authorization: Bearer <token>'\n"
+        "  curl -s 'localhost:8000/v1/loans?dpd_min=30&limit=5' -H 'Authorization: Bearer <token>'\n"
+        "  fengkong loan list --dpd-min 30        # the same from the command line, logged in\n"
+        "  fengkong line list --status frozen",
         highlight=False,
         soft_wrap=True,
         markup=False,

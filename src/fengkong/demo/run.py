@@ -150,7 +150,11 @@ def render(report: DemoReport, console: Console, language: str = "en") -> None:
         f"{report.year.journal_entries:,} journal entries)"
     )
     console.print(f"lender's database: {report.year.database}", highlight=False, soft_wrap=True)
-    console.print(f"the year's report: {report.year.report}", highlight=False, soft_wrap=True)
+    console.print(
+        f"the year's report (open it in a browser): {report.year.report}",
+        highlight=False,
+        soft_wrap=True,
+    )
     render_access(report.access, report.home, console)
 
 
