@@ -54,6 +54,7 @@ class Permission(StrEnum):
     LISTS_MANAGE = "lists.manage"
     AUDIT_READ = "audit.read"
     METRICS_READ = "metrics.read"
+    REPORTS_READ = "reports.read"  # portfolio monitoring, drift and fairness reports
     USERS_MANAGE = "users.manage"
     USERS_READ = "users.read"
     OPERATIONS_RUN = "operations.run"
@@ -82,6 +83,9 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     P.APPLICATIONS_READ: _READERS | {CHANNEL},
     P.APPLICATIONS_STEP_UP: _roles(CHANNEL, OFFICER),
     P.DECISIONS_READ: _READERS | {CHANNEL},
+    # The portfolio as a whole: risk managers watch it, approvers and auditors check it;
+    # officers work single files, not the book, and admins run the jobs that build it.
+    P.REPORTS_READ: _roles(RISK, APPROVER, AUDITOR),
     P.PORTFOLIO_SEARCH: _READERS,
     # Customer views show personal data (masked) across applications: the officers who serve
     # the customer and the auditors who check them; risk managers work in aggregates.
