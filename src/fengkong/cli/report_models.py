@@ -59,10 +59,32 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+# Short headers, so a table of many columns fits a terminal; --json and --csv use the full names.
+HEADERS = {
+    "decisions": "n",
+    "mean_score": "mean",
+    "psi": "PSI",
+    "approval_rate": "approval",
+    "approval_drift": "drift",
+    "automatic_approval_rate": "auto",
+    "referrals": "refer",
+    "officer_approved": "off+",
+    "officer_declined": "off-",
+    "officer_approval_rate": "off rate",
+    "override_drift": "off drift",
+    "adverse_impact_ratio": "AIR",
+    "matured_loans": "matured",
+    "bad_rate": "bad rate",
+    "auc": "AUC",
+    "ks": "KS",
+    "csi": "CSI",
+}
+
+
 def _table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for name in columns:
-        table.add_column(name.replace("_", " "), overflow="fold")
+        table.add_column(HEADERS.get(name, name.replace("_", " ")), overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(name)) for name in columns))
     return table
@@ -196,5 +218,7 @@ def report_fairness(
         f"{doc['limits']['air_floor']}, judged from {doc['limits']['min_group']} settled decisions",
         highlight=False,
     )
-    out.print(_table("groups", rows, GROUP_COLUMNS))
+    for p in doc["policies"]:
+        mine = [r for r in rows if r["policy_version"] == p["policy_version"]]
+        out.print(_table(f"policy {p['policy_version']}", mine, GROUP_COLUMNS[1:]))
     _findings(doc)
