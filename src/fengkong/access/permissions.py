@@ -241,6 +241,9 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("POST", "/v1/lists/entries"): P.LISTS_MANAGE,
     ("POST", "/v1/lists/entries/{entry_id}/remove"): P.LISTS_MANAGE,
     ("POST", "/v1/lists/import"): P.LISTS_MANAGE,
+    # model monitoring reports
+    ("GET", "/v1/reports/drift"): P.REPORTS_READ,
+    ("GET", "/v1/reports/fairness"): P.REPORTS_READ,
     # operations
     ("GET", "/metrics"): P.METRICS_READ,
 }

@@ -46,6 +46,19 @@ def instalment_days_past_due(
     return (on - position.due).days
 
 
+def worst_days_past_due(state: LoanState, tolerance: Fen = NO_TOLERANCE) -> int:
+    """The most days past due the loan has been, as far as its state remembers. Between two
+    repayments a loan's DPD only grows, so its worst is reached on the day of a repayment (before
+    it was applied: the state keeps the positions it replaced) or now. What a restructuring
+    replaced is not kept: days past due before one are not seen; a written-off loan was at least
+    the write-off threshold, which its status says."""
+    worst = days_past_due(state, state.accrued_through, tolerance)
+    for repayment in state.repayments:
+        before = replace(state, positions=repayment.prior_positions, status=LoanStatus.ACTIVE)
+        worst = max(worst, days_past_due(before, repayment.on, tolerance))
+    return worst
+
+
 def oldest_unpaid_due(state: LoanState, on: date, tolerance: Fen = NO_TOLERANCE) -> date | None:
     past_due = [p.due for p in state.positions if instalment_days_past_due(p, on, tolerance) > 0]
     return min(past_due, default=None)

@@ -25,11 +25,13 @@ import pandas as pd
 
 from fengkong.core.clock import Clock
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.scoring.baseline import BASELINE_KEY, baseline_document
 from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.lab_config import KINDS, TrainingConfig, as_config
 from fengkong.scoring.lab_result import SampleScores, Stability, TrainingResult
 from fengkong.scoring.metrics import auc, brier, calibration_table, evaluate, gains_table
+from fengkong.scoring.points import Scaling
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
     Augmented,
@@ -158,6 +160,11 @@ def train_model(
     }
     if kind == "gbm":
         params["scaling"] = {"base_score": 600.0, "base_odds": 50.0, "pdo": 20.0}
+    train_sample = next(s for s in samples if s.name == "train")
+    metrics[BASELINE_KEY] = baseline_document(
+        _decision_scale(kind, train_sample, params),
+        {f: X.iloc[split.train][f].tolist() for f in used},
+    )
     return TrainingResult(
         kind=kind,
         model=model,
@@ -171,6 +178,17 @@ def train_model(
         data_fingerprint=fingerprint(frame),
         params=params,
     )
+
+
+def _decision_scale(kind: str, sample: SampleScores, params: Mapping[str, Any]) -> list[float]:
+    """A sample's scores as decisions store them: a scorecard's points, or a GBM's calibrated PD
+    on the points scale (as `registry.LoadedGBM` scores)."""
+    if kind != "gbm":
+        return [float(v) for v in sample.score]
+    scaling = Scaling(**params["scaling"])
+    pd_ = np.clip(sample.pd, 1e-12, 1.0 - 1e-12)
+    points = np.floor(scaling.offset + scaling.factor * np.log((1.0 - pd_) / pd_) + 0.5)
+    return [float(v) for v in points]
 
 
 def _model_features(model: ScorecardModel | GBMModel) -> tuple[str, ...]:

@@ -87,6 +87,28 @@ def _numeric_counts(values: FloatArray, cuts: FloatArray) -> IntArray:
     return np.bincount(idx, minlength=cuts.size + 1).astype(np.int64)
 
 
+def stability_rows(
+    labels: Sequence[str], expected_counts: IntArray, actual_counts: IntArray
+) -> tuple[StabilityRow, ...]:
+    """The PSI/CSI table of counts already binned (e.g. a baseline kept in the registry)."""
+    return _stability_rows(labels, expected_counts.astype(np.int64), actual_counts.astype(np.int64))
+
+
+def numeric_cut_points(expected: FloatArray, bins: int | Sequence[float]) -> FloatArray:
+    """The cut points `stability_table` bins a numeric sample by."""
+    return _numeric_cuts(expected, bins)
+
+
+def numeric_bin_labels(cuts: FloatArray) -> list[str]:
+    """The labels of the n + 1 bins of n cut points: "(lo, hi]"."""
+    return _numeric_labels(cuts)
+
+
+def numeric_bin_counts(values: FloatArray, cuts: FloatArray) -> IntArray:
+    """How many `values` fall in each right-closed bin of `cuts`."""
+    return _numeric_counts(values, cuts)
+
+
 def stability_table(
     expected: Any, actual: Any, bins: int | Sequence[float] = 10
 ) -> tuple[StabilityRow, ...]:

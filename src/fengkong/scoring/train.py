@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.scoring.baseline import BASELINE_KEY, baseline_document
 from fengkong.scoring.metrics import evaluate
 from fengkong.scoring.scorecard import ScorecardModel
 
@@ -23,7 +24,9 @@ GOOD_LABELS = frozenset({"good", "0", "no", "false", "non-default", "n"})
 @dataclass(frozen=True, slots=True)
 class TrainedScorecard:
     model: ScorecardModel
-    metrics: dict[str, dict[str, float]]  # split name → summary metrics
+    # split name → summary metrics; and `baseline`, the binned training sample
+    # (`scoring.baseline`) later decisions are compared with
+    metrics: dict[str, dict[str, Any]]
     data_fingerprint: str
     params: dict[str, Any]
 
@@ -97,6 +100,10 @@ def train_scorecard(
     metrics = {
         "train": evaluate(y_train, model.score(X_train), higher_is_riskier=False),
         "test": evaluate(y_test, model.score(X_test), higher_is_riskier=False),
+        BASELINE_KEY: baseline_document(
+            model.score(X_train).tolist(),
+            {n: X_train[n].tolist() for n in model.scorecard_.features},
+        ),
     }
     return TrainedScorecard(
         model=model,
