@@ -17,6 +17,7 @@ from fengkong.api.routes import approvals as approval_routes
 from fengkong.api.routes import consents as consent_routes
 from fengkong.api.routes import lists as list_routes
 from fengkong.api.routes import policies as policy_routes
+from fengkong.api.routes import reports as report_routes
 from fengkong.api.routes import review as review_routes
 from fengkong.api.routes import search as search_routes
 from fengkong.api.routes import servicing as servicing_routes
@@ -54,6 +55,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(search_routes.router)
     app.include_router(session_routes.router)
     app.include_router(approval_routes.router)
+    app.include_router(report_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:
