@@ -106,6 +106,8 @@ CASES: list[tuple[Permission, list[str]]] = [
     (P.USERS_READ, ["users", "list"]),
     (P.USERS_READ, ["keys", "list"]),
     (P.CUSTOMERS_READ, ["customer", "list"]),
+    (P.REPORTS_READ, ["report", "portfolio"]),
+    (P.OPERATIONS_RUN, ["report", "rebuild", "--from", "2026-01-01", "--to", "2026-01-01"]),
 ]
 ROLES = [s for s in STAFF if s != "fks_all"] + [None]  # every role alone, and no login
 

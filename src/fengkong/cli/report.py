@@ -10,11 +10,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from fengkong.access.permissions import Permission
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
-from fengkong.cli.finding import CsvOpt, _flat, _formats, table_of
+from fengkong.cli.finding import CsvOpt, _flat, _formats
 from fengkong.core.money import format_fen
 
 app = typer.Typer(
@@ -49,24 +50,41 @@ def _money(fen: int) -> str:
     return format_fen(fen, symbol=False)
 
 
+def _segment(s: dict[str, Any]) -> str:
+    return s["segment"] if s["name"] == s["segment"] else f"{s['segment']} {s['name']}"
+
+
+# The headline figures, short headers so that a dimension fits in 80 columns; M1+, the five-tier
+# mix, the balances behind the rates and the rest are in --json and --csv.
 _COLUMNS = [
-    ("dimension", lambda s: s["dimension"]),
-    (
-        "segment",
-        lambda s: s["name"] if s["name"] == s["segment"] else f"{s['segment']} {s['name']}",
-    ),
-    ("loans", lambda s: s["active_loans"]),
+    ("segment", _segment),
+    ("loans", lambda s: str(s["active_loans"])),
     ("outstanding", lambda s: _money(s["outstanding_fen"])),
-    ("overdue #%", lambda s: _pct(s["overdue_rate_count"])),
-    ("overdue ¥%", lambda s: _pct(s["overdue_rate_balance"])),
-    ("M1+ %", lambda s: _pct(s["m1_plus_rate"])),
-    ("M3+", lambda s: _money(s["m3_plus_fen"])),
-    ("M3+ %", lambda s: _pct(s["m3_plus_rate"])),
-    ("written off", lambda s: _money(s["written_off_fen"])),
-    ("w/o %", lambda s: _pct(s["write_off_rate"])),
-    ("expected loss", lambda s: _money(s["expected_loss_fen"])),
-    ("coverage", lambda s: _pct(s["coverage"])),
+    ("ovd #", lambda s: _pct(s["overdue_rate_count"])),
+    ("ovd ¥", lambda s: _pct(s["overdue_rate_balance"])),
+    ("M3+ ¥", lambda s: _pct(s["m3_plus_rate"])),
+    ("w/o ¥", lambda s: _pct(s["write_off_rate"])),
+    ("EL", lambda s: _money(s["expected_loss_fen"])),
+    ("cover", lambda s: _pct(s["coverage"])),
 ]
+
+
+def _tables(doc: dict[str, Any]) -> list[Table]:
+    """One table per dimension, in the order of the document."""
+    tables: dict[str, Table] = {}
+    for s in doc["segments"]:
+        table = tables.get(s["dimension"])
+        if table is None:
+            table = tables[s["dimension"]] = Table(
+                title=f"by {s['dimension']}", box=box.SIMPLE_HEAD, pad_edge=False
+            )
+            for header, _ in _COLUMNS:
+                if header == "segment":
+                    table.add_column(header, min_width=12, overflow="fold")
+                else:
+                    table.add_column(header, no_wrap=True, justify="right")
+        table.add_row(*("-" if (v := get(s)) is None else v for _, get in _COLUMNS))
+    return list(tables.values())
 
 
 @app.command("portfolio")
@@ -98,11 +116,14 @@ def portfolio(
         writer.writeheader()
         writer.writerows(rows)
         return
-    title = (
-        f"portfolio on {doc['business_date']} ({doc['loans']} loans read, LGD {doc['lgd']}; "
-        "amounts in yuan)"
+    out.print(
+        f"portfolio on {doc['business_date']}: {doc['loans']} loans read; overdue (ovd) by "
+        f"count (#) and rates by balance (¥); expected loss (EL) at LGD {doc['lgd']} and its "
+        "cover by allowance and reserve; amounts in yuan",
+        highlight=False,
     )
-    out.print(table_of(_COLUMNS, doc["segments"], title))
+    for table in _tables(doc):
+        out.print(table)
 
 
 @app.command("rebuild")
