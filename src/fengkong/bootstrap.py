@@ -55,11 +55,13 @@ from fengkong.lending.product import Product
 from fengkong.lending.reminders import LogChannel, WebhookChannel
 from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import ReminderChannel, ServicingServices
+from fengkong.monitoring.snapshots import MonitoringServices
 from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
 if TYPE_CHECKING:
     from fengkong.decision.customer_view import Finders
+    from fengkong.lending.eod_steps import DateStep
 
 
 @dataclass
@@ -156,6 +158,19 @@ class Context:
             vault=self.vault,
             clock=self.clock,
         )
+
+    @cached_property
+    def monitoring(self) -> MonitoringServices:
+        """Portfolio snapshots: written by end of day, read by the reports."""
+        return MonitoringServices(uow=self.uow, clock=self.clock, lgd=self.settings.monitoring_lgd)
+
+    def eod_steps(self) -> tuple[DateStep, ...]:
+        """End of day's per-date jobs, in order: the servicing jobs, then the portfolio snapshot
+        (last, so that it sees the loans as the date's work left them)."""
+        from fengkong.lending.servicing_steps import servicing_steps
+        from fengkong.monitoring.snapshots import snapshot_step
+
+        return (*servicing_steps(self.servicing), snapshot_step(self.monitoring))
 
     def _reminder_channel(self) -> ReminderChannel:
         if self.settings.reminder_channel == "webhook":

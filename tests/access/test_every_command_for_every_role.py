@@ -106,6 +106,10 @@ CASES: list[tuple[Permission, list[str]]] = [
     (P.USERS_READ, ["users", "list"]),
     (P.USERS_READ, ["keys", "list"]),
     (P.CUSTOMERS_READ, ["customer", "list"]),
+    (P.REPORTS_READ, ["report", "portfolio"]),
+    (P.REPORTS_READ, ["report", "drift", "--model", "nope"]),
+    (P.REPORTS_READ, ["report", "fairness", "--model", "nope"]),
+    (P.OPERATIONS_RUN, ["report", "rebuild", "--from", "2026-01-01", "--to", "2026-01-01"]),
 ]
 ROLES = [s for s in STAFF if s != "fks_all"] + [None]  # every role alone, and no login
 

@@ -76,9 +76,11 @@ def seed_approved(
     *,
     amount: int = 1_000_000,
     terms: int = 12,
-    score: int = 600,
+    score: int | None = 600,
     outcome: Outcome = Outcome.APPROVE,
     vault: PersonalDataVault | None = None,
+    pd: str | None = "0.05",
+    region: str | None = None,
 ) -> str:
     """An application and its decision, stored as the decision service would store them. With
     the services' `vault`, the applicant's data are real tokens (the contract masks them)."""
@@ -102,6 +104,7 @@ def seed_approved(
                 id_number_bidx=new_id("b", clock),
                 phone_enc=token("phone", "13800138000"),
                 phone_bidx=new_id("b", clock),
+                region=region,
             )
         )
         uow.decisions.add(
@@ -111,7 +114,7 @@ def seed_approved(
                 decided_at=clock.now(),
                 outcome=outcome,
                 score=score,
-                pd="0.05",
+                pd=pd,
                 approved_amount=Fen(amount) if outcome is Outcome.APPROVE else None,
                 reasons=(),
                 policy_version="test",

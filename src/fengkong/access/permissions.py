@@ -161,6 +161,8 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/decisions"): P.PORTFOLIO_SEARCH,
     ("GET", "/v1/loans"): P.PORTFOLIO_SEARCH,
     ("GET", "/v1/lines"): P.PORTFOLIO_SEARCH,
+    # the portfolio as a whole
+    ("GET", "/v1/reports/portfolio"): P.REPORTS_READ,
     # customers and consents
     ("GET", "/v1/customers"): P.CUSTOMERS_READ,
     ("POST", "/v1/customers/search"): P.CUSTOMERS_READ,
@@ -353,6 +355,11 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "approvals approve": P.APPROVALS_DECIDE,
     "approvals reject": P.APPROVALS_DECIDE,
     "eod": P.OPERATIONS_RUN,
+    "report portfolio": P.REPORTS_READ,
+    # Rebuilding replaces stored figures: an operation, like the end of day that writes them.
+    "report rebuild": P.OPERATIONS_RUN,
+    "report drift": P.REPORTS_READ,
+    "report fairness": P.REPORTS_READ,
 }
 
 # Commands that need no login, each for its reason:

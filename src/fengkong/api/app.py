@@ -18,6 +18,7 @@ from fengkong.api.routes import consents as consent_routes
 from fengkong.api.routes import lists as list_routes
 from fengkong.api.routes import model_reports as model_report_routes
 from fengkong.api.routes import policies as policy_routes
+from fengkong.api.routes import reports as report_routes
 from fengkong.api.routes import review as review_routes
 from fengkong.api.routes import search as search_routes
 from fengkong.api.routes import servicing as servicing_routes
@@ -56,6 +57,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(session_routes.router)
     app.include_router(approval_routes.router)
     app.include_router(model_report_routes.router)
+    app.include_router(report_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:

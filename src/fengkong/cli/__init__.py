@@ -67,6 +67,9 @@ GROUPS: dict[str, LazyCommand] = {
     "servicing": LazyCommand(
         "servicing", "app", "Servicing: guarantees, auto-debit cards, collateral, collections."
     ),
+    "report": LazyCommand(
+        "report", "app", "Portfolio and model reports: snapshots, rebuild, drift, fairness."
+    ),
     # Finding things: lists and views of applications and customers (those of decisions, loans
     # and lines are in their own groups).
     "application": LazyCommand("finding", "application_app", "Applications: list and show."),

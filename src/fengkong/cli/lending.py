@@ -326,16 +326,15 @@ def eod(
     Run by an admin; the loans' postings are the system's, the run's start is audited with the
     admin's name."""
     from fengkong.cli.eod import run_eod
-    from fengkong.lending.servicing_steps import servicing_steps
 
     ctx = context()
     actor = acting(ctx, Permission.OPERATIONS_RUN)
     # Auto-debit, reminders, guarantor calls, collateral, collections and the black-list check
-    # run after the loans of each date.
+    # run after the loans of each date, and then the portfolio snapshot.
     run_eod(
         ctx.lending,
         business_date,
-        steps=servicing_steps(ctx.servicing),
+        steps=ctx.eod_steps(),
         simulate=simulate,
         as_json=as_json,
         partitions=partitions,

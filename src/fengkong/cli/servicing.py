@@ -379,16 +379,16 @@ def eod(
     business_date: DateOpt = None, simulate: SimulateOpt = False, as_json: JsonOpt = False
 ) -> None:
     """End of day with every servicing step (auto-debit, reminders, guarantor calls, margin
-    calls, collections, black-list check) after the loan chunks; the same as `fengkong eod`,
-    and as it run by an admin."""
+    calls, collections, black-list check) and the portfolio snapshot after the loan chunks; the
+    same as `fengkong eod`, and as it run by an admin."""
     from fengkong.cli.eod import run_eod
-    from fengkong.lending.servicing_steps import servicing_steps
 
-    svc, admin = services(Permission.OPERATIONS_RUN)
+    ctx = context()
+    admin = acting(ctx, Permission.OPERATIONS_RUN).audit_name
     run_eod(
-        svc.lending,
+        ctx.lending,
         business_date,
-        steps=servicing_steps(svc),
+        steps=ctx.eod_steps(),
         simulate=simulate,
         as_json=as_json,
         started_by=admin,

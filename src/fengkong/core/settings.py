@@ -124,6 +124,13 @@ class Settings(BaseSettings):
         le=1,
         description="General risk reserve, share of principal.",
     )
+    monitoring_lgd: Decimal = Field(
+        default=Decimal("0.45"),
+        gt=0,
+        le=1,
+        description="Loss given default in the portfolio snapshots' expected loss (PD × LGD × "
+        "EAD): the Basel foundation-IRB figure for senior unsecured claims by default.",
+    )
     lending_payout_attempts: int = Field(default=3, ge=1)
     lending_overpayment_allowance_fen: int = Field(
         default=0,

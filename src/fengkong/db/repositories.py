@@ -140,6 +140,7 @@ class SqlApplicationRepository:
                 "profile": dict(app.profile),
                 "channel": None if app.channel is None else app.channel.value,
                 "channel_partner": app.channel_partner,
+                "region": app.region,
             },
         )
 
@@ -168,6 +169,7 @@ class SqlApplicationRepository:
             bank_card_bidx=r["bank_card_bidx"],
             channel=None if r["channel"] is None else SalesChannel(r["channel"]),
             channel_partner=r["channel_partner"],
+            region=r["region"],
         )
 
 

@@ -93,6 +93,9 @@ applications = sa.Table(
     # the allowed values are defined once, in the code that refuses others at the boundary.
     sa.Column("channel", sa.String(16), nullable=True),
     sa.Column("channel_partner", sa.String(40), nullable=True),
+    # The province code of the applicant's resident ID (`onboarding.region`); null on rows stored
+    # before it was kept (migration 0032), reported as `unknown` rather than guessed.
+    sa.Column("region", sa.String(8), nullable=True),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.CheckConstraint("term_months > 0", name="term_positive"),
 )

@@ -19,6 +19,7 @@ from fengkong.db.decision_repository import (
 from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.lending_repository import SqlLendingRepository
 from fengkong.db.list_entries import SqlListEntries
+from fengkong.db.monitoring_store import SqlPortfolioStore
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     sessions: SqlSessions
     api_keys: SqlApiKeys
     approvals: SqlApprovalRequests
+    portfolio: SqlPortfolioStore
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.sessions = SqlSessions(self._session)
         self.api_keys = SqlApiKeys(self._session)
         self.approvals = SqlApprovalRequests(self._session)
+        self.portfolio = SqlPortfolioStore(self._session)
         return self
 
     def __exit__(

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from fengkong.core.money import Fen
 from fengkong.onboarding.channel import DEFAULT_SALES_CHANNEL, SalesChannel
 from fengkong.onboarding.consent import Purpose
+from fengkong.onboarding.region import region_of_id_number
 
 
 class PersonalDataVault(Protocol):
@@ -84,6 +85,9 @@ class StoredApplication:
     bank_card_bidx: str | None = field(default=None, repr=False)
     channel: SalesChannel | None = None  # None: stored before channels were kept
     channel_partner: str | None = None
+    # The province code the applicant's resident ID begins with (`onboarding.region`); None on
+    # rows stored before regions were kept (migration 0032): reported as `unknown`.
+    region: str | None = None
 
 
 def seal(
@@ -109,4 +113,5 @@ def seal(
         bank_card_bidx=None if a.bank_card is None else vault.blind_index("bank_card", a.bank_card),
         channel=req.channel.source,
         channel_partner=req.channel.partner,
+        region=region_of_id_number(a.id_number),
     )

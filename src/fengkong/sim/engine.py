@@ -31,7 +31,6 @@ from fengkong.lending.origination import LoanView, get_loan
 from fengkong.lending.records import LoanStage
 from fengkong.lending.repayment import post_repayment, quote_settlement, settle_loan
 from fengkong.lending.servicing import amount_due
-from fengkong.lending.servicing_steps import servicing_steps
 from fengkong.sim.behaviour import repayment
 from fengkong.sim.book import BookedLoan, RunState
 from fengkong.sim.conduct import draw_plan, rng_for
@@ -298,7 +297,7 @@ class Lifecycle:
         report = run_end_of_day(
             on,
             self.ctx.lending,
-            steps=servicing_steps(self.ctx.servicing),
+            steps=self.ctx.eod_steps(),
             started_by=self.window.actors.admin.audit_name,
         )
         for totals in report.totals.values():

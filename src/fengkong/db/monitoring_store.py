@@ -1,0 +1,170 @@
+"""Portfolio monitoring in the database (`monitoring.snapshots.PortfolioStore`): the loans read as
+`LoanFacts` (each joined to its application, or for a draw its line's application, and that
+application's decision), the book's mark, and the stored snapshots."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fengkong.core.money import Fen
+from fengkong.db.lending_tables import credit_lines, eod_runs, loans
+from fengkong.db.monitoring_tables import portfolio_snapshot_books, portfolio_snapshots
+from fengkong.db.tables import applications, decisions
+from fengkong.monitoring.facts import UNKNOWN, LoanFacts, score_band, vintage_of
+from fengkong.monitoring.figures import DIMENSIONS, SegmentFigures
+from fengkong.monitoring.snapshots import BookMark, SnapshotBook, SnapshotRow
+
+_COUNTED = ("active", "written_off")  # the stages a snapshot reads (`monitoring.figures`)
+_STREAM = 2_000  # loans fetched at a time
+
+
+class SqlPortfolioStore:
+    """Implements `PortfolioStore` in the unit of work's session (never commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def loan_facts(self, on: date) -> Iterator[LoanFacts]:
+        owner = sa.func.coalesce(loans.c.application_id, credit_lines.c.application_id)
+        query = (
+            sa.select(
+                loans.c.id,
+                loans.c.product_code,
+                loans.c.status,
+                loans.c.booked_on,
+                loans.c.amount_fen,
+                loans.c.principal_outstanding_fen,
+                loans.c.days_past_due,
+                loans.c.dpd_bucket,
+                loans.c.loan_class,
+                loans.c.allowance_fen,
+                loans.c.reserve_fen,
+                applications.c.channel,
+                applications.c.region,
+                decisions.c.score,
+                decisions.c.pd,
+            )
+            .select_from(
+                loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id)
+                .outerjoin(applications, applications.c.id == owner)
+                .outerjoin(decisions, decisions.c.application_id == owner)
+            )
+            .where(loans.c.booked_on <= on, loans.c.status.in_(_COUNTED))
+            .order_by(loans.c.id)
+        )
+        result = self.session.execute(query, execution_options={"yield_per": _STREAM})
+        for r in result:
+            yield _facts(r)
+
+    def book_mark(self) -> BookMark:
+        count, revisions = self.session.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(loans.c.revision), 0))
+        ).one()
+        return BookMark(int(count), int(revisions))
+
+    def last_completed_eod(self) -> date | None:
+        value = self.session.execute(
+            sa.select(sa.func.max(eod_runs.c.business_date)).where(eod_runs.c.status == "done")
+        ).scalar_one()
+        return value  # type: ignore[no-any-return]
+
+    def replace_snapshot(self, rows: Sequence[SnapshotRow], book: SnapshotBook) -> None:
+        on = book.business_date
+        self.session.execute(
+            portfolio_snapshots.delete().where(portfolio_snapshots.c.business_date == on)
+        )
+        self.session.execute(
+            portfolio_snapshot_books.delete().where(portfolio_snapshot_books.c.business_date == on)
+        )
+        if rows:
+            self.session.execute(
+                portfolio_snapshots.insert(),
+                [
+                    {
+                        "business_date": on,
+                        "dimension": dimension,
+                        "segment": segment,
+                        "figures": figures.as_dict(),
+                    }
+                    for dimension, segment, figures in rows
+                ],
+            )
+        self.session.execute(
+            portfolio_snapshot_books.insert().values(
+                business_date=on,
+                taken_at=book.taken_at,
+                loans=book.loans,
+                book_mark=book.book_mark,
+                lgd=str(book.lgd),
+            )
+        )
+
+    def snapshot_book(self, on: date) -> SnapshotBook | None:
+        row = self.session.execute(
+            sa.select(portfolio_snapshot_books).where(
+                portfolio_snapshot_books.c.business_date == on
+            )
+        ).first()
+        if row is None:
+            return None
+        return SnapshotBook(
+            business_date=row.business_date,
+            taken_at=row.taken_at,
+            loans=row.loans,
+            book_mark=row.book_mark,
+            lgd=Decimal(row.lgd),
+        )
+
+    def snapshot_rows(self, on: date, dimensions: Sequence[str]) -> list[SnapshotRow]:
+        found = self.session.execute(
+            sa.select(
+                portfolio_snapshots.c.dimension,
+                portfolio_snapshots.c.segment,
+                portfolio_snapshots.c.figures,
+            ).where(
+                portfolio_snapshots.c.business_date == on,
+                portfolio_snapshots.c.dimension.in_(list(dimensions)),
+            )
+        ).all()
+        order = {d: k for k, d in enumerate(DIMENSIONS)}
+        rows = [(r.dimension, r.segment, SegmentFigures.from_dict(r.figures)) for r in found]
+        return sorted(rows, key=lambda row: (order.get(row[0], len(order)), row[1]))
+
+    def snapshot_span(self) -> tuple[date, date] | None:
+        first, last = self.session.execute(
+            sa.select(
+                sa.func.min(portfolio_snapshot_books.c.business_date),
+                sa.func.max(portfolio_snapshot_books.c.business_date),
+            )
+        ).one()
+        return None if first is None else (first, last)
+
+
+def _facts(r: Any) -> LoanFacts:
+    written_off = r.status == "written_off"
+    return LoanFacts(
+        loan_id=r.id,
+        product=r.product_code,
+        channel=r.channel or UNKNOWN,
+        region=r.region or UNKNOWN,
+        vintage=vintage_of(r.booked_on),
+        score_band=score_band(r.score),
+        stage=r.status,
+        principal_outstanding=Fen(r.principal_outstanding_fen),
+        days_past_due=r.days_past_due,
+        bucket=r.dpd_bucket,
+        loan_class=r.loan_class,
+        pd=None if r.pd is None else Decimal(r.pd),
+        allowance=Fen(r.allowance_fen),
+        reserve=Fen(r.reserve_fen),
+        amount=Fen(r.amount_fen),
+        # A written-off loan keeps the positions it was written off with: what it owed is
+        # what was written off.
+        written_off=Fen(r.principal_outstanding_fen) if written_off else Fen(0),
+    )

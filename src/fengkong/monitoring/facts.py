@@ -1,0 +1,79 @@
+"""One loan (or credit-line draw) as a portfolio snapshot sees it (`LoanFacts`), and the
+segments it falls in: product, sales channel, region, vintage and score band.
+
+Score bands are fixed, on the decision's score (the scorecard's points, PDO scaling around 600):
+`<500`, `500-549`, `550-599`, `600-649`, `650+`, and `none` for a loan whose decision has no
+score (a rule-only policy, an officer's decision without a model). A draw takes its line's
+application: its borrower's channel, region and decision. Vintage is the booking month.
+Industry is not a dimension yet: applications do not carry one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from fengkong.core.money import Fen
+
+UNKNOWN = "unknown"  # a channel or region the application does not carry (stored before it was)
+NO_SCORE = "none"
+
+# (label, lowest score in the band), increasing; a score below the first band's floor is `<500`.
+SCORE_BANDS: tuple[tuple[str, int], ...] = (
+    ("500-549", 500),
+    ("550-599", 550),
+    ("600-649", 600),
+    ("650+", 650),
+)
+BELOW_BANDS = "<500"
+SCORE_BAND_LABELS: tuple[str, ...] = (BELOW_BANDS, *(label for label, _ in SCORE_BANDS), NO_SCORE)
+
+
+def score_band(score: int | None) -> str:
+    """The band `score` falls in; `none` without a score."""
+    if score is None:
+        return NO_SCORE
+    band = BELOW_BANDS
+    for label, floor in SCORE_BANDS:
+        if score >= floor:
+            band = label
+    return band
+
+
+def vintage_of(booked_on: date) -> str:
+    """The booking month, `YYYY-MM`."""
+    return f"{booked_on.year:04d}-{booked_on.month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoanFacts:
+    """A loan as the snapshot of a business date sees it, after that date's end of day.
+
+    `stage` is the loan's stage (`active`, `written_off`…); only active loans carry a balance
+    into the figures, and written-off ones count as written off, with `written_off` the
+    principal that was written off."""
+
+    loan_id: str
+    product: str
+    channel: str  # the sales channel of its application, or `unknown`
+    region: str  # the province code of its applicant's resident ID, or `unknown`
+    vintage: str  # booking month, YYYY-MM
+    score_band: str  # `score_band` of its decision's score
+    stage: str
+    principal_outstanding: Fen
+    days_past_due: int
+    bucket: str
+    loan_class: str  # five-tier class (`lending.delinquency.LoanClass` value)
+    pd: Decimal | None  # probability of default of its decision; None when it has none
+    allowance: Fen
+    reserve: Fen
+    amount: Fen
+    written_off: Fen  # principal written off, for a written-off loan; else 0
+
+    def segment(self, dimension: str) -> str:
+        """The loan's segment along `dimension` (one of `figures.DIMENSIONS`)."""
+        if dimension == "all":
+            return "all"
+        value: str = getattr(self, dimension)
+        return value

@@ -1,0 +1,270 @@
+"""A portfolio snapshot's figures (`SegmentFigures`) for every segment of every dimension, from
+the loans' facts: `snapshot(facts, on, lgd)`, pure, one pass over the loans.
+
+Which loans count where:
+- Balance figures (outstanding, overdue, M1+, M3+, the five-tier mix, expected loss, allowance
+  and reserve) count active loans only; settled, cancelled and not yet disbursed loans carry no
+  balance, and written-off loans are off the books.
+- Overdue: days past due ≥ 1. M1+: past the M1 bucket, DPD > 30 (the "30+" figure). M3+: past
+  M3, DPD > 90 (the "90+" figure). Their rates are by balance (of the outstanding principal);
+  the overdue rate is also given by count (of the active loans).
+- Written off: every loan written off by the date (cumulative), with the principal written off;
+  write-off rate = written off / (outstanding + written off), by principal.
+- Expected loss = PD × LGD × EAD, with EAD the principal outstanding, PD the loan's decision's
+  and LGD the deployment's (`monitoring_lgd`, 0.45 by default: the Basel foundation-IRB figure
+  for senior unsecured claims, and this book's loans are unsecured consumer credit), rounded
+  half-up to the fen per loan (so segments add up to their total). Loans whose decision has no
+  PD are counted apart (`no_pd_loans`, `no_pd_fen`) and add nothing to it.
+- Coverage = (allowance + general reserve) / expected loss; `allowance_coverage` the allowance
+  alone. A rate whose denominator is 0 is None.
+
+Money is integer fen; rates are `Decimal`, six places, half-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from fengkong.core.money import Fen, to_fen
+from fengkong.lending.delinquency import LoanClass
+from fengkong.monitoring.facts import LoanFacts
+
+DIMENSIONS: tuple[str, ...] = ("all", "product", "channel", "region", "vintage", "score_band")
+DEFAULT_LGD = Decimal("0.45")
+OVERDUE_DPD = 1
+M1_PLUS_DPD = 31  # past M1 (1-30 days)
+M3_PLUS_DPD = 91  # past M3 (61-90 days)
+CLASSES: tuple[str, ...] = tuple(c.value for c in LoanClass)
+_RATE_PLACES = Decimal("0.000001")
+_ACTIVE = "active"
+_WRITTEN_OFF = "written_off"
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """numerator / denominator to six places, half-up; None for a zero denominator."""
+    if denominator == 0:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(_RATE_PLACES, ROUND_HALF_UP)
+
+
+def expected_loss(facts: LoanFacts, lgd: Decimal) -> Fen:
+    """PD × LGD × EAD of one active loan, to the fen (half-up); 0 without a PD."""
+    if facts.pd is None:
+        return Fen(0)
+    return to_fen(facts.pd * lgd * facts.principal_outstanding, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassMix:
+    """Active loans of one five-tier class: how many, and their principal outstanding."""
+
+    loans: int
+    fen: Fen
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentFigures:
+    """The figures of one segment on one business date (see the module's docstring)."""
+
+    active_loans: int
+    outstanding_fen: Fen
+    overdue_loans: int
+    overdue_fen: Fen
+    m1_plus_fen: Fen
+    m3_plus_fen: Fen
+    written_off_loans: int
+    written_off_fen: Fen
+    classes: Mapping[str, ClassMix]
+    expected_loss_fen: Fen
+    no_pd_loans: int
+    no_pd_fen: Fen
+    allowance_fen: Fen
+    reserve_fen: Fen
+
+    @property
+    def overdue_rate_count(self) -> Decimal | None:
+        return rate(self.overdue_loans, self.active_loans)
+
+    @property
+    def overdue_rate_balance(self) -> Decimal | None:
+        return rate(self.overdue_fen, self.outstanding_fen)
+
+    @property
+    def m1_plus_rate(self) -> Decimal | None:
+        return rate(self.m1_plus_fen, self.outstanding_fen)
+
+    @property
+    def m3_plus_rate(self) -> Decimal | None:
+        return rate(self.m3_plus_fen, self.outstanding_fen)
+
+    @property
+    def write_off_rate(self) -> Decimal | None:
+        return rate(self.written_off_fen, self.outstanding_fen + self.written_off_fen)
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return rate(self.allowance_fen + self.reserve_fen, self.expected_loss_fen)
+
+    @property
+    def allowance_coverage(self) -> Decimal | None:
+        return rate(self.allowance_fen, self.expected_loss_fen)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The figures as stored (counts and fen; rates are derived when read)."""
+        return {
+            "active_loans": self.active_loans,
+            "outstanding_fen": int(self.outstanding_fen),
+            "overdue_loans": self.overdue_loans,
+            "overdue_fen": int(self.overdue_fen),
+            "m1_plus_fen": int(self.m1_plus_fen),
+            "m3_plus_fen": int(self.m3_plus_fen),
+            "written_off_loans": self.written_off_loans,
+            "written_off_fen": int(self.written_off_fen),
+            "classes": {
+                name: {"loans": mix.loans, "fen": int(mix.fen)}
+                for name, mix in self.classes.items()
+            },
+            "expected_loss_fen": int(self.expected_loss_fen),
+            "no_pd_loans": self.no_pd_loans,
+            "no_pd_fen": int(self.no_pd_fen),
+            "allowance_fen": int(self.allowance_fen),
+            "reserve_fen": int(self.reserve_fen),
+        }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> SegmentFigures:
+        classes = doc["classes"]
+        return cls(
+            active_loans=int(doc["active_loans"]),
+            outstanding_fen=Fen(int(doc["outstanding_fen"])),
+            overdue_loans=int(doc["overdue_loans"]),
+            overdue_fen=Fen(int(doc["overdue_fen"])),
+            m1_plus_fen=Fen(int(doc["m1_plus_fen"])),
+            m3_plus_fen=Fen(int(doc["m3_plus_fen"])),
+            written_off_loans=int(doc["written_off_loans"]),
+            written_off_fen=Fen(int(doc["written_off_fen"])),
+            classes={
+                name: ClassMix(int(classes[name]["loans"]), Fen(int(classes[name]["fen"])))
+                for name in CLASSES
+            },
+            expected_loss_fen=Fen(int(doc["expected_loss_fen"])),
+            no_pd_loans=int(doc["no_pd_loans"]),
+            no_pd_fen=Fen(int(doc["no_pd_fen"])),
+            allowance_fen=Fen(int(doc["allowance_fen"])),
+            reserve_fen=Fen(int(doc["reserve_fen"])),
+        )
+
+    def rates(self) -> dict[str, Decimal | None]:
+        return {
+            "overdue_rate_count": self.overdue_rate_count,
+            "overdue_rate_balance": self.overdue_rate_balance,
+            "m1_plus_rate": self.m1_plus_rate,
+            "m3_plus_rate": self.m3_plus_rate,
+            "write_off_rate": self.write_off_rate,
+            "coverage": self.coverage,
+            "allowance_coverage": self.allowance_coverage,
+        }
+
+
+@dataclass(slots=True)
+class _Tally:
+    """A segment's running sums while the loans go by."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, list[int]] = field(default_factory=lambda: {c: [0, 0] for c in CLASSES})
+
+    def add(self, name: str, value: int) -> None:
+        self.counts[name] = self.counts.get(name, 0) + value
+
+    def take(self, f: LoanFacts, lgd: Decimal) -> None:
+        if f.stage == _WRITTEN_OFF:
+            self.add("written_off_loans", 1)
+            self.add("written_off_fen", f.written_off)
+            return
+        if f.stage != _ACTIVE:
+            return
+        balance = f.principal_outstanding
+        self.add("active_loans", 1)
+        self.add("outstanding_fen", balance)
+        if f.days_past_due >= OVERDUE_DPD:
+            self.add("overdue_loans", 1)
+            self.add("overdue_fen", balance)
+        if f.days_past_due >= M1_PLUS_DPD:
+            self.add("m1_plus_fen", balance)
+        if f.days_past_due >= M3_PLUS_DPD:
+            self.add("m3_plus_fen", balance)
+        mix = self.classes.setdefault(f.loan_class, [0, 0])
+        mix[0] += 1
+        mix[1] += balance
+        if f.pd is None:
+            self.add("no_pd_loans", 1)
+            self.add("no_pd_fen", balance)
+        else:
+            self.add("expected_loss_fen", expected_loss(f, lgd))
+        self.add("allowance_fen", f.allowance)
+        self.add("reserve_fen", f.reserve)
+
+    def figures(self) -> SegmentFigures:
+        c = self.counts.get
+        return SegmentFigures(
+            active_loans=c("active_loans", 0),
+            outstanding_fen=Fen(c("outstanding_fen", 0)),
+            overdue_loans=c("overdue_loans", 0),
+            overdue_fen=Fen(c("overdue_fen", 0)),
+            m1_plus_fen=Fen(c("m1_plus_fen", 0)),
+            m3_plus_fen=Fen(c("m3_plus_fen", 0)),
+            written_off_loans=c("written_off_loans", 0),
+            written_off_fen=Fen(c("written_off_fen", 0)),
+            classes={name: ClassMix(n, Fen(fen)) for name, (n, fen) in self.classes.items()},
+            expected_loss_fen=Fen(c("expected_loss_fen", 0)),
+            no_pd_loans=c("no_pd_loans", 0),
+            no_pd_fen=Fen(c("no_pd_fen", 0)),
+            allowance_fen=Fen(c("allowance_fen", 0)),
+            reserve_fen=Fen(c("reserve_fen", 0)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioSnapshot:
+    """The figures of every segment of every dimension on `business_date`, and how many loans
+    were read. `segments[dimension][segment]`; dimension `all` has the one segment `all`."""
+
+    business_date: date
+    lgd: Decimal
+    loans: int
+    segments: Mapping[str, Mapping[str, SegmentFigures]]
+
+    def rows(self) -> list[tuple[str, str, SegmentFigures]]:
+        """(dimension, segment, figures), dimensions in `DIMENSIONS` order, segments sorted."""
+        return [
+            (dimension, segment, self.segments[dimension][segment])
+            for dimension in DIMENSIONS
+            for segment in sorted(self.segments.get(dimension, {}))
+        ]
+
+
+def snapshot(facts: Iterable[LoanFacts], on: date, lgd: Decimal = DEFAULT_LGD) -> PortfolioSnapshot:
+    """Aggregate the loans' facts of `on` by every dimension, in one pass. Dimension `all` always
+    has its segment, even for an empty book; other segments exist where a loan falls."""
+    if not Decimal(0) < lgd <= Decimal(1):
+        raise ValueError(f"LGD must be in (0, 1]: {lgd}")
+    tallies: dict[str, dict[str, _Tally]] = {d: {} for d in DIMENSIONS}
+    tallies["all"]["all"] = _Tally()
+    read = 0
+    for f in facts:
+        read += 1
+        for dimension in DIMENSIONS:
+            segment = f.segment(dimension)
+            tally = tallies[dimension].get(segment)
+            if tally is None:
+                tally = tallies[dimension][segment] = _Tally()
+            tally.take(f, lgd)
+    segments = {
+        dimension: {segment: t.figures() for segment, t in by_segment.items()}
+        for dimension, by_segment in tallies.items()
+    }
+    return PortfolioSnapshot(on, lgd, read, segments)
