@@ -62,6 +62,7 @@ from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 if TYPE_CHECKING:
     from fengkong.decision.customer_view import Finders
     from fengkong.lending.eod_steps import DateStep
+    from fengkong.monitoring.early_warning import EarlyWarningServices
 
 
 @dataclass
@@ -164,13 +165,37 @@ class Context:
         """Portfolio snapshots: written by end of day, read by the reports."""
         return MonitoringServices(uow=self.uow, clock=self.clock, lgd=self.settings.monitoring_lgd)
 
+    @cached_property
+    def early_warning(self) -> EarlyWarningServices:
+        """Early-warning rules over the snapshots and their alerts; the rules file is read and
+        checked here, once (`BadRules`, naming the allowed values, if it is wrong). Alerts go
+        to the configured webhook, or to the log."""
+        from fengkong.monitoring.alert_rules import load_rules
+        from fengkong.monitoring.early_warning import EarlyWarningServices
+
+        url = self.settings.alert_webhook_url
+        channel: ReminderChannel = WebhookChannel(url) if url else LogChannel()
+        return EarlyWarningServices(
+            uow=self.uow,
+            clock=self.clock,
+            rules=load_rules(self.settings.early_warning_rules_file),
+            channel=channel,
+            lender=self.lending.config.lender_name,
+        )
+
     def eod_steps(self) -> tuple[DateStep, ...]:
-        """End of day's per-date jobs, in order: the servicing jobs, then the portfolio snapshot
-        (last, so that it sees the loans as the date's work left them)."""
+        """End of day's per-date jobs, in order: the servicing jobs, the portfolio snapshot
+        (so that it sees the loans as the date's work left them), then early warning's rules
+        on that snapshot."""
         from fengkong.lending.servicing_steps import servicing_steps
+        from fengkong.monitoring.early_warning import alert_step
         from fengkong.monitoring.snapshots import snapshot_step
 
-        return (*servicing_steps(self.servicing), snapshot_step(self.monitoring))
+        return (
+            *servicing_steps(self.servicing),
+            snapshot_step(self.monitoring),
+            alert_step(self.early_warning),
+        )
 
     def _reminder_channel(self) -> ReminderChannel:
         if self.settings.reminder_channel == "webhook":

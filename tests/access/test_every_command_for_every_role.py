@@ -110,6 +110,9 @@ CASES: list[tuple[Permission, list[str]]] = [
     (P.REPORTS_READ, ["report", "drift", "--model", "nope"]),
     (P.REPORTS_READ, ["report", "fairness", "--model", "nope"]),
     (P.OPERATIONS_RUN, ["report", "rebuild", "--from", "2026-01-01", "--to", "2026-01-01"]),
+    (P.REPORTS_READ, ["alerts", "list"]),
+    (P.ALERTS_ACK, ["alerts", "ack", "alr_nope", "--note", "seen"]),
+    (P.ALERTS_ACK, ["alerts", "evaluate"]),
 ]
 ROLES = [s for s in STAFF if s != "fks_all"] + [None]  # every role alone, and no login
 

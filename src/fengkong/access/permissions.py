@@ -55,6 +55,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     METRICS_READ = "metrics.read"
     REPORTS_READ = "reports.read"  # portfolio monitoring, drift and fairness reports
+    ALERTS_ACK = "alerts.ack"  # early warning: evaluate the rules, acknowledge alerts
     USERS_MANAGE = "users.manage"
     USERS_READ = "users.read"
     OPERATIONS_RUN = "operations.run"
@@ -86,6 +87,9 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # The portfolio as a whole: risk managers watch it, approvers and auditors check it;
     # officers work single files, not the book, and admins run the jobs that build it.
     P.REPORTS_READ: _roles(RISK, APPROVER, AUDITOR),
+    # Early-warning alerts are read with the reports; the risk managers who watch the book
+    # acknowledge them, and run the rules again on demand (after changing them).
+    P.ALERTS_ACK: _roles(RISK),
     P.PORTFOLIO_SEARCH: _READERS,
     # Customer views show personal data (masked) across applications: the officers who serve
     # the customer and the auditors who check them; risk managers work in aggregates.
@@ -163,6 +167,10 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/lines"): P.PORTFOLIO_SEARCH,
     # the portfolio as a whole
     ("GET", "/v1/reports/portfolio"): P.REPORTS_READ,
+    # early warning
+    ("GET", "/v1/alerts"): P.REPORTS_READ,
+    ("POST", "/v1/alerts/{alert_id}/acknowledge"): P.ALERTS_ACK,
+    ("POST", "/v1/alerts/evaluate"): P.ALERTS_ACK,
     # customers and consents
     ("GET", "/v1/customers"): P.CUSTOMERS_READ,
     ("POST", "/v1/customers/search"): P.CUSTOMERS_READ,
@@ -360,6 +368,9 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "report rebuild": P.OPERATIONS_RUN,
     "report drift": P.REPORTS_READ,
     "report fairness": P.REPORTS_READ,
+    "alerts list": P.REPORTS_READ,
+    "alerts ack": P.ALERTS_ACK,
+    "alerts evaluate": P.ALERTS_ACK,
 }
 
 # Commands that need no login, each for its reason:

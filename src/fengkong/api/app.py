@@ -12,6 +12,7 @@ from fengkong.api import errors, guard, limits
 from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
 from fengkong.api.idempotency import IdempotencyMiddleware
+from fengkong.api.routes import alerts as alert_routes
 from fengkong.api.routes import applications, loans
 from fengkong.api.routes import approvals as approval_routes
 from fengkong.api.routes import consents as consent_routes
@@ -58,6 +59,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(approval_routes.router)
     app.include_router(model_report_routes.router)
     app.include_router(report_routes.router)
+    app.include_router(alert_routes.router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:

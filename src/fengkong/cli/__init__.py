@@ -70,6 +70,9 @@ GROUPS: dict[str, LazyCommand] = {
     "report": LazyCommand(
         "report", "app", "Portfolio and model reports: snapshots, rebuild, drift, fairness."
     ),
+    "alerts": LazyCommand(
+        "alerts", "app", "Early-warning alerts: evaluate the rules, list, acknowledge."
+    ),
     # Finding things: lists and views of applications and customers (those of decisions, loans
     # and lines are in their own groups).
     "application": LazyCommand("finding", "application_app", "Applications: list and show."),

@@ -330,7 +330,7 @@ def eod(
     ctx = context()
     actor = acting(ctx, Permission.OPERATIONS_RUN)
     # Auto-debit, reminders, guarantor calls, collateral, collections and the black-list check
-    # run after the loans of each date, and then the portfolio snapshot.
+    # run after the loans of each date, then the portfolio snapshot and early warning.
     run_eod(
         ctx.lending,
         business_date,

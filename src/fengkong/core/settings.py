@@ -131,6 +131,15 @@ class Settings(BaseSettings):
         description="Loss given default in the portfolio snapshots' expected loss (PD × LGD × "
         "EAD): the Basel foundation-IRB figure for senior unsecured claims by default.",
     )
+    early_warning_rules_file: Path | None = Field(
+        default=None,
+        description="The early-warning rules (YAML, docs/early-warning.md); the shipped "
+        "`monitoring/rules/default.yaml` when not set.",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None,
+        description="Where early-warning alerts are posted (JSON); the log when not set.",
+    )
     lending_payout_attempts: int = Field(default=3, ge=1)
     lending_overpayment_allowance_fen: int = Field(
         default=0,

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.orm import Session
 
 from fengkong.db.access_repository import SqlApiKeys, SqlSessions, SqlUsers
+from fengkong.db.alerts_store import SqlAlertStore
 from fengkong.db.approvals import SqlApprovalRequests
 from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
     api_keys: SqlApiKeys
     approvals: SqlApprovalRequests
     portfolio: SqlPortfolioStore
+    alerts: SqlAlertStore
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(self._session)
         self.approvals = SqlApprovalRequests(self._session)
         self.portfolio = SqlPortfolioStore(self._session)
+        self.alerts = SqlAlertStore(self._session)
         return self
 
     def __exit__(
