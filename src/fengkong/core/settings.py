@@ -10,7 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
@@ -130,6 +130,14 @@ class Settings(BaseSettings):
         le=1,
         description="Loss given default in the portfolio snapshots' expected loss (PD × LGD × "
         "EAD): the Basel foundation-IRB figure for senior unsecured claims by default.",
+    )
+    monitoring_concentration_limits: dict[
+        Literal["region", "product", "channel"], Annotated[Decimal, Field(gt=0, le=1)]
+    ] = Field(
+        default_factory=dict,
+        description="Per dimension, the largest share of the principal outstanding one segment "
+        'may hold, e.g. {"region": "0.35"}; a segment above it is flagged by the concentration '
+        "report. None by default.",
     )
     lending_payout_attempts: int = Field(default=3, ge=1)
     lending_overpayment_allowance_fen: int = Field(
