@@ -1,8 +1,8 @@
 """Daily portfolio snapshots: written by end of day, read by `fengkong report portfolio` and
 `GET /v1/reports/portfolio`, rebuilt by `fengkong report rebuild`.
 
-End of day's last servicing job (`snapshot_step`) reads every loan booked by the date, active or
-written off, as that date's end of day left it (`PortfolioBook.loan_facts`), aggregates them
+End of day's last servicing job (`snapshot_step`) reads every loan booked by the date, active,
+settled or written off, as that date's end of day left it (`PortfolioBook.loan_facts`), aggregates them
 (`figures.snapshot`) and replaces the date's rows in one transaction: a rerun of the date after
 a crash writes the same rows again. Beside the rows it stores the *mark* of the book it read:
 the number of loans and the sum of their revisions, which every write to a loan moves (a
@@ -78,7 +78,7 @@ class PortfolioStore(Protocol):
     """The books as monitoring reads them, and the snapshots it keeps."""
 
     def loan_facts(self, on: date) -> Iterable[LoanFacts]:
-        """Every loan booked on or before `on` that is active or written off, as stored now."""
+        """Every loan booked on or before `on` that is active, settled or written off, as stored now."""
         ...
 
     def book_mark(self) -> BookMark: ...
