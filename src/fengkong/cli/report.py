@@ -23,8 +23,7 @@ from fengkong.cli.report_models import report_drift, report_fairness
 from fengkong.core.money import format_fen
 
 app = typer.Typer(
-    help="Portfolio and model reports: snapshots, rebuild, vintage curves, roll rates, "
-    "concentration, drift, fairness.",
+    help="Portfolio and model reports: snapshots, vintages, rolls, concentration, drift.",
     no_args_is_help=True,
 )
 app.command("drift")(report_drift)
