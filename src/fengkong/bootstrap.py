@@ -163,7 +163,15 @@ class Context:
     @cached_property
     def monitoring(self) -> MonitoringServices:
         """Portfolio snapshots: written by end of day, read by the reports."""
-        return MonitoringServices(uow=self.uow, clock=self.clock, lgd=self.settings.monitoring_lgd)
+        return MonitoringServices(
+            uow=self.uow,
+            clock=self.clock,
+            lgd=self.settings.monitoring_lgd,
+            vault=self.vault,
+            concentration_limits={
+                str(k): v for k, v in self.settings.monitoring_concentration_limits.items()
+            },
+        )
 
     @cached_property
     def early_warning(self) -> EarlyWarningServices:

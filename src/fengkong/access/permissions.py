@@ -171,6 +171,9 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/alerts"): P.REPORTS_READ,
     ("POST", "/v1/alerts/{alert_id}/acknowledge"): P.ALERTS_ACK,
     ("POST", "/v1/alerts/evaluate"): P.ALERTS_ACK,
+    ("GET", "/v1/reports/vintage"): P.REPORTS_READ,
+    ("GET", "/v1/reports/rolls"): P.REPORTS_READ,
+    ("GET", "/v1/reports/concentration"): P.REPORTS_READ,
     # customers and consents
     ("GET", "/v1/customers"): P.CUSTOMERS_READ,
     ("POST", "/v1/customers/search"): P.CUSTOMERS_READ,
@@ -364,6 +367,9 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "approvals reject": P.APPROVALS_DECIDE,
     "eod": P.OPERATIONS_RUN,
     "report portfolio": P.REPORTS_READ,
+    "report vintage": P.REPORTS_READ,
+    "report rolls": P.REPORTS_READ,
+    "report concentration": P.REPORTS_READ,
     # Rebuilding replaces stored figures: an operation, like the end of day that writes them.
     "report rebuild": P.OPERATIONS_RUN,
     "report drift": P.REPORTS_READ,

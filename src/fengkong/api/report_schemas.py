@@ -44,6 +44,14 @@ class SegmentOut(BaseModel):
     reserve_fen: int
     coverage: Decimal | None = Field(description="(allowance + reserve) / expected loss")
     allowance_coverage: Decimal | None = Field(description="allowance / expected loss")
+    originated_loans: int | None = Field(
+        default=None, description="Loans paid out by the date (null: snapshot predates it)"
+    )
+    originated_fen: int | None = Field(default=None, description="Principal lent by the date")
+    bucket_fen: dict[str, int] | None = Field(
+        default=None, description="Principal outstanding of the active loans by DPD bucket"
+    )
+    borrowers: int | None = Field(default=None, description="Customers with an active loan")
 
     @classmethod
     def of(cls, dimension: str, segment: str, f: SegmentFigures) -> SegmentOut:
@@ -61,7 +69,7 @@ class SegmentOut(BaseModel):
 class PortfolioOut(BaseModel):
     business_date: date
     taken_at: datetime = Field(description="When the snapshot was taken (or last rebuilt)")
-    loans: int = Field(description="Loans read: active or written off, booked by the date")
+    loans: int = Field(description="Loans read: active, settled or written off, booked by the date")
     lgd: Decimal = Field(description="The loss given default its expected loss used")
     segments: list[SegmentOut]
 

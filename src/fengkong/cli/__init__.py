@@ -68,7 +68,9 @@ GROUPS: dict[str, LazyCommand] = {
         "servicing", "app", "Servicing: guarantees, auto-debit cards, collateral, collections."
     ),
     "report": LazyCommand(
-        "report", "app", "Portfolio and model reports: snapshots, rebuild, drift, fairness."
+        "report",
+        "app",
+        "Portfolio and model reports: snapshots, vintages, rolls, concentration, drift.",
     ),
     "alerts": LazyCommand(
         "alerts", "app", "Early-warning alerts: evaluate the rules, list, acknowledge."

@@ -1,6 +1,7 @@
 """`fengkong report`: the portfolio snapshot of a day by segment (`report portfolio`: a table,
-`--json` or `--csv`), its rebuild from the books (`report rebuild`, an admin's), and the
-models' drift and fairness (`report drift`, `report fairness`: `cli.report_models`).
+`--json` or `--csv`), its rebuild from the books (`report rebuild`, an admin's), vintage curves,
+roll rates and concentration (`report vintage|rolls|concentration`: `cli.report_curves`), and
+the models' drift and fairness (`report drift`, `report fairness`: `cli.report_models`).
 See docs/monitoring.md and docs/model-monitoring.md."""
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ from rich.table import Table
 from fengkong.access.permissions import Permission
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 from fengkong.cli.finding import CsvOpt, _flat, _formats
+from fengkong.cli.report_curves import report_concentration, report_rolls, report_vintage
 from fengkong.cli.report_models import report_drift, report_fairness
 from fengkong.core.money import format_fen
 
 app = typer.Typer(
-    help="Portfolio and model reports: snapshots, rebuild, drift, fairness.",
+    help="Portfolio and model reports: snapshots, vintages, rolls, concentration, drift.",
     no_args_is_help=True,
 )
 app.command("drift")(report_drift)
 app.command("fairness")(report_fairness)
+app.command("vintage")(report_vintage)
+app.command("rolls")(report_rolls)
+app.command("concentration")(report_concentration)
 
 DayOpt = Annotated[
     str | None,

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
@@ -139,6 +139,14 @@ class Settings(BaseSettings):
     alert_webhook_url: str | None = Field(
         default=None,
         description="Where early-warning alerts are posted (JSON); the log when not set.",
+    )
+    monitoring_concentration_limits: dict[
+        Literal["region", "product", "channel"], Annotated[Decimal, Field(gt=0, le=1)]
+    ] = Field(
+        default_factory=dict,
+        description="Per dimension, the largest share of the principal outstanding one segment "
+        'may hold, e.g. {"region": "0.35"}; a segment above it is flagged by the concentration '
+        "report. None by default.",
     )
     lending_payout_attempts: int = Field(default=3, ge=1)
     lending_overpayment_allowance_fen: int = Field(

@@ -4,7 +4,7 @@ application's decision), the book's mark, and the stored snapshots."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,10 +17,15 @@ from fengkong.db.lending_tables import credit_lines, eod_runs, loans
 from fengkong.db.monitoring_tables import portfolio_snapshot_books, portfolio_snapshots
 from fengkong.db.tables import applications, decisions
 from fengkong.monitoring.facts import UNKNOWN, LoanFacts, score_band, vintage_of
-from fengkong.monitoring.figures import DIMENSIONS, SegmentFigures
-from fengkong.monitoring.snapshots import BookMark, SnapshotBook, SnapshotRow
+from fengkong.monitoring.figures import DIMENSIONS, Exposure, SegmentFigures
+from fengkong.monitoring.snapshots import BookMark, DatedRow, SnapshotBook, SnapshotRow
+from fengkong.onboarding.party import CUSTOMER_PREFIX, PartyTokens, customer_id
 
-_COUNTED = ("active", "written_off")  # the stages a snapshot reads (`monitoring.figures`)
+# The stages a snapshot reads (`monitoring.figures`): paid out, on the books or not.
+_COUNTED = ("active", "settled", "written_off")
+# The largest borrowers are kept as rows of their own dimension, one per customer, beside the
+# segments (`figures.TOP_KEPT` of them); reports by dimension never ask for it.
+BORROWER = "borrower"
 _STREAM = 2_000  # loans fetched at a time
 
 
@@ -47,6 +52,7 @@ class SqlPortfolioStore:
                 loans.c.reserve_fen,
                 applications.c.channel,
                 applications.c.region,
+                applications.c.id_number_bidx,
                 decisions.c.score,
                 decisions.c.pd,
             )
@@ -74,7 +80,9 @@ class SqlPortfolioStore:
         ).scalar_one()
         return value  # type: ignore[no-any-return]
 
-    def replace_snapshot(self, rows: Sequence[SnapshotRow], book: SnapshotBook) -> None:
+    def replace_snapshot(
+        self, rows: Sequence[SnapshotRow], book: SnapshotBook, borrowers: Sequence[Exposure] = ()
+    ) -> None:
         on = book.business_date
         self.session.execute(
             portfolio_snapshots.delete().where(portfolio_snapshots.c.business_date == on)
@@ -93,6 +101,23 @@ class SqlPortfolioStore:
                         "figures": figures.as_dict(),
                     }
                     for dimension, segment, figures in rows
+                ],
+            )
+        if borrowers:
+            self.session.execute(
+                portfolio_snapshots.insert(),
+                [
+                    {
+                        "business_date": on,
+                        "dimension": BORROWER,
+                        "segment": e.customer,
+                        "figures": {
+                            "rank": k,
+                            "loans": e.loans,
+                            "outstanding_fen": int(e.outstanding_fen),
+                        },
+                    }
+                    for k, e in enumerate(borrowers, start=1)
                 ],
             )
         self.session.execute(
@@ -145,6 +170,66 @@ class SqlPortfolioStore:
         ).one()
         return None if first is None else (first, last)
 
+    def snapshot_dates(self, until: date) -> list[date]:
+        found = self.session.execute(
+            sa.select(portfolio_snapshot_books.c.business_date)
+            .where(portfolio_snapshot_books.c.business_date <= until)
+            .order_by(portfolio_snapshot_books.c.business_date)
+        ).scalars()
+        return list(found)
+
+    def dimension_rows(self, dates: Sequence[date], dimension: str) -> list[DatedRow]:
+        if not dates:
+            return []
+        found = self.session.execute(
+            sa.select(
+                portfolio_snapshots.c.business_date,
+                portfolio_snapshots.c.segment,
+                portfolio_snapshots.c.figures,
+            )
+            .where(
+                portfolio_snapshots.c.business_date.in_(list(dates)),
+                portfolio_snapshots.c.dimension == dimension,
+            )
+            .order_by(portfolio_snapshots.c.business_date, portfolio_snapshots.c.segment)
+        ).all()
+        return [(r.business_date, r.segment, SegmentFigures.from_dict(r.figures)) for r in found]
+
+    def top_borrowers(self, on: date, n: int) -> list[Exposure]:
+        found = self.session.execute(
+            sa.select(portfolio_snapshots.c.segment, portfolio_snapshots.c.figures).where(
+                portfolio_snapshots.c.business_date == on,
+                portfolio_snapshots.c.dimension == BORROWER,
+            )
+        ).all()
+        ranked = sorted(found, key=lambda r: int(r.figures["rank"]))[:n]
+        return [
+            Exposure(r.segment, int(r.figures["loans"]), Fen(int(r.figures["outstanding_fen"])))
+            for r in ranked
+        ]
+
+    def party_tokens(self, customers: Sequence[str]) -> Mapping[str, PartyTokens]:
+        indexes = [c[len(CUSTOMER_PREFIX) :] for c in customers if c.startswith(CUSTOMER_PREFIX)]
+        if not indexes:
+            return {}
+        found = self.session.execute(
+            sa.select(
+                applications.c.id_number_bidx,
+                applications.c.name_enc,
+                applications.c.id_number_enc,
+                applications.c.phone_enc,
+            )
+            .where(applications.c.id_number_bidx.in_(indexes))
+            .order_by(applications.c.received_at, applications.c.id)
+        ).all()
+        # Later applications overwrite earlier ones: the latest party stands.
+        return {
+            customer_id(r.id_number_bidx): PartyTokens(
+                r.id_number_bidx, r.name_enc, r.id_number_enc, r.phone_enc
+            )
+            for r in found
+        }
+
 
 def _facts(r: Any) -> LoanFacts:
     written_off = r.status == "written_off"
@@ -167,4 +252,5 @@ def _facts(r: Any) -> LoanFacts:
         # A written-off loan keeps the positions it was written off with: what it owed is
         # what was written off.
         written_off=Fen(r.principal_outstanding_fen) if written_off else Fen(0),
+        customer=None if r.id_number_bidx is None else customer_id(r.id_number_bidx),
     )

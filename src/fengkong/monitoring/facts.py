@@ -50,9 +50,9 @@ def vintage_of(booked_on: date) -> str:
 class LoanFacts:
     """A loan as the snapshot of a business date sees it, after that date's end of day.
 
-    `stage` is the loan's stage (`active`, `written_off`…); only active loans carry a balance
-    into the figures, and written-off ones count as written off, with `written_off` the
-    principal that was written off."""
+    `stage` is the loan's stage (`active`, `settled`, `written_off`); only active loans carry a
+    balance into the figures, written-off ones count as written off, with `written_off` the
+    principal that was written off, and every one counts as originated (`amount`)."""
 
     loan_id: str
     product: str
@@ -70,6 +70,9 @@ class LoanFacts:
     reserve: Fen
     amount: Fen
     written_off: Fen  # principal written off, for a written-off loan; else 0
+    # The borrower's customer id (`onboarding.party.customer_id`); None for a draw on a line
+    # opened without an application.
+    customer: str | None = None
 
     def segment(self, dimension: str) -> str:
         """The loan's segment along `dimension` (one of `figures.DIMENSIONS`)."""

@@ -17,6 +17,12 @@ Which loans count where:
   PD are counted apart (`no_pd_loans`, `no_pd_fen`) and add nothing to it.
 - Coverage = (allowance + general reserve) / expected loss; `allowance_coverage` the allowance
   alone. A rate whose denominator is 0 is None.
+- Originated: every loan paid out (active, settled or written off) by the date, and its
+  principal (the amount lent): a vintage's denominator (`monitoring.curves`).
+- Balance by DPD bucket (`bucket_fen`, M0 to M3+) of the active loans: the roll rates'.
+- Borrowers: how many customers have an active loan; the largest of them by principal
+  outstanding (`TOP_KEPT`) are kept beside the segments (`PortfolioSnapshot.borrowers`).
+  Snapshots stored before these figures existed lack them: they read as None, not available.
 
 Money is integer fen; rates are `Decimal`, six places, half-up.
 """
@@ -30,7 +36,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fengkong.core.money import Fen, to_fen
-from fengkong.lending.delinquency import LoanClass
+from fengkong.lending.delinquency import DEFAULT_BUCKETS, LoanClass
 from fengkong.monitoring.facts import LoanFacts
 
 DIMENSIONS: tuple[str, ...] = ("all", "product", "channel", "region", "vintage", "score_band")
@@ -39,9 +45,12 @@ OVERDUE_DPD = 1
 M1_PLUS_DPD = 31  # past M1 (1-30 days)
 M3_PLUS_DPD = 91  # past M3 (61-90 days)
 CLASSES: tuple[str, ...] = tuple(c.value for c in LoanClass)
+BUCKETS: tuple[str, ...] = tuple(t.name for t in DEFAULT_BUCKETS)
+TOP_KEPT = 20  # borrowers kept per snapshot, the largest first
 _RATE_PLACES = Decimal("0.000001")
 _ACTIVE = "active"
 _WRITTEN_OFF = "written_off"
+_ORIGINATED = (_ACTIVE, "settled", _WRITTEN_OFF)  # paid out: what a vintage originated
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
@@ -84,6 +93,11 @@ class SegmentFigures:
     no_pd_fen: Fen
     allowance_fen: Fen
     reserve_fen: Fen
+    # Added after the first snapshots were stored: None when read from one of those.
+    originated_loans: int | None = None
+    originated_fen: Fen | None = None
+    bucket_fen: Mapping[str, Fen] | None = None
+    borrowers: int | None = None
 
     @property
     def overdue_rate_count(self) -> Decimal | None:
@@ -133,6 +147,14 @@ class SegmentFigures:
             "no_pd_fen": int(self.no_pd_fen),
             "allowance_fen": int(self.allowance_fen),
             "reserve_fen": int(self.reserve_fen),
+            **_present(
+                originated_loans=self.originated_loans,
+                originated_fen=self.originated_fen,
+                bucket_fen=None
+                if self.bucket_fen is None
+                else {name: int(fen) for name, fen in self.bucket_fen.items()},
+                borrowers=self.borrowers,
+            ),
         }
 
     @classmethod
@@ -156,6 +178,12 @@ class SegmentFigures:
             no_pd_fen=Fen(int(doc["no_pd_fen"])),
             allowance_fen=Fen(int(doc["allowance_fen"])),
             reserve_fen=Fen(int(doc["reserve_fen"])),
+            originated_loans=_int(doc.get("originated_loans")),
+            originated_fen=_fen(doc.get("originated_fen")),
+            bucket_fen=None
+            if doc.get("bucket_fen") is None
+            else {name: Fen(int(doc["bucket_fen"].get(name, 0))) for name in BUCKETS},
+            borrowers=_int(doc.get("borrowers")),
         )
 
     def rates(self) -> dict[str, Decimal | None]:
@@ -170,17 +198,43 @@ class SegmentFigures:
         }
 
 
+def _present(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _fen(value: Any) -> Fen | None:
+    return None if value is None else Fen(int(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """One borrower's active loans on a date: the customer id, how many, their principal."""
+
+    customer: str
+    loans: int
+    outstanding_fen: Fen
+
+
 @dataclass(slots=True)
 class _Tally:
     """A segment's running sums while the loans go by."""
 
     counts: dict[str, int] = field(default_factory=dict)
     classes: dict[str, list[int]] = field(default_factory=lambda: {c: [0, 0] for c in CLASSES})
+    buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
+    customers: set[str] = field(default_factory=set)
 
     def add(self, name: str, value: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + value
 
     def take(self, f: LoanFacts, lgd: Decimal) -> None:
+        if f.stage in _ORIGINATED:
+            self.add("originated_loans", 1)
+            self.add("originated_fen", f.amount)
         if f.stage == _WRITTEN_OFF:
             self.add("written_off_loans", 1)
             self.add("written_off_fen", f.written_off)
@@ -197,6 +251,9 @@ class _Tally:
             self.add("m1_plus_fen", balance)
         if f.days_past_due >= M3_PLUS_DPD:
             self.add("m3_plus_fen", balance)
+        self.buckets[f.bucket] = self.buckets.get(f.bucket, 0) + balance
+        if f.customer is not None:
+            self.customers.add(f.customer)
         mix = self.classes.setdefault(f.loan_class, [0, 0])
         mix[0] += 1
         mix[1] += balance
@@ -225,6 +282,10 @@ class _Tally:
             no_pd_fen=Fen(c("no_pd_fen", 0)),
             allowance_fen=Fen(c("allowance_fen", 0)),
             reserve_fen=Fen(c("reserve_fen", 0)),
+            originated_loans=c("originated_loans", 0),
+            originated_fen=Fen(c("originated_fen", 0)),
+            bucket_fen={name: Fen(fen) for name, fen in self.buckets.items()},
+            borrowers=len(self.customers),
         )
 
 
@@ -237,6 +298,7 @@ class PortfolioSnapshot:
     lgd: Decimal
     loans: int
     segments: Mapping[str, Mapping[str, SegmentFigures]]
+    borrowers: tuple[Exposure, ...] = ()  # the `TOP_KEPT` largest, largest first
 
     def rows(self) -> list[tuple[str, str, SegmentFigures]]:
         """(dimension, segment, figures), dimensions in `DIMENSIONS` order, segments sorted."""
@@ -255,8 +317,13 @@ def snapshot(facts: Iterable[LoanFacts], on: date, lgd: Decimal = DEFAULT_LGD) -
     tallies: dict[str, dict[str, _Tally]] = {d: {} for d in DIMENSIONS}
     tallies["all"]["all"] = _Tally()
     read = 0
+    exposures: dict[str, list[int]] = {}
     for f in facts:
         read += 1
+        if f.stage == _ACTIVE and f.customer is not None:
+            held = exposures.setdefault(f.customer, [0, 0])
+            held[0] += 1
+            held[1] += f.principal_outstanding
         for dimension in DIMENSIONS:
             segment = f.segment(dimension)
             tally = tallies[dimension].get(segment)
@@ -267,4 +334,10 @@ def snapshot(facts: Iterable[LoanFacts], on: date, lgd: Decimal = DEFAULT_LGD) -
         dimension: {segment: t.figures() for segment, t in by_segment.items()}
         for dimension, by_segment in tallies.items()
     }
-    return PortfolioSnapshot(on, lgd, read, segments)
+    return PortfolioSnapshot(on, lgd, read, segments, largest(exposures))
+
+
+def largest(exposures: Mapping[str, list[int]], kept: int = TOP_KEPT) -> tuple[Exposure, ...]:
+    """The `kept` borrowers with the most principal outstanding, ties by customer id."""
+    ranked = sorted(exposures.items(), key=lambda item: (-item[1][1], item[0]))
+    return tuple(Exposure(c, n, Fen(fen)) for c, (n, fen) in ranked[:kept])

@@ -1,8 +1,8 @@
 """Daily portfolio snapshots: written by end of day, read by `fengkong report portfolio` and
 `GET /v1/reports/portfolio`, rebuilt by `fengkong report rebuild`.
 
-End of day's last servicing job (`snapshot_step`) reads every loan booked by the date, active or
-written off, as that date's end of day left it (`PortfolioBook.loan_facts`), aggregates them
+End of day's last servicing job (`snapshot_step`) reads every loan booked by the date, active,
+settled or written off, as that date's end of day left it (`PortfolioBook.loan_facts`), aggregates them
 (`figures.snapshot`) and replaces the date's rows in one transaction: a rerun of the date after
 a crash writes the same rows again. Beside the rows it stores the *mark* of the book it read:
 the number of loans and the sum of their revisions, which every write to a loan moves (a
@@ -38,12 +38,16 @@ from fengkong.monitoring.facts import LoanFacts
 from fengkong.monitoring.figures import (
     DEFAULT_LGD,
     DIMENSIONS,
+    Exposure,
     PortfolioSnapshot,
     SegmentFigures,
     snapshot,
 )
+from fengkong.onboarding.application import PersonalDataVault
+from fengkong.onboarding.party import PartyTokens
 
 SnapshotRow = tuple[str, str, SegmentFigures]  # dimension, segment, figures
+DatedRow = tuple[date, str, SegmentFigures]  # business date, segment, figures
 _MARK_READS = 3  # tries at reading the loans without a write landing in between
 
 
@@ -74,19 +78,37 @@ class PortfolioStore(Protocol):
     """The books as monitoring reads them, and the snapshots it keeps."""
 
     def loan_facts(self, on: date) -> Iterable[LoanFacts]:
-        """Every loan booked on or before `on` that is active or written off, as stored now."""
+        """Every loan booked on or before `on` that is active, settled or written off, as stored now."""
         ...
 
     def book_mark(self) -> BookMark: ...
     def last_completed_eod(self) -> date | None: ...
-    def replace_snapshot(self, rows: Sequence[SnapshotRow], book: SnapshotBook) -> None:
-        """Delete the date's rows and book, and insert these (never commits)."""
+    def replace_snapshot(
+        self, rows: Sequence[SnapshotRow], book: SnapshotBook, borrowers: Sequence[Exposure] = ()
+    ) -> None:
+        """Delete the date's rows, borrowers and book, and insert these (never commits)."""
         ...
 
     def snapshot_book(self, on: date) -> SnapshotBook | None: ...
     def snapshot_rows(self, on: date, dimensions: Sequence[str]) -> list[SnapshotRow]: ...
     def snapshot_span(self) -> tuple[date, date] | None:
         """The first and last dates that have a snapshot; None before the first."""
+        ...
+
+    def snapshot_dates(self, until: date) -> list[date]:
+        """The dates that have a snapshot, up to `until`, in order."""
+        ...
+
+    def dimension_rows(self, dates: Sequence[date], dimension: str) -> list[DatedRow]:
+        """Every segment of `dimension` on each of `dates`, by date then segment."""
+        ...
+
+    def top_borrowers(self, on: date, n: int) -> list[Exposure]:
+        """The `n` largest borrowers kept with the snapshot of `on`, largest first."""
+        ...
+
+    def party_tokens(self, customers: Sequence[str]) -> Mapping[str, PartyTokens]:
+        """By customer id, the party of the customer's latest application."""
         ...
 
 
@@ -102,6 +124,9 @@ class MonitoringServices:
     uow: Callable[[], PortfolioUnitOfWork]
     clock: Clock
     lgd: Decimal = DEFAULT_LGD
+    vault: PersonalDataVault | None = None  # to mask the largest borrowers; ids only without
+    # Per dimension (`region`, `product`, `channel`), the largest share one segment may hold.
+    concentration_limits: Mapping[str, Decimal] | None = None
 
 
 class SnapshotNotFound(NotFound):
@@ -164,7 +189,7 @@ def take_snapshot(on: date, svc: MonitoringServices) -> Mapping[str, int]:
     with svc.uow() as uow:
         snap, mark = _read(uow.portfolio, on, svc.lgd)
         rows = snap.rows()
-        uow.portfolio.replace_snapshot(rows, _book(snap, mark, svc.clock.now()))
+        uow.portfolio.replace_snapshot(rows, _book(snap, mark, svc.clock.now()), snap.borrowers)
         uow.commit()
     return {"snapshot_segments": len(rows)}
 
@@ -212,24 +237,7 @@ def portfolio_report(
     dimensions = dimensions_of(by)
     with svc.uow() as uow:
         store = uow.portfolio
-        span = store.snapshot_span()
-        if span is None:
-            raise SnapshotNotFound("no portfolio snapshot yet: end of day writes one per date")
-        first, last = span
-        day = last if day is None else day
-        done = store.last_completed_eod() or last
-        newest = max(done, last)
-        if day < first or day > newest:
-            why = "before the first snapshot" if day < first else "after the last end of day"
-            raise SnapshotDateOutOfRange(
-                (
-                    FieldError(
-                        ("date",),
-                        f"{day.isoformat()} is {why}: snapshots run from {first.isoformat()} "
-                        f"to {last.isoformat()}",
-                    ),
-                )
-            )
+        day = report_day(store, day)
         book = store.snapshot_book(day)
         if book is None:
             raise SnapshotNotFound(
@@ -237,6 +245,29 @@ def portfolio_report(
             )
         rows = tuple(store.snapshot_rows(day, dimensions))
     return PortfolioReport(book, rows)
+
+
+def report_day(store: PortfolioStore, day: date | None) -> date:
+    """The date a report reads: `day`, or the last snapshot's. `SnapshotNotFound` before the
+    first snapshot; `SnapshotDateOutOfRange` for a date before it or after the last end of day."""
+    span = store.snapshot_span()
+    if span is None:
+        raise SnapshotNotFound("no portfolio snapshot yet: end of day writes one per date")
+    first, last = span
+    day = last if day is None else day
+    newest = max(store.last_completed_eod() or last, last)
+    if day < first or day > newest:
+        why = "before the first snapshot" if day < first else "after the last end of day"
+        raise SnapshotDateOutOfRange(
+            (
+                FieldError(
+                    ("date",),
+                    f"{day.isoformat()} is {why}: snapshots run from {first.isoformat()} "
+                    f"to {last.isoformat()}",
+                ),
+            )
+        )
+    return day
 
 
 def _dates(first: date, last: date) -> list[date]:
@@ -270,7 +301,7 @@ def rebuild(first: str | date, last: str | date, svc: MonitoringServices, actor:
             if book is None or str(mark) != book.book_mark:
                 raise SnapshotNotRebuildable(f"loans changed while {day} was being rebuilt")
             rows = snap.rows()
-            store.replace_snapshot(rows, _book(snap, mark, svc.clock.now()))
+            store.replace_snapshot(rows, _book(snap, mark, svc.clock.now()), snap.borrowers)
             segments += len(rows)
             if rows != before:
                 changed.append(day)
