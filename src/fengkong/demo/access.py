@@ -133,7 +133,8 @@ def render_access(access: DemoAccess, home: str, console: Console) -> None:
         "  curl -s localhost:8000/v1/me -H 'Authorization: Bearer <token>'\n"
         "  curl -s 'localhost:8000/v1/loans?dpd_min=30&limit=5' -H 'Authorization: Bearer <token>'\n"
         "  fengkong loan list --dpd-min 30        # the same from the command line, logged in\n"
-        "  fengkong line list --status frozen",
+        "  fengkong line list --status frozen\n"
+        "  fengkong login risk; fengkong report vintage; fengkong alerts list   # the year watched",
         highlight=False,
         soft_wrap=True,
         markup=False,
