@@ -8,10 +8,10 @@ from fengkong.demo.german import (
     PolicyRates,
     application_body,
     run_german,
-    shipped_policies,
 )
 from fengkong.demo.run import DemoReport, render, run_demo
 from fengkong.sim.setup import german_credit
+from fengkong.sim.setup import shipped_policy_files as shipped_policies
 
 __all__ = [
     "DEMO_KEY",

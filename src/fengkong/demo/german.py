@@ -13,7 +13,6 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +33,11 @@ from fengkong.decision.bundle import ActivePolicy, read_shipped_bundle
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.service import submit_application
 from fengkong.features.application import PROFILE_FIELDS
-from fengkong.lending.product import Product
+from fengkong.lending.product import Product, nearest_term
 from fengkong.scoring.metrics import auc
 from fengkong.scoring.train import binary_target, train_scorecard
 from fengkong.sim.identity import identity
-from fengkong.sim.setup import german_credit, promote_trained
+from fengkong.sim.setup import german_credit, promote_trained, shipped_policy_files
 
 TARGET = "creditability"
 DEMO_POLICY = "demo-german.yaml"
@@ -46,12 +45,6 @@ DEMO_POLICY = "demo-german.yaml"
 # approves it (maker-checker, `docs/maker-checker.md`).
 DEMO_MAKER = Actor(name="demo-risk", kind="user", roles=frozenset({Role.RISK_MANAGER}))
 DEMO_CHECKER = Actor(name="demo-approver", kind="user", roles=frozenset({Role.APPROVER}))
-
-
-def shipped_policies() -> tuple[str, ...]:
-    """The file names of the policies shipped in `fengkong/decision/policies/`."""
-    folder = resources.files("fengkong.decision").joinpath("policies")
-    return tuple(sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +116,7 @@ def application_body(
     profile = {name: _plain(row[name]) for name in PROFILE_FIELDS}
     term, amount = int(row["duration_in_month"]), int(row["credit_amount"])
     if product is not None:
-        term = min(product.terms, key=lambda t: (abs(t - term), -t))
+        term = nearest_term(product.terms, term)
         amount = min(max(amount, -(-product.min_amount // 100)), product.max_amount // 100)
     return {
         "product": "cash_loan",
@@ -189,7 +182,7 @@ def _run(ctx: Context, holdout: int, seed: int, console: Console) -> GermanRepor
     truth = binary_target(held[TARGET])
     main = _decide(ctx, held, random.Random(seed), console)
     rates = {main.rates.policy_version: main.rates}
-    for name in shipped_policies():
+    for name in shipped_policy_files():
         if name == DEMO_POLICY:
             continue
         bundle = read_shipped_bundle(name, ctx.settings.price_cap)

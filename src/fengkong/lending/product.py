@@ -9,7 +9,7 @@ hold most decimal rates exactly.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -154,6 +154,11 @@ class Product:
             "late_fee": {"fixed": int(self.late_fee.fixed), "rate": str(self.late_fee.rate)},
             "penalty_rate_multiplier": str(self.penalty_rate_multiplier),
         }
+
+
+def nearest_term(terms: Iterable[int], wanted: int) -> int:
+    """Of the `terms` offered, the one nearest the `wanted` months; the longer on a tie."""
+    return min(terms, key=lambda t: (abs(t - wanted), -t))
 
 
 def product_errors(product: Product) -> tuple[FieldError, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +37,7 @@ class BookedLoan:
     collateral_value: int = 0  # fen, as first valued
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "loan_id": self.loan_id,
-            "applicant": self.applicant,
-            "loan_number": self.loan_number,
-            "booked_month": self.booked_month,
-            "due": self.due,
-            "line_id": self.line_id,
-            "planned": self.planned,
-            "collateral": self.collateral,
-            "collateral_value": self.collateral_value,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> BookedLoan:
@@ -66,14 +56,7 @@ class HeldLine:
     pd: str | None = None  # the probability of default the line was approved on
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "line_id": self.line_id,
-            "applicant": self.applicant,
-            "limit": self.limit,
-            "draws": self.draws,
-            "next_draw": self.next_draw,
-            "pd": self.pd,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> HeldLine:

@@ -11,7 +11,7 @@ from datetime import date
 
 from fengkong.core.money import Fen
 from fengkong.decision.record import DecisionRecord
-from fengkong.lending.product import Product
+from fengkong.lending.product import Product, nearest_term
 from fengkong.onboarding.application import ApplicationRequest, Channel, ConsentGiven
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.consent import Purpose
@@ -42,7 +42,7 @@ def fitted_terms(applicant: Applicant, product: Product) -> tuple[int, int]:
     """The term and amount (fen) asked for, brought within what `product` offers: the offered
     term nearest the wish (the longer on a tie), the amount clamped to the product's bounds and
     rounded to whole yuan."""
-    term = min(product.terms, key=lambda t: (abs(t - applicant.term_months), -t))
+    term = nearest_term(product.terms, applicant.term_months)
     amount = min(max(int(applicant.amount), int(product.min_amount)), int(product.max_amount))
     amount = -(-amount // 100) * 100
     return term, min(amount, int(product.max_amount) // 100 * 100)
@@ -114,7 +114,7 @@ def draw_plan(applicant: Applicant, seed: int, limit: int) -> tuple[int, int, in
     rng = rng_for(seed, applicant.key, "draws")
     share = 1.0 if applicant.is_fraud else rng.uniform(0.3, 0.8)
     amount = max(int(limit * share) // 100 * 100, 10_000)
-    term = min(LINE_TERMS, key=lambda t: (abs(t - applicant.term_months), -t))
+    term = nearest_term(LINE_TERMS, applicant.term_months)
     return min(amount, limit), term, rng.randrange(45, 120)
 
 

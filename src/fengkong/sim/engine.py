@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
 
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict
-from fengkong.decision.outcome import Outcome
-from fengkong.decision.record import DecisionRecord
 from fengkong.lending.collateral_service import revalue_collateral
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.line import LineStatus
@@ -73,17 +72,15 @@ class Lifecycle:
         clock: FakeClock,
         plan: RunPlan,
         state: RunState,
-        folder: object,
+        folder: Path,
         *,
         after_day: DayHook | None = None,
     ) -> None:
-        from pathlib import Path
-
         self.ctx = ctx
         self.clock = clock
         self.plan = plan
         self.state = state
-        self.folder = Path(str(folder))
+        self.folder = folder
         self.after_day = after_day
         self.population = Population(
             plan.seed, plan.scenario, plan.start, daily_arrivals=plan.applicants_per_day
@@ -305,10 +302,4 @@ class Lifecycle:
                 setattr(stats, field_name, getattr(stats, field_name) + int(totals.get(name, 0)))
 
 
-def decision_outcome(decision: DecisionRecord) -> str:
-    return (
-        decision.outcome.value if isinstance(decision.outcome, Outcome) else str(decision.outcome)
-    )
-
-
-__all__ = ["Lifecycle", "decision_outcome"]
+__all__ = ["DayHook", "Lifecycle"]

@@ -20,7 +20,7 @@ from fengkong.core.errors import Conflict, FieldError, Invalid
 from fengkong.core.settings import Settings
 from fengkong.ledger.verify import verify_books
 from fengkong.sim.book import RunState
-from fengkong.sim.engine import Lifecycle
+from fengkong.sim.engine import DayHook, Lifecycle
 from fengkong.sim.plan import APPLICATIONS_AT, RunPlan, at
 from fengkong.sim.setup import open_run, policy_bundle, run_settings, train_champion
 from fengkong.sim.stats import RunStats
@@ -68,9 +68,6 @@ def check_plan(months: int, applicants_per_day: int) -> None:
         )
     if errors:
         raise Invalid(tuple(errors))
-
-
-DayHook = Callable[[int, date], None]
 
 
 def simulate(

@@ -53,12 +53,15 @@ SIM_ACTORS = SimActors(
 )
 
 
-def shipped_policies() -> tuple[str, ...]:
-    """The names of the policies shipped in `fengkong/decision/policies/`, without `.yaml`."""
+def shipped_policy_files() -> tuple[str, ...]:
+    """The file names of the policies shipped in `fengkong/decision/policies/`."""
     folder = resources.files("fengkong.decision").joinpath("policies")
-    return tuple(
-        sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
-    )
+    return tuple(sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml")))
+
+
+def shipped_policies() -> tuple[str, ...]:
+    """The names of the shipped policies, without `.yaml`: what `--policy` takes."""
+    return tuple(name.removesuffix(".yaml") for name in shipped_policy_files())
 
 
 def policy_bundle(policy: str, cap: dict[str, str]) -> PolicyBundle:
@@ -184,6 +187,7 @@ __all__ = [
     "promote_trained",
     "run_settings",
     "shipped_policies",
+    "shipped_policy_files",
     "train_champion",
     "training_data",
 ]
