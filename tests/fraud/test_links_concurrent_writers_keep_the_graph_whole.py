@@ -138,6 +138,7 @@ def _batch_partition(apps: list[LinkApplication]) -> set[frozenset[str]]:
 
 
 def test_concurrent_writers_keep_the_graph_whole(fraud_db) -> None:  # type: ignore[no-untyped-def]
+    fraud_db.dispose()  # no connection of the parent's to this file crosses the fork
     _run_writers(fraud_db.url.render_as_string(hide_password=False))
     _assert_whole(fraud_db)
 

@@ -5,6 +5,7 @@ and then one decision would wait for the copy on behalf of all the others."""
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from typing import Any
@@ -18,6 +19,16 @@ MAX_INTERVAL_SECONDS = 1.0
 # Pages in the log before a committing connection checkpoints after all: only reached if the
 # background thread cannot keep up, or has stopped.
 BACKSTOP_PAGES = 20_000
+
+# Held while a checkpointer is inside SQLite, and by a forking thread across `fork()`: a child
+# forked mid-checkpoint would inherit SQLite's process-wide mutexes locked by a thread it does
+# not have, and hang at its first `connect`.
+_IN_SQLITE = threading.Lock()
+os.register_at_fork(
+    before=_IN_SQLITE.acquire,
+    after_in_parent=_IN_SQLITE.release,
+    after_in_child=_IN_SQLITE.release,
+)
 
 
 class Checkpointer:
@@ -41,16 +52,18 @@ class Checkpointer:
             self._wake.set()
 
     def _run(self) -> None:
-        conn = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
+        with _IN_SQLITE:
+            conn = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
         try:
             while not self._stop.is_set():
                 self._wake.wait(MAX_INTERVAL_SECONDS)
                 self._wake.clear()
                 # Busy or gone: the next round, or the backstop, does it.
-                with contextlib.suppress(sqlite3.Error):
+                with _IN_SQLITE, contextlib.suppress(sqlite3.Error):
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
-            conn.close()
+            with _IN_SQLITE:
+                conn.close()
 
     @property
     def running(self) -> bool:
