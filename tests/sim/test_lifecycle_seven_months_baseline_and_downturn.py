@@ -1,23 +1,33 @@
 """Seven months of one seeded population, in a calm economy and in a downturn (from month 3),
-on SQLite: at the end the ledger balances and the audit chain verifies; every credit line with
+on SQLite: at the end the ledger balances and the audit chain verifies; the platform's
+snapshots, vintages and rolls agree with a direct count of the loans at every month end, and
+early warning opened its alerts well before the downturn's 90+ rate peaked; every credit line with
 a draw 30 or more days past due is frozen or closed; fraud rings are declined more often than
 honest applicants; and by month 6 (the run's seventh and last month, when misses from the
 downturn's first month have reached 90 days) the downturn's M3+ rate is above the baseline's."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fengkong.lending.credit_lines import get_line
 from fengkong.lending.line import LineStatus
+from fengkong.monitoring.alert_rules import figure
+from fengkong.monitoring.curves import ROLLS, roll_report, vintage_report
+from fengkong.monitoring.early_warning import list_alerts
+from fengkong.monitoring.figures import BUCKETS, rate
+from fengkong.monitoring.snapshots import portfolio_report
 from fengkong.sim.plan import RunPlan
-from fengkong.sim.portfolio_curves import DPD_90, months_on_book
+from fengkong.sim.portfolio_curves import ACTIVE, DPD_30, DPD_90, WRITTEN_OFF, months_on_book
 from fengkong.sim.report import monthly_figures, summary
 from fengkong.sim.run import RunOutcome, simulate
-from fengkong.sim.stats import RunStats
+from fengkong.sim.stats import LoanSnapshot, RunStats
 from sim.lifecycle_runs import (
     draws_past_due,
     lifecycle_plan,
@@ -145,3 +155,115 @@ def test_the_loans_booked_before_the_downturn_go_bad_more_in_it(
         )
 
     assert gone_bad(downturn.stats) > gone_bad(baseline.stats) > 0
+
+
+# ---- the platform's monitoring on the simulated book ------------------------------------------
+
+
+def _month_end(month: str) -> date:
+    year, mon = (int(part) for part in month.split("-"))
+    first_after = date(year + mon // 12, mon % 12 + 1, 1)
+    return first_after - timedelta(days=1)
+
+
+def _direct(loans: list[LoanSnapshot]) -> dict[str, Any]:
+    """The figures counted straight from the loans as the loan search read them at a month end."""
+    active = [loan for loan in loans if loan.status == ACTIVE]
+    buckets: Counter[str] = Counter()
+    for loan in active:
+        buckets[loan.bucket] += loan.principal_outstanding
+    return {
+        "active_loans": len(active),
+        "outstanding_fen": sum(loan.principal_outstanding for loan in active),
+        "overdue_loans": sum(1 for loan in active if loan.days_past_due >= 1),
+        "overdue_fen": sum(
+            loan.principal_outstanding for loan in active if loan.days_past_due >= 1
+        ),
+        "m1_plus_fen": sum(
+            loan.principal_outstanding for loan in active if loan.days_past_due > DPD_30
+        ),
+        "m3_plus_fen": sum(
+            loan.principal_outstanding for loan in active if loan.days_past_due > DPD_90
+        ),
+        "written_off_loans": sum(1 for loan in loans if loan.status == WRITTEN_OFF),
+        "originated_fen": sum(loan.amount for loan in loans),
+        "bucket_fen": {name: buckets[name] for name in BUCKETS},
+    }
+
+
+@pytest.mark.parametrize("name", ["baseline", "downturn"])
+def test_vintages_rolls_and_the_overdue_rate_agree_with_a_direct_count(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """At every month end, the snapshot end of day wrote holds what a direct count of the loans
+    (the run's month-end photographs, read through the loan search) gives; the vintage report's
+    points and the roll report's balances are those counts per booking month and bucket."""
+    run: Run = request.getfixturevalue(name)
+    months = sorted(run.stats.snapshots)
+    assert len(months) == MONTHS
+    with run_context(sim_settings(run.home / "home"), run.plan, run.outcome.folder) as ctx:
+        last = _month_end(months[-1])
+        vintages = {
+            (p.vintage, p.month_end): p for p in vintage_report(ctx.monitoring, last).vintages
+        }
+        rolls = {
+            (p.month_end, p.from_bucket, p.to_bucket): p
+            for p in roll_report(ctx.monitoring, last).rolls
+        }
+        for month in months:
+            day, loans = _month_end(month), run.stats.snapshots[month]
+            direct = _direct(loans)
+            ((_, _, stored),) = portfolio_report(ctx.monitoring, day, "all").rows
+            assert {k: getattr(stored, k) for k in direct} == direct, month
+            assert stored.overdue_rate_count == (
+                rate(direct["overdue_loans"], direct["active_loans"])
+            )
+            by_vintage: dict[str, list[LoanSnapshot]] = defaultdict(list)
+            for loan in loans:
+                by_vintage[loan.booked_month].append(loan)
+            for vintage, cohort in by_vintage.items():
+                point = vintages[(vintage, day)]
+                counted = _direct(cohort)
+                assert point.originated_fen == counted["originated_fen"]
+                assert point.m1_plus_fen - point.written_off_fen == counted["m1_plus_fen"]
+                assert point.m3_plus_fen - point.written_off_fen == counted["m3_plus_fen"]
+            if month != months[0]:
+                before = _direct(run.stats.snapshots[months[months.index(month) - 1]])
+                for low, high in ROLLS:
+                    roll = rolls[(day, low, high)]
+                    assert (roll.from_fen, roll.to_fen) == (
+                        before["bucket_fen"][low],
+                        direct["bucket_fen"][high],
+                    )
+    assert any(p.m1_plus_fen > 0 for p in vintages.values())
+    assert any(r.to_fen for (_, low, _), r in rolls.items() if low != "M0")
+
+
+def test_the_downturn_raises_alerts_before_its_m3_plus_rate_peaks(downturn: Run) -> None:
+    """End of day evaluated the shipped early-warning rules on every date's snapshot: the rules
+    on the leading figures (30+ days past due, the overdue share) opened alerts at least a month
+    before the 90+ rate reached its highest, each alert stored once however often it was seen."""
+    with run_context(
+        sim_settings(downturn.home / "home"), downturn.plan, downturn.outcome.folder
+    ) as ctx:
+        alerts = list_alerts(ctx.early_warning)
+        with ctx.uow() as uow:
+            store = uow.portfolio
+            days = store.snapshot_dates(downturn.plan.end)
+            rows = {
+                dimension: store.dimension_rows(days, dimension)
+                for dimension in {"all", *(a.dimension for a in alerts)}
+            }
+    m3 = {day: figures.m3_plus_rate for day, _, figures in rows["all"]}
+    peak_rate = max(r for r in m3.values() if r is not None)
+    peak = min(day for day, r in m3.items() if r == peak_rate)
+    assert peak >= _month_end("2026-03"), "the 90+ rate peaks once the downturn has begun"
+    leading = [a for a in alerts if a.metric in ("m1_plus_rate", "overdue_rate_count")]
+    assert leading and min(a.opened_on for a in leading) <= peak - timedelta(days=30)
+    assert len({(a.rule_id, a.dimension, a.segment) for a in alerts}) == len(alerts)
+    assert any(a.times_seen > 30 for a in leading)
+    for alert in leading:  # an alert's figure is the snapshot's of the day it was last seen
+        ((_, _, figures),) = [
+            r for r in rows[alert.dimension] if r[:2] == (alert.last_seen_on, alert.segment)
+        ]
+        assert figure(figures, alert.metric) == alert.value
