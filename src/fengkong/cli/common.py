@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import gc
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -58,8 +59,19 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 
-out = Console()
-err = Console(stderr=True)
+# Piped or redirected, a table keeps its columns whole (Rich would assume 80 columns and cut
+# them); COLUMNS, when set, still decides.
+PIPED_WIDTH = 200
+
+
+def _console(*, stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, width=PIPED_WIDTH if piped else None)
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 EXIT_OK = 0
