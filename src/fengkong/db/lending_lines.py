@@ -15,6 +15,7 @@ from fengkong.db.lending_rows import line_record
 from fengkong.db.lending_tables import credit_lines, line_draws
 from fengkong.db.stores import SessionStore
 from fengkong.lending.errors import DuplicateKey, StaleLoan
+from fengkong.lending.line_reinstate import notice_date
 from fengkong.lending.records import DrawRecord, LineRecord
 
 
@@ -38,6 +39,7 @@ class SqlCreditLines(SessionStore):
                         created_at=now,
                         updated_at=now,
                         application_id=record.application_id,
+                        rule_acted_on=notice_date(line),
                     )
                 )
         except IntegrityError as exc:
@@ -71,6 +73,7 @@ class SqlCreditLines(SessionStore):
                 status=line.status.value,
                 limit_fen=int(line.limit),
                 state=line_to_json(line),
+                rule_acted_on=notice_date(line),
                 revision=record.revision + 1,
                 updated_at=now,
             )

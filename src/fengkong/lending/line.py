@@ -39,6 +39,7 @@ class LineChangeKind(StrEnum):
     REDUCED = "reduced"  # 降额
     RAISED = "raised"  # 提额
     CLOSED = "closed"
+    REINSTATED = "reinstated"  # an officer reversed a rule's action on dispute (复核恢复)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,10 +314,16 @@ class LineRules:
     reduce_below_score: int | None = None  # reduce when the score falls below this
     reduce_to: Decimal = Decimal("0.5")  # the new limit as a share of the current one, rounded down
     freeze_on_unmet_margin_call: bool = True
+    # After an officer reinstates a line, a rule with the reversed reason code stays quiet on it
+    # this many days: the signal that fired it has not changed, and re-firing the next night
+    # would undo the reversal (`lending.line_reinstate`).
+    reinstate_cooldown_days: int = 30
 
     def __post_init__(self) -> None:
         if not isinstance(self.reduce_to, Decimal) or not 0 <= self.reduce_to < 1:
             raise Invalid((FieldError(("reduce_to",), "must be a Decimal in [0, 1)"),))
+        if self.reinstate_cooldown_days < 0:
+            raise Invalid((FieldError(("reinstate_cooldown_days",), "must be ≥ 0"),))
         if self.freeze_over_dpd is not None and self.freeze_over_dpd < 0:
             raise Invalid((FieldError(("freeze_over_dpd",), "must be ≥ 0"),))
 
@@ -324,13 +331,45 @@ class LineRules:
 DEFAULT_LINE_RULES = LineRules()
 
 
+# A black-list hit acts once per list entry (the trigger records each), so a new hit after a
+# reinstatement is a new signal: it is never held back by the cooldown.
+NO_COOLDOWN = frozenset({"BLACKLIST_HIT"})
+
+
+def reason_code(change: LineChange) -> str:
+    """The reason code a rule recorded (`CODE: detail`); for a reinstatement, the codes it
+    reversed joined by `+`."""
+    head, sep, _ = change.reason.partition(":")
+    return head.strip() if sep else ""
+
+
+def cooling_codes(line: CreditLine, on: date, rules: LineRules) -> frozenset[str]:
+    """The reason codes an officer's reinstatement holds back on `on` (within the cooldown)."""
+    codes: set[str] = set()
+    for change in line.history:
+        if change.kind is LineChangeKind.REINSTATED and (
+            (on - change.on).days < rules.reinstate_cooldown_days
+        ):
+            codes.update(c for c in reason_code(change).split("+") if c)
+    return frozenset(codes - NO_COOLDOWN)
+
+
 def line_actions(
-    line: CreditLine, signals: LineSignals, rules: LineRules = DEFAULT_LINE_RULES
+    line: CreditLine,
+    signals: LineSignals,
+    rules: LineRules = DEFAULT_LINE_RULES,
+    on: date | None = None,
 ) -> tuple[Action, ...]:
     """The actions the triggers call for, most severe first; nothing a line already is.
 
-    A close makes freezing or reducing pointless, so when it fires it is the only action.
+    A close makes freezing or reducing pointless, so when it fires it is the only action. Given
+    the date `on`, an action whose reason an officer reversed within the cooldown is left out.
     """
+    if on is not None:
+        quiet = cooling_codes(line, on, rules)
+        if quiet:
+            found = line_actions(line, signals, rules)
+            return tuple(a for a in found if a.reason not in quiet)
     if line.status is LineStatus.CLOSED:
         return ()
     if rules.close_on_blacklist and signals.new_blacklist_hits:
