@@ -37,6 +37,7 @@ class Permission(StrEnum):
     LOANS_SERVICE = "loans.service"
     SERVICING_READ = "servicing.read"
     LOANS_WRITE_OFF = "loans.write_off"
+    LINES_REINSTATE = "lines.reinstate"  # reverse a rule's action on a line (复核恢复)
     COLLECTIONS_READ = "collections.read"
     COLLECTIONS_WORK = "collections.work"
     REVIEW_READ = "review.read"
@@ -102,6 +103,10 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     P.LOANS_SERVICE: _roles(OFFICER),
     P.SERVICING_READ: _READERS,
     P.LOANS_WRITE_OFF: _roles(OFFICER),
+    # Reversing a rule's freeze, reduction or close on the borrower's dispute overrides a risk
+    # signal: the officers who hear disputes, apart from servicing so the grant can be read
+    # (and narrowed) on its own.
+    P.LINES_REINSTATE: _roles(OFFICER),
     P.COLLECTIONS_READ: _roles(OFFICER, RISK, AUDITOR),
     P.COLLECTIONS_WORK: _roles(OFFICER),
     P.REVIEW_READ: _roles(OFFICER, APPROVER, AUDITOR),
@@ -213,6 +218,8 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("POST", "/v1/lines/{line_id}/repayments"): P.LOANS_SERVICE,
     ("POST", "/v1/lines/{line_id}/{action}"): P.LOANS_SERVICE,
     ("PUT", "/v1/lines/{line_id}/borrower"): P.LOANS_SERVICE,
+    ("POST", "/v1/lines/{line_id}/reinstatement"): P.LINES_REINSTATE,
+    ("GET", "/v1/lines/{line_id}/notices"): P.SERVICING_READ,
     # servicing: guarantees, cards and debits, reminders, collateral
     ("POST", "/v1/guarantors"): P.LOANS_SERVICE,
     ("GET", "/v1/guarantors/{guarantor_id}/exposure"): P.SERVICING_READ,
@@ -345,6 +352,8 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "line unfreeze": P.LOANS_SERVICE,
     "line close": P.LOANS_SERVICE,
     "line limit": P.LOANS_SERVICE,
+    "line reinstate": P.LINES_REINSTATE,
+    "line notices": P.SERVICING_READ,
     "line list": P.PORTFOLIO_SEARCH,
     "line show": P.SERVICING_READ,
     "servicing guarantor-add": P.LOANS_SERVICE,
