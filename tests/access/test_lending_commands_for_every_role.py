@@ -194,6 +194,7 @@ def test_the_permitted_commands_reach_the_domain(
         "loan write-off": (1, "loan_not_found"),
         "loan list": (0, None),
         "line show": (1, "line_not_found"),
+        "line reinstate": (1, "line_not_found"),
         "servicing queue": (0, None),
         "servicing act": (1, "loan_not_found"),
         "approvals list": (0, None),
