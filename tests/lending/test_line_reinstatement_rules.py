@@ -155,3 +155,18 @@ def test_the_contact_is_named_and_several_reasons_read_as_one() -> None:
     )
     text = render("line_frozen", "en", {**PARAMS, "contact": "95188", "reason": "X"}, "FK")
     assert "customer service (95188)" in text and "overall risk review" in text
+
+
+def test_reinstating_again_reverses_the_night_before() -> None:
+    frozen = acted(new_line(), LATE)
+    both = acted(frozen, LineSignals(behaviour_score=500), ON + timedelta(days=1))
+    assert [c.kind for c in rule_batch(both)] == [LineChangeKind.REDUCED]
+    restored = reinstate(both, "score disputed", "user:li.wei", ON + timedelta(days=2))
+    assert (restored.status, restored.limit) == (LineStatus.FROZEN, 2_000_000)
+    assert [c.kind for c in rule_batch(restored)] == [LineChangeKind.FROZEN]
+    lifted = reinstate(restored, "bank outage", "user:li.wei", ON + timedelta(days=2))
+    assert (lifted.status, lifted.limit) == (LineStatus.ACTIVE, 2_000_000)
+    assert lifted.history[-1].reason == "DPD_OVER_THRESHOLD: bank outage"
+    assert rule_batch(lifted) == ()
+    with pytest.raises(NothingToReinstate):
+        reinstate(lifted, "again", "user:li.wei", ON + timedelta(days=2))

@@ -2,7 +2,8 @@
 
 What a reinstatement reverses is the line's latest *rule batch*: the automatic changes (made
 with no officer) at the end of the line's history, draws aside, all made on the same business
-date — one night's freeze and reduction are disputed, and reversed, together. A freeze is lifted,
+date — one night's freeze and reduction are disputed, and reversed, together. A batch already
+reversed is set aside with its reinstatement, so reinstating again reverses the night before. A freeze is lifted,
 a reduction's limit restored (never above the product's largest amount), a rule's raise taken
 back, and a close made by a rule reopened. A close the borrower asked for is recorded with the
 officer who made it, so it is never a rule's and never reopened here.
@@ -46,17 +47,37 @@ def is_automatic(change: LineChange) -> bool:
     return change.kind in RULE_KINDS and not change.officer
 
 
+def _batch_start(changes: list[LineChange], last: int) -> int:
+    """The index just before the automatic changes ending at `last` made on its date."""
+    first = last
+    while first >= 0 and is_automatic(changes[first]) and changes[first].on == changes[last].on:
+        first -= 1
+    return first
+
+
 def rule_batch(line: CreditLine) -> tuple[LineChange, ...]:
-    """The automatic changes at the end of the history (draws aside) made on the date of the
-    last one, oldest first; empty when the latest change is an officer's or a reinstatement."""
-    batch: list[LineChange] = []
-    for change in reversed(line.history):
-        if change.kind is LineChangeKind.DRAWN:
+    """The latest rule batch not yet reversed, oldest first: the automatic changes made on one
+    date at the end of the history (draws aside), after setting aside each reinstatement with
+    the batch it reversed; empty when an officer's change comes first.
+
+    So a second reinstatement reverses the night before the first one's, as the borrower who
+    disputes both would expect."""
+    changes = [c for c in line.history if c.kind is not LineChangeKind.DRAWN]
+    reversals = 0  # reinstatements seen, each owed the batch before it
+    last = len(changes) - 1
+    while last >= 0:
+        if changes[last].kind is LineChangeKind.REINSTATED:
+            reversals += 1
+            last -= 1
             continue
-        if not is_automatic(change) or (batch and change.on != batch[0].on):
+        if not is_automatic(changes[last]):
             break
-        batch.insert(0, change)
-    return tuple(batch)
+        first = _batch_start(changes, last)
+        if not reversals:
+            return tuple(changes[first + 1 : last + 1])
+        reversals -= 1
+        last = first
+    return ()
 
 
 def reinstate(
@@ -81,8 +102,8 @@ def reinstate(
     batch = rule_batch(line)
     if not batch:
         raise NothingToReinstate(
-            f"line {line.line_id} has no automatic action to reverse: its latest change was made "
-            "by an officer (or already reversed)"
+            f"line {line.line_id} has no automatic action to reverse: its latest change (not "
+            "yet reversed) was made by an officer, or no rule ever acted on it"
         )
     codes = list(dict.fromkeys(reason_code(c) or c.kind.value.upper() for c in batch))
     if BLACKLIST in codes and not acknowledge_blacklist:
