@@ -54,7 +54,7 @@ from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.product import Product
 from fengkong.lending.reminders import LogChannel, WebhookChannel
 from fengkong.lending.services import LendingServices
-from fengkong.lending.servicing import ReminderChannel, ServicingServices
+from fengkong.lending.servicing import ReminderChannel, ServicingConfig, ServicingServices
 from fengkong.monitoring.snapshots import MonitoringServices
 from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
@@ -103,7 +103,11 @@ class Context:
             ),
         )
         self.servicing = ServicingServices(
-            lending=self.lending, vault=self.vault, channel=self._reminder_channel(), uow=self.uow
+            lending=self.lending,
+            vault=self.vault,
+            channel=self._reminder_channel(),
+            config=ServicingConfig(dispute_contact=self.settings.line_dispute_contact),
+            uow=self.uow,
         )
 
     @cached_property

@@ -173,6 +173,12 @@ class Settings(BaseSettings):
     reminder_webhook_url: str | None = Field(
         default=None, description="With reminder_channel=webhook: the URL that receives them."
     )
+    line_dispute_contact: str = Field(
+        default="",
+        max_length=60,
+        description="How a borrower disputes a rule's action on their line (a hotline), named "
+        "in the line notices; empty names customer service alone.",
+    )
 
     # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction; with
     # `lpr` and `lpr_date` set, the cap is 4 × that one-year LPR instead.
