@@ -15,11 +15,11 @@ kept: arrears before one are not seen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from fengkong.lending.delinquency import days_past_due
 from fengkong.lending.line import CreditLine, LineChangeKind
@@ -57,6 +57,16 @@ class BehaviourFacts:
     def features(self) -> dict[str, float]:
         """The model's inputs, by name."""
         return {k: float(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_features(cls, features: Mapping[str, float]) -> BehaviourFacts:
+        """The facts back from `features()` (as stored beside a score)."""
+        kinds = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {
+            name: float(features[name]) if kinds[name] == "float" else int(features[name])
+            for name in kinds
+        }
+        return cls(**values)
 
 
 FEATURES: tuple[str, ...] = tuple(f.name for f in fields(BehaviourFacts))
