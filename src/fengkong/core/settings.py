@@ -168,7 +168,7 @@ class Settings(BaseSettings):
     line_raise_by: Decimal = Field(default=Decimal("0.2"), gt=0, le=1)
     line_raise_clean_months: int = Field(default=6, ge=0)
     line_score_cooldown_days: int = Field(
-        default=30, ge=0, description="Days before a limit the score moved is moved by it again."
+        default=90, ge=0, description="Days before a limit the score moved is moved by it again."
     )
     line_draw_pricing: list[tuple[int, Decimal]] = Field(
         default_factory=list,

@@ -333,7 +333,7 @@ class LineRules:
     raise_above_score: int | None = None
     raise_by: Decimal = Decimal("0.2")  # the raise as a share of the current limit
     raise_clean_months: int = 6
-    score_cooldown_days: int = 30
+    score_cooldown_days: int = 90
 
     def __post_init__(self) -> None:
         if not isinstance(self.reduce_to, Decimal) or not 0 <= self.reduce_to < 1:

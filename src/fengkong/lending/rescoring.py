@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -174,7 +174,8 @@ def _act(
 
 
 def score_document(score: BehaviourScore) -> dict[str, Any]:
-    """A score as audit records, the API and the CLI show it."""
+    """A score as the audit record of an action keeps it (no floats in an audit payload: the
+    shares are written as decimal text)."""
     return {
         "customer": score.customer,
         "business_date": score.business_date.isoformat(),
@@ -182,7 +183,9 @@ def score_document(score: BehaviourScore) -> dict[str, Any]:
         "pd": str(score.pd),
         "model_version": score.model_version,
         "reasons": list(score.reasons),
-        "facts": score.facts.features(),
+        "facts": {
+            k: v if isinstance(v, int) else f"{v:.6f}" for k, v in asdict(score.facts).items()
+        },
     }
 
 
