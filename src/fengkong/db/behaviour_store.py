@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from fengkong.db.behaviour_tables import behaviour_scores
 from fengkong.db.lending_rows import line_record, loan_record
 from fengkong.db.lending_tables import credit_lines, loans
-from fengkong.db.servicing_tables import blacklist_actions
+from fengkong.db.servicing_tables import blacklist_actions, borrower_keys
 from fengkong.db.tables import applications
 from fengkong.lending.behaviour import BehaviourFacts, BehaviourScore, BorrowerBook
 from fengkong.lending.line import CreditLine
@@ -35,14 +35,15 @@ class SqlBehaviourStore:
 
     def borrower_books(self, on: date) -> Iterator[BorrowerBook]:
         owner = sa.func.coalesce(loans.c.application_id, credit_lines.c.application_id)
+        bidx = sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx)
         loan_rows = self.session.execute(
-            sa.select(loans, applications.c.id_number_bidx.label("owner_bidx"))
+            sa.select(loans, bidx.label("owner_bidx"))
             .select_from(
-                loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id).join(
-                    applications, applications.c.id == owner
-                )
+                loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id)
+                .outerjoin(applications, applications.c.id == owner)
+                .outerjoin(borrower_keys, borrower_keys.c.line_id == loans.c.line_id)
             )
-            .where(loans.c.booked_on <= on, loans.c.status.in_(_BOOKED))
+            .where(loans.c.booked_on <= on, loans.c.status.in_(_BOOKED), bidx.is_not(None))
             .order_by(loans.c.id),
             execution_options={"yield_per": _STREAM},
         )
@@ -51,9 +52,17 @@ class SqlBehaviourStore:
             by_customer[customer_id(row.owner_bidx)].append(loan_record(row._mapping))
         lines: dict[str, list[CreditLine]] = defaultdict(list)
         owners: dict[str, str] = {}
+        line_bidx = sa.func.coalesce(
+            applications.c.id_number_bidx, borrower_keys.c.id_number_bidx
+        ).label("owner_bidx")
         line_rows = self.session.execute(
-            sa.select(credit_lines, applications.c.id_number_bidx.label("owner_bidx"))
-            .join(applications, applications.c.id == credit_lines.c.application_id)
+            sa.select(credit_lines, line_bidx)
+            .select_from(
+                credit_lines.outerjoin(
+                    applications, applications.c.id == credit_lines.c.application_id
+                ).outerjoin(borrower_keys, borrower_keys.c.line_id == credit_lines.c.id)
+            )
+            .where(line_bidx.is_not(None))
             .order_by(credit_lines.c.id)
         )
         for row in line_rows:
@@ -111,16 +120,26 @@ class SqlBehaviourStore:
         return [_score(r) for r in rows]
 
     def scores_of_line(self, line_id: str, limit: int) -> list[BehaviourScore]:
-        bidx = self.session.execute(
-            sa.select(applications.c.id_number_bidx)
-            .join(credit_lines, credit_lines.c.application_id == applications.c.id)
-            .where(credit_lines.c.id == line_id)
-        ).scalar_one_or_none()
-        return [] if bidx is None else self.scores(customer_id(bidx), limit)
+        customer = line_owner(self.session, line_id)
+        return [] if customer is None else self.scores(customer, limit)
 
     def latest_score(self, customer: str) -> BehaviourScore | None:
         found = self.scores(customer, 1)
         return found[0] if found else None
+
+
+def line_owner(session: Session, line_id: str) -> str | None:
+    """The customer who holds the line: its application's, else the borrower bound to it."""
+    found = session.execute(
+        sa.select(sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx))
+        .select_from(
+            credit_lines.outerjoin(
+                applications, applications.c.id == credit_lines.c.application_id
+            ).outerjoin(borrower_keys, borrower_keys.c.line_id == credit_lines.c.id)
+        )
+        .where(credit_lines.c.id == line_id)
+    ).scalar_one_or_none()
+    return None if found is None else customer_id(found)
 
 
 def _score(r: Any) -> BehaviourScore:

@@ -10,16 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fengkong.core.money import Fen
-from fengkong.db.behaviour_store import SqlBehaviourStore
+from fengkong.db.behaviour_store import SqlBehaviourStore, line_owner
 from fengkong.db.lending_codec import line_to_json
 from fengkong.db.lending_rows import line_record
 from fengkong.db.lending_tables import credit_lines, line_draws
 from fengkong.db.stores import SessionStore
-from fengkong.db.tables import applications
 from fengkong.lending.behaviour import BehaviourScore
 from fengkong.lending.errors import DuplicateKey, StaleLoan
 from fengkong.lending.records import DrawRecord, LineRecord
-from fengkong.onboarding.party import customer_id
 
 
 class SqlCreditLines(SessionStore):
@@ -102,15 +100,9 @@ class SqlCreditLines(SessionStore):
             raise DuplicateKey(f"idempotency key {record.idempotency_key!r} is taken") from exc
 
     def behaviour_score_of_line(self, line_id: str) -> BehaviourScore | None:
-        """The latest behaviour score of the borrower of the line (its application's holder)."""
-        bidx = self.session.execute(
-            sa.select(applications.c.id_number_bidx)
-            .join(credit_lines, credit_lines.c.application_id == applications.c.id)
-            .where(credit_lines.c.id == line_id)
-        ).scalar_one_or_none()
-        if bidx is None:
-            return None
-        return SqlBehaviourStore(self.session).latest_score(customer_id(bidx))
+        """The latest behaviour score of the line's holder."""
+        customer = line_owner(self.session, line_id)
+        return None if customer is None else SqlBehaviourStore(self.session).latest_score(customer)
 
     def draw_by_key(self, key: str) -> DrawRecord | None:
         row = self.session.execute(
