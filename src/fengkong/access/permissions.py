@@ -214,6 +214,7 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     # credit lines
     ("POST", "/v1/lines"): P.LOANS_SERVICE,
     ("GET", "/v1/lines/{line_id}"): P.SERVICING_READ,
+    ("GET", "/v1/lines/{line_id}/behaviour-scores"): P.SERVICING_READ,
     ("POST", "/v1/lines/{line_id}/draws"): P.LOANS_SERVICE,
     ("POST", "/v1/lines/{line_id}/repayments"): P.LOANS_SERVICE,
     ("POST", "/v1/lines/{line_id}/{action}"): P.LOANS_SERVICE,
@@ -285,6 +286,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "db restore": P.OPERATIONS_RUN,
     "db purge-idempotency": P.OPERATIONS_RUN,
     "model train": P.MODELS_TRAIN,
+    "model train-behaviour": P.MODELS_TRAIN,
     "model list": P.MODELS_READ,
     "model request-promotion": P.MODELS_TRAIN,
     "model approve": P.APPROVALS_DECIDE,
@@ -356,6 +358,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "line notices": P.SERVICING_READ,
     "line list": P.PORTFOLIO_SEARCH,
     "line show": P.SERVICING_READ,
+    "line scores": P.SERVICING_READ,
     "servicing guarantor-add": P.LOANS_SERVICE,
     "servicing guarantee-add": P.LOANS_SERVICE,
     "servicing group-add": P.LOANS_SERVICE,

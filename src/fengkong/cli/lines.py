@@ -324,3 +324,56 @@ def notices(line_id: str, as_json: JsonOpt = False) -> None:
 # Finding lines: the list and the view, beside the other finders (`cli.finding_lending`).
 app.command("list")(line_list)
 app.command("show")(line_show)
+
+
+@app.command("scores")
+@cli_errors
+def scores(
+    line_id: str,
+    limit: Annotated[int, typer.Option(help="How many, newest first (1-366).")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """The behaviour scores of the line's borrower (贷后行为评分), newest first: the score the
+    line rules and draw pricing read, its model, reasons and the main facts scored."""
+    from fengkong.api.line_schemas import BehaviourScoreOut
+    from fengkong.lending.rescoring import line_scores
+
+    ctx = context()
+    acting(ctx, Permission.SERVICING_READ)
+    found = [BehaviourScoreOut.of(s) for s in line_scores(line_id, limit, ctx.rescoring)]
+    if as_json:
+        emit_json([s.model_dump(mode="json") for s in found])
+        return
+    if not found:
+        out.print(
+            f"line {line_id}: no behaviour score yet (no behaviour model is champion, or "
+            "no end of day has run since one was promoted)",
+            highlight=False,
+        )
+        return
+    table = Table(
+        "date",
+        "score",
+        "PD",
+        "model",
+        "reasons",
+        "DPD",
+        "worst 90d",
+        "late",
+        "utilisation",
+        title=f"behaviour scores of line {line_id}'s borrower",
+    )
+    for s in found:
+        f = s.facts
+        table.add_row(
+            s.business_date.isoformat(),
+            str(s.score),
+            f"{s.pd:.2%}",
+            s.model_version,
+            ", ".join(s.reasons) or "-",
+            f"{f['days_past_due']:.0f}",
+            f"{f['worst_days_past_due_90d']:.0f}",
+            f"{f['instalments_late']:.0f}/{f['instalments_due']:.0f}",
+            f"{f['utilisation']:.0%}",
+        )
+    out.print(table)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from fengkong.db.access_repository import SqlApiKeys, SqlSessions, SqlUsers
 from fengkong.db.alerts_store import SqlAlertStore
 from fengkong.db.approvals import SqlApprovalRequests
+from fengkong.db.behaviour_store import SqlBehaviourStore
 from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import (
@@ -81,6 +82,7 @@ class SqlUnitOfWork:
         self.approvals = SqlApprovalRequests(self._session)
         self.portfolio = SqlPortfolioStore(self._session)
         self.alerts = SqlAlertStore(self._session)
+        self.behaviour = SqlBehaviourStore(self._session)
         return self
 
     def __exit__(

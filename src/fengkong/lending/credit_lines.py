@@ -167,7 +167,9 @@ def draw(
             refuse_deducted_fee(line_record.line.product)
             today = svc.clock.business_date()
             loan_id = new_id("loan", svc.clock)
-            drawn = draw_line(line_record.line, cash, terms, today, loan_id)
+            score = uow.lending.behaviour_score_of_line(line_id)
+            rate = svc.config.draw_rate(line_record.line, None if score is None else score.score)
+            drawn = draw_line(line_record.line, cash, terms, today, loan_id, annual_rate=rate)
             state = drawn.loan.state
             record = replace(
                 with_state(
@@ -188,7 +190,20 @@ def draw(
                 action="line.drawn",
                 subject_type="credit_line",
                 subject_id=line_id,
-                payload={"loan_id": loan_id, "amount_fen": int(cash), "terms": terms},
+                payload={
+                    "loan_id": loan_id,
+                    "amount_fen": int(cash),
+                    "terms": terms,
+                    "annual_rate": str(rate),
+                    # what priced it, for replay: the borrower's latest behaviour score
+                    "behaviour_score": None
+                    if score is None
+                    else {
+                        "score": score.score,
+                        "business_date": score.business_date.isoformat(),
+                        "model_version": score.model_version,
+                    },
+                },
             )
             uow.commit()
             return loan_id

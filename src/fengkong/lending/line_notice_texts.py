@@ -32,6 +32,14 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "zh-CN": "定期评估显示您近期的用信和还款情况未达到要求",
         "en": "our periodic review of your recent borrowing and repayments",
     },
+    "SCORE_BELOW_FREEZE": {
+        "zh-CN": "定期评估显示您近期的用信和还款情况风险较高",
+        "en": "our periodic review found a high risk in your recent borrowing and repayments",
+    },
+    "SCORE_BELOW_CLOSE": {
+        "zh-CN": "定期评估显示您近期的用信和还款情况风险很高",
+        "en": "our periodic review found a very high risk in your recent borrowing and repayments",
+    },
     "SCORE_ABOVE_THRESHOLD": {
         "zh-CN": "您近期的用信和还款记录良好",
         "en": "your good record of borrowing and repaying",

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
 
 from fengkong.access.permissions import Permission
 from fengkong.api.approval_schemas import ApprovalOut
 from fengkong.api.deps import ActorDep, ContextDep
-from fengkong.api.line_schemas import LineRepaymentIn, LineRepaymentOut
+from fengkong.api.line_schemas import BehaviourScoreOut, LineRepaymentIn, LineRepaymentOut
 from fengkong.api.loan_schemas import (
     DisbursementOut,
     DrawIn,
@@ -43,6 +43,7 @@ from fengkong.lending import (
 from fengkong.lending.line_aging import line_aging
 from fengkong.lending.line_repayment import repay_draw
 from fengkong.lending.ownership import own_application, own_loan
+from fengkong.lending.rescoring import line_scores
 from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import ServicingServices
 
@@ -216,6 +217,15 @@ def open_line(body: LineOpenIn, key: IdempotencyKey, svc: LendingDep, actor: Act
 @lines_router.get("/{line_id}", responses=PROBLEMS)  # type: ignore[arg-type]
 def read_line(line_id: str, svc: LendingDep) -> LineOut:
     return LineOut.of(credit_lines.get_line(line_id, svc), line_aging(line_id, svc))
+
+
+@lines_router.get("/{line_id}/behaviour-scores", responses=PROBLEMS)  # type: ignore[arg-type]
+def read_behaviour_scores(
+    line_id: str, ctx: ContextDep, limit: Annotated[int, Query(ge=1, le=366)] = 30
+) -> list[BehaviourScoreOut]:
+    """The line's borrower's behaviour scores, newest first: what the line rules and the
+    pricing of new draws read (docs/post-loan.md)."""
+    return [BehaviourScoreOut.of(s) for s in line_scores(line_id, limit, ctx.rescoring)]
 
 
 @lines_router.post(
