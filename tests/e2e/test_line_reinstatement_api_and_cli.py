@@ -152,3 +152,6 @@ def test_reinstatement_from_the_cli(cli_env: str, staff_login: Callable[[str], N
     ]
     table = _run("line", "notices", frozen)
     assert table.exit_code == 0 and "line_reinstated" in table.output
+    shown = _run("line", "show", frozen)
+    assert shown.exit_code == 0 and "notice to the borrower" in shown.output
+    assert _run("line", "notices", "line_nope").exit_code == 1
