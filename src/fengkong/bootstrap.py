@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from fengkong.decision.customer_view import Finders
     from fengkong.lending.eod_steps import DateStep
     from fengkong.monitoring.early_warning import EarlyWarningServices
+    from fengkong.monitoring.stress_report import StressServices
 
 
 @dataclass
@@ -171,6 +172,21 @@ class Context:
             concentration_limits={
                 str(k): v for k, v in self.settings.monitoring_concentration_limits.items()
             },
+        )
+
+    @cached_property
+    def stress(self) -> StressServices:
+        """Stress tests over the snapshots (`monitoring.stress_report`): the monitoring LGD,
+        lending's provisioning rates and classification."""
+        from fengkong.monitoring.stress_report import StressServices
+
+        config = self.lending.config
+        return StressServices(
+            uow=self.uow,
+            clock=self.clock,
+            lgd=self.settings.monitoring_lgd,
+            provision_rates=config.provision_rates,
+            classification=config.classification,
         )
 
     @cached_property

@@ -21,6 +21,7 @@ from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.lending_repository import SqlLendingRepository
 from fengkong.db.list_entries import SqlListEntries
 from fengkong.db.monitoring_store import SqlPortfolioStore
+from fengkong.db.stress_store import SqlStressStore
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     api_keys: SqlApiKeys
     approvals: SqlApprovalRequests
     portfolio: SqlPortfolioStore
+    stress: SqlStressStore
     alerts: SqlAlertStore
 
     def __init__(self, db: Database) -> None:
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(self._session)
         self.approvals = SqlApprovalRequests(self._session)
         self.portfolio = SqlPortfolioStore(self._session)
+        self.stress = SqlStressStore(self._session)
         self.alerts = SqlAlertStore(self._session)
         return self
 
