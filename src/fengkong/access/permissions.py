@@ -174,6 +174,7 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/reports/vintage"): P.REPORTS_READ,
     ("GET", "/v1/reports/rolls"): P.REPORTS_READ,
     ("GET", "/v1/reports/concentration"): P.REPORTS_READ,
+    ("GET", "/v1/reports/stress"): P.REPORTS_READ,
     # customers and consents
     ("GET", "/v1/customers"): P.CUSTOMERS_READ,
     ("POST", "/v1/customers/search"): P.CUSTOMERS_READ,

@@ -21,7 +21,6 @@ from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.lending_repository import SqlLendingRepository
 from fengkong.db.list_entries import SqlListEntries
 from fengkong.db.monitoring_store import SqlPortfolioStore
-from fengkong.db.stress_store import SqlStressStore
 from fengkong.db.repositories import (
     SqlApplicationRepository,
     SqlDecisionRepository,
@@ -30,6 +29,7 @@ from fengkong.db.repositories import (
     SqlPolicyBundles,
 )
 from fengkong.db.servicing_repository import SqlServicingRepository
+from fengkong.db.stress_store import SqlStressStore
 from fengkong.db.write_behind import WriteBehind
 
 

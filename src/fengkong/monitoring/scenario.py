@@ -136,9 +136,7 @@ def _multipliers(doc: Any, errors: list[FieldError]) -> dict[str, Any]:
     by = doc.get("by")
     if by is not None and by not in STRESS_DIMENSIONS:
         errors.append(
-            FieldError(
-                (*loc, "by"), f"unknown dimension {by!r}", "enum", STRESS_DIMENSIONS
-            )
+            FieldError((*loc, "by"), f"unknown dimension {by!r}", "enum", STRESS_DIMENSIONS)
         )
         by = None
     found["by"] = by

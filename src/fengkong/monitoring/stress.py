@@ -54,6 +54,7 @@ DEFAULTED: tuple[str, ...] = (
 )
 DEFAULT_DPD = 91  # a default: past M3, as the snapshots' M3+
 DAYS_A_MONTH = 30  # how far a defaulted loan ages each month of the horizon
+NO_FEN = Fen(0)
 _PD_PLACES = Decimal("0.000001")
 _TWELFTH = ONE / 12
 
@@ -68,7 +69,7 @@ class Cell:
     defaulted: Mapping[str, Fen]  # substandard, doubtful, loss
     pd: Decimal  # 12-month PD, balance-weighted
     held: Fen  # allowance + general reserve
-    collateral: Fen = Fen(0)  # lending value of its loans' collateral, before the scenario's cut
+    collateral: Fen = NO_FEN  # lending value of its loans' collateral, before the scenario's cut
     amortisation: tuple[Decimal, ...] = ()  # a(0)=1 … a(H); empty: no run-off
 
 
@@ -85,7 +86,7 @@ def cell_of(
     f: SegmentFigures,
     lgd: Decimal,
     book_pd: Decimal | None,
-    collateral: Fen = Fen(0),
+    collateral: Fen = NO_FEN,
     amortisation: Sequence[Decimal] = (),
 ) -> Cell:
     """The cell of `segment` from its snapshot figures; `book_pd` stands in for a segment
@@ -180,9 +181,7 @@ def project_cell(
     p0 = Decimal(sum(cell.performing.values()))
     npl0 = Decimal(sum(cell.defaulted.values()))
     mix = {c: (Decimal(v) / p0 if p0 else ZERO) for c, v in cell.performing.items()}
-    npl_required = sum(
-        (Decimal(v) * rates[LoanClass(c)] for c, v in cell.defaulted.items()), ZERO
-    )
+    npl_required = sum((Decimal(v) * rates[LoanClass(c)] for c, v in cell.defaulted.items()), ZERO)
     defaults: list[Decimal] = []
     months: list[MonthFigures] = []
     cumulative = 0

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Protocol
 
@@ -209,10 +209,12 @@ def _collateral(
     per_loan: dict[str, Decimal] = defaultdict(Decimal)
     for loan_id, haircut, value in items:
         if loan_id in lent:
-            per_loan[loan_id] += value * (1 - haircut)
+            per_loan[loan_id] += Decimal(value) * (1 - haircut)
     per_segment: dict[str, int] = defaultdict(int)
-    for loan_id, value in per_loan.items():
-        per_segment[segment_of[loan_id]] += int(min(value, Decimal(lent[loan_id])))
+    for loan_id, worth in per_loan.items():
+        # Down to the fen: a lending value is what a sale would at least bring.
+        capped = min(worth, Decimal(lent[loan_id]))
+        per_segment[segment_of[loan_id]] += int(capped.to_integral_value(ROUND_FLOOR))
     return {s: Fen(v) for s, v in per_segment.items()}
 
 
@@ -283,7 +285,9 @@ def stress_report(
         last_eod = store.last_completed_eod()
         collected: dict[date, int] = {}
         if last_eod is not None and last_eod > day:
-            collected = dict(uow.stress.collected(day, windows[0][0], min(last_eod, windows[-1][1])))
+            collected = dict(
+                uow.stress.collected(day, windows[0][0], min(last_eod, windows[-1][1]))
+            )
     lgd = chosen.lgd if chosen.lgd is not None else book.lgd
     book_pd = segment_pd(whole[0][2], book.lgd) if whole else None
     cells: list[Cell] = [
