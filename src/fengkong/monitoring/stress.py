@@ -153,6 +153,12 @@ def monthly_hazard(pd: Decimal) -> Decimal:
     return ONE - (ONE - pd) ** _TWELFTH
 
 
+def survival(hazard: Decimal, months: int) -> Decimal:
+    """(1 − hazard)^months: the share not defaulted after `months` (1 after none, even at a
+    hazard of 1, where Decimal's 0⁰ would be undefined)."""
+    return ONE if months == 0 else (ONE - hazard) ** months
+
+
 def effective_lgd(cell: Cell, lgd: Decimal, haircut: Decimal) -> Decimal:
     if cell.ead <= 0 or cell.collateral <= 0:
         return lgd
@@ -186,9 +192,9 @@ def project_cell(
     months: list[MonthFigures] = []
     cumulative = 0
     for m in range(1, horizon + 1):
-        new = p0 * run_off[m - 1] * (ONE - h) ** (m - 1) * h
+        new = p0 * run_off[m - 1] * survival(h, m - 1) * h
         defaults.append(new)
-        performing = p0 * run_off[m] * (ONE - h) ** m
+        performing = p0 * run_off[m] * survival(h, m)
         loss = new * loss_given + (npl0 * loss_given if m == 1 else ZERO)
         required = npl_required + sum(
             (performing * share * rates[LoanClass(c)] for c, share in mix.items()), ZERO
@@ -330,7 +336,7 @@ def expected_collections(
             if m > len(due) or not due[m - 1]:
                 continue
             cell = by_segment.get(segment)
-            alive = ONE if cell is None else (ONE - cell.hazard) ** (m - 1)
+            alive = ONE if cell is None else survival(cell.hazard, m - 1)
             total += _fen(Decimal(due[m - 1]) * alive * paid)
         totals.append(Fen(total))
     return totals
