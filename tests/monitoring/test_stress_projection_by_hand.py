@@ -85,8 +85,9 @@ def test_a_performing_cell_by_hand() -> None:
     first, last = p.months
     assert first.coverage == Decimal("4.444444")  # 20 000 / 4 500
     assert last.coverage == Decimal("2.972652")  # 20 000 / 6 728
-    # Capital: no loss beyond what is held; 8 % × risk weight 1 × what still performs.
-    assert (first.capital_need_fen, last.capital_need_fen) == (39_600, 0)
+    # Capital: no loss beyond what is held; 8 % × risk weight 1 × what is on the books, the
+    # defaults included (none is written off).
+    assert (first.capital_need_fen, last.capital_need_fen) == (40_400, 1_196)
     assert first.shortfall_fen == last.shortfall_fen == 0
 
 
@@ -102,8 +103,8 @@ def test_a_defaulted_cell_with_collateral_under_a_haircut() -> None:
     # Special mention 2 % of 100 000 (no schedule: no run-off) + substandard 25 % of 100 000.
     assert one.required_provisions_fen == two.required_provisions_fen == 2_000 + 25_000
     assert p.months[0].shortfall_fen == 0  # 27 000 required, 30 000 held
-    # 33 750 lost, 30 000 held: 3 750 beyond; + 8 % of the 100 000 still performing.
-    assert p.months[0].capital_need_fen == 3_750 + 8_000
+    # 33 750 lost, 30 000 held: 3 750 beyond; + 8 % of the 200 000 on the books.
+    assert p.months[0].capital_need_fen == 3_750 + 16_000
 
 
 def test_the_multipliers_and_income_shock_raise_the_pd_and_the_loss() -> None:

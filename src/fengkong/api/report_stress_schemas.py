@@ -47,7 +47,8 @@ class MonthOut(BaseModel):
     shortfall_fen: int = Field(description="Required provisions beyond those held")
     coverage: Decimal | None = Field(description="held / cumulative loss")
     capital_need_fen: int = Field(
-        description="Cumulative loss beyond held + capital ratio × risk weight × performing"
+        description="Cumulative loss beyond held + capital ratio × risk weight × (performing + "
+        "defaulted)"
     )
     scheduled_fen: int = Field(description="Instalments due in the month from the book's loans")
     expected_collections_fen: int = Field(

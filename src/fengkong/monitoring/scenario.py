@@ -13,7 +13,7 @@ collateral and its loss given default, read from YAML and checked whole.
     collateral_haircut: 0.30    # collateral worth this share less, on top of each item's haircut
     lgd: 0.45                   # optional: default the LGD the date's snapshot used
     capital_ratio: 0.08         # capital held per unit of risk-weighted exposure
-    risk_weight: 1.0            # risk weight of the loans still performing
+    risk_weight: 1.0            # risk weight of the exposure on the books
 
 A scenario stresses along **one** dimension: the snapshots keep each dimension's segments apart,
 not their crossings, so a loan's product and region multipliers cannot be combined from them.

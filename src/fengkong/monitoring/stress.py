@@ -22,7 +22,7 @@ when it names none), each read from the date's snapshot (`cell_of`):
   new defaults classed by their days past due then (91 at default, 30 more a month).
 - Held: today's allowance + general reserve, not topped up. Coverage = held / cumulative loss.
   Capital need = (cumulative loss − held, when positive) + capital ratio × risk weight ×
-  performing balance.
+  exposure on the books (performing + defaulted: no write-off is projected).
 
 Amounts are computed exactly (`Decimal`) and rounded half-up to the fen per cell and month; the
 book's figures are the sums of its cells'.
@@ -280,9 +280,10 @@ def project(
     for m in range(1, horizon + 1):
         total = _sum_month(m, (p.months[m - 1] for p in projected))
         beyond = max(0, total.cumulative_loss_fen - held)
-        capital = beyond + _fen(
-            scenario.capital_ratio * scenario.risk_weight * total.performing_fen
-        )
+        # Defaulted loans stay on the books (no write-off is projected): their exposure still
+        # needs capital, so that more defaults never lower the need.
+        exposure = total.performing_fen + total.defaulted_fen
+        capital = beyond + _fen(scenario.capital_ratio * scenario.risk_weight * exposure)
         months.append(
             BookMonth(
                 month=m,
