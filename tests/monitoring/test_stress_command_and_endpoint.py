@@ -215,4 +215,4 @@ def test_the_command_after_end_of_day(
     _, out = _run("report", "stress", "--scenario-file", str(tmp_path / "product.yaml"), "--json")
     assert json.loads(out)["errors"][0]["allowed"] == ["cash_loan"]
     _, out = _run("report", "stress", "--scenario-file", str(tmp_path / "negative.yaml"), "--json")
-    assert "outside 0 to 100" in out
+    assert "-1 is negative" in out

@@ -99,7 +99,8 @@ def _decimal(
         errors.append(FieldError(loc, f"not a number: {value!r}"))
         return None
     if not number.is_finite() or number < low or number > high:
-        errors.append(FieldError(loc, f"{value} is outside {low} to {high}"))
+        why = "negative" if number < 0 else f"outside {low} to {high}"
+        errors.append(FieldError(loc, f"{value} is {why}: a number from {low} to {high}"))
         return None
     return number
 
@@ -129,14 +130,22 @@ def _multipliers(doc: Any, errors: list[FieldError]) -> dict[str, Any]:
         if key not in _MULTIPLIER_KEYS:
             errors.append(
                 FieldError(
-                    (*loc, str(key)), f"unknown key {key!r}", "extra_forbidden", _MULTIPLIER_KEYS
+                    (*loc, str(key)),
+                    f"unknown key {key!r}; the keys are " + ", ".join(_MULTIPLIER_KEYS),
+                    "extra_forbidden",
+                    _MULTIPLIER_KEYS,
                 )
             )
     found: dict[str, Any] = {}
     by = doc.get("by")
     if by is not None and by not in STRESS_DIMENSIONS:
         errors.append(
-            FieldError((*loc, "by"), f"unknown dimension {by!r}", "enum", STRESS_DIMENSIONS)
+            FieldError(
+                (*loc, "by"),
+                f"unknown dimension {by!r}; must be one of " + ", ".join(STRESS_DIMENSIONS),
+                "enum",
+                STRESS_DIMENSIONS,
+            )
         )
         by = None
     found["by"] = by
@@ -173,7 +182,14 @@ def parse_scenario(doc: Any, source: str = "scenario") -> StressScenario:
         raise BadScenario((FieldError(("scenario",), f"{source}: a mapping of settings"),))
     for key in doc:
         if key not in _KEYS:
-            errors.append(FieldError((str(key),), f"unknown key {key!r}", "extra_forbidden", _KEYS))
+            errors.append(
+                FieldError(
+                    (str(key),),
+                    f"unknown key {key!r}; the keys are " + ", ".join(_KEYS),
+                    "extra_forbidden",
+                    _KEYS,
+                )
+            )
     name = doc.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         errors.append(

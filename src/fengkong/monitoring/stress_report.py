@@ -242,7 +242,8 @@ def _check_segments(scenario: StressScenario, present: Sequence[str]) -> None:
             tuple(
                 FieldError(
                     ("pd_multipliers", "segments", s),
-                    f"the book has no {scenario.by} segment {s!r} on this date",
+                    f"the book has no {scenario.by} segment {s!r} on this date; it has "
+                    + ", ".join(present),
                     "enum",
                     tuple(present),
                 )
