@@ -371,6 +371,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "report vintage": P.REPORTS_READ,
     "report rolls": P.REPORTS_READ,
     "report concentration": P.REPORTS_READ,
+    "report stress": P.REPORTS_READ,
     # Rebuilding replaces stored figures: an operation, like the end of day that writes them.
     "report rebuild": P.OPERATIONS_RUN,
     "report drift": P.REPORTS_READ,
