@@ -29,20 +29,25 @@ class SqlStressStore:
 
     def _active_on(self, on: date) -> list[tuple[str, int]]:
         found = self.session.execute(
-            sa.select(loans.c.id, loans.c.amount_fen, loans.c.status, loans.c.state)
+            sa.select(loans.c.id, loans.c.amount_fen, loans.c.status)
             .where(loans.c.booked_on <= on, loans.c.status.in_(("active", *_CLOSED)))
             .order_by(loans.c.id)
-        )
-        active: list[tuple[str, int]] = []
-        for r in found:
-            if r.status in _CLOSED:
-                # A closed loan was still on the books at `on` if it closed after it; only the
-                # state document keeps when it closed.
-                closed = (r.state or {}).get("closed_on")
-                if closed is not None and date.fromisoformat(closed) <= on:
-                    continue
-            active.append((r.id, int(r.amount_fen)))
-        return active
+        ).all()
+        closed = [r.id for r in found if r.status in _CLOSED]
+        # A closed loan was still on the books at `on` if it closed after it; only its state
+        # document keeps when it closed, so only closed loans' states are read.
+        closed_by: set[str] = set()
+        for start in range(0, len(closed), _CHUNK):
+            states = self.session.execute(
+                sa.select(loans.c.id, loans.c.state).where(
+                    loans.c.id.in_(closed[start : start + _CHUNK])
+                )
+            )
+            for r in states:
+                day = (r.state or {}).get("closed_on")
+                if day is not None and date.fromisoformat(day) <= on:
+                    closed_by.add(r.id)
+        return [(r.id, int(r.amount_fen)) for r in found if r.id not in closed_by]
 
     def loans_active_on(self, on: date) -> Iterator[ScheduledLoan]:
         active = self._active_on(on)
