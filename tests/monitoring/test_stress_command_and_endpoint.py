@@ -84,9 +84,7 @@ def test_the_endpoint_projects_and_refuses_in_problem_json(context: Context) -> 
 
     # A shorter horizon is the first months of the longer one.
     short = client.get("/v1/reports/stress", params={"date": "2026-04-30", "months": "3"}).json()
-    assert short["months"] == [
-        {**m, "expected_collections_fen": m["expected_collections_fen"]} for m in base["months"][:3]
-    ]
+    assert short["months"] == base["months"][:3]
 
     for params, field in (
         ({"date": "2026-02-30"}, "date"),
