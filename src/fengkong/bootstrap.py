@@ -176,15 +176,14 @@ class Context:
 
     @cached_property
     def stress(self) -> StressServices:
-        """Stress tests over the snapshots (`monitoring.stress_report`): the monitoring LGD,
-        lending's provisioning rates and classification."""
+        """Stress tests over the snapshots (`monitoring.stress_report`), with lending's
+        provisioning rates and classification."""
         from fengkong.monitoring.stress_report import StressServices
 
         config = self.lending.config
         return StressServices(
             uow=self.uow,
             clock=self.clock,
-            lgd=self.settings.monitoring_lgd,
             provision_rates=config.provision_rates,
             classification=config.classification,
         )

@@ -31,7 +31,7 @@ from fengkong.core.uow import UnitOfWork
 from fengkong.lending.config import DEFAULT_PROVISION_RATES
 from fengkong.lending.delinquency import DEFAULT_CLASSIFICATION, ClassificationRules, LoanClass
 from fengkong.monitoring.curves import is_month_end, roll_rates
-from fengkong.monitoring.figures import DEFAULT_LGD, rate
+from fengkong.monitoring.figures import rate
 from fengkong.monitoring.scenario import (
     MAX_HORIZON,
     BadScenario,
@@ -106,9 +106,11 @@ class StressUnitOfWork(UnitOfWork, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StressServices:
+    """The stress report's wiring. The LGD is the one each date's snapshot stored, unless the
+    scenario sets its own; provisioning follows lending's configured rates and classes."""
+
     uow: Callable[[], StressUnitOfWork]
     clock: Clock
-    lgd: Decimal = DEFAULT_LGD
     provision_rates: Mapping[LoanClass, Decimal] = field(
         default_factory=lambda: dict(DEFAULT_PROVISION_RATES)
     )
@@ -305,7 +307,19 @@ def stress_report(
     ]
     projection = project(cells, chosen, lgd, horizon, svc.provision_rates, svc.classification)
     expected = expected_collections(due, projection.cells, roll)
-    collections = tuple(
+    collections = _collections(windows, due, expected, collected, last_eod)
+    return StressReport(day, source, projection, count, last_eod, roll, collections)
+
+
+def _collections(
+    windows: Sequence[tuple[date, date]],
+    due: Mapping[str, Sequence[int]],
+    expected: Sequence[Fen],
+    collected: Mapping[date, int],
+    last_eod: date | None,
+) -> tuple[CollectionMonth, ...]:
+    """Each month's scheduled, expected and (once begun by the last end of day) collected."""
+    return tuple(
         CollectionMonth(
             month=m,
             first_day=first,
@@ -319,4 +333,3 @@ def stress_report(
         )
         for m, (first, last) in enumerate(windows, start=1)
     )
-    return StressReport(day, source, projection, count, last_eod, roll, collections)
