@@ -5,6 +5,7 @@ as tables, `--json` or `--csv` (one row per month). See docs/stress-testing.md."
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,12 @@ from fengkong.access.permissions import Permission
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 from fengkong.cli.finding import CsvOpt, _formats
 from fengkong.cli.report_curves import DayOpt, _csv, _money, _pct
+
+
+def _factor(scenario: dict[str, Any]) -> str:
+    """What the income shock multiplies PDs by, 1 + elasticity × shock, without trailing zeros."""
+    value = 1 + Decimal(scenario["income_elasticity"]) * Decimal(scenario["income_shock"])
+    return f"{value.normalize():f}"
 
 
 def _months_table(doc: dict[str, Any]) -> Table:
@@ -151,7 +158,7 @@ def report_stress(
         highlight=False,
     )
     out.print(
-        f"PD × multiplier × {1 + float(s['income_elasticity']) * float(s['income_shock']):g} "
+        f"PD × multiplier × {_factor(s)} "
         f"(income shock {_pct(s['income_shock'])}, elasticity {s['income_elasticity']}); "
         f"LGD {s['lgd']}, collateral haircut {_pct(s['collateral_haircut'])}; capital "
         f"{_pct(s['capital_ratio'])} × risk weight {s['risk_weight']}; M0→M1 roll rate "
