@@ -150,7 +150,8 @@ def report_stress(
     out.print(
         f"stress '{s['name']}' on the book of {doc['business_date']}: {doc['loans']} loans, "
         f"{_money(doc['ead_fen'])} outstanding, {_money(doc['held_fen'])} held (allowance + "
-        f"reserve); over {doc['horizon_months']} months the projected loss is "
+        f"reserve); over {doc['horizon_months']} month{'' if doc['horizon_months'] == 1 else 's'} "
+        "the projected loss is "
         f"{_money(doc['projected_loss_fen'])}, coverage {_pct(doc['coverage'])}, provisions "
         f"required {_money(doc['required_provisions_fen'])} (shortfall "
         f"{_money(doc['shortfall_fen'])}), capital need {_money(doc['capital_need_fen'])} "
