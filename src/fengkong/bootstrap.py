@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from fengkong.lending.eod_steps import DateStep
     from fengkong.lending.rescoring import RescoringServices
     from fengkong.monitoring.early_warning import EarlyWarningServices
+    from fengkong.monitoring.stress_report import StressServices
 
 
 @dataclass
@@ -178,6 +179,20 @@ class Context:
             concentration_limits={
                 str(k): v for k, v in self.settings.monitoring_concentration_limits.items()
             },
+        )
+
+    @cached_property
+    def stress(self) -> StressServices:
+        """Stress tests over the snapshots (`monitoring.stress_report`), with lending's
+        provisioning rates and classification."""
+        from fengkong.monitoring.stress_report import StressServices
+
+        config = self.lending.config
+        return StressServices(
+            uow=self.uow,
+            clock=self.clock,
+            provision_rates=config.provision_rates,
+            classification=config.classification,
         )
 
     @cached_property

@@ -179,6 +179,7 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/reports/vintage"): P.REPORTS_READ,
     ("GET", "/v1/reports/rolls"): P.REPORTS_READ,
     ("GET", "/v1/reports/concentration"): P.REPORTS_READ,
+    ("GET", "/v1/reports/stress"): P.REPORTS_READ,
     # customers and consents
     ("GET", "/v1/customers"): P.CUSTOMERS_READ,
     ("POST", "/v1/customers/search"): P.CUSTOMERS_READ,
@@ -382,6 +383,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "report vintage": P.REPORTS_READ,
     "report rolls": P.REPORTS_READ,
     "report concentration": P.REPORTS_READ,
+    "report stress": P.REPORTS_READ,
     # Rebuilding replaces stored figures: an operation, like the end of day that writes them.
     "report rebuild": P.OPERATIONS_RUN,
     "report drift": P.REPORTS_READ,

@@ -1,6 +1,7 @@
 """`fengkong report`: the portfolio snapshot of a day by segment (`report portfolio`: a table,
 `--json` or `--csv`), its rebuild from the books (`report rebuild`, an admin's), vintage curves,
-roll rates and concentration (`report vintage|rolls|concentration`: `cli.report_curves`), and
+roll rates and concentration (`report vintage|rolls|concentration`: `cli.report_curves`), stress
+tests (`report stress`: `cli.report_stress`), and
 the models' drift and fairness (`report drift`, `report fairness`: `cli.report_models`).
 See docs/monitoring.md and docs/model-monitoring.md."""
 
@@ -20,6 +21,7 @@ from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json,
 from fengkong.cli.finding import CsvOpt, _flat, _formats
 from fengkong.cli.report_curves import report_concentration, report_rolls, report_vintage
 from fengkong.cli.report_models import report_drift, report_fairness
+from fengkong.cli.report_stress import report_stress
 from fengkong.core.money import format_fen
 
 app = typer.Typer(
@@ -31,6 +33,7 @@ app.command("fairness")(report_fairness)
 app.command("vintage")(report_vintage)
 app.command("rolls")(report_rolls)
 app.command("concentration")(report_concentration)
+app.command("stress")(report_stress)
 
 DayOpt = Annotated[
     str | None,

@@ -30,6 +30,7 @@ from fengkong.db.repositories import (
     SqlPolicyBundles,
 )
 from fengkong.db.servicing_repository import SqlServicingRepository
+from fengkong.db.stress_store import SqlStressStore
 from fengkong.db.write_behind import WriteBehind
 
 
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     api_keys: SqlApiKeys
     approvals: SqlApprovalRequests
     portfolio: SqlPortfolioStore
+    stress: SqlStressStore
     alerts: SqlAlertStore
 
     def __init__(self, db: Database) -> None:
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(self._session)
         self.approvals = SqlApprovalRequests(self._session)
         self.portfolio = SqlPortfolioStore(self._session)
+        self.stress = SqlStressStore(self._session)
         self.alerts = SqlAlertStore(self._session)
         self.behaviour = SqlBehaviourStore(self._session)
         return self
