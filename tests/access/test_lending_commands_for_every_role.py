@@ -81,6 +81,7 @@ SAME_AS_ROUTE: dict[str, tuple[str, str]] = {
     "line notices": ("GET", "/v1/lines/{line_id}/notices"),
     "line list": ("GET", "/v1/lines"),
     "line show": ("GET", "/v1/lines/{line_id}"),
+    "line scores": ("GET", "/v1/lines/{line_id}/behaviour-scores"),
     "servicing guarantor-add": ("POST", "/v1/guarantors"),
     "servicing guarantee-add": ("POST", "/v1/loans/{loan_id}/guarantees"),
     "servicing group-add": ("POST", "/v1/guarantee-groups"),

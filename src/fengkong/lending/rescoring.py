@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import Clock
-from fengkong.core.errors import FieldError, Invalid, NotFound
+from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.filters import required_day
 from fengkong.core.uow import UnitOfWork
 from fengkong.lending.behaviour import (
@@ -40,6 +40,7 @@ from fengkong.lending.line import (
     line_actions,
 )
 from fengkong.lending.ports import LineBook
+from fengkong.lending.services import load_line
 
 SYSTEM = "system:rescore"
 TARGET = "bad"
@@ -199,8 +200,7 @@ def line_scores(line_id: str, limit: int, svc: RescoringServices) -> list[Behavi
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 366:
         raise Invalid((FieldError(("limit",), "must be 1 to 366"),))
     with svc.uow() as uow:
-        if uow.lending.get_line(line_id) is None:
-            raise NotFound(f"no credit line {line_id}")
+        load_line(uow.lending, line_id)
         return uow.behaviour.scores_of_line(line_id, limit)
 
 
