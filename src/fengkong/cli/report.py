@@ -42,7 +42,7 @@ ByOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--by",
-        help="product, channel, region, vintage or score_band (repeatable, or comma-separated; "
+        help="product, channel, region, industry, vintage or score_band (repeatable, or comma-separated; "
         "default: every dimension).",
         show_default=False,
     ),

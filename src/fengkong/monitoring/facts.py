@@ -1,11 +1,12 @@
 """One loan (or credit-line draw) as a portfolio snapshot sees it (`LoanFacts`), and the
-segments it falls in: product, sales channel, region, vintage and score band.
+segments it falls in: product, sales channel, region, industry, vintage and score band.
 
 Score bands are fixed, on the decision's score (the scorecard's points, PDO scaling around 600):
 `<500`, `500-549`, `550-599`, `600-649`, `650+`, and `none` for a loan whose decision has no
 score (a rule-only policy, an officer's decision without a model). A draw takes its line's
-application: its borrower's channel, region and decision. Vintage is the booking month.
-Industry is not a dimension yet: applications do not carry one.
+application: its borrower's channel, region, industry and decision. Vintage is the booking
+month. Industry is the GB/T 4754 section the application names (`onboarding.industry`), or
+`unknown` when it names none.
 """
 
 from __future__ import annotations
@@ -15,8 +16,12 @@ from datetime import date
 from decimal import Decimal
 
 from fengkong.core.money import Fen
+from fengkong.onboarding.industry import industry_name
+from fengkong.onboarding.region import region_name
 
-UNKNOWN = "unknown"  # a channel or region the application does not carry (stored before it was)
+# A channel, region or industry the application does not carry (stored before it was, or, for
+# an industry, not given).
+UNKNOWN = "unknown"
 NO_SCORE = "none"
 
 # (label, lowest score in the band), increasing; a score below the first band's floor is `<500`.
@@ -46,6 +51,15 @@ def vintage_of(booked_on: date) -> str:
     return f"{booked_on.year:04d}-{booked_on.month:02d}"
 
 
+def segment_name(dimension: str, segment: str, language: str = "en") -> str:
+    """A segment in words: a region's or an industry's name; any other segment is its key."""
+    if dimension == "region":
+        return region_name(segment, language)
+    if dimension == "industry":
+        return industry_name(segment, language)
+    return segment
+
+
 @dataclass(frozen=True, slots=True)
 class LoanFacts:
     """A loan as the snapshot of a business date sees it, after that date's end of day.
@@ -73,6 +87,7 @@ class LoanFacts:
     # The borrower's customer id (`onboarding.party.customer_id`); None for a draw on a line
     # opened without an application.
     customer: str | None = None
+    industry: str = UNKNOWN  # the GB/T 4754 section of its application's industry, or `unknown`
 
     def segment(self, dimension: str) -> str:
         """The loan's segment along `dimension` (one of `figures.DIMENSIONS`)."""

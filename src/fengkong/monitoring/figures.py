@@ -39,7 +39,15 @@ from fengkong.core.money import Fen, to_fen
 from fengkong.lending.delinquency import DEFAULT_BUCKETS, LoanClass
 from fengkong.monitoring.facts import LoanFacts
 
-DIMENSIONS: tuple[str, ...] = ("all", "product", "channel", "region", "vintage", "score_band")
+DIMENSIONS: tuple[str, ...] = (
+    "all",
+    "product",
+    "channel",
+    "region",
+    "industry",
+    "vintage",
+    "score_band",
+)
 DEFAULT_LGD = Decimal("0.45")
 OVERDUE_DPD = 1
 M1_PLUS_DPD = 31  # past M1 (1-30 days)
