@@ -11,13 +11,17 @@ month. Industry is the GB/T 4754 section the application names (`onboarding.indu
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from fengkong.core.errors import FieldError
 from fengkong.core.money import Fen
-from fengkong.onboarding.industry import industry_name
-from fengkong.onboarding.region import region_name
+from fengkong.onboarding.channel import SALES_CHANNELS
+from fengkong.onboarding.industry import INDUSTRY_CODES, industry_name
+from fengkong.onboarding.region import REGIONS, region_name
 
 # A channel, region or industry the application does not carry (stored before it was, or, for
 # an industry, not given).
@@ -33,6 +37,32 @@ SCORE_BANDS: tuple[tuple[str, int], ...] = (
 )
 BELOW_BANDS = "<500"
 SCORE_BAND_LABELS: tuple[str, ...] = (BELOW_BANDS, *(label for label, _ in SCORE_BANDS), NO_SCORE)
+
+
+# The segments of the dimensions whose values are a fixed set (a product code is the
+# deployment's, so any is taken; a vintage is any booking month, `VINTAGE`).
+SEGMENTS: Mapping[str, tuple[str, ...]] = {
+    "channel": (*SALES_CHANNELS, UNKNOWN),
+    "region": (*REGIONS, UNKNOWN),
+    "industry": (*INDUSTRY_CODES, UNKNOWN),
+    "score_band": SCORE_BAND_LABELS,
+}
+VINTAGE = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def check_segment(dimension: str, segment: str, loc: tuple[str | int, ...]) -> FieldError | None:
+    """The error for a segment `dimension` cannot have (naming the ones it can), or None."""
+    allowed = SEGMENTS.get(dimension)
+    if allowed is not None and segment not in allowed:
+        return FieldError(
+            loc,
+            f"{segment!r} is not a segment of {dimension}: one of {', '.join(allowed)}",
+            "enum",
+            allowed,
+        )
+    if dimension == "vintage" and VINTAGE.fullmatch(segment) is None:
+        return FieldError(loc, f"{segment!r} is not a vintage: a booking month, YYYY-MM")
+    return None
 
 
 def score_band(score: int | None) -> str:
