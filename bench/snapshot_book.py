@@ -99,7 +99,9 @@ def loan(k: int, n: int, ends: list[date]) -> Loan:
         region=REGION_CODES[int(_u(k, 6) * len(REGION_CODES))],
         industry=None if _u(k, 7) < 0.1 else INDUSTRY_CODES[int(_u(k, 8) * len(INDUSTRY_CODES))],
         score=score,
-        pd=str((Decimal("0.20") - Decimal(score - 450) * Decimal("0.0007")).quantize(Decimal("0.0001"))),
+        pd=str(
+            (Decimal("0.20") - Decimal(score - 450) * Decimal("0.0007")).quantize(Decimal("0.0001"))
+        ),
         bidx=f"snapbidx{k % max(1, int(n * 0.85)):010d}",
         behind_at=1 + int(_u(k, 9) * 10) if risk < 0.06 else None,
         settles_at=2 + int(_u(k, 10) * 8) if risk > 0.90 else None,
@@ -183,7 +185,9 @@ def _at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
 
 
-def _copy(db: Database, table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]) -> None:
+def _copy(
+    db: Database, table: str, columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]]
+) -> None:
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
