@@ -51,12 +51,14 @@ HISTORY_SAMPLE = 20_000  # loans aged back for each earlier month end
 REPORT_RUNS = 5
 
 
-def _schema_url(schema: str) -> str:
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
-        conn.execute(sa.text(f'create schema "{schema}"'))
-    admin.dispose()
+def schema_url(schema: str, fresh: bool = True) -> str:
+    """The URL of `schema` in the bench database; dropped and created again when `fresh`."""
+    if fresh:
+        admin = sa.create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
+            conn.execute(sa.text(f'create schema "{schema}"'))
+        admin.dispose()
     sep = "&" if "?" in PG_URL else "?"
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
@@ -118,10 +120,10 @@ class Measured:
     reports: dict[str, list[float]]
 
 
-def measure(n: int, runs: int = REPORT_RUNS) -> Measured:
-    """Load a book of `n` loans and its history, then time the final day's snapshot and the
-    reports read from it."""
-    url = _schema_url(SCHEMA)
+def measure(n: int, runs: int = REPORT_RUNS, schema: str = SCHEMA) -> Measured:
+    """Load a book of `n` loans and its history into `schema`, then time the final day's
+    snapshot and the reports read from it."""
+    url = schema_url(schema)
     db = Database(url)
     try:
         upgrade(db)
@@ -155,8 +157,8 @@ def measure(n: int, runs: int = REPORT_RUNS) -> Measured:
         db.dispose()
 
 
-def run(n: int = SNAPSHOT_LOANS) -> Section:
-    m = measure(n)
+def run(n: int = SNAPSHOT_LOANS, runs: int = REPORT_RUNS, schema: str = SCHEMA) -> Section:
+    m = measure(n, runs, schema)
     rate = m.loans / m.snapshot_seconds
     rows = [
         (
