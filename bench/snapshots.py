@@ -203,7 +203,7 @@ def run(n: int = SNAPSHOT_LOANS, runs: int = REPORT_RUNS, schema: str = SCHEMA) 
         notes=[
             "The snapshot step (`monitoring.snapshots.take_snapshot`): the book's mark (count "
             "and sum of revisions of the loans), every loan booked by the date joined to its "
-            "application and decision, streamed 2,000 rows at a time into `LoanFacts` and "
+            "application and decision, streamed 10,000 rows at a time into `LoanFacts` and "
             "aggregated in one pass by `monitoring.figures.snapshot` over the 7 dimensions and "
             "the largest borrowers, the mark read again, and the date's rows replaced in one "
             "transaction. Timed once, after a CHECKPOINT.",
