@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,14 @@ from factories import body
 from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app
+from fengkong.core.settings import Settings
 from fengkong.db.database import Database
 from fengkong.db.migrate import upgrade
 from fengkong.lending.catalogue import CASH_LOAN
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.origination import accept_offer
-from fengkong.monitoring.concentration import CONCENTRATION_DIMENSIONS
+from fengkong.monitoring.concentration import CONCENTRATION_DIMENSIONS, concentration_limits
 from fengkong.monitoring.curves import ROLL_DIMENSIONS
 from fengkong.monitoring.facts import segment_name
 from fengkong.monitoring.figures import DIMENSIONS
@@ -61,6 +63,10 @@ def test_the_vocabulary_is_gb_t_4754s_twenty_sections() -> None:
         assert "A, B, C" in error.msg and "T" in error.msg
     for dimensions in (DIMENSIONS, ROLL_DIMENSIONS, CONCENTRATION_DIMENSIONS):
         assert "industry" in dimensions
+    limits = Settings(monitoring_concentration_limits={"industry": "0.3"})
+    assert concentration_limits(limits.monitoring_concentration_limits) == {
+        "industry": Decimal("0.3")
+    }
 
 
 @pytest.fixture

@@ -144,7 +144,8 @@ def report_concentration(
         list[str] | None,
         typer.Option(
             "--by",
-            help="region, product, channel or industry (repeatable, or comma-separated; default: all).",
+            help="region, product, channel or industry (repeatable, or comma-separated; "
+            "default: all).",
             show_default=False,
         ),
     ] = None,
