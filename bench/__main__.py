@@ -21,6 +21,7 @@ BENCHMARKS = (
     "policy_eval",
     "fraud_signals",
     "eod",
+    "snapshots",
     "simulate",
 )
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"

@@ -81,6 +81,7 @@ def seed_approved(
     vault: PersonalDataVault | None = None,
     pd: str | None = "0.05",
     region: str | None = None,
+    industry: str | None = None,
 ) -> str:
     """An application and its decision, stored as the decision service would store them. With
     the services' `vault`, the applicant's data are real tokens (the contract masks them)."""
@@ -105,6 +106,7 @@ def seed_approved(
                 phone_enc=token("phone", "13800138000"),
                 phone_bidx=new_id("b", clock),
                 region=region,
+                industry=industry,
             )
         )
         uow.decisions.add(

@@ -79,7 +79,7 @@ def test_the_endpoints_answer_and_refuse_in_problem_json(context: Context) -> No
     for path, params, field in (
         ("/v1/reports/vintage", {"date": "2026-02-30"}, "date"),
         ("/v1/reports/vintage", {"date": "2026-05-01"}, "date"),
-        ("/v1/reports/rolls", {"by": "industry"}, "by"),
+        ("/v1/reports/rolls", {"by": "employer"}, "by"),
         ("/v1/reports/concentration", {"by": "vintage"}, "by"),
         ("/v1/reports/concentration", {"top": "21"}, "top"),
         ("/v1/reports/concentration", {"date": "2026-03-30"}, "date"),
@@ -158,12 +158,12 @@ def test_the_report_commands_after_end_of_day(
     for bad in (
         ["vintage", "--date", (today + timedelta(days=1)).isoformat()],
         ["rolls", "--date", "yesterday"],
-        ["rolls", "--by", "industry"],
+        ["rolls", "--by", "employer"],
         ["concentration", "--by", "score_band"],
         ["concentration", "--top", "0"],
     ):
         code, out = _run("report", *bad, "--json")
         assert code == 2, (bad, out)
         assert json.loads(out)["category"] == "invalid"
-    _, out = _run("report", "rolls", "--by", "industry", "--json")
+    _, out = _run("report", "rolls", "--by", "employer", "--json")
     assert "score_band" in json.loads(out)["errors"][0]["allowed"]

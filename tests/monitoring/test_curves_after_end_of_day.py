@@ -202,5 +202,5 @@ def test_concentration_of_the_last_date_agrees_with_the_loans(db: Database) -> N
     with pytest.raises(SnapshotDateOutOfRange):
         concentration_report(_monitoring(db, MAY), date(2026, 6, 1))
     with pytest.raises(Invalid) as bad:
-        concentration_report(_monitoring(db, MAY), MAY, "industry")
-    assert bad.value.errors[0].allowed == ("region", "product", "channel")
+        concentration_report(_monitoring(db, MAY), MAY, "employer")
+    assert bad.value.errors[0].allowed == ("region", "product", "channel", "industry")

@@ -13,6 +13,7 @@ import pytest
 from fengkong.core.errors import Invalid
 from fengkong.core.money import Fen
 from fengkong.monitoring.concentration import (
+    CONCENTRATION_DIMENSIONS,
     concentration_limits,
     dimension_concentration,
     hhi,
@@ -216,16 +217,16 @@ def test_bad_limits_counts_and_dimensions_are_refused_naming_what_is_allowed() -
         "product": Decimal(1),
     }
     with pytest.raises(Invalid) as bad:
-        concentration_limits({"industry": "0.2", "channel": "1.5", "region": "lots"})
+        concentration_limits({"employer": "0.2", "channel": "1.5", "region": "lots"})
     errors = bad.value.errors
-    assert len(errors) == 3 and errors[0].allowed == ("region", "product", "channel")
+    assert len(errors) == 3 and errors[0].allowed == CONCENTRATION_DIMENSIONS
     assert top_count(None) == 10 and top_count("20") == 20
     for n in (0, 21, "x"):
         with pytest.raises(Invalid, match="1 to 20"):
             top_count(n)
     assert roll_dimension(None) == "all" and roll_dimension("product") == "product"
     with pytest.raises(UnknownDimension) as unknown:
-        roll_dimension("industry")
+        roll_dimension("employer")
     assert unknown.value.errors[0].allowed is not None
     assert "score_band" in unknown.value.errors[0].allowed
     with pytest.raises(UnknownDimension, match="one dimension"):

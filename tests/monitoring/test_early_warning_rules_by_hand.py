@@ -174,7 +174,7 @@ def test_a_bad_rules_file_is_refused_naming_the_allowed_values(tmp_path: Path) -
         "  - {id: a, metric: npl_ratio, kind: level, side: above, threshold: '0.1'}\n"
         "  - {id: b, metric: m1_plus_rate, kind: slope, days: 3}\n"
         "  - {id: c, metric: coverage, kind: level, side: under, threshold: 1,"
-        " scope: {dimension: industry}}\n"
+        " scope: {dimension: employer}}\n"
         "  - {id: d, metric: coverage, kind: change, side: above, threshold: x, days: 0,"
         " mode: absolute}\n"
         "  - {id: a, metric: coverage, kind: trend, days: 2, colour: red}\n",

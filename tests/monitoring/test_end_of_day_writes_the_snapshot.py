@@ -21,6 +21,7 @@ from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.origination import accept_offer
 from fengkong.lending.repayment import post_repayment
+from fengkong.monitoring.figures import DIMENSIONS
 from fengkong.monitoring.snapshots import (
     MonitoringServices,
     SnapshotDateOutOfRange,
@@ -97,11 +98,7 @@ def _counted(db: Database, where: str) -> tuple[int, int]:
 
 def _rows(db: Database, day: date) -> list[tuple[str, str, Any]]:
     with unit_of_work(db)() as uow:
-        return list(
-            uow.portfolio.snapshot_rows(
-                day, ("all", "product", "channel", "region", "vintage", "score_band")
-            )
-        )
+        return list(uow.portfolio.snapshot_rows(day, DIMENSIONS))
 
 
 def test_end_of_day_writes_figures_that_agree_with_the_loans(db: Database) -> None:
@@ -206,7 +203,7 @@ def test_the_report_refuses_dates_outside_the_snapshots_and_unknown_dimensions(
             portfolio_report(svc, day.isoformat())
         assert DAY.isoformat() in str(refused.value)
     with pytest.raises(UnknownDimension) as unknown:
-        portfolio_report(svc, DAY, "industry")
+        portfolio_report(svc, DAY, "employer")
     assert (
         unknown.value.errors[0].allowed is not None and "region" in unknown.value.errors[0].allowed
     )

@@ -84,12 +84,12 @@ def test_the_report_commands_after_end_of_day(
         ["--date", (today - timedelta(days=1)).isoformat()],
         ["--date", (today + timedelta(days=1)).isoformat()],
         ["--date", "yesterday"],
-        ["--by", "industry"],
+        ["--by", "employer"],
     ):
         code, out, _ = _run("report", "portfolio", *bad, "--json")
         assert code == 2, (bad, out)
         assert json.loads(out)["category"] == "invalid"
-    _, out, _ = _run("report", "portfolio", "--by", "industry", "--json")
+    _, out, _ = _run("report", "portfolio", "--by", "employer", "--json")
     assert "score_band" in json.loads(out)["errors"][0]["allowed"]
 
     code, out, _ = _run("report", "rebuild", "--from", today.isoformat(), "--to", today.isoformat())
@@ -138,7 +138,7 @@ def test_the_endpoint_answers_and_refuses_in_problem_json(context: Context) -> N
         {"date": (today - timedelta(days=1)).isoformat()},
         {"date": (today + timedelta(days=1)).isoformat()},
         {"date": "2026-02-30"},
-        {"by": "industry"},
+        {"by": "employer"},
     ):
         refused = client.get("/v1/reports/portfolio", params=params)
         assert refused.status_code == 422, (params, refused.text)

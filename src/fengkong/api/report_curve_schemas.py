@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from fengkong.monitoring.concentration import ConcentrationReport, DimensionConcentration
 from fengkong.monitoring.curves import CurveReport
-from fengkong.onboarding.region import region_name
+from fengkong.monitoring.facts import segment_name
 
 
 class VintagePointOut(BaseModel):
@@ -104,7 +104,7 @@ class TopBorrowerOut(BaseModel):
 
 class SegmentShareOut(BaseModel):
     segment: str
-    name: str = Field(description="The segment in words (a region's name)")
+    name: str = Field(description="The segment in words (a region's or an industry's name)")
     outstanding_fen: int
     share: Decimal | None
     breached: bool = Field(description="Holds more than the dimension's limit")
@@ -125,7 +125,7 @@ class DimensionOut(BaseModel):
             segments=[
                 SegmentShareOut(
                     segment=s.segment,
-                    name=region_name(s.segment) if d.dimension == "region" else s.segment,
+                    name=segment_name(d.dimension, s.segment),
                     outstanding_fen=s.outstanding_fen,
                     share=s.share,
                     breached=s.breached,

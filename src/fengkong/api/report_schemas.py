@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from fengkong.monitoring.facts import segment_name
 from fengkong.monitoring.figures import SegmentFigures
 from fengkong.monitoring.snapshots import PortfolioReport
-from fengkong.onboarding.region import region_name
 
 
 class ClassMixOut(BaseModel):
@@ -20,9 +20,11 @@ class ClassMixOut(BaseModel):
 
 
 class SegmentOut(BaseModel):
-    dimension: str = Field(description="all, product, channel, region, vintage or score_band")
+    dimension: str = Field(
+        description="all, product, channel, region, industry, vintage or score_band"
+    )
     segment: str = Field(description="The segment's key: a product code, a province code…")
-    name: str = Field(description="The segment in words (a region's name)")
+    name: str = Field(description="The segment in words (a region's or an industry's name)")
     active_loans: int
     outstanding_fen: int = Field(description="Principal outstanding of the active loans")
     overdue_loans: int = Field(description="Active loans 1 or more days past due")
@@ -59,7 +61,7 @@ class SegmentOut(BaseModel):
         return cls(
             dimension=dimension,
             segment=segment,
-            name=region_name(segment) if dimension == "region" else segment,
+            name=segment_name(dimension, segment),
             **{k: v for k, v in doc.items() if k != "classes"},
             classes={name: ClassMixOut(loans=m.loans, fen=m.fen) for name, m in f.classes.items()},
             **f.rates(),

@@ -34,6 +34,7 @@ from fengkong.onboarding.channel import (
     check_source,
 )
 from fengkong.onboarding.consent import Purpose
+from fengkong.onboarding.industry import INDUSTRY_CODES, check_industry, normal_industry
 from fengkong.onboarding.service import validate_applicant
 
 Yuan = Annotated[
@@ -190,6 +191,7 @@ class ApplicationIn(InputModel):
                 "profile": {"status_of_existing_checking_account": "no checking account"},
                 "existing_monthly_debt": "500.00",
                 "channel": {"source": "app", "device_id": "a1b2c3-android"},
+                "industry": "F",
                 "consents": [
                     {
                         "purpose": "credit_bureau",
@@ -213,8 +215,24 @@ class ApplicationIn(InputModel):
         Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None
     ) = Field(None, description="Monthly repayments on other debts, yuan; unknown if left out")
     consents: list[ConsentIn] = Field(default_factory=list, max_length=10)
+    industry: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = (
+        Field(
+            None,
+            description="The borrower's industry (a business's own, an individual's employer's): "
+            "a GB/T 4754-2017 section letter, A to T; unknown when absent or null",
+            json_schema_extra={"enum": list(INDUSTRY_CODES)},
+        )
+    )
 
     _known_purpose = field_validator("purpose")(_coded)
+
+    @field_validator("industry")
+    @classmethod
+    def _known_industry(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        _refused(check_industry(value, ("industry",)))
+        return normal_industry(value)
 
     def to_request(self, as_of: Any) -> ApplicationRequest:
         applicant: Applicant = validate_applicant(
@@ -238,6 +256,7 @@ class ApplicationIn(InputModel):
             else yuan_to_fen(self.existing_monthly_debt),
             consents=tuple(ConsentGiven(c.purpose, c.scope, c.text_version) for c in self.consents),
             channel=self.channel.to_channel(),
+            industry=self.industry,
         )
 
     def through_channel_of(self, actor: Actor) -> ApplicationIn:
@@ -374,6 +393,10 @@ class ApplicationOut(BaseModel):
         description="The sales channel it came through; null if stored before channels were kept"
     )
     channel_partner: str | None = Field(description="The partner's code, for a partner's referral")
+    industry: str | None = Field(
+        None,
+        description="The borrower's industry, a GB/T 4754-2017 section letter; null if none given",
+    )
     applicant_name: str = Field(description="Masked")
     applicant_id_number: str = Field(description="Masked")
     applicant_phone: str = Field(description="Masked")

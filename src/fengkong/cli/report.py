@@ -45,8 +45,8 @@ ByOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--by",
-        help="product, channel, region, vintage or score_band (repeatable, or comma-separated; "
-        "default: every dimension).",
+        help="product, channel, region, industry, vintage or score_band (repeatable, or "
+        "comma-separated; default: every dimension).",
         show_default=False,
     ),
 ]

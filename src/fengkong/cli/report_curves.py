@@ -99,7 +99,7 @@ def report_rolls(
         str | None,
         typer.Option(
             "--by",
-            help="product, channel, region or score_band: rolls per segment (default: the "
+            help="product, channel, region, industry or score_band: rolls per segment (default: the "
             "whole book).",
             show_default=False,
         ),
@@ -144,7 +144,8 @@ def report_concentration(
         list[str] | None,
         typer.Option(
             "--by",
-            help="region, product or channel (repeatable, or comma-separated; default: all).",
+            help="region, product, channel or industry (repeatable, or comma-separated; "
+            "default: all).",
             show_default=False,
         ),
     ] = None,

@@ -141,7 +141,7 @@ class Settings(BaseSettings):
         description="Where early-warning alerts are posted (JSON); the log when not set.",
     )
     monitoring_concentration_limits: dict[
-        Literal["region", "product", "channel"], Annotated[Decimal, Field(gt=0, le=1)]
+        Literal["region", "product", "channel", "industry"], Annotated[Decimal, Field(gt=0, le=1)]
     ] = Field(
         default_factory=dict,
         description="Per dimension, the largest share of the principal outstanding one segment "

@@ -4,6 +4,7 @@ application's decision), the book's mark, and the stored snapshots."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -26,7 +27,7 @@ _COUNTED = ("active", "settled", "written_off")
 # The largest borrowers are kept as rows of their own dimension, one per customer, beside the
 # segments (`figures.TOP_KEPT` of them); reports by dimension never ask for it.
 BORROWER = "borrower"
-_STREAM = 2_000  # loans fetched at a time
+_STREAM = 10_000  # loans fetched at a time
 
 
 class SqlPortfolioStore:
@@ -37,6 +38,7 @@ class SqlPortfolioStore:
 
     def loan_facts(self, on: date) -> Iterator[LoanFacts]:
         owner = sa.func.coalesce(loans.c.application_id, credit_lines.c.application_id)
+        # `_facts` unpacks each row by position: the columns' order here is the order there.
         query = (
             sa.select(
                 loans.c.id,
@@ -52,6 +54,7 @@ class SqlPortfolioStore:
                 loans.c.reserve_fen,
                 applications.c.channel,
                 applications.c.region,
+                applications.c.industry,
                 applications.c.id_number_bidx,
                 decisions.c.score,
                 decisions.c.pd,
@@ -231,26 +234,39 @@ class SqlPortfolioStore:
         }
 
 
+# Many loans share a booking date, a score and a PD: each is turned into its segment once.
+_vintage = functools.lru_cache(maxsize=4096)(vintage_of)
+_band = functools.lru_cache(maxsize=1024)(score_band)
+_pd = functools.lru_cache(maxsize=65536)(Decimal)
+
+
 def _facts(r: Any) -> LoanFacts:
-    written_off = r.status == "written_off"
+    # Unpacked by position (the select's order): a snapshot reads every loan, and a row's
+    # attributes by name cost more than the rest of the loan's facts.
+    (
+        loan_id, product, status, booked_on, amount, principal, dpd, bucket, loan_class,
+        allowance, reserve, channel, region, industry, bidx, score, pd,
+    ) = r  # fmt: skip
+    written_off = status == "written_off"
     return LoanFacts(
-        loan_id=r.id,
-        product=r.product_code,
-        channel=r.channel or UNKNOWN,
-        region=r.region or UNKNOWN,
-        vintage=vintage_of(r.booked_on),
-        score_band=score_band(r.score),
-        stage=r.status,
-        principal_outstanding=Fen(r.principal_outstanding_fen),
-        days_past_due=r.days_past_due,
-        bucket=r.dpd_bucket,
-        loan_class=r.loan_class,
-        pd=None if r.pd is None else Decimal(r.pd),
-        allowance=Fen(r.allowance_fen),
-        reserve=Fen(r.reserve_fen),
-        amount=Fen(r.amount_fen),
+        loan_id=loan_id,
+        product=product,
+        channel=channel or UNKNOWN,
+        region=region or UNKNOWN,
+        vintage=_vintage(booked_on),
+        score_band=_band(score),
+        stage=status,
+        principal_outstanding=Fen(principal),
+        days_past_due=dpd,
+        bucket=bucket,
+        loan_class=loan_class,
+        pd=None if pd is None else _pd(pd),
+        allowance=Fen(allowance),
+        reserve=Fen(reserve),
+        amount=Fen(amount),
         # A written-off loan keeps the positions it was written off with: what it owed is
         # what was written off.
-        written_off=Fen(r.principal_outstanding_fen) if written_off else Fen(0),
-        customer=None if r.id_number_bidx is None else customer_id(r.id_number_bidx),
+        written_off=Fen(principal) if written_off else Fen(0),
+        customer=None if bidx is None else CUSTOMER_PREFIX + bidx,  # `customer_id`
+        industry=industry or UNKNOWN,
     )

@@ -141,6 +141,7 @@ class SqlApplicationRepository:
                 "channel": None if app.channel is None else app.channel.value,
                 "channel_partner": app.channel_partner,
                 "region": app.region,
+                "industry": app.industry,
             },
         )
 
@@ -170,6 +171,7 @@ class SqlApplicationRepository:
             channel=None if r["channel"] is None else SalesChannel(r["channel"]),
             channel_partner=r["channel_partner"],
             region=r["region"],
+            industry=r["industry"],
         )
 
 

@@ -96,6 +96,9 @@ applications = sa.Table(
     # The province code of the applicant's resident ID (`onboarding.region`); null on rows stored
     # before it was kept (migration 0032), reported as `unknown` rather than guessed.
     sa.Column("region", sa.String(8), nullable=True),
+    # The GB/T 4754 section of the borrower's industry (`onboarding.industry`); null when the
+    # application named none or was stored before it was kept (migration 0035): `unknown`.
+    sa.Column("industry", sa.String(4), nullable=True),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
     sa.CheckConstraint("term_months > 0", name="term_positive"),
 )

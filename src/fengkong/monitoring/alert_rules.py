@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.monitoring.facts import check_segment
 from fengkong.monitoring.figures import DIMENSIONS, SegmentFigures
 
 # The figures a rule may watch: the rates (decimals) and the counts and balances (fen).
@@ -274,7 +275,14 @@ def _scope(raw: Any, at: tuple[str | int, ...], errors: list[FieldError]) -> Sco
     if segment is not None and (not isinstance(segment, (str, int)) or not str(segment).strip()):
         errors.append(FieldError((*at, "scope", "segment"), "a segment value, e.g. a product code"))
         return Scope(dimension)
-    return Scope(dimension, None if segment is None else str(segment).strip())
+    if segment is None:
+        return Scope(dimension)
+    value = str(segment).strip()
+    if dimension in DIMENSIONS:  # an unknown dimension is reported already
+        error = check_segment(dimension, value, (*at, "scope", "segment"))
+        if error is not None:
+            errors.append(error)
+    return Scope(dimension, value)
 
 
 def _rule(doc: Any, k: int, seen: set[str], errors: list[FieldError]) -> Rule | None:

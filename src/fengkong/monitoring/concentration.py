@@ -1,13 +1,13 @@
 """Concentration of the book on a date, from its snapshot: the largest borrowers and their share,
-and by region, product and channel the Herfindahl–Hirschman index and each segment's share,
-against the configured limits.
+and by region, product, channel and industry the Herfindahl–Hirschman index and each segment's
+share, against the configured limits.
 
 - Shares are of the principal outstanding of the active loans (the `all` segment's).
 - Top N: the N borrowers (customers: holders of one resident ID, `onboarding.party`) with the
   most principal outstanding; the snapshot keeps the `figures.TOP_KEPT` largest, so N runs from 1
   to that. Borrowers go out as their customer id and masks, never in clear.
 - HHI = Σ shareᵢ² over a dimension's segments, between 1/segments (even) and 1 (one segment
-  holds everything); `unknown` (a channel or region not kept) counts as one segment.
+  holds everything); `unknown` (a channel, region or industry not kept) counts as one segment.
 - Limits: the setting `monitoring_concentration_limits`, per dimension the largest share one
   segment may hold (`{"region": "0.35"}`); a segment holding more is a breach.
 
@@ -35,7 +35,7 @@ from fengkong.monitoring.snapshots import (
 )
 from fengkong.onboarding.party import MaskedParty, masked_party
 
-CONCENTRATION_DIMENSIONS: tuple[str, ...] = ("region", "product", "channel")
+CONCENTRATION_DIMENSIONS: tuple[str, ...] = ("region", "product", "channel", "industry")
 DEFAULT_TOP = 10
 _PLACES = Decimal("0.000001")
 
@@ -186,7 +186,7 @@ def concentration_report(
     top: int | str | None = None,
 ) -> ConcentrationReport:
     """The concentration on `on` (default: the last snapshot) by the dimensions `by` (default
-    region, product and channel), with the `top` largest borrowers (default 10)."""
+    region, product, channel and industry), with the `top` largest borrowers (default 10)."""
     day = parse_day(on, "date")
     dimensions = concentration_dimensions(by)
     n = top_count(top)

@@ -43,7 +43,7 @@ from fengkong.monitoring.snapshots import (
 )
 
 ROLLS: tuple[tuple[str, str], ...] = tuple(pairwise(BUCKETS))  # (from, to), M0→M1 … M3→M3+
-ROLL_DIMENSIONS: tuple[str, ...] = ("all", "product", "channel", "region", "score_band")
+ROLL_DIMENSIONS: tuple[str, ...] = ("all", "product", "channel", "region", "industry", "score_band")
 
 
 def is_month_end(day: date) -> bool:

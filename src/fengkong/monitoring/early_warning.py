@@ -32,7 +32,7 @@ from fengkong.core.uow import UnitOfWork
 from fengkong.lending.servicing import ReminderChannel, ReminderMessage
 from fengkong.monitoring.alert_rules import History, Rule, Signal, evaluate
 from fengkong.monitoring.figures import DIMENSIONS
-from fengkong.monitoring.snapshots import PortfolioStore, SnapshotNotFound, parse_day
+from fengkong.monitoring.snapshots import PortfolioStore, SnapshotNotFound, parse_day, report_day
 
 NOTE_MAX = 2_000
 
@@ -260,14 +260,11 @@ def alert_step(svc: EarlyWarningServices) -> Callable[[date], Mapping[str, int]]
 def evaluate_alerts(
     svc: EarlyWarningServices, actor: str, on: str | date | None = None
 ) -> Evaluation:
-    """On demand: the rules on the snapshot of `on` (default: the last snapshot), audited."""
-    day = parse_day(on, "date")
-    if day is None:
-        with svc.uow() as uow:
-            span = uow.portfolio.snapshot_span()
-        if span is None:
-            raise SnapshotNotFound("no portfolio snapshot yet: end of day writes one per date")
-        day = span[1]
+    """On demand: the rules on the snapshot of `on` (default: the last snapshot), audited. A
+    date before the first snapshot or after the last end of day is refused as the reports
+    refuse it (`SnapshotDateOutOfRange`), before anything is evaluated or cleared."""
+    with svc.uow() as uow:
+        day = report_day(uow.portfolio, parse_day(on, "date"))
     return run_rules(day, svc, actor)
 
 

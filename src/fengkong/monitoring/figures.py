@@ -39,7 +39,15 @@ from fengkong.core.money import Fen, to_fen
 from fengkong.lending.delinquency import DEFAULT_BUCKETS, LoanClass
 from fengkong.monitoring.facts import LoanFacts
 
-DIMENSIONS: tuple[str, ...] = ("all", "product", "channel", "region", "vintage", "score_band")
+DIMENSIONS: tuple[str, ...] = (
+    "all",
+    "product",
+    "channel",
+    "region",
+    "industry",
+    "vintage",
+    "score_band",
+)
 DEFAULT_LGD = Decimal("0.45")
 OVERDUE_DPD = 1
 M1_PLUS_DPD = 31  # past M1 (1-30 days)
@@ -219,71 +227,105 @@ class Exposure:
     outstanding_fen: Fen
 
 
+# The sums a segment keeps, by position in its tally (`_Tally.sums`).
+_SUMS: tuple[str, ...] = (
+    "originated_loans",
+    "originated_fen",
+    "written_off_loans",
+    "written_off_fen",
+    "active_loans",
+    "outstanding_fen",
+    "overdue_loans",
+    "overdue_fen",
+    "m1_plus_fen",
+    "m3_plus_fen",
+    "no_pd_loans",
+    "no_pd_fen",
+    "expected_loss_fen",
+    "allowance_fen",
+    "reserve_fen",
+)
+_AT = {name: k for k, name in enumerate(_SUMS)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """What one loan adds to every segment it falls in: computed once per loan, then added to
+    each of its segments (a loan is in one segment of every dimension)."""
+
+    sums: tuple[tuple[int, int], ...]  # (position in `_SUMS`, amount)
+    active: bool
+    balance: int
+    bucket: str
+    loan_class: str
+    customer: str | None
+
+
+def _share(f: LoanFacts, lgd: Decimal) -> _Share:
+    sums: list[tuple[int, int]] = []
+    if f.stage in _ORIGINATED:
+        sums += ((_AT["originated_loans"], 1), (_AT["originated_fen"], f.amount))
+    active = f.stage == _ACTIVE
+    if f.stage == _WRITTEN_OFF:
+        sums += ((_AT["written_off_loans"], 1), (_AT["written_off_fen"], f.written_off))
+    balance = f.principal_outstanding if active else 0
+    if active:
+        sums += ((_AT["active_loans"], 1), (_AT["outstanding_fen"], balance))
+        if f.days_past_due >= OVERDUE_DPD:
+            sums += ((_AT["overdue_loans"], 1), (_AT["overdue_fen"], balance))
+        if f.days_past_due >= M1_PLUS_DPD:
+            sums.append((_AT["m1_plus_fen"], balance))
+        if f.days_past_due >= M3_PLUS_DPD:
+            sums.append((_AT["m3_plus_fen"], balance))
+        if f.pd is None:
+            sums += ((_AT["no_pd_loans"], 1), (_AT["no_pd_fen"], balance))
+        else:
+            sums.append((_AT["expected_loss_fen"], expected_loss(f, lgd)))
+        sums += ((_AT["allowance_fen"], f.allowance), (_AT["reserve_fen"], f.reserve))
+    return _Share(tuple(sums), active, balance, f.bucket, f.loan_class, f.customer)
+
+
 @dataclass(slots=True)
 class _Tally:
     """A segment's running sums while the loans go by."""
 
-    counts: dict[str, int] = field(default_factory=dict)
+    sums: list[int] = field(default_factory=lambda: [0] * len(_SUMS))
     classes: dict[str, list[int]] = field(default_factory=lambda: {c: [0, 0] for c in CLASSES})
     buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
     customers: set[str] = field(default_factory=set)
 
-    def add(self, name: str, value: int) -> None:
-        self.counts[name] = self.counts.get(name, 0) + value
-
-    def take(self, f: LoanFacts, lgd: Decimal) -> None:
-        if f.stage in _ORIGINATED:
-            self.add("originated_loans", 1)
-            self.add("originated_fen", f.amount)
-        if f.stage == _WRITTEN_OFF:
-            self.add("written_off_loans", 1)
-            self.add("written_off_fen", f.written_off)
+    def take(self, share: _Share) -> None:
+        sums = self.sums
+        for at, amount in share.sums:
+            sums[at] += amount
+        if not share.active:
             return
-        if f.stage != _ACTIVE:
-            return
-        balance = f.principal_outstanding
-        self.add("active_loans", 1)
-        self.add("outstanding_fen", balance)
-        if f.days_past_due >= OVERDUE_DPD:
-            self.add("overdue_loans", 1)
-            self.add("overdue_fen", balance)
-        if f.days_past_due >= M1_PLUS_DPD:
-            self.add("m1_plus_fen", balance)
-        if f.days_past_due >= M3_PLUS_DPD:
-            self.add("m3_plus_fen", balance)
-        self.buckets[f.bucket] = self.buckets.get(f.bucket, 0) + balance
-        if f.customer is not None:
-            self.customers.add(f.customer)
-        mix = self.classes.setdefault(f.loan_class, [0, 0])
+        self.buckets[share.bucket] = self.buckets.get(share.bucket, 0) + share.balance
+        if share.customer is not None:
+            self.customers.add(share.customer)
+        mix = self.classes.setdefault(share.loan_class, [0, 0])
         mix[0] += 1
-        mix[1] += balance
-        if f.pd is None:
-            self.add("no_pd_loans", 1)
-            self.add("no_pd_fen", balance)
-        else:
-            self.add("expected_loss_fen", expected_loss(f, lgd))
-        self.add("allowance_fen", f.allowance)
-        self.add("reserve_fen", f.reserve)
+        mix[1] += share.balance
 
     def figures(self) -> SegmentFigures:
-        c = self.counts.get
+        c = dict(zip(_SUMS, self.sums, strict=True))
         return SegmentFigures(
-            active_loans=c("active_loans", 0),
-            outstanding_fen=Fen(c("outstanding_fen", 0)),
-            overdue_loans=c("overdue_loans", 0),
-            overdue_fen=Fen(c("overdue_fen", 0)),
-            m1_plus_fen=Fen(c("m1_plus_fen", 0)),
-            m3_plus_fen=Fen(c("m3_plus_fen", 0)),
-            written_off_loans=c("written_off_loans", 0),
-            written_off_fen=Fen(c("written_off_fen", 0)),
+            active_loans=c["active_loans"],
+            outstanding_fen=Fen(c["outstanding_fen"]),
+            overdue_loans=c["overdue_loans"],
+            overdue_fen=Fen(c["overdue_fen"]),
+            m1_plus_fen=Fen(c["m1_plus_fen"]),
+            m3_plus_fen=Fen(c["m3_plus_fen"]),
+            written_off_loans=c["written_off_loans"],
+            written_off_fen=Fen(c["written_off_fen"]),
             classes={name: ClassMix(n, Fen(fen)) for name, (n, fen) in self.classes.items()},
-            expected_loss_fen=Fen(c("expected_loss_fen", 0)),
-            no_pd_loans=c("no_pd_loans", 0),
-            no_pd_fen=Fen(c("no_pd_fen", 0)),
-            allowance_fen=Fen(c("allowance_fen", 0)),
-            reserve_fen=Fen(c("reserve_fen", 0)),
-            originated_loans=c("originated_loans", 0),
-            originated_fen=Fen(c("originated_fen", 0)),
+            expected_loss_fen=Fen(c["expected_loss_fen"]),
+            no_pd_loans=c["no_pd_loans"],
+            no_pd_fen=Fen(c["no_pd_fen"]),
+            allowance_fen=Fen(c["allowance_fen"]),
+            reserve_fen=Fen(c["reserve_fen"]),
+            originated_loans=c["originated_loans"],
+            originated_fen=Fen(c["originated_fen"]),
             bucket_fen={name: Fen(fen) for name, fen in self.buckets.items()},
             borrowers=len(self.customers),
         )
@@ -324,12 +366,13 @@ def snapshot(facts: Iterable[LoanFacts], on: date, lgd: Decimal = DEFAULT_LGD) -
             held = exposures.setdefault(f.customer, [0, 0])
             held[0] += 1
             held[1] += f.principal_outstanding
+        share = _share(f, lgd)
         for dimension in DIMENSIONS:
             segment = f.segment(dimension)
             tally = tallies[dimension].get(segment)
             if tally is None:
                 tally = tallies[dimension][segment] = _Tally()
-            tally.take(f, lgd)
+            tally.take(share)
     segments = {
         dimension: {segment: t.figures() for segment, t in by_segment.items()}
         for dimension, by_segment in tallies.items()

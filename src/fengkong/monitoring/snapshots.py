@@ -125,7 +125,8 @@ class MonitoringServices:
     clock: Clock
     lgd: Decimal = DEFAULT_LGD
     vault: PersonalDataVault | None = None  # to mask the largest borrowers; ids only without
-    # Per dimension (`region`, `product`, `channel`), the largest share one segment may hold.
+    # Per dimension (`region`, `product`, `channel`, `industry`), the largest share one segment
+    # may hold.
     concentration_limits: Mapping[str, Decimal] | None = None
 
 

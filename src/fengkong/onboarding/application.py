@@ -64,6 +64,9 @@ class ApplicationRequest:
     channel: Channel = field(default_factory=Channel)
     existing_monthly_debt: Fen | None = None  # declared, or from the bureau when it is wired
     consents: tuple[ConsentGiven, ...] = ()
+    # The borrower's industry, a GB/T 4754 section letter (`onboarding.industry`); None when the
+    # application names none.
+    industry: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,9 @@ class StoredApplication:
     # The province code the applicant's resident ID begins with (`onboarding.region`); None on
     # rows stored before regions were kept (migration 0032): reported as `unknown`.
     region: str | None = None
+    # The GB/T 4754 section of the borrower's industry (`onboarding.industry`); None when the
+    # application named none, or was stored before industries were kept (migration 0035).
+    industry: str | None = None
 
 
 def seal(
@@ -114,4 +120,5 @@ def seal(
         channel=req.channel.source,
         channel_partner=req.channel.partner,
         region=region_of_id_number(a.id_number),
+        industry=req.industry,
     )

@@ -165,6 +165,20 @@ def report_window(
     high = last or today
     if high > today:
         raise Invalid((FieldError(("to",), f"{high.isoformat()} is after today {today}"),))
+    # The earliest day whose default window still lies in the calendar: before it, the window's
+    # first day would not exist (an overflow, not an empty report).
+    earliest = date.min + timedelta(days=MAX_DAYS["month"])
+    for loc, day in (("from", first), ("to", high)):
+        if day is not None and day < earliest:
+            raise Invalid(
+                (
+                    FieldError(
+                        (loc,),
+                        f"{day.isoformat()} is too early: dates run from {earliest.isoformat()} "
+                        f"to today {today}",
+                    ),
+                )
+            )
     low = first or high - timedelta(days=DEFAULT_DAYS[grain] - 1)
     if low > high:
         raise Invalid((FieldError(("from",), f"{low.isoformat()} is after to {high}"),))

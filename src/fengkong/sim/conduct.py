@@ -17,6 +17,7 @@ from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.service import validate_applicant
 from fengkong.sim.model import Applicant, FraudKind
+from fengkong.sim.population import INDUSTRY_SECTIONS
 
 # Share of approved honest applicants who take their offer (the rest shop elsewhere).
 TAKE_UP = 0.9
@@ -52,7 +53,8 @@ def application_request(
     applicant: Applicant, product: Product, as_of: date, channel: SalesChannel
 ) -> ApplicationRequest:
     """The applicant's application as the decision service takes it, through `channel`: the
-    identity validated and normalised as every door validates it (`validate_applicant`)."""
+    identity validated and normalised as every door validates it (`validate_applicant`), and
+    the industry as the GB/T 4754 section the application names (`INDUSTRY_SECTIONS`)."""
     person = applicant.identity
     term, amount = fitted_terms(applicant, product)
     return ApplicationRequest(
@@ -75,6 +77,7 @@ def application_request(
             ConsentGiven(Purpose.CREDIT_BUREAU, "credit report for this application", "sim-1"),
         ),
         channel=Channel(device_id=person.device_id, ip=person.ip, source=channel),
+        industry=INDUSTRY_SECTIONS.get(applicant.industry),
     )
 
 

@@ -64,6 +64,19 @@ INDUSTRIES = (
 )
 INDUSTRY_WEIGHTS = (20, 18, 14, 12, 10, 10, 6, 5, 5)
 PUBLIC_ADMINISTRATION = "public_administration"
+# Each industry's GB/T 4754-2017 section (`onboarding.industry`), as the application names it.
+INDUSTRY_SECTIONS: dict[str, str] = {
+    "agriculture": "A",
+    "manufacturing": "C",
+    "construction": "E",
+    "retail": "F",
+    "logistics": "G",
+    "catering": "H",
+    "information_technology": "I",
+    "education": "P",
+    "healthcare": "Q",
+    PUBLIC_ADMINISTRATION: "S",
+}
 PURPOSES_INDIVIDUAL = {
     "radio/television": 20,
     "car (new)": 10,

@@ -125,6 +125,7 @@ def _application_out(view: ApplicationView, ctx: Context) -> ApplicationOut:
         monthly_income=str(fen_to_yuan(a.monthly_income)),
         channel=None if a.channel is None else a.channel.value,
         channel_partner=a.channel_partner,
+        industry=a.industry,
         applicant_name=name,
         applicant_id_number=id_number,
         applicant_phone=phone,
