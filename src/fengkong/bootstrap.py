@@ -176,6 +176,7 @@ class Context:
             clock=self.clock,
             lgd=self.settings.monitoring_lgd,
             vault=self.vault,
+            lending=self.lending.config,
             concentration_limits={
                 str(k): v for k, v in self.settings.monitoring_concentration_limits.items()
             },

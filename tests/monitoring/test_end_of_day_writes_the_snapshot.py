@@ -1,8 +1,10 @@
 """End of day writes the date's portfolio snapshot (SQLite and PostgreSQL): its figures agree
 with a direct count from the loans table (overdue by count and balance, M3+, written off); a
 rerun of the snapshot replaces the date's rows; a rebuild of the last date from the books gives
-identical figures; a rebuild is refused once the book has moved (a repayment, the next end of
-day), and the report refuses dates outside the snapshots and unknown dimensions."""
+identical figures, and so does a rebuild of earlier dates once the book has moved on (a
+repayment, the next end of day); a rebuild is refused after the last end of day and before the
+first loan, and the report refuses dates outside the snapshots and unknown dimensions. The
+rebuild over a whole book's life is `test_rebuild_gives_what_end_of_day_wrote.py`."""
 
 from __future__ import annotations
 
@@ -26,7 +28,6 @@ from fengkong.monitoring.snapshots import (
     MonitoringServices,
     SnapshotDateOutOfRange,
     SnapshotNotFound,
-    SnapshotNotRebuildable,
     UnknownDimension,
     portfolio_report,
     rebuild,
@@ -77,7 +78,9 @@ def _book(db: Database) -> None:
 
 
 def _monitoring(db: Database, day: date) -> MonitoringServices:
-    return MonitoringServices(uow=unit_of_work(db), clock=new_clock(day), lgd=Decimal("0.45"))
+    return MonitoringServices(
+        uow=unit_of_work(db), clock=new_clock(day), lgd=Decimal("0.45"), lending=CONFIG
+    )
 
 
 def _end_of_day(db: Database, day: date) -> dict[str, int]:
@@ -157,7 +160,9 @@ def test_a_rebuild_of_the_last_date_gives_identical_figures(db: Database) -> Non
 def test_a_rebuild_under_another_lgd_changes_the_expected_loss(db: Database) -> None:
     _book(db)
     _end_of_day(db, DAY)
-    harsher = MonitoringServices(uow=unit_of_work(db), clock=new_clock(DAY), lgd=Decimal("0.9"))
+    harsher = MonitoringServices(
+        uow=unit_of_work(db), clock=new_clock(DAY), lgd=Decimal("0.9"), lending=CONFIG
+    )
     before = portfolio_report(harsher, DAY, "all").rows[0][2]
     assert rebuild(DAY, DAY, harsher, "user:adam").changed == (DAY,)
     after = portfolio_report(harsher, DAY, "all").rows[0][2]
@@ -165,16 +170,10 @@ def test_a_rebuild_under_another_lgd_changes_the_expected_loss(db: Database) -> 
     assert after.outstanding_fen == before.outstanding_fen
 
 
-def test_a_rebuild_is_refused_once_the_book_has_moved(db: Database) -> None:
+def test_earlier_dates_are_rebuilt_identically_once_the_book_has_moved(db: Database) -> None:
     _book(db)
     _end_of_day(db, DAY)
     following = DAY + timedelta(days=1)
-    _end_of_day(db, following)
-    with pytest.raises(SnapshotNotRebuildable, match=following.isoformat()):
-        rebuild(DAY, following, _monitoring(db, following), "user:adam")  # DAY has moved on
-    with pytest.raises(SnapshotDateOutOfRange):
-        rebuild(following, following + timedelta(days=1), _monitoring(db, following), "u")
-
     with unit_of_work(db)() as uow:
         loan_id = (
             uow.portfolio.session.execute(
@@ -186,8 +185,21 @@ def test_a_rebuild_is_refused_once_the_book_has_moved(db: Database) -> None:
     post_repayment(
         loan_id, 10_000, "pay-after", lending_services(db, new_clock(following), config=CONFIG)
     )
-    with pytest.raises(SnapshotNotRebuildable, match="changed since its snapshot"):
-        rebuild(following, following, _monitoring(db, following), "user:adam")
+    _end_of_day(db, following)
+    stored = {day: _rows(db, day) for day in (DAY, following)}
+
+    done = rebuild(DAY, following, _monitoring(db, following), "user:adam")
+    assert done.dates == (DAY, following) and done.changed == () and done.fresh == ()
+    assert {day: _rows(db, day) for day in (DAY, following)} == stored
+    # a date before DAY had no snapshot: it is written fresh
+    earlier = DAY - timedelta(days=3)
+    assert rebuild(earlier, earlier, _monitoring(db, following), "u").fresh == (earlier,)
+    assert _rows(db, earlier)[0][2].active_loans == 5
+
+    with pytest.raises(SnapshotDateOutOfRange, match="no completed end of day"):
+        rebuild(following, following + timedelta(days=1), _monitoring(db, following), "u")
+    with pytest.raises(SnapshotDateOutOfRange, match="before the first loan"):
+        rebuild(BOOKINGS[0][0] - timedelta(days=1), DAY, _monitoring(db, following), "u")
 
 
 def test_the_report_refuses_dates_outside_the_snapshots_and_unknown_dimensions(

@@ -5,6 +5,7 @@ application's decision), the book's mark, and the stored snapshots."""
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -14,9 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fengkong.core.money import Fen
+from fengkong.db.ledger_tables import journal_entries, journal_postings
+from fengkong.db.lending_codec import state_from_json
 from fengkong.db.lending_tables import credit_lines, eod_runs, loans
 from fengkong.db.monitoring_tables import portfolio_snapshot_books, portfolio_snapshots
 from fengkong.db.tables import applications, decisions
+from fengkong.ledger.accounts import LOSS_ALLOWANCE, PRINCIPAL_RECEIVABLE
+from fengkong.lending.quiet import with_quiet_charge
+from fengkong.monitoring.as_of import LoanHistory
 from fengkong.monitoring.facts import UNKNOWN, LoanFacts, score_band, vintage_of
 from fengkong.monitoring.figures import DIMENSIONS, Exposure, SegmentFigures
 from fengkong.monitoring.snapshots import BookMark, DatedRow, SnapshotBook, SnapshotRow
@@ -28,6 +34,7 @@ _COUNTED = ("active", "settled", "written_off")
 # segments (`figures.TOP_KEPT` of them); reports by dimension never ask for it.
 BORROWER = "borrower"
 _STREAM = 10_000  # loans fetched at a time
+_PAGE = 2_000  # loans a rebuild reads at a time, with their journal balances
 
 
 class SqlPortfolioStore:
@@ -36,10 +43,10 @@ class SqlPortfolioStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def loan_facts(self, on: date) -> Iterator[LoanFacts]:
+    def _facts_query(self, on: date) -> sa.Select[Any]:
         owner = sa.func.coalesce(loans.c.application_id, credit_lines.c.application_id)
         # `_facts` unpacks each row by position: the columns' order here is the order there.
-        query = (
+        return (
             sa.select(
                 loans.c.id,
                 loans.c.product_code,
@@ -67,9 +74,85 @@ class SqlPortfolioStore:
             .where(loans.c.booked_on <= on, loans.c.status.in_(_COUNTED))
             .order_by(loans.c.id)
         )
+
+    def loan_facts(self, on: date) -> Iterator[LoanFacts]:
+        query = self._facts_query(on)
         result = self.session.execute(query, execution_options={"yield_per": _STREAM})
         for r in result:
             yield _facts(r)
+
+    def loan_histories(self, on: date) -> Iterator[LoanHistory]:
+        # Keyset pages of loans ordered by id, each with its journal balances at the end of `on`
+        # read for the page's loans only: a rebuild streams the book as a snapshot does.
+        after = ""
+        while True:
+            page = self.session.execute(
+                self._facts_query(on)
+                .add_columns(
+                    loans.c.state,
+                    loans.c.accrued_through,
+                    loans.c.quiet_instalment,
+                    loans.c.quiet_charged_fen,
+                )
+                .where(loans.c.id > after)
+                .limit(_PAGE)
+            ).all()
+            if not page:
+                return
+            ids = [r[0] for r in page]
+            held = self._balances(ids, on)
+            for r in page:
+                state_doc, accrued_through, quiet_instalment, quiet_charged = r[-4:]
+                if isinstance(state_doc, str):
+                    state_doc = json.loads(state_doc)
+                state = state_from_json(state_doc)
+                if quiet_instalment is not None:
+                    state = with_quiet_charge(
+                        state, quiet_instalment, quiet_charged, accrued_through
+                    )
+                principal, allowance = held.get(r[0], (0, 0))
+                yield LoanHistory(_facts(r[:-4]), state, Fen(principal), Fen(allowance))
+            after = ids[-1]
+
+    def _balances(self, ids: Sequence[str], on: date) -> dict[str, tuple[int, int]]:
+        """By loan, (principal receivable, loss allowance) over the entries dated up to `on`."""
+        signed = sa.case(
+            (journal_postings.c.side == "debit", journal_postings.c.amount_fen),
+            else_=-journal_postings.c.amount_fen,
+        )
+        found = self.session.execute(
+            sa.select(
+                journal_postings.c.loan_id, journal_postings.c.account_code, sa.func.sum(signed)
+            )
+            .select_from(
+                journal_postings.join(
+                    journal_entries, journal_entries.c.entry_id == journal_postings.c.entry_id
+                )
+            )
+            .where(
+                journal_postings.c.loan_id.in_(list(ids)),
+                journal_postings.c.account_code.in_(
+                    (PRINCIPAL_RECEIVABLE.code, LOSS_ALLOWANCE.code)
+                ),
+                journal_entries.c.business_date <= on,
+            )
+            .group_by(journal_postings.c.loan_id, journal_postings.c.account_code)
+        ).all()
+        held: dict[str, tuple[int, int]] = {}
+        for loan_id, code, debit_less_credit in found:
+            principal, allowance = held.get(loan_id, (0, 0))
+            if code == PRINCIPAL_RECEIVABLE.code:
+                principal = int(debit_less_credit)
+            else:  # a contra-asset: its balance is on the credit side
+                allowance = -int(debit_less_credit)
+            held[loan_id] = (principal, allowance)
+        return held
+
+    def first_booked_on(self) -> date | None:
+        value = self.session.execute(
+            sa.select(sa.func.min(loans.c.booked_on)).where(loans.c.status.in_(_COUNTED))
+        ).scalar_one()
+        return value  # type: ignore[no-any-return]
 
     def book_mark(self) -> BookMark:
         count, revisions = self.session.execute(

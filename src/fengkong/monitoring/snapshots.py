@@ -8,23 +8,23 @@ a crash writes the same rows again. Beside the rows it stores the *mark* of the 
 the number of loans and the sum of their revisions, which every write to a loan moves (a
 repayment, a write-off, a new booking, the next end of day's accrual).
 
-Rebuilding. The loans table keeps each loan's current state only; a past date's days past due,
-balances and classes are not in it any more (the journal and audit log hold the history, but
-replaying them into a past date's delinquency is a second implementation of end of day, which
-could disagree with the first). So a rebuild recomputes a date from the books only while the
-book still stands as that date's end of day left it: the date must be the last completed end of
-day, its snapshot must have been taken, and the book must still bear the mark stored with it
-(read before and after the loans, in the rebuild's own transaction). Then the rebuild gives the
-figures end of day wrote (tested), or, under a changed rule or LGD, the corrected ones. Any
-other date is refused (`SnapshotNotRebuildable`), naming the date that can be rebuilt; the
-stored snapshots of earlier dates stay as written. Keeping every loan's facts for every day
-would lift that limit at the cost of a row per loan per day; this slice does not.
+Rebuilding (`rebuild`). The loans table keeps each loan's current state only, but the books
+remember the past: each repayment a state keeps carries the instalment positions it replaced,
+and the journal is append-only and dated. So a rebuild recomputes any completed date from the
+books as they were at its end (`monitoring.as_of.facts_as_of`: the stage by the state's close
+date, days past due, bucket and class by end of day's own rule on the positions as of the date,
+principal and allowance from the loan's journal balances, reserve by its rate), aggregates them
+with the same `figures.snapshot` and replaces the date's rows: the figures end of day wrote
+(tested over a book's whole life), or, under a changed rule or LGD, the corrected ones; a date
+without a snapshot (end of day ran without the step) is written fresh. What the state does not
+remember (positions before a restructuring, a repayment reversed on a later day) is
+`facts_as_of`'s limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -34,10 +34,13 @@ from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.filters import among
 from fengkong.core.uow import UnitOfWork
+from fengkong.lending.config import LendingConfig
+from fengkong.monitoring.as_of import LoanHistory, facts_as_of
 from fengkong.monitoring.facts import LoanFacts
 from fengkong.monitoring.figures import (
     DEFAULT_LGD,
     DIMENSIONS,
+    TOP_KEPT,
     Exposure,
     PortfolioSnapshot,
     SegmentFigures,
@@ -79,6 +82,15 @@ class PortfolioStore(Protocol):
 
     def loan_facts(self, on: date) -> Iterable[LoanFacts]:
         """Every loan booked on or before `on` that is active, settled or written off, as stored now."""
+        ...
+
+    def loan_histories(self, on: date) -> Iterable[LoanHistory]:
+        """Every loan booked on or before `on` that is active, settled or written off now, with
+        its state and its journal balances at the end of `on`, streamed."""
+        ...
+
+    def first_booked_on(self) -> date | None:
+        """The payout day of the first loan paid out; None before any."""
         ...
 
     def book_mark(self) -> BookMark: ...
@@ -128,6 +140,8 @@ class MonitoringServices:
     # Per dimension (`region`, `product`, `channel`, `industry`), the largest share one segment
     # may hold.
     concentration_limits: Mapping[str, Decimal] | None = None
+    # The buckets, classification and reserve rate a rebuild ages loans by (end of day's).
+    lending: LendingConfig = field(default_factory=LendingConfig)
 
 
 class SnapshotNotFound(NotFound):
@@ -139,10 +153,6 @@ class SnapshotDateOutOfRange(Invalid):
 
 
 class UnknownDimension(Invalid):
-    pass
-
-
-class SnapshotNotRebuildable(Conflict):
     pass
 
 
@@ -160,12 +170,19 @@ class PortfolioReport:
 
 @dataclass(frozen=True, slots=True)
 class Rebuilt:
-    """What a rebuild did: the dates recomputed, their segments, and the dates whose figures
-    came out different from those stored."""
+    """What a rebuild did: the dates recomputed, their segments, the dates whose figures came
+    out different from those stored, and the dates that had no snapshot (written fresh)."""
 
     dates: tuple[date, ...]
     segments: int
     changed: tuple[date, ...]
+    fresh: tuple[date, ...] = ()
+
+    def outcome(self, day: date) -> str:
+        """`new`, `changed` or `unchanged`: what the rebuild did to `day`'s figures."""
+        if day in self.fresh:
+            return "new"
+        return "changed" if day in self.changed else "unchanged"
 
 
 def _read(store: PortfolioStore, on: date, lgd: Decimal) -> tuple[PortfolioSnapshot, BookMark]:
@@ -276,35 +293,30 @@ def _dates(first: date, last: date) -> list[date]:
 
 
 def rebuild(first: str | date, last: str | date, svc: MonitoringServices, actor: str) -> Rebuilt:
-    """Recompute the snapshots of `first`..`last` from the books and replace them, in one
-    transaction, audited as `portfolio.rebuilt` by `actor`. Only a date whose book still stands
-    as its end of day left it can be rebuilt (see the module's docstring): any other date in
-    the range refuses the whole range (`SnapshotNotRebuildable`)."""
+    """Recompute the snapshots of `first`..`last` from the books as they were at the end of each
+    date (`rebuild_snapshot`) and replace them, in one transaction, audited as
+    `portfolio.rebuilt` by `actor`. Refused (`SnapshotDateOutOfRange`): a date after the last
+    completed end of day, or before the first loan was paid out."""
     low, high = _required_day(first, "from"), _required_day(last, "to")
     if low > high:
         raise Invalid((FieldError(("from",), f"{low.isoformat()} is after --to {high}"),))
     with svc.uow() as uow:
         store = uow.portfolio
-        done = store.last_completed_eod()
-        if done is None or high > done:
-            after = "no end of day has completed" if done is None else f"the last is {done}"
-            raise SnapshotDateOutOfRange(
-                (FieldError(("to",), f"{high.isoformat()} has no completed end of day: {after}"),)
-            )
-        for day in _dates(low, high):
-            _check_rebuildable(store, day, done)
+        _check_range(store, low, high)
         changed: list[date] = []
+        fresh: list[date] = []
         segments = 0
         for day in _dates(low, high):
-            before = store.snapshot_rows(day, DIMENSIONS)
-            snap, mark = _read(store, day, svc.lgd)
-            book = store.snapshot_book(day)
-            if book is None or str(mark) != book.book_mark:
-                raise SnapshotNotRebuildable(f"loans changed while {day} was being rebuilt")
+            had = store.snapshot_book(day) is not None
+            before = (store.snapshot_rows(day, DIMENSIONS), store.top_borrowers(day, TOP_KEPT))
+            snap = rebuild_snapshot(store, day, svc)
             rows = snap.rows()
+            mark = store.book_mark()  # the book it was read from: today's
             store.replace_snapshot(rows, _book(snap, mark, svc.clock.now()), snap.borrowers)
             segments += len(rows)
-            if rows != before:
+            if not had:
+                fresh.append(day)
+            elif (rows, list(snap.borrowers)) != before:
                 changed.append(day)
         uow.audit.append(
             at=svc.clock.now(),
@@ -312,28 +324,33 @@ def rebuild(first: str | date, last: str | date, svc: MonitoringServices, actor:
             action="portfolio.rebuilt",
             subject_type="portfolio_snapshot",
             subject_id=f"{low.isoformat()}..{high.isoformat()}",
-            payload={"segments": segments, "changed": [d.isoformat() for d in changed]},
+            payload={
+                "segments": segments,
+                "changed": [d.isoformat() for d in changed],
+                "new": [d.isoformat() for d in fresh],
+            },
         )
         uow.commit()
-    return Rebuilt(tuple(_dates(low, high)), segments, tuple(changed))
+    return Rebuilt(tuple(_dates(low, high)), segments, tuple(changed), tuple(fresh))
 
 
-def _check_rebuildable(store: PortfolioStore, day: date, done: date) -> None:
-    if day != done:
-        raise SnapshotNotRebuildable(
-            f"{day.isoformat()} cannot be rebuilt: the loans keep only their current state, and "
-            f"end of day has moved them on since; only the last completed end of day, "
-            f"{done.isoformat()}, can be rebuilt, while no loan has changed since its snapshot"
+def rebuild_snapshot(store: PortfolioStore, on: date, svc: MonitoringServices) -> PortfolioSnapshot:
+    """The snapshot of `on` from the books as they were at its end (`as_of.facts_as_of` of
+    every loan paid out by then), streamed, not stored."""
+    facts = (facts_as_of(h, on, svc.lending) for h in store.loan_histories(on))
+    return snapshot(facts, on, svc.lgd)
+
+
+def _check_range(store: PortfolioStore, low: date, high: date) -> None:
+    done = store.last_completed_eod()
+    if done is None or high > done:
+        after = "no end of day has completed" if done is None else f"the last is {done}"
+        raise SnapshotDateOutOfRange(
+            (FieldError(("to",), f"{high.isoformat()} has no completed end of day: {after}"),)
         )
-    book = store.snapshot_book(day)
-    if book is None:
-        raise SnapshotNotRebuildable(
-            f"{day.isoformat()} has no snapshot to rebuild: its end of day ran without one, so "
-            "whether the loans have changed since cannot be known"
-        )
-    mark = store.book_mark()
-    if str(mark) != book.book_mark:
-        raise SnapshotNotRebuildable(
-            f"{day.isoformat()} cannot be rebuilt: loans have changed since its snapshot was "
-            f"taken (book {book.book_mark}, now {mark}); its stored figures stand"
+    first = store.first_booked_on()
+    if first is None or low < first:
+        why = "no loan has been paid out" if first is None else f"the first was on {first}"
+        raise SnapshotDateOutOfRange(
+            (FieldError(("from",), f"{low.isoformat()} is before the first loan: {why}"),)
         )
