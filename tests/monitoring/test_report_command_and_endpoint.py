@@ -102,10 +102,21 @@ def test_the_report_commands_after_end_of_day(
         "dates": [today.isoformat()],
         "segments": json.loads(out)["segments"],
         "changed": [],
+        "new": [],
     }
-    earlier = (today - timedelta(days=1)).isoformat()
-    code, out, _ = _run("report", "rebuild", "--from", earlier, "--to", today.isoformat(), "--json")
-    assert code == 1 and json.loads(out)["category"] == "conflict"
+    code, out, _ = _run("report", "rebuild", "--from", today.isoformat(), "--to", today.isoformat())
+    assert code == 0 and "unchanged" in out, out
+    earlier = (today - timedelta(days=1)).isoformat()  # before the first loan was paid out
+    later = (today + timedelta(days=1)).isoformat()  # no end of day yet
+    for first, last, loc in (
+        (earlier, today.isoformat(), "from"),
+        (today.isoformat(), later, "to"),
+    ):
+        code, out, _ = _run("report", "rebuild", "--from", first, "--to", last, "--json")
+        assert code == 2 and json.loads(out)["category"] == "invalid", out
+        assert json.loads(out)["errors"][0]["loc"] == [loc]
+    code, out, _ = _run("report", "rebuild", "--from", "yesterday", "--to", later)
+    assert code == 2 and "Traceback" not in out + _
 
 
 def test_the_endpoint_answers_and_refuses_in_problem_json(context: Context) -> None:

@@ -145,9 +145,10 @@ def rebuild(
     last: Annotated[str, typer.Option("--to", help="Last business date, YYYY-MM-DD.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Recompute the snapshots of --from..--to from the books and replace them (audited). Only
-    the last completed end of day can be rebuilt, and only while no loan has changed since its
-    snapshot: the loans keep only their current state (docs/monitoring.md)."""
+    """Recompute the snapshots of --from..--to from the books as they were at the end of each
+    date and replace them (audited): the figures end of day wrote, a date without a snapshot
+    written fresh. Dates after the last end of day or before the first loan are refused
+    (docs/monitoring.md)."""
     from fengkong.monitoring.snapshots import rebuild as rebuild_snapshots
 
     ctx = context()
@@ -157,6 +158,7 @@ def rebuild(
         "dates": [d.isoformat() for d in done.dates],
         "segments": done.segments,
         "changed": [d.isoformat() for d in done.changed],
+        "new": [d.isoformat() for d in done.fresh],
     }
     if as_json:
         emit_json(doc)
@@ -164,7 +166,7 @@ def rebuild(
     table = Table(title="portfolio snapshots rebuilt")
     table.add_column("date")
     table.add_column("figures")
-    for day in doc["dates"]:
-        table.add_row(day, "changed" if day in doc["changed"] else "unchanged")
+    for day in done.dates:
+        table.add_row(day.isoformat(), done.outcome(day))
     out.print(table)
     out.print(f"{done.segments} segments written")
