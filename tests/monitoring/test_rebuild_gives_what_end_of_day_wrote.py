@@ -180,6 +180,9 @@ def _plan_payments(book: Book, today: date) -> None:
     def rework(svc: LendingServices, today: date) -> None:
         restructure(book.loans["restructured"], "income fell", svc, extra_terms=3)
 
+    # part of the missed instalment paid (its interest first), then the rest of its principal
+    # moved to the new schedule: the old schedule is what ages the days in between
+    book.on(due["restructured"] + timedelta(days=5), book.pay("restructured", Decimal("0.5")))
     book.on(due["restructured"] + timedelta(days=18), rework)
     book.on(due["restructured"] + timedelta(days=40), book.pay("restructured"))
 

@@ -122,6 +122,8 @@ def _restructuring(r: Restructuring) -> dict[str, Any]:
         "annual_rate": str(r.annual_rate),
         "method": r.method.value,
         "first_new_instalment": r.first_new_instalment,
+        "prior_positions": [_position(p) for p in r.prior_positions],
+        "revision_after": r.revision_after,
     }
 
 
@@ -136,6 +138,9 @@ def _restructuring_from(v: Mapping[str, Any]) -> Restructuring:
         annual_rate=Decimal(v["annual_rate"]),
         method=RepaymentMethod(v["method"]),
         first_new_instalment=v["first_new_instalment"],
+        # Absent from a restructuring stored before they were kept.
+        prior_positions=tuple(_position_from(p) for p in v.get("prior_positions", ())),
+        revision_after=v.get("revision_after", 0),
     )
 
 

@@ -9,8 +9,8 @@ of the business date) both call it, so a model never meets a feature computed tw
 The books remember enough to look back: each repayment a loan state keeps carries the
 instalment positions it replaced, so the positions as of a past date are those the first later
 repayment replaced. Days past due only grow between repayments, so the worst over a window is
-reached just before one of its repayments or at its end. What a restructuring replaced is not
-kept: arrears before one are not seen.
+reached just before one of its repayments or at its end. A restructuring keeps what it replaced
+too (since it was kept), so a date before one sees the old schedule.
 """
 
 from __future__ import annotations
@@ -87,12 +87,19 @@ class BorrowerBook:
 
 
 def positions_as_of(state: LoanState, on: date) -> tuple[InstalmentPosition, ...]:
-    """The instalment positions at the end of `on`: those the first repayment after `on`
-    replaced, or today's when none came after."""
-    for repayment in state.repayments:
-        if repayment.on > on:
-            return repayment.prior_positions
-    return state.positions
+    """The instalment positions at the end of `on`: those the first repayment or restructuring
+    after `on` replaced, or today's when none came after. (A restructuring stored before it
+    kept what it replaced is passed over: its old schedule is not known.)"""
+    later = [(r.on, r.revision_after, r.prior_positions) for r in state.repayments if r.on > on]
+    later += [
+        (r.on, r.revision_after, r.prior_positions)
+        for r in state.restructurings
+        if r.on > on and r.prior_positions
+    ]
+    if not later:
+        return state.positions
+    # the first to happen: by date, then (the same day) by the revision each left
+    return min(later, key=lambda change: (change[0], change[1]))[2]
 
 
 def _open_on(record: LoanRecord, on: date) -> bool:

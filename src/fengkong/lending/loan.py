@@ -319,6 +319,11 @@ class Restructuring:
     annual_rate: Decimal
     method: RepaymentMethod
     first_new_instalment: int
+    # The instalment positions it replaced and the revision it left, as a repayment keeps them:
+    # what lets a past date see the loan's schedule before it (`behaviour.positions_as_of`).
+    # Empty for a restructuring stored before they were kept.
+    prior_positions: tuple[InstalmentPosition, ...] = ()
+    revision_after: int = 0
 
 
 @dataclass(frozen=True, slots=True)

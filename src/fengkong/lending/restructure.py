@@ -109,6 +109,8 @@ def reamortise(
         annual_rate=rate,
         method=new_method,
         first_new_instalment=offset + 1,
+        prior_positions=before.positions,
+        revision_after=before.revision + 1,
     )
     after = replace(
         before,

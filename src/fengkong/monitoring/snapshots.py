@@ -17,8 +17,7 @@ principal and allowance from the loan's journal balances, reserve by its rate), 
 with the same `figures.snapshot` and replaces the date's rows: the figures end of day wrote
 (tested over a book's whole life), or, under a changed rule or LGD, the corrected ones; a date
 without a snapshot (end of day ran without the step) is written fresh. What the state does not
-remember (positions before a restructuring, a repayment reversed on a later day) is
-`facts_as_of`'s limit.
+remember (a repayment reversed on a later day) is `facts_as_of`'s limit.
 """
 
 from __future__ import annotations
