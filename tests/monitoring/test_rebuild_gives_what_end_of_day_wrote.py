@@ -5,7 +5,8 @@ late payments that cure, a partial payment, an overpayment held as credit, misse
 through the buckets into a write-off, a settlement, a restructuring, a repayment reversed the day
 it was made. Afterwards every date is rebuilt from the books at once, and every row of every
 date (all dimensions and segments, every figure, the largest borrowers) must be what end of day
-stored that night. SQLite and PostgreSQL."""
+stored that night; and each night, every loan's facts as the rebuild derives them must be those
+the snapshot read from the loan's row. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from fengkong.lending.repayment import (
 from fengkong.lending.restructuring import restructure
 from fengkong.lending.services import LendingServices
 from fengkong.lending.servicing import amount_due
+from fengkong.monitoring.as_of import facts_as_of
 from fengkong.monitoring.figures import DIMENSIONS
 from fengkong.monitoring.snapshots import MonitoringServices, rebuild, snapshot_step
 from lending.test_service_support import lending_services, migrated, new_clock, seed_approved
@@ -144,8 +146,18 @@ def _live(db: Database) -> tuple[Book, date]:
             _plan_payments(book, day)
             planned = True
         run_end_of_day(day, svc, steps=(snapshot_step(_monitoring(db, day)),))
+        _same_loan_by_loan(db, day)
         day += timedelta(days=1)
     return book, last
+
+
+def _same_loan_by_loan(db: Database, day: date) -> None:
+    """Each loan's facts as the snapshot just read them from its row are those the rebuild
+    derives from the books for the date (not only their sums)."""
+    with SqlUnitOfWork(db) as uow:
+        stored = list(uow.portfolio.loan_facts(day))
+        derived = [facts_as_of(h, day, CONFIG) for h in uow.portfolio.loan_histories(day)]
+    assert derived == stored, day
 
 
 def _plan_payments(book: Book, today: date) -> None:
