@@ -2,11 +2,12 @@
 from the books and must give identical figures". A book lives through four months with end of
 day (and its snapshot) each night: instalment loans and credit-line draws, on-time payments,
 late payments that cure, a partial payment, an overpayment held as credit, misses that roll
-through the buckets into a write-off, a settlement, a restructuring, a repayment reversed the day
-it was made. Afterwards every date is rebuilt from the books at once, and every row of every
-date (all dimensions and segments, every figure, the largest borrowers) must be what end of day
-stored that night; and each night, every loan's facts as the rebuild derives them must be those
-the snapshot read from the loan's row. SQLite and PostgreSQL."""
+through the buckets into a write-off, a settlement, a partial payment then a restructuring, a
+repayment reversed the day it was made and another reversed days later. Afterwards every date
+is rebuilt from the books at once, and every row of every date (all dimensions and segments,
+every figure, the largest borrowers) must be what end of day stored that night; and each night,
+every loan's facts as the rebuild derives them must be those the snapshot read from the loan's
+row. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -188,6 +189,21 @@ def _plan_payments(book: Book, today: date) -> None:
 
     book.on(due["reversed"], pay_and_reverse)
     book.on(due["reversed"] + timedelta(days=3), book.pay("reversed"))
+
+    # the next instalment paid on time, its payment bounced four days later, paid again after
+    bounced: list[str] = []
+
+    def pay_next(svc: LendingServices, today: date) -> None:
+        loan_id = book.loans["reversed"]
+        amount = amount_due(_state(db, loan_id), today)
+        bounced.append(post_repayment(loan_id, amount, "bounces-later", svc).repayment_id)
+
+    def reverse_later(svc: LendingServices, today: date) -> None:
+        reverse_repayment(book.loans["reversed"], bounced[0], "rv-later", "returned", svc)
+
+    book.on(due["reversed"] + month, pay_next)
+    book.on(due["reversed"] + month + timedelta(days=4), reverse_later)
+    book.on(due["reversed"] + month + timedelta(days=10), book.pay("reversed"))
 
     def rework(svc: LendingServices, today: date) -> None:
         restructure(book.loans["restructured"], "income fell", svc, extra_terms=3)

@@ -36,6 +36,7 @@ from fengkong.lending.loan import (
     Restructured,
     RestructureKind,
     Restructuring,
+    ReversedRepayment,
     WrittenOff,
 )
 from fengkong.lending.product import LateFee
@@ -228,21 +229,48 @@ def state_to_json(s: LoanState) -> dict[str, Any]:
         "status": s.status.value,
         "unapplied_credit": int(s.unapplied_credit),
         "revision": s.revision,
-        "repayments": [
-            {
-                "repayment_id": r.repayment_id,
-                "on": _d(r.on),
-                "amount": int(r.amount),
-                "events": [event_to_json(e) for e in r.events],
-                "revision_after": r.revision_after,
-                "prior_positions": [_position(p) for p in r.prior_positions],
-                "prior_credit": int(r.prior_credit),
-            }
-            for r in s.repayments
-        ],
+        "repayments": [_repayment(r) for r in s.repayments],
         "restructurings": [_restructuring(r) for r in s.restructurings],
         "closed_on": None if s.closed_on is None else _d(s.closed_on),
+        **(
+            {
+                "reversed_repayments": [
+                    {
+                        "repayment": _repayment(r.repayment),
+                        "on": _d(r.on),
+                        "prior_positions": [_position(p) for p in r.prior_positions],
+                    }
+                    for r in s.reversed_repayments
+                ]
+            }
+            if s.reversed_repayments
+            else {}
+        ),
     }
+
+
+def _repayment(r: AppliedRepayment) -> dict[str, Any]:
+    return {
+        "repayment_id": r.repayment_id,
+        "on": _d(r.on),
+        "amount": int(r.amount),
+        "events": [event_to_json(e) for e in r.events],
+        "revision_after": r.revision_after,
+        "prior_positions": [_position(p) for p in r.prior_positions],
+        "prior_credit": int(r.prior_credit),
+    }
+
+
+def _repayment_from(r: Mapping[str, Any]) -> AppliedRepayment:
+    return AppliedRepayment(
+        repayment_id=r["repayment_id"],
+        on=_date(r["on"]),
+        amount=Fen(r["amount"]),
+        events=tuple(event_from_json(e) for e in r["events"]),
+        revision_after=r["revision_after"],
+        prior_positions=tuple(_position_from(p) for p in r["prior_positions"]),
+        prior_credit=Fen(r["prior_credit"]),
+    )
 
 
 def state_from_json(v: Mapping[str, Any]) -> LoanState:
@@ -267,20 +295,18 @@ def state_from_json(v: Mapping[str, Any]) -> LoanState:
         status=LoanStatus(v["status"]),
         unapplied_credit=Fen(v["unapplied_credit"]),
         revision=v["revision"],
-        repayments=tuple(
-            AppliedRepayment(
-                repayment_id=r["repayment_id"],
-                on=_date(r["on"]),
-                amount=Fen(r["amount"]),
-                events=tuple(event_from_json(e) for e in r["events"]),
-                revision_after=r["revision_after"],
-                prior_positions=tuple(_position_from(p) for p in r["prior_positions"]),
-                prior_credit=Fen(r["prior_credit"]),
-            )
-            for r in v["repayments"]
-        ),
+        repayments=tuple(_repayment_from(r) for r in v["repayments"]),
         restructurings=tuple(_restructuring_from(r) for r in v["restructurings"]),
         closed_on=None if v["closed_on"] is None else _date(v["closed_on"]),
+        # Absent from a state stored before reversals were kept, or that has none.
+        reversed_repayments=tuple(
+            ReversedRepayment(
+                _repayment_from(r["repayment"]),
+                _date(r["on"]),
+                tuple(_position_from(p) for p in r["prior_positions"]),
+            )
+            for r in v.get("reversed_repayments", ())
+        ),
     )
 
 

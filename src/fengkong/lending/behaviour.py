@@ -10,7 +10,7 @@ The books remember enough to look back: each repayment a loan state keeps carrie
 instalment positions it replaced, so the positions as of a past date are those the first later
 repayment replaced. Days past due only grow between repayments, so the worst over a window is
 reached just before one of its repayments or at its end. A restructuring keeps what it replaced
-too (since it was kept), so a date before one sees the old schedule.
+too (since it was kept), so a date before one sees the old schedule, and so does a reversal.
 """
 
 from __future__ import annotations
@@ -87,18 +87,33 @@ class BorrowerBook:
 
 
 def positions_as_of(state: LoanState, on: date) -> tuple[InstalmentPosition, ...]:
-    """The instalment positions at the end of `on`: those the first repayment or restructuring
-    after `on` replaced, or today's when none came after. (A restructuring stored before it
-    kept what it replaced is passed over: its old schedule is not known.)"""
-    later = [(r.on, r.revision_after, r.prior_positions) for r in state.repayments if r.on > on]
+    """The instalment positions at the end of `on`: those the first change after `on` replaced
+    (a repayment, a restructuring, a reversed repayment or its reversal), or today's when none
+    came after. A restructuring stored before it kept what it replaced is passed over: its old
+    schedule is not known."""
+    # Each change as (date, order within the date, positions it replaced). Revisions give the
+    # order within a day: every change leaves revision + 1, but a reversal sets it back, so a
+    # change's key is twice its revision; a reversed repayment and its reversal, between which
+    # nothing but accrual can happen, sit just before what followed the reversal (2k - 1), in
+    # the order they were reversed.
+    later: list[tuple[date, tuple[int, int, int], tuple[InstalmentPosition, ...]]] = [
+        (r.on, (2 * r.revision_after, 0, 0), r.prior_positions)
+        for r in state.repayments
+        if r.on > on
+    ]
     later += [
-        (r.on, r.revision_after, r.prior_positions)
+        (r.on, (2 * r.revision_after, 0, 0), r.prior_positions)
         for r in state.restructurings
         if r.on > on and r.prior_positions
     ]
+    for k, undone in enumerate(state.reversed_repayments):
+        order = 2 * undone.repayment.revision_after - 1
+        if undone.repayment.on > on:
+            later.append((undone.repayment.on, (order, k, 0), undone.repayment.prior_positions))
+        if undone.on > on:
+            later.append((undone.on, (order, k, 1), undone.prior_positions))
     if not later:
         return state.positions
-    # the first to happen: by date, then (the same day) by the revision each left
     return min(later, key=lambda change: (change[0], change[1]))[2]
 
 

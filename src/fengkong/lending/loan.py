@@ -17,7 +17,7 @@ Conventions, stated once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -342,6 +342,17 @@ class AppliedRepayment:
 
 
 @dataclass(frozen=True, slots=True)
+class ReversedRepayment:
+    """A repayment undone on a later date (or the same), as history: the repayment as it was
+    applied, the day of the reversal and the positions the reversal replaced. What lets a date
+    between the two see the loan as that date's end of day did (`behaviour.positions_as_of`)."""
+
+    repayment: AppliedRepayment
+    on: date
+    prior_positions: tuple[InstalmentPosition, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LoanState:
     loan_id: str
     terms: LoanTerms
@@ -353,6 +364,8 @@ class LoanState:
     repayments: tuple[AppliedRepayment, ...] = ()
     restructurings: tuple[Restructuring, ...] = ()
     closed_on: date | None = None  # settled or written off on
+    # History only, not what the loan owes: a reversal restores the state it undid, equal to it.
+    reversed_repayments: tuple[ReversedRepayment, ...] = field(default=(), compare=False)
 
     @property
     def outstanding(self) -> Components:

@@ -39,6 +39,7 @@ from fengkong.lending.loan import (
     PenaltyAccrued,
     RepaymentApplied,
     RepaymentReversed,
+    ReversedRepayment,
     Transition,
     positive_amount,
     require_active,
@@ -398,6 +399,10 @@ def reverse_repayment(state: LoanState, repayment_id: str, on: date) -> Transiti
         accrued_through=record.on,
         revision=record.revision_after - 1,
         repayments=records[:-1],
+        reversed_repayments=(
+            *state.reversed_repayments,
+            ReversedRepayment(record, on, state.positions),
+        ),
     )
     replay = accrue(prior, max(on, state.accrued_through)).state
     catch_up = _catch_up(state, replay, record.events, on)
