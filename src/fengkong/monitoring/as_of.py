@@ -11,19 +11,17 @@ Where each figure comes from, and why it is the one end of day stored that night
   amounts it posts; the journal is append-only, so these are the date's balances for good.
 - **days past due, bucket, class**: `lending.provisioning.aged` (the rule end of day stores)
   on the loan's state with its instalment positions as of the date (`lending.behaviour.
-  positions_as_of`: those the first later repayment or restructuring replaced), accrued through
-  the date, and only the restructurings made by then. Days past due depend on what was *due and
+  positions_as_of`: those the first later repayment, restructuring or reversal replaced),
+  accrued through the date, and only the restructurings made by then. Days past due depend on what was *due and
   unpaid*, which accrual after the date does not change.
 - **general reserve**: its rate of the principal lent while active (`provision_to_target`),
   under the configured `reserve_rate`.
 - **written off**: the principal the loan was written off with (a written-off loan keeps the
   positions it went with).
 
-What the state does not remember cannot be rebuilt: a repayment reversed on a later day is gone
-from it (between the two, the loan is aged as if never paid), and a restructuring stored before
-restructurings kept the positions they replaced ages the days before it on the new schedule.
-Principal and allowance, from the journal, are exact even then; a reversal the day of the
-payment, before end of day, changes nothing.
+What the state does not remember cannot be rebuilt: a restructuring or a later-day reversal made
+before states kept the positions they replace (they do now) ages the days before it on the
+schedule that followed. Principal and allowance, from the journal, are exact even then.
 """
 
 from __future__ import annotations

@@ -9,15 +9,15 @@ the number of loans and the sum of their revisions, which every write to a loan 
 repayment, a write-off, a new booking, the next end of day's accrual).
 
 Rebuilding (`rebuild`). The loans table keeps each loan's current state only, but the books
-remember the past: each repayment and restructuring a state keeps carries the positions it
-replaced, and the journal is append-only and dated. So a rebuild recomputes any completed date
+remember the past: each repayment, restructuring and reversal a state keeps carries the
+positions it replaced, and the journal is append-only and dated. So a rebuild recomputes any completed date
 from the books as they were at its end (`monitoring.as_of.facts_as_of`: the stage by the
 state's close date, days past due, bucket and class by end of day's own rule on the positions
 as of the date, principal and allowance from the loan's journal balances, reserve by its rate),
 aggregates them with the same `figures.snapshot` and replaces the date's rows: the figures end
 of day wrote (tested over a book's whole life), or, under a changed rule or LGD, the corrected
-ones; a date without a snapshot (end of day ran without the step) is written fresh. What the
-state does not remember (a repayment reversed on a later day) is `facts_as_of`'s limit.
+ones; a date without a snapshot (end of day ran without the step) is written fresh. What a
+state stored before it kept them does not remember is `facts_as_of`'s limit.
 """
 
 from __future__ import annotations
