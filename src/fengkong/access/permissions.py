@@ -172,6 +172,7 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("POST", "/v1/alerts/{alert_id}/acknowledge"): P.ALERTS_ACK,
     ("POST", "/v1/alerts/evaluate"): P.ALERTS_ACK,
     ("GET", "/v1/reports/vintage"): P.REPORTS_READ,
+    ("GET", "/v1/reports/monthly"): P.REPORTS_READ,
     ("GET", "/v1/reports/rolls"): P.REPORTS_READ,
     ("GET", "/v1/reports/concentration"): P.REPORTS_READ,
     # customers and consents
@@ -368,6 +369,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "eod": P.OPERATIONS_RUN,
     "report portfolio": P.REPORTS_READ,
     "report vintage": P.REPORTS_READ,
+    "report monthly": P.REPORTS_READ,
     "report rolls": P.REPORTS_READ,
     "report concentration": P.REPORTS_READ,
     # Rebuilding replaces stored figures: an operation, like the end of day that writes them.
