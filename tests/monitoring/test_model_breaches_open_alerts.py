@@ -52,7 +52,9 @@ class WatchReads(Reads):
 
 
 def _watch(rows: Sequence[MonitoredDecision] = ROWS) -> ModelWatch:
-    return ModelWatch(WatchReads(rows, METRICS), Vault(), limits=MonitoringLimits(min_group=4))
+    return ModelWatch(
+        WatchReads(rows, METRICS), Vault(), limits=MonitoringLimits(min_group=4), min_decisions=4
+    )
 
 
 @pytest.fixture
@@ -97,6 +99,9 @@ def test_the_breaches_are_the_reports_findings() -> None:
     assert model_signals(ModelWatch(WatchReads(ROWS, METRICS), Vault(), models=()), DAY) == ()
     unknown = ModelWatch(WatchReads(ROWS, METRICS), Vault(), models=("application-v9",))
     assert model_signals(unknown, DAY) == ()
+    # Below the decisions PSI, CSI and drifts need, only the fairness breaches are judged.
+    few = ModelWatch(WatchReads(ROWS, METRICS), Vault(), limits=MonitoringLimits(min_group=4))
+    assert {s.rule_id for s in model_signals(few, DAY)} == {"model_adverse_impact_below_floor"}
 
 
 def test_end_of_day_opens_them_once_repeats_and_clears(db: Database) -> None:

@@ -257,7 +257,7 @@ def _send(opened: Sequence[Alert], svc: EarlyWarningServices) -> None:
         delivery = svc.channel.send(
             ReminderMessage(
                 reminder_id=alert.alert_id,
-                subject_type="portfolio_segment",
+                subject_type="model" if alert.dimension == "model" else "portfolio_segment",
                 subject_id=f"{alert.dimension}:{alert.segment}",
                 kind=f"early_warning:{alert.rule_id}",
                 language="zh-CN+en",

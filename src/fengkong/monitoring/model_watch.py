@@ -14,6 +14,10 @@ makes them, and these findings are signals:
 | `model_override_drift` | the officers' approval rate of referrals, the same | warning |
 | `model_adverse_impact_below_floor` | a judged group's adverse-impact ratio below `air_floor` | critical |
 
+PSI, CSI and the drifts are judged only over at least `min_decisions` scored decisions (the
+window's for PSI and CSI, `on`'s month's for the drifts): a handful of decisions moves them
+by chance. Fairness judges only groups of `min_group` settled decisions already.
+
 A signal's dimension is `model`; its segment names the model and what the finding is about
 (`application-v1`, `application-v1 duration_in_month`,
 `application-v1 policy-v3 sex female`), so each stays one alert in force while it lasts.
@@ -29,7 +33,7 @@ from typing import Protocol
 
 from fengkong.core.errors import NotFound
 from fengkong.core.filters import DateRange
-from fengkong.scoring.drift import drift_report
+from fengkong.scoring.drift import DriftReport, drift_report
 from fengkong.scoring.fairness import fairness_report
 from fengkong.scoring.monitored import (
     Decrypter,
@@ -74,6 +78,7 @@ class ModelWatch:
     models: tuple[str, ...] | None = None
     limits: MonitoringLimits = field(default_factory=MonitoringLimits)
     window_days: int = 90
+    min_decisions: int = 30  # scored decisions before PSI, CSI and drifts are judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,15 +147,17 @@ def _signal(model: str, finding: Finding, on: date) -> ModelSignal | None:
     )
 
 
-def _counted(finding: Finding, month: str) -> bool:
+def _counted(finding: Finding, drift: DriftReport, month: str, least: int) -> bool:
     """Whether a finding is a breach the alerts watch: the window's PSI and the features' CSI
-    beyond the breach limit, drifts of `on`'s own month, every adverse-impact finding."""
-    if finding.kind == "psi":
-        return finding.subject == "window" and finding.severity == "breach"
-    if finding.kind == "csi":
-        return finding.severity == "breach"
+    beyond the breach limit, drifts of `on`'s own month, over at least `least` scored
+    decisions; every adverse-impact finding."""
+    if finding.kind in ("psi", "csi"):
+        scored = sum(p.scored for p in drift.periods)
+        subject = finding.kind == "csi" or finding.subject == "window"
+        return subject and finding.severity == "breach" and scored >= least
     if finding.kind in ("approval_drift", "override_drift"):
-        return finding.subject == month
+        current = next((p for p in drift.periods if p.period == month), None)
+        return finding.subject == month and current is not None and current.scored >= least
     return finding.kind == "adverse_impact"
 
 
@@ -179,7 +186,8 @@ def model_signals(watch: ModelWatch, on: date) -> tuple[ModelSignal, ...]:
         signals.extend(
             s
             for f in findings
-            if _counted(f, month) and (s := _signal(drift.model_version, f, on)) is not None
+            if _counted(f, drift, month, watch.min_decisions)
+            and (s := _signal(drift.model_version, f, on)) is not None
         )
     return _unique(signals)
 
