@@ -28,12 +28,14 @@ from fengkong.api.monthly_html import echarts_source
 from fengkong.bootstrap import Context
 from fengkong.cli import app
 from fengkong.core.clock import SystemClock
+from fengkong.core.errors import Invalid
 from fengkong.db.database import Database
 from fengkong.db.tables import decisions, model_versions
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.origination import accept_offer
 from fengkong.monitoring.early_warning import Alert, AlertStatus
+from fengkong.monitoring.monthly import MonthSpan, month_span
 from lending.test_service_support import seed_approved
 from monitoring.test_curve_reports_command_and_endpoint import installed  # noqa: F401
 
@@ -226,3 +228,14 @@ def test_the_wheel_carries_the_chart_library_and_its_licence() -> None:
     data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = data["tool"]["setuptools"]["package-data"]["fengkong"]
     assert "static/vendor/*" in patterns and "**/*.j2" in patterns
+
+
+def test_a_month_is_yyyy_mm_and_not_after_today() -> None:
+    today = date(2026, 4, 15)
+    assert month_span("2026-02", today) == MonthSpan("2026-02", date(2026, 2, 1), date(2026, 2, 28))
+    assert month_span(None, today).last == date(2026, 4, 30)  # the current month, whole
+    assert month_span(" 2025-12 ", today).last == date(2025, 12, 31)
+    for bad in ("2026-13", "2026-00", "0000-01", "2026-4", "2026-04\n1", "２０２６-04", "2026-05"):
+        with pytest.raises(Invalid) as refused:
+            month_span(bad, today)
+        assert refused.value.errors[0].loc == ("month",), bad

@@ -31,7 +31,7 @@ from fengkong.monitoring.snapshots import (
     portfolio_report,
 )
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 # Segments shown by the month's report: every dimension but the whole book and the vintages
 # (which have their own curves).
 SEGMENT_DIMENSIONS: tuple[str, ...] = tuple(d for d in DIMENSIONS if d not in ("all", "vintage"))
@@ -51,15 +51,18 @@ class MonthSpan:
 def month_span(month: str | None, today: date) -> MonthSpan:
     """The month `YYYY-MM` (default: today's), refused when malformed or after today's month."""
     text = today.strftime("%Y-%m") if month is None else month.strip()
-    found = _MONTH.match(text)
-    if found is None or not 1 <= int(found.group(2)) <= 12:
-        raise Invalid((FieldError(("month",), f"not a month (YYYY-MM): {text!r}"),))
-    first = date(int(found.group(1)), int(found.group(2)), 1)
-    following = (first + timedelta(days=32)).replace(day=1)
+    found = _MONTH.fullmatch(text)
+    try:
+        if found is None:
+            raise ValueError(text)
+        first = date(int(found.group(1)), int(found.group(2)), 1)
+    except ValueError:  # not the shape, or no such month (2026-13, year 0)
+        raise Invalid((FieldError(("month",), f"not a month (YYYY-MM): {text!r}"),)) from None
     if first > today:
         raise Invalid(
             (FieldError(("month",), f"{text} is in the future: today is {today.isoformat()}"),)
         )
+    following = (first + timedelta(days=32)).replace(day=1)
     return MonthSpan(text, first, following - timedelta(days=1))
 
 
