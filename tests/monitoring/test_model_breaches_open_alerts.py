@@ -6,16 +6,19 @@ it is gone; the wiring watches every model that decided unless told otherwise.""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from fengkong.bootstrap import Context
 from fengkong.core.filters import DateRange
 from fengkong.db.database import Database
 from fengkong.db.model_monitoring import SqlModelMonitoring
+from fengkong.db.tables import decisions, model_versions
 from fengkong.monitoring.early_warning import (
     EarlyWarningServices,
     alert_step,
@@ -25,7 +28,7 @@ from fengkong.monitoring.early_warning import (
 from fengkong.monitoring.model_watch import MODEL_RULE_IDS, ModelWatch, model_signals
 from fengkong.monitoring.snapshots import MonitoringServices, take_snapshot
 from fengkong.scoring.monitored import MonitoredDecision, MonitoringLimits
-from lending.test_service_support import migrated, new_clock, unit_of_work
+from lending.test_service_support import migrated, new_clock, seed_approved, unit_of_work
 from monitoring.test_end_of_day_opens_alerts_once import Recorded
 from scoring.test_model_monitoring import FEMALE, MALE, METRICS, Reads, Vault, _decision
 
@@ -142,3 +145,31 @@ def test_the_wiring_watches_every_model_that_decided(
     monkeypatch.setattr(context.settings, "model_alert_models", [])
     del context.__dict__["early_warning"]  # a cached property: wire it again
     assert context.early_warning.models is not None and context.early_warning.models.models == ()
+
+
+def test_the_wired_checks_read_the_models_decisions_from_the_database(context: Context) -> None:
+    """The model's own decisions, stored without the features its training saw: its score PSI
+    and every feature's CSI breach once enough decisions are judged (here: 1), and evaluating
+    the date stores and sends them as alerts."""
+    clock = context.clock
+    for _ in range(2):
+        seed_approved(context.db, clock, score=420, vault=context.vault)  # type: ignore[arg-type]
+    with context.db.engine.begin() as conn:
+        version = conn.execute(sa.select(model_versions.c.version)).scalar_one()
+        conn.execute(sa.update(decisions).values(model_version=version))
+    today = clock.business_date()
+    watch = context.early_warning.models
+    assert watch is not None
+    assert watch.reads.decided_models(DateRange(today, today)) == [version]  # type: ignore[attr-defined]
+    eager = replace(watch, min_decisions=1)
+    rules = {s.rule_id for s in model_signals(eager, today)}
+    assert {"model_score_psi_breach", "model_feature_csi_breach"} <= rules
+    assert not model_signals(watch, today)  # two decisions are not enough by default
+
+    take_snapshot(today, context.monitoring)
+    channel = Recorded()
+    svc = replace(context.early_warning, models=eager, channel=channel)
+    done = evaluate_alerts(svc, "user:risk", today)
+    assert {a.rule_id for a in done.opened} == rules
+    assert all(a.dimension == "model" and a.delivery == "sent" for a in list_alerts(svc))
+    assert len(channel.sent) == len(done.opened)
