@@ -7,11 +7,11 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,19 +50,23 @@ from fengkong.fraud.together import RecordAndLink
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS, catalogue_errors
 from fengkong.lending.config import LendingConfig
 from fengkong.lending.delinquency import WriteOffPolicy
+from fengkong.lending.line import LineRules
 from fengkong.lending.payment import SimulatedGateway
 from fengkong.lending.product import Product
 from fengkong.lending.reminders import LogChannel, WebhookChannel
 from fengkong.lending.services import LendingServices
-from fengkong.lending.servicing import ReminderChannel, ServicingServices
+from fengkong.lending.servicing import ReminderChannel, ServicingConfig, ServicingServices
 from fengkong.monitoring.snapshots import MonitoringServices
 from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 
 if TYPE_CHECKING:
     from fengkong.decision.customer_view import Finders
+    from fengkong.lending.behaviour import BehaviourModel
     from fengkong.lending.eod_steps import DateStep
+    from fengkong.lending.rescoring import RescoringServices
     from fengkong.monitoring.early_warning import EarlyWarningServices
+    from fengkong.monitoring.stress_report import StressServices
 
 
 @dataclass
@@ -103,7 +107,11 @@ class Context:
             ),
         )
         self.servicing = ServicingServices(
-            lending=self.lending, vault=self.vault, channel=self._reminder_channel(), uow=self.uow
+            lending=self.lending,
+            vault=self.vault,
+            channel=self._reminder_channel(),
+            config=ServicingConfig(dispute_contact=self.settings.line_dispute_contact),
+            uow=self.uow,
         )
 
     @cached_property
@@ -174,6 +182,20 @@ class Context:
         )
 
     @cached_property
+    def stress(self) -> StressServices:
+        """Stress tests over the snapshots (`monitoring.stress_report`), with lending's
+        provisioning rates and classification."""
+        from fengkong.monitoring.stress_report import StressServices
+
+        config = self.lending.config
+        return StressServices(
+            uow=self.uow,
+            clock=self.clock,
+            provision_rates=config.provision_rates,
+            classification=config.classification,
+        )
+
+    @cached_property
     def early_warning(self) -> EarlyWarningServices:
         """Early-warning rules over the snapshots and their alerts; the rules file is read and
         checked here, once (`BadRules`, naming the allowed values, if it is wrong). Beside the
@@ -202,16 +224,40 @@ class Context:
             ),
         )
 
+    @cached_property
+    def rescoring(self) -> RescoringServices:
+        """Post-loan re-scoring: the champion behaviour model, loaded afresh each night (a
+        promotion takes effect at the next end of day), and the configured line rules."""
+        from fengkong.lending.behaviour_model import champion_behaviour_model
+        from fengkong.lending.rescoring import RescoringServices
+
+        def model() -> BehaviourModel | None:
+            with self.uow() as uow:
+                return champion_behaviour_model(uow.models, self.artifacts_dir)
+
+        return RescoringServices(
+            uow=self.uow, clock=self.clock, rules=self.lending.config.line_rules, model=model
+        )
+
     def eod_steps(self) -> tuple[DateStep, ...]:
-        """End of day's per-date jobs, in order: the servicing jobs, the portfolio snapshot
-        (so that it sees the loans as the date's work left them), then early warning's rules
-        on that snapshot."""
+        """End of day's per-date jobs, in order: the servicing jobs, the behaviour re-score
+        and its line actions (and their notices to the borrowers), the portfolio snapshot (so that it sees the loans as the date's
+        work left them), then early warning's rules on that snapshot."""
+        from fengkong.lending.line_notices import line_notice_step
+        from fengkong.lending.rescoring import rescore_step
         from fengkong.lending.servicing_steps import servicing_steps
         from fengkong.monitoring.early_warning import alert_step
         from fengkong.monitoring.snapshots import snapshot_step
 
+        def line_notices_after_rescore(day: date) -> Mapping[str, int]:
+            # the re-score acts on lines after the servicing jobs' notice step has run: its
+            # actions are told now (the step sends only what is not yet sent)
+            return line_notice_step(day, self.servicing)
+
         return (
             *servicing_steps(self.servicing),
+            rescore_step(self.rescoring),
+            line_notices_after_rescore,
             snapshot_step(self.monitoring),
             alert_step(self.early_warning),
         )
@@ -236,6 +282,17 @@ class Context:
             max_payment=s.lending_max_payment_fen,
             eod_chunk=s.eod_chunk,
             products=self.products,
+            line_rules=LineRules(
+                reduce_below_score=s.line_reduce_below_score,
+                reduce_to=s.line_reduce_to,
+                freeze_below_score=s.line_freeze_below_score,
+                close_below_score=s.line_close_below_score,
+                raise_above_score=s.line_raise_above_score,
+                raise_by=s.line_raise_by,
+                raise_clean_months=s.line_raise_clean_months,
+                score_cooldown_days=s.line_score_cooldown_days,
+            ),
+            draw_pricing=tuple(sorted(((m, r) for m, r in s.line_draw_pricing), reverse=True)),
         )
         channel = SimulatedGateway(failure_rate=s.simulated_failure_rate)
         return LendingServices(

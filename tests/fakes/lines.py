@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fakes.loans import unique
 from fakes.tables import Tables
+from fengkong.lending.behaviour import BehaviourScore
 from fengkong.lending.errors import DuplicateKey, StaleLoan
 from fengkong.lending.records import DrawRecord, LineRecord
 
@@ -51,6 +52,9 @@ class MemoryCreditLines:
             raise DuplicateKey(f"idempotency key {record.idempotency_key!r} is taken")
         unique(self.tables, "line_draws.idempotency_key", record.idempotency_key, record.loan_id)
         self.tables.draws[record.loan_id] = record
+
+    def behaviour_score_of_line(self, line_id: str) -> BehaviourScore | None:
+        return self.tables.line_scores.get(line_id)
 
     def draw_by_key(self, key: str) -> DrawRecord | None:
         loan_id = self.tables.lending_keys.get(f"line_draws.idempotency_key:{key}")

@@ -19,6 +19,7 @@ from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewEvent, ReviewItem
 from fengkong.fraud.lists import ListEntry
 from fengkong.ledger.journal import JournalEntry
+from fengkong.lending.behaviour import BehaviourScore
 from fengkong.lending.contract import Contract
 from fengkong.lending.errors import DuplicateKey, StaleLoan
 from fengkong.lending.records import (
@@ -99,6 +100,8 @@ class Tables:
     repayments: dict[str, RepaymentRecord] = field(default_factory=dict)
     lines: dict[str, LineRecord] = field(default_factory=dict)
     draws: dict[str, DrawRecord] = field(default_factory=dict)  # by the draw's loan
+    # the latest behaviour score of each line's borrower, by line
+    line_scores: dict[str, BehaviourScore] = field(default_factory=dict)
     eod_runs: dict[date, Mapping[str, Any]] = field(default_factory=dict)
     eod_progress: dict[tuple[date, int], Mapping[str, Any]] = field(default_factory=dict)
     # Lending's unique columns, "table.column:value" -> the row's key: a unique index as a table

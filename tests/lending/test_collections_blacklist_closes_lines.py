@@ -53,6 +53,7 @@ def test_close(database_url: str) -> None:
     assert audit_actions(db, lines[0].line_id)[-1] == "line.close"
     notice = [m for m in channel.sent if m.subject_id == lines[0].line_id]
     assert len(notice) == 1 and notice[0].kind == "line_closed" and notice[0].language == "en"
+    assert "risk list" in notice[0].text and "review by an officer" in notice[0].text
     run_business_date(today + timedelta(days=1), svc.lending, steps=servicing_steps(svc))
     live(svc, clock, today + timedelta(days=2), today + timedelta(days=2))
     assert audit_actions(db, lines[0].line_id).count("line.close") == 1

@@ -8,6 +8,7 @@ downturn's first month have reached 90 days) the downturn's M3+ rate is above th
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from fengkong.lending.behaviour import FEATURES
 from fengkong.lending.credit_lines import get_line
 from fengkong.lending.line import LineStatus
+from fengkong.lending.rescoring import line_scores
 from fengkong.monitoring.alert_rules import figure
 from fengkong.monitoring.curves import ROLLS, roll_report, vintage_report
 from fengkong.monitoring.early_warning import list_alerts
@@ -267,3 +271,52 @@ def test_the_downturn_raises_alerts_before_its_m3_plus_rate_peaks(downturn: Run)
             r for r in rows[alert.dimension] if r[:2] == (alert.last_seen_on, alert.segment)
         ]
         assert figure(figures, alert.metric) == alert.value
+
+
+@pytest.mark.parametrize("name", ["baseline", "downturn"])
+def test_the_behaviour_score_moves_the_limits_of_real_lines(
+    name: str, request: pytest.FixtureRequest
+) -> None:
+    """Once the risk team has promoted the behaviour model the books trained, end of day
+    re-scores every active borrower, and lines whose holder scores below the floor have their
+    limit cut: the line's history says why, an audit record by the re-score carries the score,
+    the model version and the facts, and the score is kept where the line's page reads it."""
+    run: Run = request.getfixturevalue(name)
+    version = run.stats.behaviour_model
+    assert version is not None and version.startswith("behaviour-")
+    assert total(run.stats, "borrowers_rescored") > 0
+    moved = total(run.stats, "lines_reduced") + total(run.stats, "lines_raised")
+    assert moved > 0
+    with run_context(sim_settings(run.home / "home"), run.plan, run.outcome.folder) as ctx:
+        with ctx.db.engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "select subject_id, action, payload from audit_log where actor = "
+                    "'system:rescore' order by seq"
+                )
+            ).all()
+        assert len(rows) >= moved
+        for subject_id, action, payload in rows:
+            doc = json.loads(payload) if isinstance(payload, str) else payload
+            score = doc["behaviour_score"]
+            assert score["model_version"] == version and set(score["facts"]) == set(FEATURES)
+            line = get_line(subject_id, ctx.lending)
+            change = next(
+                h
+                for h in line.history
+                if h.on.isoformat() == doc["business_date"] and h.reason.startswith(doc["reason"])
+            )
+            assert (
+                change.kind.value
+                == {
+                    "line.reduce": "reduced",
+                    "line.raise": "raised",
+                    "line.freeze": "frozen",
+                    "line.close": "closed",
+                }[action]
+            )
+            kept = {
+                s.business_date.isoformat(): s.score
+                for s in line_scores(subject_id, 366, ctx.rescoring)
+            }
+            assert kept[doc["business_date"]] == score["score"]

@@ -37,6 +37,7 @@ class Permission(StrEnum):
     LOANS_SERVICE = "loans.service"
     SERVICING_READ = "servicing.read"
     LOANS_WRITE_OFF = "loans.write_off"
+    LINES_REINSTATE = "lines.reinstate"  # reverse a rule's action on a line (复核恢复)
     COLLECTIONS_READ = "collections.read"
     COLLECTIONS_WORK = "collections.work"
     REVIEW_READ = "review.read"
@@ -102,6 +103,10 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     P.LOANS_SERVICE: _roles(OFFICER),
     P.SERVICING_READ: _READERS,
     P.LOANS_WRITE_OFF: _roles(OFFICER),
+    # Reversing a rule's freeze, reduction or close on the borrower's dispute overrides a risk
+    # signal: the officers who hear disputes, apart from servicing so the grant can be read
+    # (and narrowed) on its own.
+    P.LINES_REINSTATE: _roles(OFFICER),
     P.COLLECTIONS_READ: _roles(OFFICER, RISK, AUDITOR),
     P.COLLECTIONS_WORK: _roles(OFFICER),
     P.REVIEW_READ: _roles(OFFICER, APPROVER, AUDITOR),
@@ -175,6 +180,7 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/reports/monthly"): P.REPORTS_READ,
     ("GET", "/v1/reports/rolls"): P.REPORTS_READ,
     ("GET", "/v1/reports/concentration"): P.REPORTS_READ,
+    ("GET", "/v1/reports/stress"): P.REPORTS_READ,
     # customers and consents
     ("GET", "/v1/customers"): P.CUSTOMERS_READ,
     ("POST", "/v1/customers/search"): P.CUSTOMERS_READ,
@@ -210,10 +216,13 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     # credit lines
     ("POST", "/v1/lines"): P.LOANS_SERVICE,
     ("GET", "/v1/lines/{line_id}"): P.SERVICING_READ,
+    ("GET", "/v1/lines/{line_id}/behaviour-scores"): P.SERVICING_READ,
     ("POST", "/v1/lines/{line_id}/draws"): P.LOANS_SERVICE,
     ("POST", "/v1/lines/{line_id}/repayments"): P.LOANS_SERVICE,
     ("POST", "/v1/lines/{line_id}/{action}"): P.LOANS_SERVICE,
     ("PUT", "/v1/lines/{line_id}/borrower"): P.LOANS_SERVICE,
+    ("POST", "/v1/lines/{line_id}/reinstatement"): P.LINES_REINSTATE,
+    ("GET", "/v1/lines/{line_id}/notices"): P.SERVICING_READ,
     # servicing: guarantees, cards and debits, reminders, collateral
     ("POST", "/v1/guarantors"): P.LOANS_SERVICE,
     ("GET", "/v1/guarantors/{guarantor_id}/exposure"): P.SERVICING_READ,
@@ -279,6 +288,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "db restore": P.OPERATIONS_RUN,
     "db purge-idempotency": P.OPERATIONS_RUN,
     "model train": P.MODELS_TRAIN,
+    "model train-behaviour": P.MODELS_TRAIN,
     "model list": P.MODELS_READ,
     "model request-promotion": P.MODELS_TRAIN,
     "model approve": P.APPROVALS_DECIDE,
@@ -346,8 +356,11 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "line unfreeze": P.LOANS_SERVICE,
     "line close": P.LOANS_SERVICE,
     "line limit": P.LOANS_SERVICE,
+    "line reinstate": P.LINES_REINSTATE,
+    "line notices": P.SERVICING_READ,
     "line list": P.PORTFOLIO_SEARCH,
     "line show": P.SERVICING_READ,
+    "line scores": P.SERVICING_READ,
     "servicing guarantor-add": P.LOANS_SERVICE,
     "servicing guarantee-add": P.LOANS_SERVICE,
     "servicing group-add": P.LOANS_SERVICE,
@@ -372,6 +385,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "report monthly": P.REPORTS_READ,
     "report rolls": P.REPORTS_READ,
     "report concentration": P.REPORTS_READ,
+    "report stress": P.REPORTS_READ,
     # Rebuilding replaces stored figures: an operation, like the end of day that writes them.
     "report rebuild": P.OPERATIONS_RUN,
     "report drift": P.REPORTS_READ,

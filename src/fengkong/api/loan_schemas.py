@@ -17,6 +17,7 @@ from fengkong.lending.line_aging import LineAging
 from fengkong.lending.origination import LoanView, Offer
 from fengkong.lending.repayment import RepaymentPosted
 from fengkong.lending.schedule import Instalment
+from fengkong.lending.servicing_records import ReminderRecord
 from fengkong.lending.waterfall import SettlementQuote
 
 # Never negative, at most two decimals (a third is refused, not rounded), below ¥10 billion; a
@@ -292,6 +293,48 @@ class LineActionIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     reason: Reason
     new_limit: YuanIn | None = Field(None, description="For reduce and limit: the new limit")
+
+
+class LineReinstateIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+    acknowledge_blacklist: bool = Field(
+        False,
+        description="Required to reverse an action taken for a black-list hit: the officer "
+        "overrides a fraud signal knowingly",
+    )
+
+
+class LineNoticeOut(BaseModel):
+    """A notice sent to a line's borrower about an automatic action or its reversal."""
+
+    notice_id: str
+    kind: str = Field(description="line_frozen, line_reduced, line_closed, line_raised, …")
+    business_date: str
+    reason: str = Field(description="The reason code (the borrower reads it in words)")
+    limit_before: str | None
+    limit_after: str | None
+    language: str
+    channel: str
+    status: str = Field(description="pending, sent or failed")
+
+    @classmethod
+    def of(cls, r: ReminderRecord) -> LineNoticeOut:
+        def money(key: str) -> str | None:
+            value = r.detail.get(key)
+            return yuan(value) if isinstance(value, int) else None
+
+        return cls(
+            notice_id=r.reminder_id,
+            kind=r.kind,
+            business_date=r.business_date.isoformat(),
+            reason=str(r.detail.get("reason", "")),
+            limit_before=money("limit_before"),
+            limit_after=money("limit_after"),
+            language=r.language,
+            channel=r.channel,
+            status=r.status,
+        )
 
 
 class DrawBalanceOut(BaseModel):

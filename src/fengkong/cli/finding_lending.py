@@ -142,11 +142,13 @@ def line_list(
 
 @cli_errors
 def line_show(line_id: str, as_json: JsonOpt = False) -> None:
-    """A credit line: limit, drawn, available, its draws and history, and its borrower."""
-    from fengkong.api.loan_schemas import LineOut
+    """A credit line: limit, drawn, available, its draws and history, its borrower, and the
+    notices its borrower was sent (`line notices`)."""
+    from fengkong.api.loan_schemas import LineNoticeOut, LineOut
     from fengkong.api.search_schemas import LineSummaryOut
     from fengkong.lending.credit_lines import get_line
     from fengkong.lending.line_aging import line_aging
+    from fengkong.lending.line_notices import line_notices
     from fengkong.lending.search import show_line
 
     ctx = context()
@@ -159,6 +161,10 @@ def line_show(line_id: str, as_json: JsonOpt = False) -> None:
         "application_id": summary.application_id,
         "opened_at": summary.opened_at.isoformat(),
         "borrower": None if summary.borrower is None else summary.borrower.model_dump(),
+        "notices": [
+            LineNoticeOut.of(r).model_dump(mode="json")
+            for r in line_notices(line_id, ctx.servicing)
+        ],
     }
     if as_json:
         emit_json(doc)
@@ -183,6 +189,11 @@ def line_show(line_id: str, as_json: JsonOpt = False) -> None:
     out.print(table)
     if doc["draws"]:
         out.print("draws: " + ", ".join(doc["draws"]), highlight=False)
+    if doc["notices"]:
+        notices = Table("date", "notice to the borrower", "reason", "status")
+        for n in doc["notices"]:
+            notices.add_row(n["business_date"], n["kind"], n["reason"] or "-", n["status"])
+        out.print(notices)
 
 
 @customer_app.command("list")

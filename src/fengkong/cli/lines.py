@@ -1,5 +1,6 @@
 """`fengkong line …`: credit lines (循环额度) from the command line, as `/v1/lines…` serves them:
-open, show, draw, repay, freeze, unfreeze, close and change the limit.
+open, show, draw, repay, freeze, unfreeze, close and change the limit; reinstate a line a rule
+acted on (the borrower's dispute), and list the notices its borrower was sent.
 
 Money-moving commands (open, draw, repay) take `--key`, an idempotency key: a retry with the same
 key applies once. Changes of status or limit take `--reason`, recorded on the line and in the
@@ -19,7 +20,8 @@ from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json,
 from fengkong.cli.finding_lending import line_list, line_show
 
 app = typer.Typer(
-    help="Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit.",
+    help="Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit, reinstate, "
+    "notices.",
     no_args_is_help=True,
 )
 
@@ -250,6 +252,128 @@ def limit(
     _change(line_id, "limit", reason, as_json, new_limit=to)
 
 
+@app.command("reinstate")
+@cli_errors
+def reinstate(
+    line_id: str,
+    reason: ReasonOpt,
+    acknowledge_blacklist: Annotated[
+        bool,
+        typer.Option(
+            "--acknowledge-blacklist",
+            help="Reverse an action taken for a black-list hit: overrides a fraud signal.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """复核恢复: reverse the latest automatic action on the line (a rule's freeze, reduction or
+    close) on the borrower's dispute; the borrower is told, and the rule stays quiet on the line
+    for the configured cooldown.
+
+    Exit 2 without a reason or, for a black-list action, without --acknowledge-blacklist; exit 1
+    for an unknown line, or one whose latest change is not a rule's.
+    """
+    from fengkong.lending.line_notices import reinstate as run
+
+    ctx = context()
+    officer = acting(ctx, Permission.LINES_REINSTATE).audit_name
+    line = run(
+        line_id,
+        reason,
+        ctx.servicing,
+        officer=officer,
+        acknowledge_blacklist=acknowledge_blacklist,
+        actor=officer,
+    )
+    doc = _line_doc(line, ctx.lending)
+    emit_json(doc) if as_json else _print_line(doc)
+
+
+@app.command("notices")
+@cli_errors
+def notices(line_id: str, as_json: JsonOpt = False) -> None:
+    """The notices the line's borrower was sent: each automatic action and each reversal."""
+    from fengkong.api.loan_schemas import LineNoticeOut
+    from fengkong.lending.line_notices import line_notices
+
+    ctx = context()
+    acting(ctx, Permission.SERVICING_READ)
+    docs = [
+        LineNoticeOut.of(r).model_dump(mode="json") for r in line_notices(line_id, ctx.servicing)
+    ]
+    if as_json:
+        emit_json(docs)
+        return
+    table = Table("date", "notice", "reason", "limit", "language", "channel", "status")
+    for d in docs:
+        limit = d["limit_after"] or "-"
+        if d["limit_before"] not in (None, d["limit_after"]):
+            limit = f"{d['limit_before']} → {d['limit_after']}"
+        table.add_row(
+            d["business_date"],
+            d["kind"],
+            d["reason"] or "-",
+            limit,
+            d["language"],
+            d["channel"],
+            d["status"],
+        )
+    out.print(table)
+
+
 # Finding lines: the list and the view, beside the other finders (`cli.finding_lending`).
 app.command("list")(line_list)
 app.command("show")(line_show)
+
+
+@app.command("scores")
+@cli_errors
+def scores(
+    line_id: str,
+    limit: Annotated[int, typer.Option(help="How many, newest first (1-366).")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """The behaviour scores of the line's borrower (贷后行为评分), newest first: the score the
+    line rules and draw pricing read, its model, reasons and the main facts scored."""
+    from fengkong.api.line_schemas import BehaviourScoreOut
+    from fengkong.lending.rescoring import line_scores
+
+    ctx = context()
+    acting(ctx, Permission.SERVICING_READ)
+    found = [BehaviourScoreOut.of(s) for s in line_scores(line_id, limit, ctx.rescoring)]
+    if as_json:
+        emit_json([s.model_dump(mode="json") for s in found])
+        return
+    if not found:
+        out.print(
+            f"line {line_id}: no behaviour score yet (no behaviour model is champion, or "
+            "no end of day has run since one was promoted)",
+            highlight=False,
+        )
+        return
+    table = Table(
+        "date",
+        "score",
+        "PD",
+        "model",
+        "reasons",
+        "DPD",
+        "worst 90d",
+        "late",
+        "utilisation",
+        title=f"behaviour scores of line {line_id}'s borrower",
+    )
+    for s in found:
+        f = s.facts
+        table.add_row(
+            s.business_date.isoformat(),
+            str(s.score),
+            f"{s.pd:.2%}",
+            s.model_version,
+            ", ".join(s.reasons) or "-",
+            f"{f['days_past_due']:.0f}",
+            f"{f['worst_days_past_due_90d']:.0f}",
+            f"{f['instalments_late']:.0f}/{f['instalments_due']:.0f}",
+            f"{f['utilisation']:.0%}",
+        )
+    out.print(table)

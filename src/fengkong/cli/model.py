@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -46,9 +46,8 @@ def model_train(
     it to become the champion, which another person approves."""
     import dataclasses
 
-    from fengkong.scoring.lab import register_result, train_model
+    from fengkong.scoring.lab import train_model
     from fengkong.scoring.lab_config import load_config
-    from fengkong.scoring.model_admin import register_audited_model
     from fengkong.scoring.train import read_table
 
     settings = load_config(config) if config is not None else None
@@ -75,12 +74,22 @@ def model_train(
             config=settings,
             rejects=declined,
         )
+    _register_and_show(ctx, actor.audit_name, result, name, as_json)
+
+
+def _register_and_show(
+    ctx: Any, actor: str, result: Any, name: str, as_json: bool, extra: dict[str, Any] | None = None
+) -> None:
+    """Register a trained model as a candidate (audited) and show its metrics."""
+    from fengkong.scoring.lab import register_result
+    from fengkong.scoring.model_admin import register_audited_model
+
     model = register_audited_model(
         ctx.uow(),
         lambda models: register_result(
             result, models, ctx.artifacts_dir, name=name, clock=ctx.clock
         ),
-        actor=actor.audit_name,
+        actor=actor,
         clock=ctx.clock,
     )
     artifact = ctx.artifacts_dir / model.path
@@ -93,6 +102,7 @@ def model_train(
         "metrics": model.metrics,
         "artifact": str(artifact),
         "report": str(artifact.with_name(f"{model.version}.report.html")),
+        **(extra or {}),
     }
     if as_json:
         emit_json(doc)
@@ -122,6 +132,53 @@ def model_train(
             f"{ri['approval_rate_after']:.1%}"
         )
     out.print(f"status: {doc['status']}; artifact: {doc['artifact']}; report: {doc['report']}")
+
+
+@app.command("train-behaviour")
+@cli_errors
+def model_train_behaviour(
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Cut the books at this date YYYY-MM-DD (default: today's business date).",
+        ),
+    ] = None,
+    window_months: Annotated[
+        int, typer.Option(help="Months after each month end in which the outcome is watched.")
+    ] = 6,
+    bad_dpd: Annotated[int, typer.Option(help="Days past due that make a borrower bad.")] = 30,
+    kind: Annotated[str, typer.Option(help="scorecard or gbm.")] = "scorecard",
+    seed: Annotated[int, typer.Option(help="Split seed.")] = 0,
+    table_out: Annotated[
+        Path | None, typer.Option("--table-out", help="Also write the training table (CSV) here.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the behaviour model (贷后行为评分) from the books: one row per borrower active at
+    each month end whose outcome window has closed, with the behaviour features as of that
+    day and whether the borrower went BAD_DPD days past due within WINDOW_MONTHS; split out of
+    time, registered as a candidate under the name `behaviour`. Once promoted (`model
+    request-promotion`, then an approver's `model approve`), end of day re-scores every active
+    borrower with it and the line rules act on the score (docs/post-loan.md)."""
+    from fengkong.lending.behaviour import BEHAVIOUR_MODEL
+    from fengkong.lending.behaviour_model import fit_behaviour_model
+    from fengkong.lending.rescoring import TARGET, training_table
+
+    ctx = context()
+    actor = acting(ctx, Permission.MODELS_TRAIN)
+    day = as_of if as_of is not None else ctx.clock.business_date()
+    with err.status("reading the books…"):
+        rows = training_table(day, ctx.rescoring, window_months, bad_dpd)
+    bads = sum(int(r[TARGET]) for r in rows)
+    if table_out is not None:
+        import pandas as pd
+
+        pd.DataFrame(rows).to_csv(table_out, index=False)
+    with err.status(f"training on {len(rows):,} borrower-months ({bads:,} bad)…"):
+        result = fit_behaviour_model(rows, kind=kind, seed=seed)
+    extra = {"rows": len(rows), "bad": bads, "window_months": window_months, "bad_dpd": bad_dpd}
+    _register_and_show(ctx, actor.audit_name, result, BEHAVIOUR_MODEL, as_json, extra)
 
 
 @app.command("list")

@@ -1,9 +1,10 @@
 """`fengkong report`: the portfolio snapshot of a day by segment (`report portfolio`: a table,
 `--json` or `--csv`), its rebuild from the books (`report rebuild`, an admin's), vintage curves,
-roll rates and concentration (`report vintage|rolls|concentration`: `cli.report_curves`), the
-models' drift and fairness (`report drift`, `report fairness`: `cli.report_models`), and the
-monthly risk report in HTML (`report monthly`: `cli.report_monthly`). Every one prints a table,
-`--json` or `--csv`. See docs/monitoring.md, docs/model-monitoring.md, docs/risk-report.md."""
+roll rates and concentration (`report vintage|rolls|concentration`: `cli.report_curves`), stress
+tests (`report stress`: `cli.report_stress`), the models' drift and fairness (`report drift`,
+`report fairness`: `cli.report_models`), and the monthly risk report in HTML (`report monthly`:
+`cli.report_monthly`). Every one prints a table, `--json` or `--csv`. See docs/monitoring.md,
+docs/stress-testing.md, docs/model-monitoring.md, docs/risk-report.md."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from fengkong.cli.finding import CsvOpt, _flat, _formats
 from fengkong.cli.report_curves import report_concentration, report_rolls, report_vintage
 from fengkong.cli.report_models import report_drift, report_fairness
 from fengkong.cli.report_monthly import report_monthly
+from fengkong.cli.report_stress import report_stress
 from fengkong.core.money import format_fen
 
 app = typer.Typer(
@@ -34,6 +36,7 @@ app.command("vintage")(report_vintage)
 app.command("rolls")(report_rolls)
 app.command("concentration")(report_concentration)
 app.command("monthly")(report_monthly)
+app.command("stress")(report_stress)
 
 DayOpt = Annotated[
     str | None,

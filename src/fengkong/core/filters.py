@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from fengkong.core.errors import FieldError
+from fengkong.core.errors import FieldError, Invalid
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -141,6 +141,18 @@ def _date(value: str | date | None, loc: str, errors: list[FieldError]) -> date 
     except ValueError:
         errors.append(FieldError((loc,), f"not a date (YYYY-MM-DD): {value.strip()!r}"))
         return None
+
+
+def required_day(value: str | date, loc: str) -> date:
+    """An ISO date (YYYY-MM-DD); else `Invalid` naming `loc`."""
+    errors: list[FieldError] = []
+    day = _date(value, loc, errors)
+    if day is None and not errors:
+        errors.append(FieldError((loc,), "a date (YYYY-MM-DD) is required"))
+    if errors:
+        raise Invalid(tuple(errors))
+    assert day is not None
+    return day
 
 
 def int_range(

@@ -161,6 +161,35 @@ class Settings(BaseSettings):
         'may hold, e.g. {"region": "0.35"}; a segment above it is flagged by the concentration '
         "report. None by default.",
     )
+    line_reduce_below_score: int | None = Field(
+        default=None,
+        description="Reduce a credit line's limit (to `line_reduce_to` of itself) when its "
+        "borrower's behaviour score falls below this (docs/post-loan.md); off when not set.",
+    )
+    line_reduce_to: Decimal = Field(default=Decimal("0.5"), ge=0, lt=1)
+    line_freeze_below_score: int | None = Field(
+        default=None, description="Freeze a line when the behaviour score falls below this."
+    )
+    line_close_below_score: int | None = Field(
+        default=None, description="Close a line when the behaviour score falls below this."
+    )
+    line_raise_above_score: int | None = Field(
+        default=None,
+        description="Raise a good payer's limit by `line_raise_by` when the behaviour score is "
+        "at least this, with no days past due and `line_raise_clean_months` clean months.",
+    )
+    line_raise_by: Decimal = Field(default=Decimal("0.2"), gt=0, le=1)
+    line_raise_clean_months: int = Field(default=6, ge=0)
+    line_score_cooldown_days: int = Field(
+        default=90, ge=0, description="Days before a limit the score moved is moved by it again."
+    )
+    line_draw_pricing: list[tuple[int, Decimal]] = Field(
+        default_factory=list,
+        description="Risk-based pricing of a line's draws: [lowest behaviour score, change to "
+        'the line\'s annual rate] pairs, e.g. [[650, "-0.02"], [0, "0.03"]]; the first pair '
+        "(by score, highest first) the borrower's latest score reaches applies, within the "
+        "product's rates and the price cap. None by default: draws take the line's rate.",
+    )
     lending_payout_attempts: int = Field(default=3, ge=1)
     lending_overpayment_allowance_fen: int = Field(
         default=0,
@@ -185,6 +214,12 @@ class Settings(BaseSettings):
     )
     reminder_webhook_url: str | None = Field(
         default=None, description="With reminder_channel=webhook: the URL that receives them."
+    )
+    line_dispute_contact: str = Field(
+        default="",
+        max_length=60,
+        description="How a borrower disputes a rule's action on their line (a hotline), named "
+        "in the line notices; empty names customer service alone.",
     )
 
     # The cap on the all-in annual cost of credit (interest plus fees, IRR), a fraction; with

@@ -10,11 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fengkong.core.money import Fen
+from fengkong.db.behaviour_store import SqlBehaviourStore, line_owner
 from fengkong.db.lending_codec import line_to_json
 from fengkong.db.lending_rows import line_record
 from fengkong.db.lending_tables import credit_lines, line_draws
 from fengkong.db.stores import SessionStore
+from fengkong.lending.behaviour import BehaviourScore
 from fengkong.lending.errors import DuplicateKey, StaleLoan
+from fengkong.lending.line_reinstate import notice_date
 from fengkong.lending.records import DrawRecord, LineRecord
 
 
@@ -38,6 +41,7 @@ class SqlCreditLines(SessionStore):
                         created_at=now,
                         updated_at=now,
                         application_id=record.application_id,
+                        rule_acted_on=notice_date(line),
                     )
                 )
         except IntegrityError as exc:
@@ -71,6 +75,7 @@ class SqlCreditLines(SessionStore):
                 status=line.status.value,
                 limit_fen=int(line.limit),
                 state=line_to_json(line),
+                rule_acted_on=notice_date(line),
                 revision=record.revision + 1,
                 updated_at=now,
             )
@@ -96,6 +101,11 @@ class SqlCreditLines(SessionStore):
                 )
         except IntegrityError as exc:
             raise DuplicateKey(f"idempotency key {record.idempotency_key!r} is taken") from exc
+
+    def behaviour_score_of_line(self, line_id: str) -> BehaviourScore | None:
+        """The latest behaviour score of the line's holder."""
+        customer = line_owner(self.session, line_id)
+        return None if customer is None else SqlBehaviourStore(self.session).latest_score(customer)
 
     def draw_by_key(self, key: str) -> DrawRecord | None:
         row = self.session.execute(

@@ -133,6 +133,9 @@ credit_lines = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     # The application the line was opened on: its applicant is the line's borrower.
     sa.Column("application_id", sa.String(40), nullable=True, index=True),
+    # The latest date a rule acted on the line or an officer reinstated it: the line notices to
+    # send that date are found by it (`lending.line_notices`).
+    sa.Column("rule_acted_on", sa.Date(), nullable=True, index=True),
 )
 
 line_draws = sa.Table(

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from fengkong.db.lending_tables import loan_instalments, loans
+from fengkong.db.lending_tables import credit_lines, loan_instalments, loans
 from fengkong.db.servicing_tables import reminders
 from fengkong.db.stores import ACTIVE, SessionStore
 from fengkong.lending.servicing_records import ReminderRecord
@@ -83,6 +83,14 @@ class SqlReminders(SessionStore):
             .order_by(reminders.c.business_date, reminders.c.kind)
         )
         return [self._reminder(r) for r in rows]
+
+    def lines_acted_on(self, day: date) -> list[str]:
+        rows = self.session.execute(
+            sa.select(credit_lines.c.id)
+            .where(credit_lines.c.rule_acted_on == day)
+            .order_by(credit_lines.c.id)
+        )
+        return list(rows.scalars())
 
     def instalments_due_on(self, due: date) -> list[tuple[str, int]]:
         rows = self.session.execute(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from fengkong.db.access_repository import SqlApiKeys, SqlSessions, SqlUsers
 from fengkong.db.alerts_store import SqlAlertStore
 from fengkong.db.approvals import SqlApprovalRequests
+from fengkong.db.behaviour_store import SqlBehaviourStore
 from fengkong.db.consent_repository import SqlConsentRepository
 from fengkong.db.database import Database
 from fengkong.db.decision_repository import (
@@ -29,6 +30,7 @@ from fengkong.db.repositories import (
     SqlPolicyBundles,
 )
 from fengkong.db.servicing_repository import SqlServicingRepository
+from fengkong.db.stress_store import SqlStressStore
 from fengkong.db.write_behind import WriteBehind
 
 
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
     api_keys: SqlApiKeys
     approvals: SqlApprovalRequests
     portfolio: SqlPortfolioStore
+    stress: SqlStressStore
     alerts: SqlAlertStore
 
     def __init__(self, db: Database) -> None:
@@ -80,7 +83,9 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(self._session)
         self.approvals = SqlApprovalRequests(self._session)
         self.portfolio = SqlPortfolioStore(self._session)
+        self.stress = SqlStressStore(self._session)
         self.alerts = SqlAlertStore(self._session)
+        self.behaviour = SqlBehaviourStore(self._session)
         return self
 
     def __exit__(

@@ -12,11 +12,10 @@ from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.fraud.keys import KeyType, canonical_key
 from fengkong.lending.line import ActionKind, LineSignals, LineStatus, apply_actions, line_actions
 from fengkong.lending.line import freeze as freeze_line
-from fengkong.lending.reminders import notify
+from fengkong.lending.line_notices import notify_line
 from fengkong.lending.servicing import (
     SYSTEM,
     BlacklistAction,
-    Contact,
     ServicingServices,
     require_language,
 )
@@ -147,21 +146,9 @@ def blacklist_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
                 done[action] += 1
             for hit in found:
                 uow.servicing.add_blacklist_action(hit, action or "none", day, now)
-            keys = uow.servicing.line_borrower(line_id)
             uow.commit()
         if action:
-            notify(
-                svc,
-                subject_type="credit_line",
-                subject_id=line_id,
-                kind="line_closed" if action == "close" else "line_frozen",
-                on=day,
-                contact=Contact(
-                    None if keys is None else keys.phone_enc,
-                    svc.config.language if keys is None else keys.language,
-                ),
-                params={"line_id": line_id},
-            )
+            notify_line(line_id, day, svc)
     # named like end of day's own totals, which they add to
     return {
         "blacklist_lines_acted": acted,

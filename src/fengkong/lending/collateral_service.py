@@ -235,7 +235,10 @@ def _risk_trigger(
         stored = uow.lending.get_line(record.line_id)
         if stored is not None:
             actions = line_actions(
-                stored.line, LineSignals(unmet_margin_calls=unmet), svc.lending.config.line_rules
+                stored.line,
+                LineSignals(unmet_margin_calls=unmet),
+                svc.lending.config.line_rules,
+                on,
             )
             if actions:
                 uow.lending.save_line(
@@ -272,9 +275,13 @@ def _risk_trigger(
 
 
 def _notify(events: list[tuple[MarginEvent, LoanRecord]], svc: ServicingServices) -> None:
+    from fengkong.lending.line_notices import notify_line
     from fengkong.lending.reminders import notify
 
     for event, record in events:
+        if event.kind is MarginEventKind.UNMET and record.line_id is not None:
+            # the draw's line may have been frozen for it: its borrower is told now
+            notify_line(record.line_id, event.on, svc)
         if event.kind is not MarginEventKind.OPENED:
             continue
         with svc.uow() as uow:

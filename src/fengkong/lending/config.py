@@ -19,7 +19,7 @@ from fengkong.lending.delinquency import (
     Tier,
     WriteOffPolicy,
 )
-from fengkong.lending.line import DEFAULT_LINE_RULES, LineRules
+from fengkong.lending.line import DEFAULT_LINE_RULES, CreditLine, LineRules
 from fengkong.lending.product import Product
 from fengkong.lending.waterfall import (
     DEFAULT_SETTLEMENT,
@@ -65,6 +65,9 @@ class LendingConfig:
     )
     reserve_rate: Decimal = Decimal("0.015")  # 一般风险准备: 1.5 % of the principal lent
     line_rules: LineRules = DEFAULT_LINE_RULES
+    # Risk-based pricing of draws: (lowest behaviour score, change to the line's rate), highest
+    # first; a borrower without a score, or below every band, draws at the line's rate.
+    draw_pricing: tuple[tuple[int, Decimal], ...] = ()
     payout_attempts: int = 3
     # A payment may exceed what settles the loan today by at most this many fen (kept as
     # unapplied credit); and no single payment may exceed `max_payment` fen (¥10,000,000).
@@ -110,6 +113,21 @@ class LendingConfig:
             if score is not None and score >= min_score:
                 return rate
         return self.rate_card[-1][1]
+
+    def draw_rate(self, line: CreditLine, score: int | None) -> Decimal:
+        """The annual rate of a new draw on `line` for a borrower whose latest behaviour score
+        is `score`: the line's rate moved by the first pricing band the score reaches, kept
+        within the product's rates and the price cap."""
+        if score is None:
+            return line.annual_rate
+        for min_score, change in sorted(self.draw_pricing, reverse=True):
+            if score >= min_score:
+                rate = line.annual_rate + change
+                product = line.product
+                return min(
+                    max(rate, product.min_annual_rate), product.max_annual_rate, self.apr_cap
+                )
+        return line.annual_rate
 
     def provision_rate(self, loan_class: LoanClass) -> Decimal:
         return self.provision_rates[loan_class]

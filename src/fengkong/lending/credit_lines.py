@@ -1,7 +1,7 @@
 """Credit lines (授信额度) as use cases: open a line, on an approved application or not
 (`open_line`); draw on it (`draw`, 支用: each draw is booked as its own loan on its own schedule,
-then paid out); freeze, unfreeze, reduce, re-limit or close it (`change_line`); read it
-(`get_line`). The line's rules themselves are `lending.line`'s pure functions.
+then paid out); freeze, unfreeze, reduce, re-limit or close it (`change_line`); reverse a
+rule's disputed action for an officer (`reinstate_line`); read it (`get_line`). The line's rules themselves are `lending.line`'s pure functions.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from fengkong.lending.line import open_line as open_line_state
 from fengkong.lending.line import reduce as reduce_line_state
 from fengkong.lending.line import relimit as relimit_line_state
 from fengkong.lending.line import unfreeze as unfreeze_line_state
+from fengkong.lending.line_reinstate import reinstate, rule_batch
 from fengkong.lending.loan import positive_amount
 from fengkong.lending.origination import LoanView, loan_view
 from fengkong.lending.ports import DrawUnitOfWork, LineUnitOfWork
@@ -166,7 +167,9 @@ def draw(
             refuse_deducted_fee(line_record.line.product)
             today = svc.clock.business_date()
             loan_id = new_id("loan", svc.clock)
-            drawn = draw_line(line_record.line, cash, terms, today, loan_id)
+            score = uow.lending.behaviour_score_of_line(line_id)
+            rate = svc.config.draw_rate(line_record.line, None if score is None else score.score)
+            drawn = draw_line(line_record.line, cash, terms, today, loan_id, annual_rate=rate)
             state = drawn.loan.state
             record = replace(
                 with_state(
@@ -187,7 +190,20 @@ def draw(
                 action="line.drawn",
                 subject_type="credit_line",
                 subject_id=line_id,
-                payload={"loan_id": loan_id, "amount_fen": int(cash), "terms": terms},
+                payload={
+                    "loan_id": loan_id,
+                    "amount_fen": int(cash),
+                    "terms": terms,
+                    "annual_rate": str(rate),
+                    # what priced it, for replay: the borrower's latest behaviour score
+                    "behaviour_score": None
+                    if score is None
+                    else {
+                        "score": score.score,
+                        "business_date": score.business_date.isoformat(),
+                        "model_version": score.model_version,
+                    },
+                },
             )
             uow.commit()
             return loan_id
@@ -256,4 +272,55 @@ def change_line(
     return retrying(svc, attempt)
 
 
-__all__ = ["DrawResult", "change_line", "draw", "get_line", "open_line"]
+def reinstate_line(
+    line_id: str,
+    reason: str,
+    svc: Services[LineUnitOfWork],
+    *,
+    officer: str,
+    acknowledge_blacklist: bool = False,
+    actor: str = SYSTEM,
+) -> CreditLine:
+    """复核恢复: an officer reverses the line's latest automatic action on the borrower's dispute
+    (`line_reinstate.reinstate`: a freeze lifted, a reduction restored, a rule's close reopened;
+    a black-list action only with `acknowledge_blacklist`). The rules that fired stay quiet on
+    the line for `LineRules.reinstate_cooldown_days`. Audited as `line.reinstated`."""
+    today = svc.clock.business_date()
+
+    def attempt() -> CreditLine:
+        with svc.uow() as uow:
+            record = lock_line(uow.lending, line_id)
+            batch = rule_batch(record.line)
+            changed = reinstate(
+                record.line, reason, officer, today, acknowledge_blacklist=acknowledge_blacklist
+            )
+            now = svc.clock.now()
+            uow.lending.save_line(replace(record, line=changed), now)
+            uow.audit.append(
+                at=now,
+                actor=officer_audit_name(officer.strip()),
+                action="line.reinstated",
+                subject_type="credit_line",
+                subject_id=line_id,
+                payload={
+                    "reason": reason.strip(),
+                    "reversed": [
+                        {"on": c.on.isoformat(), "kind": c.kind.value, "reason": c.reason}
+                        for c in batch
+                    ],
+                    "limit_before_fen": int(record.line.limit),
+                    "limit_after_fen": int(changed.limit),
+                    "status": changed.status.value,
+                    "acknowledge_blacklist": acknowledge_blacklist,
+                    "cooldown_days": svc.config.line_rules.reinstate_cooldown_days,
+                    "requested_by": actor,
+                    "notify": "borrower",
+                },
+            )
+            uow.commit()
+            return changed
+
+    return retrying(svc, attempt)
+
+
+__all__ = ["DrawResult", "change_line", "draw", "get_line", "open_line", "reinstate_line"]

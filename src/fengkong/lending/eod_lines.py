@@ -45,7 +45,7 @@ def fire_line_triggers(
             if any(d.draw_id == record.loan_id for d in line.draws):
                 line = sync_draw(line, record.state)
         signals = LineSignals(days_past_due=uow.lending.worst_dpd_on_line(line_id))
-        actions = line_actions(line, signals, svc.config.line_rules)
+        actions = line_actions(line, signals, svc.config.line_rules, on)
         line = apply_actions(line, actions, on)
         uow.lending.save_line(replace(stored, line=line), now)
         for action in actions:

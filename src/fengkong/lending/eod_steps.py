@@ -242,7 +242,9 @@ EOD_STEPS: tuple[EodStep, ...] = (
         zh="贷后作业",
         en="servicing jobs",
         does="The servicing jobs passed in, in order: black-list check, auto-debit, guarantor "
-        "calls, margin calls, collections, reminders; then the portfolio snapshot "
+        "calls, margin calls, line notices (docs/post-loan.md), collections, reminders; then "
+        "the behaviour re-score of every active borrower and the line rules it drives "
+        "(docs/behaviour-scoring.md), the portfolio snapshot "
         "(docs/monitoring.md) and early warning's rules on it (docs/early-warning.md).",
         checkpoint="none: every job records what it does under a unique key, so a rerun does "
         "nothing twice; each job's counts are added to the run record (`eod_runs`) as it ends",

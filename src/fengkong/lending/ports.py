@@ -19,6 +19,7 @@ from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.approval import DecisionReader, OfficerDecisionReader
+from fengkong.lending.behaviour import BehaviourScore
 from fengkong.lending.contract import Contract
 from fengkong.lending.delinquency import LoanClass
 from fengkong.lending.product import Product
@@ -125,7 +126,10 @@ class LineStore(LoanFile, LineBook, Protocol):
 
 
 class DrawStore(LineStore, PayoutStore, Protocol):
-    """A draw: booked on its line, then paid out."""
+    """A draw: booked on its line (priced by its borrower's latest behaviour score), then paid
+    out."""
+
+    def behaviour_score_of_line(self, line_id: str) -> BehaviourScore | None: ...
 
 
 # ---- end of day -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from fengkong.core.errors import IntegrityBroken
 from fengkong.core.ids import new_id
 from fengkong.core.log import get_logger
 from fengkong.core.money import fen_to_yuan
+from fengkong.lending.line_notice_texts import LINE_TEMPLATES, line_params
 from fengkong.lending.records import LoanStage
 from fengkong.lending.servicing import (
     Contact,
@@ -60,22 +61,15 @@ TEMPLATES: Mapping[str, Mapping[str, str]] = {
         "en": "{lender}: the loan-to-value of loan {loan_id} is {ltv}, above {threshold}. "
         "Please add collateral or repay by {deadline}.",
     },
-    "line_closed": {
-        "zh-CN": "【{lender}】您的额度{line_id}已关闭。如有异议，请联系客服申诉。",
-        "en": "{lender}: your credit line {line_id} has been closed. "
-        "Contact us if you wish to appeal.",
-    },
-    "line_frozen": {
-        "zh-CN": "【{lender}】您的额度{line_id}已冻结。如有异议，请联系客服申诉。",
-        "en": "{lender}: your credit line {line_id} has been frozen. "
-        "Contact us if you wish to appeal.",
-    },
+    **LINE_TEMPLATES,
 }
 
 
 def render(kind: str, language: str, params: Mapping[str, object], lender: str) -> str:
     """The text of a notification; amounts given in fen are shown in yuan."""
     template = TEMPLATES[kind.split(":")[0]]
+    if kind in LINE_TEMPLATES:
+        params = line_params(language, params)
     shown = {
         k: fen_to_yuan(v) if k == "amount" and isinstance(v, int) else v for k, v in params.items()
     }

@@ -57,6 +57,9 @@ class ServicingConfig:
     )
     blacklist_action: BlacklistAction = BlacklistAction.CLOSE
     collections_min_dpd: int = 1  # a loan this far past due joins the collections queue
+    # How a borrower disputes a rule's action on their line (a hotline, say), named in the line
+    # notices; empty names customer service alone.
+    dispute_contact: str = ""
 
     def __post_init__(self) -> None:
         errors: list[FieldError] = []

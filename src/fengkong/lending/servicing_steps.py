@@ -11,6 +11,7 @@ from fengkong.lending.collateral_service import collateral_step
 from fengkong.lending.collections import collections_step
 from fengkong.lending.eod_steps import DateStep
 from fengkong.lending.guarantee import guarantee_step
+from fengkong.lending.line_notices import line_notice_step
 from fengkong.lending.reminders import reminder_step
 from fengkong.lending.servicing import ServicingServices
 
@@ -18,7 +19,9 @@ from fengkong.lending.servicing import ServicingServices
 def servicing_steps(svc: ServicingServices) -> tuple[DateStep, ...]:
     """The per-date steps, in the order they must run: the black-list check first (it may close
     lines), then auto-debit (a successful debit cures what later steps would chase), guarantor
-    calls, collateral, collections, and the reminders last (they report the day's outcome)."""
+    calls, collateral, the line notices (of every rule's action on a line that date, the loan
+    chunks' triggers included), collections, and the reminders last (they report the day's
+    outcome)."""
 
     def bind(step: Callable[[date, ServicingServices], Mapping[str, int]]) -> DateStep:
         return lambda day: step(day, svc)
@@ -30,6 +33,7 @@ def servicing_steps(svc: ServicingServices) -> tuple[DateStep, ...]:
             autodebit_step,
             guarantee_step,
             collateral_step,
+            line_notice_step,
             collections_step,
             reminder_step,
         )

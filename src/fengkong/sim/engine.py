@@ -40,6 +40,7 @@ from fengkong.sim.plan import (
     END_OF_DAY_AT,
     PAYMENTS_AT,
     REVIEW_AT,
+    RISK_TEAM_AT,
     RunPlan,
     at,
     month_index,
@@ -47,12 +48,16 @@ from fengkong.sim.plan import (
 )
 from fengkong.sim.population import Population
 from fengkong.sim.portfolio import photograph
+from fengkong.sim.rescoring import BEHAVIOUR_MONTH, train_behaviour_champion
 from fengkong.sim.stats import MonthStats
 from fengkong.sim.window import Window
 
 EOD_COUNTS = {
     "lines_frozen": "lines_frozen",
     "lines_closed": "lines_closed",
+    "lines_reduced": "lines_reduced",
+    "lines_raised": "lines_raised",
+    "borrowers_rescored": "borrowers_rescored",
     "written_off": "written_off",
     "reminders_sent": "reminders_sent",
     "cases_opened": "collection_cases",
@@ -137,6 +142,10 @@ class Lifecycle:
         if (on + timedelta(days=1)).month != on.month or day == self.plan.days - 1:
             photograph(self.ctx, self.state, on, stats)
             self._forget_closed(stats.month)
+            if month + 1 >= BEHAVIOUR_MONTH and self.state.stats.behaviour_model is None:
+                self.clock.set(at(on, RISK_TEAM_AT))
+                trained = train_behaviour_champion(self.ctx, on, self.plan.seed)
+                self.state.stats.behaviour_model = trained
 
     # ---- borrowers paying -------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ APPLICATIONS_AT = time(9, 0)
 REVIEW_AT = time(15, 0)
 PAYMENTS_AT = time(17, 0)
 END_OF_DAY_AT = time(22, 0)
+RISK_TEAM_AT = time(23, 0)  # a month's end: the risk team's model work, after the end of day
 WEEKEND_SHARE = Decimal("0.7")  # fewer applications on Saturdays and Sundays
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,21 @@ if TYPE_CHECKING:
 GERMAN_TARGET = "creditability"
 MODEL_SOURCES = ("history", "german")
 HISTORY_ROWS = 4000
+
+# The simulated risk team's behaviour-score rules (`sim.rescoring`), on the scorecard scale (600
+# points at odds of 50:1, 20 points to double the odds; the model's PD is calibrated on the
+# book): below 510 points (a PD of about 20 %) a line is frozen, below 530 (about 12 %) its limit
+# halved, and from 570 (about 3.5 %), after three clean months with nothing past due, raised by a
+# fifth; a limit the score moved waits 60 days before it moves again. Draws are priced by the
+# same score: two points of rate off from 570, three on below 530.
+LINE_RULES: dict[str, Any] = {
+    "line_freeze_below_score": 510,
+    "line_reduce_below_score": 530,
+    "line_raise_above_score": 570,
+    "line_raise_clean_months": 3,
+    "line_score_cooldown_days": 60,
+    "line_draw_pricing": [(570, Decimal("-0.02")), (530, Decimal("0")), (0, Decimal("0.03"))],
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +118,10 @@ def check_model_source(source: str) -> str:
 
 def run_settings(settings: Settings, home: Path, database_url: str | None) -> Settings:
     """The run's own settings: its home holds its SQLite database (unless `database_url`), its
-    vault key, artifacts and checkpoints; the configured policy file plays no part."""
+    vault key, artifacts and checkpoints; the configured policy file plays no part; its lines
+    follow the simulated risk team's behaviour-score rules (`sim.rescoring`)."""
     return settings.model_copy(
-        update={"home": home, "database_url": database_url, "vault_key_file": None}
+        update={"home": home, "database_url": database_url, "vault_key_file": None, **LINE_RULES}
     )
 
 

@@ -59,6 +59,9 @@ class MonthStats:
     # End of day, summed over the month's dates (`EodReport` totals)
     lines_frozen: int = 0
     lines_closed: int = 0
+    lines_reduced: int = 0  # by the behaviour score
+    lines_raised: int = 0
+    borrowers_rescored: int = 0
     written_off: int = 0
     reminders_sent: int = 0
     collection_cases: int = 0
@@ -133,6 +136,7 @@ class RunStats:
     policy: str
     model: str | None
     start: str  # ISO date of the first simulated day
+    behaviour_model: str | None = None  # the behaviour model the risk team promoted, once
     months: list[MonthStats] = field(default_factory=list)
     snapshots: dict[str, list[LoanSnapshot]] = field(default_factory=dict)
 
@@ -149,6 +153,7 @@ class RunStats:
             "policy": self.policy,
             "model": self.model,
             "start": self.start,
+            "behaviour_model": self.behaviour_model,
             "months": [m.as_dict() for m in self.months],
             "snapshots": {k: [s.as_row() for s in v] for k, v in self.snapshots.items()},
         }
@@ -161,6 +166,7 @@ class RunStats:
             policy=str(doc["policy"]),
             model=doc.get("model"),
             start=str(doc["start"]),
+            behaviour_model=doc.get("behaviour_model"),
             months=[MonthStats.from_dict(m) for m in doc.get("months", [])],
             snapshots={
                 k: [LoanSnapshot.from_row(r) for r in rows]

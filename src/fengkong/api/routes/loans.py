@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Query, Request, status
 
 from fengkong.access.permissions import Permission
 from fengkong.api.approval_schemas import ApprovalOut
 from fengkong.api.deps import ActorDep, ContextDep
-from fengkong.api.line_schemas import LineRepaymentIn, LineRepaymentOut
+from fengkong.api.line_schemas import BehaviourScoreOut, LineRepaymentIn, LineRepaymentOut
 from fengkong.api.loan_schemas import (
     DisbursementOut,
     DrawIn,
     DrawOut,
     LineActionIn,
+    LineNoticeOut,
     LineOpenIn,
     LineOut,
+    LineReinstateIn,
     LoanOut,
     OfferOut,
     PaymentIn,
@@ -30,11 +32,20 @@ from fengkong.api.loan_schemas import (
     SettlementQuoteOut,
 )
 from fengkong.core.money import yuan_to_fen
-from fengkong.lending import credit_lines, disbursement, loan_changes, origination, repayment
+from fengkong.lending import (
+    credit_lines,
+    disbursement,
+    line_notices,
+    loan_changes,
+    origination,
+    repayment,
+)
 from fengkong.lending.line_aging import line_aging
 from fengkong.lending.line_repayment import repay_draw
 from fengkong.lending.ownership import own_application, own_loan
+from fengkong.lending.rescoring import line_scores
 from fengkong.lending.services import LendingServices
+from fengkong.lending.servicing import ServicingServices
 
 loans_router = APIRouter(prefix="/v1/loans", tags=["loans"])
 lines_router = APIRouter(prefix="/v1/lines", tags=["credit lines"])
@@ -208,6 +219,15 @@ def read_line(line_id: str, svc: LendingDep) -> LineOut:
     return LineOut.of(credit_lines.get_line(line_id, svc), line_aging(line_id, svc))
 
 
+@lines_router.get("/{line_id}/behaviour-scores", responses=PROBLEMS)  # type: ignore[arg-type]
+def read_behaviour_scores(
+    line_id: str, ctx: ContextDep, limit: Annotated[int, Query(ge=1, le=366)] = 30
+) -> list[BehaviourScoreOut]:
+    """The line's borrower's behaviour scores, newest first: what the line rules and the
+    pricing of new draws read (docs/post-loan.md)."""
+    return [BehaviourScoreOut.of(s) for s in line_scores(line_id, limit, ctx.rescoring)]
+
+
 @lines_router.post(
     "/{line_id}/draws",
     status_code=status.HTTP_201_CREATED,
@@ -251,6 +271,41 @@ def repay_line(
         actor=actor.audit_name,
     )
     return LineRepaymentOut.of(result, line_aging(line_id, svc))
+
+
+def get_servicing(ctx: ContextDep) -> ServicingServices:
+    servicing: ServicingServices = ctx.servicing
+    return servicing
+
+
+@lines_router.post("/{line_id}/reinstatement", responses=PROBLEMS)  # type: ignore[arg-type]
+def reinstate_line(
+    line_id: str,
+    body: LineReinstateIn,
+    svc: Annotated[ServicingServices, Depends(get_servicing)],
+    actor: ActorDep,
+) -> LineOut:
+    """复核恢复: reverse the line's latest automatic action (a rule's freeze, reduction or close)
+    on the borrower's dispute, and tell the borrower. 409 when the latest change is not a
+    rule's; 422 without a reason, or for a black-list action without `acknowledge_blacklist`.
+    Declared before `/{line_id}/{action}`, which would take the path otherwise."""
+    line = line_notices.reinstate(
+        line_id,
+        body.reason,
+        svc,
+        officer=actor.audit_name,
+        acknowledge_blacklist=body.acknowledge_blacklist,
+        actor=actor.audit_name,
+    )
+    return LineOut.of(line, line_aging(line_id, svc.lending))
+
+
+@lines_router.get("/{line_id}/notices", responses=PROBLEMS)  # type: ignore[arg-type]
+def list_line_notices(
+    line_id: str, svc: Annotated[ServicingServices, Depends(get_servicing)]
+) -> list[LineNoticeOut]:
+    """The notices sent to the line's borrower about automatic actions and their reversals."""
+    return [LineNoticeOut.of(r) for r in line_notices.line_notices(line_id, svc)]
 
 
 @lines_router.post("/{line_id}/{action}", responses=PROBLEMS)  # type: ignore[arg-type]

@@ -1,7 +1,8 @@
 """Reports: `GET /v1/reports/portfolio`, a day's portfolio snapshot by segment
 (`monitoring.snapshots`); `/vintage` and `/rolls`, vintage curves and roll rates over the
 month-end snapshots (`monitoring.curves`); `/concentration`, the book's concentration on a date
-(`monitoring.concentration`). A bad date, dimension or count is a 422 naming what is allowed; a
+(`monitoring.concentration`); `/stress`, a stress test of the book of a date
+(`monitoring.stress_report`). A bad date, scenario, dimension or count is a 422 naming what is allowed; a
 date with no snapshot, or none yet, is a 404."""
 
 from __future__ import annotations
@@ -13,16 +14,22 @@ from fastapi import APIRouter, Query
 from fengkong.api.deps import ContextDep
 from fengkong.api.report_curve_schemas import ConcentrationOut, RollsOut, VintageOut
 from fengkong.api.report_schemas import PortfolioOut
+from fengkong.api.report_stress_schemas import StressOut
 from fengkong.monitoring.concentration import CONCENTRATION_DIMENSIONS, concentration_report
 from fengkong.monitoring.curves import ROLL_DIMENSIONS, roll_report, vintage_report
 from fengkong.monitoring.figures import DIMENSIONS, TOP_KEPT
+from fengkong.monitoring.scenario import MAX_HORIZON, shipped_names
 from fengkong.monitoring.snapshots import portfolio_report
+from fengkong.monitoring.stress_report import stress_report
 
 router = APIRouter()
 
 PROBLEMS = {
     404: {"description": "No snapshot of that date, or none yet"},
-    422: {"description": "A malformed date, a date outside the snapshots, an unknown dimension"},
+    422: {
+        "description": "A malformed date, a date outside the snapshots, an unknown dimension "
+        "or scenario"
+    },
 }
 
 
@@ -96,3 +103,25 @@ def concentration(
     their share, per dimension the HHI and each segment's share, flagged above the configured
     limit (`monitoring_concentration_limits`)."""
     return ConcentrationOut.of(concentration_report(ctx.monitoring, date, by, top))
+
+
+@router.get("/v1/reports/stress", tags=["reports"], responses=PROBLEMS)  # type: ignore[arg-type]
+def stress(
+    ctx: ContextDep,
+    date: DayQuery = None,
+    scenario: Annotated[
+        str | None,
+        Query(
+            description="A shipped scenario (" + ", ".join(shipped_names()) + "); baseline "
+            "by default"
+        ),
+    ] = None,
+    months: Annotated[
+        str | None, Query(description=f"Horizon, 1 to {MAX_HORIZON} (default: the scenario's)")
+    ] = None,
+) -> StressOut:
+    """A stress test of the book of `date`: the scenario's PD multipliers, income shock and
+    collateral haircut applied month by month over the horizon, giving projected defaults,
+    losses, required provisions against those held, coverage and capital need; and the
+    collections the schedules expect each month against those made (docs/stress-testing.md)."""
+    return StressOut.of(stress_report(ctx.stress, date, scenario, None, months))
