@@ -199,19 +199,30 @@ class Context:
     @cached_property
     def early_warning(self) -> EarlyWarningServices:
         """Early-warning rules over the snapshots and their alerts; the rules file is read and
-        checked here, once (`BadRules`, naming the allowed values, if it is wrong). Alerts go
-        to the configured webhook, or to the log."""
+        checked here, once (`BadRules`, naming the allowed values, if it is wrong). Beside the
+        rules, the models' drift and fairness breaches (`model_alert_models`). Alerts go to the
+        configured webhook, or to the log."""
+        from fengkong.db.model_monitoring import SqlModelMonitoring
         from fengkong.monitoring.alert_rules import load_rules
         from fengkong.monitoring.early_warning import EarlyWarningServices
+        from fengkong.monitoring.model_watch import ModelWatch
 
-        url = self.settings.alert_webhook_url
+        s = self.settings
+        url = s.alert_webhook_url
         channel: ReminderChannel = WebhookChannel(url) if url else LogChannel()
+        models = None if s.model_alert_models is None else tuple(s.model_alert_models)
         return EarlyWarningServices(
             uow=self.uow,
             clock=self.clock,
-            rules=load_rules(self.settings.early_warning_rules_file),
+            rules=load_rules(s.early_warning_rules_file),
             channel=channel,
             lender=self.lending.config.lender_name,
+            models=ModelWatch(
+                SqlModelMonitoring(self.db),
+                self.vault,
+                models,
+                window_days=s.model_alert_window_days,
+            ),
         )
 
     @cached_property

@@ -110,6 +110,7 @@ CASES: list[tuple[Permission, list[str]]] = [
     (P.REPORTS_READ, ["report", "vintage"]),
     (P.REPORTS_READ, ["report", "rolls"]),
     (P.REPORTS_READ, ["report", "concentration"]),
+    (P.REPORTS_READ, ["report", "monthly", "--json"]),
     (P.REPORTS_READ, ["report", "drift", "--model", "nope"]),
     (P.REPORTS_READ, ["report", "fairness", "--model", "nope"]),
     (P.OPERATIONS_RUN, ["report", "rebuild", "--from", "2026-01-01", "--to", "2026-01-01"]),

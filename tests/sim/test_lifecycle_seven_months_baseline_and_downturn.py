@@ -4,7 +4,9 @@ snapshots, vintages and rolls agree with a direct count of the loans at every mo
 early warning opened its alerts well before the downturn's 90+ rate peaked; every credit line with
 a draw 30 or more days past due is frozen or closed; fraud rings are declined more often than
 honest applicants; and by month 6 (the run's seventh and last month, when misses from the
-downturn's first month have reached 90 days) the downturn's M3+ rate is above the baseline's."""
+downturn's first month have reached 90 days) the downturn's M3+ rate is above the baseline's;
+and once the risk team has promoted the behaviour model, its score moves real lines' limits,
+each action audited and told to the borrower."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import sqlalchemy as sa
 from fengkong.lending.behaviour import FEATURES
 from fengkong.lending.credit_lines import get_line
 from fengkong.lending.line import LineStatus
+from fengkong.lending.line_notices import line_notices
 from fengkong.lending.rescoring import line_scores
 from fengkong.monitoring.alert_rules import figure
 from fengkong.monitoring.curves import ROLLS, roll_report, vintage_report
@@ -45,7 +48,17 @@ SEED = 2
 MONTHS = 7
 PER_DAY = 6
 DOWNTURN_MONTH = 3  # `scenarios.DOWNTURN.starts_month`
-MONTH_6 = "2026-07"  # month 6 counted from 0, the run starting on 2026-01-01
+MONTH_6 = "2026-07"
+# A re-score's audited action, the change it makes on the line, and the notice it sends.
+CHANGE_OF = {
+    "line.reduce": "reduced",
+    "line.raise": "raised",
+    "line.freeze": "frozen",
+    "line.close": "closed",
+}
+NOTICE_OF = {
+    a: f"line_{c}" for a, c in CHANGE_OF.items()
+}  # month 6 counted from 0, the run starting on 2026-01-01
 
 
 @dataclass(frozen=True)
@@ -280,7 +293,8 @@ def test_the_behaviour_score_moves_the_limits_of_real_lines(
     """Once the risk team has promoted the behaviour model the books trained, end of day
     re-scores every active borrower, and lines whose holder scores below the floor have their
     limit cut: the line's history says why, an audit record by the re-score carries the score,
-    the model version and the facts, and the score is kept where the line's page reads it."""
+    the model version and the facts, the score is kept where the line's page reads it, and the
+    borrower is sent a notice of the action that night."""
     run: Run = request.getfixturevalue(name)
     version = run.stats.behaviour_model
     assert version is not None and version.startswith("behaviour-")
@@ -306,17 +320,15 @@ def test_the_behaviour_score_moves_the_limits_of_real_lines(
                 for h in line.history
                 if h.on.isoformat() == doc["business_date"] and h.reason.startswith(doc["reason"])
             )
-            assert (
-                change.kind.value
-                == {
-                    "line.reduce": "reduced",
-                    "line.raise": "raised",
-                    "line.freeze": "frozen",
-                    "line.close": "closed",
-                }[action]
-            )
+            assert change.kind.value == CHANGE_OF[action]
             kept = {
                 s.business_date.isoformat(): s.score
                 for s in line_scores(subject_id, 366, ctx.rescoring)
             }
             assert kept[doc["business_date"]] == score["score"]
+            # the borrower was told, that night, in a notice of the action's kind
+            told = {
+                (n.kind, n.business_date.isoformat())
+                for n in line_notices(subject_id, ctx.servicing)
+            }
+            assert (NOTICE_OF[action], doc["business_date"]) in told, (action, told)

@@ -18,6 +18,7 @@ from fengkong.api.routes import approvals as approval_routes
 from fengkong.api.routes import consents as consent_routes
 from fengkong.api.routes import lists as list_routes
 from fengkong.api.routes import model_reports as model_report_routes
+from fengkong.api.routes import monthly as monthly_routes
 from fengkong.api.routes import policies as policy_routes
 from fengkong.api.routes import reports as report_routes
 from fengkong.api.routes import review as review_routes
@@ -59,6 +60,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(approval_routes.router)
     app.include_router(model_report_routes.router)
     app.include_router(report_routes.router)
+    app.include_router(monthly_routes.router)
     app.include_router(alert_routes.router)
 
     @app.get("/healthz", tags=["operations"])

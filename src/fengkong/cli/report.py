@@ -1,9 +1,10 @@
 """`fengkong report`: the portfolio snapshot of a day by segment (`report portfolio`: a table,
 `--json` or `--csv`), its rebuild from the books (`report rebuild`, an admin's), vintage curves,
 roll rates and concentration (`report vintage|rolls|concentration`: `cli.report_curves`), stress
-tests (`report stress`: `cli.report_stress`), and
-the models' drift and fairness (`report drift`, `report fairness`: `cli.report_models`).
-See docs/monitoring.md and docs/model-monitoring.md."""
+tests (`report stress`: `cli.report_stress`), the models' drift and fairness (`report drift`,
+`report fairness`: `cli.report_models`), and the monthly risk report in HTML (`report monthly`:
+`cli.report_monthly`). Every one prints a table, `--json` or `--csv`. See docs/monitoring.md,
+docs/stress-testing.md, docs/model-monitoring.md, docs/risk-report.md."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json,
 from fengkong.cli.finding import CsvOpt, _flat, _formats
 from fengkong.cli.report_curves import report_concentration, report_rolls, report_vintage
 from fengkong.cli.report_models import report_drift, report_fairness
+from fengkong.cli.report_monthly import report_monthly
 from fengkong.cli.report_stress import report_stress
 from fengkong.core.money import format_fen
 
@@ -33,6 +35,7 @@ app.command("fairness")(report_fairness)
 app.command("vintage")(report_vintage)
 app.command("rolls")(report_rolls)
 app.command("concentration")(report_concentration)
+app.command("monthly")(report_monthly)
 app.command("stress")(report_stress)
 
 DayOpt = Annotated[
@@ -144,13 +147,15 @@ def rebuild(
     first: Annotated[str, typer.Option("--from", help="First business date, YYYY-MM-DD.")],
     last: Annotated[str, typer.Option("--to", help="Last business date, YYYY-MM-DD.")],
     as_json: JsonOpt = False,
+    as_csv: CsvOpt = False,
 ) -> None:
     """Recompute the snapshots of --from..--to from the books as they were at the end of each
-    date and replace them (audited): the figures end of day wrote, a date without a snapshot
-    written fresh. Dates after the last end of day or before the first loan are refused
-    (docs/monitoring.md)."""
+    date and replace them (audited), and say per date whether its figures are unchanged,
+    changed or new (a table, --json, or --csv: a row per date). Dates after the last end of day
+    or before the first loan are refused (docs/monitoring.md)."""
     from fengkong.monitoring.snapshots import rebuild as rebuild_snapshots
 
+    _formats(as_json, as_csv)
     ctx = context()
     actor = acting(ctx, Permission.OPERATIONS_RUN)
     done = rebuild_snapshots(first, last, ctx.monitoring, actor.audit_name)
@@ -162,6 +167,18 @@ def rebuild(
     }
     if as_json:
         emit_json(doc)
+        return
+    if as_csv:  # one row per date rebuilt
+        writer = csv.DictWriter(sys.stdout, fieldnames=["business_date", "changed", "figures"])
+        writer.writeheader()
+        writer.writerows(
+            {
+                "business_date": day.isoformat(),
+                "changed": day in done.changed,
+                "figures": done.outcome(day),
+            }
+            for day in done.dates
+        )
         return
     table = Table(title="portfolio snapshots rebuilt")
     table.add_column("date")

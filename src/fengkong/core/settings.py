@@ -140,6 +140,19 @@ class Settings(BaseSettings):
         default=None,
         description="Where early-warning alerts are posted (JSON); the log when not set.",
     )
+    model_alert_models: list[str] | None = Field(
+        default=None,
+        description="The model versions whose drift and fairness breaches open early-warning "
+        "alerts (docs/early-warning.md); every model that decided in the window when not set, "
+        "none for [].",
+    )
+    model_alert_window_days: int = Field(
+        default=90,
+        ge=1,
+        le=366,
+        description="The business dates (ending on the evaluated date) whose decisions the "
+        "model alerts' drift and fairness reports read, by month.",
+    )
     monitoring_concentration_limits: dict[
         Literal["region", "product", "channel", "industry"], Annotated[Decimal, Field(gt=0, le=1)]
     ] = Field(

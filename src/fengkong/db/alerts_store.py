@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,11 @@ class SqlAlertStore:
             query = query.where(alerts.c.status == status.value)
         query = query.order_by(alerts.c.last_seen_on.desc(), alerts.c.id.desc()).limit(limit)
         return [_alert(r) for r in self.session.execute(query)]
+
+    def opened_between(self, first: date, last: date) -> list[Alert]:
+        query = sa.select(alerts).where(alerts.c.opened_on.between(first, last))
+        order = (alerts.c.opened_on, alerts.c.opened_at, alerts.c.id)
+        return [_alert(r) for r in self.session.execute(query.order_by(*order))]
 
 
 def _row(a: Alert) -> dict[str, Any]:

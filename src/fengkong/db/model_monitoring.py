@@ -24,7 +24,8 @@ from fengkong.scoring.registry import ModelVersion
 
 
 class SqlModelMonitoring:
-    """Implements `MonitoringReads` on SQLite and PostgreSQL."""
+    """Implements `MonitoringReads` (and `monitoring.model_watch.WatchReads`) on SQLite and
+    PostgreSQL."""
 
     def __init__(self, db: Database) -> None:
         self._db = db.read_only_view()
@@ -35,6 +36,18 @@ class SqlModelMonitoring:
                 sa.select(model_versions).where(model_versions.c.version == version)
             ).first()
         return None if row is None else model_from_row(row._mapping)
+
+    def decided_models(self, days: DateRange) -> list[str]:
+        """The model versions that decided on business dates in `days`, sorted."""
+        d = decisions
+        low, high = days.instants(BUSINESS_TZ)
+        query = sa.select(d.c.model_version).where(d.c.model_version.is_not(None)).distinct()
+        if low is not None:
+            query = query.where(d.c.decided_at >= low)
+        if high is not None:
+            query = query.where(d.c.decided_at < high)
+        with self._db.engine.connect() as conn:
+            return sorted(str(v) for v in conn.scalars(query))
 
     def decisions(self, model_version: str, days: DateRange) -> list[MonitoredDecision]:
         d, o, a = decisions, officer_decisions, applications

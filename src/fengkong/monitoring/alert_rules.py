@@ -137,6 +137,26 @@ class Signal:
     def key(self) -> tuple[str, str, str]:
         return (self.rule.rule_id, self.dimension, self.segment)
 
+    @property
+    def rule_id(self) -> str:
+        return self.rule.rule_id
+
+    @property
+    def metric(self) -> str:
+        return self.rule.metric
+
+    @property
+    def kind(self) -> str:
+        return self.rule.kind
+
+    @property
+    def severity(self) -> str:
+        return self.rule.severity
+
+    @property
+    def description(self) -> str:
+        return self.rule.describe()
+
 
 def figure(figures: SegmentFigures, metric: str) -> Decimal | None:
     """The value of `metric` in a segment's figures (None for a rate without a denominator)."""

@@ -2,7 +2,8 @@
 alerts they open, and their acknowledgement.
 
 - Evaluated by end of day right after the snapshot (`alert_step`), and on demand
-  (`evaluate_alerts`, audited as `alerts.evaluated`).
+  (`evaluate_alerts`, audited as `alerts.evaluated`). Beside the rules, the watched models'
+  drift and fairness breaches on the date (`model_watch`) open alerts the same way.
 - One alert **in force** per rule × segment: a signal for a rule and segment that has one only
   updates its last-seen date, value and count; otherwise a new alert opens and is sent once,
   after its transaction commits, through the reminder channel interface (log or webhook), in
@@ -30,8 +31,9 @@ from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.uow import UnitOfWork
 from fengkong.lending.servicing import ReminderChannel, ReminderMessage
-from fengkong.monitoring.alert_rules import History, Rule, Signal, evaluate
+from fengkong.monitoring.alert_rules import History, Rule, evaluate
 from fengkong.monitoring.figures import DIMENSIONS
+from fengkong.monitoring.model_watch import MODEL_RULE_IDS, ModelWatch, model_signals
 from fengkong.monitoring.snapshots import PortfolioStore, SnapshotNotFound, parse_day, report_day
 
 NOTE_MAX = 2_000
@@ -88,6 +90,10 @@ class AlertStore(Protocol):
         """Newest sighting first."""
         ...
 
+    def opened_between(self, first: date, last: date) -> list[Alert]:
+        """The alerts opened on business dates `first` to `last`, in the order they opened."""
+        ...
+
 
 class AlertsUnitOfWork(UnitOfWork, Protocol):
     @property
@@ -105,6 +111,40 @@ class EarlyWarningServices:
     rules: tuple[Rule, ...]
     channel: ReminderChannel
     lender: str = "Fengkong"
+    models: ModelWatch | None = None  # the drift and fairness checks; none without
+
+    @property
+    def rule_ids(self) -> frozenset[str]:
+        """The rules evaluated: the file's, and the model checks' when models are watched."""
+        found = frozenset(r.rule_id for r in self.rules)
+        return found | MODEL_RULE_IDS if self.models is not None else found
+
+
+class Sighting(Protocol):
+    """What fired for one segment on one date: a rule's `Signal` or a model's `ModelSignal`."""
+
+    @property
+    def key(self) -> tuple[str, str, str]: ...
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def dimension(self) -> str: ...
+    @property
+    def segment(self) -> str: ...
+    @property
+    def on(self) -> date: ...
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def baseline(self) -> Decimal: ...
 
 
 class AlertNotFound(NotFound):
@@ -140,17 +180,16 @@ def _history(store: PortfolioStore, on: date, rules: Sequence[Rule]) -> History:
     }
 
 
-def _opened(signal: Signal, svc: EarlyWarningServices) -> Alert:
-    rule = signal.rule
+def _opened(signal: Sighting, svc: EarlyWarningServices) -> Alert:
     return Alert(
         alert_id=new_id("alr", svc.clock),
-        rule_id=rule.rule_id,
-        metric=rule.metric,
-        kind=rule.kind,
-        severity=rule.severity,
+        rule_id=signal.rule_id,
+        metric=signal.metric,
+        kind=signal.kind,
+        severity=signal.severity,
         dimension=signal.dimension,
         segment=signal.segment,
-        description=rule.describe(),
+        description=signal.description,
         status=AlertStatus.OPEN,
         opened_on=signal.on,
         opened_at=svc.clock.now(),
@@ -161,13 +200,18 @@ def _opened(signal: Signal, svc: EarlyWarningServices) -> Alert:
     )
 
 
-def _evaluate(on: date, svc: EarlyWarningServices, uow: AlertsUnitOfWork) -> Evaluation:
+def _evaluate(
+    on: date, svc: EarlyWarningServices, uow: AlertsUnitOfWork, models: Sequence[Sighting]
+) -> Evaluation:
     if uow.portfolio.snapshot_book(on) is None:
         raise SnapshotNotFound(
             f"no portfolio snapshot of {on.isoformat()}: the rules read the snapshot end of day "
             "writes"
         )
-    signals = evaluate(svc.rules, _history(uow.portfolio, on, svc.rules), on)
+    signals: list[Sighting] = [
+        *evaluate(svc.rules, _history(uow.portfolio, on, svc.rules), on),
+        *models,
+    ]
     standing = {(a.rule_id, a.dimension, a.segment): a for a in uow.alerts.in_force()}
     opened: list[Alert] = []
     repeated = 0
@@ -184,13 +228,13 @@ def _evaluate(on: date, svc: EarlyWarningServices, uow: AlertsUnitOfWork) -> Eva
                 alert, last_seen_on=signal.on, value=signal.value, baseline=signal.baseline
             )
         uow.alerts.update(replace(alert, times_seen=alert.times_seen + 1, cleared_on=None))
-    watched = {r.rule_id for r in svc.rules}
+    watched = svc.rule_ids
     cleared = 0
     for alert in standing.values():  # in force, not fired on `on`
         if alert.rule_id in watched and on >= alert.last_seen_on and alert.cleared_on is None:
             uow.alerts.update(replace(alert, cleared_on=on))
             cleared += 1
-    return Evaluation(on, len(svc.rules), tuple(opened), repeated, cleared)
+    return Evaluation(on, len(watched), tuple(opened), repeated, cleared)
 
 
 def message_text(alert: Alert, lender: str) -> str:
@@ -213,7 +257,7 @@ def _send(opened: Sequence[Alert], svc: EarlyWarningServices) -> None:
         delivery = svc.channel.send(
             ReminderMessage(
                 reminder_id=alert.alert_id,
-                subject_type="portfolio_segment",
+                subject_type="model" if alert.dimension == "model" else "portfolio_segment",
                 subject_id=f"{alert.dimension}:{alert.segment}",
                 kind=f"early_warning:{alert.rule_id}",
                 language="zh-CN+en",
@@ -230,9 +274,11 @@ def _send(opened: Sequence[Alert], svc: EarlyWarningServices) -> None:
 
 def run_rules(on: date, svc: EarlyWarningServices, actor: str | None = None) -> Evaluation:
     """Evaluate the rules on the snapshot of `on`, store what they open, repeat and clear (one
-    transaction, audited when `actor` asked), then send the alerts opened."""
+    transaction, audited when `actor` asked), then send the alerts opened. The model checks
+    read the decisions before the transaction opens (their reads take none)."""
+    models = model_signals(svc.models, on) if svc.models is not None else ()
     with svc.uow() as uow:
-        done = _evaluate(on, svc, uow)
+        done = _evaluate(on, svc, uow, models)
         if actor is not None:
             uow.audit.append(
                 at=svc.clock.now(),
@@ -323,3 +369,10 @@ def list_alerts(
         chosen = AlertStatus(status)
     with svc.uow() as uow:
         return tuple(uow.alerts.find(chosen, limit))
+
+
+def alerts_opened(svc: EarlyWarningServices, first: date, last: date) -> tuple[Alert, ...]:
+    """The alerts opened on business dates `first` to `last` (the monthly report's), whatever
+    became of them since, in the order they opened."""
+    with svc.uow() as uow:
+        return tuple(uow.alerts.opened_between(first, last))
