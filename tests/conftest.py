@@ -28,6 +28,13 @@ from fengkong.decision.bundle import ActivePolicy, read_shipped_bundle
 from fengkong.demo import german_credit
 from fengkong.scoring.train import TrainedScorecard, train_scorecard
 
+# pytest-xdist's workers inherit COLUMNS=80 and LINES=24 from execnet, which would make every
+# command's table under `make test` (-n 2) as narrow as a terminal's, unlike a single-process run
+# and unlike a pipe; the CLI's consoles are made when it is first imported, after this.
+for _name in ("COLUMNS", "LINES"):
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(_name) in ("80", "24"):
+        del os.environ[_name]
+
 # Timing is never a test verdict here: shared machines are noisy, so no deadlines and no "too slow".
 hypothesis_settings.register_profile(
     "fengkong", deadline=None, suppress_health_check=[HealthCheck.too_slow]

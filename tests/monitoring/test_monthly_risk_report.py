@@ -110,7 +110,7 @@ def test_the_endpoint_embeds_the_reports_numbers(context: Context) -> None:
     for day in doc["days"]:
         assert day == get("/v1/reports/portfolio", date=day["business_date"], by="all")
     segments = get(
-        "/v1/reports/portfolio", date="2026-04-30", by="product,channel,region,score_band"
+        "/v1/reports/portfolio", date="2026-04-30", by="product,channel,region,industry,score_band"
     )
     assert doc["segments"] == segments
     assert doc["vintage"] == get("/v1/reports/vintage", date="2026-04-30")

@@ -50,7 +50,10 @@ GROUPS: dict[str, LazyCommand] = {
         "lending", "app", "Loans: offers, booking, payout, repayments, settlement."
     ),
     "line": LazyCommand(
-        "lines", "app", "Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit."
+        "lines",
+        "app",
+        "Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit, reinstate, "
+        "notices, scores.",
     ),
     "lists": LazyCommand(
         "lists", "app", "Black, grey and white lists: show, add, remove, import, export."

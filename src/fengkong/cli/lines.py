@@ -21,7 +21,7 @@ from fengkong.cli.finding_lending import line_list, line_show
 
 app = typer.Typer(
     help="Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit, reinstate, "
-    "notices.",
+    "notices, scores.",
     no_args_is_help=True,
 )
 

@@ -1,7 +1,7 @@
 """line notices: the date a rule last acted on a credit line
 
 Revision ID: 0036_line_notices
-Revises: 0035_application_industry (and needs 0024_find_things, the credit lines branch)
+Revises: 0024_find_things (the credit lines branch, where `credit_lines` was made and last changed)
 Create Date: 2026-12-07
 
 - `credit_lines.rule_acted_on`: the latest business date a rule froze, reduced, raised or closed
@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0036_line_notices"
-down_revision = "0035_application_industry"
+down_revision = "0024_find_things"
 branch_labels = None
-depends_on = "0024_find_things"  # where `credit_lines` is made and last changed
+depends_on = None
 
 
 def upgrade() -> None:
