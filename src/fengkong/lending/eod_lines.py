@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 
-from fengkong.lending.line import ActionKind, LineSignals, apply_actions, line_actions, sync_draw
+from fengkong.audit.port import AuditAppender
+from fengkong.lending.line import (
+    Action,
+    ActionKind,
+    LineSignals,
+    apply_actions,
+    line_actions,
+    sync_draw,
+)
 from fengkong.lending.ports import EodUnitOfWork
 from fengkong.lending.records import LoanRecord
 from fengkong.lending.services import LendingServices
@@ -18,7 +26,36 @@ COUNTED_AS = {
     ActionKind.FREEZE: "lines_frozen",
     ActionKind.CLOSE: "lines_closed",
     ActionKind.REDUCE: "lines_reduced",
+    ActionKind.RAISE: "lines_raised",
 }
+
+
+def audit_line_action(
+    audit: AuditAppender,
+    line_id: str,
+    action: Action,
+    on: date,
+    now: datetime,
+    actor: str,
+    **context: object,
+) -> None:
+    """The audit record of a rule's action on a line (`line.freeze`, `line.reduce`, …): its
+    reason code and detail, the new limit, the date, and whatever else explains it."""
+    audit.append(
+        at=now,
+        actor=actor,
+        action=f"line.{action.kind.value}",
+        subject_type="credit_line",
+        subject_id=line_id,
+        payload={
+            "reason": action.reason,
+            "detail": action.detail,
+            "new_limit_fen": action.new_limit,
+            "business_date": on.isoformat(),
+            **context,
+            "notify": "borrower",
+        },
+    )
 
 
 def fire_line_triggers(
@@ -51,18 +88,5 @@ def fire_line_triggers(
         for action in actions:
             fired["line_actions"] += 1
             fired[COUNTED_AS[action.kind]] += 1
-            uow.audit.append(
-                at=now,
-                actor=SYSTEM,
-                action=f"line.{action.kind.value}",
-                subject_type="credit_line",
-                subject_id=line_id,
-                payload={
-                    "reason": action.reason,
-                    "detail": action.detail,
-                    "new_limit_fen": action.new_limit,
-                    "business_date": on.isoformat(),
-                    "notify": "borrower",
-                },
-            )
+            audit_line_action(uow.audit, line_id, action, on, now, SYSTEM)
     return fired

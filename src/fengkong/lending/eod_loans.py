@@ -137,6 +137,7 @@ class Totals:
     lines_frozen: int = 0
     lines_closed: int = 0
     lines_reduced: int = 0
+    lines_raised: int = 0
 
     def add(self, other: Mapping[str, int]) -> None:
         for name, value in other.items():

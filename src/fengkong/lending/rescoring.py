@@ -30,9 +30,9 @@ from fengkong.lending.behaviour import (
     behaviour_facts,
     went_bad,
 )
+from fengkong.lending.eod_lines import COUNTED_AS, audit_line_action
 from fengkong.lending.line import (
     Action,
-    ActionKind,
     LineRules,
     LineSignals,
     LineStatus,
@@ -46,12 +46,6 @@ SYSTEM = "system:rescore"
 TARGET = "bad"
 OBSERVED_ON = "observed_on"
 CHUNK = 500  # borrowers scored and acted on per transaction
-COUNTED_AS = {
-    ActionKind.FREEZE: "lines_frozen",
-    ActionKind.CLOSE: "lines_closed",
-    ActionKind.REDUCE: "lines_reduced",
-    ActionKind.RAISE: "lines_raised",
-}
 
 
 class BehaviourStore(Protocol):
@@ -155,21 +149,15 @@ def _act(
     line = apply_actions(stored.line, actions, score.business_date)
     uow.lending.save_line(replace(stored, line=line), now)
     for action in actions:
-        uow.audit.append(
-            at=now,
-            actor=SYSTEM,
-            action=f"line.{action.kind.value}",
-            subject_type="credit_line",
-            subject_id=line_id,
-            payload={
-                "reason": action.reason,
-                "detail": action.detail,
-                "limit_before_fen": stored.line.limit,
-                "new_limit_fen": action.new_limit,
-                "business_date": score.business_date.isoformat(),
-                "behaviour_score": score_document(score),
-                "notify": "borrower",
-            },
+        audit_line_action(
+            uow.audit,
+            line_id,
+            action,
+            score.business_date,
+            now,
+            SYSTEM,
+            limit_before_fen=stored.line.limit,
+            behaviour_score=score_document(score),
         )
     return actions
 
