@@ -33,6 +33,7 @@ from monitoring.test_end_of_day_opens_alerts_once import Recorded
 from scoring.test_model_monitoring import FEMALE, MALE, METRICS, Reads, Vault, _decision
 
 DAY = date(2026, 4, 10)
+MONTH_END = date(2026, 4, 30)
 MARCH, APRIL = date(2026, 3, 10), date(2026, 4, 8)
 # March as the model was trained (men, approved 3 of 4 settled); April drifted: every score in
 # the lowest bin, an unseen housing value, 1 of 4 approved (women), officers declining.
@@ -110,9 +111,15 @@ def test_the_breaches_are_the_reports_findings() -> None:
 def test_end_of_day_opens_them_once_repeats_and_clears(db: Database) -> None:
     channel = Recorded()
     _snapshot(db, DAY)
-    totals = alert_step(_services(db, DAY, channel))(DAY)
+    # mid-month, end of day leaves the models alone: they are judged at the month's end
+    assert alert_step(_services(db, DAY, channel))(DAY) == {
+        "alerts_opened": 0,
+        "alerts_repeated": 0,
+    }
+    _snapshot(db, MONTH_END)
+    totals = alert_step(_services(db, MONTH_END, channel))(MONTH_END)
     assert totals == {"alerts_opened": 6, "alerts_repeated": 0}
-    alerts = list_alerts(_services(db, DAY, channel))
+    alerts = list_alerts(_services(db, MONTH_END, channel))
     assert {a.rule_id for a in alerts} == MODEL_RULE_IDS
     assert all(a.delivery == "sent" and a.dimension == "model" for a in alerts)
     assert len(channel.sent) == 6
@@ -121,13 +128,12 @@ def test_end_of_day_opens_them_once_repeats_and_clears(db: Database) -> None:
     text = next(m.text for m in channel.sent if m.reminder_id == psi.alert_id)
     assert "风险预警" in text and "model_score_psi_breach" in text
 
-    following = DAY + timedelta(days=1)
-    _snapshot(db, following)
-    again = evaluate_alerts(_services(db, following, channel), "user:risk", following)
+    # asked again on the same date: the same breaches, repeated, not sent again
+    again = evaluate_alerts(_services(db, MONTH_END, channel), "user:risk", MONTH_END)
     assert (len(again.opened), again.repeated, again.cleared) == (0, 6, 0)
     assert len(channel.sent) == 6  # sent when opened, not again
 
-    later = DAY + timedelta(days=120)  # the window holds no decision any more
+    later = MONTH_END + timedelta(days=120)  # the window holds no decision any more
     _snapshot(db, later)
     quiet = evaluate_alerts(_services(db, later, channel), "user:risk", later)
     assert (len(quiet.opened), quiet.repeated, quiet.cleared) == (0, 0, 6)
