@@ -33,9 +33,10 @@ class SqlBehaviourStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def borrower_books(self, on: date) -> Iterator[BorrowerBook]:
+    def borrower_books(self, on: date, *, active_only: bool = False) -> Iterator[BorrowerBook]:
         owner = sa.func.coalesce(loans.c.application_id, credit_lines.c.application_id)
         bidx = sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx)
+        active = self._active_holders(owner, bidx) if active_only else None
         loan_rows = self.session.execute(
             sa.select(loans, bidx.label("owner_bidx"))
             .select_from(
@@ -49,6 +50,8 @@ class SqlBehaviourStore:
         )
         by_customer: dict[str, list[LoanRecord]] = defaultdict(list)
         for row in loan_rows:
+            if active is not None and row.owner_bidx not in active:
+                continue  # decoding a state is the cost: only the borrowers to be scored
             by_customer[customer_id(row.owner_bidx)].append(loan_record(row._mapping))
         lines: dict[str, list[CreditLine]] = defaultdict(list)
         owners: dict[str, str] = {}
@@ -82,6 +85,31 @@ class SqlBehaviourStore:
                 tuple(lines.get(customer, ())),
                 tuple(sorted(hits.get(customer, ()))),
             )
+
+    def _active_holders(self, owner: Any, bidx: Any) -> set[str]:
+        """The blind indexes of the holders of an active loan or a line not closed, now."""
+        with_loans = self.session.execute(
+            sa.select(bidx)
+            .select_from(
+                loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id)
+                .outerjoin(applications, applications.c.id == owner)
+                .outerjoin(borrower_keys, borrower_keys.c.line_id == loans.c.line_id)
+            )
+            .where(loans.c.status == "active")
+            .distinct()
+        ).scalars()
+        line_bidx = sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx)
+        with_lines = self.session.execute(
+            sa.select(line_bidx)
+            .select_from(
+                credit_lines.outerjoin(
+                    applications, applications.c.id == credit_lines.c.application_id
+                ).outerjoin(borrower_keys, borrower_keys.c.line_id == credit_lines.c.id)
+            )
+            .where(credit_lines.c.status != "closed")
+            .distinct()
+        ).scalars()
+        return {b for b in (*with_loans, *with_lines) if b is not None}
 
     def save_scores(self, scores: Sequence[BehaviourScore], now: datetime) -> None:
         if not scores:

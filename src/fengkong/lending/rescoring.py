@@ -51,9 +51,10 @@ CHUNK = 500  # borrowers scored and acted on per transaction
 class BehaviourStore(Protocol):
     """The books as behaviour scoring reads them, and the scores it keeps."""
 
-    def borrower_books(self, on: date) -> Iterator[BorrowerBook]:
+    def borrower_books(self, on: date, *, active_only: bool = False) -> Iterator[BorrowerBook]:
         """Every borrower with a loan booked by `on`, with all their loans, lines and
-        black-list hits (as the books hold them now: the facts cut them at a date)."""
+        black-list hits (as the books hold them now: the facts cut them at a date); with
+        `active_only`, only those with a loan active or a line not closed now."""
         ...
 
     def save_scores(self, scores: Sequence[BehaviourScore], now: datetime) -> None:
@@ -103,7 +104,7 @@ def rescore(on: date, svc: RescoringServices) -> dict[str, int]:
     if model is None:
         return counts
     with svc.uow() as uow:
-        books = active_customers(uow.behaviour.borrower_books(on), on)
+        books = active_customers(uow.behaviour.borrower_books(on, active_only=True), on)
     for start in range(0, len(books), CHUNK):
         chunk = books[start : start + CHUNK]
         facts = [behaviour_facts(b, on) for b in chunk]
