@@ -237,7 +237,11 @@ class Context:
                 return champion_behaviour_model(uow.models, self.artifacts_dir)
 
         return RescoringServices(
-            uow=self.uow, clock=self.clock, rules=self.lending.config.line_rules, model=model
+            uow=self.uow,
+            clock=self.clock,
+            rules=self.lending.config.line_rules,
+            model=model,
+            every_days=self.settings.behaviour_rescore_every_days,
         )
 
     def eod_steps(self) -> tuple[DateStep, ...]:

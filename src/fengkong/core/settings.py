@@ -167,6 +167,13 @@ class Settings(BaseSettings):
         "borrower's behaviour score falls below this (docs/post-loan.md); off when not set.",
     )
     line_reduce_to: Decimal = Field(default=Decimal("0.5"), ge=0, lt=1)
+    behaviour_rescore_every_days: int = Field(
+        default=1,
+        ge=1,
+        le=31,
+        description="How often end of day re-scores the active borrowers: every night (1), or "
+        "on the dates whose day number since 0001-01-01 this divides (7: Sundays).",
+    )
     line_freeze_below_score: int | None = Field(
         default=None, description="Freeze a line when the behaviour score falls below this."
     )

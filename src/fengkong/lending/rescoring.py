@@ -88,6 +88,11 @@ class RescoringServices:
     rules: LineRules
     # The champion behaviour model, loaded; None while there is none (nothing is scored).
     model: Callable[[], BehaviourModel | None]
+    every_days: int = 1  # 1: every night; 7: the Sundays
+
+    def due(self, on: date) -> bool:
+        """Whether end of day re-scores on `on`."""
+        return on.toordinal() % self.every_days == 0
 
 
 # ---- the nightly re-score ---------------------------------------------------------------------
@@ -180,8 +185,9 @@ def score_document(score: BehaviourScore) -> dict[str, Any]:
 
 
 def rescore_step(svc: RescoringServices) -> Callable[[date], Mapping[str, int]]:
-    """The end-of-day job (after servicing, before the portfolio snapshot)."""
-    return lambda day: rescore(day, svc)
+    """The end-of-day job (after servicing, before the portfolio snapshot), on the dates the
+    configured cadence names."""
+    return lambda day: rescore(day, svc) if svc.due(day) else {}
 
 
 def line_scores(line_id: str, limit: int, svc: RescoringServices) -> list[BehaviourScore]:

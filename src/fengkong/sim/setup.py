@@ -35,13 +35,15 @@ HISTORY_ROWS = 4000
 # book): below 510 points (a PD of about 20 %) a line is frozen, below 530 (about 12 %) its limit
 # halved, and from 570 (about 3.5 %), after three clean months with nothing past due, raised by a
 # fifth; a limit the score moved waits 60 days before it moves again. Draws are priced by the
-# same score: two points of rate off from 570, three on below 530.
+# same score: two points of rate off from 570, three on below 530. It re-scores the book weekly,
+# on Sundays (the platform's default is every night), which keeps a simulated year quick.
 LINE_RULES: dict[str, Any] = {
     "line_freeze_below_score": 510,
     "line_reduce_below_score": 530,
     "line_raise_above_score": 570,
     "line_raise_clean_months": 3,
     "line_score_cooldown_days": 60,
+    "behaviour_rescore_every_days": 7,  # the risk team re-scores the book each Sunday
     "line_draw_pricing": [(570, Decimal("-0.02")), (530, Decimal("0")), (0, Decimal("0.03"))],
 }
 
