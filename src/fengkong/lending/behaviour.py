@@ -191,15 +191,19 @@ def behaviour_facts(book: BorrowerBook, on: date) -> BehaviourFacts:
     booked = [r for r in book.loans if r.booked_on <= on and r.state.terms.principal > 0]
     first = min((r.booked_on for r in booked), default=on)
     on_book = _months(first, on)
-    due = late = unpaid = 0
+    due = late = unpaid = dpd = drawn = 0
     last_late: date | None = None
     principal = repaid = 0
     for record in booked:
         state = record.state
         grace = timedelta(days=state.terms.grace_days)
-        positions = positions_as_of(state, on)
+        positions = positions_as_of(state, on)  # once a loan: the costly part of the facts
         principal += state.terms.principal
         repaid += sum(int(p.paid.principal) for p in positions)
+        if _open_on(record, on):
+            dpd = max(dpd, _dpd(state, positions, on))  # `dpd_as_of`, on these positions
+            if record.line_id is not None:
+                drawn += int(sum(p.outstanding.principal for p in positions))
         paid_on = paid_in_full_on(state)
         for position in positions:
             if position.due >= on:
@@ -214,20 +218,14 @@ def behaviour_facts(book: BorrowerBook, on: date) -> BehaviourFacts:
                 late += 1
                 last_late = position.due if last_late is None else max(last_late, position.due)
     recent = on - timedelta(days=RECENT_DAYS - 1)
-    drawn = limit = 0
-    for line in book.lines:
-        if _line_open_on(line, on):
-            limit += _limit_on(line, on)
-    for record in booked:
-        if record.line_id is not None and _open_on(record, on):
-            drawn += int(sum(p.outstanding.principal for p in positions_as_of(record.state, on)))
+    limit = sum(_limit_on(line, on) for line in book.lines if _line_open_on(line, on))
     return BehaviourFacts(
         months_on_book=on_book,
         active_loans=sum(_open_on(r, on) for r in booked),
         instalments_due=due,
         instalments_late=late,
         instalments_unpaid=unpaid,
-        days_past_due=max((dpd_as_of(r, on) for r in booked), default=0),
+        days_past_due=dpd,
         worst_days_past_due=max((worst_dpd_between(r, r.booked_on, on) for r in booked), default=0),
         worst_days_past_due_90d=max((worst_dpd_between(r, recent, on) for r in booked), default=0),
         months_since_late=on_book if last_late is None else _months(last_late, on),
