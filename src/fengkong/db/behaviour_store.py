@@ -26,6 +26,22 @@ from fengkong.onboarding.party import customer_id
 _BOOKED = ("active", "settled", "written_off")
 _STREAM = 1_000
 
+# Who holds a loan or a line: the holder of the resident ID of its application (for a draw, its
+# line's application), else the borrower bound to the line (a line opened without one).
+_HOLDER = sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx)
+_LOANS_AND_HOLDERS = (
+    loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id)
+    .outerjoin(
+        applications,
+        applications.c.id
+        == sa.func.coalesce(loans.c.application_id, credit_lines.c.application_id),
+    )
+    .outerjoin(borrower_keys, borrower_keys.c.line_id == loans.c.line_id)
+)
+_LINES_AND_HOLDERS = credit_lines.outerjoin(
+    applications, applications.c.id == credit_lines.c.application_id
+).outerjoin(borrower_keys, borrower_keys.c.line_id == credit_lines.c.id)
+
 
 class SqlBehaviourStore:
     """Implements `BehaviourStore` in the unit of work's session (never commits)."""
@@ -34,17 +50,11 @@ class SqlBehaviourStore:
         self.session = session
 
     def borrower_books(self, on: date, *, active_only: bool = False) -> Iterator[BorrowerBook]:
-        owner = sa.func.coalesce(loans.c.application_id, credit_lines.c.application_id)
-        bidx = sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx)
-        active = self._active_holders(owner, bidx) if active_only else None
+        active = self._active_holders() if active_only else None
         loan_rows = self.session.execute(
-            sa.select(loans, bidx.label("owner_bidx"))
-            .select_from(
-                loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id)
-                .outerjoin(applications, applications.c.id == owner)
-                .outerjoin(borrower_keys, borrower_keys.c.line_id == loans.c.line_id)
-            )
-            .where(loans.c.booked_on <= on, loans.c.status.in_(_BOOKED), bidx.is_not(None))
+            sa.select(loans, _HOLDER.label("owner_bidx"))
+            .select_from(_LOANS_AND_HOLDERS)
+            .where(loans.c.booked_on <= on, loans.c.status.in_(_BOOKED), _HOLDER.is_not(None))
             .order_by(loans.c.id),
             execution_options={"yield_per": _STREAM},
         )
@@ -55,17 +65,10 @@ class SqlBehaviourStore:
             by_customer[customer_id(row.owner_bidx)].append(loan_record(row._mapping))
         lines: dict[str, list[CreditLine]] = defaultdict(list)
         owners: dict[str, str] = {}
-        line_bidx = sa.func.coalesce(
-            applications.c.id_number_bidx, borrower_keys.c.id_number_bidx
-        ).label("owner_bidx")
         line_rows = self.session.execute(
-            sa.select(credit_lines, line_bidx)
-            .select_from(
-                credit_lines.outerjoin(
-                    applications, applications.c.id == credit_lines.c.application_id
-                ).outerjoin(borrower_keys, borrower_keys.c.line_id == credit_lines.c.id)
-            )
-            .where(line_bidx.is_not(None))
+            sa.select(credit_lines, _HOLDER.label("owner_bidx"))
+            .select_from(_LINES_AND_HOLDERS)
+            .where(_HOLDER.is_not(None))
             .order_by(credit_lines.c.id)
         )
         for row in line_rows:
@@ -86,26 +89,17 @@ class SqlBehaviourStore:
                 tuple(sorted(hits.get(customer, ()))),
             )
 
-    def _active_holders(self, owner: Any, bidx: Any) -> set[str]:
+    def _active_holders(self) -> set[str]:
         """The blind indexes of the holders of an active loan or a line not closed, now."""
         with_loans = self.session.execute(
-            sa.select(bidx)
-            .select_from(
-                loans.outerjoin(credit_lines, credit_lines.c.id == loans.c.line_id)
-                .outerjoin(applications, applications.c.id == owner)
-                .outerjoin(borrower_keys, borrower_keys.c.line_id == loans.c.line_id)
-            )
+            sa.select(_HOLDER)
+            .select_from(_LOANS_AND_HOLDERS)
             .where(loans.c.status == "active")
             .distinct()
         ).scalars()
-        line_bidx = sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx)
         with_lines = self.session.execute(
-            sa.select(line_bidx)
-            .select_from(
-                credit_lines.outerjoin(
-                    applications, applications.c.id == credit_lines.c.application_id
-                ).outerjoin(borrower_keys, borrower_keys.c.line_id == credit_lines.c.id)
-            )
+            sa.select(_HOLDER)
+            .select_from(_LINES_AND_HOLDERS)
             .where(credit_lines.c.status != "closed")
             .distinct()
         ).scalars()
@@ -159,13 +153,7 @@ class SqlBehaviourStore:
 def line_owner(session: Session, line_id: str) -> str | None:
     """The customer who holds the line: its application's, else the borrower bound to it."""
     found = session.execute(
-        sa.select(sa.func.coalesce(applications.c.id_number_bidx, borrower_keys.c.id_number_bidx))
-        .select_from(
-            credit_lines.outerjoin(
-                applications, applications.c.id == credit_lines.c.application_id
-            ).outerjoin(borrower_keys, borrower_keys.c.line_id == credit_lines.c.id)
-        )
-        .where(credit_lines.c.id == line_id)
+        sa.select(_HOLDER).select_from(_LINES_AND_HOLDERS).where(credit_lines.c.id == line_id)
     ).scalar_one_or_none()
     return None if found is None else customer_id(found)
 
