@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench lint serve clean
+.PHONY: install demo test bench lint serve clean messages
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports --no-logo
 	cd tests && MYPYPATH=../src ../$(BIN)/mypy --strict --no-incremental --config-file ../pyproject.toml -p fakes
+
+# The console's catalogue: extract its messages, then add the new ones to the Chinese catalogue
+# (their texts to be written) and drop those no longer used (docs/console.md).
+WEB := src/fengkong/web
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F $(WEB)/babel.cfg -k N_ -k say --no-location --omit-header \
+		-o $(WEB)/locale/console.pot $(WEB)
+	$(BIN)/pybabel update -i $(WEB)/locale/console.pot -d $(WEB)/locale -D console -l zh_CN \
+		--ignore-obsolete --ignore-pot-creation-date
+	rm $(WEB)/locale/console.pot
 
 serve: $(STAMP)
 	$(BIN)/fengkong serve

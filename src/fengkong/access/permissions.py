@@ -61,6 +61,7 @@ class Permission(StrEnum):
     USERS_READ = "users.read"
     OPERATIONS_RUN = "operations.run"
     API_DOCS = "api.docs"
+    CONSOLE_USE = "console.use"  # log in to the officer console and see its home
 
 
 P = Permission
@@ -145,12 +146,16 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # The API's documentation (the OpenAPI document and its two pages): anyone logged in; a
     # partner's developer reads it with their channel key.
     P.API_DOCS: frozenset(Role),
+    # The officer console is for the lender's people; a channel is the lender's app, not a
+    # person, and has no page there.
+    P.CONSOLE_USE: frozenset(Role) - {CHANNEL},
 }
 
 # The routes anyone may call: liveness and logging in. Keyed as `ROUTE_PERMISSIONS` is.
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/healthz"),
+        ("GET", "/"),  # sends a browser to the console, which checks its own pages
         ("POST", "/v1/sessions"),
     }
 )

@@ -27,7 +27,7 @@ def serve(
 
     bootstrap(settings).close()  # migrate once, before any worker starts
     uvicorn.run(
-        "fengkong.api.main:build",
+        "fengkong.web.main:build",
         host=host,
         port=port,
         workers=workers,

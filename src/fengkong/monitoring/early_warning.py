@@ -388,3 +388,12 @@ def alerts_opened(svc: EarlyWarningServices, first: date, last: date) -> tuple[A
     became of them since, in the order they opened."""
     with svc.uow() as uow:
         return tuple(uow.alerts.opened_between(first, last))
+
+
+def read_alert(alert_id: str, svc: EarlyWarningServices) -> Alert:
+    """One alert; `AlertNotFound` for an unknown id."""
+    with svc.uow() as uow:
+        alert = uow.alerts.get(alert_id)
+    if alert is None:
+        raise AlertNotFound(f"no alert {alert_id}")
+    return alert
