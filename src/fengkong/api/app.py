@@ -5,6 +5,7 @@ documentation pages (`/docs`, `/redoc`) served with their scripts and styles fro
 from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Response
+from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from fengkong import __version__
@@ -62,6 +63,11 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(report_routes.router)
     app.include_router(monthly_routes.router)
     app.include_router(alert_routes.router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        """A browser opening the site lands on the officer console (`fengkong.web`)."""
+        return RedirectResponse("/console/", status_code=307)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:

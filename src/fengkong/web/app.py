@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from importlib.resources import files
 
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from fengkong.bootstrap import Context
@@ -75,9 +74,5 @@ def create_console(context: Context) -> FastAPI:
 
 
 def install(app: FastAPI, context: Context) -> None:
-    """Mount the console at `/console` and send the site's root there."""
+    """Mount the console at `/console` (the API's root already sends browsers there)."""
     app.mount(PREFIX, create_console(context))
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse(PREFIX + "/", status_code=307)
