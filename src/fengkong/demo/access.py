@@ -127,7 +127,8 @@ def render_access(access: DemoAccess, home: str, console: Console) -> None:
         "  fengkong login officer            # asks for the password\n"
         "  fengkong login admin --totp <code>\n"
         "  fengkong whoami\n"
-        "  fengkong serve   # then, over the API:\n"
+        "  fengkong serve   # then open http://127.0.0.1:8000/console/ (risk, approver, officer…)\n"
+        "  # or, over the API:\n"
         "  curl -s -X POST localhost:8000/v1/sessions -H 'content-type: application/json' "
         f'-d \'{{"username": "officer", "password": "{password}"}}\'\n'
         "  curl -s localhost:8000/v1/me -H 'Authorization: Bearer <token>'\n"
