@@ -52,3 +52,9 @@ def trend(
         dates = [d for d in store.snapshot_dates(last) if d >= first]
         rows = tuple(store.dimension_rows(dates, chosen)) if dates else ()
     return Trend(first, last, chosen, rows)
+
+
+def snapshot_span(svc: MonitoringServices) -> tuple[date, date] | None:
+    """The first and last dates with a snapshot; None before the first."""
+    with svc.uow() as uow:
+        return uow.portfolio.snapshot_span()

@@ -8,6 +8,8 @@ the CLI's reports are; a bad date or dimension shows its error beside the field.
 from __future__ import annotations
 
 import contextlib
+import datetime
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -24,7 +26,7 @@ from fengkong.monitoring.early_warning import (
 )
 from fengkong.monitoring.figures import DIMENSIONS
 from fengkong.monitoring.snapshots import portfolio_report
-from fengkong.monitoring.trend import trend
+from fengkong.monitoring.trend import snapshot_span, trend
 from fengkong.web import charts
 from fengkong.web.auth import PREFIX, console_actor, context_of
 from fengkong.web.i18n import N_
@@ -34,6 +36,8 @@ router = APIRouter()
 
 SPANS = (30, 90, 180, 365)
 NOTE_NEEDED = N_("Write a note of what was done or decided.")
+DATE_OUTSIDE = N_("Choose a date with a snapshot, from %(first)s to %(last)s (YYYY-MM-DD).")
+NOT_A_DATE = N_("Write the date as YYYY-MM-DD.")
 # The words of the dimensions and the five tiers, as English message ids.
 DIMENSION_NAMES = {
     "all": N_("Whole book"),
@@ -75,42 +79,79 @@ METRIC_NAMES = {
 }
 
 
-def _field_errors(error: Invalid) -> dict[str, str]:
-    return {str(e.loc[0]) if e.loc else "date": e.msg for e in error.errors}
+class SegmentNotFound(Exception):
+    """The chosen segment has no figures on the chosen date."""
 
 
-def _figures(request: Request, day: str | None, by: str, days: int) -> dict[str, Any]:
-    """What the dashboard shows; raises the monitoring reports' refusals."""
+def _figures(request: Request, day: str | None, by: str, segment: str, days: int) -> dict[str, Any]:
+    """What the dashboard shows: the whole book's figures, or one segment's of `by` when
+    `segment` is given; raises the monitoring reports' refusals."""
     ctx = context_of(request)
-    lang = language_of(request)
-    say = lang.gettext
+    say = language_of(request).gettext
     svc = ctx.monitoring
     book = portfolio_report(svc, day, "all")
     on = book.book.business_date
-    segments = portfolio_report(svc, on, by)
-    path = trend(svc, on, days, "all")
-    whole = book.rows[0][2]
+    segments = [(s, f) for _, s, f in portfolio_report(svc, on, by).rows]
+    shown = book.rows[0][2]
+    path = trend(svc, on, days, by if segment else "all")
+    if segment:
+        found = dict(segments).get(segment)
+        if found is None:
+            raise SegmentNotFound(segment)
+        shown = found
+        path = replace(path, rows=tuple(r for r in path.rows if r[1] == segment))
     classes = {c: say(n) for c, n in CLASS_NAMES.items()}
     option_sets = {
         "trend": charts.trend_chart(path, say),
-        "segments": charts.segment_chart(
-            [(s, f) for _, s, f in segments.rows], say(DIMENSION_NAMES[by]), say
-        ),
-        "classes": charts.class_chart(whole, say, classes),
+        "segments": charts.segment_chart(segments, say(DIMENSION_NAMES[by]), say),
+        "classes": charts.class_chart(shown, say, classes),
     }
     with contextlib.suppress(NotFound):  # no month end with a snapshot yet: no curve
         option_sets["vintage"] = charts.vintage_chart(vintage_report(svc, on), say)
     return {
         "on": on,
-        "whole": whole,
-        "segments": [(s, f) for _, s, f in segments.rows],
+        "whole": shown,
+        "segments": segments,
         "charts": {k: charts.as_json(v) for k, v in option_sets.items()},
     }
 
 
+def _well_formed(text: str) -> bool:
+    try:
+        datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _refused(request: Request, error: Invalid, date_text: str) -> dict[str, str]:
+    """The monitoring reports' refusals as the person's words, beside the field refused."""
+    say = language_of(request).gettext
+    fields = {str(e.loc[0]) if e.loc else "date" for e in error.errors}
+    errors = {}
+    if "date" in fields:
+        span = snapshot_span(context_of(request).monitoring)
+        errors["date"] = (
+            say(DATE_OUTSIDE, first=span[0].isoformat(), last=span[1].isoformat())
+            if span and _well_formed(date_text)
+            else say(NOT_A_DATE)
+        )
+    for name in fields - {"date"}:
+        errors[name] = say(N_("This value is not accepted."))
+    return errors
+
+
 @router.get("/dashboard")
-def dashboard(request: Request, date: str = "", by: str = "product", days: int = 90) -> Response:
-    chosen = {"date": date, "by": by if by in DIMENSIONS else "product", "days": days}
+def dashboard(
+    request: Request, date: str = "", by: str = "product", segment: str = "", days: int = 90
+) -> Response:
+    segment = segment.strip()[:80]
+    chosen: dict[str, Any] = {
+        "date": date,
+        "by": by if by in DIMENSIONS else "product",
+        "segment": segment,
+        "days": days,
+    }
     values: dict[str, Any] = {
         "chosen": chosen,
         "dimensions": DIMENSION_NAMES,
@@ -129,9 +170,12 @@ def dashboard(request: Request, date: str = "", by: str = "product", days: int =
         status = 422
     else:
         try:
-            values["figures"] = _figures(request, date.strip() or None, by, days)
+            values["figures"] = _figures(request, date.strip() or None, by, segment, days)
         except Invalid as e:
-            values["errors"] = _field_errors(e)
+            values["errors"] = _refused(request, e, date)
+            status = 422
+        except SegmentNotFound:
+            values["errors"]["segment"] = N_("No such segment of that dimension on that date.")
             status = 422
         except NotFound:
             values["missing"] = True
