@@ -1,10 +1,10 @@
-"""Seven months of one seeded population, in a calm economy and in a downturn (from month 3),
+"""Twelve months of one seeded population, in a calm economy and in a downturn (from month 3),
 on SQLite: at the end the ledger balances and the audit chain verifies; the platform's
 snapshots, vintages and rolls agree with a direct count of the loans at every month end, and
 early warning opened its alerts well before the downturn's 90+ rate peaked; every credit line with
 a draw 30 or more days past due is frozen or closed; fraud rings are declined more often than
-honest applicants; and by month 6 (the run's seventh and last month, when misses from the
-downturn's first month have reached 90 days) the downturn's M3+ rate is above the baseline's;
+honest applicants; and at the run's last month end the downturn's M3+ rate is above the
+baseline's;
 and once the risk team has promoted the behaviour model, its score moves real lines' limits,
 each action audited and told to the borrower."""
 
@@ -45,10 +45,10 @@ from sim.lifecycle_runs import (
 )
 
 SEED = 2
-MONTHS = 7
-PER_DAY = 6
+MONTHS = 12
+PER_DAY = 3
 DOWNTURN_MONTH = 3  # `scenarios.DOWNTURN.starts_month`
-MONTH_6 = "2026-07"
+LAST_MONTH = f"2026-{MONTHS:02d}"  # the run starts on 2026-01-01
 # A re-score's audited action, the change it makes on the line, and the notice it sends.
 CHANGE_OF = {
     "line.reduce": "reduced",
@@ -56,9 +56,7 @@ CHANGE_OF = {
     "line.freeze": "frozen",
     "line.close": "closed",
 }
-NOTICE_OF = {
-    a: f"line_{c}" for a, c in CHANGE_OF.items()
-}  # month 6 counted from 0, the run starting on 2026-01-01
+NOTICE_OF = {a: f"line_{c}" for a, c in CHANGE_OF.items()}
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,7 @@ def test_a_line_with_a_draw_30_days_past_due_is_frozen_or_closed(
 def test_rings_are_declined_more_often_than_honest_applicants(baseline: Run) -> None:
     stats = baseline.stats
     rings, honest = total(stats, "ring_applications"), total(stats, "honest_applications")
-    assert rings >= 20 and honest >= 500  # enough rings for the rate to mean something
+    assert rings >= 15 and honest >= 500  # enough rings for the rate to mean something
     ring_rate = total(stats, "ring_declined") / rings
     honest_rate = total(stats, "honest_declined") / honest
     assert ring_rate > honest_rate
@@ -141,33 +139,33 @@ def _m3_rate(stats: RunStats, month: str) -> float:
     return figures.bad_rate_90
 
 
-def test_the_downturn_m3_plus_rate_at_month_6_is_above_the_baseline(
+def test_the_downturn_m3_plus_rate_at_the_last_month_is_above_the_baseline(
     baseline: Run, downturn: Run
 ) -> None:
     b, d = baseline.stats, downturn.stats
     assert [m.month for m in b.months] == [m.month for m in d.months]
-    assert b.months[-1].month == MONTH_6 and MONTHS - 1 == 6
+    assert b.months[-1].month == LAST_MONTH
     # The same people, decided the same way, until the downturn begins.
     for before in range(DOWNTURN_MONTH):
         assert b.months[before].as_dict() == d.months[before].as_dict()
-    # The report's M3+ rate is the one at the run's last month end: month 6.
-    assert summary(b)["m3_plus_rate"] == round(_m3_rate(b, MONTH_6), 6)
-    assert _m3_rate(d, MONTH_6) > _m3_rate(b, MONTH_6) > 0
+    # The report's M3+ rate is the one at the run's last month end.
+    assert summary(b)["m3_plus_rate"] == round(_m3_rate(b, LAST_MONTH), 6)
+    assert _m3_rate(d, LAST_MONTH) > _m3_rate(b, LAST_MONTH) > 0
     # Not by the denominator alone: more principal stands at 90+ days past due.
-    assert _principal_90(d, MONTH_6) > _principal_90(b, MONTH_6)
+    assert _principal_90(d, LAST_MONTH) > _principal_90(b, LAST_MONTH)
 
 
 def test_the_loans_booked_before_the_downturn_go_bad_more_in_it(
     baseline: Run, downturn: Run
 ) -> None:
     """The cohorts booked before month 3 are the same loans in both runs; in the downturn more
-    of their amount stands 90+ days past due (or was written off) at month 6's end."""
+    of their amount stands 90+ days past due (or was written off) at the last month's end."""
 
     def gone_bad(stats: RunStats) -> int:
         return sum(
             loan.amount
-            for loan in stats.snapshots[MONTH_6]
-            if months_on_book(loan.booked_month, MONTH_6) > MONTHS - 1 - DOWNTURN_MONTH
+            for loan in stats.snapshots[LAST_MONTH]
+            if months_on_book(loan.booked_month, LAST_MONTH) > MONTHS - 1 - DOWNTURN_MONTH
             and (loan.days_past_due >= DPD_90 or loan.status == "written_off")
         )
 
