@@ -146,6 +146,13 @@ def test_claim_then_approve_within_bounds_ends_in_an_offer(console: TestClient) 
     offer = console.get(f"/v1/loans/offers/{decision['application_id']}", headers=bearer("fks_all"))
     assert offer.status_code == 200 and offer.json()["amount"] == "1800.00"
     assert status_of(console, item) == "approved"
+    booked = console.post(
+        f"/v1/loans/offers/{decision['application_id']}/accept",
+        headers={**bearer("fks_all"), "Idempotency-Key": "accept-1"},
+    )
+    assert booked.status_code == 201, booked.text
+    shown = console.get(f"/console/review/{item}").text
+    assert f"Loan {booked.json()['loan_id']} booked" in shown and "awaiting payout" in shown
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,13 @@ DID_NAMES = {
     "assign": N_("Assigned"),
     "verify": N_("Identity check asked"),
 }
+LOAN_STAGE_NAMES = {
+    "pending_disbursement": N_("awaiting payout"),
+    "active": N_("active"),
+    "settled": N_("settled"),
+    "written_off": N_("written off"),
+    "cancelled": N_("cancelled"),
+}
 LIST_NAMES = {
     "lists.black_hit": N_("Blacklist"),
     "lists.grey_hit": N_("Greylist"),
@@ -280,5 +287,6 @@ def labels(say: Say) -> Mapping[str, Mapping[str, str]]:
         "stage": STAGE_NAMES,
         "did": DID_NAMES,
         "list": LIST_NAMES,
+        "stage_of_loan": LOAN_STAGE_NAMES,
     }
     return {k: {code: say(text) for code, text in v.items()} for k, v in tables.items()}

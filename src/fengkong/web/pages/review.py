@@ -27,7 +27,7 @@ from fengkong.decision.review import ACTIVE, ReviewConfig
 from fengkong.decision.review_board import BOARD_STATUSES, ORDERS, BoardFilter, review_board
 from fengkong.decision.review_queue import get_item
 from fengkong.decision.service import get_application
-from fengkong.lending.origination import quote_offer
+from fengkong.lending.origination import booked_loan, quote_offer
 from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.service import masked_applicant
 from fengkong.web.auth import PREFIX, console_actor, context_of
@@ -133,8 +133,9 @@ def _item_values(
         bounds = bounds_of_item(uow, item_id, ctx.clock)
     view = get_application(item.application_id, ctx.decisions)
     name, id_number, phone = masked_applicant(view.application, ctx.vault)
-    offer = None
+    offer = loan = None
     if view.officer is not None and view.officer.outcome.value == "approve":
+        loan = booked_loan(item.application_id, ctx.lending)
         try:
             offer = quote_offer(item.application_id, ctx.lending)
         except FengkongError:  # not offered (any more): the decision still shows its terms
@@ -163,6 +164,7 @@ def _item_values(
         "officer_decision": view.officer,
         "masked": {"name": name, "id_number": id_number, "phone": phone},
         "offer": offer,
+        "loan": loan,
         "signals": signals,
         "list_hits": [(LIST_NAMES[k], facts.get(k)) for k in LIST_NAMES],
         "fraud_seen": fraud_seen,
