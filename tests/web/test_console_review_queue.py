@@ -18,8 +18,11 @@ from fastapi.testclient import TestClient
 
 from factories import VALID_BODY, body
 from fakes.access import bearer
+from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
+from fengkong.core.errors import Invalid
 from fengkong.core.settings import Settings
+from fengkong.decision.review_board import BoardFilter, review_board
 from web.conftest import as_staff, csrf_of
 
 FOUR_EYES_ABOVE_FEN = 300_000  # 3,000 yuan: the tests' 5,000 yuan applications need two people
@@ -80,6 +83,7 @@ def test_the_queue_lists_referrals_and_filters_them(console: TestClient, clock: 
     assert page.status_code == 200
     assert small in page.text and large in page.text
     assert 'href="/console/review"' in page.text  # the menu entry
+    assert "an officer must review it" in page.text  # why it was referred, in English
     assert page.text.index(large) < page.text.index(small)  # newest first
     oldest = console.get("/console/review?order=oldest").text
     assert oldest.index(small) < oldest.index(large)
@@ -319,3 +323,27 @@ def test_review_pages_admit_no_inline_script_or_style(console: TestClient) -> No
             assert "src=" in tag or 'type="application/json"' in tag, tag
         assert not re.search(r"<[^>]*\s(style|on[a-z]+)=", page.text)
         assert page.headers["cache-control"] == "no-store"
+
+
+def test_the_queue_pages(
+    console: TestClient, context: Context, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = []
+    for _ in range(3):
+        items.append(refer(console)[1])
+        clock.advance(timedelta(minutes=1))
+    with context.uow() as uow:
+        first = review_board(uow, context.clock, BoardFilter(officer="user:x", per_page=2))
+        second = review_board(uow, context.clock, BoardFilter("user:x", per_page=2, page=2))
+        with pytest.raises(Invalid):
+            review_board(uow, context.clock, BoardFilter("user:x", status="lost"))
+    assert (first.total, first.pages, second.page) == (3, 2, 2)
+    assert [r.item.id for r in first.rows + second.rows] == items[::-1]  # newest first
+    assert {r.product for r in first.rows} == {"cash_loan"}
+
+    monkeypatch.setattr("fengkong.web.pages.review.PER_PAGE", 2)
+    english(console, "fks_officer")
+    page_one = console.get("/console/review").text
+    assert "Page 1 of 2" in page_one and 'rel="next"' in page_one and items[0] not in page_one
+    page_two = console.get("/console/review?page=2").text
+    assert items[0] in page_two and 'rel="prev"' in page_two

@@ -68,7 +68,8 @@ def queue(
     """The queue, as the filters ask; a malformed amount shows its error beside the field."""
     ctx = context_of(request)
     actor = console_actor(request)
-    say = language_of(request).gettext
+    lang = language_of(request)
+    say = lang.gettext
     chosen = {
         "status": status if status in BOARD_STATUSES else "active",
         "product": product.strip(),
@@ -110,6 +111,7 @@ def queue(
         "orders": ORDERS,
         "channels": SALES_CHANNELS,
         "names": labels(say),
+        "reason_text": lambda r: reason_text(r, lang),
         "now": ctx.clock.now(),
         "me": actor.audit_name,
     }
