@@ -279,6 +279,7 @@ def test_someone_elses_claim_is_a_conflict(console: TestClient) -> None:
         ("fks_auditor", 200, False),
         ("fks_risk", 403, False),
         ("fks_admin", 403, False),
+        ("fks_channel", 403, False),
     ],
 )
 def test_each_role_sees_and_works_only_what_it_may(
@@ -347,3 +348,17 @@ def test_the_queue_pages(
     assert "Page 1 of 2" in page_one and 'rel="next"' in page_one and items[0] not in page_one
     page_two = console.get("/console/review?page=2").text
     assert items[0] in page_two and 'rel="prev"' in page_two
+
+
+def test_a_refused_htmx_form_swaps_in_the_item_with_the_error_in_chinese(
+    console: TestClient,
+) -> None:
+    _, item = refer(console, amount="2000.00")
+    as_staff(console, "fks_officer").cookies.set("fengkong_lang", "zh-CN")
+    act(console, item, "claim")
+    typed = {"limit": "2500", "annual_rate": "12", "term_months": "12", "comment": "好"}
+    refused = act(console, item, "approve", typed, **{"HX-Request": "true"})
+    assert refused.status_code == 422
+    assert refused.text.lstrip().startswith('<section id="review-item"')  # the partial alone
+    assert "申请金额" in beside(refused.text, "limit")
+    assert 'value="2500"' in refused.text and ">好</textarea>" in refused.text

@@ -257,6 +257,8 @@ def _message(name: str, e: FieldError, bounds: TermsBounds | None, lang: Languag
             basis=basis_text(bounds.max_amount_basis, say),
         )
     if name == "annual_rate" and bounds is not None:
+        # `officer_terms.check_terms` refuses a rate for one of three reasons under one field;
+        # its message says which (the cap, the decimals, else the product's range).
         if "cap" in e.msg:
             return say(RATE_OVER_CAP, cap=lang.percent(bounds.apr_cap))
         if "decimals" in e.msg:
