@@ -27,4 +27,11 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/console/dashboard"): P.REPORTS_READ,
     ("GET", "/console/alerts"): P.REPORTS_READ,
     ("POST", "/console/alerts/{alert_id}/acknowledge"): P.ALERTS_ACK,
+    # the review queue: referred applications, claimed, approved (four eyes above the amount)
+    # or declined by officers and approvers, as `/v1/review` does
+    ("GET", "/console/review"): P.REVIEW_READ,
+    ("GET", "/console/review/{item_id}"): P.REVIEW_READ,
+    ("POST", "/console/review/{item_id}/claim"): P.REVIEW_WORK,
+    ("POST", "/console/review/{item_id}/approve"): P.REVIEW_WORK,
+    ("POST", "/console/review/{item_id}/decline"): P.REVIEW_WORK,
 }

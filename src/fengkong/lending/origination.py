@@ -118,6 +118,12 @@ def quote_offer(application_id: str, svc: Services[OriginationUnitOfWork]) -> Of
         return _offer(uow, application_id, svc)
 
 
+def booked_loan(application_id: str, svc: Services[OriginationUnitOfWork]) -> LoanRecord | None:
+    """The loan booked on the application's accepted offer; None while it is not accepted."""
+    with svc.uow() as uow:
+        return uow.lending.loan_for_application(application_id)
+
+
 @dataclass(frozen=True, slots=True)
 class LoanView:
     record: LoanRecord

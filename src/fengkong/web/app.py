@@ -20,6 +20,7 @@ from fengkong.bootstrap import Context
 from fengkong.web import errors
 from fengkong.web.auth import LOGIN_CSRF_COOKIE, PREFIX, authorize_page
 from fengkong.web.pages import dashboard, login
+from fengkong.web.pages import review as review_page  # the review queue
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -70,6 +71,7 @@ def create_console(context: Context) -> FastAPI:
     )
     console.include_router(login.router)
     console.include_router(dashboard.router)
+    console.include_router(review_page.router)  # the review queue
     return console
 
 
