@@ -4,6 +4,7 @@ a scorecard trained once per session, and a wired context with a fake clock."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -107,8 +108,71 @@ def postgres_session_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per test process, copied for each test that needs one:
+    running the migrations takes far longer than copying their result."""
+    path = tmp_path_factory.mktemp("template") / "fengkong.db"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database)
+    database.dispose()
+    return path
+
+
+def _database_url(name: str) -> str:
+    return sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A PostgreSQL database migrated once per test process, the template each test's database
+    is created from (`CREATE DATABASE … TEMPLATE`, a file copy on the server)."""
+    require_postgres()
+    name = f"tpl_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}"'))
+    database = Database(_database_url(name))
+    upgrade(database)
+    database.dispose()
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database at the migrations' heads, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'create database "{name}" template "{postgres_template}"'))
+    try:
+        yield _database_url(name)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of each kind, already at the migrations' heads (an empty one, for
+    tests of the migrations themselves: `postgres_url`, or a new SQLite file)."""
+    if request.param == "sqlite":
+        path = tmp_path / "fengkong.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("migrated_postgres_url")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of each kind with nothing in it, for the tests of the migrations themselves."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'fengkong.db'}"
     url: str = request.getfixturevalue("postgres_url")

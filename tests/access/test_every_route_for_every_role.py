@@ -161,4 +161,5 @@ def test_the_admin_does_no_lending() -> None:
         "metrics.read",
         "api.docs",
         "session.own",
+        "console.use",
     }

@@ -25,8 +25,8 @@ BEFORE = "0023_request_id"  # an old revision on one branch: the database lacks 
 
 
 @pytest.fixture
-def fresh(database_url: str) -> Database:
-    return Database(database_url)
+def fresh(empty_database_url: str) -> Database:
+    return Database(empty_database_url)
 
 
 def test_the_heads_read_from_the_scripts_are_alembics(fresh: Database) -> None:

@@ -188,8 +188,10 @@ def test_two_simultaneous_adds_on_postgresql_exactly_one_succeeds(
         db.dispose()
 
 
-def test_migration_0028_closes_duplicates_before_it_builds_the_index(database_url: str) -> None:
-    db = Database(database_url)
+def test_migration_0028_closes_duplicates_before_it_builds_the_index(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
     upgrade(db, "0018_links_merge_when_needed")  # the fraud tables before the index
     now = SystemClock().now()  # the migration's own time decides what has expired
     e = fraud_list_entries

@@ -254,12 +254,15 @@ def books_verify(db: Database) -> tuple[int, int]:
 @contextmanager
 def another_database(url: str, tmp_path: Path, name: str) -> Iterator[str]:
     """A second empty database of the same kind as `url`'s: a SQLite file beside it, or a
-    PostgreSQL schema beside `url`'s (the `postgres_url` fixture's), dropped afterwards."""
+    PostgreSQL schema beside `url`'s (the `postgres_url` fixture's) or inside its database (the
+    `database_url` fixture's), dropped afterwards."""
     if url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / f'{name}.db'}"
         return
-    base, _, schema = url.partition("options=-csearch_path%3D")
-    other = f"{schema}_{name}"
+    base, found, schema = url.partition("options=-csearch_path%3D")
+    if not found:  # a database of its own (the `database_url` fixture's): a schema in it
+        base = url + ("&" if "?" in url else "?")
+    other = f"{schema}_{name}" if schema else name
     admin = sa.create_engine(base.rstrip("?&"))
     with admin.begin() as conn:
         conn.execute(sa.text(f'create schema "{other}"'))

@@ -78,8 +78,10 @@ def _append_as_before(db: Database, entries: list[dict[str, Any]]) -> None:
         conn.execute(audit_head.update().values(seq=seq, hash=digest))
 
 
-def test_old_records_verify_after_the_upgrade_and_the_chain_goes_on(database_url: str) -> None:
-    db = Database(database_url)
+def test_old_records_verify_after_the_upgrade_and_the_chain_goes_on(
+    empty_database_url: str,
+) -> None:
+    db = Database(empty_database_url)
     try:
         upgrade(db, BEFORE)
         with db.engine.connect() as conn:
