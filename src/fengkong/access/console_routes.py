@@ -27,4 +27,10 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/console/dashboard"): P.REPORTS_READ,
     ("GET", "/console/alerts"): P.REPORTS_READ,
     ("POST", "/console/alerts/{alert_id}/acknowledge"): P.ALERTS_ACK,
+    # collections, lists, approvals, policies, models and audit (section 催收、名单、策略与模型、审计)
+    ("GET", "/console/collections"): P.COLLECTIONS_READ,
+    ("GET", "/console/collections/{loan_id}"): P.COLLECTIONS_READ,
+    ("POST", "/console/collections/{loan_id}/actions"): P.COLLECTIONS_WORK,
+    ("POST", "/console/collections/{loan_id}/promises"): P.COLLECTIONS_WORK,
+    # end of section collections, lists, approvals, policies, models and audit
 }

@@ -22,6 +22,9 @@ from fengkong.web import errors
 from fengkong.web.auth import LOGIN_CSRF_COOKIE, PREFIX, authorize_page
 from fengkong.web.pages import dashboard, login
 
+# section collections, lists, approvals, policies, models and audit
+from fengkong.web.pages.collections import router as collections_router
+
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -71,6 +74,8 @@ def create_console(context: Context) -> FastAPI:
     )
     console.include_router(login.router)
     console.include_router(dashboard.router)
+    # section collections, lists, approvals, policies, models and audit
+    console.include_router(collections_router)
     return console
 
 

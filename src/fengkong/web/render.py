@@ -30,7 +30,12 @@ class NavEntry:
 
 
 # The console's sections in the order of the menu; each shows only to those who may open it.
-NAV: tuple[NavEntry, ...] = (NavEntry("/console/dashboard", N_("Dashboard")),)
+NAV: tuple[NavEntry, ...] = (
+    NavEntry("/console/dashboard", N_("Dashboard")),
+    # section collections, lists, approvals, policies, models and audit
+    NavEntry("/console/collections", N_("Collections")),
+    # end of section collections, lists, approvals, policies, models and audit
+)
 
 
 def visible_nav(actor: Actor | None) -> list[NavEntry]:
