@@ -32,5 +32,14 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/console/collections/{loan_id}"): P.COLLECTIONS_READ,
     ("POST", "/console/collections/{loan_id}/actions"): P.COLLECTIONS_WORK,
     ("POST", "/console/collections/{loan_id}/promises"): P.COLLECTIONS_WORK,
+    ("GET", "/console/lists"): P.LISTS_READ,
+    ("POST", "/console/lists/search"): P.LISTS_READ,
+    ("GET", "/console/lists/entries/{entry_id}"): P.LISTS_READ,
+    ("POST", "/console/lists/entries"): P.LISTS_MANAGE,
+    ("POST", "/console/lists/entries/{entry_id}/remove"): P.LISTS_MANAGE,
+    ("GET", "/console/approvals"): P.APPROVALS_READ,
+    ("GET", "/console/approvals/{request_id}"): P.APPROVALS_READ,
+    ("POST", "/console/approvals/{request_id}/approve"): P.APPROVALS_DECIDE,
+    ("POST", "/console/approvals/{request_id}/reject"): P.APPROVALS_DECIDE,
     # end of section collections, lists, approvals, policies, models and audit
 }

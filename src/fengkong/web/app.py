@@ -23,7 +23,9 @@ from fengkong.web.auth import LOGIN_CSRF_COOKIE, PREFIX, authorize_page
 from fengkong.web.pages import dashboard, login
 
 # section collections, lists, approvals, policies, models and audit
+from fengkong.web.pages.approvals import router as approvals_router
 from fengkong.web.pages.collections import router as collections_router
+from fengkong.web.pages.lists import router as lists_router
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -76,6 +78,8 @@ def create_console(context: Context) -> FastAPI:
     console.include_router(dashboard.router)
     # section collections, lists, approvals, policies, models and audit
     console.include_router(collections_router)
+    console.include_router(lists_router)
+    console.include_router(approvals_router)
     return console
 
 

@@ -34,6 +34,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("/console/dashboard", N_("Dashboard")),
     # section collections, lists, approvals, policies, models and audit
     NavEntry("/console/collections", N_("Collections")),
+    NavEntry("/console/lists", N_("Lists")),
+    NavEntry("/console/approvals", N_("Approvals")),
     # end of section collections, lists, approvals, policies, models and audit
 )
 
