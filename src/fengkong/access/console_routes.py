@@ -41,5 +41,14 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/console/approvals/{request_id}"): P.APPROVALS_READ,
     ("POST", "/console/approvals/{request_id}/approve"): P.APPROVALS_DECIDE,
     ("POST", "/console/approvals/{request_id}/reject"): P.APPROVALS_DECIDE,
+    ("GET", "/console/policies"): P.POLICIES_READ,
+    ("GET", "/console/policies/{version}"): P.POLICIES_READ,
+    ("POST", "/console/policies/{version}/activation"): P.POLICIES_AUTHOR,
+    ("POST", "/console/policies/{version}/activation/approve"): P.POLICIES_APPROVE,
+    ("POST", "/console/policies/{version}/activation/reject"): P.POLICIES_APPROVE,
+    ("POST", "/console/policies/{version}/backtest"): P.POLICIES_BACKTEST,
+    ("GET", "/console/models"): P.MODELS_READ,
+    ("GET", "/console/models/{version}"): P.MODELS_READ,
+    ("POST", "/console/models/{version}/promotion"): P.MODELS_TRAIN,
     # end of section collections, lists, approvals, policies, models and audit
 }

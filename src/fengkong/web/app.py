@@ -26,6 +26,8 @@ from fengkong.web.pages import dashboard, login
 from fengkong.web.pages.approvals import router as approvals_router
 from fengkong.web.pages.collections import router as collections_router
 from fengkong.web.pages.lists import router as lists_router
+from fengkong.web.pages.models import router as models_router
+from fengkong.web.pages.policies import router as policies_router
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -80,6 +82,8 @@ def create_console(context: Context) -> FastAPI:
     console.include_router(collections_router)
     console.include_router(lists_router)
     console.include_router(approvals_router)
+    console.include_router(policies_router)
+    console.include_router(models_router)
     return console
 
 

@@ -36,6 +36,8 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("/console/collections", N_("Collections")),
     NavEntry("/console/lists", N_("Lists")),
     NavEntry("/console/approvals", N_("Approvals")),
+    NavEntry("/console/policies", N_("Policies")),
+    NavEntry("/console/models", N_("Models")),
     # end of section collections, lists, approvals, policies, models and audit
 )
 
