@@ -6,12 +6,14 @@ the CLI; refusals per role, unknown ids, errors beside the fields."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from importlib import resources
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fakes.access import bearer
+from fengkong.audit.browse import AuditQuery
 from fengkong.bootstrap import Context
 from fengkong.scoring.promotion import register_audited
 from fengkong.scoring.train import TrainedScorecard
@@ -244,3 +246,91 @@ def test_unknown_models_are_not_found(console: TestClient) -> None:
         {"role": "champion"},
     )
     assert missing.status_code == 404
+
+
+# ---- audit ---------------------------------------------------------------------------------------
+
+
+def test_an_auditor_verifies_the_chain_and_signs_a_checkpoint(
+    console: TestClient, context: Context
+) -> None:
+    console.cookies.set("fengkong_lang", "en")
+    as_staff(console, "fks_auditor")
+    page = console.get("/console/audit")
+    assert (
+        page.status_code == 200 and 'data-seq="' in page.text and "No checkpoint yet." in page.text
+    )
+    written = post(console, "/console/audit", "/console/audit/checkpoints", {}, **HTMX)
+    assert written.status_code == 200 and "data-written=" in written.text
+    assert written.text.lstrip().startswith('<section id="audit-checkpoints"')
+    again = post(console, "/console/audit", "/console/audit/checkpoints", {})
+    assert again.status_code == 409 and "data-refusal" in again.text  # same instant, same name
+    context.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+    assert post(console, "/console/audit", "/console/audit/checkpoints", {}).status_code == 303
+    assert console.get("/console/audit").text.count("data-checkpoint=") == 2
+    verified = post(console, "/console/audit", "/console/audit/verify", {})
+    assert verified.status_code == 200 and 'data-ok="true"' in verified.text
+    with context.uow() as uow:
+        head = uow.audit.head()
+    assert f"data-head-hash>{head.hash}<" in verified.text
+    assert "2 checkpoints hold" in verified.text
+    swapped = post(console, "/console/audit", "/console/audit/verify", {}, **HTMX)
+    assert swapped.text.lstrip().startswith('<section id="audit-verify"')
+
+
+def test_the_records_are_filtered_by_action_subject_and_actor(
+    console: TestClient, context: Context
+) -> None:
+    as_staff(console, "fks_auditor")
+    with context.uow() as uow:
+        newest = next(iter(uow.audit.recent(AuditQuery(limit=1))))
+    by_action = console.get(f"/console/audit?action={newest.action.split('.')[0]}")
+    assert f'data-seq="{newest.seq}"' in by_action.text
+    by_subject = console.get(f"/console/audit?subject_id={newest.subject_id}&actor={newest.actor}")
+    assert f'data-seq="{newest.seq}"' in by_subject.text
+    none = console.get("/console/audit?actor=user:nobody")
+    assert 'data-seq="' not in none.text
+    long = console.get("/console/audit?action=" + "x" * 201)
+    assert long.status_code == 422 and error_beside(long.text, "action")
+
+
+@pytest.mark.parametrize(
+    ("secret", "status"),
+    [
+        ("fks_auditor", 200),
+        ("fks_risk", 403),
+        ("fks_approver", 403),
+        ("fks_officer", 403),
+        ("fks_admin", 403),
+    ],
+)
+def test_only_auditors_open_the_audit(console: TestClient, secret: str, status: int) -> None:
+    as_staff(console, secret)
+    shown = console.get("/console/audit")
+    assert shown.status_code == status
+    assert ('href="/console/audit"' in shown.text) == (status == 200)
+    token = csrf_of(shown.text)
+    assert console.post("/console/audit/verify", data={"csrf": token}).status_code == status
+
+
+def test_every_page_of_the_section_admits_no_inline_script_or_style(
+    console: TestClient, context: Context, draft: str
+) -> None:
+    as_staff(console, "fks_all")
+    version = champion(context)
+    pages = [
+        "/console/collections",
+        "/console/lists",
+        "/console/approvals",
+        "/console/policies",
+        f"/console/policies/{draft}",
+        "/console/models",
+        f"/console/models/{version}",
+        "/console/audit",
+    ]
+    for path in pages:
+        page = console.get(path)
+        assert page.status_code == 200, path
+        for tag in re.findall(r"<script[^>]*>", page.text):
+            assert "src=" in tag or 'type="application/json"' in tag, (path, tag)
+        assert not re.search(r"<[^>]*\s(style|on[a-z]+)=", page.text), path

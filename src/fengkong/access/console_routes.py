@@ -50,5 +50,10 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     ("GET", "/console/models"): P.MODELS_READ,
     ("GET", "/console/models/{version}"): P.MODELS_READ,
     ("POST", "/console/models/{version}/promotion"): P.MODELS_TRAIN,
+    # Verifying the chain and writing a signed checkpoint change nothing stored: part of checking
+    # (as `fengkong audit verify|head`).
+    ("GET", "/console/audit"): P.AUDIT_READ,
+    ("POST", "/console/audit/verify"): P.AUDIT_READ,
+    ("POST", "/console/audit/checkpoints"): P.AUDIT_READ,
     # end of section collections, lists, approvals, policies, models and audit
 }

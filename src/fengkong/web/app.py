@@ -24,6 +24,7 @@ from fengkong.web.pages import dashboard, login
 
 # section collections, lists, approvals, policies, models and audit
 from fengkong.web.pages.approvals import router as approvals_router
+from fengkong.web.pages.audit import router as audit_router
 from fengkong.web.pages.collections import router as collections_router
 from fengkong.web.pages.lists import router as lists_router
 from fengkong.web.pages.models import router as models_router
@@ -84,6 +85,7 @@ def create_console(context: Context) -> FastAPI:
     console.include_router(approvals_router)
     console.include_router(policies_router)
     console.include_router(models_router)
+    console.include_router(audit_router)
     return console
 
 

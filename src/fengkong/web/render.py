@@ -38,6 +38,7 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("/console/approvals", N_("Approvals")),
     NavEntry("/console/policies", N_("Policies")),
     NavEntry("/console/models", N_("Models")),
+    NavEntry("/console/audit", N_("Audit")),
     # end of section collections, lists, approvals, policies, models and audit
 )
 
