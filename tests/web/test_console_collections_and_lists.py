@@ -374,3 +374,15 @@ def test_unknown_entries_and_requests_are_not_found(console: TestClient) -> None
         ).status_code
         == 404
     )
+
+
+def test_an_officer_lands_on_the_work_list_in_chinese(console: TestClient, overdue: str) -> None:
+    as_staff(console, "fks_officer")
+    home = console.get("/console/")
+    assert home.status_code == 303 and home.headers["location"] == "/console/collections"
+    console.cookies.set("fengkong_lang", "zh-CN")
+    page = console.get("/console/collections")
+    assert "催收工作台" in page.text and 'href="/console/lists"' in page.text
+    assert 'href="/console/approvals"' in page.text and 'href="/console/audit"' not in page.text
+    case = console.get(f"/console/collections/{overdue}")
+    assert "登记承诺还款" in case.text and "电话催收" in case.text
