@@ -9,12 +9,15 @@ import re
 from datetime import timedelta
 from importlib import resources
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from decision.test_backtest_support import LOOSER, NEW_SEGMENT, decide, demo_with
 from fakes.access import bearer
 from fengkong.audit.browse import AuditQuery
 from fengkong.bootstrap import Context
+from fengkong.decision import policy_registry
 from fengkong.scoring.promotion import register_audited
 from fengkong.scoring.train import TrainedScorecard
 from web.conftest import as_staff, csrf_of
@@ -334,3 +337,27 @@ def test_every_page_of_the_section_admits_no_inline_script_or_style(
         for tag in re.findall(r"<script[^>]*>", page.text):
             assert "src=" in tag or 'type="application/json"' in tag, (path, tag)
         assert not re.search(r"<[^>]*\s(style|on[a-z]+)=", page.text), path
+
+
+def test_a_back_test_over_stored_decisions_shows_its_report(
+    console: TestClient, context: Context, german: pd.DataFrame
+) -> None:
+    decide(context, german, 20)
+    with context.uow() as uow:
+        policy_registry.submit(
+            uow,
+            demo_with(NEW_SEGMENT, LOOSER),
+            author="user:rita",
+            clock=context.clock,
+            validate=lambda _: "demo-german-v3",
+        )
+        uow.commit()
+    console.cookies.set("fengkong_lang", "en")
+    as_staff(console, "fks_approver")
+    page = "/console/policies/demo-german-v3"
+    today = context.clock.business_date().isoformat()
+    shown = post(console, page, f"{page}/backtest", {"since": today}, **HTMX)
+    assert shown.status_code == 200, shown.text
+    assert 'data-backtest="20"' in shown.text and "Swap-in" in shown.text
+    plain = post(console, page, f"{page}/backtest", {"since": today, "until": today})
+    assert plain.status_code == 200 and "<html" in plain.text and 'data-backtest="20"' in plain.text
