@@ -202,6 +202,7 @@ def test_a_risk_manager_asks_and_an_approver_approves_an_addition(
     queue = console.get("/console/approvals")
     assert queue.status_code == 200 and f'data-request="{request_id}"' in queue.text
     assert "Add to a list" in queue.text and "user:rita" in queue.text
+    assert "Black list" in queue.text and "Mobile number" in queue.text  # labels, not codes
     assert WHO.phone not in queue.text  # masked
     done = console.post(
         f"/console/approvals/{request_id}/approve",

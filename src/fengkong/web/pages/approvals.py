@@ -23,6 +23,7 @@ from fengkong.bootstrap import Context
 from fengkong.core.errors import Conflict, Forbidden, Invalid
 from fengkong.web.auth import PREFIX, console_actor, context_of
 from fengkong.web.i18n import N_
+from fengkong.web.pages.lists import KEY_TYPES, LIST_NAMES
 from fengkong.web.pages.section_forms import allowed, is_htmx, see_other
 from fengkong.web.render import render
 
@@ -94,6 +95,8 @@ def _labels() -> dict[str, Any]:
         "statuses": STATUSES,
         "operations": OPERATIONS,
         "roles": ROLES,
+        "list_names": LIST_NAMES,
+        "key_types": KEY_TYPES,
         "describe": describe,
     }
 

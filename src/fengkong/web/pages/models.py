@@ -30,6 +30,7 @@ MODEL_STATUS = {
     "challenger": N_("Challenger"),
     "retired": N_("Retired"),
 }
+MODEL_KINDS = {"scorecard": N_("Scorecard"), "gbm": N_("Gradient boosting")}
 REQUEST_STATUS = {"pending": N_("Pending"), "approved": N_("Approved"), "rejected": N_("Rejected")}
 # The figures of a sample, in the order of the training report's summary.
 FIGURES = {
@@ -68,6 +69,7 @@ def models_page(request: Request) -> Response:
     values = {
         "models": sorted(models, key=lambda m: m.created_at, reverse=True),
         "statuses": MODEL_STATUS,
+        "kinds": MODEL_KINDS,
         "test_figure": test_figure,
     }
     return render(request, "models.html.j2", values)
@@ -85,6 +87,7 @@ def _model(
     values: dict[str, Any] = {
         "m": model,
         "statuses": MODEL_STATUS,
+        "kinds": MODEL_KINDS,
         "request_statuses": REQUEST_STATUS,
         "figures": FIGURES,
         "sample_names": SAMPLES,
