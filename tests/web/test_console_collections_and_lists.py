@@ -387,3 +387,28 @@ def test_an_officer_lands_on_the_work_list_in_chinese(console: TestClient, overd
     assert 'href="/console/approvals"' in page.text and 'href="/console/audit"' not in page.text
     case = console.get(f"/console/collections/{overdue}")
     assert "登记承诺还款" in case.text and "电话催收" in case.text
+
+
+def test_a_write_off_asked_through_the_api_is_approved_in_the_console(
+    console: TestClient, overdue: str, context: Context
+) -> None:
+    asked = console.post(
+        f"/v1/loans/{overdue}/write-off",
+        json={"reason": "fraud confirmed by police"},
+        headers=bearer("fks_officer"),
+    )
+    assert asked.status_code == 202, asked.text
+    request_id = asked.json()["id"]
+    console.cookies.set("fengkong_lang", "en")
+    as_staff(console, "fks_approver")
+    queue = console.get("/console/approvals?kind=loan.write_off")
+    assert f'data-request="{request_id}"' in queue.text and "Loan write-off" in queue.text
+    assert overdue in queue.text and "fraud confirmed by police" in queue.text
+    done = console.post(
+        f"/console/approvals/{request_id}/approve",
+        data={"csrf": csrf_of(queue.text)},
+        headers=HTMX,
+    )
+    assert done.status_code == 200 and 'data-status="approved"' in done.text
+    with SqlUnitOfWork(context.db) as uow:
+        assert uow.lending.get_loan(overdue).stage.value == "written_off"  # type: ignore[union-attr]
