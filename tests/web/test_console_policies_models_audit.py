@@ -170,6 +170,7 @@ def test_models_show_their_validation_figures(console: TestClient, context: Cont
     )
     page = console.get(f"/console/models/{version}")
     assert page.status_code == 200 and 'data-sample="test"' in page.text and "AUC" in page.text
+    assert "model.registered" in page.text and "model.promoted" in page.text  # who, when
     assert "Ask for promotion" not in page.text  # an auditor reads, asks nothing
 
 

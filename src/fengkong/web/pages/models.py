@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from fengkong.access.approvals import ApprovalKind, ApprovalQuery, find_requests
+from fengkong.audit.browse import AuditQuery, recent_records
 from fengkong.core.errors import Conflict, Invalid, NotFound
 from fengkong.scoring import model_admin
 from fengkong.scoring.registry import ModelVersion
@@ -84,6 +85,11 @@ def _model(
             raise NotFound(f"no model version {version!r}")
         query = ApprovalQuery(None, ApprovalKind.MODEL_PROMOTION, version, 100)
         requests = find_requests(uow, query)
+        history = [
+            r
+            for r in recent_records(uow, AuditQuery(subject_id=version, limit=50))
+            if r.subject_type == "model"
+        ]
     values: dict[str, Any] = {
         "m": model,
         "statuses": MODEL_STATUS,
@@ -93,6 +99,7 @@ def _model(
         "sample_names": SAMPLES,
         "samples": samples(model),
         "requests": requests,
+        "history": history,
         "error": error,
         "typed": {"role": "champion", "reason": ""},
         "allowed": allowed(request),
