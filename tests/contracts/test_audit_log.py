@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contracts.conftest import Backend
 from contracts.rows import at
+from fengkong.audit.browse import AuditQuery, recent_records
 from fengkong.audit.chain import GENESIS
 from fengkong.audit.verify import verify
 from fengkong.core import request_id as request_ids
@@ -81,3 +82,25 @@ def test_a_record_carries_the_request_being_served(backend: Backend) -> None:
     with backend.uow() as uow:
         assert [r.request_id for r in uow.audit.stream()] == ["req-7", None]
         assert verify(uow.audit.stream(), head=uow.audit.head()) == ()
+
+
+def test_recent_records_come_newest_first_narrowed_as_asked(backend: Backend) -> None:
+    """`recent` (the console's audit page): an action prefix, a subject id, an actor, a limit."""
+    with backend.uow() as uow:
+        _append(uow, "cns_1")
+        _append(uow, "cns_2", 1)
+        uow.audit.append(
+            at=at(2),
+            actor="user:rita",
+            action="list.change_requested",
+            subject_type="approval",
+            subject_id="apr_1",
+        )
+        uow.commit()
+    with backend.uow() as uow:
+        assert [r.seq for r in recent_records(uow, AuditQuery())] == [3, 2, 1]
+        assert [r.seq for r in recent_records(uow, AuditQuery(limit=2))] == [3, 2]
+        assert [r.seq for r in recent_records(uow, AuditQuery(action="consent."))] == [2, 1]
+        assert [r.seq for r in recent_records(uow, AuditQuery(subject_id="cns_2"))] == [2]
+        assert [r.seq for r in recent_records(uow, AuditQuery(actor="user:rita"))] == [3]
+        assert recent_records(uow, AuditQuery(action="consent%")) == ()  # no wildcard

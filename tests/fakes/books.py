@@ -9,6 +9,7 @@ from datetime import datetime
 
 from fakes.records import DuplicateKey
 from fakes.tables import PostedEntry, Tables
+from fengkong.audit.browse import AuditQuery
 from fengkong.audit.chain import GENESIS, AuditEntry, AuditRecord, ChainPoint, chained, entry
 from fengkong.audit.journal_tie import JOURNAL_KEY, tie_payload
 from fengkong.core import request_id as request_ids
@@ -77,6 +78,16 @@ class MemoryAuditLog:
 
     def stream(self, batch: int = 2000) -> Iterator[AuditRecord]:
         yield from list(self.tables.audit)
+
+    def recent(self, query: AuditQuery) -> list[AuditRecord]:
+        found = [
+            r
+            for r in reversed(self.tables.audit)
+            if (not query.action or r.action.startswith(query.action))
+            and (not query.subject_id or r.subject_id == query.subject_id)
+            and (not query.actor or r.actor == query.actor)
+        ]
+        return found[: query.limit]
 
     def for_subject(self, subject_type: str, subject_id: str) -> list[AuditRecord]:
         return [

@@ -34,4 +34,33 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     ("POST", "/console/review/{item_id}/claim"): P.REVIEW_WORK,
     ("POST", "/console/review/{item_id}/approve"): P.REVIEW_WORK,
     ("POST", "/console/review/{item_id}/decline"): P.REVIEW_WORK,
+    # collections, lists, approvals, policies, models and audit (section 催收、名单、策略与模型、审计)
+    ("GET", "/console/collections"): P.COLLECTIONS_READ,
+    ("GET", "/console/collections/{loan_id}"): P.COLLECTIONS_READ,
+    ("POST", "/console/collections/{loan_id}/actions"): P.COLLECTIONS_WORK,
+    ("POST", "/console/collections/{loan_id}/promises"): P.COLLECTIONS_WORK,
+    ("GET", "/console/lists"): P.LISTS_READ,
+    ("POST", "/console/lists/search"): P.LISTS_READ,
+    ("GET", "/console/lists/entries/{entry_id}"): P.LISTS_READ,
+    ("POST", "/console/lists/entries"): P.LISTS_MANAGE,
+    ("POST", "/console/lists/entries/{entry_id}/remove"): P.LISTS_MANAGE,
+    ("GET", "/console/approvals"): P.APPROVALS_READ,
+    ("GET", "/console/approvals/{request_id}"): P.APPROVALS_READ,
+    ("POST", "/console/approvals/{request_id}/approve"): P.APPROVALS_DECIDE,
+    ("POST", "/console/approvals/{request_id}/reject"): P.APPROVALS_DECIDE,
+    ("GET", "/console/policies"): P.POLICIES_READ,
+    ("GET", "/console/policies/{version}"): P.POLICIES_READ,
+    ("POST", "/console/policies/{version}/activation"): P.POLICIES_AUTHOR,
+    ("POST", "/console/policies/{version}/activation/approve"): P.POLICIES_APPROVE,
+    ("POST", "/console/policies/{version}/activation/reject"): P.POLICIES_APPROVE,
+    ("POST", "/console/policies/{version}/backtest"): P.POLICIES_BACKTEST,
+    ("GET", "/console/models"): P.MODELS_READ,
+    ("GET", "/console/models/{version}"): P.MODELS_READ,
+    ("POST", "/console/models/{version}/promotion"): P.MODELS_TRAIN,
+    # Verifying the chain and writing a signed checkpoint change nothing stored: part of checking
+    # (as `fengkong audit verify|head`).
+    ("GET", "/console/audit"): P.AUDIT_READ,
+    ("POST", "/console/audit/verify"): P.AUDIT_READ,
+    ("POST", "/console/audit/checkpoints"): P.AUDIT_READ,
+    # end of section collections, lists, approvals, policies, models and audit
 }

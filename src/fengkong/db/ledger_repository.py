@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from fengkong.audit.browse import AuditQuery
 from fengkong.audit.chain import (
     AuditEntry,
     AuditRecord,
@@ -208,6 +209,18 @@ class SqlAuditLog:
             if len(rows) < batch:
                 return
             after = rows[-1].seq
+
+    def recent(self, query: AuditQuery) -> list[AuditRecord]:
+        """The newest records first, narrowed by an action prefix, a subject id, an actor."""
+        self.flush()
+        chosen = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(query.limit)
+        if query.action:
+            chosen = chosen.where(audit_log.c.action.startswith(query.action, autoescape=True))
+        if query.subject_id:
+            chosen = chosen.where(audit_log.c.subject_id == query.subject_id)
+        if query.actor:
+            chosen = chosen.where(audit_log.c.actor == query.actor)
+        return [_audit_record(r._mapping) for r in self.session.execute(chosen)]
 
     def for_subject(self, subject_type: str, subject_id: str) -> list[AuditRecord]:
         self.flush()

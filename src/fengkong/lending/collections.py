@@ -84,6 +84,28 @@ def collection_queue(
 
 
 @dataclass(frozen=True, slots=True)
+class WorkItem:
+    """A case of the queue with the last action an officer recorded on it (None before any)."""
+
+    case: CollectionCase
+    last_action: CollectionAction | None
+
+
+def collection_work_list(
+    svc: ServicingServices, *, status: CaseStatus = CaseStatus.OPEN, limit: int = 100
+) -> tuple[WorkItem, ...]:
+    """The queue in its order (`collection_queue`), each case with its last action: the
+    officers' work list, read in one unit of work."""
+    with svc.uow() as uow:
+        cases = order_queue(uow.servicing.cases(CaseStatus(status)))[:limit]
+        items = []
+        for case in cases:
+            actions = uow.servicing.actions_for(case.loan_id)
+            items.append(WorkItem(case, actions[-1] if actions else None))
+        return tuple(items)
+
+
+@dataclass(frozen=True, slots=True)
 class CaseView:
     case: CollectionCase
     actions: tuple[CollectionAction, ...]

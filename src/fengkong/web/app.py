@@ -22,6 +22,14 @@ from fengkong.web.auth import LOGIN_CSRF_COOKIE, PREFIX, authorize_page
 from fengkong.web.pages import dashboard, login
 from fengkong.web.pages import review as review_page  # the review queue
 
+# section collections, lists, approvals, policies, models and audit
+from fengkong.web.pages.approvals import router as approvals_router
+from fengkong.web.pages.audit import router as audit_router
+from fengkong.web.pages.collections import router as collections_router
+from fengkong.web.pages.lists import router as lists_router
+from fengkong.web.pages.models import router as models_router
+from fengkong.web.pages.policies import router as policies_router
+
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -72,6 +80,13 @@ def create_console(context: Context) -> FastAPI:
     console.include_router(login.router)
     console.include_router(dashboard.router)
     console.include_router(review_page.router)  # the review queue
+    # section collections, lists, approvals, policies, models and audit
+    console.include_router(collections_router)
+    console.include_router(lists_router)
+    console.include_router(approvals_router)
+    console.include_router(policies_router)
+    console.include_router(models_router)
+    console.include_router(audit_router)
     return console
 
 
