@@ -377,10 +377,10 @@ def test_unknown_entries_and_requests_are_not_found(console: TestClient) -> None
     )
 
 
-def test_an_officer_lands_on_the_work_list_in_chinese(console: TestClient, overdue: str) -> None:
+def test_an_officer_finds_the_work_list_in_chinese(console: TestClient, overdue: str) -> None:
     as_staff(console, "fks_officer")
-    home = console.get("/console/")
-    assert home.status_code == 303 and home.headers["location"] == "/console/collections"
+    home = console.get("/console/")  # the first section of the menu: the review queue
+    assert home.status_code == 303 and home.headers["location"] == "/console/review"
     console.cookies.set("fengkong_lang", "zh-CN")
     page = console.get("/console/collections")
     assert "催收工作台" in page.text and 'href="/console/lists"' in page.text
