@@ -1,0 +1,67 @@
+"""What a loan's or a credit line's file shows beside its state: the balance its journal postings
+leave on each of its ledger sub-accounts, and its audit trail (every action recorded on it,
+oldest first). Read-only: the officer console's loan and line pages read them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from fengkong.audit.chain import AuditRecord
+from fengkong.core.uow import UnitOfWork
+from fengkong.ledger.accounts import AccountKey
+from fengkong.lending.ports import LineBook, LoanReader
+from fengkong.lending.services import load_line, load_loan
+
+LOAN_SUBJECT = "loan"
+LINE_SUBJECT = "credit_line"
+
+
+class AuditTrail(Protocol):
+    def for_subject(self, subject_type: str, subject_id: str) -> Sequence[AuditRecord]: ...
+
+
+class LoanBalances(Protocol):
+    def balances(self, loan_id: str | None = None) -> dict[AccountKey, int]: ...
+
+
+class LoanStores(LoanReader, LineBook, Protocol):
+    """The loans and lines a trail is read for (to refuse an unknown id)."""
+
+
+class TrailUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def lending(self) -> LoanStores: ...
+    @property
+    def journal(self) -> LoanBalances: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoanTrail:
+    """A loan's ledger sub-accounts (code → signed fen, debits positive) and its audit trail."""
+
+    balances: tuple[tuple[str, int], ...]
+    audit: tuple[AuditRecord, ...]
+
+
+def loan_trail(loan_id: str, uow: Callable[[], TrailUnitOfWork]) -> LoanTrail:
+    """The loan's balances by account and its audit records; `LoanNotFound` for an unknown id."""
+    with uow() as work:
+        load_loan(work.lending, loan_id)
+        balances = work.journal.balances(loan_id)
+        records = tuple(work.audit.for_subject(LOAN_SUBJECT, loan_id))
+    rows = tuple(sorted((k.code, v) for k, v in balances.items() if k.loan_id == loan_id))
+    return LoanTrail(rows, records)
+
+
+def line_trail(line_id: str, uow: Callable[[], TrailUnitOfWork]) -> tuple[AuditRecord, ...]:
+    """The line's audit records, oldest first; `LineNotFound` for an unknown id."""
+    with uow() as work:
+        load_line(work.lending, line_id)
+        return tuple(work.audit.for_subject(LINE_SUBJECT, line_id))
+
+
+__all__ = ["LoanTrail", "TrailUnitOfWork", "line_trail", "loan_trail"]
