@@ -10,7 +10,7 @@ from typing import Protocol
 
 from fengkong.audit.chain import AuditRecord
 from fengkong.core.uow import UnitOfWork
-from fengkong.ledger.accounts import AccountKey
+from fengkong.ledger.accounts import Account, AccountKey, account_by_code
 from fengkong.lending.ports import LineBook, LoanReader
 from fengkong.lending.services import load_line, load_loan
 
@@ -41,9 +41,10 @@ class TrailUnitOfWork(UnitOfWork, Protocol):
 
 @dataclass(frozen=True, slots=True)
 class LoanTrail:
-    """A loan's ledger sub-accounts (code → signed fen, debits positive) and its audit trail."""
+    """A loan's ledger sub-accounts with their balances (signed fen, debits positive), in the
+    chart's order, and its audit trail."""
 
-    balances: tuple[tuple[str, int], ...]
+    balances: tuple[tuple[Account, int], ...]
     audit: tuple[AuditRecord, ...]
 
 
@@ -53,7 +54,8 @@ def loan_trail(loan_id: str, uow: Callable[[], TrailUnitOfWork]) -> LoanTrail:
         load_loan(work.lending, loan_id)
         balances = work.journal.balances(loan_id)
         records = tuple(work.audit.for_subject(LOAN_SUBJECT, loan_id))
-    rows = tuple(sorted((k.code, v) for k, v in balances.items() if k.loan_id == loan_id))
+    keys = sorted((k for k in balances if k.loan_id == loan_id), key=AccountKey.sort_key)
+    rows = tuple((account_by_code(k.code), balances[k]) for k in keys)
     return LoanTrail(rows, records)
 
 

@@ -21,7 +21,7 @@ from fengkong.bootstrap import Context
 from fengkong.web import errors
 from fengkong.web.auth import LOGIN_CSRF_COOKIE, PREFIX, authorize_page
 from fengkong.web.pages import dashboard, login
-from fengkong.web.pages import lines as line_pages  # search, customer, loan and line pages
+from fengkong.web.pages import files as file_pages  # search, customer, loan and line pages
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -72,8 +72,7 @@ def create_console(context: Context) -> FastAPI:
     )
     console.include_router(login.router)
     console.include_router(dashboard.router)
-    # search, customer, loan and line pages
-    console.include_router(line_pages.router)
+    console.include_router(file_pages.router)  # search, customer, loan and line pages
     return console
 
 

@@ -30,7 +30,11 @@ class NavEntry:
 
 
 # The console's sections in the order of the menu; each shows only to those who may open it.
-NAV: tuple[NavEntry, ...] = (NavEntry("/console/dashboard", N_("Dashboard")),)
+NAV: tuple[NavEntry, ...] = (
+    NavEntry("/console/dashboard", N_("Dashboard")),
+    # search, customer, loan and line pages
+    NavEntry("/console/search", N_("Search")),
+)
 
 
 def visible_nav(actor: Actor | None) -> list[NavEntry]:

@@ -88,3 +88,42 @@ def field_errors(error: Invalid, fallback: str) -> dict[str, str]:
         name = str(e.loc[-1]) if e.loc else fallback
         found.setdefault(name, error_of(name))
     return found
+
+
+CASE_STATUS = {"open": N_("Open"), "closed": N_("Closed")}
+COLLECTION_ACTIONS = {
+    "call": N_("Phone call"),
+    "sms": N_("Text message"),
+    "visit": N_("Visit"),
+    "legal": N_("Legal action"),
+}
+PROMISE_STATUS = {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken")}
+GUARANTEE_STATUS = {"active": N_("Active"), "called": N_("Called"), "released": N_("Released")}
+COLLATERAL_TYPES = {
+    "deposit": N_("Deposit certificate"),
+    "government_bond": N_("Government bond"),
+    "listed_shares": N_("Listed shares"),
+    "property": N_("Property"),
+    "vehicle": N_("Vehicle"),
+    "receivables": N_("Receivables"),
+    "equipment": N_("Equipment"),
+}
+MARGIN_CALL_STATUS = {
+    "open": N_("Open"),
+    "met": N_("Met"),
+    "unmet": N_("Unmet"),
+    "cured": N_("Cured late"),
+}
+DEBIT_STATUS = {
+    "pending": N_("Pending"),
+    "succeeded": N_("Succeeded"),
+    "failed": N_("Failed"),
+    "unposted": N_("Debited, not posted"),
+}
+REMINDER_KINDS = {"due_soon": N_("Due in %(n)s days"), "overdue": N_("%(n)s days past due")}
+
+
+def reminder(kind: str) -> tuple[str, str]:
+    """A reminder's kind (`due_soon:3`, `overdue:14`) as a message id and its number."""
+    name, _, n = kind.partition(":")
+    return REMINDER_KINDS.get(name, NOT_VALID), n
