@@ -204,6 +204,18 @@ def test_the_customer_page_shows_masks_only(
     assert f'href="/console/loans/{book.loans["draw"]}"' in html
     assert f'href="/console/lines/{book.lines["zhao"]}"' in html
     assert "Consents" in html and "Credit bureau enquiry" in html
+    assert "On no list." in html
+
+    from fengkong.fraud.keys import KeyType
+    from fengkong.fraud.list_admin import ListAdmin, add_entry
+    from fengkong.fraud.lists import ListKind, NewListEntry
+
+    admin = ListAdmin(uow=context.uow, hasher=context.vault.blind_index, clock=context.clock)
+    entry = NewListEntry(ListKind.BLACK, KeyType.RESIDENT_ID, number, "court judgment", "court")
+    add_entry(entry, "user:olivia", admin)
+    listed = console.get(f"/console/customers/{cid(context, 'zhao')}").text
+    assert '<tr data-list="black">' in listed and "court judgment" in listed
+    assert number not in listed
 
     unknown = console.get("/console/customers/cus_" + "0" * 64)
     assert unknown.status_code == 404 and 'data-status="404"' in unknown.text
