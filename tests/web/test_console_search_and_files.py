@@ -275,6 +275,9 @@ def test_the_loan_page_shows_real_figures(
     with context.uow() as uow:
         actions = [r.action for r in uow.audit.for_subject("loan", loan_id)]
     assert actions and all(f'<tr data-action="{a}">' in html for a in actions)
+    moves = [a for a in actions if a == "loan.reclassified"]
+    assert moves  # 14 days late: no longer normal
+    assert html.count("<tr data-move=") == len(moves)
     assert "Collections" in html and "Reminders" in html and "Guarantees" in html
 
     draw = console.get(f"/console/loans/{book.loans['draw']}").text

@@ -39,6 +39,22 @@ class TrailUnitOfWork(UnitOfWork, Protocol):
     def audit(self) -> AuditTrail: ...
 
 
+# The audit actions end of day writes when a loan's five-tier class moves (`eod_loans`).
+CLASS_MOVES = ("loan.reclassified", "loan.written_off")
+
+
+@dataclass(frozen=True, slots=True)
+class ClassMove:
+    """A step of the loan's delinquency history: its class moved on a business date."""
+
+    on: str  # the business date, ISO
+    days_past_due: int
+    bucket: str
+    class_before: str
+    class_after: str
+    written_off: bool
+
+
 @dataclass(frozen=True, slots=True)
 class LoanTrail:
     """A loan's ledger sub-accounts with their balances (signed fen, debits positive), in the
@@ -46,6 +62,22 @@ class LoanTrail:
 
     balances: tuple[tuple[Account, int], ...]
     audit: tuple[AuditRecord, ...]
+
+    @property
+    def delinquency(self) -> tuple[ClassMove, ...]:
+        """Each move of the loan's class, oldest first, as end of day recorded it."""
+        return tuple(
+            ClassMove(
+                on=str(r.payload.get("business_date", "")),
+                days_past_due=int(r.payload.get("days_past_due", 0)),
+                bucket=str(r.payload.get("bucket", "")),
+                class_before=str(r.payload.get("class_before", "")),
+                class_after=str(r.payload.get("class_after", "")),
+                written_off=r.action == "loan.written_off",
+            )
+            for r in self.audit
+            if r.action in CLASS_MOVES
+        )
 
 
 def loan_trail(loan_id: str, uow: Callable[[], TrailUnitOfWork]) -> LoanTrail:
@@ -66,4 +98,4 @@ def line_trail(line_id: str, uow: Callable[[], TrailUnitOfWork]) -> tuple[AuditR
         return tuple(work.audit.for_subject(LINE_SUBJECT, line_id))
 
 
-__all__ = ["LoanTrail", "TrailUnitOfWork", "line_trail", "loan_trail"]
+__all__ = ["ClassMove", "LoanTrail", "TrailUnitOfWork", "line_trail", "loan_trail"]

@@ -53,6 +53,7 @@ def loan_page(request: Request, loan_id: str) -> Response:
         "positions": list(zip(state.positions, view.delinquency.instalments, strict=True)),
         "balances": trail.balances,
         "trail": trail.audit,
+        "moves": trail.delinquency,
         "debits": autodebit.debit_attempts(loan_id, svc),
         "reminders": reminders.reminders_for(loan_id, svc),
         "case": case,
