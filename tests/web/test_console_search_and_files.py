@@ -305,3 +305,19 @@ def test_each_role_sees_a_loan_as_it_may(
 def test_an_unknown_loan_is_a_404_page(console: TestClient, book: Book) -> None:
     missing = as_staff(console, "fks_officer").get("/console/loans/loan_nope")
     assert missing.status_code == 404 and 'data-status="404"' in missing.text
+
+
+def test_an_id_opens_its_page(console: TestClient, context: Context, book: Book) -> None:
+    as_staff(console, "fks_risk")
+    for target, path in (
+        (book.loans["zhang"], "loans"),
+        (book.lines["zhao"], "lines"),
+        (cid(context, "zhao"), "customers"),
+    ):
+        opened = console.get("/console/open", params={"id": f" {target} "})
+        assert opened.status_code == 303
+        assert opened.headers["location"] == f"/console/{path}/{target}"
+    wrong = console.get("/console/open", params={"id": "whatever"})
+    assert wrong.status_code == 422
+    assert 'id="s-id-error"' in wrong.text and 'value="whatever"' in wrong.text
+    assert as_staff(console, "fks_admin").get("/console/open?id=x").status_code == 403

@@ -30,6 +30,7 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     # search, customer, loan and line pages (查询、客户、贷款、额度): the API's permissions for
     # the same data and actions (search and customer lists, servicing reads, line changes)
     ("GET", "/console/search"): P.PORTFOLIO_SEARCH,
+    ("GET", "/console/open"): P.PORTFOLIO_SEARCH,
     ("GET", "/console/customers"): P.CUSTOMERS_READ,
     ("POST", "/console/customers/search"): P.CUSTOMERS_READ,
     ("GET", "/console/customers/{customer_id}"): P.CUSTOMERS_READ,

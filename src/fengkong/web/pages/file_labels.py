@@ -90,14 +90,14 @@ def field_errors(error: Invalid, fallback: str) -> dict[str, str]:
     return found
 
 
-CASE_STATUS = {"open": N_("Open"), "closed": N_("Closed")}
+CASE_STATUS = {"open": N_("In progress"), "closed": N_("Closed")}
 COLLECTION_ACTIONS = {
     "call": N_("Phone call"),
     "sms": N_("Text message"),
     "visit": N_("Visit"),
     "legal": N_("Legal action"),
 }
-PROMISE_STATUS = {"open": N_("Open"), "kept": N_("Kept"), "broken": N_("Broken")}
+PROMISE_STATUS = {"open": N_("Awaiting payment"), "kept": N_("Kept"), "broken": N_("Broken")}
 GUARANTEE_STATUS = {"active": N_("Active"), "called": N_("Called"), "released": N_("Released")}
 COLLATERAL_TYPES = {
     "deposit": N_("Deposit certificate"),
@@ -109,7 +109,7 @@ COLLATERAL_TYPES = {
     "equipment": N_("Equipment"),
 }
 MARGIN_CALL_STATUS = {
-    "open": N_("Open"),
+    "open": N_("Awaiting cure"),
     "met": N_("Met"),
     "unmet": N_("Unmet"),
     "cured": N_("Cured late"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from fengkong.access.permissions import Permission, permits
 from fengkong.bootstrap import Context
@@ -30,7 +30,7 @@ from fengkong.decision.search import (
 )
 from fengkong.lending.customers import customer_filter, find_customers
 from fengkong.lending.search import find_lines, find_loans, line_filter, loan_filter
-from fengkong.web.auth import console_actor, context_of
+from fengkong.web.auth import PREFIX, console_actor, context_of
 from fengkong.web.i18n import N_
 from fengkong.web.pages import file_labels as labels
 from fengkong.web.render import render
@@ -142,6 +142,9 @@ PERSON_FIELDS = (
     Filter("phone", N_("Mobile number")),
 )
 NEED_PERSON = N_("Give a full resident ID number or mobile number (or both).")
+# What an id opens, by its prefix (`core.ids.new_id`; a customer id is `cus_` and a blind index).
+OPENS = {"loan_": "loans", "line_": "lines", "cus_": "customers"}
+OPEN_WHAT = N_("Give a loan id (loan_…), a line id (line_…) or a customer id (cus_…).")
 
 
 def _number(q: Mapping[str, str], name: str, errors: list[FieldError]) -> int | None:
@@ -276,7 +279,9 @@ SEARCHES: dict[str, Callable[[Context, Mapping[str, str], list[FieldError]], Fou
 }
 
 
-def _results(request: Request, kind: str, q: Mapping[str, str], posted: bool) -> Response:
+def _results(
+    request: Request, kind: str, q: Mapping[str, str], posted: bool, opening: str | None = None
+) -> Response:
     """The form of `kind` with what was asked, and the page of rows it finds (or the errors)."""
     actor = console_actor(request)
     typed = {k: v for k, v in q.items() if k != "cursor"}
@@ -292,18 +297,22 @@ def _results(request: Request, kind: str, q: Mapping[str, str], posted: bool) ->
         "rows": None,
         "next_cursor": None,
         "labels": labels,
+        "opening": opening or "",
     }
     status = 200
+    if opening is not None:
+        values["errors"] = {"id": OPEN_WHAT}
+        status = 422
     try:
         if posted and not (_text(q, "id_number") or _text(q, "phone")):
             raise Invalid((FieldError(("id_number",), "give id_number or phone"),))
         values["rows"], values["next_cursor"] = SEARCHES[kind](context_of(request), q, [])
     except Invalid as e:
-        values["errors"] = labels.field_errors(e, "form")
+        values["errors"] = {**values["errors"], **labels.field_errors(e, "form")}
         if posted and "id_number" in values["errors"] and not _text(q, "id_number"):
             values["errors"]["id_number"] = NEED_PERSON
         status = 422
-    shown = {f.name for f in (*KINDS[kind][1], *PERSON_FIELDS)}
+    shown = {"id", *(f.name for f in (*KINDS[kind][1], *PERSON_FIELDS))}
     values["other_errors"] = sorted({m for k, m in values["errors"].items() if k not in shown})
     if not posted:
         values["next_query"] = {k: v for k, v in typed.items() if v}
@@ -344,3 +353,14 @@ def customers_by_person(
     """The customers with this full resident ID number or mobile number (posted)."""
     q = {"id_number": id_number, "phone": phone, "cursor": cursor}
     return _results(request, "customers", q, posted=True)
+
+
+@router.get("/open")
+def open_by_id(request: Request, id: str = "") -> Response:
+    """The page of a loan, line or customer id typed in the search's "Open" field; another
+    word comes back to the search with the error beside the field."""
+    word = id.strip()
+    for start, where in OPENS.items():
+        if word.startswith(start) and len(word) > len(start) and word.isascii():
+            return RedirectResponse(f"{PREFIX}/{where}/{word}", status_code=303)
+    return _results(request, "loans", {}, posted=False, opening=id)
