@@ -274,6 +274,13 @@ def test_the_loan_page_shows_real_figures(
     assert balance and balance.group(1) == money
     with context.uow() as uow:
         actions = [r.action for r in uow.audit.for_subject("loan", loan_id)]
+        posted = [
+            e.entry_id
+            for e in uow.journal.entries()
+            if any(p.loan_id == loan_id for p in e.postings)
+        ]
+    # every journal entry on the loan, newest first
+    assert posted and re.findall(r'<tr data-entry="([^"]+)"', html) == posted[::-1]
     assert actions and all(f'<tr data-action="{a}">' in html for a in actions)
     moves = [a for a in actions if a == "loan.reclassified"]
     assert moves  # 14 days late: no longer normal

@@ -1,5 +1,5 @@
 """What a loan's or a credit line's file shows beside its state: the balance its journal postings
-leave on each of its ledger sub-accounts, and its audit trail (every action recorded on it,
+leave on each of its ledger sub-accounts, its latest journal entries, and its audit trail (every action recorded on it,
 oldest first). Read-only: the officer console's loan and line pages read them."""
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from typing import Protocol
 from fengkong.audit.chain import AuditRecord
 from fengkong.core.uow import UnitOfWork
 from fengkong.ledger.accounts import Account, AccountKey, account_by_code
+from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.ports import LineBook, LoanReader
 from fengkong.lending.services import load_line, load_loan
 
 LOAN_SUBJECT = "loan"
+ENTRIES_SHOWN = 200  # the latest; end of day posts about one a day
 LINE_SUBJECT = "credit_line"
 
 
@@ -24,6 +26,7 @@ class AuditTrail(Protocol):
 
 class LoanBalances(Protocol):
     def balances(self, loan_id: str | None = None) -> dict[AccountKey, int]: ...
+    def entries_of_loan(self, loan_id: str, limit: int) -> Sequence[JournalEntry]: ...
 
 
 class LoanStores(LoanReader, LineBook, Protocol):
@@ -62,6 +65,7 @@ class LoanTrail:
 
     balances: tuple[tuple[Account, int], ...]
     audit: tuple[AuditRecord, ...]
+    entries: tuple[JournalEntry, ...] = ()  # the latest journal entries on it, newest first
 
     @property
     def delinquency(self) -> tuple[ClassMove, ...]:
@@ -85,10 +89,11 @@ def loan_trail(loan_id: str, uow: Callable[[], TrailUnitOfWork]) -> LoanTrail:
     with uow() as work:
         load_loan(work.lending, loan_id)
         balances = work.journal.balances(loan_id)
+        entries = tuple(work.journal.entries_of_loan(loan_id, ENTRIES_SHOWN))
         records = tuple(work.audit.for_subject(LOAN_SUBJECT, loan_id))
     keys = sorted((k for k in balances if k.loan_id == loan_id), key=AccountKey.sort_key)
     rows = tuple((account_by_code(k.code), balances[k]) for k in keys)
-    return LoanTrail(rows, records)
+    return LoanTrail(rows, records, entries)
 
 
 def line_trail(line_id: str, uow: Callable[[], TrailUnitOfWork]) -> tuple[AuditRecord, ...]:

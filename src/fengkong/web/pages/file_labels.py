@@ -127,3 +127,15 @@ def reminder(kind: str) -> tuple[str, str]:
     """A reminder's kind (`due_soon:3`, `overdue:14`) as a message id and its number."""
     name, _, n = kind.partition(":")
     return REMINDER_KINDS.get(name, NOT_VALID), n
+
+
+ENTRY_KINDS = {
+    "disbursement": N_("Disbursement"),
+    "accrual": N_("Accrual"),
+    "repayment": N_("Repayment"),
+    "provision": N_("Provision"),
+    "reserve": N_("Risk reserve"),
+    "write_off": N_("Write-off"),
+    "refund": N_("Refund"),
+    "reversal": N_("Reversal"),
+}

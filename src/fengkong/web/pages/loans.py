@@ -1,6 +1,6 @@
 """A loan's page: its terms and where it stands (outstanding, days past due, bucket, class), the
 schedule and each instalment's position (principal, interest, fees and penalty outstanding, DPD),
-the balances its journal postings leave on its ledger sub-accounts, payouts and auto-debits,
+the balances its journal postings leave on its ledger sub-accounts and its latest journal entries, payouts and auto-debits,
 reminders, the collections case (its actions and promises to pay), collateral with valuations
 and margin calls, guarantees, and the loan's audit trail.
 
@@ -52,6 +52,7 @@ def loan_page(request: Request, loan_id: str) -> Response:
         "aged": view.delinquency,
         "positions": list(zip(state.positions, view.delinquency.instalments, strict=True)),
         "balances": trail.balances,
+        "entries": trail.entries,
         "trail": trail.audit,
         "moves": trail.delinquency,
         "debits": autodebit.debit_attempts(loan_id, svc),
