@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from fengkong.bootstrap import Context
 from fengkong.lending.credit_lines import get_line
 from fengkong.lending.line import LineStatus
+from fengkong.lending.trail import line_trail
 from fengkong.web.i18n import COOKIE
 from search.book import Book, seed_book
 from web.conftest import as_staff, csrf_of
@@ -59,8 +60,7 @@ def test_an_officer_freezes_a_line_with_a_reason_and_unfreezes_it(
     assert line.status is LineStatus.FROZEN
     assert line.history[-1].reason == "borrower reported fraud"
     assert line.history[-1].officer == "user:olivia"
-    with context.uow() as uow:
-        trail = uow.audit.for_subject("credit_line", line_id)
+    trail = line_trail(line_id, context.uow)
     assert (trail[-1].action, trail[-1].actor) == ("line.freeze", "user:olivia")
     assert trail[-1].payload["reason"] == "borrower reported fraud"
 
