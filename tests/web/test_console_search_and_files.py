@@ -328,3 +328,42 @@ def test_an_id_opens_its_page(console: TestClient, context: Context, book: Book)
     assert wrong.status_code == 422
     assert 'id="s-id-error"' in wrong.text and 'value="whatever"' in wrong.text
     assert as_staff(console, "fks_admin").get("/console/open?id=x").status_code == 403
+
+
+def test_the_loan_page_shows_servicing_records(
+    console: TestClient, context: Context, book: Book
+) -> None:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from fengkong.lending import collateral_service, collections, guarantee, reminders
+    from fengkong.lending.guarantee_rules import GuarantorIdentity, GuarantorKind
+    from search.book import resident_id
+
+    loan_id, svc = book.loans["zhang"], context.servicing
+    today = context.clock.business_date()
+    collections.collections_step(today, svc)
+    reminders.reminder_step(today, svc)
+    collections.record_action(loan_id, "call", "promised to pay on Friday", "user:olivia", svc)
+    collections.record_promise(loan_id, 12_345, today + timedelta(days=3), "user:olivia", svc)
+    collateral_service.add_collateral(
+        loan_id, "vehicle", 300_000, svc, description="a used car", actor="user:olivia"
+    )
+    guarantor_id = resident_id("11010519800101123")
+    who = GuarantorIdentity(GuarantorKind.INDIVIDUAL, "钱七", guarantor_id, "13900001111")
+    g = guarantee.register_guarantor(who, svc, actor="user:olivia")
+    guarantee.add_guarantee(loan_id, g.guarantor_id, Decimal("0.5"), svc, actor="user:olivia")
+
+    for lang, words in (
+        ("en", ("Phone call", "Vehicle", "Awaiting payment")),
+        ("zh-CN", ("电话催收", "车辆", "待履约")),
+    ):
+        console.cookies.set(COOKIE, lang)
+        page = as_staff(console, "fks_officer").get(f"/console/loans/{loan_id}")
+        assert page.status_code == 200, page.text
+        html = page.text
+        assert "promised to pay on Friday" in html and "a used car" in html
+        assert g.guarantor_id in html and "钱七" not in html and guarantor_id not in html
+        assert all(w in html for w in words), lang
+        assert 'class="empty">No collections case' not in html
+        assert "No reminder sent." not in html and "暂无提醒" not in html
