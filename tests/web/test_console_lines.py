@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -135,3 +136,39 @@ def test_an_unknown_line_is_a_404_page(console: TestClient, book: Book) -> None:
     token = csrf_of(missing.text)
     posted = console.post("/console/lines/lin_nope/freeze", data={"reason": "x", "csrf": token})
     assert posted.status_code == 404
+
+
+def test_an_officer_reinstates_what_a_rule_did(
+    console: TestClient, context: Context, book: Book
+) -> None:
+    from fengkong.lending.credit_lines import change_line
+
+    frozen, closed = book.lines["bare"], book.lines["zhao"]
+    # as end of day acts: a change with no officer
+    change_line(frozen, "freeze", "DPD_OVER_THRESHOLD: 3 days past due > 0", context.lending)
+    change_line(closed, "close", "BLACKLIST_HIT: mobile on the black list", context.lending)
+    page = as_staff(console, "fks_officer").get(f"/console/lines/{frozen}")
+    assert "A rule" in page.text and "Line frozen" in page.text
+    token = csrf_of(page.text)
+
+    def reinstate(line_id: str, **data: str) -> httpx.Response:
+        return console.post(f"/console/lines/{line_id}/reinstate", data={**data, "csrf": token})
+
+    assert reinstate(frozen).status_code == 422
+    refused = reinstate(closed, reason="not the same person")
+    assert refused.status_code == 422
+    form = _form(refused.text, "reinstate")
+    assert 'id="reinstate-ack-error"' in form and "not the same person" in form
+    assert get_line(closed, context.lending).status is LineStatus.CLOSED
+
+    assert reinstate(frozen, reason="bank outage on the due date").status_code == 303
+    line = get_line(frozen, context.lending)
+    assert line.status is LineStatus.ACTIVE and line.history[-1].officer == "user:olivia"
+    reopened = reinstate(closed, reason="not the same person", acknowledge_blacklist="yes")
+    assert reopened.status_code == 303
+    assert get_line(closed, context.lending).status is LineStatus.ACTIVE
+
+    shown = console.get(f"/console/lines/{frozen}").text
+    assert "Line reinstated" in shown and "bank outage on the due date" in shown
+    notices = re.search(r'<table class="notices">.*?</table>', shown, re.S)
+    assert notices and "Line frozen" in notices.group(0) and "Line reinstated" in notices.group(0)
