@@ -135,6 +135,15 @@ class MemoryJournal:
         for posted in ordered:
             yield posted.entry
 
+    def entries_of_loan(self, loan_id: str, limit: int) -> list[JournalEntry]:
+        newest = sorted(
+            self.tables.journal.values(),
+            key=lambda p: (p.posted_at, p.entry.entry_id),
+            reverse=True,
+        )
+        mine = [p.entry for p in newest if any(x.loan_id == loan_id for x in p.entry.postings)]
+        return mine[:limit]
+
     def balances(self, loan_id: str | None = None) -> dict[AccountKey, int]:
         """Balances derived from the postings, signed by each account's normal side."""
         result: dict[AccountKey, int] = {}

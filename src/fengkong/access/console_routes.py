@@ -63,4 +63,16 @@ CONSOLE_ROUTES: Mapping[tuple[str, str], Permission] = {
     ("POST", "/console/audit/verify"): P.AUDIT_READ,
     ("POST", "/console/audit/checkpoints"): P.AUDIT_READ,
     # end of section collections, lists, approvals, policies, models and audit
+    # search, customer, loan and line pages (查询、客户、贷款、额度): the API's permissions for
+    # the same data and actions (search and customer lists, servicing reads, line changes)
+    ("GET", "/console/search"): P.PORTFOLIO_SEARCH,
+    ("GET", "/console/open"): P.PORTFOLIO_SEARCH,
+    ("GET", "/console/customers"): P.CUSTOMERS_READ,
+    ("POST", "/console/customers/search"): P.CUSTOMERS_READ,
+    ("GET", "/console/customers/{customer_id}"): P.CUSTOMERS_READ,
+    ("GET", "/console/loans/{loan_id}"): P.SERVICING_READ,
+    ("GET", "/console/lines/{line_id}"): P.SERVICING_READ,
+    ("POST", "/console/lines/{line_id}/freeze"): P.LOANS_SERVICE,
+    ("POST", "/console/lines/{line_id}/unfreeze"): P.LOANS_SERVICE,
+    ("POST", "/console/lines/{line_id}/reinstate"): P.LINES_REINSTATE,
 }

@@ -20,6 +20,7 @@ from fengkong.bootstrap import Context
 from fengkong.web import errors
 from fengkong.web.auth import LOGIN_CSRF_COOKIE, PREFIX, authorize_page
 from fengkong.web.pages import dashboard, login
+from fengkong.web.pages import files as file_pages  # search, customer, loan and line pages
 from fengkong.web.pages import review as review_page  # the review queue
 
 # section collections, lists, approvals, policies, models and audit
@@ -87,6 +88,7 @@ def create_console(context: Context) -> FastAPI:
     console.include_router(policies_router)
     console.include_router(models_router)
     console.include_router(audit_router)
+    console.include_router(file_pages.router)  # search, customer, loan and line pages
     return console
 
 

@@ -32,16 +32,14 @@ class NavEntry:
 # The console's sections in the order of the menu; each shows only to those who may open it.
 NAV: tuple[NavEntry, ...] = (
     NavEntry("/console/dashboard", N_("Dashboard")),
-    # review queue
     NavEntry("/console/review", N_("Review queue")),
-    # section collections, lists, approvals, policies, models and audit
+    NavEntry("/console/search", N_("Search")),
     NavEntry("/console/collections", N_("Collections")),
     NavEntry("/console/lists", N_("Lists")),
     NavEntry("/console/approvals", N_("Approvals")),
     NavEntry("/console/policies", N_("Policies")),
     NavEntry("/console/models", N_("Models")),
     NavEntry("/console/audit", N_("Audit")),
-    # end of section collections, lists, approvals, policies, models and audit
 )
 
 
