@@ -22,7 +22,7 @@ demo: $(STAMP)
 # oversubscribe the machine (a CI run once saw a load average near 100).
 test: $(STAMP)
 	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 bench: $(STAMP)
