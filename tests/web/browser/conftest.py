@@ -7,7 +7,7 @@ that `make test` (`--dist loadgroup`) runs them all on one worker, which makes t
 the server once. Without `/usr/bin/chromium` they are skipped, except under `CI`, where that is
 a failure (`.ci/run` installs it).
 
-Helpers: `served.logged_in(user)` gives a page of a browser context logged in as one of
+Helpers (`served.py`): `served.logged_in(user)` gives a page of a browser context logged in as one of
 `USERS` (each logs in once per session: an approver's TOTP code is accepted once, and the
 server's clock stands still); `served.visit(page, name)` checks a page as every test should
 (no console error, no CSP violation, no serious or critical axe violation, a screenshot under
@@ -15,68 +15,33 @@ server's clock stands still); `served.visit(page, name)` checks a page as every 
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pyotp
 import pytest
 
-from fengkong.core.actor import Actor, Role
-from fengkong.sim.plan import END_OF_DAY_AT, RunPlan, at
+from fengkong.sim.plan import END_OF_DAY_AT, at
 from fengkong.sim.run import simulate
-from sim.lifecycle_runs import lifecycle_plan, run_context, sim_settings
-
-ROOT = Path(__file__).resolve().parents[3]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "console"
-PASSWORD = "correct horse battery staple"
-ADMIN = Actor(name="browser-tests", kind="user", roles=frozenset({Role.ADMIN}))
-# Three months of a downturn at four applicants a weekday (~20 s): month-end snapshots, three
-# vintages and early-warning alerts open at the end.
-PLAN = lifecycle_plan(months=3, per_day=4, seed=1, scenario_name="downturn")
-# The people of the tests: login → roles.
-USERS = {"rita": frozenset({Role.RISK_MANAGER}), "alan": frozenset({Role.APPROVER})}
-# The axe rules of labels, forms, names and colour contrast (axe-core's rule ids).
-AXE_RULES = [
-    "label",
-    "label-title-only",
-    "select-name",
-    "button-name",
-    "link-name",
-    "input-button-name",
-    "form-field-multiple-labels",
-    "aria-input-field-name",
-    "color-contrast",
-    "document-title",
-    "html-has-lang",
-    "html-lang-valid",
-    "image-alt",
-    "role-img-alt",
-    "duplicate-id-aria",
-    "aria-valid-attr-value",
-]
-SERIOUS = {"serious", "critical"}
-
-
-@dataclass(frozen=True)
-class Book:
-    """A finished simulated run with the tests' users in its database."""
-
-    plan: RunPlan
-    home: Path
-    folder: Path
-    now: datetime
-    totp: dict[str, str]  # login → TOTP secret, for those enrolled
+from sim.lifecycle_runs import run_context, sim_settings
+from web.browser.served import (
+    ADMIN,
+    ARTIFACTS,
+    CHROMIUM,
+    PASSWORD,
+    PLAN,
+    ROOT,
+    USERS,
+    Book,
+    Console,
+)
 
 
 @pytest.fixture(scope="session")
@@ -171,133 +136,6 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-# Chromium's console line for any answer >= 400, told apart by `Watch.answered` (with its URL).
-FAILED_RESOURCE = "Failed to load resource: the server responded with a status of"
-
-
-@dataclass
-class Watch:
-    """What a page reported that it should not: console errors, uncaught exceptions, answers of
-    400 or more (but those of a status in `allowed`, which a test expects: a form's 422), CSP
-    violations (the `securitypolicyviolation` events, forwarded by an init script)."""
-
-    errors: list[str] = field(default_factory=list)
-    violations: list[str] = field(default_factory=list)
-    allowed: set[int] = field(default_factory=set)
-
-    def logged(self, message: Any) -> None:
-        if message.type == "error" and not message.text.startswith(FAILED_RESOURCE):
-            self.errors.append(message.text)
-
-    def answered(self, response: Any) -> None:
-        if response.status >= 400 and response.status not in self.allowed:
-            self.errors.append(f"{response.status} {response.url}")
-
-    def violated(self, report: str) -> None:
-        self.violations.append(report)
-
-    def clean(self) -> None:
-        assert not self.errors, f"the console reported errors: {self.errors}"
-        assert not self.violations, f"CSP violations: {self.violations}"
-
-
-# Runs in every document before its own scripts (Playwright injects it past the CSP).
-REPORT_VIOLATIONS = """
-document.addEventListener("securitypolicyviolation", function (e) {
-  window.reportViolation(e.violatedDirective + " " + (e.blockedURI || "inline") + " " +
-    (e.sourceFile || "") + ":" + e.lineNumber);
-});
-"""
-
-
-@dataclass
-class Console:
-    """The served console and the browser: pages logged in as the tests' users, and the checks
-    every page visited gets."""
-
-    url: str
-    book: Book
-    browser: Any
-    timings: dict[str, float] = field(default_factory=dict)
-    _sessions: dict[str, Any] = field(default_factory=dict)
-    watches: dict[int, Watch] = field(default_factory=dict)
-
-    def new_page(self, *, locale: str = "zh-CN", storage_state: Any = None) -> Any:
-        """A page of a fresh browser context (its own cookies), watched for errors."""
-        context = self.browser.new_context(
-            locale=locale, storage_state=storage_state, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(10_000)
-        watch = Watch()
-        context.expose_function("reportViolation", watch.violated)
-        context.add_init_script(REPORT_VIOLATIONS)
-        page = context.new_page()
-        page.on("console", watch.logged)
-        page.on("response", watch.answered)
-        page.on("pageerror", lambda e: watch.errors.append(str(e)))
-        self.watches[id(page)] = watch
-        return page
-
-    def watch(self, page: Any) -> Watch:
-        return self.watches[id(page)]
-
-    def log_in(self, page: Any, user: str, *, next_path: str = "") -> None:
-        """Fill the login form as `user` (with the TOTP code of the server's moment)."""
-        page.goto(f"{self.url}/console/login" + (f"?next={next_path}" if next_path else ""))
-        page.fill("#f-username", user)
-        page.fill("#f-password", PASSWORD)
-        if user in self.book.totp:
-            page.fill("#f-totp", pyotp.TOTP(self.book.totp[user]).at(self.book.now))
-        with page.expect_navigation():
-            page.click("form[action$='/login'] button[type=submit]")
-
-    def logged_in(self, user: str, *, locale: str = "zh-CN") -> Any:
-        """A page logged in as `user`: the first time through the login form, then with the
-        cookies of that first login (a TOTP code is accepted only once)."""
-        if user not in self._sessions:
-            page = self.new_page(locale=locale)
-            self.log_in(page, user)
-            assert "/login" not in page.url, f"{user} could not log in"
-            self._sessions[user] = page.context.storage_state()
-            return page
-        return self.new_page(locale=locale, storage_state=self._sessions[user])
-
-    def visit(self, page: Any, name: str) -> None:
-        """Check the page now shown: its load time noted, a screenshot, no error or CSP
-        violation so far, and no serious or critical axe violation of `AXE_RULES`."""
-        page.wait_for_load_state("load")
-        self.timings[name] = page.evaluate(
-            "() => { const n = performance.getEntriesByType('navigation')[0];"
-            " return n ? n.loadEventEnd - n.startTime : -1; }"
-        )
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        self.watch(page).clean()
-        found = axe(page)
-        assert not found, f"axe found on {name}: " + json.dumps(found, ensure_ascii=False)
-
-
-def axe(page: Any) -> list[dict[str, Any]]:
-    """The serious and critical violations axe-core finds of `AXE_RULES`, each with the
-    elements concerned."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(
-        page,
-        options={"runOnly": {"type": "rule", "values": AXE_RULES}, "resultTypes": ["violations"]},
-    )
-    return [
-        {
-            "rule": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "nodes": [n["target"] for n in v["nodes"]][:5],
-        }
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-
-
 @pytest.fixture(scope="session")
 def served(chromium: Any, book: Book, server: str) -> Iterator[Console]:
     """The console served on the book, in Chromium (looked for first: without it, no book is
@@ -308,4 +146,16 @@ def served(chromium: Any, book: Book, server: str) -> Iterator[Console]:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         lines = [f"{name}: {ms:.0f} ms" for name, ms in served.timings.items()]
         (ARTIFACTS / "timings.txt").write_text("\n".join(lines) + "\n")
-        print("\nconsole: navigation start → load event\n  " + "\n  ".join(lines))
+        _timings.extend(lines)
+
+
+_timings: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The pages' load times in the test log (under xdist, the worker's are in
+    `test-artifacts/console/timings.txt`, which `.ci/run` prints)."""
+    if _timings:
+        terminalreporter.section("console: navigation start → load event")
+        for line in _timings:
+            terminalreporter.write_line(line)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-from web.browser.conftest import Console
+from web.browser.served import Console
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -59,7 +60,7 @@ def test_a_risk_manager_acknowledges_an_alert_with_a_note(served: Console) -> No
         swapped.locator("button[type=submit]").click()
     assert empty.value.status == 422
     error = swapped.locator(".field-error")
-    assert error.inner_text() == "请填写处理情况或决定的说明。"  # beside the field, in Chinese
+    expect(error).to_have_text("请填写处理情况或决定的说明。")  # beside the field, in Chinese
     note = swapped.locator("input[name=note]")
     assert note.get_attribute("aria-invalid") == "true"
     assert note.get_attribute("aria-describedby") == error.get_attribute("id")
@@ -69,8 +70,8 @@ def test_a_risk_manager_acknowledges_an_alert_with_a_note(served: Console) -> No
     with page.expect_response(lambda r: r.url.endswith(f"/{alert_id}/acknowledge")) as done:
         swapped.locator("button[type=submit]").click()
     assert done.value.status == 200
-    assert swapped.get_attribute("data-status") == "acknowledged"
-    assert swapped.locator(".done").inner_text() == "已由 rita 确认"
+    expect(swapped).to_have_attribute("data-status", "acknowledged")  # once htmx swapped it
+    expect(swapped.locator(".done")).to_have_text("已由 rita 确认")
     assert page.url.endswith("/console/dashboard")  # swapped in place, no page load
     served.visit(page, "alert-acknowledged")
 
@@ -102,3 +103,18 @@ def test_the_header_switches_the_language(served: Console) -> None:
     _language_to(page, "zh-CN")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("h1").inner_text() == "资产组合仪表盘"
+
+
+def test_the_watch_sees_a_csp_violation_and_a_failed_answer(served: Console) -> None:
+    """The checks of every page are not blind: content from another origin is refused by the
+    CSP and reported, and so is an answer of 404."""
+    page = served.new_page()
+    page.goto(f"{served.url}/console/login")
+    page.evaluate(
+        "() => { const i = document.createElement('img');"
+        " i.src = 'https://example.com/x.png'; document.body.append(i); }"
+    )
+    page.goto(f"{served.url}/console/no-such-page")
+    watch = served.watch(page)
+    assert any(v.startswith("img-src https://example.com") for v in watch.violations), watch
+    assert any(e.startswith("404 ") for e in watch.errors), watch
