@@ -2,10 +2,12 @@
 per test session), real users in its database, the console served on it by uvicorn on a free
 localhost port, and Debian's Chromium driven by Playwright (sync API).
 
-The tests of `tests/web/browser/` carry the marks `browser` and `xdist_group("browser")`, so
-that `make test` (`--dist loadgroup`) runs them all on one worker, which makes the book and starts
-the server once. Without `/usr/bin/chromium` they are skipped, except under `CI`, where that is
-a failure (`.ci/run` installs it).
+Under xdist (`make test`) the simulation runs once for all workers (the first to need it runs
+it, under a file lock; the others wait); each worker that runs a browser test copies it, creates
+its users in its copy and serves its own server. The tests also carry `xdist_group("browser")`
+for `--dist loadgroup`, which would keep them on one worker, but pytest 9.2's structured node
+ids defeat it for now (pytest-xdist issue 1386). Without `/usr/bin/chromium` they are skipped,
+except under `CI`, where that is a failure (`.ci/run` installs it).
 
 Helpers (`served.py`): `served.logged_in(user)` gives a page of a browser context logged in as one of
 `USERS` (each logs in once per session: an approver's TOTP code is accepted once, and the
@@ -15,7 +17,9 @@ server's clock stands still); `served.visit(page, name)` checks a page as every 
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,11 +50,12 @@ from web.browser.served import (
 
 @pytest.fixture(scope="session")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Book:
+    """This worker's copy of the simulated run, with the tests' users created in it."""
     from fengkong.access.users import create_user
 
     base = tmp_path_factory.mktemp("browser-book")
     home, folder = base / "home", base / "run"
-    simulate(sim_settings(home), PLAN, folder)
+    shutil.copytree(_simulated(tmp_path_factory), folder)
     now = at(PLAN.end - timedelta(days=1), END_OF_DAY_AT)
     secrets = {}
     with run_context(sim_settings(home), PLAN, folder) as ctx:
@@ -66,6 +71,22 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Book:
             if enrolment is not None:
                 secrets[login] = enrolment.secret
     return Book(plan=PLAN, home=home, folder=folder, now=now, totp=secrets)
+
+
+def _simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of `PLAN`'s run, made once per session: under xdist in the session's shared
+    temporary folder, by the first worker to ask, the others waiting on its lock."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        shared = tmp_path_factory.mktemp("browser-run")
+    else:
+        shared = tmp_path_factory.getbasetemp().parent / "browser-run"
+        shared.mkdir(exist_ok=True)
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "done").exists():
+            simulate(sim_settings(shared / "home"), PLAN, shared / "run")
+            (shared / "done").touch()
+    return shared / "run"
 
 
 def _free_port() -> int:
@@ -145,7 +166,8 @@ def served(chromium: Any, book: Book, server: str) -> Iterator[Console]:
     if served.timings:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         lines = [f"{name}: {ms:.0f} ms" for name, ms in served.timings.items()]
-        (ARTIFACTS / "timings.txt").write_text("\n".join(lines) + "\n")
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        (ARTIFACTS / f"timings-{worker}.txt").write_text("\n".join(lines) + "\n")
         _timings.extend(lines)
 
 
@@ -153,8 +175,8 @@ _timings: list[str] = []
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """The pages' load times in the test log (under xdist, the worker's are in
-    `test-artifacts/console/timings.txt`, which `.ci/run` prints)."""
+    """The pages' load times in the test log (under xdist, each worker's are in
+    `test-artifacts/console/timings-<worker>.txt`, which `.ci/run` prints)."""
     if _timings:
         terminalreporter.section("console: navigation start → load event")
         for line in _timings:

@@ -6,6 +6,7 @@ reported that it should not (`Watch`), and axe-core's check (vendored by
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -60,8 +61,10 @@ class Book:
     totp: dict[str, str]  # login → TOTP secret, for those enrolled
 
 
-# Chromium's console line for any answer >= 400, told apart by `Watch.answered` (with its URL).
-FAILED_RESOURCE = "Failed to load resource: the server responded with a status of"
+# Chromium's console line for any answer of 400 or more.
+FAILED_RESOURCE = re.compile(
+    r"^Failed to load resource: the server responded with a status of (\d+)"
+)
 
 
 @dataclass
@@ -75,8 +78,14 @@ class Watch:
     allowed: set[int] = field(default_factory=set)
 
     def logged(self, message: Any) -> None:
-        if message.type == "error" and not message.text.startswith(FAILED_RESOURCE):
+        if message.type != "error":
+            return
+        failed = FAILED_RESOURCE.search(message.text)
+        if failed is None:
             self.errors.append(message.text)
+        elif int(failed.group(1)) not in self.allowed:
+            # Also what the page did not ask for itself (the browser's own favicon request).
+            self.errors.append(f"{failed.group(1)} {message.location.get('url', '')}")
 
     def answered(self, response: Any) -> None:
         if response.status >= 400 and response.status not in self.allowed:

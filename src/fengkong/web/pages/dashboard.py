@@ -72,6 +72,12 @@ METRIC_NAMES = {
     "no_pd_fen": N_("Principal without a PD"),
     "allowance_fen": N_("Allowance"),
     "reserve_fen": N_("Reserve fund"),
+    # the model watch's figures (`monitoring.model_watch.MODEL_RULES`)
+    "score_psi": N_("Score PSI"),
+    "feature_csi": N_("Feature stability (CSI)"),
+    "approval_drift": N_("Approval rate drift"),
+    "override_drift": N_("Officers' approval drift"),
+    "adverse_impact_ratio": N_("Adverse impact ratio"),
 }
 
 
