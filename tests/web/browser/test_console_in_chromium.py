@@ -105,6 +105,36 @@ def test_the_header_switches_the_language(served: Console) -> None:
     assert page.locator("h1").inner_text() == "资产组合仪表盘"
 
 
+def test_without_javascript_the_plain_forms_do_the_same(served: Console) -> None:
+    """The fallback of the htmx form and of the language choice: plain posts and redirects."""
+    page = served.logged_in("rita", javascript=False)
+    served.watch(page).allowed.add(422)  # the empty note's page
+    page.goto(f"{served.url}/console/alerts")
+    alert_id = page.locator("table.alerts tr[data-status=open]").first.get_attribute("data-alert")
+    row = page.locator(f"#alert-{alert_id}")
+
+    with page.expect_navigation() as empty:
+        row.locator("button[type=submit]").click()
+    assert empty.value.status == 422
+    assert row.locator(".field-error").inner_text() == "请填写处理情况或决定的说明。"
+    assert row.locator("input[name=note]").get_attribute("aria-invalid") == "true"
+    served.visit(page, "alerts-note-missing-plain")
+
+    row.locator("input[name=note]").fill("逾期率回落，继续观察")
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert page.url.endswith("/console/alerts?status=open")
+    assert row.count() == 0  # no longer open
+    page.goto(f"{served.url}/console/alerts?status=acknowledged")
+    assert row.locator(".done").inner_text() == "已由 rita 确认"
+
+    page.select_option("#lang-choice", "en")
+    with page.expect_navigation():
+        page.locator("form.language button[type=submit]").click()
+    assert page.locator("h1").inner_text() == "Early-warning alerts"
+    served.visit(page, "alerts-acknowledged-plain-en")
+
+
 def test_the_watch_sees_a_csp_violation_and_a_failed_answer(served: Console) -> None:
     """The checks of every page are not blind: content from another origin is refused by the
     CSP and reported, and so is an answer of 404."""
