@@ -130,13 +130,16 @@ class Console:
     def watch(self, page: Any) -> Watch:
         return self.watches[id(page)]
 
-    def log_in(self, page: Any, user: str, *, next_path: str = "") -> None:
-        """Fill the login form as `user` (with the TOTP code of the server's moment)."""
+    def log_in(
+        self, page: Any, user: str, *, next_path: str = "", at: datetime | None = None
+    ) -> None:
+        """Fill the login form as `user` (with the TOTP code of the server's moment, or of
+        `at`)."""
         page.goto(f"{self.url}/console/login" + (f"?next={next_path}" if next_path else ""))
         page.fill("#f-username", user)
         page.fill("#f-password", PASSWORD)
         if user in self.book.totp:
-            page.fill("#f-totp", pyotp.TOTP(self.book.totp[user]).at(self.book.now))
+            page.fill("#f-totp", pyotp.TOTP(self.book.totp[user]).at(at or self.book.now))
         with page.expect_navigation():
             page.click("form[action$='/login'] button[type=submit]")
 

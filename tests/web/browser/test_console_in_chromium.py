@@ -6,6 +6,7 @@ axe's checks of labels, forms and contrast, and leaves a screenshot (`served.vis
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -29,6 +30,14 @@ def test_an_approver_logs_in_with_a_totp_code_and_sees_the_book_drawn(served: Co
     assert "/console/login" in page.url  # no session: the login page
     served.visit(page, "login")
 
+    served.watch(page).allowed.add(401)
+    served.log_in(page, "alan", at=served.book.now - timedelta(hours=1))  # a stale code
+    assert page.get_by_role("alert").inner_text().startswith("登录名不存在、密码错误或验证码错误")
+    assert page.locator("#f-username").input_value() == "alan"  # kept, the password not
+    assert page.locator("#f-password").input_value() == ""
+    served.visit(page, "login-refused")
+    served.watch(page).allowed.discard(401)
+
     served.log_in(page, "alan")
     assert page.url.endswith("/console/dashboard")
     assert page.get_by_test_id("user").inner_text() == "alan"
@@ -46,6 +55,11 @@ def test_an_approver_logs_in_with_a_totp_code_and_sees_the_book_drawn(served: Co
         shown = page.locator(f"[data-figure={figure}]").inner_text()
         assert any(d in "123456789" for d in shown), f"{figure} shows {shown!r}"
     assert page.locator("table.alerts tr[data-status=open]").count() > 0
+
+    served.watch(page).allowed.add(404)
+    page.goto(f"{served.url}/console/no-such-page")
+    assert page.locator("h1").count() == 1
+    served.visit(page, "not-found")
 
 
 def test_a_risk_manager_acknowledges_an_alert_with_a_note(served: Console) -> None:
