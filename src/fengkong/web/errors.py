@@ -26,7 +26,7 @@ REFUSALS: dict[int, tuple[str, str]] = {
     400: (N_("Bad request"), N_("The request could not be understood.")),
     403: (N_("Not allowed"), N_("Your role does not allow this page or action.")),
     404: (N_("Not found"), N_("There is nothing here: it does not exist, or no longer does.")),
-    405: (N_("Not allowed"), N_("This page does not take that kind of request.")),
+    405: (N_("Request not accepted"), N_("This page does not take that kind of request.")),
     409: (
         N_("Conflict"),
         N_("Someone changed this in the meantime: reload the page and try again."),

@@ -76,6 +76,12 @@ METRIC_NAMES = {
     "no_pd_fen": N_("Principal without a PD"),
     "allowance_fen": N_("Allowance"),
     "reserve_fen": N_("Reserve fund"),
+    # the model watch's figures (`monitoring.model_watch.MODEL_RULES`)
+    "score_psi": N_("Score PSI"),
+    "feature_csi": N_("Feature stability (CSI)"),
+    "approval_drift": N_("Approval rate drift"),
+    "override_drift": N_("Officers' approval drift"),
+    "adverse_impact_ratio": N_("Adverse impact ratio"),
 }
 
 
@@ -187,14 +193,22 @@ def dashboard(
 @router.get("/alerts")
 def alerts_page(request: Request, status: str = "open") -> Response:
     chosen = status if status in ("open", "acknowledged") else "open"
-    found = list_alerts(context_of(request).early_warning, chosen, 200)
+    return _alerts(request, chosen)
+
+
+def _alerts(
+    request: Request, status: str, refused: dict[str, str] | None = None, code: int = 200
+) -> Response:
+    """The alerts of `status`; `refused` (id, error, note) shows one's error beside its note."""
+    found = list_alerts(context_of(request).early_warning, status, 200)
     values = {
         "alerts": found,
-        "status": chosen,
+        "status": status,
         "metric_names": METRIC_NAMES,
         "note_max": NOTE_MAX,
+        "refused": refused,
     }
-    return render(request, "alerts.html.j2", values)
+    return render(request, "alerts.html.j2", values, status=code)
 
 
 def _row(request: Request, alert: Alert, error: str | None, note: str, status: int) -> Response:
@@ -217,9 +231,10 @@ def acknowledge(request: Request, alert_id: str, note: Annotated[str, Form()] = 
     try:
         done = acknowledge_alert(alert_id, note, actor.audit_name, ctx.early_warning)
     except Invalid:
-        if not htmx:
-            return RedirectResponse(f"{PREFIX}/alerts?status=open", status_code=303)
         alert = read_alert(alert_id, ctx.early_warning)
+        if not htmx:  # a plain form: the open alerts, this one's error beside its note
+            refused = {"id": alert.alert_id, "error": NOTE_NEEDED, "note": note}
+            return _alerts(request, "open", refused, 422)
         return _row(request, alert, NOTE_NEEDED, note, 422)
     if htmx:
         return _row(request, done, None, "", 200)
