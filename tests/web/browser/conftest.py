@@ -32,6 +32,10 @@ from typing import Any
 import httpx
 import pytest
 
+from factories import body
+from fengkong.api.schemas import ApplicationIn
+from fengkong.bootstrap import Context
+from fengkong.decision.service import submit_application
 from fengkong.sim.plan import END_OF_DAY_AT, at
 from fengkong.sim.run import simulate
 from sim.lifecycle_runs import run_context, sim_settings
@@ -70,7 +74,18 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Book:
             )
             if enrolment is not None:
                 secrets[login] = enrolment.secret
+        _refer_one(ctx)
     return Book(plan=PLAN, home=home, folder=folder, now=now, totp=secrets)
+
+
+def _refer_one(ctx: Context) -> None:
+    """An application the run's policy refers (it leaves out the applicant's other debts), as
+    the API takes it: the simulated officer has worked every referral of the run."""
+    payload = body(amount="3000.00")
+    payload.pop("existing_monthly_debt")
+    request = ApplicationIn(**payload).to_request(ctx.clock.business_date())
+    decision = submit_application(request, ctx.decisions)
+    assert decision.outcome.value == "refer", decision.outcome
 
 
 def _simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:

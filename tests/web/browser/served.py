@@ -27,7 +27,11 @@ ADMIN = Actor(name="browser-tests", kind="user", roles=frozenset({Role.ADMIN}))
 # vintages and early-warning alerts open at the end.
 PLAN = lifecycle_plan(months=3, per_day=4, seed=1, scenario_name="downturn")
 # The people of the tests: login → roles.
-USERS = {"rita": frozenset({Role.RISK_MANAGER}), "alan": frozenset({Role.APPROVER})}
+USERS = {
+    "rita": frozenset({Role.RISK_MANAGER}),
+    "alan": frozenset({Role.APPROVER}),
+    "olivia": frozenset({Role.OFFICER}),
+}
 # The axe-core rule sets run on every page: WCAG 2.1 A and AA (labels, form fields' names,
 # colour contrast, language, titles…) and axe's best practices (landmarks, headings…).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]

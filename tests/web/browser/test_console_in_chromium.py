@@ -162,3 +162,53 @@ def test_the_watch_sees_a_csp_violation_and_a_failed_answer(served: Console) -> 
     watch = served.watch(page)
     assert any(v.startswith("img-src https://example.com") for v in watch.violations), watch
     assert any(e.startswith("404 ") for e in watch.errors), watch
+
+
+def test_an_officer_works_a_referral_through_to_an_offer(served: Console) -> None:
+    page = served.logged_in("olivia")
+    assert page.url.endswith("/console/review")  # an officer's console opens on the queue
+    served.visit(page, "review-queue")
+    page.locator("a[href^='/console/review/rev_']").first.click()
+    item = page.locator("section#review-item")
+    expect(item).to_have_attribute("data-status", "open")
+    masked = page.get_by_test_id("masked-id").inner_text()
+    assert "*" in masked  # the ID number is shown masked
+    served.visit(page, "review-item")
+
+    item.locator("form[action$='/claim'] button[type=submit]").click()
+    expect(item).to_have_attribute("data-status", "claimed")
+    served.watch(page).allowed.add(422)  # the limit out of bounds, refused beside the field
+    page.fill("#f-limit", "5000")
+    page.fill("#f-comment", "income checked against the bank statement")
+    item.locator("form.approve button[type=submit]").click()
+    expect(page.locator("#e-limit")).to_be_visible()
+    assert page.locator("#f-limit").input_value() == "5000"  # what was typed is kept
+    served.visit(page, "review-refused")
+
+    page.fill("#f-limit", "2500")
+    page.locator("form.approve button[type=submit]").click()
+    expect(item).to_have_attribute("data-status", "approved")
+    expect(page.get_by_test_id("approved-limit")).to_contain_text("2,500.00")
+    expect(page.get_by_test_id("offer")).to_be_visible()
+    served.visit(page, "review-approved")
+
+
+def test_an_officer_freezes_a_line_with_a_reason(served: Console) -> None:
+    page = served.logged_in("olivia")
+    page.goto(f"{served.url}/console/search?kind=lines&status=active")
+    served.visit(page, "search-lines")
+    page.locator("a[href^='/console/lines/line_']").first.click()
+    line = page.locator("#line-file")
+    expect(line).to_have_attribute("data-status", "active")
+    served.visit(page, "line")
+
+    freeze = page.locator("form[data-action='freeze']")
+    served.watch(page).allowed.add(422)  # no reason, refused beside the field
+    freeze.locator("button[type=submit]").click()
+    expect(page.locator("#freeze-reason-error")).to_be_visible()
+    assert page.locator("#freeze-reason").get_attribute("aria-invalid") == "true"
+    page.fill("#freeze-reason", "the borrower reported the phone stolen")
+    page.locator("form[data-action='freeze'] button[type=submit]").click()
+    expect(line).to_have_attribute("data-status", "frozen")
+    expect(page.locator("#line-file")).to_contain_text("the borrower reported the phone stolen")
+    served.visit(page, "line-frozen")
