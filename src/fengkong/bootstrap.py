@@ -229,10 +229,13 @@ class Context:
     def rescoring(self) -> RescoringServices:
         """Post-loan re-scoring: the champion behaviour model, loaded afresh each night (a
         promotion takes effect at the next end of day), and the configured line rules."""
-        from fengkong.lending.behaviour_model import champion_behaviour_model
         from fengkong.lending.rescoring import RescoringServices
 
         def model() -> BehaviourModel | None:
+            # Imported here: the model brings the scoring libraries, which reading a line's
+            # kept scores (the console, the API) never needs.
+            from fengkong.lending.behaviour_model import champion_behaviour_model
+
             with self.uow() as uow:
                 return champion_behaviour_model(uow.models, self.artifacts_dir)
 
