@@ -1,8 +1,10 @@
 """`docs/roles.md`'s generated tables, rendered from `access.permissions`: which role holds
-which permission, which permission each API route needs, and each command of the CLI."""
+which permission, which permission each route of the API and the console needs, and each
+command of the CLI."""
 
 from __future__ import annotations
 
+from fengkong.access.console_routes import CONSOLE_PUBLIC, CONSOLE_ROUTES
 from fengkong.access.permissions import (
     COMMAND_PERMISSIONS,
     GRANTS,
@@ -28,9 +30,13 @@ def grants_markdown() -> str:
 
 
 def routes_markdown() -> str:
-    """Every declared route, by path then method, with the permission it needs."""
-    rows = [(path, method, f"`{p.value}`") for (method, path), p in ROUTE_PERMISSIONS.items()]
-    rows += [(path, method, "public") for method, path in PUBLIC if method != "HEAD"]
+    """Every declared route of the API and of the console (`/console/…`), by path then method,
+    with the permission it needs."""
+    declared = {**ROUTE_PERMISSIONS, **CONSOLE_ROUTES}
+    rows = [(path, method, f"`{p.value}`") for (method, path), p in declared.items()]
+    rows += [
+        (path, method, "public") for method, path in PUBLIC | CONSOLE_PUBLIC if method != "HEAD"
+    ]
     lines = ["| method | route | needs |", "| --- | --- | --- |"]
     lines += [f"| {method} | `{path}` | {needs} |" for path, method, needs in sorted(rows)]
     return "\n".join(lines) + "\n"
