@@ -22,6 +22,7 @@ BENCHMARKS = (
     "fraud_signals",
     "eod",
     "snapshots",
+    "console",
     "simulate",
 )
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"

@@ -27,12 +27,15 @@ if TYPE_CHECKING:
 STARTUP_SECONDS = 60
 
 
-def _serve(database_url: str, home: str, at: datetime, port: int, log: str) -> None:
+def _serve(
+    database_url: str, home: str, at: datetime, port: int, log: str, console: bool = False
+) -> None:
     import uvicorn
 
-    from fengkong.api.main import build
+    from fengkong.api.main import build as build_api
     from fengkong.core.clock import FakeClock
     from fengkong.core.settings import Settings
+    from fengkong.web.main import build as build_with_console
 
     out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     os.dup2(out, 1)
@@ -41,6 +44,7 @@ def _serve(database_url: str, home: str, at: datetime, port: int, log: str) -> N
     settings = Settings(
         env="test", home=Path(home), database_url=database_url, rate_limit_enabled=False
     )
+    build = build_with_console if console else build_api
     app = build(settings, clock=FakeClock(at))
     uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
 
@@ -57,20 +61,23 @@ def officer_key(ctx: Context) -> str:
 
 
 @contextmanager
-def served(database_url: str, home: Path, at: datetime, secret: str) -> Iterator[httpx.Client]:
-    """A client of the API served from `database_url` (already migrated) with its clock at `at`,
-    sending `secret` as its credentials; the server stops when the block ends."""
+def served(
+    database_url: str, home: Path, at: datetime, secret: str, console: bool = False
+) -> Iterator[httpx.Client]:
+    """A client of the API (and, with `console`, the officer console at `/console/`) served
+    from `database_url` (already migrated) with its clock at `at`, sending `secret` as its
+    credentials; the server stops when the block ends."""
     port = free_port()
     log = home / "server.log"
     child = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(database_url, str(home), at, port, str(log)), daemon=True
+        target=_serve, args=(database_url, str(home), at, port, str(log), console), daemon=True
     )
     child.start()
     try:
         with httpx.Client(
             base_url=f"http://127.0.0.1:{port}",
             timeout=30,
-            headers={"Authorization": f"Bearer {secret}"},
+            headers={"Authorization": f"Bearer {secret}"} if secret else {},
         ) as client:
             _wait_until_up(client, child, log)
             yield client
