@@ -212,3 +212,17 @@ def test_an_officer_freezes_a_line_with_a_reason(served: Console) -> None:
     expect(line).to_have_attribute("data-status", "frozen")
     expect(page.locator("#line-file")).to_contain_text("the borrower reported the phone stolen")
     served.visit(page, "line-frozen")
+
+
+TABLET = {"width": 820, "height": 1180}  # a tablet held upright
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.mark.parametrize("path", ["/console/dashboard", "/console/review", "/console/search"])
+def test_pages_fit_a_tablet(served: Console, path: str) -> None:
+    page = served.logged_in("alan" if path == "/console/dashboard" else "olivia")
+    page.set_viewport_size(TABLET)
+    page.goto(f"{served.url}{path}")
+    page.wait_for_load_state("load")
+    assert page.evaluate(OVERFLOW) <= 0, f"{path} is wider than a tablet"
+    served.visit(page, "tablet" + path.replace("/", "-"))
