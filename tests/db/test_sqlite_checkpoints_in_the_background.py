@@ -3,6 +3,7 @@ commit that happens to cross SQLite's threshold; the thread stops with the datab
 
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -32,3 +33,17 @@ def test_commits_are_checkpointed_in_the_background(tmp_path: Path) -> None:
     finally:
         db.dispose()
     assert db.checkpointing is False
+
+
+def test_a_database_dropped_without_dispose_stops_its_thread(tmp_path: Path) -> None:
+    """A forgotten database (a test's, a script's) leaves no thread behind: the thread would go
+    on checkpointing a file nobody uses, and many of them load the machine."""
+    db = Database(f"sqlite:///{tmp_path / 'forgotten.db'}")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("create table t (x text)")
+    thread = db._checkpointer._thread  # type: ignore[union-attr]
+    assert thread.is_alive()
+    del db, conn
+    gc.collect()
+    thread.join(timeout=30)  # a liveness bound, not a timing verdict
+    assert not thread.is_alive()

@@ -8,12 +8,14 @@ import contextlib
 import os
 import sqlite3
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-# Commits between wake-ups, and the longest sleep: the log stays a few megabytes long.
+# Commits between checkpoints, and the longest a first commit waits for one: the log stays a few
+# megabytes long.
 COMMITS_PER_CHECKPOINT = 16
 MAX_INTERVAL_SECONDS = 1.0
 # Pages in the log before a committing connection checkpoints after all: only reached if the
@@ -31,47 +33,74 @@ os.register_at_fork(
 )
 
 
+class _Signals:
+    """What the checkpointer and its thread share; the thread holds only this, never the
+    checkpointer, so that a database dropped without `dispose()` still lets its thread end."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.stop = threading.Event()
+        self.commits = 0
+
+
+def _checkpoints(path: str, signals: _Signals) -> None:
+    """The thread's loop: asleep until a commit, then a checkpoint once `COMMITS_PER_CHECKPOINT`
+    commits have come or `MAX_INTERVAL_SECONDS` have passed since the first; idle, it never wakes
+    (a process with many databases open, a test run, is not woken once a second by each)."""
+    with _IN_SQLITE:
+        conn = sqlite3.connect(path, timeout=0, check_same_thread=False)
+    try:
+        while not signals.stop.is_set():
+            signals.wake.wait()
+            signals.wake.clear()
+            if signals.stop.is_set():
+                break
+            if signals.commits < COMMITS_PER_CHECKPOINT:
+                signals.wake.wait(MAX_INTERVAL_SECONDS)  # let a burst of commits gather
+                signals.wake.clear()
+            signals.commits = 0
+            # Busy or gone: the next round, or the backstop, does it.
+            with _IN_SQLITE, contextlib.suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        with _IN_SQLITE:
+            conn.close()
+
+
+def _stop(signals: _Signals) -> None:
+    signals.stop.set()
+    signals.wake.set()
+
+
 class Checkpointer:
     """A daemon thread with a connection of its own, running passive checkpoints (they never
-    wait for a lock, nor make anyone wait) after every `COMMITS_PER_CHECKPOINT` commits."""
+    wait for a lock, nor make anyone wait) after every `COMMITS_PER_CHECKPOINT` commits, or
+    `MAX_INTERVAL_SECONDS` after the first of fewer. It stops with `stop()`, or when the
+    checkpointer is garbage (its database dropped without being disposed of)."""
 
     def __init__(self, engine: Engine, path: str) -> None:
         self.path = path
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._commits = 0
+        self._signals = _Signals()
         event.listen(engine, "connect", _defer_checkpoints)
         event.listen(engine, "commit", self._committed)
-        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread = threading.Thread(
+            target=_checkpoints, args=(path, self._signals), name="sqlite-checkpoint", daemon=True
+        )
         self._thread.start()
+        weakref.finalize(self, _stop, self._signals)
 
     def _committed(self, _conn: Any) -> None:
-        self._commits += 1  # a lost increment under a race only delays a wake-up
-        if self._commits >= COMMITS_PER_CHECKPOINT:
-            self._commits = 0
-            self._wake.set()
-
-    def _run(self) -> None:
-        with _IN_SQLITE:
-            conn = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
-        try:
-            while not self._stop.is_set():
-                self._wake.wait(MAX_INTERVAL_SECONDS)
-                self._wake.clear()
-                # Busy or gone: the next round, or the backstop, does it.
-                with _IN_SQLITE, contextlib.suppress(sqlite3.Error):
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        finally:
-            with _IN_SQLITE:
-                conn.close()
+        signals = self._signals
+        signals.commits += 1  # a lost increment under a race only delays a checkpoint
+        if signals.commits == 1 or signals.commits >= COMMITS_PER_CHECKPOINT:
+            signals.wake.set()
 
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
+        _stop(self._signals)
         self._thread.join(timeout=5)
 
 
