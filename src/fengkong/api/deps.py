@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
+from fengkong.access.logins import StartedSession
 from fengkong.api.metrics import ApiMetrics
 from fengkong.bootstrap import Context
 from fengkong.core.actor import Actor
@@ -39,6 +40,21 @@ def presented_secret(request: Request) -> str | None:
     if key:
         return key
     return request.cookies.get(SESSION_COOKIE) or None
+
+
+def set_session_cookie(response: Response, started: StartedSession, secure: bool) -> None:
+    """Carry a new login's session in the browser's cookie: HttpOnly (no script reads it),
+    SameSite=Strict (no other site sends it), Secure in production, as long as the session."""
+    lifetime = started.session.expires_at - started.session.created_at
+    response.set_cookie(
+        SESSION_COOKIE,
+        started.token,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+    )
 
 
 def current_actor(request: Request, ctx: ContextDep) -> Actor:

@@ -14,7 +14,13 @@ from pydantic import BaseModel, Field
 
 from fengkong.access.logins import login, logout
 from fengkong.access.ports import SESSION_PREFIX
-from fengkong.api.deps import SESSION_COOKIE, ActorDep, ContextDep, presented_secret
+from fengkong.api.deps import (
+    SESSION_COOKIE,
+    ActorDep,
+    ContextDep,
+    presented_secret,
+    set_session_cookie,
+)
 from fengkong.core.errors import Invalid, Unauthenticated
 
 router = APIRouter(tags=["sessions"])
@@ -57,16 +63,7 @@ class MeOut(BaseModel):
 def start_session(body: LoginIn, response: Response, ctx: ContextDep) -> SessionOut:
     """Log in with a password (and a TOTP code for approvers and admins)."""
     started = login(ctx.access, body.username, body.password, body.totp)
-    lifetime = started.session.expires_at - started.session.created_at
-    response.set_cookie(
-        SESSION_COOKIE,
-        started.token,
-        max_age=int(lifetime.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=ctx.settings.env == "production",
-        path="/",
-    )
+    set_session_cookie(response, started, secure=ctx.settings.env == "production")
     return SessionOut(
         token=started.token,
         expires_at=started.session.expires_at,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fengkong.access.logins import Disabled, LockedOut, login, logout
-from fengkong.api.deps import SESSION_COOKIE
+from fengkong.api.deps import SESSION_COOKIE, set_session_cookie
 from fengkong.core.actor import Actor
 from fengkong.core.errors import Unauthenticated
 from fengkong.web.auth import (
@@ -91,20 +91,11 @@ def login_submit(
         )
     if errors:
         return _form(request, username=username, next_path=next, errors=errors, status=401)
-    lifetime = started.session.expires_at - started.session.created_at
     target = safe_next(next)
     if target == PREFIX + "/":
         target = _home(started.user.actor())
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        started.token,
-        max_age=int(lifetime.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=ctx.settings.env == "production",
-        path="/",
-    )
+    set_session_cookie(response, started, secure=ctx.settings.env == "production")
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
