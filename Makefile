@@ -17,14 +17,16 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/fengkong demo
 
-# pytest exits 5 when it collects no test: that is not a failure of the suite. Two workers
+# pytest exits 5 when it collects no test: that is not a failure of the suite. Each test file
+# runs on one worker (`--dist loadfile`): a file's module fixtures (a simulated year, a served
+# book) are then made once, not once per worker; the slowest files start first (conftest). Two workers
 # already fill the two cores: the numeric libraries' own thread pools on top of them only
 # oversubscribe the machine (a CI run once saw a load average near 100). `--dist loadgroup` keeps
 # the tests of one `xdist_group` (the browser tests) on one worker — once pytest-xdist copes with
 # pytest 9.2's node ids again (its issue 1386); meanwhile it distributes as `load` does.
 test: $(STAMP)
 	@OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
 
 bench: $(STAMP)

@@ -50,6 +50,29 @@ PG_URL = os.environ.get(
     "FENGKONG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The files that take minutes (simulated years, crashes at every stage, a served book in a
+# browser): started first, so that the two workers' other files fill in around them rather
+# than one worker finishing alone at the end.
+SLOWEST_FIRST = (
+    "tests/sim/test_lifecycle_twelve_months_baseline_and_downturn.py",
+    "tests/integration/test_end_of_day_survives_sigkill.py",
+    "tests/sim/",
+    "tests/web/browser/",
+    "tests/integration/test_list_import_survives_sigkill.py",
+    "tests/test_no_clear_personal_data_anywhere.py",
+    "tests/monitoring/test_rebuild_gives_what_end_of_day_wrote.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next(
+            (k for k, prefix in enumerate(SLOWEST_FIRST) if path.startswith(prefix)),
+            len(SLOWEST_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: each file's tests keep their order
 
 
 def _postgres_reachable() -> str | None:
