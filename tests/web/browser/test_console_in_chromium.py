@@ -220,7 +220,7 @@ OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElemen
 
 @pytest.mark.parametrize("path", ["/console/dashboard", "/console/review", "/console/search"])
 def test_pages_fit_a_tablet(served: Console, path: str) -> None:
-    page = served.logged_in("alan" if path == "/console/dashboard" else "olivia")
+    page = served.logged_in("rita" if path == "/console/dashboard" else "olivia")
     page.set_viewport_size(TABLET)
     page.goto(f"{served.url}{path}")
     page.wait_for_load_state("load")
