@@ -40,6 +40,10 @@ def N_(message: str) -> str:
     return message
 
 
+# The refusal said beside a field when nothing more particular is known of what is wrong.
+NOT_VALID = N_("This value is not valid.")
+
+
 @cache
 def catalogue_path(tag: str) -> Any:
     folder = tag.replace("-", "_")

@@ -24,7 +24,7 @@ from fengkong.decision.review import (
     ReviewClosed,
     TermsDiffer,
 )
-from fengkong.web.i18n import N_, Language
+from fengkong.web.i18n import N_, NOT_VALID, Language
 
 Say = Callable[..., str]
 
@@ -108,7 +108,6 @@ TERM_NOT_OFFERED = N_("Choose one of the terms the product offers.")
 COMMENT_NEEDED = N_("Write why: it is kept in the audit log.")
 COMMENT_TOO_LONG = N_("At most %(n)s characters.")
 REASON_UNKNOWN = N_("Choose one of the listed reasons.")
-NOT_VALID = N_("This value is not valid.")
 AMOUNT_FILTER = N_("Enter an amount in yuan, e.g. 5000.")
 AMOUNT_ORDER = N_("The most must not be below the least.")
 

@@ -8,7 +8,6 @@ the CLI's reports are; a bad date or dimension shows its error beside the field.
 from __future__ import annotations
 
 import contextlib
-import datetime
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -25,11 +24,12 @@ from fengkong.monitoring.early_warning import (
     read_alert,
 )
 from fengkong.monitoring.figures import DIMENSIONS
-from fengkong.monitoring.snapshots import portfolio_report
+from fengkong.monitoring.snapshots import parse_day, portfolio_report
 from fengkong.monitoring.trend import snapshot_span, trend
 from fengkong.web import charts
 from fengkong.web.auth import PREFIX, console_actor, context_of
 from fengkong.web.i18n import N_
+from fengkong.web.pages.file_labels import LOAN_CLASS
 from fengkong.web.render import language_of, render
 
 router = APIRouter()
@@ -47,13 +47,6 @@ DIMENSION_NAMES = {
     "industry": N_("Industry"),
     "vintage": N_("Vintage"),
     "score_band": N_("Score band"),
-}
-CLASS_NAMES = {
-    "normal": N_("Normal"),
-    "special_mention": N_("Special mention"),
-    "substandard": N_("Substandard"),
-    "doubtful": N_("Doubtful"),
-    "loss": N_("Loss"),
 }
 METRIC_NAMES = {
     "overdue_rate_count": N_("Overdue rate (count)"),
@@ -106,7 +99,7 @@ def _figures(request: Request, day: str | None, by: str, segment: str, days: int
             raise SegmentNotFound(segment)
         shown = found
         path = replace(path, rows=tuple(r for r in path.rows if r[1] == segment))
-    classes = {c: say(n) for c, n in CLASS_NAMES.items()}
+    classes = {c: say(n) for c, n in LOAN_CLASS.items()}
     option_sets = {
         "trend": charts.trend_chart(path, say),
         "segments": charts.segment_chart(segments, say(DIMENSION_NAMES[by]), say),
@@ -124,8 +117,8 @@ def _figures(request: Request, day: str | None, by: str, segment: str, days: int
 
 def _well_formed(text: str) -> bool:
     try:
-        datetime.date.fromisoformat(text.strip())
-    except ValueError:
+        parse_day(text, "date")
+    except Invalid:
         return False
     return True
 

@@ -5,7 +5,7 @@ use case's `Invalid` names, said in the person's language beside the field."""
 from __future__ import annotations
 
 from fengkong.core.errors import Invalid
-from fengkong.web.i18n import N_
+from fengkong.web.i18n import N_, NOT_VALID
 
 LOAN_STATUS = {
     "pending_disbursement": N_("Awaiting payout"),
@@ -55,7 +55,6 @@ NOTICE_KINDS = {
 }
 SEND_STATUS = {"pending": N_("Pending"), "sent": N_("Sent"), "failed": N_("Failed")}
 
-NOT_VALID = N_("This value is not valid.")
 # A field's error by the end of its name, else by its name.
 FIELD_ERRORS = {
     "_from": N_("Enter a date as YYYY-MM-DD, not after the end of the range."),

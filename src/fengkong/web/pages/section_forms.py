@@ -13,9 +13,7 @@ from fengkong.access.console_routes import CONSOLE_ROUTES
 from fengkong.access.permissions import permits
 from fengkong.core.errors import Invalid
 from fengkong.web.auth import console_actor
-from fengkong.web.i18n import N_
-
-NOT_VALID = N_("This value is not valid.")
+from fengkong.web.i18n import NOT_VALID
 
 
 def is_htmx(request: Request) -> bool:
