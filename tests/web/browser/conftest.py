@@ -155,9 +155,11 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], logs: Path) -> No
     pytest.fail(f"{url} did not start in 60 s:\n{logs.read_text()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """Debian's Chromium, headless (Playwright's own browser download is not used)."""
+    """Debian's Chromium, headless (Playwright's own browser download is not used). Stopped
+    with the module: Playwright's sync API keeps an event loop running in the thread, and a
+    later file's `asyncio.run` in the same worker would find it."""
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)")
@@ -172,7 +174,7 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served(chromium: Any, book: Book, server: str) -> Iterator[Console]:
     """The console served on the book, in Chromium (looked for first: without it, no book is
     made)."""
