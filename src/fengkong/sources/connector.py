@@ -1,0 +1,76 @@
+"""The one interface every external data provider is reached through: a request about a subject
+(a person or a business) for one kind of data as of a business date, and the provider's answer
+as a JSON document with what the call cost and how long it took.
+
+Adapters implement `Connector`: the HTTP clients of the real providers (`db/`), the file
+importers, the simulated providers. A provider that times out, fails or is behind an open circuit
+breaker raises `SourceUnavailable`; an answer that is not a valid document of its kind (a report
+for another person, a statement in another currency) is `core.errors.Invalid`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from fengkong.core.errors import Unavailable
+from fengkong.core.money import Fen
+from fengkong.sources.kinds import SourceKind
+
+__all__ = ["Answer", "Connector", "SourceRequest", "SourceUnavailable", "Subject"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """Who the data is about. `key` is the blind index of the resident ID number (a person) or of
+    the unified social credit code (a business): caches, recorded answers and consents are keyed
+    by it. The clear values travel only to the provider and are never stored in clear."""
+
+    key: str
+    name: str | None = field(default=None, repr=False)
+    id_number: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+    bank_card: str | None = field(default=None, repr=False)
+    uscc: str | None = None  # 统一社会信用代码, for a business
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRequest:
+    kind: SourceKind
+    subject: Subject
+    as_of: date
+    # What the kind needs beyond the subject: months of statements, an SMS code, a liveness
+    # token. JSON values only.
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A provider's answer: the document as JSON (its kind's parser reads it), the price of the
+    call and its duration."""
+
+    kind: SourceKind
+    provider: str
+    payload: Mapping[str, Any]
+    cost_fen: Fen
+    elapsed_ms: int
+
+
+class SourceUnavailable(Unavailable):
+    """The provider did not answer usably: timeout, error, or its circuit breaker is open."""
+
+    def __init__(self, kind: SourceKind, provider: str, why: str) -> None:
+        super().__init__(f"{kind.value} from {provider}: {why}")
+        self.kind = kind
+        self.provider = provider
+        self.why = why
+
+
+class Connector(Protocol):
+    """A provider of one or more kinds of data."""
+
+    @property
+    def provider(self) -> str: ...
+
+    def fetch(self, request: SourceRequest) -> Answer: ...
