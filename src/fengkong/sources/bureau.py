@@ -13,7 +13,6 @@ the same characters."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,6 +27,7 @@ from fengkong.sources.json_fields import (
     Fields,
     Loc,
     first_of_month,
+    json_object,
     normal_code,
     normal_name,
 )
@@ -337,13 +337,7 @@ def read_file(content: bytes, filename: str) -> Mapping[str, Any]:
     """A bureau report exported as a JSON file (UTF-8, with or without a BOM) → its document."""
     if not filename.lower().endswith(".json"):
         raise Invalid((FieldError(("file",), "a bureau report is read from a .json file"),))
-    try:
-        doc = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise Invalid((FieldError(("file",), f"is not JSON: {e}", "json_invalid"),)) from None
-    if not isinstance(doc, dict):
-        raise Invalid((FieldError(("file",), "must hold one JSON object", "type_error"),))
-    return doc
+    return json_object(content, "bureau report")
 
 
 # --- writing ---

@@ -9,6 +9,7 @@ the few lines a comparison needs, not imported."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -22,6 +23,7 @@ __all__ = [
     "Fields",
     "Loc",
     "first_of_month",
+    "json_object",
     "months_between",
     "normal_code",
     "normal_name",
@@ -64,6 +66,17 @@ def parse_month(text: str) -> date | None:
         return None
     year, month = int(text[:4]), int(text[5:])
     return date(year, month, 1) if 1 <= month <= 12 and year >= 1 else None
+
+
+def json_object(content: bytes, what: str) -> Mapping[str, Any]:
+    """A JSON file's one object (UTF-8, with or without a BOM); `Invalid` when it is not one."""
+    try:
+        doc = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise Invalid((FieldError(("file",), f"is not JSON: {e}", "json_invalid"),)) from None
+    if not isinstance(doc, dict):
+        raise Invalid((FieldError(("file",), f"must hold one {what} object", "type_error"),))
+    return doc
 
 
 class Fields:
