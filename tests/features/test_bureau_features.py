@@ -140,7 +140,7 @@ def test_batch_equals_online_row_by_row(docs: list[BureauReport], days: int) -> 
 @given(reports())
 def test_features_are_within_their_ranges(report: BureauReport) -> None:
     values = BUREAU_FEATURES.compute_online(report, report.report_date)
-    counts = [values[f"bureau.enquiries_{k}m"] for k in (1, 3, 6, 12)]
+    counts = [float(values[f"bureau.enquiries_{k}m"] or 0) for k in (1, 3, 6, 12)]
     assert counts == sorted(counts)
     assert values["bureau.worst_dpd_24m"] in {float(worst_dpd_days(k)) for k in range(8)}
     assert 0 <= values["bureau.open_lenders"] <= values["bureau.open_accounts"]  # type: ignore[operator]

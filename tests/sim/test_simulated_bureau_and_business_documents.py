@@ -59,19 +59,19 @@ def test_every_report_reads_and_is_seeded(people: tuple[Applicant, ...]) -> None
 
 
 def test_bad_payers_have_more_delinquency_and_enquiries(people: tuple[Applicant, ...]) -> None:
-    def features(a: Applicant) -> dict[str, object]:
+    def features(a: Applicant) -> dict[str, float]:
         report = read(answer_bureau(a, AS_OF, random.Random(a.key)), _person(a), AS_OF)
-        return BUREAU_FEATURES.compute_online(report, AS_OF)
+        values = BUREAU_FEATURES.compute_online(report, AS_OF)
+        names = ("bureau.worst_dpd_24m", "bureau.enquiries_12m", "bureau.months_since_delinquency")
+        return {n: float(values[n] or 0) for n in names}
 
     good = [features(a) for a in people if a.behaviour is Behaviour.STEADY and not a.is_fraud]
     bad = [features(a) for a in people if a.behaviour is Behaviour.ROLLS_TO_DEFAULT]
     assert len(good) > 100 and len(bad) > 20
     for name in ("bureau.worst_dpd_24m", "bureau.enquiries_12m"):
-        assert mean(float(v[name]) for v in bad) > mean(float(v[name]) for v in good)  # type: ignore[arg-type]
-    assert mean(v["bureau.months_since_delinquency"] for v in bad) < mean(  # type: ignore[misc]
-        v["bureau.months_since_delinquency"]
-        for v in good  # type: ignore[misc]
-    )
+        assert mean(v[name] for v in bad) > mean(v[name] for v in good)
+    since = "bureau.months_since_delinquency"
+    assert mean(v[since] for v in bad) < mean(v[since] for v in good)
 
 
 def test_business_records_read_and_follow_risk(people: tuple[Applicant, ...]) -> None:
