@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fengkong.core.errors import Invalid
+from fengkong.core.money import Fen
 from fengkong.onboarding.industry import INDUSTRY_CODES
 from fengkong.sources.business import (
     BUSINESS_REGISTRY,
@@ -23,10 +24,13 @@ from fengkong.sources.business import (
 )
 from fengkong.sources.connector import Subject
 from fengkong.sources.kinds import SourceKind
+from fengkong.sources.payments import _TAX_ZH as _TAX_NAMES
 from fengkong.sources.payments import (
     TAX_PAYMENTS,
     UTILITY_PAYMENTS,
     TaxCreditGrade,
+    TaxPayment,
+    TaxRecords,
     TaxType,
     Utility,
     read_tax,
@@ -215,3 +219,53 @@ def test_a_file_neither_utf8_nor_gbk_is_refused() -> None:
     with pytest.raises(Invalid) as error:
         read_utility_file(b"month\n\xff\xff\xff\n", "u.csv")
     assert _locs(error) == {("file",)}
+
+
+_MONTHS = st.builds(date, st.integers(2015, 2025), st.integers(1, 12), st.just(1))
+
+
+@given(
+    st.lists(
+        st.builds(
+            TaxPayment,
+            _MONTHS,
+            st.sampled_from(TaxType),
+            st.integers(0, 10**11).map(Fen),
+            st.booleans(),
+        ),
+        max_size=12,
+        unique_by=lambda p: (p.period, p.tax_type),
+    ),
+    st.sampled_from([*TaxCreditGrade, None]),
+    st.booleans(),
+)
+def test_any_tax_records_read_back_from_json_and_csv(
+    payments: list[TaxPayment], grade: TaxCreditGrade | None, chinese: bool
+) -> None:
+    records = TaxRecords(USCC, grade, tuple(payments))
+    assert read_tax(tax_as_json(records), BUSINESS, AS_OF) == records
+    zh = {v: k for k, v in _TAX_NAMES.items()}
+    header = (
+        "统一社会信用代码,所属期,税种,金额,按期缴纳,纳税信用等级"
+        if chinese
+        else ("uscc,period,tax_type,amount,paid_on_time,credit_grade")
+    )
+    lines = [header] + [
+        ",".join(
+            (
+                USCC,
+                f"{p.period.year}年{p.period.month}月" if chinese else p.period.isoformat()[:7],
+                zh[p.tax_type] if chinese else p.tax_type.value,
+                f"{p.amount // 100}.{p.amount % 100:02d}",
+                ("是" if p.on_time else "否") if chinese else str(p.on_time).lower(),
+                grade.value if grade else "",
+            )
+        )
+        for p in payments
+    ]
+    if not payments:
+        return  # a file with no rows names no business
+    content = "\n".join(lines).encode("gbk" if chinese else "utf-8")
+    doc = read_tax_file(content, "tax.csv")
+    assert {r["tax_type"] for r in doc["records"]} <= {t.value for t in TaxType}
+    assert read_tax(doc, BUSINESS, AS_OF) == records

@@ -282,6 +282,11 @@ def _month_text(text: str) -> str:
     return text
 
 
+def _code(text: str, chinese: Mapping[str, StrEnum]) -> str:
+    """A Chinese name as its code, so that a file's document reads as a provider's would."""
+    return chinese[text].value if text in chinese else text
+
+
 def _yuan_to_fen(text: str) -> int | None:
     cleaned = text.strip().replace(",", "").replace("¥", "").replace("￥", "")
     try:
@@ -376,7 +381,7 @@ def _tax_csv(content: bytes, filename: str) -> Mapping[str, Any]:
         on_time = _flag(row["paid_on_time"], line, errors)
         record = {
             "period": _month_text(row["period"]),
-            "tax_type": row["tax_type"],
+            "tax_type": _code(row["tax_type"], _TAX_ZH),
             "amount_fen": amount,
             "paid_on_time": on_time,
         }
@@ -402,7 +407,7 @@ def _utility_csv(content: bytes, filename: str) -> Mapping[str, Any]:
         records.append(
             {
                 "month": _month_text(row["month"]),
-                "utility": row["utility"],
+                "utility": _code(row["utility"], _UTILITY_ZH),
                 "amount_fen": amount,
                 "days_late": int(late) if late.isascii() and late.isdigit() else None,
             }
