@@ -302,8 +302,8 @@ def _yuan_to_fen(text: str) -> int | None:
 def _rows(
     content: bytes, filename: str, columns: Mapping[str, Sequence[str]]
 ) -> tuple[list[tuple[int, dict[str, str]]], list[FieldError]]:
-    """The CSV's rows (with their line numbers) keyed by the document's field names, amounts
-    under `amount_fen` as integer fen; or the problems with its header."""
+    """The CSV's rows (with their line numbers) keyed by the document's field names, and an
+    empty list for the problems its rows will show; `Invalid` when its header lacks a column."""
     if not filename.lower().endswith(".csv"):
         raise Invalid((FieldError(("file",), "must be a .csv or a .json file"),))
     reader = csv.reader(io.StringIO(_decode(content), newline=""))
@@ -393,7 +393,7 @@ def _tax_csv(content: bytes, filename: str) -> Mapping[str, Any]:
     }
     if errors:
         raise Invalid(tuple(errors))
-    return _row_checked(doc, rows, read_tax_unchecked)
+    return _row_checked(doc, rows, _check_tax)
 
 
 def _utility_csv(content: bytes, filename: str) -> Mapping[str, Any]:
@@ -415,7 +415,7 @@ def _utility_csv(content: bytes, filename: str) -> Mapping[str, Any]:
     doc = {"uscc": _one_value(rows, "uscc", errors), "records": records}
     if errors:
         raise Invalid(tuple(errors))
-    return _row_checked(doc, rows, read_utility_unchecked)
+    return _row_checked(doc, rows, _check_utility)
 
 
 def _row_checked(
@@ -439,12 +439,13 @@ def _row_checked(
     return doc
 
 
-def read_tax_unchecked(doc: Mapping[str, Any]) -> None:
+def _check_tax(doc: Mapping[str, Any]) -> None:
     """Reads `doc` as tax records of any business, with no date limit (a file's own check)."""
     read_tax(doc, Subject(key=""), date.max)
 
 
-def read_utility_unchecked(doc: Mapping[str, Any]) -> None:
+def _check_utility(doc: Mapping[str, Any]) -> None:
+    """Reads `doc` as utility records of any business, with no date limit."""
     read_utility(doc, Subject(key=""), date.max)
 
 
