@@ -159,3 +159,26 @@ def test_a_file_that_is_not_one_json_report_is_refused(content: bytes, filename:
     with pytest.raises(Invalid) as error:
         read_file(content, filename)
     assert _locs(error) == {("file",)}
+
+
+@given(
+    st.text(alphabet="0123456789X", min_size=15, max_size=18).filter(lambda n: n != ID_NUMBER),
+    st.booleans(),
+)
+def test_any_other_id_number_is_refused_at_its_field(other: str, report_ok: bool) -> None:
+    subject = Subject(key="k", name=NAME, id_number=other)
+    doc = _doc() if report_ok else _doc(report_date="2026-04-02")
+    with pytest.raises(Invalid) as error:
+        read(doc, subject, AS_OF)
+    assert ("person", "id_number") in _locs(error)
+    assert ("person", "name") not in _locs(error)
+    assert other not in str(error.value)
+
+
+def test_a_closed_date_on_an_open_account_or_before_opening_is_refused() -> None:
+    doc = _doc()
+    doc["accounts"][0]["closed"] = "2020-01-01"  # before 2021-05-01, on an open account
+    with pytest.raises(Invalid) as error:
+        read(doc, SUBJECT, AS_OF)
+    assert _locs(error) == {("accounts", 0, "closed")}
+    assert len(error.value.errors) == 2
