@@ -17,6 +17,7 @@ from fengkong.sim.population import Population
 from fengkong.sim.scenarios import BASELINE
 from fengkong.sim.sources_bureau import BUREAU_COST, answer_bureau, risk_of
 from fengkong.sim.sources_business import (
+    ANSWERS,
     REGISTRY_COST,
     TAX_COST,
     UTILITY_COST,
@@ -24,10 +25,12 @@ from fengkong.sim.sources_business import (
     answer_tax,
     answer_utility,
 )
-from fengkong.sources.bureau import read
+from fengkong.sources.bureau import BUREAU, read
+from fengkong.sources.business import BUSINESS_REGISTRY
 from fengkong.sources.business import read as read_registry
 from fengkong.sources.connector import Subject
-from fengkong.sources.payments import read_tax, read_utility
+from fengkong.sources.kinds import SourceKind
+from fengkong.sources.payments import TAX_PAYMENTS, UTILITY_PAYMENTS, read_tax, read_utility
 
 START = date(2026, 1, 1)
 AS_OF = date(2026, 2, 20)
@@ -48,6 +51,25 @@ def _business(a: Applicant) -> Subject:
 
 def test_costs_are_whole_fen() -> None:
     assert (BUREAU_COST, REGISTRY_COST, TAX_COST, UTILITY_COST) == (200, 50, 150, 50)
+    assert {kind: cost for kind, (_, cost) in ANSWERS.items()} == {
+        SourceKind.CREDIT_BUREAU: 200,
+        SourceKind.BUSINESS_REGISTRY: 50,
+        SourceKind.TAX_PAYMENTS: 150,
+        SourceKind.UTILITY_PAYMENTS: 50,
+    }
+
+
+def test_each_kinds_answer_reads_with_its_handler(people: tuple[Applicant, ...]) -> None:
+    handlers = {h.kind: h for h in (BUREAU, BUSINESS_REGISTRY, TAX_PAYMENTS, UTILITY_PAYMENTS)}
+    owner = next(a for a in people if a.segment is Segment.SMALL_BUSINESS)
+    subject = Subject(
+        key=owner.key,
+        name=owner.identity.name,
+        id_number=owner.identity.id_number,
+        uscc=owner.identity.employer_uscc,
+    )
+    for kind, (answer, _) in ANSWERS.items():
+        handlers[kind].read(answer(owner, AS_OF, random.Random(1)), subject, AS_OF)
 
 
 def test_every_report_reads_and_is_seeded(people: tuple[Applicant, ...]) -> None:

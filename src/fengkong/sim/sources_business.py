@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from fengkong.core.errors import NotFound
@@ -18,12 +20,15 @@ from fengkong.core.money import Fen
 from fengkong.sim import contact
 from fengkong.sim.model import Applicant
 from fengkong.sim.population import INDUSTRY_SECTIONS
-from fengkong.sim.sources_bureau import risk_of
+from fengkong.sim.sources_bureau import BUREAU_COST, answer_bureau, risk_of
+from fengkong.sources.kinds import SourceKind
 
 __all__ = [
+    "ANSWERS",
     "REGISTRY_COST",
     "TAX_COST",
     "UTILITY_COST",
+    "Answerer",
     "answer_business_registry",
     "answer_tax",
     "answer_utility",
@@ -161,3 +166,15 @@ def answer_utility(person: Applicant, as_of: date, rng: random.Random) -> dict[s
                 }
             )
     return {"uscc": uscc, "record_date": as_of.isoformat(), "records": records}
+
+
+Answerer = Callable[[Applicant, date, random.Random], dict[str, Any]]
+# Each kind the simulated providers answer: how, and the price of one call.
+ANSWERS: Mapping[SourceKind, tuple[Answerer, Fen]] = MappingProxyType(
+    {
+        SourceKind.CREDIT_BUREAU: (answer_bureau, BUREAU_COST),
+        SourceKind.BUSINESS_REGISTRY: (answer_business_registry, REGISTRY_COST),
+        SourceKind.TAX_PAYMENTS: (answer_tax, TAX_COST),
+        SourceKind.UTILITY_PAYMENTS: (answer_utility, UTILITY_COST),
+    }
+)
