@@ -49,6 +49,18 @@ INCOME_STATEMENT = (
     "operating_cash_flow",
 )
 
+INDUSTRY_NAMES = {
+    "retail": "商贸",
+    "manufacturing": "制造",
+    "catering": "餐饮",
+    "logistics": "物流",
+    "information_technology": "信息技术",
+    "construction": "建筑工程",
+    "agriculture": "农业",
+    "education": "教育咨询",
+    "healthcare": "医疗器械",
+}
+
 
 def _part(amount: int, ratio: float) -> Fen:
     """A drawn share of an amount, in whole yuan (the ratio is a simulated statistic, kept to
@@ -127,7 +139,7 @@ def financials_payload(
     seed. The owner's monthly income is taken as a twelfth of a 5 % margin on revenue."""
     rng = random.Random(f"{seed}:{applicant.key}:financial_statements")
     return financials_document(
-        company=f"{applicant.identity.name}经营的{applicant.industry}企业",
+        company=f"{applicant.identity.name[0]}氏{INDUSTRY_NAMES.get(applicant.industry, '商贸')}有限公司",
         uscc=applicant.identity.employer_uscc or "",
         annual_revenue=Fen(applicant.monthly_income * 12 * 20),
         creditworthiness=applicant.creditworthiness,

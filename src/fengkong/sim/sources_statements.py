@@ -72,9 +72,11 @@ def statement_document(
     rng: random.Random,
     as_of: date,
     months: int = 6,
+    account: str | None = None,
 ) -> dict[str, Any]:
     """One account's statement for the `months` full months before `as_of`, as the provider's
-    JSON document `sources.statements.read` accepts."""
+    JSON document `sources.statements.read` accepts; `account` is the card number (drawn when
+    not given)."""
     starts = _month_starts(as_of, months)
     income = monthly_income // 100
     risky = creditworthiness < -0.8
@@ -164,7 +166,7 @@ def statement_document(
     last_month = starts[-1]
     return {
         "holder": holder,
-        "account": "6222" + "".join(str(rng.randint(0, 9)) for _ in range(15)),
+        "account": account or "6222" + "".join(str(rng.randint(0, 9)) for _ in range(15)),
         "bank": rng.choice(BANKS),
         "currency": "CNY",
         "period_from": starts[0].isoformat(),
@@ -191,6 +193,7 @@ def statement_payload(
         rng=rng,
         as_of=as_of,
         months=months,
+        account=applicant.identity.bank_card,
     )
     return {"statements": [doc]}
 
