@@ -164,3 +164,49 @@ def test_a_missing_field_is_named() -> None:
         ("statements", 0, "holder"),
         ("statements", 0, "transactions", 0, "amount_fen"),
     ]
+
+
+def test_two_exports_of_overlapping_months_are_refused_together() -> None:
+    from fengkong.sources.statements import combine
+
+    q1 = PREAMBLE + HEADER + "2026-01-05,工资,500.00,,1500.00,某公司\n"
+    feb_apr = q1.replace("2026-01-01 至 2026-03-31", "2026-02-01 至 2026-03-31").replace(
+        "2026-01-05", "2026-02-05"
+    )
+    docs = [read_file(text.encode("gbk"), f"{i}.csv") for i, text in enumerate((q1, feb_apr))]
+    for doc in docs:
+        assert read(doc, ME, AS_OF)
+    with pytest.raises(Invalid, match="months overlap"):
+        read(combine(*docs), ME, AS_OF)
+
+
+def test_a_bad_row_in_a_workbook_names_its_sheet() -> None:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "明细"
+    for row in (["户名", "王小明"], ["账号", "6222021234567890123"],
+                ["交易日期", "交易金额", "借贷标志", "账户余额"],
+                ["2026-01-05", 500, "贷", 1500], ["2026-01-06", 20, "不知", 1480]):  # fmt: skip
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(Invalid) as caught:
+        read_file(out.getvalue(), "abc.xlsx")
+    assert [(e.loc, e.msg) for e in caught.value.errors] == [
+        (("明细", 5, "交易金额"), "not a debit/credit flag: '不知'")
+    ]
+
+
+def test_the_json_document_is_read_as_it_is() -> None:
+    import json
+
+    payload = {"statements": [_statement()]}
+    data = json.dumps(payload, ensure_ascii=False).encode()
+    assert read(read_file(data, "answer.json"), ME, AS_OF) == read(payload, ME, AS_OF)
+    with pytest.raises(Invalid, match="a list of statements"):
+        read_file(b"{}", "answer.json")

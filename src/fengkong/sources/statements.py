@@ -44,6 +44,7 @@ __all__ = [
     "BankStatements",
     "Statement",
     "Transaction",
+    "combine",
     "holder_matches",
     "read",
     "read_file",
@@ -280,6 +281,12 @@ def read(payload: Mapping[str, Any], subject: Subject, as_of: date) -> BankState
         _check_accounts(complete, reader.errors)
     reader.errors.raise_if_any()
     return BankStatements(tuple(s for _, s in complete))
+
+
+def combine(*payloads: Mapping[str, Any]) -> dict[str, Any]:
+    """One document of the statements of several (several export files of one applicant, say),
+    so that `read` checks them together: overlapping months of an account are then refused."""
+    return {"statements": [s for payload in payloads for s in payload.get("statements", [])]}
 
 
 def read_file(data: bytes, name: str) -> Mapping[str, Any]:
