@@ -111,3 +111,16 @@ def test_a_file_without_a_header_row_is_refused() -> None:
 def test_an_unknown_file_type_is_refused() -> None:
     with pytest.raises(Invalid, match="unknown file type"):
         read_file(b"%PDF-1.4", "statement.pdf")
+
+
+def test_a_tab_separated_export_with_thousands_separators() -> None:
+    text = (
+        "户名：王小明\n账号：6222021234567890123\n"
+        "交易日期\t交易金额\t借贷标志\t账户余额\t摘要\n"
+        "2026/1/5\t8,500.00\t贷\t10,500.00\t代发工资\n"
+        "2026/1/6\t3,200.00\t借\t7,300.00\t房租\n"
+    )
+    doc = read_file(text.encode("gb18030"), "abc.txt")
+    (st,) = read(doc, Subject("k", name="王小明"), date(2026, 2, 1)).statements
+    assert [t.amount for t in st.transactions] == [850000, -320000]
+    assert doc["statements"][0]["layout"] == "abc"

@@ -105,15 +105,13 @@ def _decode(data: bytes, name: str) -> str:
 
 def _csv_sheet(data: bytes, name: str) -> Sheet:
     text = _decode(data, name)
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:4096], delimiters=",\t;|"
-        )
-    except csv.Error:
-        dialect = csv.excel
+    # The separator is the one used most: banks export comma- or tab-separated text (some with
+    # semicolons); csv.Sniffer misreads files whose preamble lines have a single field.
+    delimiter = max(",\t;|", key=lambda d: (text.count(d), d == ","))
+    dialect = csv.excel_tab if delimiter == "\t" else csv.excel
     rows = tuple(
         tuple(cell.strip().strip("\ufeff") for cell in row)
-        for row in csv.reader(io.StringIO(text), dialect)
+        for row in csv.reader(io.StringIO(text), dialect, delimiter=delimiter)
     )
     return Sheet(name, rows)
 
