@@ -210,3 +210,15 @@ def test_the_json_document_is_read_as_it_is() -> None:
     assert read(read_file(data, "answer.json"), ME, AS_OF) == read(payload, ME, AS_OF)
     with pytest.raises(Invalid, match="a list of statements"):
         read_file(b"{}", "answer.json")
+
+
+def test_an_export_not_naming_its_bank_overlaps_one_that_does() -> None:
+    named = _statement()
+    unnamed = _statement(bank="", period_from="2026-01-09", period_to="2026-01-31")
+    unnamed["opening_balance_fen"] = 150000
+    unnamed["transactions"] = unnamed["transactions"][1:]
+    errors = _refused({"statements": [named, unnamed]})
+    assert errors[0][0] == ("statements", 1, "period_from")
+    elsewhere = copy.deepcopy(unnamed)
+    elsewhere["bank"] = "招商银行"  # same last four digits at another bank: another account
+    assert len(read({"statements": [named, elsewhere]}, ME, AS_OF).statements) == 2

@@ -25,7 +25,6 @@ overlap; a transaction appears twice."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -240,32 +239,46 @@ class _Reader:
             )
 
 
+def _same_account(a: Statement, b: Statement) -> bool:
+    """The same account: the same last four digits at the same bank, or at a bank one export
+    does not name (ICBC's lists only the card)."""
+    banks = (_NAME_NOISE.sub("", a.bank), _NAME_NOISE.sub("", b.bank))
+    return a.account_last4 == b.account_last4 and (not all(banks) or banks[0] == banks[1])
+
+
 def _check_accounts(statements: list[tuple[int, Statement]], errors: Errors) -> None:
     """Statements of one account must not overlap, and no transaction may appear twice."""
-    by_account: dict[tuple[str, str], list[tuple[int, Statement]]] = {}
-    for i, s in statements:
-        by_account.setdefault((_NAME_NOISE.sub("", s.bank), s.account_last4), []).append((i, s))
-    for group in by_account.values():
-        group.sort(key=lambda item: item[1].period_from)
-        for (i, a), (j, b) in itertools.pairwise(group):
-            if b.period_from <= a.period_to:
+    for k, (j, b) in enumerate(statements):
+        for i, a in statements[:k]:
+            if (
+                _same_account(a, b)
+                and a.period_from <= b.period_to
+                and b.period_from <= a.period_to
+            ):
                 errors.add(
                     ("statements", j, "period_from"),
                     f"overlaps statement {i} of the same account "
                     f"({a.period_from}–{a.period_to}): months overlap",
                 )
-        seen: dict[tuple[object, ...], tuple[int, int]] = {}
-        for i, s in group:
-            for k, t in enumerate(s.transactions):
-                key = (t.on, t.time, t.amount, t.balance, t.counterparty, t.description)
-                if key in seen:
-                    first = seen[key]
-                    errors.add(
-                        ("statements", i, "transactions", k),
-                        f"duplicates transaction {first[1]} of statement {first[0]}",
-                    )
-                else:
-                    seen[key] = (i, k)
+    seen: dict[tuple[object, ...], list[tuple[int, int, Statement]]] = {}
+    for i, s in statements:
+        for k, t in enumerate(s.transactions):
+            key = (
+                s.account_last4,
+                t.on,
+                t.time,
+                t.amount,
+                t.balance,
+                t.counterparty,
+                t.description,
+            )
+            first = next((p for p in seen.get(key, ()) if _same_account(p[2], s)), None)
+            if first is not None:
+                errors.add(
+                    ("statements", i, "transactions", k),
+                    f"duplicates transaction {first[1]} of statement {first[0]}",
+                )
+            seen.setdefault(key, []).append((i, k, s))
 
 
 def read(payload: Mapping[str, Any], subject: Subject, as_of: date) -> BankStatements:
