@@ -129,3 +129,14 @@ def test_online_equals_batch(people: list[tuple[int, float, bool]]) -> None:
     assert frame.columns == list(STATEMENT_FEATURES.names)
     for i, (doc, at) in enumerate(docs):
         assert frame.row(i, named=True) == STATEMENT_FEATURES.compute_online(doc, at)
+
+
+def test_two_accounts_add_their_flows_and_balances() -> None:
+    main = _doc([("2026-01-10", 500000, "某公司", "代发工资"), ("2026-01-20", -400000, "王小明", "转出")],
+                "2026-01-01", "2026-01-31", 100000).statements[0]  # fmt: skip
+    savings = _doc([("2026-01-20", 400000, "王小明", "转入")], "2026-01-01", "2026-01-31", 0)
+    both = BankStatements((main, savings.statements[0]))
+    got = STATEMENT_FEATURES.compute_online(both, date(2026, 2, 1))
+    assert got["statement.monthly_inflow"] == 5000.0  # the transfer between them is no inflow
+    assert got["statement.months_negative_net"] == 0
+    assert got["statement.min_balance"] == 1000.0  # before the salary, both together
