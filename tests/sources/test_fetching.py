@@ -81,7 +81,7 @@ def _rows(database: Database) -> list[dict[str, object]]:
 def _audit_actions(database: Database) -> list[str]:
     with database.engine.connect() as conn:
         rows = conn.execute(sa.text("select action from audit_log order by seq"))
-        return [r[0] for r in rows if str(r[0]).startswith("source.")]
+        return [str(r[0]) for r in rows if str(r[0]).startswith("source.")]
 
 
 def test_without_consent_the_provider_is_not_called(
