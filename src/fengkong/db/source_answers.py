@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -39,6 +39,10 @@ def answer_from_row(row: Any) -> StoredAnswer:
         error=row["error"],
         purged_at=row["purged_at"],
     )
+
+
+def _expired(at: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(_T.c.purged_at.is_(None), _T.c.payload_enc.is_not(None), _T.c.retain_until <= at)
 
 
 class SqlAnswerStore:
@@ -98,16 +102,15 @@ class SqlAnswerStore:
 
     def expired(self, at: datetime, limit: int) -> Sequence[StoredAnswer]:
         rows = self.session.execute(
-            sa.select(_T)
-            .where(
-                _T.c.purged_at.is_(None),
-                _T.c.payload_enc.is_not(None),
-                _T.c.retain_until <= at,
-            )
-            .order_by(_T.c.retain_until, _T.c.id)
-            .limit(limit)
+            sa.select(_T).where(_expired(at)).order_by(_T.c.retain_until, _T.c.id).limit(limit)
         )
         return [answer_from_row(r._mapping) for r in rows]
+
+    def expired_counts(self, at: datetime) -> Mapping[str, int]:
+        rows = self.session.execute(
+            sa.select(_T.c.kind, sa.func.count()).where(_expired(at)).group_by(_T.c.kind)
+        )
+        return {str(kind): int(n) for kind, n in rows}
 
     def purge(self, answer_id: str, at: datetime) -> bool:
         done = self.session.execute(

@@ -4,7 +4,7 @@ them (`db.source_answers`); the tests have their own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -66,6 +66,10 @@ class AnswerStore(Protocol):
 
     def expired(self, at: datetime, limit: int) -> Sequence[StoredAnswer]:
         """Answers whose payload is still kept though `retain_until` is at or before `at`."""
+        ...
+
+    def expired_counts(self, at: datetime) -> Mapping[str, int]:
+        """How many answers `expired` would give, per kind value."""
         ...
 
     def purge(self, answer_id: str, at: datetime) -> bool:
