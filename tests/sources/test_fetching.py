@@ -125,8 +125,8 @@ def test_an_answer_is_recorded_sealed_and_answers_the_next_fetch_of_the_day(
     [row] = _rows(database)
     text = canonical_json(first.answer.payload)
     assert row["sha256"] == hashlib.sha256(text.encode()).hexdigest() == first.sha256
-    assert SUBJECT.key not in str(row["payload_enc"])  # sealed, not in clear
-    assert json.loads(vault.decrypt(PAYLOAD_FIELD, str(row["payload_enc"]))) == dict(
+    assert SUBJECT.key not in str(row["source_payload_enc"])  # sealed, not in clear
+    assert json.loads(vault.decrypt(PAYLOAD_FIELD, str(row["source_payload_enc"]))) == dict(
         first.answer.payload
     )
     assert row["cost_fen"] == 150 and row["provider"] == "toy-provider"
@@ -156,7 +156,7 @@ def test_an_unavailable_provider_is_recorded_as_a_failed_call_and_not_cached(
     with pytest.raises(SourceUnavailable, match="timed out"):
         fetch(_request(clock), "app_1", connector, lambda: _uow(database), clock, recording)
     [row] = _rows(database)
-    assert row["status"] == "failed" and row["payload_enc"] is None
+    assert row["status"] == "failed" and row["source_payload_enc"] is None
     assert row["error"] == "timed out after 3 tries" and row["cost_fen"] == 20
     assert _audit_actions(database) == ["source.unavailable"]
     connector.fail = None

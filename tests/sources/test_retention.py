@@ -79,7 +79,7 @@ def test_purge_drops_the_payloads_past_retention_and_keeps_the_rest(
                 "select actor, subject_id, payload from audit_log where action = 'source.purged'"
             )
         ).all()
-    assert row["payload_enc"] is None and row["purged_at"] == clock.now()
+    assert row["source_payload_enc"] is None and row["purged_at"] == clock.now()
     assert (
         row["sha256"] == toy.sha256 and row["cost_fen"] == 150 and row["provider"] == "toy-provider"
     )
@@ -91,3 +91,26 @@ def test_purge_drops_the_payloads_past_retention_and_keeps_the_rest(
         SourceRequest(TOY_KIND, SUBJECT, toy.as_of), "app_2", connector, uow, clock, recording
     )
     assert not again.cached and len(connector.calls) == 3
+
+
+def test_key_rotation_reencrypts_the_recorded_payloads(
+    database: Database, clock: FakeClock
+) -> None:
+    from fengkong.db.personal_data import SqlKeyRotationUnitOfWork
+    from fengkong.onboarding.key_rotation import next_key_id, reencrypt_all
+    from fengkong.onboarding.vault import KEY_BYTES
+
+    old = generate_keyring("k1")
+    new = old.with_active_key(next_key_id(old), bytes(range(KEY_BYTES)))
+    uow = lambda: SqlUnitOfWork(database)  # noqa: E731
+    give_consent(uow(), SUBJECT.key, Purpose.DATA_SOURCES, clock, clock.now())
+    request = SourceRequest(TOY_KIND, SUBJECT, clock.business_date())
+    fetched = fetch(request, None, CountingConnector(), uow, clock, Recording(Vault(old)))
+
+    reencrypt_all(SqlKeyRotationUnitOfWork(database), Vault(new), clock=clock, actor="test")
+    with database.engine.connect() as conn:
+        token = conn.execute(sa.select(source_answers.c.source_payload_enc)).scalar_one()
+    assert token.startswith(f"v1:{new.active_key_id}:")
+    assert recorded(uow, fetched.answer_id, Vault(new.without_key("k1"))).answer.payload == (
+        fetched.answer.payload
+    )

@@ -166,7 +166,7 @@ def test_the_commands(
     assert code == 0 and "nothing past retention" in out
     with context.db.engine.connect() as conn:
         row = conn.execute(sa.select(source_answers)).one()._mapping
-    assert row["payload_enc"] is None and row["sha256"] == imported["sha256"]
+    assert row["source_payload_enc"] is None and row["sha256"] == imported["sha256"]
     staff_login("fks_auditor")
     code, out = _run("sources", "list", "--application", application_id, "--json")
     assert json.loads(out)["sources"][0]["status"] == "purged"

@@ -34,7 +34,7 @@ def answer_from_row(row: Any) -> StoredAnswer:
         elapsed_ms=row["elapsed_ms"],
         retain_until=row["retain_until"],
         application_id=row["application_id"],
-        payload_enc=row["payload_enc"],
+        payload_enc=row["source_payload_enc"],
         sha256=row["sha256"],
         error=row["error"],
         purged_at=row["purged_at"],
@@ -42,7 +42,9 @@ def answer_from_row(row: Any) -> StoredAnswer:
 
 
 def _expired(at: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(_T.c.purged_at.is_(None), _T.c.payload_enc.is_not(None), _T.c.retain_until <= at)
+    return sa.and_(
+        _T.c.purged_at.is_(None), _T.c.source_payload_enc.is_not(None), _T.c.retain_until <= at
+    )
 
 
 class SqlAnswerStore:
@@ -66,7 +68,7 @@ class SqlAnswerStore:
                 "elapsed_ms": answer.elapsed_ms,
                 "retain_until": answer.retain_until,
                 "application_id": answer.application_id,
-                "payload_enc": answer.payload_enc,
+                "source_payload_enc": answer.payload_enc,
                 "sha256": answer.sha256,
                 "error": answer.error,
                 "purged_at": answer.purged_at,
@@ -85,7 +87,7 @@ class SqlAnswerStore:
                 _T.c.kind == kind.value,
                 _T.c.as_of == as_of,
                 _T.c.status == AnswerStatus.OK.value,
-                _T.c.payload_enc.is_not(None),
+                _T.c.source_payload_enc.is_not(None),
             )
             .order_by(_T.c.fetched_at.desc(), _T.c.id.desc())
             .limit(1)
@@ -116,7 +118,7 @@ class SqlAnswerStore:
         done = self.session.execute(
             _T.update()
             .where(_T.c.id == answer_id, _T.c.purged_at.is_(None))
-            .values(payload_enc=None, purged_at=at)
+            .values(source_payload_enc=None, purged_at=at)
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]
 

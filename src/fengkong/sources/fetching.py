@@ -44,7 +44,7 @@ __all__ = [
 
 # The vault field a payload is sealed under: the token authenticates it, so a payload token moved
 # into another column does not decrypt.
-PAYLOAD_FIELD = "source_payload"
+PAYLOAD_FIELD = "source_payload"  # the column `source_payload_enc`: key rotation finds it by name
 
 # How long a payload is kept after it was fetched, by default (docs/external-data.md): a year for
 # the documents a decision and its review read (a loan's first year is when the decision is most

@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("elapsed_ms", sa.Integer(), nullable=False),
         sa.Column("retain_until", UTCDateTime(), nullable=False),
         sa.Column("application_id", sa.String(length=40), nullable=True),
-        sa.Column("payload_enc", sa.Text(), nullable=True),
+        sa.Column("source_payload_enc", sa.Text(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("purged_at", UTCDateTime(), nullable=True),
