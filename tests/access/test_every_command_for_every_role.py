@@ -120,6 +120,7 @@ CASES: list[tuple[Permission, list[str]]] = [
     (P.SOURCES_READ, ["sources", "list", "--application", "app_nope"]),
     (P.SOURCES_IMPORT, ["sources", "import", "credit_bureau", "{app}", "--application", "app_x"]),
     (P.OPERATIONS_RUN, ["sources", "purge", "--dry-run"]),
+    (P.SOURCES_FETCH, ["sources", "fetch", "credit_bureau", "--application", "app_nope"]),
 ]
 ROLES = [s for s in STAFF if s != "fks_all"] + [None]  # every role alone, and no login
 

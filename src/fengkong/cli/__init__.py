@@ -79,7 +79,9 @@ GROUPS: dict[str, LazyCommand] = {
         "alerts", "app", "Early-warning alerts: evaluate the rules, list, acknowledge."
     ),
     "sources": LazyCommand(
-        "sources", "app", "External data: what was fetched for an application, import, purge."
+        "sources",
+        "app",
+        "External data: what was fetched for an application, fetch, import, purge.",
     ),
     # Finding things: lists and views of applications and customers (those of decisions, loans
     # and lines are in their own groups).

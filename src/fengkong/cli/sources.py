@@ -1,6 +1,7 @@
 """`fengkong sources`: external data — what was fetched or imported for an application (`list`,
-never a payload in clear), the import of an exported file as one of its answers (`import`), and
-the purge of payloads past their retention (`purge`). See docs/external-data.md."""
+never a payload in clear), a fetch from the configured provider (`fetch`), the import of an
+exported file as one of its answers (`import`), and the purge of payloads past their retention
+(`purge`). See docs/external-data.md."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from fengkong.access.permissions import Permission
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 
 app = typer.Typer(
-    help="External data: what was fetched for an application, import, purge.",
+    help="External data: what was fetched for an application, fetch, import, purge.",
     no_args_is_help=True,
 )
 
@@ -90,6 +91,47 @@ def import_(
         f"imported {doc['kind']} from {doc['provider']} as {doc['id']} (sha256 {doc['sha256']})",
         highlight=False,
     )
+
+
+@app.command("fetch")
+@cli_errors
+def fetch_(
+    kind: Annotated[str, typer.Argument(help="The kind of data (credit_bureau, bank_statement…).")],
+    application: ApplicationOpt,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Business date YYYY-MM-DD (default: today).", show_default=False
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch a kind of data about the application's applicant from its configured provider
+    (查询外部数据): needs the consent of its purpose; answered from the record of the same
+    date when there is one (no second charge)."""
+    from datetime import date
+
+    from fengkong.api.routes.sources import SourceAnswerOut, fetch_for_application
+    from fengkong.core.errors import FieldError, Invalid
+
+    day = None
+    if as_of is not None:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise Invalid((FieldError(("as_of",), "is not a date YYYY-MM-DD", "date"),)) from None
+    ctx = context()
+    actor = acting(ctx, Permission.SOURCES_FETCH)
+    fetched = fetch_for_application(ctx, application, kind, actor.audit_name, day)
+    with ctx.uow() as uow:
+        stored = uow.source_answers.get(fetched.answer_id)
+    assert stored is not None
+    doc = {**SourceAnswerOut.of(stored).model_dump(mode="json"), "cached": fetched.cached}
+    if as_json:
+        emit_json(doc)
+        return
+    how = "from the record" if fetched.cached else f"for ¥{doc['cost_fen'] / 100:.2f}"
+    out.print(f"{doc['kind']} from {doc['provider']} as {doc['id']}, {how}", highlight=False)
 
 
 @app.command("purge")

@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fengkong.core.clock import Clock
-from fengkong.sources.connector import Connector
+from fengkong.sources.connector import Answer, Connector, SourceRequest
 from fengkong.sources.fetching import Recording
 from fengkong.sources.kinds import SourceKind
 from fengkong.sources.ports import SourcesUnitOfWork, StoredAnswer
 
-__all__ = ["SourceServices", "answers_for_application", "status_of"]
+__all__ = ["LazyConnector", "SourceServices", "answers_for_application", "status_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,24 @@ class SourceServices:
     recording: Recording
     # The configured provider of a kind; `fetching.NoProvider` when it has none.
     connector: Callable[[SourceKind], Connector]
+
+    def lazy_connector(self, kind: SourceKind) -> LazyConnector:
+        """The provider of `kind`, looked up only when called: a fetch refused for want of
+        consent or answered from the record never asks whether one is configured."""
+        return LazyConnector(kind, self.connector)
+
+
+class LazyConnector:
+    def __init__(self, kind: SourceKind, resolve: Callable[[SourceKind], Connector]) -> None:
+        self._kind = kind
+        self._resolve = resolve
+
+    @property
+    def provider(self) -> str:
+        return self._resolve(self._kind).provider
+
+    def fetch(self, request: SourceRequest) -> Answer:
+        return self._resolve(self._kind).fetch(request)
 
 
 def answers_for_application(

@@ -1,7 +1,8 @@
 """External data of an application: what was fetched or imported for it (never a payload in
 clear), and the import of an exported file (a statement, a report) as one of its answers.
 
-`import_for_application` and `SourceAnswerOut` are shared with the `fengkong sources` commands.
+`import_for_application`, `fetch_for_application` and `SourceAnswerOut` are shared with the
+`fengkong sources` commands.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.bootstrap import Context
 from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.onboarding.subject import subject_of
-from fengkong.sources.catalogue import handler_for
-from fengkong.sources.fetching import Fetched, import_file
+from fengkong.sources.catalogue import HANDLERS, handler_for
+from fengkong.sources.connector import SourceRequest
+from fengkong.sources.fetching import Fetched, fetch, import_file
+from fengkong.sources.kinds import SourceKind
 from fengkong.sources.ports import StoredAnswer
 from fengkong.sources.services import answers_for_application, status_of
 
@@ -102,6 +105,39 @@ def import_for_application(
     )
 
 
+def fetch_for_application(
+    ctx: Context, application_id: str, kind: str, actor: str, as_of: date | None = None
+) -> Fetched:
+    """Fetch `kind` about the application's applicant from its configured provider, under
+    consent, from the cache when recorded (`fetching.fetch`); checked by the kind's reader when
+    it has one. `Invalid` for an unknown kind, `NotFound` for an unknown application,
+    `NoConsent`, `NoProvider`, `SourceUnavailable` as `fetch` says."""
+    try:
+        known = SourceKind(kind)
+    except ValueError:
+        allowed = tuple(k.value for k in SourceKind)
+        raise Invalid(
+            (FieldError(("kind",), f"is not a kind of external data: {kind}", "enum", allowed),)
+        ) from None
+    with ctx.uow() as uow:
+        application = uow.applications.get(application_id)
+    if application is None:
+        raise NotFound(f"no application {application_id!r}")
+    services = ctx.sources
+    request = SourceRequest(
+        known, subject_of(application, ctx.vault), as_of or services.clock.business_date()
+    )
+    return fetch(
+        request,
+        application_id,
+        services.lazy_connector(known),
+        services.uow,
+        services.clock,
+        replace(services.recording, actor=actor),
+        handler=HANDLERS.get(known),
+    )
+
+
 @router.get("/{application_id}/sources", responses={404: {"description": "No such application"}})
 def list_sources(application_id: str, ctx: ContextDep, actor: ActorDep) -> SourceListOut:
     """What external data was fetched or imported for an application: kind, provider, when,
@@ -135,3 +171,32 @@ def import_source(
         stored = uow.source_answers.get(fetched.answer_id)
     assert stored is not None
     return SourceAnswerOut.of(stored)
+
+
+class FetchedOut(SourceAnswerOut):
+    cached: bool = Field(description="Answered from the record of the same date: no new charge")
+
+
+@router.post(
+    "/{application_id}/sources/{kind}/fetch",
+    responses={
+        404: {"description": "No such application"},
+        409: {"description": "No consent in force for the kind's purpose"},
+        422: {"description": "Unknown kind, or an answer its reader refuses (problem+json)"},
+        503: {"description": "No provider configured, or it did not answer (recorded)"},
+    },
+)
+def fetch_source(
+    application_id: str,
+    kind: str,
+    ctx: ContextDep,
+    actor: ActorDep,
+    as_of: date | None = None,
+) -> FetchedOut:
+    """Fetch a kind of data about the applicant from its configured provider, under consent,
+    answered from the record of the same business date when there is one."""
+    fetched = fetch_for_application(ctx, application_id, kind, actor.audit_name, as_of)
+    with ctx.uow() as uow:
+        stored = uow.source_answers.get(fetched.answer_id)
+    assert stored is not None
+    return FetchedOut(**SourceAnswerOut.of(stored).model_dump(), cached=fetched.cached)
