@@ -170,3 +170,27 @@ def test_the_commands(
     staff_login("fks_auditor")
     code, out = _run("sources", "list", "--application", application_id, "--json")
     assert json.loads(out)["sources"][0]["status"] == "purged"
+
+
+def test_an_upload_may_be_larger_than_a_body(context: Context, clock: FakeClock) -> None:
+    context.settings = context.settings.model_copy(
+        update={"api_max_body_bytes": 1024, "api_max_upload_bytes": 64 * 1024}
+    )
+    client = api_client(context)
+    officer = acting_as(context, "olivia", Role.OFFICER)
+    application_id, bidx = _application(context, clock)
+    give_consent(context.uow(), bidx, Purpose.DATA_SOURCES, clock, clock.now())
+    big = _file(bidx, list(range(1000)))
+    assert 1024 < len(big) < 64 * 1024
+    made = client.post(
+        f"/v1/applications/{application_id}/sources/{TOY_KIND.value}",
+        files={"file": ("big.json", big, "application/json")},
+        headers=officer,
+    )
+    assert made.status_code == 201, made.text
+    too_big = client.post(
+        f"/v1/applications/{application_id}/sources/{TOY_KIND.value}",
+        files={"file": ("huge.json", _file(bidx, list(range(20000))), "application/json")},
+        headers=officer,
+    )
+    assert too_big.status_code == 413
