@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from fengkong.lending.rescoring import RescoringServices
     from fengkong.monitoring.early_warning import EarlyWarningServices
     from fengkong.monitoring.stress_report import StressServices
+    from fengkong.sources.services import SourceServices
 
 
 @dataclass
@@ -223,6 +224,37 @@ class Context:
                 models,
                 window_days=s.model_alert_window_days,
             ),
+        )
+
+    @cached_property
+    def sources(self) -> SourceServices:
+        """External data: fetched under consent from the configured providers (`sources` in the
+        settings), cached and recorded sealed by the vault, kept for each kind's retention."""
+        from fengkong.db.source_http import http_connector
+        from fengkong.sources.connector import Connector
+        from fengkong.sources.fetching import Recording
+        from fengkong.sources.kinds import SourceKind
+        from fengkong.sources.services import SourceServices
+
+        settings = self.settings
+        retention = {
+            SourceKind(kind): config.retention_days
+            for kind, config in settings.sources.items()
+            if config.retention_days is not None
+        }
+        connectors: dict[SourceKind, Connector] = {}
+
+        def connector(kind: SourceKind) -> Connector:
+            # one client per kind for the process: its connections are kept alive between calls
+            if kind not in connectors:
+                connectors[kind] = http_connector(kind, settings)
+            return connectors[kind]
+
+        return SourceServices(
+            uow=self.uow,
+            clock=self.clock,
+            recording=Recording(cipher=self.vault, retention_days=retention),
+            connector=connector,
         )
 
     @cached_property

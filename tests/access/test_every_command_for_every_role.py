@@ -117,6 +117,10 @@ CASES: list[tuple[Permission, list[str]]] = [
     (P.REPORTS_READ, ["alerts", "list"]),
     (P.ALERTS_ACK, ["alerts", "ack", "alr_nope", "--note", "seen"]),
     (P.ALERTS_ACK, ["alerts", "evaluate"]),
+    (P.SOURCES_READ, ["sources", "list", "--application", "app_nope"]),
+    (P.SOURCES_IMPORT, ["sources", "import", "credit_bureau", "{app}", "--application", "app_x"]),
+    (P.OPERATIONS_RUN, ["sources", "purge", "--dry-run"]),
+    (P.SOURCES_FETCH, ["sources", "fetch", "credit_bureau", "--application", "app_nope"]),
 ]
 ROLES = [s for s in STAFF if s != "fks_all"] + [None]  # every role alone, and no login
 

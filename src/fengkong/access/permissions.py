@@ -62,6 +62,9 @@ class Permission(StrEnum):
     OPERATIONS_RUN = "operations.run"
     API_DOCS = "api.docs"
     CONSOLE_USE = "console.use"  # log in to the officer console and see its home
+    SOURCES_READ = "sources.read"  # what external data was fetched for an application
+    SOURCES_IMPORT = "sources.import"  # import an exported file as an application's data
+    SOURCES_FETCH = "sources.fetch"  # fetch external data about an applicant (a paid call)
 
 
 P = Permission
@@ -149,6 +152,14 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # The officer console is for the lender's people; a channel is the lender's app, not a
     # person, and has no page there.
     P.CONSOLE_USE: frozenset(Role) - {CHANNEL},
+    # What external data an application's decision could use (kind, provider, when, cost;
+    # never a payload): the people who read its file. Importing an applicant's exported
+    # statements or reports is the officers' work on the file.
+    P.SOURCES_READ: _READERS,
+    P.SOURCES_IMPORT: _roles(OFFICER),
+    # A fetch by hand costs money and needs the applicant's consent: the officers working the
+    # file, as for imports.
+    P.SOURCES_FETCH: _roles(OFFICER),
 }
 
 # The routes anyone may call: liveness and logging in. Keyed as `ROUTE_PERMISSIONS` is.
@@ -170,6 +181,9 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/applications/{application_id}"): P.APPLICATIONS_READ,
     ("GET", "/v1/applications/by-request/{request_id}"): P.APPLICATIONS_READ,
     ("POST", "/v1/applications/{application_id}/step-up"): P.APPLICATIONS_STEP_UP,
+    ("GET", "/v1/applications/{application_id}/sources"): P.SOURCES_READ,
+    ("POST", "/v1/applications/{application_id}/sources/{kind}"): P.SOURCES_IMPORT,
+    ("POST", "/v1/applications/{application_id}/sources/{kind}/fetch"): P.SOURCES_FETCH,
     ("GET", "/v1/decisions/{decision_id}"): P.DECISIONS_READ,
     ("GET", "/v1/applications"): P.PORTFOLIO_SEARCH,
     ("GET", "/v1/decisions"): P.PORTFOLIO_SEARCH,
@@ -398,6 +412,11 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "alerts list": P.REPORTS_READ,
     "alerts ack": P.ALERTS_ACK,
     "alerts evaluate": P.ALERTS_ACK,
+    "sources list": P.SOURCES_READ,
+    "sources import": P.SOURCES_IMPORT,
+    "sources fetch": P.SOURCES_FETCH,
+    # Dropping payloads past their retention: an operation, like the other purges.
+    "sources purge": P.OPERATIONS_RUN,
 }
 
 # Commands that need no login, each for its reason:

@@ -26,6 +26,7 @@ from fengkong.api.routes import review as review_routes
 from fengkong.api.routes import search as search_routes
 from fengkong.api.routes import servicing as servicing_routes
 from fengkong.api.routes import sessions as session_routes
+from fengkong.api.routes import sources as source_routes
 from fengkong.bootstrap import Context
 
 
@@ -63,6 +64,7 @@ def create_app(context: Context) -> FastAPI:
     app.include_router(report_routes.router)
     app.include_router(monthly_routes.router)
     app.include_router(alert_routes.router)
+    app.include_router(source_routes.router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

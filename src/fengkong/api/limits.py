@@ -12,6 +12,7 @@ long, which bounds such a handler."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from urllib.parse import unquote_to_bytes
 
@@ -26,6 +27,8 @@ from fengkong.core.settings import Settings
 
 # Routes that take a file in the body, and how large it may be (the list import's CSV).
 UPLOADS = ("/v1/lists/import",)
+# Routes with path parameters that take a file (an application's exported statement or report).
+UPLOAD_PATTERNS = (re.compile(r"/v1/applications/[^/]+/sources/[^/]+"),)
 
 
 class BodyTooLarge(HTTPException):
@@ -52,17 +55,29 @@ class BodyLimit:
     """413 when the declared Content-Length passes the limit, before anything is read; and when
     a body without one (chunked) or with a false one streams past it, as it is read."""
 
-    def __init__(self, app: ASGIApp, limit: int, uploads: Mapping[str, int]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        uploads: Mapping[str, int],
+        upload_patterns: Mapping[re.Pattern[str], int] | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
         self.uploads = uploads
+        self.upload_patterns = upload_patterns or {}
+
+    def _limit_of(self, path: str) -> int:
+        if path in self.uploads:
+            return self.uploads[path]
+        return next((n for p, n in self.upload_patterns.items() if p.fullmatch(path)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
-        limit = self.uploads.get(path, self.limit)
+        limit = self._limit_of(path)
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             if declared.isdigit():
@@ -187,10 +202,13 @@ def install(app: FastAPI, settings: Settings) -> None:
     from fengkong.api.ratelimit import RateLimit
 
     app.add_middleware(RequestTimeout, seconds=settings.api_request_timeout_seconds)
-    uploads = dict.fromkeys(
-        UPLOADS, max(settings.api_max_upload_bytes, settings.api_max_body_bytes)
+    upload_limit = max(settings.api_max_upload_bytes, settings.api_max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.api_max_body_bytes,
+        uploads=dict.fromkeys(UPLOADS, upload_limit),
+        upload_patterns=dict.fromkeys(UPLOAD_PATTERNS, upload_limit),
     )
-    app.add_middleware(BodyLimit, limit=settings.api_max_body_bytes, uploads=uploads)
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimit, settings=settings)
     if settings.api_cors_origins:
@@ -203,4 +221,4 @@ def install(app: FastAPI, settings: Settings) -> None:
         )
 
 
-__all__ = ["UPLOADS", "BodyLimit", "BodyTooLarge", "RequestTimeout", "install"]
+__all__ = ["UPLOADS", "UPLOAD_PATTERNS", "BodyLimit", "BodyTooLarge", "RequestTimeout", "install"]

@@ -78,6 +78,11 @@ GROUPS: dict[str, LazyCommand] = {
     "alerts": LazyCommand(
         "alerts", "app", "Early-warning alerts: evaluate the rules, list, acknowledge."
     ),
+    "sources": LazyCommand(
+        "sources",
+        "app",
+        "External data: what was fetched for an application, fetch, import, purge.",
+    ),
     # Finding things: lists and views of applications and customers (those of decisions, loans
     # and lines are in their own groups).
     "application": LazyCommand("finding", "application_app", "Applications: list and show."),

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,6 +23,57 @@ from pydantic_settings import (
 _RATE = re.compile(
     r"[1-9]\d*\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE
 )
+
+
+# The kinds of external data (`sources.kinds.SourceKind`'s values: the kernel cannot import them;
+# a test holds the two together).
+SourceKindName = Literal[
+    "credit_bureau",
+    "bank_statement",
+    "business_registry",
+    "tax_payments",
+    "utility_payments",
+    "financial_statements",
+    "id_name_match",
+    "carrier_three_factor",
+    "bank_card_four_factor",
+    "sms_otp",
+    "liveness",
+]
+
+
+class SourceSettings(BaseModel):
+    """One kind of external data's provider and retention (docs/external-data.md). Without a
+    `url` no provider is configured: the kind can be imported from files, not fetched."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, description="The provider's base URL.")
+    token: SecretStr | None = Field(default=None, description="Bearer token sent to it.")
+    provider: str | None = Field(
+        default=None, max_length=60, description="Its name in the records; default: the URL's host."
+    )
+    timeout: float = Field(default=5.0, gt=0, le=120, description="Seconds per try.")
+    retries: int = Field(default=2, ge=0, le=10, description="Tries after the first.")
+    breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive failed calls that open the circuit breaker."
+    )
+    breaker_reset_seconds: float = Field(
+        default=30.0, gt=0, description="How long it stays open before one call may try."
+    )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="How long a payload is kept; default `sources.fetching.DEFAULT_RETENTION_DAYS`.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"a provider is an http(s) URL: {value!r}")
+        return value.rstrip("/") if value else None
 
 
 def _config_file() -> Path:
@@ -91,6 +142,12 @@ class Settings(BaseSettings):
     )
     policy_file: Path | None = Field(
         default=None, description="Policy document (YAML or JSON); default: the shipped retail-v3."
+    )
+    sources: dict[SourceKindName, SourceSettings] = Field(
+        default_factory=dict,
+        description="Per kind of external data, its provider (URL, token, timeout, retries, "
+        'circuit breaker) and retention, e.g. {"credit_bureau": {"url": "https://…", '
+        '"token": "…"}} (docs/external-data.md). None by default: no kind is fetched.',
     )
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"

@@ -30,6 +30,7 @@ from fengkong.db.repositories import (
     SqlPolicyBundles,
 )
 from fengkong.db.servicing_repository import SqlServicingRepository
+from fengkong.db.source_answers import SqlAnswerStore, SqlConsentGate
 from fengkong.db.stress_store import SqlStressStore
 from fengkong.db.write_behind import WriteBehind
 
@@ -56,6 +57,8 @@ class SqlUnitOfWork:
     portfolio: SqlPortfolioStore
     stress: SqlStressStore
     alerts: SqlAlertStore
+    source_answers: SqlAnswerStore
+    source_consents: SqlConsentGate
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -86,6 +89,8 @@ class SqlUnitOfWork:
         self.stress = SqlStressStore(self._session)
         self.alerts = SqlAlertStore(self._session)
         self.behaviour = SqlBehaviourStore(self._session)
+        self.source_answers = SqlAnswerStore(self._session)
+        self.source_consents = SqlConsentGate(self._session)
         return self
 
     def __exit__(

@@ -60,11 +60,22 @@ class Answer:
 class SourceUnavailable(Unavailable):
     """The provider did not answer usably: timeout, error, or its circuit breaker is open."""
 
-    def __init__(self, kind: SourceKind, provider: str, why: str) -> None:
+    def __init__(
+        self,
+        kind: SourceKind,
+        provider: str,
+        why: str,
+        *,
+        cost_fen: int = 0,
+        elapsed_ms: int = 0,
+    ) -> None:
         super().__init__(f"{kind.value} from {provider}: {why}")
         self.kind = kind
         self.provider = provider
         self.why = why
+        # What the failed call(s) cost and took, recorded with the failure.
+        self.cost_fen = Fen(cost_fen)
+        self.elapsed_ms = elapsed_ms
 
 
 class Connector(Protocol):
