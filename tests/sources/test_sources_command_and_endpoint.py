@@ -91,9 +91,9 @@ def test_the_endpoints(context: Context, clock: FakeClock) -> None:
     assert unknown.status_code == 422
     assert TOY_KIND.value in unknown.json()["errors"][0]["allowed"]
     no_reader = client.post(f"{url}/{'liveness'}", files=good, headers=officer)
-    assert no_reader.status_code == 422 and no_reader.json()["errors"][0]["allowed"] == [
-        TOY_KIND.value
-    ]
+    assert no_reader.status_code == 422
+    readable = no_reader.json()["errors"][0]["allowed"]
+    assert TOY_KIND.value in readable and "liveness" not in readable
     assert client.post(f"{url}/{TOY_KIND.value}", files=good, headers=auditor).status_code == 403
 
     made = client.post(f"{url}/{TOY_KIND.value}", files=good, headers=officer)
