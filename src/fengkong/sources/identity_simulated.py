@@ -102,18 +102,21 @@ class SimulatedIdentityProvider:
             self.calls.append(request)
             self._attempts[(subject.key, kind.value)] += 1
             attempt = self._attempts[(subject.key, kind.value)]
-        rng = self._rng(subject.key, kind.value, step, attempt)
+        person = self.on_file(subject)
+        # Draws follow the person of a seeded world, not the subject's key: a blind index
+        # differs from one vault key to another, and the same seed must answer the same.
+        who = person.key if person is not None and person.key else subject.key
+        rng = self._rng(who, kind.value, step, attempt)
         elapsed = rng.randint(*self.latency_ms)
         if rng.random() < self.unavailable_share:
             raise SourceUnavailable(kind, self._name, f"no answer within {elapsed * 10} ms")
-        person = self.on_file(subject)
         payload: dict[str, Any] = {
             "subject": subject.key,
             "as_of": request.as_of.isoformat(),
             "check": kind.value,
         }
         if kind is SourceKind.SMS_OTP:
-            payload.update(self._sms(subject, step, request.params, attempt))
+            payload.update(self._sms(subject, who, step, request.params, attempt))
         else:
             payload.update(self._compare(kind, subject, person))
         return Answer(
@@ -157,7 +160,9 @@ class SimulatedIdentityProvider:
             }
         return {**answer, "result": "passed", "code": "MATCH"}
 
-    def _sms(self, subject: Subject, step: str, params: Any, attempt: int) -> dict[str, Any]:
+    def _sms(
+        self, subject: Subject, who: str, step: str, params: Any, attempt: int
+    ) -> dict[str, Any]:
         phone = str(subject.phone)
         if step == OTP_CHECK:
             with self._lock:
@@ -167,9 +172,9 @@ class SimulatedIdentityProvider:
             if params.get("code") != sent[1]:
                 return {"result": "failed", "code": "OTP_WRONG", "mismatched": ["code"]}
             return {"result": "passed", "code": "OTP_OK"}
-        rng = self._rng(subject.key, "otp", attempt)
+        rng = self._rng(who, "otp", attempt)
         code = f"{rng.randrange(10**6):06d}"
-        otp_id = f"otp-{subject.key[:12]}-{attempt}"
+        otp_id = f"otp-{who[:12]}-{attempt}"
         with self._lock:
             self._codes[otp_id] = (phone, code)
             self._inbox[phone] = code
