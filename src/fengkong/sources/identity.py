@@ -268,10 +268,14 @@ def read_result(payload: Mapping[str, Any], subject: Subject, as_of: date) -> Id
     if not isinstance(code, str) or not code:
         fail("code", "the provider's result code, as text")
     mismatched: list[Factor] = []
-    for item in payload.get("mismatched") or ():
+    listed = payload.get("mismatched") or []
+    if not isinstance(listed, list):
+        fail("mismatched", f"a list of factors: {listed!r}")
+        listed = []
+    for item in listed:
         try:
             mismatched.append(Factor(item))
-        except ValueError:
+        except (ValueError, TypeError):
             fail("mismatched", f"not a factor: {item!r}")
     scores = {name: _permille(payload.get(name), name, fail) for name in ("liveness", "face_match")}
     otp_id = payload.get("otp_id")
