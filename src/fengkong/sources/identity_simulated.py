@@ -78,7 +78,7 @@ class SimulatedIdentityProvider:
         self.latency_ms = latency_ms
         self._name = name
         self._lock = threading.Lock()
-        self._attempts: Counter[tuple[str, str]] = Counter()
+        self._attempts: Counter[tuple[str, str, str]] = Counter()
         self._codes: dict[str, tuple[str, str]] = {}  # otp id → (mobile, code)
         self._inbox: dict[str, str] = {}  # mobile → the last code sent to it
         self.calls: list[SourceRequest] = []  # what was asked, in order (for tests)
@@ -98,15 +98,18 @@ class SimulatedIdentityProvider:
     def fetch(self, request: SourceRequest) -> Answer:
         kind, subject = request.kind, request.subject
         step = str(request.params.get("step", ""))
-        with self._lock:
-            self.calls.append(request)
-            self._attempts[(subject.key, kind.value)] += 1
-            attempt = self._attempts[(subject.key, kind.value)]
         person = self.on_file(subject)
         # Draws follow the person of a seeded world, not the subject's key: a blind index
-        # differs from one vault key to another, and the same seed must answer the same.
+        # differs from one vault key to another, and the same seed must answer the same. Calls
+        # are counted per business day, so a run resumed on a later day draws as one that never
+        # stopped.
         who = person.key if person is not None and person.key else subject.key
-        rng = self._rng(who, kind.value, step, attempt)
+        counted = (who, kind.value, request.as_of.isoformat())
+        with self._lock:
+            self.calls.append(request)
+            self._attempts[counted] += 1
+            attempt = self._attempts[counted]
+        rng = self._rng(who, kind.value, step, request.as_of.isoformat(), attempt)
         elapsed = rng.randint(*self.latency_ms)
         if rng.random() < self.unavailable_share:
             raise SourceUnavailable(kind, self._name, f"no answer within {elapsed * 10} ms")
@@ -116,7 +119,8 @@ class SimulatedIdentityProvider:
             "check": kind.value,
         }
         if kind is SourceKind.SMS_OTP:
-            payload.update(self._sms(subject, who, step, request.params, attempt))
+            tag = f"{request.as_of.isoformat()}-{attempt}"
+            payload.update(self._sms(subject, who, step, request.params, tag))
         else:
             payload.update(self._compare(kind, subject, person))
         return Answer(
@@ -160,9 +164,7 @@ class SimulatedIdentityProvider:
             }
         return {**answer, "result": "passed", "code": "MATCH"}
 
-    def _sms(
-        self, subject: Subject, who: str, step: str, params: Any, attempt: int
-    ) -> dict[str, Any]:
+    def _sms(self, subject: Subject, who: str, step: str, params: Any, tag: str) -> dict[str, Any]:
         phone = str(subject.phone)
         if step == OTP_CHECK:
             with self._lock:
@@ -172,9 +174,9 @@ class SimulatedIdentityProvider:
             if params.get("code") != sent[1]:
                 return {"result": "failed", "code": "OTP_WRONG", "mismatched": ["code"]}
             return {"result": "passed", "code": "OTP_OK"}
-        rng = self._rng(who, "otp", attempt)
+        rng = self._rng(who, "otp", tag)
         code = f"{rng.randrange(10**6):06d}"
-        otp_id = f"otp-{who[:12]}-{attempt}"
+        otp_id = f"otp-{who[:12]}-{tag}"
         with self._lock:
             self._codes[otp_id] = (phone, code)
             self._inbox[phone] = code
