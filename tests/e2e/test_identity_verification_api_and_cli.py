@@ -54,6 +54,9 @@ def test_the_check_completes_the_decision_and_is_priced(client: TestClient) -> N
     assert doc["decision"]["outcome"] not in ("verify",)
     shown = client.get(f"/v1/applications/{app_id}").json()
     assert shown["decision"]["outcome"] == doc["decision"]["outcome"]
+    listed = client.get(f"/v1/applications/{app_id}/verifications").json()
+    assert listed["cost_total"] == "1.00" and listed["cost_by_check"] == {"liveness": "1.00"}
+    assert [(c["check"], c["result"]) for c in listed["calls"]] == [("liveness", "passed")]
     again = client.post(_url(app_id), json={"liveness_token": "sdk-123"})
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
     metrics = client.get("/metrics").text
@@ -107,6 +110,8 @@ def test_an_unanswering_provider_is_a_503_and_the_decision_waits(context: Contex
         assert int(response.headers["Retry-After"]) > 0
         assert "still waits" in response.json()["detail"]
         assert client.get(f"/v1/applications/{app_id}").json()["outcome"] == "verify"
+        calls = client.get(f"/v1/applications/{app_id}/verifications").json()
+        assert (calls["cost_total"], calls["calls"][0]["result"]) == ("0.00", "unavailable")
         # the officer may still record a result checked elsewhere
         done = client.post(
             f"/v1/applications/{app_id}/step-up", json={"check": "liveness", "passed": True}

@@ -175,6 +175,7 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/applications/by-request/{request_id}"): P.APPLICATIONS_READ,
     ("POST", "/v1/applications/{application_id}/step-up"): P.APPLICATIONS_STEP_UP,
     ("POST", "/v1/applications/{application_id}/verifications/{check}"): P.APPLICATIONS_VERIFY,
+    ("GET", "/v1/applications/{application_id}/verifications"): P.APPLICATIONS_READ,
     ("GET", "/v1/decisions/{decision_id}"): P.DECISIONS_READ,
     ("GET", "/v1/applications"): P.PORTFOLIO_SEARCH,
     ("GET", "/v1/decisions"): P.PORTFOLIO_SEARCH,

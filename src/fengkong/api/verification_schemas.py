@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from fengkong.api.input import InputModel
 from fengkong.api.schemas import DecisionOut
 from fengkong.core.money import fen_to_yuan
-from fengkong.decision.verification import Verification
+from fengkong.decision.identity_facts import IdentityCall
+from fengkong.decision.verification import IdentityCosts, Verification
 
-__all__ = ["VerificationIn", "VerificationOut"]
+__all__ = ["IdentityCallOut", "IdentityCostsOut", "VerificationIn", "VerificationOut"]
 
 
 class VerificationIn(InputModel):
@@ -70,4 +71,44 @@ class VerificationOut(BaseModel):
             completed=v.completed,
             otp_attempts_left=v.otp_attempts_left,
             decision=DecisionOut.of(v.decision, requested_fen),
+        )
+
+
+class IdentityCallOut(BaseModel):
+    check: str
+    step: str | None
+    result: str = Field(description="passed, failed, sent, or unavailable (no usable answer)")
+    provider: str
+    provider_code: str
+    mismatched: list[str]
+    cost: str = Field(description="yuan")
+    elapsed_ms: int
+
+    @classmethod
+    def of(cls, c: IdentityCall) -> IdentityCallOut:
+        return cls(
+            check=c.check,
+            step=c.step,
+            result=c.status,
+            provider=c.provider,
+            provider_code=c.code,
+            mismatched=list(c.mismatched),
+            cost=str(fen_to_yuan(c.cost_fen)),
+            elapsed_ms=c.elapsed_ms,
+        )
+
+
+class IdentityCostsOut(BaseModel):
+    application_id: str
+    cost_total: str = Field(description="What the application's identity checks cost, yuan")
+    cost_by_check: dict[str, str]
+    calls: list[IdentityCallOut]
+
+    @classmethod
+    def of(cls, costs: IdentityCosts) -> IdentityCostsOut:
+        return cls(
+            application_id=costs.application_id,
+            cost_total=str(fen_to_yuan(costs.total_fen)),
+            cost_by_check={k: str(fen_to_yuan(v)) for k, v in costs.by_check.items()},
+            calls=[IdentityCallOut.of(c) for c in costs.calls],
         )

@@ -285,7 +285,8 @@ def complete_step_up(
         uow.decisions.replace(decision)
         if call is not None:
             audit_identity_call(uow.audit, application_id, now, call)
-        audit_decision(uow.audit, decision, "decision.resumed", step_up={check: passed})
+        checked = {} if call is None else {"identity_check": call.as_dict()}
+        audit_decision(uow.audit, decision, "decision.resumed", step_up={check: passed}, **checked)
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
         flag_after: FraudServices | None = None

@@ -114,10 +114,12 @@ class Verification:
 
 @dataclass(frozen=True, slots=True)
 class IdentityCosts:
+    """An application's identity-check calls, oldest first, and what they cost."""
+
     application_id: str
     total_fen: Fen
     by_check: Mapping[str, int]
-    calls: int
+    calls: tuple[IdentityCall, ...]
 
 
 def waiting_check(decision: DecisionRecord) -> str | None:
@@ -214,7 +216,7 @@ def verification_costs(application_id: str, svc: VerificationServices) -> Identi
     by_check: dict[str, int] = {}
     for c in calls:
         by_check[c.check] = by_check.get(c.check, 0) + int(c.cost_fen)
-    return IdentityCosts(application_id, Fen(sum(by_check.values())), by_check, len(calls))
+    return IdentityCosts(application_id, Fen(sum(by_check.values())), by_check, tuple(calls))
 
 
 def _calls(records: Sequence[AuditRecord]) -> list[IdentityCall]:

@@ -15,7 +15,7 @@ from fengkong.api.schemas import (
     OfficerDecisionOut,
     StepUpIn,
 )
-from fengkong.api.verification_schemas import VerificationIn, VerificationOut
+from fengkong.api.verification_schemas import IdentityCostsOut, VerificationIn, VerificationOut
 from fengkong.bootstrap import Context
 from fengkong.core import request_id as request_ids
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
@@ -26,7 +26,7 @@ from fengkong.decision.service import (
     submit_application,
 )
 from fengkong.decision.tracing import application_for_request
-from fengkong.decision.verification import verify
+from fengkong.decision.verification import verification_costs, verify
 from fengkong.lending.ownership import own_application
 from fengkong.onboarding.service import masked_applicant
 
@@ -108,6 +108,15 @@ def verify_identity(
     if done.completed:
         metrics.decisions.labels(done.decision.outcome).inc()
     return done
+
+
+@router.get(
+    "/{application_id}/verifications", responses={404: {"description": "Unknown application"}}
+)
+def read_verifications(application_id: str, ctx: ContextDep, actor: ActorDep) -> IdentityCostsOut:
+    """The identity-check calls made for an application, oldest first, and what they cost."""
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
+    return IdentityCostsOut.of(verification_costs(application_id, ctx.identity))
 
 
 def verify_application(
