@@ -92,7 +92,7 @@ def test_a_check_other_than_the_one_waited_for_is_a_conflict(memory_context: Mem
         verify(app_id, "palm_reading", {}, provider, services(ctx))
     with pytest.raises(NotFound):
         verify("app_nope", "liveness", {}, provider, services(ctx))
-    assert provider.calls == []
+    assert not provider.calls
 
 
 def test_a_missing_request_field_is_refused_before_any_call(memory_context: MemoryContext) -> None:
@@ -114,7 +114,7 @@ def test_a_missing_request_field_is_refused_before_any_call(memory_context: Memo
             services(ctx),
         )
     assert refused.value.errors[0].loc == ("params", "bank_card")
-    assert provider.calls == []
+    assert not provider.calls
 
 
 class _Answering:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,7 +81,8 @@ class SimulatedIdentityProvider:
         self._attempts: Counter[tuple[str, str, str]] = Counter()
         self._codes: dict[str, tuple[str, str]] = {}  # otp id → (mobile, code)
         self._inbox: dict[str, str] = {}  # mobile → the last code sent to it
-        self.calls: list[SourceRequest] = []  # what was asked, in order (for tests)
+        # What was asked, the latest first out: tests read it; a long-lived server forgets.
+        self.calls: deque[SourceRequest] = deque(maxlen=10_000)
 
     @property
     def provider(self) -> str:
