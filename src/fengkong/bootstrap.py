@@ -45,6 +45,7 @@ from fengkong.decision.review_queue import enqueue_referral
 from fengkong.decision.routing import ChallengerConfig, Mode
 from fengkong.decision.scoring_models import ChampionCache
 from fengkong.decision.service import DecisionServices
+from fengkong.decision.verification import VerificationServices
 from fengkong.fraud.lists import ListLookup
 from fengkong.fraud.together import RecordAndLink
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS, catalogue_errors
@@ -59,6 +60,9 @@ from fengkong.lending.servicing import ReminderChannel, ServicingConfig, Servici
 from fengkong.monitoring.snapshots import MonitoringServices
 from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
+from fengkong.sources.connector import Connector
+from fengkong.sources.identity import IdentityPrices
+from fengkong.sources.identity_simulated import SimulatedIdentityProvider
 
 if TYPE_CHECKING:
     from fengkong.decision.customer_view import Finders
@@ -181,6 +185,38 @@ class Context:
             concentration_limits={
                 str(k): v for k, v in self.settings.monitoring_concentration_limits.items()
             },
+        )
+
+    @cached_property
+    def identity_checks(self) -> Connector | None:
+        """The identity-check provider (`sources.identity`): by URL when one is configured,
+        else the in-process simulated provider outside production (everyone is who they say),
+        else none (a check then answers 503 and the decision waits). Tests and the simulator
+        put their own in its place."""
+        s = self.settings
+        if s.identity_provider_url is not None:
+            # The seam for the HTTP client of the external-data spine (`db.source_http`,
+            # `POST {base}/v1/{kind}`): construct it here from the URL when it lands.
+            raise Invalid(
+                (
+                    FieldError(
+                        ("identity_provider_url",),
+                        "the HTTP identity-check client is not in this build; unset it",
+                    ),
+                )
+            )
+        if s.env == "production":
+            return None
+        return SimulatedIdentityProvider(prices=self.identity.prices)
+
+    @cached_property
+    def identity(self) -> VerificationServices:
+        """Identity checks for decisions waiting for one (`decision.verification`), priced as
+        configured."""
+        return VerificationServices(
+            decisions=self.decisions,
+            uow=self.uow,
+            prices=IdentityPrices.of(self.settings.identity_check_prices),
         )
 
     @cached_property

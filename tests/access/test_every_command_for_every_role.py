@@ -91,6 +91,7 @@ CASES: list[tuple[Permission, list[str]]] = [
     (P.PORTFOLIO_SEARCH, ["application", "list"]),
     (P.DECISIONS_READ, ["decision", "show", "dec_nope"]),
     (P.APPLICATIONS_READ, ["application", "show", "app_nope"]),
+    (P.APPLICATIONS_VERIFY, ["application", "verify", "app_nope", "liveness"]),
     (P.POLICIES_AUTHOR, ["policy", "request", "nope"]),
     (P.POLICIES_APPROVE, ["policy", "approve", "nope"]),
     (P.POLICIES_READ, ["policy", "list"]),

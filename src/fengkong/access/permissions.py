@@ -5,7 +5,7 @@ Deny by default: the API refuses a route that is neither in `ROUTE_PERMISSIONS` 
 a test walks every route of the app to make sure none is forgotten.
 
 The channel role is the lender's app (or a partner's system) acting for the borrower: it submits
-applications, completes their step-up checks, records the consents the applicant gives in it,
+applications, completes their step-up checks (has the identity checks made), records the consents the applicant gives in it,
 and, for its own applications only, reads them, their decisions and offers, accepts an offer and
 repays the loan. "Its own" is the sales channel the key submits for: a channel key that asks for
 an application, decision, offer or loan another channel brought in is told it does not exist
@@ -26,6 +26,7 @@ class Permission(StrEnum):
     APPLICATIONS_SUBMIT = "applications.submit"
     APPLICATIONS_READ = "applications.read"
     APPLICATIONS_STEP_UP = "applications.step_up"
+    APPLICATIONS_VERIFY = "applications.verify"  # have a provider make an identity check
     DECISIONS_READ = "decisions.read"
     PORTFOLIO_SEARCH = "portfolio.search"
     CUSTOMERS_READ = "customers.read"
@@ -88,6 +89,9 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     P.APPLICATIONS_SUBMIT: _roles(CHANNEL),
     P.APPLICATIONS_READ: _READERS | {CHANNEL},
     P.APPLICATIONS_STEP_UP: _roles(CHANNEL, OFFICER),
+    # The app takes the applicant through the checks (face, SMS code); an officer may run one
+    # for an applicant on the phone. Each call is paid for, so no reader may make one.
+    P.APPLICATIONS_VERIFY: _roles(CHANNEL, OFFICER),
     P.DECISIONS_READ: _READERS | {CHANNEL},
     # The portfolio as a whole: risk managers watch it, approvers and auditors check it;
     # officers work single files, not the book, and admins run the jobs that build it.
@@ -184,6 +188,8 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("GET", "/v1/applications/{application_id}/sources"): P.SOURCES_READ,
     ("POST", "/v1/applications/{application_id}/sources/{kind}"): P.SOURCES_IMPORT,
     ("POST", "/v1/applications/{application_id}/sources/{kind}/fetch"): P.SOURCES_FETCH,
+    ("POST", "/v1/applications/{application_id}/verifications/{check}"): P.APPLICATIONS_VERIFY,
+    ("GET", "/v1/applications/{application_id}/verifications"): P.APPLICATIONS_READ,
     ("GET", "/v1/decisions/{decision_id}"): P.DECISIONS_READ,
     ("GET", "/v1/applications"): P.PORTFOLIO_SEARCH,
     ("GET", "/v1/decisions"): P.PORTFOLIO_SEARCH,
@@ -354,6 +360,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "audit public-key": P.AUDIT_READ,
     "application list": P.PORTFOLIO_SEARCH,
     "application show": P.APPLICATIONS_READ,
+    "application verify": P.APPLICATIONS_VERIFY,
     "customer list": P.CUSTOMERS_READ,
     "customer show": P.CUSTOMERS_READ,
     # loan, line, servicing, approvals and end of day: the permission of the same API route

@@ -81,6 +81,9 @@ def install(app: FastAPI) -> None:
         if status == 401:
             # RFC 9110: a 401 names the scheme that would succeed.
             response.headers["WWW-Authenticate"] = 'Bearer realm="fengkong"'
+        retry_after = getattr(exc, "retry_after_seconds", None)
+        if status == 503 and isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)  # RFC 9110 §10.2.3
         return response
 
     @app.exception_handler(HTTPException)

@@ -51,6 +51,19 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        self.identity_checks = Counter(
+            "fengkong_identity_checks_total",
+            "Identity-check calls answered, by check, provider and result",
+            ["check", "provider", "result"],
+            registry=self.registry,
+        )
+        self.identity_check_cost = Counter(
+            "fengkong_identity_check_cost_fen_total",
+            "What identity-check calls cost, fen, by check and provider",
+            ["check", "provider"],
+            registry=self.registry,
+        )
+
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -85,7 +85,9 @@ GROUPS: dict[str, LazyCommand] = {
     ),
     # Finding things: lists and views of applications and customers (those of decisions, loans
     # and lines are in their own groups).
-    "application": LazyCommand("finding", "application_app", "Applications: list and show."),
+    "application": LazyCommand(
+        "finding", "application_app", "Applications: list, show, and identity checks."
+    ),
     "customer": LazyCommand(
         "finding_lending",
         "customer_app",

@@ -42,3 +42,60 @@ def apply(
         out.print(f"approved amount ¥{result.approved_amount}")
     for r in result.reasons:
         out.print(f"  {r.code}: {r.text_en} / {r.text_zh}", markup=False)
+
+
+@cli_errors
+def verify(
+    application_id: Annotated[str, typer.Argument(help="The application waiting for a check.")],
+    check: Annotated[
+        str,
+        typer.Argument(
+            help="id_name_match, carrier_three_factor, bank_card_four_factor, sms_otp, liveness"
+        ),
+    ],
+    code: Annotated[
+        str | None,
+        typer.Option(
+            "--code", help="sms_otp: the code the applicant read; without it one is sent."
+        ),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="liveness: the liveness SDK's token.")
+    ] = None,
+    bank_card: Annotated[
+        str | None,
+        typer.Option("--bank-card", help="bank_card_four_factor: a card the application lacked."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Have the identity check the application's decision waits for made by the provider
+    (身份核验); print the result, its cost and the decision as it now stands."""
+    with starting_up():
+        from fengkong.access.permissions import Permission
+        from fengkong.api.routes.applications import verify_application
+        from fengkong.api.verification_schemas import VerificationIn
+        from fengkong.lending.ownership import own_application
+
+        body = VerificationIn.model_validate(
+            {"code": code, "liveness_token": token, "bank_card": bank_card}
+        )
+        ctx = context()
+    actor = acting(ctx, Permission.APPLICATIONS_VERIFY)
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_VERIFY, application_id)
+    done = verify_application(application_id, check, body, ctx)
+    if as_json:
+        emit_json(done.model_dump(mode="json"))
+        return
+    step = f" ({done.step})" if done.step else ""
+    mismatched = f", mismatched: {', '.join(done.mismatched)}" if done.mismatched else ""
+    out.print(
+        f"{done.check}{step}: [bold]{done.result}[/] by {done.provider} "
+        f"({done.provider_code}{mismatched}); cost ¥{done.cost}, ¥{done.cost_total} so far",
+        highlight=False,
+    )
+    if done.otp_attempts_left is not None and not done.completed:
+        out.print(f"wrong codes still allowed / 剩余可输错次数: {done.otp_attempts_left}")
+    d = done.decision
+    out.print(f"application {done.application_id}: [bold]{d.outcome}[/]", highlight=False)
+    for r in d.reasons:
+        out.print(f"  {r.code}: {r.text_en} / {r.text_zh}", markup=False)

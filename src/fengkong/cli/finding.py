@@ -19,11 +19,14 @@ from rich import box
 from rich.table import Table
 
 from fengkong.access.permissions import Permission
+from fengkong.cli import applications
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, err, out
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.onboarding.channel import SALES_CHANNELS
 
-application_app = typer.Typer(help="Applications: list and show.", no_args_is_help=True)
+application_app = typer.Typer(
+    help="Applications: list, show, and identity checks.", no_args_is_help=True
+)
 
 CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV rows on stdout.")]
 Many = Annotated[
@@ -379,3 +382,7 @@ def decision_show(decision_id: str, as_json: JsonOpt = False) -> None:
     )
     for r in doc["reasons"]:
         out.print(f"  {r['code']}: {r['text_en']} / {r['text_zh']}", markup=False)
+
+
+# Making the identity check a decision waits for (`cli.applications.verify`).
+application_app.command("verify")(applications.verify)

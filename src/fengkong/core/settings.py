@@ -152,6 +152,18 @@ class Settings(BaseSettings):
     log_format: Literal["console", "json"] = "console"
     log_level: str = "INFO"
 
+    identity_check_prices: dict[str, int] = Field(
+        default_factory=dict,
+        description="Price per call of identity checks in fen, over the defaults "
+        '(`sources.identity`), e.g. {"liveness": 120, "sms_otp": 4}.',
+    )
+    identity_provider_url: str | None = Field(
+        default=None,
+        description="Base URL of the identity-check provider (`POST {url}/v1/{check}`); "
+        "unset: the in-process simulated provider under env test and development, none in "
+        "production.",
+    )
+
     model_challenger_share: Decimal = Field(
         default=Decimal(0),
         ge=0,

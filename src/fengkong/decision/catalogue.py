@@ -21,6 +21,9 @@ facts the decision service supplies:
 | `links.*` | number | identity-graph signals, e.g. `links.component_size` |
 | `step_up.*` | flag | result of a step-up check, e.g. `step_up.liveness` (absent until done) |
 | `anomaly.score_permille`, `anomaly.outlier` | number, flag | the promoted anomaly model's score and verdict (absent without one) |
+| `identity.<check>.result`, `.code`, `.mismatch` | text | an identity check's result (`passed`/`failed`), the provider's code, the mismatched factors (`none`); absent until the check is made (`decision.verification`) |
+| `identity.liveness.liveness_permille`, `identity.liveness.face_match_permille` | number | the liveness check's scores, 0–1000 |
+| `identity.cost_fen` | number | what the application's identity checks have cost so far (fen) |
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from fengkong.decision.identity_facts import fact_specs
 from fengkong.features.application import APPLICATION_FEATURES
 
 
@@ -89,6 +93,7 @@ SERVICE_FACTS: Mapping[str, FeatureSpec] = dict(
         _spec("step_up.*", F, "Step-up check passed", "加强验证通过"),
         _spec("anomaly.score_permille", N, "Anomaly score (‰)", "异常分（千分）"),
         _spec("anomaly.outlier", F, "Anomalous application", "异常申请"),
+        *(_spec(name, FeatureKind(kind), en, zh) for name, kind, en, zh in fact_specs()),
     )
 )
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import (
     Conflict,
@@ -28,6 +29,7 @@ from fengkong.decision.facts import (
     policy_facts,
 )
 from fengkong.decision.fraud_stage import FraudServices, fraud_event, sent_with_reads, signals_of
+from fengkong.decision.identity_facts import CHECKED, IdentityCall
 from fengkong.decision.live import DecisionReads, Live, LiveCache
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome
@@ -230,10 +232,19 @@ def _product_accepted_beforehand(
 
 
 def complete_step_up(
-    application_id: str, check: str, passed: bool, svc: DecisionServices
+    application_id: str,
+    check: str,
+    passed: bool,
+    svc: DecisionServices,
+    *,
+    call: IdentityCall | None = None,
+    facts_added: Mapping[str, object] | None = None,
 ) -> DecisionRecord:
     """Record the result of the step-up check a `verify` decision asked for, and let the same
-    policy finish the decision with it."""
+    policy finish the decision with it. `call`: the provider's call that checked it
+    (`decision.verification`), recorded in the audit chain and the trace with the decision it
+    completes, and `facts_added` the facts read from its answer; without them the result was
+    checked elsewhere (an officer's word)."""
     with svc.uow() as uow:
         current = uow.decisions.for_application(application_id)
         if current is None:
@@ -245,7 +256,11 @@ def complete_step_up(
             raise Invalid((FieldError(("check",), f"this decision asked for {asked!r}"),))
         bundle = _bundle(uow, current)
         policy = bundle.compile()
-        facts = {**facts_from_json(current.facts), f"step_up.{check}": passed}
+        facts = {
+            **facts_from_json(current.facts),
+            **(facts_added or {}),
+            f"step_up.{check}": passed,
+        }
         as_of = current.decided_at.astimezone(BUSINESS_TZ).date()
         verdict = evaluate(policy, facts, as_of=as_of)
         adverse = tuple(r for r in current.reasons if r.code.startswith("SC_"))
@@ -266,8 +281,12 @@ def complete_step_up(
             policy_sha256=bundle.sha256,
             previous=current,
         )
+        decision = _with_identity_calls(decision, current, call)
         uow.decisions.replace(decision)
-        audit_decision(uow.audit, decision, "decision.resumed", step_up={check: passed})
+        if call is not None:
+            audit_identity_call(uow.audit, application_id, now, call)
+        checked = {} if call is None else {"identity_check": call.as_dict()}
+        audit_decision(uow.audit, decision, "decision.resumed", step_up={check: passed}, **checked)
         if decision.outcome == Outcome.REFER and svc.on_refer is not None:
             svc.on_refer(uow, decision, verdict.review_due_hours)
         flag_after: FraudServices | None = None
@@ -276,6 +295,31 @@ def complete_step_up(
         uow.commit()
     tell_declined(flag_after, application_id)
     return decision
+
+
+def _with_identity_calls(
+    decision: DecisionRecord, previous: DecisionRecord, call: IdentityCall | None
+) -> DecisionRecord:
+    """The identity checks' calls of earlier step-ups stay in the trace, and this one joins."""
+    kept = tuple(t for t in previous.trace if t.get("stage") == "identity_check")
+    made = () if call is None else (call.trace_entry(),)
+    if not kept and not made:
+        return decision
+    return replace(decision, trace=(*kept, *decision.trace, *made))
+
+
+def audit_identity_call(
+    audit: AuditAppender, application_id: str, at: datetime, call: IdentityCall
+) -> None:
+    """Append an identity check's call to the audit chain, under the application."""
+    audit.append(
+        at=at,
+        actor=f"provider:{call.provider}",
+        action=CHECKED,
+        subject_type="application",
+        subject_id=application_id,
+        payload=call.as_dict(),
+    )
 
 
 def _policies_for(

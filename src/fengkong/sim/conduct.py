@@ -1,6 +1,6 @@
 """How simulated people act at the platform's doors: what an applicant sends (an application
 fitted to what the policy's product offers), whether they take the offer,
-how they fare in a step-up check, when they draw on a line, and the review habit of the
+when they draw on a line, and the review habit of the
 simulated officer. Every draw is seeded by the run's seed and the applicant's key, so a rerun
 (or a resumed run) acts the same."""
 
@@ -10,7 +10,6 @@ import random
 from datetime import date
 
 from fengkong.core.money import Fen
-from fengkong.decision.record import DecisionRecord
 from fengkong.lending.product import Product, nearest_term
 from fengkong.onboarding.application import ApplicationRequest, Channel, ConsentGiven
 from fengkong.onboarding.channel import SalesChannel
@@ -21,8 +20,8 @@ from fengkong.sim.population import INDUSTRY_SECTIONS
 
 # Share of approved honest applicants who take their offer (the rest shop elsewhere).
 TAKE_UP = 0.9
-# Of a step-up (live face) check: honest people pass it nearly always; a ring member sends a
-# real face, an identity thief cannot.
+# Of a live face check (`sim.identity_checks`): honest people pass it nearly always; a ring
+# member sends a real face, an identity thief cannot.
 PASSES_STEP_UP = {FraudKind.NONE: 0.97, FraudKind.RING: 0.6, FraudKind.IDENTITY_THIEF: 0.1}
 # The officer's habit on a referral: approves most, fewer the riskier the model says the
 # applicant is, and a phone call or document check unmasks half of the fraudsters.
@@ -86,15 +85,6 @@ def takes_offer(applicant: Applicant, seed: int) -> bool:
     return applicant.is_fraud or rng_for(seed, applicant.key, "take-up").random() < TAKE_UP
 
 
-def passes_step_up(applicant: Applicant, seed: int) -> bool:
-    return rng_for(seed, applicant.key, "step-up").random() < PASSES_STEP_UP[applicant.fraud]
-
-
-def step_up_check(decision: DecisionRecord) -> str:
-    """The check a `verify` decision asked for (`liveness` when it named none)."""
-    return next((str(t["check"]) for t in decision.trace if t.get("check")), "liveness")
-
-
 def officer_approves(applicant: Applicant, pd: float | None, seed: int) -> bool:
     """The simulated officer's call on a referral: a habit around the model's probability of
     default, and a check of documents and a phone call that unmasks some fraudsters."""
@@ -127,8 +117,6 @@ __all__ = [
     "draw_plan",
     "fitted_terms",
     "officer_approves",
-    "passes_step_up",
     "rng_for",
-    "step_up_check",
     "takes_offer",
 ]

@@ -21,7 +21,7 @@ from fengkong.decision.outcome import Outcome
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, ReviewItem, ReviewStatus, as_of
 from fengkong.decision.search import application_filter
-from fengkong.decision.service import complete_step_up, get_application, submit_application
+from fengkong.decision.service import get_application, submit_application
 from fengkong.lending.blacklist_trigger import bind_line_borrower
 from fengkong.lending.collateral import CollateralType
 from fengkong.lending.collateral_service import add_collateral, collateral_of
@@ -36,10 +36,9 @@ from fengkong.sim.conduct import (
     application_request,
     decline_reason,
     officer_approves,
-    passes_step_up,
-    step_up_check,
     takes_offer,
 )
+from fengkong.sim.identity_checks import PopulationIdentityChecks, take_step_up
 from fengkong.sim.model import Applicant, FraudKind
 from fengkong.sim.setup import SIM_ACTORS, SimActors
 from fengkong.sim.stats import MonthStats
@@ -75,6 +74,9 @@ class Window:
         self.applicant = applicant
         self.actors = actors
         self.review_config = ReviewConfig.from_settings(ctx.settings)
+        # The identity checks a decision waits for are made by the run's simulated provider,
+        # answering from the synthetic population, through the platform's own use case.
+        self.identity_checks = PopulationIdentityChecks(plan.seed, prices=ctx.identity.prices)
 
     def _key(self, *parts: object) -> str:
         return "-".join(("sim", str(self.plan.seed), *map(str, parts)))
@@ -117,10 +119,7 @@ class Window:
         stats.outcomes[_automatic_outcome(decision)] += 1
         _count_arrival(applicant, stats)
         if decision.outcome == Outcome.VERIFY:
-            passed = passes_step_up(applicant, self.plan.seed)
-            decision = complete_step_up(
-                decision.application_id, step_up_check(decision), passed, self.ctx.decisions
-            )
+            decision = take_step_up(self.ctx, self.identity_checks, applicant, decision)
         if decision.outcome == Outcome.APPROVE:
             self._approved(applicant, _approval(decision), stats)
         elif decision.outcome == Outcome.REFER:

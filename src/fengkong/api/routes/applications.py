@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
@@ -14,9 +15,10 @@ from fengkong.api.schemas import (
     OfficerDecisionOut,
     StepUpIn,
 )
+from fengkong.api.verification_schemas import IdentityCostsOut, VerificationIn, VerificationOut
 from fengkong.bootstrap import Context
 from fengkong.core import request_id as request_ids
-from fengkong.core.money import fen_to_yuan
+from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.service import (
     ApplicationView,
     complete_step_up,
@@ -24,6 +26,7 @@ from fengkong.decision.service import (
     submit_application,
 )
 from fengkong.decision.tracing import application_for_request
+from fengkong.decision.verification import verification_costs, verify
 from fengkong.lending.ownership import own_application
 from fengkong.onboarding.service import masked_applicant
 
@@ -70,6 +73,62 @@ def step_up(
         app = uow.applications.get(application_id)
     assert app is not None
     return DecisionOut.of(decision, app.amount)
+
+
+@router.post(
+    "/{application_id}/verifications/{check}",
+    responses={
+        404: {"description": "Unknown application"},
+        409: {"description": "The decision is not waiting for this identity check"},
+        422: {"description": "Unknown check, or what it needs is missing (problem+json)"},
+        503: {
+            "description": "The provider did not answer usably; the decision still waits. "
+            "Retry after the seconds of the Retry-After header (problem+json)"
+        },
+    },
+)
+def verify_identity(
+    application_id: str,
+    check: Annotated[str, Path(max_length=40, description="e.g. liveness, sms_otp")],
+    body: VerificationIn,
+    ctx: ContextDep,
+    metrics: MetricsDep,
+    actor: ActorDep,
+) -> VerificationOut:
+    """Have the identity check a `verify` decision waits for made by the provider (for
+    `sms_otp`: without `code` a code is sent, with it the code is checked); a result settles
+    the check and the same policy completes the decision. Every call is recorded with its
+    cost."""
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_VERIFY, application_id)
+    done = verify_application(application_id, check, body, ctx)
+    metrics.identity_checks.labels(done.check, done.provider, done.result).inc()
+    metrics.identity_check_cost.labels(done.check, done.provider).inc(
+        int(yuan_to_fen(Decimal(done.cost)))
+    )
+    if done.completed:
+        metrics.decisions.labels(done.decision.outcome).inc()
+    return done
+
+
+@router.get(
+    "/{application_id}/verifications", responses={404: {"description": "Unknown application"}}
+)
+def read_verifications(application_id: str, ctx: ContextDep, actor: ActorDep) -> IdentityCostsOut:
+    """The identity-check calls made for an application, oldest first, and what they cost."""
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
+    return IdentityCostsOut.of(verification_costs(application_id, ctx.identity))
+
+
+def verify_application(
+    application_id: str, check: str, body: VerificationIn, ctx: Context
+) -> VerificationOut:
+    """One identity check for an application, as the route makes it (also `fengkong
+    application verify`)."""
+    done = verify(application_id, check, body.params(), ctx.identity_checks, ctx.identity)
+    with ctx.uow() as uow:
+        app = uow.applications.get(application_id)
+    assert app is not None
+    return VerificationOut.of(done, app.amount)
 
 
 @router.get(
