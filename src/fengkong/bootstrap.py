@@ -63,6 +63,7 @@ from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
 from fengkong.sources.connector import Connector
 from fengkong.sources.identity import IdentityPrices
 from fengkong.sources.identity_simulated import SimulatedIdentityProvider
+from fengkong.sources.kinds import IDENTITY_CHECKS
 
 if TYPE_CHECKING:
     from fengkong.decision.customer_view import Finders
@@ -189,25 +190,28 @@ class Context:
 
     @cached_property
     def identity_checks(self) -> Connector | None:
-        """The identity-check provider (`sources.identity`): by URL when one is configured,
-        else the in-process simulated provider outside production (everyone is who they say),
-        else none (a check then answers 503 and the decision waits). Tests and the simulator
+        """The identity-check providers (`sources.identity`): for each check whose URL the
+        settings' `sources` name, its HTTP client (`db.source_http`); for the others, the
+        in-process simulated provider outside production (everyone is who they say), none in
+        production (a check then answers 503 and the decision waits). Tests and the simulator
         put their own in its place."""
+        from fengkong.db.source_http import http_connector, source_settings
+        from fengkong.sources.connector import ConnectorsByKind
+
         s = self.settings
-        if s.identity_provider_url is not None:
-            # The seam for the HTTP client of the external-data spine (`db.source_http`,
-            # `POST {base}/v1/{kind}`): construct it here from the URL when it lands.
-            raise Invalid(
-                (
-                    FieldError(
-                        ("identity_provider_url",),
-                        "the HTTP identity-check client is not in this build; unset it",
-                    ),
-                )
-            )
-        if s.env == "production":
-            return None
-        return SimulatedIdentityProvider(prices=self.identity.prices)
+        configured = {
+            kind: http_connector(kind, s)
+            for kind in IDENTITY_CHECKS
+            if (config := source_settings(kind, s)) is not None and config.url is not None
+        }
+        fallback = (
+            None
+            if s.env == "production"
+            else SimulatedIdentityProvider(prices=self.identity.prices)
+        )
+        if not configured:
+            return fallback
+        return ConnectorsByKind(configured, fallback)
 
     @cached_property
     def identity(self) -> VerificationServices:
@@ -267,7 +271,6 @@ class Context:
         """External data: fetched under consent from the configured providers (`sources` in the
         settings), cached and recorded sealed by the vault, kept for each kind's retention."""
         from fengkong.db.source_http import http_connector
-        from fengkong.sources.connector import Connector
         from fengkong.sources.fetching import Recording
         from fengkong.sources.kinds import SourceKind
         from fengkong.sources.services import SourceServices

@@ -157,12 +157,6 @@ class Settings(BaseSettings):
         description="Price per call of identity checks in fen, over the defaults "
         '(`sources.identity`), e.g. {"liveness": 120, "sms_otp": 4}.',
     )
-    identity_provider_url: str | None = Field(
-        default=None,
-        description="Base URL of the identity-check provider (`POST {url}/v1/{check}`); "
-        "unset: the in-process simulated provider under env test and development, none in "
-        "production.",
-    )
 
     model_challenger_share: Decimal = Field(
         default=Decimal(0),

@@ -18,7 +18,14 @@ from fengkong.core.errors import Unavailable
 from fengkong.core.money import Fen
 from fengkong.sources.kinds import SourceKind
 
-__all__ = ["Answer", "Connector", "SourceRequest", "SourceUnavailable", "Subject"]
+__all__ = [
+    "Answer",
+    "Connector",
+    "ConnectorsByKind",
+    "SourceRequest",
+    "SourceUnavailable",
+    "Subject",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +92,22 @@ class Connector(Protocol):
     def provider(self) -> str: ...
 
     def fetch(self, request: SourceRequest) -> Answer: ...
+
+
+class ConnectorsByKind:
+    """One connector over several: each kind to its own provider, the rest to `fallback` (none:
+    `SourceUnavailable`)."""
+
+    def __init__(self, by_kind: Mapping[SourceKind, Connector], fallback: Connector | None) -> None:
+        self._by_kind = dict(by_kind)
+        self._fallback = fallback
+
+    @property
+    def provider(self) -> str:
+        return ",".join(sorted({c.provider for c in self._by_kind.values()}))
+
+    def fetch(self, request: SourceRequest) -> Answer:
+        chosen = self._by_kind.get(request.kind, self._fallback)
+        if chosen is None:
+            raise SourceUnavailable(request.kind, "none", "no provider is configured")
+        return chosen.fetch(request)
