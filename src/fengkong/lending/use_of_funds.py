@@ -141,7 +141,6 @@ class UseOfFundsRules:
         return next((p for p in self.purposes if p.code == code), None)
 
 
-
 def use_of_funds_errors(rules: UseOfFundsRules) -> tuple[FieldError, ...]:
     """Every rule the configuration breaks, located under `use_of_funds`."""
     errors: list[FieldError] = []
@@ -314,6 +313,7 @@ class FundUse:
     entrusted: bool
     payee_name_enc: str | None = None
     payee_name_bidx: str | None = None
+    payee_name_mask: str | None = None
     payee_account_enc: str | None = None
     payee_account_mask: str | None = None
     payee_bank: str | None = None
@@ -337,7 +337,10 @@ class Receipt:
     file_name: str
     sha256: str
     receipt_id: str = ""
-    payee_name_bidx: str = ""  # the blind index of the normalised payee name
+    # Sealed for storing: the name's token and its blind index (of `normal_name`); read back,
+    # `payee_name` is the name's mask.
+    payee_name_enc: str = ""
+    payee_name_bidx: str = ""
 
 
 def normal_name(name: str) -> str:
