@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from fakes.tables import Tables
 from fengkong.core.errors import Conflict
+from fengkong.lending.line import LineStatus
 from fengkong.lending.use_of_funds import FundUse, Receipt
 
 
@@ -34,17 +35,26 @@ class MemoryFundUses:
             raise Conflict(f"receipt {receipt.number} is already attached to {loan_id}")
         self.tables.fund_receipts[loan_id] = (*known, receipt)
 
-    def receipts_overdue(self, on: date) -> tuple[FundUse, ...]:
-        return tuple(
-            sorted(
-                (
-                    u
-                    for u in self.tables.fund_uses.values()
-                    if u.receipts_due_on is not None
-                    and u.receipts_due_on < on
-                    and u.covered < u.paid_out
-                    and u.line_id is not None
-                ),
-                key=lambda u: (u.line_id or "", u.loan_id),
-            )
+    def _overdue(self, on: date) -> list[FundUse]:
+        return sorted(
+            (
+                u
+                for u in self.tables.fund_uses.values()
+                if u.receipts_due_on is not None
+                and u.receipts_due_on < on
+                and u.covered < u.paid_out
+                and u.line_id is not None
+            ),
+            key=lambda u: (u.line_id or "", u.loan_id),
         )
+
+    def receipts_overdue(self, on: date) -> tuple[FundUse, ...]:
+        lines = self.tables.lines
+        return tuple(
+            u
+            for u in self._overdue(on)
+            if u.line_id in lines and lines[u.line_id].line.status is LineStatus.ACTIVE
+        )
+
+    def overdue_on_line(self, line_id: str, on: date) -> tuple[FundUse, ...]:
+        return tuple(u for u in self._overdue(on) if u.line_id == line_id)

@@ -114,3 +114,26 @@ def test_a_loan_paid_on_its_own_takes_its_applications_purpose(database_url: str
     assert gateway.instructions[paid.payout.payout_id].payee is None
     use = fund_use_view(loan.record.loan_id, svc).use
     assert use.paid_out == loan.record.amount and not use.entrusted
+
+
+def test_a_loans_payout_refuses_a_forbidden_purpose_and_may_name_a_payee(
+    database_url: str,
+) -> None:
+    from fengkong.lending.disbursement import disburse
+    from fengkong.lending.origination import accept_offer, get_loan
+    from fengkong.lending.records import LoanStage
+    from lending.test_service_support import seed_approved
+
+    db, svc, gateway = _services(database_url)
+    loan = accept_offer(seed_approved(db, svc.clock, vault=VAULT), "accept-1", svc)  # type: ignore[arg-type]
+    loan_id = loan.record.loan_id
+    with pytest.raises(Invalid) as caught:
+        disburse(loan_id, "pay-1", svc, purpose="repay_other_loans")
+    assert caught.value.errors[0].type == "forbidden"
+    assert get_loan(loan_id, svc).payouts == () and _count(db) == 0
+
+    # the product does not require entrusted payment; the borrower may still ask for it
+    paid = disburse(loan_id, "pay-2", svc, purpose="home_renovation", payee=PAYEE)
+    assert paid.stage is LoanStage.ACTIVE
+    assert gateway.instructions[paid.payout.payout_id].payee == PAYEE
+    assert fund_use_view(loan_id, svc).use.purpose == "home_renovation"

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from fengkong.core.errors import Conflict
 from fengkong.core.money import Fen
 from fengkong.db.funds_tables import fund_receipts, fund_uses
+from fengkong.db.lending_tables import credit_lines
 from fengkong.db.stores import SessionStore
+from fengkong.lending.line import LineStatus
 from fengkong.lending.use_of_funds import FundUse, Receipt
 
 
@@ -128,14 +130,29 @@ class SqlFundUses(SessionStore):
             raise Conflict(f"receipt {receipt.number} is already attached to {loan_id}") from exc
 
     def receipts_overdue(self, on: date) -> tuple[FundUse, ...]:
-        """Draws whose receipts were due before `on` and do not cover their payout."""
+        """Draws on active lines whose receipts were due before `on` and do not cover their
+        payout (a frozen or closed line is not frozen again: its draws are not read)."""
         rows = self.session.execute(
             sa.select(fund_uses)
+            .join(credit_lines, credit_lines.c.id == fund_uses.c.line_id)
             .where(
                 fund_uses.c.receipts_due_on < on,
                 fund_uses.c.covered_fen < fund_uses.c.paid_out_fen,
-                fund_uses.c.line_id.is_not(None),
+                credit_lines.c.status == LineStatus.ACTIVE.value,
             )
             .order_by(fund_uses.c.line_id, fund_uses.c.loan_id)
+        ).all()
+        return tuple(_use(r) for r in rows)
+
+    def overdue_on_line(self, line_id: str, on: date) -> tuple[FundUse, ...]:
+        """The line's draws whose receipts were due before `on` and do not cover the payout."""
+        rows = self.session.execute(
+            sa.select(fund_uses)
+            .where(
+                fund_uses.c.line_id == line_id,
+                fund_uses.c.receipts_due_on < on,
+                fund_uses.c.covered_fen < fund_uses.c.paid_out_fen,
+            )
+            .order_by(fund_uses.c.loan_id)
         ).all()
         return tuple(_use(r) for r in rows)

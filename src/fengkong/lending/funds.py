@@ -32,7 +32,6 @@ from fengkong.lending.use_of_funds import (
     check_receipt,
     coverage,
     normal_name,
-    receipts_overdue,
 )
 from fengkong.onboarding.application import PersonalDataVault
 from fengkong.onboarding.masking import mask_bank_card, mask_name
@@ -286,10 +285,7 @@ def lift_receipts_freeze(line_id: str, svc: Services[FundsUnitOfWork]) -> bool:
             batch = rule_batch(record.line)
             if not batch or any(not c.reason.startswith(RECEIPTS_MISSING) for c in batch):
                 return False
-            if any(
-                u.line_id == line_id and receipts_overdue(u, today)
-                for u in uow.funds.receipts_overdue(today)
-            ):
+            if uow.funds.overdue_on_line(line_id, today):
                 return False
             changed = reinstate_state(
                 record.line, "receipts now cover the draws (凭证已补齐)", AUTO_REINSTATER, today

@@ -145,7 +145,12 @@ class FundUseStore(Protocol):
     def receipts(self, loan_id: str) -> tuple[Receipt, ...]: ...
     def add_receipt(self, loan_id: str, receipt: Receipt, actor: str, now: datetime) -> None: ...
     def receipts_overdue(self, on: date) -> tuple[FundUse, ...]:
-        """Draws on lines whose receipts were due before `on` and do not cover the payout."""
+        """Draws on active lines whose receipts were due before `on` and do not cover the
+        payout, by line."""
+        ...
+
+    def overdue_on_line(self, line_id: str, on: date) -> tuple[FundUse, ...]:
+        """The line's draws whose receipts were due before `on` and do not cover the payout."""
         ...
 
 
