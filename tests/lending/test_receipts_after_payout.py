@@ -33,6 +33,7 @@ from fengkong.lending.funds import AUTO_REINSTATER, ReceiptIn, attach_receipt, f
 from fengkong.lending.line import LineChangeKind, LineStatus
 from fengkong.lending.line_notices import line_notices, reinstate
 from fengkong.lending.payment import SimulatedGateway
+from fengkong.lending.receipts_trigger import add_receipt
 from fengkong.lending.servicing import ServicingConfig, ServicingServices
 from fengkong.lending.servicing_steps import servicing_steps
 from fengkong.lending.use_of_funds import Payee
@@ -162,10 +163,13 @@ def test_the_product_may_unfreeze_the_line_when_receipts_arrive(database_url: st
     assert get_line(line_id, svc.lending).status is LineStatus.FROZEN
     with pytest.raises(NotFound):
         attach_receipt("loan_unknown", _receipt("A-1", date(2026, 3, 3), 1), svc.lending)
-    attach_receipt(loan_id, _receipt("A-1", date(2026, 3, 3), PAID), svc.lending)
+    add_receipt(loan_id, _receipt("A-1", date(2026, 3, 3), PAID), svc)
     line = get_line(line_id, svc.lending)
     assert line.status is LineStatus.ACTIVE
     assert (line.history[-1].kind, line.history[-1].officer) == (
         LineChangeKind.REINSTATED,
         AUTO_REINSTATER,
     )
+    assert [n.kind for n in line_notices(line_id, svc)] == ["line_frozen", "line_reinstated"]
+    _night(svc, clock, date(2026, 3, 9))
+    assert get_line(line_id, svc.lending).status is LineStatus.ACTIVE

@@ -120,12 +120,12 @@ def add_receipt(
     as_json: bool,
 ) -> None:
     """Attach a receipt, as the logged-in user, and print the draw's or loan's cover."""
-    from fengkong.lending.funds import attach_receipt
+    from fengkong.lending.receipts_trigger import add_receipt as attach
 
     ctx = context()
     actor = acting(ctx, Permission.LOANS_SERVICE).audit_name
     receipt = _receipt(number, on, amount, payee_name, file)
-    _emit(attach_receipt(loan_id, receipt, ctx.lending, line_id=line_id, actor=actor), as_json)
+    _emit(attach(loan_id, receipt, ctx.servicing, line_id=line_id, actor=actor), as_json)
 
 
 def show_receipts(loan_id: str, line_id: str | None, as_json: bool) -> None:

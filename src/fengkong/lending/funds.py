@@ -158,6 +158,9 @@ class FundUseView:
     use: FundUse
     receipts: tuple[Receipt, ...]
     coverage: Coverage
+    # The receipt just attached lifted its line's freeze for missing receipts (the product's
+    # `unfreeze_on_receipts`): the borrower is to be told (`receipts_trigger.add_receipt`).
+    line_reinstated: bool = False
 
 
 def _use_of(funds: FundUseStore, loan_id: str) -> FundUse:
@@ -263,7 +266,7 @@ def attach_receipt(
     if view.coverage.complete and view.use.line_id is not None:
         rules = _line_rules(view.use.line_id, svc)
         if rules is not None and rules.unfreeze_on_receipts:
-            lift_receipts_freeze(view.use.line_id, svc)
+            return replace(view, line_reinstated=lift_receipts_freeze(view.use.line_id, svc))
     return view
 
 

@@ -17,13 +17,13 @@ from datetime import date
 
 from fengkong.core.money import format_fen
 from fengkong.lending.eod_lines import audit_line_action
-from fengkong.lending.funds import RECEIPTS_MISSING
+from fengkong.lending.funds import RECEIPTS_MISSING, FundUseView, ReceiptIn, attach_receipt
 from fengkong.lending.line import Action, ActionKind, LineStatus, apply_actions, cooling_codes
 from fengkong.lending.line_notices import notify_line
 from fengkong.lending.servicing import SYSTEM, ServicingServices
 from fengkong.lending.use_of_funds import FundUse
 
-__all__ = ["receipts_action", "receipts_step"]
+__all__ = ["add_receipt", "receipts_action", "receipts_step"]
 
 
 def receipts_action(overdue: tuple[FundUse, ...]) -> Action:
@@ -73,3 +73,19 @@ def receipts_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
         notify_line(line_id, day, svc)
     # `lines_frozen` is named like end of day's own total, which it adds to
     return {"receipts_lines_frozen": frozen, "lines_frozen": frozen}
+
+
+def add_receipt(
+    loan_id: str,
+    receipt: ReceiptIn,
+    svc: ServicingServices,
+    *,
+    line_id: str | None = None,
+    actor: str = SYSTEM,
+) -> FundUseView:
+    """Attach a receipt (`funds.attach_receipt`); when it lifts the line's freeze for missing
+    receipts, tell the borrower at once, as an officer's reinstatement does."""
+    view = attach_receipt(loan_id, receipt, svc.lending, line_id=line_id, actor=actor)
+    if view.line_reinstated and view.use.line_id is not None:
+        notify_line(view.use.line_id, svc.clock.business_date(), svc)
+    return view

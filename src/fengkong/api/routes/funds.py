@@ -4,12 +4,18 @@ disburse bodies (`api.routes.loans`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
 
 from fengkong.api.deps import ActorDep
 from fengkong.api.funds_schemas import FundUseOut, ReceiptBody
-from fengkong.api.routes.loans import PROBLEMS, LendingDep
+from fengkong.api.routes.loans import PROBLEMS, LendingDep, get_servicing
 from fengkong.lending import funds
+from fengkong.lending.receipts_trigger import add_receipt
+from fengkong.lending.servicing import ServicingServices
+
+ServicingDep = Annotated[ServicingServices, Depends(get_servicing)]
 
 router = APIRouter(tags=["use of funds"])
 
@@ -29,12 +35,11 @@ RECEIPT_PROBLEMS = {
     responses=RECEIPT_PROBLEMS,  # type: ignore[arg-type]
 )
 def attach_draw_receipt(
-    line_id: str, draw_id: str, body: ReceiptBody, svc: LendingDep, actor: ActorDep
+    line_id: str, draw_id: str, body: ReceiptBody, svc: ServicingDep, actor: ActorDep
 ) -> FundUseOut:
-    """Attach a receipt to a paid-out draw; the answer holds every receipt and the cover."""
-    view = funds.attach_receipt(
-        draw_id, body.receipt(), svc, line_id=line_id, actor=actor.audit_name
-    )
+    """Attach a receipt to a paid-out draw; the answer holds every receipt and the cover.
+    When the product lifts a freeze for missing receipts, the borrower is told."""
+    view = add_receipt(draw_id, body.receipt(), svc, line_id=line_id, actor=actor.audit_name)
     return FundUseOut.of(view)
 
 
@@ -50,10 +55,10 @@ def read_draw_receipts(line_id: str, draw_id: str, svc: LendingDep) -> FundUseOu
     responses=RECEIPT_PROBLEMS,  # type: ignore[arg-type]
 )
 def attach_loan_receipt(
-    loan_id: str, body: ReceiptBody, svc: LendingDep, actor: ActorDep
+    loan_id: str, body: ReceiptBody, svc: ServicingDep, actor: ActorDep
 ) -> FundUseOut:
-    """Attach a receipt to a paid-out loan."""
-    return FundUseOut.of(funds.attach_receipt(loan_id, body.receipt(), svc, actor=actor.audit_name))
+    """Attach a receipt to a paid-out loan (a draw's too, by its loan id)."""
+    return FundUseOut.of(add_receipt(loan_id, body.receipt(), svc, actor=actor.audit_name))
 
 
 @router.get("/v1/loans/{loan_id}/receipts", responses=PROBLEMS)  # type: ignore[arg-type]
