@@ -18,7 +18,14 @@ from fengkong.lending.line_reinstate import rule_batch
 from fengkong.lending.loan import LoanState
 from fengkong.lending.ports import ApplicationReader, FundsUnitOfWork, FundUseStore
 from fengkong.lending.records import LoanRecord
-from fengkong.lending.services import SYSTEM, Services, load_loan, lock_line, retrying
+from fengkong.lending.services import (
+    SYSTEM,
+    Services,
+    load_loan,
+    lock_line,
+    lock_loan,
+    retrying,
+)
 from fengkong.lending.use_of_funds import (
     APPLICATION_PURPOSES,
     DEFAULT_USE_OF_FUNDS,
@@ -216,7 +223,9 @@ def attach_receipt(
 
     def attempt() -> FundUseView:
         with svc.uow() as uow:
-            record = load_loan(uow.lending, loan_id)
+            # Locked: a concurrent receipt for the same payout waits, then sees this one's
+            # cover, so together they never exceed the payout.
+            record = lock_loan(uow.lending, loan_id)
             _check_draw(record, line_id)
             use = _use_of(uow.funds, loan_id)
             if use.paid_on is None:

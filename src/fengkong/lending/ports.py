@@ -291,9 +291,10 @@ class DisbursementUnitOfWork(UnitOfWork, Protocol):
     def applications(self) -> ApplicationReader: ...
 
 
-class FundsBook(LoanFile, LineBook, Protocol):
-    """What receipts read and change of lending: the loan, and its line when a freeze for
-    missing receipts is lifted."""
+class FundsBook(LoanFile, LoanWriter, LineBook, Protocol):
+    """What receipts read and change of lending: the loan (locked, so that two receipts for one
+    payout are checked one after the other), and its line when a freeze for missing receipts
+    is lifted."""
 
 
 class FundsUnitOfWork(UnitOfWork, Protocol):
