@@ -14,6 +14,7 @@ within 5 days (a test product), so by 2026-03-07.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -173,3 +174,31 @@ def test_the_product_may_unfreeze_the_line_when_receipts_arrive(database_url: st
     assert [n.kind for n in line_notices(line_id, svc)] == ["line_frozen", "line_reinstated"]
     _night(svc, clock, date(2026, 3, 9))
     assert get_line(line_id, svc.lending).status is LineStatus.ACTIVE
+
+
+def test_two_receipts_at_once_never_cover_more_than_the_payout(database_url: str) -> None:
+    """Two receipts of ¥300,000 for the ¥400,000 payout, sent at the same moment from two
+    threads: the loan's lock checks them in turn, so one is attached and the other refused."""
+    db = migrated(database_url)
+    clock = new_clock(date(2026, 3, 2))
+    svc = _services(db, clock)
+    _, loan_id = _drawn(svc)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def send(number: str) -> None:
+        start.wait()
+        try:
+            attach_receipt(loan_id, _receipt(number, date(2026, 3, 2), 300_000 * YUAN), svc.lending)
+            outcomes.append("attached")
+        except Invalid:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in ("B-1", "B-2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["attached", "refused"]
+    view = fund_use_view(loan_id, svc.lending)
+    assert view.use.covered == 300_000 * YUAN and len(view.receipts) == 1
