@@ -35,12 +35,8 @@ from fengkong.lending.product import (
     ProductKind,
     RepaymentMethod,
 )
-from fengkong.lending.use_of_funds import (
-    DEFAULT_PURPOSES,
-    EntrustedPayment,
-    UseOfFundsRules,
-    rules_to_dict,
-)
+from fengkong.lending.use_of_funds import DEFAULT_PURPOSES, EntrustedPayment, UseOfFundsRules
+from fengkong.lending.use_of_funds_config import rules_to_dict
 
 __all__ = [
     "BUSINESS_LINE",

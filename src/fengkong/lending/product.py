@@ -20,12 +20,8 @@ from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import HALF_UP, Fen, to_fen
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.schedule import NO_FEE, InterestBasis, RepaymentMethod
-from fengkong.lending.use_of_funds import (
-    DEFAULT_USE_OF_FUNDS,
-    UseOfFundsRules,
-    rules_from_dict,
-    rules_to_dict,
-)
+from fengkong.lending.use_of_funds import DEFAULT_USE_OF_FUNDS, UseOfFundsRules
+from fengkong.lending.use_of_funds_config import rules_from_dict, rules_to_dict
 
 __all__ = [
     "DayCount",

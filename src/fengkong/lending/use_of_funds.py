@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import Fen, format_fen
@@ -46,8 +45,6 @@ __all__ = [
     "receipt_errors",
     "receipts_overdue",
     "requires_entrusted_payment",
-    "rules_from_dict",
-    "rules_to_dict",
     "use_of_funds_errors",
 ]
 
@@ -466,74 +463,3 @@ def receipts_overdue(use: FundUse, on: date) -> bool:
     return (
         use.receipts_due_on is not None and on > use.receipts_due_on and use.covered < use.paid_out
     )
-
-
-# ---- configuration as plain data ---------------------------------------------------------------
-
-
-def rules_to_dict(rules: UseOfFundsRules) -> dict[str, object]:
-    """The mapping `rules_from_dict` reads back."""
-    return {
-        "purposes": [{"code": p.code, "zh": p.zh, "en": p.en} for p in rules.purposes],
-        "purpose_required": rules.purpose_required,
-        "entrusted_payment": rules.entrusted_payment.value,
-        "entrusted_above": int(rules.entrusted_above),
-        "receipts_required": rules.receipts_required,
-        "receipts_within_days": rules.receipts_within_days,
-        "unfreeze_on_receipts": rules.unfreeze_on_receipts,
-    }
-
-
-_KEYS = frozenset(rules_to_dict(DEFAULT_USE_OF_FUNDS))
-
-
-def rules_from_dict(data: object) -> UseOfFundsRules:
-    """Read a product's `use_of_funds` mapping; every key optional (`purposes` may list codes of
-    the shipped list by code alone); `Invalid` names each bad field."""
-    if not isinstance(data, Mapping):
-        raise Invalid((FieldError(("use_of_funds",), "must be a mapping of fields"),))
-    errors = [
-        FieldError(("use_of_funds", str(k)), "unknown field", "extra_forbidden")
-        for k in data
-        if k not in _KEYS
-    ]
-    values: dict[str, Any] = {}
-    if "purposes" in data:
-        values["purposes"] = _purposes(data["purposes"], errors)
-    for key in ("purpose_required", "receipts_required", "unfreeze_on_receipts"):
-        if key in data:
-            if not isinstance(data[key], bool):
-                errors.append(FieldError(("use_of_funds", key), "must be true or false"))
-            values[key] = data[key]
-    for key in ("entrusted_above", "receipts_within_days"):
-        if key in data:
-            if isinstance(data[key], bool) or not isinstance(data[key], int):
-                errors.append(FieldError(("use_of_funds", key), "must be a whole number"))
-            values[key] = data[key]
-    if "entrusted_payment" in data:
-        try:
-            values["entrusted_payment"] = EntrustedPayment(data["entrusted_payment"])
-        except ValueError:
-            errors.append(
-                FieldError(("use_of_funds", "entrusted_payment"), "one of never, always, above")
-            )
-    if errors:
-        raise Invalid(tuple(errors))
-    return UseOfFundsRules(**values)
-
-
-def _purposes(value: object, errors: list[FieldError]) -> tuple[Purpose, ...]:
-    shipped = {p.code: p for p in DEFAULT_PURPOSES}
-    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
-        errors.append(FieldError(("use_of_funds", "purposes"), "must be a list"))
-        return DEFAULT_PURPOSES
-    found: list[Purpose] = []
-    for index, item in enumerate(value):
-        loc = ("use_of_funds", "purposes", index)
-        if isinstance(item, str) and item in shipped:
-            found.append(shipped[item])
-        elif isinstance(item, Mapping) and {"code", "zh", "en"} <= set(item):
-            found.append(Purpose(str(item["code"]), str(item["zh"]), str(item["en"])))
-        else:
-            errors.append(FieldError(loc, "a shipped purpose's code, or {code, zh, en}"))
-    return tuple(found)
