@@ -31,6 +31,7 @@ from fengkong.lending.records import (
 )
 from fengkong.lending.schedule import Instalment
 from fengkong.lending.servicing_records import CollectionAction, CollectionCase, PromiseToPay
+from fengkong.lending.use_of_funds import FundUse, Receipt
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRecord
 from fengkong.scoring.registry import ModelVersion
@@ -113,6 +114,9 @@ class Tables:
     collection_cases: dict[str, CollectionCase] = field(default_factory=dict)  # by loan
     collection_actions: dict[str, tuple[CollectionAction, datetime]] = field(default_factory=dict)
     promises: dict[str, tuple[PromiseToPay, datetime]] = field(default_factory=dict)
+    # Use of funds (`db/funds_tables.py`): by loan, and each loan's receipts in the order given.
+    fund_uses: dict[str, FundUse] = field(default_factory=dict)
+    fund_receipts: dict[str, tuple[Receipt, ...]] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: new containers, the same immutable records."""

@@ -17,6 +17,7 @@ from typing import Any, Self
 from fakes.approvals import MemoryApprovals
 from fakes.books import MemoryAuditLog, MemoryJournal, unchained
 from fakes.collections import MemoryCollections
+from fakes.funds import MemoryFundUses
 from fakes.lending import MemoryLending
 from fakes.lists import MemoryListEntries
 from fakes.records import (
@@ -124,6 +125,7 @@ class MemoryUnitOfWork:
         self.approvals = MemoryApprovals(tables)
         self.lending = MemoryLending(tables)
         self.servicing = MemoryCollections(tables)
+        self.funds = MemoryFundUses(tables)
 
     def __exit__(
         self,

@@ -248,6 +248,12 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("PUT", "/v1/lines/{line_id}/borrower"): P.LOANS_SERVICE,
     ("POST", "/v1/lines/{line_id}/reinstatement"): P.LINES_REINSTATE,
     ("GET", "/v1/lines/{line_id}/notices"): P.SERVICING_READ,
+    # use of funds: receipts after a payout (the purpose and payee travel with the draw and
+    # the payout, under their permissions)
+    ("POST", "/v1/lines/{line_id}/draws/{draw_id}/receipts"): P.LOANS_SERVICE,
+    ("GET", "/v1/lines/{line_id}/draws/{draw_id}/receipts"): P.SERVICING_READ,
+    ("POST", "/v1/loans/{loan_id}/receipts"): P.LOANS_SERVICE,
+    ("GET", "/v1/loans/{loan_id}/receipts"): P.SERVICING_READ,
     # servicing: guarantees, cards and debits, reminders, collateral
     ("POST", "/v1/guarantors"): P.LOANS_SERVICE,
     ("GET", "/v1/guarantors/{guarantor_id}/exposure"): P.SERVICING_READ,
@@ -387,6 +393,10 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "line list": P.PORTFOLIO_SEARCH,
     "line show": P.SERVICING_READ,
     "line scores": P.SERVICING_READ,
+    "line receipt-add": P.LOANS_SERVICE,
+    "line receipts": P.SERVICING_READ,
+    "loan receipt-add": P.LOANS_SERVICE,
+    "loan receipts": P.SERVICING_READ,
     "servicing guarantor-add": P.LOANS_SERVICE,
     "servicing guarantee-add": P.LOANS_SERVICE,
     "servicing group-add": P.LOANS_SERVICE,

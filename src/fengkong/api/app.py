@@ -17,6 +17,7 @@ from fengkong.api.routes import alerts as alert_routes
 from fengkong.api.routes import applications, loans
 from fengkong.api.routes import approvals as approval_routes
 from fengkong.api.routes import consents as consent_routes
+from fengkong.api.routes import funds as funds_routes
 from fengkong.api.routes import lists as list_routes
 from fengkong.api.routes import model_reports as model_report_routes
 from fengkong.api.routes import monthly as monthly_routes
@@ -52,6 +53,7 @@ def create_app(context: Context) -> FastAPI:
     api_metrics.install(app, app.state.metrics, context.clock)
     app.include_router(applications.router)
     app.include_router(loans.router)
+    app.include_router(funds_routes.router)
     app.include_router(consent_routes.router)
     app.include_router(review_routes.router)
     app.include_router(policy_routes.router)

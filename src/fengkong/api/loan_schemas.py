@@ -18,6 +18,7 @@ from fengkong.lending.origination import LoanView, Offer
 from fengkong.lending.repayment import RepaymentPosted
 from fengkong.lending.schedule import Instalment
 from fengkong.lending.servicing_records import ReminderRecord
+from fengkong.lending.use_of_funds import Payee
 from fengkong.lending.waterfall import SettlementQuote
 
 # Never negative, at most two decimals (a third is refused, not rounded), below ¥10 billion; a
@@ -28,6 +29,30 @@ YuanIn = Annotated[
 ]
 PositiveYuan = Annotated[YuanIn, Field(gt=0)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+PayeeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+PurposeCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    Field(
+        description="The purpose of the funds, one of the product's codes (e.g. "
+        "`business_working_capital`); house purchase, securities and repaying other loans are "
+        "always refused"
+    ),
+]
+
+
+class PayeeIn(InputModel):
+    """The borrower's counterparty entrusted payment pays (受托支付) instead of the borrower."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: PayeeText
+    account: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    bank: PayeeText
+
+    def payee(self) -> Payee:
+        return Payee(self.name, self.account, self.bank)
 
 
 def yuan(fen: int) -> str:
@@ -287,6 +312,9 @@ class DrawIn(InputModel):
     amount: PositiveYuan
     terms: int = Field(ge=1, le=360)
     currency: Annotated[str, StringConstraints(min_length=1, max_length=8)] = CURRENCY
+    # The use of funds (docs/use-of-funds.md): checked against the line's product.
+    purpose: PurposeCode | None = None
+    payee: PayeeIn | None = None
 
 
 class LineActionIn(InputModel):

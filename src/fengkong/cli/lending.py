@@ -25,6 +25,20 @@ from fengkong.cli.common import (
 )
 from fengkong.cli.eod import DateOpt, SimulateOpt
 from fengkong.cli.finding_lending import loan_list
+from fengkong.cli.funds import DateOpt as ReceiptDateOpt
+from fengkong.cli.funds import (
+    FileOpt,
+    NumberOpt,
+    PayeeAccountOpt,
+    PayeeBankOpt,
+    PayeeNameOpt,
+    PurposeOpt,
+    ReceiptAmountOpt,
+    ReceiptPayeeOpt,
+    add_receipt,
+    payee_from,
+    show_receipts,
+)
 from fengkong.core.money import fen_to_yuan, format_fen, yuan_to_fen
 
 app = typer.Typer(
@@ -103,18 +117,34 @@ def accept(application_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
 
 @app.command("disburse")
 @cli_errors
-def disburse(loan_id: str, key: KeyOpt, as_json: JsonOpt = False) -> None:
-    """Pay a booked loan out through the payment channel. Exit 1 if the channel declined every
-    attempt (the booking is then reversed)."""
+def disburse(
+    loan_id: str,
+    key: KeyOpt,
+    purpose: PurposeOpt = None,
+    payee_name: PayeeNameOpt = None,
+    payee_account: PayeeAccountOpt = None,
+    payee_bank: PayeeBankOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Pay a booked loan out through the payment channel, for the purpose stated (else the
+    application's), to the payee under entrusted payment (受托支付). Exit 1 if the channel
+    declined every attempt (the booking is then reversed); exit 2 for a purpose or payee the
+    product refuses."""
     from fengkong.api.loan_schemas import DisbursementOut
     from fengkong.lending.disbursement import disburse as run
     from fengkong.lending.payment import PayoutStatus
 
     ctx = context()
     actor = acting(ctx, Permission.LOANS_SERVICE)
-    doc = DisbursementOut.of(run(loan_id, key, ctx.lending, actor.audit_name)).model_dump(
-        mode="json"
+    paid = run(
+        loan_id,
+        key,
+        ctx.lending,
+        actor.audit_name,
+        purpose=purpose,
+        payee=payee_from(payee_name, payee_account, payee_bank),
     )
+    doc = DisbursementOut.of(paid).model_dump(mode="json")
     declined = doc["payout"]["status"] == PayoutStatus.FAILED.value
     if declined:
         doc |= failure(
@@ -345,3 +375,26 @@ def eod(
 
 # Finding loans: the list, beside the other finders (`cli.finding_lending`).
 app.command("list")(loan_list)
+
+
+@app.command("receipt-add")
+@cli_errors
+def receipt_add(
+    loan_id: str,
+    number: NumberOpt,
+    on: ReceiptDateOpt,
+    amount: ReceiptAmountOpt,
+    payee_name: ReceiptPayeeOpt,
+    file: FileOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Attach a receipt (发票/凭证) to a paid-out loan: exit 2 if it is over what is not yet
+    covered, dated before the payout, or names another payee than the one paid."""
+    add_receipt(loan_id, None, number, on, amount, payee_name, file, as_json)
+
+
+@app.command("receipts")
+@cli_errors
+def receipts(loan_id: str, as_json: JsonOpt = False) -> None:
+    """A loan's purpose, payee (masked), receipts and what they cover."""
+    show_receipts(loan_id, None, as_json)

@@ -18,10 +18,24 @@ from rich.table import Table
 from fengkong.access.permissions import Permission
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
 from fengkong.cli.finding_lending import line_list, line_show
+from fengkong.cli.funds import (
+    DateOpt,
+    FileOpt,
+    NumberOpt,
+    PayeeAccountOpt,
+    PayeeBankOpt,
+    PayeeNameOpt,
+    PurposeOpt,
+    ReceiptAmountOpt,
+    ReceiptPayeeOpt,
+    add_receipt,
+    payee_from,
+    show_receipts,
+)
 
 app = typer.Typer(
     help="Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit, reinstate, "
-    "notices, scores.",
+    "notices, scores, receipt-add, receipts.",
     no_args_is_help=True,
 )
 
@@ -150,17 +164,33 @@ def draw(
     terms: Annotated[int, typer.Option("--terms", help="Months, as the product allows.")],
     key: KeyOpt,
     currency: Annotated[str, typer.Option()] = "CNY",
+    purpose: PurposeOpt = None,
+    payee_name: PayeeNameOpt = None,
+    payee_account: PayeeAccountOpt = None,
+    payee_bank: PayeeBankOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """支用: book a draw as its own loan and pay it out.
+    """支用: book a draw as its own loan and pay it out, for the purpose stated; under
+    entrusted payment (受托支付) to the payee named.
 
-    Refused (exit 1) above what is available, or on a frozen or closed line.
+    Refused (exit 1) above what is available, or on a frozen or closed line; exit 2 for a
+    purpose the product does not allow, or a payee missing where the product requires one.
     """
     from fengkong.api.loan_schemas import DisbursementOut, LoanOut
     from fengkong.lending.credit_lines import draw as run
 
     svc, actor = _servicing()
-    result = run(line_id, _fen(amount, "amount"), terms, key, svc, currency=currency, actor=actor)
+    result = run(
+        line_id,
+        _fen(amount, "amount"),
+        terms,
+        key,
+        svc,
+        currency=currency,
+        actor=actor,
+        purpose=purpose,
+        payee=payee_from(payee_name, payee_account, payee_bank),
+    )
     doc = {
         "line": _line_doc(result.line, svc),
         "loan": LoanOut.of(result.loan).model_dump(mode="json"),
@@ -377,3 +407,27 @@ def scores(
             f"{f['utilisation']:.0%}",
         )
     out.print(table)
+
+
+@app.command("receipt-add")
+@cli_errors
+def receipt_add(
+    line_id: str,
+    draw_id: str,
+    number: NumberOpt,
+    on: DateOpt,
+    amount: ReceiptAmountOpt,
+    payee_name: ReceiptPayeeOpt,
+    file: FileOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Attach a receipt (发票/凭证) to a paid-out draw: exit 2 if it is over what is not yet
+    covered, dated before the payout, or names another payee than the one paid."""
+    add_receipt(draw_id, line_id, number, on, amount, payee_name, file, as_json)
+
+
+@app.command("receipts")
+@cli_errors
+def receipts(line_id: str, draw_id: str, as_json: JsonOpt = False) -> None:
+    """A draw's purpose, payee (masked), receipts and what they cover."""
+    show_receipts(draw_id, line_id, as_json)

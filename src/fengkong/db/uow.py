@@ -18,6 +18,7 @@ from fengkong.db.decision_repository import (
     SqlPolicyRepository,
     SqlReviewRepository,
 )
+from fengkong.db.funds_store import SqlFundUses
 from fengkong.db.ledger_repository import SqlAuditLog, SqlJournal
 from fengkong.db.lending_repository import SqlLendingRepository
 from fengkong.db.list_entries import SqlListEntries
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
     alerts: SqlAlertStore
     source_answers: SqlAnswerStore
     source_consents: SqlConsentGate
+    funds: SqlFundUses
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -79,6 +81,7 @@ class SqlUnitOfWork:
         self.policies = SqlPolicyRepository(self._session)
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)
+        self.funds = SqlFundUses(self._session)
         self.link_outcomes = SqlLinkOutcomes(self._writes)
         self.list_entries = SqlListEntries(self._session)
         self.users = SqlUsers(self._session)

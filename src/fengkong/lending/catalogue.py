@@ -14,6 +14,7 @@ holds, with the catalogue's terms (`decision.product_agreement`; docs/adr/0006).
 | `cash_loan@2` | the retail policy's: 3/6/12/24/36 months, ¥1,000-¥50,000, 1 % fee spread, no grace, no late fee |
 | `cash_loan@3` | the demo policy's: the German credit data's terms, ¥250-¥50,000, 1 % fee spread, no grace, no late fee |
 | `credit_line@1` | the revolving line: draws of 1/3/6/12 months, ¥100-¥200,000, 3 grace days, ¥10 late fee |
+| `business_line@1` | the business line (经营贷): draws of 3/6/12 months, ¥1,000-¥3,000,000, for working capital or purchases only (purpose required), paid to the counterparty above ¥300,000 (受托支付), receipts within 30 days (docs/use-of-funds.md) |
 
 The display `name` is a label, not a term: it is not compared.
 """
@@ -34,8 +35,11 @@ from fengkong.lending.product import (
     ProductKind,
     RepaymentMethod,
 )
+from fengkong.lending.use_of_funds import DEFAULT_PURPOSES, EntrustedPayment, UseOfFundsRules
+from fengkong.lending.use_of_funds_config import rules_to_dict
 
 __all__ = [
+    "BUSINESS_LINE",
     "CASH_LOAN",
     "CREDIT_LINE",
     "DEFAULT_PRODUCTS",
@@ -110,7 +114,40 @@ CREDIT_LINE = Product(
     name="Revolving line 循环额度",
 )
 
-DEFAULT_PRODUCTS: tuple[Product, ...] = (CASH_LOAN, CREDIT_LINE, RETAIL_CASH_LOAN, GERMAN_CASH_LOAN)
+BUSINESS_LINE = Product(
+    code="business_line",
+    version=1,
+    kind=ProductKind.REVOLVING_LINE,
+    repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+    terms=(3, 6, 12),
+    min_amount=Fen(100_000),
+    max_amount=Fen(300_000_000),
+    min_annual_rate=Decimal("0.06"),
+    max_annual_rate=Decimal("0.24"),
+    grace_days=3,
+    late_fee=LateFee(fixed=Fen(2_000)),
+    name="Business line 经营贷额度",
+    use_of_funds=UseOfFundsRules(
+        purposes=tuple(
+            p
+            for p in DEFAULT_PURPOSES
+            if p.code in ("business_working_capital", "purchase_of_goods")
+        ),
+        purpose_required=True,
+        entrusted_payment=EntrustedPayment.ABOVE,
+        entrusted_above=Fen(30_000_000),  # ¥300,000
+        receipts_required=True,
+        receipts_within_days=30,
+    ),
+)
+
+DEFAULT_PRODUCTS: tuple[Product, ...] = (
+    CASH_LOAN,
+    CREDIT_LINE,
+    RETAIL_CASH_LOAN,
+    GERMAN_CASH_LOAN,
+    BUSINESS_LINE,
+)
 
 _LABELS = frozenset({"name"})  # not terms: never compared
 
@@ -148,8 +185,14 @@ def _flat(doc: Mapping[str, object], prefix: tuple[str, ...] = ()) -> dict[tuple
 def differing_terms(one: Product, other: Product) -> tuple[TermDifference, ...]:
     """The terms on which `one` and `other` differ (code and version included), in the order
     `Product.to_dict` lists them; empty when they are the same product."""
-    a, b = _flat(one.to_dict()), _flat(other.to_dict())
+    a, b = _flat(_with_defaults(one)), _flat(_with_defaults(other))
     return tuple(TermDifference(term, a[term], b[term]) for term in a if a[term] != b[term])
+
+
+def _with_defaults(product: Product) -> dict[str, object]:
+    """`Product.to_dict` with the terms it leaves out when default written out, so two
+    products compare term by term."""
+    return {**product.to_dict(), "use_of_funds": rules_to_dict(product.use_of_funds)}
 
 
 def find_product(products: Iterable[Product], code: str, version: int) -> Product | None:

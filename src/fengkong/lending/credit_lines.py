@@ -16,6 +16,7 @@ from fengkong.core.money import CURRENCY, Fen, format_fen
 from fengkong.lending.approval import settled
 from fengkong.lending.disbursement import Disbursement, disburse
 from fengkong.lending.errors import NotApproved
+from fengkong.lending.funds import seal_fund_use
 from fengkong.lending.line import CreditLine
 from fengkong.lending.line import close as close_line_state
 from fengkong.lending.line import draw as draw_line
@@ -43,6 +44,7 @@ from fengkong.lending.services import (
     request_hash,
     retrying,
 )
+from fengkong.lending.use_of_funds import Payee, check_fund_use
 
 
 def get_line(line_id: str, svc: Services[LineUnitOfWork]) -> CreditLine:
@@ -147,12 +149,29 @@ def draw(
     *,
     currency: str = CURRENCY,
     actor: str = SYSTEM,
+    purpose: str | None = None,
+    payee: Payee | None = None,
 ) -> DrawResult:
-    """支用: book the draw as its own loan on its own schedule, then pay it out."""
+    """支用: book the draw as its own loan on its own schedule, then pay it out.
+
+    The draw states its `purpose`, one of the line's product's (`use_of_funds`); when the
+    product requires entrusted payment for the amount, the `payee` is required and the money
+    goes to them (受托支付). Both are stored with the draw, the payee sealed."""
     key = check_key(idempotency_key)
     check_currency(currency)
     cash = positive_amount(amount)
-    hashed = request_hash({"op": "draw", "line_id": line_id, "amount": cash, "terms": terms})
+    document: dict[str, object] = {
+        "op": "draw",
+        "line_id": line_id,
+        "amount": cash,
+        "terms": terms,
+    }
+    # Only when stated, so a draw's key keeps its hash from before purposes were stated.
+    if purpose is not None:
+        document["purpose"] = purpose
+    if payee is not None:
+        document["payee"] = [payee.name, payee.account, payee.bank]
+    hashed = request_hash(document)
 
     def attempt() -> str:
         with svc.uow() as uow:
@@ -164,7 +183,9 @@ def draw(
                 if existing.request_hash != hashed:
                     raise Conflict(f"idempotency key {key!r} was already used differently")
                 return existing.loan_id
-            refuse_deducted_fee(line_record.line.product)
+            product = line_record.line.product
+            refuse_deducted_fee(product)
+            stated = check_fund_use(product.use_of_funds, cash, purpose, payee)
             today = svc.clock.business_date()
             loan_id = new_id("loan", svc.clock)
             score = uow.lending.behaviour_score_of_line(line_id)
@@ -184,6 +205,8 @@ def draw(
             uow.lending.set_instalments(loan_id, [p.instalment for p in state.positions])
             uow.lending.save_line(replace(line_record, line=drawn.line), now)
             uow.lending.add_draw(DrawRecord(loan_id, line_id, key, hashed, cash, terms, today), now)
+            use = seal_fund_use(loan_id, line_id, stated, product.use_of_funds, svc.vault)
+            uow.funds.add_fund_use(use, now)
             uow.audit.append(
                 at=now,
                 actor=actor,
@@ -195,6 +218,8 @@ def draw(
                     "amount_fen": int(cash),
                     "terms": terms,
                     "annual_rate": str(rate),
+                    "purpose": use.purpose,
+                    "entrusted_payment": use.entrusted,
                     # what priced it, for replay: the borrower's latest behaviour score
                     "behaviour_score": None
                     if score is None

@@ -22,6 +22,7 @@ from datetime import date
 from fengkong.core.errors import Conflict, FieldError, Invalid
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
+from fengkong.lending.funds import payee_of, record_payout, state_fund_use
 from fengkong.lending.loan import Disbursed, LoanState, Transition, positions_for
 from fengkong.lending.payment import PayoutStatus
 from fengkong.lending.ports import DisbursementUnitOfWork
@@ -41,6 +42,7 @@ from fengkong.lending.services import (
     require_stage,
     retrying,
 )
+from fengkong.lending.use_of_funds import Payee
 
 
 def booked_schedule(state: LoanState) -> tuple[Instalment, ...]:
@@ -104,17 +106,29 @@ def disburse(
     idempotency_key: str,
     svc: Services[DisbursementUnitOfWork],
     actor: str = SYSTEM,
+    *,
+    purpose: str | None = None,
+    payee: Payee | None = None,
 ) -> Disbursement:
     """Pay a booked loan out through the channel. The payout is stored (pending) before the
     channel is called, each failed attempt is recorded, and after `payout_attempts` failures the
-    booking is reversed (the loan is cancelled): a payout is never lost in between."""
+    booking is reversed (the loan is cancelled): a payout is never lost in between.
+
+    The loan's use of funds is stated first (`funds.state_fund_use`: `purpose` and `payee`,
+    checked against its product; a draw stated them when it was booked), in the transaction
+    that stores the payout; under entrusted payment the channel is told to pay the payee."""
     key = check_key(idempotency_key)
-    payout = _start_payout(loan_id, key, svc, actor)
+    payout = _start_payout(loan_id, key, svc, actor, purpose, payee)
     if payout.status is not PayoutStatus.PENDING:
         with svc.uow() as uow:
             return Disbursement(loan_id, payout, load_loan(uow.lending, loan_id).stage)
+    with svc.uow() as uow:
+        to = payee_of(uow.funds.get_fund_use(loan_id), svc.vault)
     while True:
-        result = svc.channel.payout(payout.payout_id, loan_id, payout.amount)
+        # Only an entrusted payout names a payee: a channel that knows no payees still pays
+        # the borrower's loans.
+        named = {} if to is None else {"payee": to}
+        result = svc.channel.payout(payout.payout_id, loan_id, payout.amount, **named)
         payout = replace(
             payout,
             attempts=payout.attempts + 1,
@@ -131,7 +145,12 @@ def disburse(
 
 
 def _start_payout(
-    loan_id: str, key: str, svc: Services[DisbursementUnitOfWork], actor: str
+    loan_id: str,
+    key: str,
+    svc: Services[DisbursementUnitOfWork],
+    actor: str,
+    purpose: str | None,
+    payee: Payee | None,
 ) -> PayoutRecord:
     def attempt() -> PayoutRecord:
         with svc.uow() as uow:
@@ -145,6 +164,10 @@ def _start_payout(
             pending = [p for p in uow.lending.payouts_for_loan(loan_id) if p.status == "pending"]
             if pending:
                 return pending[0]  # a payout interrupted earlier: carry on with it
+            now = svc.clock.now()
+            use = state_fund_use(
+                uow.funds, uow.applications, record, purpose, payee, svc.config, svc.vault, now
+            )
             payout = PayoutRecord(
                 payout_id=new_id("po", svc.clock),
                 loan_id=loan_id,
@@ -152,15 +175,26 @@ def _start_payout(
                 amount=record.amount,
                 status=PayoutStatus.PENDING,
             )
-            now = svc.clock.now()
             uow.lending.save_payout(payout, now)
+            payload: dict[str, object] = {
+                "payout_id": payout.payout_id,
+                "amount_fen": int(payout.amount),
+            }
+            if use.purpose is not None:
+                payload["purpose"] = use.purpose
+            if use.entrusted:
+                payload["entrusted_payment"] = {
+                    "payee": use.payee_name_mask,
+                    "account": use.payee_account_mask,
+                    "bank": use.payee_bank,
+                }
             uow.audit.append(
                 at=now,
                 actor=actor,
                 action="payout.requested",
                 subject_type="loan",
                 subject_id=loan_id,
-                payload={"payout_id": payout.payout_id, "amount_fen": int(payout.amount)},
+                payload=payload,
             )
             uow.commit()
             return payout
@@ -198,6 +232,7 @@ def _complete_payout(
             done = replace(payout, status=PayoutStatus.SUCCEEDED)
             uow.lending.save_payout(done, now)
             saved = uow.lending.save_loan(replace(provisioned.record, booked_on=today), now)
+            record_payout(uow.funds, record, today, disbursed.paid_out, now)
             uow.audit.append(
                 at=now,
                 actor=actor,

@@ -24,6 +24,10 @@ REASONS: Mapping[str, Mapping[str, str]] = {
         "zh-CN": "您的身份信息在风险名单核查中被命中",
         "en": "your details matched an entry in our risk list check",
     },
+    "RECEIPTS_MISSING": {
+        "zh-CN": "您支用资金的用途凭证（发票等）未在规定期限内提交",
+        "en": "receipts (invoices) for what a draw was used for were not provided in time",
+    },
     "MARGIN_CALL_UNMET": {
         "zh-CN": "追加担保物或还款的要求未在期限内完成",
         "en": "a request to add collateral or repay was not met by its deadline",

@@ -2,6 +2,9 @@
 
 A channel is asked to pay `amount` fen out for a payout id. The payout id is the channel's own
 idempotency key: asking again for the same id never pays twice, it answers with what happened.
+Under entrusted payment (受托支付, `lending.use_of_funds`) the instruction names a payee: the
+money goes to the borrower's counterparty's account, not the borrower's; the loan, and its
+ledger entries, are the same.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from fengkong.core.money import Fen
+from fengkong.lending.use_of_funds import Payee
 
 
 class PayoutStatus(StrEnum):
@@ -28,8 +32,22 @@ class PayoutResult:
     error: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PayoutInstruction:
+    """What a channel was asked to pay: to the borrower, or to `payee` under entrusted payment."""
+
+    payout_id: str
+    loan_id: str
+    amount: Fen
+    payee: Payee | None = None
+
+
 class PaymentChannel(Protocol):
-    def payout(self, payout_id: str, loan_id: str, amount: Fen) -> PayoutResult: ...
+    def payout(
+        self, payout_id: str, loan_id: str, amount: Fen, payee: Payee | None = None
+    ) -> PayoutResult:
+        """Pay `amount` out: to the borrower's bound account, or to `payee` when given."""
+        ...
 
     def debit(self, debit_id: str, loan_id: str, card: str, amount: Fen) -> PayoutResult:
         """代扣: take `amount` from the bound `card`; `debit_id` is the channel's idempotency key,
@@ -63,12 +81,16 @@ class SimulatedGateway:
         self.debit_failure_rate = debit_failure_rate
         self.debit_fail_first = debit_fail_first
         self.paid: dict[str, Fen] = {}
+        self.instructions: dict[str, PayoutInstruction] = {}  # payout id → the last asked
         self.attempts: dict[str, int] = {}
         self.debited: dict[str, Fen] = {}  # debit id → amount taken
         self.debit_results: dict[str, PayoutResult] = {}
         self.debits_per_loan: dict[str, int] = {}
 
-    def payout(self, payout_id: str, loan_id: str, amount: Fen) -> PayoutResult:
+    def payout(
+        self, payout_id: str, loan_id: str, amount: Fen, payee: Payee | None = None
+    ) -> PayoutResult:
+        self.instructions[payout_id] = PayoutInstruction(payout_id, loan_id, amount, payee)
         if payout_id in self.paid:
             return PayoutResult(True, _reference(payout_id))
         attempt = self.attempts.get(payout_id, 0) + 1

@@ -32,6 +32,7 @@ from fengkong.lending.records import (
     RepaymentRecord,
 )
 from fengkong.lending.schedule import Instalment
+from fengkong.lending.use_of_funds import FundUse, Receipt
 from fengkong.onboarding.application import StoredApplication
 
 if TYPE_CHECKING:
@@ -130,6 +131,27 @@ class DrawStore(LineStore, PayoutStore, Protocol):
     out."""
 
     def behaviour_score_of_line(self, line_id: str) -> BehaviourScore | None: ...
+
+
+# ---- use of funds ----------------------------------------------------------------------------
+
+
+class FundUseStore(Protocol):
+    """A draw's or loan's purpose and payee (`lending.use_of_funds.FundUse`) and its receipts."""
+
+    def get_fund_use(self, loan_id: str) -> FundUse | None: ...
+    def add_fund_use(self, use: FundUse, now: datetime) -> None: ...
+    def save_fund_use(self, use: FundUse, now: datetime) -> None: ...
+    def receipts(self, loan_id: str) -> tuple[Receipt, ...]: ...
+    def add_receipt(self, loan_id: str, receipt: Receipt, actor: str, now: datetime) -> None: ...
+    def receipts_overdue(self, on: date) -> tuple[FundUse, ...]:
+        """Draws on active lines whose receipts were due before `on` and do not cover the
+        payout, by line."""
+        ...
+
+    def overdue_on_line(self, line_id: str, on: date) -> tuple[FundUse, ...]:
+        """The line's draws whose receipts were due before `on` and do not cover the payout."""
+        ...
 
 
 # ---- end of day -------------------------------------------------------------------------------
@@ -263,6 +285,27 @@ class DisbursementUnitOfWork(UnitOfWork, Protocol):
     def journal(self) -> Journal: ...
     @property
     def audit(self) -> AuditAppender: ...
+    @property
+    def funds(self) -> FundUseStore: ...
+    @property
+    def applications(self) -> ApplicationReader: ...
+
+
+class FundsBook(LoanFile, LoanWriter, LineBook, Protocol):
+    """What receipts read and change of lending: the loan (locked, so that two receipts for one
+    payout are checked one after the other), and its line when a freeze for missing receipts
+    is lifted."""
+
+
+class FundsUnitOfWork(UnitOfWork, Protocol):
+    """Receipts after a payout: the loan and its line, the use of funds, the audit."""
+
+    @property
+    def lending(self) -> FundsBook: ...
+    @property
+    def funds(self) -> FundUseStore: ...
+    @property
+    def audit(self) -> AuditAppender: ...
 
 
 class RepaymentUnitOfWork(UnitOfWork, Protocol):
@@ -329,6 +372,9 @@ __all__ = [
     "EodRun",
     "EodStore",
     "EodUnitOfWork",
+    "FundUseStore",
+    "FundsBook",
+    "FundsUnitOfWork",
     "Journal",
     "LendingBook",
     "LendingUnitOfWork",

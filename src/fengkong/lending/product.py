@@ -20,6 +20,8 @@ from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import HALF_UP, Fen, to_fen
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.schedule import NO_FEE, InterestBasis, RepaymentMethod
+from fengkong.lending.use_of_funds import DEFAULT_USE_OF_FUNDS, UseOfFundsRules
+from fengkong.lending.use_of_funds_config import rules_from_dict, rules_to_dict
 
 __all__ = [
     "DayCount",
@@ -94,6 +96,9 @@ class Product:
     late_fee: LateFee = field(default_factory=LateFee)
     penalty_rate_multiplier: Decimal = Decimal("1.5")  # 罚息: overdue principal at 1.5× the rate
     name: str = ""
+    # 贷款用途与受托支付 (`lending.use_of_funds`): the default is every product's behaviour before
+    # it existed, so products and stored loans without it read back unchanged.
+    use_of_funds: UseOfFundsRules = DEFAULT_USE_OF_FUNDS
 
     def __post_init__(self) -> None:
         errors = product_errors(self)
@@ -131,8 +136,11 @@ class Product:
         return tuple(errors)
 
     def to_dict(self) -> dict[str, object]:
-        """The plain mapping `product_from_dict` reads back: ints, strings and lists only."""
-        return {
+        """The plain mapping `product_from_dict` reads back: ints, strings and lists only.
+
+        `use_of_funds` appears only when it is not the default: a stored loan carries its
+        product, and a million loans need not each repeat the shipped purpose list."""
+        doc: dict[str, object] = {
             "code": self.code,
             "version": self.version,
             "name": self.name,
@@ -154,6 +162,9 @@ class Product:
             "late_fee": {"fixed": int(self.late_fee.fixed), "rate": str(self.late_fee.rate)},
             "penalty_rate_multiplier": str(self.penalty_rate_multiplier),
         }
+        if self.use_of_funds != DEFAULT_USE_OF_FUNDS:
+            doc["use_of_funds"] = rules_to_dict(self.use_of_funds)
+        return doc
 
 
 def nearest_term(terms: Iterable[int], wanted: int) -> int:
@@ -245,6 +256,8 @@ def product_errors(product: Product) -> tuple[FieldError, ...]:
         if message:
             fail(("late_fee", "rate"), message)
 
+    if not isinstance(product.use_of_funds, UseOfFundsRules):
+        fail(("use_of_funds",), "must be UseOfFundsRules")
     multiplier = product.penalty_rate_multiplier
     if not isinstance(multiplier, Decimal) or not multiplier.is_finite() or multiplier < 1:
         fail(
@@ -307,6 +320,11 @@ def product_from_dict(data: Mapping[str, Any]) -> Product:
             ),
             {"fixed", "rate"},
         )
+    if "use_of_funds" in data:
+        try:
+            values["use_of_funds"] = rules_from_dict(data["use_of_funds"])
+        except Invalid as exc:
+            errors.extend(exc.errors)
     if errors:
         raise Invalid(tuple(errors))
     return Product(**values)

@@ -12,13 +12,14 @@ from fengkong.lending.collections import collections_step
 from fengkong.lending.eod_steps import DateStep
 from fengkong.lending.guarantee import guarantee_step
 from fengkong.lending.line_notices import line_notice_step
+from fengkong.lending.receipts_trigger import receipts_step
 from fengkong.lending.reminders import reminder_step
 from fengkong.lending.servicing import ServicingServices
 
 
 def servicing_steps(svc: ServicingServices) -> tuple[DateStep, ...]:
     """The per-date steps, in the order they must run: the black-list check first (it may close
-    lines), then auto-debit (a successful debit cures what later steps would chase), guarantor
+    lines), the missing-receipts freeze (docs/use-of-funds.md), then auto-debit (a successful debit cures what later steps would chase), guarantor
     calls, collateral, the line notices (of every rule's action on a line that date, the loan
     chunks' triggers included), collections, and the reminders last (they report the day's
     outcome)."""
@@ -30,6 +31,7 @@ def servicing_steps(svc: ServicingServices) -> tuple[DateStep, ...]:
         bind(step)
         for step in (
             blacklist_step,
+            receipts_step,
             autodebit_step,
             guarantee_step,
             collateral_step,

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fengkong.access.permissions import Permission
 from fengkong.api.approval_schemas import ApprovalOut
 from fengkong.api.deps import ActorDep, ContextDep
+from fengkong.api.funds_schemas import DisburseIn
 from fengkong.api.line_schemas import BehaviourScoreOut, LineRepaymentIn, LineRepaymentOut
 from fengkong.api.loan_schemas import (
     DisbursementOut,
@@ -114,9 +115,25 @@ def read_loan(loan_id: str, svc: LendingDep, ctx: ContextDep, actor: ActorDep) -
 
 @loans_router.post("/{loan_id}/disburse", responses=PROBLEMS)  # type: ignore[arg-type]
 def disburse(
-    loan_id: str, key: IdempotencyKey, svc: LendingDep, actor: ActorDep
+    loan_id: str,
+    key: IdempotencyKey,
+    svc: LendingDep,
+    actor: ActorDep,
+    body: DisburseIn | None = None,
 ) -> DisbursementOut:
-    return DisbursementOut.of(disbursement.disburse(loan_id, key, svc, actor=actor.audit_name))
+    """Pay the loan out; the body states the purpose and, under entrusted payment (受托支付),
+    the payee paid instead of the borrower (docs/use-of-funds.md). Without a body the loan
+    takes its application's purpose."""
+    stated = body or DisburseIn()
+    paid = disbursement.disburse(
+        loan_id,
+        key,
+        svc,
+        actor=actor.audit_name,
+        purpose=stated.purpose,
+        payee=None if stated.payee is None else stated.payee.payee(),
+    )
+    return DisbursementOut.of(paid)
 
 
 @loans_router.post(
@@ -244,6 +261,8 @@ def draw(
         svc,
         currency=body.currency,
         actor=actor.audit_name,
+        purpose=body.purpose,
+        payee=None if body.payee is None else body.payee.payee(),
     )
     return DrawOut(
         line=LineOut.of(result.line, line_aging(line_id, svc)),
