@@ -102,7 +102,7 @@ MEDIAN_REVENUE_YUAN = {BusinessForm.SOLE_TRADER: 600_000, BusinessForm.COMPANY: 
 TERMS = (6, 12, 24, 36)
 TERM_WEIGHTS = (20, 40, 25, 15)
 MIN_LOAN_YUAN, MAX_LOAN_YUAN = 10_000, 1_000_000
-INTERCEPT = -3.0
+INTERCEPT = -2.7
 SOLE_TRADER_RISK = 0.2
 INACTIVE_RISK = 2.0
 # The hidden risk the documents follow: the logit's deviation from its typical value, in units
@@ -274,7 +274,7 @@ class BusinessPopulation:
         margin = rng.gauss(0.07 + 0.025 * strength, 0.03)
         industry = INDUSTRY_MIX[section]
         growth = rng.gauss(0.04 + 0.05 * strength - 0.1 * industry.risk, 0.10)
-        ask = revenue / 100 * rng.uniform(0.02, 0.12)
+        ask = revenue / 100 * rng.uniform(0.01, 0.06)
         amount_yuan = min(MAX_LOAN_YUAN, max(MIN_LOAN_YUAN, round(ask, -3)))
         term = rng.choices(TERMS, TERM_WEIGHTS)[0]
         amount = Fen(int(amount_yuan) * 100)
