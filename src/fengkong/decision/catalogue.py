@@ -21,6 +21,13 @@ facts the decision service supplies:
 | `links.*` | number | identity-graph signals, e.g. `links.component_size` |
 | `step_up.*` | flag | result of a step-up check, e.g. `step_up.liveness` (absent until done) |
 | `anomaly.score_permille`, `anomaly.outlier` | number, flag | the promoted anomaly model's score and verdict (absent without one) |
+
+and the features of external documents, by the names their families give them
+(`features.bureau`, `features.business`, `features.financials`, `features.statements`;
+docs/external-data.md): `bureau.*` (the personal credit report), `business.*` (registry, tax,
+utility payments), `financials.*` (financial statements with the requested instalment),
+`statement.*` (bank statements). A numerical feature is a number, a categorical one text
+(`business.tax_credit_grade`: `A` `B` `M` `C` `D` or `unrated`), a flag a flag.
 """
 
 from __future__ import annotations
@@ -31,6 +38,10 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from fengkong.features.application import APPLICATION_FEATURES
+from fengkong.features.bureau import BUREAU_FEATURES
+from fengkong.features.business import BUSINESS_FEATURES, TAX_FEATURES, UTILITY_FEATURES
+from fengkong.features.financials import FINANCIAL_FEATURES
+from fengkong.features.statements import STATEMENT_FEATURES
 
 
 class FeatureKind(StrEnum):
@@ -100,4 +111,23 @@ def _application_features() -> dict[str, FeatureSpec]:
     }
 
 
-DEFAULT_CATALOGUE: FeatureCatalogue = MappingProxyType({**_application_features(), **SERVICE_FACTS})
+def _document_features() -> dict[str, FeatureSpec]:
+    kinds = {"numerical": N, "categorical": T, "flag": F}
+    families = (
+        BUREAU_FEATURES,
+        BUSINESS_FEATURES,
+        TAX_FEATURES,
+        UTILITY_FEATURES,
+        FINANCIAL_FEATURES,
+        STATEMENT_FEATURES,
+    )
+    return {
+        f.name: FeatureSpec(f.name, kinds[f.kind], f.label_en, f.label_zh)
+        for family in families
+        for f in family.features
+    }
+
+
+DEFAULT_CATALOGUE: FeatureCatalogue = MappingProxyType(
+    {**_application_features(), **_document_features(), **SERVICE_FACTS}
+)
