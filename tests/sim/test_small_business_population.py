@@ -11,6 +11,7 @@ from statistics import mean
 import pytest
 
 from fengkong.features.documents import FeatureValue
+from fengkong.onboarding.industry import check_industry
 from fengkong.onboarding.validators import validate_uscc
 from fengkong.sim.business import (
     INDUSTRY_MIX,
@@ -76,6 +77,7 @@ def test_owners_are_people_of_the_population_holding_the_whole_business(
 def test_the_industry_mix_is_mostly_trade(firms: tuple[SmallBusiness, ...]) -> None:
     counts = Counter(f.section for f in firms)
     assert set(counts) <= set(INDUSTRY_MIX)
+    assert all(check_industry(section, ("industry",)) is None for section in counts)
     assert counts.most_common(1)[0][0] == "F"
     assert 0.02 < mean(f.pd for f in firms) < 0.12
 
