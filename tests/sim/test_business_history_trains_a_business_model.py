@@ -25,6 +25,7 @@ from fengkong.sim.business_history import (
     business_history,
 )
 from fengkong.sim.business_model import (
+    BUSINESS_GBM,
     BUSINESS_MODEL,
     register_business_model,
     train_business_model,
@@ -99,3 +100,11 @@ def test_it_is_registered_beside_the_consumer_model(model: TrainingResult, tmp_p
     assert version.version == "business-scorecard-v1"
     assert (tmp_path / version.path).exists()
     assert models.list("application") == []
+
+
+def test_a_gbm_on_the_same_book_ranks_too(history: pd.DataFrame, tmp_path: Path) -> None:
+    gbm = train_business_model(SEED, as_of=AS_OF, history=history, kind="gbm")
+    assert gbm.metrics["test"]["auc"] >= 0.65
+    models = MemoryModels(Tables())
+    version = register_business_model(gbm, models, tmp_path, clock=FakeClock(AS_OF))
+    assert version.name == BUSINESS_GBM and version.version == "business-gbm-v1"

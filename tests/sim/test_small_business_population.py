@@ -10,6 +10,7 @@ from statistics import mean
 
 import pytest
 
+from fengkong.core.errors import NotFound
 from fengkong.features.documents import FeatureValue
 from fengkong.onboarding.industry import check_industry
 from fengkong.onboarding.validators import validate_uscc
@@ -20,7 +21,13 @@ from fengkong.sim.business import (
     SmallBusiness,
     small_businesses,
 )
-from fengkong.sim.business_documents import business_documents, business_features, read_documents
+from fengkong.sim.business_documents import (
+    BUSINESS_ANSWERS,
+    answer_for_business,
+    business_documents,
+    business_features,
+    read_documents,
+)
 from fengkong.sim.scenarios import BASELINE, DOWNTURN
 from fengkong.sources.kinds import SourceKind
 
@@ -139,3 +146,15 @@ def test_a_downturn_raises_the_default_risk_once_it_starts() -> None:
     for i in after:  # applied during it: earning less, riskier still
         assert hard.business(i).annual_revenue < calm.business(i).annual_revenue
         assert hard.business(i).pd > calm.business(i).pd
+
+
+def test_each_provider_answers_alone_what_it_answers_with_the_others(
+    firms: tuple[SmallBusiness, ...],
+) -> None:
+    firm = firms[11]
+    together = business_documents(firm, firm.applied_on, SEED)
+    for kind in BUSINESS_ANSWERS:
+        assert answer_for_business(firm, kind, firm.applied_on, SEED) == together[kind]
+    assert all(cost > 0 for _, cost in BUSINESS_ANSWERS.values())
+    with pytest.raises(NotFound):
+        answer_for_business(firm, SourceKind.LIVENESS, firm.applied_on, SEED)

@@ -12,11 +12,13 @@ the decision service uses online."""
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
+from fengkong.core.errors import NotFound
 from fengkong.core.money import Fen
 from fengkong.features.bureau import BUREAU_FEATURES
 from fengkong.features.business import BUSINESS_FEATURES, TAX_FEATURES, UTILITY_FEATURES
@@ -24,10 +26,17 @@ from fengkong.features.documents import FeatureValue
 from fengkong.features.financials import FINANCIAL_FEATURES, FinancialsRequest
 from fengkong.features.statements import STATEMENT_FEATURES
 from fengkong.sim.business import SmallBusiness
-from fengkong.sim.sources_bureau import answer_bureau
-from fengkong.sim.sources_business import answer_business_registry, answer_tax, answer_utility
-from fengkong.sim.sources_financials import financials_document
-from fengkong.sim.sources_statements import statement_document
+from fengkong.sim.sources_bureau import BUREAU_COST, answer_bureau
+from fengkong.sim.sources_business import (
+    REGISTRY_COST,
+    TAX_COST,
+    UTILITY_COST,
+    answer_business_registry,
+    answer_tax,
+    answer_utility,
+)
+from fengkong.sim.sources_financials import FINANCIALS_COST, financials_document
+from fengkong.sim.sources_statements import STATEMENT_COST, statement_document
 from fengkong.sources import bureau, business, financials, payments, statements
 from fengkong.sources.bureau import BureauReport
 from fengkong.sources.business import RegistryRecord
@@ -38,7 +47,10 @@ from fengkong.sources.payments import TaxRecords, UtilityRecords
 from fengkong.sources.statements import BankStatements
 
 __all__ = [
+    "BUSINESS_ANSWERS",
+    "BusinessAnswerer",
     "BusinessDocuments",
+    "answer_for_business",
     "business_documents",
     "business_features",
     "business_subject",
@@ -64,12 +76,40 @@ def owner_subject(firm: SmallBusiness) -> Subject:
     return Subject(key=f"{firm.key}/owner", name=who.name, id_number=who.id_number)
 
 
-def business_documents(
-    firm: SmallBusiness, as_of: date, seed: int
-) -> dict[SourceKind, dict[str, Any]]:
-    """Every document a simulated provider answers about `firm` as of `as_of`, by kind, as JSON."""
-    docs = firm.docs()
-    owner = firm.owner
+def _bureau(firm: SmallBusiness, as_of: date, seed: int) -> dict[str, Any]:
+    return answer_bureau(firm.owner, as_of, _rng(seed, firm, SourceKind.CREDIT_BUREAU))
+
+
+def _registry(firm: SmallBusiness, as_of: date, seed: int) -> dict[str, Any]:
+    rng = _rng(seed, firm, SourceKind.BUSINESS_REGISTRY)
+    return answer_business_registry(firm.owner, as_of, rng, business=firm.docs())
+
+
+def _tax(firm: SmallBusiness, as_of: date, seed: int) -> dict[str, Any]:
+    rng = _rng(seed, firm, SourceKind.TAX_PAYMENTS)
+    return answer_tax(firm.owner, as_of, rng, business=firm.docs())
+
+
+def _utility(firm: SmallBusiness, as_of: date, seed: int) -> dict[str, Any]:
+    rng = _rng(seed, firm, SourceKind.UTILITY_PAYMENTS)
+    return answer_utility(firm.owner, as_of, rng, business=firm.docs())
+
+
+def _financials(firm: SmallBusiness, as_of: date, seed: int) -> dict[str, Any]:
+    return financials_document(
+        company=firm.name,
+        uscc=firm.uscc,
+        annual_revenue=firm.annual_revenue,
+        creditworthiness=firm.strength,
+        rng=_rng(seed, firm, SourceKind.FINANCIAL_STATEMENTS),
+        as_of=as_of,
+        debt_ratio=firm.debt_ratio,
+        margin=firm.margin,
+        growth=firm.growth,
+    )
+
+
+def _statements(firm: SmallBusiness, as_of: date, seed: int) -> dict[str, Any]:
     revenue = firm.annual_revenue
     statement = statement_document(
         holder=firm.name,
@@ -82,32 +122,38 @@ def business_documents(
         as_of=as_of,
         months=STATEMENT_MONTHS,
     )
-    return {
-        SourceKind.CREDIT_BUREAU: answer_bureau(
-            owner, as_of, _rng(seed, firm, SourceKind.CREDIT_BUREAU)
-        ),
-        SourceKind.BUSINESS_REGISTRY: answer_business_registry(
-            owner, as_of, _rng(seed, firm, SourceKind.BUSINESS_REGISTRY), business=docs
-        ),
-        SourceKind.TAX_PAYMENTS: answer_tax(
-            owner, as_of, _rng(seed, firm, SourceKind.TAX_PAYMENTS), business=docs
-        ),
-        SourceKind.UTILITY_PAYMENTS: answer_utility(
-            owner, as_of, _rng(seed, firm, SourceKind.UTILITY_PAYMENTS), business=docs
-        ),
-        SourceKind.FINANCIAL_STATEMENTS: financials_document(
-            company=firm.name,
-            uscc=firm.uscc,
-            annual_revenue=revenue,
-            creditworthiness=firm.strength,
-            rng=_rng(seed, firm, SourceKind.FINANCIAL_STATEMENTS),
-            as_of=as_of,
-            debt_ratio=firm.debt_ratio,
-            margin=firm.margin,
-            growth=firm.growth,
-        ),
-        SourceKind.BANK_STATEMENT: {"statements": [statement]},
+    return {"statements": [statement]}
+
+
+BusinessAnswerer = Callable[[SmallBusiness, date, int], dict[str, Any]]
+# Each kind a simulated provider answers about a business: how, and the price of one call.
+BUSINESS_ANSWERS: Mapping[SourceKind, tuple[BusinessAnswerer, Fen]] = MappingProxyType(
+    {
+        SourceKind.CREDIT_BUREAU: (_bureau, BUREAU_COST),
+        SourceKind.BUSINESS_REGISTRY: (_registry, REGISTRY_COST),
+        SourceKind.TAX_PAYMENTS: (_tax, TAX_COST),
+        SourceKind.UTILITY_PAYMENTS: (_utility, UTILITY_COST),
+        SourceKind.FINANCIAL_STATEMENTS: (_financials, FINANCIALS_COST),
+        SourceKind.BANK_STATEMENT: (_statements, STATEMENT_COST),
     }
+)
+
+
+def answer_for_business(
+    firm: SmallBusiness, kind: SourceKind, as_of: date, seed: int
+) -> dict[str, Any]:
+    """What the simulated provider of `kind` answers about `firm` (its owner, for the bureau)."""
+    found = BUSINESS_ANSWERS.get(kind)
+    if found is None:
+        raise NotFound(f"no simulated business provider answers {kind.value}")
+    return found[0](firm, as_of, seed)
+
+
+def business_documents(
+    firm: SmallBusiness, as_of: date, seed: int
+) -> dict[SourceKind, dict[str, Any]]:
+    """Every document a simulated provider answers about `firm` as of `as_of`, by kind, as JSON."""
+    return {kind: answer(firm, as_of, seed) for kind, (answer, _) in BUSINESS_ANSWERS.items()}
 
 
 @dataclass(frozen=True, slots=True)
