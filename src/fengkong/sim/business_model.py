@@ -21,12 +21,18 @@ from typing import TYPE_CHECKING, Any
 from fengkong.core.clock import Clock
 from fengkong.scoring.lab import register_result, train_model
 from fengkong.scoring.lab_config import TrainingConfig
+from fengkong.scoring.model_admin import (
+    approve_model_promotion,
+    register_audited_model,
+    request_model_promotion,
+)
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion
 from fengkong.sim.business_history import APPLIED_ON, TARGET, business_history
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from fengkong.bootstrap import Context
     from fengkong.scoring.lab_result import TrainingResult
 
 __all__ = [
@@ -36,6 +42,7 @@ __all__ = [
     "MODEL_FEATURES",
     "TRENDS",
     "business_config",
+    "promote_business_model",
     "register_business_model",
     "train_business_model",
 ]
@@ -133,6 +140,25 @@ def register_business_model(
     or `business-gbm-v1`), with its artifact and HTML report."""
     name = BUSINESS_MODEL if result.kind == "scorecard" else BUSINESS_GBM
     return register_result(result, repo, artifacts_dir, name=name, clock=clock)
+
+
+def promote_business_model(ctx: Context, result: TrainingResult) -> ModelVersion:
+    """Register the trained business model in a run's registry (audited) and make it the
+    business champion, maker-checker: the simulated risk manager asks, the approver approves,
+    as the simulator does for the behaviour model (`sim.rescoring`)."""
+    from fengkong.sim.setup import SIM_ACTORS
+
+    model = register_audited_model(
+        ctx.uow(),
+        lambda models: register_business_model(result, models, ctx.artifacts_dir, clock=ctx.clock),
+        actor=SIM_ACTORS.risk.audit_name,
+        clock=ctx.clock,
+    )
+    request = request_model_promotion(
+        ctx.uow(), model.version, challenger=False, maker=SIM_ACTORS.risk, clock=ctx.clock
+    )
+    approve_model_promotion(ctx.uow(), request.id, checker=SIM_ACTORS.approver, clock=ctx.clock)
+    return model
 
 
 def summary(result: TrainingResult) -> dict[str, Any]:
