@@ -34,7 +34,7 @@ from fengkong.onboarding.validators import USCC_ALPHABET, uscc_check_character
 from fengkong.sim import contact
 from fengkong.sim.behaviour import monthly_hazard
 from fengkong.sim.model import Applicant, FraudKind, Scenario, Segment
-from fengkong.sim.population import Population, month_of
+from fengkong.sim.population import BUSINESS_OWNER, Population, month_of
 from fengkong.sim.scenarios import BASELINE
 from fengkong.sim.sources_bureau import risk_of
 from fengkong.sim.sources_business import BusinessDocs
@@ -45,7 +45,6 @@ __all__ = [
     "BusinessPopulation",
     "Owner",
     "SmallBusiness",
-    "annual_instalment_rate",
     "instalment_of",
     "small_businesses",
 ]
@@ -115,12 +114,10 @@ OWNER_SLOTS = 3  # people of the owners' population drawn per business: owner, p
 _PER_DAY = 4  # businesses applying a day
 
 
-def annual_instalment_rate() -> float:
-    """The annual rate the book's instalments are quoted at (a typical small-business price)."""
-    return 0.12
+REQUEST_RATE = 0.12  # the annual rate a request's instalment is reckoned at
 
 
-def instalment_of(amount: Fen, term: int, annual_rate: float = 0.12) -> Fen:
+def instalment_of(amount: Fen, term: int, annual_rate: float = REQUEST_RATE) -> Fen:
     """The level monthly instalment of `amount` over `term` months (a simulated request, whole
     fen; the platform's own quote prices real offers)."""
     r = annual_rate / 12
@@ -352,6 +349,7 @@ def _owning(person: Applicant, uscc: str) -> Applicant:
     return replace(
         person,
         segment=Segment.SMALL_BUSINESS,
+        employment=BUSINESS_OWNER,
         identity=replace(person.identity, employer_uscc=uscc),
     )
 
