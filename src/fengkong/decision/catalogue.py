@@ -24,6 +24,13 @@ facts the decision service supplies:
 | `identity.<check>.result`, `.code`, `.mismatch` | text | an identity check's result (`passed`/`failed`), the provider's code, the mismatched factors (`none`); absent until the check is made (`decision.verification`) |
 | `identity.liveness.liveness_permille`, `identity.liveness.face_match_permille` | number | the liveness check's scores, 0–1000 |
 | `identity.cost_fen` | number | what the application's identity checks have cost so far (fen) |
+
+and the features of external documents, by the names their families give them
+(`features.bureau`, `features.business`, `features.financials`, `features.statements`;
+docs/external-data.md): `bureau.*` (the personal credit report), `business.*` (registry, tax,
+utility payments), `financials.*` (financial statements with the requested instalment),
+`statement.*` (bank statements). A numerical feature is a number, a categorical one text
+(`business.tax_credit_grade`: `A` `B` `M` `C` `D` or `unrated`), a flag a flag.
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ from types import MappingProxyType
 
 from fengkong.decision.identity_facts import fact_specs
 from fengkong.features.application import APPLICATION_FEATURES
+from fengkong.features.bureau import BUREAU_FEATURES
+from fengkong.features.business import BUSINESS_FEATURES, TAX_FEATURES, UTILITY_FEATURES
+from fengkong.features.financials import FINANCIAL_FEATURES
+from fengkong.features.statements import STATEMENT_FEATURES
 
 
 class FeatureKind(StrEnum):
@@ -105,4 +116,23 @@ def _application_features() -> dict[str, FeatureSpec]:
     }
 
 
-DEFAULT_CATALOGUE: FeatureCatalogue = MappingProxyType({**_application_features(), **SERVICE_FACTS})
+def _document_features() -> dict[str, FeatureSpec]:
+    kinds = {"numerical": N, "categorical": T, "flag": F}
+    families = (
+        BUREAU_FEATURES,
+        BUSINESS_FEATURES,
+        TAX_FEATURES,
+        UTILITY_FEATURES,
+        FINANCIAL_FEATURES,
+        STATEMENT_FEATURES,
+    )
+    return {
+        f.name: FeatureSpec(f.name, kinds[f.kind], f.label_en, f.label_zh)
+        for family in families
+        for f in family.features
+    }
+
+
+DEFAULT_CATALOGUE: FeatureCatalogue = MappingProxyType(
+    {**_application_features(), **_document_features(), **SERVICE_FACTS}
+)

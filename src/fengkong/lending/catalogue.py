@@ -15,6 +15,7 @@ holds, with the catalogue's terms (`decision.product_agreement`; docs/adr/0006).
 | `cash_loan@3` | the demo policy's: the German credit data's terms, ¥250-¥50,000, 1 % fee spread, no grace, no late fee |
 | `credit_line@1` | the revolving line: draws of 1/3/6/12 months, ¥100-¥200,000, 3 grace days, ¥10 late fee |
 | `business_line@1` | the business line (经营贷): draws of 3/6/12 months, ¥1,000-¥3,000,000, for working capital or purchases only (purpose required), paid to the counterparty above ¥300,000 (受托支付), receipts within 30 days (docs/use-of-funds.md) |
+| `business_loan@1` | the small-business policy's: 6/12/24/36 months, ¥10,000-¥1,000,000, 1 % fee spread, no grace, no late fee |
 
 The display `name` is a label, not a term: it is not compared.
 """
@@ -40,6 +41,7 @@ from fengkong.lending.use_of_funds_config import rules_to_dict
 
 __all__ = [
     "BUSINESS_LINE",
+    "BUSINESS_LOAN",
     "CASH_LOAN",
     "CREDIT_LINE",
     "DEFAULT_PRODUCTS",
@@ -141,12 +143,29 @@ BUSINESS_LINE = Product(
     ),
 )
 
+# The small-business loan of the business policy (decision/policies/business-v1.yaml): larger and
+# longer than a cash loan, for a sole trader's or small company's working capital.
+BUSINESS_LOAN = Product(
+    code="business_loan",
+    version=1,
+    kind=ProductKind.INSTALMENT_LOAN,
+    repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+    terms=(6, 12, 24, 36),
+    min_amount=Fen(1_000_000),
+    max_amount=Fen(100_000_000),
+    min_annual_rate=Decimal("0.06"),
+    max_annual_rate=Decimal("0.24"),
+    origination_fee=OriginationFee(rate=Decimal("0.01"), collection=FeeCollection.SPREAD),
+    name="Small-business loan 小微企业经营贷",
+)
+
 DEFAULT_PRODUCTS: tuple[Product, ...] = (
     CASH_LOAN,
     CREDIT_LINE,
     RETAIL_CASH_LOAN,
     GERMAN_CASH_LOAN,
     BUSINESS_LINE,
+    BUSINESS_LOAN,
 )
 
 _LABELS = frozenset({"name"})  # not terms: never compared

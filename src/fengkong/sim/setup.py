@@ -71,10 +71,24 @@ SIM_ACTORS = SimActors(
 )
 
 
-def shipped_policy_files() -> tuple[str, ...]:
-    """The file names of the policies shipped in `fengkong/decision/policies/`."""
+BUSINESS_POLICY_PREFIX = "business-"  # a policy for small-business applicants
+
+
+def _policy_files() -> tuple[str, ...]:
     folder = resources.files("fengkong.decision").joinpath("policies")
     return tuple(sorted(p.name for p in folder.iterdir() if p.name.endswith(".yaml")))
+
+
+def shipped_policy_files() -> tuple[str, ...]:
+    """The file names of the consumer policies shipped in `fengkong/decision/policies/`: those a
+    consumer application (the simulated run's, the demo's) is decided under. The small-business
+    policies (`business-*.yaml`) read a business's facts: `shipped_business_policy_files`."""
+    return tuple(n for n in _policy_files() if not n.startswith(BUSINESS_POLICY_PREFIX))
+
+
+def shipped_business_policy_files() -> tuple[str, ...]:
+    """The file names of the small-business policies shipped (`business-v1.yaml`)."""
+    return tuple(n for n in _policy_files() if n.startswith(BUSINESS_POLICY_PREFIX))
 
 
 def shipped_policies() -> tuple[str, ...]:
@@ -205,6 +219,7 @@ __all__ = [
     "policy_bundle",
     "promote_trained",
     "run_settings",
+    "shipped_business_policy_files",
     "shipped_policies",
     "shipped_policy_files",
     "train_champion",

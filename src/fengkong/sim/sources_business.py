@@ -4,13 +4,18 @@ documents of `sources.business` and `sources.payments` whose risk agrees with th
 hidden risk (`sim.sources_bureau.risk_of`): riskier businesses are younger, pay tax late more
 often, pay less of it each year, have lower tax credit grades and pay utility bills late.
 
-An applicant with no business code has no record: `NotFound`, as a real registry answers."""
+An applicant with no business code has no record: `NotFound`, as a real registry answers.
+
+A business of the simulated small-business population (`sim.business`) passes its hidden state
+as `business=` (`BusinessDocs`): the documents then follow the business's own risk, age, status,
+size and owners rather than the owner's alone."""
 
 from __future__ import annotations
 
 import math
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -29,6 +34,7 @@ __all__ = [
     "TAX_COST",
     "UTILITY_COST",
     "Answerer",
+    "BusinessDocs",
     "answer_business_registry",
     "answer_tax",
     "answer_utility",
@@ -54,6 +60,27 @@ _TRADES = {
 _REGION_CODES = {r.name: r for r in contact.REGIONS}
 
 
+@dataclass(frozen=True, slots=True)
+class BusinessDocs:
+    """What a simulated business's registry, tax and utility documents are drawn from: its hidden
+    risk `risk` (higher is worse, about N(0, 1) across the population), its registered facts and
+    its size (a month's VAT and electricity bill, in fen, at the application date)."""
+
+    uscc: str
+    name: str
+    legal_representative: str
+    established: date
+    status: str  # as the registry writes it: 存续, 吊销, 注销
+    section: str  # GB/T 4754-2017 section letter
+    region_code: str  # GB/T 2260 district code
+    registered_capital: Fen
+    shareholders: tuple[tuple[str, int], ...]  # (name, share in basis points)
+    risk: float
+    monthly_vat: Fen
+    tax_growth: float  # a year's change in turnover, as the tax paid shows it
+    monthly_electricity: Fen
+
+
 def _logistic(x: float) -> float:
     return 1 / (1 + math.exp(-x))
 
@@ -75,8 +102,27 @@ def _years_open(person: Applicant, r: float, rng: random.Random) -> float:
     return min(most, max(0.3, rng.triangular(0.3, 20.0, 6.0) * math.exp(-0.3 * r)))
 
 
-def answer_business_registry(person: Applicant, as_of: date, rng: random.Random) -> dict[str, Any]:
-    """The registry record of `person`'s business as of `as_of`."""
+def _registry_of(business: BusinessDocs, as_of: date) -> dict[str, Any]:
+    return {
+        "uscc": business.uscc,
+        "name": business.name,
+        "legal_representative": business.legal_representative,
+        "registered_capital_fen": int(business.registered_capital),
+        "established": min(business.established, as_of).isoformat(),
+        "status": business.status,
+        "industry": business.section,
+        "region": business.region_code,
+        "record_date": as_of.isoformat(),
+        "shareholders": [{"name": n, "share_bp": bp} for n, bp in business.shareholders],
+    }
+
+
+def answer_business_registry(
+    person: Applicant, as_of: date, rng: random.Random, business: BusinessDocs | None = None
+) -> dict[str, Any]:
+    """The registry record of `person`'s business as of `as_of` (`business`'s, when given)."""
+    if business is not None:
+        return _registry_of(business, as_of)
     uscc = _uscc(person)
     r = risk_of(person)
     section = INDUSTRY_SECTIONS.get(person.industry, "F")
@@ -103,16 +149,26 @@ def answer_business_registry(person: Applicant, as_of: date, rng: random.Random)
     }
 
 
-def answer_tax(person: Applicant, as_of: date, rng: random.Random) -> dict[str, Any]:
-    """The tax records of `person`'s business for the 24 whole months before `as_of`'s month."""
-    uscc = _uscc(person)
-    r = risk_of(person)
-    growth = rng.gauss(0.08 - 0.12 * r, 0.1)  # a year's change in turnover
+def answer_tax(
+    person: Applicant, as_of: date, rng: random.Random, business: BusinessDocs | None = None
+) -> dict[str, Any]:
+    """The tax records of `person`'s business for the 24 whole months before `as_of`'s month
+    (of `business`, when given: its risk, growth and size; none before it was established)."""
+    if business is None:
+        uscc = _uscc(person)
+        r = risk_of(person)
+        growth = rng.gauss(0.08 - 0.12 * r, 0.1)  # a year's change in turnover
+        base = person.monthly_income * rng.uniform(0.15, 0.6)  # a month's VAT, in fen
+        opened = date.min
+    else:
+        uscc, r, growth = business.uscc, business.risk, business.tax_growth
+        base, opened = float(business.monthly_vat), business.established
     late = _logistic(-3.5 + 1.3 * r)
-    base = person.monthly_income * rng.uniform(0.15, 0.6)  # a month's VAT, in fen
     records: list[dict[str, Any]] = []
     for back in range(MONTHS, 0, -1):
         period = _month(as_of, back)
+        if period < opened.replace(day=1):
+            continue  # no tax before the business existed
         level = base * math.exp(-growth * back / 12) * rng.uniform(0.8, 1.2)
         records.append(
             {
@@ -143,25 +199,32 @@ def answer_tax(person: Applicant, as_of: date, rng: random.Random) -> dict[str, 
     }
 
 
-def answer_utility(person: Applicant, as_of: date, rng: random.Random) -> dict[str, Any]:
-    """The electricity, water and (for some) gas bills of `person`'s business, 24 months."""
-    uscc = _uscc(person)
-    r = risk_of(person)
+def answer_utility(
+    person: Applicant, as_of: date, rng: random.Random, business: BusinessDocs | None = None
+) -> dict[str, Any]:
+    """The electricity, water and (for some) gas bills of `person`'s business, 24 months (of
+    `business`, when given: its risk and size, from the month it was established)."""
+    if business is None:
+        uscc, r, opened = _uscc(person), risk_of(person), date.min
+        bill = float(person.monthly_income)
+    else:
+        uscc, r, opened = business.uscc, business.risk, business.established
+        bill = business.monthly_electricity / 0.08  # the scale below bills 8 % of it
     late = _logistic(-3.0 + 1.2 * r)
     utilities = ["electricity", "water"] + (["gas"] if rng.random() < 0.4 else [])
     scale = {"electricity": 0.08, "water": 0.015, "gas": 0.02}
     records: list[dict[str, Any]] = []
     for back in range(MONTHS, 0, -1):
         month = _month(as_of, back)
+        if month < opened.replace(day=1):
+            continue
         for utility in utilities:
             days = rng.randint(1, 10 + int(20 * max(0.0, r))) if rng.random() < late else 0
             records.append(
                 {
                     "month": month.isoformat()[:7],
                     "utility": utility,
-                    "amount_fen": int(
-                        person.monthly_income * scale[utility] * rng.uniform(0.7, 1.3)
-                    ),
+                    "amount_fen": int(bill * scale[utility] * rng.uniform(0.7, 1.3)),
                     "days_late": days,
                 }
             )

@@ -78,18 +78,26 @@ def financials_document(
     rng: random.Random,
     as_of: date,
     years: int = 2,
+    debt_ratio: float | None = None,
+    margin: float | None = None,
+    growth: float | None = None,
 ) -> dict[str, Any]:
     """The business's statements for the `years` calendar years before `as_of`'s, oldest first,
-    as the provider's JSON document `sources.financials.read` accepts."""
+    as the provider's JSON document `sources.financials.read` accepts. A business whose hidden
+    state is known (`sim.business`) gives its own `debt_ratio`, operating `margin` and revenue
+    `growth`; otherwise they are drawn from `creditworthiness`."""
     z = creditworthiness
     last_year = as_of.year - 1
     revenue = _part(annual_revenue, 1.0)
-    growth = rng.gauss(0.05 + 0.05 * z, 0.1)
+    if growth is None:
+        growth = rng.gauss(0.05 + 0.05 * z, 0.1)
     revenues = [revenue]
     for _ in range(years - 1):
         revenues.insert(0, _part(revenues[0], 1 / max(0.5, 1 + growth)))
-    debt_ratio = min(0.95, max(0.1, rng.gauss(0.5 - 0.15 * z, 0.1)))
-    margin = rng.gauss(0.04 + 0.03 * z, 0.03)
+    if debt_ratio is None:
+        debt_ratio = min(0.95, max(0.1, rng.gauss(0.5 - 0.15 * z, 0.1)))
+    if margin is None:
+        margin = rng.gauss(0.04 + 0.03 * z, 0.03)
     periods = []
     for k, revenue in enumerate(revenues):
         year = last_year - (years - 1 - k)
