@@ -32,6 +32,7 @@ from fengkong.scoring.lab_config import KINDS, TrainingConfig, as_config
 from fengkong.scoring.lab_result import SampleScores, Stability, TrainingResult
 from fengkong.scoring.metrics import auc, brier, calibration_table, evaluate, gains_table
 from fengkong.scoring.points import Scaling
+from fengkong.scoring.profile import DataProfile, profile_frame
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
     Augmented,
@@ -53,20 +54,24 @@ IntArray = npt.NDArray[np.int64]
 # Training
 
 
-def _feature_names(
-    frame: pd.DataFrame, target: str, time_col: str | None, config: TrainingConfig
-) -> list[str]:
-    skip = {target, *config.exclude, *([time_col] if time_col else [])}
-    names = (
-        list(config.features)
-        if config.features is not None
-        else [c for c in frame.columns if c not in skip]
-    )
-    missing = [n for n in [*names, *config.exclude] if n not in frame.columns]
+def _feature_names(frame: pd.DataFrame, config: TrainingConfig, profile: DataProfile) -> list[str]:
+    """The columns to train on: the configuration's `features` when it names them, else every
+    column the data profile judges a feature (ids, row indexes, constants, leakage suspects and
+    excluded columns left out; `keep` overrides)."""
+    names = list(config.features) if config.features is not None else list(profile.features)
+    missing = [n for n in names if n not in frame.columns]
     if missing:
         raise Invalid((FieldError(("features",), f"not columns of the data: {missing}"),))
     if not names:
-        raise Invalid((FieldError(("features",), "no feature columns left to train on"),))
+        raise Invalid(
+            (
+                FieldError(
+                    ("features",),
+                    "no feature columns left to train on (see `fengkong model profile`; "
+                    "--keep a column to train on it)",
+                ),
+            )
+        )
     return names
 
 
@@ -114,7 +119,8 @@ def train_model(
         raise Invalid((FieldError(("time_col",), f"no column {time_col!r} in the data"),))
     frame = frame.reset_index(drop=True)
     y = binary_target(frame[target])
-    names = _feature_names(frame, target, time_col, cfg)
+    profile = profile_frame(frame, target, exclude=cfg.exclude, keep=cfg.keep, time_col=time_col)
+    names = _feature_names(frame, cfg, profile)
     X = frame[names]
     categorical = categorical_columns(X)
     sizes = {"validation_size": cfg.validation_size, "test_size": cfg.test_size}
@@ -153,6 +159,7 @@ def train_model(
         "split_windows": [list(w) for w in split.windows],
         "calibration": cfg.calibration,
         "features_offered": names,
+        "profile": profile.as_dict(),
         "model": _plain_params(model),
         "reject_inference": None
         if effect is None
@@ -177,6 +184,7 @@ def train_model(
         metrics=metrics,
         data_fingerprint=fingerprint(frame),
         params=params,
+        profile=profile,
     )
 
 

@@ -6,7 +6,8 @@ it):
 
     kind: scorecard            # or gbm
     features: [a, b]           # default: every column but the target and the time column
-    exclude: [id]
+    exclude: [phone]           # never trained on (verdict `excluded` in the data profile)
+    keep: [region_id]          # trained on whatever the data profile's verdict
     split: {validation_size: 0.2, test_size: 0.2, seed: 0}
     calibration: {method: platt}          # or isotonic
     scorecard: {monotonic_trend: {age: ascending}, special_codes: {income: [-1]},
@@ -41,6 +42,7 @@ class TrainingConfig:
     kind: ModelKind = "scorecard"
     features: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
     validation_size: float = 0.2
     test_size: float = 0.2
     seed: int = 0
@@ -57,7 +59,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "calibration": ("method",),
     "reject_inference": ("method", "factor", "bands"),
 }
-_TOP = ("kind", "features", "exclude", "split", "calibration", "scorecard", "gbm")
+_TOP = ("kind", "features", "exclude", "keep", "split", "calibration", "scorecard", "gbm")
 _TOP_KEYS = (*_TOP, "reject_inference")
 
 
@@ -106,6 +108,7 @@ def parse_config(doc: object) -> TrainingConfig:
         errors.append(FieldError(("kind",), f"must be one of {', '.join(KINDS)}, got {kind!r}"))
     features = _names(top["features"], ("features",), errors) if "features" in top else None
     exclude = _names(top.get("exclude", []), ("exclude",), errors)
+    keep = _names(top.get("keep", []), ("keep",), errors)
     split = sections["split"]
     for key in ("validation_size", "test_size"):
         value = split.get(key, 0.2)
@@ -139,6 +142,7 @@ def parse_config(doc: object) -> TrainingConfig:
         kind=kind,
         features=features,
         exclude=exclude,
+        keep=keep,
         validation_size=float(split.get("validation_size", 0.2)),
         test_size=float(split.get("test_size", 0.2)),
         seed=int(seed),
