@@ -31,7 +31,7 @@ from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.lab_config import KINDS, TrainingConfig, as_config
 from fengkong.scoring.lab_result import SampleScores, Stability, TrainingResult
 from fengkong.scoring.metrics import auc, brier, calibration_table, evaluate, gains_table
-from fengkong.scoring.points import Scaling
+from fengkong.scoring.points import MAX_REASONS, Scaling
 from fengkong.scoring.profile import DataProfile, profile_frame
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
@@ -160,6 +160,7 @@ def train_model(
         "calibration": cfg.calibration,
         "features_offered": names,
         "profile": profile.as_dict(),
+        "reasons": {"floor_points": cfg.reason_floor, "max": MAX_REASONS},
         "model": _plain_params(model),
         "reject_inference": None
         if effect is None
@@ -350,6 +351,7 @@ def register_result(
         params=result.params,
         metrics=result.metrics,
         clock=clock,
+        reason_floor=float(result.params.get("reasons", {}).get("floor_points", 0.0)),
     )
     artifact = artifacts_dir / model.path
     write_html(artifact.with_name(f"{model.version}.report.html"), result, title=model.version)

@@ -17,6 +17,7 @@ it):
     gbm: {monotone_constraints: {age: -1}, learning_rate: 0.02,
           param_grid: standard}        # or {num_leaves: [4, 8, 16]}
     reject_inference: {method: fuzzy, factor: 1.5, bands: 10}
+    reasons: {floor_points: 5}  # a reason must cost the applicant more than this many points
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
+from fengkong.scoring.points import DEFAULT_REASON_FLOOR
 from fengkong.scoring.registry import ModelKind
 from fengkong.scoring.reject import REJECT_METHODS
 from fengkong.scoring.scorecard import ScorecardModel
@@ -52,15 +54,17 @@ class TrainingConfig:
     reject_method: str = "fuzzy"
     reject_factor: float = 1.5
     reject_bands: int = 10
+    reason_floor: float = DEFAULT_REASON_FLOOR
 
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "split": ("validation_size", "test_size", "seed"),
     "calibration": ("method",),
     "reject_inference": ("method", "factor", "bands"),
+    "reasons": ("floor_points",),
 }
 _TOP = ("kind", "features", "exclude", "keep", "split", "calibration", "scorecard", "gbm")
-_TOP_KEYS = (*_TOP, "reject_inference")
+_TOP_KEYS = (*_TOP, "reject_inference", "reasons")
 
 
 def _unknown(loc: tuple[str, ...], key: object, allowed: tuple[str, ...]) -> FieldError:
@@ -132,6 +136,9 @@ def parse_config(doc: object) -> TrainingConfig:
     bands = reject.get("bands", 10)
     if not isinstance(bands, int) or isinstance(bands, bool) or not 2 <= bands <= 100:
         errors.append(FieldError(("reject_inference", "bands"), "must be an integer in 2..100"))
+    floor = sections["reasons"].get("floor_points", DEFAULT_REASON_FLOOR)
+    if not isinstance(floor, int | float) or isinstance(floor, bool) or not 0 <= floor < 1e6:
+        errors.append(FieldError(("reasons", "floor_points"), "must be a number of points >= 0"))
     scorecard = dict(_mapping(top.get("scorecard"), ("scorecard",)))
     gbm = dict(_mapping(top.get("gbm"), ("gbm",)))
     errors += _estimator_errors("scorecard", ScorecardModel(), scorecard)
@@ -152,6 +159,7 @@ def parse_config(doc: object) -> TrainingConfig:
         reject_method=str(reject_method),
         reject_factor=float(factor),
         reject_bands=int(bands),
+        reason_floor=float(floor),
     )
 
 
