@@ -69,6 +69,8 @@ def test_unique_text_counters_and_shuffled_row_numbers_are_ids() -> None:
             "amount": rng.normal(5000, 900, n),  # unique per row, but a real magnitude
             "region_id": rng.integers(0, 30, n),  # an id-like name over 30 codes: a category
             "customer_id": rng.permutation(n) * 1000,
+            "issue_d": rng.choice(["Jan-2024", "Feb-2024", "Mar-2024"], n),
+            "applied": [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)],
             "y": y,
         }
     )
@@ -76,6 +78,7 @@ def test_unique_text_counters_and_shuffled_row_numbers_are_ids() -> None:
     assert verdicts["contract"] == verdicts["serial"] == verdicts["shuffled"] == "id"
     assert verdicts["customer_id"] == "id"
     assert verdicts["amount"] == verdicts["region_id"] == "feature"
+    assert verdicts["issue_d"] == verdicts["applied"] == "excluded"
 
 
 def test_keep_and_exclude_override_and_unknown_names_are_refused(frame: pd.DataFrame) -> None:

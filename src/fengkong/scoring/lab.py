@@ -4,10 +4,14 @@ CLI (`fengkong model train`) and for notebooks alike.
     result = train_model(frame, "creditability", kind="scorecard", time_col=None, config=None)
     result.metrics["test"]["auc"], result.model.transform(frame), result.scorecard
 
-Steps: split (stratified 60/20/20 by default, or out of time with `time_col`), fit on train
+Steps: profile the data (`scoring.profile`) and keep its features, split (stratified 60/20/20 by default, or out of time with `time_col`), fit on train
 (the GBM stops early on validation), calibrate the PD on validation (Platt by default),
 optionally infer the declined applications' outcomes and refit, then evaluate every sample and
 the score's stability (PSI train vs test, PSI by period, CSI per feature).
+
+A scorecard's bins are monotone in risk unless the configuration names another trend, the
+profile's sentinel candidates become its special codes, and a value training never saw takes
+the worst observed risk (`missing_risk="worst"`) (docs/modelling.md).
 
 The configuration and its YAML form are described in `scoring.lab_config`.
 """
@@ -49,6 +53,9 @@ from fengkong.scoring.train import binary_target, categorical_columns, fingerpri
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+DEFAULT_TREND = "auto_asc_desc"
+"""The scorecard's trend unless the configuration says otherwise: bins monotone in risk."""
+
 
 # --------------------------------------------------------------------------------------------
 # Training
@@ -73,6 +80,39 @@ def _feature_names(frame: pd.DataFrame, config: TrainingConfig, profile: DataPro
             )
         )
     return names
+
+
+def _with_sentinels(
+    settings: Mapping[str, Any],
+    profile: DataProfile,
+    names: list[str],
+    categorical: list[str],
+) -> dict[str, Any]:
+    """The scorecard settings with the profile's sentinel candidates as special codes (a bin
+    of their own) of each numeric feature; codes the configuration declares for a feature
+    replace the profile's, and one list declared for every feature stands as it is."""
+    declared = settings.get("special_codes", ())
+    if not isinstance(declared, Mapping) and len(declared) > 0:
+        return dict(settings)
+    on_categories = {*categorical, *settings.get("categorical", ())}
+    found = {
+        n: list(codes)
+        for n, codes in profile.sentinels().items()
+        if n in names and n not in on_categories
+    }
+    mine = {str(k): list(v) for k, v in declared.items()} if isinstance(declared, Mapping) else {}
+    merged = {**found, **mine}
+    return {**settings, "special_codes": merged} if merged else dict(settings)
+
+
+def _trends(declared: Any, names: list[str]) -> Any:
+    """The scorecard's monotonic trends: monotone in the direction the data shows
+    (`auto_asc_desc`) for every feature the configuration does not name."""
+    if declared is None:
+        return DEFAULT_TREND
+    if isinstance(declared, Mapping):
+        return {**dict.fromkeys(names, DEFAULT_TREND), **declared}
+    return declared
 
 
 def _raw_score(model: ScorecardModel | GBMModel, X: pd.DataFrame) -> FloatArray:
@@ -123,6 +163,11 @@ def train_model(
     names = _feature_names(frame, cfg, profile)
     X = frame[names]
     categorical = categorical_columns(X)
+    if kind == "scorecard":
+        scorecard = _with_sentinels(cfg.scorecard, profile, names, categorical)
+        scorecard["monotonic_trend"] = _trends(scorecard.get("monotonic_trend"), names)
+        scorecard.setdefault("missing_risk", "worst")
+        cfg = dataclasses.replace(cfg, scorecard=scorecard)
     sizes = {"validation_size": cfg.validation_size, "test_size": cfg.test_size}
     split = (
         out_of_time_split(frame[time_col], y, **sizes)

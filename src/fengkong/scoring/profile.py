@@ -9,7 +9,9 @@ its reason. `train_model` trains only on the columns whose verdict is `feature`.
 Verdicts, tried in this order (the first that applies wins):
 
 - `target`: the outcome column itself.
-- `excluded`: named by `exclude` (`--exclude`), or the split's time column.
+- `excluded`: named by `exclude` (`--exclude`), or the split's time column; and, after the
+  rules below, a date (a date dtype, or text of which 95% reads as dates): a model learns
+  from what is derived from a date (age of an account), not from the date itself.
 - `feature` (kept): named by `keep` (`--keep`), whatever the rules below would say.
 - `constant`: at most one distinct non-missing value; carries no information.
 - `id`: an id or a row index, by any of
@@ -67,6 +69,11 @@ _INDEX_NAMES = frozenset(
     {"index", "rownames", "row_names", "row.names", "rowid", "row_id", "id", "idx", "level_0"}
 )
 _UNNAMED = re.compile(r"^unnamed:\s*\d+$", re.IGNORECASE)
+_DATE = re.compile(
+    r"^(\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?([ T]\d{1,2}:\d{2}(:\d{2})?)?"
+    r"|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+    r"|[A-Za-z]{3}-\d{2,4})$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +147,15 @@ def _id_suffix(name: str) -> bool:
 
 
 def column_type(column: pd.Series) -> ColumnType:
+    """numeric, categorical, or datetime: a date dtype, or text of which at least 95% of the
+    values are written as dates (2024-01-31, 31/01/2024, Jan-2024)."""
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         return "datetime"
+    if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        values = column.dropna().astype(str)
+        sample = values.iloc[:: max(1, len(values) // 2000)]  # a few thousand suffice
+        if len(sample) and sample.str.match(_DATE).mean() >= 0.95:
+            return "datetime"
     if pd.api.types.is_bool_dtype(column.dtype) or isinstance(column.dtype, pd.CategoricalDtype):
         return "categorical"
     if pd.api.types.is_numeric_dtype(column.dtype):
