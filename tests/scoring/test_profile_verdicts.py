@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from fengkong.core.errors import Invalid
 from fengkong.scoring.profile import (
     DataProfile,
+    ordinal_order,
     profile_frame,
     screening,
     sentinel_candidates,
@@ -115,3 +116,15 @@ def test_screening_auc_matches_the_rank_auc_of_bin_bad_rates(pairs: list[tuple[i
     iv, auc = screening(bins, y)
     assert auc == pytest.approx(max(expected, 1 - expected))
     assert iv >= 0
+
+
+def test_ordered_categories_are_recognised(frame: pd.DataFrame) -> None:
+    profile = profile_frame(frame, "bad")
+    assert profile.column("grade").order == tuple("ABCDEFG")
+    assert profile.column("sub_grade").order[:6] == ("A1", "A2", "A3", "A4", "A5", "B1")
+    assert profile.column("emp_length").order[0] == "< 1 year"
+    assert profile.column("emp_length").order[-3:] == ("8 years", "9 years", "10+ years")
+    assert profile.orders().keys() == {"grade", "sub_grade", "emp_length"}
+    assert ordinal_order(pd.Series(["rent", "own", "mortgage"])) is None
+    assert ordinal_order(pd.Series(["1 year", "2 km"])) is None
+    assert ordinal_order(pd.Series([1, 2, 3])) is None

@@ -89,3 +89,28 @@ def test_a_trend_named_for_one_feature_leaves_the_others_monotone() -> None:
     result = train_model(frame, "bad", kind="scorecard", config=config)
     trends = result.params["model"]["monotonic_trend"]
     assert trends["annual_inc"] == "auto" and trends["delinq_2yrs"] == "auto_asc_desc"
+
+
+def test_ordered_categories_are_binned_in_their_order(result: TrainingResult) -> None:
+    sc = result.scorecard
+    assert sc is not None
+    orders = result.params["model"]["ordinal"]
+    assert orders["grade"] == list("ABCDEFG") and orders["emp_length"][-1] == "10+ years"
+    for ch in sc.characteristics:
+        if ch.name not in orders:
+            continue
+        order = orders[ch.name]
+        runs = [b.categories for b in ch.bins if b.kind == "categories"]
+        assert [c for run in runs for c in run] == order, ch.name  # runs of neighbours, in order
+        rates = [b.event_rate for b in ch.bins if b.kind == "categories"]
+        assert _monotone(rates), ch.name
+        assert ch.bin_index("Z9") == ch.missing_index  # never seen: the missing bin
+
+
+def test_an_ordinal_order_must_be_a_list_of_categories() -> None:
+    X = pd.DataFrame({"g": list("ABAB" * 50)})
+    y = np.tile([0, 1, 0, 0], 50)
+    with pytest.raises(Invalid, match="ordinal"):
+        ScorecardModel(ordinal={"g": "AB"}).fit(X, y)
+    with pytest.raises(Invalid, match="not columns"):
+        ScorecardModel(ordinal={"h": ["A", "B"]}).fit(X, y)

@@ -11,7 +11,8 @@ the score's stability (PSI train vs test, PSI by period, CSI per feature).
 
 A scorecard's bins are monotone in risk unless the configuration names another trend, the
 profile's sentinel candidates become its special codes, and a value training never saw takes
-the worst observed risk (`missing_risk="worst"`) (docs/modelling.md).
+the worst observed risk (`missing_risk="worst"`), and ordered categories the profile
+recognises (grades, sub-grades, "10+ years") are binned in their order (docs/modelling.md).
 
 The configuration and its YAML form are described in `scoring.lab_config`.
 """
@@ -167,6 +168,8 @@ def train_model(
         scorecard = _with_sentinels(cfg.scorecard, profile, names, categorical)
         scorecard["monotonic_trend"] = _trends(scorecard.get("monotonic_trend"), names)
         scorecard.setdefault("missing_risk", "worst")
+        orders = {n: list(o) for n, o in profile.orders().items() if n in names}
+        scorecard["ordinal"] = {**orders, **dict(scorecard.get("ordinal") or {})} or None
         cfg = dataclasses.replace(cfg, scorecard=scorecard)
     sizes = {"validation_size": cfg.validation_size, "test_size": cfg.test_size}
     split = (

@@ -11,7 +11,8 @@ it):
     split: {validation_size: 0.2, test_size: 0.2, seed: 0}
     calibration: {method: platt}          # or isotonic
     scorecard: {monotonic_trend: {age: ascending}, special_codes: {income: [-1]},
-                categorical: [zip], min_iv: 0.02, max_correlation: 0.7,
+                categorical: [zip], ordinal: {grade: [A, B, C]}, missing_risk: worst,
+                min_iv: 0.02, max_correlation: 0.7,
                 pdo: 20, base_score: 600, base_odds: 50,
                 param_grid: standard}  # or {min_iv: [0, 0.02], C: [0.1, 1]}; inner_folds: 3
     gbm: {monotone_constraints: {age: -1}, learning_rate: 0.02,

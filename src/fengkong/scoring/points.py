@@ -11,14 +11,14 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
 from fengkong.core.errors import FieldError, Invalid
 
-MISSING = "missing"
-SPECIAL = "special"
+MISSING: Final = "missing"
+SPECIAL: Final = "special"
 MAX_REASONS = 4
 DEFAULT_REASON_FLOOR = 5.0
 """Points a characteristic must cost an applicant (more than this) to be given as a reason: a

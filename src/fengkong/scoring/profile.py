@@ -90,6 +90,7 @@ class ColumnProfile:
     auc: float | None
     verdict: Verdict
     reason: str
+    order: tuple[str, ...] = ()  # an ordered text column's values, lowest first (`ordinal_order`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +115,19 @@ class DataProfile:
         """Feature → its sentinel candidates, for the features that have any."""
         return {c.name: c.sentinels for c in self.columns if c.verdict == "feature" and c.sentinels}
 
+    def orders(self) -> dict[str, tuple[str, ...]]:
+        """Feature → the order of its values, for the ordered text features."""
+        return {c.name: c.order for c in self.columns if c.verdict == "feature" and c.order}
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "target": self.target,
             "rows": self.rows,
             "bad_rate": self.bad_rate,
-            "columns": [{**asdict(c), "sentinels": list(c.sentinels)} for c in self.columns],
+            "columns": [
+                {**asdict(c), "sentinels": list(c.sentinels), "order": list(c.order)}
+                for c in self.columns
+            ],
         }
 
     @classmethod
@@ -129,7 +137,13 @@ class DataProfile:
             rows=int(doc["rows"]),
             bad_rate=float(doc["bad_rate"]),
             columns=tuple(
-                ColumnProfile(**{**c, "sentinels": tuple(c.get("sentinels", ()))})
+                ColumnProfile(
+                    **{
+                        **c,
+                        "sentinels": tuple(c.get("sentinels", ())),
+                        "order": tuple(c.get("order", ())),
+                    }
+                )
                 for c in doc["columns"]
             ),
         )
@@ -161,6 +175,41 @@ def column_type(column: pd.Series) -> ColumnType:
     if pd.api.types.is_numeric_dtype(column.dtype):
         return "numeric"
     return "categorical"
+
+
+_GRADE = re.compile(r"^[A-Z]$")
+_SUB_GRADE = re.compile(r"^([A-Z])(\d)$")
+_AMOUNT = re.compile(r"^(?P<less><\s*)?(?P<n>\d+(\.\d+)?)(?P<more>\s*\+)?\s*(?P<unit>[^\d<>+]*)$")
+
+
+def ordinal_order(column: pd.Series) -> tuple[str, ...] | None:
+    """The order of an ordered text column, lowest first, or None. Ordered: grades (every
+    value one capital letter: A–G), sub-grades (a capital and a digit: A1–G5, by letter then
+    digit), and amounts of one unit ("< 1 year", "2 years", "10+ years": every value one
+    number with an optional leading "<" or trailing "+" and the same word after it, singular
+    or plural). At least two distinct values, at most 60."""
+    values = sorted({str(v).strip() for v in column.dropna()})
+    if not 2 <= len(values) <= 60 or pd.api.types.is_numeric_dtype(column.dtype):
+        return None
+    if all(_GRADE.match(v) for v in values):
+        return tuple(values)
+    if all(_SUB_GRADE.match(v) for v in values):
+        return tuple(sorted(values, key=lambda v: (v[0], int(v[1:]))))
+    parsed = [_AMOUNT.match(v) for v in values]
+    if not all(parsed):
+        return None
+    units = {m.group("unit").strip().lower().rstrip("s") for m in parsed if m}
+    if len(units) != 1:
+        return None
+
+    def rank(m: re.Match[str]) -> float:
+        n = float(m.group("n"))
+        return n - 0.5 if m.group("less") else n + 0.5 if m.group("more") else n
+
+    ranked = sorted((rank(m), v) for m, v in zip(parsed, values, strict=True) if m)
+    if len({r for r, _ in ranked}) != len(ranked):
+        return None
+    return tuple(v for _, v in ranked)
 
 
 def sentinel_candidates(column: pd.Series) -> tuple[float, ...]:
@@ -301,12 +350,15 @@ def _profile_column(
     missing = float(column.isna().mean()) if len(column) else 0.0
     distinct = int(column.nunique(dropna=True))
     sentinels = sentinel_candidates(column) if kind == "numeric" else ()
+    order = (ordinal_order(column) or ()) if kind == "categorical" else ()
     iv = auc = None
     if name != target and distinct >= 2 and kind != "datetime":
         iv, auc = screening(_bins(column, kind), y)
 
     def made(verdict: Verdict, reason: str) -> ColumnProfile:
-        return ColumnProfile(name, kind, missing, distinct, sentinels, iv, auc, verdict, reason)
+        return ColumnProfile(
+            name, kind, missing, distinct, sentinels, iv, auc, verdict, reason, order
+        )
 
     if name == target:
         return made("target", "the outcome to predict")
@@ -340,6 +392,7 @@ def profile_rows(profile: DataProfile) -> Sequence[Mapping[str, Any]]:
             "missing": c.missing_share,
             "distinct": c.distinct,
             "sentinels": ", ".join(f"{v:g}" for v in c.sentinels),
+            "order": " < ".join(c.order),
             "iv": c.iv,
             "auc": c.auc,
             "verdict": c.verdict,

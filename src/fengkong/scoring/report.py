@@ -246,7 +246,18 @@ def _profile(result: TrainingResult) -> str:
         return "<p>No data profile: the features were named by the configuration.</p>"
     from fengkong.scoring.profile import profile_rows
 
-    keys = ("column", "type", "missing", "distinct", "sentinels", "iv", "auc", "verdict", "reason")
+    keys = (
+        "column",
+        "type",
+        "missing",
+        "distinct",
+        "sentinels",
+        "order",
+        "iv",
+        "auc",
+        "verdict",
+        "reason",
+    )
     rows = [[r[k] if r[k] is not None else "" for k in keys] for r in profile_rows(result.profile)]
     p = result.profile
     return (

@@ -108,6 +108,23 @@ def parameter_errors(params: Mapping[str, Any]) -> list[FieldError]:
         params.get("missing_risk", "worst") in MISSING_RISKS,
         f"must be one of {MISSING_RISKS}",
     )
+    ordinal = params.get("ordinal")
+    need(
+        "ordinal",
+        ordinal is None
+        or (
+            isinstance(ordinal, Mapping)
+            and all(
+                isinstance(k, str)
+                and isinstance(v, Sequence)
+                and not isinstance(v, str)
+                and len(v) >= 2
+                and len(set(map(str, v))) == len(v)
+                for k, v in ordinal.items()
+            )
+        ),
+        "must be a mapping of feature to its categories in order, lowest first",
+    )
     codes = params["special_codes"]
     need(
         "special_codes",
