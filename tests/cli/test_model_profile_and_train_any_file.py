@@ -52,6 +52,7 @@ def test_train_a_gbm_on_a_file_with_a_pandas_row_index(data: Path) -> None:
     assert verdicts["grade"] == "excluded" and verdicts["Unnamed: 0"] == "feature"
     report = Path(doc["report"]).read_text(encoding="utf-8")
     assert "Data profile" in report and "Unnamed: 0" in report and "leakage" in report
+    assert "floor_points" in report
     plain = runner.invoke(app, ["model", "train", "--data", str(data), "--target", "bad"])
     assert plain.exit_code == 0, plain.output
     assert "data profile" in plain.stdout and "rownames" in plain.stdout

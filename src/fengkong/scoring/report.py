@@ -266,6 +266,18 @@ def _profile(result: TrainingResult) -> str:
     )
 
 
+def _settings(result: TrainingResult) -> str:
+    """The settings the model was fitted with and the reasons' floor, as recorded."""
+    import json
+
+    model = result.params.get("model", {})
+    rows = [[k, json.dumps(v, ensure_ascii=False)] for k, v in sorted(model.items())]
+    reasons = result.params.get("reasons")
+    if reasons is not None:
+        rows.append(["reasons", json.dumps(reasons)])
+    return _table(["setting", "value"], rows)
+
+
 def _reject(result: TrainingResult) -> str:
     if result.reject is None:
         return "<p>Not used: no declined applications were supplied.</p>"
@@ -287,6 +299,7 @@ def render_html(result: TrainingResult, *, title: str) -> str:
         ("gains", "Gains and lift by decile (test)", _gains(result)),
         ("stability", "Stability: PSI and CSI", _stability(result)),
         ("bins", "Bins and points", _bins(result)),
+        ("settings", "Settings (recorded with the model)", _settings(result)),
         ("reject-inference", "Reject inference", _reject(result)),
     ]
     split = result.split
