@@ -112,6 +112,10 @@ def test_bin_labels_are_written_in_each_language() -> None:
     assert reason.code == "GB_ANNUAL_INC"
     assert reason.text_zh == "annual_inc（缺失）使评分降低 9 分"
     assert reason.text_en == "annual_inc (missing) lowered the score by 9 points"
+    amount = Contribution("annual_inc", "12500.0", 0, 7, model_kind="gbm")
+    grade = Contribution("grade", "E", 0, 6, model_kind="gbm")
+    texts = [r.text_zh for r in model_reasons((amount, grade), NO_LABELS)]
+    assert texts == ["annual_inc（12,500）使评分降低 7 分", "grade（E）使评分降低 6 分"]
 
 
 def test_codes_of_any_column_name() -> None:

@@ -11,6 +11,7 @@ values; `is_model_reason` recognises both. Bin labels are written in each langua
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Literal
 
@@ -67,7 +68,12 @@ def _value_texts(c: Contribution) -> tuple[str, str]:
         return bin_texts(c.bin)
     if c.bin_label in ("", MISSING, "None", "nan"):
         return "missing", "缺失"
-    return c.bin_label, c.bin_label
+    try:
+        number = float(c.bin_label)
+    except ValueError:
+        return c.bin_label, c.bin_label  # a category, as it is
+    text = number_text(number) if math.isfinite(number) else c.bin_label
+    return text, text
 
 
 def model_reasons(adverse: tuple[Contribution, ...], features: FeatureSet) -> tuple[Reason, ...]:
