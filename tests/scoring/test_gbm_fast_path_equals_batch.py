@@ -48,7 +48,7 @@ def test_one_thousand_rows_one_by_one_equal_the_batch() -> None:
         one = gbm.score(record)
         assert one.score == batch.score[i]
         assert one.pd == batch.pd[i]  # bit for bit, not approximately
-        codes = [reason_code(c.feature) for c in one.top_adverse(4)]
+        codes = [reason_code(c.feature, c.model_kind) for c in one.top_adverse(4)]
         assert codes == [r[i] for r in batch.reasons if r[i]]
 
 

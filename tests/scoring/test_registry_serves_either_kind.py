@@ -72,7 +72,7 @@ def test_one_row_equals_the_batch(
         one = loaded.score(record)
         assert one.score == batch.score[i]
         assert one.pd == pytest.approx(batch.pd[i], rel=1e-12)
-        codes = [reason_code(c.feature) for c in one.top_adverse(4)]
+        codes = [reason_code(c.feature, c.model_kind) for c in one.top_adverse(4)]
         assert codes == [r[i] for r in batch.reasons if r[i]]
     riskier = batch.pd[np.argsort(batch.score)]
     assert riskier[0] >= riskier[-1]  # lower score, higher PD

@@ -318,6 +318,7 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "db backup": P.OPERATIONS_RUN,
     "db restore": P.OPERATIONS_RUN,
     "db purge-idempotency": P.OPERATIONS_RUN,
+    "model profile": P.MODELS_TRAIN,
     "model train": P.MODELS_TRAIN,
     "model train-behaviour": P.MODELS_TRAIN,
     "model list": P.MODELS_READ,

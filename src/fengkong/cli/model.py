@@ -16,6 +16,70 @@ app = typer.Typer(
 )
 
 
+KeepOpt = Annotated[
+    list[str] | None,
+    typer.Option("--keep", help="Train on this column whatever its profile verdict (repeatable)."),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--exclude", help="Never train on this column (repeatable)."),
+]
+
+
+def _profile_table(profile: Any) -> Table:
+    from fengkong.scoring.profile import profile_rows
+
+    table = Table(title=f"data profile: {profile.rows:,} rows, bad rate {profile.bad_rate:.3f}")
+    for head in ("column", "type", "missing", "distinct", "sentinels", "IV", "AUC", "verdict"):
+        table.add_column(head, justify="left" if head in ("column", "type") else "right")
+    table.add_column("reason")
+    for r in profile_rows(profile):
+        table.add_row(
+            r["column"],
+            r["type"],
+            f"{r['missing']:.1%}",
+            f"{r['distinct']:,}",
+            r["sentinels"],
+            "" if r["iv"] is None else f"{r['iv']:.3f}",
+            "" if r["auc"] is None else f"{r['auc']:.3f}",
+            r["verdict"],
+            r["reason"],
+            style=None if r["verdict"] in ("feature", "target") else "dim",
+        )
+    return table
+
+
+@app.command("profile")
+@cli_errors
+def model_profile(
+    data: Annotated[Path, typer.Argument(help="CSV or Parquet file, one row per application.")],
+    target: Annotated[str, typer.Option(help="Target column: 1/bad = defaulted.")],
+    time_col: Annotated[
+        str | None, typer.Option(help="The time column a split would order by (not a feature).")
+    ] = None,
+    keep: KeepOpt = None,
+    exclude: ExcludeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Profile DATA before training: per column its type, missing share, distinct values,
+    sentinel candidates (96/98, 365243…), IV, single-column AUC and a verdict with its reason
+    (feature, id or row index, constant, leakage suspect, excluded). `model train` trains on
+    the `feature` columns only; --keep and --exclude override."""
+    from fengkong.scoring.profile import profile_frame
+    from fengkong.scoring.train import read_table
+
+    acting(context(), Permission.MODELS_TRAIN)
+    frame = read_table(data)
+    profile = profile_frame(
+        frame, target, exclude=exclude or (), keep=keep or (), time_col=time_col
+    )
+    if as_json:
+        emit_json({**profile.as_dict(), "features": list(profile.features)})
+        return
+    out.print(_profile_table(profile))
+    out.print(f"features: {len(profile.features)} of {len(profile.columns) - 1} columns")
+
+
 @app.command("train")
 @cli_errors
 def model_train(
@@ -39,24 +103,29 @@ def model_train(
         str, typer.Option(help="Registry name the model serves under.")
     ] = "application",
     seed: Annotated[int | None, typer.Option(help="Split seed (overrides the config).")] = None,
+    keep: KeepOpt = None,
+    exclude: ExcludeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Split, fit, calibrate, evaluate and register a scorecard or a GBM as a candidate; writes
-    the points table, SQL and an HTML report beside the artifact. `request-promotion` asks for
-    it to become the champion, which another person approves."""
+    """Profile the data (as `model profile` does, printed first), then split, fit, calibrate,
+    evaluate and register a scorecard or a GBM as a candidate, trained on the columns the
+    profile judges features (--keep/--exclude override); writes the points table, SQL and an
+    HTML report beside the artifact. `request-promotion` asks for it to become the champion,
+    which another person approves."""
     import dataclasses
 
     from fengkong.scoring.lab import train_model
-    from fengkong.scoring.lab_config import load_config
+    from fengkong.scoring.lab_config import TrainingConfig, load_config
+    from fengkong.scoring.profile import profile_frame
     from fengkong.scoring.train import read_table
 
-    settings = load_config(config) if config is not None else None
-    if settings is not None and seed is not None:
-        settings = dataclasses.replace(settings, seed=seed)
-    elif seed is not None:
-        from fengkong.scoring.lab_config import TrainingConfig
-
-        settings = TrainingConfig(seed=seed)
+    settings = load_config(config) if config is not None else TrainingConfig()
+    settings = dataclasses.replace(
+        settings,
+        seed=settings.seed if seed is None else seed,
+        keep=(*settings.keep, *(keep or ())),
+        exclude=(*settings.exclude, *(exclude or ())),
+    )
     if kind is not None and kind not in ("scorecard", "gbm"):
         from fengkong.core.errors import FieldError, Invalid
 
@@ -64,6 +133,11 @@ def model_train(
     ctx = context()
     actor = acting(ctx, Permission.MODELS_TRAIN)
     frame = read_table(data)
+    profile = profile_frame(
+        frame, target, exclude=settings.exclude, keep=settings.keep, time_col=time_col
+    )
+    if not as_json:
+        out.print(_profile_table(profile))
     declined = read_table(rejects, "rejects") if rejects is not None else None
     with err.status(f"training on {len(frame):,} rows…"):
         result = train_model(
@@ -74,7 +148,8 @@ def model_train(
             config=settings,
             rejects=declined,
         )
-    _register_and_show(ctx, actor.audit_name, result, name, as_json)
+    extra = {"profile": profile.as_dict()} if as_json else None
+    _register_and_show(ctx, actor.audit_name, result, name, as_json, extra)
 
 
 def _register_and_show(

@@ -23,6 +23,7 @@ from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
+from fengkong.scoring.reasons import is_model_reason
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
 
 
@@ -69,7 +70,7 @@ class Replayer:
         if rate != d.annual_rate:
             found.append(f"annual rate {rate} != stored {d.annual_rate}")
         codes = [r.code for r in verdict.reasons]
-        stored = [r.code for r in d.reasons if not r.code.startswith("SC_")]
+        stored = [r.code for r in d.reasons if not is_model_reason(r.code)]
         if codes != stored:
             found.append(f"reasons {codes} != stored {stored}")
         return ReplayResult(d.id, tuple(found))

@@ -58,7 +58,7 @@ from fengkong.onboarding.application import (
     seal,
 )
 from fengkong.onboarding.consent import ConsentRecord, consent_facts
-from fengkong.scoring.reasons import scorecard_reasons
+from fengkong.scoring.reasons import is_model_reason, model_reasons
 from fengkong.scoring.registry import (
     ModelStatus,
 )
@@ -156,7 +156,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         anomaly = live.model(ANOMALY_MODEL_NAME, ModelStatus.CHAMPION)
         signals = signals + svc.fraud.anomaly.signals(anomaly, row)
     pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
-    adverse = scorecard_reasons(result.top_adverse(4), APPLICATION_FEATURES)
+    adverse = model_reasons(result.top_adverse(), APPLICATION_FEATURES)
     stored_features = {**features, **signals.features, **shadow_features(shadow, features)}
     with svc.uow() as uow:
         for record in given:
@@ -263,7 +263,7 @@ def complete_step_up(
         }
         as_of = current.decided_at.astimezone(BUSINESS_TZ).date()
         verdict = evaluate(policy, facts, as_of=as_of)
-        adverse = tuple(r for r in current.reasons if r.code.startswith("SC_"))
+        adverse = tuple(r for r in current.reasons if is_model_reason(r.code))
         now = svc.clock.now()
         decision = decision_record(
             decision_id=current.id,

@@ -47,6 +47,7 @@ from fengkong.scoring.gbm_encoding import (
     encode_frame,
     encode_row,
     is_numeric_column,
+    lightgbm_names,
     row_plan,
     training_categories,
 )
@@ -186,7 +187,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         train_set = lgb.Dataset(
             self._encode(X),
             label=target,
-            feature_name=list(features),
+            feature_name=lightgbm_names(features),
             categorical_feature=cat_index,
             params={"verbosity": -1},
             free_raw_data=False,

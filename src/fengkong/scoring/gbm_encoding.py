@@ -8,6 +8,7 @@ value for value, what `encode_frame` gives for a one-row object frame of the sam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,16 @@ RowPlan = tuple[tuple[str, Mapping[Any, int] | None], ...]
 """Per feature, in model order: its name and, for a categorical, category -> code."""
 
 _EXACT_INT = 2**53  # integers up to this size are exact as float64
+_UNSAFE = re.compile(r"[^0-9A-Za-z_]+")
+
+
+def lightgbm_names(features: Sequence[str]) -> list[str]:
+    """The names LightGBM is given for `features`: position plus the name's ASCII letters,
+    digits and underscores (`Unnamed: 0` → `f0_Unnamed_0`). LightGBM refuses JSON's special
+    characters in feature names and rewrites spaces; the model keeps the original names
+    (`feature_names_in_`), which every report, reason and artifact list shows. The position
+    makes two names that differ only in such characters stay distinct."""
+    return [f"f{i}_{_UNSAFE.sub('_', name).strip('_')}"[:64] for i, name in enumerate(features)]
 
 
 def _invalid(loc: tuple[str | int, ...], msg: str) -> Invalid:

@@ -4,10 +4,15 @@ CLI (`fengkong model train`) and for notebooks alike.
     result = train_model(frame, "creditability", kind="scorecard", time_col=None, config=None)
     result.metrics["test"]["auc"], result.model.transform(frame), result.scorecard
 
-Steps: split (stratified 60/20/20 by default, or out of time with `time_col`), fit on train
+Steps: profile the data (`scoring.profile`) and keep its features, split (stratified 60/20/20 by default, or out of time with `time_col`), fit on train
 (the GBM stops early on validation), calibrate the PD on validation (Platt by default),
 optionally infer the declined applications' outcomes and refit, then evaluate every sample and
 the score's stability (PSI train vs test, PSI by period, CSI per feature).
+
+A scorecard's bins are monotone in risk unless the configuration names another trend, the
+profile's sentinel candidates become its special codes, and a value training never saw takes
+the worst observed risk (`missing_risk="worst"`), and ordered categories the profile
+recognises (grades, sub-grades, "10+ years") are binned in their order (docs/modelling.md).
 
 The configuration and its YAML form are described in `scoring.lab_config`.
 """
@@ -31,7 +36,8 @@ from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.lab_config import KINDS, TrainingConfig, as_config
 from fengkong.scoring.lab_result import SampleScores, Stability, TrainingResult
 from fengkong.scoring.metrics import auc, brier, calibration_table, evaluate, gains_table
-from fengkong.scoring.points import Scaling
+from fengkong.scoring.points import MAX_REASONS, Scaling
+from fengkong.scoring.profile import DataProfile, profile_frame
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
     Augmented,
@@ -48,26 +54,66 @@ from fengkong.scoring.train import binary_target, categorical_columns, fingerpri
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+DEFAULT_TREND = "auto_asc_desc"
+"""The scorecard's trend unless the configuration says otherwise: bins monotone in risk."""
+
 
 # --------------------------------------------------------------------------------------------
 # Training
 
 
-def _feature_names(
-    frame: pd.DataFrame, target: str, time_col: str | None, config: TrainingConfig
-) -> list[str]:
-    skip = {target, *config.exclude, *([time_col] if time_col else [])}
-    names = (
-        list(config.features)
-        if config.features is not None
-        else [c for c in frame.columns if c not in skip]
-    )
-    missing = [n for n in [*names, *config.exclude] if n not in frame.columns]
+def _feature_names(frame: pd.DataFrame, config: TrainingConfig, profile: DataProfile) -> list[str]:
+    """The columns to train on: the configuration's `features` when it names them, else every
+    column the data profile judges a feature (ids, row indexes, constants, leakage suspects and
+    excluded columns left out; `keep` overrides)."""
+    names = list(config.features) if config.features is not None else list(profile.features)
+    missing = [n for n in names if n not in frame.columns]
     if missing:
         raise Invalid((FieldError(("features",), f"not columns of the data: {missing}"),))
     if not names:
-        raise Invalid((FieldError(("features",), "no feature columns left to train on"),))
+        raise Invalid(
+            (
+                FieldError(
+                    ("features",),
+                    "no feature columns left to train on (see `fengkong model profile`; "
+                    "--keep a column to train on it)",
+                ),
+            )
+        )
     return names
+
+
+def _with_sentinels(
+    settings: Mapping[str, Any],
+    profile: DataProfile,
+    names: list[str],
+    categorical: list[str],
+) -> dict[str, Any]:
+    """The scorecard settings with the profile's sentinel candidates as special codes (a bin
+    of their own) of each numeric feature; codes the configuration declares for a feature
+    replace the profile's, and one list declared for every feature stands as it is."""
+    declared = settings.get("special_codes", ())
+    if not isinstance(declared, Mapping) and len(declared) > 0:
+        return dict(settings)
+    on_categories = {*categorical, *settings.get("categorical", ())}
+    found = {
+        n: list(codes)
+        for n, codes in profile.sentinels().items()
+        if n in names and n not in on_categories
+    }
+    mine = {str(k): list(v) for k, v in declared.items()} if isinstance(declared, Mapping) else {}
+    merged = {**found, **mine}
+    return {**settings, "special_codes": merged} if merged else dict(settings)
+
+
+def _trends(declared: Any, names: list[str]) -> Any:
+    """The scorecard's monotonic trends: monotone in the direction the data shows
+    (`auto_asc_desc`) for every feature the configuration does not name."""
+    if declared is None:
+        return DEFAULT_TREND
+    if isinstance(declared, Mapping):
+        return {**dict.fromkeys(names, DEFAULT_TREND), **declared}
+    return declared
 
 
 def _raw_score(model: ScorecardModel | GBMModel, X: pd.DataFrame) -> FloatArray:
@@ -114,9 +160,17 @@ def train_model(
         raise Invalid((FieldError(("time_col",), f"no column {time_col!r} in the data"),))
     frame = frame.reset_index(drop=True)
     y = binary_target(frame[target])
-    names = _feature_names(frame, target, time_col, cfg)
+    profile = profile_frame(frame, target, exclude=cfg.exclude, keep=cfg.keep, time_col=time_col)
+    names = _feature_names(frame, cfg, profile)
     X = frame[names]
     categorical = categorical_columns(X)
+    if kind == "scorecard":
+        scorecard = _with_sentinels(cfg.scorecard, profile, names, categorical)
+        scorecard["monotonic_trend"] = _trends(scorecard.get("monotonic_trend"), names)
+        scorecard.setdefault("missing_risk", "worst")
+        orders = {n: list(o) for n, o in profile.orders().items() if n in names}
+        scorecard["ordinal"] = {**orders, **dict(scorecard.get("ordinal") or {})} or None
+        cfg = dataclasses.replace(cfg, scorecard=scorecard)
     sizes = {"validation_size": cfg.validation_size, "test_size": cfg.test_size}
     split = (
         out_of_time_split(frame[time_col], y, **sizes)
@@ -153,6 +207,8 @@ def train_model(
         "split_windows": [list(w) for w in split.windows],
         "calibration": cfg.calibration,
         "features_offered": names,
+        "profile": profile.as_dict(),
+        "reasons": {"floor_points": cfg.reason_floor, "max": MAX_REASONS},
         "model": _plain_params(model),
         "reject_inference": None
         if effect is None
@@ -177,6 +233,7 @@ def train_model(
         metrics=metrics,
         data_fingerprint=fingerprint(frame),
         params=params,
+        profile=profile,
     )
 
 
@@ -342,6 +399,7 @@ def register_result(
         params=result.params,
         metrics=result.metrics,
         clock=clock,
+        reason_floor=float(result.params.get("reasons", {}).get("floor_points", 0.0)),
     )
     artifact = artifacts_dir / model.path
     write_html(artifact.with_name(f"{model.version}.report.html"), result, title=model.version)

@@ -6,16 +6,19 @@ it):
 
     kind: scorecard            # or gbm
     features: [a, b]           # default: every column but the target and the time column
-    exclude: [id]
+    exclude: [phone]           # never trained on (verdict `excluded` in the data profile)
+    keep: [region_id]          # trained on whatever the data profile's verdict
     split: {validation_size: 0.2, test_size: 0.2, seed: 0}
     calibration: {method: platt}          # or isotonic
     scorecard: {monotonic_trend: {age: ascending}, special_codes: {income: [-1]},
-                categorical: [zip], min_iv: 0.02, max_correlation: 0.7,
+                categorical: [zip], ordinal: {grade: [A, B, C]}, missing_risk: worst,
+                min_iv: 0.02, max_correlation: 0.7,
                 pdo: 20, base_score: 600, base_odds: 50,
                 param_grid: standard}  # or {min_iv: [0, 0.02], C: [0.1, 1]}; inner_folds: 3
     gbm: {monotone_constraints: {age: -1}, learning_rate: 0.02,
           param_grid: standard}        # or {num_leaves: [4, 8, 16]}
     reject_inference: {method: fuzzy, factor: 1.5, bands: 10}
+    reasons: {floor_points: 5}  # a reason must cost the applicant more than this many points
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Any
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
+from fengkong.scoring.points import DEFAULT_REASON_FLOOR
 from fengkong.scoring.registry import ModelKind
 from fengkong.scoring.reject import REJECT_METHODS
 from fengkong.scoring.scorecard import ScorecardModel
@@ -41,6 +45,7 @@ class TrainingConfig:
     kind: ModelKind = "scorecard"
     features: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
     validation_size: float = 0.2
     test_size: float = 0.2
     seed: int = 0
@@ -50,15 +55,17 @@ class TrainingConfig:
     reject_method: str = "fuzzy"
     reject_factor: float = 1.5
     reject_bands: int = 10
+    reason_floor: float = DEFAULT_REASON_FLOOR
 
 
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "split": ("validation_size", "test_size", "seed"),
     "calibration": ("method",),
     "reject_inference": ("method", "factor", "bands"),
+    "reasons": ("floor_points",),
 }
-_TOP = ("kind", "features", "exclude", "split", "calibration", "scorecard", "gbm")
-_TOP_KEYS = (*_TOP, "reject_inference")
+_TOP = ("kind", "features", "exclude", "keep", "split", "calibration", "scorecard", "gbm")
+_TOP_KEYS = (*_TOP, "reject_inference", "reasons")
 
 
 def _unknown(loc: tuple[str, ...], key: object, allowed: tuple[str, ...]) -> FieldError:
@@ -106,6 +113,7 @@ def parse_config(doc: object) -> TrainingConfig:
         errors.append(FieldError(("kind",), f"must be one of {', '.join(KINDS)}, got {kind!r}"))
     features = _names(top["features"], ("features",), errors) if "features" in top else None
     exclude = _names(top.get("exclude", []), ("exclude",), errors)
+    keep = _names(top.get("keep", []), ("keep",), errors)
     split = sections["split"]
     for key in ("validation_size", "test_size"):
         value = split.get(key, 0.2)
@@ -129,6 +137,9 @@ def parse_config(doc: object) -> TrainingConfig:
     bands = reject.get("bands", 10)
     if not isinstance(bands, int) or isinstance(bands, bool) or not 2 <= bands <= 100:
         errors.append(FieldError(("reject_inference", "bands"), "must be an integer in 2..100"))
+    floor = sections["reasons"].get("floor_points", DEFAULT_REASON_FLOOR)
+    if not isinstance(floor, int | float) or isinstance(floor, bool) or not 0 <= floor < 1e6:
+        errors.append(FieldError(("reasons", "floor_points"), "must be a number of points >= 0"))
     scorecard = dict(_mapping(top.get("scorecard"), ("scorecard",)))
     gbm = dict(_mapping(top.get("gbm"), ("gbm",)))
     errors += _estimator_errors("scorecard", ScorecardModel(), scorecard)
@@ -139,6 +150,7 @@ def parse_config(doc: object) -> TrainingConfig:
         kind=kind,
         features=features,
         exclude=exclude,
+        keep=keep,
         validation_size=float(split.get("validation_size", 0.2)),
         test_size=float(split.get("test_size", 0.2)),
         seed=int(seed),
@@ -148,6 +160,7 @@ def parse_config(doc: object) -> TrainingConfig:
         reject_method=str(reject_method),
         reject_factor=float(factor),
         reject_bands=int(bands),
+        reason_floor=float(floor),
     )
 
 

@@ -12,6 +12,7 @@ import numpy.typing as npt
 from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.points import Scorecard
+from fengkong.scoring.profile import DataProfile
 from fengkong.scoring.registry import ModelKind
 from fengkong.scoring.reject import RejectEffect
 from fengkong.scoring.scorecard import ScorecardModel
@@ -52,6 +53,7 @@ class TrainingResult:
     metrics: dict[str, Any]
     data_fingerprint: str
     params: dict[str, Any]
+    profile: DataProfile | None = None  # the data profile the features were chosen by
 
     @property
     def higher_is_riskier(self) -> bool:

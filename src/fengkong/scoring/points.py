@@ -11,14 +11,20 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 
 from fengkong.core.errors import FieldError, Invalid
 
-MISSING = "missing"
-SPECIAL = "special"
+MISSING: Final = "missing"
+SPECIAL: Final = "special"
+MAX_REASONS = 4
+DEFAULT_REASON_FLOOR = 5.0
+"""Points a characteristic must cost an applicant (more than this) to be given as a reason: a
+quarter of the default 20 points to double the odds, i.e. odds of default about 19% worse
+than the best bin (scorecard) or than the average applicant (GBM). Smaller costs are noise to
+the applicant, not a reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +121,17 @@ class Scaling:
 
 @dataclass(frozen=True, slots=True)
 class Contribution:
+    """What one characteristic did to an applicant's score. `points_lost` is what the reasons
+    rank by: below the best bin of the characteristic (scorecard), or the feature's SHAP value
+    in points when it pushes towards default (GBM). `bin` is the scorecard bin the value fell
+    in (None for a GBM, whose `bin_label` is the value itself, or "missing")."""
+
     feature: str
     bin_label: str
     points: int
-    points_lost: int  # below the best bin of the same characteristic: what the reasons rank by
+    points_lost: int
+    bin: Bin | None = None
+    model_kind: Literal["scorecard", "gbm"] = "scorecard"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +139,16 @@ class ScoreResult:
     score: int
     pd: float
     contributions: tuple[Contribution, ...]
+    reason_floor: float = 0.0  # the model's materiality floor in points (`DEFAULT_REASON_FLOOR`)
 
-    def top_adverse(self, n: int = 4) -> tuple[Contribution, ...]:
+    def top_adverse(
+        self, n: int = MAX_REASONS, floor: float | None = None
+    ) -> tuple[Contribution, ...]:
+        """At most `n` contributions that cost more than the floor (the model's unless given),
+        most points lost first, ties by feature name."""
+        limit = self.reason_floor if floor is None else floor
         ranked = sorted(
-            (c for c in self.contributions if c.points_lost > 0),
+            (c for c in self.contributions if c.points_lost > 0 and c.points_lost > limit),
             key=lambda c: (-c.points_lost, c.feature),
         )
         return tuple(ranked[:n])
@@ -150,7 +169,9 @@ class Scorecard:
         for ch in self.characteristics:
             b = ch.bins[ch.bin_index(row.get(ch.name))]
             total += b.points
-            contributions.append(Contribution(ch.name, b.label, b.points, ch.max_points - b.points))
+            contributions.append(
+                Contribution(ch.name, b.label, b.points, ch.max_points - b.points, bin=b)
+            )
         pd_ = self.scaling.probability_of_default(total)
         return ScoreResult(total, pd_, tuple(contributions))
 

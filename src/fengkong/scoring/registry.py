@@ -20,6 +20,9 @@ from fengkong.core.clock import Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound, Unavailable
 from fengkong.scoring.artifact import read_artifact, write_artifact
 from fengkong.scoring.points import (
+    DEFAULT_REASON_FLOOR,
+    MAX_REASONS,
+    MISSING,
     Contribution,
     Scaling,
     Scorecard,
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from fengkong.scoring.gbm import GBMModel
 
 ModelKind = Literal["scorecard", "gbm"]
-MAX_REASONS = 4
+__all__ = ["DEFAULT_REASON_FLOOR", "MAX_REASONS"]  # re-exported for the batch path
 
 
 class ModelStatus(StrEnum):
@@ -103,19 +106,23 @@ def _scaling_pd(scaling: Scaling, points: npt.NDArray[np.float64]) -> npt.NDArra
 
 
 def _top_codes(
-    features: tuple[str, ...], lost: npt.NDArray[np.int64]
+    features: tuple[str, ...],
+    lost: npt.NDArray[np.int64],
+    floor: float,
+    kind: ModelKind,
 ) -> tuple[npt.NDArray[np.str_], ...]:
     """Rank each row's features by points lost, most first, ties by feature name, as
-    `ScoreResult.top_adverse` does; features that cost nothing give ''."""
+    `ScoreResult.top_adverse` does; features that cost no more than `floor` give ''."""
     by_name = np.argsort(np.asarray(features, dtype=object), kind="stable")
     lost_by_name = lost[:, by_name]
     order = np.argsort(-lost_by_name, axis=1, kind="stable")
-    codes = np.asarray([reason_code(features[i]) for i in by_name] + [""], dtype=np.str_)
+    codes = np.asarray([reason_code(features[i], kind) for i in by_name] + [""], dtype=np.str_)
     columns = []
     for k in range(min(MAX_REASONS, len(features))):
         pick = order[:, k]
         cost = np.take_along_axis(lost_by_name, pick[:, None], axis=1)[:, 0]
-        columns.append(codes[np.where(cost > 0, pick, len(features))])
+        material = (cost > 0) & (cost > floor)
+        columns.append(codes[np.where(material, pick, len(features))])
     empty = np.full(lost.shape[0], "", dtype=np.str_)
     columns += [empty] * (MAX_REASONS - len(columns))
     return tuple(columns)
@@ -128,6 +135,7 @@ class LoadedScorecard:
     scorecard: Scorecard
     calibrator: Calibrator | None = None
     kind: str = "scorecard"
+    reason_floor: float = DEFAULT_REASON_FLOOR
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -142,7 +150,7 @@ class LoadedScorecard:
         """The scorecard's points and reasons; the PD from the calibrator when there is one."""
         result = self.scorecard.score(row)
         pd_ = float(self._pd(np.asarray([result.score], dtype=np.float64))[0])
-        return ScoreResult(result.score, pd_, result.contributions)
+        return ScoreResult(result.score, pd_, result.contributions, self.reason_floor)
 
     def score_frame(self, frame: pd.DataFrame) -> BatchScores:
         sc = self.scorecard
@@ -155,7 +163,8 @@ class LoadedScorecard:
             ]
             total += points
             lost[:, j] = ch.max_points - points
-        return BatchScores(total, self._pd(total.astype(np.float64)), _top_codes(sc.features, lost))
+        codes = _top_codes(sc.features, lost, self.reason_floor, "scorecard")
+        return BatchScores(total, self._pd(total.astype(np.float64)), codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +180,7 @@ class LoadedGBM:
     calibrator: Calibrator
     scaling: Scaling
     kind: str = "gbm"
+    reason_floor: float = DEFAULT_REASON_FLOOR
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -203,7 +213,8 @@ class LoadedGBM:
                     raise Invalid((FieldError((name,), "must be finite"),))
         raw = np.ascontiguousarray(self.model.contributions_array(frame))
         points, pd_, lost = self._from_contributions(raw)
-        return BatchScores(points, pd_, _top_codes(self.features, lost)), lost
+        codes = _top_codes(self.features, lost, self.reason_floor, "gbm")
+        return BatchScores(points, pd_, codes), lost
 
     def score(self, row: Mapping[str, object]) -> ScoreResult:
         """One application; a missing key is a missing value, as in the batch path. The fast
@@ -214,10 +225,10 @@ class LoadedGBM:
         raw = np.ascontiguousarray(self.model.row_contributions(row))
         points, pd_, lost = self._from_contributions(raw)
         contributions = tuple(
-            Contribution(n, str(row.get(n)), 0, points_lost)
+            Contribution(n, _value_label(row.get(n)), 0, points_lost, model_kind="gbm")
             for n, points_lost in zip(features, lost[0].tolist(), strict=True)
         )
-        return ScoreResult(int(points[0]), float(pd_[0]), contributions)
+        return ScoreResult(int(points[0]), float(pd_[0]), contributions, self.reason_floor)
 
     def _check_finite(self, row: Mapping[str, object], features: tuple[str, ...]) -> None:
         """The batch path's infinity check, value by value, in the same feature order."""
@@ -240,6 +251,13 @@ class LoadedGBM:
 
     def score_frame(self, frame: pd.DataFrame) -> BatchScores:
         return self._frame(frame)[0]
+
+
+def _value_label(value: object) -> str:
+    """A GBM feature's value as its reason shows it; None and NaN are `missing`."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    return str(value)
 
 
 def _sidecar_files(directory: Path, version: str, scorecard: Scorecard | None) -> None:
@@ -281,14 +299,19 @@ def register_model(
     params: Mapping[str, Any],
     metrics: Mapping[str, Any],
     clock: Clock,
+    reason_floor: float = DEFAULT_REASON_FLOOR,
 ) -> ModelVersion:
     """Store a scorecard (with an optional calibrator) or a GBM (with its calibrator, which it
     needs for a PD) as a hashed artifact, and add a candidate row to the registry. A scorecard
-    gets its points table (CSV, JSON) and SQL expression written beside the artifact."""
+    gets its points table (CSV, JSON) and SQL expression written beside the artifact. The
+    reasons' materiality floor (points) is recorded in the artifact and the parameters."""
+    if not (isinstance(reason_floor, int | float) and 0 <= reason_floor < math.inf):
+        raise Invalid((FieldError(("reason_floor",), "must be a number of points >= 0"),))
+    reasons = {"floor_points": float(reason_floor), "max": MAX_REASONS}
     number = 1 + max((_number(m.version) for m in repo.list(name)), default=0)
     version = f"{name}-v{number}"
     relative = f"models/{name}/{version}.json"
-    payload: dict[str, Any] = {"kind": kind, "version": version}
+    payload: dict[str, Any] = {"kind": kind, "version": version, "reasons": reasons}
     if kind == "scorecard":
         if scorecard is None:
             raise Invalid((FieldError(("scorecard",), "a scorecard model needs its scorecard"),))
@@ -316,7 +339,7 @@ def register_model(
         created_at=clock.now(),
         data_fingerprint=data_fingerprint,
         features=features,
-        params=plain_json(dict(params)),
+        params=plain_json({**params, "reasons": reasons}),
         metrics=plain_json(dict(metrics)),
     )
     repo.add(model)
@@ -395,15 +418,22 @@ def load_model(model: ModelVersion, artifacts_dir: Path) -> LoadedScorecard | Lo
         Calibrator.from_artifact(payload["calibrator"]) if "calibrator" in payload else None
     )
     kind = payload.get("kind", "scorecard")
+    # A model registered before floors were recorded gave every cost as a reason: floor 0.
+    floor = float(payload.get("reasons", {}).get("floor_points", 0.0))
     if kind == "scorecard":
         sc = scorecard_from_dict(payload["scorecard"])
-        return LoadedScorecard(model.version, model.sha256, sc, calibrator)
+        return LoadedScorecard(model.version, model.sha256, sc, calibrator, reason_floor=floor)
     if kind == "gbm" and calibrator is not None:
         from fengkong.scoring.gbm import GBMModel
 
         gbm = GBMModel.from_artifact(payload["gbm"])
         return LoadedGBM(
-            model.version, model.sha256, gbm, calibrator, Scaling(**payload["scaling"])
+            model.version,
+            model.sha256,
+            gbm,
+            calibrator,
+            Scaling(**payload["scaling"]),
+            reason_floor=floor,
         )
     raise Invalid((FieldError(("kind",), f"artifact {model.path} holds an unknown kind {kind!r}"),))
 

@@ -241,6 +241,43 @@ def _bins(result: TrainingResult) -> str:
     return _table(keys, [[r[k] for k in keys] for r in points_table(sc)])
 
 
+def _profile(result: TrainingResult) -> str:
+    if result.profile is None:
+        return "<p>No data profile: the features were named by the configuration.</p>"
+    from fengkong.scoring.profile import profile_rows
+
+    keys = (
+        "column",
+        "type",
+        "missing",
+        "distinct",
+        "sentinels",
+        "order",
+        "iv",
+        "auc",
+        "verdict",
+        "reason",
+    )
+    rows = [[r[k] if r[k] is not None else "" for k in keys] for r in profile_rows(result.profile)]
+    p = result.profile
+    return (
+        f"<p>{p.rows:,} rows, bad rate {p.bad_rate:.4f}; only columns whose verdict is "
+        "<b>feature</b> were offered to the model.</p>" + _table(keys, rows)
+    )
+
+
+def _settings(result: TrainingResult) -> str:
+    """The settings the model was fitted with and the reasons' floor, as recorded."""
+    import json
+
+    model = result.params.get("model", {})
+    rows = [[k, json.dumps(v, ensure_ascii=False)] for k, v in sorted(model.items())]
+    reasons = result.params.get("reasons")
+    if reasons is not None:
+        rows.append(["reasons", json.dumps(reasons)])
+    return _table(["setting", "value"], rows)
+
+
 def _reject(result: TrainingResult) -> str:
     if result.reject is None:
         return "<p>Not used: no declined applications were supplied.</p>"
@@ -250,6 +287,7 @@ def _reject(result: TrainingResult) -> str:
 def render_html(result: TrainingResult, *, title: str) -> str:
     sections = [
         ("summary", "Summary", _summary(result)),
+        ("profile", "Data profile: columns and verdicts", _profile(result)),
         (
             "discrimination",
             "ROC and KS",
@@ -261,6 +299,7 @@ def render_html(result: TrainingResult, *, title: str) -> str:
         ("gains", "Gains and lift by decile (test)", _gains(result)),
         ("stability", "Stability: PSI and CSI", _stability(result)),
         ("bins", "Bins and points", _bins(result)),
+        ("settings", "Settings (recorded with the model)", _settings(result)),
         ("reject-inference", "Reject inference", _reject(result)),
     ]
     split = result.split

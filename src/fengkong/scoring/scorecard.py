@@ -29,8 +29,10 @@ from fengkong.scoring.points import (
     _bin_indices,
     scale_points,
 )
+from fengkong.scoring.scorecard_ordinal import ordinal_bins, rank_values
 from fengkong.scoring.scorecard_params import (
     GridSpec,
+    MissingRisk,
     MonotonicTrend,
     parameter_errors,
     search_grid,
@@ -46,7 +48,17 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
     by stratified `inner_folds`-fold cross-validation of the training data it is given (bins
     fitted on each inner training part, AUC measured on the inner held-out part), then fits on
     all of it with the winner.
-    `best_params_` holds the winner and `search_results_` every candidate's mean AUC."""
+    `best_params_` holds the winner and `search_results_` every candidate's mean AUC.
+
+    `monotonic_trend="auto_asc_desc"` makes every numeric feature's bins monotone in risk,
+    ascending or descending as the data says, so that no reason reads "declined for an income
+    between 3,000 and 4,000 but fine above and below": the scoring lab (`model train`) asks
+    for it; the estimator's own default stays "auto", which the demo's scorecard and the
+    policies cut on its score bands were built with. `missing_risk="worst"` gives a value never
+    seen in training (a missing value, a special code, or a category, which falls in the
+    missing bin) the risk of the worst bin observed rather than a neutral WOE of 0
+    (`missing_risk="neutral"`, the estimator's default for the same reason; the lab asks for
+    "worst"). A missing or special bin that training did see keeps its own observed risk."""
 
     def __init__(
         self,
@@ -59,6 +71,8 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         min_bin_size: float = 0.05,
         special_codes: Sequence[float] | Mapping[str, Sequence[float]] = (),
         C: float = 1.0,
+        missing_risk: MissingRisk = "neutral",
+        ordinal: Mapping[str, Sequence[str]] | None = None,
         base_score: float = 600.0,
         base_odds: float = 50.0,
         pdo: float = 20.0,
@@ -73,6 +87,8 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         self.min_bin_size = min_bin_size
         self.special_codes = special_codes
         self.C = C
+        self.missing_risk = missing_risk
+        self.ordinal = ordinal
         self.base_score = base_score
         self.base_odds = base_odds
         self.pdo = pdo
@@ -98,6 +114,16 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
             return self.monotonic_trend
         return self.monotonic_trend.get(name, "auto")
 
+    def _order_for(self, name: str) -> tuple[str, ...] | None:
+        order = (self.ordinal or {}).get(name)
+        return None if order is None else tuple(str(v) for v in order)
+
+    def _values(self, column: pd.Series, dtype: str, name: str) -> np.ndarray:
+        order = self._order_for(name)
+        if dtype == "ordinal" and order is not None:
+            return rank_values(column, order)
+        return _binning_values(column, dtype, name)
+
     def _special_codes_for(self, name: str) -> tuple[float, ...]:
         codes = self.special_codes
         chosen = codes.get(name, ()) if isinstance(codes, Mapping) else codes
@@ -113,6 +139,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
             "special_codes": list(self.special_codes)
             if isinstance(self.special_codes, Mapping)
             else [],
+            "ordinal": list(self.ordinal or {}),
         }
         errors = [
             FieldError((param,), f"not columns of X: {sorted(set(names) - columns)}")
@@ -174,6 +201,8 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
                 ivs[name],
                 scaling,
                 self._special_codes_for(name) if binned[name][2] == "numerical" else (),
+                self.missing_risk,
+                self._order_for(name) or (),
             )
             for name, coef in zip(kept, lr.coef_[0], strict=True)
         )
@@ -198,15 +227,17 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
         categorical = set(self.categorical)
         for name in X.columns:
             dtype = "categorical" if name in categorical else "numerical"
+            dtype = "ordinal" if self._order_for(name) is not None else dtype
             column = X[name]
             if column.isna().all() or column.nunique(dropna=True) < 2:
                 continue  # constant or empty: carries no information
-            values = _binning_values(column, dtype, name)
+            values = self._values(column, dtype, name)
             specials = self._special_codes_for(name) if dtype == "numerical" else ()
+            as_numbers = "categorical" if dtype == "categorical" else "numerical"
             ob = OptimalBinning(
                 name=name,
-                dtype=dtype,
-                monotonic_trend=self._trend_for(name, dtype),
+                dtype=as_numbers,
+                monotonic_trend=self._trend_for(name, as_numbers),
                 max_n_bins=self.max_n_bins,
                 min_bin_size=self.min_bin_size,
                 special_codes=list(specials) or None,
@@ -263,7 +294,7 @@ class ScorecardModel(BaseEstimator):  # type: ignore[misc]
             binned, ivs = self._bin(X.iloc[inner_train], target[inner_train], part_weights)
             valid_x = X.iloc[inner_valid]
             valid_woe = {
-                n: ob.transform(_binning_values(valid_x[n], dtype, n), metric="woe")
+                n: ob.transform(self._values(valid_x[n], dtype, n), metric="woe")
                 for n, (ob, _, dtype) in binned.items()
             }
             valid_weights = None if weights is None else weights[inner_valid]
@@ -395,31 +426,52 @@ def _characteristic(
     iv: float,
     scaling: Scaling,
     special_codes: tuple[float, ...],
+    missing_risk: str = "worst",
+    order: Sequence[str] = (),
 ) -> Characteristic:
     table = ob.binning_table.build()
     rows = table.drop(index="Totals")
-    splits = tuple(float(s) for s in ob.splits) if dtype == "numerical" else ()
-    bins = []
-    for i, (_, row) in enumerate(rows.iterrows()):
-        woe = float(row["WoE"])
-        common = {
+    splits = tuple(float(s) for s in ob.splits) if dtype != "categorical" else ()
+    seen = rows[rows["Count"] > 0]
+    worst = seen.loc[seen["Event rate"].astype(float).idxmax()]
+
+    def common(row: pd.Series) -> dict[str, Any]:
+        woe, event_rate = float(row["WoE"]), float(row["Event rate"])
+        unseen = str(row["Bin"]) in ("Missing", "Special") and int(row["Count"]) == 0
+        if unseen and missing_risk == "worst":
+            # never seen in training: no evidence it is safe, so the worst observed risk
+            woe, event_rate = float(worst["WoE"]), float(worst["Event rate"])
+        return {
             "points": scale_points(woe, coefficient, intercept, n_features, scaling),
             "woe": woe,
             "count": int(row["Count"]),
-            "event_rate": float(row["Event rate"]),
+            "event_rate": event_rate,
         }
+
+    if dtype == "ordinal":
+        return Characteristic(
+            name=name,
+            dtype="categorical",
+            bins=tuple(ordinal_bins(rows, splits, order, common)),
+            coefficient=coefficient,
+            iv=iv,
+        )
+    bins = []
+    for i, (_, row) in enumerate(rows.iterrows()):
         label = str(row["Bin"])
         if label == "Special":
-            bins.append(Bin(label="special", kind=SPECIAL, **common))  # type: ignore[arg-type]
+            bins.append(Bin(label="special", kind=SPECIAL, **common(row)))
         elif label == "Missing":
-            bins.append(Bin(label="missing", kind=MISSING, **common))  # type: ignore[arg-type]
+            bins.append(Bin(label="missing", kind=MISSING, **common(row)))
         elif dtype == "categorical":
             cats = tuple(str(c) for c in ob.splits[i])
-            bins.append(Bin(label=", ".join(cats), categories=cats, kind="categories", **common))  # type: ignore[arg-type]
+            bins.append(
+                Bin(label=", ".join(cats), categories=cats, kind="categories", **common(row))
+            )
         else:
             lower = splits[i - 1] if i > 0 else None
             upper = splits[i] if i < len(splits) else None
-            bins.append(Bin(label=label, lower=lower, upper=upper, **common))  # type: ignore[arg-type]
+            bins.append(Bin(label=label, lower=lower, upper=upper, **common(row)))
     return Characteristic(
         name=name,
         dtype=dtype,  # type: ignore[arg-type]

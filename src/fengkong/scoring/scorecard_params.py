@@ -24,6 +24,9 @@ MONOTONIC_TRENDS: tuple[str, ...] = (
     "valley",
 )
 
+MissingRisk = Literal["worst", "neutral"]
+MISSING_RISKS: tuple[str, ...] = ("worst", "neutral")
+
 SEARCHABLE: tuple[str, ...] = ("min_iv", "max_correlation", "C")
 """Parameters `ScorecardModel.param_grid` may search over: the ones applied after binning, so
 each inner fold bins once and tries every candidate on the same bins."""
@@ -99,6 +102,28 @@ def parameter_errors(params: Mapping[str, Any]) -> list[FieldError]:
         else isinstance(trend, Mapping)
         and all(isinstance(k, str) and v in MONOTONIC_TRENDS for k, v in trend.items()),
         f"must be one of {MONOTONIC_TRENDS} or a mapping of feature to one of them",
+    )
+    need(
+        "missing_risk",
+        params.get("missing_risk", "worst") in MISSING_RISKS,
+        f"must be one of {MISSING_RISKS}",
+    )
+    ordinal = params.get("ordinal")
+    need(
+        "ordinal",
+        ordinal is None
+        or (
+            isinstance(ordinal, Mapping)
+            and all(
+                isinstance(k, str)
+                and isinstance(v, Sequence)
+                and not isinstance(v, str)
+                and len(v) >= 2
+                and len(set(map(str, v))) == len(v)
+                for k, v in ordinal.items()
+            )
+        ),
+        "must be a mapping of feature to its categories in order, lowest first",
     )
     codes = params["special_codes"]
     need(

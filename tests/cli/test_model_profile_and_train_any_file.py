@@ -1,0 +1,77 @@
+"""`fengkong model profile` prints each column's verdict; `model train` prints it too, trains
+on the features only (a GBM on a file with `Unnamed: 0` no longer crashes), honours --keep and
+--exclude, and refuses a bad file, an unknown target or a non-binary one with exit 2."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from fengkong.cli import app
+from lender_files import lender_file
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, staff_login: Callable[[str], None]
+) -> Path:
+    monkeypatch.setenv("FENGKONG_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FENGKONG_DATABASE_URL", raising=False)
+    monkeypatch.setenv("FENGKONG_CONFIG", str(tmp_path / "absent.toml"))
+    staff_login("fks_risk")
+    path = tmp_path / "lender.csv"
+    lender_file(500, seed=3).drop(columns="Unnamed: 0").to_csv(path)  # pandas writes its index
+    return path
+
+
+def test_profile_lists_every_column_with_its_verdict(data: Path) -> None:
+    result = runner.invoke(app, ["model", "profile", str(data), "--target", "bad", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    verdicts = {c["name"]: c["verdict"] for c in doc["columns"]}
+    assert verdicts["Unnamed: 0"] == "id" and verdicts["recoveries"] == "leakage"
+    assert "Unnamed: 0" not in doc["features"] and "grade" in doc["features"]
+    text = runner.invoke(app, ["model", "profile", str(data), "--target", "bad"])
+    assert text.exit_code == 0 and "Unnamed: 0" in text.stdout and "leakage" in text.stdout
+
+
+def test_train_a_gbm_on_a_file_with_a_pandas_row_index(data: Path) -> None:
+    args = ["model", "train", "--data", str(data), "--target", "bad", "--kind", "gbm"]
+    result = runner.invoke(app, [*args, "--keep", "Unnamed: 0", "--exclude", "grade", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert "Unnamed: 0" in doc["features"] and "grade" not in doc["features"]
+    assert {"id", "rownames", "recoveries"}.isdisjoint(doc["features"])
+    verdicts = {c["name"]: c["verdict"] for c in doc["profile"]["columns"]}
+    assert verdicts["grade"] == "excluded" and verdicts["Unnamed: 0"] == "feature"
+    report = Path(doc["report"]).read_text(encoding="utf-8")
+    assert "Data profile" in report and "Unnamed: 0" in report and "leakage" in report
+    assert "floor_points" in report
+    plain = runner.invoke(app, ["model", "train", "--data", str(data), "--target", "bad"])
+    assert plain.exit_code == 0, plain.output
+    assert "data profile" in plain.stdout and "rownames" in plain.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "content", "message"),
+    [
+        ("outcome", None, "no column"),
+        ("grade", None, "not a binary target"),
+        ("bad", b"\x00\xff\xfe garbage", "cannot read"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(
+    data: Path, target: str, content: bytes | None, message: str
+) -> None:
+    if content is not None:
+        data.write_bytes(content)
+    for command in (["model", "profile", str(data)], ["model", "train", "--data", str(data)]):
+        result = runner.invoke(app, [*command, "--target", target])
+        assert result.exit_code == 2, result.output
+        assert message in result.stderr and "Traceback" not in result.output
