@@ -20,8 +20,10 @@ from fengkong.decision.review import ReviewEvent, ReviewItem
 from fengkong.fraud.lists import ListEntry
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.behaviour import BehaviourScore
+from fengkong.lending.collateral import CollateralItem
 from fengkong.lending.contract import Contract
 from fengkong.lending.errors import DuplicateKey, StaleLoan
+from fengkong.lending.guarantee_rules import Guarantee
 from fengkong.lending.records import (
     DrawRecord,
     LineRecord,
@@ -30,6 +32,7 @@ from fengkong.lending.records import (
     RepaymentRecord,
 )
 from fengkong.lending.schedule import Instalment
+from fengkong.lending.secured_offer import SecuredOffer
 from fengkong.lending.servicing_records import CollectionAction, CollectionCase, PromiseToPay
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import ConsentRecord
@@ -113,6 +116,10 @@ class Tables:
     collection_cases: dict[str, CollectionCase] = field(default_factory=dict)  # by loan
     collection_actions: dict[str, tuple[CollectionAction, datetime]] = field(default_factory=dict)
     promises: dict[str, tuple[PromiseToPay, datetime]] = field(default_factory=dict)
+    # Approve-if-secured offers (`db/secured_offer_tables.py`), by application, and what went
+    # to each loan on booking (the collateral item or the guarantee), by loan.
+    secured_offers: dict[str, SecuredOffer] = field(default_factory=dict)
+    loan_security: dict[str, CollateralItem | Guarantee] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: new containers, the same immutable records."""

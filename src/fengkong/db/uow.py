@@ -29,6 +29,7 @@ from fengkong.db.repositories import (
     SqlModelRepository,
     SqlPolicyBundles,
 )
+from fengkong.db.secured_offers import SqlSecuredOffers
 from fengkong.db.servicing_repository import SqlServicingRepository
 from fengkong.db.stress_store import SqlStressStore
 from fengkong.db.write_behind import WriteBehind
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     policies: SqlPolicyRepository
     consents: SqlConsentRepository
     servicing: SqlServicingRepository
+    secured_offers: SqlSecuredOffers
     link_outcomes: SqlLinkOutcomes
     list_entries: SqlListEntries
     users: SqlUsers
@@ -76,6 +78,7 @@ class SqlUnitOfWork:
         self.policies = SqlPolicyRepository(self._session)
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)
+        self.secured_offers = SqlSecuredOffers(self._session)
         self.link_outcomes = SqlLinkOutcomes(self._writes)
         self.list_entries = SqlListEntries(self._session)
         self.users = SqlUsers(self._session)
