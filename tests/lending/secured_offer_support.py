@@ -3,7 +3,6 @@ the decision service stores it, its condition taken from the shipped retail-v4 p
 
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 
 from fengkong.core.clock import FakeClock
