@@ -16,6 +16,7 @@ from fengkong.decision.outcome import Outcome
 from fengkong.decision.policy import PolicyOutcome
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.recording import offer_document
+from fengkong.onboarding.application import PersonalDataVault
 from lending.test_service_support import seed_approved
 
 V4 = load_shipped_policy("retail-v4.yaml")
@@ -43,12 +44,21 @@ def conditional_facts(score: int = 510, amount: int = 500_000) -> dict[str, obje
     }
 
 
-def seed_secured(db: Database, clock: FakeClock, *, score: int = 510, amount: int = 500_000) -> str:
+def seed_secured(
+    db: Database,
+    clock: FakeClock,
+    *,
+    score: int = 510,
+    amount: int = 500_000,
+    vault: PersonalDataVault | None = None,
+) -> str:
     """An application whose decision is approve_secured under retail-v4 (its offer priced by the
     configured rate card: the stored decision carries no policy price)."""
     verdict = evaluate(V4, conditional_facts(score, amount), as_of=clock.business_date())
     assert verdict.outcome is PolicyOutcome.APPROVE_IF_SECURED and verdict.offer is not None
-    application_id = seed_approved(db, clock, amount=int(verdict.offer.amount), terms=12)
+    application_id = seed_approved(
+        db, clock, amount=int(verdict.offer.amount), terms=12, vault=vault
+    )
     document = offer_document(verdict.offer, verdict.security)
     with SqlUnitOfWork(db) as uow:
         current = uow.decisions.for_application(application_id)
