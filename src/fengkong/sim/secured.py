@@ -12,7 +12,7 @@ from fengkong.decision.record import DecisionRecord
 from fengkong.lending.collateral import CollateralType
 from fengkong.lending.guarantee import register_guarantor
 from fengkong.lending.guarantee_rules import GuarantorIdentity, GuarantorKind
-from fengkong.lending.secured_offer import SecuredStatus, SecurityKind
+from fengkong.lending.secured_offer import SecurityKind
 from fengkong.lending.secured_offers import (
     secure_with_collateral,
     secure_with_guarantor,
@@ -33,8 +33,8 @@ def secure(
     or None when they walk away (or what they bring falls short)."""
     svc = ctx.servicing
     view = secured_offer_of(decision.application_id, svc)
-    if view.registered is not None:  # an interrupted run of this day registered it
-        return view.registered.kind if view.status is SecuredStatus.COMPLETED else None
+    if view.registered is not None:  # an interrupted run of this day registered it (or booked)
+        return view.registered.kind
     terms = view.terms
     value = int(applicant.collateral_value)
     least = terms.min_lending_value
