@@ -14,8 +14,8 @@ from importlib import resources
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from policy_helpers import AS_OF, good_facts
 
+from decision.policy_helpers import AS_OF, good_facts
 from fengkong.core.errors import Invalid
 from fengkong.decision.compiler import compile_policy, load_shipped_policy
 from fengkong.decision.evaluate import evaluate

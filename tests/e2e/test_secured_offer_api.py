@@ -35,6 +35,8 @@ def test_a_conditional_offer_is_secured_and_accepted(client: TestClient, context
     assert decision["security"]["accepts"] == ["guarantor", "collateral"]
     assert decision["security"]["text_zh"] == "需提供保证人或抵质押物后批准"
 
+    quoted = client.get(f"/v1/loans/offers/{application}")
+    assert quoted.status_code == 200 and quoted.json()["secured"] is True
     early = client.post(
         f"/v1/loans/offers/{application}/accept", headers={"Idempotency-Key": "acc-1"}
     )

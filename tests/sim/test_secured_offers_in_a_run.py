@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lifecycle_runs import applications, lifecycle_plan, run_context, sim_settings, total
-
 from fengkong.lending.collateral_service import collateral_of
 from fengkong.lending.guarantee import guarantees_for_loan
 from fengkong.lending.secured_offer import SecuredStatus, SecurityKind
 from fengkong.lending.secured_offers import secured_offer_of
 from fengkong.sim.run import simulate
+from sim.lifecycle_runs import applications, lifecycle_plan, run_context, sim_settings, total
 
 
 def test_secured_offers_are_secured_or_walked_away_from(tmp_path: Path) -> None:
