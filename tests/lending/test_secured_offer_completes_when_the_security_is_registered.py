@@ -7,12 +7,15 @@ completes the offer (audited), booking hands it to the loan; the offer lapses af
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from fengkong.core.errors import Conflict, Invalid
 from fengkong.lending.collateral_service import collateral_of
-from fengkong.lending.guarantee import guarantees_for_loan, register_guarantor
+from fengkong.lending.disbursement import disburse
+from fengkong.lending.guarantee import add_guarantee, guarantees_for_loan, register_guarantor
 from fengkong.lending.guarantee_rules import GuarantorIdentity, GuarantorKind
 from fengkong.lending.origination import accept_offer, quote_offer
 from fengkong.lending.secured_offer import SecuredStatus, SecurityKind
@@ -109,3 +112,41 @@ def test_an_unconditional_offer_takes_no_security(database_url: str) -> None:
     application = seed_approved(db, clock)
     with pytest.raises(Conflict, match="no offer conditional on security"):
         secure_with_collateral(application, "deposit", 1_000_000, svc)
+
+
+def test_a_guarantor_is_checked_on_their_own(database_url: str) -> None:
+    """The applicant cannot guarantee their own loan, nor can a guarantor who would guarantee
+    more than the offer allows with it."""
+    db = migrated(database_url)
+    clock = new_clock()
+    svc = servicing(db, clock)
+    application = seed_secured(db, clock)
+    name, id_number, phone = person(9)
+    guarantor = register_guarantor(
+        GuarantorIdentity(GuarantorKind.INDIVIDUAL, name, id_number, phone), svc
+    )
+    with db.engine.begin() as conn:  # the applicant is the guarantor, by their ID number
+        conn.execute(
+            sa.text("update applications set id_number_bidx = :b where id = :i"),
+            {"b": guarantor.id_number_bidx, "i": application},
+        )
+    with pytest.raises(Invalid) as refused:
+        secure_with_guarantor(application, guarantor.guarantor_id, 900_000, svc)
+    assert any("own loan" in e.msg for e in refused.value.errors)
+
+    # a guarantor who already guarantees close to the most (¥200,000) is refused
+    other = seed_secured(db, clock)
+    name, id_number, phone = person(10)
+    busy = register_guarantor(
+        GuarantorIdentity(GuarantorKind.INDIVIDUAL, name, id_number, phone), svc
+    )
+    for k in range(40):  # forty ¥5,000 loans, each guaranteed in full
+        loan_id = accept_offer(
+            seed_approved(db, clock, amount=500_000, terms=12), f"busy-{k}", svc.lending
+        ).record.loan_id
+        disburse(loan_id, f"pay-{k}", svc.lending)
+        add_guarantee(loan_id, busy.guarantor_id, Decimal(1), svc)
+    with pytest.raises(Invalid) as over:
+        secure_with_guarantor(other, busy.guarantor_id, 900_000, svc)
+    assert any("above" in e.msg for e in over.value.errors)
+    assert secured_offer_of(other, svc).status is SecuredStatus.AWAITING
