@@ -435,10 +435,13 @@ def _print_security(view: Any, as_json: bool) -> None:
 @cli_errors
 def security(application_id: str, as_json: JsonOpt = False) -> None:
     """What an approve-if-secured offer asks for, until when, and what was registered."""
+    from fengkong.lending.ownership import own_application
     from fengkong.lending.secured_offers import secured_offer_of
 
-    svc, _ = services(Permission.APPLICATIONS_READ)
-    _print_security(secured_offer_of(application_id, svc), as_json)
+    ctx = context()
+    actor = acting(ctx, Permission.APPLICATIONS_READ)
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
+    _print_security(secured_offer_of(application_id, ctx.servicing), as_json)
 
 
 @app.command("secure-collateral")

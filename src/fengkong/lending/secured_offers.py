@@ -11,6 +11,7 @@ an application's); the rules are in `lending.secured_offer`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -60,7 +61,7 @@ def _conditional(
     if decision is None:
         raise NotFound(f"no application {application_id!r}")
     condition = None if decision.offer is None else decision.offer.get("security")
-    if str(decision.outcome) != SECURED or not isinstance(condition, dict):
+    if str(decision.outcome) != SECURED or not isinstance(condition, Mapping):
         raise Conflict(
             f"application {application_id} has no offer conditional on security "
             f"({decision.outcome})"
