@@ -20,8 +20,10 @@ from fengkong.decision.review import ReviewEvent, ReviewItem
 from fengkong.fraud.lists import ListEntry
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.behaviour import BehaviourScore
+from fengkong.lending.collateral import CollateralItem
 from fengkong.lending.contract import Contract
 from fengkong.lending.errors import DuplicateKey, StaleLoan
+from fengkong.lending.guarantee_rules import Guarantee
 from fengkong.lending.records import (
     DrawRecord,
     LineRecord,
@@ -30,6 +32,7 @@ from fengkong.lending.records import (
     RepaymentRecord,
 )
 from fengkong.lending.schedule import Instalment
+from fengkong.lending.secured_offer import SecuredOffer
 from fengkong.lending.servicing_records import CollectionAction, CollectionCase, PromiseToPay
 from fengkong.lending.use_of_funds import FundUse, Receipt
 from fengkong.onboarding.application import StoredApplication
@@ -117,6 +120,10 @@ class Tables:
     # Use of funds (`db/funds_tables.py`): by loan, and each loan's receipts in the order given.
     fund_uses: dict[str, FundUse] = field(default_factory=dict)
     fund_receipts: dict[str, tuple[Receipt, ...]] = field(default_factory=dict)
+    # Approve-if-secured offers (`db/secured_offer_tables.py`), by application, and what went
+    # to each loan on booking (the collateral item or the guarantee), by loan.
+    secured_offers: dict[str, SecuredOffer] = field(default_factory=dict)
+    loan_security: dict[str, CollateralItem | Guarantee] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: new containers, the same immutable records."""

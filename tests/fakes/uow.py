@@ -30,6 +30,7 @@ from fakes.records import (
     MemoryPolicyBundles,
 )
 from fakes.registry import MemoryPolicies, MemoryReviews
+from fakes.secured import MemorySecuredOffers
 from fakes.tables import KEYED, ON_CONFLICT, Tables
 from fengkong.audit.chain import chained
 from fengkong.core.errors import Conflict
@@ -96,6 +97,7 @@ class MemoryUnitOfWork:
     approvals: MemoryApprovals
     lending: MemoryLending
     servicing: MemoryCollections
+    secured_offers: MemorySecuredOffers
 
     def __init__(self, store: MemoryStore | None = None) -> None:
         self.store = MemoryStore() if store is None else store
@@ -126,6 +128,7 @@ class MemoryUnitOfWork:
         self.lending = MemoryLending(tables)
         self.servicing = MemoryCollections(tables)
         self.funds = MemoryFundUses(tables)
+        self.secured_offers = MemorySecuredOffers(tables)
 
     def __exit__(
         self,

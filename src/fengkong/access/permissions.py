@@ -190,6 +190,10 @@ ROUTE_PERMISSIONS: Mapping[tuple[str, str], Permission] = {
     ("POST", "/v1/applications/{application_id}/sources/{kind}/fetch"): P.SOURCES_FETCH,
     ("POST", "/v1/applications/{application_id}/verifications/{check}"): P.APPLICATIONS_VERIFY,
     ("GET", "/v1/applications/{application_id}/verifications"): P.APPLICATIONS_READ,
+    # approve if secured: the offer's condition, and registering the security (an officer's
+    # servicing work, as registering guarantors and collateral on loans is)
+    ("GET", "/v1/applications/{application_id}/security"): P.APPLICATIONS_READ,
+    ("POST", "/v1/applications/{application_id}/security"): P.LOANS_SERVICE,
     ("GET", "/v1/decisions/{decision_id}"): P.DECISIONS_READ,
     ("GET", "/v1/applications"): P.PORTFOLIO_SEARCH,
     ("GET", "/v1/decisions"): P.PORTFOLIO_SEARCH,
@@ -407,6 +411,9 @@ COMMAND_PERMISSIONS: Mapping[str, Permission] = {
     "servicing collateral-add": P.LOANS_SERVICE,
     "servicing collateral-value": P.LOANS_SERVICE,
     "servicing collateral": P.SERVICING_READ,
+    "servicing security": P.APPLICATIONS_READ,
+    "servicing secure-collateral": P.LOANS_SERVICE,
+    "servicing secure-guarantor": P.LOANS_SERVICE,
     "servicing queue": P.COLLECTIONS_READ,
     "servicing act": P.COLLECTIONS_WORK,
     "servicing promise": P.COLLECTIONS_WORK,

@@ -25,6 +25,7 @@ from fengkong.api.routes import policies as policy_routes
 from fengkong.api.routes import reports as report_routes
 from fengkong.api.routes import review as review_routes
 from fengkong.api.routes import search as search_routes
+from fengkong.api.routes import secured_offers as secured_offer_routes
 from fengkong.api.routes import servicing as servicing_routes
 from fengkong.api.routes import sessions as session_routes
 from fengkong.api.routes import sources as source_routes
@@ -52,6 +53,7 @@ def create_app(context: Context) -> FastAPI:
     limits.install(app, context.settings)
     api_metrics.install(app, app.state.metrics, context.clock)
     app.include_router(applications.router)
+    app.include_router(secured_offer_routes.router)
     app.include_router(loans.router)
     app.include_router(funds_routes.router)
     app.include_router(consent_routes.router)

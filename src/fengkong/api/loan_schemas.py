@@ -91,6 +91,11 @@ class OfferOut(BaseModel):
     effective_apr: str
     total_cost: str = Field(description="Interest plus fees over the loan")
     schedule: list[InstalmentOut]
+    secured: bool = Field(
+        False,
+        description="Approve if secured: accepted only once the security is registered"
+        " (GET /v1/applications/{id}/security)",
+    )
 
     @classmethod
     def of(cls, offer: Offer) -> OfferOut:
@@ -107,6 +112,7 @@ class OfferOut(BaseModel):
             effective_apr=str(q.effective_apr),
             total_cost=yuan(q.total_cost),
             schedule=[InstalmentOut.of(i) for i in q.schedule],
+            secured=offer.secured,
         )
 
 

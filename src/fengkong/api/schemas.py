@@ -310,6 +310,12 @@ class DecisionOut(BaseModel):
     reasons: list[ReasonOut]
     policy_version: str
     model_version: str | None
+    security: dict[str, Any] | None = Field(
+        None,
+        description="On approve_secured (approve if secured, 需提供担保后批准): the collateral or"
+        " guarantor the offer is conditional on (register it at POST"
+        " /v1/applications/{id}/security)",
+    )
     request_id: str | None = Field(
         None,
         description="The X-Request-ID of the request that asked for the decision (null when it"
@@ -335,6 +341,7 @@ class DecisionOut(BaseModel):
             reasons=[ReasonOut(**r.as_dict()) for r in d.reasons],
             policy_version=d.policy_version,
             model_version=d.model_version,
+            security=None if d.security is None else dict(d.security),
             request_id=d.request_id,
         )
 

@@ -40,6 +40,13 @@ def apply(
     out.print(f"score {result.score}, probability of default {result.probability_of_default}")
     if result.approved_amount:
         out.print(f"approved amount ¥{result.approved_amount}")
+    if result.security is not None:
+        s = result.security
+        out.print(
+            f"on condition of {' or '.join(s['accepts'])}: {s['text_en']} / {s['text_zh']} "
+            f"(register it: fengkong servicing secure-collateral / secure-guarantor)",
+            markup=False,
+        )
     for r in result.reasons:
         out.print(f"  {r.code}: {r.text_en} / {r.text_zh}", markup=False)
 

@@ -286,7 +286,7 @@ def _print_backtest(report: BacktestReport, current: str) -> None:
     )
     now, then = report.current, report.candidate
     sides = Table("", current, report.policy, title="Current against candidate")
-    for outcome in ("approve", "decline", "refer", "verify"):
+    for outcome in ("approve", "approve_secured", "decline", "refer", "verify"):
         sides.add_row(
             f"{outcome} (rate)",
             f"{now.count(outcome)} ({_percent(now.rate(outcome))})",

@@ -396,3 +396,97 @@ def eod(
 
 
 app.command("eod")(eod)
+
+
+# ---- approve if secured: the security that completes a conditional offer ------------------------
+
+
+def _print_security(view: Any, as_json: bool) -> None:
+    t, r = view.terms, view.registered
+    doc = {
+        "application_id": view.application_id,
+        "decision_id": view.decision_id,
+        "status": view.status.value,
+        "expires_on": view.expires_on.isoformat(),
+        "requirement": t.requirement,
+        "code": t.code,
+        "text_en": t.text_en,
+        "text_zh": t.text_zh,
+        "accepts": [k.value for k in t.accepts],
+        "amount": _y(t.amount),
+        "min_collateral_lending_value": None
+        if t.min_lending_value is None
+        else _y(t.min_lending_value),
+        "registered": None if r is None else r.kind.value,
+        "loan_id": None if r is None else r.loan_id,
+    }
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"{view.application_id}: {view.status.value} until {view.expires_on}")
+    out.print(f"  {t.text_zh} / {t.text_en} ({t.code}, amount {_y(t.amount)})")
+    if t.min_lending_value is not None:
+        out.print(f"  collateral lending value ≥ {_y(t.min_lending_value)} / 抵质押物折后价值下限")
+    if r is not None:
+        out.print(f"  secured by a {r.kind.value}" + (f", loan {r.loan_id}" if r.loan_id else ""))
+
+
+@app.command("security")
+@cli_errors
+def security(application_id: str, as_json: JsonOpt = False) -> None:
+    """What an approve-if-secured offer asks for, until when, and what was registered."""
+    from fengkong.lending.ownership import own_application
+    from fengkong.lending.secured_offers import secured_offer_of
+
+    ctx = context()
+    actor = acting(ctx, Permission.APPLICATIONS_READ)
+    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
+    _print_security(secured_offer_of(application_id, ctx.servicing), as_json)
+
+
+@app.command("secure-collateral")
+@cli_errors
+def secure_collateral(
+    application_id: str,
+    type: Annotated[str, typer.Option(help="deposit, property, vehicle, …")],
+    value: Annotated[str, typer.Option(help="The valuation, yuan")],
+    source: Annotated[str, typer.Option()] = "appraisal",
+    description: Annotated[str, typer.Option()] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Register collateral against an approve-if-secured offer (refused below its minimum)."""
+    from fengkong.lending.secured_offers import secure_with_collateral
+
+    svc, actor = services(Permission.LOANS_SERVICE)
+    view = secure_with_collateral(
+        application_id,
+        type,
+        yuan_option(value, "value"),
+        svc,
+        source=source,
+        description=description,
+        actor=actor,
+    )
+    _print_security(view, as_json)
+
+
+@app.command("secure-guarantor")
+@cli_errors
+def secure_guarantor(
+    application_id: str,
+    guarantor: Annotated[str, typer.Option(help="Guarantor id (servicing guarantor-add)")],
+    monthly_income: Annotated[str, typer.Option(help="The guarantor's monthly income, yuan")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a guarantor against an approve-if-secured offer (its own checks must pass)."""
+    from fengkong.lending.secured_offers import secure_with_guarantor
+
+    svc, actor = services(Permission.LOANS_SERVICE)
+    view = secure_with_guarantor(
+        application_id,
+        guarantor,
+        yuan_option(monthly_income, "monthly_income"),
+        svc,
+        actor=actor,
+    )
+    _print_security(view, as_json)

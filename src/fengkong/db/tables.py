@@ -103,6 +103,9 @@ applications = sa.Table(
     sa.CheckConstraint("term_months > 0", name="term_positive"),
 )
 
+# approve_secured: approve if secured (`lending.secured_offers`), from migration 0040
+DECISION_OUTCOMES = "('approve', 'approve_secured', 'decline', 'refer', 'verify')"
+
 decisions = sa.Table(
     "decisions",
     metadata,
@@ -134,7 +137,7 @@ decisions = sa.Table(
     sa.Column("facts", DocumentJSON, nullable=True),
     # The API request that asked for the decision (`core.request_id`); null from the CLI.
     sa.Column("request_id", sa.String(64), nullable=True),
-    sa.CheckConstraint("outcome in ('approve', 'decline', 'refer', 'verify')", name="outcome"),
+    sa.CheckConstraint(f"outcome in {DECISION_OUTCOMES}", name="outcome"),
 )
 # An officer tracing a complaint finds the decision by the request id the caller was answered
 # with. Only decisions that have one are indexed (not those made from the CLI).

@@ -30,6 +30,7 @@ from fengkong.db.repositories import (
     SqlModelRepository,
     SqlPolicyBundles,
 )
+from fengkong.db.secured_offers import SqlSecuredOffers
 from fengkong.db.servicing_repository import SqlServicingRepository
 from fengkong.db.source_answers import SqlAnswerStore, SqlConsentGate
 from fengkong.db.stress_store import SqlStressStore
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     policies: SqlPolicyRepository
     consents: SqlConsentRepository
     servicing: SqlServicingRepository
+    secured_offers: SqlSecuredOffers
     link_outcomes: SqlLinkOutcomes
     list_entries: SqlListEntries
     users: SqlUsers
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
         self.consents = SqlConsentRepository(self._session, self._writes)
         self.servicing = SqlServicingRepository(self._session)
         self.funds = SqlFundUses(self._session)
+        self.secured_offers = SqlSecuredOffers(self._session)
         self.link_outcomes = SqlLinkOutcomes(self._writes)
         self.list_entries = SqlListEntries(self._session)
         self.users = SqlUsers(self._session)

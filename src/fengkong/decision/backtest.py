@@ -87,7 +87,8 @@ def candidate_decision(
     full evaluation (which lowers the rate, then the limit, or declines)."""
     found = evaluate(policy, facts, as_of=as_of, offer=False)
     if (
-        found.outcome not in (PolicyOutcome.APPROVE, PolicyOutcome.REFER)
+        found.outcome
+        not in (PolicyOutcome.APPROVE, PolicyOutcome.APPROVE_IF_SECURED, PolicyOutcome.REFER)
         or found.limit is None
         or found.annual_rate is None
         or found.term is None
@@ -204,7 +205,7 @@ def rerun(policy: CompiledPolicy, rows: Iterable[BacktestRow]) -> Iterator[Backt
             yield row
             continue
         verdict = candidate_decision(policy, row.facts, row.decided_on)
-        approved = verdict.outcome is PolicyOutcome.APPROVE
+        approved = verdict.outcome in (PolicyOutcome.APPROVE, PolicyOutcome.APPROVE_IF_SECURED)
         yield BacktestRow(
             decision_id=row.decision_id,
             application_id=row.application_id,

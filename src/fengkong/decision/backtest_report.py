@@ -24,6 +24,8 @@ APPROVE = PolicyOutcome.APPROVE.value
 DECLINE = PolicyOutcome.DECLINE.value
 REFER = PolicyOutcome.REFER.value
 VERIFY = PolicyOutcome.VERIFY.value
+# approve if secured: counted on its own, not among the approved (it lends only once secured)
+SECURED = PolicyOutcome.APPROVE_IF_SECURED.value
 
 
 def ratio(part: int | Decimal, whole: int) -> Decimal | None:
@@ -85,7 +87,7 @@ class SideSummary:
         return self.rate(APPROVE)
 
     def as_dict(self) -> dict[str, Any]:
-        outcomes = (APPROVE, DECLINE, REFER, VERIFY)
+        outcomes = (APPROVE, SECURED, DECLINE, REFER, VERIFY)
         return {
             "decisions": self.decisions,
             **{o: self.count(o) for o in outcomes},

@@ -1,7 +1,7 @@
 """Compiling a policy document: every section checked, every finding reported at once.
 
 The stages (knock-outs, fraud rules and JDM tables, segments and score bands, limit matrix,
-pricing, caps) are checked against the feature catalogue and the legal price cap, and become a
+security (`decision.security_reader`), pricing, caps) are checked against the feature catalogue and the legal price cap, and become a
 `CompiledPolicy` that `decision.evaluate` runs.
 """
 
@@ -24,10 +24,17 @@ from fengkong.decision.jdm import JdmTable, load_jdm, parse_jdm
 from fengkong.decision.policy import Band, CompiledPolicy, PolicyOutcome, PolicyRule, Segment
 from fengkong.decision.policy_reader import PolicyReader
 from fengkong.decision.pricing import PriceCap, all_in_apr, within_cap
+from fengkong.decision.security_reader import check_band_requirements, read_security
 from fengkong.lending.product import Product, product_from_dict
 
 _REFERENCE_START = date(2025, 1, 31)  # load-time price checks: month-end start, the hardest case
 BREACH_STEPS = ("lower_rate", "reduce_limit", "decline")
+BAND_OUTCOMES = (
+    PolicyOutcome.APPROVE,
+    PolicyOutcome.APPROVE_IF_SECURED,
+    PolicyOutcome.REFER,
+    PolicyOutcome.DECLINE,
+)
 
 
 def load_shipped_policy(
@@ -95,6 +102,7 @@ class _Compiler(PolicyReader):
         known = {
             "id", "version", "author", "description", "product", "score_range", "knock_outs",
             "fraud", "segments", "score_bands", "limits", "pricing", "caps", "review",
+            "security",
         }  # fmt: skip
         for key in self.doc.data:
             if key not in known:
@@ -115,6 +123,8 @@ class _Compiler(PolicyReader):
         tables = self.tables()
         score_range = self.score_range()
         segments = self.segments(score_range)
+        security, unsecured_max = read_security(self)
+        check_band_requirements(self, segments, security)
         score_bands = self.named_bands(("score_bands",), score_range)
         affordability = self.affordability()
         matrix = self.matrix(score_bands, affordability)
@@ -153,6 +163,8 @@ class _Compiler(PolicyReader):
             pricing=pricing,
             review_due_hours=due,
             reads=_stage_reads(knock_outs, fraud_rules, tables, segments),
+            security=security,
+            unsecured_max=unsecured_max,
         )
         if self.check_prices:
             self.check_price_cap(policy)
@@ -292,14 +304,14 @@ class _Compiler(PolicyReader):
             name = self.text((*at, "name")) if named else ""
             outcome = PolicyOutcome.APPROVE
             reason: Reason | None = None
+            requires: str | None = None
             if not named:
-                outcome = self.outcome(
-                    (*at, "outcome"),
-                    (PolicyOutcome.APPROVE, PolicyOutcome.REFER, PolicyOutcome.DECLINE),
-                )
+                outcome = self.outcome((*at, "outcome"), BAND_OUTCOMES)
                 if self.get((*at, "code")) is not None:
                     reason = self.reason(at, self.text((*at, "code")))
-            bands.append((at, Band(low, high, name, outcome, reason)))
+                if outcome is PolicyOutcome.APPROVE_IF_SECURED:
+                    requires = self.text((*at, "requires"))
+            bands.append((at, Band(low, high, name, outcome, reason, requires)))
         bands.sort(key=lambda item: item[1].low)
         if span is not None and bands:
             self.check_partition(path, bands, span)

@@ -2,7 +2,8 @@
 
 Stages run in the document's order: knock-outs, fraud rules (and JDM tables), score cut-offs by
 segment, limit assignment (score band × affordability, capped by existing exposure), pricing
-(annual rate by score band), then caps (the legal price cap on the all-in APR). A decline stops
+(annual rate by score band), security (a limit above the unsecured maximum, or a score in an
+approve-if-secured band, makes the offer conditional on collateral or a guarantor), then caps (the legal price cap on the all-in APR). A decline stops
 evaluation; a verify stops it until the step-up check's result is among the facts
 (`step_up.<check>`), when the same evaluation resumes past it; a refer is recorded and evaluation
 goes on, so the officer sees the limit and price the policy would offer.
@@ -10,7 +11,7 @@ goes on, so the officer sees the limit and price the policy would offer.
 A rule that needs a fact the application lacks refers with a reason naming the fact: a missing
 fact never approves. Every stage leaves a `StageTrace` of what it read and what it did.
 
-Outcome precedence: decline > verify > refer > approve.
+Outcome precedence: decline > verify > refer > approve_secured > approve.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from fengkong.decision.policy import (
 from fengkong.decision.price_caps import caps_stage
 from fengkong.decision.run import PolicyRun, Stop, facts_seen
 from fengkong.decision.score_cutoffs import score_stage
+from fengkong.decision.security_stage import security_stage
 
 
 def evaluate(
@@ -78,7 +80,8 @@ def evaluate(
     )
     if limit is None:
         return run.decision(PolicyOutcome.REFER, term=term, rate=rate)
-    outcome = PolicyOutcome.REFER if run.refer else PolicyOutcome.APPROVE
+    security_stage(policy, facts, run, limit)
+    outcome = run.outcome()
     if not offer:
         return run.decision(outcome, term=term, limit=limit, rate=rate)
 

@@ -14,3 +14,6 @@ class Outcome(StrEnum):
     DECLINE = "decline"
     REFER = "refer"
     VERIFY = "verify"  # step-up: an extra identity check before the decision completes
+    # approve if secured (需提供担保后批准): an offer that can be accepted only once the
+    # collateral or guarantee it names is registered (`lending.secured_offers`)
+    APPROVE_IF_SECURED = "approve_secured"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 
 from fengkong.core.money import Fen
@@ -22,12 +22,13 @@ Facts = Mapping[str, object]
 
 
 class PolicyOutcome(StrEnum):
-    """What a policy decides; precedence decline > verify > refer > approve."""
+    """What a policy decides; precedence decline > verify > refer > approve_secured > approve."""
 
     APPROVE = "approve"
     DECLINE = "decline"
     REFER = "refer"
     VERIFY = "verify"  # step-up: an extra identity check before the decision completes
+    APPROVE_IF_SECURED = "approve_secured"  # an offer conditional on collateral or a guarantor
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,99 @@ class StageTrace:
     did: str  # pass, decline, refer, verify, assign, adjust
     fired: tuple[str, ...] = ()  # reason codes raised by the stage
     detail: tuple[tuple[str, str], ...] = ()
+
+
+class SecurityKind(StrEnum):
+    GUARANTOR = "guarantor"  # 保证人
+    COLLATERAL = "collateral"  # 抵质押物
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityRequirement:
+    """What an approve-if-secured offer asks for: any one of `accepts` completes it.
+
+    Collateral: its lending value (latest valuation × (1 − haircut)) must reach
+    `collateral_min_value` and keep the offer's LTV (amount / lending value) at or under
+    `collateral_max_ltv`. A guarantor: of an allowed kind, not the applicant, stating at least
+    `guarantor_min_income` a month, and guaranteeing no more than `guarantor_max_exposure` with
+    this loan. Unregistered after `within_days`, the offer lapses."""
+
+    name: str
+    reason: Reason
+    accepts: tuple[SecurityKind, ...]
+    collateral_max_ltv: Decimal | None = None
+    collateral_min_value: Fen | None = None
+    guarantor_kinds: tuple[str, ...] = ("individual", "company")
+    guarantor_min_income: Fen | None = None
+    guarantor_max_exposure: Fen | None = None
+    within_days: int = 14
+
+
+@dataclass(frozen=True, slots=True)
+class UnsecuredMax:
+    """The most lent without security; a larger limit needs `requires`."""
+
+    amount: Fen
+    requires: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityCondition:
+    """The condition on one offer: the requirement, the amount it secures, and why it applies
+    ("score_band": the applicant's score is in a secured band; "unsecured_max": the limit is
+    above what is lent unsecured)."""
+
+    requirement: SecurityRequirement
+    amount: Fen
+    why: str
+
+    @property
+    def min_lending_value(self) -> Fen | None:
+        """The least collateral lending value that meets both the minimum and the LTV."""
+        req = self.requirement
+        if SecurityKind.COLLATERAL not in req.accepts:
+            return None
+        floor = int(req.collateral_min_value or 0)
+        if req.collateral_max_ltv is not None:
+            by_ltv = Decimal(self.amount) / req.collateral_max_ltv
+            floor = max(floor, int(by_ltv.to_integral_value(rounding=ROUND_CEILING)))
+        return Fen(floor)
+
+    def as_dict(self) -> dict[str, object]:
+        """The condition as recorded on the decision and offered to the applicant."""
+        req = self.requirement
+        collateral = None
+        if SecurityKind.COLLATERAL in req.accepts:
+            collateral = {
+                "max_ltv": None if req.collateral_max_ltv is None else str(req.collateral_max_ltv),
+                "min_value_fen": None
+                if req.collateral_min_value is None
+                else int(req.collateral_min_value),
+                "min_lending_value_fen": self.min_lending_value,
+            }
+        guarantor = None
+        if SecurityKind.GUARANTOR in req.accepts:
+            guarantor = {
+                "kinds": list(req.guarantor_kinds),
+                "min_monthly_income_fen": None
+                if req.guarantor_min_income is None
+                else int(req.guarantor_min_income),
+                "max_exposure_fen": None
+                if req.guarantor_max_exposure is None
+                else int(req.guarantor_max_exposure),
+            }
+        return {
+            "requirement": req.name,
+            "accepts": [k.value for k in req.accepts],
+            "amount_fen": int(self.amount),
+            "why": self.why,
+            "code": req.reason.code,
+            "text_en": req.reason.text_en,
+            "text_zh": req.reason.text_zh,
+            "collateral": collateral,
+            "guarantor": guarantor,
+            "within_days": req.within_days,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +150,7 @@ class PolicyDecision:
     offer: Offer | None = None  # set on approve, and on refer when a limit and price were found
     step_up: str | None = None  # the check a verify outcome asks for, e.g. "liveness"
     review_due_hours: int | None = None  # on refer: how long the review queue has
+    security: SecurityCondition | None = None  # on approve_secured: what must be registered
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +173,7 @@ class Band:
     name: str = ""
     outcome: PolicyOutcome = PolicyOutcome.APPROVE
     reason: Reason | None = None
+    requires: str | None = None  # on approve_secured: the security requirement's name
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +209,8 @@ class CompiledPolicy:
     pricing: Mapping[str, Decimal]
     review_due_hours: int
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # stage → facts
+    security: Mapping[str, SecurityRequirement] = field(default_factory=dict)  # by name
+    unsecured_max: UnsecuredMax | None = None
 
     @property
     def label(self) -> str:

@@ -37,3 +37,11 @@ class DecisionRecord:
     # None before it is stored, and for decisions made from the CLI. Not an input: replay
     # ignores it.
     request_id: str | None = None
+
+    @property
+    def security(self) -> Mapping[str, Any] | None:
+        """On an approve-if-secured decision: the security its offer is conditional on."""
+        if self.offer is None:
+            return None
+        found = self.offer.get("security")
+        return found if isinstance(found, Mapping) else None

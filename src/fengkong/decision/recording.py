@@ -11,11 +11,14 @@ from typing import Any
 from fengkong.audit.port import AuditAppender
 from fengkong.decision.facts import facts_to_json
 from fengkong.decision.outcome import Outcome, Reason
-from fengkong.decision.policy import PolicyDecision, StageTrace
+from fengkong.decision.policy import PolicyDecision, SecurityCondition, StageTrace
 from fengkong.decision.pricing import Offer
 from fengkong.decision.record import DecisionRecord
 from fengkong.scoring.artifact import canonical_json, sha256_hex
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard
+
+# Outcomes that carry an offer and its amount: approve, and approve if secured.
+OFFERED = (Outcome.APPROVE, Outcome.APPROVE_IF_SECURED)
 
 
 def decision_record(
@@ -53,7 +56,7 @@ def decision_record(
         outcome=outcome,
         score=score,
         pd=None if pd_ is None else str(pd_),
-        approved_amount=verdict.limit if outcome == Outcome.APPROVE else None,
+        approved_amount=verdict.limit if outcome in OFFERED else None,
         reasons=verdict.reasons + adverse,
         policy_version=verdict.policy,
         model_version=model.version if model else (previous.model_version if previous else None),
@@ -64,7 +67,7 @@ def decision_record(
         policy_sha256=policy_sha256,
         annual_rate=None if verdict.annual_rate is None else str(verdict.annual_rate),
         term_months=verdict.term,
-        offer=None if verdict.offer is None else offer_document(verdict.offer),
+        offer=None if verdict.offer is None else offer_document(verdict.offer, verdict.security),
         trace=trace,
         facts=stored_facts,
         request_id=previous.request_id if previous else None,  # a step-up keeps the asker's
@@ -111,9 +114,12 @@ def _json_value(value: object) -> Any:
     return value
 
 
-def offer_document(offer: Offer) -> dict[str, Any]:
-    """What the applicant is shown before accepting: price, all costs, APR and the schedule."""
+def offer_document(offer: Offer, security: SecurityCondition | None = None) -> dict[str, Any]:
+    """What the applicant is shown before accepting: price, all costs, APR and the schedule;
+    on an approve-if-secured offer, the security it is conditional on (`security`)."""
+    condition = {} if security is None else {"security": security.as_dict()}
     return {
+        **condition,
         "product": offer.product_code,
         "product_version": offer.product_version,
         "amount_fen": int(offer.amount),

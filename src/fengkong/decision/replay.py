@@ -24,6 +24,7 @@ from fengkong.decision.outcome import Outcome
 from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
 from fengkong.scoring.reasons import is_model_reason
+from fengkong.decision.recording import OFFERED
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
 
 
@@ -63,12 +64,15 @@ class Replayer:
         outcome = Outcome(verdict.outcome.value)
         if outcome != d.outcome:
             found.append(f"outcome {outcome.value} != stored {d.outcome.value}")
-        approved = verdict.limit if outcome == Outcome.APPROVE else None
+        approved = verdict.limit if outcome in OFFERED else None
         if approved != d.approved_amount:
             found.append(f"approved amount {approved} != stored {d.approved_amount}")
         rate = None if verdict.annual_rate is None else str(verdict.annual_rate)
         if rate != d.annual_rate:
             found.append(f"annual rate {rate} != stored {d.annual_rate}")
+        security = None if verdict.security is None else verdict.security.as_dict()
+        if security != (None if d.security is None else dict(d.security)):
+            found.append(f"security {security} != stored {d.security}")
         codes = [r.code for r in verdict.reasons]
         stored = [r.code for r in d.reasons if not is_model_reason(r.code)]
         if codes != stored:

@@ -22,6 +22,7 @@ from fengkong.decision.policy import (
     PolicyDecision,
     PolicyOutcome,
     PolicyRule,
+    SecurityCondition,
     StageTrace,
 )
 from fengkong.decision.pricing import Offer
@@ -56,13 +57,21 @@ def facts_seen(facts: Facts, names: tuple[str, ...]) -> tuple[tuple[str, object]
 class PolicyRun:
     """One evaluation's running state: reasons in order, the trace, referrals so far."""
 
-    __slots__ = ("policy", "reasons", "refer", "trace")
+    __slots__ = ("policy", "reasons", "refer", "secured", "trace")
 
     def __init__(self, policy: CompiledPolicy) -> None:
         self.policy = policy
         self.reasons: list[Reason] = []
         self.trace: list[StageTrace] = []
         self.refer = False
+        # (requirement name, why) once a stage makes the offer conditional on security
+        self.secured: tuple[str, str] | None = None
+
+    def outcome(self) -> PolicyOutcome:
+        """What the stages so far decide, absent a decline: refer > approve_secured > approve."""
+        if self.refer:
+            return PolicyOutcome.REFER
+        return PolicyOutcome.APPROVE_IF_SECURED if self.secured else PolicyOutcome.APPROVE
 
     def decision(
         self,
@@ -74,6 +83,11 @@ class PolicyRun:
         rate: Decimal | None = None,
         step_up: str | None = None,
     ) -> PolicyDecision:
+        amount = offer.amount if offer else limit
+        security = None
+        if outcome is PolicyOutcome.APPROVE_IF_SECURED and self.secured and amount is not None:
+            name, why = self.secured
+            security = SecurityCondition(self.policy.security[name], amount, why)
         return PolicyDecision(
             outcome=outcome,
             limit=offer.amount if offer else limit,
@@ -88,6 +102,7 @@ class PolicyRun:
             review_due_hours=self.policy.review_due_hours
             if outcome is PolicyOutcome.REFER
             else None,
+            security=security,
         )
 
 

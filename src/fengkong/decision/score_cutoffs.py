@@ -85,6 +85,18 @@ def score_stage(
         run.refer = True
         run.trace.append(StageTrace("score", saw, "refer", (reason.code,), detail))
         return named.name
+    if band.outcome is PolicyOutcome.APPROVE_IF_SECURED:
+        assert band.requires is not None  # checked at load
+        requirement = policy.security[band.requires]
+        reason = band.reason or requirement.reason
+        run.reasons.append(reason)
+        run.secured = (band.requires, "score_band")
+        run.trace.append(
+            StageTrace(
+                "score", saw, "secure", (reason.code,), (*detail, ("requires", band.requires))
+            )
+        )
+        return named.name
     codes = (band.reason.code,) if band.reason else ()
     if band.reason:
         run.reasons.append(band.reason)

@@ -3,8 +3,10 @@ decision that settled the referral, with the limit, rate and term the officer gr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from fengkong.core.actor import officer_audit_name
 from fengkong.core.money import Fen
@@ -18,7 +20,7 @@ class DecisionOnFile(Protocol):
     @property
     def application_id(self) -> str: ...
     @property
-    def outcome(self) -> str: ...  # approve, decline, refer or verify
+    def outcome(self) -> str: ...  # approve, approve_secured, decline, refer or verify
     @property
     def approved_amount(self) -> Fen | None: ...
     @property
@@ -29,6 +31,10 @@ class DecisionOnFile(Protocol):
     def policy_sha256(self) -> str | None: ...
     @property
     def score(self) -> int | None: ...
+    @property
+    def decided_at(self) -> datetime: ...
+    @property
+    def offer(self) -> Mapping[str, Any] | None: ...  # on approve_secured: its "security"
 
 
 class OfficerDecisionOnFile(Protocol):

@@ -1,6 +1,8 @@
 """Origination: the offer an approved application can accept (`quote_offer`), booking it with
 its schedule and contract (`accept_offer`), and the loan as people see it (`get_loan`). The
-payout is `lending.disbursement`'s job.
+payout is `lending.disbursement`'s job. An approve-if-secured offer is quoted as any other and
+booked only once its security is registered (`lending.secured_offers`), which then goes to the
+loan.
 
 An offer follows the decision that settles the application (`lending.approval`): its amount, and
 the product, rate and term its policy priced, or else the configured rate card. The policy's
@@ -29,6 +31,8 @@ from fengkong.lending.provisioning import aged, with_state
 from fengkong.lending.quote import Quote, quote
 from fengkong.lending.records import LoanRecord, LoanStage, PayoutRecord
 from fengkong.lending.schedule import Instalment
+from fengkong.lending.secured_offer import SECURED
+from fengkong.lending.secured_offers import hand_over_security, security_for_acceptance
 from fengkong.lending.services import SYSTEM, Services, check_key, load_loan, retrying
 from fengkong.onboarding.party import PartyTokens, masked_party
 
@@ -41,6 +45,8 @@ class Offer:
     score: int | None
     approved_by: str = "system:decision"  # or "officer:<name>" after a referral
     decision_id: str | None = None  # the decision offered: automatic, or the officer's
+    # approve if secured: accepted only once its security is registered (`secured_offers`)
+    secured: bool = False
 
 
 def _offer(
@@ -53,7 +59,7 @@ def _offer(
     decision = settled(automatic, uow.officer_decisions)
     if decision.outcome == "refer":
         raise NotApproved(f"application {application_id} is referred and awaits an officer")
-    if decision.outcome != "approve" or decision.approved_amount is None:
+    if decision.outcome not in ("approve", SECURED) or decision.approved_amount is None:
         raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
     product, rate, term = _priced_by(uow, decision, svc)
     offer = quote(
@@ -68,7 +74,13 @@ def _offer(
             f"the offer's APR {offer.apr} is over the cap {svc.config.apr_cap}; not offered"
         )
     return Offer(
-        application_id, product, offer, decision.score, decision.decided_by, decision.decision_id
+        application_id,
+        product,
+        offer,
+        decision.score,
+        decision.decided_by,
+        decision.decision_id,
+        secured=decision.outcome == SECURED,
     )
 
 
@@ -168,6 +180,11 @@ def accept_offer(
             offer = _offer(uow, application_id, svc)
             refuse_deducted_fee(offer.product)
             today = svc.clock.business_date()
+            security = None
+            if offer.secured:
+                automatic = uow.decisions.for_application(application_id)
+                assert automatic is not None  # `_offer` found it
+                security = security_for_acceptance(uow, automatic, today)
             loan_id = new_id("loan", svc.clock)
             booked = book_loan(loan_id, offer.product, offer.quote, today)
             contract = render_contract(
@@ -217,6 +234,8 @@ def accept_offer(
                     "contract_sha256": contract.sha256,
                 },
             )
+            if security is not None:
+                hand_over_security(uow, security, loan_id, svc.clock, actor)
             uow.commit()
             return loan_view(uow.lending, record, svc.config)
 

@@ -20,8 +20,10 @@ from fengkong.ledger.accounts import AccountKey
 from fengkong.ledger.journal import JournalEntry
 from fengkong.lending.approval import DecisionReader, OfficerDecisionReader
 from fengkong.lending.behaviour import BehaviourScore
+from fengkong.lending.collateral import CollateralItem
 from fengkong.lending.contract import Contract
 from fengkong.lending.delinquency import LoanClass
+from fengkong.lending.guarantee_rules import Guarantee
 from fengkong.lending.product import Product
 from fengkong.lending.quiet import QuietJournal
 from fengkong.lending.records import (
@@ -33,6 +35,7 @@ from fengkong.lending.records import (
 )
 from fengkong.lending.schedule import Instalment
 from fengkong.lending.use_of_funds import FundUse, Receipt
+from fengkong.lending.secured_offer import SecuredOffer
 from fengkong.onboarding.application import StoredApplication
 
 if TYPE_CHECKING:
@@ -255,6 +258,19 @@ class PolicyProducts(Protocol):
     def product_of(self, bundle: Mapping[str, object], sha256: str) -> Product: ...
 
 
+class SecuredOfferStore(Protocol):
+    """Security registered against approve-if-secured offers (`lending.secured_offers`), and
+    the hand-over to the loan when such an offer is booked."""
+
+    def get(self, application_id: str) -> SecuredOffer | None: ...
+    def add(self, offer: SecuredOffer, now: datetime) -> None: ...
+    def booked(self, application_id: str, loan_id: str, now: datetime) -> None: ...
+    def pledge_collateral(
+        self, loan_id: str, item: CollateralItem, description: str, now: datetime
+    ) -> None: ...
+    def add_guarantee(self, g: Guarantee, now: datetime) -> None: ...
+
+
 # ---- units of work, one per use case ----------------------------------------------------------
 
 
@@ -276,6 +292,8 @@ class OriginationUnitOfWork(UnitOfWork, Protocol):
     def officer_decisions(self) -> OfficerDecisionReader: ...
     @property
     def policy_bundles(self) -> PolicyBundleReader: ...
+    @property
+    def secured_offers(self) -> SecuredOfferStore: ...
 
 
 class DisbursementUnitOfWork(UnitOfWork, Protocol):
@@ -392,4 +410,5 @@ __all__ = [
     "PolicyProducts",
     "RepaymentStore",
     "RepaymentUnitOfWork",
+    "SecuredOfferStore",
 ]

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-OUTCOMES = ("approve", "decline", "refer", "verify")
+OUTCOMES = ("approve", "approve_secured", "decline", "refer", "verify")
 
 
 @dataclass
@@ -29,6 +29,10 @@ class MonthStats:
     officer_declined: int = 0
     approved: int = 0  # approved in the end (automatically or by an officer)
     offers_declined: int = 0  # approved applicants who did not take the offer
+    # Approve if secured: who brought collateral or a guarantor, and who walked away
+    secured_by_collateral: int = 0
+    secured_by_guarantor: int = 0
+    secured_walked_away: int = 0
     # Ground truth beside what the platform did with it
     honest_applications: int = 0
     honest_declined: int = 0  # declined in the end (automatically or by an officer)

@@ -30,6 +30,7 @@ from fengkong.lending.disbursement import disburse
 from fengkong.lending.line import LineStatus
 from fengkong.lending.origination import LoanView, accept_offer
 from fengkong.lending.records import LoanStage
+from fengkong.lending.secured_offer import SecurityKind
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.sim.book import BookedLoan, HeldLine, RunState
 from fengkong.sim.conduct import (
@@ -40,6 +41,7 @@ from fengkong.sim.conduct import (
 )
 from fengkong.sim.identity_checks import PopulationIdentityChecks, take_step_up
 from fengkong.sim.model import Applicant, FraudKind
+from fengkong.sim.secured import secure
 from fengkong.sim.setup import SIM_ACTORS, SimActors
 from fengkong.sim.stats import MonthStats
 
@@ -122,10 +124,26 @@ class Window:
             decision = take_step_up(self.ctx, self.identity_checks, applicant, decision)
         if decision.outcome == Outcome.APPROVE:
             self._approved(applicant, _approval(decision), stats)
+        elif decision.outcome == Outcome.APPROVE_IF_SECURED:
+            self._secured(applicant, decision, stats)
         elif decision.outcome == Outcome.REFER:
             self.state.referrals[decision.application_id] = applicant.key
         else:
             _count_decline(applicant, stats)
+
+    def _secured(self, applicant: Applicant, decision: DecisionRecord, stats: MonthStats) -> None:
+        """An offer on condition of security: the applicant brings it and takes the loan, or
+        walks away (the offer lapses)."""
+        kind = secure(self.ctx, applicant, decision, self.plan.seed, self.actors.officer.audit_name)
+        if kind is None:
+            stats.secured_walked_away += 1
+            return
+        if kind is SecurityKind.COLLATERAL:
+            stats.secured_by_collateral += 1
+        else:
+            stats.secured_by_guarantor += 1
+        stats.approved += 1
+        self._take_loan(applicant, _approval(decision), stats)  # a line is not offered secured
 
     # ---- the review queue -------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ LOAN_CLASS = {
 }
 OUTCOMES = {
     "approve": N_("Approved"),
+    "approve_secured": N_("Approved if secured"),
     "decline": N_("Declined"),
     "refer": N_("Referred"),
     "verify": N_("Identity check"),

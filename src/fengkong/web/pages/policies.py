@@ -36,6 +36,7 @@ POLICY_STATUS = {
 ROLES = {"champion": N_("Champion"), "challenger": N_("Challenger")}
 OUTCOMES = {
     "approve": N_("Approve"),
+    "approve_secured": N_("Approve if secured"),
     "decline": N_("Decline"),
     "refer": N_("Refer"),
     "verify": N_("Verify"),

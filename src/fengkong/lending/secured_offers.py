@@ -1,0 +1,311 @@
+"""Approve-if-secured offers as use cases: where an offer stands, registering the collateral or
+the guarantor that completes it (audited), and the check and hand-over `origination` makes when
+the offer is accepted: refused (`Conflict`, saying what is missing) until the security is
+registered, refused once lapsed, and on booking the security goes to the loan — the collateral as
+the loan's first item (`collateral_service` reviews its LTV from then on), the guarantor as a
+guarantee of the whole loan (`guarantee` calls it when the loan falls past due).
+
+The guarantor is registered first with `guarantee.register_guarantor` (its identity sealed as
+an application's); the rules are in `lending.secured_offer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from fengkong.core.clock import BUSINESS_TZ, Clock
+from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
+from fengkong.core.ids import new_id
+from fengkong.core.money import Fen
+from fengkong.lending.approval import DecisionOnFile
+from fengkong.lending.collateral import CollateralItem, CollateralType, Valuation
+from fengkong.lending.guarantee_rules import Guarantee, exposure_of
+from fengkong.lending.ports import OriginationUnitOfWork
+from fengkong.lending.records import LoanStage
+from fengkong.lending.secured_offer import (
+    SECURED,
+    PledgedCollateral,
+    PledgedGuarantor,
+    SecuredOffer,
+    SecuredStatus,
+    SecurityKind,
+    SecurityTerms,
+    check_collateral,
+    check_guarantor,
+    expires_on,
+    terms_of,
+)
+from fengkong.lending.servicing import SYSTEM, ServicingServices, require_text
+from fengkong.lending.servicing_ports import ServicingUnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class SecuredOfferView:
+    """A conditional offer as it stands: what it asks, until when, and what was registered."""
+
+    application_id: str
+    decision_id: str
+    terms: SecurityTerms
+    status: SecuredStatus
+    expires_on: date
+    registered: SecuredOffer | None = None
+
+
+def _conditional(
+    uow: OriginationUnitOfWork, application_id: str
+) -> tuple[DecisionOnFile, SecurityTerms]:
+    decision = uow.decisions.for_application(application_id)
+    if decision is None:
+        raise NotFound(f"no application {application_id!r}")
+    condition = None if decision.offer is None else decision.offer.get("security")
+    if str(decision.outcome) != SECURED or not isinstance(condition, Mapping):
+        raise Conflict(
+            f"application {application_id} has no offer conditional on security "
+            f"({decision.outcome})"
+        )
+    return decision, terms_of(condition)
+
+
+def _view(
+    decision: DecisionOnFile, terms: SecurityTerms, found: SecuredOffer | None, today: date
+) -> SecuredOfferView:
+    decided_on = decision.decided_at.astimezone(BUSINESS_TZ).date()
+    last = expires_on(decided_on, terms)
+    if found is not None and found.loan_id is not None:
+        status = SecuredStatus.BOOKED
+    elif today > last:
+        status = SecuredStatus.EXPIRED
+    elif found is not None:
+        status = SecuredStatus.COMPLETED
+    else:
+        status = SecuredStatus.AWAITING
+    return SecuredOfferView(decision.application_id, decision.id, terms, status, last, found)
+
+
+def secured_offer_of(application_id: str, svc: ServicingServices) -> SecuredOfferView:
+    """Where the application's conditional offer stands."""
+    with svc.uow() as uow:
+        decision, terms = _conditional(uow, application_id)
+        found = uow.secured_offers.get(application_id)
+    return _view(decision, terms, found, svc.clock.business_date())
+
+
+def _open(uow: ServicingUnitOfWork, application_id: str, today: date) -> SecuredOfferView:
+    decision, terms = _conditional(uow, application_id)
+    view = _view(decision, terms, uow.secured_offers.get(application_id), today)
+    if view.status is SecuredStatus.EXPIRED:
+        raise Conflict(f"the offer on application {application_id} lapsed on {view.expires_on}")
+    if view.registered is not None:
+        raise Conflict(
+            f"application {application_id} is already secured by a {view.registered.kind.value}"
+        )
+    return view
+
+
+def secure_with_collateral(
+    application_id: str,
+    type: CollateralType | str,
+    value: int,
+    svc: ServicingServices,
+    *,
+    valued_on: date | None = None,
+    source: str = "appraisal",
+    description: str = "",
+    haircut: Decimal | None = None,
+    actor: str = SYSTEM,
+) -> SecuredOfferView:
+    """Register collateral against a conditional offer: `Invalid` (422) when its lending value
+    is below what the offer needs; completes the offer otherwise."""
+    try:
+        kind = CollateralType(type)
+    except ValueError:
+        allowed = ", ".join(t.value for t in CollateralType)
+        raise Invalid((FieldError(("type",), f"one of {allowed}"),)) from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise Invalid((FieldError(("value",), f"must be fen ≥ 0: {value!r}"),))
+    if haircut is not None and not (isinstance(haircut, Decimal) and 0 <= haircut < 1):
+        raise Invalid((FieldError(("haircut",), f"must be a Decimal in [0, 1): {haircut!r}"),))
+    today = svc.clock.business_date()
+    pledged = PledgedCollateral(
+        kind,
+        Fen(value),
+        svc.config.haircuts[kind] if haircut is None else haircut,
+        valued_on or today,
+        require_text(source, "source", 120),
+        description.strip()[:400],
+    )
+    with svc.uow() as uow:
+        view = _open(uow, application_id, today)
+        check_collateral(view.terms, pledged, today)
+        now = svc.clock.now()
+        offer = SecuredOffer(
+            application_id,
+            view.decision_id,
+            SecurityKind.COLLATERAL,
+            now,
+            actor,
+            view.expires_on,
+            collateral=pledged,
+        )
+        uow.secured_offers.add(offer, now)
+        uow.audit.append(
+            at=now,
+            actor=actor,
+            action="secured_offer.completed",
+            subject_type="application",
+            subject_id=application_id,
+            payload={
+                "decision_id": view.decision_id,
+                "kind": "collateral",
+                "requirement": view.terms.requirement,
+                "type": kind.value,
+                "value_fen": int(pledged.value),
+                "haircut": str(pledged.haircut),
+                "lending_value_fen": int(pledged.lending_value),
+                "min_lending_value_fen": view.terms.min_lending_value,
+                "valued_on": pledged.valued_on.isoformat(),
+            },
+        )
+        uow.commit()
+    return _view_after(application_id, svc)
+
+
+def secure_with_guarantor(
+    application_id: str,
+    guarantor_id: str,
+    monthly_income: int,
+    svc: ServicingServices,
+    *,
+    actor: str = SYSTEM,
+) -> SecuredOfferView:
+    """Register a guarantor (registered with `guarantee.register_guarantor`) against a
+    conditional offer: `Invalid` (422) when it does not meet the offer's requirements."""
+    today = svc.clock.business_date()
+    with svc.uow() as uow:
+        view = _open(uow, application_id, today)
+        guarantor = uow.servicing.get_guarantor(guarantor_id)
+        if guarantor is None:
+            raise NotFound(f"no guarantor {guarantor_id!r}")
+        application = uow.applications.get(application_id)
+        applicant = None if application is None else application.id_number_bidx
+        exposure = _exposure(uow, guarantor_id)
+        check_guarantor(view.terms, guarantor, monthly_income, applicant, exposure)
+        now = svc.clock.now()
+        offer = SecuredOffer(
+            application_id,
+            view.decision_id,
+            SecurityKind.GUARANTOR,
+            now,
+            actor,
+            view.expires_on,
+            guarantor=PledgedGuarantor(guarantor_id, Fen(monthly_income)),
+        )
+        uow.secured_offers.add(offer, now)
+        uow.audit.append(
+            at=now,
+            actor=actor,
+            action="secured_offer.completed",
+            subject_type="application",
+            subject_id=application_id,
+            payload={
+                "decision_id": view.decision_id,
+                "kind": "guarantor",
+                "requirement": view.terms.requirement,
+                "guarantor_id": guarantor_id,
+                "guarantor_kind": guarantor.kind.value,
+                "monthly_income_fen": int(monthly_income),
+                "exposure_before_fen": exposure,
+            },
+        )
+        uow.commit()
+    return _view_after(application_id, svc)
+
+
+def _view_after(application_id: str, svc: ServicingServices) -> SecuredOfferView:
+    return secured_offer_of(application_id, svc)
+
+
+def _exposure(uow: ServicingUnitOfWork, guarantor_id: str) -> int:
+    """What the guarantor guarantees now, as `guarantee.guarantor_exposure` counts it."""
+    by_loan: dict[str, list[Guarantee]] = {}
+    outstanding: dict[str, int] = {}
+    for g in uow.servicing.guarantees_of(guarantor_id):
+        if g.loan_id in by_loan:
+            continue
+        by_loan[g.loan_id] = list(uow.servicing.guarantees_for_loan(g.loan_id))
+        record = uow.lending.get_loan(g.loan_id)
+        active = record is not None and record.stage is LoanStage.ACTIVE
+        outstanding[g.loan_id] = int(record.state.outstanding.total) if record and active else 0
+    return int(exposure_of(guarantor_id, by_loan, outstanding).total)
+
+
+# ---- what origination asks when a conditional offer is accepted ----------------------------------
+
+
+def security_for_acceptance(
+    uow: OriginationUnitOfWork, decision: DecisionOnFile, today: date
+) -> SecuredOffer:
+    """The registered security that lets the conditional offer be accepted; `Conflict` saying
+    what is missing, or that the offer lapsed."""
+    application_id = decision.application_id
+    found_decision, terms = _conditional(uow, application_id)
+    view = _view(found_decision, terms, uow.secured_offers.get(application_id), today)
+    if view.status is SecuredStatus.EXPIRED:
+        raise Conflict(
+            f"the offer on application {application_id} lapsed unaccepted on {view.expires_on}"
+        )
+    if view.registered is None:
+        raise Conflict(
+            f"the offer on application {application_id} is conditional on security "
+            f"({terms.code}) and it is not registered: {terms.missing()}"
+        )
+    return view.registered
+
+
+def hand_over_security(
+    uow: OriginationUnitOfWork,
+    secured: SecuredOffer,
+    loan_id: str,
+    clock: Clock,
+    actor: str = SYSTEM,
+) -> None:
+    """In the booking's transaction: the registered security goes to the new loan, and the
+    conditional offer is marked booked."""
+    now = clock.now()
+    if secured.collateral is not None:
+        pledged = secured.collateral
+        item = CollateralItem(
+            new_id("col", clock),
+            pledged.type,
+            pledged.haircut,
+            (Valuation(pledged.valued_on, pledged.value, pledged.source),),
+        )
+        uow.secured_offers.pledge_collateral(loan_id, item, pledged.description, now)
+        payload: dict[str, object] = {"item_id": item.item_id, "type": pledged.type.value}
+    else:
+        assert secured.guarantor is not None
+        guarantee = Guarantee(
+            new_id("gte", clock), loan_id, secured.guarantor.guarantor_id, Decimal(1)
+        )
+        uow.secured_offers.add_guarantee(guarantee, now)
+        payload = {
+            "guarantee_id": guarantee.guarantee_id,
+            "guarantor_id": guarantee.guarantor_id,
+            "share": "1",
+        }
+    uow.secured_offers.booked(secured.application_id, loan_id, now)
+    uow.audit.append(
+        at=now,
+        actor=actor,
+        action="secured_offer.booked",
+        subject_type="loan",
+        subject_id=loan_id,
+        payload={
+            "application_id": secured.application_id,
+            "kind": secured.kind.value,
+            **payload,
+        },
+    )
