@@ -23,8 +23,8 @@ from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.record import DecisionRecord
-from fengkong.scoring.reasons import is_model_reason
 from fengkong.decision.recording import OFFERED
+from fengkong.scoring.reasons import is_model_reason
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
 
 

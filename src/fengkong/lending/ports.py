@@ -34,8 +34,8 @@ from fengkong.lending.records import (
     RepaymentRecord,
 )
 from fengkong.lending.schedule import Instalment
-from fengkong.lending.use_of_funds import FundUse, Receipt
 from fengkong.lending.secured_offer import SecuredOffer
+from fengkong.lending.use_of_funds import FundUse, Receipt
 from fengkong.onboarding.application import StoredApplication
 
 if TYPE_CHECKING:
