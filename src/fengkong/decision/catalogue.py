@@ -24,6 +24,8 @@ facts the decision service supplies:
 | `identity.<check>.result`, `.code`, `.mismatch` | text | an identity check's result (`passed`/`failed`), the provider's code, the mismatched factors (`none`); absent until the check is made (`decision.verification`) |
 | `identity.liveness.liveness_permille`, `identity.liveness.face_match_permille` | number | the liveness check's scores, 0–1000 |
 | `identity.cost_fen` | number | what the application's identity checks have cost so far (fen) |
+| `bureau.*`, `statement.*`, `business.*`, `financials.*` | as the family declares | the features of an external document the policy's `sources:` asked for (`decision.source_facts`, generated from the families); absent when it gave nothing |
+| `source.<kind>`, `source.<kind>.why` | text | what became of a kind the policy asked for (`ok`, `not_asked`, `unavailable`, `no_consent`, `no_provider`, `invalid`) and why |
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from fengkong.decision.identity_facts import fact_specs
+from fengkong.decision.source_facts import fact_specs as source_fact_specs
 from fengkong.features.application import APPLICATION_FEATURES
 
 
@@ -94,6 +97,7 @@ SERVICE_FACTS: Mapping[str, FeatureSpec] = dict(
         _spec("anomaly.score_permille", N, "Anomaly score (‰)", "异常分（千分）"),
         _spec("anomaly.outlier", F, "Anomalous application", "异常申请"),
         *(_spec(name, FeatureKind(kind), en, zh) for name, kind, en, zh in fact_specs()),
+        *(_spec(name, FeatureKind(kind), en, zh) for name, kind, en, zh in source_fact_specs()),
     )
 )
 

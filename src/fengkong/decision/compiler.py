@@ -21,9 +21,18 @@ from fengkong.core.reason import Reason
 from fengkong.decision.catalogue import DEFAULT_CATALOGUE, FeatureCatalogue, resolve
 from fengkong.decision.document import Document, Path_, parse_document
 from fengkong.decision.jdm import JdmTable, load_jdm, parse_jdm
-from fengkong.decision.policy import Band, CompiledPolicy, PolicyOutcome, PolicyRule, Segment
+from fengkong.decision.policy import (
+    Band,
+    CompiledPolicy,
+    LimitAdjustment,
+    PolicyOutcome,
+    PolicyRule,
+    Segment,
+    SourceAsk,
+)
 from fengkong.decision.policy_reader import PolicyReader
 from fengkong.decision.pricing import PriceCap, all_in_apr, within_cap
+from fengkong.decision.source_facts import FAMILIES, status_fact
 from fengkong.lending.product import Product, product_from_dict
 
 _REFERENCE_START = date(2025, 1, 31)  # load-time price checks: month-end start, the hardest case
@@ -94,7 +103,7 @@ class _Compiler(PolicyReader):
             return None
         known = {
             "id", "version", "author", "description", "product", "score_range", "knock_outs",
-            "fraud", "segments", "score_bands", "limits", "pricing", "caps", "review",
+            "fraud", "segments", "score_bands", "limits", "pricing", "caps", "review", "sources",
         }  # fmt: skip
         for key in self.doc.data:
             if key not in known:
@@ -130,6 +139,8 @@ class _Compiler(PolicyReader):
             self.fail(("review", "due_hours"), f"due_hours must be a whole number ≥ 1: {due!r}")
             due = 24
         on_breach = self.on_breach()
+        sources = self.sources()
+        adjustments = self.limit_adjustments()
         if self.findings or product is None or score_range is None:
             return None
         policy = CompiledPolicy(
@@ -152,7 +163,9 @@ class _Compiler(PolicyReader):
             max_exposure=max_exposure,
             pricing=pricing,
             review_due_hours=due,
-            reads=_stage_reads(knock_outs, fraud_rules, tables, segments),
+            reads=_stage_reads(knock_outs, fraud_rules, tables, segments, sources, adjustments),
+            sources=sources,
+            limit_adjustments=adjustments,
         )
         if self.check_prices:
             self.check_price_cap(policy)
@@ -194,6 +207,49 @@ class _Compiler(PolicyReader):
         if steps and steps[-1] != "decline":
             self.fail(("caps", "on_breach"), "the last step must be 'decline'")
         return tuple(str(s) for s in steps)
+
+    def sources(self) -> tuple[SourceAsk, ...]:
+        """`sources:` — per kind of external data, `required` (default false: the decision
+        goes on without it) and `when`, a condition over the application's facts (and those of
+        the kinds listed before it) under which it is fetched."""
+        asks: list[SourceAsk] = []
+        for kind, spec in self.mapping(("sources",), required=False).items():
+            at: Path_ = ("sources", kind)
+            if kind not in FAMILIES:
+                self.fail(at, f"no features are read from {kind!r}; one of {', '.join(FAMILIES)}")
+                continue
+            if spec is None:
+                spec = {}
+            if not isinstance(spec, dict):
+                self.fail(at, f"{kind!r} must be a mapping of 'required' and 'when'")
+                continue
+            for key in spec:
+                if key not in ("required", "when"):
+                    self.fail((*at, key), f"unknown key {key!r}; known: required, when")
+            required = spec.get("required", False)
+            if not isinstance(required, bool):
+                self.fail((*at, "required"), f"required must be true or false: {required!r}")
+                required = False
+            condition = self.condition((*at, "when")) if spec.get("when") is not None else None
+            asks.append(SourceAsk(kind, required, condition))
+        return tuple(asks)
+
+    def limit_adjustments(self) -> tuple[LimitAdjustment, ...]:
+        """`limits.adjust`: a list of `code`, `when`, `factor` (a positive decimal), `en`, `zh`."""
+        path: Path_ = ("limits", "adjust")
+        found: list[LimitAdjustment] = []
+        for index, _ in enumerate(self.items(path, required=False)):
+            at = (*path, index)
+            code = self.text((*at, "code"))
+            condition = self.condition((*at, "when"))
+            factor = self.number((*at, "factor"))
+            if factor is None or factor <= 0:
+                self.fail((*at, "factor"), f"factor must be a number above 0: {factor!r}")
+                continue
+            if condition is not None:
+                reason = self.reason(at, code)
+                found.append(LimitAdjustment(code, condition, Decimal(factor), reason))
+        return tuple(found)
 
     def rules(
         self, path: Path_, allowed: Sequence[PolicyOutcome], *, default_outcome: bool
@@ -464,6 +520,8 @@ def _stage_reads(
     fraud_rules: tuple[PolicyRule, ...],
     tables: tuple[tuple[str, JdmTable], ...],
     segments: tuple[Segment, ...],
+    sources: tuple[SourceAsk, ...] = (),
+    adjustments: tuple[LimitAdjustment, ...] = (),
 ) -> dict[str, tuple[str, ...]]:
     def names(*groups: Sequence[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(n for group in groups for n in group))
@@ -473,17 +531,31 @@ def _stage_reads(
         *(t.fields for _, t in tables),
         *((f"step_up.{r.check}",) for r in fraud_rules if r.check),
     )
+    asked = (
+        {
+            "sources": names(
+                *((status_fact(a.kind),) for a in sources),
+                *(a.condition.reads for a in sources if a.condition),
+            )
+        }
+        if sources
+        else {}
+    )
     return {
+        **asked,
         "knock_outs": names(("amount", "term_months"), *(r.condition.reads for r in knock_outs)),
         "fraud": fraud,
         "score": names(("score",), *(s.condition.reads for s in segments if s.condition)),
-        "limit": (
-            "score",
-            "amount",
-            "term_months",
-            "monthly_income",
-            "existing_monthly_debt",
-            "existing_exposure",
+        "limit": names(
+            (
+                "score",
+                "amount",
+                "term_months",
+                "monthly_income",
+                "existing_monthly_debt",
+                "existing_exposure",
+            ),
+            *(a.condition.reads for a in adjustments),
         ),
         "pricing": ("score",),
     }
