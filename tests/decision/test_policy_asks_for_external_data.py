@@ -123,7 +123,7 @@ def test_a_required_source_that_gave_nothing_refers_naming_it(status: SourceStat
 
 def test_an_optional_source_missing_leaves_the_limit_unraised() -> None:
     asked = {"amount": 3_200_000, "source__bank_statement": "unavailable"}
-    outcome, limit, codes = decide(**asked)
+    outcome, _, codes = decide(**asked)
     assert outcome is A and "LIM_SALARY" not in codes
     raised = decide(
         amount=3_200_000,

@@ -86,7 +86,7 @@ class Replayer:
         if d.inputs.get("sources"):
             from fengkong.decision.source_replay import recheck_sources
 
-            checked = recheck_sources(d, self.sources)
+            checked = recheck_sources(d, self.uow, self.sources)
             found += checked.differences
             notes = tuple(checked.notes)
         return ReplayResult(d.id, tuple(found), notes=notes)

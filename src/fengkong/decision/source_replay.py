@@ -5,9 +5,9 @@ be recomputed: replay says so, and the decision is still replayed from its store
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from fengkong.core.errors import Invalid, NotFound
 from fengkong.decision.facts import facts_from_json
@@ -16,6 +16,7 @@ from fengkong.decision.source_facts import FAMILIES, SourceStatus, fact_value, s
 from fengkong.sources.catalogue import handler_for
 from fengkong.sources.connector import Subject
 from fengkong.sources.fetching import AnswerPurged, recorded
+from fengkong.sources.ports import PayloadCipher, SourcesUnitOfWork
 from fengkong.sources.services import SourceServices
 
 __all__ = ["SourceCheck", "recheck_sources"]
@@ -34,7 +35,23 @@ class SourceCheck:
         self.notes: list[str] = []
 
 
-def recheck_sources(d: DecisionRecord, services: SourceServices | None) -> SourceCheck:
+class _Lent:
+    """The replay's own open unit of work, lent to `recorded` (which enters what it is given):
+    SQLite would not let a second one begin beside it."""
+
+    def __init__(self, uow: object) -> None:
+        self.uow = uow
+
+    def __enter__(self) -> Any:
+        return self.uow
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def recheck_sources(d: DecisionRecord, uow: object, services: SourceServices | None) -> SourceCheck:
+    """Re-read the answers `d` cites from `uow` (open) with the services' cipher; never a
+    provider."""
     check = SourceCheck()
     cited = d.inputs.get("sources")
     if not cited:
@@ -43,15 +60,17 @@ def recheck_sources(d: DecisionRecord, services: SourceServices | None) -> Sourc
         check.notes.append("external data not re-read: no access to the recorded answers")
         return check
     facts = facts_from_json(d.facts)
+    lent = cast("Callable[[], SourcesUnitOfWork]", lambda: _Lent(uow))
     for entry in cited:
-        _recheck_one(entry, facts, services, check)
+        _recheck_one(entry, facts, lent, services.recording.cipher, check)
     return check
 
 
 def _recheck_one(
     entry: Mapping[str, Any],
     facts: Mapping[str, object],
-    services: SourceServices,
+    uow: Callable[[], SourcesUnitOfWork],
+    cipher: PayloadCipher,
     check: SourceCheck,
 ) -> None:
     answer_id, kind = str(entry.get("answer_id")), str(entry.get("kind"))
@@ -62,7 +81,7 @@ def _recheck_one(
     if facts.get(status_fact(kind)) != SourceStatus.OK.value:
         return  # the decision did not use its features: nothing to recompute
     try:
-        fetched = recorded(services.uow, answer_id, services.recording.cipher)
+        fetched = recorded(uow, answer_id, cipher)
     except AnswerPurged:
         check.notes.append(
             f"answer {answer_id} ({kind}, fetched {entry.get('fetched_at')}) was purged by "
