@@ -92,11 +92,12 @@ def _sources(url: str) -> dict[str, SourceSettings]:
 
 def _body(person: Applicant, *consents: dict[str, str], amount: str = "30000.00") -> dict[str, Any]:
     who = person.identity
-    return body(
+    made: dict[str, Any] = body(
         applicant={"name": who.name, "id_number": who.id_number, "phone": who.phone},
         amount=amount,
         consents=list(consents),
     )
+    return made
 
 
 @pytest.fixture
