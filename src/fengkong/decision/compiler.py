@@ -30,9 +30,9 @@ from fengkong.decision.policy import (
     Segment,
     SourceAsk,
 )
-from fengkong.decision.policy_reader import PolicyReader
+from fengkong.decision.policy_sections import ExternalDataSections
 from fengkong.decision.pricing import PriceCap, all_in_apr, within_cap
-from fengkong.decision.source_facts import FAMILIES, status_fact
+from fengkong.decision.source_facts import status_fact
 from fengkong.lending.product import Product, product_from_dict
 
 _REFERENCE_START = date(2025, 1, 31)  # load-time price checks: month-end start, the hardest case
@@ -79,7 +79,7 @@ def compile_policy(
     return policy
 
 
-class _Compiler(PolicyReader):
+class _Compiler(ExternalDataSections):
     """The sections of one document, compiled in order."""
 
     def __init__(
@@ -207,49 +207,6 @@ class _Compiler(PolicyReader):
         if steps and steps[-1] != "decline":
             self.fail(("caps", "on_breach"), "the last step must be 'decline'")
         return tuple(str(s) for s in steps)
-
-    def sources(self) -> tuple[SourceAsk, ...]:
-        """`sources:` — per kind of external data, `required` (default false: the decision
-        goes on without it) and `when`, a condition over the application's facts (and those of
-        the kinds listed before it) under which it is fetched."""
-        asks: list[SourceAsk] = []
-        for kind, spec in self.mapping(("sources",), required=False).items():
-            at: Path_ = ("sources", kind)
-            if kind not in FAMILIES:
-                self.fail(at, f"no features are read from {kind!r}; one of {', '.join(FAMILIES)}")
-                continue
-            if spec is None:
-                spec = {}
-            if not isinstance(spec, dict):
-                self.fail(at, f"{kind!r} must be a mapping of 'required' and 'when'")
-                continue
-            for key in spec:
-                if key not in ("required", "when"):
-                    self.fail((*at, key), f"unknown key {key!r}; known: required, when")
-            required = spec.get("required", False)
-            if not isinstance(required, bool):
-                self.fail((*at, "required"), f"required must be true or false: {required!r}")
-                required = False
-            condition = self.condition((*at, "when")) if spec.get("when") is not None else None
-            asks.append(SourceAsk(kind, required, condition))
-        return tuple(asks)
-
-    def limit_adjustments(self) -> tuple[LimitAdjustment, ...]:
-        """`limits.adjust`: a list of `code`, `when`, `factor` (a positive decimal), `en`, `zh`."""
-        path: Path_ = ("limits", "adjust")
-        found: list[LimitAdjustment] = []
-        for index, _ in enumerate(self.items(path, required=False)):
-            at = (*path, index)
-            code = self.text((*at, "code"))
-            condition = self.condition((*at, "when"))
-            factor = self.number((*at, "factor"))
-            if factor is None or factor <= 0:
-                self.fail((*at, "factor"), f"factor must be a number above 0: {factor!r}")
-                continue
-            if condition is not None:
-                reason = self.reason(at, code)
-                found.append(LimitAdjustment(code, condition, Decimal(factor), reason))
-        return tuple(found)
 
     def rules(
         self, path: Path_, allowed: Sequence[PolicyOutcome], *, default_outcome: bool
