@@ -246,3 +246,17 @@ def test_through_the_cli(
     replayed = runner.invoke(app, ["decision", "replay", decision["decision_id"], "--json"])
     assert replayed.exit_code == 0, replayed.output
     assert json.loads(replayed.stdout)["matched"] == 1
+
+
+def test_a_policy_without_sources_never_reaches_them(context: Context) -> None:
+    def unreachable() -> SourceServices:
+        raise AssertionError("a policy without `sources:` asked for external data")
+
+    context.decisions = replace(context.decisions, sources=unreachable)
+    made = api_client(context).post("/v1/applications", json=body())
+    assert made.status_code == 201, made.text
+    assert made.json()["sources"] == []
+    with context.uow() as uow:
+        stored = uow.decisions.get(made.json()["decision_id"])
+    assert stored is not None and "sources" not in stored.inputs
+    assert not any(t.get("stage") in ("source", "sources") for t in stored.trace)
