@@ -238,6 +238,8 @@ def test_through_the_cli(
         staff_login("fks_channel")
         decided = runner.invoke(app, ["apply", str(application), "--json"])
         assert decided.exit_code == 0, decided.output
+        shown = runner.invoke(app, ["apply", str(application)])  # answered from the record
+        assert shown.exit_code == 0 and "source credit_bureau: ok answer src_" in shown.stdout
     decision = json.loads(decided.stdout)
     assert decision["policy_version"] == "retail-bureau-v1"
     assert _source(decision, "credit_bureau")["status"] == "ok"
