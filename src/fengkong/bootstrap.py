@@ -103,6 +103,7 @@ class Context:
             live=LiveCache(PolicyCache(self.policy, self.settings.price_cap)),
             fraud=self.fraud,
             on_refer=self.queue_referral,
+            sources=lambda: self.sources,
             policy_challenge=ChallengerConfig(
                 share=self.settings.policy_challenger_share,
                 mode=Mode(self.settings.policy_challenger_mode),

@@ -321,6 +321,12 @@ class DecisionOut(BaseModel):
         description="The X-Request-ID of the request that asked for the decision (null when it"
         " was made from the command line)",
     )
+    sources: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The external data the policy asked for, one entry per kind: `status` (ok, "
+        "not_asked, unavailable, no_consent, no_provider, invalid), `why`, the features it `gave`,"
+        " and for an answer used its `answer_id`, `provider`, `fetched_at` and `sha256`",
+    )
 
     @classmethod
     def of(cls, d: DecisionRecord, requested_fen: int) -> DecisionOut:
@@ -343,7 +349,23 @@ class DecisionOut(BaseModel):
             model_version=d.model_version,
             security=None if d.security is None else dict(d.security),
             request_id=d.request_id,
+            sources=_sources_of(d),
         )
+
+
+def _sources_of(d: DecisionRecord) -> list[dict[str, Any]]:
+    """What each kind the policy asked for gave (the trace), with the answer it cites (inputs)."""
+    cited = {c.get("answer_id"): c for c in d.inputs.get("sources") or ()}
+    found = []
+    for t in d.trace:
+        if t.get("stage") != "source":
+            continue
+        entry = {k: v for k, v in t.items() if k != "stage"}
+        answer = cited.get(t.get("answer_id"))
+        if answer is not None:
+            entry |= {k: answer.get(k) for k in ("fetched_at", "sha256", "as_of")}
+        found.append(entry)
+    return found
 
 
 class OfficerDecisionOut(BaseModel):

@@ -49,6 +49,16 @@ def apply(
         )
     for r in result.reasons:
         out.print(f"  {r.code}: {r.text_en} / {r.text_zh}", markup=False)
+    for source in result.sources:  # the external data the policy asked for (数据源)
+        answer = (
+            f" answer {source['answer_id']} from {source['provider']}"
+            if source.get("answer_id")
+            else ""
+        )
+        why = f" ({source['why']})" if source.get("why") else ""
+        out.print(
+            f"  数据源 source {source['kind']}: {source['status']}{why}{answer}", markup=False
+        )
 
 
 @cli_errors

@@ -50,7 +50,7 @@ def replay(
         results = []
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task("replaying decisions", total=len(ids))
-            for result in replay_all(uow, ctx.artifacts_dir, ids):
+            for result in replay_all(uow, ctx.artifacts_dir, ids, ctx.sources):
                 results.append(result)
                 progress.advance(task)
     mismatched = [r for r in results if not r.matches]
@@ -62,6 +62,9 @@ def replay(
             "mismatches": [
                 {"decision_id": r.decision_id, "differences": list(r.differences)}
                 for r in mismatched
+            ],
+            "notes": [
+                {"decision_id": r.decision_id, "notes": list(r.notes)} for r in results if r.notes
             ],
             "manual_overrides": [
                 {
@@ -86,6 +89,9 @@ def replay(
         out.print(f"replayed {len(results)} decisions: {len(results) - len(mismatched)} identical")
         for r in mismatched:
             out.print(f"  {r.decision_id}: " + "; ".join(r.differences), markup=False)
+        for r in results:
+            for note in r.notes:
+                out.print(f"  {r.decision_id}: {note}", markup=False)
         for decision_id, o in overridden:
             out.print(
                 f"  {decision_id}: referred; manual override by officer {o.decided_by}"

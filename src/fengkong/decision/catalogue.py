@@ -24,13 +24,8 @@ facts the decision service supplies:
 | `identity.<check>.result`, `.code`, `.mismatch` | text | an identity check's result (`passed`/`failed`), the provider's code, the mismatched factors (`none`); absent until the check is made (`decision.verification`) |
 | `identity.liveness.liveness_permille`, `identity.liveness.face_match_permille` | number | the liveness check's scores, 0–1000 |
 | `identity.cost_fen` | number | what the application's identity checks have cost so far (fen) |
-
-and the features of external documents, by the names their families give them
-(`features.bureau`, `features.business`, `features.financials`, `features.statements`;
-docs/external-data.md): `bureau.*` (the personal credit report), `business.*` (registry, tax,
-utility payments), `financials.*` (financial statements with the requested instalment),
-`statement.*` (bank statements). A numerical feature is a number, a categorical one text
-(`business.tax_credit_grade`: `A` `B` `M` `C` `D` or `unrated`), a flag a flag.
+| `bureau.*`, `statement.*`, `business.*`, `financials.*` | as the family declares | the features of an external document the policy's `sources:` asked for (`decision.source_facts`, generated from the families); absent when it gave nothing |
+| `source.<kind>`, `source.<kind>.why` | text | what became of a kind the policy asked for (`ok`, `not_asked`, `unavailable`, `no_consent`, `no_provider`, `invalid`) and why |
 """
 
 from __future__ import annotations
@@ -41,11 +36,8 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from fengkong.decision.identity_facts import fact_specs
+from fengkong.decision.source_facts import fact_specs as source_fact_specs
 from fengkong.features.application import APPLICATION_FEATURES
-from fengkong.features.bureau import BUREAU_FEATURES
-from fengkong.features.business import BUSINESS_FEATURES, TAX_FEATURES, UTILITY_FEATURES
-from fengkong.features.financials import FINANCIAL_FEATURES
-from fengkong.features.statements import STATEMENT_FEATURES
 
 
 class FeatureKind(StrEnum):
@@ -105,6 +97,7 @@ SERVICE_FACTS: Mapping[str, FeatureSpec] = dict(
         _spec("anomaly.score_permille", N, "Anomaly score (‰)", "异常分（千分）"),
         _spec("anomaly.outlier", F, "Anomalous application", "异常申请"),
         *(_spec(name, FeatureKind(kind), en, zh) for name, kind, en, zh in fact_specs()),
+        *(_spec(name, FeatureKind(kind), en, zh) for name, kind, en, zh in source_fact_specs()),
     )
 )
 
@@ -116,23 +109,4 @@ def _application_features() -> dict[str, FeatureSpec]:
     }
 
 
-def _document_features() -> dict[str, FeatureSpec]:
-    kinds = {"numerical": N, "categorical": T, "flag": F}
-    families = (
-        BUREAU_FEATURES,
-        BUSINESS_FEATURES,
-        TAX_FEATURES,
-        UTILITY_FEATURES,
-        FINANCIAL_FEATURES,
-        STATEMENT_FEATURES,
-    )
-    return {
-        f.name: FeatureSpec(f.name, kinds[f.kind], f.label_en, f.label_zh)
-        for family in families
-        for f in family.features
-    }
-
-
-DEFAULT_CATALOGUE: FeatureCatalogue = MappingProxyType(
-    {**_application_features(), **_document_features(), **SERVICE_FACTS}
-)
+DEFAULT_CATALOGUE: FeatureCatalogue = MappingProxyType({**_application_features(), **SERVICE_FACTS})

@@ -21,10 +21,19 @@ from fengkong.core.reason import Reason
 from fengkong.decision.catalogue import DEFAULT_CATALOGUE, FeatureCatalogue, resolve
 from fengkong.decision.document import Document, Path_, parse_document
 from fengkong.decision.jdm import JdmTable, load_jdm, parse_jdm
-from fengkong.decision.policy import Band, CompiledPolicy, PolicyOutcome, PolicyRule, Segment
-from fengkong.decision.policy_reader import PolicyReader
+from fengkong.decision.policy import (
+    Band,
+    CompiledPolicy,
+    LimitAdjustment,
+    PolicyOutcome,
+    PolicyRule,
+    Segment,
+    SourceAsk,
+)
+from fengkong.decision.policy_sections import ExternalDataSections
 from fengkong.decision.pricing import PriceCap, all_in_apr, within_cap
 from fengkong.decision.security_reader import check_band_requirements, read_security
+from fengkong.decision.source_facts import status_fact
 from fengkong.lending.product import Product, product_from_dict
 
 _REFERENCE_START = date(2025, 1, 31)  # load-time price checks: month-end start, the hardest case
@@ -77,7 +86,7 @@ def compile_policy(
     return policy
 
 
-class _Compiler(PolicyReader):
+class _Compiler(ExternalDataSections):
     """The sections of one document, compiled in order."""
 
     def __init__(
@@ -102,7 +111,7 @@ class _Compiler(PolicyReader):
         known = {
             "id", "version", "author", "description", "product", "score_range", "knock_outs",
             "fraud", "segments", "score_bands", "limits", "pricing", "caps", "review",
-            "security",
+            "security", "sources",
         }  # fmt: skip
         for key in self.doc.data:
             if key not in known:
@@ -140,6 +149,8 @@ class _Compiler(PolicyReader):
             self.fail(("review", "due_hours"), f"due_hours must be a whole number ≥ 1: {due!r}")
             due = 24
         on_breach = self.on_breach()
+        sources = self.sources()
+        adjustments = self.limit_adjustments()
         if self.findings or product is None or score_range is None:
             return None
         policy = CompiledPolicy(
@@ -162,9 +173,11 @@ class _Compiler(PolicyReader):
             max_exposure=max_exposure,
             pricing=pricing,
             review_due_hours=due,
-            reads=_stage_reads(knock_outs, fraud_rules, tables, segments),
+            reads=_stage_reads(knock_outs, fraud_rules, tables, segments, sources, adjustments),
             security=security,
             unsecured_max=unsecured_max,
+            sources=sources,
+            limit_adjustments=adjustments,
         )
         if self.check_prices:
             self.check_price_cap(policy)
@@ -476,6 +489,8 @@ def _stage_reads(
     fraud_rules: tuple[PolicyRule, ...],
     tables: tuple[tuple[str, JdmTable], ...],
     segments: tuple[Segment, ...],
+    sources: tuple[SourceAsk, ...] = (),
+    adjustments: tuple[LimitAdjustment, ...] = (),
 ) -> dict[str, tuple[str, ...]]:
     def names(*groups: Sequence[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(n for group in groups for n in group))
@@ -485,17 +500,31 @@ def _stage_reads(
         *(t.fields for _, t in tables),
         *((f"step_up.{r.check}",) for r in fraud_rules if r.check),
     )
+    asked = (
+        {
+            "sources": names(
+                *((status_fact(a.kind),) for a in sources),
+                *(a.condition.reads for a in sources if a.condition),
+            )
+        }
+        if sources
+        else {}
+    )
     return {
+        **asked,
         "knock_outs": names(("amount", "term_months"), *(r.condition.reads for r in knock_outs)),
         "fraud": fraud,
         "score": names(("score",), *(s.condition.reads for s in segments if s.condition)),
-        "limit": (
-            "score",
-            "amount",
-            "term_months",
-            "monthly_income",
-            "existing_monthly_debt",
-            "existing_exposure",
+        "limit": names(
+            (
+                "score",
+                "amount",
+                "term_months",
+                "monthly_income",
+                "existing_monthly_debt",
+                "existing_exposure",
+            ),
+            *(a.condition.reads for a in adjustments),
         ),
         "pricing": ("score",),
     }

@@ -11,6 +11,9 @@ goes on, so the officer sees the limit and price the policy would offer.
 A rule that needs a fact the application lacks refers with a reason naming the fact: a missing
 fact never approves. Every stage leaves a `StageTrace` of what it read and what it did.
 
+A policy with a `sources:` section first checks what its external data gave
+(`decision.source_stage`): a required kind that gave nothing refers, naming it and why.
+
 Outcome precedence: decline > verify > refer > approve_secured > approve.
 """
 
@@ -32,6 +35,7 @@ from fengkong.decision.price_caps import caps_stage
 from fengkong.decision.run import PolicyRun, Stop, facts_seen
 from fengkong.decision.score_cutoffs import score_stage
 from fengkong.decision.security_stage import security_stage
+from fengkong.decision.source_stage import sources_stage, with_feature_reasons
 
 
 def evaluate(
@@ -40,8 +44,16 @@ def evaluate(
     """Decide on `facts` (see `fengkong.decision.catalogue` for the names) as of `as_of`, the
     payout date the schedule runs from. `offer=False` stops after pricing, without building the
     schedule or checking the cap on this amount (the load check still bounds every price)."""
+    if not policy.sources:
+        return _evaluate(policy, facts, as_of, offer)
+    return with_feature_reasons(policy, _evaluate(policy, facts, as_of, offer))
+
+
+def _evaluate(policy: CompiledPolicy, facts: Facts, as_of: date, offer: bool) -> PolicyDecision:
     run = PolicyRun(policy)
     reads = policy.reads
+    if policy.sources:  # a required source that gave nothing refers, naming it
+        sources_stage(policy, facts, run)
 
     # knock-outs: the product's own bounds first, then the document's rules
     declined = knock_outs_stage(policy, facts, run)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from fengkong.core.money import Fen, format_fen
 from fengkong.core.reason import Reason
+from fengkong.decision.conditions import MissingFact
 from fengkong.decision.policy import CompiledPolicy, Facts, StageTrace
 from fengkong.decision.run import PolicyRun, Stop, facts_seen, in_band, note_unknowns
 from fengkong.lending.quote import monthly_instalment
@@ -64,8 +65,11 @@ def limit_stage(
         ("affordability", afford.name),
         ("matrix", format_fen(cell)),
     ]
-    limit = Fen(min(amount, cell))
     codes: list[str] = []
+    if policy.limit_adjustments:
+        cell = _adjusted(policy, facts, run, cell, codes)
+        detail.append(("adjusted", format_fen(cell)))
+    limit = Fen(min(amount, cell))
     if limit < amount:
         run.reasons.append(
             Reason(
@@ -104,3 +108,20 @@ def limit_stage(
     detail.append(("limit", format_fen(limit)))
     run.trace.append(StageTrace("limit", saw, "assign", tuple(codes), tuple(detail)))
     return limit
+
+
+def _adjusted(
+    policy: CompiledPolicy, facts: Facts, run: PolicyRun, cell: Fen, codes: list[str]
+) -> Fen:
+    """The matrix cell after `limits.adjust`: each adjustment whose condition holds multiplies
+    it (to the fen, down). Undecidable (a fact missing): a cut applies, a raise does not."""
+    for adjustment in policy.limit_adjustments:
+        try:
+            holds = bool(adjustment.condition.test(facts))
+        except (MissingFact, TypeError):
+            holds = adjustment.factor < 1
+        if holds:
+            cell = Fen(int(Decimal(cell) * adjustment.factor))
+            run.reasons.append(adjustment.reason)
+            codes.append(adjustment.code)
+    return cell

@@ -186,6 +186,29 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitAdjustment:
+    """`limits.adjust`: when `condition` holds, the limit matrix's cell is multiplied by
+    `factor` (below 1 cuts, above 1 raises), with `reason`. A condition that cannot be decided
+    (a fact missing) applies a cut and withholds a raise."""
+
+    code: str
+    condition: Condition
+    factor: Decimal
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
+class SourceAsk:
+    """External data the policy asks for (`sources:`): a kind (`sources.kinds.SourceKind`'s
+    value), whether the decision may go on without it (a required one missing refers), and the
+    condition over the application's facts under which it is fetched (always, when None)."""
+
+    kind: str
+    required: bool = False
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledPolicy:
     """A policy document, checked and compiled: every stage ready to evaluate."""
 
@@ -211,6 +234,10 @@ class CompiledPolicy:
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # stage → facts
     security: Mapping[str, SecurityRequirement] = field(default_factory=dict)  # by name
     unsecured_max: UnsecuredMax | None = None
+    # External data to fetch before evaluating, in the document's order; none: the decision
+    # reads the application alone, as before the section existed.
+    sources: tuple[SourceAsk, ...] = ()
+    limit_adjustments: tuple[LimitAdjustment, ...] = ()
 
     @property
     def label(self) -> str:

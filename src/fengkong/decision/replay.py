@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.errors import IntegrityBroken, NotFound
@@ -27,12 +28,17 @@ from fengkong.decision.recording import OFFERED
 from fengkong.scoring.reasons import is_model_reason
 from fengkong.scoring.registry import LoadedGBM, LoadedScorecard, load_model
 
+if TYPE_CHECKING:
+    from fengkong.sources.services import SourceServices
+
 
 @dataclass(frozen=True, slots=True)
 class ReplayResult:
     decision_id: str
     differences: tuple[str, ...] = field(default_factory=tuple)
     override: OfficerDecision | None = None  # the officer's decision settling this referral
+    # What replay could not check and why, e.g. an external answer purged by retention.
+    notes: tuple[str, ...] = ()
 
     @property
     def matches(self) -> bool:
@@ -42,9 +48,13 @@ class ReplayResult:
 class Replayer:
     """Replays decisions, loading each model and policy bundle once."""
 
-    def __init__(self, uow: object, artifacts_dir: Path) -> None:
+    def __init__(
+        self, uow: object, artifacts_dir: Path, sources: SourceServices | None = None
+    ) -> None:
         self.uow = uow
         self.artifacts_dir = artifacts_dir
+        # the recorded answers a decision cites: re-read, never fetched again
+        self.sources = sources
         self._models: dict[str, LoadedScorecard | LoadedGBM] = {}
         self._policies: dict[str, CompiledPolicy] = {}
 
@@ -77,7 +87,14 @@ class Replayer:
         stored = [r.code for r in d.reasons if not is_model_reason(r.code)]
         if codes != stored:
             found.append(f"reasons {codes} != stored {stored}")
-        return ReplayResult(d.id, tuple(found))
+        notes: tuple[str, ...] = ()
+        if d.inputs.get("sources"):
+            from fengkong.decision.source_replay import recheck_sources
+
+            checked = recheck_sources(d, self.uow, self.sources)
+            found += checked.differences
+            notes = tuple(checked.notes)
+        return ReplayResult(d.id, tuple(found), notes=notes)
 
     def _model(self, version: str, sha256: str | None) -> LoadedScorecard | LoadedGBM:
         if version not in self._models:
@@ -101,10 +118,13 @@ class Replayer:
         return self._policies[sha]
 
 
-def replay_all(uow: object, artifacts_dir: Path, ids: list[str]) -> Iterator[ReplayResult]:
+def replay_all(
+    uow: object, artifacts_dir: Path, ids: list[str], sources: SourceServices | None = None
+) -> Iterator[ReplayResult]:
     """Replay each decision of `ids` (an officer's decision id stands for the automatic decision
-    it settles), with the officer's decision on a referral as its override."""
-    replayer = Replayer(uow, artifacts_dir)
+    it settles), with the officer's decision on a referral as its override. `sources`: where
+    the external answers decisions cite are re-read (never their providers)."""
+    replayer = Replayer(uow, artifacts_dir, sources)
     officers = uow.officer_decisions  # type: ignore[attr-defined]
     for decision_id in ids:
         override: OfficerDecision | None = None

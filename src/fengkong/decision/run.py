@@ -57,13 +57,16 @@ def facts_seen(facts: Facts, names: tuple[str, ...]) -> tuple[tuple[str, object]
 class PolicyRun:
     """One evaluation's running state: reasons in order, the trace, referrals so far."""
 
-    __slots__ = ("policy", "reasons", "refer", "secured", "trace")
+    __slots__ = ("explained", "policy", "reasons", "refer", "secured", "trace")
 
     def __init__(self, policy: CompiledPolicy) -> None:
         self.policy = policy
         self.reasons: list[Reason] = []
         self.trace: list[StageTrace] = []
         self.refer = False
+        # Facts whose absence a reason already explains (a source that gave nothing): a rule
+        # that needs one still refers, without a second "missing" reason.
+        self.explained: tuple[str, ...] = ()
         # (requirement name, why) once a stage makes the offer conditional on security
         self.secured: tuple[str, str] | None = None
 
@@ -128,6 +131,9 @@ def fire(
 def note_unknowns(run: PolicyRun, missing: list[str], wrong: list[str]) -> list[str]:
     codes: list[str] = []
     for name in missing:
+        if name in run.explained:
+            codes.append("POL_SOURCE_ABSENT")
+            continue
         run.reasons.append(missing_reason(name))
         codes.append("POL_MISSING_FACT")
     if wrong:

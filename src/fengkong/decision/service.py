@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fengkong.audit.port import AuditAppender
 from fengkong.core.clock import BUSINESS_TZ, Clock
@@ -63,6 +63,10 @@ from fengkong.scoring.registry import (
     ModelStatus,
 )
 
+if TYPE_CHECKING:
+    from fengkong.decision.source_fetch import Gathered
+    from fengkong.sources.services import SourceServices
+
 
 @dataclass(frozen=True, slots=True)
 class DecisionServices:
@@ -88,6 +92,9 @@ class DecisionServices:
     model_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
     on_refer: Callable[[Any, DecisionRecord, int | None], None] | None = None
     policy_challenge: ChallengerConfig = field(default_factory=ChallengerConfig)
+    # External data (`bootstrap.Context.sources`), asked only by a policy with a `sources:`
+    # section; none wired: such a policy finds every source without a provider.
+    sources: Callable[[], SourceServices] | None = None
 
 
 def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months: int) -> None:
@@ -158,22 +165,27 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
     adverse = model_reasons(result.top_adverse(), APPLICATION_FEATURES)
     stored_features = {**features, **signals.features, **shadow_features(shadow, features)}
+    consents = consent_facts((*applicant.consents, *given), now)
+    facts = policy_facts(
+        features=features,
+        signals=signals.features,
+        score=result.score,
+        pd=pd_,
+        amount=req.amount,
+        term_months=req.term_months,
+        monthly_income=req.monthly_income,
+        existing_monthly_debt=req.existing_monthly_debt,
+        history=applicant.history,
+        consents=consents,
+    )
+    gathered: Gathered | None = None
+    if policy.sources:  # only a policy that asks for external data leaves the fast path
+        gathered = _external_data(policy, application_id, req, id_number_bidx, given, facts, svc)
+        given = ()  # stored before the fetches, so the consent gate counts them
+        facts = {**facts, **gathered.facts}
     with svc.uow() as uow:
         for record in given:
             uow.consents.add(record)
-        consents = consent_facts((*applicant.consents, *given), now)
-        facts = policy_facts(
-            features=features,
-            signals=signals.features,
-            score=result.score,
-            pd=pd_,
-            amount=req.amount,
-            term_months=req.term_months,
-            monthly_income=req.monthly_income,
-            existing_monthly_debt=req.existing_monthly_debt,
-            history=applicant.history,
-            consents=consents,
-        )
         verdict = evaluate(policy, facts, as_of=as_of)
         decision = decision_record(
             decision_id=new_id("dec", svc.clock),
@@ -184,12 +196,18 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             score=result.score,
             pd_=pd_,
             model=model,
-            inputs={**inputs, **_channel_inputs(req)},
+            inputs={
+                **inputs,
+                **_channel_inputs(req),
+                **({} if gathered is None else {"sources": list(gathered.used)}),
+            },
             stored_features=stored_features,
             facts=facts,
             signal_reasons=signals.reasons,
             policy_sha256=deciding.sha256,
         )
+        if gathered is not None:
+            decision = replace(decision, trace=(*gathered.trace, *decision.trace))
         if shadow_policy is not None:
             decision = _with_shadow_policy(decision, shadow_policy, facts, as_of)
         if deciding.sha256 not in svc.live.policies.stored:
@@ -210,6 +228,47 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     svc.live.policies.stored.add(deciding.sha256)
     tell_declined(flag_after, application_id)
     return decision
+
+
+def _external_data(
+    policy: CompiledPolicy,
+    application_id: str,
+    req: ApplicationRequest,
+    subject_bidx: str,
+    given: tuple[ConsentRecord, ...],
+    facts: Mapping[str, object],
+    svc: DecisionServices,
+) -> Gathered:
+    """Fetch what the policy asks for, outside the decision's transaction. The consents given
+    with the application are stored (and audited) first, in their own unit of work: the consent
+    gate of a fetch reads what is on record, and a provider is never called on a consent that is
+    not."""
+    from fengkong.decision.source_fetch import gather
+    from fengkong.sources.connector import Subject
+
+    if given:
+        with svc.uow() as uow:
+            for record in given:
+                uow.consents.add(record)
+            _audit_consents(uow, given)
+            uow.commit()
+    applicant = req.applicant
+    subject = Subject(
+        key=subject_bidx,
+        name=applicant.name,
+        id_number=applicant.id_number,
+        phone=applicant.phone,
+        bank_card=applicant.bank_card,
+    )
+    services = None if svc.sources is None else svc.sources()
+    return gather(
+        policy,
+        facts,
+        subject,
+        application_id,
+        svc.clock.business_date(),
+        services,
+    )
 
 
 def _product_accepted_beforehand(
@@ -301,7 +360,7 @@ def _with_identity_calls(
     decision: DecisionRecord, previous: DecisionRecord, call: IdentityCall | None
 ) -> DecisionRecord:
     """The identity checks' calls of earlier step-ups stay in the trace, and this one joins."""
-    kept = tuple(t for t in previous.trace if t.get("stage") == "identity_check")
+    kept = tuple(t for t in previous.trace if t.get("stage") in ("source", "identity_check"))
     made = () if call is None else (call.trace_entry(),)
     if not kept and not made:
         return decision
