@@ -13,7 +13,6 @@ from fengkong.core.money import Fen
 from fengkong.db.database import Database
 from fengkong.db.monitoring_tables import portfolio_snapshot_books, portfolio_snapshots
 from fengkong.decision.concentration import BookSegments
-from fengkong.monitoring.figures import SegmentFigures
 
 _WHOLE = "all"
 
@@ -46,6 +45,7 @@ class SqlSnapshotSegments:
             ).all()
         by: dict[str, dict[str, Fen]] = {d: {} for d in wanted}
         for dimension, segment, figures in rows:
-            by[dimension][segment] = SegmentFigures.from_dict(figures).outstanding_fen
+            # Only the balance is read: `monitoring.figures.SegmentFigures.as_dict`'s key.
+            by[dimension][segment] = Fen(int(figures["outstanding_fen"]))
         whole = by.pop(_WHOLE).get(_WHOLE, Fen(0))
         return BookSegments(business_date=day, outstanding_fen=whole, segments=by)
