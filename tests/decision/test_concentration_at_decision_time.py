@@ -25,7 +25,6 @@ from fengkong.core.money import Fen
 from fengkong.core.settings import Settings
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.compiler import load_shipped_policy
-from fengkong.decision.facts import facts_from_json
 from fengkong.decision.concentration import (
     BookSegments,
     ConcentrationCache,
@@ -33,6 +32,7 @@ from fengkong.decision.concentration import (
     needs_concentration,
     share_after,
 )
+from fengkong.decision.facts import facts_from_json
 from fengkong.decision.service import submit_application
 from fengkong.monitoring.figures import CLASSES, ClassMix, SegmentFigures
 from fengkong.monitoring.snapshots import SnapshotBook
