@@ -7,13 +7,12 @@ decision service."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from fengkong.decision.concentration import (
     ConcentrationCache,
     concentration_facts,
     needs_concentration,
 )
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.onboarding.application import ApplicationRequest
 from fengkong.onboarding.business import BusinessApplicant
 
@@ -32,15 +31,27 @@ def declared_business_facts(business: BusinessApplicant) -> dict[str, object]:
     }
 
 
+# By policy (its document's sha256): whether it reads a `concentration.*` fact. Worked out once,
+# so a consumer decision pays a dictionary look-up for the question.
+_READS_CONCENTRATION: dict[str, bool] = {}
+
+
+def reads_concentration(policy: CompiledPolicy) -> bool:
+    found = _READS_CONCENTRATION.get(policy.sha256)
+    if found is None:
+        found = _READS_CONCENTRATION[policy.sha256] = needs_concentration(policy.facts_needed)
+    return found
+
+
 def application_side_facts(
     req: ApplicationRequest,
-    facts_needed: Iterable[str],
+    policy: CompiledPolicy,
     concentration: ConcentrationCache | None,
 ) -> dict[str, object]:
     """The declared business facts (a business application) and the concentration facts (a
-    policy among whose `facts_needed` is a `concentration.*` one, with a snapshot taken)."""
+    policy that reads a `concentration.*` fact, with a snapshot taken)."""
     facts = {} if req.business is None else declared_business_facts(req.business)
-    if concentration is None or not needs_concentration(facts_needed):
+    if concentration is None or not reads_concentration(policy):
         return facts
     book = concentration.current()
     if book is not None:

@@ -146,7 +146,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
     # A business's declared facts, and the book's concentration for a policy that reads it.
-    side_facts = application_side_facts(req, policy.facts_needed, svc.concentration)
+    side_facts = application_side_facts(req, policy, svc.concentration)
     if scored_beforehand is not None and scored_beforehand.live is live:
         model, shadow, result = scored_beforehand.chosen
     else:
