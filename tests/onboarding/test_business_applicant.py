@@ -186,3 +186,40 @@ def test_sealed_business_keeps_no_clear_personal_data(tmp_path: Path) -> None:
     for value in clear:
         assert value not in text
         assert value.encode() not in raw
+
+
+def test_key_rotation_reencrypts_the_business_and_its_parties(tmp_path: Path) -> None:
+    from fengkong.core.clock import FakeClock
+    from fengkong.db.personal_data import SqlKeyRotationUnitOfWork
+    from fengkong.onboarding.key_rotation import key_usage, next_key_id, reencrypt_all
+    from fengkong.onboarding.vault import KEY_BYTES
+
+    old = generate_keyring("k1")
+    new = old.with_active_key(next_key_id(old), bytes(range(KEY_BYTES)))
+    db = Database(f"sqlite:///{tmp_path / 'k.db'}")
+    upgrade(db)
+    business = validate_business(domain_block(), AS_OF, applicant_id_number=APPLICANT_ID)
+    req = ApplicationRequest(
+        "business_loan",
+        Fen(20_000_000),
+        12,
+        "business",
+        Fen(6_000_000),
+        Applicant("张三", APPLICANT_ID, "13800138000", date(1990, 3, 7)),
+        {},
+        business=business,
+    )
+    clock = FakeClock(datetime(2026, 12, 7, 9, tzinfo=UTC))
+    with SqlUnitOfWork(db) as uow:
+        uow.applications.add(seal("app_k1", clock.now(), req, Vault(old)))
+        uow.commit()
+    reencrypt_all(SqlKeyRotationUnitOfWork(db), Vault(new), clock=clock, actor="test")
+    assert set(key_usage(SqlKeyRotationUnitOfWork(db))) == {"k2"}
+    retired = Vault(new.without_key("k1"))
+    with SqlUnitOfWork(db) as uow:
+        stored = uow.applications.get("app_k1")
+    db.dispose()
+    assert stored is not None and stored.business is not None
+    shown = masked_business(stored.business, retired)  # decrypts every token with the new key
+    assert [o.name for o in shown.owners] == ["张*", "李*"]
+    assert shown.guarantors[1].name.endswith("****")

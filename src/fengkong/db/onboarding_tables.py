@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from fengkong.db.tables import JSONType, UTCDateTime, metadata
+from fengkong.db.tables import UTCDateTime, metadata
 
 consents = sa.Table(
     "consents",
@@ -29,9 +29,11 @@ consents = sa.Table(
 sa.Index("ix_consents_subject_purpose", consents.c.subject_bidx, consents.c.purpose)
 
 # The business of a business application (`onboarding.business`), one row per application that
-# names one. The code and registered name as vault ciphertext, the code's blind index (the
-# subject key its external documents are recorded under); the owners and guarantors as a JSON
-# list of sealed parties (`onboarding.business.StoredParty`): ciphertexts and blind indexes only.
+# names one: the code and registered name as vault ciphertext, the code's blind index (the
+# subject key its external documents are recorded under). Its owners and guarantors, one row
+# each in `application_business_parties`, in the order given: ciphertexts and blind indexes
+# only. Every `*_enc` column is re-encrypted by key rotation (`db.personal_data`), under the
+# vault field its name gives (`uscc`, `registered_name`, `name`, `id_number`, `phone`).
 application_businesses = sa.Table(
     "application_businesses",
     metadata,
@@ -44,5 +46,20 @@ application_businesses = sa.Table(
     sa.Column("years_in_operation", sa.Integer(), nullable=False),
     sa.Column("established_on", sa.Date(), nullable=True),
     sa.Column("annual_revenue_fen", sa.BigInteger(), nullable=False),
-    sa.Column("parties", JSONType, nullable=False),
+)
+
+application_business_parties = sa.Table(
+    "application_business_parties",
+    metadata,
+    sa.Column("application_id", sa.String(40), primary_key=True),
+    sa.Column("position", sa.Integer(), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),  # owner | guarantor
+    sa.Column("kind", sa.String(16), nullable=False),  # person | company
+    sa.Column("name_enc", sa.Text(), nullable=False),
+    sa.Column("id_number_enc", sa.Text(), nullable=True),
+    sa.Column("id_number_bidx", sa.String(64), nullable=True, index=True),
+    sa.Column("phone_enc", sa.Text(), nullable=True),
+    sa.Column("uscc_enc", sa.Text(), nullable=True),
+    sa.Column("uscc_bidx", sa.String(64), nullable=True),
+    sa.Column("share_bp", sa.Integer(), nullable=True),
 )

@@ -17,7 +17,7 @@ from fengkong.core.money import Fen
 from fengkong.db.consent_repository import FOR_SUBJECT, consent_from_row
 from fengkong.db.driver_reads import DriverReader, Query
 from fengkong.db.fraud_links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
-from fengkong.db.onboarding_tables import application_businesses
+from fengkong.db.onboarding_tables import application_business_parties, application_businesses
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.facts import ApplicantOnRecord, CustomerHistory
@@ -148,6 +148,9 @@ class SqlApplicationRepository:
         )
         if app.business is not None:
             _insert(self.session, self.writes, application_businesses, _business_row(app))
+            for k, party in enumerate(app.business.parties):
+                row = {"application_id": app.id, "position": k, **party.as_dict()}
+                _insert(self.session, self.writes, application_business_parties, row)
 
     def get(self, application_id: str) -> StoredApplication | None:
         row = self.session.execute(
@@ -185,7 +188,16 @@ class SqlApplicationRepository:
                 application_businesses.c.application_id == application_id
             )
         ).first()
-        return None if row is None else _business_of(row._mapping)
+        if row is None:
+            return None
+        parties = self.session.execute(
+            sa.select(application_business_parties)
+            .where(application_business_parties.c.application_id == application_id)
+            .order_by(application_business_parties.c.position)
+        ).all()
+        return _business_of(
+            row._mapping, [StoredParty.from_dict(dict(p._mapping)) for p in parties]
+        )
 
 
 def _business_row(app: StoredApplication) -> dict[str, Any]:
@@ -201,11 +213,10 @@ def _business_row(app: StoredApplication) -> dict[str, Any]:
         "years_in_operation": b.years_in_operation,
         "established_on": b.established_on,
         "annual_revenue_fen": int(b.annual_revenue),
-        "parties": [p.as_dict() for p in b.parties],
     }
 
 
-def _business_of(r: Any) -> StoredBusiness:
+def _business_of(r: Any, parties: list[StoredParty]) -> StoredBusiness:
     return StoredBusiness(
         uscc_enc=r["uscc_enc"],
         uscc_bidx=r["uscc_bidx"],
@@ -214,7 +225,7 @@ def _business_of(r: Any) -> StoredBusiness:
         region=r["region"],
         years_in_operation=r["years_in_operation"],
         annual_revenue=Fen(r["annual_revenue_fen"]),
-        parties=tuple(StoredParty.from_dict(p) for p in r["parties"]),
+        parties=tuple(parties),
         established_on=r["established_on"],
     )
 

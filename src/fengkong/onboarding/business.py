@@ -200,7 +200,7 @@ def seal_business(business: BusinessApplicant, vault: _Sealer) -> StoredBusiness
                 StoredParty(
                     role="guarantor",
                     kind=GuarantorKind.COMPANY,
-                    name_enc=vault.encrypt("business_name", g.name),
+                    name_enc=vault.encrypt("name", g.name),
                     uscc_enc=vault.encrypt("uscc", g.uscc),
                     uscc_bidx=vault.blind_index("uscc", g.uscc),
                 )
@@ -208,7 +208,7 @@ def seal_business(business: BusinessApplicant, vault: _Sealer) -> StoredBusiness
     return StoredBusiness(
         uscc_enc=vault.encrypt("uscc", business.uscc),
         uscc_bidx=vault.blind_index("uscc", business.uscc),
-        registered_name_enc=vault.encrypt("business_name", business.registered_name),
+        registered_name_enc=vault.encrypt("registered_name", business.registered_name),
         industry=business.industry,
         region=business.region,
         years_in_operation=business.years_in_operation,

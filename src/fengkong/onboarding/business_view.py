@@ -52,7 +52,7 @@ def _masked_party(p: StoredParty, vault: _Opener) -> MaskedParty:
         return MaskedParty(
             role=p.role,
             kind=p.kind.value,
-            name=mask_registered_name(vault.decrypt("business_name", p.name_enc)),
+            name=mask_registered_name(vault.decrypt("name", p.name_enc)),
             id_number=None,
             phone=None,
             uscc=None if p.uscc_enc is None else mask_uscc(vault.decrypt("uscc", p.uscc_enc)),
@@ -78,7 +78,7 @@ def masked_business(stored: StoredBusiness, vault: _Opener) -> MaskedBusiness:
     return MaskedBusiness(
         uscc=mask_uscc(vault.decrypt("uscc", stored.uscc_enc)),
         registered_name=mask_registered_name(
-            vault.decrypt("business_name", stored.registered_name_enc)
+            vault.decrypt("registered_name", stored.registered_name_enc)
         ),
         industry=stored.industry,
         region=stored.region,
