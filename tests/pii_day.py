@@ -19,7 +19,7 @@ from fengkong.core.clock import FakeClock
 from fengkong.demo import application_body, german_credit
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.servicing_steps import servicing_steps
-from fengkong.onboarding.validators import luhn_check_digit
+from fengkong.onboarding.validators import luhn_check_digit, uscc_check_character
 from fengkong.sim.identity import SyntheticIdentity, identity
 
 STAFF = bearer("fks_all")
@@ -124,6 +124,25 @@ def day(client: RecordingClient, ctx: Context, run: Run) -> None:
     )  # fmt: skip
     assert decided.status_code == 200, decided.text
     second_loan = book(client, referred["application_id"], "b")
+
+    # a business application: its owners and a guarantor, stored sealed and shown masked
+    owner, partner, backer = person(), person(), person()
+    business = {
+        "uscc": "91330106MA2B3C4D5" + uscc_check_character("91330106MA2B3C4D5"),
+        "registered_name": "杭州某某餐饮店",
+        "industry": "H",
+        "years_in_operation": 4,
+        "annual_revenue": "1200000.00",
+        "owners": [
+            {**applicant(owner), "share_bp": 7000},
+            {**applicant(partner), "share_bp": 3000},
+        ],
+        "guarantors": [{"kind": "person", **applicant(backer)}],
+    }
+    firm = client.post("/v1/applications", json=body(applicant=applicant(owner), business=business))
+    assert firm.status_code == 201, firm.text
+    shown = client.get(f"/v1/applications/{firm.json()['application_id']}")
+    assert shown.json()["business"]["owners"][1]["share_bp"] == 3000, shown.text
 
     # servicing: a guarantor, a guarantee, a bound card, collateral, a line and its borrower
     guarantor = person()

@@ -4,7 +4,8 @@ numbers and the names of the people it made up (`pii_scan`).
 
 The day, with the demo's people (`demo.application_body` over German credit rows, identities
 from `sim.identity`): applications through the API under every outcome, consents, a referral
-claimed and approved by an officer, two loans booked, paid out and repaid, a guarantor, a bound
+claimed and approved by an officer, a business application with its owners and a guarantor
+(shown masked), two loans booked, paid out and repaid, a guarantor, a bound
 card, collateral, a line with its borrower, a black-list entry and its CSV export, end of day
 with the servicing steps (auto-debit, reminders, collections) past a missed instalment, the
 customer, application, loan, review and list views over the API and the CLI (`--json` and

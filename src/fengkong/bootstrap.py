@@ -25,6 +25,7 @@ from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
 from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter
 from fengkong.db.audit_timestamps import HttpTimestamper
+from fengkong.db.concentration_reads import SqlSnapshotSegments
 from fengkong.db.database import Database
 from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_signal_stores import SqlSignalStores
@@ -34,6 +35,7 @@ from fengkong.db.migrate import ensure_current
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, PolicyCache, read_bundle
 from fengkong.decision.compiler import compile_policy
+from fengkong.decision.concentration import ConcentrationCache
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.live import LiveCache
 from fengkong.decision.policy_products import POLICY_PRODUCTS
@@ -111,6 +113,12 @@ class Context:
             model_challenge=ChallengerConfig(
                 share=self.settings.model_challenger_share,
                 mode=Mode(self.settings.model_challenger_mode),
+            ),
+            concentration=ConcentrationCache(
+                SqlSnapshotSegments(self.db),
+                self.clock,
+                # As the concentration report reads them (validated by the settings).
+                {str(k): v for k, v in self.settings.monitoring_concentration_limits.items()},
             ),
         )
         self.servicing = ServicingServices(

@@ -49,6 +49,8 @@ def business_facts(**changes: object) -> dict[str, object]:
         "monthly_income": 5_000_000,
         "existing_monthly_debt": 200_000,
         "existing_exposure": 0,
+        "concentration.industry_over_limit": False,
+        "concentration.region_over_limit": False,
     }
     for key, value in changes.items():
         name = key.replace("__", ".")

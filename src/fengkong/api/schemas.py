@@ -17,14 +17,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from fengkong.api.business_schemas import BusinessIn, BusinessOut
 from fengkong.api.input import InputModel
 from fengkong.core.actor import Actor
-from fengkong.core.errors import FieldError, Forbidden
+from fengkong.core.errors import FieldError, Forbidden, Invalid
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.officer import OfficerDecision
 from fengkong.decision.record import DecisionRecord
 from fengkong.features.codebook import ALLOWED_VALUES, PROFILE_CODED_FIELDS, allowed, check_value
 from fengkong.onboarding.application import Applicant, ApplicationRequest, Channel, ConsentGiven
+from fengkong.onboarding.business import BusinessApplicant, validate_business
 from fengkong.onboarding.channel import (
     DEFAULT_SALES_CHANNEL,
     PARTNER_CODE_MAX_LENGTH,
@@ -224,6 +226,13 @@ class ApplicationIn(InputModel):
         )
     )
 
+    business: BusinessIn | None = Field(
+        None,
+        description="A business borrowing (docs/external-data.md, small-business underwriting): "
+        "its code, name, industry, region, years, revenue, owners (the applicant among them) "
+        "and guarantors; absent or null for a consumer application",
+    )
+
     _known_purpose = field_validator("purpose")(_coded)
 
     @field_validator("industry")
@@ -235,14 +244,32 @@ class ApplicationIn(InputModel):
         return normal_industry(value)
 
     def to_request(self, as_of: Any) -> ApplicationRequest:
-        applicant: Applicant = validate_applicant(
-            self.applicant.name,
-            self.applicant.id_number,
-            self.applicant.phone,
-            as_of,
-            bank_card=self.applicant.bank_card,
-            employer_uscc=self.applicant.employer_uscc,
-        )
+        errors: list[FieldError] = []
+        applicant: Applicant | None = None
+        business: BusinessApplicant | None = None
+        try:
+            applicant = validate_applicant(
+                self.applicant.name,
+                self.applicant.id_number,
+                self.applicant.phone,
+                as_of,
+                bank_card=self.applicant.bank_card,
+                employer_uscc=self.applicant.employer_uscc,
+            )
+        except Invalid as exc:
+            errors.extend(exc.errors)
+        if self.business is not None:
+            try:
+                business = validate_business(
+                    self.business.raw(),
+                    as_of,
+                    applicant_id_number=None if applicant is None else applicant.id_number,
+                )
+            except Invalid as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise Invalid(tuple(errors))
+        assert applicant is not None
         return ApplicationRequest(
             product=self.product,
             amount=yuan_to_fen(self.amount),
@@ -257,6 +284,7 @@ class ApplicationIn(InputModel):
             consents=tuple(ConsentGiven(c.purpose, c.scope, c.text_version) for c in self.consents),
             channel=self.channel.to_channel(),
             industry=self.industry,
+            business=business,
         )
 
     def through_channel_of(self, actor: Actor) -> ApplicationIn:
@@ -438,4 +466,7 @@ class ApplicationOut(BaseModel):
         None,
         description="On referral, the officer's decision that settles it, linked to `decision` "
         "by its automatic_decision_id",
+    )
+    business: BusinessOut | None = Field(
+        None, description="The business borrowing, masked; null for a consumer application"
     )

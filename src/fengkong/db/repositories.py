@@ -17,12 +17,14 @@ from fengkong.core.money import Fen
 from fengkong.db.consent_repository import FOR_SUBJECT, consent_from_row
 from fengkong.db.driver_reads import DriverReader, Query
 from fengkong.db.fraud_links import FLAG_APPLICATION, FLAG_EDGES, outcome_values
+from fengkong.db.onboarding_tables import application_business_parties, application_businesses
 from fengkong.db.tables import applications, decisions, model_versions, policy_bundles
 from fengkong.db.write_behind import WriteBehind
 from fengkong.decision.facts import ApplicantOnRecord, CustomerHistory
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.onboarding.application import StoredApplication
+from fengkong.onboarding.business import StoredBusiness, StoredParty
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.scoring.registry import ModelStatus, ModelVersion
 
@@ -144,6 +146,11 @@ class SqlApplicationRepository:
                 "industry": app.industry,
             },
         )
+        if app.business is not None:
+            _insert(self.session, self.writes, application_businesses, _business_row(app))
+            for k, party in enumerate(app.business.parties):
+                row = {"application_id": app.id, "position": k, **party.as_dict()}
+                _insert(self.session, self.writes, application_business_parties, row)
 
     def get(self, application_id: str) -> StoredApplication | None:
         row = self.session.execute(
@@ -172,7 +179,55 @@ class SqlApplicationRepository:
             channel_partner=r["channel_partner"],
             region=r["region"],
             industry=r["industry"],
+            business=self._business(application_id),
         )
+
+    def _business(self, application_id: str) -> StoredBusiness | None:
+        row = self.session.execute(
+            sa.select(application_businesses).where(
+                application_businesses.c.application_id == application_id
+            )
+        ).first()
+        if row is None:
+            return None
+        parties = self.session.execute(
+            sa.select(application_business_parties)
+            .where(application_business_parties.c.application_id == application_id)
+            .order_by(application_business_parties.c.position)
+        ).all()
+        return _business_of(
+            row._mapping, [StoredParty.from_dict(dict(p._mapping)) for p in parties]
+        )
+
+
+def _business_row(app: StoredApplication) -> dict[str, Any]:
+    b = app.business
+    assert b is not None
+    return {
+        "application_id": app.id,
+        "uscc_enc": b.uscc_enc,
+        "uscc_bidx": b.uscc_bidx,
+        "registered_name_enc": b.registered_name_enc,
+        "industry": b.industry,
+        "region": b.region,
+        "years_in_operation": b.years_in_operation,
+        "established_on": b.established_on,
+        "annual_revenue_fen": int(b.annual_revenue),
+    }
+
+
+def _business_of(r: Any, parties: list[StoredParty]) -> StoredBusiness:
+    return StoredBusiness(
+        uscc_enc=r["uscc_enc"],
+        uscc_bidx=r["uscc_bidx"],
+        registered_name_enc=r["registered_name_enc"],
+        industry=r["industry"],
+        region=r["region"],
+        years_in_operation=r["years_in_operation"],
+        annual_revenue=Fen(r["annual_revenue_fen"]),
+        parties=tuple(parties),
+        established_on=r["established_on"],
+    )
 
 
 class SqlDecisionRepository:

@@ -26,6 +26,9 @@ facts the decision service supplies:
 | `identity.cost_fen` | number | what the application's identity checks have cost so far (fen) |
 | `bureau.*`, `statement.*`, `business.*`, `financials.*` | as the family declares | the features of an external document the policy's `sources:` asked for (`decision.source_facts`, generated from the families); absent when it gave nothing |
 | `source.<kind>`, `source.<kind>.why` | text | what became of a kind the policy asked for (`ok`, `not_asked`, `unavailable`, `no_consent`, `no_provider`, `invalid`) and why |
+| `declared.*` | number, flag, text | what a business application declares: `years_in_operation`, `annual_revenue` (fen), `owners_count`, `owners_share_bp`, `guarantor_present`, `guarantors_count`, `industry`, `region` (`decision.business_facts`); absent for a consumer |
+| `concentration.industry_share`, `.region_share` | number | the segment's share of the book's principal outstanding with this loan, from the latest portfolio snapshot (`decision.concentration`) |
+| `concentration.industry_over_limit`, `.region_over_limit` | flag | that share is above `monitoring_concentration_limits`; absent (all `concentration.*`) before the first snapshot |
 """
 
 from __future__ import annotations
@@ -76,6 +79,29 @@ def _spec(name: str, kind: FeatureKind, en: str, zh: str) -> tuple[str, FeatureS
 
 N, T, F = FeatureKind.NUMBER, FeatureKind.TEXT, FeatureKind.FLAG
 
+# What a business application declares (`decision.business_facts`), apart from the documents'
+# `business.*`, and the book's concentration with this loan (`decision.concentration`).
+BUSINESS_APPLICATION_FACTS: tuple[tuple[str, FeatureSpec], ...] = (
+    _spec("declared.years_in_operation", N, "Years in operation (declared)", "经营年限（申报）"),
+    _spec("declared.annual_revenue", N, "Annual revenue, declared (fen)", "年营业收入（申报，分）"),
+    _spec("declared.owners_count", N, "Number of owners", "股东（经营者）人数"),
+    _spec("declared.owners_share_bp", N, "Owners' shares declared (bp)", "已申报股权合计（基点）"),
+    _spec("declared.guarantor_present", F, "A guarantor is named", "有保证人"),
+    _spec("declared.guarantors_count", N, "Number of guarantors", "保证人数"),
+    _spec("declared.industry", T, "Industry (GB/T 4754 section)", "所属行业（门类）"),
+    _spec("declared.region", T, "Region (province code)", "所在地区（省级代码）"),
+    _spec("concentration.industry_share", N, "Industry's share of the book with this loan",
+          "含本笔贷款后该行业占贷款余额比例"),
+    _spec("concentration.region_share", N, "Region's share of the book with this loan",
+          "含本笔贷款后该地区占贷款余额比例"),
+    _spec("concentration.industry_over_limit", F, "Industry over its concentration limit",
+          "行业集中度超限"),
+    _spec("concentration.region_over_limit", F, "Region over its concentration limit",
+          "地区集中度超限"),
+    _spec("concentration.snapshot_date", T, "Portfolio snapshot the shares are from",
+          "集中度所依据的资产组合快照日期"),
+)  # fmt: skip
+
 SERVICE_FACTS: Mapping[str, FeatureSpec] = dict(
     (
         _spec("score", N, "Credit score", "信用评分"),
@@ -98,6 +124,7 @@ SERVICE_FACTS: Mapping[str, FeatureSpec] = dict(
         _spec("anomaly.outlier", F, "Anomalous application", "异常申请"),
         *(_spec(name, FeatureKind(kind), en, zh) for name, kind, en, zh in fact_specs()),
         *(_spec(name, FeatureKind(kind), en, zh) for name, kind, en, zh in source_fact_specs()),
+        *BUSINESS_APPLICATION_FACTS,
     )
 )
 

@@ -22,6 +22,8 @@ from fengkong.core.errors import (
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle
+from fengkong.decision.business_facts import application_side_facts
+from fengkong.decision.concentration import ConcentrationCache
 from fengkong.decision.declines import flag_declined, tell_declined
 from fengkong.decision.evaluate import evaluate
 from fengkong.decision.facts import (
@@ -95,6 +97,8 @@ class DecisionServices:
     # External data (`bootstrap.Context.sources`), asked only by a policy with a `sources:`
     # section; none wired: such a policy finds every source without a provider.
     sources: Callable[[], SourceServices] | None = None
+    # The latest portfolio snapshot's segments, for a policy reading `concentration.*` facts.
+    concentration: ConcentrationCache | None = None
 
 
 def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months: int) -> None:
@@ -148,6 +152,8 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     deciding, shadow_policy = _policies_for(application_id, live, svc)
     policy = deciding.compiled
     check_product(policy, req.product, req.amount, req.term_months)
+    # A business's declared facts, and the book's concentration for a policy that reads it.
+    side_facts = application_side_facts(req, policy, svc.concentration)
     if scored_beforehand is not None and scored_beforehand.live is live:
         model, shadow, result = scored_beforehand.chosen
     else:
@@ -178,6 +184,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         history=applicant.history,
         consents=consents,
     )
+    facts.update(side_facts)
     gathered: Gathered | None = None
     if policy.sources:  # only a policy that asks for external data leaves the fast path
         gathered = _external_data(policy, application_id, req, id_number_bidx, given, facts, svc)

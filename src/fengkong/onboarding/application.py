@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from fengkong.core.money import Fen
+from fengkong.onboarding.business import BusinessApplicant, StoredBusiness, seal_business
 from fengkong.onboarding.channel import DEFAULT_SALES_CHANNEL, SalesChannel
 from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.region import region_of_id_number
@@ -67,6 +68,22 @@ class ApplicationRequest:
     # The borrower's industry, a GB/T 4754 section letter (`onboarding.industry`); None when the
     # application names none.
     industry: str | None = None
+    # A business borrowing (`onboarding.business`), the applicant signing as one of its owners;
+    # None for a consumer application.
+    business: BusinessApplicant | None = None
+
+    @property
+    def region(self) -> str | None:
+        """The province the book counts the loan in: a business's own region, else the one the
+        applicant's resident ID was issued in."""
+        if self.business is not None:
+            return self.business.region
+        return region_of_id_number(self.applicant.id_number)
+
+    @property
+    def segment_industry(self) -> str | None:
+        """The industry the book counts the loan in: a business's own, else the one given."""
+        return self.business.industry if self.business is not None else self.industry
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +111,8 @@ class StoredApplication:
     # The GB/T 4754 section of the borrower's industry (`onboarding.industry`); None when the
     # application named none, or was stored before industries were kept (migration 0035).
     industry: str | None = None
+    # The business borrowing, sealed (`onboarding.business`); None for a consumer application.
+    business: StoredBusiness | None = None
 
 
 def seal(
@@ -119,6 +138,7 @@ def seal(
         bank_card_bidx=None if a.bank_card is None else vault.blind_index("bank_card", a.bank_card),
         channel=req.channel.source,
         channel_partner=req.channel.partner,
-        region=region_of_id_number(a.id_number),
-        industry=req.industry,
+        region=req.region,
+        industry=req.segment_industry,
+        business=None if req.business is None else seal_business(req.business, vault),
     )

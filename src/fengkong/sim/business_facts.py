@@ -38,6 +38,14 @@ def oracle_score(firm: SmallBusiness) -> int:
     return round(600 + 20 * math.log2(odds / 50))
 
 
+# The concentration facts of a book with room in every industry and region: what a back-test
+# of the policy on simulated businesses assumes unless it builds a book.
+BOOK_WITHIN_LIMITS: Mapping[str, object] = {
+    "concentration.industry_over_limit": False,
+    "concentration.region_over_limit": False,
+}
+
+
 def policy_facts(
     firm: SmallBusiness,
     documents: BusinessDocuments,
@@ -47,9 +55,12 @@ def policy_facts(
     consent: bool = True,
     returning: bool = False,
     exposure: int = 0,
+    concentration: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
-    """The facts of `firm`'s application: `features` (`business_features`) with the service's."""
+    """The facts of `firm`'s application: `features` (`business_features`) with the service's.
+    `concentration`: the book's `concentration.*` facts; by default a book within its limits."""
     facts: dict[str, object] = {k: v for k, v in features.items() if v is not None}
+    facts.update(BOOK_WITHIN_LIMITS if concentration is None else concentration)
     facts.update(
         {
             "score": score,

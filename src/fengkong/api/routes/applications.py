@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 
 from fengkong.access.permissions import Permission
+from fengkong.api.business_schemas import BusinessOut
 from fengkong.api.deps import ActorDep, ContextDep, MetricsDep
 from fengkong.api.schemas import (
     ApplicationIn,
@@ -28,6 +29,7 @@ from fengkong.decision.service import (
 from fengkong.decision.tracing import application_for_request
 from fengkong.decision.verification import verification_costs, verify
 from fengkong.lending.ownership import own_application
+from fengkong.onboarding.business_view import masked_business
 from fengkong.onboarding.service import masked_applicant
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -191,4 +193,7 @@ def _application_out(view: ApplicationView, ctx: Context) -> ApplicationOut:
         outcome=view.outcome.value,
         decision=DecisionOut.of(view.decision, a.amount),
         officer_decision=None if view.officer is None else OfficerDecisionOut.of(view.officer),
+        business=None
+        if a.business is None
+        else BusinessOut.of(masked_business(a.business, ctx.vault)),
     )
