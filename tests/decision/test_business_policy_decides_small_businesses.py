@@ -15,6 +15,7 @@ from fengkong.decision.catalogue import DEFAULT_CATALOGUE, resolve
 from fengkong.decision.compiler import load_shipped_policy
 from fengkong.decision.evaluate import evaluate
 from fengkong.decision.policy import PolicyOutcome
+from fengkong.decision.source_facts import SourceStatus, status_fact
 from fengkong.decision.product_agreement import check_policy_product
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS
 from fengkong.sim.business import small_businesses
@@ -39,6 +40,8 @@ def business_facts(**changes: object) -> dict[str, object]:
         "bureau.worst_dpd_24m": 0.0,
         "bureau.public_records": 0.0,
         "statement.gambling_share": 0.0,
+        # every source the policy asks for gave its document
+        **{status_fact(ask.kind): SourceStatus.OK.value for ask in POLICY.sources},
         "consent.credit_bureau": True,
         "consent.data_sources": True,
         "lists.black_hit": False,
@@ -112,7 +115,16 @@ def test_stage_outcomes(
 ) -> None:
     decision = evaluate(POLICY, business_facts(**changes), as_of=AS_OF)
     assert decision.outcome is outcome
-    assert [r.code for r in decision.reasons] == codes
+    # a rule on an external document's feature also gives that feature's own reason (FEAT_…)
+    assert [r.code for r in decision.reasons if not r.code.startswith("FEAT_")] == codes
+    told = {r.code for r in decision.reasons if r.code.startswith("FEAT_")}
+    changed_documents = {
+        k.replace("__", ".")
+        for k in changes
+        if k.split("__")[0] in ("business", "bureau", "statement")
+    }
+    if outcome is not A and changed_documents:
+        assert told == {f"FEAT_{name.replace('.', '_').upper()}" for name in changed_documents}
     assert all(r.text_en and r.text_zh for r in decision.reasons)
     if outcome is A:
         assert decision.limit == 20_000_000 and decision.annual_rate is not None

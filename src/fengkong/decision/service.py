@@ -251,6 +251,7 @@ def _external_data(
     gate of a fetch reads what is on record, and a provider is never called on a consent that is
     not."""
     from fengkong.decision.source_fetch import gather
+    from fengkong.features.financials import requested_instalment
     from fengkong.sources.connector import Subject
 
     if given:
@@ -260,14 +261,18 @@ def _external_data(
             _audit_consents(uow, given)
             uow.commit()
     applicant = req.applicant
+    # A business's records are asked for under its applicant's consent (the owner applying),
+    # and read against the business's own code.
     subject = Subject(
         key=subject_bidx,
         name=applicant.name,
         id_number=applicant.id_number,
         phone=applicant.phone,
         bank_card=applicant.bank_card,
+        uscc=None if req.business is None else req.business.uscc,
     )
     services = None if svc.sources is None else svc.sources()
+    instalment = requested_instalment(req.amount, req.term_months)
     return gather(
         policy,
         facts,
@@ -275,6 +280,7 @@ def _external_data(
         application_id,
         svc.clock.business_date(),
         services,
+        {"instalment_fen": int(instalment)},
     )
 
 

@@ -37,7 +37,7 @@ class Gathered:
     trace: tuple[dict[str, Any], ...]  # one entry per asked kind: what it gave or why not
 
 
-def cited(fetched: Fetched) -> dict[str, Any]:
+def cited(fetched: Fetched, params: Mapping[str, Any]) -> dict[str, Any]:
     """How a decision cites an answer it used (kept in its inputs; replay re-reads it)."""
     return {
         "answer_id": fetched.answer_id,
@@ -47,6 +47,7 @@ def cited(fetched: Fetched) -> dict[str, Any]:
         "fetched_at": fetched.fetched_at.isoformat(),
         "sha256": fetched.sha256,
         "cached": fetched.cached,
+        "params": dict(params),
     }
 
 
@@ -66,10 +67,12 @@ def gather(
     application_id: str,
     as_of: date,
     services: SourceServices | None,
+    params: Mapping[str, Any] | None = None,
 ) -> Gathered:
     """Fetch, read and compute each kind `policy` asks for, in the document's order (a kind's
     condition may read the facts of those before it). Never raises for a source that gives
-    nothing: its status says why."""
+    nothing: its status says why. `params` go with every request (the requested instalment the
+    financial statements' cover is reckoned against); a decision cites them with each answer."""
     current: dict[str, object] = dict(facts)
     added: dict[str, object] = {}
     used: list[dict[str, Any]] = []
@@ -80,7 +83,9 @@ def gather(
             added[status_fact(ask.kind)] = SourceStatus.NOT_ASKED.value
             trace.append({**entry, "status": SourceStatus.NOT_ASKED.value})
             continue
-        status, why, values, fetched = _one(ask.kind, subject, application_id, as_of, services)
+        status, why, values, fetched = _one(
+            ask.kind, subject, application_id, as_of, services, params or {}
+        )
         found: dict[str, object] = {status_fact(ask.kind): status.value}
         if why is not None:
             found[why_fact(ask.kind)] = why
@@ -88,7 +93,7 @@ def gather(
         added.update(found)
         current.update(found)
         if fetched is not None:
-            used.append(cited(fetched))
+            used.append(cited(fetched, params or {}))
             entry.update(answer_id=fetched.answer_id, provider=fetched.answer.provider)
             entry["cached"] = fetched.cached
         gave = {
@@ -104,13 +109,14 @@ def _one(
     application_id: str,
     as_of: date,
     services: SourceServices | None,
+    params: Mapping[str, Any],
 ) -> tuple[SourceStatus, str | None, dict[str, Any], Fetched | None]:
     family = FAMILIES[kind]
     if services is None:
         return SourceStatus.NO_PROVIDER, "external data is not wired", {}, None
     source_kind = SourceKind(kind)
     handler = handler_for(source_kind)
-    request = SourceRequest(source_kind, subject, as_of)
+    request = SourceRequest(source_kind, subject, as_of, params)
     try:
         fetched = fetch(
             request,

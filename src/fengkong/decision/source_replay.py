@@ -100,7 +100,8 @@ def _recheck_one(
     except Invalid as exc:
         check.differences.append(f"answer {answer_id} ({kind}) is no longer readable: {exc}")
         return
-    values = family.compute(document, {}, as_of)
+    params = entry.get("params")
+    values = family.compute(document, params if isinstance(params, dict) else {}, as_of)
     for name, value in values.items():
         again = None if value is None else fact_value(value)
         stored = facts.get(name)

@@ -13,13 +13,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from fengkong.core.money import Fen
 from fengkong.features.documents import DocumentFeature, DocumentFeatures, FeatureValue
 from fengkong.sources.financials import Financials
 
-__all__ = ["FINANCIAL_FEATURES", "FinancialsRequest", "instalment_of"]
+__all__ = [
+    "FINANCIAL_FEATURES",
+    "REQUEST_RATE",
+    "FinancialsRequest",
+    "instalment_of",
+    "requested_instalment",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,22 @@ class FinancialsRequest:
 
     financials: Financials
     requested_instalment: Fen | None = None
+
+
+# The annual rate a request's level instalment is reckoned at for the cover feature: the offer's
+# own price is set later by the policy, so the cover is reckoned the same way for every applicant
+# (and for the simulated history the business model learns from).
+REQUEST_RATE = Decimal("0.12")
+
+
+def requested_instalment(amount: Fen, term_months: int, annual_rate: Decimal = REQUEST_RATE) -> Fen:
+    """The level monthly instalment of `amount` over `term_months` at `annual_rate`, rounded up
+    to the fen."""
+    r = annual_rate / 12
+    if r == 0:
+        return Fen(int((Decimal(amount) / term_months).to_integral_value(ROUND_CEILING)))
+    payment = Decimal(amount) * r / (1 - (1 + r) ** -term_months)
+    return Fen(int(payment.to_integral_value(ROUND_CEILING)))
 
 
 def instalment_of(params: Mapping[str, Any]) -> Fen | None:

@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from fengkong.core.money import Fen
+from fengkong.features.financials import requested_instalment
 from fengkong.onboarding.validators import USCC_ALPHABET, uscc_check_character
 from fengkong.sim import contact
 from fengkong.sim.behaviour import monthly_hazard
@@ -114,14 +115,10 @@ OWNER_SLOTS = 3  # people of the owners' population drawn per business: owner, p
 _PER_DAY = 4  # businesses applying a day
 
 
-REQUEST_RATE = 0.12  # the annual rate a request's instalment is reckoned at
-
-
-def instalment_of(amount: Fen, term: int, annual_rate: float = REQUEST_RATE) -> Fen:
-    """The level monthly instalment of `amount` over `term` months (a simulated request, whole
-    fen; the platform's own quote prices real offers)."""
-    r = annual_rate / 12
-    return Fen(math.ceil(amount * r / (1 - (1 + r) ** -term)))
+def instalment_of(amount: Fen, term: int) -> Fen:
+    """The level monthly instalment of `amount` over `term` months, as a decision reckons it
+    (`features.financials.requested_instalment`)."""
+    return requested_instalment(amount, term)
 
 
 @dataclass(frozen=True, slots=True)

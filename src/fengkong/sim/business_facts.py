@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from fengkong.decision.source_facts import SourceStatus, status_fact
 from fengkong.features.documents import FeatureValue
 from fengkong.sim.business import SmallBusiness
-from fengkong.sim.business_documents import BusinessDocuments
+from fengkong.sim.business_documents import BUSINESS_ANSWERS, BusinessDocuments
 
 __all__ = ["monthly_cash_flow", "oracle_score", "policy_facts"]
 
@@ -61,6 +62,8 @@ def policy_facts(
     `concentration`: the book's `concentration.*` facts; by default a book within its limits."""
     facts: dict[str, object] = {k: v for k, v in features.items() if v is not None}
     facts.update(BOOK_WITHIN_LIMITS if concentration is None else concentration)
+    # every document was had, as the policy's `sources:` stage reads it
+    facts.update({status_fact(kind.value): SourceStatus.OK.value for kind in BUSINESS_ANSWERS})
     facts.update(
         {
             "score": score,
