@@ -15,8 +15,8 @@ from fengkong.decision.catalogue import DEFAULT_CATALOGUE, resolve
 from fengkong.decision.compiler import load_shipped_policy
 from fengkong.decision.evaluate import evaluate
 from fengkong.decision.policy import PolicyOutcome
-from fengkong.decision.source_facts import SourceStatus, status_fact
 from fengkong.decision.product_agreement import check_policy_product
+from fengkong.decision.source_facts import SourceStatus, status_fact
 from fengkong.lending.catalogue import DEFAULT_PRODUCTS
 from fengkong.sim.business import small_businesses
 from fengkong.sim.business_documents import business_documents, business_features, read_documents
