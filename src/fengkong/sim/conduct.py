@@ -49,7 +49,12 @@ def fitted_terms(applicant: Applicant, product: Product) -> tuple[int, int]:
 
 
 def application_request(
-    applicant: Applicant, product: Product, as_of: date, channel: SalesChannel
+    applicant: Applicant,
+    product: Product,
+    as_of: date,
+    channel: SalesChannel,
+    *,
+    data_sources: bool = False,
 ) -> ApplicationRequest:
     """The applicant's application as the decision service takes it, through `channel`: the
     identity validated and normalised as every door validates it (`validate_applicant`), and
@@ -74,6 +79,16 @@ def application_request(
         existing_monthly_debt=applicant.existing_monthly_debt,
         consents=(
             ConsentGiven(Purpose.CREDIT_BUREAU, "credit report for this application", "sim-1"),
+            # bank statements and other records, when the policy asks for them
+            *(
+                (
+                    ConsentGiven(
+                        Purpose.DATA_SOURCES, "bank statements for this application", "sim-1"
+                    ),
+                )
+                if data_sources
+                else ()
+            ),
         ),
         channel=Channel(device_id=person.device_id, ip=person.ip, source=channel),
         industry=INDUSTRY_SECTIONS.get(applicant.industry),

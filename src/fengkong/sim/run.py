@@ -22,8 +22,11 @@ from fengkong.ledger.verify import verify_books
 from fengkong.sim.book import RunState
 from fengkong.sim.engine import DayHook, Lifecycle
 from fengkong.sim.plan import APPLICATIONS_AT, RunPlan, at
+from fengkong.sim.population_sources import KINDS as PROVIDED
+from fengkong.sim.population_sources import PopulationSources, run_providers
 from fengkong.sim.setup import open_run, policy_bundle, run_settings, train_champion
 from fengkong.sim.stats import RunStats
+from fengkong.sources.kinds import SourceKind
 
 REPORT_FILE = "report.html"
 MAX_MONTHS = 60
@@ -119,7 +122,7 @@ def simulate(
             on_start(state)
         lifecycle = Lifecycle(ctx, clock, plan, state, folder, after_day=after_day)
         try:
-            with interruptible():
+            with interruptible(), _external_data(ctx, lifecycle, plan.seed):
                 state = lifecycle.run()
         except KeyboardInterrupt:
             done = lifecycle.state.next_day
@@ -127,6 +130,26 @@ def simulate(
         return _finish(ctx, state, folder)
     finally:
         ctx.close()
+
+
+@contextmanager
+def _external_data(ctx: Context, lifecycle: Lifecycle, seed: int) -> Iterator[None]:
+    """For a policy that asks for external data, the run's simulated provider served for the
+    run, the `sources` settings pointed at it for the kinds it answers."""
+    asked = tuple(
+        ask.kind for ask in ctx.policy.compiled.sources if SourceKind(ask.kind) in PROVIDED
+    )
+    if not asked:
+        yield
+        return
+    answers = PopulationSources(seed)
+    with run_providers(answers, asked) as configured:
+        ctx.settings = ctx.settings.model_copy(
+            update={"sources": {**ctx.settings.sources, **configured}}
+        )
+        ctx.__dict__.pop("sources", None)  # wired afresh from these settings
+        lifecycle.window.sources = answers
+        yield
 
 
 @contextmanager

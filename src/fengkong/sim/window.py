@@ -32,6 +32,7 @@ from fengkong.lending.origination import LoanView, accept_offer
 from fengkong.lending.records import LoanStage
 from fengkong.lending.secured_offer import SecurityKind
 from fengkong.onboarding.channel import SalesChannel
+from fengkong.onboarding.consent import Purpose
 from fengkong.sim.book import BookedLoan, HeldLine, RunState
 from fengkong.sim.conduct import (
     application_request,
@@ -41,9 +42,11 @@ from fengkong.sim.conduct import (
 )
 from fengkong.sim.identity_checks import PopulationIdentityChecks, take_step_up
 from fengkong.sim.model import Applicant, FraudKind
+from fengkong.sim.population_sources import PopulationSources
 from fengkong.sim.secured import secure
 from fengkong.sim.setup import SIM_ACTORS, SimActors
 from fengkong.sim.stats import MonthStats
+from fengkong.sources.kinds import SourceKind, purpose_of
 
 if TYPE_CHECKING:
     from fengkong.sim.plan import RunPlan
@@ -79,6 +82,13 @@ class Window:
         # The identity checks a decision waits for are made by the run's simulated provider,
         # answering from the synthetic population, through the platform's own use case.
         self.identity_checks = PopulationIdentityChecks(plan.seed, prices=ctx.identity.prices)
+        # The run's external data provider (`sim.population_sources`), when the policy asks for
+        # external data: told of each applicant as they apply.
+        self.sources: PopulationSources | None = None
+        self.data_sources = any(
+            purpose_of(SourceKind(ask.kind)) == Purpose.DATA_SOURCES.value
+            for ask in ctx.policy.compiled.sources
+        )
 
     def _key(self, *parts: object) -> str:
         return "-".join(("sim", str(self.plan.seed), *map(str, parts)))
@@ -115,7 +125,10 @@ class Window:
                 self.ctx.policy.compiled.product,
                 self.ctx.clock.business_date(),
                 SalesChannel(self.actors.channel.channel or "app"),
+                data_sources=self.data_sources,
             )
+            if self.sources is not None:
+                self.sources.know(applicant)
             decision = submit_application(request, self.ctx.decisions)
         stats.applications += 1
         stats.outcomes[_automatic_outcome(decision)] += 1
