@@ -33,6 +33,15 @@ class CollateralType(StrEnum):
     EQUIPMENT = "equipment"  # 设备
 
 
+def collateral_type(text: CollateralType | str) -> CollateralType:
+    """`text` as a collateral type; `Invalid` on the `type` field naming the allowed ones."""
+    try:
+        return CollateralType(text)
+    except ValueError:
+        allowed = ", ".join(t.value for t in CollateralType)
+        raise Invalid((FieldError(("type",), f"one of {allowed}"),)) from None
+
+
 # Starting points for configuration, not advice: how far a forced sale may fall short.
 DEFAULT_HAIRCUTS: dict[CollateralType, Decimal] = {
     CollateralType.DEPOSIT: Decimal("0.05"),

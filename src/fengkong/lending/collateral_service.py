@@ -25,6 +25,7 @@ from fengkong.lending.collateral import (
     MarginEvent,
     MarginEventKind,
     Valuation,
+    collateral_type,
     review_collateral,
 )
 from fengkong.lending.eod_lines import COUNTED_AS
@@ -78,11 +79,7 @@ def add_collateral(
     actor: str = SYSTEM,
 ) -> CollateralView:
     """Pledge an item with its first valuation (a top-up when the loan already has some)."""
-    try:
-        kind = CollateralType(type)
-    except ValueError:
-        allowed = ", ".join(t.value for t in CollateralType)
-        raise Invalid((FieldError(("type",), f"one of {allowed}"),)) from None
+    kind = collateral_type(type)
     amount = _value(value)
     on = valued_on or svc.clock.business_date()
     item = CollateralItem(

@@ -21,7 +21,7 @@ from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.lending.approval import DecisionOnFile
-from fengkong.lending.collateral import CollateralItem, CollateralType, Valuation
+from fengkong.lending.collateral import CollateralItem, CollateralType, Valuation, collateral_type
 from fengkong.lending.guarantee_rules import Guarantee, exposure_of
 from fengkong.lending.ports import OriginationUnitOfWork
 from fengkong.lending.records import LoanStage
@@ -119,11 +119,7 @@ def secure_with_collateral(
 ) -> SecuredOfferView:
     """Register collateral against a conditional offer: `Invalid` (422) when its lending value
     is below what the offer needs; completes the offer otherwise."""
-    try:
-        kind = CollateralType(type)
-    except ValueError:
-        allowed = ", ".join(t.value for t in CollateralType)
-        raise Invalid((FieldError(("type",), f"one of {allowed}"),)) from None
+    kind = collateral_type(type)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise Invalid((FieldError(("value",), f"must be fen ≥ 0: {value!r}"),))
     if haircut is not None and not (isinstance(haircut, Decimal) and 0 <= haircut < 1):
@@ -150,17 +146,11 @@ def secure_with_collateral(
             view.expires_on,
             collateral=pledged,
         )
-        uow.secured_offers.add(offer, now)
-        uow.audit.append(
-            at=now,
-            actor=actor,
-            action="secured_offer.completed",
-            subject_type="application",
-            subject_id=application_id,
-            payload={
-                "decision_id": view.decision_id,
-                "kind": "collateral",
-                "requirement": view.terms.requirement,
+        _complete(
+            uow,
+            offer,
+            view,
+            {
                 "type": kind.value,
                 "value_fen": int(pledged.value),
                 "haircut": str(pledged.haircut),
@@ -203,17 +193,11 @@ def secure_with_guarantor(
             view.expires_on,
             guarantor=PledgedGuarantor(guarantor_id, Fen(monthly_income)),
         )
-        uow.secured_offers.add(offer, now)
-        uow.audit.append(
-            at=now,
-            actor=actor,
-            action="secured_offer.completed",
-            subject_type="application",
-            subject_id=application_id,
-            payload={
-                "decision_id": view.decision_id,
-                "kind": "guarantor",
-                "requirement": view.terms.requirement,
+        _complete(
+            uow,
+            offer,
+            view,
+            {
                 "guarantor_id": guarantor_id,
                 "guarantor_kind": guarantor.kind.value,
                 "monthly_income_fen": int(monthly_income),
@@ -222,6 +206,29 @@ def secure_with_guarantor(
         )
         uow.commit()
     return _view_after(application_id, svc)
+
+
+def _complete(
+    uow: ServicingUnitOfWork,
+    offer: SecuredOffer,
+    view: SecuredOfferView,
+    details: dict[str, object],
+) -> None:
+    """Record the security that completes `view`'s offer, audited with what was checked."""
+    uow.secured_offers.add(offer, offer.registered_at)
+    uow.audit.append(
+        at=offer.registered_at,
+        actor=offer.registered_by,
+        action="secured_offer.completed",
+        subject_type="application",
+        subject_id=offer.application_id,
+        payload={
+            "decision_id": view.decision_id,
+            "kind": offer.kind.value,
+            "requirement": view.terms.requirement,
+            **details,
+        },
+    )
 
 
 def _view_after(application_id: str, svc: ServicingServices) -> SecuredOfferView:
