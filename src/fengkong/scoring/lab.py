@@ -39,9 +39,11 @@ from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.lab_config import KINDS, TrainingConfig, as_config
 from fengkong.scoring.lab_fit import fit_honestly, fit_settings, refit, refit_settings
+from fengkong.scoring.lab_metrics import GBM_SCALING, points_of, sample_metrics
 from fengkong.scoring.lab_result import SampleScores, Stability, TrainingResult
-from fengkong.scoring.metrics import auc, brier, calibration_table, evaluate, gains_table
-from fengkong.scoring.points import MAX_REASONS, Scaling
+from fengkong.scoring.metrics import auc
+from fengkong.scoring.model_checks import feature_importance
+from fengkong.scoring.points import MAX_REASONS
 from fengkong.scoring.profile import DataProfile, profile_frame
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
@@ -188,13 +190,18 @@ def train_model(
         _raw_score(held_out, X_valid), y_valid
     )
     samples = tuple(
-        SampleScores(name, y[rows], score, calibrator.predict_pd(score))
+        SampleScores(name, y[rows], score, pd_, points_of(kind, score, pd_))
         for name, rows in split.parts()
         for score in (_raw_score(held_out if name == "validation" else model, X.iloc[rows]),)
+        for pd_ in (calibrator.predict_pd(score),)
     )
     used = _model_features(model)
     stability = _stability(model, split, X, used, frame[time_col] if time_col else None)
-    metrics = _metrics(kind, samples, stability, effect)
+    metrics = sample_metrics(samples, stability, effect, seed=cfg.seed)
+    if isinstance(model, GBMModel):
+        metrics["importance"] = [
+            dataclasses.asdict(r) for r in feature_importance(model, X.iloc[split.train])
+        ]
     params: dict[str, Any] = {
         "kind": kind,
         "target": target,
@@ -212,7 +219,7 @@ def train_model(
         else {"method": cfg.reject_method, "factor": cfg.reject_factor, "bands": cfg.reject_bands},
     }
     if kind == "gbm":
-        params["scaling"] = {"base_score": 600.0, "base_odds": 50.0, "pdo": 20.0}
+        params["scaling"] = dict(GBM_SCALING)
     train_sample = next(s for s in samples if s.name == "train")
     metrics[BASELINE_KEY] = baseline_document(
         _decision_scale(kind, train_sample, params),
@@ -239,10 +246,7 @@ def _decision_scale(kind: str, sample: SampleScores, params: Mapping[str, Any]) 
     on the points scale (as `registry.LoadedGBM` scores)."""
     if kind != "gbm":
         return [float(v) for v in sample.score]
-    scaling = Scaling(**params["scaling"])
-    pd_ = np.clip(sample.pd, 1e-12, 1.0 - 1e-12)
-    points = np.floor(scaling.offset + scaling.factor * np.log((1.0 - pd_) / pd_) + 0.5)
-    return [float(v) for v in points]
+    return [float(v) for v in np.floor(sample.points + 0.5)]
 
 
 def _model_features(model: ScorecardModel | GBMModel) -> tuple[str, ...]:
@@ -358,37 +362,6 @@ def _stability(
         key=lambda item: -item[1],
     )
     return Stability(psi(train_score, test_score), tuple(by_period), tuple(drift))
-
-
-def _metrics(
-    kind: str,
-    samples: tuple[SampleScores, ...],
-    stability: Stability,
-    effect: RejectEffect | None,
-) -> dict[str, Any]:
-    riskier = kind == "gbm"
-    metrics: dict[str, Any] = {}
-    for s in samples:
-        summary: dict[str, Any] = dict(evaluate(s.y, s.score, higher_is_riskier=riskier))
-        summary["brier"] = brier(s.y, s.pd)
-        summary["gains"] = [
-            dataclasses.asdict(r) for r in gains_table(s.y, s.score, higher_is_riskier=riskier)
-        ]
-        summary["calibration"] = [dataclasses.asdict(r) for r in calibration_table(s.y, s.pd)]
-        metrics[s.name] = summary
-    metrics["stability"] = {
-        "psi_train_test": stability.psi_train_test,
-        "psi_by_period": [{"period": p, "n": n, "psi": v} for p, n, v in stability.psi_by_period],
-        "csi": {f: v for f, v in stability.csi},
-    }
-    if effect is not None:
-        metrics["reject_inference"] = effect.as_dict()
-    train_auc = metrics["train"]["auc"]
-    metrics["gap"] = {
-        "train_validation_auc": train_auc - metrics["validation"]["auc"],
-        "train_test_auc": train_auc - metrics["test"]["auc"],
-    }
-    return metrics
 
 
 # --------------------------------------------------------------------------------------------
