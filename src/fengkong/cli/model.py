@@ -184,20 +184,30 @@ def _register_and_show(
         return
     table = Table(title=f"model {model.version} ({model.kind})")
     table.add_column("split")
-    for metric in ("n", "bad_rate", "auc", "gini", "ks", "brier"):
+    for metric in ("n", "bad_rate", "auc", "auc 95% CI", "gini", "ks", "brier", "ece"):
         table.add_column(metric, justify="right")
     for split in ("train", "validation", "test"):
         m = model.metrics[split]
+        ci = m.get("auc_ci")
         table.add_row(
             split,
             f"{m['n']:.0f}",
             f"{m['bad_rate']:.3f}",
             f"{m['auc']:.3f}",
+            f"{ci['low']:.3f}–{ci['high']:.3f}" if ci else "",
             f"{m['gini']:.3f}",
             f"{m['ks']:.3f}",
             f"{m['brier']:.3f}",
+            f"{m['ece']:.3f}" if "ece" in m else "",
         )
     out.print(table)
+    gap = model.metrics.get("gap")
+    if gap:
+        out.print(
+            f"AUC gap train−validation {gap['train_validation_auc']:.3f}, "
+            f"train−test {gap['train_test_auc']:.3f} / 训练集与测试集 AUC 差 "
+            f"{gap['train_test_auc']:.3f}"
+        )
     out.print(f"PSI train→test: {model.metrics['stability']['psi_train_test']:.4f}")
     if "reject_inference" in model.metrics:
         ri = model.metrics["reject_inference"]
