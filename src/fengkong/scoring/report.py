@@ -5,15 +5,21 @@ points, and the effect of reject inference when it was used."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from fengkong.scoring.export import points_table
+from fengkong.scoring.report_html import esc as _esc
+from fengkong.scoring.report_html import table as _table
+from fengkong.scoring.report_sections import (
+    calibration_checks,
+    importance_section,
+    validation_section,
+)
 
 if TYPE_CHECKING:
     from fengkong.scoring.lab_result import SampleScores, TrainingResult
@@ -32,16 +38,6 @@ td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f3f3
 td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:1em}
 figure{margin:0}figcaption{font-size:.85em;color:#555}
 """
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.4f}"
-    return _esc(value)
 
 
 def line_chart(
@@ -197,12 +193,6 @@ def _calibration_chart(result: TrainingResult) -> str:
     )
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _summary(result: TrainingResult) -> str:
     keys = ("n", "bad_rate", "auc", "gini", "ks", "brier", "ece", "top_decile_lift")
     rows = []
@@ -318,12 +308,6 @@ def _reject(result: TrainingResult) -> str:
 
 
 def render_html(result: TrainingResult, *, title: str) -> str:
-    from fengkong.scoring.report_sections import (
-        calibration_checks,
-        importance_section,
-        validation_section,
-    )
-
     sections = [
         ("summary", "Summary", _summary(result)),
         ("validation", "Validation: split, chosen settings and refit", validation_section(result)),

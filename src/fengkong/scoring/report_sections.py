@@ -8,7 +8,8 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from fengkong.scoring.report import _esc, _table
+from fengkong.scoring.report_html import esc as _esc
+from fengkong.scoring.report_html import table as _table
 
 if TYPE_CHECKING:
     from fengkong.scoring.lab_result import TrainingResult
