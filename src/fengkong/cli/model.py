@@ -24,6 +24,15 @@ ExcludeOpt = Annotated[
     list[str] | None,
     typer.Option("--exclude", help="Never train on this column (repeatable)."),
 ]
+SepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sep",
+        help="Separator of a text file (one character, or tab, comma, semicolon, pipe); "
+        "default: by name, ',' for .csv, tab for .tsv (also .gz).",
+    ),
+]
+DATA_HELP = "CSV, TSV, Parquet or gzip CSV/TSV file, one row per application."
 
 
 def _profile_table(profile: Any) -> Table:
@@ -52,13 +61,14 @@ def _profile_table(profile: Any) -> Table:
 @app.command("profile")
 @cli_errors
 def model_profile(
-    data: Annotated[Path, typer.Argument(help="CSV or Parquet file, one row per application.")],
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     target: Annotated[str, typer.Option(help="Target column: 1/bad = defaulted.")],
     time_col: Annotated[
         str | None, typer.Option(help="The time column a split would order by (not a feature).")
     ] = None,
     keep: KeepOpt = None,
     exclude: ExcludeOpt = None,
+    sep: SepOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Profile DATA before training: per column its type, missing share, distinct values,
@@ -69,7 +79,7 @@ def model_profile(
     from fengkong.scoring.train import read_table
 
     acting(context(), Permission.MODELS_TRAIN)
-    frame = read_table(data)
+    frame = read_table(data, sep=sep)
     profile = profile_frame(
         frame, target, exclude=exclude or (), keep=keep or (), time_col=time_col
     )
@@ -83,7 +93,7 @@ def model_profile(
 @app.command("train")
 @cli_errors
 def model_train(
-    data: Annotated[Path, typer.Option(help="CSV or Parquet file, one row per application.")],
+    data: Annotated[Path, typer.Option(help=DATA_HELP)],
     target: Annotated[str, typer.Option(help="Target column: 1/bad = defaulted.")],
     kind: Annotated[
         str | None, typer.Option(help="scorecard or gbm (default: the config's, else scorecard).")
@@ -105,6 +115,7 @@ def model_train(
     seed: Annotated[int | None, typer.Option(help="Split seed (overrides the config).")] = None,
     keep: KeepOpt = None,
     exclude: ExcludeOpt = None,
+    sep: SepOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Profile the data (as `model profile` does, printed first), then split, fit, calibrate,
@@ -132,13 +143,13 @@ def model_train(
         raise Invalid((FieldError(("kind",), f"must be scorecard or gbm, got {kind!r}"),))
     ctx = context()
     actor = acting(ctx, Permission.MODELS_TRAIN)
-    frame = read_table(data)
+    frame = read_table(data, sep=sep)
     profile = profile_frame(
         frame, target, exclude=settings.exclude, keep=settings.keep, time_col=time_col
     )
     if not as_json:
         out.print(_profile_table(profile))
-    declined = read_table(rejects, "rejects") if rejects is not None else None
+    declined = read_table(rejects, "rejects", sep=sep) if rejects is not None else None
     with err.status(f"training on {len(frame):,} rows…"):
         result = train_model(
             frame,
