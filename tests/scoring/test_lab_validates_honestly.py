@@ -53,6 +53,10 @@ def test_scorecard_settings_are_chosen_on_train_and_refitted(german: pd.DataFram
     assert len(v["search_results"]) == 8
     best = max(v["search_results"], key=lambda r: r["auc"])
     assert v["best_params"] == best["params"]
+    shares = {r["min_bin_size"]: r["inner_auc"] for r in v["bin_shares_tried"]}
+    assert set(shares) == {0.05, 0.1} and best["auc"] == shares[v["min_bin_size"]]
+    assert shares[v["min_bin_size"]] == max(shares.values())
+    assert result.params["model"]["min_bin_size"] == v["min_bin_size"]
     samples = v["samples"]
     assert sum(s["rows"] for s in samples.values()) == len(german)
     assert samples["test"]["bad_rate"] == pytest.approx(result.metrics["test"]["bad_rate"])

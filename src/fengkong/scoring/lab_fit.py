@@ -6,10 +6,11 @@ refitted on train + validation with them, the test part left for the end.
     fitted.final      # the chosen settings refitted on train + validation: the model registered
     fitted.chosen     # what was chosen, and how, for the registry's `params.validation`
 
-Scorecard: bins are fitted on the training part; `min_iv`, `max_correlation` and `C` are chosen
-by the scorecard's own inner cross-validation of the training part (`param_grid="standard"`
-unless the configuration names a grid); the winner is refitted on train + validation, which
-re-bins on the larger sample.
+Scorecard: bins are fitted on the training part; the minimum bin share
+(`SCORECARD_BIN_SHARES`) and `min_iv`, `max_correlation` and `C` are chosen by the scorecard's
+own inner cross-validation of the training part, re-binning on each inner fold
+(`param_grid="standard"` unless the configuration names a grid); the winner is refitted on
+train + validation, which re-bins on the larger sample.
 
 GBM: regularisation follows the file's size (`gbm_size_rule`, each setting overridable in the
 configuration); the tree count (and any `param_grid`) is chosen by stratified inner
@@ -31,6 +32,7 @@ import pandas as pd
 from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.lab_config import TrainingConfig
 from fengkong.scoring.scorecard import ScorecardModel
+from fengkong.scoring.scorecard_params import search_grid
 from fengkong.scoring.split import Split
 
 FloatArray = npt.NDArray[np.float64]
@@ -39,6 +41,12 @@ Model = ScorecardModel | GBMModel
 
 SCORECARD_GRID = "standard"
 """The scorecard's grid when the configuration names none (`scorecard_params.STANDARD_GRID`)."""
+
+SCORECARD_BIN_SHARES: tuple[float, ...] = (0.05, 0.1)
+"""The minimum bin shares the lab tries when the configuration sets none: finer bins (5 % of
+the applicants each at least) or coarser, steadier ones (10 %). Each is binned on the same inner
+folds with the whole grid; the share whose best candidate has the higher inner AUC wins (a tie
+keeps the finer)."""
 
 
 def gbm_size_rule(n_rows: int, n_features: int) -> dict[str, Any]:
@@ -105,6 +113,22 @@ def gbm_settings(config: TrainingConfig, n_rows: int, n_features: int) -> dict[s
     }
 
 
+def _fit_scorecard_bins(
+    settings: Mapping[str, Any], X: pd.DataFrame, y: IntArray
+) -> tuple[ScorecardModel, list[dict[str, float]]]:
+    """The scorecard fitted with the minimum bin share chosen by inner cross-validation, and
+    each share's best inner AUC; the configuration's own share (or no grid) is fitted as is."""
+    if "min_bin_size" in settings or not search_grid(settings.get("param_grid")):
+        return ScorecardModel(**settings).fit(X, y), []
+    tried: list[tuple[float, ScorecardModel]] = []
+    for share in SCORECARD_BIN_SHARES:
+        model = ScorecardModel(**{**settings, "min_bin_size": share}).fit(X, y)
+        tried.append((max(r["auc"] for r in model.search_results_), model))
+    best = max(range(len(tried)), key=lambda i: (tried[i][0], -i))
+    shares = [{"min_bin_size": float(m.min_bin_size), "inner_auc": float(a)} for a, m in tried]
+    return tried[best][1], shares
+
+
 def fit_settings(
     kind: str,
     settings: Mapping[str, Any],
@@ -163,10 +187,18 @@ def fit_honestly(
         settings = scorecard_settings(config, categorical)
     else:
         settings = gbm_settings(config, len(split.train), X.shape[1])
-    held_out = fit_settings(kind, settings, X_train, y_train)
+    shares: list[dict[str, float]] = []
+    if kind == "scorecard":
+        held_out, shares = _fit_scorecard_bins(settings, X_train, y_train)
+    else:
+        held_out = fit_settings(kind, settings, X_train, y_train)
     rows = np.sort(np.concatenate([split.train, split.validation]))
     final = refit(kind, held_out, X.iloc[rows], y[rows], len(split.train))
-    return HonestFit(held_out, final, chosen_settings(kind, held_out, final, len(split.train)))
+    chosen = chosen_settings(kind, held_out, final, len(split.train))
+    if kind == "scorecard":
+        chosen["min_bin_size"] = float(held_out.get_params()["min_bin_size"])
+        chosen["bin_shares_tried"] = shares
+    return HonestFit(held_out, final, chosen)
 
 
 def refit(

@@ -57,6 +57,18 @@ def validation_section(result: TrainingResult) -> str:
     best = v.get("best_params") or {}
     if best:
         parts.append(f"<p>Winner: <code>{_esc(json.dumps(best))}</code></p>")
+    shares = v.get("bin_shares_tried") or []
+    if shares:
+        parts.append(
+            f"<p>Minimum bin share chosen: <b>{v.get('min_bin_size')}</b> of the applicants, "
+            "each share tried with the whole grid on the same inner folds:</p>"
+        )
+        parts.append(
+            _table(
+                ["min bin share", "best inner AUC"],
+                [[r["min_bin_size"], r["inner_auc"]] for r in shares],
+            )
+        )
     search = v.get("search_results") or []
     if search:
         keys = sorted(search[0]["params"])
