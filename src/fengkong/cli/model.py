@@ -118,8 +118,9 @@ def model_train(
     sep: SepOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Profile the data (as `model profile` does, printed first), then split, fit, calibrate,
-    evaluate and register a scorecard or a GBM as a candidate, trained on the columns the
+    """Profile the data (as `model profile` does, printed first), then split, choose the
+    settings by cross-validation of the training part, refit on train + validation, calibrate,
+    evaluate once on test and register a scorecard or a GBM as a candidate, trained on the columns the
     profile judges features (--keep/--exclude override); writes the points table, SQL and an
     HTML report beside the artifact. `request-promotion` asks for it to become the champion,
     which another person approves."""

@@ -173,7 +173,7 @@ def train_model(
         else stratified_split(y, seed=cfg.seed, **sizes)
     )
     X_valid, y_valid = X.iloc[split.validation], y[split.validation]
-    fitted = fit_honestly(kind, cfg, categorical, X, y, split)
+    fitted = fit_honestly(kind, cfg, categorical, X, y, split, refit_final=rejects is None)
     held_out, model = fitted.held_out, fitted.final
 
     effect = None
@@ -182,6 +182,8 @@ def train_model(
         if missing:
             raise Invalid((FieldError(("rejects",), f"missing feature columns: {missing}"),))
         held_out, model, effect = _infer_rejects(kind, cfg, held_out, split, X, y, rejects[names])
+        if isinstance(model, GBMModel):
+            fitted.chosen["trees_refit"] = int(model.n_estimators_)
 
     # The refitted model has seen the validation part, so the PD is calibrated on the
     # held-out model's validation scores (out of sample) and carried over to the final model,

@@ -180,8 +180,12 @@ def fit_honestly(
     X: pd.DataFrame,
     y: IntArray,
     split: Split,
+    *,
+    refit_final: bool = True,
 ) -> HonestFit:
-    """Choose settings on the training part, then refit them on train + validation."""
+    """Choose settings on the training part, then refit them on train + validation (unless
+    `refit_final` is False: reject inference refits on its augmented sample instead, and
+    `final` is the held-out model until then)."""
     X_train, y_train = X.iloc[split.train], y[split.train]
     if kind == "scorecard":
         settings = scorecard_settings(config, categorical)
@@ -193,7 +197,9 @@ def fit_honestly(
     else:
         held_out = fit_settings(kind, settings, X_train, y_train)
     rows = np.sort(np.concatenate([split.train, split.validation]))
-    final = refit(kind, held_out, X.iloc[rows], y[rows], len(split.train))
+    final = (
+        refit(kind, held_out, X.iloc[rows], y[rows], len(split.train)) if refit_final else held_out
+    )
     chosen = chosen_settings(kind, held_out, final, len(split.train))
     if kind == "scorecard":
         chosen["min_bin_size"] = float(held_out.get_params()["min_bin_size"])

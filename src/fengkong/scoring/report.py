@@ -184,12 +184,15 @@ def _calibration_chart(result: TrainingResult) -> str:
                 [r["observed_rate"] for r in rows],
             )
         )
+    # The perfect-calibration line observed = predicted, drawn as data so it stays the identity
+    # whatever ranges the axes take.
+    top = max([v for _, _, xs, ys in series for v in (*xs, *ys)] or [1.0])
+    series.append(("observed = predicted", "#999", [0.0, top], [0.0, top]))
     return line_chart(
         "reliability: observed vs predicted PD",
         series,
         x_label="mean predicted PD",
         y_label="observed default rate",
-        diagonal=True,
     )
 
 

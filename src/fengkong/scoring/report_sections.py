@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from fengkong.scoring.lab_result import TrainingResult
 
 BAR_WIDTH, BAR_ROW, BAR_LABEL = 440, 16, 150
+LABEL_CHARS = 26  # a longer feature name is cut (the full name shows on hover and in the table)
 
 
 def bar_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> str:
@@ -30,9 +31,10 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> str
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 22 + BAR_ROW * i
         width = max(value, 0.0) / top * span
+        short = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
         parts.append(
             f'<text x="{BAR_LABEL - 4}" y="{y + 11}" font-size="10" text-anchor="end">'
-            f"{_esc(label)}</text>"
+            f"<title>{_esc(label)}</title>{_esc(short)}</text>"
             f'<rect x="{BAR_LABEL}" y="{y + 2}" width="{width:.1f}" height="{BAR_ROW - 4}" '
             'fill="#1f77b4"/>'
             f'<text x="{BAR_LABEL + width + 4:.1f}" y="{y + 11}" font-size="10">{value:.4g}</text>'
