@@ -43,3 +43,18 @@ def lender_file(n: int = 800, seed: int = 0) -> pd.DataFrame:
     income_text[rng.random(n) < 0.05] = np.nan
     frame["annual_inc"] = income_text.astype(float)
     return frame
+
+
+def wide_file(n: int = 5000, n_features: int = 40, seed: int = 0) -> pd.DataFrame:
+    """A bureau-style file of `n` rows and `n_features` numeric features of which only eight
+    carry signal (of decreasing strength) and the rest are noise: the shape on which an
+    unregularised GBM learns its training rows rather than the risk."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, n_features))
+    weights = np.zeros(n_features)
+    weights[:8] = [0.8, -0.6, 0.5, -0.4, 0.3, 0.25, -0.2, 0.15]
+    logit = -1.6 + X @ weights + 0.3 * X[:, 0] * X[:, 1]
+    bad = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame(X.round(3), columns=[f"x{i:02d}" for i in range(n_features)])
+    frame["bad"] = bad
+    return frame

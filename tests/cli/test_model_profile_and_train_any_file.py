@@ -75,3 +75,32 @@ def test_bad_input_exits_2_with_a_message(
         result = runner.invoke(app, [*command, "--target", target])
         assert result.exit_code == 2, result.output
         assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_profile_train_and_score_read_tsv_gzip_and_any_separator(data: Path) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(data)
+    tsv = data.with_name("lender.tsv.gz")
+    frame.to_csv(tsv, sep="\t", index=False)
+    semi = data.with_name("lender_semicolons.csv")
+    frame.to_csv(semi, sep=";", index=False)
+    profile = runner.invoke(app, ["model", "profile", str(tsv), "--target", "bad", "--json"])
+    assert profile.exit_code == 0, profile.output
+    assert "grade" in json.loads(profile.stdout)["features"]
+    refused = runner.invoke(app, ["model", "profile", str(semi), "--target", "bad"])
+    assert refused.exit_code == 2 and "--sep" in refused.output
+    args = ["model", "train", "--data", str(semi), "--sep", ";", "--target", "bad", "--json"]
+    trained = runner.invoke(app, args)
+    assert trained.exit_code == 0, trained.output
+    version = json.loads(trained.stdout)["version"]
+    out = data.with_name("scored.csv")
+    scored = runner.invoke(
+        app, ["score", "--model", version, "--data", str(tsv), "--out", str(out), "--json"]
+    )
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["rows"] == len(frame)
+    garbled = data.with_name("garbled.csv.gz")
+    garbled.write_bytes(b"not gzip at all")
+    bad = runner.invoke(app, ["model", "profile", str(garbled), "--target", "bad"])
+    assert bad.exit_code == 2 and "cannot read garbled.csv.gz" in bad.output

@@ -24,6 +24,15 @@ ExcludeOpt = Annotated[
     list[str] | None,
     typer.Option("--exclude", help="Never train on this column (repeatable)."),
 ]
+SepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sep",
+        help="Separator of a text file (one character, or tab, comma, semicolon, pipe); "
+        "default: by name, ',' for .csv, tab for .tsv (also .gz).",
+    ),
+]
+DATA_HELP = "CSV, TSV, Parquet or gzip CSV/TSV file, one row per application."
 
 
 def _profile_table(profile: Any) -> Table:
@@ -52,13 +61,14 @@ def _profile_table(profile: Any) -> Table:
 @app.command("profile")
 @cli_errors
 def model_profile(
-    data: Annotated[Path, typer.Argument(help="CSV or Parquet file, one row per application.")],
+    data: Annotated[Path, typer.Argument(help=DATA_HELP)],
     target: Annotated[str, typer.Option(help="Target column: 1/bad = defaulted.")],
     time_col: Annotated[
         str | None, typer.Option(help="The time column a split would order by (not a feature).")
     ] = None,
     keep: KeepOpt = None,
     exclude: ExcludeOpt = None,
+    sep: SepOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Profile DATA before training: per column its type, missing share, distinct values,
@@ -69,7 +79,7 @@ def model_profile(
     from fengkong.scoring.train import read_table
 
     acting(context(), Permission.MODELS_TRAIN)
-    frame = read_table(data)
+    frame = read_table(data, sep=sep)
     profile = profile_frame(
         frame, target, exclude=exclude or (), keep=keep or (), time_col=time_col
     )
@@ -83,7 +93,7 @@ def model_profile(
 @app.command("train")
 @cli_errors
 def model_train(
-    data: Annotated[Path, typer.Option(help="CSV or Parquet file, one row per application.")],
+    data: Annotated[Path, typer.Option(help=DATA_HELP)],
     target: Annotated[str, typer.Option(help="Target column: 1/bad = defaulted.")],
     kind: Annotated[
         str | None, typer.Option(help="scorecard or gbm (default: the config's, else scorecard).")
@@ -105,10 +115,12 @@ def model_train(
     seed: Annotated[int | None, typer.Option(help="Split seed (overrides the config).")] = None,
     keep: KeepOpt = None,
     exclude: ExcludeOpt = None,
+    sep: SepOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Profile the data (as `model profile` does, printed first), then split, fit, calibrate,
-    evaluate and register a scorecard or a GBM as a candidate, trained on the columns the
+    """Profile the data (as `model profile` does, printed first), then split, choose the
+    settings by cross-validation of the training part, refit on train + validation, calibrate,
+    evaluate once on test and register a scorecard or a GBM as a candidate, trained on the columns the
     profile judges features (--keep/--exclude override); writes the points table, SQL and an
     HTML report beside the artifact. `request-promotion` asks for it to become the champion,
     which another person approves."""
@@ -132,13 +144,13 @@ def model_train(
         raise Invalid((FieldError(("kind",), f"must be scorecard or gbm, got {kind!r}"),))
     ctx = context()
     actor = acting(ctx, Permission.MODELS_TRAIN)
-    frame = read_table(data)
+    frame = read_table(data, sep=sep)
     profile = profile_frame(
         frame, target, exclude=settings.exclude, keep=settings.keep, time_col=time_col
     )
     if not as_json:
         out.print(_profile_table(profile))
-    declined = read_table(rejects, "rejects") if rejects is not None else None
+    declined = read_table(rejects, "rejects", sep=sep) if rejects is not None else None
     with err.status(f"training on {len(frame):,} rows…"):
         result = train_model(
             frame,
@@ -184,20 +196,30 @@ def _register_and_show(
         return
     table = Table(title=f"model {model.version} ({model.kind})")
     table.add_column("split")
-    for metric in ("n", "bad_rate", "auc", "gini", "ks", "brier"):
+    for metric in ("n", "bad_rate", "auc", "auc 95% CI", "gini", "ks", "brier", "ece"):
         table.add_column(metric, justify="right")
     for split in ("train", "validation", "test"):
         m = model.metrics[split]
+        ci = m.get("auc_ci")
         table.add_row(
             split,
             f"{m['n']:.0f}",
             f"{m['bad_rate']:.3f}",
             f"{m['auc']:.3f}",
+            f"{ci['low']:.3f}–{ci['high']:.3f}" if ci else "",
             f"{m['gini']:.3f}",
             f"{m['ks']:.3f}",
             f"{m['brier']:.3f}",
+            f"{m['ece']:.3f}" if "ece" in m else "",
         )
     out.print(table)
+    gap = model.metrics.get("gap")
+    if gap:
+        out.print(
+            f"AUC gap train−validation {gap['train_validation_auc']:.3f}, "
+            f"train−test {gap['train_test_auc']:.3f} / 训练集与测试集 AUC 差 "
+            f"{gap['train_test_auc']:.3f}"
+        )
     out.print(f"PSI train→test: {model.metrics['stability']['psi_train_test']:.4f}")
     if "reject_inference" in model.metrics:
         ri = model.metrics["reject_inference"]

@@ -25,7 +25,9 @@ from fengkong.core.errors import NotFound
 @cli_errors
 def score(
     model: Annotated[str, typer.Option("--model", help="Registered model version to score with.")],
-    data: Annotated[Path, typer.Option(help="CSV or Parquet file of applications.")],
+    data: Annotated[
+        Path, typer.Option(help="CSV, TSV, Parquet or gzip CSV/TSV file of applications.")
+    ],
     out_path: Annotated[
         Path, typer.Option("--out", help="Output file (CSV or Parquet, by suffix).")
     ],
@@ -37,6 +39,13 @@ def score(
         ),
     ] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows per chunk.")] = 200_000,
+    sep: Annotated[
+        str | None,
+        typer.Option(
+            help="Separator of a text file (one character, or tab, comma, semicolon, pipe); "
+            "default: by name, ',' for .csv, tab for .tsv (also .gz)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add score, PD and adverse reason codes to every row of DATA and write them to OUT.
@@ -55,7 +64,7 @@ def score(
     if registered is None:
         raise NotFound(f"no model version {model!r}: see `fengkong model list`")
     loaded = load_model(registered, ctx.artifacts_dir)
-    total = count_rows(data) if data.is_file() else None
+    total = count_rows(data, sep) if data.is_file() else None
     with Progress(
         TextColumn("scoring"),
         BarColumn(),
@@ -72,6 +81,7 @@ def score(
             errors=errors,
             chunk_rows=chunk_rows,
             on_chunk=lambda n: progress.advance(task, n),
+            sep=sep,
         )
     doc: dict[str, Any] = {
         "model": loaded.version,

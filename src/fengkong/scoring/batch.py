@@ -1,4 +1,4 @@
-"""Batch scoring of a file (CSV or Parquet) with a registered model, chunk by chunk, vectorized.
+"""Batch scoring of a file (CSV, TSV, Parquet or gzip CSV/TSV: `scoring.tables`) with a registered model, chunk by chunk, vectorized.
 
 The output holds every input column plus `score`, `pd` and `reason_1`…`reason_4` (the adverse
 reason codes, most points lost first; empty where fewer factors cost points). The scores are
@@ -24,6 +24,7 @@ import pandas as pd
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.features.codebook import ALLOWED_VALUES, check_value
 from fengkong.scoring.registry import MAX_REASONS, LoadedModel
+from fengkong.scoring.tables import table_chunks, table_columns, table_rows
 
 REASON_COLUMNS: tuple[str, ...] = tuple(f"reason_{i + 1}" for i in range(MAX_REASONS))
 OUTPUT_COLUMNS: tuple[str, ...] = ("score", "pd", *REASON_COLUMNS)
@@ -70,25 +71,14 @@ def _kind(path: Path, loc: str) -> str:
     raise Invalid((FieldError((loc,), f"unsupported file type {suffix!r}: use CSV or Parquet"),))
 
 
-def columns_of(path: Path) -> tuple[str, ...]:
-    if not path.is_file():
-        raise Invalid((FieldError(("data",), f"no such file: {path}"),))
-    if _kind(path, "data") == "parquet":
-        import pyarrow.parquet as pq
-
-        return tuple(pq.read_schema(path).names)
-    return tuple(str(c) for c in pd.read_csv(path, nrows=0).columns)
+def columns_of(path: Path, sep: str | None = None) -> tuple[str, ...]:
+    return table_columns(path, "data", sep=sep)
 
 
-def count_rows(path: Path) -> int:
-    """Rows in the file (for progress): Parquet metadata, or newlines of a CSV minus header."""
-    if _kind(path, "data") == "parquet":
-        import pyarrow.parquet as pq
-
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    with path.open("rb") as fh:
-        lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
-    return max(lines - 1, 0)
+def count_rows(path: Path, sep: str | None = None) -> int:
+    """Rows in the file (for progress): Parquet metadata, or newlines of a text file minus its
+    header."""
+    return table_rows(path, "data", sep=sep)
 
 
 def check_columns(available: tuple[str, ...] | list[str], model: LoadedModel) -> None:
@@ -99,14 +89,10 @@ def check_columns(available: tuple[str, ...] | list[str], model: LoadedModel) ->
         )
 
 
-def chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    if _kind(path, "data") == "parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
-        return
-    yield from pd.read_csv(path, chunksize=chunk_rows)
+def chunks(
+    path: Path, chunk_rows: int = CHUNK_ROWS, sep: str | None = None
+) -> Iterator[pd.DataFrame]:
+    yield from table_chunks(path, chunk_rows, "data", sep=sep)
 
 
 def score_frame(model: LoadedModel, frame: pd.DataFrame) -> pd.DataFrame:
@@ -156,13 +142,15 @@ def score_file(
     errors: Path | None = None,
     chunk_rows: int = CHUNK_ROWS,
     on_chunk: Callable[[int], None] | None = None,
+    sep: str | None = None,
 ) -> BatchScored:
-    """Score `data` into `out` (CSV or Parquet, by suffix); rows with a value outside its allowed
+    """Score `data` (CSV, TSV, Parquet, gzip CSV/TSV; `sep` overrides a text file's separator)
+    into `out` (CSV or Parquet, by suffix); rows with a value outside its allowed
     set are left out and listed in the error report `errors` (CSV; by default beside `out`).
     `on_chunk(rows)` is called after each chunk, for a progress bar. If every row is refused,
     `out` is not written and `Invalid` lists the first refused values."""
     out_kind = _kind(out, "out")
-    available = columns_of(data)
+    available = columns_of(data, sep)
     check_columns(available, model)
     clashing = [c for c in OUTPUT_COLUMNS if c in available]
     if clashing:
@@ -184,7 +172,7 @@ def score_file(
     schema = None
     report_file = None
     try:
-        for chunk in chunks(data, chunk_rows):
+        for chunk in chunks(data, chunk_rows, sep):
             read_len = len(chunk)
             refused, row_errors = unknown_codes(chunk, coded, first_row=read_rows + 1)
             read_rows += read_len

@@ -4,10 +4,14 @@ CLI (`fengkong model train`) and for notebooks alike.
     result = train_model(frame, "creditability", kind="scorecard", time_col=None, config=None)
     result.metrics["test"]["auc"], result.model.transform(frame), result.scorecard
 
-Steps: profile the data (`scoring.profile`) and keep its features, split (stratified 60/20/20 by default, or out of time with `time_col`), fit on train
-(the GBM stops early on validation), calibrate the PD on validation (Platt by default),
-optionally infer the declined applications' outcomes and refit, then evaluate every sample and
-the score's stability (PSI train vs test, PSI by period, CSI per feature).
+Steps: profile the data (`scoring.profile`) and keep its features, split (stratified 60/20/20
+by default, or out of time with `time_col`), choose the settings by cross-validation of the
+training part and fit on it (`scoring.lab_fit`: the held-out model), optionally infer the
+declined applications' outcomes, refit the chosen settings on train + validation (the final
+model), calibrate the PD on the held-out model's validation scores (Platt by default), then
+evaluate: train and test with the final model, validation with the held-out one, and the
+score's stability (PSI train vs test, PSI by period, CSI per feature). The test part decides
+nothing: it is scored once, at the end.
 
 A scorecard's bins are monotone in risk unless the configuration names another trend, the
 profile's sentinel candidates become its special codes, and a value training never saw takes
@@ -34,9 +38,12 @@ from fengkong.scoring.baseline import BASELINE_KEY, baseline_document
 from fengkong.scoring.calibration import Calibrator
 from fengkong.scoring.gbm import GBMModel
 from fengkong.scoring.lab_config import KINDS, TrainingConfig, as_config
+from fengkong.scoring.lab_fit import fit_honestly, fit_settings, refit, refit_settings
+from fengkong.scoring.lab_metrics import GBM_SCALING, points_of, sample_metrics
 from fengkong.scoring.lab_result import SampleScores, Stability, TrainingResult
-from fengkong.scoring.metrics import auc, brier, calibration_table, evaluate, gains_table
-from fengkong.scoring.points import MAX_REASONS, Scaling
+from fengkong.scoring.metrics import auc
+from fengkong.scoring.model_checks import feature_importance
+from fengkong.scoring.points import MAX_REASONS
 from fengkong.scoring.profile import DataProfile, profile_frame
 from fengkong.scoring.registry import ModelKind, ModelRepository, ModelVersion, register_model
 from fengkong.scoring.reject import (
@@ -47,7 +54,13 @@ from fengkong.scoring.reject import (
     reject_effect,
 )
 from fengkong.scoring.scorecard import ScorecardModel
-from fengkong.scoring.split import Split, out_of_time_split, stratified_split, time_periods
+from fengkong.scoring.split import (
+    Split,
+    out_of_time_split,
+    split_summary,
+    stratified_split,
+    time_periods,
+)
 from fengkong.scoring.stability import csi, psi
 from fengkong.scoring.train import binary_target, categorical_columns, fingerprint
 
@@ -122,24 +135,6 @@ def _raw_score(model: ScorecardModel | GBMModel, X: pd.DataFrame) -> FloatArray:
     return model.decision_function(X)
 
 
-def _fit(
-    kind: str,
-    config: TrainingConfig,
-    categorical: list[str],
-    X_train: pd.DataFrame,
-    y_train: IntArray,
-    X_valid: pd.DataFrame,
-    y_valid: IntArray,
-    weight: FloatArray | None = None,
-) -> ScorecardModel | GBMModel:
-    if kind == "scorecard":
-        params = dict(config.scorecard)
-        params["categorical"] = sorted({*categorical, *params.get("categorical", ())})
-        return ScorecardModel(**params).fit(X_train, y_train, sample_weight=weight)
-    gbm_params = {"random_state": config.seed, **config.gbm}
-    return GBMModel(**gbm_params).fit(X_train, y_train, X_valid, y_valid)
-
-
 def train_model(
     frame: pd.DataFrame,
     target: str,
@@ -177,28 +172,38 @@ def train_model(
         if time_col
         else stratified_split(y, seed=cfg.seed, **sizes)
     )
-    X_train, y_train = X.iloc[split.train], y[split.train]
     X_valid, y_valid = X.iloc[split.validation], y[split.validation]
-    model = _fit(kind, cfg, categorical, X_train, y_train, X_valid, y_valid)
+    fitted = fit_honestly(kind, cfg, categorical, X, y, split, refit_final=rejects is None)
+    held_out, model = fitted.held_out, fitted.final
 
     effect = None
     if rejects is not None:
         missing = [n for n in names if n not in rejects.columns]
         if missing:
             raise Invalid((FieldError(("rejects",), f"missing feature columns: {missing}"),))
-        model, effect = _infer_rejects(kind, cfg, categorical, model, split, X, y, rejects[names])
+        held_out, model, effect = _infer_rejects(kind, cfg, held_out, split, X, y, rejects[names])
+        if isinstance(model, GBMModel):
+            fitted.chosen["trees_refit"] = int(model.n_estimators_)
 
+    # The refitted model has seen the validation part, so the PD is calibrated on the
+    # held-out model's validation scores (out of sample) and carried over to the final model,
+    # whose scores are on the same log-odds (points) scale.
     calibrator = Calibrator(cfg.calibration, higher_is_riskier=kind == "gbm").fit(
-        _raw_score(model, X_valid), y_valid
+        _raw_score(held_out, X_valid), y_valid
     )
     samples = tuple(
-        SampleScores(name, y[rows], score, calibrator.predict_pd(score))
+        SampleScores(name, y[rows], score, pd_, points_of(kind, score, pd_))
         for name, rows in split.parts()
-        for score in (_raw_score(model, X.iloc[rows]),)
+        for score in (_raw_score(held_out if name == "validation" else model, X.iloc[rows]),)
+        for pd_ in (calibrator.predict_pd(score),)
     )
     used = _model_features(model)
     stability = _stability(model, split, X, used, frame[time_col] if time_col else None)
-    metrics = _metrics(kind, samples, stability, effect)
+    metrics = sample_metrics(samples, stability, effect, seed=cfg.seed)
+    if isinstance(model, GBMModel):
+        metrics["importance"] = [
+            dataclasses.asdict(r) for r in feature_importance(model, X.iloc[split.train])
+        ]
     params: dict[str, Any] = {
         "kind": kind,
         "target": target,
@@ -210,12 +215,13 @@ def train_model(
         "profile": profile.as_dict(),
         "reasons": {"floor_points": cfg.reason_floor, "max": MAX_REASONS},
         "model": _plain_params(model),
+        "validation": {**split_summary(split, y, time_col), **fitted.chosen},
         "reject_inference": None
         if effect is None
         else {"method": cfg.reject_method, "factor": cfg.reject_factor, "bands": cfg.reject_bands},
     }
     if kind == "gbm":
-        params["scaling"] = {"base_score": 600.0, "base_odds": 50.0, "pdo": 20.0}
+        params["scaling"] = dict(GBM_SCALING)
     train_sample = next(s for s in samples if s.name == "train")
     metrics[BASELINE_KEY] = baseline_document(
         _decision_scale(kind, train_sample, params),
@@ -242,10 +248,7 @@ def _decision_scale(kind: str, sample: SampleScores, params: Mapping[str, Any]) 
     on the points scale (as `registry.LoadedGBM` scores)."""
     if kind != "gbm":
         return [float(v) for v in sample.score]
-    scaling = Scaling(**params["scaling"])
-    pd_ = np.clip(sample.pd, 1e-12, 1.0 - 1e-12)
-    points = np.floor(scaling.offset + scaling.factor * np.log((1.0 - pd_) / pd_) + 0.5)
-    return [float(v) for v in points]
+    return [float(v) for v in np.floor(sample.points + 0.5)]
 
 
 def _model_features(model: ScorecardModel | GBMModel) -> tuple[str, ...]:
@@ -268,13 +271,16 @@ def _plain_params(model: ScorecardModel | GBMModel) -> dict[str, Any]:
 def _infer_rejects(
     kind: str,
     cfg: TrainingConfig,
-    categorical: list[str],
     base: ScorecardModel | GBMModel,
     split: Split,
     X: pd.DataFrame,
     y: IntArray,
     rejects: pd.DataFrame,
-) -> tuple[ScorecardModel | GBMModel, RejectEffect]:
+) -> tuple[ScorecardModel | GBMModel, ScorecardModel | GBMModel, RejectEffect]:
+    """Infer the declined applications' outcomes with the held-out model `base` (fitted on the
+    training part), refit its chosen settings on the augmented training part (the held-out
+    model after inference) and on the augmented training part plus validation (the final
+    model). The effect compares the two held-out models on the test part."""
     X_train, y_train = X.iloc[split.train], y[split.train]
     X_valid, y_valid = X.iloc[split.validation], y[split.validation]
     X_test, y_test = X.iloc[split.test], y[split.test]
@@ -303,20 +309,35 @@ def _infer_rejects(
             bands=cfg.reject_bands,
             seed=cfg.seed,
         )
-    weight = augmented.weight if kind == "scorecard" else None
-    refit = _fit(kind, cfg, categorical, augmented.X, augmented.y, X_valid, y_valid, weight)
+    scorecard = kind == "scorecard"
+    n_train = len(augmented.X)
+    held_out = fit_settings(
+        kind,
+        refit_settings(kind, base, n_train, n_train),
+        augmented.X,
+        augmented.y,
+        augmented.weight if scorecard else None,
+    )
+    final = refit(
+        kind,
+        held_out,
+        pd.concat([augmented.X, X_valid], ignore_index=True),
+        np.concatenate([augmented.y, y_valid]).astype(np.int64),
+        n_train,
+        np.concatenate([augmented.weight, np.ones(len(y_valid))]) if scorecard else None,
+    )
     effect = reject_effect(
         cfg.reject_method,
         augmented=augmented,
         n_accepted=len(X_train),
         auc_before=auc(y_test, base.predict_proba(X_test)[:, 1]),
-        auc_after=auc(y_test, refit.predict_proba(X_test)[:, 1]),
+        auc_after=auc(y_test, held_out.predict_proba(X_test)[:, 1]),
         pd_before_accepted=base.predict_proba(X)[:, 1],
         pd_before_rejects=p_rejects,
-        pd_after_accepted=refit.predict_proba(X)[:, 1],
-        pd_after_rejects=refit.predict_proba(X_rejects)[:, 1],
+        pd_after_accepted=held_out.predict_proba(X)[:, 1],
+        pd_after_rejects=held_out.predict_proba(X_rejects)[:, 1],
     )
-    return refit, effect
+    return held_out, final, effect
 
 
 def _stability(
@@ -343,32 +364,6 @@ def _stability(
         key=lambda item: -item[1],
     )
     return Stability(psi(train_score, test_score), tuple(by_period), tuple(drift))
-
-
-def _metrics(
-    kind: str,
-    samples: tuple[SampleScores, ...],
-    stability: Stability,
-    effect: RejectEffect | None,
-) -> dict[str, Any]:
-    riskier = kind == "gbm"
-    metrics: dict[str, Any] = {}
-    for s in samples:
-        summary: dict[str, Any] = dict(evaluate(s.y, s.score, higher_is_riskier=riskier))
-        summary["brier"] = brier(s.y, s.pd)
-        summary["gains"] = [
-            dataclasses.asdict(r) for r in gains_table(s.y, s.score, higher_is_riskier=riskier)
-        ]
-        summary["calibration"] = [dataclasses.asdict(r) for r in calibration_table(s.y, s.pd)]
-        metrics[s.name] = summary
-    metrics["stability"] = {
-        "psi_train_test": stability.psi_train_test,
-        "psi_by_period": [{"period": p, "n": n, "psi": v} for p, n, v in stability.psi_by_period],
-        "csi": {f: v for f, v in stability.csi},
-    }
-    if effect is not None:
-        metrics["reject_inference"] = effect.as_dict()
-    return metrics
 
 
 # --------------------------------------------------------------------------------------------

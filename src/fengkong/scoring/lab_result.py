@@ -25,12 +25,14 @@ IntArray = npt.NDArray[np.int64]
 @dataclass(frozen=True, slots=True)
 class SampleScores:
     """One sample's outcomes, raw model scores (points for a scorecard, higher safer; log-odds
-    of default for a GBM) and calibrated PDs."""
+    of default for a GBM), calibrated PDs and points (higher safer for both kinds: a GBM's
+    calibrated PD on the points scale, unrounded), which the report and metrics show."""
 
     name: str
     y: IntArray
     score: FloatArray
     pd: FloatArray
+    points: FloatArray
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,15 +5,21 @@ points, and the effect of reject inference when it was used."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from fengkong.scoring.export import points_table
+from fengkong.scoring.report_html import esc as _esc
+from fengkong.scoring.report_html import table as _table
+from fengkong.scoring.report_sections import (
+    calibration_checks,
+    importance_section,
+    validation_section,
+)
 
 if TYPE_CHECKING:
     from fengkong.scoring.lab_result import SampleScores, TrainingResult
@@ -32,16 +38,6 @@ td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}th{background:#f3f3
 td:first-child,th:first-child{text-align:left}.charts{display:flex;flex-wrap:wrap;gap:1em}
 figure{margin:0}figcaption{font-size:.85em;color:#555}
 """
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float | np.floating):
-        return f"{float(value):.4f}"
-    return _esc(value)
 
 
 def line_chart(
@@ -106,8 +102,8 @@ def line_chart(
     return "".join(parts)
 
 
-def _riskier(sample: SampleScores, higher_is_riskier: bool) -> FloatArray:
-    return sample.score if higher_is_riskier else -sample.score
+def _riskier(sample: SampleScores) -> FloatArray:
+    return -sample.points
 
 
 def roc_points(y: npt.NDArray[np.int64], risk: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -131,7 +127,7 @@ def _thin(xs: FloatArray, ys: FloatArray, limit: int = 400) -> tuple[list[float]
 def _roc_chart(result: TrainingResult) -> str:
     series = []
     for s in result.samples:
-        fpr, tpr = roc_points(s.y, _riskier(s, result.higher_is_riskier))
+        fpr, tpr = roc_points(s.y, _riskier(s))
         series.append((s.name, COLOURS.get(s.name, "#333"), *_thin(fpr, tpr)))
     return line_chart(
         "ROC",
@@ -144,9 +140,9 @@ def _roc_chart(result: TrainingResult) -> str:
 
 def _ks_chart(result: TrainingResult) -> str:
     s = result.sample("test")
-    values = np.unique(s.score)
-    bads = np.searchsorted(np.sort(s.score[s.y == 1]), values, side="right") / max(s.y.sum(), 1)
-    goods = np.searchsorted(np.sort(s.score[s.y == 0]), values, side="right") / max(
+    values = np.unique(s.points)
+    bads = np.searchsorted(np.sort(s.points[s.y == 1]), values, side="right") / max(s.y.sum(), 1)
+    goods = np.searchsorted(np.sort(s.points[s.y == 0]), values, side="right") / max(
         (1 - s.y).sum(), 1
     )
     return line_chart(
@@ -155,28 +151,31 @@ def _ks_chart(result: TrainingResult) -> str:
             ("bads", "#d62728", *_thin(values, bads)),
             ("goods", "#2ca02c", *_thin(values, goods)),
         ],
-        x_label="score",
+        x_label="score (points, higher = lower risk)",
         y_label="cumulative share",
     )
 
 
 def _distribution_chart(result: TrainingResult) -> str:
     s = result.sample("test")
-    edges = np.histogram_bin_edges(s.score, bins=20)
+    edges = np.histogram_bin_edges(s.points, bins=20)
     centres = (edges[:-1] + edges[1:]) / 2
     series = []
     for label, colour, mask in (("bads", "#d62728", s.y == 1), ("goods", "#2ca02c", s.y == 0)):
-        counts, _ = np.histogram(s.score[mask], bins=edges)
+        counts, _ = np.histogram(s.points[mask], bins=edges)
         series.append((label, colour, centres.tolist(), (counts / max(mask.sum(), 1)).tolist()))
     return line_chart(
-        "score distribution by class (test)", series, x_label="score", y_label="share of class"
+        "score distribution by class (test)",
+        series,
+        x_label="score (points, higher = lower risk)",
+        y_label="share of class",
     )
 
 
 def _calibration_chart(result: TrainingResult) -> str:
     series = []
     for name in ("validation", "test"):
-        rows = result.metrics[name]["calibration"]
+        rows = result.metrics[name].get("reliability") or result.metrics[name]["calibration"]
         series.append(
             (
                 name,
@@ -185,25 +184,52 @@ def _calibration_chart(result: TrainingResult) -> str:
                 [r["observed_rate"] for r in rows],
             )
         )
+    # The perfect-calibration line observed = predicted, drawn as data so it stays the identity
+    # whatever ranges the axes take.
+    top = max([v for _, _, xs, ys in series for v in (*xs, *ys)] or [1.0])
+    series.append(("observed = predicted", "#999", [0.0, top], [0.0, top]))
     return line_chart(
-        "calibration: observed vs predicted PD",
+        "reliability: observed vs predicted PD",
         series,
         x_label="mean predicted PD",
         y_label="observed default rate",
-        diagonal=True,
     )
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _summary(result: TrainingResult) -> str:
-    keys = ("n", "bad_rate", "auc", "gini", "ks", "brier", "top_decile_lift")
-    rows = [[s.name, *(result.metrics[s.name].get(k, "") for k in keys)] for s in result.samples]
-    return _table(["sample", *keys], rows)
+    keys = ("n", "bad_rate", "auc", "gini", "ks", "brier", "ece", "top_decile_lift")
+    rows = []
+    for s in result.samples:
+        m = result.metrics[s.name]
+        ci = m.get("auc_ci")
+        interval = f"{ci['low']:.4f} – {ci['high']:.4f}" if ci else ""
+        rows.append(
+            [s.name, *(m.get(k, "") for k in keys[:3]), interval, *(m.get(k, "") for k in keys[3:])]
+        )
+    headers = ["sample", *keys[:3], "AUC 95% CI", *keys[3:]]
+    return _table(headers, rows) + _bootstrap_note(result) + _gap(result)
+
+
+def _bootstrap_note(result: TrainingResult) -> str:
+    ci = result.metrics.get("test", {}).get("auc_ci")
+    if not ci:
+        return ""
+    return (
+        f"<p>AUC interval: {ci['level']:.0%} percentile bootstrap, {ci['n_resamples']:,} "
+        f"resamples of each sample's rows, seed {ci['seed']}. The train sample is scored by the "
+        "final model, which has seen it; validation by the model fitted on train only; test "
+        "by the final model, once.</p>"
+    )
+
+
+def _gap(result: TrainingResult) -> str:
+    gap = result.metrics.get("gap")
+    if not gap:
+        return ""
+    return (
+        f"<p>AUC gap train − validation: <b>{gap['train_validation_auc']:.4f}</b>; "
+        f"train − test: <b>{gap['train_test_auc']:.4f}</b>.</p>"
+    )
 
 
 def _gains(result: TrainingResult) -> str:
@@ -287,6 +313,7 @@ def _reject(result: TrainingResult) -> str:
 def render_html(result: TrainingResult, *, title: str) -> str:
     sections = [
         ("summary", "Summary", _summary(result)),
+        ("validation", "Validation: split, chosen settings and refit", validation_section(result)),
         ("profile", "Data profile: columns and verdicts", _profile(result)),
         (
             "discrimination",
@@ -295,7 +322,12 @@ def render_html(result: TrainingResult, *, title: str) -> str:
             f"<figure>{_ks_chart(result)}</figure></div>",
         ),
         ("distribution", "Score distribution by class", _distribution_chart(result)),
-        ("calibration", "Calibration", _calibration_chart(result)),
+        (
+            "calibration",
+            "Calibration: reliability, ECE and Hosmer–Lemeshow",
+            _calibration_chart(result) + calibration_checks(result),
+        ),
+        ("importance", "Feature importance", importance_section(result)),
         ("gains", "Gains and lift by decile (test)", _gains(result)),
         ("stability", "Stability: PSI and CSI", _stability(result)),
         ("bins", "Bins and points", _bins(result)),

@@ -168,3 +168,26 @@ def time_periods(times: pd.Series, *, max_periods: int = 12) -> npt.NDArray[np.s
         b: f"{i + 1:02d}: from {values[band == b].min()}" for i, b in enumerate(np.unique(band))
     }
     return np.asarray([starts[b] for b in band], dtype=np.str_)
+
+
+def split_summary(split: Split, y: npt.ArrayLike, time_col: str | None = None) -> dict[str, object]:
+    """How the rows were split and each sample's size and bad rate, as the report states it."""
+    target = np.asarray(y, dtype=np.int64)
+    how = (
+        f"out of time by {time_col}: oldest rows train, newer validate, newest test"
+        if split.method == "out_of_time"
+        else "random, stratified by the outcome (seeded)"
+    )
+    return {
+        "method": split.method,
+        "how": how,
+        "samples": {
+            name: {
+                "rows": len(rows),
+                "bads": int(target[rows].sum()),
+                "bad_rate": float(target[rows].mean()) if len(rows) else 0.0,
+            }
+            for name, rows in split.parts()
+        },
+        "windows": [list(w) for w in split.windows],
+    }

@@ -31,19 +31,12 @@ class TrainedScorecard:
     params: dict[str, Any]
 
 
-def read_table(path: Path, loc: str = "data") -> pd.DataFrame:
-    """A CSV or Parquet file as a frame; a missing or unreadable file is bad input, named `loc`."""
-    if not path.is_file():
-        raise Invalid((FieldError((loc,), f"no such file: {path}"),))
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".csv", ".txt"):
-            return pd.read_csv(path)
-    except (ValueError, OSError) as exc:
-        raise Invalid((FieldError((loc,), f"cannot read {path.name}: {exc}"),)) from exc
-    raise Invalid((FieldError((loc,), f"unsupported file type {suffix!r}: use CSV or Parquet"),))
+def read_table(path: Path, loc: str = "data", *, sep: str | None = None) -> pd.DataFrame:
+    """A CSV, TSV, Parquet or gzip-compressed CSV/TSV file as a frame (`scoring.tables`); a
+    missing or unreadable file is bad input, named `loc`."""
+    from fengkong.scoring.tables import read_table as read
+
+    return read(path, loc, sep=sep)
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
