@@ -287,6 +287,9 @@ def _external_data(
         bank_card=applicant.bank_card,
         uscc=None if req.business is None else req.business.uscc,
     )
+    # The business's own records are about the business: its account (the statements) is held
+    # in its registered name, not the owner's.
+    business = None if req.business is None else replace(subject, name=req.business.registered_name)
     services = None if svc.sources is None else svc.sources()
     instalment = requested_instalment(req.amount, req.term_months)
     return gather(
@@ -297,6 +300,7 @@ def _external_data(
         svc.clock.business_date(),
         services,
         {"instalment_fen": int(instalment)},
+        business,
     )
 
 
