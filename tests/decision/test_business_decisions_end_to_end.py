@@ -272,13 +272,17 @@ def test_through_the_api(ctx: Context, clock: FakeClock) -> None:
 
     with ctx.uow() as uow:
         stored = uow.decisions.get(decision["decision_id"])
+        scored = [uow.decisions.get(d["decision_id"]) for d in decided]
     assert stored is not None
     assert stored.model_version == "business-scorecard-v1"
     assert {*LOAN_COLUMNS, "bureau.worst_dpd_24m", "financials.debt_ratio"} <= set(stored.features)
     assert {s["kind"] for s in stored.inputs["sources"]} == set(KINDS)
     # the model's reasons are the business features', labelled (never the bare feature name)
-    model_reasons = [r for r in stored.reasons if r.code.startswith("SC_")]
-    assert all("." not in r.text_en.split(" (")[0] for r in model_reasons), model_reasons
+    model_reasons = [r for d in scored if d is not None for r in d.reasons if r.code[:3] == "SC_"]
+    assert model_reasons
+    for reason in model_reasons:
+        assert "." not in reason.text_en.split(" (")[0], reason
+        assert "使评分降低" in reason.text_zh and "." not in reason.text_zh.split("（")[0]
     # the providers are gone: replay reads the recordings and scores the stored features
     for made_one in (*decided, other, slow):
         result = _replay(ctx, made_one["decision_id"])
