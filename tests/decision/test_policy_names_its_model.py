@@ -90,3 +90,13 @@ def test_the_past_book_trains_on_the_record_a_decision_scores(index: int) -> Non
             assert isinstance(trained, float) and math.isnan(trained)
         else:
             assert trained == value, name
+
+
+def test_before_the_documents_a_sources_condition_sees_no_score() -> None:
+    from decimal import Decimal
+
+    from fengkong.decision.business_scoring import without_score
+
+    facts: dict[str, object] = {"score": 610, "pd": Decimal("0.02"), "amount": 3, "age": 40}
+    assert without_score(facts) == {"amount": 3, "age": 40}
+    assert facts["score"] == 610  # the facts themselves are not changed
