@@ -143,14 +143,19 @@ def consent(i: int, subject: str, at: datetime, *, revoked: bool = False) -> Con
 
 
 def make_champion(
-    uow: RegistryUnitOfWork, artifacts_dir: Path, trained: TrainedScorecard, clock: Clock
+    uow: RegistryUnitOfWork,
+    artifacts_dir: Path,
+    trained: TrainedScorecard,
+    clock: Clock,
+    name: str = "application",
 ) -> str:
-    """Register `trained` as the model `application` and promote it at once, as `test` (the
-    fixtures' shortcut past maker-checker); its version. The caller commits."""
+    """Register `trained` as the model `name` (the consumer `application` unless told) and
+    promote it at once, as `test` (the fixtures' shortcut past maker-checker); its version. The
+    caller commits."""
     model = register_audited(
         uow,
         artifacts_dir,
-        name="application",
+        name=name,
         scorecard=trained.model.scorecard_,
         data_fingerprint=trained.data_fingerprint,
         params=trained.params,

@@ -100,6 +100,9 @@ def business_context(
     ctx = bootstrap(settings, clock=clock, policy=read_shipped_bundle("business-v1.yaml"))
     with ctx.uow() as uow:
         make_champion(uow, ctx.artifacts_dir, trained, clock)
+        # business-v1 names its own model; any champion of that name scores it here (this one
+        # reads no document feature, so it scores the application as the consumer's does)
+        make_champion(uow, ctx.artifacts_dir, trained, clock, name="business-scorecard")
         uow.commit()
     yield ctx
     ctx.close()

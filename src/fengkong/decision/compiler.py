@@ -22,6 +22,7 @@ from fengkong.decision.catalogue import DEFAULT_CATALOGUE, FeatureCatalogue, res
 from fengkong.decision.document import Document, Path_, parse_document
 from fengkong.decision.jdm import JdmTable, load_jdm, parse_jdm
 from fengkong.decision.policy import (
+    CONSUMER_MODEL,
     Band,
     CompiledPolicy,
     LimitAdjustment,
@@ -111,7 +112,7 @@ class _Compiler(ExternalDataSections):
         known = {
             "id", "version", "author", "description", "product", "score_range", "knock_outs",
             "fraud", "segments", "score_bands", "limits", "pricing", "caps", "review",
-            "security", "sources",
+            "security", "sources", "model",
         }  # fmt: skip
         for key in self.doc.data:
             if key not in known:
@@ -150,6 +151,9 @@ class _Compiler(ExternalDataSections):
             due = 24
         on_breach = self.on_breach()
         sources = self.sources()
+        model = self.text(("model",), required=False, default=CONSUMER_MODEL).strip()
+        if not model:
+            self.fail(("model",), "model must name a model in the registry")
         adjustments = self.limit_adjustments()
         if self.findings or product is None or score_range is None:
             return None
@@ -178,6 +182,7 @@ class _Compiler(ExternalDataSections):
             unsecured_max=unsecured_max,
             sources=sources,
             limit_adjustments=adjustments,
+            model=model or CONSUMER_MODEL,
         )
         if self.check_prices:
             self.check_price_cap(policy)

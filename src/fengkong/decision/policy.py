@@ -208,6 +208,11 @@ class SourceAsk:
     condition: Condition | None = None
 
 
+# The registry name of the model that scores a policy that names none (`model:`): the consumer
+# application model, as before policies named theirs.
+CONSUMER_MODEL = "application"
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledPolicy:
     """A policy document, checked and compiled: every stage ready to evaluate."""
@@ -238,6 +243,8 @@ class CompiledPolicy:
     # reads the application alone, as before the section existed.
     sources: tuple[SourceAsk, ...] = ()
     limit_adjustments: tuple[LimitAdjustment, ...] = ()
+    # The registry name whose champion scores the applications this policy decides (`model:`).
+    model: str = CONSUMER_MODEL
 
     @property
     def label(self) -> str:

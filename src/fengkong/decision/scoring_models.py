@@ -10,6 +10,7 @@ from typing import Any
 
 from fengkong.core.errors import FengkongError, Unavailable
 from fengkong.decision.live import Live, LiveCache
+from fengkong.decision.policy import CONSUMER_MODEL
 from fengkong.decision.routing import ChallengerConfig, route
 from fengkong.scoring.points import ScoreResult
 from fengkong.scoring.registry import (
@@ -20,7 +21,7 @@ from fengkong.scoring.registry import (
     load_model,
 )
 
-MODEL_NAME = "application"
+MODEL_NAME = CONSUMER_MODEL  # the consumer champion, scored ahead of the reads
 
 
 class ChampionCache:
@@ -31,6 +32,17 @@ class ChampionCache:
         self.artifacts_dir = artifacts_dir
         self.name = name
         self._loaded: dict[tuple[str, str], LoadedScorecard | LoadedGBM] = {}
+        self._named: dict[str, ChampionCache] = {}
+
+    def named(self, name: str) -> ChampionCache:
+        """The cache of the champion named `name` (a policy's `model:`): this one for its own
+        name, else one kept beside it, loading from the same artifacts."""
+        if name == self.name:
+            return self
+        found = self._named.get(name)
+        if found is None:
+            found = self._named[name] = ChampionCache(self.artifacts_dir, name)
+        return found
 
     def _load(self, model: ModelVersion) -> LoadedScorecard | LoadedGBM:
         key = (model.version, model.sha256)

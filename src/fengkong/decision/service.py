@@ -154,10 +154,13 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     check_product(policy, req.product, req.amount, req.term_months)
     # A business's declared facts, and the book's concentration for a policy that reads it.
     side_facts = application_side_facts(req, policy, svc.concentration)
-    if scored_beforehand is not None and scored_beforehand.live is live:
+    # The policy names the model that scores it (`model:`); the consumer's own champion was
+    # scored ahead of the reads, another is chosen now (the same `Unavailable`, naming it).
+    models = svc.champion.named(policy.model)
+    if models is svc.champion and scored_beforehand is not None and scored_beforehand.live is live:
         model, shadow, result = scored_beforehand.chosen
     else:
-        model, shadow = models_for(application_id, live, svc.champion, svc.model_challenge)
+        model, shadow = models_for(application_id, live, models, svc.model_challenge)
         result = model.score(features)
     signals = (
         Signals({}, ())
@@ -187,9 +190,22 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     facts.update(side_facts)
     gathered: Gathered | None = None
     if policy.sources:  # only a policy that asks for external data leaves the fast path
-        gathered = _external_data(policy, application_id, req, id_number_bidx, given, facts, svc)
+        from fengkong.decision import business_scoring as on_documents
+
+        # A model reading the documents' features scores once they are in, on the record it
+        # was trained on; until then the sources' conditions see no score.
+        late = on_documents.reads_documents(model)
+        asked = on_documents.without_score(facts) if late else facts
+        gathered = _external_data(policy, application_id, req, id_number_bidx, given, asked, svc)
         given = ()  # stored before the fetches, so the consent gate counts them
         facts = {**facts, **gathered.facts}
+        if late:
+            scored = on_documents.score_on_documents(
+                model, shadow, facts, req.amount, req.term_months
+            )
+            result, pd_, adverse = scored.result, scored.pd, scored.adverse
+            stored_features = {**features, **signals.features, **scored.features}
+            facts.update(score=result.score, pd=pd_)
     with svc.uow() as uow:
         for record in given:
             uow.consents.add(record)
@@ -271,6 +287,9 @@ def _external_data(
         bank_card=applicant.bank_card,
         uscc=None if req.business is None else req.business.uscc,
     )
+    # The business's own records are about the business: its account (the statements) is held
+    # in its registered name, not the owner's.
+    business = None if req.business is None else replace(subject, name=req.business.registered_name)
     services = None if svc.sources is None else svc.sources()
     instalment = requested_instalment(req.amount, req.term_months)
     return gather(
@@ -281,6 +300,7 @@ def _external_data(
         svc.clock.business_date(),
         services,
         {"instalment_fen": int(instalment)},
+        business,
     )
 
 

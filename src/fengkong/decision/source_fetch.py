@@ -37,6 +37,9 @@ class Gathered:
     trace: tuple[dict[str, Any], ...]  # one entry per asked kind: what it gave or why not
 
 
+_OWNERS_KIND = SourceKind.CREDIT_BUREAU.value  # a business's owner's personal credit report
+
+
 def cited(fetched: Fetched, params: Mapping[str, Any]) -> dict[str, Any]:
     """How a decision cites an answer it used (kept in its inputs; replay re-reads it)."""
     return {
@@ -68,11 +71,15 @@ def gather(
     as_of: date,
     services: SourceServices | None,
     params: Mapping[str, Any] | None = None,
+    business: Subject | None = None,
 ) -> Gathered:
     """Fetch, read and compute each kind `policy` asks for, in the document's order (a kind's
     condition may read the facts of those before it). Never raises for a source that gives
     nothing: its status says why. `params` go with every request (the requested instalment the
-    financial statements' cover is reckoned against); a decision cites them with each answer."""
+    financial statements' cover is reckoned against); a decision cites them with each answer.
+    `business`: the business an application is for; its own records (every kind but the
+    owner's personal credit report: its account is held in its registered name) are asked for
+    and read against it, the owner's report against `subject`."""
     current: dict[str, object] = dict(facts)
     added: dict[str, object] = {}
     used: list[dict[str, Any]] = []
@@ -83,8 +90,9 @@ def gather(
             added[status_fact(ask.kind)] = SourceStatus.NOT_ASKED.value
             trace.append({**entry, "status": SourceStatus.NOT_ASKED.value})
             continue
+        about = subject if business is None or ask.kind == _OWNERS_KIND else business
         status, why, values, fetched = _one(
-            ask.kind, subject, application_id, as_of, services, params or {}
+            ask.kind, about, application_id, as_of, services, params or {}
         )
         found: dict[str, object] = {status_fact(ask.kind): status.value}
         if why is not None:

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Literal
+from typing import Literal, Protocol
 
 from fengkong.core.reason import Reason
-from fengkong.features.definition import FeatureSet
 from fengkong.scoring.points import MISSING, SPECIAL, Bin, Contribution
 
 SCORECARD_PREFIX = "SC_"
@@ -76,7 +75,21 @@ def _value_texts(c: Contribution) -> tuple[str, str]:
     return text, text
 
 
-def model_reasons(adverse: tuple[Contribution, ...], features: FeatureSet) -> tuple[Reason, ...]:
+class _Labelled(Protocol):
+    @property
+    def label_en(self) -> str: ...
+    @property
+    def label_zh(self) -> str: ...
+
+
+class FeatureLabels(Protocol):
+    """Where a model's features find their labels: a `FeatureSet`, or the business model's
+    (`features.business_inputs.BUSINESS_INPUT_LABELS`); StopIteration for a name unknown."""
+
+    def by_name(self, name: str) -> _Labelled: ...
+
+
+def model_reasons(adverse: tuple[Contribution, ...], features: FeatureLabels) -> tuple[Reason, ...]:
     """The reasons of a model's adverse contributions (as `ScoreResult.top_adverse` chose
     them), with each feature's label from `features` where it has one, else its name."""
     reasons = []

@@ -23,11 +23,13 @@ import random
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fengkong.features.bureau import BUREAU_FEATURES
-from fengkong.features.business import BUSINESS_FEATURES, TAX_FEATURES, UTILITY_FEATURES
-from fengkong.features.documents import DocumentFeatures, FeatureValue
-from fengkong.features.financials import FINANCIAL_FEATURES
-from fengkong.features.statements import STATEMENT_FEATURES
+from fengkong.features.business_inputs import (
+    BUSINESS_FAMILIES,
+    DOCUMENT_COLUMNS,
+    LOAN_COLUMNS,
+    business_model_inputs,
+)
+from fengkong.features.documents import DocumentFeatures
 from fengkong.sim.business import BusinessPopulation, SmallBusiness
 from fengkong.sim.business_documents import business_documents, business_features, read_documents
 from fengkong.sim.scenarios import BASELINE
@@ -52,16 +54,9 @@ HISTORY_DAYS = 730  # the book's applications span two years…
 OUTCOME_DAYS = 365  # …ending a year before `as_of`, each observed for a year
 TARGET = "default"
 APPLIED_ON = "applied_on"
-LOAN_COLUMNS = ("loan.amount_yuan", "loan.term_months", "loan.instalment_yuan")
-FAMILIES: tuple[DocumentFeatures[Any], ...] = (
-    BUREAU_FEATURES,
-    BUSINESS_FEATURES,
-    TAX_FEATURES,
-    UTILITY_FEATURES,
-    FINANCIAL_FEATURES,
-    STATEMENT_FEATURES,
-)
-FEATURE_COLUMNS: tuple[str, ...] = tuple(name for family in FAMILIES for name in family.names)
+# The record's columns are the decision's (`features.business_inputs`): one definition.
+FAMILIES: tuple[DocumentFeatures[Any], ...] = BUSINESS_FAMILIES
+FEATURE_COLUMNS: tuple[str, ...] = DOCUMENT_COLUMNS
 
 
 def business_history_seed(seed: int) -> int:
@@ -74,25 +69,16 @@ def defaulted(firm: SmallBusiness, seed: int) -> bool:
     return random.Random(f"business-outcome/{seed}/{firm.key}").random() < firm.pd
 
 
-def _number(value: FeatureValue) -> float | str:
-    if value is None:
-        return math.nan
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    return value
-
-
 def history_row(firm: SmallBusiness, seed: int) -> dict[str, Any]:
-    """One past loan: what was asked, the features as of the application day, the outcome."""
+    """One past loan: what was asked, the features as of the application day, the outcome; the
+    record is the one a decision scores (`business_model_inputs`), a missing value NaN."""
     on = firm.applied_on
     documents = read_documents(firm, business_documents(firm, on, seed), on)
     values = business_features(documents, on, firm.instalment)
+    record = business_model_inputs(values, firm.amount, firm.term_months)
     return {
         APPLIED_ON: on,
-        "loan.amount_yuan": firm.amount / 100,
-        "loan.term_months": float(firm.term_months),
-        "loan.instalment_yuan": firm.instalment / 100,
-        **{name: _number(values[name]) for name in FEATURE_COLUMNS},
+        **{name: math.nan if value is None else value for name, value in record.items()},
         TARGET: "bad" if defaulted(firm, seed) else "good",
     }
 
