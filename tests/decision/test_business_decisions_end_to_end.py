@@ -269,6 +269,8 @@ def test_through_the_api(ctx: Context, clock: FakeClock) -> None:
         assert slow["outcome"] == "refer", [r["code"] for r in slow["reasons"]]
         [late] = [r for r in slow["reasons"] if r["code"] == "SRC_TAX_PAYMENTS_UNAVAILABLE"]
         assert late["text_zh"] == "纳税记录暂时无法获取（超时），转人工审核"
+        # no score on a guess: the business model is not run without a required document
+        assert slow["score"] is None and slow["model_version"] is None
 
     with ctx.uow() as uow:
         stored = uow.decisions.get(decision["decision_id"])

@@ -13,7 +13,9 @@ from typing import Any
 
 from fengkong.core.money import Fen
 from fengkong.core.reason import Reason
+from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.scoring_models import shadow_features
+from fengkong.decision.source_facts import SourceStatus, status_fact
 from fengkong.features.business_inputs import (
     BUSINESS_INPUT_LABELS,
     business_model_inputs,
@@ -45,6 +47,15 @@ def without_score(facts: Mapping[str, object]) -> dict[str, object]:
     """The facts a `sources:` condition sees before the documents are in: no score yet (a
     condition reading it is undecidable, and the kind is fetched)."""
     return {k: v for k, v in facts.items() if k not in ("score", "pd")}
+
+
+def required_missing(policy: CompiledPolicy, facts: Mapping[str, object]) -> bool:
+    """Whether a source the policy requires gave nothing (its status neither ok nor not
+    asked): a model reading the documents is then not run."""
+    fine = (SourceStatus.OK.value, SourceStatus.NOT_ASKED.value)
+    return any(
+        ask.required and facts.get(status_fact(ask.kind)) not in fine for ask in policy.sources
+    )
 
 
 def score_on_documents(

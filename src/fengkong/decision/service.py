@@ -62,6 +62,8 @@ from fengkong.onboarding.application import (
 from fengkong.onboarding.consent import ConsentRecord, consent_facts
 from fengkong.scoring.reasons import is_model_reason, model_reasons
 from fengkong.scoring.registry import (
+    LoadedGBM,
+    LoadedScorecard,
     ModelStatus,
 )
 
@@ -189,6 +191,9 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     )
     facts.update(side_facts)
     gathered: Gathered | None = None
+    score: int | None = result.score
+    stored_pd: Decimal | None = pd_
+    scored_by: LoadedScorecard | LoadedGBM | None = model
     if policy.sources:  # only a policy that asks for external data leaves the fast path
         from fengkong.decision import business_scoring as on_documents
 
@@ -199,13 +204,19 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         gathered = _external_data(policy, application_id, req, id_number_bidx, given, asked, svc)
         given = ()  # stored before the fetches, so the consent gate counts them
         facts = {**facts, **gathered.facts}
-        if late:
+        if late and on_documents.required_missing(policy, facts):
+            # No score on a guess: without a document the policy requires, the model is not
+            # run, and the decision refers for the source (and the score) it lacks.
+            facts = on_documents.without_score(facts)
+            score, stored_pd, adverse, scored_by = None, None, (), None
+        elif late:
             scored = on_documents.score_on_documents(
                 model, shadow, facts, req.amount, req.term_months
             )
-            result, pd_, adverse = scored.result, scored.pd, scored.adverse
+            result, stored_pd, adverse = scored.result, scored.pd, scored.adverse
+            score = result.score
             stored_features = {**features, **signals.features, **scored.features}
-            facts.update(score=result.score, pd=pd_)
+            facts.update(score=result.score, pd=stored_pd)
     with svc.uow() as uow:
         for record in given:
             uow.consents.add(record)
@@ -216,9 +227,9 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             now=now,
             verdict=verdict,
             adverse=adverse,
-            score=result.score,
-            pd_=pd_,
-            model=model,
+            score=score,
+            pd_=stored_pd,
+            model=scored_by,
             inputs={
                 **inputs,
                 **_channel_inputs(req),
