@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 
-from fengkong import bootstrap as bootstrap_module
+from fengkong import wiring
 from fengkong.bootstrap import Context, bootstrap, configured_policy
 from fengkong.core.settings import Settings
 from fengkong.decision import bundle as bundle_module
@@ -65,7 +65,7 @@ def test_another_cap_document_or_code_is_checked_afresh(tmp_path: Path) -> None:
     assert checks == [True]
     _, checks = compiles(tmp_path, read_shipped_bundle("retail-v3.yaml"))
     assert checks == [True]
-    with mock.patch.object(bootstrap_module, "_code_fingerprint", return_value="edited"):
+    with mock.patch.object(wiring, "_code_fingerprint", return_value="edited"):
         _, checks = compiles(tmp_path, demo)
     assert checks == [True]
     _, checks = compiles(tmp_path, demo)

@@ -111,7 +111,7 @@ class ActivePolicy:
     @classmethod
     def of(cls, bundle: PolicyBundle, *, prices_checked: bool = False) -> ActivePolicy:
         """`bundle` compiled; `prices_checked` when its prices were found within its cap before,
-        by this code (`bootstrap.configured_policy`)."""
+        by this code (`wiring.configured_policy`)."""
         return cls(bundle, bundle.compile(check_prices=not prices_checked), bundle.sha256)
 
     @property

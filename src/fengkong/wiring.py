@@ -1,0 +1,146 @@
+"""The parts of the wiring that build one service from the settings: access control, the vault,
+the configured policy (compiled once per bundle and code: `configured_policy`), the product
+catalogue's agreement with it, and the fraud stores. `bootstrap` assembles them."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+from fengkong.access.config import AccessConfig, PasswordCost
+from fengkong.core.clock import Clock
+from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.settings import Settings
+from fengkong.db.database import Database
+from fengkong.db.fraud_lists import SqlFraudLists
+from fengkong.db.fraud_signal_stores import SqlSignalStores
+from fengkong.db.fraud_stores import identity_links, velocity_store
+from fengkong.decision.bundle import ActivePolicy, PolicyBundle
+from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
+from fengkong.decision.product_agreement import check_policy_product
+from fengkong.lending.catalogue import catalogue_errors
+from fengkong.lending.product import Product
+from fengkong.onboarding.channel import SALES_CHANNELS
+from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
+
+
+def access_config(settings: Settings) -> AccessConfig:
+    """Access control as the settings tune it; a channel key submits for a known sales channel."""
+    s = settings
+    return AccessConfig(
+        lockout_after=s.access_lockout_attempts,
+        lockout_for=timedelta(minutes=s.access_lockout_minutes),
+        session_idle=timedelta(minutes=s.access_session_idle_minutes),
+        session_absolute=timedelta(hours=s.access_session_absolute_hours),
+        password_cost=PasswordCost(
+            time_cost=s.access_argon2_time_cost,
+            memory_cost_kib=s.access_argon2_memory_kib,
+            parallelism=s.access_argon2_parallelism,
+        ),
+        totp_issuer=s.access_totp_issuer,
+        channels=SALES_CHANNELS,
+        key_lifetime=(
+            None
+            if s.access_key_lifetime_days is None
+            else timedelta(days=s.access_key_lifetime_days)
+        ),
+    )
+
+
+def check_products(policy: ActivePolicy, products: tuple[Product, ...]) -> None:
+    """Refuse (`Invalid`) a catalogue listing one code@version twice, and a configured policy
+    whose product is not the catalogue's product of its code@version on the same terms."""
+    errors = catalogue_errors(products)
+    if errors:
+        raise Invalid(errors)
+    check_policy_product(policy.compiled, policy.bundle.document, products, policy.bundle.source)
+
+
+def load_vault(settings: Settings) -> Vault:
+    """The vault over the key file. Development creates one on first use; production refuses to
+    start without it, since data encrypted under a lost key is lost."""
+    path = settings.resolved_vault_key_file
+    if not path.exists():
+        if settings.env == "production":
+            raise Invalid((FieldError(("vault_key_file",), f"no key file at {path}"),))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ring = generate_keyring()
+        path.write_text(json.dumps(ring.to_mapping(), indent=2), encoding="utf-8")
+        path.chmod(0o600)
+    return Vault(KeyRing.load(path))
+
+
+def configured_policy(bundle: PolicyBundle, markers: Path) -> ActivePolicy:
+    """The configured policy, compiled. Most of compiling is checking each price against the
+    legal cap at every term and amount it can be offered at; once the check passed, a marker in
+    `markers` records it, and a later start with the same bundle (document, tables, cap) and the
+    same code skips it, compiling everything else as ever. The marker holds no code and nothing
+    that is read back: a forged one could at most let a policy priced above the cap start, and
+    the caps stage still lowers each offer to the cap when deciding. A home the process cannot
+    write to only means the check runs on every start."""
+    marker = markers / f"{_price_check_key(bundle)}.json"
+    if marker.is_file():
+        return ActivePolicy.of(bundle, prices_checked=True)
+    active = ActivePolicy.of(bundle)  # refused (`PolicyError`) if a price breaks the cap
+    try:
+        markers.mkdir(parents=True, exist_ok=True)
+        marker.write_text(
+            json.dumps({"source": bundle.source, "bundle_sha256": bundle.sha256}), "utf-8"
+        )
+    except OSError:
+        pass  # the verdict is only a shortcut: without it the next start checks again
+    return active
+
+
+def _price_check_key(bundle: PolicyBundle) -> str:
+    return hashlib.sha256(f"{bundle.sha256}:{_code_fingerprint()}".encode()).hexdigest()
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """The package's source files as installed (path, size, modification time): a change to any
+    of them, the price check's own code included, invalidates every marker."""
+    package = str(Path(__file__).parent)
+    seen: list[str] = []
+    for folder, folders, files in os.walk(package):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                stat = os.stat(path)
+                where = os.path.relpath(path, package)
+                seen.append(f"{where}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(seen)).encode()).hexdigest()
+
+
+def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock) -> FraudServices:
+    return FraudServices(
+        velocity=velocity_store(
+            redis_url=settings.redis_url,
+            db=db,
+            hasher=vault.blind_index,
+            clock=clock,
+            on_redis_error=settings.velocity_on_redis_error,
+        ),
+        lists=SqlFraudLists(db, vault.blind_index, clock),
+        links=identity_links(
+            redis_url=settings.redis_url,
+            db=db,
+            clock=clock,
+            on_redis_error=settings.links_on_redis_error,
+        ),
+        hasher=vault.blind_index,
+        anomaly=AnomalyCache(settings.artifacts_dir),
+        links_in_books=not settings.redis_url,
+        concurrent=(
+            ThreadPoolExecutor(max_workers=4, thread_name_prefix="fraud-signals")
+            if settings.fraud_lookups_at_once and (settings.redis_url or db.dialect == "postgresql")
+            else None
+        ),
+        pairing=SqlSignalStores.of,
+    )
