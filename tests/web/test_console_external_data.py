@@ -328,3 +328,4 @@ def test_an_approve_if_secured_decision_shows_its_condition(
     console.cookies.set("fengkong_lang", "zh-CN")
     zh = console.get(f"/console/customers/{cid}").text
     assert "需提供保证人或抵质押物后批准" in zh and "等待提供担保" in zh
+    assert "score_band" not in zh and "评分落在须提供担保方可批准的区间" in zh

@@ -44,6 +44,7 @@ __all__ = [
     "CHECK_RESULTS",
     "SECURED_STATUSES",
     "SECURITY_KINDS",
+    "SECURITY_WHYS",
     "SOURCE_STATUSES",
     "AnswerShown",
     "CheckShown",
@@ -77,6 +78,11 @@ CHECK_RESULTS = {
     "sent": N_("Code sent"),
 }
 SECURITY_KINDS = {"guarantor": N_("Guarantor"), "collateral": N_("Collateral")}
+# Why the policy asked for security (`decision.security_stage`).
+SECURITY_WHYS = {
+    "score_band": N_("The score falls in a band approved only if secured"),
+    "unsecured_max": N_("The amount is above what is lent unsecured"),
+}
 SECURED_STATUSES = {
     "awaiting": N_("Awaiting the security"),
     "completed": N_("Secured: the offer can be accepted"),
@@ -170,6 +176,7 @@ def extras_names(lang: Language) -> dict[str, Any]:
         "check_results": CHECK_RESULTS,
         "security_kinds": SECURITY_KINDS,
         "secured_statuses": SECURED_STATUSES,
+        "security_whys": SECURITY_WHYS,
         "kind_label": lambda kind: kind_label(kind, lang),
     }
 
