@@ -173,7 +173,7 @@ def test_a_referral_shows_its_external_data_and_identity_checks(
         assert f'data-answer="{answer["id"]}"' in shown
     checks = _section(page.text, "identity-checks")
     assert 'data-check="liveness"' in checks and 'data-check="id_name_match"' in checks
-    assert "toy-face" in checks and "Failed" in checks and "Passed" in checks
+    assert "toy-face" in checks and "Not passed" in checks and "Passed" in checks
     assert "¥1.30" in checks  # ¥1.00 + ¥0.30
     costs = console.get(
         f"/v1/applications/{application_id}/verifications", headers=bearer("fks_auditor")
@@ -183,7 +183,7 @@ def test_a_referral_shows_its_external_data_and_identity_checks(
     console.cookies.set("fengkong_lang", "zh-CN")
     zh = console.get(f"/console/review/{item}").text
     assert "外部数据" in zh and "身份核验" in zh and "征信报告" in zh and "银行流水" in zh
-    assert "内容无法使用" in zh and "活体检测" in zh
+    assert "内容无法使用" in zh and "活体检测" in zh and "未通过" in zh and "调用失败" in zh
     zh_statements = _section(zh, "external-data").split('data-kind="bank_statement"')[1]
     assert "Salary" not in zh_statements and "salary " not in zh_statements
 

@@ -61,7 +61,7 @@ __all__ = [
 
 # What became of a kind the policy asked for (`source_facts.SourceStatus`).
 SOURCE_STATUSES = {
-    "ok": N_("Received"),
+    "ok": N_("Received and read"),
     "not_asked": N_("Not asked (its condition did not hold)"),
     "unavailable": N_("Unavailable"),
     "no_consent": N_("No consent"),
@@ -69,11 +69,11 @@ SOURCE_STATUSES = {
     "invalid": N_("Refused by its reader"),
 }
 # A recorded answer (`sources.services.status_of`).
-ANSWER_STATUSES = {"ok": N_("Answered"), "failed": N_("Failed"), "purged": N_("Purged")}
+ANSWER_STATUSES = {"ok": N_("Answered"), "failed": N_("Call failed"), "purged": N_("Purged")}
 # An identity check's call (`sources.identity.CheckStatus`, or no answer at all).
 CHECK_RESULTS = {
     "passed": N_("Passed"),
-    "failed": N_("Failed"),
+    "failed": N_("Not passed"),
     "unavailable": N_("Could not check"),
     "sent": N_("Code sent"),
 }
@@ -190,6 +190,8 @@ def _value(value: object, lang: Language) -> str:
     if isinstance(value, int):
         return lang.number(value)
     text = str(value)
+    if text == "None":  # the trace keeps a value the document lacked as its text
+        return "—"
     try:
         return lang.number(Decimal(text))
     except (InvalidOperation, ValueError):
