@@ -194,8 +194,13 @@ def test_who_may_not_read_external_data_does_not_see_it(
     application_id = _refer_on_external_data(console, context, clock)
     _checked(context, application_id, clock)
     item = _item_of(console, application_id)
+    who = next(iter(_people(clock).values())).identity
+    customer = (
+        f"/console/customers/{customer_id(context.vault.blind_index('id_number', who.id_number))}"
+    )
     as_staff(console, "fks_auditor")
     assert 'data-testid="external-data"' in console.get(f"/console/review/{item}").text
+    assert 'data-kind="bank_statement"' in console.get(customer).text
     grants = permissions.GRANTS
     for withheld in (Permission.SOURCES_READ, Permission.APPLICATIONS_READ):
         monkeypatch.setitem(grants, withheld, grants[withheld] - {Role.AUDITOR})  # type: ignore[index]
@@ -204,6 +209,8 @@ def test_who_may_not_read_external_data_does_not_see_it(
     assert 'data-testid="external-data"' not in page.text
     assert 'data-testid="identity-checks"' not in page.text
     assert "toy-bank_statement" not in page.text and "toy-face" not in page.text
+    files = console.get(customer)
+    assert files.status_code == 200 and 'data-kind="bank_statement"' not in files.text
     # an officer still sees them
     as_staff(console, "fks_officer")
     assert 'data-testid="identity-checks"' in console.get(f"/console/review/{item}").text
