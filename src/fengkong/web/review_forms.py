@@ -67,6 +67,9 @@ STAGE_NAMES = {
     "limit": N_("Limit"),
     "pricing": N_("Pricing"),
     "step_up": N_("Identity check"),
+    "sources": N_("External data"),
+    "security": N_("Security"),
+    "caps": N_("Caps"),
 }
 DID_NAMES = {
     "pass": N_("Passed"),

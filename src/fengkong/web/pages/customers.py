@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from fengkong.access.permissions import Permission, permits
-from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.decision.customer_view import customer_view
+from fengkong.decision.service import get_application
 from fengkong.fraud.keys import KeyType
 from fengkong.fraud.list_admin import ListAdmin, ListEntryQuery, find_entries
 from fengkong.fraud.lists import ListEntry
@@ -20,7 +21,8 @@ from fengkong.onboarding.party import bidx_of_customer
 from fengkong.web.auth import console_actor, context_of
 from fengkong.web.i18n import N_
 from fengkong.web.pages import file_labels as labels
-from fengkong.web.render import render
+from fengkong.web.pages.application_extras import application_summary, extras_names
+from fengkong.web.render import language_of, render
 
 router = APIRouter()
 
@@ -53,8 +55,20 @@ def customer_page(request: Request, customer_id: str) -> Response:
         admin = ListAdmin(uow=ctx.uow, hasher=ctx.vault.blind_index, clock=ctx.clock)
         query = ListEntryQuery(key_type=KeyType.RESIDENT_ID, key_hash=bidx, include_inactive=True)
         hits = find_entries(query, admin)
+    lang = language_of(request)
+    # Per application: the external data its decision used, a business's masked name and code,
+    # an approve-if-secured condition (each as the person's roles may read it).
+    summaries: dict[str, dict[str, object]] = {}
+    for row in view.applications:
+        try:
+            found = get_application(row.id, ctx.decisions)
+        except NotFound:  # not decided (yet): nothing to show beside it
+            continue
+        summaries[row.id] = application_summary(ctx, actor, lang, found.application, found.decision)
     values = {
         "view": view,
+        "summaries": summaries,
+        "x": extras_names(lang),
         "consents": consents,
         "hits": hits,
         "lists": LISTS,

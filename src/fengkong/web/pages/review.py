@@ -31,6 +31,7 @@ from fengkong.lending.origination import booked_loan, quote_offer
 from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.service import masked_applicant
 from fengkong.web.auth import PREFIX, console_actor, context_of
+from fengkong.web.pages.application_extras import application_extras, extras_names
 from fengkong.web.render import language_of, render
 from fengkong.web.review_forms import (
     AMOUNT_FILTER,
@@ -143,6 +144,7 @@ def _item_values(
         except FengkongError:  # not offered (any more): the decision still shows its terms
             offer = None
     facts = view.decision.facts
+    extras = application_extras(ctx, actor, lang, view.application, view.decision)
     me = actor.audit_name
     active = item.status in ACTIVE
     held = active and item.claimed_by == me
@@ -170,7 +172,8 @@ def _item_values(
         "signals": signals,
         "list_hits": [(LIST_NAMES[k], facts.get(k)) for k in LIST_NAMES],
         "fraud_seen": fraud_seen,
-        "trace": [t for t in view.decision.trace if t.get("stage") != "signals"],
+        # the sources' stages show in their own section, with what each gave
+        "trace": [t for t in view.decision.trace if t.get("stage") not in ("signals", "source")],
         "reason_text": lambda r: reason_text(r, lang),
         "basis": None if bounds is None else basis_text(bounds.max_amount_basis, say),
         "names": labels(say),
@@ -185,6 +188,8 @@ def _item_values(
         "may_work": may_work,
         "is_approver": Role.APPROVER in actor.roles,
         "me": me,
+        "x": extras_names(lang),
+        **extras,
     }
 
 
