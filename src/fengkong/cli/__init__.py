@@ -53,7 +53,7 @@ GROUPS: dict[str, LazyCommand] = {
         "lines",
         "app",
         "Credit lines: open, show, draw, repay, freeze, unfreeze, close, limit, reinstate, "
-        "notices, scores.",
+        "notices, scores, receipt-add, receipts.",
     ),
     "lists": LazyCommand(
         "lists", "app", "Black, grey and white lists: show, add, remove, import, export."
