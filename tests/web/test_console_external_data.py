@@ -223,6 +223,9 @@ def business_context(
     settings: Settings, clock: FakeClock, trained: TrainedScorecard
 ) -> Iterator[Context]:
     ctx = _context(settings, clock, trained, "business-v1.yaml")
+    with ctx.uow() as uow:  # business-v1 names the business model: a champion of that name
+        make_champion(uow, ctx.artifacts_dir, trained, clock, name="business-scorecard")
+        uow.commit()
     yield ctx
     ctx.close()
 
