@@ -154,12 +154,20 @@ def test_the_watch_sees_a_csp_violation_and_a_failed_answer(served: Console) -> 
     CSP and reported, and so is an answer of 404."""
     page = served.new_page()
     page.goto(f"{served.url}/console/login")
+    # The violation event fires after the image is added, and its report reaches Python later
+    # still: wait for both before leaving the page, or the report is lost with it.
     page.evaluate(
-        "() => { const i = document.createElement('img');"
-        " i.src = 'https://example.com/x.png'; document.body.append(i); }"
+        "() => new Promise(done => {"
+        " document.addEventListener('securitypolicyviolation', () => done(), {once: true});"
+        " const i = document.createElement('img');"
+        " i.src = 'https://example.com/x.png'; document.body.append(i); })"
     )
-    page.goto(f"{served.url}/console/no-such-page")
     watch = served.watch(page)
+    for _ in range(50):
+        if watch.violations:
+            break
+        page.wait_for_timeout(100)
+    page.goto(f"{served.url}/console/no-such-page")
     assert any(v.startswith("img-src https://example.com") for v in watch.violations), watch
     assert any(e.startswith("404 ") for e in watch.errors), watch
 
