@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -25,12 +24,13 @@ from typer.testing import CliRunner
 from factories import body
 from fakes.access import FakeAuthenticator
 from fakes.api import acting_as, api_client
+from fakes.documents import documents_context, serving_sources, source_settings
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app
 from fengkong.core.actor import Role
 from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
-from fengkong.core.settings import Settings, SourceSettings
+from fengkong.core.settings import Settings
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.replay import Replayer
 from fengkong.features.business_inputs import LOAN_COLUMNS
@@ -39,7 +39,7 @@ from fengkong.monitoring.snapshots import SnapshotBook
 from fengkong.scoring.lab_result import TrainingResult
 from fengkong.sim.business import SmallBusiness, small_businesses
 from fengkong.sim.business_documents import BUSINESS_ANSWERS, answer_for_business
-from fengkong.sim.business_model import promote_business_model, train_business_model
+from fengkong.sim.business_model import BUSINESS_MODEL, train_business_model
 from fengkong.sim.providers import serving
 from fengkong.sources.connector import Answer, SourceRequest
 from fengkong.sources.kinds import SourceKind
@@ -146,16 +146,6 @@ def _body(firm: SmallBusiness) -> dict[str, Any]:
     return made
 
 
-def _sources(url: str) -> dict[str, SourceSettings]:
-    name = uuid.uuid4().hex[:8]  # circuit breakers are per provider, for the process
-    return {
-        kind: SourceSettings(
-            url=url, token="tkn", provider=f"sim-{kind}-{name}", retries=0, timeout=0.5
-        )
-        for kind in KINDS
-    }
-
-
 def _figures(outstanding: int) -> SegmentFigures:
     zero = Fen(0)
     return SegmentFigures(
@@ -193,9 +183,7 @@ def _snapshot(ctx: Context, day: date) -> None:
 
 @pytest.fixture
 def ctx(settings: Settings, clock: FakeClock, business_model: TrainingResult) -> Iterator[Context]:
-    context = bootstrap(settings, clock=clock, policy=read_shipped_bundle("business-v1.yaml"))
-    context.authenticator = FakeAuthenticator()
-    promote_business_model(context, business_model)
+    context = documents_context(settings, clock, "business-v1.yaml", business_model, BUSINESS_MODEL)
     _snapshot(context, clock.business_date() - timedelta(days=1))
     yield context
     context.close()
@@ -230,8 +218,7 @@ def test_through_the_api(ctx: Context, clock: FakeClock) -> None:
     providers = Providers(firms)
     auditor = acting_as(ctx, "audrey", Role.AUDITOR)
     decided: list[dict[str, Any]] = []
-    with serving(providers, latency_ms=2, token="tkn") as url:
-        ctx.settings = ctx.settings.model_copy(update={"sources": _sources(url)})
+    with serving_sources(ctx, providers, KINDS):
         client = api_client(ctx)
         for firm in firms[:4]:
             made = client.post("/v1/applications", json=_body(firm))
@@ -295,8 +282,7 @@ def test_replay_finds_a_score_that_the_stored_features_do_not_give(
     ctx: Context, clock: FakeClock
 ) -> None:
     firms = _firms(clock.business_date())
-    with serving(Providers(firms), latency_ms=2, token="tkn") as url:
-        ctx.settings = ctx.settings.model_copy(update={"sources": _sources(url)})
+    with serving_sources(ctx, Providers(firms), KINDS):
         made = api_client(ctx).post("/v1/applications", json=_body(firms[6])).json()
     with ctx.uow() as uow:
         record = uow.decisions.get(made["decision_id"])
@@ -340,7 +326,10 @@ def test_through_the_cli(
     application = tmp_path / "business-application.json"
     application.write_text(json.dumps(_body(firms[7])), encoding="utf-8")
     with serving(providers, latency_ms=2, token="tkn") as url:
-        doc = {k: {**v.model_dump(mode="json"), "token": "tkn"} for k, v in _sources(url).items()}
+        doc = {
+            k: {**v.model_dump(mode="json"), "token": "tkn"}
+            for k, v in source_settings(url, KINDS).items()
+        }
         monkeypatch.setenv("FENGKONG_SOURCES", json.dumps(doc))
         staff_login("fks_channel")
         decided = runner.invoke(app, ["apply", str(application), "--json"])

@@ -1,5 +1,5 @@
 """A policy names the model that scores it (`model:`): business-v1 names the business scorecard,
-every other shipped policy names none and is scored by the consumer `application` champion, as
+retail-bureau-v2 the consumer bureau scorecard, every other shipped policy names none and is scored by the consumer `application` champion, as
 before; a missing champion of the name is `Unavailable`, naming it. The business model's record
 is one definition: the simulated past book trains on exactly what a decision scores."""
 
@@ -30,6 +30,8 @@ from fengkong.features.financials import requested_instalment
 from fengkong.sim.business import small_businesses
 from fengkong.sim.business_documents import business_documents, business_features, read_documents
 from fengkong.sim.business_history import APPLIED_ON, TARGET, history_row
+from fengkong.sim.bureau_model import BUREAU_MODEL
+from fengkong.sim.bureau_model import MODEL_FEATURES as BUREAU_FEATURES
 from fengkong.sim.business_model import MODEL_FEATURES
 from fengkong.sim.setup import shipped_business_policy_files, shipped_policy_files
 
@@ -41,7 +43,14 @@ def test_business_v1_names_the_business_scorecard() -> None:
     assert shipped_business_policy_files() == ("business-v1.yaml",)
 
 
-@pytest.mark.parametrize("name", shipped_policy_files())
+def test_retail_bureau_v2_names_the_consumer_bureau_scorecard() -> None:
+    assert load_shipped_policy("retail-bureau-v2.yaml").model == BUREAU_MODEL
+    assert reads_documents(BUREAU_FEATURES)
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in shipped_policy_files() if n != "retail-bureau-v2.yaml"]
+)
 def test_a_policy_naming_no_model_is_scored_by_the_consumer_champion(name: str) -> None:
     assert load_shipped_policy(name).model == CONSUMER_MODEL == MODEL_NAME
 

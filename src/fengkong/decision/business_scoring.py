@@ -1,8 +1,9 @@
 """Scoring on the documents: a policy whose model (`model:`) reads the features of external
 documents (the business scorecard reads `bureau.*`, `business.*`, `financials.*`,
+`statement.*`; the consumer bureau scorecard the application's features with `bureau.*` and
 `statement.*`) is scored once `sources:` has gathered them, on the record the model was trained
-on (`features.business_inputs.business_model_inputs`, the simulated book's too), and its adverse
-reasons are labelled with those features' names."""
+on (`features.business_inputs.scoring_record`, the simulated books' too), and its adverse
+reasons are labelled with those features' names, the application's and the documents'."""
 
 from __future__ import annotations
 
@@ -16,10 +17,7 @@ from fengkong.core.reason import Reason
 from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.scoring_models import shadow_features
 from fengkong.decision.source_facts import SourceStatus, status_fact
-from fengkong.features.business_inputs import (
-    BUSINESS_INPUT_LABELS,
-    business_model_inputs,
-)
+from fengkong.features.business_inputs import INPUT_LABELS, scoring_record
 from fengkong.features.business_inputs import reads_documents as _reads
 from fengkong.scoring.points import ScoreResult
 from fengkong.scoring.reasons import model_reasons
@@ -61,13 +59,15 @@ def required_missing(policy: CompiledPolicy, facts: Mapping[str, object]) -> boo
 def score_on_documents(
     model: Model,
     shadow: Model | None,
+    application: Mapping[str, Any],
     facts: Mapping[str, object],
     amount: Fen,
     term_months: int,
 ) -> DocumentScore:
-    """Score the loan asked for and the gathered documents' features (as `facts` hold them)."""
-    record = business_model_inputs(facts, amount, term_months)
+    """Score the application's features (`application`, as `APPLICATION_FEATURES` computed
+    them), the loan asked for and the gathered documents' features (as `facts` hold them)."""
+    record = scoring_record(application, facts, amount, term_months)
     result = model.score(record)
     pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
-    adverse = model_reasons(result.top_adverse(), BUSINESS_INPUT_LABELS)
+    adverse = model_reasons(result.top_adverse(), INPUT_LABELS)
     return DocumentScore(result, pd_, adverse, {**record, **shadow_features(shadow, record)})

@@ -85,9 +85,11 @@ def scored_with_last(
     their way: kept when the reads name the same (`LiveCache.current` then returns the very
     `Live` it returned last), else the models the reads name score it again. Models named last
     that cannot score (none was named, a file is gone) leave it to those the reads name, which
-    raise what is wrong with them, if anything still is."""
+    raise what is wrong with them, if anything still is. Nor is it scored when the policy named
+    last is scored by another model (its `model:`, e.g. one read on documents): this champion's
+    score could not be used."""
     last = live.last
-    if last is None:
+    if last is None or last.policy.compiled.model != champion.name:
         return None
     try:
         model, shadow = models_for(application_id, last, champion, challenge)

@@ -211,7 +211,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
             score, stored_pd, adverse, scored_by = None, None, (), None
         elif late:
             scored = on_documents.score_on_documents(
-                model, shadow, facts, req.amount, req.term_months
+                model, shadow, features, facts, req.amount, req.term_months
             )
             result, stored_pd, adverse = scored.result, scored.pd, scored.adverse
             score = result.score

@@ -1,7 +1,10 @@
 """Replaying a decision's external data from the recorded answers it cites (`inputs["sources"]`):
 each answer re-read (`sources.fetching.recorded`, never a provider), its features recomputed and
-checked against the facts the decision stored. An answer whose payload retention purged cannot
-be recomputed: replay says so, and the decision is still replayed from its stored facts."""
+checked against the facts the decision stored and, for a decision scored on the documents
+(`decision.business_scoring`), against the record its model scored (`features`, rescored by
+the replay): so the score too is what the recorded answers give. An answer whose payload
+retention purged cannot be recomputed: replay says so, and the decision is still replayed from
+its stored facts and features."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from fengkong.core.errors import Invalid, NotFound
 from fengkong.decision.facts import facts_from_json
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.source_facts import FAMILIES, SourceStatus, fact_value, status_fact
+from fengkong.features.business_inputs import input_value
 from fengkong.sources.catalogue import handler_for
 from fengkong.sources.connector import Subject
 from fengkong.sources.fetching import AnswerPurged, recorded
@@ -62,13 +66,14 @@ def recheck_sources(d: DecisionRecord, uow: object, services: SourceServices | N
     facts = facts_from_json(d.facts)
     lent = cast("Callable[[], SourcesUnitOfWork]", lambda: _Lent(uow))
     for entry in cited:
-        _recheck_one(entry, facts, lent, services.recording.cipher, check)
+        _recheck_one(entry, facts, d.features, lent, services.recording.cipher, check)
     return check
 
 
 def _recheck_one(
     entry: Mapping[str, Any],
     facts: Mapping[str, object],
+    scored: Mapping[str, Any],
     uow: Callable[[], SourcesUnitOfWork],
     cipher: PayloadCipher,
     check: SourceCheck,
@@ -108,4 +113,18 @@ def _recheck_one(
         if again != stored:
             check.differences.append(
                 f"{name} {again} recomputed from answer {answer_id} != stored {stored}"
+            )
+    _recheck_record(values, scored, answer_id, check)
+
+
+def _recheck_record(
+    values: Mapping[str, object], scored: Mapping[str, Any], answer_id: str, check: SourceCheck
+) -> None:
+    """The recomputed features against the record a model scored on the documents read (a
+    decision scored on the application alone stored none of them: nothing to compare). The
+    record's columns are as `business_model_inputs` writes them, a missing value None."""
+    for name, value in values.items():
+        if name in scored and (again := input_value(value)) != scored[name]:
+            check.differences.append(
+                f"{name} {again} recomputed from answer {answer_id} != scored {scored[name]}"
             )

@@ -1,6 +1,9 @@
-"""What a business model reads: the loan asked for and the features of the business's documents
-(`bureau.*`, `business.*`, `financials.*`, `statement.*`), one record for one application. The
-simulated past book (`sim.business_history`) trains on these records and the decision scores
+"""What a model scored on documents reads: the loan asked for and the features of the documents
+(`bureau.*`, `business.*`, `financials.*`, `statement.*`), one record for one application, with
+the application's own features beside them (`scoring_record`): the business scorecard reads the
+loan and the business's documents, the consumer bureau scorecard (`retail-bureau-scorecard`) the
+application form and the applicant's bureau report and bank statements. The simulated past books
+(`sim.business_history`, `sim.bureau_history`) train on these records and the decision scores
 them (`decision.business_scoring`): one definition, online and in training.
 
 Values are numbers the scoring lab reads: a flag 1.0/0.0, a decimal as its float, the tax
@@ -15,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from fengkong.core.money import Fen
+from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.features.bureau import BUREAU_FEATURES
 from fengkong.features.business import BUSINESS_FEATURES, TAX_FEATURES, UTILITY_FEATURES
 from fengkong.features.documents import DocumentFeatures
@@ -25,10 +29,13 @@ __all__ = [
     "BUSINESS_FAMILIES",
     "BUSINESS_INPUT_LABELS",
     "DOCUMENT_COLUMNS",
+    "INPUT_LABELS",
     "LOAN_COLUMNS",
     "InputLabel",
     "business_model_inputs",
+    "input_value",
     "reads_documents",
+    "scoring_record",
 ]
 
 # The document feature families a business is read by, in the order the records list them.
@@ -44,7 +51,9 @@ LOAN_COLUMNS = ("loan.amount_yuan", "loan.term_months", "loan.instalment_yuan")
 DOCUMENT_COLUMNS: tuple[str, ...] = tuple(n for family in BUSINESS_FAMILIES for n in family.names)
 
 
-def _number(value: object) -> float | str | None:
+def input_value(value: object) -> float | str | None:
+    """A feature's value as the record holds it: a flag 1.0/0.0, a number its float, a text
+    itself, missing None."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -66,8 +75,17 @@ def business_model_inputs(
         "loan.amount_yuan": int(amount) / 100,
         "loan.term_months": float(term_months),
         "loan.instalment_yuan": int(instalment) / 100,
-        **{name: _number(values.get(name)) for name in DOCUMENT_COLUMNS},
+        **{name: input_value(values.get(name)) for name in DOCUMENT_COLUMNS},
     }
+
+
+def scoring_record(
+    application: Mapping[str, Any], values: Mapping[str, object], amount: Fen, term_months: int
+) -> dict[str, Any]:
+    """The record a model scored on documents reads: the application's features (as
+    `APPLICATION_FEATURES.compute_online` gives them) and `business_model_inputs`'s loan and
+    document columns. Each model reads its own features of it."""
+    return {**application, **business_model_inputs(values, amount, term_months)}
 
 
 def reads_documents(features: tuple[str, ...]) -> bool:
@@ -88,9 +106,10 @@ class InputLabel:
 
 class _Labels:
     """The labels of the record's columns, looked up as `FeatureSet.by_name` is (StopIteration
-    for a name it does not know), for the business model's adverse reasons."""
+    for a name it does not know), for the adverse reasons of a model scored on documents;
+    `with_application` adds the application's features' labels."""
 
-    def __init__(self) -> None:
+    def __init__(self, with_application: bool = False) -> None:
         loan = (
             InputLabel("loan.amount_yuan", "Amount requested", "申请金额"),
             InputLabel("loan.term_months", "Term requested", "申请期限"),
@@ -101,8 +120,12 @@ class _Labels:
             for family in BUSINESS_FAMILIES
             for f in family.features
         )
+        application = (
+            InputLabel(f.name, f.label_en, f.label_zh)
+            for f in (APPLICATION_FEATURES.features if with_application else ())
+        )
         self._by_name: Mapping[str, InputLabel] = MappingProxyType(
-            {label.name: label for label in (*loan, *documents)}
+            {label.name: label for label in (*application, *loan, *documents)}
         )
 
     def by_name(self, name: str) -> InputLabel:
@@ -113,3 +136,5 @@ class _Labels:
 
 
 BUSINESS_INPUT_LABELS = _Labels()
+# The labels of `scoring_record`'s every column: the application's features and the documents'.
+INPUT_LABELS = _Labels(with_application=True)

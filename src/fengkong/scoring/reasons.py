@@ -84,7 +84,7 @@ class _Labelled(Protocol):
 
 class FeatureLabels(Protocol):
     """Where a model's features find their labels: a `FeatureSet`, or the business model's
-    (`features.business_inputs.BUSINESS_INPUT_LABELS`); StopIteration for a name unknown."""
+    (`features.business_inputs.INPUT_LABELS`); StopIteration for a name unknown."""
 
     def by_name(self, name: str) -> _Labelled: ...
 

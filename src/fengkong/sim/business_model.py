@@ -42,7 +42,9 @@ __all__ = [
     "MODEL_FEATURES",
     "TRENDS",
     "business_config",
+    "documents_config",
     "promote_business_model",
+    "promote_documents_model",
     "register_business_model",
     "train_business_model",
 ]
@@ -106,7 +108,16 @@ def business_config(
 ) -> TrainingConfig:
     """The lab configuration of the business model: `features` offered, the directions above
     imposed on those of them that have one."""
-    trends = {name: t for name, t in TRENDS.items() if name in features}
+    return documents_config(TRENDS, features, kind, seed)
+
+
+def documents_config(
+    directions: Mapping[str, str], features: tuple[str, ...], kind: ModelKind, seed: int
+) -> TrainingConfig:
+    """The lab configuration of a model scored on documents: `features` offered, the
+    `directions` ("ascending": riskier as it grows) imposed on those of them that have one, as
+    the scorecard's monotone bins or the GBM's monotone constraints."""
+    trends = {name: t for name, t in directions.items() if name in features}
     return TrainingConfig(
         kind=kind,
         features=features,
@@ -146,11 +157,21 @@ def promote_business_model(ctx: Context, result: TrainingResult) -> ModelVersion
     """Register the trained business model in a run's registry (audited) and make it the
     business champion, maker-checker: the simulated risk manager asks, the approver approves,
     as the simulator does for the behaviour model (`sim.rescoring`)."""
+    return promote_documents_model(
+        ctx, result, BUSINESS_MODEL if result.kind == "scorecard" else BUSINESS_GBM
+    )
+
+
+def promote_documents_model(ctx: Context, result: TrainingResult, name: str) -> ModelVersion:
+    """Register a trained model under `name` in a run's registry (audited) and make it that
+    name's champion, maker-checker: the simulated risk manager asks, the approver approves."""
     from fengkong.sim.setup import SIM_ACTORS
 
     model = register_audited_model(
         ctx.uow(),
-        lambda models: register_business_model(result, models, ctx.artifacts_dir, clock=ctx.clock),
+        lambda models: register_result(
+            result, models, ctx.artifacts_dir, name=name, clock=ctx.clock
+        ),
         actor=SIM_ACTORS.risk.audit_name,
         clock=ctx.clock,
     )

@@ -19,6 +19,7 @@ from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict, FieldError, Invalid
 from fengkong.core.settings import Settings
 from fengkong.ledger.verify import verify_books
+from fengkong.scoring.registry import ModelKind
 from fengkong.sim.book import RunState
 from fengkong.sim.engine import DayHook, Lifecycle
 from fengkong.sim.plan import APPLICATIONS_AT, RunPlan, at
@@ -106,6 +107,7 @@ def simulate(
         if state is None:
             _check_empty(ctx, folder)
             model, _ = train_champion(ctx, plan.model, plan.seed, plan.start)
+            model = _train_policy_model(ctx, plan.seed, plan.start) or model
             state = RunState(
                 params=plan.params(),
                 next_day=0,
@@ -130,6 +132,21 @@ def simulate(
         return _finish(ctx, state, folder)
     finally:
         ctx.close()
+
+
+def _train_policy_model(ctx: Context, seed: int, start: date) -> str | None:
+    """A policy scored by the consumer bureau model (`model: retail-bureau-scorecard`) needs its
+    champion too: trained on the simulated past book with its documents (whatever `--model`
+    says: the German rows have no documents) and promoted maker-checker. Its version, which
+    then scores the run's applications; None for a policy scored by the consumer champion."""
+    from fengkong.sim.bureau_model import names_bureau_model
+
+    if not names_bureau_model(ctx.policy.compiled.model):
+        return None
+    from fengkong.sim.bureau_model import BUREAU_GBM, promote_bureau_model, train_bureau_model
+
+    kind: ModelKind = "gbm" if ctx.policy.compiled.model == BUREAU_GBM else "scorecard"
+    return promote_bureau_model(ctx, train_bureau_model(seed, as_of=start, kind=kind)).version
 
 
 @contextmanager
