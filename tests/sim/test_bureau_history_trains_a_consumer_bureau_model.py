@@ -8,13 +8,18 @@ Chinese and English."""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from fengkong.bootstrap import bootstrap
+from fengkong.core.clock import FakeClock
 from fengkong.core.money import Fen
+from fengkong.core.settings import Settings
+from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.features.application import APPLICATION_FEATURES
 from fengkong.features.bureau import BUREAU_FEATURES
 from fengkong.features.business_inputs import INPUT_LABELS, LOAN_COLUMNS, scoring_record
@@ -31,7 +36,7 @@ from fengkong.sim.bureau_history import (
     bureau_history,
     person_features,
 )
-from fengkong.sim.bureau_model import TRENDS, train_bureau_model
+from fengkong.sim.bureau_model import BUREAU_MODEL, TRENDS, train_bureau_model
 from fengkong.sim.history import past_applicants, simulated_history
 from fengkong.sim.population_sources import PopulationSources
 
@@ -138,3 +143,40 @@ def test_the_model_reads_the_documents_and_names_them_in_its_reasons(
     # an application feature is labelled from the application's labels
     age = APPLICATION_FEATURES.by_name("age_in_years")
     assert INPUT_LABELS.by_name("age_in_years").label_zh == age.label_zh
+
+
+def test_a_run_under_retail_bureau_v2_promotes_the_model_it_names(
+    trained: TrainingResult,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import fengkong.sim.bureau_model as bureau_model
+    from fengkong.sim.run import _train_policy_model
+
+    asked: list[tuple[int, date]] = []
+
+    def train(seed: int, *, as_of: date, kind: str) -> TrainingResult:
+        asked.append((seed, as_of))
+        assert kind == "scorecard"
+        return trained  # trained above: the run's own training is `train_bureau_model`'s
+
+    monkeypatch.setattr(bureau_model, "train_bureau_model", train)
+    settings = Settings(env="test", home=tmp_path, database_url=database_url)
+    clock = FakeClock(datetime(2026, 1, 5, 9, tzinfo=UTC))
+    for policy, named in (("retail-bureau-v1.yaml", False), ("retail-bureau-v2.yaml", True)):
+        ctx = bootstrap(settings, clock=clock, policy=read_shipped_bundle(policy))
+        try:
+            version = _train_policy_model(ctx, 7, date(2026, 1, 5))
+            with ctx.uow() as uow:
+                champion = uow.models.champion(BUREAU_MODEL)
+                actors = {r.actor for r in uow.audit.stream() if "model" in r.action}
+        finally:
+            ctx.close()
+        if not named:  # a policy the consumer champion scores trains nothing more
+            assert version is None and champion is None and not asked
+            continue
+        assert asked == [(7, date(2026, 1, 5))]
+        assert champion is not None and version == champion.version == f"{BUREAU_MODEL}-v1"
+        # maker-checker: the risk manager asked, the approver approved
+        assert actors >= {"user:sim-risk", "user:sim-approver"}
