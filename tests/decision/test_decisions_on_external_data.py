@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
@@ -24,11 +23,12 @@ from typer.testing import CliRunner
 from factories import body, make_champion
 from fakes.access import FakeAuthenticator
 from fakes.api import acting_as, api_client
+from fakes.documents import serving_sources, source_settings
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app
 from fengkong.core.actor import Role
 from fengkong.core.clock import FakeClock
-from fengkong.core.settings import Settings, SourceSettings
+from fengkong.core.settings import Settings
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.replay import Replayer
 from fengkong.scoring.train import TrainedScorecard
@@ -46,6 +46,7 @@ from fengkong.sources.services import SourceServices
 runner = CliRunner()
 BUREAU_CONSENT = {"purpose": "credit_bureau", "scope": "PBOC report", "text_version": "cb-1"}
 DATA_CONSENT = {"purpose": "data_sources", "scope": "bank statements", "text_version": "ds-1"}
+KINDS = ("credit_bureau", "bank_statement")
 
 
 class Provider:
@@ -77,17 +78,6 @@ class Provider:
 def _people(day: date) -> tuple[Applicant, ...]:
     arrivals = Population(11, BASELINE, day).arrivals(0, 60)
     return tuple(a for a in arrivals if not a.is_fraud)[:8]
-
-
-def _sources(url: str) -> dict[str, SourceSettings]:
-    # names of their own: circuit breakers are per provider, for the process
-    name = uuid.uuid4().hex[:8]
-    return {
-        kind: SourceSettings(
-            url=url, token="tkn", provider=f"sim-{kind}-{name}", retries=0, timeout=0.5
-        )
-        for kind in ("credit_bureau", "bank_statement")
-    }
 
 
 def _body(person: Applicant, *consents: dict[str, str], amount: str = "30000.00") -> dict[str, Any]:
@@ -135,8 +125,7 @@ def test_through_the_api(ctx: Context, clock: FakeClock) -> None:
     people = _people(clock.business_date())
     provider = Provider(people)
     auditor = acting_as(ctx, "audrey", Role.AUDITOR)
-    with serving(provider, latency_ms=2, token="tkn") as url:
-        ctx.settings = ctx.settings.model_copy(update={"sources": _sources(url)})
+    with serving_sources(ctx, provider, KINDS):
         client = api_client(ctx)
         made = client.post("/v1/applications", json=_body(people[0], BUREAU_CONSENT, DATA_CONSENT))
         assert made.status_code == 201, made.text
@@ -201,8 +190,7 @@ def test_through_the_api(ctx: Context, clock: FakeClock) -> None:
 
 def test_a_recomputed_feature_that_differs_is_reported(ctx: Context, clock: FakeClock) -> None:
     people = _people(clock.business_date())
-    with serving(Provider(people), latency_ms=2, token="tkn") as url:
-        ctx.settings = ctx.settings.model_copy(update={"sources": _sources(url)})
+    with serving_sources(ctx, Provider(people), KINDS):
         client: TestClient = api_client(ctx)
         made = client.post("/v1/applications", json=_body(people[5], BUREAU_CONSENT)).json()
     with ctx.uow() as uow:
@@ -233,7 +221,10 @@ def test_through_the_cli(
     application = tmp_path / "application.json"
     application.write_text(json.dumps(_body(people[6], BUREAU_CONSENT, DATA_CONSENT)))
     with serving(provider, latency_ms=2, token="tkn") as url:
-        doc = {k: {**v.model_dump(mode="json"), "token": "tkn"} for k, v in _sources(url).items()}
+        doc = {
+            k: {**v.model_dump(mode="json"), "token": "tkn"}
+            for k, v in source_settings(url, KINDS).items()
+        }
         monkeypatch.setenv("FENGKONG_SOURCES", json.dumps(doc))
         staff_login("fks_channel")
         decided = runner.invoke(app, ["apply", str(application), "--json"])

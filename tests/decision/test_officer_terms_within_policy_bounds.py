@@ -71,8 +71,12 @@ def referral(
     )
 
 
-def _limit(band: str, afford: str) -> dict[str, Any]:
-    return {"stage": "limit", "detail": {"score_band": band, "affordability": afford}}
+def _limit(band: str, afford: str, adjusted: str | None = None) -> dict[str, Any]:
+    detail = {"score_band": band, "affordability": afford}
+    return {
+        "stage": "limit",
+        "detail": detail | ({} if adjusted is None else {"adjusted": adjusted}),
+    }
 
 
 def _pricing(band: str) -> dict[str, Any]:
@@ -87,6 +91,17 @@ def _pricing(band: str) -> dict[str, Any]:
             referral(20_000, trace=(_pricing("B"), _limit("B", "stretched"))),
             15_000,
             "the limit matrix for score band B × stretched",
+        ),
+        # the cell as the policy's `limits.adjust` raised it (a salary: by a fifth) or cut it
+        (
+            referral(40_000, trace=(_pricing("A"), _limit("A", "stretched", "¥36,000.00"))),
+            36_000,
+            "the limit matrix for score band A × stretched, as adjusted",
+        ),
+        (
+            referral(40_000, trace=(_pricing("A"), _limit("A", "stretched", "¥15,000.00"))),
+            15_000,
+            "the limit matrix for score band A × stretched, as adjusted",
         ),
         # affordability unknown (the limit stage referred): the band's best cell
         (

@@ -2,9 +2,9 @@
 policy that referred it, worked out from what its decision stored.
 
 - limit: at least the product's minimum; at most the amount applied for, the product's maximum,
-  the limit matrix (the cell the policy found, else the most of the score band's row, else of the
-  whole matrix when the referral came before the score band was known) and the exposure cap less
-  what the applicant already owed us;
+  the limit matrix (the cell the policy found, as its `limits.adjust` raised or cut it, else the
+  most of the score band's row, else of the whole matrix when the referral came before the score
+  band was known) and the exposure cap less what the applicant already owed us;
 - annual rate: within the product's rate range, which bounds the policy's own pricing too;
 - term: one the product offers;
 - and the all-in APR of the resulting loan within the legal cap the policy decided under.
@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.core.money import Fen, format_fen
+from fengkong.core.money import Fen, format_fen, yuan_to_fen
 from fengkong.decision.facts import facts_from_json
 from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.pricing import RATE_QUANTUM, Offer, all_in_apr, offer_within_cap
@@ -99,10 +99,27 @@ def _stage_detail(decision: DecisionRecord, stage: str) -> Mapping[str, Any]:
     return {}
 
 
+def _adjusted_cell(limit: Mapping[str, Any]) -> Fen | None:
+    """The cell as the policy's `limits.adjust` set it (the limit stage's `adjusted`, written by
+    `format_fen`), or None when no adjustment was made or it cannot be read."""
+    written = limit.get("adjusted")
+    if not isinstance(written, str):
+        return None
+    try:
+        return yuan_to_fen(written.replace("¥", "").replace(",", "").strip())
+    except Invalid:
+        return None
+
+
 def _matrix_ceiling(policy: CompiledPolicy, decision: DecisionRecord) -> tuple[Fen, str]:
     limit = _stage_detail(decision, "limit")
     band, afford = str(limit.get("score_band")), str(limit.get("affordability"))
     if (band, afford) in policy.matrix:
+        # The cell as the policy adjusted it (a salary raises it, full cards cut it): the limit
+        # the policy itself would have granted, which an officer's default amount is.
+        adjusted = _adjusted_cell(limit)
+        if adjusted is not None:
+            return adjusted, f"the limit matrix for score band {band} × {afford}, as adjusted"
         return (
             policy.matrix[(band, afford)],
             f"the limit matrix for score band {band} × {afford}",
