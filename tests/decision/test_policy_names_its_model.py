@@ -27,11 +27,11 @@ from fengkong.features.business_inputs import (
     reads_documents,
 )
 from fengkong.features.financials import requested_instalment
+from fengkong.sim.bureau_model import BUREAU_MODEL
+from fengkong.sim.bureau_model import MODEL_FEATURES as BUREAU_FEATURES
 from fengkong.sim.business import small_businesses
 from fengkong.sim.business_documents import business_documents, business_features, read_documents
 from fengkong.sim.business_history import APPLIED_ON, TARGET, history_row
-from fengkong.sim.bureau_model import BUREAU_MODEL
-from fengkong.sim.bureau_model import MODEL_FEATURES as BUREAU_FEATURES
 from fengkong.sim.business_model import MODEL_FEATURES
 from fengkong.sim.setup import shipped_business_policy_files, shipped_policy_files
 
