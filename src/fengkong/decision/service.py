@@ -299,8 +299,18 @@ def _external_data(
         uscc=None if req.business is None else req.business.uscc,
     )
     # The business's own records are about the business: its account (the statements) is held
-    # in its registered name, not the owner's.
-    business = None if req.business is None else replace(subject, name=req.business.registered_name)
+    # in its registered name, not the owner's; they are recorded and cached under its own code
+    # (two businesses of one owner never share an answer), fetched under the owner's consent.
+    business = (
+        None
+        if req.business is None
+        else replace(
+            subject,
+            key=svc.vault.blind_index("uscc", req.business.uscc),
+            consenter=subject_bidx,
+            name=req.business.registered_name,
+        )
+    )
     services = None if svc.sources is None else svc.sources()
     instalment = requested_instalment(req.amount, req.term_months)
     return gather(
