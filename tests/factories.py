@@ -48,6 +48,15 @@ VALID_BODY: dict[str, Any] = {
 }
 
 
+# The consent identity checks are made under (反欺诈核验): without it a decision waiting for a
+# check is referred, no provider called.
+FRAUD_CHECK_CONSENT: dict[str, str] = {
+    "purpose": "fraud_check",
+    "scope": "identity checks for this application",
+    "text_version": "fc-2026-01",
+}
+
+
 def body(**changes: Any) -> dict[str, Any]:
     """VALID_BODY with top-level fields replaced; `applicant__phone="…"` reaches one level down."""
     result = copy.deepcopy(VALID_BODY)
@@ -165,3 +174,10 @@ def make_champion(
     )
     promote_audited(uow, model.version, actor="test", clock=clock)
     return model.version
+
+
+def body_checkable(**changes: Any) -> dict[str, Any]:
+    """`body` whose applicant also consents to identity checks (`FRAUD_CHECK_CONSENT`)."""
+    made = body(**changes)
+    made["consents"] = [*made["consents"], FRAUD_CHECK_CONSENT]
+    return made

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from factories import body
+from factories import body_checkable
 from fakes.decisions import MemoryContext
 from fengkong.api.schemas import ApplicationIn
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle, read_shipped_bundle
@@ -52,6 +52,7 @@ def services(ctx: MemoryContext) -> VerificationServices:
 
 
 def apply(ctx: MemoryContext, **changes: Any) -> DecisionRecord:
-    payload = body(**changes)
+    """An application whose applicant consents to identity checks (and the credit report)."""
+    payload = body_checkable(**changes)
     request = ApplicationIn.model_validate(payload).to_request(ctx.clock.business_date())
     return submit_application(request, ctx.decisions)

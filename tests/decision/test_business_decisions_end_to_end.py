@@ -278,6 +278,35 @@ def test_through_the_api(ctx: Context, clock: FakeClock) -> None:
         assert result.matches, result.differences
 
 
+def test_two_businesses_of_one_owner_on_one_day_are_each_asked_about(
+    ctx: Context, clock: FakeClock
+) -> None:
+    """The cache is one call per subject, kind and day: the owner's report once, each
+    business's own records once per business (never the other business's answer)."""
+    firms = _firms(clock.business_date())
+    first, second = firms[6], firms[7]
+    providers = Providers(firms)
+    own = _body(first)
+    theirs = _body(second)
+    # the owner of the first applies for a second business of theirs, the same day
+    theirs["applicant"] = own["applicant"]
+    theirs["business"]["owners"] = own["business"]["owners"]
+    with serving(providers, latency_ms=2, token="tkn") as url:
+        ctx.settings = ctx.settings.model_copy(update={"sources": _sources(url)})
+        client = api_client(ctx)
+        decided = [client.post("/v1/applications", json=b).json() for b in (own, theirs)]
+    assert sorted(providers.calls) == sorted(
+        ["credit_bureau", *[k for k in KINDS if k != "credit_bureau"] * 2]
+    )
+    for kind in KINDS:
+        found = [_source(d, kind) for d in decided]
+        assert [f["status"] for f in found] == ["ok", "ok"], (kind, found)
+        ids = {f["answer_id"] for f in found}
+        assert len(ids) == (1 if kind == "credit_bureau" else 2), kind
+    registry = [_source(d, "business_registry")["gave"] for d in decided]
+    assert registry[0] != registry[1]  # each business's own record
+
+
 def test_replay_finds_a_score_that_the_stored_features_do_not_give(
     ctx: Context, clock: FakeClock
 ) -> None:

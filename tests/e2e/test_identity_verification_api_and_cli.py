@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from factories import body
+from factories import body, body_checkable
 from fakes.api import api_client
 from fengkong.bootstrap import Context
 from fengkong.cli import app
@@ -29,9 +29,11 @@ def client(context: Context) -> Iterator[TestClient]:
         yield c
 
 
-def _waiting(client: TestClient) -> str:
-    """A burst of one ID's applications: the demo policy asks a live face check of the last."""
-    decisions = [client.post("/v1/applications", json=body()).json() for _ in range(5)]
+def _waiting(client: TestClient, consenting: bool = True) -> str:
+    """A burst of one ID's applications: the demo policy asks a live face check of the last.
+    `consenting`: the applicant consents to identity checks, as well as to the credit report."""
+    made = body_checkable if consenting else body
+    decisions = [client.post("/v1/applications", json=made()).json() for _ in range(5)]
     assert decisions[-1]["outcome"] == "verify", decisions[-1]
     return str(decisions[-1]["application_id"])
 
@@ -141,3 +143,35 @@ def test_the_cli_makes_the_check(
     assert done.exit_code == 0, done.output
     doc = json.loads(done.output)
     assert doc["result"] == "passed" and doc["completed"] and doc["decision"]["outcome"] != "verify"
+
+
+def test_without_consent_the_check_is_refused_and_the_application_referred(
+    context: Context,
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    staff_login: Callable[[str], None],
+    database_url: str,
+) -> None:
+    app_id = _waiting(client, consenting=False)
+    refused = client.post(_url(app_id), json={"liveness_token": "sdk-1"})
+    assert refused.status_code == 409 and refused.headers["content-type"] == PROBLEM
+    assert "fraud_check" in refused.json()["detail"]
+    assert refused.json()["type"].endswith("/conflict")
+    shown = client.get(f"/v1/applications/{app_id}").json()
+    assert shown["outcome"] == "refer"
+    assert "SRC_LIVENESS_NO_CONSENT" in [r["code"] for r in shown["decision"]["reasons"]]
+    calls = client.get(f"/v1/applications/{app_id}/verifications").json()
+    assert calls["calls"] == [] and calls["cost_total"] == "0.00"
+
+    other = _waiting(client, consenting=False)
+    staff_login("fks_all")
+    monkeypatch.setenv("FENGKONG_HOME", str(context.settings.home))
+    monkeypatch.setenv("FENGKONG_DATABASE_URL", database_url)
+    monkeypatch.setenv("FENGKONG_CONFIG", str(Path(context.settings.home) / "absent.toml"))
+    done = CliRunner().invoke(
+        app, ["application", "verify", other, "liveness", "--token", "sdk-1", "--json"]
+    )
+    assert done.exit_code == 1, done.output
+    doc = json.loads(done.stdout)
+    assert (doc["code"], doc["category"]) == ("identity_check_no_consent", "conflict")
+    assert "反欺诈核验" in doc["detail"]

@@ -299,3 +299,23 @@ def test_the_digest_does_not_depend_on_key_order(payload: dict[str, object]) -> 
     reordered = dict(reversed(list(payload.items())))
     assert canonical_json(payload) == canonical_json(reordered)
     assert json.loads(canonical_json(payload)) == payload
+
+
+def test_two_businesses_of_one_owner_are_cached_apart_under_the_owners_consent(
+    database: Database, clock: FakeClock, recording: Recording
+) -> None:
+    owner = SUBJECT
+    shop = Subject(key="c" * 64, uscc="91110105MA01ABCD1X", consenter=owner.key)
+    farm = Subject(key="d" * 64, uscc="91330106MA2B3C4D5E", consenter=owner.key)
+    connector = CountingConnector()
+    with pytest.raises(NoConsent):  # the business's consent is its owner's: none yet
+        fetch(_request(clock, shop), "app_1", connector, lambda: _uow(database), clock, recording)
+    _consent(database, clock, owner)
+    answers = [
+        fetch(_request(clock, s), app, connector, lambda: _uow(database), clock, recording)
+        for s, app in ((shop, "app_1"), (farm, "app_2"), (shop, "app_3"))
+    ]
+    assert [c.subject.key for c in connector.calls] == [shop.key, farm.key]  # two calls
+    assert [a.answer.payload["subject"] for a in answers] == [shop.key, farm.key, shop.key]
+    assert [a.cached for a in answers] == [False, False, True]
+    assert {r["subject_key"] for r in _rows(database)} == {shop.key, farm.key}

@@ -21,7 +21,7 @@ facts the decision service supplies:
 | `links.*` | number | identity-graph signals, e.g. `links.component_size` |
 | `step_up.*` | flag | result of a step-up check, e.g. `step_up.liveness` (absent until done) |
 | `anomaly.score_permille`, `anomaly.outlier` | number, flag | the promoted anomaly model's score and verdict (absent without one) |
-| `identity.<check>.result`, `.code`, `.mismatch` | text | an identity check's result (`passed`/`failed`), the provider's code, the mismatched factors (`none`); absent until the check is made (`decision.verification`) |
+| `identity.<check>.result`, `.code`, `.mismatch` | text | an identity check's result (`passed`/`failed`, or `no_consent` when it may not be made: the rule asking it refers), the provider's code, the mismatched factors (`none`); absent until the check is made (`decision.verification`) |
 | `identity.liveness.liveness_permille`, `identity.liveness.face_match_permille` | number | the liveness check's scores, 0–1000 |
 | `identity.cost_fen` | number | what the application's identity checks have cost so far (fen) |
 | `bureau.*`, `statement.*`, `business.*`, `financials.*` | as the family declares | the features of an external document the policy's `sources:` asked for (`decision.source_facts`, generated from the families); absent when it gave nothing |

@@ -1,11 +1,14 @@
 """The fraud stage: the document's fraud rules and its JDM decision tables, over the fraud
 signals among the facts. A decline ends the evaluation; a verify pauses it until the step-up
 check's result (`step_up.<check>`) is among the facts; a refer is noted and evaluation goes on.
+A check that may not be made, the applicant's consent not in force (`identity.<check>.result` is
+`no_consent`), refers instead of waiting for ever.
 """
 
 from __future__ import annotations
 
 from fengkong.core.reason import Reason
+from fengkong.decision.identity_facts import NO_CONSENT, no_consent_reason, result_fact
 from fengkong.decision.policy import (
     CompiledPolicy,
     Facts,
@@ -51,7 +54,11 @@ def fraud_rules_stage(
             run.refer = True
         else:
             step_up = facts.get(f"step_up.{check}")
-            if step_up is None:
+            if step_up is None and facts.get(result_fact(str(check))) == NO_CONSENT:
+                # the check may not be made: an officer decides instead of waiting for ever
+                run.reasons.append(no_consent_reason(str(check)))
+                run.refer = True
+            elif step_up is None:
                 pending.append((reason, str(check)))
             elif step_up is True:
                 passed.append(str(check))

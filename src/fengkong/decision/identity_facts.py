@@ -9,19 +9,44 @@ from dataclasses import dataclass
 from typing import Any
 
 from fengkong.core.money import Fen
+from fengkong.core.reason import Reason
 from fengkong.sources.identity import CHECKS, IdentityResult
 from fengkong.sources.kinds import SourceKind
 
 __all__ = [
     "CHECKED",
     "COST_FACT",
+    "NO_CONSENT",
     "IdentityCall",
     "fact_specs",
     "identity_facts",
+    "no_consent_reason",
+    "result_fact",
 ]
 
 CHECKED = "identity.checked"  # the audit action of every call made, whatever it answered
 COST_FACT = "identity.cost_fen"
+# The value of `identity.<check>.result` when the check could not be made: the applicant's
+# consent to anti-fraud checks (反欺诈核验) was not in force, so no provider was called.
+NO_CONSENT = "no_consent"
+
+
+def result_fact(check: str) -> str:
+    """`identity.liveness.result`: the fact a check's result is read from."""
+    return f"identity.{check}.result"
+
+
+def no_consent_reason(check: str) -> Reason:
+    """The referral reason of a check the policy waits for that may not be made for want of
+    consent, named like the external data's (`SRC_<KIND>_<CAUSE>`):
+    `SRC_LIVENESS_NO_CONSENT` "活体检测与人脸比对未获“反欺诈核验”授权，无法核验，转人工审核"."""
+    spec = CHECKS[SourceKind(check)]
+    return Reason(
+        f"SRC_{check.upper()}_{NO_CONSENT.upper()}",
+        f"The {spec.en.lower()} may not be made: the applicant has not consented to anti-fraud "
+        "checks; the application is referred to an officer",
+        f"{spec.zh}未获“反欺诈核验”授权，无法核验，转人工审核",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +133,7 @@ def identity_facts(call: IdentityCall, cost_total: Fen) -> dict[str, object]:
     what the application's identity checks have cost so far."""
     prefix = f"identity.{call.check}"
     facts: dict[str, object] = {
-        f"{prefix}.result": call.status,
+        result_fact(call.check): call.status,
         f"{prefix}.code": call.code,
         f"{prefix}.mismatch": ",".join(call.mismatched) or "none",
         COST_FACT: int(cost_total),

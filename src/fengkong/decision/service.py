@@ -299,8 +299,18 @@ def _external_data(
         uscc=None if req.business is None else req.business.uscc,
     )
     # The business's own records are about the business: its account (the statements) is held
-    # in its registered name, not the owner's.
-    business = None if req.business is None else replace(subject, name=req.business.registered_name)
+    # in its registered name, not the owner's; they are recorded and cached under its own code
+    # (two businesses of one owner never share an answer), fetched under the owner's consent.
+    business = (
+        None
+        if req.business is None
+        else replace(
+            subject,
+            key=svc.vault.blind_index("uscc", req.business.uscc),
+            consenter=subject_bidx,
+            name=req.business.registered_name,
+        )
+    )
     services = None if svc.sources is None else svc.sources()
     instalment = requested_instalment(req.amount, req.term_months)
     return gather(
@@ -337,7 +347,7 @@ def _product_accepted_beforehand(
 def complete_step_up(
     application_id: str,
     check: str,
-    passed: bool,
+    passed: bool | None,
     svc: DecisionServices,
     *,
     call: IdentityCall | None = None,
@@ -347,7 +357,8 @@ def complete_step_up(
     policy finish the decision with it. `call`: the provider's call that checked it
     (`decision.verification`), recorded in the audit chain and the trace with the decision it
     completes, and `facts_added` the facts read from its answer; without them the result was
-    checked elsewhere (an officer's word)."""
+    checked elsewhere (an officer's word). `passed` None: the check was not made (the facts
+    added say why, e.g. no consent) and the policy goes on without its result."""
     with svc.uow() as uow:
         current = uow.decisions.for_application(application_id)
         if current is None:
@@ -362,7 +373,7 @@ def complete_step_up(
         facts = {
             **facts_from_json(current.facts),
             **(facts_added or {}),
-            f"step_up.{check}": passed,
+            **({} if passed is None else {f"step_up.{check}": passed}),
         }
         as_of = current.decided_at.astimezone(BUSINESS_TZ).date()
         verdict = evaluate(policy, facts, as_of=as_of)

@@ -24,7 +24,7 @@ from fengkong.decision.source_facts import (
 from fengkong.sources.catalogue import handler_for
 from fengkong.sources.connector import SourceRequest, SourceUnavailable, Subject
 from fengkong.sources.fetching import Fetched, NoConsent, NoProvider, fetch
-from fengkong.sources.kinds import SourceKind
+from fengkong.sources.kinds import PERSONAL_KINDS, SourceKind
 from fengkong.sources.services import SourceServices
 
 __all__ = ["Gathered", "cited", "gather"]
@@ -35,9 +35,6 @@ class Gathered:
     facts: dict[str, object]  # statuses, whys and the features of each answer read
     used: tuple[dict[str, Any], ...]  # the answers the decision cites
     trace: tuple[dict[str, Any], ...]  # one entry per asked kind: what it gave or why not
-
-
-_OWNERS_KIND = SourceKind.CREDIT_BUREAU.value  # a business's owner's personal credit report
 
 
 def cited(fetched: Fetched, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,7 +87,7 @@ def gather(
             added[status_fact(ask.kind)] = SourceStatus.NOT_ASKED.value
             trace.append({**entry, "status": SourceStatus.NOT_ASKED.value})
             continue
-        about = subject if business is None or ask.kind == _OWNERS_KIND else business
+        about = subject if business is None or ask.kind in PERSONAL_KINDS else business
         status, why, values, fetched = _one(
             ask.kind, about, application_id, as_of, services, params or {}
         )

@@ -16,6 +16,13 @@ check"), leaves the decision waiting: `IdentityCheckUnavailable`, a 503 with Ret
 API. A lender would rather retry in a minute than refer or decline a good applicant because a
 carrier's gateway timed out; an officer can still settle the check through the step-up route.
 
+No check is made without the applicant's consent to anti-fraud checks (反欺诈核验, the purpose
+`sources.kinds.purpose_of` names for identity checks) in force: without it no provider is
+called, the decision is referred to an officer with the reason `SRC_<CHECK>_NO_CONSENT` (a
+decision cannot wait for ever for a check it may not have made), and the caller gets
+`IdentityCheckNoConsent` (409 at the API, exit 1 from the command line, like every missing
+consent).
+
 The SMS one-time password takes two calls: without a `code` it sends one to the applicant's
 mobile, with the `code` they typed it checks it against the last one sent. The third wrong code
 fails the check (and so the step-up), as resending does not reset the count."""
@@ -30,7 +37,13 @@ from fengkong.audit.chain import AuditRecord
 from fengkong.audit.port import AuditAppender
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound, Unavailable
 from fengkong.core.money import Fen
-from fengkong.decision.identity_facts import CHECKED, IdentityCall, identity_facts
+from fengkong.decision.identity_facts import (
+    CHECKED,
+    NO_CONSENT,
+    IdentityCall,
+    identity_facts,
+    result_fact,
+)
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.ports import DecisionUnitOfWork
 from fengkong.decision.record import DecisionRecord
@@ -40,8 +53,10 @@ from fengkong.decision.service import (
     complete_step_up,
 )
 from fengkong.onboarding.application import StoredApplication
+from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.validators import validate_bank_card
 from fengkong.sources.connector import Connector, SourceUnavailable, Subject
+from fengkong.sources.fetching import NoConsent
 from fengkong.sources.identity import (
     OTP_CHECK,
     OTP_SEND,
@@ -51,11 +66,12 @@ from fengkong.sources.identity import (
     identity_request,
     read_result,
 )
-from fengkong.sources.kinds import SourceKind
+from fengkong.sources.kinds import SourceKind, purpose_of
 
 __all__ = [
     "MAX_OTP_ATTEMPTS",
     "RETRY_AFTER_SECONDS",
+    "IdentityCheckNoConsent",
     "IdentityCheckUnavailable",
     "IdentityCosts",
     "Verification",
@@ -78,6 +94,25 @@ class IdentityCheckUnavailable(Unavailable):
     def __init__(self, detail: str, retry_after_seconds: int = RETRY_AFTER_SECONDS) -> None:
         super().__init__(detail)
         self.retry_after_seconds = retry_after_seconds
+
+
+class IdentityCheckNoConsent(NoConsent):
+    """The check may not be made: the applicant's consent to anti-fraud checks (反欺诈核验) is
+    not in force. No provider was called; the decision no longer waits for the check but is
+    referred to an officer (`decision`), its reason naming the check and why."""
+
+    def __init__(
+        self, application_id: str, kind: SourceKind, purpose: str, decision: DecisionRecord
+    ) -> None:
+        Conflict.__init__(
+            self,
+            f"{kind.value} may not be made for application {application_id}: no consent for "
+            f"purpose {purpose!r} is in force; the application is referred to an officer "
+            f"(未取得“反欺诈核验”授权，不能核验，已转人工审核)",
+        )
+        self.kind = kind
+        self.purpose = purpose
+        self.decision = decision
 
 
 class CallLog(AuditAppender, Protocol):
@@ -153,7 +188,18 @@ def verify(
             raise Conflict(f"application {application_id} is not waiting for an identity check")
         if asked != kind.value:
             raise Conflict(f"application {application_id} waits for {asked!r}, not {kind.value!r}")
+        purpose = Purpose(purpose_of(kind))
+        consented = uow.consents.has_consent(app.id_number_bidx, purpose, clock.now())
         calls = _calls(uow.audit.for_subject("application", application_id))
+    if not consented:
+        referred = complete_step_up(
+            application_id,
+            kind.value,
+            None,
+            svc.decisions,
+            facts_added={result_fact(kind.value): NO_CONSENT},
+        )
+        raise IdentityCheckNoConsent(application_id, kind, purpose.value, referred)
     sent_params, step = _provider_params(kind, params, calls, svc.max_otp_attempts)
     subject = _subject(app, svc, params)
     request = identity_request(kind, subject, clock.business_date(), sent_params)

@@ -135,7 +135,12 @@ def application_body(
                 "purpose": "credit_bureau",
                 "scope": "credit report for this application",
                 "text_version": "demo-1",
-            }
+            },
+            {  # the identity checks the policy may ask for (a step-up)
+                "purpose": "fraud_check",
+                "scope": "identity checks for this application",
+                "text_version": "demo-1",
+            },
         ],
     }
 

@@ -79,6 +79,8 @@ def application_request(
         existing_monthly_debt=applicant.existing_monthly_debt,
         consents=(
             ConsentGiven(Purpose.CREDIT_BUREAU, "credit report for this application", "sim-1"),
+            # the identity checks a policy may ask for before it decides
+            ConsentGiven(Purpose.FRAUD_CHECK, "identity checks for this application", "sim-1"),
             # bank statements and other records, when the policy asks for them
             *(
                 (

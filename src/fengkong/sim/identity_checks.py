@@ -16,7 +16,12 @@ from typing import Any
 
 from fengkong.bootstrap import Context
 from fengkong.decision.record import DecisionRecord
-from fengkong.decision.verification import IdentityCheckUnavailable, verify, waiting_check
+from fengkong.decision.verification import (
+    IdentityCheckNoConsent,
+    IdentityCheckUnavailable,
+    verify,
+    waiting_check,
+)
 from fengkong.sim import contact
 from fengkong.sim.conduct import PASSES_STEP_UP, rng_for
 from fengkong.sim.identity import mobile_number
@@ -128,4 +133,6 @@ def take_step_up(
             decision = verify(decision.application_id, check, params, checks, svc).decision
         except IdentityCheckUnavailable:
             tries += 1
+        except IdentityCheckNoConsent as refused:  # referred: an officer takes it from here
+            return refused.decision
     return decision

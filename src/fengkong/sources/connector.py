@@ -31,8 +31,11 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class Subject:
     """Who the data is about. `key` is the blind index of the resident ID number (a person) or of
-    the unified social credit code (a business): caches, recorded answers and consents are keyed
-    by it. The clear values travel only to the provider and are never stored in clear."""
+    the unified social credit code (a business): the cache and the recorded answers are keyed by
+    it, so two businesses never share an answer. Consents are the person's: a business's records
+    are fetched under the consent of the person applying for it (`consenter`, the blind index of
+    their ID number). The clear values travel only to the provider and are never stored in
+    clear."""
 
     key: str
     name: str | None = field(default=None, repr=False)
@@ -40,6 +43,12 @@ class Subject:
     phone: str | None = field(default=None, repr=False)
     bank_card: str | None = field(default=None, repr=False)
     uscc: str | None = None  # 统一社会信用代码, for a business
+    consenter: str | None = field(default=None, repr=False)  # None: the subject's own consent
+
+    @property
+    def consent_key(self) -> str:
+        """Whose consent a fetch about this subject needs (consents are keyed by it)."""
+        return self.consenter or self.key
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,13 +220,14 @@ def fetch(
     handler: KindHandler[Any] | None = None,
 ) -> Fetched:
     """The answer to `request`: refused (`NoConsent`) without a consent in force for the kind's
-    purpose, the connector not called; from the recorded answer of the same subject, kind and
-    business date when there is one; else from the connector, recorded and audited. With a
+    purpose (the subject's `consent_key`'s), the connector not called; from the recorded answer
+    of the same subject (its `key`: a business's own, not its owner's), kind and business date
+    when there is one; else from the connector, recorded and audited. With a
     `handler`, its `read` must accept the answer, else the call is recorded as failed and the
     `Invalid` raised. `SourceUnavailable` is recorded as a failed call and re-raised."""
     kind, key = request.kind, request.subject.key
     with uow() as tx:
-        _check_consent(tx, kind, key, clock.now())
+        _check_consent(tx, kind, request.subject.consent_key, clock.now())
         hit = tx.source_answers.usable(key, kind, request.as_of)
         if hit is not None:
             return _opened(hit, recording.cipher, cached=True)
@@ -296,7 +297,7 @@ def import_file(
         raise Invalid((FieldError(("kind",), f"the handler reads {handler.kind.value}"),))
     as_of = as_of or clock.business_date()
     with uow() as tx:
-        _check_consent(tx, kind, subject.key, clock.now())
+        _check_consent(tx, kind, subject.consent_key, clock.now())
     document = handler.read_file(content, filename)
     handler.read(document, subject, as_of)
     name = posixpath.basename(filename.replace("\\", "/"))[:80] or "upload"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["IDENTITY_CHECKS", "SourceKind", "purpose_of"]
+__all__ = ["IDENTITY_CHECKS", "PERSONAL_KINDS", "SourceKind", "purpose_of"]
 
 
 class SourceKind(StrEnum):
@@ -33,6 +33,10 @@ IDENTITY_CHECKS = frozenset(
         SourceKind.LIVENESS,
     }
 )
+
+# What is about the person applying even when they apply for a business: their own credit report
+# and who they are. Every other kind, for a business's application, is about the business.
+PERSONAL_KINDS = frozenset({SourceKind.CREDIT_BUREAU, *IDENTITY_CHECKS})
 
 _PURPOSE = {
     SourceKind.CREDIT_BUREAU: "credit_bureau",

@@ -1,7 +1,8 @@
 """A business's tax payment records (纳税记录) with its tax credit grade (纳税信用等级), and its
-utility payment records (水电燃气缴费): JSON documents, or CSV files exported from the tax
-bureau's or the utilities' portals (UTF-8 with or without a BOM, else GBK; Chinese or English
-column names; amounts in yuan with up to two decimals, or in integer fen under `amount_fen`).
+utility payment records (水电燃气缴费): JSON documents, or CSV or XLSX files exported from the
+tax bureau's or the utilities' portals (CSV in UTF-8 with or without a BOM, else GBK; an XLSX
+workbook's one worksheet with data; Chinese or English column names; amounts in yuan with up to
+two decimals, or in integer fen under `amount_fen`).
 
 A file with any bad row is refused whole, naming each bad row (its line in the file) and column;
 a document repeating a month (the same tax in the same period, the same utility in the same
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +27,7 @@ from fengkong.sources.connector import Subject
 from fengkong.sources.handler import KindHandler
 from fengkong.sources.json_fields import Fields, first_of_month, json_object
 from fengkong.sources.kinds import SourceKind
+from fengkong.sources.tabular import one_sheet, suffix_of
 
 __all__ = [
     "TAX_PAYMENTS",
@@ -258,6 +261,7 @@ _UTILITY_COLUMNS: Mapping[str, Sequence[str]] = {
     "days_late": ("days_late", "逾期天数"),
 }
 _OPTIONAL = frozenset({"credit_grade"})
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # how `tabular` writes an XLSX date cell
 _YES = frozenset({"true", "yes", "y", "1", "是", "按期"})
 _NO = frozenset({"false", "no", "n", "0", "否", "逾期"})
 
@@ -272,7 +276,10 @@ def _decode(content: bytes) -> str:
 
 
 def _month_text(text: str) -> str:
-    """`2026-01`, `2026/1`, `202601` or `2026年1月` as `2026-01` (left as it is when none)."""
+    """`2026-01`, `2026/1`, `202601` or `2026年1月` as `2026-01`, and a spreadsheet's date
+    cell (`2026-01-01`) as its month (left as it is when none)."""
+    if _ISO_DATE.fullmatch(text.strip()):
+        return text.strip()[:7]
     t = text.strip().replace("年", "-").replace("月", "").replace("/", "-").replace(".", "-")
     if len(t) == 6 and t.isdigit():
         t = f"{t[:4]}-{t[4:]}"
@@ -299,15 +306,26 @@ def _yuan_to_fen(text: str) -> int | None:
     return int(fen)
 
 
+def _lines(content: bytes, filename: str) -> list[tuple[int, list[str]]]:
+    """The file's rows as text cells, each with its line (row) number as a person sees it: a
+    CSV's lines, or the rows of an XLSX workbook's one worksheet with data."""
+    suffix = suffix_of(filename)
+    if suffix in ("xlsx", "xlsm"):
+        sheet = one_sheet(content, filename)
+        return [(i, list(row)) for i, row in enumerate(sheet.rows, start=1)]
+    if suffix != "csv":
+        raise Invalid((FieldError(("file",), "must be a .csv, .xlsx or .json file"),))
+    reader = csv.reader(io.StringIO(_decode(content), newline=""))
+    return list(enumerate(reader, start=1))
+
+
 def _rows(
     content: bytes, filename: str, columns: Mapping[str, Sequence[str]]
 ) -> tuple[list[tuple[int, dict[str, str]]], list[FieldError]]:
-    """The CSV's rows (with their line numbers) keyed by the document's field names, and an
+    """The file's rows (with their line numbers) keyed by the document's field names, and an
     empty list for the problems its rows will show; `Invalid` when its header lacks a column."""
-    if not filename.lower().endswith(".csv"):
-        raise Invalid((FieldError(("file",), "must be a .csv or a .json file"),))
-    reader = csv.reader(io.StringIO(_decode(content), newline=""))
-    header = [h.strip().lower() for h in next(reader, [])]
+    lines = _lines(content, filename)
+    header = [h.strip().lower() for h in (lines[0][1] if lines else [])]
     where: dict[str, int] = {}
     problems: list[FieldError] = []
     for key, names in {**columns, "amount": _AMOUNT_YUAN, "amount_fen": ("amount_fen",)}.items():
@@ -324,7 +342,7 @@ def _rows(
         raise Invalid(tuple(problems))
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[FieldError] = []
-    for line, cells in enumerate(reader, start=2):
+    for line, cells in lines[1:]:
         if not any(c.strip() for c in cells):
             continue
         if len(cells) < len(header):
@@ -366,14 +384,14 @@ def _file(
     content: bytes,
     filename: str,
     what: str,
-    from_csv: Callable[[bytes, str], Mapping[str, Any]],
+    from_table: Callable[[bytes, str], Mapping[str, Any]],
 ) -> Mapping[str, Any]:
     if filename.lower().endswith(".json"):
         return json_object(content, what)
-    return from_csv(content, filename)
+    return from_table(content, filename)
 
 
-def _tax_csv(content: bytes, filename: str) -> Mapping[str, Any]:
+def _tax_table(content: bytes, filename: str) -> Mapping[str, Any]:
     rows, errors = _rows(content, filename, _TAX_COLUMNS)
     records: list[dict[str, Any]] = []
     for line, row in rows:
@@ -396,7 +414,7 @@ def _tax_csv(content: bytes, filename: str) -> Mapping[str, Any]:
     return _row_checked(doc, rows, _check_tax)
 
 
-def _utility_csv(content: bytes, filename: str) -> Mapping[str, Any]:
+def _utility_table(content: bytes, filename: str) -> Mapping[str, Any]:
     rows, errors = _rows(content, filename, _UTILITY_COLUMNS)
     records: list[dict[str, Any]] = []
     for line, row in rows:
@@ -450,13 +468,13 @@ def _check_utility(doc: Mapping[str, Any]) -> None:
 
 
 def read_tax_file(content: bytes, filename: str) -> Mapping[str, Any]:
-    """Tax records exported as JSON or CSV → their document."""
-    return _file(content, filename, "tax record", _tax_csv)
+    """Tax records exported as JSON, CSV or XLSX → their document."""
+    return _file(content, filename, "tax record", _tax_table)
 
 
 def read_utility_file(content: bytes, filename: str) -> Mapping[str, Any]:
-    """Utility payment records exported as JSON or CSV → their document."""
-    return _file(content, filename, "utility record", _utility_csv)
+    """Utility payment records exported as JSON, CSV or XLSX → their document."""
+    return _file(content, filename, "utility record", _utility_table)
 
 
 TAX_PAYMENTS: KindHandler[TaxRecords] = KindHandler(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
+from zipfile import BadZipFile
 
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.money import HALF_UP, Fen, to_fen
@@ -27,6 +28,7 @@ __all__ = [
     "Sheet",
     "non_empty",
     "normalise_header",
+    "one_sheet",
     "parse_amount",
     "parse_date",
     "read_sheets",
@@ -122,7 +124,8 @@ def _xlsx_sheets(data: bytes, name: str) -> tuple[Sheet, ...]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    # A file that is not a zip archive at all (a renamed CSV) raises BadZipFile.
+    except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
         raise Invalid((FieldError((name,), f"not a readable XLSX workbook: {exc}"),)) from exc
     try:
         return tuple(
@@ -148,6 +151,18 @@ def read_sheets(data: bytes, name: str) -> tuple[Sheet, ...]:
     raise Invalid(
         (FieldError((name,), f"unknown file type .{suffix}", allowed=("csv", "xlsx", "json")),)
     )
+
+
+def one_sheet(data: bytes, name: str) -> Sheet:
+    """The one worksheet of an XLSX file that holds data: a file is one document, so a
+    workbook with data on two sheets is refused rather than half read."""
+    filled = [s for s in _xlsx_sheets(data, name) if non_empty(s.rows)]
+    if len(filled) != 1:
+        found = ", ".join(s.name for s in filled) or "none"
+        raise Invalid(
+            (FieldError((name,), f"needs exactly one worksheet with data (found: {found})"),)
+        )
+    return filled[0]
 
 
 _SPACES = re.compile(r"[\s\u3000]+")

@@ -81,7 +81,11 @@ def step_up(
     "/{application_id}/verifications/{check}",
     responses={
         404: {"description": "Unknown application"},
-        409: {"description": "The decision is not waiting for this identity check"},
+        409: {
+            "description": "The decision is not waiting for this identity check, or the "
+            "applicant's consent to anti-fraud checks (fraud_check) is not in force: no "
+            "provider is called and the decision is referred, naming why (problem+json)"
+        },
         422: {"description": "Unknown check, or what it needs is missing (problem+json)"},
         503: {
             "description": "The provider did not answer usably; the decision still waits. "

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from fengkong.api.deps import ActorDep, ContextDep
 from fengkong.bootstrap import Context
 from fengkong.core.errors import FieldError, Invalid, NotFound
-from fengkong.onboarding.subject import subject_of
+from fengkong.onboarding.subject import subject_for
 from fengkong.sources.catalogue import HANDLERS, handler_for
 from fengkong.sources.connector import SourceRequest
 from fengkong.sources.fetching import Fetched, fetch, import_file
@@ -81,7 +81,8 @@ def application_sources(ctx: Context, application_id: str) -> SourceListOut:
 def import_for_application(
     ctx: Context, application_id: str, kind: str, content: bytes, filename: str, actor: str
 ) -> Fetched:
-    """Import an exported file of `kind` as an answer about the application's applicant:
+    """Import an exported file of `kind` as an answer about the application's applicant (or its
+    business, `subject_for`):
     `Invalid` for an unknown kind, one without a reader, or a bad file (nothing stored);
     `NotFound` for an unknown application; `NoConsent` without the consent the kind needs."""
     handler = handler_for(kind)
@@ -97,7 +98,7 @@ def import_for_application(
         content,
         filename,
         application_id,
-        subject_of(application, ctx.vault),
+        subject_for(application, ctx.vault, handler.kind),
         handler,
         services.uow,
         services.clock,
@@ -108,7 +109,8 @@ def import_for_application(
 def fetch_for_application(
     ctx: Context, application_id: str, kind: str, actor: str, as_of: date | None = None
 ) -> Fetched:
-    """Fetch `kind` about the application's applicant from its configured provider, under
+    """Fetch `kind` about the application's applicant (or its business) from its configured
+    provider, under
     consent, from the cache when recorded (`fetching.fetch`); checked by the kind's reader when
     it has one. `Invalid` for an unknown kind, `NotFound` for an unknown application,
     `NoConsent`, `NoProvider`, `SourceUnavailable` as `fetch` says."""
@@ -125,7 +127,7 @@ def fetch_for_application(
         raise NotFound(f"no application {application_id!r}")
     services = ctx.sources
     request = SourceRequest(
-        known, subject_of(application, ctx.vault), as_of or services.clock.business_date()
+        known, subject_for(application, ctx.vault, known), as_of or services.clock.business_date()
     )
     return fetch(
         request,
