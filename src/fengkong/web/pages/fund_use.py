@@ -3,7 +3,7 @@ payee under entrusted payment (受托支付, masked), the receipts (发票/凭�
 checked when it was attached (`use_of_funds.receipt_errors`), so a receipt shown is one that
 held — what they cover, and by when they are due (docs/use-of-funds.md).
 
-Read through `funds.fund_use_view`, the use case `GET /v1/loans/{id}/use-of-funds` reads."""
+Read through `funds.fund_use_view`, the use case `GET /v1/loans/{id}/receipts` reads."""
 
 from __future__ import annotations
 
