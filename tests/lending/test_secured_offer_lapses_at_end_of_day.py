@@ -14,9 +14,11 @@ import pytest
 
 from fengkong.lending.credit_lines import open_line
 from fengkong.lending.errors import SecuredOfferLapsed, SecuredOfferNotForLines
+from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.origination import accept_offer
 from fengkong.lending.secured_offer import SecuredStatus
 from fengkong.lending.secured_offers import lapse_step, secure_with_collateral, secured_offer_of
+from fengkong.lending.servicing_steps import servicing_steps
 from lending.secured_offer_support import least_collateral, seed_secured
 from lending.test_collections_support import audit_actions, servicing
 from lending.test_service_support import migrated, new_clock
@@ -37,7 +39,8 @@ def test_offers_past_their_last_date_lapse_at_end_of_day(database_url: str) -> N
     clock.advance(timedelta(days=15))
     day = clock.business_date()
     assert day == last + timedelta(days=1)
-    assert lapse_step(day, svc) == {"secured_offers_expired": 2}
+    report = run_end_of_day(day, svc.lending, steps=servicing_steps(svc))  # a servicing step
+    assert report.totals[day.isoformat()]["secured_offers_expired"] == 2
     assert lapse_step(day, svc) == {"secured_offers_expired": 0}  # a rerun finds none left
 
     for application in (unsecured, secured_only):
