@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 
 from fengkong.lending.credit_lines import open_line
-from fengkong.lending.errors import SecuredOfferLapsed, SecuredOfferNotForLines
 from fengkong.lending.eod import run_end_of_day
+from fengkong.lending.errors import SecuredOfferLapsed, SecuredOfferNotForLines
 from fengkong.lending.origination import accept_offer
 from fengkong.lending.secured_offer import SecuredStatus
 from fengkong.lending.secured_offers import lapse_step, secure_with_collateral, secured_offer_of
