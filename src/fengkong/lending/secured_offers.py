@@ -7,6 +7,10 @@ guarantee of the whole loan (`guarantee` calls it when the loan falls past due).
 
 The guarantor is registered first with `guarantee.register_guarantor` (its identity sealed as
 an application's); the rules are in `lending.secured_offer`.
+
+The condition is the automatic decision's (approve_secured) or, on a referral, the officer's who
+approved it on condition of security (`decision.officer`). End of day writes down, audited, the
+lapse of the offers neither secured and accepted by their last date (`lapse_step`).
 """
 
 from __future__ import annotations
