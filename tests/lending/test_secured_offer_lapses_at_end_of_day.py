@@ -3,7 +3,7 @@ end of day: the servicing step writes it down, audited `secured_offer.expired`, 
 left unsecured and for the one secured but never accepted, not for the one booked in time, and
 not before the last date has passed; a rerun finds nothing left; the lapsed offer can no
 longer be secured nor accepted (`SecuredOfferLapsed`). A credit line is not opened on a
-conditional offer (`SecuredOfferNotForLines`, 422)."""
+conditional offer, nor is one accepted on a line product (`SecuredOfferNotForLines`, 422)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from decimal import Decimal
 
 import pytest
 
+from fengkong.lending.config import LendingConfig
 from fengkong.lending.credit_lines import open_line
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.errors import SecuredOfferLapsed, SecuredOfferNotForLines
-from fengkong.lending.origination import accept_offer
+from fengkong.lending.origination import accept_offer, booked_loan
 from fengkong.lending.secured_offer import SecuredStatus
 from fengkong.lending.secured_offers import lapse_step, secure_with_collateral, secured_offer_of
 from fengkong.lending.servicing_steps import servicing_steps
 from lending.secured_offer_support import least_collateral, seed_secured
 from lending.test_collections_support import audit_actions, servicing
-from lending.test_service_support import migrated, new_clock
+from lending.test_service_support import lending_services, migrated, new_clock
 
 
 def test_offers_past_their_last_date_lapse_at_end_of_day(database_url: str) -> None:
@@ -67,3 +68,16 @@ def test_a_line_is_not_opened_on_a_conditional_offer(database_url: str) -> None:
     (error,) = refused.value.errors
     assert (error.loc, error.type) == (("application_id",), "secured_offer_not_for_lines")
     assert "循环额度" in error.msg and "instalment loan" in error.msg
+
+
+def test_a_conditional_offer_priced_on_a_line_product_is_not_accepted(database_url: str) -> None:
+    """The rate card offering a revolving line (a lender's configuration): the conditional
+    offer is refused at acceptance as at a line's opening, and nothing is booked."""
+    db = migrated(database_url)
+    clock = new_clock()
+    config = LendingConfig(offer_product="credit_line", offer_product_version=None)
+    lending = lending_services(db, clock, config=config)
+    application = seed_secured(db, clock)
+    with pytest.raises(SecuredOfferNotForLines):
+        accept_offer(application, "acc-line", lending)
+    assert booked_loan(application, lending) is None
