@@ -12,7 +12,7 @@ from fengkong.core.clock import Clock
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
 from fengkong.db.uow import SqlUnitOfWork
-from fengkong.decision.bundle import read_shipped_bundle
+from fengkong.decision.bundle import PolicyBundle, read_shipped_bundle
 from fengkong.decision.outcome import Outcome, Reason
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.review import ReviewConfig, ReviewItem
@@ -86,14 +86,17 @@ _REFERRING = read_shipped_bundle("demo-german.yaml")  # the policy of the `conte
 
 
 def queue_referral(
-    uow: SqlUnitOfWork, clock: Clock, config: ReviewConfig, amount_fen: int = 500_000
+    uow: SqlUnitOfWork,
+    clock: Clock,
+    config: ReviewConfig,
+    amount_fen: int = 500_000,
+    bundle: PolicyBundle = _REFERRING,
 ) -> ReviewItem:
     """A referred decision as the decision service stores it, queued in `uow` (not committed):
-    the demo policy referred it, priced in score band A (10.8 %), the applicant owing us nothing."""
+    the demo policy (or `bundle`) referred it, priced in score band A (10.8 %), the applicant
+    owing us nothing."""
     application_id = new_id("app", clock)
-    uow.policy_bundles.remember(
-        _REFERRING.sha256, "demo-german-v2", _REFERRING.as_dict(), clock.now()
-    )
+    uow.policy_bundles.remember(bundle.sha256, "demo-german-v2", bundle.as_dict(), clock.now())
     decision = DecisionRecord(
         id=new_id("dec", clock),
         application_id=application_id,
@@ -109,7 +112,7 @@ def queue_referral(
         inputs={"amount_fen": amount_fen, "term_months": 12},
         features={},
         input_hash="0" * 64,
-        policy_sha256=_REFERRING.sha256,
+        policy_sha256=bundle.sha256,
         annual_rate="0.108",
         term_months=12,
         trace=({"stage": "pricing", "did": "assign", "detail": {"band": "A"}},),

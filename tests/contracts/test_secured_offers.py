@@ -1,5 +1,7 @@
 """`lending.ports.SecuredOfferStore`: the security registered against an approve-if-secured
-offer is read back as written, once per application; booking records the loan it went to."""
+offer is read back as written, once per application; booking records the loan it went to; the
+open conditional offers (automatic or an officer's) are those neither booked nor lapsed, and a
+lapse is written once."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ import pytest
 
 from contracts.conftest import REFUSED, Backend
 from contracts.lending_rows import loan
-from contracts.rows import application, at
+from contracts.rows import application, at, decision, officer_decision, review_item
 from fengkong.core.money import Fen
+from fengkong.decision.outcome import Outcome
 from fengkong.lending.collateral import CollateralType
 from fengkong.lending.secured_offer import PledgedCollateral, SecuredOffer, SecurityKind
 
@@ -56,4 +59,56 @@ def test_an_application_is_secured_once(backend: Backend) -> None:
         uow.commit()
     with pytest.raises(REFUSED), backend.uow() as uow:
         uow.secured_offers.add(_offer(), at(6))
+        uow.commit()
+
+
+def test_open_conditional_offers_are_those_neither_booked_nor_lapsed(backend: Backend) -> None:
+    """Open: an automatic approve_secured and an officer's conditional approval; not an
+    unconditional approval, a booked offer, nor a lapsed one."""
+    automatic, plain, booked, lapsing = (
+        decision(f"dec_{n}", f"app_{n}", outcome=outcome, approved_amount=Fen(500_000))
+        for n, outcome in (
+            (1, Outcome.APPROVE_IF_SECURED),
+            (2, Outcome.APPROVE),
+            (4, Outcome.APPROVE_IF_SECURED),
+            (5, Outcome.APPROVE_IF_SECURED),
+        )
+    )
+    referred = decision("dec_3", "app_3")
+    condition = {"security": {"requirement": "collateral", "within_days": 14}}
+    with backend.uow() as uow:
+        for d in (automatic, plain, referred, booked, lapsing):
+            uow.applications.add(application(d.application_id))
+            uow.decisions.add(d)
+        uow.reviews.add(review_item("rev_3", referred))
+        uow.officer_decisions.add(
+            officer_decision(
+                "odc_3",
+                application_id="app_3",
+                decision_id="dec_3",
+                review_item_id="rev_3",
+                offer=condition,
+                security="collateral",
+            )
+        )
+        uow.lending.add_loan(loan(application_id="app_4"), at(6))
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.secured_offers.open_offers() == ("app_1", "app_3", "app_5")
+        assert uow.secured_offers.lapsed_on("app_5") is None
+        uow.secured_offers.lapse("app_5", "dec_5", date(2026, 3, 16), at(7))
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.secured_offers.open_offers() == ("app_1", "app_3")
+        assert uow.secured_offers.lapsed_on("app_5") == date(2026, 3, 16)
+        assert uow.officer_decisions.get("odc_3") == officer_decision(
+            "odc_3",
+            application_id="app_3",
+            decision_id="dec_3",
+            review_item_id="rev_3",
+            offer=condition,
+            security="collateral",
+        )
+    with pytest.raises(REFUSED), backend.uow() as uow:  # a lapse is written once
+        uow.secured_offers.lapse("app_5", "dec_5", date(2026, 3, 17), at(8))
         uow.commit()

@@ -112,3 +112,15 @@ def test_a_bad_security_section_is_refused_with_its_line(edit: str, message: str
     with pytest.raises(Invalid) as refused:
         compile_policy(V4_TEXT.replace(edit, message, 1), source="retail-v4.yaml")
     assert all(e.msg.startswith("line ") for e in refused.value.errors)
+
+
+def test_a_policy_for_a_credit_line_makes_no_offer_conditional_on_security() -> None:
+    """Only an instalment loan takes security: the secured bands and the unsecured maximum of a
+    policy whose product is a revolving line are refused where they stand."""
+    edit = "kind: instalment_loan"
+    assert edit in V4_TEXT
+    with pytest.raises(Invalid) as refused:
+        compile_policy(V4_TEXT.replace(edit, "kind: revolving_line", 1), source="retail-v4.yaml")
+    refusals = [e.msg for e in refused.value.errors if "credit line cannot be offered" in e.msg]
+    assert len(refusals) == 3  # two secured bands and the unsecured maximum
+    assert all("循环额度" in m for m in refusals)

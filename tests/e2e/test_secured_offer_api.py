@@ -1,19 +1,21 @@
 """/v1 approve if secured end to end: the decision shows the security its offer is conditional
 on; accepting before it is registered is a problem+json 409 saying what is missing; collateral
 below the minimum is a 422 and nothing is stored; a guarantor who meets the requirements
-completes the offer, and the accepted loan is guaranteed by them."""
+completes the offer, and the accepted loan is guaranteed by them; a credit line is not opened
+on it (422), and once lapsed it can be neither secured nor accepted (409)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fakes.api import acting_as, api_client
 from fengkong.bootstrap import Context
+from fengkong.lending.secured_offers import lapse_step
 from fengkong.sim.identity import identity
 from lending.secured_offer_support import least_collateral, seed_secured
 
@@ -98,3 +100,39 @@ def test_bad_security_input_is_refused(client: TestClient, context: Context) -> 
         json={"kind": "guarantor", "guarantor_id": "gtr_none", "monthly_income": "9000.00"},
     )
     assert unknown.status_code == 404
+
+
+def test_a_line_is_refused_and_a_lapsed_offer_too(client: TestClient, context: Context) -> None:
+    """A credit line opened on the conditional offer: 422 secured-offer-not-for-lines. Past its
+    last date, end of day writes the lapse down; registering or accepting then: 409
+    secured-offer-lapsed, in both languages."""
+    application = seed_secured(context.db, context.clock, vault=context.vault)  # type: ignore[arg-type]
+    line = client.post(
+        "/v1/lines",
+        json={"limit": "1000.00", "annual_rate": "0.12", "application_id": application},
+        headers={"Idempotency-Key": "line-1"},
+    )
+    assert line.status_code == 422 and line.headers["content-type"].startswith(PROBLEM)
+    assert line.json()["type"].endswith("/secured-offer-not-for-lines")
+    assert line.json()["errors"][0]["loc"] == ["application_id"]
+
+    context.clock.advance(timedelta(days=15))  # type: ignore[attr-defined]
+    assert lapse_step(context.clock.business_date(), context.servicing) == {
+        "secured_offers_expired": 1
+    }
+    shown = client.get(f"/v1/applications/{application}/security").json()
+    assert (shown["status"], shown["lapsed_on"]) == (
+        "expired",
+        context.clock.business_date().isoformat(),
+    )
+    officer = acting_as(context, "li.wei")
+    late = client.post(
+        f"/v1/applications/{application}/security",
+        json={"kind": "collateral", "type": "deposit", "value": "100000.00"},
+        headers=officer,
+    )
+    assert late.status_code == 409 and late.json()["type"].endswith("/secured-offer-lapsed")
+    accept = client.post(
+        f"/v1/loans/offers/{application}/accept", headers={"Idempotency-Key": "acc-late"}
+    )
+    assert accept.status_code == 409 and "失效" in accept.json()["detail"]

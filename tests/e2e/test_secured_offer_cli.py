@@ -1,7 +1,7 @@
 """`fengkong servicing security | secure-collateral | secure-guarantor`: an approve-if-secured
 offer's condition from the command line; collateral below the minimum exits 2 and stores
 nothing; `loan accept` exits 1 saying what is missing until the security is registered, and the
-offer books once it is."""
+offer books once it is; `line open` on the application exits 2 (a line takes no security)."""
 
 from __future__ import annotations
 
@@ -81,3 +81,14 @@ def test_secure_with_collateral_then_accept(
         db.dispose()
     booked = json.loads(runner.invoke(app, ["servicing", "security", application, "--json"]).stdout)
     assert booked["status"] == "booked" and booked["loan_id"] == loan_id
+
+
+def test_a_line_is_not_opened_on_the_conditional_offer(
+    secured: tuple[str, int], staff_login: Callable[[str], None]
+) -> None:
+    application, _ = secured
+    staff_login("fks_all")
+    args = ["line", "open", "--application", application, "--limit", "1000.00"]
+    refused = runner.invoke(app, [*args, "--annual-rate", "0.12", "--key", "line-1"])
+    assert refused.exit_code == 2, refused.output
+    assert "instalment loan" in refused.output and "循环额度" in refused.output

@@ -1,10 +1,11 @@
 """Security registered against approve-if-secured offers, in memory
-(`lending.ports.SecuredOfferStore`): the offer's row, and what went to the loan on booking."""
+(`lending.ports.SecuredOfferStore`): the offer's row, what went to the loan on booking, and the
+offers that lapsed."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from fakes.tables import Tables
@@ -37,6 +38,24 @@ class MemorySecuredOffers:
 
     def add_guarantee(self, g: Guarantee, now: datetime) -> None:
         self.tables.loan_security[g.loan_id] = g
+
+    def open_offers(self) -> tuple[str, ...]:
+        conditional = {
+            d.application_id
+            for d in self.tables.decisions.values()
+            if str(d.outcome) == "approve_secured"
+        } | {d.application_id for d in self.tables.officer_decisions.values() if d.security}
+        booked = {r.application_id for r in self.tables.loans.values()}
+        lapsed = set(self.tables.secured_lapses)
+        return tuple(sorted(conditional - booked - lapsed))
+
+    def lapse(self, application_id: str, decision_id: str, on: date, now: datetime) -> None:
+        if application_id in self.tables.secured_lapses:
+            raise DuplicateKey(f"secured_offer_lapses: {application_id!r} has one")
+        self.tables.secured_lapses[application_id] = on
+
+    def lapsed_on(self, application_id: str) -> date | None:
+        return self.tables.secured_lapses.get(application_id)
 
 
 if TYPE_CHECKING:

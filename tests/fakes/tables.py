@@ -124,6 +124,8 @@ class Tables:
     # to each loan on booking (the collateral item or the guarantee), by loan.
     secured_offers: dict[str, SecuredOffer] = field(default_factory=dict)
     loan_security: dict[str, CollateralItem | Guarantee] = field(default_factory=dict)
+    # the lapsed ones (`secured_offer_lapses`): the business date each lapsed, by application
+    secured_lapses: dict[str, date] = field(default_factory=dict)
 
     def copy(self) -> Tables:
         """A snapshot: new containers, the same immutable records."""

@@ -38,12 +38,20 @@ class ApproveIn(InputModel):
     term_months: Annotated[int, Field(gt=0, le=600)] | None = Field(
         None, description="A term the product offers; default: the term applied for"
     )
+    security: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
+        None,
+        description="Approve on condition of security (需提供担保后批准): one of the referring "
+        "policy's security requirements (the item's `bounds.security`); the offer is then "
+        "booked only once the collateral or guarantor is registered, as a policy's "
+        "approve_secured offer. Default: unconditional, or the first approval's",
+    )
 
     def asked(self) -> AskedTerms:
         return AskedTerms(
             amount=None if self.limit is None else yuan_to_fen(self.limit),
             annual_rate=self.annual_rate,
             term_months=self.term_months,
+            security=self.security,
         )
 
 
@@ -63,6 +71,7 @@ class TermsOut(BaseModel):
     limit: str = Field(description="Yuan")
     annual_rate: str
     term_months: int
+    security: str | None = Field(None, description="The security the approval is conditional on")
 
     @classmethod
     def of(cls, t: OfficerTerms) -> TermsOut:
@@ -70,6 +79,7 @@ class TermsOut(BaseModel):
             limit=str(fen_to_yuan(t.amount)),
             annual_rate=str(t.annual_rate),
             term_months=t.term_months,
+            security=t.security,
         )
 
 
@@ -88,6 +98,10 @@ class BoundsOut(BaseModel):
     suggested_limit: str | None
     suggested_annual_rate: str | None
     suggested_term_months: int | None
+    security: list[str] = Field(
+        default_factory=list,
+        description="The policy's security requirements an approval may be conditional on",
+    )
 
     @classmethod
     def of(cls, b: TermsBounds) -> BoundsOut:
@@ -108,6 +122,7 @@ class BoundsOut(BaseModel):
             if b.suggested_annual_rate is None
             else str(b.suggested_annual_rate),
             suggested_term_months=b.suggested_term_months,
+            security=list(b.security),
         )
 
 

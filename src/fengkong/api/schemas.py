@@ -414,6 +414,11 @@ class OfficerDecisionOut(BaseModel):
     term_months: int | None
     offer: dict[str, Any] | None = Field(description="APR (all-in), total cost and schedule")
     policy_version: str
+    security: str | None = Field(
+        None,
+        description="Approved on condition of this security requirement (the condition is the "
+        "offer's `security`): booked only once it is registered",
+    )
 
     @classmethod
     def of(cls, d: OfficerDecision) -> OfficerDecisionOut:
@@ -435,6 +440,7 @@ class OfficerDecisionOut(BaseModel):
             term_months=d.term_months,
             offer=None if d.offer is None else dict(d.offer),
             policy_version=d.policy_version,
+            security=d.security,
         )
 
 

@@ -188,6 +188,8 @@ def review_show(item_id: str, as_json: JsonOpt = False) -> None:
             f" terms {', '.join(map(str, bounds.terms))}; APR cap {bounds.apr_cap}",
             markup=False,
         )
+        if bounds.security:
+            out.print(f"  security (担保) may be asked: {', '.join(bounds.security)}", markup=False)
     for e in events:
         out.print(
             f"  {e.at.isoformat()[:16]} {e.officer}: {e.action.value} {e.comment}", markup=False
@@ -202,11 +204,20 @@ def review_approve(
     limit: LimitOpt = None,
     annual_rate: RateOpt = None,
     term_months: TermOpt = None,
+    security: Annotated[
+        str | None,
+        typer.Option(
+            "--security",
+            help="Approve on condition of security (需提供担保后批准): one of the policy's "
+            "security requirements, e.g. guarantor_or_collateral.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Approve ITEM_ID, which you hold, on terms within the referring policy's bounds; above the
     four-eyes amount a second officer confirms the same terms. The final approval can then be
-    offered and booked (`fengkong loan offer` / `accept`). You act as the logged-in person,
+    offered and booked (`fengkong loan offer` / `accept`); with `--security`, only once the
+    collateral or guarantor it asks for is registered (`fengkong servicing secure-*`). You act as the logged-in person,
     under your login name (which must hold the claim); a second approval needs the approver
     role."""
     from fengkong.core.errors import FieldError, Invalid
@@ -218,7 +229,7 @@ def review_approve(
         amount = None if limit is None else yuan_to_fen(limit)
     except Invalid as exc:
         raise Invalid(tuple(FieldError(("limit",), e.msg) for e in exc.errors)) from None
-    asked = AskedTerms(amount, parse_rate(annual_rate), term_months)
+    asked = AskedTerms(amount, parse_rate(annual_rate), term_months, security)
     ctx = context()
     actor = acting(ctx, Permission.REVIEW_WORK)
     reviewed = approve(ctx.uow(), item_id, actor, comment, ctx.clock, asked)

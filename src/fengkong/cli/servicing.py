@@ -408,6 +408,7 @@ def _print_security(view: Any, as_json: bool) -> None:
         "decision_id": view.decision_id,
         "status": view.status.value,
         "expires_on": view.expires_on.isoformat(),
+        "lapsed_on": None if view.lapsed_on is None else view.lapsed_on.isoformat(),
         "requirement": t.requirement,
         "code": t.code,
         "text_en": t.text_en,

@@ -183,6 +183,7 @@ def _item_row(item: ReviewItem) -> dict[str, Any]:
         "proposed_amount_fen": None if item.proposed is None else int(item.proposed.amount),
         "proposed_annual_rate": None if item.proposed is None else str(item.proposed.annual_rate),
         "proposed_term_months": None if item.proposed is None else item.proposed.term_months,
+        "proposed_security": None if item.proposed is None else item.proposed.security,
     }
 
 
@@ -212,6 +213,7 @@ def _item(r: Any) -> ReviewItem:
             Fen(r["proposed_amount_fen"]),
             Decimal(r["proposed_annual_rate"]),
             r["proposed_term_months"],
+            r["proposed_security"],
         ),
     )
 
@@ -245,6 +247,7 @@ class SqlOfficerDecisionRepository:
                 annual_rate=d.annual_rate,
                 term_months=d.term_months,
                 offer=None if d.offer is None else dict(d.offer),
+                security=d.security,
             )
         )
 
@@ -279,6 +282,7 @@ def _officer_decision(r: Any) -> OfficerDecision:
         annual_rate=r["annual_rate"],
         term_months=r["term_months"],
         offer=r["offer"],
+        security=r["security"],
     )
 
 

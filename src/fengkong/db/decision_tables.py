@@ -37,6 +37,7 @@ review_items = sa.Table(
     sa.Column("proposed_amount_fen", sa.BigInteger(), nullable=True),
     sa.Column("proposed_annual_rate", sa.String(24), nullable=True),
     sa.Column("proposed_term_months", sa.Integer(), nullable=True),
+    sa.Column("proposed_security", sa.String(40), nullable=True),  # a requirement's name
     sa.CheckConstraint(f"status in {REVIEW_STATUSES}", name="status"),
     sa.CheckConstraint("amount_fen > 0", name="amount_positive"),
 )
@@ -89,6 +90,8 @@ officer_decisions = sa.Table(
     sa.Column("annual_rate", sa.String(24), nullable=True),
     sa.Column("term_months", sa.Integer(), nullable=True),
     sa.Column("offer", DocumentJSON, nullable=True),
+    # approved on condition of security: the requirement's name (the condition is in `offer`)
+    sa.Column("security", sa.String(40), nullable=True),
     sa.CheckConstraint("outcome in ('approve', 'decline')", name="outcome"),
     sa.CheckConstraint(
         "outcome = 'decline' or (approved_amount_fen > 0 and annual_rate is not null "

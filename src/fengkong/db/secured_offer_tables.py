@@ -1,4 +1,5 @@
-"""The security registered against approve-if-secured offers (`lending.secured_offers`)."""
+"""The security registered against approve-if-secured offers (`lending.secured_offers`), and
+the offers that lapsed."""
 
 from __future__ import annotations
 
@@ -34,4 +35,14 @@ secured_offers = sa.Table(
         "and haircut is not null and valued_on is not null)",
         name="security",
     ),
+)
+
+# A conditional offer neither secured and accepted by its last date, as end of day found it.
+secured_offer_lapses = sa.Table(
+    "secured_offer_lapses",
+    metadata,
+    sa.Column("application_id", sa.String(40), sa.ForeignKey("applications.id"), primary_key=True),
+    sa.Column("decision_id", sa.String(40), nullable=False),
+    sa.Column("expired_on", sa.Date(), nullable=False),
+    sa.Column("expired_at", UTCDateTime(), nullable=False),
 )

@@ -4,7 +4,7 @@ the loan by servicing's own stores, in the same session."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -12,10 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from fengkong.core.money import Fen
+from fengkong.db.decision_tables import officer_decisions
+from fengkong.db.lending_tables import loans
+from fengkong.db.secured_offer_tables import secured_offer_lapses as _L
 from fengkong.db.secured_offer_tables import secured_offers as _T
 from fengkong.db.servicing_collateral import SqlCollateral
 from fengkong.db.servicing_guarantees import SqlGuarantees
 from fengkong.db.stores import SessionStore
+from fengkong.db.tables import decisions
 from fengkong.lending.collateral import CollateralItem, CollateralType
 from fengkong.lending.errors import DuplicateKey
 from fengkong.lending.guarantee_rules import Guarantee
@@ -81,6 +85,36 @@ class SqlSecuredOffers(SessionStore):
 
     def add_guarantee(self, g: Guarantee, now: datetime) -> None:
         SqlGuarantees(self.session).add_guarantee(g, now)
+
+    def open_offers(self) -> tuple[str, ...]:
+        d, o = decisions, officer_decisions
+        conditional = sa.union(
+            sa.select(d.c.application_id.label("application_id")).where(
+                d.c.outcome == "approve_secured"
+            ),
+            sa.select(o.c.application_id.label("application_id")).where(o.c.security.is_not(None)),
+        ).subquery()
+        app = conditional.c.application_id
+        booked = sa.exists().where(loans.c.application_id == app)
+        lapsed = sa.exists().where(_L.c.application_id == app)
+        query = sa.select(app).where(~booked, ~lapsed).order_by(app)
+        return tuple(str(a) for a in self.session.scalars(query))
+
+    def lapse(self, application_id: str, decision_id: str, on: date, now: datetime) -> None:
+        self.session.execute(
+            _L.insert().values(
+                application_id=application_id,
+                decision_id=decision_id,
+                expired_on=on,
+                expired_at=now,
+            )
+        )
+
+    def lapsed_on(self, application_id: str) -> date | None:
+        found: date | None = self.session.scalar(
+            sa.select(_L.c.expired_on).where(_L.c.application_id == application_id)
+        )
+        return found
 
 
 def _offer(row: Any) -> SecuredOffer:

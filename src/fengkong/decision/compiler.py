@@ -134,7 +134,7 @@ class _Compiler(ExternalDataSections):
         score_range = self.score_range()
         segments = self.segments(score_range)
         security, unsecured_max = read_security(self)
-        check_band_requirements(self, segments, security)
+        check_band_requirements(self, segments, security, product, unsecured_max)
         score_bands = self.named_bands(("score_bands",), score_range)
         affordability = self.affordability()
         matrix = self.matrix(score_bands, affordability)

@@ -33,7 +33,7 @@ from fengkong.decision.officer_terms import (
     terms_bounds,
 )
 from fengkong.decision.outcome import Outcome
-from fengkong.decision.policy import CompiledPolicy
+from fengkong.decision.policy import CompiledPolicy, SecurityCondition
 from fengkong.decision.record import DecisionRecord
 from fengkong.decision.recording import offer_document  # the automatic decision's disclosure
 from fengkong.decision.review import (
@@ -114,6 +114,10 @@ class OfficerDecision:
     annual_rate: str | None = None
     term_months: int | None = None
     offer: Mapping[str, Any] | None = None  # APR, total cost and schedule, as disclosed
+    # approved on condition of security: the requirement's name; the condition, as a policy's
+    # approve_secured offer states it, is `offer["security"]` (lending books it only once the
+    # security is registered, `lending.secured_offers`)
+    security: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A plain mapping, for `--json`, logs and the audit record."""
@@ -139,6 +143,7 @@ class OfficerDecision:
             "apr": None if self.offer is None else self.offer.get("apr"),
             "policy_version": self.policy_version,
             "policy_sha256": self.policy_sha256,
+            "security": None if self.offer is None else self.offer.get("security"),
         }
 
 
@@ -220,7 +225,9 @@ def approve_referral(
 ) -> Reviewed:
     """Approve the item you hold on `asked` terms (parts left out: the first approval's, else
     the policy's suggestion), checked against the referring policy's bounds. The final approval
-    stores the officer's decision, which lending offers and books."""
+    stores the officer's decision, which lending offers and books; with a security requirement
+    among the terms (`AskedTerms.security`), the offer is conditional on it, as a policy's
+    approve_secured offer, and is booked only once the security is registered."""
     officer, comment = check_officer(officer), check_comment(comment)
     stored = load_item(uow, item_id)
     now = clock.now()
@@ -254,10 +261,19 @@ def approve_referral(
         approved_amount=terms.amount,
         annual_rate=str(terms.annual_rate),
         term_months=terms.term_months,
-        offer=offer_document(offer),
+        offer=offer_document(offer, _condition(referral.policy, terms)),
+        security=terms.security,
     )
     _store(uow, approved, decision, ReviewAction.APPROVED, extra)
     return Reviewed(approved, decision)
+
+
+def _condition(policy: CompiledPolicy, terms: OfficerTerms) -> SecurityCondition | None:
+    """The security the officer's approval is conditional on, as the policy's approve_secured
+    offer on the same amount would state it ("officer": why it applies)."""
+    if terms.security is None:
+        return None
+    return SecurityCondition(policy.security[terms.security], terms.amount, "officer")
 
 
 def decline_referral(

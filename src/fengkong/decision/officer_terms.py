@@ -7,7 +7,9 @@ policy that referred it, worked out from what its decision stored.
   band was known) and the exposure cap less what the applicant already owed us;
 - annual rate: within the product's rate range, which bounds the policy's own pricing too;
 - term: one the product offers;
-- and the all-in APR of the resulting loan within the legal cap the policy decided under.
+- and the all-in APR of the resulting loan within the legal cap the policy decided under;
+- optionally, approval on condition of security (需提供担保后批准): one of the policy's own
+  security requirements, as its approve_secured offers state them; never on a credit line.
 
 Pure functions over a compiled policy and a stored decision; nothing here reads or writes.
 """
@@ -26,22 +28,28 @@ from fengkong.decision.facts import facts_from_json
 from fengkong.decision.policy import CompiledPolicy
 from fengkong.decision.pricing import RATE_QUANTUM, Offer, all_in_apr, offer_within_cap
 from fengkong.decision.record import DecisionRecord
+from fengkong.lending.product import ProductKind
 
 
 @dataclass(frozen=True, slots=True)
 class OfficerTerms:
-    """What an officer grants: the limit (fen), the nominal annual rate and the term."""
+    """What an officer grants: the limit (fen), the nominal annual rate and the term, and the
+    security requirement (by name, of the referring policy) the approval is conditional on."""
 
     amount: Fen
     annual_rate: Decimal
     term_months: int
+    security: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        doc: dict[str, object] = {
             "amount_fen": int(self.amount),
             "annual_rate": str(self.annual_rate),
             "term_months": self.term_months,
         }
+        if self.security is not None:
+            doc["security"] = self.security
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +59,7 @@ class AskedTerms:
     amount: Fen | None = None
     annual_rate: Decimal | None = None
     term_months: int | None = None
+    security: str | None = None  # a requirement's name: approve on condition of security
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,8 @@ class TermsBounds:
     suggested_amount: Fen | None  # the policy's own limit if it found one, else the amount asked
     suggested_annual_rate: Decimal | None  # the policy's price, if it got as far as pricing
     suggested_term_months: int | None
+    # the policy's security requirements an approval may be conditional on (none on a line)
+    security: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +99,7 @@ class TermsBounds:
             if self.suggested_annual_rate is None
             else str(self.suggested_annual_rate),
             "suggested_term_months": self.suggested_term_months,
+            "security": list(self.security),
         }
 
 
@@ -175,6 +187,9 @@ def terms_bounds(policy: CompiledPolicy, decision: DecisionRecord) -> TermsBound
         suggested_amount=None if suggested is None else Fen(int(suggested)),
         suggested_annual_rate=None if rate is None else Decimal(str(rate)),
         suggested_term_months=None if term is None else int(term),
+        security=()
+        if product.kind is ProductKind.REVOLVING_LINE
+        else tuple(sorted(policy.security)),
     )
 
 
@@ -193,6 +208,10 @@ def resolve_terms(
         term_months=asked.term_months
         if asked.term_months is not None
         else (default.term_months if default else bounds.suggested_term_months),
+        # no policy suggestion here: the condition is the officer's to ask, or the first's
+        security=asked.security
+        if asked.security is not None
+        else (default.security if default else None),
     )
 
 
@@ -244,6 +263,8 @@ def check_terms(
                 f"{term} months is not offered by the product; one of {offered} {of_policy}",
             )
         )
+    if asked.security is not None and asked.security not in bounds.security:
+        errors.append(_security_error(asked.security, bounds))
     if errors:
         raise Invalid(tuple(errors))
     assert amount is not None and rate is not None and term is not None
@@ -259,7 +280,25 @@ def check_terms(
                 ),
             )
         )
-    return OfficerTerms(amount, rate, term), offer
+    return OfficerTerms(amount, rate, term, asked.security), offer
+
+
+def _security_error(name: str, bounds: TermsBounds) -> FieldError:
+    if not bounds.security:
+        return FieldError(
+            ("security",),
+            "no security requirement to approve on: the policy defines none, or offers a "
+            "credit line, which takes no security / 该政策未定义担保要求或为循环额度产品，"
+            "不能附担保条件批准",
+            "unknown_security",
+        )
+    return FieldError(
+        ("security",),
+        f"{name!r} is not a security requirement of policy {bounds.policy}; one of "
+        f"{', '.join(bounds.security)} / 非该政策的担保要求",
+        "unknown_security",
+        bounds.security,
+    )
 
 
 def parse_rate(text: str | None, loc: str = "annual_rate") -> Decimal | None:

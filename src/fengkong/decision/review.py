@@ -79,7 +79,7 @@ class FourEyesViolation(Conflict):
 
 class TermsDiffer(Conflict):
     """The second approval of a four-eyes item named other terms than the first: the two
-    officers must agree on the same limit, rate and term."""
+    officers must agree on the same limit, rate and term, and on the security asked, if any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +292,8 @@ def approve(
 
 
 def _terms_text(terms: OfficerTerms) -> str:
-    return f"{format_fen(terms.amount)} at {terms.annual_rate} over {terms.term_months} months"
+    text = f"{format_fen(terms.amount)} at {terms.annual_rate} over {terms.term_months} months"
+    return text if terms.security is None else f"{text}, on condition of {terms.security}"
 
 
 def check_may_act(item: ReviewItem, officer: str, now: datetime) -> ReviewItem:

@@ -30,6 +30,7 @@ from fengkong.decision.policy import (
     UnsecuredMax,
 )
 from fengkong.decision.policy_reader import PolicyReader
+from fengkong.lending.product import Product, ProductKind
 
 GUARANTOR_KINDS = ("individual", "company")
 
@@ -128,8 +129,12 @@ def check_band_requirements(
     reader: PolicyReader,
     segments: tuple[Segment, ...],
     requirements: Mapping[str, SecurityRequirement],
+    product: Product | None = None,
+    unsecured: UnsecuredMax | None = None,
 ) -> None:
-    """Every approve_secured band names a requirement the section defines."""
+    """Every approve_secured band names a requirement the section defines, and none is in a
+    policy for a credit line (`check_secured_product`)."""
+    check_secured_product(reader, product, segments, unsecured)
     for index, segment in enumerate(segments):
         for band_index, band in enumerate(segment.bands):
             if band.outcome is PolicyOutcome.APPROVE_IF_SECURED and (
@@ -140,3 +145,28 @@ def check_band_requirements(
                     f"an approve_secured band names a security requirement: {band.requires!r} "
                     f"is not one of {', '.join(sorted(requirements)) or 'none defined'}",
                 )
+
+
+SECURED_ON_A_LINE = (
+    "a credit line cannot be offered conditional on security: only an instalment loan takes a "
+    "guarantor or collateral / 循环额度产品不能附担保条件批准，仅分期贷款可要求保证人或抵质押物"
+)
+
+
+def check_secured_product(
+    reader: PolicyReader,
+    product: Product | None,
+    segments: tuple[Segment, ...],
+    unsecured: UnsecuredMax | None,
+) -> None:
+    """A policy for a credit-line product makes no offer conditional on security: a line's
+    draws are booked as they come, with nothing to hold a guarantor or collateral to, so an
+    approve_secured band or an unsecured maximum is refused where it stands."""
+    if product is None or product.kind is not ProductKind.REVOLVING_LINE:
+        return
+    for index, segment in enumerate(segments):
+        for band_index, band in enumerate(segment.bands):
+            if band.outcome is PolicyOutcome.APPROVE_IF_SECURED:
+                reader.fail(("segments", index, "bands", band_index, "outcome"), SECURED_ON_A_LINE)
+    if unsecured is not None:
+        reader.fail(("security", "unsecured_max"), SECURED_ON_A_LINE)

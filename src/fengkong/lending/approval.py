@@ -1,5 +1,7 @@
 """Which decision an offer follows: the automatic one, or — when it referred — the officer's
-decision that settled the referral, with the limit, rate and term the officer granted."""
+decision that settled the referral, with the limit, rate and term the officer granted. An
+officer's approval conditional on security (its offer names a `security`) is offered as a
+policy's approve_secured offer is."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any, Protocol
 
 from fengkong.core.actor import officer_audit_name
 from fengkong.core.money import Fen
+from fengkong.lending.secured_offer import SECURED
 
 
 class DecisionOnFile(Protocol):
@@ -43,6 +46,8 @@ class OfficerDecisionOnFile(Protocol):
     @property
     def id(self) -> str: ...
     @property
+    def application_id(self) -> str: ...
+    @property
     def outcome(self) -> str: ...  # approve or decline
     @property
     def approved_amount(self) -> Fen | None: ...
@@ -54,6 +59,10 @@ class OfficerDecisionOnFile(Protocol):
     def policy_sha256(self) -> str | None: ...
     @property
     def decided_by(self) -> str: ...
+    @property
+    def decided_at(self) -> datetime: ...
+    @property
+    def offer(self) -> Mapping[str, Any] | None: ...  # on a conditional approval: "security"
 
 
 class DecisionReader(Protocol):
@@ -64,12 +73,17 @@ class OfficerDecisionReader(Protocol):
     def for_application(self, application_id: str) -> OfficerDecisionOnFile | None: ...
 
 
+def conditional(offer: Mapping[str, Any] | None) -> bool:
+    """Whether an offer document is conditional on security (names its `security`)."""
+    return offer is not None and isinstance(offer.get("security"), Mapping)
+
+
 @dataclass(frozen=True, slots=True)
 class Settled:
     """What an offer needs of the decision that settles an application."""
 
     decision_id: str
-    outcome: str  # approve, decline, refer or verify
+    outcome: str  # approve, approve_secured, decline, refer or verify
     approved_amount: Fen | None
     annual_rate: str | None
     term_months: int | None
@@ -99,7 +113,7 @@ def settled(decision: DecisionOnFile, officers: OfficerDecisionReader) -> Settle
         return automatic
     return Settled(
         officer.id,
-        str(officer.outcome),
+        SECURED if conditional(officer.offer) else str(officer.outcome),
         officer.approved_amount,
         officer.annual_rate,
         officer.term_months,

@@ -15,7 +15,7 @@ from fengkong.core.ids import new_id
 from fengkong.core.money import CURRENCY, Fen, format_fen
 from fengkong.lending.approval import settled
 from fengkong.lending.disbursement import Disbursement, disburse
-from fengkong.lending.errors import NotApproved
+from fengkong.lending.errors import NotApproved, SecuredOfferNotForLines
 from fengkong.lending.funds import seal_fund_use
 from fengkong.lending.line import CreditLine
 from fengkong.lending.line import close as close_line_state
@@ -33,6 +33,7 @@ from fengkong.lending.posting import refuse_deducted_fee
 from fengkong.lending.product import ProductKind
 from fengkong.lending.provisioning import with_state
 from fengkong.lending.records import DrawRecord, LineRecord, LoanRecord, LoanStage
+from fengkong.lending.secured_offer import SECURED
 from fengkong.lending.services import (
     SYSTEM,
     Services,
@@ -119,6 +120,8 @@ def _check_line_application(uow: LineUnitOfWork, application_id: str, limit: int
     if application is None or automatic is None:
         raise NotFound(f"no application {application_id!r}")
     decision = settled(automatic, uow.officer_decisions)
+    if decision.outcome == SECURED:
+        raise SecuredOfferNotForLines(application_id)
     if decision.outcome != "approve" or decision.approved_amount is None:
         raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
     if limit > decision.approved_amount:

@@ -242,7 +242,9 @@ EOD_STEPS: tuple[EodStep, ...] = (
         zh="贷后作业",
         en="servicing jobs",
         does="The servicing jobs passed in, in order: black-list check, the freeze of lines "
-        "whose draws' receipts are overdue (docs/use-of-funds.md), auto-debit, guarantor "
+        "whose draws' receipts are overdue (docs/use-of-funds.md), the lapse of offers "
+        "conditional on security neither secured and accepted by their last date, audited "
+        "`secured_offer.expired` (docs/decisions.md), auto-debit, guarantor "
         "calls, margin calls, line notices (docs/post-loan.md), collections, reminders; then "
         "the behaviour re-score of every active borrower and the line rules it drives "
         "(docs/behaviour-scoring.md), the portfolio snapshot "

@@ -22,11 +22,11 @@ from fengkong.lending.approval import Settled, settled
 from fengkong.lending.config import LendingConfig
 from fengkong.lending.contract import Contract, ContractParty, render_contract
 from fengkong.lending.delinquency import Delinquency
-from fengkong.lending.errors import NotApproved, OfferOverCap
+from fengkong.lending.errors import NotApproved, OfferOverCap, SecuredOfferNotForLines
 from fengkong.lending.loan import book_loan
 from fengkong.lending.ports import LoanFile, LoanFileUnitOfWork, OriginationUnitOfWork
 from fengkong.lending.posting import refuse_deducted_fee
-from fengkong.lending.product import Product
+from fengkong.lending.product import Product, ProductKind
 from fengkong.lending.provisioning import aged, with_state
 from fengkong.lending.quote import Quote, quote
 from fengkong.lending.records import LoanRecord, LoanStage, PayoutRecord
@@ -62,6 +62,8 @@ def _offer(
     if decision.outcome not in ("approve", SECURED) or decision.approved_amount is None:
         raise NotApproved(f"application {application_id} was not approved ({decision.outcome})")
     product, rate, term = _priced_by(uow, decision, svc)
+    if decision.outcome == SECURED and product.kind is ProductKind.REVOLVING_LINE:
+        raise SecuredOfferNotForLines(application_id)
     offer = quote(
         product,
         Fen(decision.approved_amount),
@@ -182,9 +184,7 @@ def accept_offer(
             today = svc.clock.business_date()
             security = None
             if offer.secured:
-                automatic = uow.decisions.for_application(application_id)
-                assert automatic is not None  # `_offer` found it
-                security = security_for_acceptance(uow, automatic, today)
+                security = security_for_acceptance(uow, application_id, today)
             loan_id = new_id("loan", svc.clock)
             booked = book_loan(loan_id, offer.product, offer.quote, today)
             contract = render_contract(

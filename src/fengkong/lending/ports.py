@@ -269,6 +269,16 @@ class SecuredOfferStore(Protocol):
         self, loan_id: str, item: CollateralItem, description: str, now: datetime
     ) -> None: ...
     def add_guarantee(self, g: Guarantee, now: datetime) -> None: ...
+    def open_offers(self) -> tuple[str, ...]:
+        """The applications whose offer is conditional on security (the automatic decision's
+        approve_secured, or an officer's conditional approval) neither booked nor lapsed."""
+        ...
+
+    def lapse(self, application_id: str, decision_id: str, on: date, now: datetime) -> None:
+        """Write down that the application's conditional offer lapsed on business date `on`."""
+        ...
+
+    def lapsed_on(self, application_id: str) -> date | None: ...
 
 
 # ---- units of work, one per use case ----------------------------------------------------------

@@ -12,7 +12,7 @@ it, and the pure checks that decide whether it does.
   least income, and guaranteeing no more than the most with this loan (a guarantee of the whole
   loan, share 1).
 - The offer lapses `within_days` after the decision's business date: neither registering nor
-  accepting is possible after.
+  accepting is possible after; end of day writes the lapse down (`secured_offers.lapse_step`).
 """
 
 from __future__ import annotations

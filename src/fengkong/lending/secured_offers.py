@@ -7,21 +7,26 @@ guarantee of the whole loan (`guarantee` calls it when the loan falls past due).
 
 The guarantor is registered first with `guarantee.register_guarantor` (its identity sealed as
 an application's); the rules are in `lending.secured_offer`.
+
+The condition is the automatic decision's (approve_secured) or, on a referral, the officer's who
+approved it on condition of security (`decision.officer`). End of day writes down, audited, the
+lapse of the offers neither secured and accepted by their last date (`lapse_step`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from fengkong.core.clock import BUSINESS_TZ, Clock
 from fengkong.core.errors import Conflict, FieldError, Invalid, NotFound
 from fengkong.core.ids import new_id
 from fengkong.core.money import Fen
-from fengkong.lending.approval import DecisionOnFile
+from fengkong.lending.approval import conditional
 from fengkong.lending.collateral import CollateralItem, CollateralType, Valuation, collateral_type
+from fengkong.lending.errors import SecuredOfferLapsed
 from fengkong.lending.guarantee_rules import Guarantee, exposure_of
 from fengkong.lending.ports import OriginationUnitOfWork
 from fengkong.lending.records import LoanStage
@@ -47,57 +52,87 @@ class SecuredOfferView:
     """A conditional offer as it stands: what it asks, until when, and what was registered."""
 
     application_id: str
-    decision_id: str
+    decision_id: str  # the automatic decision, or the officer's that approved a referral
     terms: SecurityTerms
     status: SecuredStatus
     expires_on: date
     registered: SecuredOffer | None = None
+    lapsed_on: date | None = None  # the business date end of day wrote the lapse down
 
 
-def _conditional(
-    uow: OriginationUnitOfWork, application_id: str
-) -> tuple[DecisionOnFile, SecurityTerms]:
+@dataclass(frozen=True, slots=True)
+class _Condition:
+    """The decision an offer is conditional under: the automatic one (approve_secured), or the
+    officer's approval of a referral on condition of security."""
+
+    application_id: str
+    decision_id: str
+    decided_at: datetime
+    terms: SecurityTerms
+
+
+def _conditional(uow: OriginationUnitOfWork, application_id: str) -> _Condition:
     decision = uow.decisions.for_application(application_id)
     if decision is None:
         raise NotFound(f"no application {application_id!r}")
-    condition = None if decision.offer is None else decision.offer.get("security")
-    if str(decision.outcome) != SECURED or not isinstance(condition, Mapping):
+    outcome, offer = str(decision.outcome), decision.offer
+    decision_id, decided_at = decision.id, decision.decided_at
+    if outcome == "refer":
+        officer = uow.officer_decisions.for_application(application_id)
+        if officer is not None and conditional(officer.offer):
+            outcome, offer = SECURED, officer.offer
+            decision_id, decided_at = officer.id, officer.decided_at
+    condition = None if offer is None else offer.get("security")
+    if outcome != SECURED or not isinstance(condition, Mapping):
         raise Conflict(
-            f"application {application_id} has no offer conditional on security "
-            f"({decision.outcome})"
+            f"application {application_id} has no offer conditional on security ({outcome})"
         )
-    return decision, terms_of(condition)
+    return _Condition(application_id, decision_id, decided_at, terms_of(condition))
 
 
 def _view(
-    decision: DecisionOnFile, terms: SecurityTerms, found: SecuredOffer | None, today: date
+    decision: _Condition,
+    found: SecuredOffer | None,
+    today: date,
+    lapsed_on: date | None = None,
 ) -> SecuredOfferView:
     decided_on = decision.decided_at.astimezone(BUSINESS_TZ).date()
-    last = expires_on(decided_on, terms)
+    last = expires_on(decided_on, decision.terms)
     if found is not None and found.loan_id is not None:
         status = SecuredStatus.BOOKED
-    elif today > last:
+    elif lapsed_on is not None or today > last:
         status = SecuredStatus.EXPIRED
     elif found is not None:
         status = SecuredStatus.COMPLETED
     else:
         status = SecuredStatus.AWAITING
-    return SecuredOfferView(decision.application_id, decision.id, terms, status, last, found)
+    return SecuredOfferView(
+        decision.application_id,
+        decision.decision_id,
+        decision.terms,
+        status,
+        last,
+        found,
+        lapsed_on,
+    )
+
+
+def _current(uow: OriginationUnitOfWork, application_id: str, today: date) -> SecuredOfferView:
+    condition = _conditional(uow, application_id)
+    store = uow.secured_offers
+    return _view(condition, store.get(application_id), today, store.lapsed_on(application_id))
 
 
 def secured_offer_of(application_id: str, svc: ServicingServices) -> SecuredOfferView:
     """Where the application's conditional offer stands."""
     with svc.uow() as uow:
-        decision, terms = _conditional(uow, application_id)
-        found = uow.secured_offers.get(application_id)
-    return _view(decision, terms, found, svc.clock.business_date())
+        return _current(uow, application_id, svc.clock.business_date())
 
 
 def _open(uow: ServicingUnitOfWork, application_id: str, today: date) -> SecuredOfferView:
-    decision, terms = _conditional(uow, application_id)
-    view = _view(decision, terms, uow.secured_offers.get(application_id), today)
+    view = _current(uow, application_id, today)
     if view.status is SecuredStatus.EXPIRED:
-        raise Conflict(f"the offer on application {application_id} lapsed on {view.expires_on}")
+        raise SecuredOfferLapsed(application_id, view.expires_on)
     if view.registered is not None:
         raise Conflict(
             f"application {application_id} is already secured by a {view.registered.kind.value}"
@@ -253,21 +288,17 @@ def _exposure(uow: ServicingUnitOfWork, guarantor_id: str) -> int:
 
 
 def security_for_acceptance(
-    uow: OriginationUnitOfWork, decision: DecisionOnFile, today: date
+    uow: OriginationUnitOfWork, application_id: str, today: date
 ) -> SecuredOffer:
     """The registered security that lets the conditional offer be accepted; `Conflict` saying
-    what is missing, or that the offer lapsed."""
-    application_id = decision.application_id
-    found_decision, terms = _conditional(uow, application_id)
-    view = _view(found_decision, terms, uow.secured_offers.get(application_id), today)
+    what is missing, or that the offer lapsed (`SecuredOfferLapsed`)."""
+    view = _current(uow, application_id, today)
     if view.status is SecuredStatus.EXPIRED:
-        raise Conflict(
-            f"the offer on application {application_id} lapsed unaccepted on {view.expires_on}"
-        )
+        raise SecuredOfferLapsed(application_id, view.expires_on, secured=bool(view.registered))
     if view.registered is None:
         raise Conflict(
             f"the offer on application {application_id} is conditional on security "
-            f"({terms.code}) and it is not registered: {terms.missing()}"
+            f"({view.terms.code}) and it is not registered: {view.terms.missing()}"
         )
     return view.registered
 
@@ -316,3 +347,38 @@ def hand_over_security(
             **payload,
         },
     )
+
+
+# ---- end of day: offers past their last date lapse ------------------------------------------------
+
+
+def lapse_step(day: date, svc: ServicingServices) -> Mapping[str, int]:
+    """Write down, audited (`secured_offer.expired`), the lapse of every conditional offer
+    neither secured and accepted by its last date, as of the business date `day`: it can no
+    longer be secured nor accepted. The lapse row makes a rerun of the date find nothing left."""
+    expired = 0
+    with svc.uow() as uow:
+        for application_id in uow.secured_offers.open_offers():
+            view = _current(uow, application_id, day)
+            if view.status is not SecuredStatus.EXPIRED:
+                continue
+            now = svc.clock.now()
+            uow.secured_offers.lapse(application_id, view.decision_id, day, now)
+            registered = view.registered
+            uow.audit.append(
+                at=now,
+                actor=SYSTEM,
+                action="secured_offer.expired",
+                subject_type="application",
+                subject_id=application_id,
+                payload={
+                    "decision_id": view.decision_id,
+                    "requirement": view.terms.requirement,
+                    "expires_on": view.expires_on.isoformat(),
+                    "business_date": day.isoformat(),
+                    "secured_by": None if registered is None else registered.kind.value,
+                },
+            )
+            expired += 1
+        uow.commit()
+    return {"secured_offers_expired": expired}

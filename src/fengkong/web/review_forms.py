@@ -111,6 +111,7 @@ TERM_NOT_OFFERED = N_("Choose one of the terms the product offers.")
 COMMENT_NEEDED = N_("Write why: it is kept in the audit log.")
 COMMENT_TOO_LONG = N_("At most %(n)s characters.")
 REASON_UNKNOWN = N_("Choose one of the listed reasons.")
+SECURITY_UNKNOWN = N_("Choose one of the security requirements the policy defines.")
 AMOUNT_FILTER = N_("Enter an amount in yuan, e.g. 5000.")
 AMOUNT_ORDER = N_("The most must not be below the least.")
 
@@ -195,6 +196,7 @@ class ApproveForm:
     annual_rate: str = ""
     term_months: str = ""
     comment: str = ""
+    security: str = ""  # a requirement of the policy's: approve on condition of security
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -230,7 +232,8 @@ class ApproveForm:
                 self.errors["term_months"] = say(TERM_NOT_OFFERED)
         if self.errors:
             return None
-        return AskedTerms(amount=amount, annual_rate=rate, term_months=term)
+        security = self.security.strip() or None
+        return AskedTerms(amount=amount, annual_rate=rate, term_months=term, security=security)
 
 
 def basis_text(basis: str, say: Say) -> str:
@@ -278,6 +281,8 @@ def _message(name: str, e: FieldError, bounds: TermsBounds | None, lang: Languag
         )
     if name == "reason_code":
         return say(REASON_UNKNOWN)
+    if name == "security":
+        return say(SECURITY_UNKNOWN)
     return say(NOT_VALID)
 
 

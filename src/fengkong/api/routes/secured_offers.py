@@ -52,9 +52,15 @@ SecurityIn = Annotated[CollateralSecurityIn | GuarantorSecurityIn, Field(discrim
 
 class SecuredOfferOut(BaseModel):
     application_id: str
-    decision_id: str
+    decision_id: str = Field(
+        description="The decision the offer follows: the automatic one, or the officer's that "
+        "approved a referral on condition of security"
+    )
     status: str = Field(description="awaiting, completed, expired or booked")
     expires_on: date = Field(description="The last day it can be secured and accepted")
+    lapsed_on: date | None = Field(
+        None, description="The business date end of day wrote down its lapse, once it did"
+    )
     condition: dict[str, Any] = Field(description="What the offer is conditional on")
     registered: dict[str, Any] | None = Field(description="The security registered, if any")
 
@@ -109,6 +115,7 @@ class SecuredOfferOut(BaseModel):
             decision_id=v.decision_id,
             status=v.status.value,
             expires_on=v.expires_on,
+            lapsed_on=v.lapsed_on,
             condition=condition,
             registered=registered,
         )

@@ -82,6 +82,7 @@ SECURITY_KINDS = {"guarantor": N_("Guarantor"), "collateral": N_("Collateral")}
 SECURITY_WHYS = {
     "score_band": N_("The score falls in a band approved only if secured"),
     "unsecured_max": N_("The amount is above what is lent unsecured"),
+    "officer": N_("An officer approved the referral on condition of security"),
 }
 SECURED_STATUSES = {
     "awaiting": N_("Awaiting the security"),
@@ -151,6 +152,9 @@ class SecurityShown:
     terms: SecurityTerms
     status: str | None
     expires_on: date | None
+    registered_kind: str | None = None  # guarantor or collateral, once registered
+    registered_at: datetime | None = None
+    lapsed_on: date | None = None  # the business date end of day wrote the lapse down
 
 
 def kind_label(kind: str, lang: Language) -> str:
@@ -278,17 +282,26 @@ def _checks(ctx: Context, application_id: str) -> ChecksShown:
 
 
 def _security(ctx: Context, decision: DecisionRecord) -> SecurityShown | None:
-    if decision.outcome is not Outcome.APPROVE_IF_SECURED:
+    """The policy's condition (approve_secured), or an officer's on a referral they approved
+    on condition of security, with where the security stands."""
+    if decision.outcome not in (Outcome.APPROVE_IF_SECURED, Outcome.REFER):
         return None
     condition = None if decision.offer is None else decision.offer.get("security")
-    if not isinstance(condition, Mapping):
-        return None
-    terms = terms_of(condition)
     try:
         view = secured_offer_of(decision.application_id, ctx.servicing)
-    except FengkongError:  # an officer's word settled it since: the condition still shows
-        return SecurityShown(terms, None, None)
-    return SecurityShown(terms, view.status.value, view.expires_on)
+    except FengkongError:  # no condition on a referral, or the condition without its standing
+        if decision.outcome is Outcome.REFER or not isinstance(condition, Mapping):
+            return None
+        return SecurityShown(terms_of(condition), None, None)
+    found = view.registered
+    return SecurityShown(
+        view.terms,
+        view.status.value,
+        view.expires_on,
+        None if found is None else found.kind.value,
+        None if found is None else found.registered_at,
+        view.lapsed_on,
+    )
 
 
 def application_extras(

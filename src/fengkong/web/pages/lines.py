@@ -1,6 +1,7 @@
 """A credit line's page: its limit, drawn and available amounts, status and aging, its draws
 (links to their loans), its history of changes, its borrower's behaviour scores, the notices
-sent to them and its audit trail; and the officers' actions, each with a reason: freeze,
+sent to them, each draw's use of funds (purpose, entrusted payee, receipts and their deadline)
+and its audit trail; and the officers' actions, each with a reason: freeze,
 unfreeze, and reinstate what a rule did (复核恢复).
 
 The actions are the use cases `fengkong line freeze|unfreeze|reinstate` and `POST /v1/lines/…`
@@ -24,7 +25,8 @@ from fengkong.lending.trail import line_trail
 from fengkong.web.auth import PREFIX, console_actor, context_of
 from fengkong.web.i18n import N_
 from fengkong.web.pages import file_labels as labels
-from fengkong.web.render import render
+from fengkong.web.pages.fund_use import FUND_STATUS, fund_use_of
+from fengkong.web.render import language_of, render
 
 router = APIRouter()
 
@@ -38,8 +40,12 @@ def _values(request: Request, line_id: str) -> dict[str, Any]:
     ctx = context_of(request)
     actor = console_actor(request)
     line = credit_lines.get_line(line_id, ctx.lending)
+    purposes = line.product.use_of_funds.purposes
+    lang = language_of(request)
     return {
         "line": line,
+        "fund_uses": {d.draw_id: fund_use_of(ctx, d.draw_id, purposes, lang) for d in line.draws},
+        "fund_status": FUND_STATUS,
         "aging": line_aging(line_id, ctx.lending),
         "scores": line_scores(line_id, SCORES_SHOWN, ctx.rescoring),
         "notices": line_notices.line_notices(line_id, ctx.servicing),

@@ -2,7 +2,8 @@
 schedule and each instalment's position (principal, interest, fees and penalty outstanding, DPD),
 the balances its journal postings leave on its ledger sub-accounts and its latest journal entries, payouts and auto-debits,
 reminders, the collections case (its actions and promises to pay), collateral with valuations
-and margin calls, guarantees, and the loan's audit trail.
+and margin calls, guarantees, its use of funds (purpose, entrusted payee, receipts and their
+deadline: `fund_use`), and the loan's audit trail.
 
 Each part is the use case `GET /v1/loans/{id}…`, `/v1/collections/{id}` and `fengkong loan
 show` read; a part the person's role may not read (collections) is left out."""
@@ -27,7 +28,8 @@ from fengkong.lending import (
 from fengkong.lending.trail import loan_trail
 from fengkong.web.auth import console_actor, context_of
 from fengkong.web.pages import file_labels as labels
-from fengkong.web.render import render
+from fengkong.web.pages.fund_use import FUND_STATUS, RECEIPT_CHECKED, loan_fund_use
+from fengkong.web.render import language_of, render
 
 router = APIRouter()
 
@@ -61,6 +63,9 @@ def loan_page(request: Request, loan_id: str) -> Response:
         "may_collections": permits(console_actor(request), Permission.COLLECTIONS_READ),
         "collateral": collateral_service.collateral_of(loan_id, svc),
         "guarantees": guarantee.guarantees_for_loan(loan_id, svc),
+        "fund_use": loan_fund_use(ctx, view.record, language_of(request)),
+        "fund_status": FUND_STATUS,
+        "receipt_checked": RECEIPT_CHECKED,
         "labels": labels,
     }
     return render(request, "loan.html.j2", values)

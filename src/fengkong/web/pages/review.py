@@ -138,6 +138,7 @@ def _item_values(
     name, id_number, phone = masked_applicant(view.application, ctx.vault)
     offer = loan = None
     if view.officer is not None and view.officer.outcome.value == "approve":
+        # conditional on security: offered once the security is registered, as the policy's
         loan = booked_loan(item.application_id, ctx.lending)
         try:
             offer = quote_offer(item.application_id, ctx.lending)
@@ -230,13 +231,15 @@ def approve(
     annual_rate: Annotated[str, Form()] = "",
     term_months: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
+    security: Annotated[str, Form()] = "",
 ) -> Response:
-    """Approve the item one holds on the typed terms (a second approval confirms the first's);
-    what was typed comes back with the error beside its field when refused."""
+    """Approve the item one holds on the typed terms (a second approval confirms the first's),
+    on condition of the security chosen, if any; what was typed comes back with the error
+    beside its field when refused."""
     ctx = context_of(request)
     actor = console_actor(request)
     lang = language_of(request)
-    form = ApproveForm(limit, annual_rate, term_months, comment)
+    form = ApproveForm(limit, annual_rate, term_months, comment, security)
     asked = form.asked(lang.gettext)
     if asked is None:
         return _page(request, _item_values(request, item_id, form=form), 422)
