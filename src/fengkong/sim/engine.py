@@ -1,7 +1,8 @@
 """The lifecycle engine: a lender's days, one after another, on the run's clock.
 
 Each simulated day: applicants arrive and apply through the channel (onboarding, fraud signals,
-decision), a step-up check is taken where the policy asks for one, approved applicants take
+decision), and small businesses after them when the plan has them (`sim.business_desk`, under
+their own policy), a step-up check is taken where the policy asks for one, approved applicants take
 their offer (booked, paid out) or open a credit line and draw on it; in the afternoon the
 simulated officer works the review queue; borrowers pay, pay late, pay in part, miss or settle
 early as their behaviour says; line holders draw again; then the end of day runs (accrual,
