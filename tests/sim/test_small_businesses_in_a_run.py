@@ -10,6 +10,7 @@ terminal and the HTML page. The same seed gives the same days."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -23,16 +24,30 @@ from rich.console import Console
 
 from fengkong.core.settings import Settings
 from fengkong.sim import business_desk
+from fengkong.sim.behaviour import repayment
 from fengkong.sim.book import STATE_FILE
+from fengkong.sim.business import BusinessPopulation
+from fengkong.sim.business_desk import borrower_of
 from fengkong.sim.business_documents import BUSINESS_ANSWERS
 from fengkong.sim.business_model import train_business_model
+from fengkong.sim.model import Behaviour
 from fengkong.sim.report import render, render_html, summary
 from fengkong.sim.report_business import business_months
 from fengkong.sim.run import RunInterrupted, RunOutcome, simulate
+from fengkong.sim.scenarios import scenario
 from fengkong.sim.stats import RunStats
-from sim.lifecycle_runs import applications, lifecycle_plan, loans, run_context, sim_settings, total
+from sim.lifecycle_runs import (
+    START,
+    applications,
+    lifecycle_plan,
+    loans,
+    run_context,
+    sim_settings,
+    total,
+)
 
-PLAN = replace(lifecycle_plan(months=2, per_day=1, seed=3), businesses_per_day=1)
+SEED = 3
+PLAN = replace(lifecycle_plan(months=2, per_day=1, seed=SEED), businesses_per_day=1)
 KINDS = {kind.value for kind in BUSINESS_ANSWERS}  # the six kinds business-v1 fetches
 EARLY_DAY = 4  # the days compared between two runs of the same seed: 0 to this
 
@@ -182,3 +197,47 @@ def test_the_same_seed_gives_the_same_days(run: Run, tmp_path: Path) -> None:
     assert len(again["stats"]["business_loans"]) == len(first["stats"]["business_loans"]) > 0
     assert again["stats"]["reason_texts"] == first["stats"]["reason_texts"]
     assert sorted(again["referrals"].values()) == sorted(first["referrals"].values())
+
+
+def test_a_business_repays_by_its_hidden_pd() -> None:
+    """The behaviour of a booked business is drawn from its hidden PD as a consumer's is from
+    theirs: about as many roll to default as the PDs say, the riskier far more often; its PD has
+    the economy in it, so a downturn adds no shock on top."""
+    population = BusinessPopulation(SEED, START, per_day=4)
+    firms = population.businesses(800)
+    borrowers = [borrower_of(firm, SEED, firm.index // 4) for firm in firms]
+    defaulting = [b.behaviour is Behaviour.ROLLS_TO_DEFAULT for b in borrowers]
+    expected = sum(f.pd for f in firms)
+    assert abs(sum(defaulting) - expected) < 3 * math.sqrt(expected)
+    by_pd = sorted(zip((f.pd for f in firms), defaulting, strict=True))
+    fifth = len(by_pd) // 5
+    assert sum(d for _, d in by_pd[-fifth:]) > 3 * sum(d for _, d in by_pd[:fifth])
+    assert {b.key for b in borrowers} == {f.key for f in firms}
+    assert all(
+        b.identity == f.owner.identity and b.amount == f.amount
+        for b, f in zip(borrowers, firms, strict=True)
+    )
+    # the same seed, the same behaviour
+    assert borrower_of(firms[7], SEED, 1) == borrower_of(firms[7], SEED, 1)
+
+    steady = next(b for b in borrowers if b.behaviour is Behaviour.STEADY)
+    downturn = scenario("downturn")
+    answers = [
+        repayment(
+            steady, loan=0, instalment=n, month=n + 2, scenario=downturn, seed=SEED, shocks=False
+        )
+        for n in range(1, steady.term_months + 1)
+    ]
+    assert all(a.days_late == 0 and a.share == 1 for a in answers)
+    # the consumers' shock, were it added, would turn some steady payers in a downturn
+    shocked = [
+        b
+        for b in borrowers
+        if b.behaviour is Behaviour.STEADY
+        and any(
+            repayment(b, loan=0, instalment=n, month=n + 2, scenario=downturn, seed=SEED).days_late
+            is None
+            for n in range(1, b.term_months + 1)
+        )
+    ]
+    assert shocked

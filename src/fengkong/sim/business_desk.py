@@ -209,6 +209,11 @@ class BusinessDesk:
             found = self._borrowers[key] = borrower_of(firm, self.plan.seed, day)
         return found
 
+    def forget_before(self, day: int) -> None:
+        """Forget the borrowers of businesses that applied before `day` (drawn again if asked
+        for): a long run keeps only its recent applicants in memory, as the engine does."""
+        self._borrowers = {k: b for k, b in self._borrowers.items() if b.day >= day}
+
     def apply(self, firm: SmallBusiness, stats: MonthStats, *, look_up: bool) -> None:
         """Take `firm`'s application through to its decision, count it in the business
         segment, and act on the decision as the front office does."""

@@ -132,6 +132,8 @@ class Lifecycle:
             self.state.finished = self.state.next_day >= self.plan.days
             self.state.save(self.folder)
             self._applicants = {d: a for d, a in self._applicants.items() if d > day - 400}
+            if self.business is not None:
+                self.business.forget_before(day - 399)
             if self.after_day is not None:
                 self.after_day(day, on)
         return self.state
