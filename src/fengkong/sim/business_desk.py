@@ -61,7 +61,7 @@ __all__ = [
 
 PURPOSE = "business"  # working capital, as the codebook names it
 HISTORY_DAYS = 365  # the past book the champion learns from: a year of business loans
-MIN_HISTORY_ROWS = 400
+MIN_HISTORY_ROWS = 1000  # fewer leave too few defaults to validate on (about 5 % default)
 # The model kind of each business model name a policy may name (`model:`).
 MODEL_KINDS: dict[str, ModelKind] = {BUSINESS_MODEL: "scorecard", BUSINESS_GBM: "gbm"}
 CONSENTS = (
