@@ -5,7 +5,8 @@ promoted at its start, on the six documents the run's own provider served; consu
 decided under the consumer policy. Some businesses are booked, and their loans are serviced
 with the consumers' (instalments fall due, the borrowers pay). The report shows the segment
 apart: its funnel, its reasons, its bookings and its defaults, in the JSON summary, the
-terminal and the HTML page. The same seed gives the same days."""
+terminal and the HTML page. The same seed gives the same days, and a run stopped in the
+middle of a business's application resumes without deciding it twice."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ import pytest
 from rich.console import Console
 
 from fengkong.core.settings import Settings
+from fengkong.decision.record import DecisionRecord
+from fengkong.decision.service import DecisionServices
+from fengkong.onboarding.application import ApplicationRequest
 from fengkong.sim import business_desk
 from fengkong.sim.behaviour import repayment
 from fengkong.sim.book import STATE_FILE
@@ -49,7 +53,7 @@ from sim.lifecycle_runs import (
 SEED = 3
 PLAN = replace(lifecycle_plan(months=2, per_day=1, seed=SEED), businesses_per_day=1)
 KINDS = {kind.value for kind in BUSINESS_ANSWERS}  # the six kinds business-v1 fetches
-EARLY_DAY = 4  # the days compared between two runs of the same seed: 0 to this
+EARLY_DAY = 5  # the days compared between two runs of the same seed: 0 to this
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +190,30 @@ def _stop_after(day: int) -> Callable[[int, date], None]:
     return stop
 
 
-def test_the_same_seed_gives_the_same_days(run: Run, tmp_path: Path) -> None:
+def test_the_same_seed_gives_the_same_days(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another run of the same plan, stopped in the middle of day EARLY_DAY just after its
+    business's application was decided, then resumed (the decision found again, not made twice)
+    to that day's end: the same days as the first run's."""
     folder = tmp_path / "again"
+    real = business_desk.submit_application
+    decided: list[str] = []
+
+    def stopping(request: ApplicationRequest, services: DecisionServices) -> DecisionRecord:
+        decision = real(request, services)
+        decided.append(decision.application_id)
+        if len(decided) == EARLY_DAY + 1:  # the business of day EARLY_DAY (one a day)
+            raise KeyboardInterrupt
+        return decision
+
+    monkeypatch.setattr(business_desk, "submit_application", stopping)
+    with pytest.raises(RunInterrupted):
+        simulate(run.settings, PLAN, folder)
+    assert _state(folder)["next_day"] == EARLY_DAY
     with pytest.raises(RunInterrupted):
         simulate(run.settings, PLAN, folder, after_day=_stop_after(EARLY_DAY))
+    assert len(decided) == EARLY_DAY + 1  # resumed, the day's business was found, not decided again
     again, first = _state(folder), run.early
     assert again["next_day"] == first["next_day"] == EARLY_DAY + 1
     assert first["stats"]["months"][0]["business_applications"] == EARLY_DAY + 1
