@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fengkong.cli import app
-from fengkong.sim.setup import shipped_policies
+from fengkong.sim.setup import shipped_business_policies, shipped_policies
 
 runner = CliRunner()
 
@@ -64,8 +64,19 @@ def _refused(home: Path, args: list[str], field: str) -> dict[str, Any]:
         (["--months", "1", "--applicants-per-day", "0"], "applicants_per_day"),
         ([*TINY, "--start", "2026-13-01"], "start"),
         ([*TINY, "--start", "next monday"], "start"),
+        ([*TINY, "--businesses-per-day", "-1"], "businesses_per_day"),
+        ([*TINY, "--businesses-per-day", "1001"], "businesses_per_day"),
     ],
-    ids=["months-negative", "months-zero", "months-too-many", "nobody", "month-13", "words"],
+    ids=[
+        "months-negative",
+        "months-zero",
+        "months-too-many",
+        "nobody",
+        "month-13",
+        "words",
+        "businesses-negative",
+        "businesses-too-many",
+    ],
 )
 def test_bad_numbers_and_dates_exit_2(home: Path, args: list[str], field: str) -> None:
     _refused(home, args, field)
@@ -81,6 +92,13 @@ def test_an_unknown_policy_lists_the_shipped_ones(home: Path) -> None:
     error = _refused(home, [*TINY, "--policy", "nope"], "policy")
     assert error["allowed"] == list(shipped_policies())
     assert {"retail-v3", "demo-german"} <= set(error["allowed"])
+
+
+def test_an_unknown_business_policy_lists_the_shipped_ones(home: Path) -> None:
+    args = [*TINY, "--businesses-per-day", "2", "--business-policy", "retail-v3"]
+    error = _refused(home, args, "business_policy")
+    assert error["allowed"] == list(shipped_business_policies()) == ["business-v1"]
+    assert "retail-v3" in error["msg"]
 
 
 def test_an_unknown_model_source_lists_the_sources(home: Path) -> None:

@@ -31,11 +31,26 @@ app = typer.Typer(
 
 DEFAULT_POLICY = "retail-v3"
 DEFAULT_START = "2026-01-05"
+DEFAULT_BUSINESS_POLICY = "business-v1"
 
 Months = Annotated[int, typer.Option("--months", help="Simulated months, 1 to 60.")]
 PerDay = Annotated[
     int,
     typer.Option("--applicants-per-day", help="Applicants on a weekday (70 % at weekends)."),
+]
+BusinessesPerDay = Annotated[
+    int,
+    typer.Option(
+        "--businesses-per-day",
+        help="Small businesses applying on a weekday (70 % at weekends), under --business-policy; 0: none.",
+    ),
+]
+BusinessPolicy = Annotated[
+    str,
+    typer.Option(
+        "--business-policy",
+        help="The small-business policy (business-v1) or a file; with --businesses-per-day.",
+    ),
 ]
 ScenarioOpt = Annotated[
     str, typer.Option("--scenario", help="baseline, or downturn (from month 3).")
@@ -84,14 +99,22 @@ def _settings(language: str) -> Settings:
 
 
 def _plan(
-    months: int, per_day: int, scenario: str, seed: int, start: str, policy: str, model: str
+    months: int,
+    per_day: int,
+    scenario: str,
+    seed: int,
+    start: str,
+    policy: str,
+    model: str,
+    businesses_per_day: int = 0,
+    business_policy: str = DEFAULT_BUSINESS_POLICY,
 ) -> RunPlan:
     from fengkong.sim.plan import RunPlan
     from fengkong.sim.run import check_plan
     from fengkong.sim.scenarios import scenario as named_scenario
     from fengkong.sim.setup import check_model_source
 
-    check_plan(months, per_day)
+    check_plan(months, per_day, businesses_per_day)
     return RunPlan(
         seed=seed,
         months=months,
@@ -100,15 +123,21 @@ def _plan(
         start=_start(start),
         policy=policy,
         model=check_model_source(model),
+        businesses_per_day=businesses_per_day,
+        business_policy=business_policy,
     )
 
 
 def default_run_name(plan: RunPlan) -> str:
     policy = Path(plan.policy).name.removesuffix(".yaml")
-    return (
+    name = (
         f"{plan.scenario.name}-{policy}-{plan.model}-s{plan.seed}"
         f"-{plan.months}m-{plan.applicants_per_day}pd"
     )
+    if plan.businesses_per_day:
+        business = Path(plan.business_policy).name.removesuffix(".yaml")
+        name += f"-{business}-{plan.businesses_per_day}bpd"
+    return name
 
 
 class DayProgress:
@@ -218,6 +247,8 @@ def simulate(
     model: Annotated[
         str, typer.Option("--model", help="history (the lender's simulated past) or german.")
     ] = "history",
+    businesses_per_day: BusinessesPerDay = 0,
+    business_policy: BusinessPolicy = DEFAULT_BUSINESS_POLICY,
     seed: Seed = 0,
     start: Start = DEFAULT_START,
     run: RunName = None,
@@ -228,12 +259,23 @@ def simulate(
 ) -> None:
     """Simulate a lender's months: arrivals, onboarding, fraud signals, decisions, the officer's
     review, offers, payouts, repayments and misses, end of day, collections, freezes and
-    write-offs, through the platform's own use cases. Prints a monthly table and writes an
-    HTML report; resumable."""
+    write-offs, through the platform's own use cases; with --businesses-per-day, small
+    businesses too, decided under their own policy on documents the run's provider serves.
+    Prints a monthly table and writes an HTML report; resumable."""
     if ctx.invoked_subcommand is not None:
         return
     settings = _settings(language)
-    plan = _plan(months, applicants_per_day, scenario, seed, start, policy, model)
+    plan = _plan(
+        months,
+        applicants_per_day,
+        scenario,
+        seed,
+        start,
+        policy,
+        model,
+        businesses_per_day,
+        business_policy,
+    )
     folder = settings.home / "sim" / (run or default_run_name(plan))
     outcome = run_with_progress(settings, plan, folder, database_url=database_url, fresh=fresh)
     if as_json:

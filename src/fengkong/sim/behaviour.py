@@ -147,16 +147,29 @@ def _cure_spell(applicant: Applicant, loan: int, seed: int) -> tuple[int, int]:
 
 
 def repayment(
-    applicant: Applicant, *, loan: int, instalment: int, month: int, scenario: Scenario, seed: int
+    applicant: Applicant,
+    *,
+    loan: int,
+    instalment: int,
+    month: int,
+    scenario: Scenario,
+    seed: int,
+    shocks: bool = True,
 ) -> Repayment:
     """What `applicant` does about instalment `instalment` (1 = the first) of their `loan`-th
-    loan (0 = the first; each draw on a line is a loan), falling due in run month `month`."""
+    loan (0 = the first; each draw on a line is a loan), falling due in run month `month`.
+    `shocks=False` for a borrower whose behaviour was drawn from a PD that has the economy in it
+    already (a small business's, `sim.business.SmallBusiness.pd`): no shock on top of it."""
     if instalment < 1 or loan < 0:
         raise ValueError("instalments count from 1 and loans from 0")
     if applicant.is_fraud:
         return MISSED
-    shocked = shock_instalment(
-        applicant, loan=loan, instalment=instalment, month=month, scenario=scenario, seed=seed
+    shocked = (
+        shock_instalment(
+            applicant, loan=loan, instalment=instalment, month=month, scenario=scenario, seed=seed
+        )
+        if shocks
+        else None
     )
     behaviour = applicant.behaviour
     if behaviour is Behaviour.ROLLS_TO_DEFAULT:

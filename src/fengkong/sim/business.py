@@ -41,12 +41,15 @@ from fengkong.sim.sources_bureau import risk_of
 from fengkong.sim.sources_business import BusinessDocs
 
 __all__ = [
+    "BUSINESS_KEY_PREFIX",
     "INDUSTRY_MIX",
     "BusinessForm",
     "BusinessPopulation",
     "Owner",
     "SmallBusiness",
+    "business_index",
     "instalment_of",
+    "is_business_key",
     "small_businesses",
 ]
 
@@ -113,6 +116,19 @@ RISK_CENTRE, RISK_SCALE = -3.6, 1.4
 DOCUMENT_SIGNAL = 0.75
 OWNER_SLOTS = 3  # people of the owners' population drawn per business: owner, partner, guarantor
 _PER_DAY = 4  # businesses applying a day
+
+
+BUSINESS_KEY_PREFIX = "b"  # "b000042": a business's key, where a person's is "d0042-007"
+
+
+def is_business_key(key: str) -> bool:
+    """Whether `key` names a simulated small business rather than a person."""
+    return key.startswith(BUSINESS_KEY_PREFIX)
+
+
+def business_index(key: str) -> int:
+    """The index of the business `key` names ("b000042" → 42)."""
+    return int(key.removeprefix(BUSINESS_KEY_PREFIX))
 
 
 def instalment_of(amount: Fen, term: int) -> Fen:
@@ -299,7 +315,7 @@ class BusinessPopulation:
         name = _name(rng, form, region, industry.trade, owner)
         capital_yuan = max(10_000, int(round(revenue / 100 * rng.uniform(0.05, 0.3), -4)))
         return SmallBusiness(
-            key=f"b{index:06d}",
+            key=f"{BUSINESS_KEY_PREFIX}{index:06d}",
             index=index,
             uscc=uscc,
             name=name,

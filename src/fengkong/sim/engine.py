@@ -1,7 +1,8 @@
 """The lifecycle engine: a lender's days, one after another, on the run's clock.
 
 Each simulated day: applicants arrive and apply through the channel (onboarding, fraud signals,
-decision), a step-up check is taken where the policy asks for one, approved applicants take
+decision), and small businesses after them when the plan has them (`sim.business_desk`, under
+their own policy), a step-up check is taken where the policy asks for one, approved applicants take
 their offer (booked, paid out) or open a credit line and draw on it; in the afternoon the
 simulated officer works the review queue; borrowers pay, pay late, pay in part, miss or settle
 early as their behaviour says; line holders draw again; then the end of day runs (accrual,
@@ -23,6 +24,7 @@ from pathlib import Path
 from fengkong.bootstrap import Context
 from fengkong.core.clock import FakeClock
 from fengkong.core.errors import Conflict
+from fengkong.decision.bundle import ActivePolicy
 from fengkong.lending.collateral_service import revalue_collateral
 from fengkong.lending.eod import run_end_of_day
 from fengkong.lending.line import LineStatus
@@ -32,6 +34,8 @@ from fengkong.lending.repayment import post_repayment, quote_settlement, settle_
 from fengkong.lending.servicing import amount_due
 from fengkong.sim.behaviour import repayment
 from fengkong.sim.book import BookedLoan, RunState
+from fengkong.sim.business import is_business_key
+from fengkong.sim.business_desk import BusinessDesk
 from fengkong.sim.conduct import draw_plan, rng_for
 from fengkong.sim.investigation import blacklist_fraudster, under_investigation
 from fengkong.sim.model import Applicant
@@ -80,6 +84,7 @@ class Lifecycle:
         folder: Path,
         *,
         after_day: DayHook | None = None,
+        business_policy: ActivePolicy | None = None,
     ) -> None:
         self.ctx = ctx
         self.clock = clock
@@ -92,6 +97,10 @@ class Lifecycle:
         )
         self.window = Window(ctx, plan, state, self._applicant)
         self._applicants: dict[int, tuple[Applicant, ...]] = {}
+        # Small businesses, when the plan has them: decided under their own policy.
+        self.business: BusinessDesk | None = None
+        if plan.businesses_per_day and business_policy is not None:
+            self.business = BusinessDesk(ctx, plan, self.window, business_policy)
 
     # ---- the people -------------------------------------------------------------------------
 
@@ -102,7 +111,12 @@ class Lifecycle:
         return self._applicants[day]
 
     def _applicant(self, key: str) -> Applicant:
-        """The applicant of `key` ("d0042-007"), drawn again from the seeded population."""
+        """The applicant of `key` ("d0042-007"), drawn again from the seeded population; a
+        small business's borrower for a business's key ("b000042")."""
+        if is_business_key(key):
+            if self.business is None:
+                raise Conflict(f"{key} is a business's, but this run takes no businesses")
+            return self.business.borrower(key)
         day, index = key[1:].split("-")
         return self._arrivals(int(day))[int(index)]
 
@@ -118,6 +132,8 @@ class Lifecycle:
             self.state.finished = self.state.next_day >= self.plan.days
             self.state.save(self.folder)
             self._applicants = {d: a for d, a in self._applicants.items() if d > day - 400}
+            if self.business is not None:
+                self.business.forget_before(day - 399)
             if self.after_day is not None:
                 self.after_day(day, on)
         return self.state
@@ -129,6 +145,9 @@ class Lifecycle:
         self.clock.set(at(on, APPLICATIONS_AT))
         for applicant in self._arrivals(day):
             self.window.apply(applicant, stats, look_up=look_up_first)
+        if self.business is not None:
+            for firm in self.business.arrivals(day, on):
+                self.business.apply(firm, stats, look_up=look_up_first)
         self.clock.set(at(on, REVIEW_AT))
         self.window.work_review_queue(stats)
         self.clock.set(at(on, PAYMENTS_AT))
@@ -162,7 +181,9 @@ class Lifecycle:
         if today not in loan.due:
             return
         number = loan.due.index(today) + 1
+        business = is_business_key(loan.applicant)
         stats.instalments_due += 1
+        stats.business_instalments_due += 1 if business else 0
         what = repayment(
             self._applicant(loan.applicant),
             loan=loan.loan_number,
@@ -170,9 +191,12 @@ class Lifecycle:
             month=month,
             scenario=self.plan.scenario,
             seed=self.plan.seed,
+            # a business's hidden PD has the economy in it already (`sim.business`)
+            shocks=not business,
         )
         if what.days_late is None:
             stats.missed += 1
+            stats.business_missed += 1 if business else 0
             return
         pay_on = (date.fromisoformat(today) + timedelta(days=what.days_late)).isoformat()
         # A later plan for the same day wins: it covers what is due by then, arrears included.

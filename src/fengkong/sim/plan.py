@@ -18,6 +18,7 @@ PAYMENTS_AT = time(17, 0)
 END_OF_DAY_AT = time(22, 0)
 RISK_TEAM_AT = time(23, 0)  # a month's end: the risk team's model work, after the end of day
 WEEKEND_SHARE = Decimal("0.7")  # fewer applications on Saturdays and Sundays
+DEFAULT_BUSINESS_POLICY = "business-v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,10 @@ class RunPlan:
     start: date
     policy: str
     model: str
+    # Small businesses applying on a weekday (fewer at weekends), decided under
+    # `business_policy` (`sim.business_desk`); 0: a consumer run only.
+    businesses_per_day: int = 0
+    business_policy: str = DEFAULT_BUSINESS_POLICY
 
     @property
     def end(self) -> date:
@@ -54,6 +59,15 @@ class RunPlan:
             "start": self.start.isoformat(),
             "policy": self.policy,
             "model": self.model,
+            # Named only when businesses apply: a consumer run resumes as it was asked.
+            **(
+                {
+                    "businesses_per_day": self.businesses_per_day,
+                    "business_policy": self.business_policy,
+                }
+                if self.businesses_per_day
+                else {}
+            ),
         }
 
     def arrivals_on(self, on: date) -> int:
@@ -61,6 +75,12 @@ class RunPlan:
         if on.weekday() >= 5:
             return int((self.applicants_per_day * WEEKEND_SHARE).to_integral_value())
         return self.applicants_per_day
+
+    def businesses_on(self, on: date) -> int:
+        """How many small businesses apply on `on`: the daily figure, fewer at weekends."""
+        if on.weekday() >= 5:
+            return int((self.businesses_per_day * WEEKEND_SHARE).to_integral_value())
+        return self.businesses_per_day
 
 
 def month_label(on: date) -> str:
@@ -77,6 +97,7 @@ def at(on: date, hour: time) -> datetime:
 
 __all__ = [
     "APPLICATIONS_AT",
+    "DEFAULT_BUSINESS_POLICY",
     "END_OF_DAY_AT",
     "PAYMENTS_AT",
     "REVIEW_AT",

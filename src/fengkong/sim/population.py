@@ -229,7 +229,7 @@ class Population:
             z, age, male, segment, employment, income_yuan, debt_yuan, amount_yuan, term
         )
         burden = debt_to_income(income_yuan, debt_yuan, amount_yuan, term)
-        behaviour = _behaviour(rng, z, base_pd(z, burden, segment))
+        behaviour = draw_behaviour(rng, z, base_pd(z, burden, segment))
         wants_line = rng.random() < LINE_SHARE
         collateral = 0
         if rng.random() < (0.6 if business else 0.04):
@@ -427,9 +427,10 @@ def _birth_date(id_number: str) -> date:
     return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
-def _behaviour(rng: random.Random, z: float, pd: float) -> Behaviour:
-    """Roll to default with probability `pd`; otherwise mostly steady, the weaker more often
-    late or cured."""
+def draw_behaviour(rng: random.Random, z: float, pd: float) -> Behaviour:
+    """Roll to default with probability `pd`; otherwise mostly steady, the weaker (lower `z`)
+    more often late or cured. A small business's is drawn the same way from its hidden PD and
+    strength (`sim.business_desk`)."""
     # Both draws are made whatever the PD, so a downturn's income cut (a higher PD) changes
     # the behaviour, never the draws that follow.
     defaults, u = rng.random() < pd, rng.random()
@@ -472,4 +473,4 @@ def _fraudster(rng: random.Random, cover: Applicant) -> Applicant:
     )
 
 
-__all__ = ["Population", "Ring", "RingMember", "month_of", "slot_key"]
+__all__ = ["Population", "Ring", "RingMember", "draw_behaviour", "month_of", "slot_key"]

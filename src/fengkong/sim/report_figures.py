@@ -25,6 +25,7 @@ from fengkong.sim.portfolio_curves import (
     m3_vintage_curves,
     vintage_curves,
 )
+from fengkong.sim.report_business import business_summary, business_terminal_lines
 from fengkong.sim.stats import MonthStats, RunStats
 
 LANGUAGES = ("en", "zh")
@@ -275,6 +276,9 @@ def summary(stats: RunStats) -> dict[str, Any]:
         ("net", _income(last) - _losses(last)),
     ):
         put_money(doc, key, fen)
+    business = business_summary(stats)
+    if business is not None:  # the small-business segment, apart (`sim.report_business`)
+        doc["business"] = business
     return doc
 
 
@@ -435,6 +439,8 @@ def render(stats: RunStats, console: Console, language: str = "en") -> None:
     doc = summary(stats)
     for *names, key, kind in SUMMARY_LINES:
         console.print(f"{names[pick]}: {show(doc[key], kind)}")
+    for line in business_terminal_lines(stats, language_of(language)):
+        console.print(line, highlight=False)
 
 
 __all__ = [

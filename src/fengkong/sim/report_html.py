@@ -21,6 +21,7 @@ from fengkong.sim.portfolio_curves import (
     state_order,
     vintages,
 )
+from fengkong.sim.report_business import business_summary, business_table, reasons_table
 from fengkong.sim.report_figures import (
     SUMMARY_LINES,
     language_of,
@@ -389,6 +390,24 @@ def run_sections(stats: RunStats, language: str) -> list[str]:
             "Month by month 月度明细",
             html_table(month_headers(language), [month_cells(f) for f in figures]),
         ),
+        *_business_section(stats, language),
+    ]
+
+
+def _business_section(stats: RunStats, language: str) -> list[str]:
+    """The small-business segment apart (`sim.report_business`): none for a run without it."""
+    doc = business_summary(stats)
+    if doc is None:
+        return []
+    return [
+        section(
+            "business",
+            "Small businesses 小微企业",
+            f"<p>{esc(doc['policy'])} · {esc(doc['model'] or 'no model')}</p>"
+            + html_table(*business_table(stats, language))
+            + "<h3>Reasons most given 主要拒绝及转人工原因</h3>"
+            + html_table(*reasons_table(stats, language)),
+        )
     ]
 
 

@@ -21,17 +21,25 @@ from fengkong.core.settings import Settings
 from fengkong.ledger.verify import verify_books
 from fengkong.scoring.registry import ModelKind
 from fengkong.sim.book import RunState
+from fengkong.sim.business_desk import business_policy, train_business_champion
 from fengkong.sim.engine import DayHook, Lifecycle
 from fengkong.sim.plan import APPLICATIONS_AT, RunPlan, at
+from fengkong.sim.population_sources import BUSINESS_KINDS, PopulationSources, run_providers
 from fengkong.sim.population_sources import KINDS as PROVIDED
-from fengkong.sim.population_sources import PopulationSources, run_providers
-from fengkong.sim.setup import open_run, policy_bundle, run_settings, train_champion
+from fengkong.sim.setup import (
+    business_policy_bundle,
+    open_run,
+    policy_bundle,
+    run_settings,
+    train_champion,
+)
 from fengkong.sim.stats import RunStats
 from fengkong.sources.kinds import SourceKind
 
 REPORT_FILE = "report.html"
 MAX_MONTHS = 60
 MAX_APPLICANTS_PER_DAY = 10_000
+MAX_BUSINESSES_PER_DAY = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +70,17 @@ class RunInterrupted(Conflict):
         self.stopped_on = stopped_on
 
 
-def check_plan(months: int, applicants_per_day: int) -> None:
+def check_plan(months: int, applicants_per_day: int, businesses_per_day: int = 0) -> None:
     errors: list[FieldError] = []
     if not 1 <= months <= MAX_MONTHS:
         errors.append(FieldError(("months",), f"must be between 1 and {MAX_MONTHS}"))
     if not 1 <= applicants_per_day <= MAX_APPLICANTS_PER_DAY:
         errors.append(
             FieldError(("applicants_per_day",), f"must be between 1 and {MAX_APPLICANTS_PER_DAY}")
+        )
+    if not 0 <= businesses_per_day <= MAX_BUSINESSES_PER_DAY:
+        errors.append(
+            FieldError(("businesses_per_day",), f"must be between 0 and {MAX_BUSINESSES_PER_DAY}")
         )
     if errors:
         raise Invalid(tuple(errors))
@@ -85,8 +97,13 @@ def simulate(
     on_start: Callable[[RunState], None] | None = None,
 ) -> RunOutcome:
     """Run (or resume, or re-report) `plan` in `folder`; `fresh` starts it over."""
-    check_plan(plan.months, plan.applicants_per_day)
+    check_plan(plan.months, plan.applicants_per_day, plan.businesses_per_day)
     bundle = policy_bundle(plan.policy, settings.price_cap)
+    business = (
+        business_policy_bundle(plan.business_policy, settings.price_cap)
+        if plan.businesses_per_day
+        else None
+    )
     if fresh and folder.exists():
         shutil.rmtree(folder)
     state = RunState.load(folder)
@@ -104,10 +121,16 @@ def simulate(
                 f"the run in {folder} keeps its book in {state.database}, not in "
                 f"{ctx.db.describe()}: give it the same --database-url, or use --fresh"
             )
+        business_active = None if business is None else business_policy(ctx, business)
         if state is None:
             _check_empty(ctx, folder)
             model, _ = train_champion(ctx, plan.model, plan.seed, plan.start)
             model = _train_policy_model(ctx, plan.seed, plan.start) or model
+            business_model = (
+                None
+                if business_active is None
+                else train_business_champion(ctx, business_active.compiled, plan)
+            )
             state = RunState(
                 params=plan.params(),
                 next_day=0,
@@ -118,11 +141,15 @@ def simulate(
                     policy=ctx.policy.version,
                     model=model,
                     start=plan.start.isoformat(),
+                    business_policy=None if business_active is None else business_active.version,
+                    business_model=business_model,
                 ),
             )
         if on_start is not None:
             on_start(state)
-        lifecycle = Lifecycle(ctx, clock, plan, state, folder, after_day=after_day)
+        lifecycle = Lifecycle(
+            ctx, clock, plan, state, folder, after_day=after_day, business_policy=business_active
+        )
         try:
             with interruptible(), _external_data(ctx, lifecycle, plan.seed):
                 state = lifecycle.run()
@@ -151,10 +178,20 @@ def _train_policy_model(ctx: Context, seed: int, start: date) -> str | None:
 
 @contextmanager
 def _external_data(ctx: Context, lifecycle: Lifecycle, seed: int) -> Iterator[None]:
-    """For a policy that asks for external data, the run's simulated provider served for the
-    run, the `sources` settings pointed at it for the kinds it answers."""
+    """For a policy that asks for external data (the consumer policy, the business policy),
+    the run's simulated provider served for the run, the `sources` settings pointed at it for
+    the kinds it answers."""
+    policies = [ctx.policy.compiled]
+    if lifecycle.business is not None:
+        policies.append(lifecycle.business.policy)
+    answered = (*PROVIDED, *(BUSINESS_KINDS if lifecycle.business is not None else ()))
     asked = tuple(
-        ask.kind for ask in ctx.policy.compiled.sources if SourceKind(ask.kind) in PROVIDED
+        dict.fromkeys(
+            ask.kind
+            for policy in policies
+            for ask in policy.sources
+            if SourceKind(ask.kind) in answered
+        )
     )
     if not asked:
         yield

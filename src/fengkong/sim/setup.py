@@ -117,6 +117,32 @@ def policy_bundle(policy: str, cap: dict[str, str]) -> PolicyBundle:
     )
 
 
+def shipped_business_policies() -> tuple[str, ...]:
+    """The names of the shipped small-business policies: what `--business-policy` takes."""
+    return tuple(name.removesuffix(".yaml") for name in shipped_business_policy_files())
+
+
+def business_policy_bundle(policy: str, cap: dict[str, str]) -> PolicyBundle:
+    """A shipped small-business policy by name (`business-v1`) or a policy file's path."""
+    name = policy.removesuffix(".yaml")
+    if name in shipped_business_policies():
+        return read_shipped_bundle(f"{name}.yaml", cap)
+    path = Path(policy)
+    if path.is_file():
+        return read_bundle(path, cap)
+    raise Invalid(
+        (
+            FieldError(
+                ("business_policy",),
+                f"no shipped business policy {policy!r} and no such file; shipped: "
+                + ", ".join(shipped_business_policies()),
+                "unknown_policy",
+                shipped_business_policies(),
+            ),
+        )
+    )
+
+
 def check_model_source(source: str) -> str:
     if source not in MODEL_SOURCES:
         raise Invalid(
@@ -213,12 +239,14 @@ __all__ = [
     "MODEL_SOURCES",
     "SIM_ACTORS",
     "SimActors",
+    "business_policy_bundle",
     "check_model_source",
     "german_credit",
     "open_run",
     "policy_bundle",
     "promote_trained",
     "run_settings",
+    "shipped_business_policies",
     "shipped_business_policy_files",
     "shipped_policies",
     "shipped_policy_files",

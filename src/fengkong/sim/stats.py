@@ -87,18 +87,37 @@ class MonthStats:
     provision_expense: int = 0
     write_off_loss: int = 0
     amount_written_off: int = 0  # principal written off, cumulative
+    # The small-business segment (`sim.business_desk`), apart: the consumer funnel above counts
+    # none of it; servicing, end of day and the month-end book count the whole book.
+    business_applications: int = 0
+    business_outcomes: Counter[str] = field(default_factory=Counter)  # automatic decision's
+    business_reasons: Counter[str] = field(default_factory=Counter)  # of declines and refers
+    business_officer_approved: int = 0
+    business_officer_declined: int = 0
+    business_approved: int = 0  # approved in the end (automatically or by an officer)
+    business_declined: int = 0  # declined in the end
+    business_offers_declined: int = 0
+    business_loans_booked: int = 0
+    business_amount_booked: int = 0
+    business_instalments_due: int = 0
+    business_missed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         doc = asdict(self)
-        doc["outcomes"] = dict(self.outcomes)
+        for name in _COUNTERS:
+            doc[name] = dict(getattr(self, name))
         return doc
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> MonthStats:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in doc.items() if k in known}
-        values["outcomes"] = Counter(doc.get("outcomes", {}))
+        for name in _COUNTERS:
+            values[name] = Counter(doc.get(name, {}))
         return cls(**values)
+
+
+_COUNTERS = ("outcomes", "business_outcomes", "business_reasons")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +162,12 @@ class RunStats:
     behaviour_model: str | None = None  # the behaviour model the risk team promoted, once
     months: list[MonthStats] = field(default_factory=list)
     snapshots: dict[str, list[LoanSnapshot]] = field(default_factory=dict)
+    # Small businesses, when the run had them: their policy and champion model, the ids of
+    # their loans (found again in the month-end snapshots), each reason code's texts (en, zh).
+    business_policy: str | None = None
+    business_model: str | None = None
+    business_loans: list[str] = field(default_factory=list)
+    reason_texts: dict[str, list[str]] = field(default_factory=dict)
 
     def month(self, label: str) -> MonthStats:
         """The stats of month `label`, started when first asked for."""
@@ -160,6 +185,10 @@ class RunStats:
             "behaviour_model": self.behaviour_model,
             "months": [m.as_dict() for m in self.months],
             "snapshots": {k: [s.as_row() for s in v] for k, v in self.snapshots.items()},
+            "business_policy": self.business_policy,
+            "business_model": self.business_model,
+            "business_loans": list(self.business_loans),
+            "reason_texts": dict(self.reason_texts),
         }
 
     @classmethod
@@ -176,6 +205,10 @@ class RunStats:
                 k: [LoanSnapshot.from_row(r) for r in rows]
                 for k, rows in doc.get("snapshots", {}).items()
             },
+            business_policy=doc.get("business_policy"),
+            business_model=doc.get("business_model"),
+            business_loans=[str(i) for i in doc.get("business_loans", [])],
+            reason_texts={str(k): list(v) for k, v in doc.get("reason_texts", {}).items()},
         )
 
 

@@ -34,6 +34,7 @@ from fengkong.lending.secured_offer import SecurityKind
 from fengkong.onboarding.channel import SalesChannel
 from fengkong.onboarding.consent import Purpose
 from fengkong.sim.book import BookedLoan, HeldLine, RunState
+from fengkong.sim.business import is_business_key
 from fengkong.sim.conduct import (
     application_request,
     decline_reason,
@@ -100,7 +101,7 @@ class Window:
         f = application_filter(vault=self.ctx.vault, as_of=self.ctx.clock.business_date(), limit=1)
         return bool(self.ctx.finders.applications.applications(f).items)
 
-    def _already_applied(self, applicant: Applicant) -> DecisionRecord | None:
+    def already_applied(self, applicant: Applicant) -> DecisionRecord | None:
         """The decision on this applicant's application of today, when an interrupted run of
         this day took it already (found by the ID number's blind index, as officers find it)."""
         today = self.ctx.clock.business_date()
@@ -118,7 +119,7 @@ class Window:
 
     def apply(self, applicant: Applicant, stats: MonthStats, *, look_up: bool) -> None:
         """Take `applicant`'s application through to its decision, and act on the decision."""
-        decision = self._already_applied(applicant) if look_up else None
+        decision = self.already_applied(applicant) if look_up else None
         if decision is None:
             request = application_request(
                 applicant,
@@ -131,8 +132,13 @@ class Window:
                 self.sources.know(applicant)
             decision = submit_application(request, self.ctx.decisions)
         stats.applications += 1
-        stats.outcomes[_automatic_outcome(decision)] += 1
+        stats.outcomes[automatic_outcome(decision)] += 1
         _count_arrival(applicant, stats)
+        self.decided(applicant, decision, stats)
+
+    def decided(self, applicant: Applicant, decision: DecisionRecord, stats: MonthStats) -> None:
+        """Act on the automatic decision on `applicant`'s application (counted by the caller):
+        a step-up check, the offer taken up, the referral queued, or the decline counted."""
         if decision.outcome == Outcome.VERIFY:
             decision = take_step_up(self.ctx, self.identity_checks, applicant, decision)
         if decision.outcome == Outcome.APPROVE:
@@ -155,7 +161,7 @@ class Window:
             stats.secured_by_collateral += 1
         else:
             stats.secured_by_guarantor += 1
-        stats.approved += 1
+        _tally(applicant, stats, "approved")
         self._take_loan(applicant, _approval(decision), stats)  # a line is not offered secured
 
     # ---- the review queue -------------------------------------------------------------------
@@ -179,7 +185,7 @@ class Window:
                 if officer is not None:
                     self._officer_approved(applicant, officer, stats)
             elif item.status == ReviewStatus.DECLINED:
-                stats.officer_declined += 1
+                _tally(applicant, stats, "officer_declined")
                 _count_decline(applicant, stats)
             # Else it expired before the officer came to it: it waits no more.
             self.state.referrals.pop(application_id, None)
@@ -210,7 +216,7 @@ class Window:
                     clock,
                     reason_code=decline_reason(applicant, self.plan.seed),
                 )
-                stats.officer_declined += 1
+                _tally(applicant, stats, "officer_declined")
                 _count_decline(applicant, stats)
                 return
             reviewed = review_actions.approve(
@@ -232,7 +238,7 @@ class Window:
     def _officer_approved(
         self, applicant: Applicant, officer: OfficerDecision, stats: MonthStats
     ) -> None:
-        stats.officer_approved += 1
+        _tally(applicant, stats, "officer_approved")
         view = get_application(officer.application_id, self.ctx.decisions)
         granted = view.officer
         if granted is None or granted.approved_amount is None:
@@ -245,9 +251,9 @@ class Window:
     # ---- booking ------------------------------------------------------------------------------
 
     def _approved(self, applicant: Applicant, approval: Approval, stats: MonthStats) -> None:
-        stats.approved += 1
+        _tally(applicant, stats, "approved")
         if not takes_offer(applicant, self.plan.seed):
-            stats.offers_declined += 1
+            _tally(applicant, stats, "offers_declined")
             return
         if applicant.wants_line:
             self._open_line(applicant, approval, stats)
@@ -264,9 +270,14 @@ class Window:
         if paid.stage is not LoanStage.ACTIVE:
             return  # the payout failed for good: nothing was lent
         amount = int(view.record.amount)
-        stats.loans_booked += 1
-        stats.amount_booked += amount
-        stats.expected_loss += _expected_loss(approval.pd, amount)
+        if is_business_key(applicant.key):
+            stats.business_loans_booked += 1
+            stats.business_amount_booked += amount
+            self.state.stats.business_loans.append(loan_id)
+        else:
+            stats.loans_booked += 1
+            stats.amount_booked += amount
+        stats.expected_loss += _expected_loss(approval.pd, amount)  # the whole book's
         if applicant.is_fraud:
             stats.fraud_booked += 1
             stats.fraud_amount_booked += amount
@@ -380,7 +391,7 @@ def _approval(decision: DecisionRecord) -> Approval:
     )
 
 
-def _automatic_outcome(decision: DecisionRecord) -> str:
+def automatic_outcome(decision: DecisionRecord) -> str:
     """The policy's first word: `verify` for a decision a step-up check then completed (found
     again after an interruption, it carries the check's result among its facts)."""
     if any(str(name).startswith("step_up.") for name in decision.facts):
@@ -407,7 +418,17 @@ def _count_arrival(applicant: Applicant, stats: MonthStats) -> None:
 
 
 def _count_decline(applicant: Applicant, stats: MonthStats) -> None:
-    _count_as(applicant, stats, "declined")
+    if is_business_key(applicant.key):
+        stats.business_declined += 1
+    else:
+        _count_as(applicant, stats, "declined")
 
 
-__all__ = ["Approval", "Window"]
+def _tally(applicant: Applicant, stats: MonthStats, what: str) -> None:
+    """Count `what` ("approved", "officer_declined", …) for the segment `applicant` is in: a
+    small business's under `business_<what>`, apart from the consumers'."""
+    name = f"business_{what}" if is_business_key(applicant.key) else what
+    setattr(stats, name, getattr(stats, name) + 1)
+
+
+__all__ = ["Approval", "Window", "automatic_outcome"]
