@@ -291,8 +291,7 @@ def test_two_businesses_of_one_owner_on_one_day_are_each_asked_about(
     # the owner of the first applies for a second business of theirs, the same day
     theirs["applicant"] = own["applicant"]
     theirs["business"]["owners"] = own["business"]["owners"]
-    with serving(providers, latency_ms=2, token="tkn") as url:
-        ctx.settings = ctx.settings.model_copy(update={"sources": _sources(url)})
+    with serving_sources(ctx, providers, KINDS):
         client = api_client(ctx)
         decided = [client.post("/v1/applications", json=b).json() for b in (own, theirs)]
     assert sorted(providers.calls) == sorted(
