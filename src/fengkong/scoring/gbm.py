@@ -75,10 +75,10 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     The defaults suit small tabular credit data (hundreds to tens of thousands of rows):
     a low learning rate, shallow trees (8 leaves), strong L2 and row/column subsampling,
-    with the number of trees chosen by early stopping (see the module docstring). One thread
-    by default: on data this size extra threads only contend with each other, and batch jobs
-    parallelise across partitions instead. `deterministic=True` with a fixed `random_state`
-    gives the same trees on every run.
+    with the number of trees chosen by early stopping (see the module docstring).
+    `num_threads=0` (the default) trains on every core OpenMP offers (`OMP_NUM_THREADS`
+    caps it); a positive number fixes the count. `deterministic=True` with a fixed
+    `random_state` gives the same trees on every run with the same thread count.
 
     Fitted attributes: `booster_`, `feature_names_in_`, `n_features_in_`, `categories_`
     (feature -> tuple of training categories), `monotone_constraints_` (one per feature),
@@ -109,7 +109,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         inner_folds: int = 5,
         param_grid: GridSpec | None = None,
         random_state: int = 0,
-        num_threads: int = 1,
+        num_threads: int = 0,
         deterministic: bool = True,
     ) -> None:
         self.n_estimators = n_estimators
