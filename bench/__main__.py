@@ -16,6 +16,7 @@ from bench.harness import Section, cpu_reference_seconds, machine
 
 BENCHMARKS = (
     "model_quality",
+    "model_cv",
     "scoring",
     "decision",
     "policy_eval",

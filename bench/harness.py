@@ -16,7 +16,14 @@ from pathlib import Path
 
 import redis
 
-SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SHARED_DATASETS = Path(
+    os.environ.get(
+        "FENGKONG_SHARED_DATASETS",
+        Path(__file__).resolve().parents[2] / "shared" / "datasets",
+    )
+)
+"""The public credit files shared beside the checkout (`../shared/datasets`);
+`FENGKONG_SHARED_DATASETS` points elsewhere (a worktree one level deeper, a CI cache)."""
 
 
 @dataclass

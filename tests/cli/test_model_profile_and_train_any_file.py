@@ -1,6 +1,7 @@
 """`fengkong model profile` prints each column's verdict; `model train` prints it too, trains
-on the features only (a GBM on a file with `Unnamed: 0` no longer crashes), honours --keep and
---exclude, and refuses a bad file, an unknown target or a non-binary one with exit 2."""
+on the features only (a GBM on a file with `Unnamed: 0` no longer crashes), honours --keep,
+--exclude and --ordinal, and refuses a bad file, an unknown target or a non-binary one with
+exit 2; `score --no-reasons` writes score and PD only."""
 
 from __future__ import annotations
 
@@ -43,10 +44,14 @@ def test_profile_lists_every_column_with_its_verdict(data: Path) -> None:
 
 def test_train_a_gbm_on_a_file_with_a_pandas_row_index(data: Path) -> None:
     args = ["model", "train", "--data", str(data), "--target", "bad", "--kind", "gbm"]
-    result = runner.invoke(app, [*args, "--keep", "Unnamed: 0", "--exclude", "grade", "--json"])
+    years = ",".join(["10+ years", *(f"{k} years" for k in range(9, 0, -1)), "< 1 year"])
+    extra = ["--keep", "Unnamed: 0", "--exclude", "grade", "--ordinal", f"emp_length={years}"]
+    result = runner.invoke(app, [*args, *extra, "--json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert "Unnamed: 0" in doc["features"] and "grade" not in doc["features"]
+    gbm = json.loads(Path(doc["artifact"]).read_text(encoding="utf-8"))["gbm"]
+    assert gbm["orders"]["emp_length"] == years.split(",")
     assert {"id", "rownames", "recoveries"}.isdisjoint(doc["features"])
     verdicts = {c["name"]: c["verdict"] for c in doc["profile"]["columns"]}
     assert verdicts["grade"] == "excluded" and verdicts["Unnamed: 0"] == "feature"
@@ -64,6 +69,7 @@ def test_train_a_gbm_on_a_file_with_a_pandas_row_index(data: Path) -> None:
         ("outcome", None, "no column"),
         ("grade", None, "not a binary target"),
         ("bad", b"\x00\xff\xfe garbage", "cannot read"),
+        ("ordinal", None, "expected COL=A,B,C"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(
@@ -71,6 +77,12 @@ def test_bad_input_exits_2_with_a_message(
 ) -> None:
     if content is not None:
         data.write_bytes(content)
+    if target == "ordinal":
+        result = runner.invoke(
+            app, ["model", "train", "--data", str(data), "--target", "bad", "--ordinal", "grade"]
+        )
+        assert result.exit_code == 2 and message in result.stderr, result.output
+        return
     for command in (["model", "profile", str(data)], ["model", "train", "--data", str(data)]):
         result = runner.invoke(app, [*command, "--target", target])
         assert result.exit_code == 2, result.output
@@ -100,6 +112,15 @@ def test_profile_train_and_score_read_tsv_gzip_and_any_separator(data: Path) -> 
     )
     assert scored.exit_code == 0, scored.output
     assert json.loads(scored.stdout)["rows"] == len(frame)
+    parquet = data.with_name("lender.parquet")
+    frame.to_parquet(parquet, index=False)
+    quick = data.with_name("quick.parquet")
+    args = ["score", "--model", version, "--data", str(parquet), "--out", str(quick)]
+    fast = runner.invoke(app, [*args, "--no-reasons", "--json"])
+    assert fast.exit_code == 0, fast.output
+    assert json.loads(fast.stdout)["reasons"] is False
+    assert list(pd.read_parquet(quick).columns) == [*frame.columns, "score", "pd"]
+    assert (pd.read_parquet(quick)["score"] == pd.read_csv(out)["score"]).all()
     garbled = data.with_name("garbled.csv.gz")
     garbled.write_bytes(b"not gzip at all")
     bad = runner.invoke(app, ["model", "profile", str(garbled), "--target", "bad"])

@@ -32,7 +32,37 @@ SepOpt = Annotated[
         "default: by name, ',' for .csv, tab for .tsv (also .gz).",
     ),
 ]
+OrdinalOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ordinal",
+        help="An ordered category, COL=LOWEST,…,HIGHEST (grade=A,B,C,D): binned (scorecard) or "
+        "ranked (GBM) in this order; repeatable. Grades, sub-grades and ranges are recognised "
+        "without it.",
+    ),
+]
 DATA_HELP = "CSV, TSV, Parquet or gzip CSV/TSV file, one row per application."
+
+
+def parse_ordinal(values: list[str] | None) -> dict[str, tuple[str, ...]]:
+    """`--ordinal COL=A,B,C` options as column -> order; a malformed one is `Invalid`."""
+    from fengkong.core.errors import FieldError, Invalid
+
+    orders: dict[str, tuple[str, ...]] = {}
+    for value in values or ():
+        column, _, listed = value.partition("=")
+        order = tuple(v.strip() for v in listed.split(",") if v.strip())
+        if not column.strip() or len(order) < 2 or len(set(order)) != len(order):
+            raise Invalid(
+                (
+                    FieldError(
+                        ("ordinal",),
+                        f"expected COL=A,B,C (two or more distinct values), got {value!r}",
+                    ),
+                )
+            )
+        orders[column.strip()] = order
+    return orders
 
 
 def _profile_table(profile: Any) -> Table:
@@ -115,20 +145,21 @@ def model_train(
     seed: Annotated[int | None, typer.Option(help="Split seed (overrides the config).")] = None,
     keep: KeepOpt = None,
     exclude: ExcludeOpt = None,
+    ordinal: OrdinalOpt = None,
     sep: SepOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Profile the data (as `model profile` does, printed first), then split, choose the
     settings by cross-validation of the training part, refit on train + validation, calibrate,
     evaluate once on test and register a scorecard or a GBM as a candidate, trained on the columns the
-    profile judges features (--keep/--exclude override); writes the points table, SQL and an
-    HTML report beside the artifact. `request-promotion` asks for it to become the champion,
+    profile judges features (--keep/--exclude override; the profile's leakage screen looks at
+    the training part only); ordered categories are recognised or declared with --ordinal;
+    writes the points table, SQL and an HTML report beside the artifact. `request-promotion` asks for it to become the champion,
     which another person approves."""
     import dataclasses
 
     from fengkong.scoring.lab import train_model
     from fengkong.scoring.lab_config import TrainingConfig, load_config
-    from fengkong.scoring.profile import profile_frame
     from fengkong.scoring.train import read_table
 
     settings = load_config(config) if config is not None else TrainingConfig()
@@ -137,6 +168,7 @@ def model_train(
         seed=settings.seed if seed is None else seed,
         keep=(*settings.keep, *(keep or ())),
         exclude=(*settings.exclude, *(exclude or ())),
+        ordinal={**settings.ordinal, **parse_ordinal(ordinal)},
     )
     if kind is not None and kind not in ("scorecard", "gbm"):
         from fengkong.core.errors import FieldError, Invalid
@@ -145,11 +177,6 @@ def model_train(
     ctx = context()
     actor = acting(ctx, Permission.MODELS_TRAIN)
     frame = read_table(data, sep=sep)
-    profile = profile_frame(
-        frame, target, exclude=settings.exclude, keep=settings.keep, time_col=time_col
-    )
-    if not as_json:
-        out.print(_profile_table(profile))
     declined = read_table(rejects, "rejects", sep=sep) if rejects is not None else None
     with err.status(f"training on {len(frame):,} rows…"):
         result = train_model(
@@ -160,6 +187,12 @@ def model_train(
             config=settings,
             rejects=declined,
         )
+    # The profile the model was trained on: its IV, AUC and leakage verdicts are measured on the
+    # training part of the split.
+    profile = result.profile
+    assert profile is not None  # `train_model` always profiles
+    if not as_json:
+        out.print(_profile_table(profile))
     extra = {"profile": profile.as_dict()} if as_json else None
     _register_and_show(ctx, actor.audit_name, result, name, as_json, extra)
 

@@ -2,7 +2,9 @@
 
 The output holds every input column plus `score`, `pd` and `reason_1`…`reason_4` (the adverse
 reason codes, most points lost first; empty where fewer factors cost points). The scores are
-exactly those of the online path (`LoadedModel.score`, one row at a time).
+exactly those of the online path (`LoadedModel.score`, one row at a time). Without reasons
+(`reasons=False`, the CLI's `--no-reasons`) only `score` and `pd` are added, and a GBM skips
+its TreeSHAP contributions, the bulk of its scoring time.
 
 Bad input, as documented for the online path: a missing value (empty cell, NaN) takes the
 missing bin; a value outside an enumerated field's allowed set (`features.codebook`, the same
@@ -95,16 +97,26 @@ def chunks(
     yield from table_chunks(path, chunk_rows, "data", sep=sep)
 
 
-def score_frame(model: LoadedModel, frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` with the output columns added."""
+def output_columns(reasons: bool = True) -> tuple[str, ...]:
+    """The columns scoring adds: score and PD, and the reason codes unless `reasons` is False."""
+    return OUTPUT_COLUMNS if reasons else OUTPUT_COLUMNS[:2]
+
+
+def score_frame(model: LoadedModel, frame: pd.DataFrame, *, reasons: bool = True) -> pd.DataFrame:
+    """`frame` with the output columns added (a copy; `frame` is left as it was)."""
+    return _add_scores(model, frame.copy(), reasons)
+
+
+def _add_scores(model: LoadedModel, frame: pd.DataFrame, reasons: bool) -> pd.DataFrame:
+    """`frame` itself with the output columns added: the batch path's chunks are its own, so
+    they are not copied."""
     check_columns(list(frame.columns), model)
-    scores = model.score_frame(frame)
-    out = frame.copy()
-    out["score"] = scores.score
-    out["pd"] = scores.pd
-    for column, codes in zip(REASON_COLUMNS, scores.reasons, strict=True):
-        out[column] = codes
-    return out
+    scores = model.score_frame(frame, reasons=reasons)
+    frame["score"] = scores.score
+    frame["pd"] = scores.pd
+    for column, codes in zip(REASON_COLUMNS, scores.reasons, strict=False):
+        frame[column] = codes
+    return frame
 
 
 def coded_columns(model: LoadedModel) -> tuple[str, ...]:
@@ -143,16 +155,19 @@ def score_file(
     chunk_rows: int = CHUNK_ROWS,
     on_chunk: Callable[[int], None] | None = None,
     sep: str | None = None,
+    reasons: bool = True,
 ) -> BatchScored:
     """Score `data` (CSV, TSV, Parquet, gzip CSV/TSV; `sep` overrides a text file's separator)
     into `out` (CSV or Parquet, by suffix); rows with a value outside its allowed
     set are left out and listed in the error report `errors` (CSV; by default beside `out`).
-    `on_chunk(rows)` is called after each chunk, for a progress bar. If every row is refused,
-    `out` is not written and `Invalid` lists the first refused values."""
+    `on_chunk(rows)` is called after each chunk, for a progress bar. With `reasons=False` the
+    reason columns are left out and not computed (for a GBM: no TreeSHAP, LightGBM's plain
+    prediction). If every row is refused, `out` is not written and `Invalid` lists the first
+    refused values."""
     out_kind = _kind(out, "out")
     available = columns_of(data, sep)
     check_columns(available, model)
-    clashing = [c for c in OUTPUT_COLUMNS if c in available]
+    clashing = [c for c in output_columns(reasons) if c in available]
     if clashing:
         raise Invalid((FieldError(("data",), f"columns would be overwritten: {clashing}"),))
     report = errors or errors_path_for(out)
@@ -185,9 +200,9 @@ def score_file(
                 )
                 refused_rows += int(refused.sum())
                 first_errors.extend(row_errors[: FIRST_ERRORS - len(first_errors)])
-                chunk = chunk[~refused]
+                chunk = chunk[~refused].copy()  # its own frame, scored in place
             if len(chunk):
-                scored = score_frame(model, chunk)
+                scored = _add_scores(model, chunk, reasons)
                 if out_kind == "csv":
                     first = scored_rows == 0
                     scored.to_csv(tmp, mode="w" if first else "a", header=first, index=False)

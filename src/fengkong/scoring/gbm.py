@@ -5,7 +5,10 @@ categorical columns (pandas category, string or object dtype, or named in
 `categorical_features`) are encoded with the category list fixed at fit and handed to LightGBM
 as native categoricals. A category never seen in training is encoded as missing, so LightGBM
 routes it exactly as it routes a missing value of that feature: the model gives no credit or
-penalty for a value it has never seen.
+penalty for a value it has never seen. Ordered categories (`ordinal`: grades, "n years") go
+in as their rank and numeric sentinel codes (`special_codes`: 98, 365243) as missing, as
+`gbm_encoding` describes: the trees then split grades as ranges and never read "not
+applicable" as a large magnitude.
 
 Number of trees. With `n_estimators=None` (the default) the number of boosting rounds is
 chosen inside `fit`: with a validation set, by early stopping on it; without one, by
@@ -75,13 +78,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     The defaults suit small tabular credit data (hundreds to tens of thousands of rows):
     a low learning rate, shallow trees (8 leaves), strong L2 and row/column subsampling,
-    with the number of trees chosen by early stopping (see the module docstring). One thread
-    by default: on data this size extra threads only contend with each other, and batch jobs
-    parallelise across partitions instead. `deterministic=True` with a fixed `random_state`
-    gives the same trees on every run.
+    with the number of trees chosen by early stopping (see the module docstring).
+    `num_threads=0` (the default) trains on every core OpenMP offers (`OMP_NUM_THREADS`
+    caps it); a positive number fixes the count. `deterministic=True` with a fixed
+    `random_state` gives the same trees on every run with the same thread count.
 
     Fitted attributes: `booster_`, `feature_names_in_`, `n_features_in_`, `categories_`
-    (feature -> tuple of training categories), `monotone_constraints_` (one per feature),
+    (feature -> tuple of training categories), `orders_` (ordinal feature -> its order),
+    `sentinels_` (numeric feature -> its sentinel codes), `monotone_constraints_` (one per feature),
     `n_estimators_` (trees kept), `classes_` (0, 1), `lgb_params_` (what LightGBM got).
     """
 
@@ -104,12 +108,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         max_cat_to_onehot: int = 4,
         categorical_features: Sequence[str] | None = None,
         monotone_constraints: Mapping[str, int] | None = None,
+        ordinal: Mapping[str, Sequence[str]] | None = None,
+        special_codes: Mapping[str, Sequence[float]] | None = None,
         early_stopping_rounds: int = 100,
         max_estimators: int = 3000,
         inner_folds: int = 5,
         param_grid: GridSpec | None = None,
         random_state: int = 0,
-        num_threads: int = 1,
+        num_threads: int = 0,
         deterministic: bool = True,
     ) -> None:
         self.n_estimators = n_estimators
@@ -128,6 +134,8 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.max_cat_to_onehot = max_cat_to_onehot
         self.categorical_features = categorical_features
         self.monotone_constraints = monotone_constraints
+        self.ordinal = ordinal
+        self.special_codes = special_codes
         self.early_stopping_rounds = early_stopping_rounds
         self.max_estimators = max_estimators
         self.inner_folds = inner_folds
@@ -173,13 +181,16 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if (X_valid is None) != (y_valid is None):
             raise _invalid(("X_valid",), "X_valid and y_valid must be given together")
 
-        categorical = self._categorical_names(X, features)
+        orders, sentinels = self._orders_and_sentinels(X, features)
+        categorical = self._categorical_names(X, features, orders)
         categories = {name: training_categories(X[name], name) for name in categorical}
         constraints = self._constraints(features, categorical)
 
         self.feature_names_in_ = np.asarray(features, dtype=object)
         self.n_features_in_ = len(features)
         self.categories_ = categories
+        self.orders_ = orders
+        self.sentinels_ = sentinels
         self.monotone_constraints_ = constraints
         self.classes_ = np.array([0, 1])
 
@@ -267,14 +278,44 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return scores[-1], len(scores), None
         return scores[-1], self.n_estimators, None
 
-    def _categorical_names(self, X: pd.DataFrame, features: tuple[str, ...]) -> tuple[str, ...]:
+    def _orders_and_sentinels(
+        self, X: pd.DataFrame, features: tuple[str, ...]
+    ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[float, ...]]]:
+        """The ordinal features' orders and the numeric features' sentinel codes, checked
+        against `X`."""
+        orders = {str(k): tuple(str(v) for v in o) for k, o in (self.ordinal or {}).items()}
+        sentinels = {
+            str(k): tuple(float(c) for c in codes)
+            for k, codes in (self.special_codes or {}).items()
+        }
+        for loc, names in (("ordinal", orders), ("special_codes", sentinels)):
+            unknown = sorted(set(names) - set(features))
+            if unknown:
+                raise _invalid((loc,), f"not columns of X: {unknown}")
+        both = sorted(set(orders) & set(sentinels))
+        text = sorted(n for n in sentinels if not is_numeric_column(X[n]))
+        if both or text:
+            raise _invalid(
+                ("special_codes",), f"sentinel codes apply to numeric features only: {both + text}"
+            )
+        return orders, {n: codes for n, codes in sentinels.items() if codes}
+
+    def _categorical_names(
+        self, X: pd.DataFrame, features: tuple[str, ...], orders: Mapping[str, Any]
+    ) -> tuple[str, ...]:
         if self.categorical_features is None:
-            return tuple(name for name in features if not is_numeric_column(X[name]))
+            return tuple(
+                name for name in features if name not in orders and not is_numeric_column(X[name])
+            )
         missing = [name for name in self.categorical_features if name not in features]
         if missing:
             raise _invalid(("categorical_features",), f"not columns of X: {missing}")
-        declared = set(self.categorical_features)
-        undeclared = [n for n in features if n not in declared and not is_numeric_column(X[n])]
+        declared = set(self.categorical_features) - set(orders)
+        undeclared = [
+            n
+            for n in features
+            if n not in declared and n not in orders and not is_numeric_column(X[n])
+        ]
         if undeclared:
             raise _invalid(
                 ("categorical_features",),
@@ -303,7 +344,13 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _encode(self, X: pd.DataFrame) -> FloatArray:
         """The float matrix LightGBM sees for `X` (see `gbm_encoding.encode_frame`)."""
         names = [str(n) for n in self.feature_names_in_]
-        return encode_frame(names, self.categories_, X)
+        return encode_frame(names, self.categories_, X, self._orders(), self._sentinels())
+
+    def _orders(self) -> Mapping[str, tuple[str, ...]]:
+        return getattr(self, "orders_", {})
+
+    def _sentinels(self) -> Mapping[str, tuple[float, ...]]:
+        return getattr(self, "sentinels_", {})
 
     def _row_plan(self) -> RowPlan:
         """The one-row look-up plan, built once per fitted model and kept (a private cache,
@@ -311,7 +358,12 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         cached: tuple[Any, RowPlan] | None = getattr(self, "_row_plan_cache", None)
         if cached is not None and cached[0] is self.booster_:
             return cached[1]
-        plan = row_plan([str(n) for n in self.feature_names_in_], self.categories_)
+        plan = row_plan(
+            [str(n) for n in self.feature_names_in_],
+            self.categories_,
+            self._orders(),
+            self._sentinels(),
+        )
         self._row_plan_cache = (self.booster_, plan)
         return plan
 
@@ -326,7 +378,7 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     @property
     def row_features(self) -> tuple[str, ...]:
         """The feature names in model order, as `encode_row` lays them out."""
-        return tuple(name for name, _ in self._row_plan())
+        return tuple(entry[0] for entry in self._row_plan())
 
     def row_contributions(self, row: Mapping[str, object]) -> FloatArray:
         """`contributions` of one application as a 1×(n+1) array (features, then the bias),
@@ -385,6 +437,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if self.monotone_constraints is None
             else {k: int(v) for k, v in self.monotone_constraints.items()}
         )
+        params["ordinal"] = (
+            None if self.ordinal is None else {k: list(v) for k, v in self.ordinal.items()}
+        )
+        params["special_codes"] = (
+            None
+            if self.special_codes is None
+            else {k: [float(c) for c in v] for k, v in self.special_codes.items()}
+        )
         grid = self.param_grid
         params["param_grid"] = (
             {str(k): list(v) for k, v in grid.items()} if isinstance(grid, Mapping) else grid
@@ -396,6 +456,8 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "params": params,
             "features": [str(n) for n in self.feature_names_in_],
             "categories": {name: list(cats) for name, cats in self.categories_.items()},
+            "orders": {name: list(o) for name, o in self._orders().items()},
+            "sentinels": {name: list(c) for name, c in self._sentinels().items()},
             "monotone_constraints": list(self.monotone_constraints_),
             "n_estimators": self.n_estimators_,
             "best_params": dict(self.best_params_),
@@ -419,6 +481,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 str(name): tuple(cats) for name, cats in dict(artifact["categories"]).items()
             }
             constraints = tuple(int(c) for c in artifact["monotone_constraints"])
+            # Artifacts written before ordinal and sentinel encoding hold neither.
+            orders = {
+                str(k): tuple(str(v) for v in o) for k, o in artifact.get("orders", {}).items()
+            }
+            sentinels = {
+                str(k): tuple(float(c) for c in codes)
+                for k, codes in artifact.get("sentinels", {}).items()
+            }
             best_params = dict(artifact.get("best_params", {}))
             search_results = list(artifact.get("search_results", []))
             booster = lgb.Booster(model_str=str(artifact["model"]))
@@ -426,12 +496,14 @@ class GBMModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise _invalid(("artifact",), f"malformed GBM artifact: {exc}") from exc
         if booster.num_feature() != len(features) or len(constraints) != len(features):
             raise _invalid(("features",), "feature list does not match the model")
-        if not set(categories) <= set(features):
+        if not set(categories) | set(orders) | set(sentinels) <= set(features):
             raise _invalid(("categories",), "categories name features the model lacks")
         model._check_parameters()
         model.feature_names_in_ = np.asarray(features, dtype=object)
         model.n_features_in_ = len(features)
         model.categories_ = categories
+        model.orders_ = orders
+        model.sentinels_ = sentinels
         model.monotone_constraints_ = constraints
         model.classes_ = np.array([0, 1])
         model.booster_ = booster

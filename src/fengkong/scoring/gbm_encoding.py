@@ -2,8 +2,13 @@
 
 Numeric columns go in as floats (NaN = missing). Categorical columns are encoded as codes into
 the category list fixed at fit; a category never seen in training becomes NaN, so LightGBM routes
-it exactly as it routes a missing value of that feature. The one-row path (`encode_row`) gives,
-value for value, what `encode_frame` gives for a one-row object frame of the same application.
+it exactly as it routes a missing value of that feature. Ordered categories (`orders`: grades
+A–G, "< 1 year" … "10+ years") go in as their rank (0 = lowest), so a tree splits them as a
+range, as the scorecard bins them; a value outside the order is missing. A numeric feature's
+sentinel codes (`sentinels`: 98 in a count, 365243 days) are "not applicable" or "unknown", not
+magnitudes: they go in as missing, which LightGBM routes on its own learned side of every split.
+The one-row path (`encode_row`) gives, value for value, what `encode_frame` gives for a one-row
+object frame of the same application.
 """
 
 from __future__ import annotations
@@ -25,8 +30,15 @@ CategoryValue = str | int | float | bool
 Categories = Mapping[str, tuple[CategoryValue, ...]]
 """Feature name -> the categories seen in training, in code order."""
 
-RowPlan = tuple[tuple[str, Mapping[Any, int] | None], ...]
-"""Per feature, in model order: its name and, for a categorical, category -> code."""
+Orders = Mapping[str, Sequence[str]]
+"""Feature name -> its ordered values, lowest first (an ordinal feature)."""
+
+Sentinels = Mapping[str, Sequence[float]]
+"""Feature name -> the numeric codes that mean missing."""
+
+RowPlan = tuple[tuple[str, Mapping[Any, int] | None, bool, frozenset[float]], ...]
+"""Per feature, in model order: its name; for a categorical, category -> code, for an ordinal,
+value text -> rank; whether it is ordinal; its sentinel codes."""
 
 _EXACT_INT = 2**53  # integers up to this size are exact as float64
 _UNSAFE = re.compile(r"[^0-9A-Za-z_]+")
@@ -120,33 +132,80 @@ def training_categories(column: pd.Series, name: str) -> tuple[CategoryValue, ..
 # Encoding
 
 
-def encode_frame(features: Sequence[str], categories: Categories, X: pd.DataFrame) -> FloatArray:
+def encode_frame(
+    features: Sequence[str],
+    categories: Categories,
+    X: pd.DataFrame,
+    orders: Orders | None = None,
+    sentinels: Sentinels | None = None,
+) -> FloatArray:
     """The float matrix LightGBM sees: numeric columns as floats, categorical columns as
-    codes into the training category list, NaN for missing and for unseen categories."""
+    codes into the training category list, ordinal columns as ranks, NaN for missing, unseen
+    categories and sentinel codes."""
     absent = [n for n in features if n not in X.columns]
     if absent:
         raise _invalid(("X",), f"missing feature columns: {absent}")
     matrix = np.empty((len(X), len(features)), dtype=np.float64)
     for j, name in enumerate(features):
-        matrix[:, j] = encode_column(categories, name, X[name])
+        matrix[:, j] = encode_column(categories, name, X[name], orders, sentinels)
     return matrix
 
 
-def encode_column(categories: Categories, name: str, column: pd.Series) -> FloatArray:
+def _lookup(column: pd.Series, code_of: Any) -> FloatArray:
+    """`code_of(value)` (an int, or -1 when unknown) for every value of `column`, NaN for
+    missing and unknown values. The column is factorised first and only its distinct values
+    are looked up: hashing every value of a string column into an object index was the
+    slowest part of batch encoding."""
+    positions, distinct = pd.factorize(column)  # position -1: missing
+    lookup = np.append(np.asarray(code_of(np.asarray(distinct, dtype=object))), -1)
+    codes = lookup[positions]
+    return np.asarray(np.where(codes < 0, np.nan, codes), dtype=np.float64)
+
+
+def encode_column(
+    categories: Categories,
+    name: str,
+    column: pd.Series,
+    orders: Orders | None = None,
+    sentinels: Sentinels | None = None,
+) -> FloatArray:
     """One column of `encode_frame`."""
     if name in categories:
         index = pd.Index(list(categories[name]), dtype=object)
-        codes = index.get_indexer(np.asarray(column, dtype=object))
-        return np.asarray(np.where(codes < 0, np.nan, codes), dtype=np.float64)
-    return _numeric_values(column, name)
+        return _lookup(column, index.get_indexer)
+    if orders and name in orders:
+        ranks = {str(v): i for i, v in enumerate(orders[name])}
+        return _lookup(column, lambda values: [ranks.get(str(v), -1) for v in values])
+    values = _numeric_values(column, name)
+    if sentinels and sentinels.get(name):
+        codes = np.isin(values, np.asarray(sentinels[name], dtype=np.float64))
+        return np.where(codes, np.nan, values)  # `values` may be a read-only view of X
+    return values
 
 
-def row_plan(features: Sequence[str], categories: Categories) -> RowPlan:
+def row_plan(
+    features: Sequence[str],
+    categories: Categories,
+    orders: Orders | None = None,
+    sentinels: Sentinels | None = None,
+) -> RowPlan:
     """What `encode_row` needs to look each value up, built once per fitted model."""
+    ordered = orders or {}
+    codes = sentinels or {}
+
+    def lookup(name: str) -> Mapping[Any, int] | None:
+        if name in categories:
+            return {c: i for i, c in enumerate(categories[name])}
+        if name in ordered:
+            return {str(v): i for i, v in enumerate(ordered[name])}
+        return None
+
     return tuple(
         (
             name,
-            {c: i for i, c in enumerate(categories[name])} if name in categories else None,
+            lookup(name),
+            name in ordered and name not in categories,
+            frozenset(float(c) for c in codes.get(name, ())),
         )
         for name in features
     )
@@ -160,10 +219,14 @@ def encode_row(plan: RowPlan, categories: Categories, row: Mapping[str, object])
     cannot disagree."""
     matrix = np.empty((1, len(plan)), dtype=np.float64)
     out = matrix[0]
-    for j, (name, codes) in enumerate(plan):
+    for j, (name, codes, ordinal, sentinel) in enumerate(plan):
         value = row.get(name)
         if value is None or (isinstance(value, float) and value != value):
             out[j] = np.nan  # NaN: missing, for a categorical as for a number
+        elif ordinal:
+            assert codes is not None
+            rank = codes.get(str(value))  # ranks match text, as the frame path's
+            out[j] = np.nan if rank is None else rank
         elif codes is not None:
             if isinstance(value, str):
                 code = codes.get(value)
@@ -175,7 +238,8 @@ def encode_row(plan: RowPlan, categories: Categories, row: Mapping[str, object])
             and not isinstance(value, bool)
             and -_EXACT_INT <= value <= _EXACT_INT
         ):
-            out[j] = value
+            out[j] = np.nan if value in sentinel else value
         else:
-            out[j] = _numeric_values(pd.Series([value], dtype=object), name)[0]
+            number = _numeric_values(pd.Series([value], dtype=object), name)[0]
+            out[j] = np.nan if number in sentinel else number
     return matrix

@@ -107,6 +107,36 @@ def parameter_errors(params: Mapping[str, Any]) -> list[FieldError]:
     def value_errors(name: str, value: Any) -> list[FieldError]:
         return parameter_errors({**params, name: value, "param_grid": None})
 
+    orders = params["ordinal"]
+    need(
+        "ordinal",
+        orders is None
+        or (
+            isinstance(orders, Mapping)
+            and all(
+                isinstance(k, str)
+                and isinstance(o, list | tuple)
+                and len(o) > 0
+                and all(isinstance(v, str) for v in o)
+                and len(set(o)) == len(o)
+                for k, o in orders.items()
+            )
+        ),
+        "must be None or a mapping of column name to its distinct values, lowest first",
+    )
+    codes = params["special_codes"]
+    need(
+        "special_codes",
+        codes is None
+        or (
+            isinstance(codes, Mapping)
+            and all(
+                isinstance(k, str) and isinstance(c, list | tuple) and all(_is_num(x) for x in c)
+                for k, c in codes.items()
+            )
+        ),
+        "must be None or a mapping of column name to a list of numeric codes",
+    )
     errors += grid_errors(params["param_grid"], SEARCHABLE, value_errors)
     return errors
 

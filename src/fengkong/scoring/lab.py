@@ -16,7 +16,12 @@ nothing: it is scored once, at the end.
 A scorecard's bins are monotone in risk unless the configuration names another trend, the
 profile's sentinel candidates become its special codes, and a value training never saw takes
 the worst observed risk (`missing_risk="worst"`), and ordered categories the profile
-recognises (grades, sub-grades, "10+ years") are binned in their order (docs/modelling.md).
+recognises (grades, sub-grades, "10+ years") or the configuration declares (`ordinal`,
+`--ordinal`) are binned in their order (docs/modelling.md). A GBM gets the same: ordered
+categories as ranks, sentinel codes as missing (`GBMModel(ordinal=…, special_codes=…)`).
+
+The profile's IV and single-column AUC, which decide the leakage verdict, are measured on the
+training part only.
 
 The configuration and its YAML form are described in `scoring.lab_config`.
 """
@@ -119,6 +124,22 @@ def _with_sentinels(
     return {**settings, "special_codes": merged} if merged else dict(settings)
 
 
+def _orders(
+    cfg: TrainingConfig, section: Mapping[str, Any], profile: DataProfile, names: list[str]
+) -> dict[str, list[str]] | None:
+    """The ordered categories a model of either kind is given: the profile's recognised orders,
+    then the configuration's top-level `ordinal` (`--ordinal`), then its section's own."""
+    unknown = sorted(set(cfg.ordinal) - set(profile.column_names))
+    if unknown:
+        raise Invalid((FieldError(("ordinal",), f"not columns of the data: {unknown}"),))
+    merged = {
+        **{n: list(o) for n, o in profile.orders().items()},
+        **{n: list(o) for n, o in cfg.ordinal.items()},
+        **{str(n): list(o) for n, o in dict(section.get("ordinal") or {}).items()},
+    }
+    return {n: o for n, o in merged.items() if n in names} or None
+
+
 def _trends(declared: Any, names: list[str]) -> Any:
     """The scorecard's monotonic trends: monotone in the direction the data shows
     (`auto_asc_desc`) for every feature the configuration does not name."""
@@ -155,7 +176,20 @@ def train_model(
         raise Invalid((FieldError(("time_col",), f"no column {time_col!r} in the data"),))
     frame = frame.reset_index(drop=True)
     y = binary_target(frame[target])
-    profile = profile_frame(frame, target, exclude=cfg.exclude, keep=cfg.keep, time_col=time_col)
+    sizes = {"validation_size": cfg.validation_size, "test_size": cfg.test_size}
+    split = (
+        out_of_time_split(frame[time_col], y, **sizes)
+        if time_col
+        else stratified_split(y, seed=cfg.seed, **sizes)
+    )
+    profile = profile_frame(
+        frame,
+        target,
+        exclude=cfg.exclude,
+        keep=cfg.keep,
+        time_col=time_col,
+        screen_rows=split.train,
+    )
     names = _feature_names(frame, cfg, profile)
     X = frame[names]
     categorical = categorical_columns(X)
@@ -163,15 +197,15 @@ def train_model(
         scorecard = _with_sentinels(cfg.scorecard, profile, names, categorical)
         scorecard["monotonic_trend"] = _trends(scorecard.get("monotonic_trend"), names)
         scorecard.setdefault("missing_risk", "worst")
-        orders = {n: list(o) for n, o in profile.orders().items() if n in names}
-        scorecard["ordinal"] = {**orders, **dict(scorecard.get("ordinal") or {})} or None
+        scorecard["ordinal"] = _orders(cfg, scorecard, profile, names)
         cfg = dataclasses.replace(cfg, scorecard=scorecard)
-    sizes = {"validation_size": cfg.validation_size, "test_size": cfg.test_size}
-    split = (
-        out_of_time_split(frame[time_col], y, **sizes)
-        if time_col
-        else stratified_split(y, seed=cfg.seed, **sizes)
-    )
+    else:
+        gbm = _with_sentinels(cfg.gbm, profile, names, categorical)
+        gbm["ordinal"] = _orders(cfg, gbm, profile, names)
+        codes = gbm.get("special_codes")
+        if isinstance(codes, Mapping) and gbm["ordinal"]:  # a ranked column has no magnitudes
+            gbm["special_codes"] = {n: c for n, c in codes.items() if n not in gbm["ordinal"]}
+        cfg = dataclasses.replace(cfg, gbm=gbm)
     X_valid, y_valid = X.iloc[split.validation], y[split.validation]
     fitted = fit_honestly(kind, cfg, categorical, X, y, split, refit_final=rejects is None)
     held_out, model = fitted.held_out, fitted.final

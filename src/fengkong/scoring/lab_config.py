@@ -8,6 +8,7 @@ it):
     features: [a, b]           # default: every column but the target and the time column
     exclude: [phone]           # never trained on (verdict `excluded` in the data profile)
     keep: [region_id]          # trained on whatever the data profile's verdict
+    ordinal: {grade: [A, B, C]}  # ordered categories, lowest first, for either kind (`--ordinal`)
     split: {validation_size: 0.2, test_size: 0.2, seed: 0}
     calibration: {method: platt}          # or isotonic
     scorecard: {monotonic_trend: {age: ascending}, special_codes: {income: [-1]},
@@ -46,6 +47,7 @@ class TrainingConfig:
     features: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
+    ordinal: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     validation_size: float = 0.2
     test_size: float = 0.2
     seed: int = 0
@@ -64,7 +66,17 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "reject_inference": ("method", "factor", "bands"),
     "reasons": ("floor_points",),
 }
-_TOP = ("kind", "features", "exclude", "keep", "split", "calibration", "scorecard", "gbm")
+_TOP = (
+    "kind",
+    "features",
+    "exclude",
+    "keep",
+    "ordinal",
+    "split",
+    "calibration",
+    "scorecard",
+    "gbm",
+)
 _TOP_KEYS = (*_TOP, "reject_inference", "reasons")
 
 
@@ -85,6 +97,27 @@ def _names(value: object, loc: tuple[str, ...], errors: list[FieldError]) -> tup
         errors.append(FieldError(loc, "must be a list of column names"))
         return ()
     return tuple(value)
+
+
+def _orders(value: object, errors: list[FieldError]) -> dict[str, tuple[str, ...]]:
+    """The top-level `ordinal` mapping: column -> its distinct values, lowest first."""
+    if value is None:
+        return {}
+    ok = isinstance(value, Mapping) and all(
+        isinstance(k, str)
+        and isinstance(o, list | tuple)
+        and len(o) > 0
+        and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in o)
+        and len({str(v) for v in o}) == len(o)
+        for k, o in value.items()
+    )
+    if not ok:
+        errors.append(
+            FieldError(("ordinal",), "must map column names to their distinct values, lowest first")
+        )
+        return {}
+    assert isinstance(value, Mapping)
+    return {str(k): tuple(str(v) for v in o) for k, o in value.items()}
 
 
 def _estimator_errors(section: str, estimator: Any, params: Mapping[str, Any]) -> list[FieldError]:
@@ -114,6 +147,7 @@ def parse_config(doc: object) -> TrainingConfig:
     features = _names(top["features"], ("features",), errors) if "features" in top else None
     exclude = _names(top.get("exclude", []), ("exclude",), errors)
     keep = _names(top.get("keep", []), ("keep",), errors)
+    ordinal = _orders(top.get("ordinal"), errors)
     split = sections["split"]
     for key in ("validation_size", "test_size"):
         value = split.get(key, 0.2)
@@ -151,6 +185,7 @@ def parse_config(doc: object) -> TrainingConfig:
         features=features,
         exclude=exclude,
         keep=keep,
+        ordinal=ordinal,
         validation_size=float(split.get("validation_size", 0.2)),
         test_size=float(split.get("test_size", 0.2)),
         seed=int(seed),

@@ -38,7 +38,9 @@ IV and single-column AUC are measured on a coarse binning of the column: numeric
 to `PROFILE_BINS` quantile bins plus one for missing; categories with at least `MIN_CATEGORY`
 rows (or 0.5% of rows) each in their own bin, rarer ones pooled, missing apart. The AUC ranks
 the rows by their bin's bad rate (max(AUC, 1 − AUC)); IV uses a 0.5 count correction so that
-an empty cell does not make it infinite. These are screening figures, not the model's bins.
+an empty cell does not make it infinite. These are screening figures, not the model's bins. Given `screen_rows` (the lab passes its
+training part), IV and AUC, and so the leakage verdict, are measured on those rows only: a
+verdict that decides what the model may learn must not have looked at the test part.
 """
 
 from __future__ import annotations
@@ -104,6 +106,11 @@ class DataProfile:
     def features(self) -> tuple[str, ...]:
         """The columns a model may learn from, in file order."""
         return tuple(c.name for c in self.columns if c.verdict == "feature")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Every column of the data, in file order."""
+        return tuple(c.name for c in self.columns)
 
     def column(self, name: str) -> ColumnProfile:
         found = next((c for c in self.columns if c.name == name), None)
@@ -314,10 +321,11 @@ def profile_frame(
     exclude: Iterable[str] = (),
     keep: Iterable[str] = (),
     time_col: str | None = None,
+    screen_rows: Sequence[int] | npt.NDArray[np.int64] | None = None,
 ) -> DataProfile:
-    """Profile every column of `frame` against the binary `target` (see the module docstring).
-    An unknown target, a target that is not binary, or an unknown `exclude`/`keep` name is
-    `Invalid`."""
+    """Profile every column of `frame` against the binary `target` (see the module docstring);
+    IV and AUC on the positions `screen_rows` only when given. An unknown target, a target
+    that is not binary, or an unknown `exclude`/`keep` name is `Invalid`."""
     if target not in frame.columns:
         raise Invalid((FieldError(("target",), f"no column {target!r} in the data"),))
     excluded, kept = list(exclude), list(keep)
@@ -330,8 +338,9 @@ def profile_frame(
         raise Invalid((FieldError(("keep",), f"both kept and excluded: {both}"),))
     frame = frame.reset_index(drop=True)
     y = binary_target(frame[target]).astype(np.int64)
+    rows = None if screen_rows is None else np.asarray(screen_rows, dtype=np.int64)
     columns = [
-        _profile_column(str(name), frame[name], y, target, set(excluded), set(kept), time_col)
+        _profile_column(str(name), frame[name], y, target, set(excluded), set(kept), time_col, rows)
         for name in frame.columns
     ]
     return DataProfile(target, len(frame), float(y.mean()), tuple(columns))
@@ -345,6 +354,7 @@ def _profile_column(
     excluded: set[str],
     kept: set[str],
     time_col: str | None,
+    screen_rows: npt.NDArray[np.int64] | None = None,
 ) -> ColumnProfile:
     kind = column_type(column)
     missing = float(column.isna().mean()) if len(column) else 0.0
@@ -353,7 +363,11 @@ def _profile_column(
     order = (ordinal_order(column) or ()) if kind == "categorical" else ()
     iv = auc = None
     if name != target and distinct >= 2 and kind != "datetime":
-        iv, auc = screening(_bins(column, kind), y)
+        bins = _bins(column, kind)
+        if screen_rows is None:
+            iv, auc = screening(bins, y)
+        else:
+            iv, auc = screening(bins[screen_rows], y[screen_rows])
 
     def made(verdict: Verdict, reason: str) -> ColumnProfile:
         return ColumnProfile(

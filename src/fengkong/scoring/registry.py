@@ -76,7 +76,8 @@ class ModelRepository(Protocol):
 @dataclass(frozen=True, slots=True)
 class BatchScores:
     """Scores of many rows: integer score, PD, and up to `MAX_REASONS` adverse reason codes per
-    row (empty string where fewer factors cost points), as `LoadedModel.score` ranks them."""
+    row (empty string where fewer factors cost points), as `LoadedModel.score` ranks them;
+    `reasons` is empty when they were not asked for (`score_frame(..., reasons=False)`)."""
 
     score: npt.NDArray[np.int64]
     pd: npt.NDArray[np.float64]
@@ -96,7 +97,7 @@ class LoadedModel(Protocol):
     @property
     def features(self) -> tuple[str, ...]: ...
     def score(self, row: Mapping[str, object]) -> ScoreResult: ...
-    def score_frame(self, frame: pd.DataFrame) -> BatchScores: ...
+    def score_frame(self, frame: pd.DataFrame, *, reasons: bool = True) -> BatchScores: ...
 
 
 def _scaling_pd(scaling: Scaling, points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -152,18 +153,21 @@ class LoadedScorecard:
         pd_ = float(self._pd(np.asarray([result.score], dtype=np.float64))[0])
         return ScoreResult(result.score, pd_, result.contributions, self.reason_floor)
 
-    def score_frame(self, frame: pd.DataFrame) -> BatchScores:
+    def score_frame(self, frame: pd.DataFrame, *, reasons: bool = True) -> BatchScores:
+        """Every row's points and PD, and its reason codes unless `reasons` is False (the
+        ranking of points lost is then skipped)."""
         sc = self.scorecard
         columns = {n: frame[n].to_numpy() for n in sc.features}
         total = np.zeros(len(frame), dtype=np.int64)
-        lost = np.zeros((len(frame), len(sc.characteristics)), dtype=np.int64)
+        lost = np.zeros((len(frame), len(sc.characteristics) if reasons else 0), dtype=np.int64)
         for j, ch in enumerate(sc.characteristics):
             points = np.asarray([b.points for b in ch.bins], dtype=np.int64)[
                 _bin_indices(ch, columns[ch.name])
             ]
             total += points
-            lost[:, j] = ch.max_points - points
-        codes = _top_codes(sc.features, lost, self.reason_floor, "scorecard")
+            if reasons:
+                lost[:, j] = ch.max_points - points
+        codes = _top_codes(sc.features, lost, self.reason_floor, "scorecard") if reasons else ()
         return BatchScores(total, self._pd(total.astype(np.float64)), codes)
 
 
@@ -201,7 +205,7 @@ class LoadedGBM:
         lost = np.floor(np.maximum(impact, 0.0) * self.scaling.factor + 0.5).astype(np.int64)
         return self._points(pd_), pd_, lost
 
-    def _frame(self, frame: pd.DataFrame) -> tuple[BatchScores, npt.NDArray[np.int64]]:
+    def _check_frame_finite(self, frame: pd.DataFrame) -> None:
         import pandas as pd
 
         for name in self.features:
@@ -211,6 +215,9 @@ class LoadedGBM:
                 )
                 if np.isinf(values).any():
                     raise Invalid((FieldError((name,), "must be finite"),))
+
+    def _frame(self, frame: pd.DataFrame) -> tuple[BatchScores, npt.NDArray[np.int64]]:
+        self._check_frame_finite(frame)
         raw = np.ascontiguousarray(self.model.contributions_array(frame))
         points, pd_, lost = self._from_contributions(raw)
         codes = _top_codes(self.features, lost, self.reason_floor, "gbm")
@@ -249,8 +256,16 @@ class LoadedGBM:
             if infinite:
                 raise Invalid((FieldError((name,), "must be finite"),))
 
-    def score_frame(self, frame: pd.DataFrame) -> BatchScores:
-        return self._frame(frame)[0]
+    def score_frame(self, frame: pd.DataFrame, *, reasons: bool = True) -> BatchScores:
+        """Every row's score and PD, with reason codes from TreeSHAP contributions; with
+        `reasons=False` LightGBM's plain prediction (the log-odds, no contributions), which is
+        many times faster. The log-odds equal the contributions' sum up to float rounding, so
+        a score can differ by one point only where it sits on a rounding edge."""
+        if reasons:
+            return self._frame(frame)[0]
+        self._check_frame_finite(frame)
+        pd_ = self.calibrator.predict_pd(self.model.decision_function(frame))
+        return BatchScores(self._points(pd_), pd_, ())
 
 
 def _value_label(value: object) -> str:
