@@ -98,23 +98,7 @@ def shipped_policies() -> tuple[str, ...]:
 
 def policy_bundle(policy: str, cap: dict[str, str]) -> PolicyBundle:
     """A shipped policy by name (`retail-v3`, `demo-german.yaml`) or a policy file's path."""
-    name = policy.removesuffix(".yaml")
-    if name in shipped_policies():
-        return read_shipped_bundle(f"{name}.yaml", cap)
-    path = Path(policy)
-    if path.is_file():
-        return read_bundle(path, cap)
-    raise Invalid(
-        (
-            FieldError(
-                ("policy",),
-                f"no shipped policy {policy!r} and no such file; shipped: "
-                + ", ".join(shipped_policies()),
-                "unknown_policy",
-                shipped_policies(),
-            ),
-        )
-    )
+    return _bundle(policy, cap, shipped_policies(), field="policy", what="policy")
 
 
 def shipped_business_policies() -> tuple[str, ...]:
@@ -124,8 +108,16 @@ def shipped_business_policies() -> tuple[str, ...]:
 
 def business_policy_bundle(policy: str, cap: dict[str, str]) -> PolicyBundle:
     """A shipped small-business policy by name (`business-v1`) or a policy file's path."""
+    return _bundle(
+        policy, cap, shipped_business_policies(), field="business_policy", what="business policy"
+    )
+
+
+def _bundle(
+    policy: str, cap: dict[str, str], shipped: tuple[str, ...], *, field: str, what: str
+) -> PolicyBundle:
     name = policy.removesuffix(".yaml")
-    if name in shipped_business_policies():
+    if name in shipped:
         return read_shipped_bundle(f"{name}.yaml", cap)
     path = Path(policy)
     if path.is_file():
@@ -133,11 +125,10 @@ def business_policy_bundle(policy: str, cap: dict[str, str]) -> PolicyBundle:
     raise Invalid(
         (
             FieldError(
-                ("business_policy",),
-                f"no shipped business policy {policy!r} and no such file; shipped: "
-                + ", ".join(shipped_business_policies()),
+                (field,),
+                f"no shipped {what} {policy!r} and no such file; shipped: " + ", ".join(shipped),
                 "unknown_policy",
-                shipped_business_policies(),
+                shipped,
             ),
         )
     )
