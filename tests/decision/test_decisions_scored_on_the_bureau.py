@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from factories import body
+from factories import FRAUD_CHECK_CONSENT, body
 from fakes.api import api_client
 from fakes.documents import documents_context, serving_sources, source_settings
 from fengkong.bootstrap import Context
@@ -236,3 +236,48 @@ def test_through_the_cli(
     replayed = runner.invoke(app, ["decision", "replay", decision["decision_id"], "--json"])
     assert replayed.exit_code == 0, replayed.output
     assert json.loads(replayed.stdout)["matched"] == 1
+
+
+def test_a_large_first_loan_is_checked_then_fetched_scored_and_cited(
+    ctx: Context, clock: FakeClock
+) -> None:
+    """Issue 25's whole path for one applicant: the documents are fetched (a knockout of the
+    bureau report declines at once), the policy asks the bank card four-factor check of a large
+    first loan (under the applicant's identity-check consent), the check is made through the
+    API, and the completed decision is scored by the bureau model on the documents fetched
+    before the check (not fetched again), cites both answers and the check, and replays."""
+    people = _people(clock.business_date())
+    provider = Counting(SEED, people)
+    with serving_sources(ctx, provider, KINDS):
+        client = api_client(ctx)
+        first: dict[str, Any] = {}
+        for person in people:
+            made = _body(
+                person, BUREAU_CONSENT, DATA_CONSENT, FRAUD_CHECK_CONSENT, amount="45000.00"
+            )
+            made["applicant"]["bank_card"] = person.identity.bank_card
+            provider.calls.clear()
+            waiting = client.post("/v1/applications", json=made)
+            assert waiting.status_code == 201, waiting.text
+            first = waiting.json()
+            if first["outcome"] == "verify":
+                break
+        assert first["outcome"] == "verify", "no applicant's large first loan was checked"
+        assert sorted(provider.calls) == sorted(KINDS)  # fetched before the check
+        app_id = first["application_id"]
+        url = f"/v1/applications/{app_id}/verifications/bank_card_four_factor"
+        checked = client.post(url, json={})
+        assert checked.status_code == 200, checked.text
+        doc = checked.json()
+    assert doc["result"] == "passed" and doc["completed"], doc
+    decision = doc["decision"]
+    assert decision["outcome"] != "verify"
+    assert decision["model_version"] == VERSION and decision["score"] is not None
+    assert sorted(provider.calls) == sorted(KINDS)  # the recorded answers served the second pass
+    with ctx.uow() as uow:
+        stored = uow.decisions.get(decision["decision_id"])
+        assert stored is not None
+        assert {s["kind"] for s in stored.inputs["sources"]} == set(KINDS)
+        assert {"bureau.worst_dpd_24m", "statement.min_balance"} <= set(stored.features)
+        assert stored.facts.get("step_up.bank_card_four_factor") is True
+        assert _replayer(ctx, uow).replay(stored).matches
