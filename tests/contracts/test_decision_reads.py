@@ -1,6 +1,7 @@
 """`decision.live.DecisionReads`: before its transaction, a decision reads the registries' live
 roles and the applicant on record: consents, and the exposure of approvals not yet booked (an
-officer's approval of a referral at the amount the officer granted)."""
+officer's approval of a referral at the amount the officer granted, an offer on condition of
+security at its amount)."""
 
 from __future__ import annotations
 
@@ -64,13 +65,20 @@ def test_the_applicant_on_record(backend: Backend) -> None:
         uow.consents.add(consent("cns_1"))
         uow.consents.add(consent("cns_3", subject_bidx=someone_else))
         # approved 3000.00; referred then approved by an officer at 2000.00; referred and not
-        # yet decided; declined; someone else's approval
+        # yet decided; declined; someone else's approval; offered 1000.00 if secured
         approved = decision("dec_1", "app_1", outcome=Outcome.APPROVE, approved_amount=Fen(300_000))
+        secured = replace(
+            approved,
+            id="dec_6",
+            application_id="app_6",
+            outcome=Outcome.APPROVE_IF_SECURED,
+            approved_amount=Fen(100_000),
+        )
         referred = decision("dec_2", "app_2")
         waiting = decision("dec_3", "app_3")
         declined = decision("dec_4", "app_4", outcome=Outcome.DECLINE)
         theirs = replace(approved, id="dec_5", application_id="app_5")
-        for d in (approved, referred, waiting, declined, theirs):
+        for d in (approved, referred, waiting, declined, theirs, secured):
             bidx = someone_else if d is theirs else SUBJECT
             uow.applications.add(application(d.application_id, id_number_bidx=bidx))
             uow.decisions.add(d)
@@ -89,4 +97,4 @@ def test_the_applicant_on_record(backend: Backend) -> None:
         applicant = answer().applicant
     assert [c.id for c in applicant.consents] == ["cns_1", "cns_2"]
     assert applicant.consents[0] == consent("cns_1")
-    assert applicant.history == CustomerHistory(0, Fen(500_000))
+    assert applicant.history == CustomerHistory(0, Fen(600_000))

@@ -40,7 +40,8 @@ _LIVE_MODEL = (ModelStatus.CHAMPION, ModelStatus.CHALLENGER)
 def applicant_on_record(tables: Tables, id_number_bidx: str) -> ApplicantOnRecord:
     """The applicant's consents and history, as `db.repositories.applicant_queries` reads them.
     No loan is ever booked here (lending keeps its own tests), so the exposure is what was
-    approved: automatically, or by an officer on a referral."""
+    approved or offered on condition of security: automatically, or by an officer on a
+    referral."""
     mine = {a.id for a in tables.applications.values() if a.id_number_bidx == id_number_bidx}
     by_officer = {
         d.application_id: d.approved_amount or 0
@@ -50,7 +51,7 @@ def applicant_on_record(tables: Tables, id_number_bidx: str) -> ApplicantOnRecor
     exposure = 0
     for d in tables.decisions.values():
         if d.application_id in mine:
-            if d.outcome == Outcome.APPROVE:
+            if d.outcome in (Outcome.APPROVE, Outcome.APPROVE_IF_SECURED):
                 exposure += d.approved_amount or 0
             elif d.outcome == Outcome.REFER:
                 exposure += by_officer.get(d.application_id, 0)

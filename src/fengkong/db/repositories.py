@@ -382,8 +382,11 @@ def _history() -> sa.Select[Any]:
         )
         .scalar_subquery()
     )
+    # An offer on condition of security counts as an approval's, as an officer's conditional
+    # approval does: the applicant can still take it.
+    offered = [sa.literal(o.value) for o in (Outcome.APPROVE, Outcome.APPROVE_IF_SECURED)]
     approved = sa.case(
-        (decisions.c.outcome == Outcome.APPROVE.value, decisions.c.approved_amount_fen),
+        (decisions.c.outcome.in_(offered), decisions.c.approved_amount_fen),
         (decisions.c.outcome == Outcome.REFER.value, sa.func.coalesce(by_officer, 0)),
         else_=0,
     )

@@ -35,7 +35,7 @@ class CustomerHistory:
     """What we already know of this person (by resident-ID blind index)."""
 
     loans_before: int = 0  # booked with us, not cancelled
-    exposure: Fen = NOTHING_OWED  # outstanding principal plus approvals not yet booked, fen
+    exposure: Fen = NOTHING_OWED  # outstanding principal plus offers not yet booked, fen
 
     @property
     def returning(self) -> bool:
