@@ -20,7 +20,7 @@ from fengkong.core.settings import Settings, load_settings
 from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter
 from fengkong.db.audit_timestamps import HttpTimestamper
 from fengkong.db.concentration_reads import SqlSnapshotSegments
-from fengkong.db.database import Database
+from fengkong.db.database import Database, PoolConfig
 from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import ensure_current
 from fengkong.db.uow import SqlUnitOfWork
@@ -434,6 +434,17 @@ class Context:
         self.db.dispose()
 
 
+def pool_config(settings: Settings) -> PoolConfig:
+    """The PostgreSQL connection pool `settings` configure (docs/operations-serving.md sizes it)."""
+    return PoolConfig(
+        size=settings.db_pool_size,
+        max_overflow=settings.db_pool_max_overflow,
+        timeout_seconds=settings.db_pool_timeout_seconds,
+        pre_ping=settings.db_pool_pre_ping,
+        recycle_seconds=settings.db_pool_recycle_seconds,
+    )
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -450,7 +461,9 @@ def bootstrap(
     active = configured_policy(bundle, settings.home / "cache" / "prices-checked")
     check_products(active, products)  # before anything is opened
     db = Database(
-        settings.resolved_database_url, statement_timeout_ms=settings.db_statement_timeout_ms
+        settings.resolved_database_url,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        pool=pool_config(settings),
     )
     if migrate:  # API workers start with `migrate=False`: `fengkong serve` migrated once
         ensure_current(db)

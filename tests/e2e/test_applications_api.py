@@ -132,6 +132,9 @@ def test_operations_endpoints(client: TestClient) -> None:
     assert "fengkong_decisions_total{outcome=" in metrics
     assert 'route="/v1/applications",status="201"' in metrics
     assert "fengkong_http_request_duration_seconds_bucket" in metrics
+    # The pool's gauges: the decision's connections are back in the pool.
+    assert "\nfengkong_db_pool_checked_out 0.0\n" in metrics
+    assert "\nfengkong_db_pool_size " in metrics and "\nfengkong_db_pool_overflow " in metrics
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/applications", "/v1/applications/{application_id}", "/healthz", "/metrics"} <= set(
         paths

@@ -52,6 +52,7 @@ def create_app(context: Context) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware, context=context)
     limits.install(app, context.settings)
     api_metrics.install(app, app.state.metrics, context.clock)
+    context.db.watch_pool(app.state.metrics.observe_pool)
     app.include_router(applications.router)
     app.include_router(secured_offer_routes.router)
     app.include_router(loans.router)

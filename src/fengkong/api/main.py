@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 
 from fastapi import FastAPI
 
+from fengkong.api import metrics
 from fengkong.api.app import create_app
 from fengkong.bootstrap import bootstrap
 from fengkong.core.clock import Clock
@@ -19,6 +21,9 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> FastA
     settings = settings or load_settings()
     configure_logging("json", settings.log_level)
     app = create_app(bootstrap(settings, clock=clock, migrate=False))
+    if metrics.multiprocess_dir() is not None:
+        # One of several workers: when it stops, its live gauges (the pool) leave the sums.
+        atexit.register(metrics.worker_exited)
     # What start-up loaded (libraries, policy, models) lives as long as the worker: moved out of
     # the collector's reach, a full collection during a request no longer walks all of it.
     gc.freeze()

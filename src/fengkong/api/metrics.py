@@ -1,8 +1,11 @@
-"""Prometheus metrics (request counts and latency by route, decisions by outcome), the access log
-line and the request id of each request."""
+"""Prometheus metrics (request counts and latency by route, decisions by outcome, the connection
+pool), the access log line and the request id of each request. Under `fengkong serve --workers N`
+(N > 1) every worker writes its values to `PROMETHEUS_MULTIPROC_DIR` and a scrape of any worker
+adds up all of them (prometheus_client's multiprocess mode)."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -13,14 +16,17 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fengkong.api.errors import problem
 from fengkong.core import request_id as request_ids
 from fengkong.core.clock import Clock
+from fengkong.db.database import PoolStatus
 
 log = structlog.get_logger("fengkong.api")
 
@@ -64,8 +70,54 @@ class ApiMetrics:
             registry=self.registry,
         )
 
+        # One value per live worker, added up at a scrape: the server's pool is the sum of its
+        # workers' pools; a dead worker's connections are gone with it ("livesum").
+        self.pool_size = Gauge(
+            "fengkong_db_pool_size",
+            "Connections the database pools keep open (configured size)",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.pool_checked_out = Gauge(
+            "fengkong_db_pool_checked_out",
+            "Database connections lent to units of work now",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.pool_overflow = Gauge(
+            "fengkong_db_pool_overflow",
+            "Connections open beyond the pools' size (negative: fewer than the size are open)",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+
+    def observe_pool(self, status: PoolStatus) -> None:
+        self.pool_size.set(status.size)
+        self.pool_checked_out.set(status.checked_out)
+        self.pool_overflow.set(status.overflow)
+
     def render(self) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        """This process's metrics; under multiprocess mode, every worker's, added up."""
+        if multiprocess_dir() is None:
+            return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess_dir() -> str | None:
+    """Where workers write their metrics when several serve (prometheus_client reads the same
+    variable when it is imported, to choose file-backed values); None: one process."""
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+def worker_exited(pid: int | None = None) -> None:
+    """Drop a finished worker's live gauges from the sums (its counters stay counted)."""
+    if multiprocess_dir() is not None:
+        multiprocess.mark_process_dead(os.getpid() if pid is None else pid)  # type: ignore[no-untyped-call]
 
 
 def route_of(request: Request) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +26,10 @@ def serve(
 
     settings = load_settings()
     configure_logging("json", settings.log_level)
+    if workers > 1:
+        # Before anything imports prometheus_client: the workers inherit the variable, and each
+        # writes its metrics there, so a scrape of any worker shows the whole server.
+        os.environ[MULTIPROC_ENV] = str(metrics_dir(settings.home))
     from fengkong.bootstrap import bootstrap
 
     bootstrap(settings).close()  # migrate once, before any worker starts
@@ -35,6 +42,20 @@ def serve(
         access_log=False,  # the app logs each request itself, with its route template
         factory=True,
     )
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def metrics_dir(home: Path) -> Path:
+    """An empty directory for the workers' metric files: the one `PROMETHEUS_MULTIPROC_DIR`
+    names, else `$FENGKONG_HOME/run/metrics`. Emptied at every start, or a previous run's
+    counters would be added to this one's."""
+    named = os.environ.get(MULTIPROC_ENV)
+    where = Path(named) if named else home / "run" / "metrics"
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+    return where.resolve()
 
 
 @cli_errors

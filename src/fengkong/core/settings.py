@@ -383,6 +383,37 @@ class Settings(BaseSettings):
         ge=0,
         description="PostgreSQL `statement_timeout` of every connection, ms; 0: none.",
     )
+    # ---- the PostgreSQL connection pool of each process (docs/operations-serving.md sizing) ----
+    db_pool_size: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Connections each process keeps open (PostgreSQL); at least the threads that "
+        "use the database at once (the API's thread pool, 40 by default, caps them).",
+    )
+    db_pool_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        le=1000,
+        description="Connections opened beyond the pool size under a burst, closed when returned.",
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How long a unit of work waits for a free connection before it fails.",
+    )
+    db_pool_pre_ping: bool = Field(
+        default=False,
+        description="Test each connection before use: a round trip per unit of work, so off; "
+        "on where a proxy or firewall drops idle connections sooner than the recycle age.",
+    )
+    db_pool_recycle_seconds: int = Field(
+        default=1800,
+        ge=0,
+        le=86400,
+        description="Replace a connection older than this, s; 0: never.",
+    )
     api_cors_origins: list[str] = Field(
         default_factory=list,
         description="Origins a browser may call the API from; empty (the default): none.",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +18,49 @@ from fengkong.db.checkpoint import Checkpointer
 from fengkong.db.write_behind import WriteBehind
 
 
+@dataclass(frozen=True)
+class PoolConfig:
+    """The connection pool of a PostgreSQL engine (SQLite's engines keep SQLAlchemy's own).
+    `recycle_seconds` 0: never recycle. Defaults: SQLAlchemy's 5 + 10, no pre-ping."""
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout_seconds: float = 30.0
+    pre_ping: bool = False
+    recycle_seconds: int = 1800
+
+    def engine_options(self) -> dict[str, Any]:
+        return {
+            "pool_size": self.size,
+            "max_overflow": self.max_overflow,
+            "pool_timeout": self.timeout_seconds,
+            "pool_pre_ping": self.pre_ping,
+            "pool_recycle": self.recycle_seconds if self.recycle_seconds > 0 else -1,
+        }
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    """A pool at one moment: its configured size, connections lent out, overflow beyond the
+    size (negative while fewer than `size` connections are open, as SQLAlchemy counts it)."""
+
+    size: int
+    checked_out: int
+    overflow: int
+
+
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, statement_timeout_ms: int = 0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        statement_timeout_ms: int = 0,
+        pool: PoolConfig | None = None,
+    ) -> None:
         """`statement_timeout_ms` (PostgreSQL, 0: none) ends any statement running longer: what
-        bounds a request whose sync handler runs on after the API answered it 504."""
+        bounds a request whose sync handler runs on after the API answered it 504. `pool`
+        configures a PostgreSQL engine's connection pool (default `PoolConfig()`)."""
         self.url = make_url(url)
         sqlite_file = self.url.get_backend_name() == "sqlite" and self.url.database not in (
             None,
@@ -32,10 +73,10 @@ class Database:
         if self.url.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            # No ping before every checkout: it costs a round trip per unit of work, and a
-            # decision runs several. Connections are recycled instead, and a dropped one fails
-            # that one request, which the client retries under its idempotency key.
-            kwargs["pool_recycle"] = 1800
+            # No ping before every checkout by default: it costs a round trip per unit of work,
+            # and a decision runs several. Connections are recycled instead, and a dropped one
+            # fails that one request, which the client retries under its idempotency key.
+            kwargs.update((pool or PoolConfig()).engine_options())
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.url.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -58,6 +99,38 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.url.get_backend_name()
+
+    def pool_status(self) -> PoolStatus | None:
+        """The engine's pool now; None for a pool that lends no counted connections (an
+        in-memory SQLite database's)."""
+        pool = self.engine.pool
+        if not isinstance(pool, sa.pool.QueuePool):
+            return None
+        return PoolStatus(pool.size(), pool.checkedout(), pool.overflow())
+
+    def watch_pool(self, observe: Callable[[PoolStatus], None]) -> None:
+        """Call `observe` with the pool's status whenever a connection is lent or returned, so
+        gauges stay current in every process, not only the one a scrape reaches."""
+        if self.pool_status() is None:
+            return
+
+        def lent(*_args: Any) -> None:
+            status = self.pool_status()
+            if status is not None:
+                observe(status)
+
+        def returning(*_args: Any) -> None:
+            # SQLAlchemy fires "checkin" before the connection is back in the pool: report the
+            # pool as it is once it is, where a connection beyond the size (queue full: lent as
+            # many as overflow) is closed rather than kept.
+            now = self.pool_status()
+            if now is not None:
+                closed = 1 if now.checked_out == now.overflow else 0
+                observe(PoolStatus(now.size, now.checked_out - 1, now.overflow - closed))
+
+        event.listen(self.engine, "checkout", lent)
+        event.listen(self.engine, "checkin", returning)
+        lent()
 
     def describe(self) -> str:
         return self.url.render_as_string(hide_password=True)
