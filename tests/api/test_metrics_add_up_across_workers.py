@@ -84,3 +84,31 @@ def test_serve_starts_from_an_empty_directory(
     named = tmp_path / "elsewhere"
     monkeypatch.setenv(MULTIPROC_ENV, str(named))
     assert metrics_dir(tmp_path) == named.resolve() and named.is_dir()
+
+
+def test_a_worker_shutting_down_leaves_the_live_sums(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the app's shutdown (uvicorn then re-raises SIGTERM, so exit handlers never run)."""
+    from contextlib import asynccontextmanager
+
+    import anyio
+
+    from fengkong.api.main import _marking_dead
+
+    monkeypatch.setenv(MULTIPROC_ENV, str(tmp_path))
+    live = tmp_path / f"gauge_livesum_{os.getpid()}.db"
+    counted = tmp_path / f"counter_{os.getpid()}.db"
+    live.write_bytes(b"")
+    counted.write_bytes(b"")
+
+    @asynccontextmanager
+    async def inner(_app: object):  # type: ignore[no-untyped-def]
+        yield None
+
+    async def serve_and_stop() -> None:
+        async with _marking_dead(inner)(object()):
+            assert live.exists()
+
+    anyio.run(serve_and_stop)
+    assert not live.exists() and counted.exists()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import atexit
 import gc
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -22,9 +24,26 @@ def build(settings: Settings | None = None, clock: Clock | None = None) -> FastA
     configure_logging("json", settings.log_level)
     app = create_app(bootstrap(settings, clock=clock, migrate=False))
     if metrics.multiprocess_dir() is not None:
-        # One of several workers: when it stops, its live gauges (the pool) leave the sums.
-        atexit.register(metrics.worker_exited)
+        # One of several workers: when it stops, its live gauges (the pool) leave the sums. At
+        # the app's shutdown, not `atexit`: uvicorn re-raises the SIGTERM it caught once the
+        # app has shut down, and the process dies of it without running exit handlers.
+        app.router.lifespan_context = _marking_dead(app.router.lifespan_context)
     # What start-up loaded (libraries, policy, models) lives as long as the worker: moved out of
     # the collector's reach, a full collection during a request no longer walks all of it.
     gc.freeze()
     return app
+
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+def _marking_dead(inner: Lifespan) -> Lifespan:
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[Any]:
+        async with inner(app) as state:
+            try:
+                yield state
+            finally:
+                metrics.worker_exited()
+
+    return lifespan
