@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from fengkong.core.errors import (
@@ -33,6 +34,7 @@ STATUS: dict[type[FengkongError], int] = {
     IntegrityBroken: 500,
 }
 log = structlog.get_logger(__name__)
+POOL_RETRY_AFTER_SECONDS = 1
 
 
 def problem(
@@ -84,6 +86,22 @@ def install(app: FastAPI) -> None:
         retry_after = getattr(exc, "retry_after_seconds", None)
         if status == 503 and isinstance(retry_after, int):
             response.headers["Retry-After"] = str(retry_after)  # RFC 9110 §10.2.3
+        return response
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        """No database connection came free within `db_pool_timeout_seconds`: the worker is
+        saturated, so the caller is told to come back (nothing was done: the unit of work never
+        started) rather than given a bare 500."""
+        log.warning("database pool exhausted", error=str(exc))
+        response = problem(
+            503,
+            "Service unavailable",
+            "the server is busy: no database connection came free in time; retry shortly",
+            "database-busy",
+            request.url.path,
+        )
+        response.headers["Retry-After"] = str(POOL_RETRY_AFTER_SECONDS)
         return response
 
     @app.exception_handler(HTTPException)
