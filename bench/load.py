@@ -289,7 +289,9 @@ def section(rows: list[Row], opts: Options, notes: list[str]) -> Section:
             "transaction control left out), and in brackets those SQLAlchemy executed "
             "(`before_cursor_execute`) — the rest is the decision path's own pipelined driver SQL. Ratios: decisions/s as a share "
             "of the floor's at the same clients, and p99 as a multiple of the floor's "
-            "(bare / SELECT 1).",
+            "(bare / SELECT 1). The first run read, with its method in detail: "
+            "[notes/2026-12-07-served-decisions-under-load.md]"
+            "(notes/2026-12-07-served-decisions-under-load.md).",
         ],
         table_header=(
             "database",
