@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench lint serve clean messages
+.PHONY: install demo test bench bench-load lint serve clean messages
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+bench-load: $(STAMP)
+	$(BIN)/python -m bench load
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

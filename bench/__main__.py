@@ -1,7 +1,8 @@
 """Run the benchmarks and rewrite docs/performance.md.
 
 `python -m bench` runs all; `python -m bench scoring decision` runs some and keeps the other
-sections as they were. The report holds the current figures only; the experiment diary is
+sections as they were; `python -m bench load --seconds 2 --clients 1,4` runs the load bench
+with its options (`python -m bench load --help`). The report holds the current figures only; the experiment diary is
 docs/notes/performance-history.md, which no benchmark writes."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ BENCHMARKS = (
     "snapshots",
     "console",
     "simulate",
+    "load",
 )
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 MARK = "<!-- bench:{} -->"
@@ -34,10 +36,13 @@ HISTORY_LINK = "notes/performance-history.md"
 
 
 def main(names: list[str]) -> int:
-    if {"-h", "--help"} & set(names):
+    if {"-h", "--help"} & set(names) and names[:1] != ["load"]:
         print(__doc__)
         print(f"benchmarks: {', '.join(BENCHMARKS)}")
         return 0
+    options: list[str] = []
+    if names[:1] == ["load"]:  # the load bench takes options of its own
+        names, options = ["load"], names[1:]
     chosen = names or list(BENCHMARKS)
     unknown = [n for n in chosen if n not in BENCHMARKS]
     if unknown:
@@ -47,7 +52,10 @@ def main(names: list[str]) -> int:
     for name in chosen:
         print(f"running bench.{name} …", file=sys.stderr, flush=True)
         module = importlib.import_module(f"bench.{name}")
-        section: Section = module.section() if hasattr(module, "section") else module.run()
+        if name == "load":
+            section: Section = module.run(options)
+        else:
+            section = module.section() if hasattr(module, "section") else module.run()
         sections[name] = section.markdown()
         print(section.markdown(), file=sys.stderr)
     _write(sections)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,6 +85,53 @@ def served(
     finally:
         child.terminate()
         child.join(10)
+
+
+def _serve_factory(factory: str, env: dict[str, str], port: int, workers: int, log: str) -> None:
+    import uvicorn
+
+    out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    # multiprocessing closed this child's stdin, which uvicorn hands on to each worker it spawns
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    sys.stdin = open(0)  # noqa: SIM115  (lives as long as the process)
+    os.environ.update(env)  # uvicorn's workers are spawned: they inherit it
+    uvicorn.run(
+        factory,
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@contextmanager
+def served_workers(
+    factory: str, env: dict[str, str], home: Path, workers: int = 1
+) -> Iterator[str]:
+    """The base URL of the ASGI factory `factory` ("module:function") served by uvicorn with
+    `workers` worker processes, as `fengkong serve --workers N` serves the API, in a child
+    process whose environment adds `env` (the workers' settings); it stops when the block ends."""
+    port = free_port()
+    log = home / f"server-{port}.log"
+    child = multiprocessing.get_context("spawn").Process(
+        target=_serve_factory, args=(factory, env, port, workers, str(log)), daemon=False
+    )
+    child.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            _wait_until_up(client, child, log)
+        yield base
+    finally:
+        child.terminate()  # uvicorn's supervisor stops its workers on SIGTERM
+        child.join(30)
+        if child.is_alive():
+            child.kill()
+            child.join(5)
 
 
 def _wait_until_up(
