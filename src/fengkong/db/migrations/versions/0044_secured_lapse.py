@@ -21,9 +21,12 @@ from alembic import op
 from fengkong.db.tables import UTCDateTime
 
 revision = "0044_secured_lapse"
-down_revision = "0041_business_applicants"
+# A merge of the branches whose tables it changes (secured offers, review decisions) with the
+# business applicants': a dependency alone would leave those two listed as heads of the scripts
+# but not of a database upgraded past this revision.
+down_revision = ("0041_business_applicants", "0040_secured_offers", "0020_review_decisions")
 branch_labels = None
-depends_on = ("0040_secured_offers", "0020_review_decisions")  # the tables it changes
+depends_on = None
 
 
 def upgrade() -> None:
