@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from factories import body, make_champion
 from fakes.access import FakeAuthenticator
 from fakes.api import acting_as, api_client
-from fakes.documents import serving_sources, source_settings
+from fakes.documents import serving_sources, sources_environment
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.cli import app
 from fengkong.core.actor import Role
@@ -221,11 +221,7 @@ def test_through_the_cli(
     application = tmp_path / "application.json"
     application.write_text(json.dumps(_body(people[6], BUREAU_CONSENT, DATA_CONSENT)))
     with serving(provider, latency_ms=2, token="tkn") as url:
-        doc = {
-            k: {**v.model_dump(mode="json"), "token": "tkn"}
-            for k, v in source_settings(url, KINDS).items()
-        }
-        monkeypatch.setenv("FENGKONG_SOURCES", json.dumps(doc))
+        monkeypatch.setenv("FENGKONG_SOURCES", sources_environment(url, KINDS))
         staff_login("fks_channel")
         decided = runner.invoke(app, ["apply", str(application), "--json"])
         assert decided.exit_code == 0, decided.output

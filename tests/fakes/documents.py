@@ -6,6 +6,7 @@ reach it."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,15 @@ def source_settings(url: str, kinds: tuple[str, ...]) -> dict[str, SourceSetting
         )
         for kind in kinds
     }
+
+
+def sources_environment(url: str, kinds: tuple[str, ...]) -> str:
+    """`source_settings(url, kinds)` as the `FENGKONG_SOURCES` a command reads, the token in
+    clear (a settings dump masks it)."""
+    settings = source_settings(url, kinds)
+    return json.dumps(
+        {k: {**v.model_dump(mode="json"), "token": TOKEN} for k, v in settings.items()}
+    )
 
 
 @contextmanager
