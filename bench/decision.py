@@ -28,7 +28,7 @@ from bench.harness import (
     time_calls_with_cpu,
 )
 from fengkong.api.schemas import ApplicationIn
-from fengkong.bootstrap import bootstrap
+from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.settings import Settings
 from fengkong.decision.bundle import read_shipped_bundle
 from fengkong.decision.service import submit_application
@@ -53,12 +53,9 @@ def _trained() -> tuple[pd.DataFrame, TrainedScorecard]:
     return data, train_scorecard(data, "creditability")
 
 
-def _measure(url: str, home: Path, redis_url: str | None = None) -> tuple[list[float], CpuSplit]:
-    data, trained = _trained()
-    ctx = bootstrap(
-        Settings(env="test", home=home, database_url=url, redis_url=redis_url),
-        policy=read_shipped_bundle("demo-german.yaml"),
-    )
+def promote_scorecard(ctx: Context, trained: TrainedScorecard) -> None:
+    """Register `trained` as the `application` model of `ctx`'s registry and make it the
+    champion (audited, by the bench)."""
     with ctx.uow() as uow:
         model = register_audited(
             uow, ctx.artifacts_dir, name="application", scorecard=trained.model.scorecard_,
@@ -67,6 +64,15 @@ def _measure(url: str, home: Path, redis_url: str | None = None) -> tuple[list[f
         )  # fmt: skip
         promote_audited(uow, model.version, actor="bench", clock=ctx.clock)
         uow.commit()
+
+
+def _measure(url: str, home: Path, redis_url: str | None = None) -> tuple[list[float], CpuSplit]:
+    data, trained = _trained()
+    ctx = bootstrap(
+        Settings(env="test", home=home, database_url=url, redis_url=redis_url),
+        policy=read_shipped_bundle("demo-german.yaml"),
+    )
+    promote_scorecard(ctx, trained)
     rng = random.Random(0)
     as_of = ctx.clock.business_date()
     rows = [r for _, r in data.iterrows()]

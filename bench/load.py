@@ -122,13 +122,13 @@ class _Applicants:
 def _prepare(url: str, home: Path, redis_url: str | None) -> tuple[dict[str, str], str]:
     """Migrates `url`, promotes a scorecard trained on the German credit data, and issues a
     channel key: the workers' environment and the key's secret."""
+    from bench.decision import promote_scorecard
     from fengkong.access.keys import issue_key
     from fengkong.bootstrap import bootstrap
     from fengkong.core.actor import Actor, Role
     from fengkong.core.settings import Settings
     from fengkong.demo import german_credit
     from fengkong.onboarding.channel import SALES_CHANNELS
-    from fengkong.scoring.promotion import promote_audited, register_audited
     from fengkong.scoring.train import train_scorecard
 
     policy = Path(str(resources.files("fengkong.decision").joinpath("policies", POLICY)))
@@ -139,14 +139,7 @@ def _prepare(url: str, home: Path, redis_url: str | None) -> tuple[dict[str, str
     trained = train_scorecard(german_credit(), "creditability")
     ctx = bootstrap(settings)
     try:
-        with ctx.uow() as uow:
-            model = register_audited(
-                uow, ctx.artifacts_dir, name="application", scorecard=trained.model.scorecard_,
-                data_fingerprint=trained.data_fingerprint, params=trained.params,
-                metrics=trained.metrics, actor="bench", clock=ctx.clock,
-            )  # fmt: skip
-            promote_audited(uow, model.version, actor="bench", clock=ctx.clock)
-            uow.commit()
+        promote_scorecard(ctx, trained)
         admin = Actor(name="bench", kind="system", roles=frozenset({Role.ADMIN}))
         secret = issue_key(
             ctx.access, admin, name="bench-channel", channel=SALES_CHANNELS[0]
