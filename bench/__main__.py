@@ -10,10 +10,9 @@ from __future__ import annotations
 import importlib
 import re
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.harness import Section, cpu_reference_seconds, machine
+from bench.harness import Section, stamp
 
 BENCHMARKS = (
     "model_quality",
@@ -33,6 +32,12 @@ MARK = "<!-- bench:{} -->"
 # The experiment diary lives beside the report and is written by hand: the report holds only
 # the current figures, with their method and machine.
 HISTORY_LINK = "notes/performance-history.md"
+# Sections written before each named its own date say only their command; the report keeps the
+# latest date they can have been measured at.
+UNDATED = "Sections that name no date of their own were measured at or before {}."
+UNDATED_LINE = r"^Sections that name no date of their own were measured at or before (.+)\.$"
+LEGACY_LAST_RUN = r"^Last run (.+?) \(see `bench\.harness\.cpu_reference_seconds`\)\."
+UNDATED_SECTION = r"^Measured by `[^`]*`\.$"
 
 
 def main(names: list[str]) -> int:
@@ -48,7 +53,7 @@ def main(names: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {unknown}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
         return 2
-    sections = _existing_sections()
+    fresh: dict[str, Section] = {}
     for name in chosen:
         print(f"running bench.{name} …", file=sys.stderr, flush=True)
         module = importlib.import_module(f"bench.{name}")
@@ -56,11 +61,23 @@ def main(names: list[str]) -> int:
             section: Section = module.run(options)
         else:
             section = module.section() if hasattr(module, "section") else module.run()
-        sections[name] = section.markdown()
+        section.measured = section.measured or stamp()  # when it ran, not when the page is written
+        fresh[name] = section
         print(section.markdown(), file=sys.stderr)
-    _write(sections)
+    rewrite(fresh)
     print(f"wrote {REPORT}", file=sys.stderr)
     return 0
+
+
+def rewrite(fresh: dict[str, Section]) -> None:
+    """The report with the sections of `fresh`, each naming when and on which machine it was
+    measured (`Section.measured`, `bench.harness.stamp` when unset), and every other section
+    as it stands, its own date and machine with it."""
+    sections = _existing_sections()
+    for name, section in fresh.items():
+        section.measured = section.measured or stamp()
+        sections[name] = section.markdown()
+    _write(sections)
 
 
 def _existing_sections() -> dict[str, str]:
@@ -77,13 +94,33 @@ def _existing_sections() -> dict[str, str]:
     return found
 
 
+def _undated_stamp() -> str | None:
+    """When the sections that name no date of their own were measured at the latest, as the
+    report says it: the line `UNDATED` wrote, or the single "Last run" line of the reports
+    written before each section named its own."""
+    if not REPORT.exists():
+        return None
+    head = REPORT.read_text(encoding="utf-8").split("<!-- bench:", 1)[0]
+    for pattern in (UNDATED_LINE, LEGACY_LAST_RUN):
+        match = re.search(pattern, head, flags=re.M)
+        if match:
+            return match.group(1)
+    return None
+
+
 def _write(sections: dict[str, str]) -> None:
+    undated = _undated_stamp()
     head = [
         "# Performance",
         "",
-        "Written by `make bench` (`python -m bench`); each section names the command that measured it.",
-        f"Last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; CPU reference "
-        f"{cpu_reference_seconds():.2f} s (see `bench.harness.cpu_reference_seconds`).",
+        "Written by `make bench` (`python -m bench`); each section names the command that "
+        "measured it, when and on which machine (with the CPU reference, see "
+        "`bench.harness.cpu_reference_seconds`). `python -m bench NAME …` rewrites only those "
+        "sections.",
+    ]
+    if undated and any(re.search(UNDATED_SECTION, s, flags=re.M) for s in sections.values()):
+        head.append(UNDATED.format(undated))
+    head += [
         "Shared machines are noisy: quote medians and percentiles, and re-run before comparing.",
         "How these figures came to be (experiments tried, kept and dropped) is in "
         f"[notes/performance-history.md]({HISTORY_LINK}), which `make bench` never writes.",

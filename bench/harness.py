@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import redis
@@ -36,14 +37,19 @@ class Section:
     table_header: tuple[str, ...] = ()
     rows: list[tuple[str, ...]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    after_table: list[str] = field(default_factory=list)  # markdown lines after the table
+    measured: str = ""  # when and where: set by the runner that writes the report (`stamp`)
 
     def markdown(self) -> str:
-        out = [f"## {self.title}", "", f"Measured by `{self.command}`.", ""]
+        when = f", {self.measured}" if self.measured else ""
+        out = [f"## {self.title}", "", f"Measured by `{self.command}`{when}.", ""]
         out += self.lines
         if self.table_header:
             out += ["", "| " + " | ".join(self.table_header) + " |"]
             out += ["| " + " | ".join("---" for _ in self.table_header) + " |"]
             out += ["| " + " | ".join(r) + " |" for r in self.rows]
+        if self.after_table:
+            out += ["", *self.after_table]
         if self.notes:
             out += [""] + [f"- {n}" for n in self.notes]
         return "\n".join(out) + "\n"
@@ -88,6 +94,45 @@ def machine() -> str:
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {platform.system()}"
     )
+
+
+def stamp(at: datetime | None = None) -> str:
+    """When and where a section was measured: "2026-12-08 00:10 UTC on <machine>; CPU
+    reference 0.17 s"."""
+    at = at or datetime.now(UTC)
+    return f"{at:%Y-%m-%d %H:%M} UTC on {machine()}; CPU reference {cpu_reference_seconds():.2f} s"
+
+
+def _stats() -> dict[int, tuple[int, int]]:
+    """Each process's parent and CPU ticks so far (utime + stime), from /proc."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        fields = text.rpartition(") ")[2].split()
+        # fields 4, 14 and 15 of stat: ppid, utime, stime
+        found[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
+
+
+def process_tree_cpu_seconds(root: int) -> float | None:
+    """CPU seconds used so far by process `root` and every process below it (a server's
+    supervisor and its workers), from /proc; None where /proc is not there to read. A worker
+    that ended takes its seconds with it: read it around a phase, while the server runs."""
+    if not Path("/proc").is_dir():
+        return None
+    stats = _stats()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0))[1]
+        todo += children.get(pid, [])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu_seconds(name: str = "postgres") -> float | None:

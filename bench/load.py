@@ -3,12 +3,23 @@ by a load generator in its own process (`bench.load_driver`), on SQLite and on P
 Redis, beside a floor served the same way (a bare FastAPI route and a bare `SELECT 1`,
 `bench.load_app.floor`) so that the decisions read as ratios to what serving anything costs.
 
-`python -m bench load [--seconds S] [--clients 1,16,64] [--rate R] [--workers N]
-[--databases sqlite,postgres]`; `--seconds 2 --clients 1,4` is the smoke run. Each application
-is a distinct applicant (the demo's synthetic identities: valid resident ID checksums, distinct
-phones) from the German credit rows, posted once with a channel key. SQL statements per
-decision come from a `before_cursor_execute` counter the bench's factory installs in each
-worker (`FENGKONG_BENCH_SQL_COUNTS`), read before and after each phase."""
+`python -m bench load [--seconds S] [--clients 1,16,64] [--rate R] [--workers 2[,4]]
+[--databases sqlite,postgres] [--read-clients 64] [--shed-seconds S] [--profile
+[--profile-clients 16]]`; `--seconds 2 --clients 1,4` is the smoke run. Each application is a
+distinct applicant (the demo's synthetic identities: valid resident ID checksums, distinct
+phones) from the German credit rows, posted once with a channel key.
+
+Per database and number of workers: the floor, the decisions in closed loops and an open loop,
+`GET /v1/applications/{id}` over the applications decided so far ("read"), and last an open
+loop at twice the best decisions/s seen ("2× saturation"): whether the server sheds load (429 or
+503, with `Retry-After` or not) or queues. After every decision phase the ids the server
+accepted (2xx) are looked for in the database: "accepted lost" counts those it does not hold.
+SQL statements per request come from counters the bench's factory installs in each worker
+(`FENGKONG_BENCH_SQL_COUNTS`), read before and after each phase; the server's CPU (supervisor
+and workers, utime + stime from /proc) and the load generator's are read around each phase.
+With `--profile`, the decision phase at `--profile-clients` clients runs once more per database
+on workers that profile themselves (`bench.load_profile`): each component's share of their
+CPU, reported as CPU ms per decision of the unprofiled phase."""
 
 from __future__ import annotations
 
@@ -21,17 +32,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.harness import Section, cpu_reference_seconds, percentile, private_redis
+from bench.harness import Section, percentile, private_redis
 from bench.load_app import COUNTS_ENV, FLOOR_URL_ENV, statements
-from bench.load_driver import Load, Outcome, drive
-from bench.served import served_workers
+from bench.load_driver import NO_ID, Load, Outcome, drive
+from bench.load_profile import PROFILE_ENV, Snapshots, by_component, difference
+from bench.served import Served, served_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get(
@@ -40,6 +52,7 @@ PG_URL = os.environ.get(
 REDIS_URL = os.environ.get("FENGKONG_BENCH_REDIS_URL")  # None: a private redis-server
 POLICY = "demo-german.yaml"
 BODIES_PER_SECOND = 600  # more than any phase has sent here; a phase that runs out says so
+READS_PER_SECOND = 5_000  # paths prepared per second of the read phase (ids repeat)
 JSON = {"Content-Type": "application/json"}
 SETTLE_SECONDS = 0.6  # longer than the workers' count flush (bench.load_app.FLUSH_SECONDS)
 
@@ -49,21 +62,28 @@ class Options:
     seconds: float = 10.0
     clients: tuple[int, ...] = (1, 16, 64)
     rate: float = 50.0  # the open loop's arrivals per second; 0 leaves it out
-    workers: int = 2
+    workers: tuple[int, ...] = (2,)
     databases: tuple[str, ...] = ("sqlite", "postgres")
+    read_clients: int = 64  # the read phase's clients; 0 leaves it out
+    shed_seconds: float = 10.0  # the open loop at twice saturation; 0 leaves it out
+    profile: bool = False  # a profiled decision phase per database, after the others
+    profile_clients: int = 16
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One phase's figures: `target` is "bare", "select 1" or "decision"; `load` is
-    "N clients" or "R/s"."""
+    """One phase's figures: `target` is "bare", "select 1", "decision" or "read"; `load` is
+    "N clients", "R/s", or "2× saturation (R/s)" for the shedding phase."""
 
     database: str
+    workers: int
     target: str
     load: str
     outcome: Outcome
     sql_per_decision: float | None = None  # every statement the driver ran
     sqlalchemy_per_decision: float | None = None  # those of them SQLAlchemy executed
+    server_cpu_seconds: float | None = None  # the server's processes, during the phase
+    accepted_lost: int | None = None  # 2xx decisions whose application is not stored
 
     @property
     def per_second(self) -> float:
@@ -72,6 +92,39 @@ class Row:
     def p(self, q: float) -> float:
         return percentile(self.outcome.latencies_ms, q) if self.outcome.latencies_ms else 0.0
 
+    def server_cpu_ms(self) -> float | None:
+        """The server's CPU ms per answered (2xx) request."""
+        if self.server_cpu_seconds is None or not self.outcome.ok:
+            return None
+        return self.server_cpu_seconds / self.outcome.ok * 1000
+
+    def driver_cpu_ms(self) -> float | None:
+        """The load generator's CPU ms per answered (2xx) request."""
+        return self.outcome.driver_cpu_seconds / self.outcome.ok * 1000 if self.outcome.ok else None
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """The profiled decision phase of one database: each component's share of the workers'
+    CPU, and the CPU ms per decision they are shares of (the unprofiled phase at the same
+    clients and workers; None when that phase was not run)."""
+
+    database: str
+    workers: int
+    clients: int
+    shares: dict[str, float]
+    cpu_ms_per_decision: float | None
+
+
+@dataclass
+class Measured:
+    rows: list[Row] = field(default_factory=list)
+    components: list[Components] = field(default_factory=list)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(c) for c in text.split(","))
+
 
 def parse(argv: list[str]) -> Options:
     defaults = Options()
@@ -79,15 +132,23 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--seconds", type=float, default=defaults.seconds)
     parser.add_argument("--clients", default=",".join(map(str, defaults.clients)))
     parser.add_argument("--rate", type=float, default=defaults.rate)
-    parser.add_argument("--workers", type=int, default=defaults.workers)
+    parser.add_argument("--workers", default=",".join(map(str, defaults.workers)))
     parser.add_argument("--databases", default=",".join(defaults.databases))
+    parser.add_argument("--read-clients", type=int, default=defaults.read_clients)
+    parser.add_argument("--shed-seconds", type=float, default=defaults.shed_seconds)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-clients", type=int, default=defaults.profile_clients)
     args = parser.parse_args(argv)
     return Options(
         seconds=args.seconds,
-        clients=tuple(int(c) for c in args.clients.split(",")),
+        clients=_ints(args.clients),
         rate=args.rate,
-        workers=args.workers,
+        workers=_ints(args.workers),
         databases=tuple(d.strip() for d in args.databases.split(",")),
+        read_clients=args.read_clients,
+        shed_seconds=args.shed_seconds,
+        profile=args.profile,
+        profile_clients=args.profile_clients,
     )
 
 
@@ -177,51 +238,143 @@ def _database(kind: str, home: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _floor(label: str, url: str, env: dict[str, str], home: Path, opts: Options) -> list[Row]:
+def _phase(served: Served, load: Load) -> tuple[Outcome, float | None]:
+    """`load` driven against `served`, and the CPU seconds the server's processes used."""
+    before = served.cpu_seconds()
+    outcome = drive(load)
+    after = served.cpu_seconds()
+    return outcome, None if before is None or after is None else after - before
+
+
+def _lost(url: str, ids: list[str]) -> int:
+    """How many of the accepted applications `ids` the database does not hold (an answer
+    without an id counts as lost: nothing shows it was stored)."""
+    named = sorted({i for i in ids if i != NO_ID})
+    engine = sa.create_engine(url)
+    found = 0
+    query = sa.text("select count(*) from applications where id in :ids").bindparams(
+        sa.bindparam("ids", expanding=True)
+    )
+    try:
+        with engine.connect() as conn:
+            for i in range(0, len(named), 500):
+                found += int(conn.execute(query, {"ids": named[i : i + 500]}).scalar_one())
+    finally:
+        engine.dispose()
+    return len(ids) - found
+
+
+def _floor(
+    label: str, url: str, env: dict[str, str], home: Path, workers: int, opts: Options
+) -> list[Row]:
     rows = []
     floor_env = {**env, FLOOR_URL_ENV: url}
     body = json.dumps({"amount": "1000", "term_months": 12}).encode()
-    with served_workers("bench.load_app:floor", floor_env, home, opts.workers) as base:
+    with served_workers("bench.load_app:floor", floor_env, home, workers) as served:
         for path, target in (("/bare", "bare"), ("/select1", "select 1")):
             for n in opts.clients:
-                load = Load(base, path, [body] * (int(opts.seconds * 20_000) + 1000), JSON,
-                            opts.seconds, clients=n)  # fmt: skip
-                rows.append(Row(label, target, f"{n} clients", drive(load)))
+                load = Load(served.base_url, path, [body] * (int(opts.seconds * 20_000) + 1000),
+                            JSON, opts.seconds, clients=n)  # fmt: skip
+                outcome, cpu = _phase(served, load)
+                rows.append(Row(label, workers, target, f"{n} clients", outcome,
+                                server_cpu_seconds=cpu))  # fmt: skip
     return rows
 
 
-def _decisions(
-    label: str, env: dict[str, str], secret: str, home: Path, opts: Options, people: _Applicants
-) -> list[Row]:
-    rows = []
-    counts = home / "sql-counts"
+@dataclass(frozen=True, slots=True)
+class _Book:
+    """Where one database's decisions are served from and stored."""
+
+    label: str
+    url: str
+    env: dict[str, str]
+    secret: str
+    home: Path
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secret}", **JSON}
+
+
+def _decisions(book: _Book, workers: int, opts: Options, people: _Applicants) -> list[Row]:
+    """The closed loops, the open loop, the reads of the applications decided, and the
+    shedding phase at twice the best decisions/s seen, on one server of `workers` workers."""
+    rows: list[Row] = []
+    counts = book.home / f"sql-counts-{workers}"
     counts.mkdir()
-    headers = {"Authorization": f"Bearer {secret}", **JSON}
-    env = {**env, COUNTS_ENV: str(counts)}
-    phases: list[tuple[str, int, float | None]] = [(f"{n} clients", n, None) for n in opts.clients]
-    if opts.rate > 0:
-        phases.append((f"{opts.rate:g}/s", 1, opts.rate))
-    with served_workers("bench.load_app:decisions", env, home, opts.workers) as base:
-        for name, n, rate in phases:
-            bodies = people.take(int(opts.seconds * (rate or BODIES_PER_SECOND)) + 50)
+    env = {**book.env, COUNTS_ENV: str(counts)}
+    with served_workers("bench.load_app:decisions", env, book.home, workers) as served:
+
+        def run(target: str, name: str, load: Load) -> Row:
             time.sleep(SETTLE_SECONDS)
             before = statements(counts)
-            outcome = drive(Load(base, "/v1/applications", bodies, headers, opts.seconds, n, rate))
+            outcome, cpu = _phase(served, load)
             time.sleep(SETTLE_SECONDS)
             after = statements(counts)
-            per = [
+            sql, orm = (
                 (a - b) / outcome.ok if outcome.ok else None
                 for a, b in zip(after, before, strict=True)
-            ]
-            rows.append(Row(label, "decision", name, outcome, *per))
+            )
+            lost = _lost(book.url, outcome.accepted_ids) if load.collect_ids else None
+            return Row(book.label, workers, target, name, outcome, sql, orm, cpu, lost)
+
+        def post(seconds: float, clients: int, rate: float | None) -> Load:
+            bodies = people.take(int(seconds * (rate or BODIES_PER_SECOND)) + 50)
+            return Load(served.base_url, "/v1/applications", bodies, book.headers, seconds,
+                        clients, rate, collect_ids=True)  # fmt: skip
+
+        for n in opts.clients:
+            rows.append(run("decision", f"{n} clients", post(opts.seconds, n, None)))
+        if opts.rate > 0:
+            rows.append(run("decision", f"{opts.rate:g}/s", post(opts.seconds, 1, opts.rate)))
+        ids = [i for r in rows for i in r.outcome.accepted_ids if i != NO_ID]
+        if opts.read_clients > 0 and ids:
+            wanted = int(opts.seconds * READS_PER_SECOND) + 1000
+            paths = [f"/v1/applications/{i}" for i in ids] * (wanted // len(ids) + 1)
+            load = Load(served.base_url, "", (), book.headers, opts.seconds,
+                        opts.read_clients, paths=paths[:wanted])  # fmt: skip
+            rows.append(run("read", f"{opts.read_clients} clients", load))
+        saturation = max((r.per_second for r in rows if r.target == "decision"), default=0.0)
+        if opts.shed_seconds > 0 and saturation > 0:
+            rate = 2 * saturation
+            name = f"2× saturation ({rate:,.0f}/s)"
+            rows.append(run("decision", name, post(opts.shed_seconds, 1, rate)))
     return rows
 
 
-def measure(opts: Options, notes: list[str] | None = None) -> list[Row]:
-    """Every phase of `opts`, floor first, database by database."""
+def _profile(
+    book: _Book, workers: int, opts: Options, people: _Applicants, rows: list[Row]
+) -> Components:
+    """The decision phase at `opts.profile_clients` clients again, on a server whose workers
+    profile themselves: each component's share of their CPU."""
+    folder = book.home / f"profile-{workers}"
+    folder.mkdir()
+    env = {**book.env, PROFILE_ENV: str(folder)}
+    clients = opts.profile_clients
+    with served_workers("bench.load_app:decisions", env, book.home, workers) as served:
+        snapshots = Snapshots(folder)
+        snapshots.wait_for(workers)
+        before = snapshots.take()
+        bodies = people.take(int(opts.seconds * BODIES_PER_SECOND) + 50)
+        drive(Load(served.base_url, "/v1/applications", bodies, book.headers, opts.seconds,
+                   clients))  # fmt: skip
+        after = snapshots.take()
+    unprofiled = [
+        r.server_cpu_ms()
+        for r in rows
+        if (r.database, r.workers, r.target, r.load)
+        == (book.label, workers, "decision", f"{clients} clients")
+    ]
+    shares = by_component(difference(after, before))
+    return Components(book.label, workers, clients, shares, unprofiled[0] if unprofiled else None)
+
+
+def measure(opts: Options, notes: list[str] | None = None) -> Measured:
+    """Every phase of `opts`, database by database: for each number of workers the floor,
+    then the decisions; then, with `opts.profile`, the profiled phase."""
     notes = notes if notes is not None else []
     people = _Applicants()
-    rows: list[Row] = []
+    out = Measured()
     redis_url, redis_server = (None, None)
     try:
         for kind in opts.databases:
@@ -233,96 +386,24 @@ def measure(opts: Options, notes: list[str] | None = None) -> list[Row]:
                 try:
                     with _database(kind, home) as url:
                         env, secret = _prepare(url, home, redis_url if kind == "postgres" else None)
-                        rows += _floor(label, url, env, home, opts)
-                        rows += _decisions(label, env, secret, home, opts, people)
+                        book = _Book(label, url, env, secret, home)
+                        for workers in opts.workers:
+                            out.rows += _floor(label, url, env, home, workers, opts)
+                            out.rows += _decisions(book, workers, opts, people)
+                        if opts.profile:
+                            profiled = _profile(book, opts.workers[0], opts, people, out.rows)
+                            out.components.append(profiled)
                 except sa.exc.OperationalError as exc:
                     notes.append(f"{label} not measured: {exc.orig}")
     finally:
         if redis_server is not None:
             redis_server.terminate()
-    return rows
-
-
-def _ratio(row: Row, floors: dict[tuple[str, str, str], Row]) -> tuple[str, str]:
-    """Throughput as a share of the floor's at the same clients, and p99 as a multiple of it:
-    "bare / select 1"."""
-    bare = floors.get((row.database, "bare", row.load))
-    one = floors.get((row.database, "select 1", row.load))
-    if row.target != "decision" or bare is None or one is None:
-        return "", ""
-    share = " / ".join(
-        f"{row.per_second / f.per_second:.2f}" if f.per_second else "-" for f in (bare, one)
-    )
-    times = " / ".join(f"{row.p(0.99) / f.p(0.99):.0f}×" if f.p(0.99) else "-" for f in (bare, one))
-    return share, times
-
-
-def section(rows: list[Row], opts: Options, notes: list[str]) -> Section:
-    """The report's "Served decisions under load" section for `rows`."""
-    floors = {(r.database, r.target, r.load): r for r in rows if r.target != "decision"}
-    out = Section(
-        title="Served decisions under load",
-        command="python -m bench load" if opts == Options() else "python -m bench load (custom)",
-        lines=[
-            f"uvicorn with {opts.workers} worker(s) on loopback serving the API as `fengkong "
-            "serve` builds it (JSON request logs, rate limits off), the demo-german policy and "
-            "a scorecard trained on the German credit data; a load generator in its own process "
-            "(asyncio + httpx) posts distinct full applications with a channel key. Closed "
-            f"loop at {', '.join(map(str, opts.clients))} clients for {opts.seconds:g} s each"
-            + (
-                f", then an open loop at {opts.rate:g} arrivals/s (latency from each request's "
-                "due time)"
-                if opts.rate > 0
-                else ""
-            )
-            + ". The floor is served the same way: a bare FastAPI route and a bare `SELECT 1` "
-            "(sync routes, the same body). Latency is of answered 2xx requests; errors count "
-            "every other status. SQL is statements per decision counted in the workers: every "
-            "statement the driver ran (psycopg `execute`/`executemany` calls; SQLite's trace, "
-            "transaction control left out), and in brackets those SQLAlchemy executed "
-            "(`before_cursor_execute`) — the rest is the decision path's own pipelined driver SQL. Ratios: decisions/s as a share "
-            "of the floor's at the same clients, and p99 as a multiple of the floor's "
-            "(bare / SELECT 1). The first run read, with its method in detail: "
-            "[notes/2026-12-07-served-decisions-under-load.md]"
-            "(notes/2026-12-07-served-decisions-under-load.md).",
-        ],
-        table_header=(
-            "database",
-            "endpoint",
-            "load",
-            "req/s",
-            "p50 ms",
-            "p99 ms",
-            "p99.9 ms",
-            "errors",
-            "SQL/decision",
-            "req/s ÷ floor",
-            "p99 × floor",
-        ),
-    )
-    for r in rows:
-        errors = ", ".join(f"{s}: {n}" for s, n in r.outcome.errors.items()) or "0"
-        if r.outcome.ran_out:
-            errors += " (bodies ran out)"
-        sql = (
-            ""
-            if r.sql_per_decision is None or r.sqlalchemy_per_decision is None
-            else f"{r.sql_per_decision:.1f} ({r.sqlalchemy_per_decision:.1f})"
-        )
-        out.rows.append(
-            (r.database, r.target, r.load, f"{r.per_second:,.0f}", f"{r.p(0.5):.1f}",
-             f"{r.p(0.99):.1f}", f"{r.p(0.999):.1f}", errors, sql, *_ratio(r, floors))
-        )  # fmt: skip
-    out.notes += notes
-    out.notes.append(
-        f"CPU reference {cpu_reference_seconds():.2f} s; 1-minute load average "
-        f"{os.getloadavg()[0]:.1f} after the run on {os.cpu_count()} cores, client and server "
-        "on the same machine: the client's CPU is in these figures, read the ratios."
-    )
     return out
 
 
 def run(argv: list[str] | None = None) -> Section:
+    from bench.load_report import section
+
     opts = parse(argv or [])
     notes: list[str] = []
     return section(measure(opts, notes), opts, notes)

@@ -1,12 +1,12 @@
 """The apps the load benchmark serves, as uvicorn factories (`bench.load_app:decisions`,
 `bench.load_app:floor`), each worker built from the environment the bench sets.
 
-`decisions` is `fengkong.api.main.build` with one addition for the bench only: counters of the
-worker's SQL statements (`_Counter`), written to
-`$FENGKONG_BENCH_SQL_COUNTS/<pid>.json` by a background thread. Nothing of it is in `src`: the
-production factory never counts. `floor` is the least a served endpoint costs here: a bare
-FastAPI route and a bare `SELECT 1`, with the same JSON body parsed, so decisions read as ratios
-to it."""
+`decisions` is `fengkong.api.main.build` with two additions for the bench only: counters of the
+worker's SQL statements (`_Counter`), written to `$FENGKONG_BENCH_SQL_COUNTS/<pid>.json` by a
+background thread, and, with `FENGKONG_BENCH_PROFILE`, a per-thread CPU profile
+(`bench.load_profile`). Nothing of it is in `src`: the production factory never counts nor
+profiles. `floor` is the least a served endpoint costs here: a bare FastAPI route and a bare
+`SELECT 1`, with the same JSON body parsed, so decisions read as ratios to it."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy import event
+
+from bench.load_profile import PROFILE_ENV, install
 
 COUNTS_ENV = "FENGKONG_BENCH_SQL_COUNTS"
 FLOOR_URL_ENV = "FENGKONG_BENCH_FLOOR_URL"
@@ -101,13 +103,18 @@ def statements(folder: Path) -> tuple[int, int]:
 
 
 def decisions() -> FastAPI:
-    """The served API, as `fengkong serve` builds it per worker, counting SQL when asked."""
+    """The served API, as `fengkong serve` builds it per worker, counting SQL when asked, and
+    profiled when asked (`bench.load_profile`, from once the app is built)."""
     folder = os.environ.get(COUNTS_ENV)
     if folder:
         _Counter(Path(folder))
     from fengkong.api.main import build
 
-    return build()
+    app = build()
+    profiles = os.environ.get(PROFILE_ENV)
+    if profiles:
+        install(Path(profiles))
+    return app
 
 
 def floor() -> FastAPI:

@@ -14,13 +14,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 
-from bench.harness import free_port
+from bench.harness import free_port, process_tree_cpu_seconds
 
 if TYPE_CHECKING:
     from fengkong.bootstrap import Context
@@ -108,13 +109,26 @@ def _serve_factory(factory: str, env: dict[str, str], port: int, workers: int, l
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A server `served_workers` started: where it answers, and the process at the top of it
+    (uvicorn itself, or its supervisor above the workers)."""
+
+    base_url: str
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the server's processes (supervisor and workers) have used so far."""
+        return process_tree_cpu_seconds(self.pid)
+
+
 @contextmanager
 def served_workers(
     factory: str, env: dict[str, str], home: Path, workers: int = 1
-) -> Iterator[str]:
-    """The base URL of the ASGI factory `factory` ("module:function") served by uvicorn with
-    `workers` worker processes, as `fengkong serve --workers N` serves the API, in a child
-    process whose environment adds `env` (the workers' settings); it stops when the block ends."""
+) -> Iterator[Served]:
+    """The ASGI factory `factory` ("module:function") served by uvicorn with `workers` worker
+    processes, as `fengkong serve --workers N` serves the API, in a child process whose
+    environment adds `env` (the workers' settings); it stops when the block ends."""
     port = free_port()
     log = home / f"server-{port}.log"
     child = multiprocessing.get_context("spawn").Process(
@@ -125,7 +139,8 @@ def served_workers(
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
             _wait_until_up(client, child, log)
-        yield base
+        assert child.pid is not None  # started above
+        yield Served(base, child.pid)
     finally:
         child.terminate()  # uvicorn's supervisor stops its workers on SIGTERM
         child.join(30)
