@@ -33,7 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 bench-load: $(STAMP)
-	$(BIN)/python -m bench load
+	$(BIN)/python -m bench load --profile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -151,6 +151,27 @@ def _method(opts: Options) -> str:
     )
 
 
+def command(opts: Options) -> str:
+    """The command line that runs `opts`: its options that differ from the defaults."""
+    defaults, out = Options(), ["python -m bench load"]
+    for name, flag in (
+        ("seconds", "--seconds"), ("clients", "--clients"), ("rate", "--rate"),
+        ("workers", "--workers"), ("databases", "--databases"),
+        ("read_clients", "--read-clients"), ("shed_seconds", "--shed-seconds"),
+        ("profile", "--profile"), ("profile_clients", "--profile-clients"),
+    ):  # fmt: skip
+        value = getattr(opts, name)
+        if value == getattr(defaults, name):
+            continue
+        if isinstance(value, bool):
+            out.append(flag)
+        elif isinstance(value, tuple):
+            out.append(f"{flag} {','.join(map(str, value))}")
+        else:
+            out.append(f"{flag} {value:g}")
+    return " ".join(out)
+
+
 def section(measured: Measured, opts: Options, notes: list[str]) -> Section:
     """The report's "Served decisions under load" section for `measured`."""
     rows = measured.rows
@@ -161,7 +182,7 @@ def section(measured: Measured, opts: Options, notes: list[str]) -> Section:
     }
     out = Section(
         title="Served decisions under load",
-        command="python -m bench load" if opts == Options() else "python -m bench load (custom)",
+        command=command(opts),
         lines=[_method(opts)],
         table_header=HEADER,
         after_table=components_table(measured.components),

@@ -26,7 +26,6 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from bench.harness import SHARED_DATASETS, Section, cpu_reference_seconds, machine
+from bench.harness import SHARED_DATASETS, Section
 from bench.model_quality import lightgbm_untuned, optbinning_logistic
 from fengkong.scoring.batch import score_file
 from fengkong.scoring.gbm import GBMModel
@@ -289,11 +288,7 @@ def run() -> Section:
         result = lab("gbm")(speed_data, train, test)[1]
     assert result is not None
     speed_rows(speed_data, result, section)
-    section.notes.append(
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; CPU reference "
-        f"{cpu_reference_seconds():.2f} s (the page's head names the last run of any section)."
-    )
-    return section
+    return section  # `python -m bench` names its date and machine (`Section.measured`)
 
 
 if __name__ == "__main__":

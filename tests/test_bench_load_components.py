@@ -105,3 +105,14 @@ def test_answers_are_counted_by_kind_shed_apart_from_errors(
     }
     shed = {k for k in outcome.kinds() if k in driver.SHED_KINDS}
     assert shed == {"429 + Retry-After", "429 without Retry-After", "503 + Retry-After"}
+
+
+def test_the_section_names_the_options_it_ran_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    load = importlib.import_module("bench.load")
+    report = importlib.import_module("bench.load_report")
+
+    assert report.command(load.parse([])) == "python -m bench load"
+    assert report.command(load.parse(["--workers", "2,4", "--profile", "--seconds", "2.5"])) == (
+        "python -m bench load --seconds 2.5 --workers 2,4 --profile"
+    )
