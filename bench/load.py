@@ -52,6 +52,7 @@ PG_URL = os.environ.get(
 REDIS_URL = os.environ.get("FENGKONG_BENCH_REDIS_URL")  # None: a private redis-server
 POLICY = "demo-german.yaml"
 BODIES_PER_SECOND = 600  # more than any phase has sent here; a phase that runs out says so
+SHEDDING = "2× saturation"  # the shedding phase's load, before its rate
 READS_PER_SECOND = 5_000  # paths prepared per second of the read phase (ids repeat)
 JSON = {"Content-Type": "application/json"}
 SETTLE_SECONDS = 0.6  # longer than the workers' count flush (bench.load_app.FLUSH_SECONDS)
@@ -337,7 +338,7 @@ def _decisions(book: _Book, workers: int, opts: Options, people: _Applicants) ->
         saturation = max((r.per_second for r in rows if r.target == "decision"), default=0.0)
         if opts.shed_seconds > 0 and saturation > 0:
             rate = 2 * saturation
-            name = f"2× saturation ({rate:,.0f}/s)"
+            name = f"{SHEDDING} ({rate:,.0f}/s)"
             rows.append(run("decision", name, post(opts.shed_seconds, 1, rate)))
     return rows
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from bench.harness import Section, cpu_reference_seconds
-from bench.load import Components, Measured, Options, Row
+from bench.load import SHEDDING, Components, Measured, Options, Row
 from bench.load_driver import SHED_KINDS
 from bench.load_profile import COMPONENTS
 
@@ -72,6 +72,19 @@ def _cells(row: Row, floors: dict[tuple[str, int, str, str], Row]) -> tuple[str,
         _kinds(row, False), "" if row.accepted_lost is None else str(row.accepted_lost), sql,
         _cpu(row), *_ratio(row, floors),
     )  # fmt: skip
+
+
+def _shedding(row: Row) -> str:
+    """What the open loop at twice saturation did with what it was sent."""
+    kinds = row.outcome.kinds()
+    shed = sum(n for k, n in kinds.items() if k in SHED_KINDS)
+    with_header = sum(n for k, n in kinds.items() if k.endswith("+ Retry-After"))
+    return (
+        f"{row.database}, {row.workers} worker(s), {row.load}: "
+        f"{sum(row.outcome.statuses.values())} sent, {row.outcome.ok} accepted (2xx, p99 "
+        f"{row.p(0.99):.0f} ms), {shed} shed ({with_header} with Retry-After), "
+        f"{sum(kinds.values()) - shed} errors, {row.accepted_lost} accepted lost."
+    )
 
 
 def components_table(profiled: list[Components]) -> list[str]:
@@ -188,6 +201,7 @@ def section(measured: Measured, opts: Options, notes: list[str]) -> Section:
         after_table=components_table(measured.components),
     )
     out.rows += [_cells(r, floors) for r in rows]
+    out.notes += [_shedding(r) for r in rows if r.load.startswith(SHEDDING)]
     out.notes += notes
     out.notes.append(
         f"CPU reference {cpu_reference_seconds():.2f} s; 1-minute load average "

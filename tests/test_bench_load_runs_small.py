@@ -67,7 +67,10 @@ def test_the_load_bench_serves_decisions_beside_its_floor(monkeypatch: pytest.Mo
     assert profiled.shares["sqlalchemy"] > 0
     assert profiled.cpu_ms_per_decision == decisions[1].server_cpu_ms()
 
-    text = report.section(measured, opts, notes).markdown()
+    written = report.section(measured, opts, notes)
+    (said,) = [n for n in written.notes if n.startswith("SQLite, 1 worker(s), 2× saturation (")]
+    assert f"{shedding.outcome.ok} accepted (2xx" in said and "0 accepted lost" in said
+    text = written.markdown()
     assert text.startswith("## Served decisions under load")
     table = [line for line in text.splitlines() if line.startswith("| SQLite |")]
     assert len(table) == len(rows)
