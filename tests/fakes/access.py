@@ -12,8 +12,8 @@ def person(name: str, *roles: Role) -> Actor:
     return Actor(name=name, kind="user", roles=frozenset(roles))
 
 
-# One person per role, a second approver (maker-checker needs two), a channel key, and one
-# person holding every role for tests about something else than permissions.
+# One person per role, a second approver (maker-checker needs two), a channel key, a scraper's
+# key, and one person holding every role for tests about something else than permissions.
 STAFF: dict[str, Actor] = {
     "fks_channel": Actor(name="app", kind="key", roles=frozenset({Role.CHANNEL}), channel="app"),
     "fks_officer": person("olivia", Role.OFFICER),
@@ -22,6 +22,7 @@ STAFF: dict[str, Actor] = {
     "fks_approver2": person("beth", Role.APPROVER),
     "fks_auditor": person("audrey", Role.AUDITOR),
     "fks_admin": person("adam", Role.ADMIN),
+    "fks_scraper": Actor(name="prometheus", kind="key", roles=frozenset({Role.METRICS_SCRAPER})),
     "fks_all": person("root", *Role),
 }
 

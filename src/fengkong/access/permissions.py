@@ -69,16 +69,20 @@ class Permission(StrEnum):
 
 
 P = Permission
-CHANNEL, OFFICER, RISK, APPROVER, AUDITOR, ADMIN = (
+CHANNEL, OFFICER, RISK, APPROVER, AUDITOR, ADMIN, SCRAPER = (
     Role.CHANNEL,
     Role.OFFICER,
     Role.RISK_MANAGER,
     Role.APPROVER,
     Role.AUDITOR,
     Role.ADMIN,
+    Role.METRICS_SCRAPER,
 )
 # Who reads a borrower's file: the people who work on it, approve it, or check the work.
 _READERS = frozenset({OFFICER, RISK, APPROVER, AUDITOR})
+# The monitoring system's key holds `metrics.read` and nothing else: a scraper's secret sits in a
+# file on another host, so it must open nothing more than the counts it collects.
+_MACHINES = frozenset({SCRAPER})
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -135,14 +139,14 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # the approver who decides — never the person who asked (`core.actor.require_other_checker`).
     P.APPROVALS_READ: _READERS,
     P.APPROVALS_DECIDE: _roles(APPROVER),
-    # Who am I, and logging out: anyone authenticated.
-    P.SESSION_OWN: frozenset(Role),
+    # Who am I, and logging out: anyone authenticated but the scraper, which only scrapes.
+    P.SESSION_OWN: frozenset(Role) - _MACHINES,
     P.LISTS_READ: _roles(OFFICER, RISK, AUDITOR),
     P.LISTS_MANAGE: _roles(RISK),
     P.AUDIT_READ: _roles(AUDITOR),
-    # Counts and latencies by route, no personal data: the auditor, and the admin who runs the
-    # platform (a scraper is given a key with one of these roles).
-    P.METRICS_READ: _roles(AUDITOR, ADMIN),
+    # Counts and latencies by route, no personal data: the auditor, the admin who runs the
+    # platform, and the monitoring system's key (`metrics_scraper`, which holds nothing else).
+    P.METRICS_READ: _roles(AUDITOR, ADMIN, SCRAPER),
     P.USERS_MANAGE: _roles(ADMIN),
     # Who may log in, with which roles, and which API keys exist: the admin, and the auditor
     # who checks them (never a password or a key's secret).
@@ -151,11 +155,11 @@ GRANTS: Mapping[Permission, frozenset[Role]] = {
     # purging expired records. The admin, who runs the platform and does no lending by hand.
     P.OPERATIONS_RUN: _roles(ADMIN),
     # The API's documentation (the OpenAPI document and its two pages): anyone logged in; a
-    # partner's developer reads it with their channel key.
-    P.API_DOCS: frozenset(Role),
+    # partner's developer reads it with their channel key. The scraper's key calls no API.
+    P.API_DOCS: frozenset(Role) - _MACHINES,
     # The officer console is for the lender's people; a channel is the lender's app, not a
-    # person, and has no page there.
-    P.CONSOLE_USE: frozenset(Role) - {CHANNEL},
+    # person, and has no page there; nor has the scraper.
+    P.CONSOLE_USE: frozenset(Role) - {CHANNEL} - _MACHINES,
     # What external data an application's decision could use (kind, provider, when, cost;
     # never a payload): the people who read its file. Importing an applicant's exported
     # statements or reports is the officers' work on the file.

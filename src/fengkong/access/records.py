@@ -19,6 +19,8 @@ SECOND_FACTOR_ROLES = frozenset({Role.APPROVER, Role.ADMIN})
 # Roles a key may not hold: approving is a person's checker duty (maker-checker names a person),
 # and whoever holds admin can mint keys and users.
 PEOPLE_ONLY_ROLES = frozenset({Role.APPROVER, Role.ADMIN})
+# Roles a person may not hold: a machine's duty, which gives no page, session or API to a person.
+KEYS_ONLY_ROLES = frozenset({Role.METRICS_SCRAPER})
 
 _LOGIN = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 _KEY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -131,6 +133,16 @@ def check_key_name(name: str) -> str:
             (FieldError(("name",), "1 to 64 characters: letters, digits, '.', '_' or '-'"),)
         )
     return value
+
+
+def check_person_roles(roles: frozenset[Role]) -> frozenset[Role]:
+    """`roles` when a person may hold them all; `Invalid` naming the keys-only ones otherwise."""
+    machines = sorted(r.value for r in roles & KEYS_ONLY_ROLES)
+    if machines:
+        raise Invalid(
+            (FieldError(("roles",), f"a person cannot hold {', '.join(machines)}: keys only"),)
+        )
+    return roles
 
 
 def parse_roles(values: Iterable[str], loc: str = "roles") -> frozenset[Role]:

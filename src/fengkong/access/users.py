@@ -14,6 +14,7 @@ from fengkong.access.records import (
     User,
     UserStatus,
     check_login,
+    check_person_roles,
 )
 from fengkong.access.stores import Access, AccessUnitOfWork
 from fengkong.core.actor import Actor, Role
@@ -125,6 +126,7 @@ def _new_user(
     by: str,
 ) -> tuple[User, TotpEnrolment | None]:
     login = check_login(login)
+    roles = check_person_roles(roles)
     name = _display_name(display_name, login)
     password_hash = access.passwords.hash(password)  # checks the password's length first
     if uow.users.by_login(login) is not None:
@@ -260,6 +262,7 @@ def set_roles(
     """Replace a user's roles. A user given approver or admin without a TOTP secret is enrolled
     (the enrolment is returned); removing admin from the last active admin is refused."""
     _manage(by)
+    roles = check_person_roles(roles)
     with access.uow() as uow:
         user = _found(uow, login)
         before = user.roles

@@ -32,7 +32,11 @@ def issue(
     ] = None,
     role: Annotated[
         list[str] | None,
-        typer.Option("--role", help="Roles (repeat); default channel. Never approver or admin."),
+        typer.Option(
+            "--role",
+            help="Roles (repeat); default channel; metrics_scraper for a Prometheus scraper's "
+            "key (reads /metrics only). Never approver or admin.",
+        ),
     ] = None,
     expires_days: Annotated[
         int | None,

@@ -26,6 +26,8 @@ class Role(StrEnum):
     APPROVER = "approver"  # the checker: activate policies and models, approve above limits
     AUDITOR = "auditor"  # read everything, verify the audit chain, change nothing
     ADMIN = "admin"  # users and keys
+    # A monitoring system's key (指标采集): reads `/metrics`, nothing else.
+    METRICS_SCRAPER = "metrics_scraper"
 
 
 @dataclass(frozen=True, slots=True)
