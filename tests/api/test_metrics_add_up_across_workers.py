@@ -1,6 +1,6 @@
 """Under `fengkong serve --workers N` each worker writes its metrics to one directory
 (prometheus_client's multiprocess mode) and a scrape of any worker shows the whole server: the
-counters of every worker, and the pool gauges of the live ones."""
+counters of every worker, and the pool and queue gauges of the live ones."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ decisions, lent = int(sys.argv[1]), int(sys.argv[2])
 m.decisions.labels("approve").inc(decisions)
 m.requests.labels("POST", "/v1/applications", "201").inc(decisions)
 m.observe_pool(PoolStatus(size=5, checked_out=lent, overflow=-5 + lent))
+m.in_flight.inc(lent)
+m.shed.labels("queue_full").inc(decisions)
 print(os.getpid())
 """
 
@@ -63,11 +65,14 @@ def test_one_scrape_shows_both_workers(tmp_path: Path) -> None:
     assert _value(scraped, requests) == 7
     assert _value(scraped, "fengkong_db_pool_checked_out") == 3
     assert _value(scraped, "fengkong_db_pool_size") == 10
+    assert _value(scraped, "fengkong_http_in_flight") == 3
+    assert _value(scraped, 'fengkong_http_shed_total{reason="queue_full"}') == 7
 
     # A worker that has exited leaves the pool sums; what it counted stays counted.
     scraped = _run(SCRAPE, directory, first)
     assert _value(scraped, "fengkong_db_pool_checked_out") == 1
     assert _value(scraped, "fengkong_db_pool_size") == 5
+    assert _value(scraped, "fengkong_http_in_flight") == 1
     assert _value(scraped, 'fengkong_decisions_total{outcome="approve"}') == 7
 
 

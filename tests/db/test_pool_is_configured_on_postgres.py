@@ -32,15 +32,18 @@ def test_settings_size_the_postgres_pool() -> None:
     db.dispose()
 
 
-def test_defaults_are_five_and_ten_without_ping_recycled_after_half_an_hour() -> None:
+def test_defaults_fit_the_requests_a_worker_serves_without_ping_recycled_after_half_an_hour() -> (
+    None
+):
     db = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")
     pool = db.engine.pool
     assert (pool.size(), pool._max_overflow, pool._pre_ping, pool._recycle) == (  # type: ignore[attr-defined]
-        5,
-        10,
+        12,
+        8,
         False,
         1800,
     )
+    assert load_settings().api_max_in_flight <= pool.size()  # type: ignore[attr-defined]
     assert pool_config(load_settings()) == PoolConfig()
     db.dispose()
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from fengkong import __version__
-from fengkong.api import errors, guard, limits
+from fengkong.api import admission, errors, guard, limits
 from fengkong.api import metrics as api_metrics
 from fengkong.api.deps import ContextDep
 from fengkong.api.idempotency import IdempotencyMiddleware
@@ -51,6 +51,7 @@ def create_app(context: Context) -> FastAPI:
     # its own request id like any other; the limits refuse a body before it is read for a key.
     app.add_middleware(IdempotencyMiddleware, context=context)
     limits.install(app, context.settings)
+    admission.install(app, context.settings, app.state.metrics)
     api_metrics.install(app, app.state.metrics, context.clock)
     context.db.watch_pool(app.state.metrics.observe_pool)
     app.include_router(applications.router)

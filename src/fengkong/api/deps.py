@@ -16,12 +16,15 @@ API_KEY_HEADER = "X-API-Key"
 SESSION_COOKIE = "fengkong_session"
 
 
-def get_context(request: Request) -> Context:
+# The dependencies are coroutines though they await nothing: FastAPI runs a plain function
+# dependency on its thread pool, a hand-off per dependency per request that costs more than the
+# work (the authentication below is one short indexed read).
+async def get_context(request: Request) -> Context:
     ctx: Context = request.app.state.context
     return ctx
 
 
-def get_metrics(request: Request) -> ApiMetrics:
+async def get_metrics(request: Request) -> ApiMetrics:
     metrics: ApiMetrics = request.app.state.metrics
     return metrics
 
@@ -57,7 +60,7 @@ def set_session_cookie(response: Response, started: StartedSession, secure: bool
     )
 
 
-def current_actor(request: Request, ctx: ContextDep) -> Actor:
+async def current_actor(request: Request, ctx: ContextDep) -> Actor:
     """The authenticated actor of this request; 401 without valid credentials. Authenticated
     once per request: the access check (`api.guard`) and the route share the answer."""
     known: Actor | None = getattr(request.state, "actor", None)

@@ -42,7 +42,7 @@ def route_of(request: Request) -> tuple[str, str]:
     return request.method, str(getattr(route, "path", ""))
 
 
-def authorize(
+async def authorize(
     request: Request,
     ctx: ContextDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
@@ -52,7 +52,7 @@ def authorize(
     key = route_of(request)
     if key in PUBLIC:
         return
-    actor = current_actor(request, ctx)
+    actor = await current_actor(request, ctx)
     permission = ROUTE_PERMISSIONS.get(key)
     if permission is None:
         raise Forbidden(f"no permission is declared for {key[0]} {key[1]}")

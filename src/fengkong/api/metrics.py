@@ -91,6 +91,32 @@ class ApiMetrics:
             multiprocess_mode="livesum",
         )
 
+        # Admission control (`api.admission`): the worker's queue in front of its routes.
+        self.in_flight = Gauge(
+            "fengkong_http_in_flight",
+            "Requests being served now",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.waiting = Gauge(
+            "fengkong_http_waiting",
+            "Requests waiting for a turn to be served",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.shed = Counter(
+            "fengkong_http_shed_total",
+            "Requests answered 503 without being served, by reason (queue_full, waited_too_long)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.wait = Histogram(
+            "fengkong_http_wait_seconds",
+            "How long admitted and shed requests waited for a turn",
+            buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            registry=self.registry,
+        )
+
     def observe_pool(self, status: PoolStatus) -> None:
         self.pool_size.set(status.size)
         self.pool_checked_out.set(status.checked_out)

@@ -378,6 +378,25 @@ class Settings(BaseSettings):
         description="A request still unanswered after this long gets 504 (a sync handler in the "
         "thread pool runs on to its end; on PostgreSQL `db_statement_timeout_ms` bounds it).",
     )
+    # ---- admission control of each worker (`api.admission`; docs/operations-serving.md) ----
+    api_max_in_flight: int = Field(
+        default=12,
+        ge=1,
+        le=1000,
+        description="Requests each worker serves at once; more wait for a turn.",
+    )
+    api_max_waiting: int = Field(
+        default=128,
+        ge=0,
+        le=100_000,
+        description="Requests each worker lets wait for a turn; one more is answered 503.",
+    )
+    api_max_wait_ms: int = Field(
+        default=500,
+        ge=1,
+        le=3_600_000,
+        description="How long a request may wait for a turn before it is answered 503, ms.",
+    )
     db_statement_timeout_ms: int = Field(
         default=0,
         ge=0,
@@ -385,14 +404,14 @@ class Settings(BaseSettings):
     )
     # ---- the PostgreSQL connection pool of each process (docs/operations-serving.md sizing) ----
     db_pool_size: int = Field(
-        default=5,
+        default=12,
         ge=1,
         le=1000,
-        description="Connections each process keeps open (PostgreSQL); at least the threads that "
-        "use the database at once (the API's thread pool, 40 by default, caps them).",
+        description="Connections each process keeps open (PostgreSQL); at least the requests a "
+        "worker serves at once (`api_max_in_flight`), so none waits for one or opens its own.",
     )
     db_pool_max_overflow: int = Field(
-        default=10,
+        default=8,
         ge=0,
         le=1000,
         description="Connections opened beyond the pool size under a burst, closed when returned.",

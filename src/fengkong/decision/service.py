@@ -60,6 +60,7 @@ from fengkong.onboarding.application import (
     seal,
 )
 from fengkong.onboarding.consent import ConsentRecord, consent_facts
+from fengkong.scoring.points import ScoreResult
 from fengkong.scoring.reasons import is_model_reason, model_reasons
 from fengkong.scoring.registry import (
     LoadedGBM,
@@ -122,6 +123,16 @@ def check_product(policy: CompiledPolicy, product: str, amount: Fen, term_months
         )
 
 
+def _scores_on_documents(policy: CompiledPolicy, model: LoadedScorecard | LoadedGBM) -> bool:
+    """Whether `model` reads features of the documents `policy` fetches, so scores once they
+    are in."""
+    if not policy.sources:
+        return False
+    from fengkong.decision import business_scoring as on_documents
+
+    return on_documents.reads_documents(model)
+
+
 def submit_application(req: ApplicationRequest, svc: DecisionServices) -> DecisionRecord:
     application_id = new_id("app", svc.clock)
     now = svc.clock.now()
@@ -159,11 +170,14 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     # The policy names the model that scores it (`model:`); the consumer's own champion was
     # scored ahead of the reads, another is chosen now (the same `Unavailable`, naming it).
     models = svc.champion.named(policy.model)
+    result: ScoreResult | None
     if models is svc.champion and scored_beforehand is not None and scored_beforehand.live is live:
         model, shadow, result = scored_beforehand.chosen
     else:
         model, shadow = models_for(application_id, live, models, svc.model_challenge)
-        result = model.score(features)
+        # A model that reads documents scores once they are in (below), not on the application
+        # alone first: that score would be thrown away.
+        result = None if _scores_on_documents(policy, model) else model.score(features)
     signals = (
         Signals({}, ())
         if fraud is None or event is None
@@ -173,14 +187,14 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
         row = {**inputs, "age": features.get("age_in_years"), **signals.features}
         anomaly = live.model(ANOMALY_MODEL_NAME, ModelStatus.CHAMPION)
         signals = signals + svc.fraud.anomaly.signals(anomaly, row)
-    pd_ = Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
-    adverse = model_reasons(result.top_adverse(), APPLICATION_FEATURES)
+    pd_ = None if result is None else Decimal(repr(result.pd)).quantize(Decimal("0.000001"))
+    adverse = () if result is None else model_reasons(result.top_adverse(), APPLICATION_FEATURES)
     stored_features = {**features, **signals.features, **shadow_features(shadow, features)}
     consents = consent_facts((*applicant.consents, *given), now)
     facts = policy_facts(
         features=features,
         signals=signals.features,
-        score=result.score,
+        score=None if result is None else result.score,
         pd=pd_,
         amount=req.amount,
         term_months=req.term_months,
@@ -191,7 +205,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
     )
     facts.update(side_facts)
     gathered: Gathered | None = None
-    score: int | None = result.score
+    score: int | None = None if result is None else result.score
     stored_pd: Decimal | None = pd_
     scored_by: LoadedScorecard | LoadedGBM | None = model
     if policy.sources:  # only a policy that asks for external data leaves the fast path
@@ -199,7 +213,7 @@ def submit_application(req: ApplicationRequest, svc: DecisionServices) -> Decisi
 
         # A model reading the documents' features scores once they are in, on the record it
         # was trained on; until then the sources' conditions see no score.
-        late = on_documents.reads_documents(model)
+        late = _scores_on_documents(policy, model)
         asked = on_documents.without_score(facts) if late else facts
         gathered = _external_data(policy, application_id, req, id_number_bidx, given, asked, svc)
         given = ()  # stored before the fetches, so the consent gate counts them

@@ -4,9 +4,10 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 
 from fengkong.access.permissions import Permission
+from fengkong.api.answers import json_answer
 from fengkong.api.business_schemas import BusinessOut
 from fengkong.api.deps import ActorDep, ContextDep, MetricsDep
 from fengkong.api.schemas import (
@@ -41,10 +42,15 @@ PROBLEMS = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=PROBLEMS)  # type: ignore[arg-type]
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DecisionOut,
+    responses=PROBLEMS,  # type: ignore[arg-type]
+)
 def create_application(
     body: ApplicationIn, ctx: ContextDep, metrics: MetricsDep, actor: ActorDep
-) -> DecisionOut:
+) -> Response:
     """Submit an application; it is validated, scored and decided at once. A channel key's
     applications come through its channel: the body may leave `channel.source` out, or name the
     same one."""
@@ -53,7 +59,10 @@ def create_application(
     decision = submit_application(request, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
     # As stored: with the id of this request (`core.request_id`), which the store wrote.
-    return DecisionOut.of(replace(decision, request_id=request_ids.current()), request.amount)
+    out = DecisionOut.of(replace(decision, request_id=request_ids.current()), request.amount)
+    # Serialised here, on the route's worker thread: FastAPI would validate and encode a
+    # returned model in a second hand-off to its thread pool.
+    return json_answer(out, status.HTTP_201_CREATED)
 
 
 @router.post(
@@ -163,12 +172,16 @@ def read_application_by_request(
     return _application_out(view, ctx)
 
 
-@router.get("/{application_id}", responses={404: {"description": "Unknown application"}})
-def read_application(application_id: str, ctx: ContextDep, actor: ActorDep) -> ApplicationOut:
+@router.get(
+    "/{application_id}",
+    response_model=ApplicationOut,
+    responses={404: {"description": "Unknown application"}},
+)
+def read_application(application_id: str, ctx: ContextDep, actor: ActorDep) -> Response:
     """The application (personal data masked), where it stands, the automatic decision and, on
     referral, the officer's decision that settled it."""
     own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
-    return show_application(application_id, ctx)
+    return json_answer(show_application(application_id, ctx))
 
 
 def show_application(application_id: str, ctx: Context) -> ApplicationOut:
