@@ -22,14 +22,6 @@ from fengkong.bootstrap import Context
 DASHBOARD = Path(__file__).parents[2] / "docs" / "grafana" / "fengkong-operations.json"
 DATASOURCE = {"type": "prometheus", "uid": "${DS_PROMETHEUS}"}
 
-# Exported by the admission control (in-flight and waiting requests, shedding, time waited for a
-# serving slot): name → (type, labels).
-ADMISSION_CONTROL: dict[str, tuple[str, frozenset[str]]] = {
-    "fengkong_http_in_flight": ("gauge", frozenset()),
-    "fengkong_http_waiting": ("gauge", frozenset()),
-    "fengkong_http_shed": ("counter", frozenset({"reason"})),
-    "fengkong_http_wait_seconds": ("histogram", frozenset()),
-}
 # What Prometheus itself adds to every scraped series.
 TARGET_LABELS = frozenset({"instance", "job"})
 SUFFIXES = {
@@ -47,7 +39,7 @@ def exported() -> dict[str, frozenset[str]]:
     """Every series name the app can export (a counter's `_total`, a histogram's `_bucket`…) →
     the labels it carries (`le` on a histogram's buckets). Read from the collectors `ApiMetrics`
     declares, so a metric with labels counts before it has a sample."""
-    families = dict(ADMISSION_CONTROL)
+    families: dict[str, tuple[str, frozenset[str]]] = {}
     for collector in vars(ApiMetrics()).values():
         if isinstance(collector, MetricWrapperBase):
             # prometheus_client keeps the declared name (a counter's without `_total`), type and
