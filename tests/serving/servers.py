@@ -77,11 +77,14 @@ class Server:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def start_server(deployment: Deployment, where: Path, workers: int = 1) -> Server:
+def start_server(
+    deployment: Deployment, where: Path, workers: int = 1, extra: dict[str, str] | None = None
+) -> Server:
     """`fengkong serve` on a free loopback port with the deployment's environment."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("FENGKONG_CONFIG",)}
     env.update(deployment.env)
+    env.update(extra or {})
     env["PYTHONPATH"] = str(ROOT / "src")
     where.mkdir(parents=True, exist_ok=True)
     log = where / f"serve-{port}.log"
