@@ -22,7 +22,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from conftest import IN_CI, PG_URL, _database_url
+from conftest import IN_CI, PG_URL
 from factories import make_champion
 from fengkong.access.keys import issue_key
 from fengkong.bootstrap import bootstrap
@@ -91,7 +91,7 @@ def shared_database(postgres_template: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(sa.text(f'create database "{name}" template "{postgres_template}"'))
     try:
-        yield _database_url(name)
+        yield sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
@@ -105,6 +105,8 @@ def deployment(
     tmp_path_factory: pytest.TempPathFactory,
     trained: TrainedScorecard,
 ) -> Iterator[Deployment]:
+    """The lender's shared pieces, seeded as its operator would: the key ring written, the
+    champion promoted, the keys issued (in the database every replica reads)."""
     home = tmp_path_factory.mktemp("lender") / "home"
     home.mkdir()
     keys = home / "keys.json"
