@@ -20,7 +20,7 @@ from fengkong.api.idempotency import fingerprint, scope_hash
 from fengkong.bootstrap import Context, bootstrap
 from fengkong.core.clock import FakeClock
 from fengkong.core.settings import Settings
-from fengkong.db.idempotency import IdempotencyClaim, SqlIdempotencyRecords
+from fengkong.db.idempotency import Claimed, IdempotencyClaim, SqlIdempotencyRecords
 from fengkong.lending.credit_lines import open_line
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.origination import accept_offer, get_loan
@@ -116,7 +116,8 @@ def test_a_repeat_waits_for_the_running_request(
     claim = IdempotencyClaim(
         scope_hash("fks_all", "POST", path, "slow"), "POST", path, "slow", fingerprint(b"", body)
     )
-    assert records.claim(claim, clock.now(), clock.now() + settings_retention(settings)) is None
+    claimed = records.claim(claim, clock.now())
+    assert isinstance(claimed, Claimed)
 
     impatient = _app(settings, clock, wait=0.2)
     with TestClient(impatient) as c:
@@ -133,7 +134,13 @@ def test_a_repeat_waits_for_the_running_request(
             )
         )
         repeat.start()
-        records.finish(claim.scope_hash, 200, {"content-type": "application/json"}, b'{"a":1}')
+        records.finish(
+            (claim.scope_hash, claimed.at),
+            200,
+            {"content-type": "application/json"},
+            b'{"a":1}',
+            clock.now() + settings_retention(settings),
+        )
         repeat.join()
     assert answers[0].status_code == 200 and answers[0].json() == {"a": 1}
     assert answers[0].headers["Idempotent-Replayed"] == "true"

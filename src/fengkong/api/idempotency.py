@@ -8,9 +8,13 @@ with a key claims it in `idempotency_records` (`db.idempotency`) before the rout
 stores the response's status, content type, location and body before the last byte goes out. A
 repeat with the same fingerprint gets that response (marked `Idempotent-Replayed: true`), after
 waiting for the first to finish if it is still running (`idempotency_wait_seconds`; then 409); a
-repeat with another fingerprint gets 422. Only a success (2xx) is kept: after an error answer
-(invalid input, a refusal, a failure) or a response over `idempotency_max_body_bytes` the key is
-released, so a corrected request may use it and a repeat runs afresh, where the use cases' own
+repeat with another fingerprint gets 422. A running request's claim is a lease its worker renews
+(`_LeaseKeeper`, every quarter of `idempotency_lease_seconds`): when a worker dies mid-request the
+lease lapses, a repeat claims the key afresh and runs knowing the request id of the attempt that
+died (`core.request_id.earlier_attempt`), so that a route can answer with what that attempt
+committed before it died instead of doing it twice. Only a success (2xx) is kept: after an error
+answer (invalid input, a refusal, a failure) or a response over `idempotency_max_body_bytes` the
+key is released, so a corrected request may use it and a repeat runs afresh, where the use cases' own
 idempotency (a repayment's key in the journal) still applies it at most once.
 
 Routes that require the header keep declaring it (`routes.loans.IdempotencyKey`); elsewhere it
@@ -21,10 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import anyio
@@ -36,7 +42,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fengkong.api.deps import presented_secret
 from fengkong.api.errors import problem
 from fengkong.bootstrap import Context
-from fengkong.db.idempotency import IdempotencyClaim, IdempotencyRecord, SqlIdempotencyRecords
+from fengkong.core import request_id as request_ids
+from fengkong.core.clock import Clock
+from fengkong.db.idempotency import (
+    Claimed,
+    IdempotencyClaim,
+    IdempotencyRecord,
+    SqlIdempotencyRecords,
+)
+
+log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -74,6 +89,47 @@ def scope_hash(secret: str | None, method: str, path: str, key: str) -> str:
     return hashlib.sha256(json.dumps([credential, method, path, key]).encode("utf-8")).hexdigest()
 
 
+class _LeaseKeeper:
+    """Renews the leases of the claims this worker's running requests hold, every `every`
+    seconds, from a thread of its own: a busy event loop or a full thread pool must not let a
+    live request's lease lapse. The thread starts with the first claim and ends once a round
+    finds none held."""
+
+    def __init__(self, records: SqlIdempotencyRecords, clock: Clock, every: float) -> None:
+        self.records = records
+        self.clock = clock
+        self.every = every
+        self._held: set[tuple[str, datetime]] = set()  # (key, claimed at)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, claim: tuple[str, datetime]) -> None:
+        with self._lock:
+            self._held.add(claim)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._renew_while_held, name="idempotency-leases", daemon=True
+                )
+                self._thread.start()
+
+    def drop(self, claim: tuple[str, datetime]) -> None:
+        with self._lock:
+            self._held.discard(claim)
+
+    def _renew_while_held(self) -> None:
+        while True:
+            time.sleep(self.every)
+            with self._lock:
+                held = sorted(self._held)
+                if not held:
+                    self._thread = None
+                    return
+            try:
+                self.records.renew(held, self.clock.now())
+            except Exception:  # the database is unreachable: the next round tries again
+                log.warning("idempotency leases not renewed", exc_info=True)
+
+
 @dataclass
 class _Captured:
     """The response the route sends, as it goes out."""
@@ -96,10 +152,16 @@ class IdempotencyMiddleware:
         self.retention = timedelta(hours=settings.idempotency_retention_hours)
         self.wait_seconds = float(settings.idempotency_wait_seconds)
         self.max_body = int(settings.idempotency_max_body_bytes)
+        self.lease = timedelta(seconds=settings.idempotency_lease_seconds)
 
     @cached_property
     def records(self) -> SqlIdempotencyRecords:
-        return SqlIdempotencyRecords(self.context.db)
+        return SqlIdempotencyRecords(self.context.db, lease=self.lease)
+
+    @cached_property
+    def leases(self) -> _LeaseKeeper:
+        # Four renewals per lease: a round or two lost to a slow database leaves it standing.
+        return _LeaseKeeper(self.records, self.context.clock, self.lease.total_seconds() / 4)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITES:
@@ -124,8 +186,8 @@ class IdempotencyMiddleware:
             request_hash=fingerprint(scope.get("query_string", b""), body),
         )
         found = await self._claim_or_wait(claim)
-        if found is None:
-            await self._run(claim, body, scope, receive, send)
+        if isinstance(found, Claimed):
+            await self._run(claim, found, body, scope, receive, send)
         elif found.request_hash != claim.request_hash:
             await _mismatch(path, key)(scope, receive, send)
         elif not found.done:
@@ -133,17 +195,16 @@ class IdempotencyMiddleware:
         else:
             await _replay(found)(scope, receive, send)
 
-    async def _claim_or_wait(self, claim: IdempotencyClaim) -> IdempotencyRecord | None:
-        """None once this request holds the key; else the record of the request that does:
+    async def _claim_or_wait(self, claim: IdempotencyClaim) -> Claimed | IdempotencyRecord:
+        """`Claimed` once this request holds the key; else the record of the request that does:
         done, or for another body, or still running when the wait ran out."""
         deadline = time.monotonic() + self.wait_seconds
         pause = _FIRST_POLL
+        holder = request_ids.current()
         while True:
             now = self.context.clock.now()
-            found = await anyio.to_thread.run_sync(
-                self.records.claim, claim, now, now + self.retention
-            )
-            if found is None or found.done or found.request_hash != claim.request_hash:
+            found = await anyio.to_thread.run_sync(self.records.claim, claim, now, holder)
+            if isinstance(found, Claimed) or found.done or found.request_hash != claim.request_hash:
                 return found
             if time.monotonic() >= deadline:
                 return found
@@ -151,10 +212,17 @@ class IdempotencyMiddleware:
             pause = min(pause * 2, _LONGEST_POLL)
 
     async def _run(
-        self, claim: IdempotencyClaim, body: bytes, scope: Scope, receive: Receive, send: Send
+        self,
+        claim: IdempotencyClaim,
+        claimed: Claimed,
+        body: bytes,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
         captured = _Captured(self.max_body)
         given = False
+        held = (claim.scope_hash, claimed.at)
 
         async def replay_body() -> Message:
             nonlocal given
@@ -178,27 +246,34 @@ class IdempotencyMiddleware:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 # Stored once the client has the answer, off its wait: a repeat that comes in
                 # meanwhile finds the key in progress and waits the moment it takes.
-                await self._settle(claim, captured)
+                await self._settle(held, captured)
 
+        self.leases.hold(held)
+        earlier = claimed.abandoned.holder if claimed.abandoned is not None else None
+        token = request_ids.resuming(earlier)
         try:
             await self.app(scope, replay_body, sending)
         finally:
+            request_ids.resumed(token)
             if not captured.settled:  # the route raised, or the client went away
                 captured.settled = True
-                await anyio.to_thread.run_sync(self.records.release, claim.scope_hash)
+                self.leases.drop(held)
+                await anyio.to_thread.run_sync(self.records.release, held)
 
-    async def _settle(self, claim: IdempotencyClaim, captured: _Captured) -> None:
+    async def _settle(self, held: tuple[str, datetime], captured: _Captured) -> None:
         captured.settled = True
+        self.leases.drop(held)
         if keeps(captured.status) and not captured.too_large:
             await anyio.to_thread.run_sync(
                 self.records.finish,
-                claim.scope_hash,
+                held,
                 captured.status,
                 captured.headers,
                 bytes(captured.body),
+                self.context.clock.now() + self.retention,
             )
         else:
-            await anyio.to_thread.run_sync(self.records.release, claim.scope_hash)
+            await anyio.to_thread.run_sync(self.records.release, held)
 
 
 async def _read_body(receive: Receive) -> bytes:

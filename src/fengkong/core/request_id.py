@@ -24,6 +24,7 @@ MAX_LENGTH = 64
 _SANE = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_LENGTH}}}")
 
 _CURRENT: ContextVar[str | None] = ContextVar("fengkong_request_id", default=None)
+_EARLIER: ContextVar[str | None] = ContextVar("fengkong_earlier_attempt", default=None)
 
 
 def current() -> str | None:
@@ -39,6 +40,23 @@ def serving(request_id: str) -> Token[str | None]:
 
 def done(token: Token[str | None]) -> None:
     _CURRENT.reset(token)
+
+
+def earlier_attempt() -> str | None:
+    """The request id of an earlier attempt at the request being served (the same
+    `Idempotency-Key` and body) whose worker died before it answered; None when there was none.
+    What it committed, if anything, is the answer to give now."""
+    return _EARLIER.get()
+
+
+def resuming(request_id: str | None) -> Token[str | None]:
+    """Mark the code that runs from here as repeating the attempt `request_id` that died; pass
+    the token to `resumed` when the request ends."""
+    return _EARLIER.set(request_id)
+
+
+def resumed(token: Token[str | None]) -> None:
+    _EARLIER.reset(token)
 
 
 def is_sane(text: str) -> bool:

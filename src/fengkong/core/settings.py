@@ -318,6 +318,14 @@ class Settings(BaseSettings):
         description="How long a repeat waits for the first request with its key to finish "
         "before it is answered 409 (docs/idempotency.md).",
     )
+    idempotency_lease_seconds: float = Field(
+        default=60,
+        ge=2,
+        le=3600,
+        description="How long a running request's claim on its key outlives the last renewal by "
+        "its worker (renewed every quarter of this while it runs): a repeat of a request whose "
+        "worker died runs, or finds what it decided, after at most this (docs/idempotency.md).",
+    )
     idempotency_max_body_bytes: int = Field(
         default=256 * 1024,
         ge=0,

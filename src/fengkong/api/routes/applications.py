@@ -27,7 +27,7 @@ from fengkong.decision.service import (
     get_application,
     submit_application,
 )
-from fengkong.decision.tracing import application_for_request
+from fengkong.decision.tracing import application_for_request, decided_before
 from fengkong.decision.verification import verification_costs, verify
 from fengkong.lending.ownership import own_application
 from fengkong.onboarding.business_view import masked_business
@@ -56,6 +56,12 @@ def create_application(
     same one."""
     body = body.through_channel_of(actor)
     request = body.to_request(ctx.clock.business_date())
+    earlier = request_ids.earlier_attempt()
+    if earlier is not None:
+        # The same request's attempt that died mid-way may have decided: that is the answer.
+        found = decided_before(earlier, request, ctx.decisions)
+        if found is not None:
+            return json_answer(DecisionOut.of(found, request.amount), status.HTTP_201_CREATED)
     decision = submit_application(request, ctx.decisions)
     metrics.decisions.labels(decision.outcome.value).inc()
     # As stored: with the id of this request (`core.request_id`), which the store wrote.
