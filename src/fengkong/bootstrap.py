@@ -17,6 +17,7 @@ from fengkong.access.stores import Access
 from fengkong.core.clock import Clock, SystemClock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings, load_settings
+from fengkong.db.access_repository import api_key_reader
 from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter
 from fengkong.db.audit_timestamps import HttpTimestamper
 from fengkong.db.concentration_reads import SqlSnapshotSegments
@@ -130,7 +131,11 @@ class Context:
     def access(self) -> Access:
         """Users, sessions and API keys over the database; TOTP secrets sealed by the vault."""
         return Access(
-            uow=self.uow, clock=self.clock, cipher=self.vault, config=access_config(self.settings)
+            uow=self.uow,
+            clock=self.clock,
+            cipher=self.vault,
+            config=access_config(self.settings),
+            read_key=api_key_reader(self.db),
         )
 
     @cached_property

@@ -13,6 +13,7 @@ from fengkong.access.records import TotpEnrolment
 from fengkong.access.stores import Access
 from fengkong.core.actor import Actor, Role
 from fengkong.core.clock import FakeClock
+from fengkong.db.access_repository import api_key_reader
 from fengkong.db.database import Database
 from fengkong.db.uow import SqlUnitOfWork
 from fengkong.onboarding.channel import SALES_CHANNELS
@@ -31,7 +32,11 @@ def config() -> AccessConfig:
 @pytest.fixture
 def access(db: Database, clock: FakeClock, config: AccessConfig) -> Access:
     return Access(
-        uow=lambda: SqlUnitOfWork(db), clock=clock, cipher=Vault(generate_keyring()), config=config
+        uow=lambda: SqlUnitOfWork(db),
+        read_key=api_key_reader(db),
+        clock=clock,
+        cipher=Vault(generate_keyring()),
+        config=config,
     )
 
 

@@ -199,14 +199,14 @@ class AccessAuthenticator:
         if ulid is None:
             raise Unauthenticated(UNKNOWN_SECRET)
         now = self.access.clock.now()
-        with self.access.uow() as uow:
-            key = uow.api_keys.get(f"key_{ulid}")
-            if key is None or not same_hash(key.secret_sha256, sha256_hex(secret)):
-                raise Unauthenticated(UNKNOWN_SECRET)
-            if not key.usable_at(now):
-                raise Unauthenticated(UNKNOWN_SECRET)
-            last = key.last_used_at
-            if last is None or now - last >= self.access.config.touch_every:
+        key = self.access.read_key(f"key_{ulid}")
+        if key is None or not same_hash(key.secret_sha256, sha256_hex(secret)):
+            raise Unauthenticated(UNKNOWN_SECRET)
+        if not key.usable_at(now):
+            raise Unauthenticated(UNKNOWN_SECRET)
+        last = key.last_used_at
+        if last is None or now - last >= self.access.config.touch_every:
+            with self.access.uow() as uow:
                 uow.api_keys.touch(key.id, now)
                 uow.commit()
-            return key.actor()
+        return key.actor()

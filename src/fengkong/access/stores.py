@@ -74,12 +74,20 @@ class AccessUnitOfWork(UnitOfWork, Protocol):
     def audit(self) -> AuditAppender: ...
 
 
+class KeyReader(Protocol):
+    """An API key by its id, read on its own, outside any unit of work: every request that
+    presents a key reads it, and needs no transaction for that."""
+
+    def __call__(self, key_id: str, /) -> ApiKey | None: ...
+
+
 @dataclass(frozen=True)
 class Access:
-    """What the access use cases need: a unit of work per call, the clock, the configuration,
-    and the cipher for TOTP secrets."""
+    """What the access use cases need: a unit of work per call, the key reader, the clock, the
+    configuration, and the cipher for TOTP secrets."""
 
     uow: Callable[[], AccessUnitOfWork]
+    read_key: KeyReader
     clock: Clock
     cipher: Cipher
     config: AccessConfig = field(default_factory=AccessConfig)

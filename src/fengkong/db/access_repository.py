@@ -3,7 +3,7 @@ tables, in the caller's session; never commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from fengkong.access.records import ApiKey, LoginSession, User, UserStatus
 from fengkong.core.actor import Role
 from fengkong.db.access_tables import api_keys, user_sessions, users
+from fengkong.db.database import Database
+from fengkong.db.driver_reads import standalone_reads
 
 __all__ = ["SqlApiKeys", "SqlSessions", "SqlUsers"]
 
@@ -184,6 +186,19 @@ def _key(row: Any) -> ApiKey:
         revoked_by=row["revoked_by"],
         last_used_at=row["last_used_at"],
     )
+
+
+def api_key_reader(db: Database) -> Callable[[str], ApiKey | None]:
+    """`access.stores.KeyReader` over `db`: one statement through the driver, outside any
+    transaction (no BEGIN, no ROLLBACK), as every request presenting a key reads it."""
+    statement = sa.select(api_keys).where(api_keys.c.id == sa.bindparam("key_id"))
+
+    def read(key_id: str) -> ApiKey | None:
+        with standalone_reads(db) as reader:
+            rows = reader.mappings(statement, {"key_id": key_id})
+        return _key(rows[0]) if rows else None
+
+    return read
 
 
 class SqlApiKeys:
