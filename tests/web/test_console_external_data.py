@@ -36,7 +36,7 @@ from fengkong.decision.identity_facts import IdentityCall
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.policy import PolicyOutcome
 from fengkong.decision.recording import offer_document
-from fengkong.decision.service import audit_identity_call
+from fengkong.decision.step_up import audit_identity_call
 from fengkong.lending.secured_offer import terms_of
 from fengkong.onboarding.business_view import masked_business
 from fengkong.onboarding.party import customer_id

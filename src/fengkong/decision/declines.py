@@ -1,5 +1,5 @@
 """What a decline tells the identity-link graph, the same for every decline: the policy's own
-(`service.submit_application`, and `service.complete_step_up` after a failed check) and an
+(`service.submit_application`, and `step_up.complete_step_up` after a failed check) and an
 officer's on a referral (`decline_and_flag`).
 
 A declined application is flagged on the graph so that its future neighbours (applications

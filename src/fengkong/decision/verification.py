@@ -1,5 +1,5 @@
 """The identity-check use case: a decision waiting (`verify`) for a check has it made by a
-provider, and the provider's answer completes the step-up (`service.complete_step_up`).
+provider, and the provider's answer completes the step-up (`step_up.complete_step_up`).
 
 Only a decision waiting for that very check may have it made: the policy decides which check is
 worth its price and when (cheap ones first, the expensive ones for few applicants), so no caller
@@ -47,11 +47,8 @@ from fengkong.decision.identity_facts import (
 from fengkong.decision.outcome import Outcome
 from fengkong.decision.ports import DecisionUnitOfWork
 from fengkong.decision.record import DecisionRecord
-from fengkong.decision.service import (
-    DecisionServices,
-    audit_identity_call,
-    complete_step_up,
-)
+from fengkong.decision.service import DecisionServices
+from fengkong.decision.step_up import audit_identity_call, complete_step_up
 from fengkong.onboarding.application import StoredApplication
 from fengkong.onboarding.consent import Purpose
 from fengkong.onboarding.validators import validate_bank_card

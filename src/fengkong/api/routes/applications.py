@@ -23,10 +23,10 @@ from fengkong.core import request_id as request_ids
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.service import (
     ApplicationView,
-    complete_step_up,
     get_application,
     submit_application,
 )
+from fengkong.decision.step_up import complete_step_up
 from fengkong.decision.tracing import application_for_request, decided_before
 from fengkong.decision.verification import verification_costs, verify
 from fengkong.lending.ownership import own_application
