@@ -60,7 +60,9 @@ def dask_runner(
                     n_workers=workers,
                     threads_per_worker=threads_per_worker,
                     processes=processes,
-                    dashboard_address=None,
+                    # any free port: the scheduler serves HTTP even without a dashboard,
+                    # and 8787 may be another cluster's
+                    dashboard_address=":0",
                 )
             )
             client = stack.enter_context(Client(cluster))  # type: ignore[no-untyped-call]

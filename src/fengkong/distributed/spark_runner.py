@@ -5,6 +5,7 @@ spark-defaults.conf), or a local one (`local[*]`) when none is configured."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -67,10 +68,11 @@ def spark_runner(master: str | None = None) -> Iterator[SparkRunner]:
     if master is not None:
         builder = builder.master(master)
     if master is None or master.startswith("local"):
-        # a local session's Python workers are this interpreter, with this code on its path
-        builder = builder.config("spark.pyspark.python", sys.executable).config(
-            "spark.ui.enabled", "false"
-        )
+        # A local session's Python workers are this interpreter, with this code and its
+        # packages on its path. PySpark reads the workers' interpreter from the environment
+        # (its default, `python3`, may lack them); a value set by the operator is kept.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = builder.config("spark.ui.enabled", "false")
     session = builder.getOrCreate()
     if not running:
         session.sparkContext.setLogLevel("ERROR")
@@ -82,6 +84,4 @@ def spark_runner(master: str | None = None) -> Iterator[SparkRunner]:
 
 
 def _java_home() -> bool:
-    import os
-
     return bool(os.environ.get("JAVA_HOME"))

@@ -1,0 +1,82 @@
+"""On a local Spark session (local[2]: its Python workers are other processes, so every partition
+and function crosses a process boundary pickled), batch scoring, the back-test and end of day
+give exactly what they give in this process, as on Dask. Skipped where PySpark or a Java runtime
+is missing."""
+
+from __future__ import annotations
+
+import operator
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fengkong.bootstrap import Context
+from fengkong.decision import backtest as backtest_module
+from fengkong.scoring.registry import LoadedScorecard
+from fengkong.scoring.train import TrainedScorecard
+from partition_runs import (
+    backtest_reports,
+    eod_books,
+    scored_bytes,
+    scoring_input,
+    stored_decisions,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
+pytest.importorskip("pyspark")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Spark needs a Java runtime", allow_module_level=True)
+
+from fengkong.distributed.spark_runner import SparkRunner, spark_runner  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkRunner]:
+    with spark_runner("local[2]") as runner:
+        yield runner
+
+
+@pytest.fixture
+def loaded(trained: TrainedScorecard) -> LoadedScorecard:
+    return LoadedScorecard("application-v1", "0" * 64, trained.model.scorecard_)
+
+
+def test_the_session_runs_partitions_in_other_processes_and_keeps_their_order(
+    spark: SparkRunner,
+) -> None:
+    assert spark.parallelism == 2
+    assert spark.map(sorted, [[3, 1], [2], [9, 8, 7]]) == [[1, 3], [2], [7, 8, 9]]
+    assert spark.map(sorted, []) == []
+    assert os.getpid() not in set(spark.map(operator.call, [os.getpid] * 4))
+
+
+def test_a_file_scored_on_spark_is_the_file_scored_here(
+    spark: SparkRunner, loaded: LoadedScorecard, german: pd.DataFrame, tmp_path: Path
+) -> None:
+    data = scoring_input(german, tmp_path, ".parquet")
+    here = scored_bytes(loaded, data, tmp_path / "here")
+    assert scored_bytes(loaded, data, tmp_path / "spark", spark, partitions=3) == here
+
+
+def test_a_backtest_on_spark_reports_what_it_reports_here(
+    spark: SparkRunner, context: Context, german: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = stored_decisions(context, german, 30)
+    monkeypatch.setattr(backtest_module, "PAGE_SIZE", 5)
+    here = backtest_reports(rows)
+    assert backtest_reports(rows, spark, partitions=2) == here
+    assert here[0].swap_out.count > 0 and here[1].swap_in.count > 0
+
+
+def test_end_of_day_on_spark_books_what_it_books_here(
+    spark: SparkRunner, sqlite_template: Path, tmp_path: Path
+) -> None:
+    # larger chunks than on Dask: each chunk is one Spark job, and a job costs Spark a while
+    here = eod_books(sqlite_template, tmp_path / "here", chunk=20, quiet_chunk=20)
+    there = eod_books(sqlite_template, tmp_path / "spark", spark, chunk=20, quiet_chunk=20)
+    assert (there.loans, there.journal, there.totals) == (here.loans, here.journal, here.totals)
+    assert sum(t["interest_fen"] for t in here.totals.values()) > 0
