@@ -9,13 +9,16 @@ import operator
 import os
 import shutil
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from fengkong.bootstrap import Context
 from fengkong.decision import backtest as backtest_module
+from fengkong.scoring.batch import score_frame
 from fengkong.scoring.registry import LoadedScorecard
 from fengkong.scoring.train import TrainedScorecard
 from partition_runs import (
@@ -54,12 +57,43 @@ def test_the_session_runs_partitions_in_other_processes_and_keeps_their_order(
     assert os.getpid() not in set(spark.map(operator.call, [os.getpid] * 4))
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_file_scored_on_spark_is_the_file_scored_here(
-    spark: SparkRunner, loaded: LoadedScorecard, german: pd.DataFrame, tmp_path: Path
+    spark: SparkRunner, loaded: LoadedScorecard, german: pd.DataFrame, tmp_path: Path, suffix: str
 ) -> None:
-    data = scoring_input(german, tmp_path, ".parquet")
+    data = scoring_input(german, tmp_path, suffix)
     here = scored_bytes(loaded, data, tmp_path / "here")
     assert scored_bytes(loaded, data, tmp_path / "spark", spark, partitions=3) == here
+
+
+def test_a_chunk_goes_through_map_in_pandas_and_keeps_its_rows_and_index(
+    spark: SparkRunner, loaded: LoadedScorecard, german: pd.DataFrame
+) -> None:
+    rows = german.drop(columns="creditability").iloc[100:160].copy()
+    rows["purpose"] = None  # a column with no value at all in the chunk: the missing bin
+    here = score_frame(loaded, rows)
+    pd.testing.assert_frame_equal(spark.map_frame(partial(score_frame, loaded), rows, 3), here)
+
+
+def test_a_chunk_spark_cannot_type_is_scored_through_slices_alike(
+    spark: SparkRunner,
+    loaded: LoadedScorecard,
+    german: pd.DataFrame,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows = german.drop(columns="creditability").iloc[100:160].copy()
+    rows["purpose"] = ["car (new)", 3, None] * 20  # mixed types: no Arrow type fits
+    sliced: list[int] = []
+    mapped = SparkRunner.map
+
+    def counted(self: SparkRunner, fn: Any, parts: Any) -> Any:
+        sliced.append(len(parts))
+        return mapped(self, fn, parts)
+
+    monkeypatch.setattr(SparkRunner, "map", counted)
+    there = spark.map_frame(partial(score_frame, loaded), rows, 3)
+    assert sliced == [3]
+    pd.testing.assert_frame_equal(there, score_frame(loaded, rows))
 
 
 def test_a_backtest_on_spark_reports_what_it_reports_here(

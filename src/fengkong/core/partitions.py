@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from fengkong.core.errors import FieldError, Invalid
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -33,6 +36,18 @@ class PartitionRunner(Protocol):
 
     def map(self, fn: Callable[[P], R], partitions: Sequence[P]) -> list[R]:
         """`[fn(p) for p in partitions]`, wherever it runs."""
+        ...
+
+
+@runtime_checkable
+class FrameRunner(Protocol):
+    """A runner with its own way of mapping a function over the rows of a pandas frame (Spark's
+    `mapInPandas`), used instead of `map` over slices where the rows are a table."""
+
+    def map_frame(
+        self, fn: Callable[[pd.DataFrame], pd.DataFrame], frame: pd.DataFrame, partitions: int
+    ) -> pd.DataFrame:
+        """`fn` over `frame` cut into `partitions`, the results in `frame`'s row order and index."""
         ...
 
 

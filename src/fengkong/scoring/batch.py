@@ -30,7 +30,13 @@ from pathlib import Path
 import pandas as pd
 
 from fengkong.core.errors import FieldError, Invalid
-from fengkong.core.partitions import IN_PROCESS, PartitionRunner, bounds, partition_count
+from fengkong.core.partitions import (
+    IN_PROCESS,
+    FrameRunner,
+    PartitionRunner,
+    bounds,
+    partition_count,
+)
 from fengkong.features.codebook import ALLOWED_VALUES, check_value
 from fengkong.scoring.registry import MAX_REASONS, LoadedModel
 from fengkong.scoring.tables import table_chunks, table_columns, table_rows
@@ -135,10 +141,21 @@ def score_partitions(
     partitions: int = 1,
 ) -> pd.DataFrame:
     """`frame` scored as `partitions` contiguous slices of rows, each through `score_frame` on
-    `runner`, put back together in order; one partition scores `frame` itself, in place."""
+    `runner`, put back together in order; one partition scores `frame` itself, in place. A
+    runner with its own way over a table (`FrameRunner`: Spark's `mapInPandas`) is given the
+    feature columns whole, and the scores are set on `frame`."""
     cuts = bounds(len(frame), partitions)
     if len(cuts) <= 1 and runner is IN_PROCESS:
         return _add_scores(model, frame, reasons)
+    if isinstance(runner, FrameRunner):
+        # Only the features travel (and come back typed by the engine); the other columns stay
+        # here as they were read, and the scores are set beside them.
+        scored = runner.map_frame(
+            partial(score_frame, model, reasons=reasons), frame[list(model.features)], len(cuts)
+        )
+        for column in output_columns(reasons):
+            frame[column] = scored[column]
+        return frame
     scored = runner.map(
         partial(score_frame, model, reasons=reasons),
         [frame.iloc[start:stop] for start, stop in cuts],
