@@ -151,6 +151,7 @@ BACKTEST = ["policy", "backtest", "absent.yaml", "--since", "2026-01-01"]
         (BACKTEST, ["--dask-address", "tcp://h:8786"], "--dask-address goes with --engine dask"),
         (SCORE, ["--engine", "dask", "--dask-address", "h:8786"], "不是 Dask 调度器地址"),
         (["eod"], ["--engine", "dask", "--spark-master", "local[2]"], "仅用于 --engine spark"),
+        (["servicing", "eod"], ["--engine", "spork"], "未知的计算引擎 'spork'"),
         (SCORE, ["--partitions", "0"], "--partitions"),
         (BACKTEST, ["--partitions", "-1"], "--partitions"),
         (["eod"], ["--partitions", "0"], "--partitions"),
@@ -166,7 +167,7 @@ def test_wrong_engine_options_exit_2_before_anything_is_read(
     def no_wiring() -> None:
         raise AssertionError("the options are checked before the wiring is built")
 
-    for shell in ("score", "policy", "lending"):
+    for shell in ("score", "policy", "lending", "servicing"):
         monkeypatch.setattr(f"fengkong.cli.{shell}.context", no_wiring)
     staff_login("fks_all")
     refused = runner.invoke(app, [*command, *options])

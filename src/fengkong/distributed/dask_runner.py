@@ -33,11 +33,20 @@ class DaskRunner:
     def map(self, fn: Callable[[P], R], partitions: Sequence[P]) -> list[R]:
         if not partitions:
             return []
-        # pure=False: no hashing of the partitions into task keys (a partition is rows, and
-        # each call is a distinct piece of work anyway).
-        futures = self.client.map(fn, list(partitions), pure=False)
-        results: list[R] = self.client.gather(futures)  # type: ignore[no-untyped-call]
+        # The function (a model, a policy, the lending configuration in its partial) goes to
+        # every worker once and the partitions each to one, ahead of the tasks: a task graph
+        # carrying them would be sent through the scheduler, which Dask warns against.
+        client = self.client
+        shared = client.scatter(fn, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
+        data = client.scatter(list(partitions), hash=False)  # type: ignore[no-untyped-call]
+        futures = client.map(_apply, data, fn=shared, pure=False)
+        results: list[R] = client.gather(futures)  # type: ignore[no-untyped-call]
+        client.cancel([*futures, *data, shared])  # type: ignore[no-untyped-call]
         return results
+
+
+def _apply(partition: P, fn: Callable[[P], R]) -> R:
+    return fn(partition)
 
 
 @contextmanager
