@@ -18,8 +18,8 @@ by running the steps `lending.eod_steps.EOD_STEPS` declares, in their order.
   `fengkong.distributed`), each chunk cut into the runner's parallelism of slices; reading the
   chunk, posting, saving and committing stay in this process, so the books are the same to the
   fen wherever the arithmetic ran.
-- `close_loan_day` is the pure per-loan step; everything else is storage around it
-  (`lending.eod_loans`).
+- `close_loan_day` (`lending.loan_day`) is the pure per-loan step; everything else is storage
+  around it (`lending.eod_loans`).
 - Most loans on most days are quiet: one day of contract interest on the running instalment and
   nothing else (`lending.quiet`). A partition first closes its quiet loans a large batch at a
   time with column arithmetic (`quiet_day`) and set-based writes, each batch one transaction

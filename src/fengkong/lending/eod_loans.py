@@ -1,5 +1,8 @@
 """End of day's loan work, one partition at a time (the `quiet` and `loans` steps of
-`lending.eod_steps`): `close_loan_day`, the pure per-loan step, and the storage around it.
+`lending.eod_steps`): the storage around `lending.loan_day.close_loan_day`, the pure per-loan
+step, and around `lending.quiet.quiet_day`. The arithmetic of each chunk runs on a
+`core.partitions.PartitionRunner` (`close_chunk`, `quiet_chunk`): in this process, or on a
+cluster; reads, writes and commits stay here.
 
 - `quiet_partition` closes a partition's quiet loans (`lending.quiet`) a large batch at a time
   with column arithmetic (`quiet_day`) and set-based writes, each batch one transaction marking
@@ -25,7 +28,7 @@ from fengkong.ledger.journal import EntryKind
 from fengkong.lending.config import LendingConfig
 from fengkong.lending.eod_dates import EodMeter
 from fengkong.lending.eod_lines import fire_line_triggers
-from fengkong.lending.loan_day import LoanDay, close_loan_day, close_loans, written_off
+from fengkong.lending.loan_day import LoanDay, close_loans
 from fengkong.lending.ports import EodUnitOfWork
 from fengkong.lending.quiet import quiet_bucket, quiet_class, quiet_day, quiet_journal
 from fengkong.lending.records import LoanRecord
@@ -33,17 +36,6 @@ from fengkong.lending.services import LendingServices, request_hash
 
 if TYPE_CHECKING:
     import polars as pl
-
-__all__ = [
-    "SYSTEM",
-    "ChunkHook",
-    "LoanDay",
-    "Totals",
-    "close_loan_day",
-    "loan_partition",
-    "quiet_partition",
-    "written_off",
-]
 
 SYSTEM = "system:eod"
 ChunkHook = Callable[[date, int, int], None]  # (business date, partition, chunk number)
