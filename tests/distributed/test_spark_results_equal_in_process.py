@@ -15,8 +15,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from fengkong.bootstrap import Context
+from fengkong.cli import app
 from fengkong.decision import backtest as backtest_module
 from fengkong.scoring.batch import score_frame
 from fengkong.scoring.registry import LoadedScorecard
@@ -114,3 +116,27 @@ def test_end_of_day_on_spark_books_what_it_books_here(
     there = eod_books(sqlite_template, tmp_path / "spark", spark, chunk=20, quiet_chunk=20)
     assert (there.loans, there.journal, there.totals) == (here.loans, here.journal, here.totals)
     assert sum(t["interest_fen"] for t in here.totals.values()) > 0
+
+
+def test_fengkong_score_on_spark_writes_the_file_it_writes_here(
+    spark: SparkRunner,
+    context: Context,
+    german: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("fengkong.cli.score.context", lambda: context)
+    monkeypatch.delenv("FENGKONG_API_KEY", raising=False)
+    monkeypatch.setenv("FENGKONG_SESSION", "fks_risk")
+    with context.uow() as uow:
+        model = next(m.version for m in uow.models.list() if m.status.value == "champion")
+    data = scoring_input(german, tmp_path, ".parquet")
+    written = []
+    for name, engine in (("here", "local"), ("spark", "spark")):
+        out = tmp_path / name / "scored.parquet"
+        command = ["score", "--model", model, "--data", str(data), "--out", str(out)]
+        done = CliRunner().invoke(app, [*command, "--engine", engine, "--chunk-rows", "400"])
+        assert done.exit_code == 2, done.output  # the one refused row
+        written.append(out.read_bytes())
+    assert written[1] == written[0]
+    assert spark.map(sorted, [[2, 1]]) == [[1, 2]]  # the command left the running session be

@@ -123,6 +123,8 @@ def spark_runner(master: str | None = None) -> Iterator[SparkRunner]:
         SparkSession.builder.appName(APP_NAME)
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.execution.arrow.pyspark.fallback.enabled", "false")
+        # the command draws its own progress bar on stderr
+        .config("spark.ui.showConsoleProgress", "false")
     )
     if master is not None:
         builder = builder.master(master)
