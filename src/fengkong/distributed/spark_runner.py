@@ -134,7 +134,9 @@ def spark_runner(master: str | None = None) -> Iterator[SparkRunner]:
         # (its default, `python3`, may lack them); a value set by the operator is kept.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = builder.config("spark.ui.enabled", "false")
-    session = builder.getOrCreate()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", PANDAS_WARNING, FutureWarning)
+        session = builder.getOrCreate()
     if not running:
         session.sparkContext.setLogLevel("ERROR")
     try:
