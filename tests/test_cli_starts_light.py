@@ -26,9 +26,12 @@ import fengkong
 from fengkong.bootstrap import Context
 
 HEAVY = ("pandas", "sklearn", "lightgbm", "optbinning", "scipy", "polars", "duckdb", "pyarrow")
+# The engines batch work can run on (`fengkong.distributed`): only a run that asks for one.
+ENGINES = ("dask", "distributed", "pyspark")
 # What `fengkong --help` (and a group's help) must not import, beside the data-science stack.
 NOT_FOR_HELP = (
     *HEAVY,
+    *ENGINES,
     "numpy",
     "sqlalchemy",
     "alembic",
@@ -45,6 +48,7 @@ NOT_FOR_HELP = (
 # What `fengkong apply` on SQLite, at the migrations' heads and without Redis, must not import.
 NOT_FOR_APPLY = (
     *HEAVY,
+    *ENGINES,
     "alembic",
     "mako",
     "psycopg",

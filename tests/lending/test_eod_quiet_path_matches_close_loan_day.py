@@ -27,8 +27,8 @@ from fengkong.lending.config import LendingConfig
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.disbursement import disburse
 from fengkong.lending.eod import run_end_of_day
-from fengkong.lending.eod_loans import close_loan_day
 from fengkong.lending.loan import LoanState, LoanStatus, book_loan
+from fengkong.lending.loan_day import close_loan_day
 from fengkong.lending.origination import accept_offer
 from fengkong.lending.product import FeeCollection, OriginationFee
 from fengkong.lending.provisioning import provision_to_target, with_state

@@ -25,8 +25,8 @@ from fengkong.lending.accrual import accrue
 from fengkong.lending.config import DEFAULT_PROVISION_RATES, LendingConfig
 from fengkong.lending.daycount import DayCount
 from fengkong.lending.delinquency import LoanClass
-from fengkong.lending.eod_loans import close_loan_day
 from fengkong.lending.loan import LoanStatus, book_loan
+from fengkong.lending.loan_day import close_loan_day
 from fengkong.lending.product import FeeCollection, OriginationFee
 from fengkong.lending.provisioning import provision_to_target, with_state
 from fengkong.lending.quiet import (

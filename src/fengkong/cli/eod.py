@@ -123,15 +123,19 @@ def run_eod(
     partitions: int = 1,
     chunk: int | None = None,
     started_by: str,
+    engine: str = "local",
+    dask_address: str | None = None,
+    spark_master: str | None = None,
 ) -> None:
-    """Run end of day for the date in `text`, started by `started_by` (an audit name), and print
-    the report."""
+    """Run end of day for the date in `text`, started by `started_by` (an audit name), its
+    loans' arithmetic on `engine` (`cli.engine_options`), and print the report."""
+    from fengkong.cli.engine_options import engine_runner
     from fengkong.lending.eod import run_end_of_day
     from fengkong.lending.eod_dates import EodDateInFuture
 
     day = business_date(text, svc.clock.business_date())
     try:
-        with BarMeter(err) as meter:
+        with engine_runner(engine, dask_address, spark_master) as runner, BarMeter(err) as meter:
             report = run_end_of_day(
                 day,
                 svc,
@@ -141,6 +145,7 @@ def run_eod(
                 simulate=simulate,
                 meter=meter,
                 started_by=started_by,
+                runner=runner,
             )
     except EodDateInFuture as exc:
         raise Invalid(

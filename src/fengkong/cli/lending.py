@@ -23,6 +23,12 @@ from fengkong.cli.common import (
     failure,
     out,
 )
+from fengkong.cli.engine_options import (
+    DaskAddressOpt,
+    EngineOpt,
+    SparkMasterOpt,
+    check_engine,
+)
 from fengkong.cli.eod import DateOpt, SimulateOpt
 from fengkong.cli.finding_lending import loan_list
 from fengkong.cli.funds import DateOpt as ReceiptDateOpt
@@ -345,18 +351,31 @@ def _print_request(request: Any, as_json: bool) -> None:
 @cli_errors
 def eod(
     business_date: DateOpt = None,
-    partitions: Annotated[int, typer.Option(help="Loan partitions, processed in turn.")] = 1,
-    chunk: Annotated[int | None, typer.Option(help="Loans per committed chunk.")] = None,
+    partitions: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Loan partitions (by a hash of the loan id), processed in turn; with --engine "
+            "dask or spark each chunk's arithmetic is cut into as many slices as the engine runs "
+            "at once.",
+        ),
+    ] = 1,
+    chunk: Annotated[int | None, typer.Option(min=1, help="Loans per committed chunk.")] = None,
     simulate: SimulateOpt = False,
+    engine: EngineOpt = "local",
+    dask_address: DaskAddressOpt = None,
+    spark_master: SparkMasterOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """End of day: accrue, age, classify, provision, fire line triggers, write off. Idempotent
     for a date, resumable after a crash, and catches up missed dates in order. Refuses a date
     after today's business date (unless --simulate) or before the last completed end of day.
     Run by an admin; the loans' postings are the system's, the run's start is audited with the
-    admin's name."""
+    admin's name. With --engine dask or spark the loans' arithmetic (accrual, ageing,
+    provisioning) runs on the cluster; reads, postings and commits stay here."""
     from fengkong.cli.eod import run_eod
 
+    check_engine(engine, dask_address, spark_master)
     ctx = context()
     actor = acting(ctx, Permission.OPERATIONS_RUN)
     # Auto-debit, reminders, guarantor calls, collateral, collections and the black-list check
@@ -370,6 +389,9 @@ def eod(
         partitions=partitions,
         chunk=chunk,
         started_by=actor.audit_name,
+        engine=engine,
+        dask_address=dask_address,
+        spark_master=spark_master,
     )
 
 

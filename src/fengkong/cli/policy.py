@@ -14,6 +14,7 @@ from rich.table import Table
 
 from fengkong.access.permissions import Permission
 from fengkong.cli.common import JsonOpt, acting, cli_errors, context, emit_json, out
+from fengkong.cli.engine_options import DaskAddressOpt, EngineOpt, PartitionsOpt, SparkMasterOpt
 
 if TYPE_CHECKING:
     from fengkong.decision.backtest_report import BacktestReport
@@ -239,12 +240,21 @@ def policy_backtest(
         ),
     ] = None,
     lgd: Annotated[str, typer.Option(help="Loss given default for expected loss.")] = "0.45",
+    engine: EngineOpt = "local",
+    dask_address: DaskAddressOpt = None,
+    spark_master: SparkMasterOpt = None,
+    partitions: PartitionsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run CANDIDATE over the decisions stored since a date and compare it with them: approval,
-    expected and observed bad rates, expected loss, the swap set and price changes."""
+    expected and observed bad rates, expected loss, the swap set and price changes. With
+    --engine dask or spark the policies decide the stored facts on the cluster, PARTITIONS
+    slices of a block at a time; the decisions are read and tallied here."""
+    from fengkong.cli.engine_options import check_engine, engine_runner
     from fengkong.core.errors import FieldError, Invalid
     from fengkong.decision.backtest import run_backtest
+
+    check_engine(engine, dask_address, spark_master)
 
     first = _day(since, "since")
     assert first is not None
@@ -262,7 +272,17 @@ def policy_backtest(
             if baseline is None
             else _candidate_bundle(baseline, uow, ctx.policy.bundle).compile()
         )
-    report = run_backtest(ctx.uow(), policy, first, last, lgd=loss_given_default, baseline=champion)
+    with engine_runner(engine, dask_address, spark_master) as runner:
+        report = run_backtest(
+            ctx.uow(),
+            policy,
+            first,
+            last,
+            lgd=loss_given_default,
+            baseline=champion,
+            runner=runner,
+            partitions=partitions,
+        )
     document = {
         "since": first.isoformat(),
         "until": None if last is None else last.isoformat(),

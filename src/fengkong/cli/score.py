@@ -19,6 +19,14 @@ from fengkong.cli.common import (
     failure,
     out,
 )
+from fengkong.cli.engine_options import (
+    DaskAddressOpt,
+    EngineOpt,
+    PartitionsOpt,
+    SparkMasterOpt,
+    check_engine,
+    engine_runner,
+)
 from fengkong.core.errors import NotFound
 
 
@@ -54,6 +62,10 @@ def score(
             "SHAP contributions and scores many times faster).",
         ),
     ] = False,
+    engine: EngineOpt = "local",
+    dask_address: DaskAddressOpt = None,
+    spark_master: SparkMasterOpt = None,
+    partitions: PartitionsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add score, PD and adverse reason codes to every row of DATA and write them to OUT
@@ -61,11 +73,13 @@ def score(
 
     A row with a value outside its field's allowed set (housing "castle") is not scored: it is
     listed in the error report, the other rows are scored, and the exit code is 2. Exit 0 when
-    every row was scored."""
+    every row was scored. With --engine dask or spark each chunk's rows are scored on the
+    cluster, PARTITIONS slices at a time; the file is read and written here."""
     from fengkong.access.permissions import Permission
     from fengkong.scoring.batch import count_rows, score_file
     from fengkong.scoring.registry import load_model
 
+    check_engine(engine, dask_address, spark_master)
     ctx = context()
     acting(ctx, Permission.MODELS_TRAIN)
     with ctx.uow() as uow:
@@ -74,14 +88,17 @@ def score(
         raise NotFound(f"no model version {model!r}: see `fengkong model list`")
     loaded = load_model(registered, ctx.artifacts_dir)
     total = count_rows(data, sep) if data.is_file() else None
-    with Progress(
-        TextColumn("scoring"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with (
+        engine_runner(engine, dask_address, spark_master) as runner,
+        Progress(
+            TextColumn("scoring"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("scoring", total=total)
         result = score_file(
             loaded,
@@ -92,12 +109,15 @@ def score(
             on_chunk=lambda n: progress.advance(task, n),
             sep=sep,
             reasons=not no_reasons,
+            runner=runner,
+            partitions=partitions,
         )
     doc: dict[str, Any] = {
         "model": loaded.version,
         "kind": loaded.kind,
         "rows": result.scored,
         "reasons": not no_reasons,
+        "engine": engine,
         "rejected": result.rejected,
         "out": str(out_path),
         "errors_file": None if result.errors is None else str(result.errors),

@@ -22,6 +22,12 @@ from fengkong.cli.common import (
     out,
     yuan_option,
 )
+from fengkong.cli.engine_options import (
+    DaskAddressOpt,
+    EngineOpt,
+    SparkMasterOpt,
+    check_engine,
+)
 from fengkong.cli.eod import DateOpt, SimulateOpt
 from fengkong.core.money import fen_to_yuan
 
@@ -376,13 +382,19 @@ def line_borrower(
 
 @cli_errors
 def eod(
-    business_date: DateOpt = None, simulate: SimulateOpt = False, as_json: JsonOpt = False
+    business_date: DateOpt = None,
+    simulate: SimulateOpt = False,
+    engine: EngineOpt = "local",
+    dask_address: DaskAddressOpt = None,
+    spark_master: SparkMasterOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """End of day with every servicing step (auto-debit, reminders, guarantor calls, margin
     calls, collections, black-list check) and the portfolio snapshot after the loan chunks; the
     same as `fengkong eod`, and as it run by an admin."""
     from fengkong.cli.eod import run_eod
 
+    check_engine(engine, dask_address, spark_master)
     ctx = context()
     admin = acting(ctx, Permission.OPERATIONS_RUN).audit_name
     run_eod(
@@ -392,6 +404,9 @@ def eod(
         simulate=simulate,
         as_json=as_json,
         started_by=admin,
+        engine=engine,
+        dask_address=dask_address,
+        spark_master=spark_master,
     )
 
 

@@ -7,7 +7,12 @@ the candidate's: approval, refer and verify rates; the expected bad rate among t
 mean model PD); the observed bad rate where a loan's outcome is known; expected loss
 (Σ PD × LGD × approved amount); the swap set (swap-in: the candidate approves what was not
 approved; swap-out: the reverse); price changes among applications both approve; and the
-candidate's decline reasons. Rows are consumed one at a time, so a large history streams.
+candidate's decline reasons. Rows are consumed a block at a time, so a large history streams.
+
+The candidate's verdict on each row (`verdicts`, over `candidate_decision`) is the pure part: a
+block of rows is cut into partitions run by a `core.partitions.PartitionRunner` (in this process
+by default; on Dask or Spark through `fengkong.distributed`), and the tally adds the verdicts up
+in row order in the driver, so the report is the same whichever runs them.
 
 The report and its rounding are `decision.backtest_report`'s; the observed outcome of an
 approved application (from its booked loan) is `decision.observed_outcome`'s. An application
@@ -21,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from types import TracebackType
 from typing import Protocol, Self
@@ -28,6 +34,13 @@ from typing import Protocol, Self
 from fengkong.core.clock import BUSINESS_TZ
 from fengkong.core.errors import FieldError, Invalid, NotFound
 from fengkong.core.money import Fen
+from fengkong.core.partitions import (
+    IN_PROCESS,
+    PartitionRunner,
+    check_partitions,
+    partition_count,
+    split,
+)
 from fengkong.decision import policy_registry
 from fengkong.decision.backtest_report import (
     APPROVE,
@@ -109,10 +122,62 @@ def _decline_codes(decision: PolicyDecision) -> tuple[str, ...]:
     return tuple(dict.fromkeys(r.code for r in decision.reasons))
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the back-test keeps of a candidate's decision on one stored row."""
+
+    outcome: PolicyOutcome
+    limit: Fen | None
+    annual_rate: Decimal | None
+    decline_codes: tuple[str, ...]
+
+
+def verdicts(policy: CompiledPolicy, rows: Sequence[BacktestRow]) -> list[Verdict | None]:
+    """`policy`'s verdict on each row as of its decision date (None for a row without facts):
+    the pure part of a back-test, run on one partition of rows."""
+    found: list[Verdict | None] = []
+    for row in rows:
+        if not row.facts:
+            found.append(None)
+            continue
+        decision = candidate_decision(policy, row.facts, row.decided_on)
+        found.append(
+            Verdict(
+                decision.outcome,
+                decision.limit,
+                decision.annual_rate,
+                _decline_codes(decision) if decision.outcome.value == DECLINE else (),
+            )
+        )
+    return found
+
+
+def judged(
+    policy: CompiledPolicy,
+    rows: Iterable[BacktestRow],
+    *,
+    runner: PartitionRunner = IN_PROCESS,
+    partitions: int | None = None,
+) -> Iterator[tuple[BacktestRow, Verdict | None]]:
+    """Each row with `policy`'s verdict, in order: a block of `PAGE_SIZE` rows per partition
+    at a time, cut into `partitions` (default: the runner's parallelism) run on `runner`."""
+    parts = partition_count(runner, partitions)
+    stream = iter(rows)
+    while block := list(islice(stream, PAGE_SIZE * parts)):
+        found = runner.map(partial(verdicts, policy), split(block, parts))
+        yield from zip(block, (v for part in found for v in part), strict=True)
+
+
 def backtest(
-    candidate: CompiledPolicy, rows: Iterable[BacktestRow], *, lgd: Decimal = DEFAULT_LGD
+    candidate: CompiledPolicy,
+    rows: Iterable[BacktestRow],
+    *,
+    lgd: Decimal = DEFAULT_LGD,
+    runner: PartitionRunner = IN_PROCESS,
+    partitions: int | None = None,
 ) -> BacktestReport:
-    """Run `candidate` over every stored decision in `rows` and compare; see the module doc."""
+    """Run `candidate` over every stored decision in `rows` and compare; see the module doc.
+    The verdicts are computed by `runner` over `partitions` (`judged`)."""
     if not isinstance(lgd, Decimal) or not Decimal(0) <= lgd <= Decimal(1):
         raise Invalid((FieldError(("lgd",), f"LGD is a Decimal fraction in [0, 1]: {lgd!r}"),))
     current, proposed = SideTally(), SideTally()
@@ -125,8 +190,8 @@ def backtest(
     last: date | None = None
     both = priced = up = down = same = amount_up = amount_down = amount_same = 0
     rate_change = Decimal(0)
-    for row in rows:
-        if not row.facts:
+    for row, verdict in judged(candidate, rows, runner=runner, partitions=partitions):
+        if verdict is None:
             skipped += 1
             continue
         decisions += 1
@@ -134,7 +199,6 @@ def backtest(
         last = row.decided_on if last is None else max(last, row.decided_on)
         if row.policy_version is not None:
             policies[row.policy_version] += 1
-        verdict = candidate_decision(candidate, row.facts, row.decided_on)
         stored, outcome = str(row.outcome), verdict.outcome.value
         current.outcomes[stored] += 1
         proposed.outcomes[outcome] += 1
@@ -161,8 +225,7 @@ def backtest(
             amount_up += new > old
             amount_down += new < old
             amount_same += new == old
-        if outcome == DECLINE:
-            reasons.update(_decline_codes(verdict))
+        reasons.update(verdict.decline_codes)
     return BacktestReport(
         policy=candidate.label,
         policy_sha256=candidate.sha256,
@@ -197,14 +260,19 @@ def _top(counts: Counter[str], n: int | None) -> tuple[tuple[str, int], ...]:
     return tuple(ranked if n is None else ranked[:n])
 
 
-def rerun(policy: CompiledPolicy, rows: Iterable[BacktestRow]) -> Iterator[BacktestRow]:
+def rerun(
+    policy: CompiledPolicy,
+    rows: Iterable[BacktestRow],
+    *,
+    runner: PartitionRunner = IN_PROCESS,
+    partitions: int | None = None,
+) -> Iterator[BacktestRow]:
     """The rows as `policy` would have decided them: a champion re-run over the same facts, so
     `backtest(challenger, rerun(champion, rows))` compares two policies on equal terms."""
-    for row in rows:
-        if not row.facts:
+    for row, verdict in judged(policy, rows, runner=runner, partitions=partitions):
+        if verdict is None:
             yield row
             continue
-        verdict = candidate_decision(policy, row.facts, row.decided_on)
         approved = verdict.outcome in (PolicyOutcome.APPROVE, PolicyOutcome.APPROVE_IF_SECURED)
         yield BacktestRow(
             decision_id=row.decision_id,
@@ -298,18 +366,22 @@ def run_backtest(
     lgd: Decimal = DEFAULT_LGD,
     baseline: CompiledPolicy | None = None,
     rule: OutcomeRule = DEFAULT_OUTCOME_RULE,
+    runner: PartitionRunner = IN_PROCESS,
+    partitions: int | None = None,
 ) -> BacktestReport:
     """Back-test `candidate` over the decisions stored for business dates [since, until]; with a
     `baseline`, the "current" side is that policy re-run over the same facts instead of the stored
-    outcomes (champion against challenger). Reads only."""
+    outcomes (champion against challenger). Reads only; the policies' verdicts are computed by
+    `runner` over `partitions`."""
     check_window(since, until)
+    check_partitions(partitions)
     with uow:
         rows: Iterable[BacktestRow] = stored_rows(
             uow.decisions.since(since, until), uow.lending, rule
         )
         if baseline is not None:
-            rows = rerun(baseline, rows)
-        report = backtest(candidate, rows, lgd=lgd)
+            rows = rerun(baseline, rows, runner=runner, partitions=partitions)
+        report = backtest(candidate, rows, lgd=lgd, runner=runner, partitions=partitions)
     if report.decisions == 0:
         window = f"{since}" + ("" if until is None else f" to {until}")
         raise NothingToBacktest(

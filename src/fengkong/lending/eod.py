@@ -13,8 +13,13 @@ by running the steps `lending.eod_steps.EOD_STEPS` declares, in their order.
   Each loan also remembers the last date processed for it (`eod_date`), so no loan is processed
   twice for a date even if progress were lost. Partitions are independent: separate processes
   (or a Spark/Dask map over partition numbers) can run them side by side.
-- `close_loan_day` is the pure per-loan step; everything else is storage around it
-  (`lending.eod_loans`).
+- The loans' arithmetic (`lending.loan_day.close_loans`, `lending.quiet.quiet_day`) can run on
+  a `core.partitions.PartitionRunner` (`runner`: a Dask or Spark cluster through
+  `fengkong.distributed`), each chunk cut into the runner's parallelism of slices; reading the
+  chunk, posting, saving and committing stay in this process, so the books are the same to the
+  fen wherever the arithmetic ran.
+- `close_loan_day` (`lending.loan_day`) is the pure per-loan step; everything else is storage
+  around it (`lending.eod_loans`).
 - Most loans on most days are quiet: one day of contract interest on the running instalment and
   nothing else (`lending.quiet`). A partition first closes its quiet loans a large batch at a
   time with column arithmetic (`quiet_day`) and set-based writes, each batch one transaction
@@ -33,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from fengkong.core.partitions import IN_PROCESS, PartitionRunner
 from fengkong.lending.eod_dates import EodMeter, EodReport, check_eod_date, dates_to_run
 from fengkong.lending.eod_loans import (
     SYSTEM,
@@ -67,6 +73,7 @@ def eod_partition(
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
     meter: EodMeter | None = None,
+    runner: PartitionRunner = IN_PROCESS,
 ) -> Totals:
     """Run every partition-scoped step of `EOD_STEPS` on one partition for `business_date`, in
     order (the quiet loans in large batches, then the rest one loan at a time)."""
@@ -78,6 +85,7 @@ def eod_partition(
         before_commit=before_commit,
         meter=meter,
         partition=partition,
+        runner=runner,
     )
     partition_steps = [s for s in EOD_STEPS if s.scope is Scope.PARTITION]
     return _run_partition_steps(partition_steps, day)
@@ -94,6 +102,7 @@ def run_end_of_day(
     simulate: bool = False,
     meter: EodMeter | None = None,
     started_by: str = SYSTEM,
+    runner: PartitionRunner = IN_PROCESS,
 ) -> EodReport:
     """`fengkong eod --date D`: run (or finish) D and any missed date before it, in order.
 
@@ -126,6 +135,7 @@ def run_end_of_day(
             simulate=simulate,
             meter=meter,
             started_by=started_by,
+            runner=runner,
         )
         ran.append(day)
     return EodReport(business_date, tuple(ran), False, totals, simulated, today)
@@ -142,6 +152,7 @@ def run_business_date(
     simulate: bool = False,
     meter: EodMeter | None = None,
     started_by: str = SYSTEM,
+    runner: PartitionRunner = IN_PROCESS,
 ) -> Mapping[str, int]:
     """One date: the steps of `EOD_STEPS` in order, date steps once and each run of partition
     steps over every partition in turn; `steps` are the servicing jobs. Safe to call again after
@@ -160,6 +171,7 @@ def run_business_date(
         simulate=simulate,
         meter=meter,
         started_by=started_by,
+        runner=runner,
     )
     for scope, block in blocks(EOD_STEPS):
         if scope is Scope.PARTITION:

@@ -1,5 +1,8 @@
 """End of day's loan work, one partition at a time (the `quiet` and `loans` steps of
-`lending.eod_steps`): `close_loan_day`, the pure per-loan step, and the storage around it.
+`lending.eod_steps`): the storage around `lending.loan_day.close_loan_day`, the pure per-loan
+step, and around `lending.quiet.quiet_day`. The arithmetic of each chunk runs on a
+`core.partitions.PartitionRunner` (`close_chunk`, `quiet_chunk`): in this process, or on a
+cluster; reads, writes and commits stay here.
 
 - `quiet_partition` closes a partition's quiet loans (`lending.quiet`) a large batch at a time
   with column arithmetic (`quiet_day`) and set-based writes, each batch one transaction marking
@@ -14,109 +17,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from fengkong.core.ids import new_id
-from fengkong.core.money import Fen
-from fengkong.ledger.journal import EntryKind, JournalEntry
-from fengkong.lending.accrual import accrue
+from fengkong.core.partitions import IN_PROCESS, PartitionRunner, bounds, split
+from fengkong.ledger.journal import EntryKind
 from fengkong.lending.config import LendingConfig
-from fengkong.lending.delinquency import WriteOffPolicy, write_off, write_off_eligible
 from fengkong.lending.eod_dates import EodMeter
 from fengkong.lending.eod_lines import fire_line_triggers
+from fengkong.lending.loan_day import LoanDay, close_loans
 from fengkong.lending.ports import EodUnitOfWork
-from fengkong.lending.posting import entries_for, provision_entry, reserve_entry
-from fengkong.lending.provisioning import provision_to_target, with_state
-from fengkong.lending.quiet import eod_key, quiet_bucket, quiet_class, quiet_day, quiet_journal
-from fengkong.lending.records import LoanRecord, LoanStage
+from fengkong.lending.quiet import quiet_bucket, quiet_class, quiet_day, quiet_journal
+from fengkong.lending.records import LoanRecord
 from fengkong.lending.services import LendingServices, request_hash
-from fengkong.lending.waterfall import apply_credit
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SYSTEM = "system:eod"
-NewEntryId = Callable[[], str]
 ChunkHook = Callable[[date, int, int], None]  # (business date, partition, chunk number)
-
-
-@dataclass(frozen=True, slots=True)
-class LoanDay:
-    """One loan after its end of day, and the entries that day posts for it."""
-
-    record: LoanRecord
-    entries: tuple[JournalEntry, ...]
-    written_off: bool = False
-
-
-def close_loan_day(
-    record: LoanRecord, on: date, config: LendingConfig, new_entry_id: NewEntryId
-) -> LoanDay:
-    """Accrue through `on` (using any unapplied credit on what fell due), age and classify, then
-    write off past the configured DPD or bring the allowance to its class's rate."""
-    loan_id = record.loan_id
-    key = eod_key(on, loan_id)
-    state = record.state
-    moved = (
-        apply_credit(state, on, config.waterfall) if state.unapplied_credit else accrue(state, on)
-    )
-    entries = list(entries_for(loan_id, moved.events, key=key, new_entry_id=new_entry_id))
-    updated = with_state(record, moved.state, config)
-    written_off_now = False
-    if updated.stage is LoanStage.ACTIVE and write_off_eligible(
-        updated.state, on, config.write_off
-    ):
-        updated, gone = written_off(
-            updated,
-            on,
-            f"{updated.days_past_due} days past due ≥ {config.write_off.min_days_past_due}",
-            config.write_off,
-            key,
-            new_entry_id,
-            config,
-        )
-        entries += gone
-        written_off_now = True
-    else:
-        provisioned = provision_to_target(updated, on, key, new_entry_id, config)
-        updated = provisioned.record
-        entries += provisioned.entries
-    return LoanDay(replace(updated, eod_date=on), tuple(entries), written_off_now)
-
-
-def written_off(
-    record: LoanRecord,
-    on: date,
-    reason: str,
-    policy: WriteOffPolicy | None,
-    key: str,
-    new_entry_id: NewEntryId,
-    config: LendingConfig,
-) -> tuple[LoanRecord, list[JournalEntry]]:
-    """核销 `record` on `on` (`delinquency.write_off`: by `policy`, or by an officer with None):
-    the loan written off, its allowance released and its reserve drawn; and the entries."""
-    loan_id = record.loan_id
-    outstanding = record.state.outstanding.total
-    gone = write_off(record.state, on, reason, policy)
-    entries = list(
-        entries_for(
-            loan_id,
-            gone.events,
-            key=f"{key}:wo",
-            new_entry_id=new_entry_id,
-            allowance_available=record.allowance,
-        )
-    )
-    left = record.allowance - min(outstanding, record.allowance)
-    released = provision_entry(
-        loan_id, on, -left, f"{key}:wo:provision", new_entry_id(), "allowance left over"
-    )
-    drawn = reserve_entry(
-        on, -record.reserve, f"{key}:wo:reserve", new_entry_id(), f"drawn on {loan_id}"
-    )
-    entries += [e for e in (released, drawn) if e is not None]
-    return replace(
-        with_state(record, gone.state, config), allowance=Fen(0), reserve=Fen(0)
-    ), entries
 
 
 @dataclass
@@ -201,6 +123,35 @@ def _advance(progress: dict[str, Any], totals: Totals, cursor: str | None = None
     )
 
 
+def close_chunk(
+    records: Sequence[LoanRecord],
+    on: date,
+    svc: LendingServices,
+    runner: PartitionRunner = IN_PROCESS,
+) -> list[LoanDay]:
+    """`close_loans` over `records` cut into the runner's parallelism of slices, each with an
+    entry-id base drawn here from the clock; the loan days in the records' order."""
+    work = [(part, new_id("je", svc.clock)) for part in split(records, runner.parallelism)]
+    closed = runner.map(partial(close_loans, on=on, config=svc.config), work)
+    return [day for part in closed for day in part]
+
+
+def quiet_chunk(
+    batch: pl.DataFrame, on: date, config: LendingConfig, runner: PartitionRunner = IN_PROCESS
+) -> pl.DataFrame:
+    """`quiet_day` over `batch` cut into the runner's parallelism of slices, in order."""
+    cuts = bounds(batch.height, runner.parallelism)
+    if len(cuts) <= 1 and runner is IN_PROCESS:
+        return quiet_day(batch, on, config)
+    import polars as pl
+
+    moved = runner.map(
+        partial(quiet_day, on=on, config=config),
+        [batch.slice(start, stop - start) for start, stop in cuts],
+    )
+    return pl.concat(moved)
+
+
 def loan_partition(
     business_date: date,
     svc: LendingServices,
@@ -209,13 +160,14 @@ def loan_partition(
     chunk: int | None = None,
     before_commit: ChunkHook | None = None,
     meter: EodMeter | None = None,
+    runner: PartitionRunner = IN_PROCESS,
 ) -> Totals:
     """Close one partition's loans not yet closed for the date through `close_loan_day`, a
     committed chunk of `chunk` (default `eod_chunk`) loans at a time, then mark the partition
-    done. Safe to rerun: it continues after the last committed chunk."""
+    done. Safe to rerun: it continues after the last committed chunk. Each chunk's arithmetic
+    runs on `runner` (`close_chunk`); its reads and writes stay here."""
     done = Totals()
     size = chunk or svc.config.eod_chunk
-    ids = lambda: new_id("je", svc.clock)  # noqa: E731
     while True:
         with svc.uow() as uow:
             store = uow.lending
@@ -231,7 +183,7 @@ def loan_partition(
                 store.save_eod_progress(progress)
                 uow.commit()
                 return done
-            days = [close_loan_day(r, business_date, svc.config, ids) for r in records]
+            days = close_chunk(records, business_date, svc, runner)
             entries = [e for d in days for e in d.entries]
             store.post_entries(
                 entries,
@@ -288,10 +240,12 @@ def quiet_partition(
     partitions: int = 1,
     before_commit: ChunkHook | None = None,
     meter: EodMeter | None = None,
+    runner: PartitionRunner = IN_PROCESS,
 ) -> Totals:
     """Close one partition's quiet loans for the date, `eod_quiet_chunk` loans per transaction.
     Safe to rerun: a loan closed for the date is no longer selected. Does nothing when the
-    configuration turns the quiet path off (`eod_quiet`)."""
+    configuration turns the quiet path off (`eod_quiet`). Each batch's column arithmetic runs
+    on `runner` (`quiet_chunk`)."""
     done = Totals()
     if not svc.config.eod_quiet:
         return done
@@ -317,7 +271,7 @@ def quiet_partition(
             first, after = batch["loan_id"][0], batch["loan_id"][-1]
             now = svc.clock.now()
             saved = store.save_quiet_loans(
-                quiet_day(batch, business_date, svc.config), business_date, now
+                quiet_chunk(batch, business_date, svc.config, runner), business_date, now
             )
             if saved.is_empty():
                 continue

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from fengkong.core.log import get_logger
+from fengkong.core.partitions import IN_PROCESS, PartitionRunner
 from fengkong.lending.eod_dates import EodMeter, check_eod_date
 from fengkong.lending.eod_loans import SYSTEM, ChunkHook, Totals, loan_partition, quiet_partition
 from fengkong.lending.services import LendingServices
@@ -47,6 +48,9 @@ class EodDay:
     simulate: bool = False
     meter: EodMeter | None = None
     partition: int = 0  # the partition a PARTITION step is running
+    # Where the loans' arithmetic runs (`core.partitions`): in this process, or on a cluster;
+    # reads, writes and commits stay in this process either way.
+    runner: PartitionRunner = IN_PROCESS
     # Who started the run: an admin's audit name from the command line (audited `eod.started`),
     # or the system itself (a scheduler, a test), whose start is not audited. The loans' work is
     # always the system's.
@@ -102,7 +106,13 @@ def open_date(day: EodDay) -> Mapping[str, int]:
 def close_quiet_loans(day: EodDay) -> Mapping[str, int]:
     """The partition's quiet loans, a batch per transaction (`eod_loans.quiet_partition`)."""
     return quiet_partition(
-        day.business_date, day.svc, day.partition, day.partitions, day.before_commit, day.meter
+        day.business_date,
+        day.svc,
+        day.partition,
+        day.partitions,
+        day.before_commit,
+        day.meter,
+        day.runner,
     ).as_dict()
 
 
@@ -116,6 +126,7 @@ def close_other_loans(day: EodDay) -> Mapping[str, int]:
         day.chunk,
         day.before_commit,
         day.meter,
+        day.runner,
     ).as_dict()
 
 

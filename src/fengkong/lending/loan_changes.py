@@ -30,7 +30,7 @@ from fengkong.core.actor import Actor, Role
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.ids import new_id
 from fengkong.lending.delinquency import write_off
-from fengkong.lending.eod_loans import written_off
+from fengkong.lending.loan_day import written_off
 from fengkong.lending.origination import LoanView, loan_view
 from fengkong.lending.ports import LoanChangeUnitOfWork
 from fengkong.lending.records import LoanRecord, LoanStage

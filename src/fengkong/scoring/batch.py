@@ -12,6 +12,11 @@ sets the application schema checks) refuses its row: the row is left out of OUT 
 the error report (`row`, 1 = the first data row; `column`; `value`; `message`), and the other
 rows are scored. An infinite number or a text in a numeric feature is refused (`Invalid`,
 naming the column); a feature column absent from the file is refused before any row is scored.
+
+Each chunk can be cut into partitions scored by a `core.partitions.PartitionRunner` (in this
+process by default; on Dask or Spark through `fengkong.distributed`): every partition goes
+through the same `score_frame`, and the driver reads, checks codes and writes, so the output is
+the same file whichever runs it.
 """
 
 from __future__ import annotations
@@ -19,11 +24,19 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.partitions import (
+    IN_PROCESS,
+    FrameRunner,
+    PartitionRunner,
+    bounds,
+    partition_count,
+)
 from fengkong.features.codebook import ALLOWED_VALUES, check_value
 from fengkong.scoring.registry import MAX_REASONS, LoadedModel
 from fengkong.scoring.tables import table_chunks, table_columns, table_rows
@@ -119,6 +132,37 @@ def _add_scores(model: LoadedModel, frame: pd.DataFrame, reasons: bool) -> pd.Da
     return frame
 
 
+def score_partitions(
+    model: LoadedModel,
+    frame: pd.DataFrame,
+    *,
+    reasons: bool = True,
+    runner: PartitionRunner = IN_PROCESS,
+    partitions: int = 1,
+) -> pd.DataFrame:
+    """`frame` scored as `partitions` contiguous slices of rows, each through `score_frame` on
+    `runner`, put back together in order; one partition scores `frame` itself, in place. A
+    runner with its own way over a table (`FrameRunner`: Spark's `mapInPandas`) is given the
+    feature columns whole, and the scores are set on `frame`."""
+    cuts = bounds(len(frame), partitions)
+    if len(cuts) <= 1 and runner is IN_PROCESS:
+        return _add_scores(model, frame, reasons)
+    if isinstance(runner, FrameRunner):
+        # Only the features travel (and come back typed by the engine); the other columns stay
+        # here as they were read, and the scores are set beside them.
+        scored = runner.map_frame(
+            partial(score_frame, model, reasons=reasons), frame[list(model.features)], len(cuts)
+        )
+        for column in output_columns(reasons):
+            frame[column] = scored[column]
+        return frame
+    scored = runner.map(
+        partial(score_frame, model, reasons=reasons),
+        [frame.iloc[start:stop] for start, stop in cuts],
+    )
+    return pd.concat(scored) if len(scored) > 1 else scored[0]
+
+
 def coded_columns(model: LoadedModel) -> tuple[str, ...]:
     """The model's features that are enumerated fields, checked row by row."""
     return tuple(f for f in model.features if f in ALLOWED_VALUES)
@@ -156,6 +200,8 @@ def score_file(
     on_chunk: Callable[[int], None] | None = None,
     sep: str | None = None,
     reasons: bool = True,
+    runner: PartitionRunner = IN_PROCESS,
+    partitions: int | None = None,
 ) -> BatchScored:
     """Score `data` (CSV, TSV, Parquet, gzip CSV/TSV; `sep` overrides a text file's separator)
     into `out` (CSV or Parquet, by suffix); rows with a value outside its allowed
@@ -163,7 +209,9 @@ def score_file(
     `on_chunk(rows)` is called after each chunk, for a progress bar. With `reasons=False` the
     reason columns are left out and not computed (for a GBM: no TreeSHAP, LightGBM's plain
     prediction). If every row is refused, `out` is not written and `Invalid` lists the first
-    refused values."""
+    refused values. Each chunk is scored as `partitions` slices (default: the runner's
+    parallelism) on `runner` (`score_partitions`)."""
+    parts = partition_count(runner, partitions)
     out_kind = _kind(out, "out")
     available = columns_of(data, sep)
     check_columns(available, model)
@@ -202,7 +250,9 @@ def score_file(
                 first_errors.extend(row_errors[: FIRST_ERRORS - len(first_errors)])
                 chunk = chunk[~refused].copy()  # its own frame, scored in place
             if len(chunk):
-                scored = _add_scores(model, chunk, reasons)
+                scored = score_partitions(
+                    model, chunk, reasons=reasons, runner=runner, partitions=parts
+                )
                 if out_kind == "csv":
                     first = scored_rows == 0
                     scored.to_csv(tmp, mode="w" if first else "a", header=first, index=False)
