@@ -37,6 +37,21 @@ log = structlog.get_logger(__name__)
 POOL_RETRY_AFTER_SECONDS = 1
 
 
+def database_busy(path: str, exc: PoolTimeout) -> JSONResponse:
+    """503 `database-busy` with `Retry-After`: no database connection came free within
+    `db_pool_timeout_seconds`, so nothing was done and the caller may retry."""
+    log.warning("database pool exhausted", error=str(exc))
+    response = problem(
+        503,
+        "Service unavailable",
+        "the server is busy: no database connection came free in time; retry shortly",
+        "database-busy",
+        path,
+    )
+    response.headers["Retry-After"] = str(POOL_RETRY_AFTER_SECONDS)
+    return response
+
+
 def problem(
     status: int, title: str, detail: str, slug: str, instance: str, **extra: Any
 ) -> JSONResponse:
@@ -93,16 +108,7 @@ def install(app: FastAPI) -> None:
         """No database connection came free within `db_pool_timeout_seconds`: the worker is
         saturated, so the caller is told to come back (nothing was done: the unit of work never
         started) rather than given a bare 500."""
-        log.warning("database pool exhausted", error=str(exc))
-        response = problem(
-            503,
-            "Service unavailable",
-            "the server is busy: no database connection came free in time; retry shortly",
-            "database-busy",
-            request.url.path,
-        )
-        response.headers["Retry-After"] = str(POOL_RETRY_AFTER_SECONDS)
-        return response
+        return database_busy(request.url.path, exc)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -34,13 +34,14 @@ from datetime import datetime, timedelta
 from functools import cached_property
 
 import anyio
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fengkong.api.deps import presented_secret
-from fengkong.api.errors import problem
+from fengkong.api.errors import database_busy, problem
 from fengkong.bootstrap import Context
 from fengkong.core import request_id as request_ids
 from fengkong.core.clock import Clock
@@ -185,7 +186,11 @@ class IdempotencyMiddleware:
             key=key,
             request_hash=fingerprint(scope.get("query_string", b""), body),
         )
-        found = await self._claim_or_wait(claim)
+        try:
+            found = await self._claim_or_wait(claim)
+        except PoolTimeout as exc:  # outside the app's handlers: answered here, as they would
+            await database_busy(path, exc)(scope, receive, send)
+            return
         if isinstance(found, Claimed):
             await self._run(claim, found, body, scope, receive, send)
         elif found.request_hash != claim.request_hash:
