@@ -36,12 +36,20 @@ def own_application(
 ) -> None:
     """Raise NotFound when `actor` is confined to a channel the application did not come
     through; nothing when it is not confined."""
-    scope = channel_scope(actor, permission)
-    if scope is None:
+    if channel_scope(actor, permission) is None:
         return
     with svc.uow() as uow:
         channel = _channel_of(uow, application_id)
-    if not scope or channel != scope:
+    own_read_application(actor, permission, application_id, channel)
+
+
+def own_read_application(
+    actor: Actor, permission: Permission, application_id: str, channel: str | None
+) -> None:
+    """As `own_application`, for an application the caller has read already (its `channel`):
+    no read of its own."""
+    scope = channel_scope(actor, permission)
+    if scope is not None and (not scope or channel != scope):
         raise _not_found("application", application_id)
 
 

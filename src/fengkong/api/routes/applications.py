@@ -29,7 +29,7 @@ from fengkong.decision.service import (
 from fengkong.decision.step_up import complete_step_up
 from fengkong.decision.tracing import application_for_request, decided_before
 from fengkong.decision.verification import verification_costs, verify
-from fengkong.lending.ownership import own_application
+from fengkong.lending.ownership import own_application, own_read_application
 from fengkong.onboarding.business_view import masked_business
 from fengkong.onboarding.service import masked_applicant
 
@@ -186,8 +186,16 @@ def read_application_by_request(
 def read_application(application_id: str, ctx: ContextDep, actor: ActorDep) -> Response:
     """The application (personal data masked), where it stands, the automatic decision and, on
     referral, the officer's decision that settled it."""
-    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, application_id)
-    return json_answer(show_application(application_id, ctx))
+    # Read once: the view read for the answer also tells a channel key whether it may see it.
+    view = get_application(application_id, ctx.decisions)
+    channel = view.application.channel
+    own_read_application(
+        actor,
+        Permission.APPLICATIONS_READ,
+        application_id,
+        None if channel is None else channel.value,
+    )
+    return json_answer(_application_out(view, ctx))
 
 
 def show_application(application_id: str, ctx: Context) -> ApplicationOut:
