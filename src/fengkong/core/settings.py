@@ -20,6 +20,14 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from fengkong.core.redis_urls import (
+    CLUSTER_SCHEME,
+    LINKS_NEED_ONE_PRIMARY,
+    SINGLE_SCHEMES,
+    is_cluster_url,
+    parse_cluster_url,
+)
+
 _RATE = re.compile(
     r"[1-9]\d*\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE
 )
@@ -90,8 +98,15 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None,
-        description="Redis for velocity counters and the identity-link graph; default: the "
-        "database.",
+        description="Redis for the identity-link graph (one primary: it cannot be split across a "
+        "cluster's slots) and, unless `velocity_redis_url` names another, the velocity counters; "
+        "default: the database.",
+    )
+    velocity_redis_url: str | None = Field(
+        default=None,
+        description="Redis for the velocity counters: one server (`redis://`, `rediss://`) or a "
+        "Redis Cluster (`redis+cluster://host:port[,host:port]`, the form rate limits take); "
+        "default: `redis_url`.",
     )
     velocity_on_redis_error: Literal["fail_closed", "fallback_db"] = Field(
         default="fail_closed",
@@ -476,6 +491,27 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit such as 100/minute: {value!r}")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _links_on_one_primary(cls, value: str | None) -> str | None:
+        if value and is_cluster_url(value):
+            raise ValueError(LINKS_NEED_ONE_PRIMARY)
+        return value
+
+    @field_validator("velocity_redis_url")
+    @classmethod
+    def _velocity_redis(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if is_cluster_url(value):
+            parse_cluster_url(value)  # a malformed one is refused here, not on an application
+        elif value.split("://", 1)[0].lower() not in SINGLE_SCHEMES:
+            raise ValueError(
+                "not a Redis URL: redis://, rediss://, unix:// or "
+                f"{CLUSTER_SCHEME}://host:port[,host:port] / 不是 Redis 地址"
+            )
+        return value
+
     @field_validator("audit_timestamp_url")
     @classmethod
     def _timestamp_url(cls, value: str | None) -> str | None:
@@ -496,6 +532,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'fengkong.db').as_posix()}"
+
+    @property
+    def resolved_velocity_redis_url(self) -> str | None:
+        """The Redis the velocity counters live in, `None` for the database."""
+        return self.velocity_redis_url or self.redis_url or None
 
     @property
     def resolved_vault_key_file(self) -> Path:
