@@ -16,6 +16,8 @@ __all__ = [
     "LINKS_NEED_ONE_PRIMARY",
     "SINGLE_SCHEMES",
     "ClusterURL",
+    "check_links_redis_url",
+    "check_velocity_redis_url",
     "is_cluster_url",
     "parse_cluster_url",
 ]
@@ -83,3 +85,25 @@ def parse_cluster_url(url: str) -> ClusterURL:
         username = urllib.parse.unquote(user) or None
         password = urllib.parse.unquote(secret) if has_password else None
     return ClusterURL(tuple(nodes), username, password)
+
+
+def check_velocity_redis_url(url: str | None) -> str | None:
+    """The velocity counters' URL as given (`None` for blank), or `ValueError`: one server's
+    scheme, or a well-formed cluster URL."""
+    if not url:
+        return None
+    if is_cluster_url(url):
+        parse_cluster_url(url)
+    elif _scheme(url) not in SINGLE_SCHEMES:
+        raise ValueError(
+            f"not a Redis URL: redis://, rediss://, unix:// or {CLUSTER_SCHEME}://host:port"
+            "[,host:port] / 不是 Redis 地址"
+        )
+    return url
+
+
+def check_links_redis_url(url: str | None) -> str | None:
+    """The identity-link graph's URL as given, or `ValueError` for a cluster's."""
+    if url and is_cluster_url(url):
+        raise ValueError(LINKS_NEED_ONE_PRIMARY)
+    return url

@@ -20,13 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from fengkong.core.redis_urls import (
-    CLUSTER_SCHEME,
-    LINKS_NEED_ONE_PRIMARY,
-    SINGLE_SCHEMES,
-    is_cluster_url,
-    parse_cluster_url,
-)
+from fengkong.core.redis_urls import check_links_redis_url, check_velocity_redis_url
 
 _RATE = re.compile(
     r"[1-9]\d*\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE
@@ -494,23 +488,12 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _links_on_one_primary(cls, value: str | None) -> str | None:
-        if value and is_cluster_url(value):
-            raise ValueError(LINKS_NEED_ONE_PRIMARY)
-        return value
+        return check_links_redis_url(value)
 
     @field_validator("velocity_redis_url")
     @classmethod
     def _velocity_redis(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if is_cluster_url(value):
-            parse_cluster_url(value)  # a malformed one is refused here, not on an application
-        elif value.split("://", 1)[0].lower() not in SINGLE_SCHEMES:
-            raise ValueError(
-                "not a Redis URL: redis://, rediss://, unix:// or "
-                f"{CLUSTER_SCHEME}://host:port[,host:port] / 不是 Redis 地址"
-            )
-        return value
+        return check_velocity_redis_url(value)
 
     @field_validator("audit_timestamp_url")
     @classmethod

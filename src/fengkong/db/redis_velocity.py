@@ -57,8 +57,9 @@ __all__ = [
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# KEYS: one sorted set per key (on a cluster, exactly one). ARGV: mode ("record" | "count"), member, score, ttl seconds,
-# lower bound (exclusive), upper bound ("+inf" or a score), then one lower bound per window.
+# KEYS: one sorted set per key (on a cluster, exactly one). ARGV: mode ("record" | "count"),
+# member, score, ttl seconds, lower bound (exclusive), upper bound ("+inf" or a score), then one
+# lower bound per window.
 _SCRIPT = """
 local mode, member, score, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local lower, upper = ARGV[5], ARGV[6]
