@@ -74,10 +74,14 @@ def _counts(snapshot: VelocitySnapshot) -> object:
 
 
 def test_the_same_events_count_the_same_on_a_cluster_one_redis_and_the_database(
-    redis_cluster: RedisClusterServers, redis_url: str, fraud_db: Database, hasher: Hasher
+    redis_cluster: RedisClusterServers,
+    redis_url: str,
+    redis_prefix: str,
+    fraud_db: Database,
+    hasher: Hasher,
 ) -> None:
     clock = FakeClock(T - timedelta(days=41))
-    prefix = _prefix()
+    prefix = redis_prefix  # deleted from the machine's Redis afterwards
     on_cluster = RedisVelocityStore(
         cluster_client(redis_cluster.url, timeout=5.0), hasher, clock, prefix=prefix
     )
