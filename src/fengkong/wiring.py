@@ -121,7 +121,7 @@ def _code_fingerprint() -> str:
 def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock) -> FraudServices:
     return FraudServices(
         velocity=velocity_store(
-            redis_url=settings.redis_url,
+            redis_url=settings.resolved_velocity_redis_url,
             db=db,
             hasher=vault.blind_index,
             clock=clock,

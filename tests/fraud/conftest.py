@@ -1,5 +1,6 @@
 """Fixtures for fraud signals: a migrated database (SQLite and PostgreSQL), a keyed hasher, the
-machine's Redis (skipped when absent, required under CI) and a private Redis the test may stop."""
+machine's Redis (skipped when absent, required under CI), a private Redis the test may stop and a
+Redis Cluster of the session's own (three primaries started here)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ from fengkong.db.fraud_links import SqlIdentityLinks
 from fengkong.db.fraud_velocity import SqlVelocityStore
 from fengkong.db.migrate import upgrade
 from fengkong.db.redis_links import RedisIdentityLinks
-from fengkong.db.redis_velocity import RedisVelocityStore, redis_client
+from fengkong.db.redis_velocity import RedisVelocityStore, cluster_client, redis_client
 from fengkong.fraud.keys import Hasher
 from fengkong.fraud.links import IdentityLinks
 from fengkong.fraud.velocity import VelocityStore
 from fengkong.onboarding.vault import Vault, generate_keyring
+from fraud.redis_cluster import RedisClusterServers, start_redis_cluster
 
 REDIS_URL = os.environ.get("FENGKONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -137,6 +139,14 @@ def private_redis() -> Iterator[PrivateRedis]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServers]:
+    """A three-node Redis Cluster for the session; tests keep apart by key prefix."""
+    cluster = start_redis_cluster(tmp_path_factory.mktemp("redis-cluster"))
+    yield cluster
+    cluster.stop()
+
+
 VelocityStoreMaker = Callable[[Clock], VelocityStore]
 
 
@@ -145,13 +155,24 @@ VelocityStoreMaker = Callable[[Clock], VelocityStore]
         "sqlite",
         pytest.param("postgresql", marks=pytest.mark.postgres),
         pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis-cluster", marks=pytest.mark.redis),
     ]
 )
 def velocity_backend(
     request: pytest.FixtureRequest, tmp_path: Path, hasher: Hasher
 ) -> Iterator[tuple[str, VelocityStoreMaker]]:
-    """`(name, make_store)` for each velocity backend; `name` is "sqlite", "postgresql" or
-    "redis". The database ones share one migrated database per test."""
+    """`(name, make_store)` for each velocity backend; `name` is "sqlite", "postgresql", "redis"
+    or "redis-cluster". The database ones share one migrated database per test."""
+    if request.param == "redis-cluster":
+        cluster: RedisClusterServers = request.getfixturevalue("redis_cluster")
+        cluster_prefix = f"fktest:{uuid.uuid4().hex[:12]}:"
+
+        def make_on_cluster(clock: Clock) -> VelocityStore:
+            connect = cluster_client(cluster.url, timeout=5.0)
+            return RedisVelocityStore(connect, hasher, clock, prefix=cluster_prefix)
+
+        yield request.param, make_on_cluster
+        return
     if request.param == "redis":
         url: str = request.getfixturevalue("redis_url")
         prefix: str = request.getfixturevalue("redis_prefix")

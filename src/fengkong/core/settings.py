@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from fengkong.core.redis_urls import check_links_redis_url, check_velocity_redis_url
+
 _RATE = re.compile(
     r"[1-9]\d*\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE
 )
@@ -90,8 +92,15 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None,
-        description="Redis for velocity counters and the identity-link graph; default: the "
-        "database.",
+        description="Redis for the identity-link graph (one primary: it cannot be split across a "
+        "cluster's slots) and, unless `velocity_redis_url` names another, the velocity counters; "
+        "default: the database.",
+    )
+    velocity_redis_url: str | None = Field(
+        default=None,
+        description="Redis for the velocity counters: one server (`redis://`, `rediss://`) or a "
+        "Redis Cluster (`redis+cluster://host:port[,host:port]`, the form rate limits take); "
+        "default: `redis_url`.",
     )
     velocity_on_redis_error: Literal["fail_closed", "fallback_db"] = Field(
         default="fail_closed",
@@ -476,6 +485,16 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate limit such as 100/minute: {value!r}")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _links_on_one_primary(cls, value: str | None) -> str | None:
+        return check_links_redis_url(value)
+
+    @field_validator("velocity_redis_url")
+    @classmethod
+    def _velocity_redis(cls, value: str | None) -> str | None:
+        return check_velocity_redis_url(value)
+
     @field_validator("audit_timestamp_url")
     @classmethod
     def _timestamp_url(cls, value: str | None) -> str | None:
@@ -496,6 +515,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'fengkong.db').as_posix()}"
+
+    @property
+    def resolved_velocity_redis_url(self) -> str | None:
+        """The Redis the velocity counters live in, `None` for the database."""
+        return self.velocity_redis_url or self.redis_url or None
 
     @property
     def resolved_vault_key_file(self) -> Path:

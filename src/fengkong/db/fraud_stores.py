@@ -9,6 +9,7 @@ from typing import get_args
 
 from fengkong.core.clock import Clock
 from fengkong.core.errors import FieldError, Invalid
+from fengkong.core.redis_urls import LINKS_NEED_ONE_PRIMARY, is_cluster_url
 from fengkong.db.database import Database
 from fengkong.db.fraud_links import SqlIdentityLinks
 from fengkong.db.fraud_velocity import SqlVelocityStore
@@ -36,17 +37,17 @@ def velocity_store(
     redis_timeout: float = 0.25,
     retry_after: timedelta = timedelta(seconds=5),
 ) -> VelocityStore:
-    """`SqlVelocityStore` without `redis_url`; otherwise `RedisVelocityStore`, which on a Redis
-    failure raises `VelocityUnavailable` (`"fail_closed"`) or answers from the database
-    (`"fallback_db"`)."""
+    """`SqlVelocityStore` without `redis_url`; otherwise `RedisVelocityStore`, on one Redis or
+    on a Redis Cluster (`redis+cluster://host:port[,host:port]`), which on a Redis failure raises
+    `VelocityUnavailable` (`"fail_closed"`) or answers from the database (`"fallback_db"`)."""
     _check_on_redis_error(on_redis_error)
     sql = SqlVelocityStore(db, hasher, clock)
     if not redis_url:
         return sql
-    from fengkong.db.redis_velocity import RedisVelocityStore, redis_client
+    from fengkong.db.redis_velocity import RedisVelocityStore, velocity_client
 
     return RedisVelocityStore(
-        redis_client(redis_url, timeout=redis_timeout),
+        velocity_client(redis_url, timeout=redis_timeout),
         hasher,
         clock,
         prefix=redis_prefix,
@@ -67,11 +68,13 @@ def identity_links(
 ) -> IdentityLinks:
     """`SqlIdentityLinks` without `redis_url`; otherwise `RedisIdentityLinks`, which on a Redis
     failure raises `LinksUnavailable` (`"fail_closed"`) or links in the database
-    (`"fallback_db"`)."""
+    (`"fallback_db"`). The graph needs one Redis primary: a cluster URL is `Invalid`."""
     _check_on_redis_error(on_redis_error)
     sql = SqlIdentityLinks(db)
     if not redis_url:
         return sql
+    if is_cluster_url(redis_url):
+        raise Invalid((FieldError(("redis_url",), LINKS_NEED_ONE_PRIMARY),))
     from fengkong.db.redis_links import RedisIdentityLinks
     from fengkong.db.redis_velocity import redis_client
 
