@@ -34,7 +34,7 @@ def serve(
 
     started = bootstrap(settings)  # migrate once, before any worker starts
     try:
-        if started.reads.on_replica:
+        if settings.read_database_url is not None:
             started.reads.db.ping()  # an unreachable replica refuses the start, not a report
     finally:
         started.close()
