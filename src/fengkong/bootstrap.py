@@ -21,7 +21,7 @@ from fengkong.db.access_repository import api_key_reader
 from fengkong.db.audit_checkpoints import Ed25519KeyFile, FileCheckpointWriter
 from fengkong.db.audit_timestamps import HttpTimestamper
 from fengkong.db.concentration_reads import SqlSnapshotSegments
-from fengkong.db.database import Database, PoolConfig
+from fengkong.db.database import Database
 from fengkong.db.live_registry import SqlDecisionReads
 from fengkong.db.migrate import ensure_current
 from fengkong.db.uow import SqlUnitOfWork
@@ -58,11 +58,15 @@ from fengkong.sources.identity import IdentityPrices
 from fengkong.sources.identity_simulated import SimulatedIdentityProvider
 from fengkong.sources.kinds import IDENTITY_CHECKS
 from fengkong.wiring import (
+    ReadSide,
     access_config,
     check_products,
     configured_policy,
+    finders_over,
     fraud_services,
     load_vault,
+    pool_config,
+    read_database,
 )
 
 if TYPE_CHECKING:
@@ -87,6 +91,9 @@ class Context:
     # The product catalogue (`lending.catalogue`): each code@version once, and the product any
     # policy offers is one of these, on these terms (docs/adr/0006).
     products: tuple[Product, ...] = DEFAULT_PRODUCTS
+    # The read replica (`read_database_url`) the read-only use cases read through `reads`;
+    # none: they read `db`.
+    replica: Database | None = None
     decisions: DecisionServices = field(init=False)
     lending: LendingServices = field(init=False)
     servicing: ServicingServices = field(init=False)
@@ -166,24 +173,15 @@ class Context:
     @cached_property
     def finders(self) -> Finders:
         """The searches behind the lists and views of applications, decisions, loans, lines and
-        customers: wired when first asked for, since deciding and servicing never search."""
-        # Imported here: the searches and their query builders are not loaded by a command that
-        # does not search.
-        from fengkong.db.search_decisions import SqlApplicationSearch
-        from fengkong.db.search_lending import SqlLendingSearch
-        from fengkong.decision.customer_view import Finders
+        customers on the primary: wired when first asked for, since deciding and servicing never
+        search. The portfolio lists read through `reads.finders`."""
+        return finders_over(self.db, self.vault, self.clock)
 
-        books = SqlApplicationSearch(self.db)
-        lending = SqlLendingSearch(self.db)
-        return Finders(
-            applications=books,
-            decisions=books,
-            loans=lending,
-            lines=lending,
-            customers=books,
-            vault=self.vault,
-            clock=self.clock,
-        )
+    @cached_property
+    def reads(self) -> ReadSide:
+        """The use cases that only read and may lag (the portfolio lists, the reports, the alert
+        list): over the replica when one is configured, else exactly as the primary's."""
+        return ReadSide(self.replica or self.db, self)
 
     @cached_property
     def monitoring(self) -> MonitoringServices:
@@ -437,17 +435,8 @@ class Context:
         if self.fraud is not None and self.fraud.concurrent is not None:
             self.fraud.concurrent.shutdown()
         self.db.dispose()
-
-
-def pool_config(settings: Settings) -> PoolConfig:
-    """The PostgreSQL connection pool `settings` configure (docs/operations-serving.md sizes it)."""
-    return PoolConfig(
-        size=settings.db_pool_size,
-        max_overflow=settings.db_pool_max_overflow,
-        timeout_seconds=settings.db_pool_timeout_seconds,
-        pre_ping=settings.db_pool_pre_ping,
-        recycle_seconds=settings.db_pool_recycle_seconds,
-    )
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def bootstrap(
@@ -459,7 +448,8 @@ def bootstrap(
     products: tuple[Product, ...] | None = None,
 ) -> Context:
     """The wiring for `settings`. `products` replaces the product catalogue; the configured
-    policy must offer one of its products on its terms, or nothing starts (`Invalid`)."""
+    policy must offer one of its products on its terms, or nothing starts (`Invalid`). With
+    `read_database_url`, a second engine over the replica (never migrated) for `Context.reads`."""
     settings = settings or load_settings()
     products = DEFAULT_PRODUCTS if products is None else products
     bundle = policy or read_bundle(settings.policy_file, settings.price_cap)
@@ -472,6 +462,11 @@ def bootstrap(
     )
     if migrate:  # API workers start with `migrate=False`: `fengkong serve` migrated once
         ensure_current(db)
+    try:
+        replica = read_database(settings)
+    except Invalid:
+        db.dispose()
+        raise
     clock = clock or SystemClock()
     vault = load_vault(settings)
     return Context(
@@ -483,4 +478,5 @@ def bootstrap(
         champion=ChampionCache(settings.artifacts_dir),
         fraud=fraud_services(settings, db, vault, clock),
         products=products,
+        replica=replica,
     )

@@ -1,6 +1,8 @@
 """The parts of the wiring that build one service from the settings: access control, the vault,
 the configured policy (compiled once per bundle and code: `configured_policy`), the product
-catalogue's agreement with it, and the fraud stores. `bootstrap` assembles them."""
+catalogue's agreement with it, the fraud stores, the connection pool and the read side (the
+use cases that only read, over the read replica when one is configured: `ReadSide`).
+`bootstrap` assembles them."""
 
 from __future__ import annotations
 
@@ -9,24 +11,35 @@ import hashlib
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from fengkong.access.config import AccessConfig, PasswordCost
 from fengkong.core.clock import Clock
 from fengkong.core.errors import FieldError, Invalid
 from fengkong.core.settings import Settings
-from fengkong.db.database import Database
+from fengkong.db.database import Database, PoolConfig
 from fengkong.db.fraud_lists import SqlFraudLists
 from fengkong.db.fraud_signal_stores import SqlSignalStores
 from fengkong.db.fraud_stores import identity_links, velocity_store
+from fengkong.db.uow import SqlUnitOfWork
 from fengkong.decision.bundle import ActivePolicy, PolicyBundle
 from fengkong.decision.fraud_stage import AnomalyCache, FraudServices
 from fengkong.decision.product_agreement import check_policy_product
 from fengkong.lending.catalogue import catalogue_errors
 from fengkong.lending.product import Product
+from fengkong.monitoring.snapshots import MonitoringServices
 from fengkong.onboarding.channel import SALES_CHANNELS
 from fengkong.onboarding.vault import KeyRing, Vault, generate_keyring
+
+if TYPE_CHECKING:
+    from fengkong.db.model_monitoring import SqlModelMonitoring
+    from fengkong.decision.customer_view import Finders
+    from fengkong.monitoring.early_warning import EarlyWarningServices
+    from fengkong.monitoring.stress_report import StressServices
 
 
 def access_config(settings: Settings) -> AccessConfig:
@@ -144,3 +157,138 @@ def fraud_services(settings: Settings, db: Database, vault: Vault, clock: Clock)
         ),
         pairing=SqlSignalStores.of,
     )
+
+
+def pool_config(settings: Settings) -> PoolConfig:
+    """The PostgreSQL connection pool `settings` configure (docs/operations-serving.md sizes it)."""
+    return PoolConfig(
+        size=settings.db_pool_size,
+        max_overflow=settings.db_pool_max_overflow,
+        timeout_seconds=settings.db_pool_timeout_seconds,
+        pre_ping=settings.db_pool_pre_ping,
+        recycle_seconds=settings.db_pool_recycle_seconds,
+    )
+
+
+def read_database(settings: Settings) -> Database | None:
+    """The read replica `read_database_url` names (the settings checked that it and the primary
+    are PostgreSQL), with a pool of its own sized as the primary's; None when none is set. It is
+    never migrated: a replica replays the primary's schema. `Invalid` naming the setting for a
+    URL SQLAlchemy cannot read or a driver it does not have."""
+    url = settings.read_database_url
+    if url is None:
+        return None
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return Database(
+            url, statement_timeout_ms=settings.db_statement_timeout_ms, pool=pool_config(settings)
+        )
+    except ArgumentError as exc:  # NoSuchModuleError (an unknown driver) is one too
+        raise Invalid(
+            (
+                FieldError(
+                    ("read_database_url",),
+                    f"not a database URL SQLAlchemy can open ({type(exc).__name__}) / "
+                    "只读副本地址无法识别",
+                ),
+            )
+        ) from None
+
+
+def finders_over(db: Database, vault: Vault, clock: Clock) -> Finders:
+    """The searches behind the lists and views of applications, decisions, loans, lines and
+    customers, over `db`."""
+    # Imported here: the searches and their query builders are not loaded by a command that
+    # does not search.
+    from fengkong.db.search_decisions import SqlApplicationSearch
+    from fengkong.db.search_lending import SqlLendingSearch
+    from fengkong.decision.customer_view import Finders
+
+    books = SqlApplicationSearch(db)
+    lending = SqlLendingSearch(db)
+    return Finders(
+        applications=books,
+        decisions=books,
+        loans=lending,
+        lines=lending,
+        customers=books,
+        vault=vault,
+        clock=clock,
+    )
+
+
+class PrimaryWiring(Protocol):
+    """What the read side takes from the primary's wiring (`bootstrap.Context`)."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def vault(self) -> Vault: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def finders(self) -> Finders: ...
+    @property
+    def monitoring(self) -> MonitoringServices: ...
+    @property
+    def stress(self) -> StressServices: ...
+    @property
+    def early_warning(self) -> EarlyWarningServices: ...
+
+
+class ReadSide:
+    """The use cases that only read and may read a little behind the primary (docs/scaling.md,
+    "Read replicas"): the portfolio searches, the reports (portfolio, vintage, rolls,
+    concentration, stress, monthly, drift, fairness) and the alert list, over `db`, the read
+    replica. Without one, `db` is the primary and each service is the primary's own. What writes,
+    or reads back what it has just written, never comes here: authentication, decisions,
+    `report rebuild`, alerts evaluated or acknowledged use the primary's wiring."""
+
+    def __init__(self, db: Database, primary: PrimaryWiring) -> None:
+        self.db = db
+        self._primary = primary
+
+    @property
+    def on_replica(self) -> bool:
+        """Whether the reads go to a replica rather than the primary."""
+        return self.db is not self._primary.db
+
+    def uow(self) -> SqlUnitOfWork:
+        """A unit of work over the read database; the read-only use cases never commit it (on
+        the replica a write fails: PostgreSQL refuses it in recovery)."""
+        return SqlUnitOfWork(self.db)
+
+    @cached_property
+    def _replica_finders(self) -> Finders:
+        return finders_over(self.db, self._primary.vault, self._primary.clock)
+
+    @property
+    def finders(self) -> Finders:
+        """The portfolio searches (applications, decisions, loans, lines)."""
+        return self._replica_finders if self.on_replica else self._primary.finders
+
+    @property
+    def monitoring(self) -> MonitoringServices:
+        """The portfolio, vintage, roll-rate, concentration and monthly reports."""
+        primary = self._primary.monitoring
+        return replace(primary, uow=self.uow) if self.on_replica else primary
+
+    @property
+    def stress(self) -> StressServices:
+        """The stress tests."""
+        primary = self._primary.stress
+        return replace(primary, uow=self.uow) if self.on_replica else primary
+
+    @property
+    def early_warning(self) -> EarlyWarningServices:
+        """The alerts as listed (`list_alerts`, `alerts_opened`); never evaluated or
+        acknowledged through this."""
+        primary = self._primary.early_warning
+        return replace(primary, uow=self.uow) if self.on_replica else primary
+
+    def model_monitoring(self) -> SqlModelMonitoring:
+        """The decisions and outcomes the drift and fairness reports read."""
+        from fengkong.db.model_monitoring import SqlModelMonitoring
+
+        return SqlModelMonitoring(self.db)

@@ -30,6 +30,8 @@ from fengkong.api.routes import servicing as servicing_routes
 from fengkong.api.routes import sessions as session_routes
 from fengkong.api.routes import sources as source_routes
 from fengkong.bootstrap import Context
+from fengkong.core.errors import Unavailable
+from fengkong.wiring import ReadSide
 
 
 def create_app(context: Context) -> FastAPI:
@@ -79,9 +81,16 @@ def create_app(context: Context) -> FastAPI:
 
     @app.get("/healthz", tags=["operations"])
     def healthz(ctx: ContextDep) -> dict[str, str]:
-        """Liveness and readiness: the database answers."""
+        """Liveness and readiness: the database answers. `read_database` says where the
+        read-only use cases read: `primary`, or the replica `ok` or `unreachable`. The primary
+        alone decides the answer: a replica down stops the reports and lists, not the lending."""
         ctx.db.ping()
-        return {"status": "ok", "database": ctx.db.dialect, "version": __version__}
+        return {
+            "status": "ok",
+            "database": ctx.db.dialect,
+            "read_database": _read_database_health(ctx.reads),
+            "version": __version__,
+        }
 
     @app.get("/metrics", tags=["operations"], include_in_schema=True)
     def metrics() -> Response:
@@ -90,3 +99,13 @@ def create_app(context: Context) -> FastAPI:
         return rendered
 
     return app
+
+
+def _read_database_health(reads: ReadSide) -> str:
+    if not reads.on_replica:
+        return "primary"
+    try:
+        reads.db.ping()
+    except Unavailable:
+        return "unreachable"
+    return "ok"

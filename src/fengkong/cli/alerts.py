@@ -95,7 +95,7 @@ def list_(
     acting(ctx, Permission.REPORTS_READ)
     docs = [
         AlertOut.of(a).model_dump(mode="json")
-        for a in list_alerts(ctx.early_warning, status, limit)
+        for a in list_alerts(ctx.reads.early_warning, status, limit)
     ]
     if as_json:
         emit_json({"alerts": docs})

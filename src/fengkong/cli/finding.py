@@ -248,7 +248,7 @@ def application_list(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.PORTFOLIO_SEARCH)
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = application_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -329,7 +329,7 @@ def decision_list(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.PORTFOLIO_SEARCH)
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = decision_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),

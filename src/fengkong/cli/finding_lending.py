@@ -75,7 +75,7 @@ def loan_list(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.PORTFOLIO_SEARCH)
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = loan_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -122,7 +122,7 @@ def line_list(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.PORTFOLIO_SEARCH)
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = line_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),

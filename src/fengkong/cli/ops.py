@@ -32,7 +32,12 @@ def serve(
         os.environ[MULTIPROC_ENV] = str(metrics_dir(settings.home))
     from fengkong.bootstrap import bootstrap
 
-    bootstrap(settings).close()  # migrate once, before any worker starts
+    started = bootstrap(settings)  # migrate once, before any worker starts
+    try:
+        if settings.read_database_url is not None:
+            started.reads.db.ping()  # an unreachable replica refuses the start, not a report
+    finally:
+        started.close()
     uvicorn.run(
         "fengkong.web.main:build",
         host=host,

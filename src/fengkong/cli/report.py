@@ -119,7 +119,7 @@ def portfolio(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.REPORTS_READ)
-    doc = PortfolioOut.of(portfolio_report(ctx.monitoring, business_date, by)).model_dump(
+    doc = PortfolioOut.of(portfolio_report(ctx.reads.monitoring, business_date, by)).model_dump(
         mode="json"
     )
     if as_json:

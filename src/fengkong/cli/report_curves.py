@@ -71,7 +71,7 @@ def report_vintage(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.REPORTS_READ)
-    doc = VintageOut.of(vintage_report(ctx.monitoring, business_date)).model_dump(mode="json")
+    doc = VintageOut.of(vintage_report(ctx.reads.monitoring, business_date)).model_dump(mode="json")
 
     def show() -> None:
         table = Table(title=f"vintages up to {doc['until']}", box=box.SIMPLE_HEAD)
@@ -115,7 +115,7 @@ def report_rolls(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.REPORTS_READ)
-    doc = RollsOut.of(roll_report(ctx.monitoring, business_date, by)).model_dump(mode="json")
+    doc = RollsOut.of(roll_report(ctx.reads.monitoring, business_date, by)).model_dump(mode="json")
 
     def show() -> None:
         table = Table(title=f"roll rates up to {doc['until']}", box=box.SIMPLE_HEAD)
@@ -163,7 +163,7 @@ def report_concentration(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.REPORTS_READ)
-    report = concentration_report(ctx.monitoring, business_date, by, top)
+    report = concentration_report(ctx.reads.monitoring, business_date, by, top)
     doc = ConcentrationOut.of(report).model_dump(mode="json")
     rows = [
         {"dimension": d["dimension"], "hhi": d["hhi"], "limit": d["limit"], **s}

@@ -133,7 +133,7 @@ def report_stress(
     _formats(as_json, as_csv)
     ctx = context()
     acting(ctx, Permission.REPORTS_READ)
-    report = stress_report(ctx.stress, business_date, scenario, scenario_file, months)
+    report = stress_report(ctx.reads.stress, business_date, scenario, scenario_file, months)
     doc = StressOut.of(report).model_dump(mode="json")
     if as_json:
         emit_json(doc)

@@ -26,6 +26,10 @@ _RATE = re.compile(
     r"[1-9]\d*\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day|month|year)s?", re.IGNORECASE
 )
 
+# A PostgreSQL URL with any driver (`postgresql+psycopg://`); read without SQLAlchemy, which the
+# CLI does not load to parse its settings.
+_POSTGRES_URL = re.compile(r"postgresql(\+\w+)?://", re.IGNORECASE)
+
 
 # The kinds of external data (`sources.kinds.SourceKind`'s values: the kernel cannot import them;
 # a test holds the two together).
@@ -89,6 +93,13 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path("var"), description="Where the SQLite file and artifacts live.")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: a SQLite file under `home`."
+    )
+    read_database_url: str | None = Field(
+        default=None,
+        description="A PostgreSQL streaming replica (SQLAlchemy URL) for the use cases that only "
+        "read and may lag by its replay delay: the portfolio searches, the reports, the alert "
+        "list (docs/scaling.md); its own pool, sized as the primary's, never migrated. Needs a "
+        "PostgreSQL `database_url`. Default: none, everything reads the primary.",
     )
     redis_url: str | None = Field(
         default=None,
@@ -494,6 +505,31 @@ class Settings(BaseSettings):
     @classmethod
     def _velocity_redis(cls, value: str | None) -> str | None:
         return check_velocity_redis_url(value)
+
+    @field_validator("read_database_url")
+    @classmethod
+    def _read_database(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not _POSTGRES_URL.match(value):
+            # the URL itself is not repeated: it may carry a password
+            raise ValueError(
+                f"a read replica is a PostgreSQL URL (postgresql://…), not {value.split(':')[0]!r}"
+                " / 只读副本须为 PostgreSQL 地址"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _read_database_needs_postgres(self) -> Settings:
+        if self.read_database_url is not None and not _POSTGRES_URL.match(
+            self.resolved_database_url
+        ):
+            raise ValueError(
+                "read_database_url needs a PostgreSQL database_url: SQLite has no replica, and "
+                "a second engine on its file would read what the first does / 只读副本仅用于 "
+                "PostgreSQL 主库"
+            )
+        return self
 
     @field_validator("audit_timestamp_url")
     @classmethod

@@ -123,7 +123,9 @@ def alerts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> AlertsOut:
     """Early-warning alerts, newest sighting first (docs/early-warning.md)."""
-    return AlertsOut(alerts=[AlertOut.of(a) for a in list_alerts(ctx.early_warning, status, limit)])
+    return AlertsOut(
+        alerts=[AlertOut.of(a) for a in list_alerts(ctx.reads.early_warning, status, limit)]
+    )
 
 
 @router.post("/v1/alerts/{alert_id}/acknowledge", responses=PROBLEMS)  # type: ignore[arg-type]

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Query
 
 from fengkong.api.deps import ContextDep
 from fengkong.bootstrap import Context
-from fengkong.db.model_monitoring import SqlModelMonitoring
 from fengkong.scoring.drift import drift_report
 from fengkong.scoring.fairness import fairness_report
 from fengkong.scoring.monitored import MonitoringLimits, plain, report_window
@@ -58,7 +57,7 @@ def drift_document(
     today = ctx.clock.business_date()
     window = report_window(start, end, by, today)
     report = drift_report(
-        SqlModelMonitoring(ctx.db), model, window, as_of=today, limits=limits, reference=reference
+        ctx.reads.model_monitoring(), model, window, as_of=today, limits=limits, reference=reference
     )
     doc: dict[str, Any] = plain(report)
     return doc
@@ -76,7 +75,7 @@ def fairness_document(
     today = ctx.clock.business_date()
     window = report_window(start, end, "month", today)
     report = fairness_report(
-        SqlModelMonitoring(ctx.db), ctx.vault, model, window, as_of=today, limits=limits
+        ctx.reads.model_monitoring(), ctx.vault, model, window, as_of=today, limits=limits
     )
     doc: dict[str, Any] = plain(report)
     return doc

@@ -34,7 +34,6 @@ from fengkong.api.routes.alerts import AlertOut
 from fengkong.api.routes.model_reports import drift_document
 from fengkong.bootstrap import Context
 from fengkong.core.filters import DateRange
-from fengkong.db.model_monitoring import SqlModelMonitoring
 from fengkong.monitoring.early_warning import alerts_opened
 from fengkong.monitoring.monthly import SEGMENT_DIMENSIONS, monthly_report
 
@@ -57,14 +56,14 @@ def monthly_document(ctx: Context, month: str | None = None) -> dict[str, Any]:
     month, is `Invalid` naming `month`; no snapshot in the month is `SnapshotNotFound`."""
     today = ctx.clock.business_date()
     report = monthly_report(
-        ctx.monitoring,
+        ctx.reads.monitoring,
         month,
         today,
-        lambda first, last: alerts_opened(ctx.early_warning, first, last),
+        lambda first, last: alerts_opened(ctx.reads.early_warning, first, last),
     )
     span = report.span
     last = min(span.last, today)
-    models = SqlModelMonitoring(ctx.db).decided_models(DateRange(span.first, last))
+    models = ctx.reads.model_monitoring().decided_models(DateRange(span.first, last))
     return {
         "month": span.month,
         "first": span.first.isoformat(),

@@ -51,7 +51,7 @@ def portfolio(
     """A day's portfolio snapshot, written by that day's end of day: by segment of each
     dimension, the active loans and their balance, overdue, M1+ and M3+ balances and rates,
     written off, the five-tier mix, expected loss and its coverage (docs/monitoring.md)."""
-    return PortfolioOut.of(portfolio_report(ctx.monitoring, date, by))
+    return PortfolioOut.of(portfolio_report(ctx.reads.monitoring, date, by))
 
 
 DayQuery = Annotated[
@@ -64,7 +64,7 @@ def vintage(ctx: ContextDep, date: DayQuery = None) -> VintageOut:
     """Vintage curves: per booking month, by months on book, the cumulative M1+ and M3+ rates
     ((past M1 / M3 at the month end + written off so far) / originated), read from the month-end
     snapshots up to `date` (docs/monitoring.md)."""
-    return VintageOut.of(vintage_report(ctx.monitoring, date))
+    return VintageOut.of(vintage_report(ctx.reads.monitoring, date))
 
 
 @router.get("/v1/reports/rolls", tags=["reports"], responses=PROBLEMS)  # type: ignore[arg-type]
@@ -81,7 +81,7 @@ def rolls(
 ) -> RollsOut:
     """Roll rates month over month: the balance in bucket k+1 at a month end over the balance in
     bucket k at the month end before (M0→M1, M1→M2, M2→M3, M3→M3+)."""
-    return RollsOut.of(roll_report(ctx.monitoring, date, by))
+    return RollsOut.of(roll_report(ctx.reads.monitoring, date, by))
 
 
 @router.get("/v1/reports/concentration", tags=["reports"], responses=PROBLEMS)  # type: ignore[arg-type]
@@ -102,7 +102,7 @@ def concentration(
     """The book's concentration on a date: the top N borrowers (customer ids and masks) and
     their share, per dimension the HHI and each segment's share, flagged above the configured
     limit (`monitoring_concentration_limits`)."""
-    return ConcentrationOut.of(concentration_report(ctx.monitoring, date, by, top))
+    return ConcentrationOut.of(concentration_report(ctx.reads.monitoring, date, by, top))
 
 
 @router.get("/v1/reports/stress", tags=["reports"], responses=PROBLEMS)  # type: ignore[arg-type]
@@ -124,4 +124,4 @@ def stress(
     collateral haircut applied month by month over the horizon, giving projected defaults,
     losses, required provisions against those held, coverage and capital need; and the
     collections the schedules expect each month against those made (docs/stress-testing.md)."""
-    return StressOut.of(stress_report(ctx.stress, date, scenario, None, months))
+    return StressOut.of(stress_report(ctx.reads.stress, date, scenario, None, months))

@@ -80,7 +80,7 @@ def list_applications(
 ) -> PageOut[ApplicationSummaryOut]:
     """Applications with their decision (and loan, once accepted); sorts `received_at`
     (default `-received_at`) and `amount`."""
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = application_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -120,7 +120,7 @@ def list_decisions(
     cursor: Cursor = None,
 ) -> PageOut[DecisionSummaryOut]:
     """Decisions with their reasons; sorts `decided_at` (default `-decided_at`) and `score`."""
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = decision_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -178,7 +178,7 @@ def list_loans(
 ) -> PageOut[LoanSummaryOut]:
     """Loans with DPD, bucket, class and borrower; sorts `booked_on` (default `-booked_on`),
     `days_past_due`, `principal_outstanding`, `amount`."""
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = loan_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
@@ -216,7 +216,7 @@ def list_lines(
 ) -> PageOut[LineSummaryOut]:
     """Credit lines with limit, drawn and available; sorts `opened_at` (default `-opened_at`)
     and `limit`."""
-    finders = ctx.finders
+    finders = ctx.reads.finders
     f = line_filter(
         vault=finders.vault,
         as_of=finders.clock.business_date(),
