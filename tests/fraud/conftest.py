@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +26,7 @@ from fengkong.fraud.links import IdentityLinks
 from fengkong.fraud.velocity import VelocityStore
 from fengkong.onboarding.vault import Vault, generate_keyring
 from fraud.redis_cluster import RedisClusterServers, start_redis_cluster
+from redis_servers import PrivateRedis, private_redis_server
 
 REDIS_URL = os.environ.get("FENGKONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -82,29 +79,6 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     client.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class PrivateRedis:
-    """A redis-server of the test's own, which it may stop to simulate an outage."""
-
-    port: int
-    process: subprocess.Popen[bytes]
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
     binary = shutil.which("redis-server")
@@ -113,30 +87,8 @@ def private_redis() -> Iterator[PrivateRedis]:
         if IN_CI:
             pytest.fail(message + " (CI=true requires it)", pytrace=False)
         pytest.skip(message)
-    port = _free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    command += ["--appendonly", "no", "--daemonize", "no"]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = PrivateRedis(port, process)
-    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.RedisError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the private redis-server on port {port} did not start")
-                time.sleep(0.05)
+    with private_redis_server(binary) as server:
         yield server
-    finally:
-        client.close()
-        server.stop()
 
 
 @pytest.fixture(scope="session")

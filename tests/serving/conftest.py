@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from importlib import resources
@@ -30,7 +28,8 @@ from fengkong.core.actor import Actor, Role
 from fengkong.core.settings import Settings
 from fengkong.onboarding.vault import generate_keyring
 from fengkong.scoring.train import TrainedScorecard
-from serving.servers import Deployment, free_port, start_server, stop, wait_until_up
+from redis_servers import private_redis_server
+from serving.servers import Deployment, start_server, stop, wait_until_up
 
 REDIS_URL = os.environ.get("FENGKONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POLICY = Path(str(resources.files("fengkong.decision").joinpath("policies", "demo-german.yaml")))
@@ -46,27 +45,8 @@ def shared_redis() -> Iterator[str]:
         _require_machine_redis()
         yield REDIS_URL
         return
-    port = free_port()
-    command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    command += ["--appendonly", "no", "--daemonize", "no"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.2)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.RedisError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the private redis-server on port {port} did not start")
-                time.sleep(0.05)
-        yield url
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
+    with private_redis_server(binary) as server:
+        yield server.url
 
 
 def _require_machine_redis() -> None:
@@ -121,6 +101,9 @@ def deployment(
         "FENGKONG_POLICY_FILE": str(POLICY),
         "FENGKONG_LOG_FORMAT": "json",
         "FENGKONG_LOG_LEVEL": "WARNING",
+        # Every request gets its turn however loaded the machine running the tests is: these
+        # tests are about what replicas answer; shedding has its own (api/test_admission_…).
+        "FENGKONG_API_MAX_WAIT_MS": "120000",
     }
     settings = Settings(
         env="production",
