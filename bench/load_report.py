@@ -150,9 +150,9 @@ def _wrk_method(opts: Options) -> str:
     n = opts.wrk_connections
     text = (
         f"{'Then w' if opts.python else 'W'}rk (C, `bench.load_wrk`; its CPU per request is a "
-        "small fraction of the Python driver's): the floor and the decisions at {n} connections for "
-        f'{max(1, round(opts.seconds))} s (load "{n} conns (wrk)", a second reading beside the '
-        "Python driver's)"
+        f"small fraction of the Python driver's): the floor and the decisions at {n} "
+        f'connections for {max(1, round(opts.seconds))} s (load "{n} conns (wrk)", a second '
+        "reading beside the Python driver's)"
     )
     if opts.shed_seconds > 0:
         text += (
@@ -173,6 +173,9 @@ def _wrk_method(opts: Options) -> str:
 
 def _method(opts: Options) -> str:
     workers = ", ".join(map(str, opts.workers))
+    every, rusage = (" (wrk's: of every answered request)", " (wrk's from its rusage)")
+    if not opts.wrk:
+        every = rusage = ""
     return (
         f"uvicorn with {workers} worker(s) on loopback serving the API as `fengkong serve` "
         "builds it (JSON request logs, rate limits off), the demo-german policy and a scorecard "
@@ -180,20 +183,20 @@ def _method(opts: Options) -> str:
         f"key. {_python_method(opts) if opts.python else ''}"
         f"{_wrk_method(opts) if opts.wrk else ''}"
         "The floor is served the same way: a bare FastAPI route and a bare `SELECT 1` (sync "
-        "routes, the same body). Latency is of answered 2xx requests (wrk's: of every answered "
-        "request). Shed counts 429 and 503 answers, with and without Retry-After; errors count "
-        "the other statuses (4xx, 5xx) and requests with no answer (timeout after 30 s, "
-        "transport). Accepted lost: the 2xx decisions whose application the database does not "
-        "hold after the phase (must be 0). SQL is statements per answered request counted in "
-        "the workers: every statement the driver ran (psycopg `execute`/`executemany` calls; "
-        "SQLite's trace, transaction control left out), and in brackets those SQLAlchemy "
-        "executed (`before_cursor_execute`) — the rest is the decision path's own pipelined "
-        "driver SQL. CPU is per answered request: the server's processes (supervisor and "
-        "workers, utime + stime from /proc around the phase) and, in brackets, the load "
-        "generator's own (wrk's from its rusage), which shares the cores. Ratios: decisions/s "
-        "as a share of the floor's at the same clients (or connections) and workers, and p99 "
-        "as a multiple of the floor's (bare / SELECT 1). The first run read, with its method "
-        "in detail: [notes/2026-12-07-served-decisions-under-load.md]"
+        f"routes, the same body). Latency is of answered 2xx requests{every}. Shed counts 429 "
+        "and 503 answers, with and without Retry-After; errors count the other statuses (4xx, "
+        "5xx) and requests with no answer (timeout after 30 s, transport). Accepted lost: the "
+        "2xx decisions whose application the database does not hold after the phase (must be "
+        "0). SQL is statements per answered request counted in the workers: every statement "
+        "the driver ran (psycopg `execute`/`executemany` calls; SQLite's trace, transaction "
+        "control left out), and in brackets those SQLAlchemy executed (`before_cursor_execute`)"
+        " — the rest is the decision path's own pipelined driver SQL. CPU is per answered "
+        "request: the server's processes (supervisor and workers, utime + stime from /proc "
+        "around the phase) and, in brackets, the load generator's own"
+        f"{rusage}, which shares the cores. Ratios: decisions/s as a share of the floor's at "
+        "the same clients (or connections) and workers, and p99 as a multiple of the floor's "
+        "(bare / SELECT 1). The first run read, with its method in detail: "
+        "[notes/2026-12-07-served-decisions-under-load.md]"
         "(notes/2026-12-07-served-decisions-under-load.md)."
     )
 

@@ -141,6 +141,11 @@ def test_a_wrk_run_is_an_outcome_the_report_reads(wrk: ModuleType) -> None:
     written = report.section(load.Measured(rows=[row]), opts, [])
     (said,) = [n for n in written.notes if n.startswith("SQLite, 2 worker(s), 256 conns (wrk)")]
     assert "56 sent, 42 accepted" in said and "10 shed (7 with Retry-After)" in said
+    method = written.lines[0]
+    assert "the floor and the decisions at 64 connections for 10 s" in method
+    assert "the decisions at 256 connections for 10 s" in method
+    python_only = report.section(load.Measured(), load.parse(["--driver", "python"]), [])
+    assert "wrk" not in python_only.markdown()
     line = next(x for x in written.markdown().splitlines() if x.startswith("| SQLite |"))
     assert "| 12.3 | 540.1 | 1620.0 |" in line and "(bodies ran out)" in line
 
