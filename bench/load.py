@@ -65,7 +65,7 @@ READS_PER_SECOND = 5_000  # paths prepared per second of the read phase (ids rep
 JSON = {"Content-Type": "application/json"}
 SETTLE_SECONDS = 0.6  # longer than the workers' count flush (bench.load_app.FLUSH_SECONDS)
 DRIVERS = ("python", "wrk", "both")
-WRK_BODIES_PER_SECOND = 1_500  # wrk's answers past saturation include the quick 503s
+WRK_BODIES_PER_SECOND = 3_000  # past saturation: a full queue's 503s come at once, and fast
 PAST_SATURATION = 4  # the wrk phase past saturation: this many times `wrk_connections`
 
 
@@ -397,13 +397,13 @@ class _Phases:
     def wrk(self, opts: Options) -> list[Row]:
         """wrk's closed loops: at `opts.wrk_connections` connections, and past saturation at
         `PAST_SATURATION` times as many for `opts.shed_seconds`."""
-        n, per_second = opts.wrk_connections, WRK_BODIES_PER_SECOND  # wrk runs whole seconds
-        load = self.post(max(1.0, opts.seconds), n, per_second=per_second)
+        n = opts.wrk_connections  # wrk runs whole seconds: at least one
+        load = self.post(max(1.0, opts.seconds), n)
         rows = [self.run("decision", wrk_load(n), load, drive_wrk)]
         if opts.shed_seconds > 0:
-            load = self.post(max(1.0, opts.shed_seconds), PAST_SATURATION * n, None, per_second)
-            name = wrk_load(PAST_SATURATION * n)
-            rows.append(self.run("decision", name, load, drive_wrk, past=True))
+            n *= PAST_SATURATION
+            load = self.post(max(1.0, opts.shed_seconds), n, None, WRK_BODIES_PER_SECOND)
+            rows.append(self.run("decision", wrk_load(n), load, drive_wrk, past=True))
         return rows
 
 
