@@ -5,15 +5,22 @@ Redis, beside a floor served the same way (a bare FastAPI route and a bare `SELE
 
 `python -m bench load [--seconds S] [--clients 1,16,64] [--rate R] [--workers 2[,4]]
 [--databases sqlite,postgres] [--read-clients 64] [--shed-seconds S] [--profile
-[--profile-clients 16]]`; `--seconds 2 --clients 1,4` is the smoke run. Each application is a
-distinct applicant (the demo's synthetic identities: valid resident ID checksums, distinct
-phones) from the German credit rows, posted once with a channel key.
+[--profile-clients 16]] [--driver python|wrk|both] [--wrk-connections 64]`; `--seconds 2
+--clients 1,4` is the smoke run. Each application is a distinct applicant (the demo's
+synthetic identities: valid resident ID checksums, distinct phones) from the German credit
+rows, posted once with a channel key.
 
-Per database and number of workers: the floor, the decisions in closed loops and an open loop,
-`GET /v1/applications/{id}` over the applications decided so far ("read"), and last an open
-loop at twice the best decisions/s seen ("2× saturation"): whether the server sheds load (429 or
-503, with `Retry-After` or not) or queues. After every decision phase the ids the server
-accepted (2xx) are looked for in the database: "accepted lost" counts those it does not hold.
+Per database and number of workers, driven by the Python driver (`bench.load_driver`): the
+floor, the decisions in closed loops and an open loop, `GET /v1/applications/{id}` over the
+applications decided so far ("read"), and an open loop at twice the best decisions/s seen ("2×
+saturation"): whether the server sheds load (429 or 503, with `Retry-After` or not) or queues.
+That driver's CPU per request shares the cores, so past saturation it falls behind before the
+server sheds; with `wrk` installed (`--driver both`, the default), wrk (`bench.load_wrk`, a
+closed loop whose latency counts every answer, shed ones too) also drives the floor and the
+decisions at `--wrk-connections` ("64 conns (wrk)") and, last, the decisions at 4× as many
+for `--shed-seconds` ("256 conns (wrk)"): past saturation, the server's shedding is measured.
+Without wrk a note says so. After every decision phase the ids the server accepted (2xx) are
+looked for in the database: "accepted lost" counts those it does not hold.
 SQL statements per request come from counters the bench's factory installs in each worker
 (`FENGKONG_BENCH_SQL_COUNTS`), read before and after each phase; the server's CPU (supervisor
 and workers, utime + stime from /proc) and the load generator's are read around each phase.
@@ -41,8 +48,9 @@ import sqlalchemy as sa
 
 from bench.harness import Section, percentile, private_redis
 from bench.load_app import COUNTS_ENV, FLOOR_URL_ENV, statements
-from bench.load_driver import NO_ID, Load, Outcome, drive
+from bench.load_driver import NO_ID, Driver, Load, Outcome, drive
 from bench.load_profile import PROFILE_ENV, Snapshots, by_component, difference
+from bench.load_wrk import drive_wrk, installed, wrk_load
 from bench.served import Served, served_workers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +64,9 @@ SHEDDING = "2× saturation"  # the shedding phase's load, before its rate
 READS_PER_SECOND = 5_000  # paths prepared per second of the read phase (ids repeat)
 JSON = {"Content-Type": "application/json"}
 SETTLE_SECONDS = 0.6  # longer than the workers' count flush (bench.load_app.FLUSH_SECONDS)
+DRIVERS = ("python", "wrk", "both")
+WRK_BODIES_PER_SECOND = 3_000  # past saturation: a full queue's 503s come at once, and fast
+PAST_SATURATION = 4  # the wrk phase past saturation: this many times `wrk_connections`
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +80,23 @@ class Options:
     shed_seconds: float = 10.0  # the open loop at twice saturation; 0 leaves it out
     profile: bool = False  # a profiled decision phase per database, after the others
     profile_clients: int = 16
+    driver: str = "both"  # "python", "wrk" (bench.load_wrk) or both; wrk only if installed
+    wrk_connections: int = 64  # wrk's floor and decisions; 4× this past saturation
+
+    @property
+    def python(self) -> bool:
+        return self.driver in ("python", "both")
+
+    @property
+    def wrk(self) -> bool:
+        return self.driver in ("wrk", "both")
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
     """One phase's figures: `target` is "bare", "select 1", "decision" or "read"; `load` is
-    "N clients", "R/s", or "2× saturation (R/s)" for the shedding phase."""
+    "N clients", "R/s", or "2× saturation (R/s)" for the shedding phase, and "N conns (wrk)"
+    for the phases wrk drives; `past_saturation` marks the phases driven past saturation."""
 
     database: str
     workers: int
@@ -85,13 +107,18 @@ class Row:
     sqlalchemy_per_decision: float | None = None  # those of them SQLAlchemy executed
     server_cpu_seconds: float | None = None  # the server's processes, during the phase
     accepted_lost: int | None = None  # 2xx decisions whose application is not stored
+    past_saturation: bool = False
 
     @property
     def per_second(self) -> float:
         return self.outcome.ok / self.outcome.seconds if self.outcome.seconds else 0.0
 
     def p(self, q: float) -> float:
-        return percentile(self.outcome.latencies_ms, q) if self.outcome.latencies_ms else 0.0
+        """The latency quantile `q` in ms: of each latency the Python driver measured, or as
+        wrk reported it (0.0 where neither tells)."""
+        if self.outcome.latencies_ms:
+            return percentile(self.outcome.latencies_ms, q)
+        return self.outcome.percentiles_ms.get(q, 0.0)
 
     def server_cpu_ms(self) -> float | None:
         """The server's CPU ms per answered (2xx) request."""
@@ -139,6 +166,8 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--shed-seconds", type=float, default=defaults.shed_seconds)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-clients", type=int, default=defaults.profile_clients)
+    parser.add_argument("--driver", choices=DRIVERS, default=defaults.driver)
+    parser.add_argument("--wrk-connections", type=int, default=defaults.wrk_connections)
     args = parser.parse_args(argv)
     return Options(
         seconds=args.seconds,
@@ -150,6 +179,8 @@ def parse(argv: list[str]) -> Options:
         shed_seconds=args.shed_seconds,
         profile=args.profile,
         profile_clients=args.profile_clients,
+        driver=args.driver,
+        wrk_connections=args.wrk_connections,
     )
 
 
@@ -239,10 +270,11 @@ def _database(kind: str, home: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def _phase(served: Served, load: Load) -> tuple[Outcome, float | None]:
-    """`load` driven against `served`, and the CPU seconds the server's processes used."""
+def _phase(served: Served, load: Load, via: Driver = drive) -> tuple[Outcome, float | None]:
+    """`load` driven against `served` by `via`, and the CPU seconds the server's processes
+    used."""
     before = served.cpu_seconds()
-    outcome = drive(load)
+    outcome = via(load)
     after = served.cpu_seconds()
     return outcome, None if before is None or after is None else after - before
 
@@ -266,18 +298,25 @@ def _lost(url: str, ids: list[str]) -> int:
 
 
 def _floor(
-    label: str, url: str, env: dict[str, str], home: Path, workers: int, opts: Options
+    label: str, url: str, env: dict[str, str], home: Path, workers: int, opts: Options, wrk: bool
 ) -> list[Row]:
+    """The bare route and the bare `SELECT 1` at each number of clients, and with `wrk` at
+    `opts.wrk_connections` connections driven by wrk."""
     rows = []
     floor_env = {**env, FLOOR_URL_ENV: url}
     body = json.dumps({"amount": "1000", "term_months": 12}).encode()
+    phases: list[tuple[int, str, Driver]] = []
+    if opts.python:
+        phases += [(n, f"{n} clients", drive) for n in opts.clients]
+    if wrk:
+        phases.append((opts.wrk_connections, wrk_load(opts.wrk_connections), drive_wrk))
     with served_workers("bench.load_app:floor", floor_env, home, workers) as served:
         for path, target in (("/bare", "bare"), ("/select1", "select 1")):
-            for n in opts.clients:
+            for n, name, via in phases:
                 load = Load(served.base_url, path, [body] * (int(opts.seconds * 20_000) + 1000),
                             JSON, opts.seconds, clients=n)  # fmt: skip
-                outcome, cpu = _phase(served, load)
-                rows.append(Row(label, workers, target, f"{n} clients", outcome,
+                outcome, cpu = _phase(served, load, via)
+                rows.append(Row(label, workers, target, name, outcome,
                                 server_cpu_seconds=cpu))  # fmt: skip
     return rows
 
@@ -297,49 +336,90 @@ class _Book:
         return {"Authorization": f"Bearer {self.secret}", **JSON}
 
 
-def _decisions(book: _Book, workers: int, opts: Options, people: _Applicants) -> list[Row]:
-    """The closed loops, the open loop, the reads of the applications decided, and the
-    shedding phase at twice the best decisions/s seen, on one server of `workers` workers."""
-    rows: list[Row] = []
-    counts = book.home / f"sql-counts-{workers}"
-    counts.mkdir()
-    env = {**book.env, COUNTS_ENV: str(counts)}
-    with served_workers("bench.load_app:decisions", env, book.home, workers) as served:
+@dataclass
+class _Phases:
+    """The decision phases run on one server: each one measured between reads of the
+    workers' SQL counters, its accepted ids looked for in the database."""
 
-        def run(target: str, name: str, load: Load) -> Row:
-            time.sleep(SETTLE_SECONDS)
-            before = statements(counts)
-            outcome, cpu = _phase(served, load)
-            time.sleep(SETTLE_SECONDS)
-            after = statements(counts)
-            sql, orm = (
-                (a - b) / outcome.ok if outcome.ok else None
-                for a, b in zip(after, before, strict=True)
-            )
-            lost = _lost(book.url, outcome.accepted_ids) if load.collect_ids else None
-            return Row(book.label, workers, target, name, outcome, sql, orm, cpu, lost)
+    book: _Book
+    served: Served
+    counts: Path
+    people: _Applicants
+    workers: int
 
-        def post(seconds: float, clients: int, rate: float | None) -> Load:
-            bodies = people.take(int(seconds * (rate or BODIES_PER_SECOND)) + 50)
-            return Load(served.base_url, "/v1/applications", bodies, book.headers, seconds,
-                        clients, rate, collect_ids=True)  # fmt: skip
+    def run(
+        self, target: str, name: str, load: Load, via: Driver = drive, past: bool = False
+    ) -> Row:
+        time.sleep(SETTLE_SECONDS)
+        before = statements(self.counts)
+        outcome, cpu = _phase(self.served, load, via)
+        time.sleep(SETTLE_SECONDS)
+        after = statements(self.counts)
+        sql, orm = (
+            (a - b) / outcome.ok if outcome.ok else None for a, b in zip(after, before, strict=True)
+        )
+        lost = _lost(self.book.url, outcome.accepted_ids) if load.collect_ids else None
+        label, workers = self.book.label, self.workers
+        return Row(label, workers, target, name, outcome, sql, orm, cpu, lost, past)
 
+    def post(
+        self, seconds: float, clients: int, rate: float | None = None, per_second: float = 0
+    ) -> Load:
+        """Distinct applications enough for `seconds` at `rate` (or `per_second`)."""
+        wanted = seconds * (rate or per_second or BODIES_PER_SECOND)
+        bodies = self.people.take(int(wanted) + 50)
+        return Load(self.served.base_url, "/v1/applications", bodies, self.book.headers,
+                    seconds, clients, rate, collect_ids=True)  # fmt: skip
+
+    def python(self, opts: Options) -> list[Row]:
+        """The Python driver's closed loops, open loop, reads of the applications decided, and
+        the open loop at twice the best decisions/s seen."""
+        rows: list[Row] = []
         for n in opts.clients:
-            rows.append(run("decision", f"{n} clients", post(opts.seconds, n, None)))
+            rows.append(self.run("decision", f"{n} clients", self.post(opts.seconds, n)))
         if opts.rate > 0:
-            rows.append(run("decision", f"{opts.rate:g}/s", post(opts.seconds, 1, opts.rate)))
+            load = self.post(opts.seconds, 1, opts.rate)
+            rows.append(self.run("decision", f"{opts.rate:g}/s", load))
         ids = [i for r in rows for i in r.outcome.accepted_ids if i != NO_ID]
         if opts.read_clients > 0 and ids:
             wanted = int(opts.seconds * READS_PER_SECOND) + 1000
             paths = [f"/v1/applications/{i}" for i in ids] * (wanted // len(ids) + 1)
-            load = Load(served.base_url, "", (), book.headers, opts.seconds,
+            load = Load(self.served.base_url, "", (), self.book.headers, opts.seconds,
                         opts.read_clients, paths=paths[:wanted])  # fmt: skip
-            rows.append(run("read", f"{opts.read_clients} clients", load))
+            rows.append(self.run("read", f"{opts.read_clients} clients", load))
         saturation = max((r.per_second for r in rows if r.target == "decision"), default=0.0)
         if opts.shed_seconds > 0 and saturation > 0:
             rate = 2 * saturation
-            name = f"{SHEDDING} ({rate:,.0f}/s)"
-            rows.append(run("decision", name, post(opts.shed_seconds, 1, rate)))
+            load = self.post(opts.shed_seconds, 1, rate)
+            rows.append(self.run("decision", f"{SHEDDING} ({rate:,.0f}/s)", load, past=True))
+        return rows
+
+    def wrk(self, opts: Options) -> list[Row]:
+        """wrk's closed loops: at `opts.wrk_connections` connections, and past saturation at
+        `PAST_SATURATION` times as many for `opts.shed_seconds`."""
+        n = opts.wrk_connections  # wrk runs whole seconds: at least one
+        load = self.post(max(1.0, opts.seconds), n)
+        rows = [self.run("decision", wrk_load(n), load, drive_wrk)]
+        if opts.shed_seconds > 0:
+            n *= PAST_SATURATION
+            load = self.post(max(1.0, opts.shed_seconds), n, None, WRK_BODIES_PER_SECOND)
+            rows.append(self.run("decision", wrk_load(n), load, drive_wrk, past=True))
+        return rows
+
+
+def _decisions(
+    book: _Book, workers: int, opts: Options, people: _Applicants, wrk: bool
+) -> list[Row]:
+    """The decision phases on one server of `workers` workers: the Python driver's
+    (`_Phases.python`), then, with `wrk`, wrk's (`_Phases.wrk`)."""
+    counts = book.home / f"sql-counts-{workers}"
+    counts.mkdir()
+    env = {**book.env, COUNTS_ENV: str(counts)}
+    with served_workers("bench.load_app:decisions", env, book.home, workers) as served:
+        phases = _Phases(book, served, counts, people, workers)
+        rows = phases.python(opts) if opts.python else []
+        if wrk:
+            rows += phases.wrk(opts)
     return rows
 
 
@@ -372,8 +452,14 @@ def _profile(
 
 def measure(opts: Options, notes: list[str] | None = None) -> Measured:
     """Every phase of `opts`, database by database: for each number of workers the floor,
-    then the decisions; then, with `opts.profile`, the profiled phase."""
+    then the decisions; then, with `opts.profile`, the profiled phase. wrk's phases are left
+    out, with a note, when `wrk` is not installed."""
     notes = notes if notes is not None else []
+    wrk = opts.wrk and installed() is not None
+    if opts.wrk and not wrk:
+        notes.append(
+            "wrk is not installed (Debian package `wrk`): the phases it drives are left out."
+        )
     people = _Applicants()
     out = Measured()
     redis_url, redis_server = (None, None)
@@ -389,8 +475,8 @@ def measure(opts: Options, notes: list[str] | None = None) -> Measured:
                         env, secret = _prepare(url, home, redis_url if kind == "postgres" else None)
                         book = _Book(label, url, env, secret, home)
                         for workers in opts.workers:
-                            out.rows += _floor(label, url, env, home, workers, opts)
-                            out.rows += _decisions(book, workers, opts, people)
+                            out.rows += _floor(label, url, env, home, workers, opts, wrk)
+                            out.rows += _decisions(book, workers, opts, people, wrk)
                         if opts.profile:
                             profiled = _profile(book, opts.workers[0], opts, people, out.rows)
                             out.components.append(profiled)

@@ -20,7 +20,7 @@ import json
 import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -65,7 +65,9 @@ class Outcome:
     """What a phase measured: each answered request's latency in ms, the count by status
     ("timeout"/"transport" for requests that got none), the 429/503 answers that carried
     `Retry-After` (by status), the ids of the accepted applications when asked for, the
-    phase's wall time and the driver's CPU time."""
+    phase's wall time and the driver's CPU time. A driver that reports latency percentiles
+    instead of each latency (`bench.load_wrk`) leaves `latencies_ms` empty and fills
+    `percentiles_ms`."""
 
     latencies_ms: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
@@ -74,6 +76,8 @@ class Outcome:
     seconds: float = 0.0
     driver_cpu_seconds: float = 0.0
     ran_out: bool = False  # the prepared bodies ran out before the time did
+    # quantile → ms, from a driver that reports percentiles rather than each latency (wrk)
+    percentiles_ms: dict[float, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> int:
@@ -104,6 +108,9 @@ class Outcome:
             elif int(status) >= 300:
                 found["3xx"] += n
         return {k: found[k] for k in KINDS if found[k]}
+
+
+Driver = Callable[[Load], Outcome]  # `drive`, or `bench.load_wrk.drive_wrk`
 
 
 def _application_id(response: httpx.Response) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from bench.harness import Section, cpu_reference_seconds
-from bench.load import SHEDDING, Components, Measured, Options, Row
+from bench.load import PAST_SATURATION, Components, Measured, Options, Row
 from bench.load_driver import SHED_KINDS
 from bench.load_profile import COMPONENTS
 
@@ -75,7 +75,8 @@ def _cells(row: Row, floors: dict[tuple[str, int, str, str], Row]) -> tuple[str,
 
 
 def _shedding(row: Row) -> str:
-    """What the open loop at twice saturation did with what it was sent."""
+    """What a phase past saturation (the open loop at twice saturation, wrk's connections)
+    did with what it was sent."""
     kinds = row.outcome.kinds()
     shed = sum(n for k, n in kinds.items() if k in SHED_KINDS)
     with_header = sum(n for k, n in kinds.items() if k.endswith("+ Retry-After"))
@@ -120,14 +121,11 @@ def components_table(profiled: list[Components]) -> list[str]:
     return out
 
 
-def _method(opts: Options) -> str:
-    workers = ", ".join(map(str, opts.workers))
+def _python_method(opts: Options) -> str:
     text = (
-        f"uvicorn with {workers} worker(s) on loopback serving the API as `fengkong serve` "
-        "builds it (JSON request logs, rate limits off), the demo-german policy and a scorecard "
-        "trained on the German credit data; a load generator in its own process (asyncio + "
-        "httpx) posts distinct full applications with a channel key. Closed loop at "
-        f"{', '.join(map(str, opts.clients))} clients for {opts.seconds:g} s each"
+        "A load generator in its own process (asyncio + httpx; its CPU per request shares the "
+        f"cores): closed loop at {', '.join(map(str, opts.clients))} clients for "
+        f"{opts.seconds:g} s each"
     )
     if opts.rate > 0:
         text += (
@@ -141,25 +139,64 @@ def _method(opts: Options) -> str:
         )
     if opts.shed_seconds > 0:
         text += (
-            f"; last, an open loop at twice the best decisions/s seen for {opts.shed_seconds:g} s "
+            f"; then an open loop at twice the best decisions/s seen for {opts.shed_seconds:g} s "
             '("2× saturation"), to see whether the server sheds load (429/503 with '
             "Retry-After) or queues"
         )
+    return text + ". "
+
+
+def _wrk_method(opts: Options) -> str:
+    n = opts.wrk_connections
+    text = (
+        f"{'Then w' if opts.python else 'W'}rk (C, `bench.load_wrk`; its CPU per request is a "
+        f"small fraction of the Python driver's): the floor and the decisions at {n} "
+        f'connections for {max(1, round(opts.seconds))} s (load "{n} conns (wrk)", a second '
+        "reading beside the Python driver's)"
+    )
+    if opts.shed_seconds > 0:
+        text += (
+            f", and last the decisions at {PAST_SATURATION * n} connections for "
+            f"{max(1, round(opts.shed_seconds))} s (past saturation, so that what is measured is "
+            "the server's admission control shedding, 503 with Retry-After, not the driver "
+            "falling behind)"
+        )
     return text + (
-        ". The floor is served the same way: a bare FastAPI route and a bare `SELECT 1` (sync "
-        "routes, the same body). Latency is of answered 2xx requests. Shed counts 429 and 503 "
-        "answers, with and without Retry-After; errors count the other statuses (4xx, 5xx) "
-        "and requests with no answer (timeout after 30 s, transport). Accepted lost: the 2xx "
-        "decisions whose application the database does not hold after the phase (must be 0). "
-        "SQL is statements per answered request counted in the workers: every statement the "
-        "driver ran (psycopg `execute`/`executemany` calls; SQLite's trace, transaction control "
-        "left out), and in brackets those SQLAlchemy executed (`before_cursor_execute`) — the "
-        "rest is the decision path's own pipelined driver SQL. CPU is per answered request: "
-        "the server's processes (supervisor and workers, utime + stime from /proc around the "
-        "phase) and, in brackets, the load generator's own, which shares the cores. Ratios: "
-        "decisions/s as a share of the floor's at the same clients and workers, and p99 as a "
-        "multiple of the floor's (bare / SELECT 1). The first run read, with its method in "
-        "detail: [notes/2026-12-07-served-decisions-under-load.md]"
+        ". wrk runs a closed loop, each connection with one request outstanding; its Lua script "
+        "posts every application once, counts the answers by status and Retry-After and keeps "
+        "the accepted ids. wrk's latency percentiles (p99.9 asked of its histogram beside the "
+        "50/75/90/99 it prints) are of every request answered within 30 s, shed ones included, "
+        "with wrk's own correction for coordinated omission; a request still outstanding when "
+        "the run ends is not counted. "
+    )
+
+
+def _method(opts: Options) -> str:
+    workers = ", ".join(map(str, opts.workers))
+    every, rusage = (" (wrk's: of every answered request)", " (wrk's from its rusage)")
+    if not opts.wrk:
+        every = rusage = ""
+    return (
+        f"uvicorn with {workers} worker(s) on loopback serving the API as `fengkong serve` "
+        "builds it (JSON request logs, rate limits off), the demo-german policy and a scorecard "
+        "trained on the German credit data; distinct full applications posted with a channel "
+        f"key. {_python_method(opts) if opts.python else ''}"
+        f"{_wrk_method(opts) if opts.wrk else ''}"
+        "The floor is served the same way: a bare FastAPI route and a bare `SELECT 1` (sync "
+        f"routes, the same body). Latency is of answered 2xx requests{every}. Shed counts 429 "
+        "and 503 answers, with and without Retry-After; errors count the other statuses (4xx, "
+        "5xx) and requests with no answer (timeout after 30 s, transport). Accepted lost: the "
+        "2xx decisions whose application the database does not hold after the phase (must be "
+        "0). SQL is statements per answered request counted in the workers: every statement "
+        "the driver ran (psycopg `execute`/`executemany` calls; SQLite's trace, transaction "
+        "control left out), and in brackets those SQLAlchemy executed (`before_cursor_execute`)"
+        " — the rest is the decision path's own pipelined driver SQL. CPU is per answered "
+        "request: the server's processes (supervisor and workers, utime + stime from /proc "
+        "around the phase) and, in brackets, the load generator's own"
+        f"{rusage}, which shares the cores. Ratios: decisions/s as a share of the floor's at "
+        "the same clients (or connections) and workers, and p99 as a multiple of the floor's "
+        "(bare / SELECT 1). The first run read, with its method in detail: "
+        "[notes/2026-12-07-served-decisions-under-load.md]"
         "(notes/2026-12-07-served-decisions-under-load.md)."
     )
 
@@ -172,6 +209,7 @@ def command(opts: Options) -> str:
         ("workers", "--workers"), ("databases", "--databases"),
         ("read_clients", "--read-clients"), ("shed_seconds", "--shed-seconds"),
         ("profile", "--profile"), ("profile_clients", "--profile-clients"),
+        ("driver", "--driver"), ("wrk_connections", "--wrk-connections"),
     ):  # fmt: skip
         value = getattr(opts, name)
         if value == getattr(defaults, name):
@@ -180,6 +218,8 @@ def command(opts: Options) -> str:
             out.append(flag)
         elif isinstance(value, tuple):
             out.append(f"{flag} {','.join(map(str, value))}")
+        elif isinstance(value, str):
+            out.append(f"{flag} {value}")
         else:
             out.append(f"{flag} {value:g}")
     return " ".join(out)
@@ -201,7 +241,7 @@ def section(measured: Measured, opts: Options, notes: list[str]) -> Section:
         after_table=components_table(measured.components),
     )
     out.rows += [_cells(r, floors) for r in rows]
-    out.notes += [_shedding(r) for r in rows if r.load.startswith(SHEDDING)]
+    out.notes += [_shedding(r) for r in rows if r.past_saturation]
     out.notes += notes
     out.notes.append(
         f"CPU reference {cpu_reference_seconds():.2f} s; 1-minute load average "
