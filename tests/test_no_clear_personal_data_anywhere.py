@@ -174,7 +174,7 @@ def test_a_lenders_day_leaves_no_clear_personal_data_anywhere(
 
     views_show_masks(run)
     names = run.names
-    assert len(names) >= 10 and '"event": "request"' in log_file.path.read_text("utf-8")
+    assert len(names) >= 10 and '"event":"request"' in log_file.path.read_text("utf-8")
     leaks: list[Leak] = []
     leaks += scan_database(wired, names)
     leaks += scan_redis(redis_prefix, names)

@@ -80,6 +80,9 @@ def servers(postgres_url: str, tmp_path: Path) -> Iterator[list[str]]:
                 "FENGKONG_HOME": str(tmp_path / f"home{n}"),
                 "FENGKONG_DATABASE_URL": postgres_url,
                 "FENGKONG_TEST_NOW": new_clock().now().isoformat(),
+                # Every request gets its turn however loaded the machine is: admission control
+                # sheds by time waited (tests/api/test_admission_…); this test is about races.
+                "FENGKONG_API_MAX_WAIT_MS": "120000",
             }
             log = (tmp_path / f"server{n}.log").open("wb")
             processes.append(
