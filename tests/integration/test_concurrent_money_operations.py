@@ -83,6 +83,7 @@ def servers(postgres_url: str, tmp_path: Path) -> Iterator[list[str]]:
                 # Every request gets its turn however loaded the machine is: admission control
                 # sheds by time waited (tests/api/test_admission_…); this test is about races.
                 "FENGKONG_API_MAX_WAIT_MS": "120000",
+                "FENGKONG_API_MAX_WAITING": "100000",
             }
             log = (tmp_path / f"server{n}.log").open("wb")
             processes.append(

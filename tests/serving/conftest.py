@@ -104,6 +104,7 @@ def deployment(
         # Every request gets its turn however loaded the machine running the tests is: these
         # tests are about what replicas answer; shedding has its own (api/test_admission_…).
         "FENGKONG_API_MAX_WAIT_MS": "120000",
+        "FENGKONG_API_MAX_WAITING": "100000",
     }
     settings = Settings(
         env="production",
