@@ -197,7 +197,10 @@ def _method(opts: Options) -> str:
         "the same clients (or connections) and workers, and p99 as a multiple of the floor's "
         "(bare / SELECT 1). The first run read, with its method in detail: "
         "[notes/2026-12-07-served-decisions-under-load.md]"
-        "(notes/2026-12-07-served-decisions-under-load.md)."
+        "(notes/2026-12-07-served-decisions-under-load.md); the path made shorter, admission "
+        "control, the before and after and why 1,000 decisions/s is out of reach on two cores: "
+        "[notes/2026-12-08-serving-path-and-shedding.md]"
+        "(notes/2026-12-08-serving-path-and-shedding.md)."
     )
 
 
