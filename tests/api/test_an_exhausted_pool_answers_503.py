@@ -52,6 +52,7 @@ def test_a_keyed_request_whose_claim_gets_no_connection_gets_503(
         database_url=migrated_postgres_url,
         db_pool_size=1,
         db_pool_max_overflow=0,
+        api_max_in_flight=1,
         db_pool_timeout_seconds=0.05,
     )
     ctx = bootstrap(settings, migrate=False)

@@ -99,3 +99,16 @@ def test_the_pool_reports_what_it_lends(postgres_url: str) -> None:
         assert db.pool_status() == seen[-1]
     finally:
         db.dispose()
+
+
+def test_a_pool_smaller_than_the_requests_in_flight_is_refused_on_postgres() -> None:
+    """A request checks its credentials on the worker's event loop: it must never wait there for
+    a connection."""
+    postgres = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    with pytest.raises(ValidationError, match="api_max_in_flight"):
+        load_settings(database_url=postgres, db_pool_size=4, db_pool_max_overflow=2)
+    fits = load_settings(
+        database_url=postgres, db_pool_size=4, db_pool_max_overflow=2, api_max_in_flight=6
+    )
+    assert fits.api_max_in_flight == 6
+    assert load_settings(db_pool_size=1, db_pool_max_overflow=0).db_pool_size == 1  # SQLite

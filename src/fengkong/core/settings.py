@@ -422,6 +422,18 @@ class Settings(ServingSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _pool_serves_the_requests_in_flight(self) -> Settings:
+        # A request checks its credentials on the worker's event loop: with fewer connections
+        # than requests in flight it could wait there for one, and hold up the whole worker.
+        connections = self.db_pool_size + self.db_pool_max_overflow
+        if _POSTGRES_URL.match(self.resolved_database_url) and connections < self.api_max_in_flight:
+            raise ValueError(
+                f"db_pool_size + db_pool_max_overflow ({connections}) must be at least "
+                f"api_max_in_flight ({self.api_max_in_flight}) / 连接池须不少于并发处理的请求数"
+            )
+        return self
+
     @field_validator("audit_timestamp_url")
     @classmethod
     def _timestamp_url(cls, value: str | None) -> str | None:
