@@ -58,6 +58,8 @@ SLOWEST_FIRST = (
     "tests/integration/test_end_of_day_survives_sigkill.py",
     "tests/sim/",
     "tests/web/browser/",
+    "tests/distributed/",
+    "tests/serving/",
     "tests/decision/test_business_decisions_end_to_end.py",
     "tests/scoring/test_lab_validates_honestly.py",
     "tests/integration/test_list_import_survives_sigkill.py",
