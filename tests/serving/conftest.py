@@ -9,7 +9,6 @@ the system clock, rate limits on (counted in the shared Redis), JSON logs."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -17,10 +16,9 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-import redis
 import sqlalchemy as sa
 
-from conftest import IN_CI, PG_URL
+from conftest import PG_URL
 from factories import make_champion
 from fengkong.access.keys import issue_key
 from fengkong.bootstrap import bootstrap
@@ -28,10 +26,10 @@ from fengkong.core.actor import Actor, Role
 from fengkong.core.settings import Settings
 from fengkong.onboarding.vault import generate_keyring
 from fengkong.scoring.train import TrainedScorecard
+from fraud.conftest import REDIS_URL, require_redis
 from redis_servers import private_redis_server
 from serving.servers import Deployment, start_server, stop, wait_until_up
 
-REDIS_URL = os.environ.get("FENGKONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 POLICY = Path(str(resources.files("fengkong.decision").joinpath("policies", "demo-german.yaml")))
 OFFICERS = ("officer-1", "officer-2", "officer-3")
 
@@ -42,25 +40,11 @@ def shared_redis() -> Iterator[str]:
     none is installed, the machine's (skipped when unreachable, required under CI)."""
     binary = shutil.which("redis-server")
     if binary is None:
-        _require_machine_redis()
+        require_redis()
         yield REDIS_URL
         return
     with private_redis_server(binary) as server:
         yield server.url
-
-
-def _require_machine_redis() -> None:
-    try:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-        client.ping()
-        client.close()
-        return
-    except redis.RedisError as exc:
-        problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    message = f"Redis at {REDIS_URL} is unreachable ({problem})"
-    if IN_CI:
-        pytest.fail(message + ": CI=true requires it", pytrace=False)
-    pytest.skip(message + ": start it, or set FENGKONG_TEST_REDIS_URL")
 
 
 @pytest.fixture(scope="module")
