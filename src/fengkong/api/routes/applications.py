@@ -20,6 +20,7 @@ from fengkong.api.schemas import (
 from fengkong.api.verification_schemas import IdentityCostsOut, VerificationIn, VerificationOut
 from fengkong.bootstrap import Context
 from fengkong.core import request_id as request_ids
+from fengkong.core.actor import Actor
 from fengkong.core.money import fen_to_yuan, yuan_to_fen
 from fengkong.decision.service import (
     ApplicationView,
@@ -173,8 +174,7 @@ def read_application_by_request(
 ) -> ApplicationOut:
     """The application and decision a request made, found by its request id (to trace a
     complaint); personal data masked."""
-    view = application_for_request(request_id, ctx.decisions)
-    own_application(ctx.lending, actor, Permission.APPLICATIONS_READ, view.application.id)
+    view = _readable(application_for_request(request_id, ctx.decisions), actor)
     return _application_out(view, ctx)
 
 
@@ -186,16 +186,21 @@ def read_application_by_request(
 def read_application(application_id: str, ctx: ContextDep, actor: ActorDep) -> Response:
     """The application (personal data masked), where it stands, the automatic decision and, on
     referral, the officer's decision that settled it."""
-    # Read once: the view read for the answer also tells a channel key whether it may see it.
-    view = get_application(application_id, ctx.decisions)
+    view = _readable(get_application(application_id, ctx.decisions), actor)
+    return json_answer(_application_out(view, ctx))
+
+
+def _readable(view: ApplicationView, actor: Actor) -> ApplicationView:
+    """`view`, once `actor` may read it: the application read for the answer also tells a
+    channel key whether it came through its channel, with no second read."""
     channel = view.application.channel
     own_read_application(
         actor,
         Permission.APPLICATIONS_READ,
-        application_id,
+        view.application.id,
         None if channel is None else channel.value,
     )
-    return json_answer(_application_out(view, ctx))
+    return view
 
 
 def show_application(application_id: str, ctx: Context) -> ApplicationOut:
